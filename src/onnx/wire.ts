@@ -298,10 +298,22 @@ export class MemorySource implements ByteSource {
 
 // ---------- encoding ----------
 
-/** A growable byte sink for small messages; large payloads are referenced, not copied. */
+/** A payload written later: its length is known now, its bytes are read only when written out. */
+export interface LazyChunk {
+  readonly length: number;
+  read(): Uint8Array;
+}
+
+export type Chunk = Uint8Array | LazyChunk;
+
+export function chunkLength(c: Chunk): number {
+  return c instanceof Uint8Array ? c.byteLength : c.length;
+}
+
+/** A growable byte sink for small messages; large or lazy payloads are referenced, not copied. */
 export class Writer {
   /** Finished pieces: small encoded buffers and large payloads by reference. */
-  readonly chunks: Uint8Array[] = [];
+  readonly chunks: Chunk[] = [];
   private cur = Buffer.allocUnsafe(256);
   private n = 0;
   private flushed = 0;
@@ -369,23 +381,24 @@ export class Writer {
     this.n += 8;
   }
 
-  raw(bytes: Uint8Array): void {
-    if (bytes.byteLength >= 4096) {
-      this.flush();
-      this.chunks.push(bytes);
-      this.flushed += bytes.byteLength;
+  /** Append bytes: small ones are copied, large and lazy ones referenced. */
+  raw(chunk: Chunk): void {
+    if (chunk instanceof Uint8Array && chunk.byteLength < 4096) {
+      this.room(chunk.byteLength);
+      this.cur.set(chunk, this.n);
+      this.n += chunk.byteLength;
       return;
     }
-    this.room(bytes.byteLength);
-    this.cur.set(bytes, this.n);
-    this.n += bytes.byteLength;
+    this.flush();
+    this.chunks.push(chunk);
+    this.flushed += chunkLength(chunk);
   }
 
   /** A length-delimited payload: tag, length, bytes. */
-  lenField(field: number, bytes: Uint8Array): void {
+  lenField(field: number, chunk: Chunk): void {
     this.tag(field, WireType.LEN);
-    this.varint(bytes.byteLength);
-    this.raw(bytes);
+    this.varint(chunkLength(chunk));
+    this.raw(chunk);
   }
 
   stringField(field: number, s: string): void {
@@ -412,7 +425,7 @@ export class Writer {
     this.n = 0;
   }
 
-  finish(): Uint8Array[] {
+  finish(): Chunk[] {
     this.flush();
     return this.chunks;
   }

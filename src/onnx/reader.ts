@@ -1,0 +1,578 @@
+/**
+ * Decode an ONNX ModelProto from a file without copying weight bytes: the file is read through a
+ * small window and tensor payloads (raw_data, packed typed fields) are skipped, keeping only their
+ * offsets. Every failure becomes one ModelLoadError naming the file and the reason.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ModelLoadError } from './errors.js';
+import type {
+  Attribute, ByteSource, Dim, FunctionDef, Graph, Model, Node, OpsetId, RawField, Span, SparseTensor,
+  StringEntry, Tensor, TensorAnnotation, TensorData, TypeInfo, TypedField, ValueInfo,
+} from './model.js';
+import { BufferCursor, type Cursor, FileCursor, FileSource, MemorySource, WireError, WireType } from './wire.js';
+import { resolveExternalPath } from './tensor-data.js';
+
+/** The newest IR version this reader knows (ONNX 1.19/1.20 write IR 12). */
+export const MAX_IR_VERSION = 12;
+
+/** The message is a valid protobuf but its fields do not fit the ONNX schema. */
+class SchemaError extends Error {}
+
+const WIRE_NAMES = ['varint', '64-bit', 'length-delimited', 'start-group', 'end-group', '32-bit'];
+
+function expectWire(actual: number, expected: number, field: string): void {
+  if (actual !== expected) {
+    throw new SchemaError(`field '${field}' has wire type ${WIRE_NAMES[actual] ?? actual}, expected ${WIRE_NAMES[expected]}`);
+  }
+}
+
+/** Decoding state: the cursor plus the source that lazy tensor spans point into. */
+interface Dec {
+  c: Cursor;
+  source: ByteSource;
+}
+
+/** Iterate fields of a message ending at `end`, calling `on(field, wireType)`; unhandled fields are skipped. */
+function fields(d: Dec, end: number, on: (field: number, wt: number) => boolean): void {
+  const { c } = d;
+  while (c.pos < end) {
+    const [field, wt] = c.tag();
+    if (!on(field, wt)) c.skipField(wt, end);
+  }
+  if (c.pos !== end) throw new WireError(`message overruns its length (ends at ${c.pos}, expected ${end})`, c.pos);
+}
+
+function str(d: Dec, wt: number, end: number, name: string): string {
+  expectWire(wt, WireType.LEN, name);
+  return d.c.string(d.c.length(end));
+}
+
+function bytes(d: Dec, wt: number, end: number, name: string): Uint8Array {
+  expectWire(wt, WireType.LEN, name);
+  return d.c.bytes(d.c.length(end));
+}
+
+function int(d: Dec, wt: number, name: string): number {
+  expectWire(wt, WireType.VARINT, name);
+  return d.c.int64();
+}
+
+/** A nested message: returns its end position after reading the length. */
+function sub(d: Dec, wt: number, end: number, name: string): number {
+  expectWire(wt, WireType.LEN, name);
+  const n = d.c.length(end);
+  return d.c.pos + n;
+}
+
+/** Repeated int64 that may be packed or not. */
+function ints(d: Dec, wt: number, end: number, out: number[], name: string): void {
+  if (wt === WireType.LEN) {
+    const stop = d.c.pos + d.c.length(end);
+    while (d.c.pos < stop) out.push(d.c.int64());
+    if (d.c.pos !== stop) throw new WireError('packed field overruns its length', d.c.pos);
+  } else {
+    out.push(int(d, wt, name));
+  }
+}
+
+function floats(d: Dec, wt: number, end: number, out: number[], name: string): void {
+  if (wt === WireType.LEN) {
+    const n = d.c.length(end);
+    if (n % 4 !== 0) throw new SchemaError(`packed float field '${name}' has ${n} bytes, not a multiple of 4`);
+    for (let i = 0; i < n; i += 4) out.push(d.c.float32());
+  } else {
+    expectWire(wt, WireType.I32, name);
+    out.push(d.c.float32());
+  }
+}
+
+function entry(d: Dec, end: number): StringEntry {
+  const e: StringEntry = { key: '', value: '' };
+  fields(d, end, (f, wt) => {
+    if (f === 1) e.key = str(d, wt, end, 'key');
+    else if (f === 2) e.value = str(d, wt, end, 'value');
+    else return false;
+    return true;
+  });
+  return e;
+}
+
+function opset(d: Dec, end: number): OpsetId {
+  const o: OpsetId = { domain: '', version: 0 };
+  fields(d, end, (f, wt) => {
+    if (f === 1) o.domain = str(d, wt, end, 'opset_import.domain');
+    else if (f === 2) o.version = int(d, wt, 'opset_import.version');
+    else return false;
+    return true;
+  });
+  return o;
+}
+
+function shape(d: Dec, end: number): Dim[] {
+  const dims: Dim[] = [];
+  fields(d, end, (f, wt) => {
+    if (f !== 1) return false;
+    const dimEnd = sub(d, wt, end, 'shape.dim');
+    let dim: Dim = null;
+    fields(d, dimEnd, (g, wt2) => {
+      if (g === 1) dim = int(d, wt2, 'dim_value');
+      else if (g === 2) dim = str(d, wt2, dimEnd, 'dim_param');
+      else return false;
+      return true;
+    });
+    dims.push(dim);
+    return true;
+  });
+  return dims;
+}
+
+function typeProto(d: Dec, end: number): { type: TypeInfo; denotation?: string } {
+  let type: TypeInfo = { kind: 'unknown' };
+  let denotation: string | undefined;
+  const tensorLike = (kind: 'tensor' | 'sparse_tensor', tEnd: number): TypeInfo => {
+    let elemType = 0;
+    let dims: Dim[] | undefined;
+    fields(d, tEnd, (g, wt2) => {
+      if (g === 1) elemType = int(d, wt2, 'elem_type');
+      else if (g === 2) dims = shape(d, sub(d, wt2, tEnd, 'shape'));
+      else return false;
+      return true;
+    });
+    return { kind, elemType, shape: dims };
+  };
+  const elemOnly = (kind: 'sequence' | 'optional', tEnd: number): TypeInfo => {
+    let elem: TypeInfo | undefined;
+    fields(d, tEnd, (g, wt2) => {
+      if (g !== 1) return false;
+      elem = typeProto(d, sub(d, wt2, tEnd, 'elem_type')).type;
+      return true;
+    });
+    return { kind, elem };
+  };
+  fields(d, end, (f, wt) => {
+    switch (f) {
+      case 1: type = tensorLike('tensor', sub(d, wt, end, 'tensor_type')); return true;
+      case 8: type = tensorLike('sparse_tensor', sub(d, wt, end, 'sparse_tensor_type')); return true;
+      case 4: type = elemOnly('sequence', sub(d, wt, end, 'sequence_type')); return true;
+      case 9: type = elemOnly('optional', sub(d, wt, end, 'optional_type')); return true;
+      case 5: {
+        const mEnd = sub(d, wt, end, 'map_type');
+        let keyType = 0;
+        let value: TypeInfo | undefined;
+        fields(d, mEnd, (g, wt2) => {
+          if (g === 1) keyType = int(d, wt2, 'key_type');
+          else if (g === 2) value = typeProto(d, sub(d, wt2, mEnd, 'value_type')).type;
+          else return false;
+          return true;
+        });
+        type = { kind: 'map', keyType, value };
+        return true;
+      }
+      case 6: denotation = str(d, wt, end, 'denotation'); return true;
+      default: return false;
+    }
+  });
+  return denotation === undefined ? { type } : { type, denotation };
+}
+
+function valueInfo(d: Dec, end: number): ValueInfo {
+  const v: ValueInfo = { name: '' };
+  fields(d, end, (f, wt) => {
+    switch (f) {
+      case 1: v.name = str(d, wt, end, 'value_info.name'); return true;
+      case 2: {
+        const t = typeProto(d, sub(d, wt, end, 'value_info.type'));
+        v.type = t.type;
+        if (t.denotation !== undefined) v.denotation = t.denotation;
+        return true;
+      }
+      case 3: v.docString = str(d, wt, end, 'doc_string'); return true;
+      case 4: (v.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
+      default: return false;
+    }
+  });
+  return v;
+}
+
+const TYPED_FIELDS: Record<number, TypedField> = { 4: 'float_data', 5: 'int32_data', 7: 'int64_data', 10: 'double_data', 11: 'uint64_data' };
+
+function tensor(d: Dec, end: number): Tensor {
+  const { c } = d;
+  const t: Tensor = { name: '', dataType: 0, dims: [], data: { kind: 'none' } };
+  let raw: Span | undefined;
+  let typedField: TypedField | undefined;
+  const packed: Span[] = [];
+  const loose: number[] = [];
+  const strings: Uint8Array[] = [];
+  const external: StringEntry[] = [];
+  let location = 0;
+  fields(d, end, (f, wt) => {
+    switch (f) {
+      case 1: ints(d, wt, end, t.dims, 'dims'); return true;
+      case 2: t.dataType = int(d, wt, 'data_type'); return true;
+      case 3: {
+        const sEnd = sub(d, wt, end, 'segment');
+        const seg = { begin: 0, end: 0 };
+        fields(d, sEnd, (g, wt2) => {
+          if (g === 1) seg.begin = int(d, wt2, 'segment.begin');
+          else if (g === 2) seg.end = int(d, wt2, 'segment.end');
+          else return false;
+          return true;
+        });
+        t.segment = seg;
+        return true;
+      }
+      case 4: case 5: case 7: case 10: case 11: {
+        const field = TYPED_FIELDS[f]!;
+        if (typedField !== undefined && typedField !== field) throw new SchemaError(`tensor '${t.name}' stores data in both ${typedField} and ${field}`);
+        typedField = field;
+        if (wt === WireType.LEN) {
+          const n = c.length(end);
+          packed.push({ offset: c.pos, length: n });
+          c.skip(n);
+        } else if (f === 4) {
+          expectWire(wt, WireType.I32, field);
+          loose.push(c.float32());
+        } else if (f === 10) {
+          expectWire(wt, WireType.I64, field);
+          loose.push(c.float64());
+        } else {
+          loose.push(int(d, wt, field));
+        }
+        return true;
+      }
+      case 6: strings.push(bytes(d, wt, end, 'string_data')); return true;
+      case 8: t.name = str(d, wt, end, 'tensor.name'); return true;
+      case 9: {
+        expectWire(wt, WireType.LEN, 'raw_data');
+        const n = c.length(end);
+        raw = { offset: c.pos, length: n };
+        c.skip(n); // the weights: never read here
+        return true;
+      }
+      case 12: t.docString = str(d, wt, end, 'doc_string'); return true;
+      case 13: external.push(entry(d, sub(d, wt, end, 'external_data'))); return true;
+      case 14: location = int(d, wt, 'data_location'); return true;
+      case 16: (t.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
+      default: return false;
+    }
+  });
+  let data: TensorData = { kind: 'none' };
+  if (location === 1) {
+    const get = (k: string): string | undefined => external.find((e) => e.key === k)?.value;
+    const loc = get('location');
+    if (loc === undefined) throw new SchemaError(`tensor '${t.name}' is stored externally but has no 'location'`);
+    const num = (k: string): number | undefined => {
+      const s = get(k);
+      if (s === undefined) return undefined;
+      const n = Number(s);
+      if (!Number.isSafeInteger(n) || n < 0) throw new SchemaError(`tensor '${t.name}': external data ${k} '${s}' is not a non-negative integer`);
+      return n;
+    };
+    data = { kind: 'external', location: loc, offset: num('offset') ?? 0, length: num('length'), checksum: get('checksum'), entries: external };
+  } else if (raw !== undefined) {
+    data = { kind: 'raw', source: d.source, span: raw };
+  } else if (typedField !== undefined) {
+    data = { kind: 'typed', field: typedField, source: d.source, packed, loose };
+  } else if (strings.length > 0 || t.dataType === 8) {
+    data = { kind: 'strings', values: strings };
+  }
+  t.data = data;
+  return t;
+}
+
+function sparseTensor(d: Dec, end: number): SparseTensor {
+  let values: Tensor | undefined;
+  let indices: Tensor | undefined;
+  const dims: number[] = [];
+  fields(d, end, (f, wt) => {
+    if (f === 1) values = tensor(d, sub(d, wt, end, 'sparse.values'));
+    else if (f === 2) indices = tensor(d, sub(d, wt, end, 'sparse.indices'));
+    else if (f === 3) ints(d, wt, end, dims, 'sparse.dims');
+    else return false;
+    return true;
+  });
+  const empty = (): Tensor => ({ name: '', dataType: 0, dims: [], data: { kind: 'none' } });
+  return { values: values ?? empty(), indices: indices ?? empty(), dims };
+}
+
+const ATTR_TYPES: Record<number, Attribute['type']> = {
+  1: 'float', 2: 'int', 3: 'string', 4: 'tensor', 5: 'graph', 11: 'sparse_tensor', 13: 'type_proto',
+  6: 'floats', 7: 'ints', 8: 'strings', 9: 'tensors', 10: 'graphs', 12: 'sparse_tensors', 14: 'type_protos',
+};
+
+function attribute(d: Dec, end: number): Attribute {
+  let name = '';
+  let refAttrName: string | undefined;
+  let docString: string | undefined;
+  let type = 0;
+  const seen = new Set<Attribute['type']>();
+  let f_ = 0;
+  let i_ = 0;
+  let s_: Uint8Array = new Uint8Array(0);
+  let t_: Tensor | undefined;
+  let g_: Graph | undefined;
+  let sp_: SparseTensor | undefined;
+  let tp_: TypeInfo | undefined;
+  const floatsV: number[] = [];
+  const intsV: number[] = [];
+  const stringsV: Uint8Array[] = [];
+  const tensorsV: Tensor[] = [];
+  const graphsV: Graph[] = [];
+  const sparseV: SparseTensor[] = [];
+  const typesV: TypeInfo[] = [];
+  fields(d, end, (f, wt) => {
+    switch (f) {
+      case 1: name = str(d, wt, end, 'attribute.name'); return true;
+      case 21: refAttrName = str(d, wt, end, 'ref_attr_name'); return true;
+      case 13: docString = str(d, wt, end, 'doc_string'); return true;
+      case 20: type = int(d, wt, 'attribute.type'); return true;
+      case 2: expectWire(wt, WireType.I32, 'f'); f_ = d.c.float32(); seen.add('float'); return true;
+      case 3: i_ = int(d, wt, 'i'); seen.add('int'); return true;
+      case 4: s_ = bytes(d, wt, end, 's'); seen.add('string'); return true;
+      case 5: t_ = tensor(d, sub(d, wt, end, 't')); seen.add('tensor'); return true;
+      case 6: g_ = graph(d, sub(d, wt, end, 'g')); seen.add('graph'); return true;
+      case 22: sp_ = sparseTensor(d, sub(d, wt, end, 'sparse_tensor')); seen.add('sparse_tensor'); return true;
+      case 14: tp_ = typeProto(d, sub(d, wt, end, 'tp')).type; seen.add('type_proto'); return true;
+      case 7: floats(d, wt, end, floatsV, 'floats'); seen.add('floats'); return true;
+      case 8: ints(d, wt, end, intsV, 'ints'); seen.add('ints'); return true;
+      case 9: stringsV.push(bytes(d, wt, end, 'strings')); seen.add('strings'); return true;
+      case 10: tensorsV.push(tensor(d, sub(d, wt, end, 'tensors'))); seen.add('tensors'); return true;
+      case 11: graphsV.push(graph(d, sub(d, wt, end, 'graphs'))); seen.add('graphs'); return true;
+      case 23: sparseV.push(sparseTensor(d, sub(d, wt, end, 'sparse_tensors'))); seen.add('sparse_tensors'); return true;
+      case 15: typesV.push(typeProto(d, sub(d, wt, end, 'type_protos')).type); seen.add('type_protos'); return true;
+      default: return false;
+    }
+  });
+  const doc = docString === undefined ? {} : { docString };
+  if (refAttrName !== undefined && refAttrName !== '') return { name, type: 'ref', refAttrName, refType: type, ...doc };
+  // IR version 1 had no type discriminator: infer it from the one field present.
+  const kind: Attribute['type'] | undefined = ATTR_TYPES[type] ?? (seen.size === 1 ? [...seen][0] : undefined);
+  switch (kind) {
+    case 'float': return { name, type: kind, value: f_, ...doc };
+    case 'int': return { name, type: kind, value: i_, ...doc };
+    case 'string': return { name, type: kind, value: s_, ...doc };
+    case 'tensor': if (t_) return { name, type: kind, value: t_, ...doc }; break;
+    case 'graph': if (g_) return { name, type: kind, value: g_, ...doc }; break;
+    case 'sparse_tensor': if (sp_) return { name, type: kind, value: sp_, ...doc }; break;
+    case 'type_proto': if (tp_) return { name, type: kind, value: tp_, ...doc }; break;
+    case 'floats': return { name, type: kind, value: floatsV, ...doc };
+    case 'ints': return { name, type: kind, value: intsV, ...doc };
+    case 'strings': return { name, type: kind, value: stringsV, ...doc };
+    case 'tensors': return { name, type: kind, value: tensorsV, ...doc };
+    case 'graphs': return { name, type: kind, value: graphsV, ...doc };
+    case 'sparse_tensors': return { name, type: kind, value: sparseV, ...doc };
+    case 'type_protos': return { name, type: kind, value: typesV, ...doc };
+    default: break;
+  }
+  throw new SchemaError(`attribute '${name}' has type ${type} and no value of that type`);
+}
+
+function node(d: Dec, end: number): Node {
+  const n: Node = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [] };
+  fields(d, end, (f, wt) => {
+    switch (f) {
+      case 1: n.inputs.push(str(d, wt, end, 'node.input')); return true;
+      case 2: n.outputs.push(str(d, wt, end, 'node.output')); return true;
+      case 3: n.name = str(d, wt, end, 'node.name'); return true;
+      case 4: n.opType = str(d, wt, end, 'op_type'); return true;
+      case 7: n.domain = str(d, wt, end, 'node.domain'); return true;
+      case 5: n.attributes.push(attribute(d, sub(d, wt, end, 'attribute'))); return true;
+      case 6: n.docString = str(d, wt, end, 'doc_string'); return true;
+      case 8: n.overload = str(d, wt, end, 'overload'); return true;
+      case 9: (n.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
+      default: return false;
+    }
+  });
+  return n;
+}
+
+function graph(d: Dec, end: number): Graph {
+  const g: Graph = { name: '', nodes: [], initializers: [], sparseInitializers: [], inputs: [], outputs: [], valueInfo: [] };
+  fields(d, end, (f, wt) => {
+    switch (f) {
+      case 1: g.nodes.push(node(d, sub(d, wt, end, 'node'))); return true;
+      case 2: g.name = str(d, wt, end, 'graph.name'); return true;
+      case 5: g.initializers.push(tensor(d, sub(d, wt, end, 'initializer'))); return true;
+      case 15: g.sparseInitializers.push(sparseTensor(d, sub(d, wt, end, 'sparse_initializer'))); return true;
+      case 10: g.docString = str(d, wt, end, 'doc_string'); return true;
+      case 11: g.inputs.push(valueInfo(d, sub(d, wt, end, 'input'))); return true;
+      case 12: g.outputs.push(valueInfo(d, sub(d, wt, end, 'output'))); return true;
+      case 13: g.valueInfo.push(valueInfo(d, sub(d, wt, end, 'value_info'))); return true;
+      case 14: {
+        const aEnd = sub(d, wt, end, 'quantization_annotation');
+        const a: TensorAnnotation = { tensorName: '', quantParameterTensorNames: [] };
+        fields(d, aEnd, (h, wt2) => {
+          if (h === 1) a.tensorName = str(d, wt2, aEnd, 'tensor_name');
+          else if (h === 2) a.quantParameterTensorNames.push(entry(d, sub(d, wt2, aEnd, 'quant_parameter_tensor_names')));
+          else return false;
+          return true;
+        });
+        (g.quantizationAnnotation ??= []).push(a);
+        return true;
+      }
+      case 16: (g.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
+      default: return false;
+    }
+  });
+  return g;
+}
+
+function functionDef(d: Dec, end: number): FunctionDef {
+  const fn: FunctionDef = { name: '', domain: '', inputs: [], outputs: [], attributeNames: [], attributeDefaults: [], nodes: [], opsetImports: [], valueInfo: [] };
+  fields(d, end, (f, wt) => {
+    switch (f) {
+      case 1: fn.name = str(d, wt, end, 'function.name'); return true;
+      case 4: fn.inputs.push(str(d, wt, end, 'function.input')); return true;
+      case 5: fn.outputs.push(str(d, wt, end, 'function.output')); return true;
+      case 6: fn.attributeNames.push(str(d, wt, end, 'function.attribute')); return true;
+      case 11: fn.attributeDefaults.push(attribute(d, sub(d, wt, end, 'attribute_proto'))); return true;
+      case 7: fn.nodes.push(node(d, sub(d, wt, end, 'function.node'))); return true;
+      case 8: fn.docString = str(d, wt, end, 'doc_string'); return true;
+      case 9: fn.opsetImports.push(opset(d, sub(d, wt, end, 'opset_import'))); return true;
+      case 10: fn.domain = str(d, wt, end, 'function.domain'); return true;
+      case 13: fn.overload = str(d, wt, end, 'overload'); return true;
+      case 12: fn.valueInfo.push(valueInfo(d, sub(d, wt, end, 'value_info'))); return true;
+      case 14: (fn.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
+      default: return false;
+    }
+  });
+  return fn;
+}
+
+function modelProto(d: Dec, end: number): { model: Model; sawIrVersion: boolean; sawGraph: boolean } {
+  const { c } = d;
+  let sawIrVersion = false;
+  let sawGraph = false;
+  const m: Model = {
+    irVersion: 0, opsetImports: [], producerName: '', producerVersion: '', domain: '', modelVersion: 0, docString: '',
+    graph: { name: '', nodes: [], initializers: [], sparseInitializers: [], inputs: [], outputs: [], valueInfo: [] },
+    metadataProps: [], functions: [], extraFields: [],
+  };
+  while (c.pos < end) {
+    const start = c.pos;
+    const [f, wt] = c.tag();
+    switch (f) {
+      case 1: m.irVersion = int(d, wt, 'ir_version'); sawIrVersion = true; break;
+      case 2: m.producerName = str(d, wt, end, 'producer_name'); break;
+      case 3: m.producerVersion = str(d, wt, end, 'producer_version'); break;
+      case 4: m.domain = str(d, wt, end, 'domain'); break;
+      case 5: m.modelVersion = int(d, wt, 'model_version'); break;
+      case 6: m.docString = str(d, wt, end, 'doc_string'); break;
+      case 7: m.graph = graph(d, sub(d, wt, end, 'graph')); sawGraph = true; break;
+      case 8: m.opsetImports.push(opset(d, sub(d, wt, end, 'opset_import'))); break;
+      case 14: m.metadataProps.push(entry(d, sub(d, wt, end, 'metadata_props'))); break;
+      case 25: m.functions.push(functionDef(d, sub(d, wt, end, 'functions'))); break;
+      default: {
+        c.skipField(wt, end);
+        const raw: RawField = { field: f, bytes: new Uint8Array(d.source.read(start, c.pos - start)) };
+        m.extraFields.push(raw);
+      }
+    }
+  }
+  return { model: m, sawIrVersion, sawGraph };
+}
+
+/** Check external data locations of every tensor (names the tensor on a bad path). */
+function checkExternal(model: Model): void {
+  const visit = (g: Graph): void => {
+    for (const t of g.initializers) if (t.data.kind === 'external') resolveExternalPath(model, t, t.data.location);
+    for (const n of g.nodes) {
+      for (const a of n.attributes) {
+        if (a.type === 'graph') visit(a.value);
+        else if (a.type === 'graphs') a.value.forEach(visit);
+        else if (a.type === 'tensor' && a.value.data.kind === 'external') resolveExternalPath(model, a.value, a.value.data.location);
+      }
+    }
+  };
+  visit(model.graph);
+}
+
+function decode(c: Cursor, source: ByteSource, where: string): Model {
+  let result: ReturnType<typeof modelProto>;
+  try {
+    result = modelProto({ c, source }, c.size);
+  } catch (err) {
+    if (err instanceof WireError) {
+      if (err.truncated) {
+        throw new ModelLoadError(where, `the file is truncated: it ends inside a protobuf field (at byte ${err.position} of ${c.size}); re-export or copy the model again`);
+      }
+      throw new ModelLoadError(where, `not an ONNX model: invalid protobuf data (${err.message}); check that this is a .onnx file`);
+    }
+    if (err instanceof SchemaError) {
+      throw new ModelLoadError(where, `not an ONNX model: the protobuf does not match ModelProto (${err.message})`);
+    }
+    throw err;
+  }
+  const { model, sawIrVersion, sawGraph } = result;
+  if (!sawGraph || !sawIrVersion) {
+    const missing = [!sawIrVersion && 'ir_version', !sawGraph && 'graph'].filter(Boolean).join(' and ');
+    throw new ModelLoadError(where, `not an ONNX model: the protobuf has no ${missing} (is this a tensor .pb or another protobuf file?)`);
+  }
+  if (model.irVersion < 1 || model.irVersion > MAX_IR_VERSION) {
+    throw new ModelLoadError(
+      where,
+      `unknown IR version ${model.irVersion} (this modelpress reads IR versions 1 to ${MAX_IR_VERSION}); re-export with an older opset or upgrade modelpress`,
+    );
+  }
+  if (model.irVersion >= 3 && model.opsetImports.length === 0) {
+    throw new ModelLoadError(where, 'the model imports no operator set (opset_import is empty): the file may be truncated or was not written by an ONNX exporter');
+  }
+  return model;
+}
+
+/** Read an ONNX model from a file. Weight bytes stay on disk; tensors reference their offsets. */
+export function readModel(file: string): Model {
+  const abs = path.resolve(file);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ModelLoadError(file, 'file not found; check the path (relative paths resolve against the current folder or the Markdown file)');
+    throw new ModelLoadError(file, `cannot read the file (${code ?? String(err)})`);
+  }
+  if (stat.isDirectory()) throw new ModelLoadError(file, 'is a folder, not an .onnx file');
+  if (stat.size === 0) throw new ModelLoadError(file, 'the file is empty (0 bytes); re-export the model');
+  let fd: number;
+  try {
+    fd = fs.openSync(abs, 'r');
+  } catch (err) {
+    throw new ModelLoadError(file, `cannot open the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  try {
+    const model = decode(new FileCursor(fd, stat.size), new FileSource(abs, stat.size), file);
+    model.path = abs;
+    model.sourceSize = stat.size;
+    checkExternal(model);
+    return model;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Read an ONNX model from bytes in memory (tensors keep referencing these bytes). */
+export function readModelBytes(bytes: Uint8Array, name = '<memory>'): Model {
+  if (bytes.byteLength === 0) throw new ModelLoadError(name, 'the data is empty (0 bytes)');
+  const model = decode(new BufferCursor(bytes), new MemorySource(bytes, name), name);
+  model.sourceSize = bytes.byteLength;
+  return model;
+}
+
+/** Read a serialized TensorProto (.pb), e.g. backend test data inputs and outputs. */
+export function readTensorFile(file: string): Tensor {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new ModelLoadError(file, `cannot read the tensor file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const d: Dec = { c: new BufferCursor(bytes), source: new MemorySource(bytes, file) };
+  try {
+    return tensor(d, bytes.byteLength);
+  } catch (err) {
+    if (err instanceof WireError || err instanceof SchemaError) throw new ModelLoadError(file, `not a TensorProto: ${err.message}`);
+    throw err;
+  }
+}
