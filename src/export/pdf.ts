@@ -93,9 +93,8 @@ export async function htmlToPdf(htmlFile: string, pdfFile: string, options: PdfO
     const timeout = options.timeoutMs ?? 120_000;
     page.setDefaultTimeout(timeout);
     await page.goto(pathToFileURL(path.resolve(htmlFile)).href, { waitUntil: 'load', timeout });
-    await page.evaluate(async () => {
-      await document.fonts.ready;
-    });
+    // A string, not a function: this code runs in the page, where `document` exists.
+    await page.evaluate('document.fonts.ready.then(() => true)');
     const title = escapeHtml(options.title ?? '');
     const small = 'font-family: sans-serif; font-size: 8px; color: #666; width: 100%; padding: 0 15mm;';
     const pdf = await page.pdf({
@@ -128,9 +127,8 @@ export async function pageProblems(htmlFile: string, executablePath?: string): P
     page.on('pageerror', (err) => problems.push(`page error: ${err instanceof Error ? err.message : String(err)}`));
     page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText ?? 'unknown'})`));
     await page.goto(pathToFileURL(path.resolve(htmlFile)).href, { waitUntil: 'load' });
-    await page.evaluate(async () => {
-      await document.fonts.ready;
-    });
+    // A string, not a function: this code runs in the page, where `document` exists.
+    await page.evaluate('document.fonts.ready.then(() => true)');
   } finally {
     await cleanup();
   }

@@ -1,19 +1,26 @@
-/** The ONNX backend test models in ../shared/onnx-backend-data: where each model and its data are. */
+/**
+ * The ONNX backend test models in ../shared/onnx-backend-data (Apache-2.0): where each model and its
+ * recorded data are, and the shapes of its recorded inputs so static analysis can bind them.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { feedInputs } from '../../src/analysis/bind.js';
+import type { Model } from '../../src/onnx/model.js';
+import { readModel, readTensorFile } from '../../src/onnx/reader.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const BACKEND_DATA = path.resolve(here, '..', '..', '..', 'shared', 'onnx-backend-data');
+export const BACKEND_DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/onnx-backend-data');
 
 export interface BackendCase {
   /** e.g. 'pytorch-converted/test_Conv2d' or 'light/light_resnet50' */
   id: string;
   model: string;
+  /** Recorded inputs and expected outputs (test_data_set_0/input_N.pb, output_N.pb), in order. */
   inputs: string[];
   outputs: string[];
 }
 
+/** Every model with its recorded data files (light models have an expected output but no inputs). */
 export function backendCases(): BackendCase[] {
   const cases: BackendCase[] = [];
   for (const group of ['pytorch-converted', 'pytorch-operator', 'simple']) {
@@ -24,7 +31,11 @@ export function backendCases(): BackendCase[] {
       const data = path.join(dir, name, 'test_data_set_0');
       const list = (prefix: string): string[] =>
         fs.existsSync(data)
-          ? fs.readdirSync(data).filter((f) => f.startsWith(prefix)).sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length))).map((f) => path.join(data, f))
+          ? fs
+              .readdirSync(data)
+              .filter((f) => f.startsWith(prefix))
+              .sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length)))
+              .map((f) => path.join(data, f))
           : [];
       cases.push({ id: `${group}/${name}`, model, inputs: list('input_'), outputs: list('output_') });
     }
@@ -37,4 +48,35 @@ export function backendCases(): BackendCase[] {
     cases.push({ id: `light/${base}`, model: path.join(light, f), inputs: [], outputs: fs.existsSync(out) ? [out] : [] });
   }
   return cases;
+}
+
+export interface BackendModel {
+  /** e.g. 'pytorch-converted/test_AvgPool1d' or 'light/light_vgg19'. */
+  id: string;
+  file: string;
+  /** Folder holding test_data_set_0, when there is one. */
+  dataDir?: string | undefined;
+}
+
+export function backendModels(): BackendModel[] {
+  return backendCases().map((c) => ({
+    id: c.id,
+    file: c.model,
+    dataDir: c.id.startsWith('light/') ? undefined : path.join(path.dirname(c.model), 'test_data_set_0'),
+  }));
+}
+
+/** Input shapes from the recorded inputs (input_N.pb feeds the N-th non-initializer input). */
+export function recordedInputShapes(m: BackendModel, model: Model): Record<string, number[]> {
+  const shapes: Record<string, number[]> = {};
+  if (!m.dataDir || !fs.existsSync(m.dataDir)) return shapes;
+  feedInputs(model.graph).forEach((input, i) => {
+    const file = path.join(m.dataDir!, `input_${i}.pb`);
+    if (fs.existsSync(file)) shapes[input.name] = [...readTensorFile(file).dims];
+  });
+  return shapes;
+}
+
+export function loadBackendModel(m: BackendModel): Model {
+  return readModel(m.file);
 }
