@@ -27,6 +27,12 @@ export interface ValueFacts {
   kind?: 'sequence' | 'optional' | 'map' | undefined;
   /** Facts of the element type of a sequence/optional. */
   elem?: ValueFacts | undefined;
+  /**
+   * For a sequence whose length is known: the facts of each element, in order (so SequenceAt with a
+   * known position and SequenceLength are exact). For an optional: [] when known empty, [facts]
+   * when known to hold an element.
+   */
+  items?: ValueFacts[] | undefined;
 }
 
 /** Read a node's attributes with defaults (accessors throw AnalysisError on a type mismatch). */
@@ -140,6 +146,8 @@ export interface UncountedOp {
   outputBytes: number;
   /** Why: 'no rule', or the shape problem that prevented counting. */
   reason: string;
+  /** Names of up to three of these nodes, to find them in the graph. */
+  examples?: string[] | undefined;
 }
 
 export interface OpTypeTotals {
@@ -190,6 +198,15 @@ export interface Profile {
   uncounted: UncountedOp[];
   /** Human-readable notes (e.g. parameters deduplicated, dims assumed). */
   notes: string[];
+  /** Present with `--dedupe`: parameters once tensors equal to another (or its transpose) count once. */
+  dedupe?: DedupeTotals | undefined;
+}
+
+export interface DedupeTotals {
+  params: number;
+  paramsBytes: number;
+  /** Each tensor found equal to an earlier one (`of`), possibly as its transpose. */
+  duplicates: { name: string; of: string; transposed: boolean; params: number }[];
 }
 
 /** A problem found while analysing a graph: names the node and what to do. */
