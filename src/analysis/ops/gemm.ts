@@ -1,4 +1,493 @@
-/** Op family 'gemm': shape rule, value propagation and cost under every convention. */
-import type { OpRule } from '../types.js';
+/**
+ * Op family 'gemm': Gemm, MatMul (numpy semantics: batched, broadcasting, 1-D operands), MatMulInteger,
+ * QLinearMatMul and Einsum. Shape rules per the ONNX spec and cost under every convention; the rules
+ * are written out in docs/counting/gemm.md.
+ */
+import type { Dim } from '../../onnx/model.js';
+import { broadcastShapes } from '../shapes.js';
+import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { MINUS, formula, hasInput, inputShape, knownShape, macsEntry, maybeShape, presetTemplate, prod, sameDim, where } from './compute-common.js';
 
-export const rules: OpRule[] = [];
+const INT32 = 6;
+
+// ---------------------------------------------------------------------------------------------
+// Gemm
+
+interface GemmSize {
+  M: number;
+  K: number;
+  N: number;
+  /** Elements of C, 0 when C is absent. */
+  cCount: number;
+  alpha: number;
+  beta: number;
+}
+
+function gemmDims(ctx: NodeContext, a: Dim[], b: Dim[]): { M: Dim; K: Dim; N: Dim } {
+  if (a.length !== 2 || b.length !== 2) {
+    throw new AnalysisError(`Gemm needs 2-D A and B, got ranks ${a.length} and ${b.length}`, where(ctx));
+  }
+  const transA = ctx.attr.int('transA', 0) !== 0;
+  const transB = ctx.attr.int('transB', 0) !== 0;
+  const M = transA ? a[1]! : a[0]!;
+  const kA = transA ? a[0]! : a[1]!;
+  const kB = transB ? b[1]! : b[0]!;
+  const N = transB ? b[0]! : b[1]!;
+  const K = sameDim(ctx, kA, kB, `inner dimensions of A (transA=${transA ? 1 : 0}) and B (transB=${transB ? 1 : 0})`);
+  return { M, K, N };
+}
+
+function inferGemm(ctx: NodeContext): ValueFacts[] {
+  const { M, N } = gemmDims(ctx, inputShape(ctx, 0, 'A'), inputShape(ctx, 1, 'B'));
+  const c = hasInput(ctx, 2) ? maybeShape(ctx, 2) : undefined;
+  if (c !== undefined) {
+    // C broadcasts unidirectionally to [M, N].
+    if (c.length > 2) throw new AnalysisError(`C must have rank ≤ 2, got ${c.length}`, where(ctx));
+    const target = [M, N];
+    c.forEach((d, i) => {
+      const full = target[target.length - c.length + i]!;
+      if (typeof d === 'number' && d !== 1 && typeof full === 'number' && d !== full) {
+        throw new AnalysisError(`C of shape [${c.join(', ')}] does not broadcast to [${M}, ${N}]`, where(ctx));
+      }
+    });
+  }
+  return [{ dtype: ctx.inputs[0]?.dtype ?? 0, shape: [M, N] }];
+}
+
+function gemmSize(ctx: CostContext): GemmSize {
+  const a = knownShape(ctx, ctx.inputs[0]?.shape, 'A');
+  const b = knownShape(ctx, ctx.inputs[1]?.shape, 'B');
+  const { M, K, N } = gemmDims(ctx, a, b) as { M: number; K: number; N: number };
+  const cCount = hasInput(ctx, 2) ? prod(knownShape(ctx, ctx.inputs[2]?.shape, 'C')) : 0;
+  return { M, K, N, cCount, alpha: ctx.attr.float('alpha', 1), beta: ctx.attr.float('beta', 1) };
+}
+
+/** The seed's fully-connected count: b·M·N·(2K−1), + b·M·N for a bias, + b·M·N per alpha≠1 / beta≠1. */
+function matmulExact(
+  template: string,
+  s: { b: number; M: number; K: number; N: number },
+  extras: { bias?: boolean; alpha?: boolean; beta?: boolean } = {},
+): CostEntry {
+  const outputs = s.b * s.M * s.N;
+  let flops = outputs * (2 * s.K - 1);
+  const bSym = s.b === 1 ? '' : 'b·';
+  const bSub = s.b === 1 ? '' : `${s.b}×`;
+  let symbolic = extras.bias ? `${bSym}2·K·M·N` : `${bSym}(2·K ${MINUS} 1)·M·N`;
+  let substituted = extras.bias ? `${bSub}2×${s.K}×${s.M}×${s.N}` : `${bSub}(2×${s.K}${MINUS}1)×${s.M}×${s.N}`;
+  if (extras.bias) flops += outputs;
+  for (const scaled of [extras.alpha, extras.beta]) {
+    if (scaled) {
+      flops += outputs;
+      symbolic += ` + ${bSym}M·N`;
+      substituted += ` + ${bSub}${s.M}×${s.N}`;
+    }
+  }
+  const vars = { b: s.b, M: s.M, K: s.K, N: s.N, bias: extras.bias ? 1 : 0, alphaScaled: extras.alpha ? 1 : 0, betaScaled: extras.beta ? 1 : 0 };
+  return { macs: s.b * s.M * s.K * s.N, flops, formula: formula(template, vars, symbolic, substituted) };
+}
+
+function gemmCost(ctx: CostContext, convention: Convention): CostEntry | null {
+  const s = gemmSize(ctx);
+  const macs = s.M * s.K * s.N;
+  const vars = { M: s.M, K: s.K, N: s.N, C: s.cCount };
+  const mkn = { symbolic: 'M·K·N', substituted: `${s.M}×${s.K}×${s.N}` };
+  // PyTorch exports nn.Linear as Gemm(transB=1) with a weight B; other Gemms come from torch.addmm.
+  const linear = ctx.isWeight(1) && ctx.attr.int('transB', 0) === 1;
+  const biasCounted = s.cCount > 0 && s.beta !== 0;
+  const t = presetTemplate('gemm', convention);
+  switch (convention) {
+    case 'exact':
+      return matmulExact('gemm', { b: 1, M: s.M, K: s.K, N: s.N }, { bias: s.cCount > 0, alpha: s.alpha !== 1, beta: s.cCount > 0 && s.beta !== 1 });
+    case 'ptflops': // Linear hook / addmm hook: M·K·N + numel(bias)
+      return macsEntry(
+        macs + (biasCounted ? s.cCount : 0),
+        formula(t, vars, biasCounted ? `${mkn.symbolic} + numel(C)` : mkn.symbolic, biasCounted ? `${mkn.substituted} + ${s.cCount}` : mkn.substituted),
+      );
+    case 'fvcore': // linear_flop_jit / addmm_flop_jit: bias ignored
+      return macsEntry(macs, formula(t, vars, mkn.symbolic, mkn.substituted));
+    case 'thop': // count_linear: in_features·numel(Y); torch.addmm is not a module, thop does not see it
+      return linear ? macsEntry(macs, formula(t, vars, 'K·M·N', `${s.K}×${s.M}×${s.N}`)) : null;
+    case 'deepspeed': {
+      // F.linear: flops = 2·macs (bias ignored); torch.addmm: 2·macs + numel(C)
+      const bias = !linear && s.cCount > 0 ? s.cCount : 0;
+      return {
+        macs,
+        flops: 2 * macs + bias,
+        formula: formula(t, vars, `2·${mkn.symbolic}${bias ? ' + numel(C)' : ''}`, `2×${mkn.substituted}${bias ? ` + ${bias}` : ''}`),
+      };
+    }
+    case 'torch': // aten.mm / aten.addmm: 2·M·K·N
+      return { macs, flops: 2 * macs, formula: formula(t, vars, `2·${mkn.symbolic}`, `2×${mkn.substituted}`) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MatMul (numpy.matmul semantics)
+
+interface MatMulDims {
+  batch: Dim[] | undefined;
+  M: Dim;
+  K: Dim;
+  N: Dim;
+  out: Dim[] | undefined;
+}
+
+function matmulDims(ctx: NodeContext, a: Dim[], b: Dim[]): MatMulDims {
+  if (a.length === 0 || b.length === 0) throw new AnalysisError('MatMul operands must have rank ≥ 1', where(ctx));
+  // numpy: a 1-D A gains a leading 1, a 1-D B a trailing 1; both are removed from the result.
+  const am = a.length === 1 ? [1, a[0]!] : a;
+  const bm = b.length === 1 ? [b[0]!, 1] : b;
+  const K = sameDim(ctx, am[am.length - 1]!, bm[bm.length - 2]!, 'inner dimensions of A and B');
+  const M = am[am.length - 2]!;
+  const N = bm[bm.length - 1]!;
+  const batch = broadcastShapes([am.slice(0, -2), bm.slice(0, -2)], where(ctx));
+  const out = batch === undefined ? undefined : [...batch, ...(a.length === 1 ? [] : [M]), ...(b.length === 1 ? [] : [N])];
+  return { batch, M, K, N, out };
+}
+
+function inferMatMul(ctx: NodeContext, ai: number, bi: number, dtype: number): ValueFacts[] {
+  const { out } = matmulDims(ctx, inputShape(ctx, ai, 'A'), inputShape(ctx, bi, 'B'));
+  return [{ dtype, shape: out }];
+}
+
+interface MatMulSize {
+  b: number;
+  M: number;
+  K: number;
+  N: number;
+  aShape: number[];
+  bShape: number[];
+}
+
+function matmulSize(ctx: CostContext, ai: number, bi: number): MatMulSize {
+  const aShape = knownShape(ctx, ctx.inputs[ai]?.shape, 'A');
+  const bShape = knownShape(ctx, ctx.inputs[bi]?.shape, 'B');
+  const d = matmulDims(ctx, aShape, bShape);
+  return { b: prod(d.batch as number[]), M: d.M as number, K: d.K as number, N: d.N as number, aShape, bShape };
+}
+
+/** MatMul (and the float counterpart of the quantized ones) under a preset. */
+function matmulPreset(ctx: CostContext, s: MatMulSize, convention: Exclude<Convention, 'exact'>, bi: number): CostEntry | null {
+  const vars = { b: s.b, M: s.M, K: s.K, N: s.N };
+  const t = presetTemplate('matmul', convention);
+  // ptflops, fvcore and DeepSpeed all count torch.matmul as prod(A.shape)·B.shape[-1].
+  const toolMacs = prod(s.aShape) * s.bShape[s.bShape.length - 1]!;
+  const toolText = { symbolic: 'numel(A)·B[-1]', substituted: `${prod(s.aShape)}×${s.bShape[s.bShape.length - 1]}` };
+  const trueMacs = s.b * s.M * s.K * s.N;
+  const trueText = { symbolic: s.b === 1 ? 'M·K·N' : 'b·M·K·N', substituted: `${s.b === 1 ? '' : `${s.b}×`}${s.M}×${s.K}×${s.N}` };
+  switch (convention) {
+    case 'ptflops':
+    case 'fvcore':
+      return macsEntry(toolMacs, formula(t, vars, toolText.symbolic, toolText.substituted));
+    case 'deepspeed':
+      return { macs: toolMacs, flops: 2 * toolMacs, formula: formula(t, vars, `2·${toolText.symbolic}`, `2×${toolText.substituted}`) };
+    case 'thop':
+      // Only nn.Linear (a weight B) is a module thop hooks: in_features·numel(Y).
+      return ctx.isWeight(bi) ? macsEntry(trueMacs, formula(t, vars, trueText.symbolic, trueText.substituted)) : null;
+    case 'torch':
+      return { macs: trueMacs, flops: 2 * trueMacs, formula: formula(t, vars, `2·${trueText.symbolic}`, `2×${trueText.substituted}`) };
+  }
+}
+
+function matmulCost(ctx: CostContext, convention: Convention): CostEntry | null {
+  const s = matmulSize(ctx, 0, 1);
+  if (convention === 'exact') return matmulExact('matmul', s);
+  return matmulPreset(ctx, s, convention, 1);
+}
+
+/**
+ * MatMulInteger / QLinearMatMul under `exact`: the integer products counted like MatMul, plus one
+ * subtraction per operand element for each zero point given, plus (QLinearMatMul) two requantisation
+ * ops per output element. Presets count them as the float MatMul they replace.
+ */
+function quantizedMatMulCost(ctx: CostContext, convention: Convention, qlinear: boolean): CostEntry | null {
+  const ai = 0;
+  const bi = qlinear ? 3 : 1;
+  const s = matmulSize(ctx, ai, bi);
+  if (convention !== 'exact') return matmulPreset(ctx, s, convention, bi);
+  const base = matmulExact(qlinear ? 'qlinear-matmul' : 'matmul-integer', s);
+  const aZero = qlinear || hasInput(ctx, 2);
+  const bZero = qlinear || hasInput(ctx, 3);
+  const shifts = (aZero ? prod(s.aShape) : 0) + (bZero ? prod(s.bShape) : 0);
+  const requant = qlinear ? 2 * s.b * s.M * s.N : 0;
+  const f = base.formula!;
+  const terms = [f.symbolic];
+  const termsSub = [f.substituted];
+  if (shifts) {
+    terms.push('zero-point shifts');
+    termsSub.push(String(shifts));
+  }
+  if (requant) {
+    terms.push(s.b === 1 ? '2·M·N' : '2·b·M·N');
+    termsSub.push(String(requant));
+  }
+  return {
+    macs: base.macs,
+    flops: base.flops + shifts + requant,
+    formula: formula(f.template, { ...f.vars, zeroPointShifts: shifts, requantize: requant }, terms.join(' + '), termsSub.join(' + ')),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Einsum
+
+interface EinsumSpec {
+  /** Index labels of each operand (ellipsis dims become labels '…0', '…1', … right-aligned). */
+  terms: string[][];
+  output: string[];
+  /** The equation with letters renamed a, b, c… in order of first appearance (fvcore/DeepSpeed do this). */
+  canonical: string;
+}
+
+function parseEinsum(ctx: NodeContext, equation: string, ranks: (number | undefined)[]): EinsumSpec {
+  const eq = equation.replace(/\s+/g, '');
+  const [lhs, rhs, extra] = eq.split('->');
+  if (lhs === undefined || extra !== undefined) throw new AnalysisError(`einsum equation '${equation}' is malformed`, where(ctx));
+  const rawTerms = lhs.split(',');
+  if (rawTerms.length !== ranks.length) {
+    throw new AnalysisError(`einsum equation '${equation}' has ${rawTerms.length} operands but the node has ${ranks.length} inputs`, where(ctx));
+  }
+  const letters = (s: string) => s.replace('...', '').split('');
+  for (const term of [...rawTerms, rhs ?? '']) {
+    if (!/^[A-Za-z]*(\.\.\.)?[A-Za-z]*$/.test(term)) throw new AnalysisError(`einsum term '${term}' of '${equation}' is malformed`, where(ctx));
+  }
+  // Ellipsis rank per operand, right-aligned against the widest one.
+  const ellRanks = rawTerms.map((term, i) => {
+    if (!term.includes('...')) return 0;
+    const r = ranks[i];
+    if (r === undefined) throw new AnalysisError(`the rank of einsum operand ${i} is unknown, so its '...' cannot be resolved`, where(ctx));
+    const e = r - letters(term).length;
+    if (e < 0) throw new AnalysisError(`einsum operand ${i} has rank ${r}, fewer than the labels of '${term}'`, where(ctx));
+    return e;
+  });
+  const maxEll = Math.max(0, ...ellRanks);
+  const ellLabels = (e: number) => Array.from({ length: e }, (_, j) => `…${maxEll - e + j}`);
+  const expand = (term: string, e: number): string[] => {
+    const [before, after] = term.includes('...') ? term.split('...') : [term, undefined];
+    return after === undefined ? before!.split('') : [...before!.split(''), ...ellLabels(e), ...after.split('')];
+  };
+  const terms = rawTerms.map((term, i) => {
+    const labels = expand(term, ellRanks[i]!);
+    const r = ranks[i];
+    if (r !== undefined && labels.length !== r) {
+      throw new AnalysisError(`einsum term '${term}' has ${labels.length} labels but operand ${i} has rank ${r}`, where(ctx));
+    }
+    return labels;
+  });
+  let output: string[];
+  if (rhs !== undefined) {
+    output = expand(rhs, maxEll);
+    for (const l of output) {
+      if (!terms.some((t) => t.includes(l))) throw new AnalysisError(`output label '${l}' of '${equation}' is not in any operand`, where(ctx));
+    }
+  } else {
+    // Implicit output: ellipsis dims, then the letters used exactly once, alphabetically.
+    const counts = new Map<string, number>();
+    for (const t of rawTerms) for (const l of letters(t)) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const once = [...counts].filter(([, n]) => n === 1).map(([l]) => l).sort();
+    output = [...ellLabels(maxEll), ...once];
+  }
+  const order = new Map<string, string>();
+  for (const ch of eq) if (/[A-Za-z]/.test(ch) && !order.has(ch)) order.set(ch, String.fromCharCode(97 + order.size));
+  const canonical = eq.replace(/[A-Za-z]/g, (ch) => order.get(ch)!);
+  return { terms, output, canonical };
+}
+
+/** Sizes of every label; ellipsis dims broadcast (1 stretches), letters must agree. */
+function labelSizes(ctx: NodeContext, spec: EinsumSpec, shapes: (Dim[] | undefined)[]): Map<string, Dim> {
+  const sizes = new Map<string, Dim>();
+  spec.terms.forEach((labels, i) => {
+    const shape = shapes[i];
+    labels.forEach((l, j) => {
+      const d = shape === undefined ? null : shape[j]!;
+      const prev = sizes.get(l);
+      if (prev === undefined) {
+        sizes.set(l, d);
+      } else if (l.startsWith('…') && (prev === 1 || d === 1)) {
+        sizes.set(l, prev === 1 ? d : prev);
+      } else {
+        sizes.set(l, sameDim(ctx, prev, d, `einsum label '${l}' of operand ${i}`));
+      }
+    });
+  });
+  return sizes;
+}
+
+function inferEinsum(ctx: NodeContext): ValueFacts[] {
+  const shapes = ctx.node.inputs.map((_, i) => ctx.inputs[i]?.shape);
+  const spec = parseEinsum(ctx, ctx.attr.string('equation', ''), shapes.map((s) => s?.length));
+  const sizes = labelSizes(ctx, spec, shapes);
+  return [{ dtype: ctx.inputs[0]?.dtype ?? 0, shape: spec.output.map((l) => sizes.get(l) ?? null) }];
+}
+
+/** One contraction step of an einsum path. */
+interface Step {
+  /** Operands contracted together in this step. */
+  operands: number;
+  /** Size of all labels involved (numpy's idx_contract). */
+  all: number;
+  /** Size of the labels summed away (1 when none). */
+  summed: number;
+  /** Whether any label is summed away (numpy's `inner`). */
+  inner: boolean;
+  /** Size of the result. */
+  result: number;
+}
+
+/** numpy's `_flop_count`: size of all labels × (max(1, terms − 1) + inner). */
+function numpyFlops(step: Step): number {
+  return step.all * (Math.max(1, step.operands - 1) + (step.inner ? 1 : 0));
+}
+
+function sizeOf(labels: Iterable<string>, sizes: Map<string, number>): number {
+  let n = 1;
+  for (const l of labels) n *= sizes.get(l)!;
+  return n;
+}
+
+interface Contraction {
+  step: Step;
+  remaining: Set<string>[];
+}
+
+function contract(positions: number[], remaining: Set<string>[], output: Set<string>, sizes: Map<string, number>): Contraction {
+  const involved = new Set<string>();
+  for (const p of positions) for (const l of remaining[p]!) involved.add(l);
+  const others = remaining.filter((_, i) => !positions.includes(i));
+  const keep = new Set<string>();
+  for (const l of involved) if (output.has(l) || others.some((o) => o.has(l))) keep.add(l);
+  const removed = [...involved].filter((l) => !keep.has(l));
+  return {
+    step: {
+      operands: positions.length,
+      all: sizeOf(involved, sizes),
+      summed: sizeOf(removed, sizes),
+      inner: removed.length > 0,
+      result: sizeOf(keep, sizes),
+    },
+    remaining: [...others, keep],
+  };
+}
+
+/**
+ * The contraction path numpy.einsum_path(optimize='optimal') picks (fvcore and DeepSpeed read their
+ * counts from it): an exhaustive search over pairwise contractions, intermediates no larger than the
+ * largest input or output, one final contraction of whatever is left when nothing fits.
+ */
+function einsumPath(terms: Set<string>[], output: Set<string>, sizes: Map<string, number>): Step[] {
+  const allLabels = new Set(terms.flatMap((t) => [...t]));
+  const noContraction = [...allLabels].every((l) => output.has(l));
+  if (terms.length <= 2 || noContraction || terms.length > 8) {
+    if (terms.length > 8) {
+      // Beyond eight operands the exhaustive search is too large: contract left to right.
+      let remaining = terms;
+      const steps: Step[] = [];
+      while (remaining.length > 1) {
+        const c = contract([0, 1], remaining, output, sizes);
+        steps.push(c.step);
+        remaining = [...c.remaining];
+      }
+      return steps;
+    }
+    return [contract(terms.map((_, i) => i), terms, output, sizes).step];
+  }
+  const limit = Math.max(...terms.map((t) => sizeOf(t, sizes)), sizeOf(output, sizes));
+  type Partial = { cost: number; steps: Step[]; remaining: Set<string>[] };
+  let full: Partial[] = [{ cost: 0, steps: [], remaining: terms }];
+  for (let iteration = 0; iteration < terms.length - 1; iteration++) {
+    const next: Partial[] = [];
+    for (const cur of full) {
+      const n = cur.remaining.length;
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
+          const c = contract([i, j], cur.remaining, output, sizes);
+          if (c.step.result > limit) continue;
+          next.push({ cost: cur.cost + numpyFlops(c.step), steps: [...cur.steps, c.step], remaining: c.remaining });
+        }
+      }
+    }
+    if (next.length === 0) {
+      const best = full.reduce((a, b) => (b.cost < a.cost ? b : a));
+      const rest = contract(best.remaining.map((_, i) => i), best.remaining, output, sizes);
+      return [...best.steps, rest.step];
+    }
+    full = next;
+  }
+  return full.reduce((a, b) => (b.cost < a.cost ? b : a)).steps;
+}
+
+/** Python's `'%.3e' % x` read back as a number: einsum_path prints its FLOP count to 4 significant digits. */
+function threeDigitExponent(x: number): number {
+  return Number(x.toExponential(3));
+}
+
+function einsumCost(ctx: CostContext, convention: Convention): CostEntry | null {
+  const shapes = ctx.node.inputs.map((_, i) => knownShape(ctx, ctx.inputs[i]?.shape, `einsum operand ${i}`));
+  const equation = ctx.attr.string('equation', '');
+  const spec = parseEinsum(ctx, equation, shapes.map((s) => s.length));
+  const sizes = labelSizes(ctx, spec, shapes) as Map<string, number>;
+  const steps = einsumPath(spec.terms.map((t) => new Set(t)), new Set(spec.output), sizes);
+  // Per step: (k − 1) multiplies per combination of all labels, then (summed − 1) adds per result element.
+  const macs = steps.reduce((n, s) => n + (s.operands >= 2 ? s.all * (s.operands - 1) : 0), 0);
+  const flops = steps.reduce((n, s) => n + (s.operands >= 2 ? s.all * (s.operands - 1) : 0) + (s.inner ? s.result * (s.summed - 1) : 0), 0);
+  const numpy = steps.reduce((n, s) => n + numpyFlops(s), 0) + 1; // einsum_path: opt_cost = sum + 1
+  const vars: Record<string, number> = { steps: steps.length, numpyFlops: numpy };
+  for (const [l, n] of sizes) if (!l.startsWith('…')) vars[l] = n;
+  const labelText = [...sizes.keys()].map((l) => (l.startsWith('…') ? `e${l.slice(1)}` : l));
+  const allSym = labelText.join('·');
+  const allSub = [...sizes.values()].join('×');
+  const t = presetTemplate('einsum', convention);
+  const twoOperands = steps.length === 1 && steps[0]!.operands === 2;
+  switch (convention) {
+    case 'exact': {
+      const s = steps[0]!;
+      const symbolic =
+        twoOperands && s.inner
+          ? `result·(2·summed ${MINUS} 1)`
+          : steps.length === 1 && s.operands === 1
+            ? s.inner ? `result·(summed ${MINUS} 1)` : '0'
+            : 'Σ steps';
+      const substituted =
+        twoOperands && s.inner
+          ? `${s.result}×(2×${s.summed}${MINUS}1)`
+          : steps.length === 1 && s.operands === 1
+            ? s.inner ? `${s.result}×(${s.summed}${MINUS}1)` : '0'
+            : steps.map((x) => String(x.all * Math.max(0, x.operands - 1) + (x.inner ? x.result * (x.summed - 1) : 0))).join(' + ');
+      return { macs, flops, formula: formula('einsum', { ...vars, macs }, `${symbolic}; MACs = ${twoOperands ? allSym : 'Σ steps'}`, `${substituted}; MACs = ${twoOperands ? allSub : String(macs)}`) };
+    }
+    case 'fvcore': {
+      // einsum_flop_jit: two bmm-shaped equations counted exactly, others floor(optimized FLOP count / 2).
+      const bmm = spec.canonical === 'abc,abd->acd' || spec.canonical === 'abc,adc->adb';
+      const m = bmm ? macs : Math.floor(threeDigitExponent(numpy) / 2);
+      return macsEntry(m, formula(t, vars, bmm ? allSym : 'floor(numpy FLOP count / 2)', bmm ? allSub : `floor(${threeDigitExponent(numpy)}/2)`));
+    }
+    case 'deepspeed': {
+      // _einsum_flops_compute: flops = the optimized FLOP count as printed, macs 0.
+      const f = threeDigitExponent(numpy);
+      return { macs: 0, flops: f, formula: formula(t, vars, 'numpy optimized FLOP count', String(f)) };
+    }
+    case 'torch': // torch.einsum runs as bmm: 2·MACs
+      return { macs, flops: 2 * macs, formula: formula(t, vars, `2·${twoOperands ? allSym : 'Σ steps'}`, `2×${twoOperands ? allSub : String(macs)}`) };
+    case 'ptflops': // torch.einsum is not among ptflops's hooked tensor ops
+    case 'thop':
+      return null;
+  }
+}
+
+export const rules: OpRule[] = [
+  { ops: ['Gemm'], infer: inferGemm, cost: gemmCost },
+  { ops: ['MatMul'], infer: (ctx) => inferMatMul(ctx, 0, 1, ctx.inputs[0]?.dtype ?? 0), cost: matmulCost },
+  {
+    ops: ['MatMulInteger'],
+    infer: (ctx) => inferMatMul(ctx, 0, 1, INT32),
+    cost: (ctx, c) => quantizedMatMulCost(ctx, c, false),
+    nonParamInputs: [2, 3],
+  },
+  {
+    ops: ['QLinearMatMul'],
+    infer: (ctx) => inferMatMul(ctx, 0, 3, ctx.inputs[7]?.dtype || ctx.inputs[0]?.dtype || 0),
+    cost: (ctx, c) => quantizedMatMulCost(ctx, c, true),
+    nonParamInputs: [1, 2, 4, 5, 6, 7],
+  },
+  { ops: ['Einsum'], infer: inferEinsum, cost: einsumCost },
+];

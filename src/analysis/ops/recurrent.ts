@@ -1,4 +1,190 @@
-/** Op family 'recurrent': shape rule, value propagation and cost under every convention. */
-import type { OpRule } from '../types.js';
+/**
+ * Op family 'recurrent': RNN, GRU, LSTM (ONNX layout 0 = [seq, batch, …], layout 1 = [batch, seq, …]).
+ * MACs are the gate matmuls, G·H·(I + H) per step, batch element and direction (G = 1, 3, 4 gates);
+ * FLOPs add biases, gate arithmetic and activations. Rules written out in docs/counting/recurrent.md.
+ */
+import type { Dim } from '../../onnx/model.js';
+import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { formula, hasInput, inputShape, knownShape, macsEntry, maybeShape, presetTemplate, sameDim, where } from './compute-common.js';
 
-export const rules: OpRule[] = [];
+const GATES: Record<string, number> = { RNN: 1, GRU: 3, LSTM: 4 };
+
+/** FLOPs per element of each activation ONNX recurrent ops accept (composites spelled out in the docs). */
+const ACTIVATION_FLOPS: Record<string, number> = {
+  Relu: 1,
+  Tanh: 1,
+  Sigmoid: 4, // neg, exp, add, div (COUNTING.md)
+  Affine: 2, // α·x + β
+  LeakyRelu: 2, // compare, multiply
+  ThresholdedRelu: 1, // compare
+  ScaledTanh: 3, // multiply, tanh, multiply
+  HardSigmoid: 4, // multiply, add, max, min
+  Elu: 4, // compare, exp, subtract, multiply
+  Softsign: 3, // abs, add, divide
+  Softplus: 3, // exp, add, log
+};
+
+const DEFAULT_ACTIVATIONS: Record<string, string[]> = { RNN: ['Tanh'], GRU: ['Sigmoid', 'Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'] };
+
+function directions(ctx: NodeContext): number {
+  const d = ctx.attr.string('direction', 'forward');
+  if (d === 'forward' || d === 'reverse') return 1;
+  if (d === 'bidirectional') return 2;
+  throw new AnalysisError(`direction '${d}' is not forward, reverse or bidirectional`, where(ctx));
+}
+
+interface RecurrentDims {
+  seq: Dim;
+  batch: Dim;
+  input: Dim;
+  hidden: Dim;
+  dirs: number;
+  layout: number;
+}
+
+function recurrentDims(ctx: NodeContext): RecurrentDims {
+  const x = inputShape(ctx, 0, 'X');
+  if (x.length !== 3) throw new AnalysisError(`X must be 3-D, got rank ${x.length}`, where(ctx));
+  const layout = ctx.opset >= 14 ? ctx.attr.int('layout', 0) : 0;
+  const [seq, batch] = layout === 0 ? [x[0]!, x[1]!] : [x[1]!, x[0]!];
+  const dirs = directions(ctx);
+  const g = GATES[ctx.node.opType]!;
+  const w = maybeShape(ctx, 1);
+  const r = maybeShape(ctx, 2);
+  let hidden: Dim = ctx.attr.intOpt('hidden_size') ?? null;
+  if (w !== undefined) {
+    if (w.length !== 3) throw new AnalysisError(`W must be 3-D, got rank ${w.length}`, where(ctx));
+    sameDim(ctx, w[0]!, dirs, 'W directions vs direction attribute');
+    sameDim(ctx, w[2]!, x[2]!, 'W input size vs X');
+    if (typeof w[1] === 'number') hidden = sameDim(ctx, hidden, w[1] / g, `hidden_size vs W rows / ${g} gates`);
+  }
+  if (r !== undefined && r.length === 3) hidden = sameDim(ctx, hidden, r[2]!, 'hidden_size vs R');
+  return { seq, batch, input: x[2]!, hidden, dirs, layout };
+}
+
+function inferRecurrent(ctx: NodeContext): ValueFacts[] {
+  const s = recurrentDims(ctx);
+  const dtype = ctx.inputs[0]?.dtype ?? 0;
+  const y: Dim[] = s.layout === 0 ? [s.seq, s.dirs, s.batch, s.hidden] : [s.batch, s.seq, s.dirs, s.hidden];
+  const state: Dim[] = s.layout === 0 ? [s.dirs, s.batch, s.hidden] : [s.batch, s.dirs, s.hidden];
+  return ctx.node.outputs.map((_, i) => ({ dtype, shape: i === 0 ? y : [...state] }));
+}
+
+interface CellSize {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  dirs: number;
+  G: number;
+  bias: boolean;
+}
+
+function cellSize(ctx: CostContext): CellSize {
+  const s = recurrentDims(ctx);
+  const x = knownShape(ctx, ctx.inputs[0]?.shape, 'X');
+  const known = (d: Dim, what: string) => {
+    if (typeof d !== 'number') throw new AnalysisError(`cannot count: ${what} is unknown`, where(ctx));
+    return d;
+  };
+  return {
+    T: s.layout === 0 ? x[0]! : x[1]!,
+    B: s.layout === 0 ? x[1]! : x[0]!,
+    I: x[2]!,
+    H: known(s.hidden, 'hidden_size'),
+    dirs: s.dirs,
+    G: GATES[ctx.node.opType]!,
+    bias: hasInput(ctx, 3),
+  };
+}
+
+/** Activation costs of one direction: f, g(, h), from the `activations` attribute or the defaults. */
+function activationCosts(ctx: CostContext): number[] {
+  const op = ctx.node.opType;
+  const defaults = DEFAULT_ACTIVATIONS[op]!;
+  const given = ctx.attr.strings('activations', []);
+  const names = given.length >= defaults.length ? given.slice(0, defaults.length) : defaults;
+  return names.map((n) => {
+    const c = ACTIVATION_FLOPS[n];
+    if (c === undefined) throw new AnalysisError(`activation '${n}' is not one ONNX recurrent ops accept`, where(ctx));
+    return c;
+  });
+}
+
+/** Exact FLOPs of one step of one batch element in one direction. */
+function stepFlops(ctx: CostContext, s: CellSize): number {
+  const { I, H, G } = s;
+  const act = activationCosts(ctx);
+  // gate pre-activations: X·Wᵀ (G·H·(2I−1)) + H·Rᵀ (G·H·(2H−1)) + their sum (G·H) + Wb, Rb (2·G·H)
+  let f = G * H * (2 * I - 1) + G * H * (2 * H - 1) + G * H + (s.bias ? 2 * G * H : 0);
+  if (ctx.attr.has('clip')) f += 2 * G * H; // clip: min and max on every pre-activation
+  switch (ctx.node.opType) {
+    case 'RNN':
+      f += H * act[0]!;
+      break;
+    case 'GRU':
+      // z, r through f; r ⊙ (…) H; h̃ through g; Ht = (1 − z) ⊙ h̃ + z ⊙ Ht−1: 4H
+      f += 2 * H * act[0]! + H + H * act[1]! + 4 * H;
+      break;
+    case 'LSTM':
+      // i, f, o through f; c̃ through g; Ct = f ⊙ Ct−1 + i ⊙ c̃: 3H; Ht = o ⊙ h(Ct): H·h + H
+      f += 3 * H * act[0]! + H * act[1]! + 3 * H + H * act[2]! + H;
+      if (hasInput(ctx, 7)) f += 6 * H; // peepholes: P ⊙ C for i, f, o, each multiply + add
+      break;
+  }
+  return f;
+}
+
+function recurrentCost(ctx: CostContext, convention: Convention): CostEntry | null {
+  const s = cellSize(ctx);
+  const { T, B, I, H, G, dirs } = s;
+  const steps = T * B * dirs;
+  const macs = steps * G * H * (I + H);
+  const op = ctx.node.opType;
+  const vars = { T, B, I, H, G, dirs, bias: s.bias ? 1 : 0 };
+  const stepsSym = dirs === 1 ? 'T·B' : 'T·B·dirs';
+  const stepsSub = dirs === 1 ? `${T}×${B}` : `${T}×${B}×${dirs}`;
+  const template = op.toLowerCase();
+  const t = presetTemplate(template, convention);
+  // extra per-step terms of ptflops / DeepSpeed's rnn_flops, per op
+  const toolExtra = op === 'RNN' ? H : op === 'GRU' ? 7 * H : 10 * H;
+  switch (convention) {
+    case 'exact': {
+      const per = stepFlops(ctx, s);
+      return { macs, flops: steps * per, formula: formula(template, { ...vars, perStep: per }, `${stepsSym}·perStep; MACs = ${stepsSym}·G·H·(I + H)`, `${stepsSub}×${per}; MACs = ${stepsSub}×${G}×${H}×(${I}+${H})`) };
+    }
+    case 'ptflops': {
+      // rnn_flops: w_ih + w_hh elements + per-op extra (+ b_ih + b_hh), × batch × seq (× 2 bidirectional)
+      const per = G * H * I + G * H * H + toolExtra + (s.bias ? 2 * G * H : 0);
+      return macsEntry(steps * per, formula(t, { ...vars, perStep: per }, `${stepsSym}·(G·H·I + G·H·H + extra${s.bias ? ' + 2·G·H' : ''})`, `${stepsSub}×${per}`));
+    }
+    case 'deepspeed': {
+      // _rnn_flops: 2·G·H·I − G·H + 2·G·H·H − G·H + extra (+ biases); FLOPs only, no MACs
+      const per = 2 * G * H * I - G * H + 2 * G * H * H - G * H + toolExtra + (s.bias ? 2 * G * H : 0);
+      return { macs: 0, flops: steps * per, formula: formula(t, { ...vars, perStep: per }, `${stepsSym}·(2·G·H·(I + H) − 2·G·H + extra${s.bias ? ' + 2·G·H' : ''})`, `${stepsSub}×${per}`) };
+    }
+    case 'thop': {
+      // _count_rnn_cell / _count_gru_cell / _count_lstm_cell
+      const cell = () => (I + H) * H + H + (s.bias ? 2 * H : 0);
+      let per: number;
+      if (op === 'RNN') per = cell();
+      else if (op === 'GRU') per = 2 * cell() + cell() + H + 3 * H;
+      else per = 4 * cell() + 3 * H + H;
+      return macsEntry(steps * per, formula(t, { ...vars, perStep: per }, `${stepsSym}·cell`, `${stepsSub}×${per}`));
+    }
+    case 'fvcore': // aten::rnn_* / lstm have no fvcore handle
+      return null;
+    case 'torch': // the gate matmuls run as addmm/mm: 2·MACs
+      return { macs, flops: 2 * macs, formula: formula(t, vars, `2·${stepsSym}·G·H·(I + H)`, `2×${stepsSub}×${G}×${H}×(${I}+${H})`) };
+  }
+}
+
+export const rules: OpRule[] = [
+  {
+    ops: ['RNN', 'GRU', 'LSTM'],
+    infer: inferRecurrent,
+    cost: recurrentCost,
+    // sequence_lens is an index input
+    nonParamInputs: [4],
+  },
+];

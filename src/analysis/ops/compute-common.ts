@@ -1,0 +1,268 @@
+/**
+ * Helpers shared by the compute-heavy op families (conv, gemm, attention, norm, pool, softmax,
+ * recurrent): reading shapes that cost needs as numbers, convolution/pooling window geometry, and the
+ * plain-text formula notation of the seed (`(2×3×3²−1)×4×6²`).
+ */
+import type { Dim } from '../../onnx/model.js';
+import { AnalysisError, type CostEntry, type FormulaUse, type NodeContext, type ValueFacts } from '../types.js';
+
+/** The minus sign used in formulas (U+2212), as the seed writes it. */
+export const MINUS = '−';
+
+/** How a node is named in messages. */
+export function where(ctx: NodeContext): string {
+  return ctx.node.name || ctx.node.opType;
+}
+
+/** True when input i is given (present and not the empty name). */
+export function hasInput(ctx: NodeContext, i: number): boolean {
+  return i < ctx.node.inputs.length && ctx.node.inputs[i] !== '';
+}
+
+/** The shape of input i, or throw naming the input when its rank is unknown. */
+export function inputShape(ctx: NodeContext, i: number, what: string): Dim[] {
+  const shape = ctx.inputs[i]?.shape;
+  if (shape === undefined) throw new AnalysisError(`the rank of ${what} (input ${i}) is unknown`, where(ctx));
+  return shape;
+}
+
+/** The shape of input i if its rank is known. */
+export function maybeShape(ctx: NodeContext, i: number): Dim[] | undefined {
+  return hasInput(ctx, i) ? ctx.inputs[i]?.shape : undefined;
+}
+
+/** A dim as a number, or throw naming which dim of what is not known. */
+export function knownDim(ctx: NodeContext, d: Dim | undefined, what: string): number {
+  if (typeof d === 'number') return d;
+  const shown = d === null || d === undefined ? 'unknown' : `the symbol '${d}'`;
+  throw new AnalysisError(`cannot count: ${what} is ${shown}; bind it with --input`, where(ctx));
+}
+
+/** Every dim of a shape as a number (cost needs them), or throw naming the first unknown one. */
+export function knownShape(ctx: NodeContext, shape: readonly Dim[] | undefined, what: string): number[] {
+  if (shape === undefined) throw new AnalysisError(`cannot count: the shape of ${what} is unknown`, where(ctx));
+  return shape.map((d, i) => knownDim(ctx, d, `dim ${i} of ${what}`));
+}
+
+export function prod(xs: readonly number[]): number {
+  let n = 1;
+  for (const x of xs) n *= x;
+  return n;
+}
+
+/** Element count of input i with every dim known (throws otherwise). */
+export function knownNumel(ctx: NodeContext, i: number, what: string): number {
+  return prod(knownShape(ctx, ctx.inputs[i]?.shape, what));
+}
+
+/** Output facts of one tensor. */
+export function tensorFacts(dtype: number, shape: Dim[] | undefined): ValueFacts {
+  return { dtype, shape };
+}
+
+/** Two dims that must agree (numbers win over symbols); a conflict is an error naming `what`. */
+export function sameDim(ctx: NodeContext, a: Dim, b: Dim, what: string): Dim {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (a !== b) throw new AnalysisError(`${what}: ${a} vs ${b}`, where(ctx));
+    return a;
+  }
+  if (typeof a === 'number') return a;
+  if (typeof b === 'number') return b;
+  return a ?? b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formula text
+
+const SUPERSCRIPT = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+
+function superscript(n: number): string {
+  return String(n)
+    .split('')
+    .map((c) => SUPERSCRIPT[Number(c)] ?? c)
+    .join('');
+}
+
+/**
+ * A product of numbers written as the seed does: runs of equal factors become powers
+ * (`[3, 3]` → `3²`, `[2, 3]` → `2×3`), factors joined by ×.
+ */
+export function productText(factors: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < factors.length; ) {
+    let j = i;
+    while (j < factors.length && factors[j] === factors[i]) j++;
+    const run = j - i;
+    parts.push(run > 1 ? `${factors[i]}${superscript(run)}` : String(factors[i]));
+    i = j;
+  }
+  return parts.length === 0 ? '1' : parts.join('×');
+}
+
+/** Join symbolic factors with the middle dot. */
+export function sym(...factors: string[]): string {
+  return factors.filter((f) => f !== '').join('·');
+}
+
+/** Join substituted factors with ×. */
+export function sub(...factors: string[]): string {
+  return factors.filter((f) => f !== '').join('×');
+}
+
+export function formula(template: string, vars: Record<string, number>, symbolic: string, substituted: string): FormulaUse {
+  return { template, vars, symbolic, substituted };
+}
+
+/** Template id of a preset formula: `<base>:<convention>` (exact uses the bare base id). */
+export function presetTemplate(base: string, convention: string): string {
+  return `${base}:${convention}`;
+}
+
+/** A tool that reports MACs only: `flops = 2·macs` (COUNTING.md, "Presets"). */
+export function macsEntry(macs: number, f: FormulaUse): CostEntry {
+  return { macs, flops: 2 * macs, formula: f };
+}
+
+/** Names of spatial dims by rank, for formula text and vars: 1-D L, 2-D H W, 3-D D H W. */
+export function spatialNames(rank: number): string[] {
+  if (rank === 1) return ['L'];
+  if (rank === 2) return ['H', 'W'];
+  if (rank === 3) return ['D', 'H', 'W'];
+  return Array.from({ length: rank }, (_, i) => `S${i + 1}`);
+}
+
+/** Kernel names by rank: 1-D K, 2-D K_h K_w, 3-D K_d K_h K_w. */
+export function kernelNames(rank: number): { sym: string[]; vars: string[] } {
+  if (rank === 1) return { sym: ['K'], vars: ['K'] };
+  const sp = spatialNames(rank).map((s) => s.toLowerCase());
+  return { sym: sp.map((s) => `K_${s}`), vars: sp.map((s) => `K${s}`) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Window geometry (Conv, ConvTranspose, pools)
+
+export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
+
+export function readAutoPad(ctx: NodeContext): AutoPad {
+  const v = ctx.attr.string('auto_pad', 'NOTSET');
+  if (v === 'NOTSET' || v === 'SAME_UPPER' || v === 'SAME_LOWER' || v === 'VALID') return v;
+  throw new AnalysisError(`auto_pad '${v}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`, where(ctx));
+}
+
+/** An attribute list of one value per spatial axis, checked for length. */
+export function perAxis(ctx: NodeContext, name: string, rank: number, fallback: number): number[] {
+  const v = ctx.attr.intsOpt(name);
+  if (v === undefined) return Array.from({ length: rank }, () => fallback);
+  if (v.length !== rank) {
+    throw new AnalysisError(`attribute '${name}' has ${v.length} values for ${rank} spatial axes`, where(ctx));
+  }
+  return v;
+}
+
+/** Explicit pads [begin…, end…] for `rank` axes, checked for length. */
+export function explicitPads(ctx: NodeContext, rank: number): number[] {
+  const v = ctx.attr.intsOpt('pads');
+  if (v === undefined) return Array.from({ length: 2 * rank }, () => 0);
+  if (v.length !== 2 * rank) {
+    throw new AnalysisError(`attribute 'pads' has ${v.length} values, expected ${2 * rank} (begin and end per axis)`, where(ctx));
+  }
+  return v;
+}
+
+/** Geometry of a sliding window along the spatial axes of a Conv or pool. */
+export interface Window {
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  /** [begin…, end…] once auto_pad is resolved (undefined per axis when the input size is unknown). */
+  padsBegin: (number | undefined)[];
+  padsEnd: (number | undefined)[];
+  /** Output spatial dims (numbers, symbols when the output keeps the input's size, or null). */
+  out: Dim[];
+}
+
+/**
+ * Output spatial size of a Conv/pool window, per ONNX: NOTSET uses explicit pads (ceil_mode for pools),
+ * SAME_* gives ceil(in/stride) with pads split (extra at the end for UPPER), VALID pads nothing.
+ */
+export function slideWindow(
+  ctx: NodeContext,
+  inSpatial: readonly Dim[],
+  kernel: number[],
+  opts: { ceilMode?: boolean; dilations?: boolean } = {},
+): Window {
+  const rank = inSpatial.length;
+  const strides = perAxis(ctx, 'strides', rank, 1);
+  const dilations = opts.dilations === false ? kernel.map(() => 1) : perAxis(ctx, 'dilations', rank, 1);
+  const autoPad = readAutoPad(ctx);
+  const pads = explicitPads(ctx, rank);
+  const padsBegin: (number | undefined)[] = [];
+  const padsEnd: (number | undefined)[] = [];
+  const out: Dim[] = [];
+  for (let i = 0; i < rank; i++) {
+    const k = kernel[i]!;
+    const s = strides[i]!;
+    const d = dilations[i]!;
+    if (k <= 0 || s <= 0 || d <= 0) {
+      throw new AnalysisError(`kernel ${k}, stride ${s} and dilation ${d} of axis ${i} must be positive`, where(ctx));
+    }
+    const effective = (k - 1) * d + 1;
+    const x = inSpatial[i]!;
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+      if (typeof x === 'number') {
+        const o = Math.ceil(x / s);
+        const total = Math.max(0, (o - 1) * s + effective - x);
+        const small = Math.floor(total / 2);
+        padsBegin.push(autoPad === 'SAME_UPPER' ? small : total - small);
+        padsEnd.push(autoPad === 'SAME_UPPER' ? total - small : small);
+        out.push(o);
+      } else {
+        padsBegin.push(undefined);
+        padsEnd.push(undefined);
+        out.push(s === 1 ? x : null); // SAME with stride 1 keeps the size, even a symbolic one
+      }
+      continue;
+    }
+    const pb = autoPad === 'VALID' ? 0 : pads[i]!;
+    const pe = autoPad === 'VALID' ? 0 : pads[i + rank]!;
+    padsBegin.push(pb);
+    padsEnd.push(pe);
+    if (typeof x === 'number') {
+      const o = windowSize(x, effective, s, pb, pe, opts.ceilMode === true);
+      if (o <= 0) {
+        throw new AnalysisError(
+          `axis ${i}: input ${x} with pads ${pb}+${pe} is smaller than the window ${effective} (kernel ${k}, dilation ${d})`,
+          where(ctx),
+        );
+      }
+      out.push(o);
+    } else {
+      // A symbolic size survives only when the window maps it onto itself.
+      out.push(s === 1 && pb + pe === effective - 1 ? x : null);
+    }
+  }
+  return { kernel, strides, dilations, padsBegin, padsEnd, out };
+}
+
+/** Output length of a window sweep (floor, or ceil_mode dropping a window that starts in the end padding). */
+export function windowSize(input: number, effective: number, stride: number, padBegin: number, padEnd: number, ceil: boolean): number {
+  const span = input + padBegin + padEnd - effective;
+  if (span < 0) return 0;
+  let o = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  if (ceil && (o - 1) * stride >= input + padBegin) o -= 1;
+  return o;
+}
+
+/** The kernel of a Conv-like node: `kernel_shape`, else the weight's spatial dims. */
+export function kernelFromWeight(ctx: NodeContext, weight: readonly Dim[] | undefined, spatialRank: number): number[] | undefined {
+  const attr = ctx.attr.intsOpt('kernel_shape');
+  if (attr !== undefined) {
+    if (attr.length !== spatialRank) {
+      throw new AnalysisError(`kernel_shape has ${attr.length} values for ${spatialRank} spatial axes`, where(ctx));
+    }
+    return attr;
+  }
+  if (weight === undefined) return undefined;
+  const k = weight.slice(2);
+  return k.every((d): d is number => typeof d === 'number') ? k : undefined;
+}
