@@ -1,0 +1,175 @@
+/**
+ * Binding input shapes: `--input name=1x3x224x224,mask=1x128` (or a bare `1x3x224x224` for a model with
+ * one input) gives every graph input concrete dims. Symbolic dims (`batch`, `sequence`) take the bound
+ * numbers, and a symbol shared by several inputs must get one value. Whatever is left unknown is one
+ * error listing every input and dim still unknown; a bound dim contradicting a fixed one is an error.
+ */
+import { dtypeName } from '../onnx/dtypes.js';
+import type { Dim, Graph } from '../onnx/model.js';
+import { formatShape } from './shapes.js';
+import { AnalysisError } from './types.js';
+
+/** A bad or incomplete input binding: the user's to fix (the CLI exits with the usage code). */
+export class InputBindingError extends AnalysisError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputBindingError';
+  }
+}
+
+/** Shapes the user gave: by input name, or `''` for a bare shape meant for the only input. */
+export type InputShapes = Map<string, number[]>;
+
+export interface BoundInput {
+  name: string;
+  /** ONNX element type. */
+  dtype: number;
+  shape: number[];
+}
+
+export interface Binding {
+  inputs: BoundInput[];
+  /** Values of the model's symbolic dims (`dim_param`), e.g. { batch: 1, sequence: 128 }. */
+  symbols: Map<string, number>;
+}
+
+function parseDims(text: string, spec: string): number[] {
+  const parts = text.trim().split(/[x×*]/);
+  const dims = parts.map((p) => (/^\s*\d+\s*$/.test(p) ? Number(p) : NaN));
+  if (text.trim() === '' || dims.some((d) => !Number.isSafeInteger(d))) {
+    throw new InputBindingError(`input shape '${spec}' is not a list of sizes like 1x3x224x224`);
+  }
+  return dims;
+}
+
+/**
+ * Parse `--input` values: each is `name=DIMS[,name=DIMS…]` or a bare `DIMS`; several values add up.
+ * A scalar input is bound with an empty shape, `name=`.
+ */
+export function parseInputShapes(specs: string | readonly string[]): InputShapes {
+  const out: InputShapes = new Map();
+  for (const spec of typeof specs === 'string' ? [specs] : specs) {
+    for (const part of spec.split(',')) {
+      const item = part.trim();
+      if (item === '') continue;
+      const eq = item.lastIndexOf('=');
+      const name = eq < 0 ? '' : item.slice(0, eq).trim();
+      const dimsText = eq < 0 ? item : item.slice(eq + 1);
+      if (eq >= 0 && name === '') throw new InputBindingError(`input shape '${item}' has no input name before '='`);
+      const dims = eq >= 0 && dimsText.trim() === '' ? [] : parseDims(dimsText, item);
+      if (out.has(name)) {
+        throw new InputBindingError(name === '' ? 'more than one bare input shape given; name the inputs (name=1x3x224x224)' : `input '${name}' is given twice`);
+      }
+      out.set(name, dims);
+    }
+  }
+  return out;
+}
+
+/** The graph inputs a user must feed: inputs that are not also initializers (IR < 4 lists those too). */
+export function feedInputs(graph: Graph): Graph['inputs'] {
+  const inits = new Set(graph.initializers.map((t) => t.name));
+  return graph.inputs.filter((i) => !inits.has(i.name));
+}
+
+/** Bind the given shapes to the graph inputs; throws InputBindingError listing every problem. */
+export function bindInputs(graph: Graph, given: InputShapes = new Map()): Binding {
+  const feeds = feedInputs(graph);
+  const names = feeds.map((f) => f.name);
+  const shapes = new Map(given);
+  const bare = shapes.get('');
+  if (bare !== undefined) {
+    if (feeds.length !== 1) {
+      throw new InputBindingError(
+        `a bare shape binds a model's only input, but this model has ${feeds.length} inputs (${names.join(', ')}); write name=${bare.join('x')}`,
+      );
+    }
+    shapes.delete('');
+    if (shapes.has(names[0]!)) throw new InputBindingError(`input '${names[0]}' is given twice`);
+    shapes.set(names[0]!, bare);
+  }
+  const unknownNames = [...shapes.keys()].filter((n) => !names.includes(n));
+  if (unknownNames.length > 0) {
+    throw new InputBindingError(`the model has no input named ${unknownNames.map((n) => `'${n}'`).join(', ')}; its inputs are: ${names.join(', ') || '(none)'}`);
+  }
+
+  const problems: string[] = [];
+  const symbols = new Map<string, number>();
+  const symbolSource = new Map<string, string>();
+  const declared = new Map<string, { dtype: number; shape: Dim[] | undefined }>();
+  for (const f of feeds) {
+    const t = f.type;
+    if (!t || (t.kind !== 'tensor' && t.kind !== 'sparse_tensor')) {
+      problems.push(`input '${f.name}' is not a tensor (${t?.kind ?? 'no type'}); modelpress profiles tensor inputs only`);
+      continue;
+    }
+    declared.set(f.name, { dtype: t.elemType, shape: t.shape });
+  }
+  // First pass: check bound shapes against fixed dims and learn symbol values.
+  for (const [name, dims] of shapes) {
+    const d = declared.get(name);
+    if (!d || d.shape === undefined) continue;
+    if (d.shape.length !== dims.length) {
+      problems.push(`input '${name}' has rank ${d.shape.length} (${formatShape(d.shape)}), but ${dims.length} dims were given (${dims.join('x') || 'scalar'})`);
+      continue;
+    }
+    d.shape.forEach((dim, i) => {
+      const v = dims[i]!;
+      if (typeof dim === 'number' && dim !== v) {
+        problems.push(`input '${name}' dim ${i} is fixed at ${dim} in the model, but ${v} was given`);
+      } else if (typeof dim === 'string') {
+        const prev = symbols.get(dim);
+        if (prev !== undefined && prev !== v) {
+          problems.push(`dim '${dim}' is ${prev} in input '${symbolSource.get(dim)}' but ${v} in input '${name}'`);
+        } else {
+          symbols.set(dim, v);
+          symbolSource.set(dim, name);
+        }
+      }
+    });
+  }
+  // Second pass: every input gets numbers; symbols bound through another input count as bound.
+  const inputs: BoundInput[] = [];
+  for (const f of feeds) {
+    const d = declared.get(f.name);
+    if (!d) continue;
+    const given = shapes.get(f.name);
+    if (given) {
+      inputs.push({ name: f.name, dtype: d.dtype, shape: given });
+      continue;
+    }
+    if (d.shape === undefined) {
+      problems.push(`input '${f.name}' (${dtypeName(d.dtype)}) has no shape in the model; give one with --input ${f.name}=DIMS`);
+      continue;
+    }
+    const shape: number[] = [];
+    const missing: string[] = [];
+    d.shape.forEach((dim, i) => {
+      if (typeof dim === 'number') shape.push(dim);
+      else if (typeof dim === 'string' && symbols.has(dim)) shape.push(symbols.get(dim)!);
+      else missing.push(typeof dim === 'string' ? `dim ${i} ('${dim}')` : `dim ${i} (unnamed)`);
+    });
+    if (missing.length > 0) {
+      problems.push(`input '${f.name}' ${formatShape(d.shape)}: ${missing.join(', ')} unknown`);
+    } else {
+      inputs.push({ name: f.name, dtype: d.dtype, shape });
+    }
+  }
+  if (problems.length > 0) {
+    const example = feeds.map((f) => `${f.name}=${exampleDims(declared.get(f.name)?.shape, shapes.get(f.name), symbols)}`).join(',');
+    throw new InputBindingError(`cannot bind the input shapes: ${problems.join('; ')}. Give them with --input ${example}`);
+  }
+  return { inputs, symbols };
+}
+
+function exampleDims(shape: Dim[] | undefined, given: number[] | undefined, symbols: Map<string, number>): string {
+  if (given) return given.join('x') || '';
+  if (!shape) return 'DIMS';
+  return shape.map((d) => (typeof d === 'number' ? String(d) : typeof d === 'string' && symbols.has(d) ? String(symbols.get(d)) : 'N')).join('x');
+}
+
+/** Replace bound symbolic dims in a shape with their values. */
+export function substituteSymbols(shape: Dim[] | undefined, symbols: ReadonlyMap<string, number>): Dim[] | undefined {
+  if (!shape || symbols.size === 0) return shape;
+  return shape.map((d) => (typeof d === 'string' && symbols.has(d) ? symbols.get(d)! : d));
+}

@@ -1,0 +1,101 @@
+/**
+ * Costing an inferred graph under one convention: each node's rule gives its MACs, FLOPs and formula.
+ * A node without a rule, with an inference problem, or whose rule cannot cost it (an unknown dim) is
+ * kept as uncounted with the reason — never silently zero. Sub-graph costs asked for by control-flow
+ * rules are kept, so depth and the uncounted list can see inside If/Loop/Scan bodies.
+ */
+import type { Graph, Node } from '../onnx/model.js';
+import { makeCostContext } from './context.js';
+import type { GraphAnalysis, Inferrer, NodeRecord } from './infer.js';
+import { problemText } from './infer.js';
+import { valueBytes } from './memory.js';
+import type { Convention, FormulaUse } from './types.js';
+
+export interface NodeCostRecord {
+  rec: NodeRecord;
+  counted: boolean;
+  reason?: string | undefined;
+  macs: number;
+  flops: number;
+  formula?: FormulaUse | undefined;
+  /** Costs of the sub-graphs the node's rule asked for, by sub-graph. */
+  subCosts: Map<Graph, GraphCost>;
+}
+
+export interface GraphCost {
+  analysis: GraphAnalysis;
+  convention: Convention;
+  nodes: NodeCostRecord[];
+}
+
+/** A node that could not be counted, wherever it sits (main graph or a sub-graph). */
+export interface UncountedNode {
+  node: Node;
+  outputBytes: number;
+  reason: string;
+  /** The control-flow node whose body holds it, for nodes inside sub-graphs. */
+  inside?: string | undefined;
+}
+
+function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer): NodeCostRecord {
+  const result: NodeCostRecord = { rec, counted: false, macs: 0, flops: 0, subCosts: new Map() };
+  if (rec.problem !== undefined || rec.rule === undefined) {
+    result.reason = rec.problem ?? 'no rule';
+    return result;
+  }
+  const weightInputs = new Set<number>();
+  rec.node.inputs.forEach((name, i) => {
+    if (name !== '' && rec.scope.constant(name)) weightInputs.add(i);
+  });
+  const ctx = makeCostContext(inferrer.nodeContext(rec), rec.outputs, {
+    weightInputs,
+    subgraphCost: (g, inputs) => {
+      const sub = costGraph(inferrer.inferGraph(g, inputs, rec.scope), convention, inferrer);
+      result.subCosts.set(g, sub);
+      let macs = 0;
+      let flops = 0;
+      for (const n of sub.nodes) {
+        macs += n.macs;
+        flops += n.flops;
+      }
+      return { macs, flops };
+    },
+  });
+  try {
+    const entry = rec.rule.cost(ctx, convention);
+    if (entry !== null) {
+      if (!Number.isFinite(entry.macs) || !Number.isFinite(entry.flops) || entry.macs < 0 || entry.flops < 0) {
+        result.reason = `rule gave an invalid count (MACs ${entry.macs}, FLOPs ${entry.flops})`;
+        return result;
+      }
+      result.macs = entry.macs;
+      result.flops = entry.flops;
+      result.formula = entry.formula;
+    }
+    result.counted = true;
+  } catch (err) {
+    result.reason = problemText(err);
+  }
+  return result;
+}
+
+export function costGraph(analysis: GraphAnalysis, convention: Convention, inferrer: Inferrer): GraphCost {
+  return { analysis, convention, nodes: analysis.records.map((rec) => costNode(rec, convention, inferrer)) };
+}
+
+/** Bytes of a node's outputs whose shapes are known. */
+export function outputBytes(rec: NodeRecord): number {
+  let sum = 0;
+  for (const f of rec.outputs) sum += valueBytes(f) ?? 0;
+  return sum;
+}
+
+/** Every uncounted node, including those inside the sub-graphs the rules costed. */
+export function uncountedNodes(gc: GraphCost, inside?: string): UncountedNode[] {
+  const out: UncountedNode[] = [];
+  for (const n of gc.nodes) {
+    if (!n.counted) out.push({ node: n.rec.node, outputBytes: outputBytes(n.rec), reason: n.reason ?? 'no rule', inside });
+    for (const sub of n.subCosts.values()) out.push(...uncountedNodes(sub, inside ?? (n.rec.node.name || n.rec.node.opType)));
+  }
+  return out;
+}

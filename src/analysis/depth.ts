@@ -1,0 +1,84 @@
+/**
+ * Depth, the seed's "minimum number of sequential operations": the number of ops on the longest
+ * input→output path, counting only ops with non-zero FLOPs under the exact convention (shape plumbing
+ * does not lengthen the path). A Loop or Scan counts its body's depth times its trip count, an If its
+ * deeper branch. A node that could not be counted is assumed to compute something and counts 1.
+ */
+import type { Graph } from '../onnx/model.js';
+import { costGraph, type GraphCost, type NodeCostRecord } from './cost.js';
+import type { Inferrer } from './infer.js';
+import { nodeReads, subgraphsOf } from './topology.js';
+
+export interface DepthResult {
+  depth: number;
+  notes: string[];
+}
+
+/** Iterations of a Loop or Scan node when known from its inputs. */
+export function tripCount(n: NodeCostRecord): number | undefined {
+  const { node, inputs, opset } = n.rec;
+  if (node.opType === 'Loop') {
+    const m = inputs[0]?.value?.[0];
+    // Exporters write INT64_MAX for "no limit, stop on the condition": the count is then not static.
+    return m !== undefined && Number.isSafeInteger(m) && m >= 0 && m < 2 ** 31 ? m : undefined;
+  }
+  if (node.opType === 'Scan') {
+    const attrs = new Map(node.attributes.map((a) => [a.name, a]));
+    const nScanAttr = attrs.get('num_scan_inputs');
+    const nScan = nScanAttr?.type === 'int' ? nScanAttr.value : 1;
+    if (opset < 9) {
+      const first = inputs[inputs.length - nScan];
+      const d = first?.shape?.[1];
+      return typeof d === 'number' ? d : undefined;
+    }
+    const first = inputs[inputs.length - nScan];
+    const axesAttr = attrs.get('scan_input_axes');
+    let axis = axesAttr?.type === 'ints' ? (axesAttr.value[0] ?? 0) : 0;
+    const rank = first?.shape?.length;
+    if (rank === undefined) return undefined;
+    if (axis < 0) axis += rank;
+    const d = first?.shape?.[axis];
+    return typeof d === 'number' ? d : undefined;
+  }
+  return undefined;
+}
+
+export function graphDepth(gc: GraphCost, inferrer: Inferrer, notes: string[] = []): DepthResult {
+  const dist = new Map<string, number>();
+  for (const n of gc.nodes) {
+    let base = 0;
+    for (const name of nodeReads(n.rec.node)) base = Math.max(base, dist.get(name) ?? 0);
+    const d = base + nodeWeight(n, inferrer, notes);
+    for (const o of n.rec.node.outputs) if (o !== '') dist.set(o, d);
+  }
+  let depth = 0;
+  for (const o of gc.analysis.graph.outputs) depth = Math.max(depth, dist.get(o.name) ?? 0);
+  return { depth, notes };
+}
+
+function nodeWeight(n: NodeCostRecord, inferrer: Inferrer, notes: string[]): number {
+  if (!n.counted) return 1;
+  const bodies = subgraphsOf(n.rec.node);
+  if (bodies.length === 0) return n.flops > 0 ? 1 : 0;
+  const depths = bodies.map((g) => subDepth(n, g, inferrer, notes));
+  const deepest = Math.max(0, ...depths);
+  if (n.rec.node.opType === 'Loop' || n.rec.node.opType === 'Scan') {
+    const trips = tripCount(n);
+    if (trips === undefined) {
+      notes.push(`depth: the trip count of '${n.rec.node.name || n.rec.node.opType}' is not static; its body is counted once`);
+      return deepest;
+    }
+    return deepest * trips;
+  }
+  return deepest;
+}
+
+function subDepth(n: NodeCostRecord, g: Graph, inferrer: Inferrer, notes: string[]): number {
+  let sub = n.subCosts.get(g);
+  if (!sub) {
+    const analysis = n.rec.subgraphs.get(g);
+    if (!analysis) return 1;
+    sub = costGraph(analysis, 'exact', inferrer);
+  }
+  return graphDepth(sub, inferrer, notes).depth;
+}

@@ -1,0 +1,318 @@
+/**
+ * Shape and value inference over a graph: a topological walk that hands each node's input facts to its
+ * op rule (src/analysis/ops) and records the output facts. Initializers and Constant nodes are facts with
+ * their dims (small ones with their values, so shape computations fold); graph inputs come from the
+ * binding; value_info fills what a rule leaves unknown. Sub-graphs (If/Loop/Scan) are inferred on demand
+ * with the enclosing values visible. A node whose rule is missing or fails keeps its recorded problem;
+ * the cost stage lists it as uncounted.
+ */
+import { isFloatType, isIntegerType } from '../onnx/dtypes.js';
+import { makeTensor } from '../onnx/builder.js';
+import type { Dim, Graph, Model, Node, OpsetId, Tensor, TypeInfo } from '../onnx/model.js';
+import { elementCount } from '../onnx/model.js';
+import { tensorNumbers } from '../onnx/tensor-data.js';
+import { substituteSymbols } from './bind.js';
+import { makeNodeContext, MAX_VALUE_ELEMENTS } from './context.js';
+import type { NodeOpsets } from './functions.js';
+import { ruleFor } from './ops/index.js';
+import { nodeLabel, topologicalOrder } from './topology.js';
+import { AnalysisError, type NodeContext, type OpRule, type ValueFacts } from './types.js';
+
+/** Float constants above this many elements are weights: their values are never decoded. */
+const MAX_FLOAT_VALUE_ELEMENTS = 64;
+
+/** A constant tensor visible in a scope: where it comes from and its bytes (for params and dedupe). */
+export interface ConstantInfo {
+  name: string;
+  kind: 'initializer' | 'constant-node' | 'identity-alias';
+  dataType: number;
+  dims: number[];
+  /** The tensor holding the bytes (for an Identity alias, the tensor it copies). */
+  tensor?: Tensor | undefined;
+  /** For an Identity alias: the constant it copies. */
+  aliasOf?: string | undefined;
+}
+
+/** Values visible at a point of a graph, with the enclosing graphs' values behind. */
+export class Scope {
+  private readonly facts = new Map<string, ValueFacts>();
+  private readonly constants = new Map<string, ConstantInfo>();
+
+  constructor(readonly parent?: Scope) {}
+
+  get(name: string): ValueFacts | undefined {
+    return this.facts.get(name) ?? this.parent?.get(name);
+  }
+
+  set(name: string, facts: ValueFacts): void {
+    this.facts.set(name, facts);
+  }
+
+  /** The constant behind a value (initializer, Constant node, or Identity of one), if it is one. */
+  constant(name: string): ConstantInfo | undefined {
+    return this.constants.get(name) ?? this.parent?.constant(name);
+  }
+
+  addConstant(info: ConstantInfo): void {
+    this.constants.set(info.name, info);
+  }
+}
+
+/** What inference learnt about one node. */
+export interface NodeRecord {
+  node: Node;
+  /** Position in the topological order of its graph. */
+  index: number;
+  opset: number;
+  rule: OpRule | undefined;
+  inputs: (ValueFacts | undefined)[];
+  outputs: ValueFacts[];
+  /** Why the node cannot be counted: no rule, or its rule's error. */
+  problem?: string | undefined;
+  /** The scope the node was inferred in (for sub-graph inference at cost time). */
+  scope: Scope;
+  /** Sub-graph inferences made by the node's rule, by sub-graph. */
+  subgraphs: Map<Graph, GraphAnalysis>;
+}
+
+export interface GraphAnalysis {
+  graph: Graph;
+  scope: Scope;
+  /** Nodes in topological order. */
+  records: NodeRecord[];
+}
+
+export interface InferOptions {
+  /** Opset imports of the model. */
+  opsets: OpsetId[];
+  /** Opsets of inlined function-body nodes. */
+  nodeOpsets?: NodeOpsets | undefined;
+  /** Values of the model's symbolic dims, applied to value_info hints. */
+  symbols?: ReadonlyMap<string, number> | undefined;
+  /** Observed shapes (`--shapes runtime`): replace inferred shapes of these values. */
+  runtimeShapes?: ReadonlyMap<string, readonly number[]> | undefined;
+  /** The model (its path resolves external data; only small tensors are ever decoded). */
+  model?: Pick<Model, 'path'> | undefined;
+}
+
+const normDomain = (d: string): string => (d === 'ai.onnx' ? '' : d);
+
+/** Facts from a declared type (value_info, graph inputs/outputs). */
+export function factsFromType(t: TypeInfo | undefined, symbols?: ReadonlyMap<string, number>): ValueFacts | undefined {
+  if (!t) return undefined;
+  switch (t.kind) {
+    case 'tensor':
+    case 'sparse_tensor':
+      return { dtype: t.elemType, shape: symbols ? substituteSymbols(t.shape, symbols) : t.shape };
+    case 'sequence':
+    case 'optional':
+      return { dtype: 0, kind: t.kind, elem: factsFromType(t.elem, symbols) };
+    case 'map':
+      return { dtype: 0, kind: 'map' };
+    case 'unknown':
+      return undefined;
+  }
+}
+
+/** Fill what `f` leaves unknown from a hint; numbers already inferred are kept. */
+export function mergeFacts(f: ValueFacts, hint: ValueFacts | undefined): ValueFacts {
+  if (!hint) return f;
+  const out: ValueFacts = { ...f };
+  if (!out.dtype && hint.dtype) out.dtype = hint.dtype;
+  if (out.shape === undefined) {
+    out.shape = hint.shape;
+  } else if (hint.shape && hint.shape.length === out.shape.length) {
+    out.shape = out.shape.map((d, i): Dim => {
+      const h = hint.shape![i]!;
+      if (typeof d === 'number') return d;
+      if (typeof h === 'number') return h;
+      return d ?? h;
+    });
+  }
+  if (out.kind === undefined && hint.kind !== undefined) {
+    out.kind = hint.kind;
+    out.elem = hint.elem;
+  }
+  return out;
+}
+
+/** Facts of a constant tensor: dims, and element values when small enough to matter for shapes. */
+export function constantFacts(t: Tensor, model: Pick<Model, 'path'> = {}): ValueFacts {
+  const count = elementCount(t.dims);
+  const facts: ValueFacts = { dtype: t.dataType, shape: [...t.dims] };
+  const small = isFloatType(t.dataType) ? count <= MAX_FLOAT_VALUE_ELEMENTS : count <= MAX_VALUE_ELEMENTS;
+  if (small && t.data.kind !== 'external' && t.data.kind !== 'strings') {
+    try {
+      const v = tensorNumbers(t, model);
+      if (v !== undefined && v.length === count) facts.value = v;
+    } catch {
+      // A tensor whose bytes do not match its dims: leave its value unknown, the dims still hold.
+    }
+  }
+  return facts;
+}
+
+/** The tensor a Constant node holds (value, value_float(s), value_int(s)); undefined for strings/sparse. */
+export function constantNodeTensor(node: Node): Tensor | undefined {
+  for (const a of node.attributes) {
+    switch (a.name) {
+      case 'value':
+        if (a.type === 'tensor') return a.value;
+        break;
+      case 'value_float':
+        if (a.type === 'float') return makeTensor(node.outputs[0] ?? '', 'float32', [], [a.value]);
+        break;
+      case 'value_floats':
+        if (a.type === 'floats') return makeTensor(node.outputs[0] ?? '', 'float32', [a.value.length], a.value);
+        break;
+      case 'value_int':
+        if (a.type === 'int') return makeTensor(node.outputs[0] ?? '', 'int64', [], [a.value]);
+        break;
+      case 'value_ints':
+        if (a.type === 'ints') return makeTensor(node.outputs[0] ?? '', 'int64', [a.value.length], a.value);
+        break;
+      case 'sparse_value':
+        if (a.type === 'sparse_tensor') return { ...a.value.values, dims: [...a.value.dims], data: { kind: 'none' } };
+        break;
+    }
+  }
+  return undefined;
+}
+
+/** Runs the op rules over graphs; one instance per model analysis. */
+export class Inferrer {
+  private readonly opsets = new Map<string, number>();
+  private readonly hints = new Map<string, ValueFacts>();
+
+  constructor(
+    private readonly options: InferOptions,
+    hintGraphs: Graph[] = [],
+  ) {
+    for (const o of options.opsets) this.opsets.set(normDomain(o.domain), o.version);
+    for (const g of hintGraphs) this.collectHints(g);
+  }
+
+  /** Declared types of intermediate values and outputs, in this graph and its sub-graphs. */
+  private collectHints(g: Graph): void {
+    for (const vi of [...g.valueInfo, ...g.outputs]) {
+      const f = factsFromType(vi.type, this.options.symbols);
+      if (f && !this.hints.has(vi.name)) this.hints.set(vi.name, f);
+    }
+    for (const n of g.nodes) {
+      for (const a of n.attributes) {
+        if (a.type === 'graph') this.collectHints(a.value);
+        else if (a.type === 'graphs') a.value.forEach((s) => this.collectHints(s));
+      }
+    }
+  }
+
+  opsetFor(node: Node): number {
+    const domain = normDomain(node.domain);
+    const own = this.options.nodeOpsets?.get(node)?.find((o) => normDomain(o.domain) === domain);
+    // A domain the model does not import (contrib ops in old files) is taken at version 1.
+    return own?.version ?? this.opsets.get(domain) ?? 1;
+  }
+
+  /**
+   * Infer a graph. `inputFacts` gives facts for its formal inputs (the main graph's come from the
+   * binding by name; a sub-graph's by position); `parent` is the enclosing scope.
+   */
+  inferGraph(g: Graph, inputFacts: Map<string, ValueFacts> | (ValueFacts | undefined)[], parent?: Scope): GraphAnalysis {
+    const scope = new Scope(parent);
+    const model = this.options.model ?? {};
+    for (const t of g.initializers) {
+      scope.set(t.name, constantFacts(t, model));
+      scope.addConstant({ name: t.name, kind: 'initializer', dataType: t.dataType, dims: t.dims, tensor: t });
+    }
+    for (const s of g.sparseInitializers) {
+      scope.set(s.values.name, { dtype: s.values.dataType, shape: [...s.dims] });
+      scope.addConstant({ name: s.values.name, kind: 'initializer', dataType: s.values.dataType, dims: s.dims });
+    }
+    g.inputs.forEach((vi, i) => {
+      const declared = factsFromType(vi.type, this.options.symbols);
+      const given = Array.isArray(inputFacts) ? inputFacts[i] : inputFacts.get(vi.name);
+      if (given) scope.set(vi.name, mergeFacts(given, declared));
+      else if (!scope.get(vi.name) && declared) scope.set(vi.name, declared);
+    });
+    const order = topologicalOrder(g);
+    const records: NodeRecord[] = [];
+    order.forEach((node, index) => records.push(this.inferNode(node, index, scope)));
+    return { graph: g, scope, records };
+  }
+
+  private inferNode(node: Node, index: number, scope: Scope): NodeRecord {
+    const inputs = node.inputs.map((name) => {
+      if (name === '') return undefined;
+      const f = scope.get(name);
+      if (f === undefined) {
+        throw new AnalysisError(`reads '${name}', which no node, graph input or initializer provides`, nodeLabel(node, index));
+      }
+      return f;
+    });
+    const rule = ruleFor(node.domain, node.opType);
+    const rec: NodeRecord = { node, index, opset: this.opsetFor(node), rule, inputs, outputs: [], scope, subgraphs: new Map() };
+    let outputs: ValueFacts[] = [];
+    if (!rule) {
+      rec.problem = 'no rule';
+    } else {
+      const ctx = this.nodeContext(rec);
+      try {
+        outputs = rule.infer(ctx);
+      } catch (err) {
+        rec.problem = problemText(err);
+      }
+    }
+    rec.outputs = node.outputs.map((name, i) => {
+      let f: ValueFacts = outputs[i] ?? { dtype: 0 };
+      f = mergeFacts(f, this.hints.get(name));
+      const observed = this.options.runtimeShapes?.get(name);
+      if (observed) f = { ...f, shape: [...observed] };
+      if (name !== '') scope.set(name, f);
+      return f;
+    });
+    this.recordConstants(rec, scope);
+    return rec;
+  }
+
+  /** Constant-node outputs and Identity copies of constants are constants too (weights). */
+  private recordConstants(rec: NodeRecord, scope: Scope): void {
+    const { node } = rec;
+    const domain = normDomain(node.domain);
+    const out = node.outputs[0];
+    if (domain !== '' || out === undefined || out === '') return;
+    if (node.opType === 'Constant') {
+      const t = constantNodeTensor(node);
+      if (t) scope.addConstant({ name: out, kind: 'constant-node', dataType: t.dataType, dims: [...t.dims], tensor: t });
+    } else if (node.opType === 'Identity' && node.inputs[0]) {
+      const src = scope.constant(node.inputs[0]);
+      if (src) scope.addConstant({ name: out, kind: 'identity-alias', dataType: src.dataType, dims: src.dims, tensor: src.tensor, aliasOf: src.name });
+    }
+  }
+
+  /** The NodeContext a rule sees, with sub-graph inference wired to this inferrer. */
+  nodeContext(rec: NodeRecord): NodeContext {
+    return makeNodeContext(rec.node, rec.inputs, rec.opset, {
+      inferSubgraph: (g, inputs) => {
+        const a = this.inferGraph(g, inputs, rec.scope);
+        rec.subgraphs.set(g, a);
+        return g.outputs.map((o) => mergeFacts(a.scope.get(o.name) ?? { dtype: 0 }, factsFromType(o.type, this.options.symbols)));
+      },
+    });
+  }
+}
+
+/** One line saying why a rule failed; errors other than AnalysisError are rule bugs, said plainly. */
+export function problemText(err: unknown): string {
+  if (err instanceof AnalysisError) {
+    // The node is named elsewhere (uncounted lists group equal reasons); keep just the reason.
+    const prefix = err.node ? `${err.node}: ` : '';
+    return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return `rule failed: ${msg}`;
+}
+
+/** True for dtypes that can be model parameters (int64 and bool are shapes, indices and masks). */
+export function isParameterDtype(dataType: number): boolean {
+  return isFloatType(dataType) || (isIntegerType(dataType) && dataType !== 7);
+}

@@ -1,0 +1,42 @@
+/**
+ * The module tree: PyTorch names nodes after the module path that made them, e.g.
+ * `/layer1/layer1.0/conv1/Conv` is the Conv of module `layer1.0.conv1`. The scope of a node is its
+ * name's path segments without the last one (the op's own segment); nodes without a path sit at the
+ * root. Totals add up children in the order modules first appear in the graph.
+ */
+import type { ModuleTotals, NodeCost } from './types.js';
+
+/** Module path of a node name: `/layer1/layer1.0/conv1/Conv` → ['layer1', 'layer1.0', 'conv1']. */
+export function scopeOf(nodeName: string): string[] {
+  if (!nodeName.includes('/')) return [];
+  const segments = nodeName.split('/').filter((s) => s !== '');
+  return segments.slice(0, -1);
+}
+
+/** Aggregate node costs into the module tree (root path '', name ''). */
+export function moduleTree(nodes: readonly Pick<NodeCost, 'scope' | 'params' | 'macs' | 'flops'>[]): ModuleTotals {
+  const root: ModuleTotals = { path: '', name: '', depth: 0, params: 0, macs: 0, flops: 0, nodes: 0, children: [] };
+  const index = new Map<string, ModuleTotals>([['', root]]);
+  for (const n of nodes) {
+    const chain: ModuleTotals[] = [root];
+    let parent = root;
+    n.scope.forEach((segment, i) => {
+      const path = n.scope.slice(0, i + 1).join('/');
+      let m = index.get(path);
+      if (!m) {
+        m = { path, name: segment, depth: i + 1, params: 0, macs: 0, flops: 0, nodes: 0, children: [] };
+        index.set(path, m);
+        parent.children.push(m);
+      }
+      chain.push(m);
+      parent = m;
+    });
+    for (const m of chain) {
+      m.params += n.params;
+      m.macs += n.macs;
+      m.flops += n.flops;
+      m.nodes += 1;
+    }
+  }
+  return root;
+}

@@ -1,0 +1,196 @@
+/**
+ * model + input shapes → Profile: bind the inputs, inline model-local functions, infer every value,
+ * cost every node under the chosen convention, count parameters, activation memory and depth, and
+ * aggregate by op type and by module. Pure: bytes are read only through src/onnx (small constants,
+ * and tensors the opt-in dedupe check hashes).
+ */
+import { dtypeName } from '../onnx/dtypes.js';
+import type { Dim, Graph, Model } from '../onnx/model.js';
+import { opsetVersion } from '../onnx/model.js';
+import { type Binding, bindInputs, feedInputs, type InputShapes, parseInputShapes } from './bind.js';
+import { costGraph, type GraphCost, outputBytes, uncountedNodes } from './cost.js';
+import { graphDepth } from './depth.js';
+import { inlineFunctions } from './functions.js';
+import { type GraphAnalysis, Inferrer } from './infer.js';
+import { activationMemory } from './memory.js';
+import { moduleTree, scopeOf } from './modules.js';
+import { countParams, dedupeParams } from './params.js';
+import { allSubgraphs } from './topology.js';
+import {
+  AnalysisError, type Convention, CONVENTIONS, type NodeCost, type OpTypeTotals, type Profile, type UncountedOp, type ValueFacts,
+} from './types.js';
+
+/** Input shapes as the CLI gives them (`name=1x3x224x224,…`), or by name. */
+export type InputsOption = string | readonly string[] | Readonly<Record<string, readonly number[]>> | InputShapes;
+
+export interface AnalyzeOptions {
+  inputs?: InputsOption | undefined;
+  /** Shapes observed at run time (`--shapes runtime`); they replace inferred shapes. */
+  runtimeShapes?: ReadonlyMap<string, readonly number[]> | undefined;
+}
+
+export interface ProfileOptions extends AnalyzeOptions {
+  convention?: Convention | undefined;
+  /** Hash parameter tensors to find copies (reads their bytes). */
+  dedupe?: boolean | undefined;
+  /** sha256 of the model file (computed by the caller, which owns the I/O). */
+  sha256?: string | undefined;
+}
+
+/** The inferred model: what the counting stages work from. */
+export interface ModelAnalysis {
+  model: Model;
+  /** The main graph with model-local functions inlined. */
+  graph: Graph;
+  binding: Binding;
+  inferrer: Inferrer;
+  main: GraphAnalysis;
+}
+
+function toInputShapes(inputs: InputsOption | undefined): InputShapes {
+  if (inputs === undefined) return new Map();
+  if (typeof inputs === 'string' || Array.isArray(inputs)) return parseInputShapes(inputs as string | readonly string[]);
+  if (inputs instanceof Map) return new Map(inputs);
+  return new Map(Object.entries(inputs as Record<string, readonly number[]>).map(([k, v]) => [k, [...v]]));
+}
+
+/** Bind inputs and infer every value of the model's main graph. */
+export function analyzeModel(model: Model, options: AnalyzeOptions = {}): ModelAnalysis {
+  const binding = bindInputs(model.graph, toInputShapes(options.inputs));
+  const { graph, nodeOpsets } = inlineFunctions(model);
+  const inferrer = new Inferrer(
+    { opsets: model.opsetImports, nodeOpsets, symbols: binding.symbols, runtimeShapes: options.runtimeShapes, model },
+    [graph, ...allSubgraphs(graph)],
+  );
+  const fed = new Map<string, ValueFacts>(binding.inputs.map((b) => [b.name, { dtype: b.dtype, shape: [...b.shape] }]));
+  const main = inferrer.inferGraph(graph, fed);
+  return { model, graph, binding, inferrer, main };
+}
+
+const sum = (xs: Iterable<number>): number => {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+};
+
+/** Profile a model: totals, per-node costs, op-type and module aggregates, uncounted nodes. */
+export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
+  const convention = options.convention ?? 'exact';
+  if (!CONVENTIONS.includes(convention)) {
+    throw new AnalysisError(`unknown convention '${String(convention)}'; use one of ${CONVENTIONS.join(', ')}`);
+  }
+  const a = analyzeModel(model, options);
+  const { main, inferrer, binding } = a;
+  const notes: string[] = [];
+
+  const exact = costGraph(main, 'exact', inferrer);
+  const costs: GraphCost = convention === 'exact' ? exact : costGraph(main, convention, inferrer);
+  const params = countParams(main, inferrer);
+  notes.push(...params.notes);
+  const memory = activationMemory(main, feedInputs(a.graph).map((i) => i.name));
+  if (memory.unknownValues > 0) {
+    notes.push(`memory: ${memory.unknownValues} values with unknown shapes are left out of the activation bytes`);
+  }
+  const depth = graphDepth(exact, inferrer);
+  notes.push(...new Set(depth.notes));
+
+  const nodes: NodeCost[] = costs.nodes.map((n) => {
+    const { node } = n.rec;
+    const p = params.byNode.get(node);
+    return {
+      name: node.name,
+      opType: node.opType,
+      domain: node.domain,
+      scope: scopeOf(node.name),
+      inputShapes: n.rec.inputs.map((f) => f?.shape ?? null),
+      outputShapes: n.rec.outputs.map((f) => f.shape ?? null),
+      params: p?.params ?? 0,
+      paramsBytes: p?.bytes ?? 0,
+      macs: n.macs,
+      flops: n.flops,
+      outputBytes: outputBytes(n.rec),
+      counted: n.counted,
+      formula: n.formula,
+    };
+  });
+
+  const uncounted = groupUncounted(costs);
+  const uncountedNodeCount = sum(uncounted.map((u) => u.nodes));
+  if (uncountedNodeCount > 0) {
+    notes.push(`${uncountedNodeCount} node(s) are not counted (see uncounted); the MACs and FLOPs totals leave them out`);
+  }
+
+  const profile: Profile = {
+    schema: 1,
+    model: {
+      path: model.path,
+      sha256: options.sha256,
+      opset: opsetVersion(model, '') ?? 0,
+      irVersion: model.irVersion,
+      producer: [model.producerName, model.producerVersion].filter((s) => s !== '').join(' '),
+    },
+    convention,
+    inputs: binding.inputs.map((b) => ({ name: b.name, dtype: dtypeName(b.dtype), shape: b.shape as Dim[] })),
+    outputs: a.graph.outputs.map((o) => {
+      const f = main.scope.get(o.name);
+      return { name: o.name, dtype: dtypeName(f?.dtype ?? 0), shape: f?.shape ?? null };
+    }),
+    totals: {
+      params: params.total,
+      paramsBytesByDtype: params.bytesByDtype,
+      paramsBytes: params.bytes,
+      macs: sum(nodes.map((n) => n.macs)),
+      flops: sum(nodes.map((n) => n.flops)),
+      activationsPeakBytes: memory.peakBytes,
+      activationsTotalBytes: memory.totalBytes,
+      depth: depth.depth,
+    },
+    byOpType: byOpType(nodes),
+    modules: moduleTree(nodes),
+    nodes,
+    uncounted,
+    notes,
+  };
+  if (options.dedupe) {
+    const d = dedupeParams(params, model);
+    profile.dedupe = {
+      params: d.params,
+      paramsBytes: d.bytes,
+      duplicates: d.duplicates.map((x) => ({ name: x.name, of: x.of, transposed: x.transposed, params: x.count })),
+    };
+    notes.push(
+      d.duplicates.length === 0
+        ? 'dedupe: no parameter tensor equals another one or its transpose'
+        : `dedupe: ${d.duplicates.length} tensor(s) equal another one or its transpose; ${d.params} unique parameters of ${params.total} held`,
+    );
+  }
+  return profile;
+}
+
+function byOpType(nodes: readonly NodeCost[]): OpTypeTotals[] {
+  const map = new Map<string, OpTypeTotals>();
+  for (const n of nodes) {
+    const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType;
+    const t = map.get(key) ?? { opType: key, nodes: 0, params: 0, macs: 0, flops: 0 };
+    t.nodes += 1;
+    t.params += n.params;
+    t.macs += n.macs;
+    t.flops += n.flops;
+    map.set(key, t);
+  }
+  return [...map.values()].sort((x, y) => y.flops - x.flops || y.macs - x.macs || x.opType.localeCompare(y.opType));
+}
+
+function groupUncounted(costs: GraphCost): UncountedOp[] {
+  const groups = new Map<string, UncountedOp>();
+  for (const u of uncountedNodes(costs)) {
+    const reason = u.inside ? `inside the body of '${u.inside}': ${u.reason}` : u.reason;
+    const key = `${u.node.domain}\u0000${u.node.opType}\u0000${reason}`;
+    const g = groups.get(key) ?? { opType: u.node.opType, domain: u.node.domain, nodes: 0, outputBytes: 0, reason, examples: [] };
+    g.nodes += 1;
+    g.outputBytes += u.outputBytes;
+    if (g.examples!.length < 3) g.examples!.push(u.node.name || u.node.opType);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
