@@ -1,0 +1,200 @@
+/**
+ * Charts drawn as SVG by hand (no browser, no charting library): a scatter of two metrics with one
+ * labelled point per model, and horizontal share bars (per-op breakdowns). Output is deterministic
+ * (coordinates rounded to 0.01) and scales through its viewBox in HTML and PDF alike.
+ */
+import { s } from 'hastscript';
+import type { Element, ElementContent } from 'hast';
+import { columnScale, fixed } from './format.js';
+import { metricHeader, scaleFactor } from './metrics.js';
+import { svgToXml } from './html.js';
+import type { BarChartSpec, ChartSpec, ScatterChartSpec } from './types.js';
+
+/** A chart that cannot be drawn (e.g. a zero or negative value on a log axis). */
+export class ChartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChartError';
+  }
+}
+
+/** Scatter geometry, in viewBox units. */
+export const SCATTER = { width: 640, height: 400, left: 80, right: 30, top: 30, bottom: 60 } as const;
+/** Bar geometry, in viewBox units. */
+export const BARS = { width: 640, labelWidth: 150, barGap: 6, barHeight: 18, top: 30, bottom: 40, right: 70 } as const;
+
+const r2 = (v: number) => Number(v.toFixed(2));
+
+/** 1, 2 or 5 × 10^k: the tick step for about `count` intervals over `span`. */
+export function niceStep(span: number, count = 5): number {
+  if (span <= 0 || !Number.isFinite(span)) return 1;
+  const raw = span / count;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / p;
+  const step = m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10;
+  return step * p;
+}
+
+export interface Axis {
+  min: number;
+  max: number;
+  ticks: number[];
+  log: boolean;
+}
+
+/**
+ * A linear axis starts at 0 when all values are ≥ 0 (so distances compare honestly) and ends at the
+ * first tick at or above the largest value; a log axis spans whole decades around the values.
+ */
+export function makeAxis(values: readonly number[], log: boolean, what: string): Axis {
+  if (values.length === 0) return { min: 0, max: 1, ticks: [0, 1], log: false };
+  if (log) {
+    const bad = values.find((v) => !(v > 0));
+    if (bad !== undefined) throw new ChartError(`${what} has the value ${bad}, which a log axis cannot show`);
+    const lo = Math.floor(Math.log10(Math.min(...values)));
+    let hi = Math.ceil(Math.log10(Math.max(...values)));
+    if (hi === lo) hi = lo + 1;
+    const ticks: number[] = [];
+    for (let e = lo; e <= hi; e++) ticks.push(10 ** e);
+    return { min: 10 ** lo, max: 10 ** hi, ticks, log: true };
+  }
+  const lo = Math.min(0, ...values);
+  const hiValue = Math.max(...values);
+  const step = niceStep(hiValue - lo || Math.abs(hiValue) || 1);
+  const min = Math.floor(lo / step) * step;
+  let max = Math.ceil(hiValue / step) * step;
+  if (max === min) max = min + step;
+  const ticks: number[] = [];
+  for (let i = 0; min + i * step <= max + step * 1e-9; i++) ticks.push(Number((min + i * step).toPrecision(12)));
+  return { min, max, ticks, log: false };
+}
+
+/** Position of a value along an axis as a fraction 0…1. */
+export function axisFraction(axis: Axis, v: number): number {
+  if (axis.log) return (Math.log10(v) - Math.log10(axis.min)) / (Math.log10(axis.max) - Math.log10(axis.min));
+  return (v - axis.min) / (axis.max - axis.min);
+}
+
+function tickText(v: number, log: boolean): string {
+  if (log) {
+    const e = Math.round(Math.log10(v));
+    return e >= -2 && e <= 4 ? String(10 ** e >= 1 ? 10 ** e : Number((10 ** e).toFixed(-e))) : `1e${e}`;
+  }
+  // Shortest exact text of a tick (ticks are multiples of 1/2/5 × 10^k).
+  return String(Number(v.toPrecision(12)));
+}
+
+function text(x: number, y: number, value: string, attrs: Record<string, string | number> = {}): Element {
+  return s('text', { x: r2(x), y: r2(y), ...attrs }, value);
+}
+
+/** The scatter chart as an `<svg>` element. */
+export function scatterChart(spec: ScatterChartSpec): Element {
+  const { width, height, left, right, top, bottom } = SCATTER;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const sampleUnit = spec.sampleUnit ?? 'samples';
+  const xScale = columnScale(spec.x, spec.points.map((p) => p.x), spec.format);
+  const yScale = columnScale(spec.y, spec.points.map((p) => p.y), spec.format);
+  const xs = spec.points.map((p) => p.x / scaleFactor(xScale));
+  const ys = spec.points.map((p) => p.y / scaleFactor(yScale));
+  const xAxis = makeAxis(xs, spec.logX ?? false, `x (${spec.x})`);
+  const yAxis = makeAxis(ys, spec.logY ?? false, `y (${spec.y})`);
+  const px = (v: number) => left + axisFraction(xAxis, v) * plotW;
+  const py = (v: number) => top + plotH - axisFraction(yAxis, v) * plotH;
+  const xTitle = metricHeader(spec.x, xScale, sampleUnit);
+  const yTitle = metricHeader(spec.y, yScale, sampleUnit);
+
+  const children: ElementContent[] = [];
+  if (spec.title) children.push(s('title', spec.title));
+  children.push(s('desc', `${yTitle} against ${xTitle}, one point per model`));
+  // Grid and ticks
+  const grid: ElementContent[] = [];
+  for (const t of xAxis.ticks) {
+    const x = r2(px(t));
+    grid.push(s('line', { x1: x, y1: top, x2: x, y2: top + plotH, className: 'mp-grid', stroke: '#d0d0d0', 'stroke-width': 0.5 }));
+    grid.push(text(x, top + plotH + 16, tickText(t, xAxis.log), { 'text-anchor': 'middle', className: 'mp-tick' }));
+  }
+  for (const t of yAxis.ticks) {
+    const y = r2(py(t));
+    grid.push(s('line', { x1: left, y1: y, x2: left + plotW, y2: y, className: 'mp-grid', stroke: '#d0d0d0', 'stroke-width': 0.5 }));
+    grid.push(text(left - 6, y + 4, tickText(t, yAxis.log), { 'text-anchor': 'end', className: 'mp-tick' }));
+  }
+  children.push(s('g', { className: 'mp-axes', 'font-size': 11, fill: '#444' }, grid));
+  children.push(s('rect', { x: left, y: top, width: plotW, height: plotH, fill: 'none', stroke: '#444', 'stroke-width': 1 }));
+  // Axis titles: units and scale exactly as the table headers say them.
+  children.push(text(left + plotW / 2, height - 16, xTitle, { 'text-anchor': 'middle', 'font-size': 13, className: 'mp-axis-title' }));
+  const yMid = top + plotH / 2;
+  children.push(text(18, yMid, yTitle, { 'text-anchor': 'middle', 'font-size': 13, transform: `rotate(-90 18 ${r2(yMid)})`, className: 'mp-axis-title' }));
+  // Points, each with its label
+  const points = spec.points.map((p, i) => {
+    const cx = r2(px(xs[i]!));
+    const cy = r2(py(ys[i]!));
+    return s('g', { className: 'mp-point' }, [
+      s('title', `${p.label}: ${xTitle} ${fixed(xs[i]!, 2)}, ${yTitle} ${fixed(ys[i]!, 2)}`),
+      s('circle', { cx, cy, r: 4, fill: '#1f5fa8' }),
+      // Labels of points in the right quarter go to the left of the point, so they stay inside the chart.
+      cx > left + plotW * 0.75
+        ? text(cx - 6, cy - 6, p.label, { 'font-size': 11, fill: '#111', 'text-anchor': 'end' })
+        : text(cx + 6, cy - 6, p.label, { 'font-size': 11, fill: '#111' }),
+    ]);
+  });
+  children.push(s('g', { className: 'mp-points' }, points));
+  return s(
+    'svg',
+    { xmlns: 'http://www.w3.org/2000/svg', viewBox: `0 0 ${width} ${height}`, className: 'mp-chart mp-scatter', role: 'img', 'font-family': 'sans-serif' },
+    children,
+  );
+}
+
+/** Bars largest first (ties by label, so the order is stable); beyond `maxBars` they merge into `other`. */
+export function orderBars(spec: BarChartSpec): { label: string; value: number }[] {
+  const sorted = [...spec.bars].sort((a, b) => b.value - a.value || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  const max = spec.maxBars ?? sorted.length;
+  if (sorted.length <= max) return sorted;
+  const kept = sorted.slice(0, Math.max(0, max - 1));
+  const rest = sorted.slice(kept.length);
+  return [...kept, { label: `other (${rest.length})`, value: rest.reduce((a, b) => a + b.value, 0) }];
+}
+
+/** Share bars (e.g. FLOPs by op type) as an `<svg>`: one row per bar with its percentage. */
+export function barChart(spec: BarChartSpec): Element {
+  const { width, labelWidth, barGap, barHeight, top, bottom, right } = BARS;
+  const bars = orderBars(spec);
+  const total = bars.reduce((a, b) => a + b.value, 0);
+  if (bars.some((b) => b.value < 0 || !Number.isFinite(b.value))) throw new ChartError('share bars need values ≥ 0');
+  const height = top + bars.length * (barHeight + barGap) + bottom;
+  const barArea = width - labelWidth - right;
+  const children: ElementContent[] = [];
+  if (spec.title) children.push(s('title', spec.title));
+  children.push(s('desc', `Share of ${spec.valueLabel} per item`));
+  bars.forEach((b, i) => {
+    const share = total > 0 ? b.value / total : 0;
+    const y = top + i * (barHeight + barGap);
+    const w = r2(share * barArea);
+    children.push(
+      s('g', { className: 'mp-bar' }, [
+        s('title', `${b.label}: ${fixed(share * 100, 1)}% of ${spec.valueLabel}`),
+        text(labelWidth - 8, y + barHeight - 5, b.label, { 'text-anchor': 'end', 'font-size': 12 }),
+        s('rect', { x: labelWidth, y: r2(y), width: w, height: barHeight, fill: '#1f5fa8' }),
+        text(labelWidth + w + 6, y + barHeight - 5, `${fixed(share * 100, 1)}%`, { 'font-size': 12 }),
+      ]),
+    );
+  });
+  children.push(text(labelWidth + barArea / 2, height - 12, `Share of ${spec.valueLabel} (%)`, { 'text-anchor': 'middle', 'font-size': 13, className: 'mp-axis-title' }));
+  return s(
+    'svg',
+    { xmlns: 'http://www.w3.org/2000/svg', viewBox: `0 0 ${width} ${height}`, className: 'mp-chart mp-bars', role: 'img', 'font-family': 'sans-serif' },
+    children,
+  );
+}
+
+/** Any chart as an `<svg>` element. */
+export function chartToHast(spec: ChartSpec): Element {
+  return spec.kind === 'scatter' ? scatterChart(spec) : barChart(spec);
+}
+
+/** A standalone `.svg` file's text. */
+export function chartToSvg(spec: ChartSpec): string {
+  return `${svgToXml(chartToHast(spec))}\n`;
+}

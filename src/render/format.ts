@@ -1,0 +1,222 @@
+/**
+ * The one number-format policy (docs/formatting.md):
+ * - a column has one scale for all its rows, stated in the header (`Params (M)`);
+ * - counted quantities (params, MACs, FLOPs, bytes) are exact: fixed decimals after scaling (default 2,
+ *   as ptflops prints `11.69`);
+ * - measured quantities (latency, throughput, achieved FLOP/s) carry noise: significant digits (default
+ *   3), never fewer than the integer digits (1234.5 img/s → `1235`);
+ * - integers (depth) have no decimals; numbers of 5 or more integer digits are grouped (`12,345`), the
+ *   siunitx rule, so HTML and LaTeX agree;
+ * - `plain` strings (CSV, LaTeX macros, siunitx) have no grouping and a '.' decimal point.
+ */
+import { z } from 'zod';
+import { METRICS, SCALES_BY_KIND, metricHeader, scaleFactor } from './metrics.js';
+import type { SampleUnit } from './metrics.js';
+import { FormatOptionsError, METRIC_NAMES } from './types.js';
+import type { FormattedNumber, MetricName, NumberFormat, NumberFormatOptions, ScalePrefix } from './types.js';
+
+export const DEFAULT_FORMAT: Readonly<NumberFormat> = Object.freeze({
+  digits: 3,
+  decimals: 2,
+  thousands: ',',
+  groupMinDigits: 5,
+  scale: {},
+  precision: {},
+});
+
+/** Shown for a missing value in HTML. */
+export const MISSING = '—';
+
+const scaleValue = z.enum(['', 'K', 'M', 'G', 'T', 'us', 'ms', 's', 'auto']);
+const metricKey = z.enum(METRIC_NAMES);
+
+/** Schema of `format:` in front matter and `modelpress.config.json` (unknown keys are errors). */
+export const numberFormatSchema = z
+  .object({
+    digits: z.number().int().min(1).max(15).optional(),
+    decimals: z.number().int().min(0).max(10).optional(),
+    thousands: z.string().max(3).optional(),
+    groupMinDigits: z.number().int().min(1).max(20).optional(),
+    scale: z.record(metricKey, scaleValue).optional(),
+    precision: z.record(metricKey, z.number().int().min(0).max(15)).optional(),
+  })
+  .strict();
+
+/**
+ * Validate a raw `format:` value (from YAML/JSON). Throws FormatOptionsError naming the field, e.g.
+ * `format.scale.params: "X" is not a scale of params (use one of '', K, M, G, T, auto)`.
+ */
+export function parseFormatOptions(raw: unknown): NumberFormatOptions {
+  const parsed = numberFormatSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = ['format', ...issue.path.map(String)].join('.');
+    throw new FormatOptionsError(`${field}: ${issue.message}`, field);
+  }
+  const opts = parsed.data as NumberFormatOptions;
+  for (const [metric, scale] of Object.entries(opts.scale ?? {})) {
+    const allowed = SCALES_BY_KIND[METRICS[metric as MetricName].kind];
+    if (scale !== 'auto' && !allowed.includes(scale as ScalePrefix)) {
+      const field = `format.scale.${metric}`;
+      const list = [...allowed.map((s) => (s === '' ? "''" : s)), 'auto'].join(', ');
+      throw new FormatOptionsError(`${field}: "${scale}" is not a scale of ${metric} (use one of ${list})`, field);
+    }
+  }
+  return opts;
+}
+
+/** Merge layers, later winning: `resolveFormat(config.format, frontMatter.format, directiveFormat)`. */
+export function resolveFormat(...layers: (NumberFormatOptions | undefined)[]): NumberFormat {
+  const out: NumberFormat = { ...DEFAULT_FORMAT, scale: {}, precision: {} };
+  for (const layer of layers) {
+    if (!layer) continue;
+    if (layer.digits !== undefined) out.digits = layer.digits;
+    if (layer.decimals !== undefined) out.decimals = layer.decimals;
+    if (layer.thousands !== undefined) out.thousands = layer.thousands;
+    if (layer.groupMinDigits !== undefined) out.groupMinDigits = layer.groupMinDigits;
+    Object.assign(out.scale, layer.scale ?? {});
+    Object.assign(out.precision, layer.precision ?? {});
+  }
+  return out;
+}
+
+/**
+ * The scale of a column: the format's choice, else the metric's default; `auto` picks the largest
+ * prefix that keeps the column's largest magnitude ≥ 1 (so 11 689 512 params → M, 950 → '').
+ */
+export function columnScale(metric: MetricName, values: readonly (number | null)[], fmt: NumberFormat): ScalePrefix {
+  const spec = METRICS[metric];
+  const chosen = fmt.scale[metric] ?? spec.defaultScale;
+  if (chosen !== 'auto') return chosen;
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v)).map(Math.abs);
+  const max = finite.length ? Math.max(...finite) : 0;
+  const candidates = SCALES_BY_KIND[spec.kind];
+  if (spec.kind === 'time') return max >= 1e4 ? 's' : max > 0 && max < 1 ? 'us' : 'ms';
+  let best: ScalePrefix = candidates[0]!;
+  for (const s of candidates) if (max >= scaleFactor(s)) best = s;
+  return best;
+}
+
+/** Round half away from zero at `decimals`, in decimal (1.005 → 1.01, which toFixed gets wrong). */
+export function roundTo(value: number, decimals: number): number {
+  const sign = value < 0 ? -1 : 1;
+  const shifted = Number(`${Math.abs(value)}e${decimals}`);
+  return sign * Number(`${Math.round(shifted)}e-${decimals}`);
+}
+
+/** `value` with exactly `decimals` decimals, no grouping ('.' point): the `plain` form. */
+export function fixed(value: number, decimals: number): string {
+  const r = roundTo(value, decimals);
+  // Large magnitudes: Number→string may use exponents; toFixed never does below 1e21.
+  const s = r.toFixed(decimals);
+  return s === `-${(0).toFixed(decimals)}` ? (0).toFixed(decimals) : s;
+}
+
+/** Decimals that give `digits` significant digits for this value, never negative. */
+export function decimalsForDigits(value: number, digits: number): number {
+  if (value === 0 || !Number.isFinite(value)) return Math.max(0, digits - 1);
+  const intDigits = Math.floor(Math.log10(Math.abs(value))) + 1;
+  let d = Math.max(0, digits - intDigits);
+  // Rounding may carry into a new digit (9.996 → 10.0 with 3 digits: one decimal, not two).
+  const rounded = Math.abs(roundTo(value, d));
+  if (rounded !== 0 && Math.floor(Math.log10(rounded)) + 1 > intDigits && d > 0) d -= 1;
+  return d;
+}
+
+/** Group the integer part of a plain number: `1234567.5` → `1,234,567.5` (when ≥ groupMinDigits). */
+export function groupDigits(plain: string, separator: string, minDigits: number): string {
+  if (separator === '') return plain;
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(plain);
+  if (!m) return plain;
+  const [, sign, int, frac = ''] = m;
+  if (int!.length < minDigits) return plain;
+  return `${sign}${int!.replace(/\B(?=(\d{3})+(?!\d))/g, separator)}${frac}`;
+}
+
+/** Decimals this metric gets for this (already scaled) value under the format. */
+export function decimalsFor(metric: MetricName, scaled: number, fmt: NumberFormat): number {
+  const spec = METRICS[metric];
+  const override = fmt.precision[metric];
+  switch (spec.origin) {
+    case 'measured':
+      return decimalsForDigits(scaled, override ?? fmt.digits);
+    case 'counted':
+      // An unscaled count (a plain integer) has no fraction to show.
+      if (spec.kind === 'integer') return override ?? 0;
+      return override ?? fmt.decimals;
+    case 'described':
+      return 0;
+  }
+}
+
+/** One value of a metric at a given scale. Text values (`input`) pass through. */
+export function formatMetric(
+  metric: MetricName,
+  value: number | string | null | undefined,
+  scale: ScalePrefix,
+  fmt: NumberFormat,
+): FormattedNumber {
+  if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) {
+    return { value: null, text: MISSING, plain: '' };
+  }
+  if (typeof value === 'string') return { value: null, text: value, plain: value };
+  const scaled = value / scaleFactor(scale);
+  const plain = fixed(scaled, decimalsFor(metric, scaled, fmt));
+  return { value, text: groupDigits(plain, fmt.thousands, fmt.groupMinDigits), plain };
+}
+
+export interface FormattedColumn {
+  metric: MetricName;
+  scale: ScalePrefix;
+  header: string;
+  cells: FormattedNumber[];
+}
+
+/** A whole column: one scale for all rows, the header that states it, and each cell. */
+export function formatColumn(
+  metric: MetricName,
+  values: readonly (number | string | null | undefined)[],
+  fmt: NumberFormat,
+  sampleUnit: SampleUnit = 'samples',
+): FormattedColumn {
+  const numbers = values.map((v) => (typeof v === 'number' ? v : null));
+  const scale = columnScale(metric, numbers, fmt);
+  return {
+    metric,
+    scale,
+    header: metricHeader(metric, scale, sampleUnit),
+    cells: values.map((v) => formatMetric(metric, v, scale, fmt)),
+  };
+}
+
+export interface InlineMetric extends FormattedNumber {
+  scale: ScalePrefix;
+  /** Unit after the number, e.g. `M`, `ms`, `img/s`; '' for depth and input. */
+  unit: string;
+  /** Number and unit for prose, e.g. `11.69 M`, `12.3 ms` (a no-break space between them). */
+  withUnit: string;
+}
+
+/** A single value for prose (`:metric`): the column rules applied to a one-row column. */
+export function formatInline(
+  metric: MetricName,
+  value: number | string | null | undefined,
+  fmt: NumberFormat,
+  sampleUnit: SampleUnit = 'samples',
+): InlineMetric {
+  const col = formatColumn(metric, [value], fmt, sampleUnit);
+  const cell = col.cells[0]!;
+  const unitMatch = /\((.*)\)$/.exec(col.header);
+  const unit = unitMatch ? unitMatch[1]! : '';
+  const withUnit = unit === '' || cell.value === null ? cell.text : `${cell.text}\u00a0${unit}`;
+  return { ...cell, scale: col.scale, unit, withUnit };
+}
+
+/**
+ * A plain integer for formula results and substituted numbers: grouped by the format's rule
+ * (`7632` stays; `1814083584` → `1,814,083,584`, which LaTeX math writes as `1{,}814{,}083{,}584`).
+ */
+export function formatInteger(value: number, fmt: NumberFormat = DEFAULT_FORMAT): string {
+  const plain = Number.isInteger(value) ? BigInt(value).toString() : String(value);
+  return groupDigits(plain, fmt.thousands, fmt.groupMinDigits);
+}

@@ -1,0 +1,45 @@
+/**
+ * Pieces of the LaTeX export that need templates: the standalone wrapper (templates/latex/
+ * standalone.tex.hbs, user-overridable) and display formulas as LaTeX.
+ */
+import Handlebars from 'handlebars';
+import { escapeLatex } from './latex.js';
+import { compileTemplateFile, findTemplate } from './templates.js';
+import { TemplateError } from './types.js';
+import type { FormulaLatex } from './types.js';
+
+const hbs = Handlebars.create();
+
+export interface StandaloneLatexData {
+  /** Plain text (escaped here). */
+  title: string;
+  author?: string | undefined;
+  date?: string | undefined;
+  /** File name of the macros file to `\input` (e.g. `survey.macros.tex`). */
+  macrosFile?: string | undefined;
+  /** File name of the fragment to `\input` (e.g. `survey.tex`); or give `body`. */
+  fragmentFile?: string | undefined;
+  /** LaTeX of the body, used when there is no fragment file. */
+  body?: string | undefined;
+}
+
+/** A complete `.tex` document that `pdflatex` compiles (needs amsmath, booktabs, siunitx). */
+export function standaloneLatex(data: StandaloneLatexData, options: { templateDirs?: readonly string[] } = {}): string {
+  const path = findTemplate(['latex/standalone.tex.hbs'], options.templateDirs ?? []);
+  if (!path) throw new TemplateError('no standalone LaTeX template found', 'latex/standalone.tex.hbs');
+  const render = compileTemplateFile(path, hbs, { noEscape: true });
+  return render({
+    title: escapeLatex(data.title),
+    author: escapeLatex(data.author ?? ''),
+    // An explicit empty \date{} keeps LaTeX from printing today's date, which would change every build.
+    date: escapeLatex(data.date ?? ''),
+    macrosFile: data.macrosFile,
+    fragmentFile: data.fragmentFile,
+    body: data.body ?? '',
+  }).replace(/^\n+/, '');
+}
+
+/** A formula section as LaTeX display math (`aligned` needs amsmath). */
+export function formulaToLatex(f: FormulaLatex): string {
+  return `\\[\n${f.display}\n\\]\n`;
+}

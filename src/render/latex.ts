@@ -1,0 +1,89 @@
+/**
+ * Small LaTeX helpers shared by tables, macros and the standalone wrapper: escaping text for LaTeX
+ * text mode, cross-reference labels, and macro names that LaTeX accepts (letters only).
+ */
+
+const TEXT_ESCAPES: Record<string, string> = {
+  '\\': '\\textbackslash{}',
+  '&': '\\&',
+  '%': '\\%',
+  $: '\\$',
+  '#': '\\#',
+  _: '\\_',
+  '{': '\\{',
+  '}': '\\}',
+  '~': '\\textasciitilde{}',
+  '^': '\\textasciicircum{}',
+  '<': '\\textless{}',
+  '>': '\\textgreater{}',
+  '|': '\\textbar{}',
+  '×': '$\\times$',
+  '·': '$\\cdot$',
+  '−': '$-$',
+  'µ': '\\textmu{}',
+  'μ': '\\textmu{}',
+  '—': '---',
+  '–': '--',
+  '≤': '$\\leq$',
+  '≥': '$\\geq$',
+  '\u00a0': '~',
+};
+
+// Escape only the characters that are special inside a character class; in `u` mode others may not be escaped.
+const TEXT_PATTERN = new RegExp(`[${Object.keys(TEXT_ESCAPES).map((c) => c.replace(/[\\\]^-]/g, '\\$&')).join('')}]`, 'gu');
+
+/** Escape plain text for LaTeX text mode (captions, headers, row labels, footnotes). */
+export function escapeLatex(text: string): string {
+  return text.replace(TEXT_PATTERN, (c) => TEXT_ESCAPES[c]!);
+}
+
+/** `tbl-cnn` → `tbl:cnn`: the LaTeX convention for labels, keeping the document's id readable. */
+export function latexLabel(id: string): string {
+  const cleaned = id.replace(/[\\{}%#~^$&\s]/g, '');
+  return cleaned.replace(/^([A-Za-z]+)-/, '$1:');
+}
+
+const SMALL = ['Zero', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten', 'Eleven',
+  'Twelve', 'Thirteen', 'Fourteen', 'Fifteen', 'Sixteen', 'Seventeen', 'Eighteen', 'Nineteen'];
+const TENS = ['', '', 'Twenty', 'Thirty', 'Forty', 'Fifty', 'Sixty', 'Seventy', 'Eighty', 'Ninety'];
+
+/** A whole number in English words, CamelCase: 18 → `Eighteen`, 152 → `OneHundredFiftyTwo`. */
+export function numberWords(n: number): string {
+  if (n < 20) return SMALL[n]!;
+  if (n < 100) return TENS[Math.floor(n / 10)]! + (n % 10 ? SMALL[n % 10]! : '');
+  if (n < 1000) return SMALL[Math.floor(n / 100)]! + 'Hundred' + (n % 100 ? numberWords(n % 100) : '');
+  if (n < 1_000_000) return numberWords(Math.floor(n / 1000)) + 'Thousand' + (n % 1000 ? numberWords(n % 1000) : '');
+  // Past a million, digits one by one keep names unique without inventing larger words.
+  return String(n)
+    .split('')
+    .map((d) => SMALL[Number(d)]!)
+    .join('');
+}
+
+/**
+ * A LaTeX command name from free words: LaTeX names are letters only, so digits become words and
+ * everything else separates CamelCase parts: (`ResNet-18`, `params`) → `ResNetEighteenParams`.
+ */
+export function macroName(...parts: string[]): string {
+  const words: string[] = [];
+  for (const part of parts) {
+    for (const token of part.match(/[A-Za-z]+|\d+/g) ?? []) {
+      if (/^\d+$/.test(token)) words.push(numberWords(Number(token)));
+      else words.push(token[0]!.toUpperCase() + token.slice(1));
+    }
+  }
+  return words.join('');
+}
+
+/** `\newcommand{\Name}{value}` lines for a macros file (values are plain numbers or escaped text). */
+export function macroDefinitions(entries: { name: string; value: string }[]): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const e of entries) {
+    if (!/^[A-Za-z]+$/.test(e.name)) throw new Error(`LaTeX macro name "${e.name}" must be letters only`);
+    if (seen.has(e.name)) throw new Error(`LaTeX macro \\${e.name} is defined twice`);
+    seen.add(e.name);
+    lines.push(`\\newcommand{\\${e.name}}{${e.value}}`);
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}

@@ -1,0 +1,251 @@
+/**
+ * Comparison tables: build a TableData from metric values (one column group per sweep point), then
+ * write it as HTML (hast), LaTeX (booktabs + siunitx S columns) or CSV. The three writers read the
+ * same headers and cell strings, so a number looks the same everywhere.
+ */
+import { h } from 'hastscript';
+import type { Element, ElementContent } from 'hast';
+import { formatColumn } from './format.js';
+import { METRICS } from './metrics.js';
+import { escapeLatex, latexLabel } from './latex.js';
+import type { ColumnGroup, MetricName, MetricTableSpec, TableCell, TableColumn, TableData, TableRow } from './types.js';
+
+/**
+ * Lay out a metric table. A metric keeps one scale across all its columns (every group), so a sweep
+ * reads `FLOPs (G)` under 200×200, 224×224 and 256×256 alike. `sharedMetrics` (e.g. params, which do
+ * not change with the input size) come first, once per row.
+ */
+export function buildMetricTable(spec: MetricTableSpec): TableData {
+  if (spec.groups.length === 0) throw new Error('a table needs at least one column group');
+  for (const row of spec.rows) {
+    if (row.points.length !== spec.groups.length) {
+      throw new Error(`row "${row.label}" has ${row.points.length} value sets for ${spec.groups.length} column groups`);
+    }
+  }
+  const sampleUnit = spec.sampleUnit ?? 'samples';
+  const labelled = spec.groups.some((g) => g !== undefined);
+  const shared = labelled ? spec.metrics.filter((m) => spec.sharedMetrics?.includes(m)) : [];
+  const perGroup = spec.metrics.filter((m) => !shared.includes(m));
+
+  // Each metric formatted over every cell it has in the table, for one shared scale.
+  const layout: { metric: MetricName; group: number | null }[] = [
+    ...shared.map((metric) => ({ metric, group: null })),
+    ...spec.groups.flatMap((_, g) => perGroup.map((metric) => ({ metric, group: g }))),
+  ];
+  const valuesOf = (metric: MetricName, group: number | null) =>
+    spec.rows.map((r) => r.points[group ?? 0]!.values[metric] ?? null);
+  const noteOf = (rowIndex: number, metric: MetricName, group: number | null) =>
+    spec.rows[rowIndex]!.points[group ?? 0]!.notes?.[metric];
+
+  const columnsByMetric = new Map<MetricName, ReturnType<typeof formatColumn>>();
+  for (const metric of new Set(layout.map((l) => l.metric))) {
+    const all = layout.filter((l) => l.metric === metric).flatMap((l) => valuesOf(metric, l.group));
+    columnsByMetric.set(metric, formatColumn(metric, all, spec.format, sampleUnit));
+  }
+  // formatColumn formatted every cell of a metric in layout order; hand them out column by column.
+  const offsets = new Map<MetricName, number>();
+  const cellsFor = (metric: MetricName): TableCell[] => {
+    const col = columnsByMetric.get(metric)!;
+    const start = offsets.get(metric) ?? 0;
+    offsets.set(metric, start + spec.rows.length);
+    return col.cells.slice(start, start + spec.rows.length).map((c) => ({ value: c.value, text: c.text, plain: c.plain }));
+  };
+
+  const columnCells: TableCell[][] = [];
+  const groups: ColumnGroup[] = [];
+  const makeColumn = (metric: MetricName, group: number | null): TableColumn => {
+    const cells = cellsFor(metric).map((c, i) => {
+      const raw = valuesOf(metric, group)[i];
+      const note = noteOf(i, metric, group);
+      return { ...c, value: typeof raw === 'string' ? raw : c.value, ...(note ? { note } : {}) };
+    });
+    columnCells.push(cells);
+    const label = group === null ? undefined : spec.groups[group];
+    return {
+      key: label === undefined ? metric : `${metric}@${label}`,
+      metric,
+      header: columnsByMetric.get(metric)!.header,
+      numeric: METRICS[metric].kind !== 'text',
+    };
+  };
+  if (shared.length) groups.push({ columns: shared.map((m) => makeColumn(m, null)) });
+  spec.groups.forEach((label, g) => groups.push({ label, columns: perGroup.map((m) => makeColumn(m, g)) }));
+
+  const rows: TableRow[] = spec.rows.map((r, i) => ({ label: r.label, cells: columnCells.map((col) => col[i]!) }));
+  return {
+    id: spec.id,
+    number: spec.number,
+    caption: spec.caption,
+    stubHeader: spec.stubHeader ?? 'Model',
+    groups,
+    rows,
+    footnotes: spec.footnotes ?? [],
+  };
+}
+
+function flatColumns(table: TableData): TableColumn[] {
+  return table.groups.flatMap((g) => g.columns);
+}
+
+function hasGroupRow(table: TableData): boolean {
+  return table.groups.some((g) => g.label !== undefined);
+}
+
+function checkShape(table: TableData): void {
+  const n = flatColumns(table).length;
+  for (const row of table.rows) {
+    if (row.cells.length !== n) throw new Error(`table row "${row.label}" has ${row.cells.length} cells for ${n} columns`);
+  }
+}
+
+/** `Table 3.` — the prefix of a numbered caption. */
+export function tableNumberLabel(table: TableData): string {
+  return table.number === undefined ? '' : `Table ${table.number}.`;
+}
+
+// ---- HTML
+
+/**
+ * The table as a hast `<figure class="mp-table">`: caption (with its number) inside `<table>`, a
+ * two-row `<thead>` when there are column groups, numeric cells right-aligned (`mp-num`), and the
+ * footnotes after the table.
+ */
+export function tableToHast(table: TableData): Element {
+  checkShape(table);
+  const columns = flatColumns(table);
+  const grouped = hasGroupRow(table);
+  const numClass = (c: TableColumn) => (c.numeric ? 'mp-num' : undefined);
+
+  const headRows: Element[] = [];
+  if (grouped) {
+    const top: ElementContent[] = [h('th', { scope: 'col', rowSpan: 2 }, table.stubHeader)];
+    for (const g of table.groups) {
+      if (g.label === undefined) {
+        for (const c of g.columns) top.push(h('th', { scope: 'col', rowSpan: 2, className: numClass(c) }, c.header));
+      } else {
+        top.push(h('th', { scope: 'colgroup', colSpan: g.columns.length, className: 'mp-group' }, g.label));
+      }
+    }
+    const second = table.groups
+      .filter((g) => g.label !== undefined)
+      .flatMap((g) => g.columns.map((c) => h('th', { scope: 'col', className: numClass(c) }, c.header)));
+    headRows.push(h('tr', top), h('tr', second));
+  } else {
+    headRows.push(h('tr', [h('th', { scope: 'col' }, table.stubHeader), ...columns.map((c) => h('th', { scope: 'col', className: numClass(c) }, c.header))]));
+  }
+
+  const body = table.rows.map((row) =>
+    h('tr', [
+      h('th', { scope: 'row' }, row.label),
+      ...row.cells.map((cell, i) => h('td', { className: numClass(columns[i]!), title: cell.note }, cell.text)),
+    ]),
+  );
+
+  const captionParts: ElementContent[] = [];
+  const numberLabel = tableNumberLabel(table);
+  if (numberLabel) captionParts.push(h('span', { className: 'mp-caption-number' }, numberLabel), { type: 'text', value: ' ' });
+  if (table.caption) captionParts.push({ type: 'text', value: table.caption });
+
+  const tableEl = h('table', [
+    ...(captionParts.length ? [h('caption', captionParts)] : []),
+    h('thead', headRows),
+    h('tbody', body),
+  ]);
+  const notes = table.footnotes.length ? [h('div', { className: 'mp-table-notes' }, table.footnotes.map((f) => h('p', f)))] : [];
+  return h('figure', { className: 'mp-table', id: table.id }, [tableEl, ...notes]);
+}
+
+// ---- LaTeX
+
+/** siunitx `table-format` for a column's plain strings, e.g. `3.2` for `138.36`, `-1.2` with a sign. */
+export function siunitxFormat(plains: readonly string[]): string {
+  let intDigits = 1;
+  let decimals = 0;
+  let signed = false;
+  for (const p of plains) {
+    const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(p);
+    if (!m) continue;
+    if (m[1]) signed = true;
+    intDigits = Math.max(intDigits, m[2]!.length);
+    decimals = Math.max(decimals, m[3]?.length ?? 0);
+  }
+  return `${signed ? '-' : ''}${intDigits}.${decimals}`;
+}
+
+function latexCell(cell: TableCell, column: TableColumn): string {
+  if (!column.numeric) return escapeLatex(cell.text);
+  // siunitx parses S cells as numbers; anything else must be braced to pass through as text.
+  if (cell.plain === '') return '{---}';
+  return /^-?\d+(\.\d+)?$/.test(cell.plain) ? cell.plain : `{${escapeLatex(cell.text)}}`;
+}
+
+/**
+ * The table as a LaTeX float: booktabs rules, siunitx S columns with `table-format` from the data,
+ * braced headers (`{Params (M)}`), `\cmidrule` under each group label, `\caption` and
+ * `\label{tbl:…}`, footnotes in small type under the tabular. Needs `booktabs` and `siunitx`.
+ */
+export function tableToLatex(table: TableData): string {
+  checkShape(table);
+  const columns = flatColumns(table);
+  const spec = columns.map((c, i) =>
+    c.numeric ? `S[table-format=${siunitxFormat(table.rows.map((r) => r.cells[i]!.plain))}]` : 'l',
+  );
+  const header = (c: TableColumn) => (c.numeric ? `{${escapeLatex(c.header)}}` : escapeLatex(c.header));
+  const lines: string[] = [];
+  lines.push('\\begin{table}[htbp]', '\\centering');
+  if (table.caption) lines.push(`\\caption{${escapeLatex(table.caption)}}`);
+  if (table.id) lines.push(`\\label{${latexLabel(table.id)}}`);
+  lines.push(`\\begin{tabular}{l ${spec.join(' ')}}`, '\\toprule');
+
+  if (hasGroupRow(table)) {
+    const top: string[] = [escapeLatex(table.stubHeader)];
+    const rules: string[] = [];
+    let col = 2; // column 1 is the stub
+    for (const g of table.groups) {
+      if (g.label === undefined) {
+        for (const c of g.columns) top.push(header(c));
+      } else {
+        top.push(`\\multicolumn{${g.columns.length}}{c}{${escapeLatex(g.label)}}`);
+        rules.push(`\\cmidrule(lr){${col}-${col + g.columns.length - 1}}`);
+      }
+      col += g.columns.length;
+    }
+    lines.push(`${top.join(' & ')} \\\\`);
+    lines.push(rules.join(' '));
+    const second = table.groups.flatMap((g) => g.columns.map((c) => (g.label === undefined ? '' : header(c))));
+    lines.push(`${['', ...second].join(' & ')} \\\\`);
+  } else {
+    lines.push(`${[escapeLatex(table.stubHeader), ...columns.map(header)].join(' & ')} \\\\`);
+  }
+  lines.push('\\midrule');
+  for (const row of table.rows) {
+    lines.push(`${[escapeLatex(row.label), ...row.cells.map((c, i) => latexCell(c, columns[i]!))].join(' & ')} \\\\`);
+  }
+  lines.push('\\bottomrule', '\\end{tabular}');
+  if (table.footnotes.length) {
+    lines.push('\\par\\smallskip', `{\\footnotesize ${table.footnotes.map(escapeLatex).join('\\par\n')}\\par}`);
+  }
+  lines.push('\\end{table}');
+  return `${lines.join('\n')}\n`;
+}
+
+// ---- CSV
+
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * The table as CSV (RFC 4180 quoting, `\n` line ends): one header row — a grouped column's header
+ * is `<header> [<group>]`, e.g. `FLOPs (G) [224×224]` — then one row per model with the plain
+ * numbers (no digit grouping, so spreadsheets read them as numbers; empty when missing).
+ */
+export function tableToCsv(table: TableData): string {
+  checkShape(table);
+  const headers = [
+    table.stubHeader,
+    ...table.groups.flatMap((g) => g.columns.map((c) => (g.label === undefined ? c.header : `${c.header} [${g.label}]`))),
+  ];
+  const lines = [headers, ...table.rows.map((r) => [r.label, ...r.cells.map((c) => c.plain)])];
+  return lines.map((l) => l.map(csvField).join(',')).join('\n') + '\n';
+}

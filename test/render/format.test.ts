@@ -1,0 +1,216 @@
+/** The number-format policy and the metric registry: every expected string worked out by hand. */
+import { describe, expect, test } from 'vitest';
+import type { Profile } from '../../src/analysis/types.js';
+import type { BenchResult } from '../../src/runtime/types.js';
+import {
+  DEFAULT_FORMAT,
+  FormatOptionsError,
+  METRIC_NAMES,
+  UnknownMetricError,
+  columnScale,
+  describeInputs,
+  formatColumn,
+  formatInline,
+  formatInteger,
+  formatMetric,
+  metricHeader,
+  metricSpec,
+  metricValue,
+  parseFormatOptions,
+  parseMetricList,
+  resolveFormat,
+} from '../../src/render/index.js';
+import { decimalsForDigits, fixed, groupDigits, roundTo } from '../../src/render/format.js';
+
+const fmt = DEFAULT_FORMAT;
+
+describe('headers state unit and scale', () => {
+  test('default headers of every metric', () => {
+    const headers = Object.fromEntries(METRIC_NAMES.map((m) => [m, metricHeader(m, columnScale(m, [], fmt), 'img')]));
+    expect(headers).toEqual({
+      params: 'Params (M)',
+      params_bytes: 'Params size (MB)',
+      macs: 'MACs (G)',
+      flops: 'FLOPs (G)',
+      activations_peak: 'Peak activations (MB)',
+      activations_total: 'Total activations (MB)',
+      depth: 'Depth',
+      latency: 'Latency (ms)',
+      latency_p90: 'Latency p90 (ms)',
+      throughput: 'Throughput (img/s)',
+      achieved_flops: 'Achieved (GFLOP/s)',
+      input: 'Input',
+    });
+  });
+
+  test('throughput of non-image models is samples/s; other scales follow the prefix', () => {
+    expect(metricHeader('throughput', '', 'samples')).toBe('Throughput (samples/s)');
+    expect(metricHeader('throughput', 'K', 'img')).toBe('Throughput (K img/s)');
+    expect(metricHeader('latency', 'us')).toBe('Latency (µs)');
+    expect(metricHeader('params', '')).toBe('Params');
+    expect(metricHeader('params_bytes', 'G')).toBe('Params size (GB)');
+  });
+});
+
+describe('counted quantities: fixed decimals after scaling', () => {
+  test('ResNet-18 and VGG-16 parameters as the ptflops table prints them (seed: 11.69, 138.36)', () => {
+    // torchvision parameter counts: resnet18 11,689,512; vgg16 138,357,544
+    const col = formatColumn('params', [11_689_512, 138_357_544], fmt);
+    expect(col.header).toBe('Params (M)');
+    expect(col.cells.map((c) => c.text)).toEqual(['11.69', '138.36']);
+    expect(col.cells.map((c) => c.plain)).toEqual(['11.69', '138.36']);
+  });
+
+  test('one scale per column even when one value is small', () => {
+    // 950 params in a column with 11.7 M keeps the M scale: 950 / 1e6 = 0.00095 → 0.00
+    const col = formatColumn('params', [950, 11_689_512], fmt);
+    expect(col.cells.map((c) => c.text)).toEqual(['0.00', '11.69']);
+  });
+
+  test('auto scale picks the largest prefix under the column maximum', () => {
+    const auto = resolveFormat({ scale: { params: 'auto', macs: 'auto' } });
+    expect(columnScale('params', [950, 12], auto)).toBe('');
+    expect(columnScale('params', [11_689_512], auto)).toBe('M');
+    expect(columnScale('macs', [1_819_066_368], auto)).toBe('G');
+    expect(formatColumn('params', [950], auto).header).toBe('Params');
+  });
+
+  test('bytes are decimal megabytes; depth is a plain integer', () => {
+    // 11,689,512 float32 params = 46,758,048 bytes = 46.758048 MB
+    expect(formatMetric('params_bytes', 46_758_048, 'M', fmt).text).toBe('46.76');
+    expect(formatMetric('activations_peak', 3_211_264, 'M', fmt).text).toBe('3.21');
+    expect(formatMetric('depth', 71, '', fmt).text).toBe('71');
+  });
+
+  test('large scaled counts are grouped in text and plain in `plain`', () => {
+    // 15,470,264,320 MACs at scale M = 15470.26432 → 15,470.26 (5 integer digits: grouped)
+    const v = formatMetric('macs', 15_470_264_320, 'M', fmt);
+    expect(v.text).toBe('15,470.26');
+    expect(v.plain).toBe('15470.26');
+  });
+});
+
+describe('measured quantities: significant digits, never dropping integer digits', () => {
+  test.each([
+    [12.3456, '12.3'],
+    [0.0123456, '0.0123'],
+    [1234.5, '1235'], // 4 integer digits > 3 significant: rounded to an integer, not 1230
+    [12345.6, '12,346'],
+    [9.996, '10.0'], // rounding carries into a new digit: 3 significant digits are 10.0
+    [223.2022, '223'], // the seed's SpT UNet inference time, batch/ms
+  ])('latency %f ms → %s', (ms, text) => {
+    expect(formatMetric('latency', ms, 'ms', fmt).text).toBe(text);
+  });
+
+  test('precision per metric overrides digits', () => {
+    const f = resolveFormat({ precision: { latency: 5 } });
+    expect(formatMetric('latency', 19.02173, 'ms', f).text).toBe('19.022');
+  });
+
+  test('achieved FLOP/s in GFLOP/s', () => {
+    expect(formatColumn('achieved_flops', [1.5e10], fmt).cells[0]!.text).toBe('15.0');
+  });
+});
+
+describe('helpers', () => {
+  test('decimal rounding and grouping', () => {
+    expect(roundTo(1.005, 2)).toBe(1.01); // toFixed(2) gives 1.00 (binary 1.00499…)
+    expect(roundTo(-2.5, 0)).toBe(-3);
+    expect(fixed(-0.001, 2)).toBe('0.00');
+    expect(groupDigits('1234567.5', ',', 5)).toBe('1,234,567.5');
+    expect(groupDigits('1234', ',', 5)).toBe('1234');
+    expect(groupDigits('-12345', '\u202f', 5)).toBe('-12\u202f345');
+    expect(decimalsForDigits(0.5, 3)).toBe(3); // 0.500: three significant digits
+    expect(formatInteger(7632)).toBe('7632');
+    expect(formatInteger(1_814_083_584)).toBe('1,814,083,584');
+  });
+
+  test('missing values', () => {
+    expect(formatMetric('latency', null, 'ms', fmt)).toEqual({ value: null, text: '—', plain: '' });
+    expect(formatMetric('latency', Number.NaN, 'ms', fmt).text).toBe('—');
+  });
+
+  test('inline values carry their unit', () => {
+    expect(formatInline('params', 11_689_512, fmt).withUnit).toBe('11.69\u00a0M');
+    expect(formatInline('latency', 12.3456, fmt).withUnit).toBe('12.3\u00a0ms');
+    expect(formatInline('throughput', 81.0005, fmt, 'img').withUnit).toBe('81.0\u00a0img/s');
+    expect(formatInline('depth', 71, fmt).withUnit).toBe('71');
+    expect(formatInline('input', '224×224', fmt).withUnit).toBe('224×224');
+  });
+});
+
+describe('format options', () => {
+  test('layers merge, later wins', () => {
+    const f = resolveFormat({ digits: 4, scale: { params: 'K' } }, { scale: { macs: 'M' } }, { digits: 2 });
+    expect(f.digits).toBe(2);
+    expect(f.decimals).toBe(2);
+    expect(f.scale).toEqual({ params: 'K', macs: 'M' });
+  });
+
+  test('bad settings name the field', () => {
+    const bad = (raw: unknown) => {
+      try {
+        parseFormatOptions(raw);
+      } catch (e) {
+        expect(e).toBeInstanceOf(FormatOptionsError);
+        return [(e as FormatOptionsError).field, (e as Error).message];
+      }
+      return null;
+    };
+    expect(bad({ scale: { params: 'ms' } })).toEqual([
+      'format.scale.params',
+      `format.scale.params: "ms" is not a scale of params (use one of '', K, M, G, T, auto)`,
+    ]);
+    expect(bad({ digits: 0 })?.[0]).toBe('format.digits');
+    expect(bad({ scale: { flopz: 'G' } })?.[0]).toBe('format.scale.flopz');
+    expect(bad({ colour: 'red' })?.[1]).toMatch(/colour/);
+    expect(parseFormatOptions({ digits: 4, scale: { latency: 'us' } })).toEqual({ digits: 4, scale: { latency: 'us' } });
+  });
+});
+
+describe('metric names and values', () => {
+  test('an unknown metric lists the known ones', () => {
+    expect(() => metricSpec('flop')).toThrow(UnknownMetricError);
+    try {
+      parseMetricList('params flop');
+    } catch (e) {
+      const err = e as UnknownMetricError;
+      expect(err.metric).toBe('flop');
+      expect(err.known).toEqual(METRIC_NAMES);
+      expect(err.message).toBe(
+        'unknown metric "flop"; known metrics: params, params_bytes, macs, flops, activations_peak, activations_total, depth, latency, latency_p90, throughput, achieved_flops, input',
+      );
+    }
+    expect(parseMetricList('params, macs  latency')).toEqual(['params', 'macs', 'latency']);
+  });
+
+  test('values come from the profile totals and the benchmark', () => {
+    const profile = {
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 3, 224, 224] }],
+      totals: { params: 11_689_512, paramsBytes: 46_758_048, paramsBytesByDtype: {}, macs: 1_819_066_368, flops: 3_638_132_736, activationsPeakBytes: 3_211_264, activationsTotalBytes: 9e7, depth: 71 },
+    } as unknown as Profile;
+    const bench = {
+      status: 'ok',
+      latencyMedianMs: 12.3456,
+      throughputPerSecond: 81.0005,
+      pooled: { p90Ms: 13.1 },
+      achieved: { flopsPerSecond: 2.9e11 },
+      config: { inputs: [] },
+    } as unknown as BenchResult;
+    const failed = { status: 'failed', reason: 'timeout', config: { inputs: [] } } as unknown as BenchResult;
+    expect(metricValue('params', { profile })).toBe(11_689_512);
+    expect(metricValue('depth', { profile })).toBe(71);
+    expect(metricValue('latency', { profile, bench })).toBe(12.3456);
+    expect(metricValue('latency_p90', { bench })).toBe(13.1);
+    expect(metricValue('achieved_flops', { bench })).toBe(2.9e11);
+    expect(metricValue('latency', { profile, bench: failed })).toBeNull();
+    expect(metricValue('throughput', { profile })).toBeNull();
+    expect(metricValue('input', { profile })).toBe('224×224');
+  });
+
+  test('inputs: image resolution, else the shape without batch', () => {
+    expect(describeInputs([{ name: 'x', shape: [2, 1, 256, 256] }])).toBe('256×256');
+    expect(describeInputs([{ name: 'ids', shape: [1, 128] }])).toBe('128');
+    expect(describeInputs([{ name: 'ids', shape: [1, 128] }, { name: 'mask', shape: [1, 'seq'] }])).toBe('ids=128, mask=seq');
+  });
+});

@@ -1,0 +1,205 @@
+/** Tables: one model → HTML, LaTeX and CSV with hand-checked cells; a sweep with three column groups. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import {
+  DEFAULT_FORMAT,
+  buildMetricTable,
+  hastToHtml,
+  macroDefinitions,
+  macroName,
+  siunitxFormat,
+  standaloneLatex,
+  tableToCsv,
+  tableToHast,
+  tableToLatex,
+} from '../../src/render/index.js';
+import { escapeLatex, latexLabel } from '../../src/render/latex.js';
+
+// ResNet-18 / VGG-16 parameter counts are torchvision's; MACs are the ptflops numbers of the seed
+// table (1.82 G, 15.5 G) given to full precision; latencies are example measurements.
+const cnn = buildMetricTable({
+  id: 'tbl-cnn',
+  number: 2,
+  caption: 'CNNs at 224×224 & batch 1',
+  metrics: ['params', 'macs', 'latency', 'throughput'],
+  groups: [undefined],
+  sampleUnit: 'img',
+  rows: [
+    { label: 'ResNet-18', points: [{ values: { params: 11_689_512, macs: 1_819_066_368, latency: 12.3456, throughput: 81.0005 } }] },
+    {
+      label: 'VGG_16',
+      points: [{ values: { params: 138_357_544, macs: 15_470_264_320, latency: null, throughput: null }, notes: { latency: 'benchmark failed: timeout' } }],
+    },
+  ],
+  format: DEFAULT_FORMAT,
+  footnotes: ['Convention: ptflops (MACs).', 'CPU: 2 threads, onnxruntime 1.30, median of ≥ 20 runs.'],
+});
+
+describe('a plain table', () => {
+  test('model: headers and cells', () => {
+    expect(cnn.groups).toHaveLength(1);
+    expect(cnn.groups[0]!.columns.map((c) => c.header)).toEqual(['Params (M)', 'MACs (G)', 'Latency (ms)', 'Throughput (img/s)']);
+    // 11,689,512 / 1e6 = 11.69; 1,819,066,368 / 1e9 = 1.82; 12.3456 → 12.3 (3 digits); 81.0005 → 81.0
+    expect(cnn.rows[0]!.cells.map((c) => c.text)).toEqual(['11.69', '1.82', '12.3', '81.0']);
+    // 138,357,544 → 138.36; 15,470,264,320 → 15.47; missing → —
+    expect(cnn.rows[1]!.cells.map((c) => c.text)).toEqual(['138.36', '15.47', '—', '—']);
+    expect(cnn.rows[1]!.cells[2]!.note).toBe('benchmark failed: timeout');
+  });
+
+  test('HTML', () => {
+    expect(hastToHtml(tableToHast(cnn))).toBe(
+      '<figure class="mp-table" id="tbl-cnn"><table>' +
+        '<caption><span class="mp-caption-number">Table 2.</span> CNNs at 224×224 &#x26; batch 1</caption>' +
+        '<thead><tr><th scope="col">Model</th><th scope="col" class="mp-num">Params (M)</th><th scope="col" class="mp-num">MACs (G)</th>' +
+        '<th scope="col" class="mp-num">Latency (ms)</th><th scope="col" class="mp-num">Throughput (img/s)</th></tr></thead>' +
+        '<tbody><tr><th scope="row">ResNet-18</th><td class="mp-num">11.69</td><td class="mp-num">1.82</td><td class="mp-num">12.3</td><td class="mp-num">81.0</td></tr>' +
+        '<tr><th scope="row">VGG_16</th><td class="mp-num">138.36</td><td class="mp-num">15.47</td><td class="mp-num" title="benchmark failed: timeout">—</td><td class="mp-num">—</td></tr></tbody>' +
+        '</table><div class="mp-table-notes"><p>Convention: ptflops (MACs).</p><p>CPU: 2 threads, onnxruntime 1.30, median of ≥ 20 runs.</p></div></figure>',
+    );
+  });
+
+  test('LaTeX: booktabs, siunitx S columns sized from the data, braced headers, escaped text', () => {
+    expect(tableToLatex(cnn)).toBe(
+      [
+        '\\begin{table}[htbp]',
+        '\\centering',
+        '\\caption{CNNs at 224$\\times$224 \\& batch 1}',
+        '\\label{tbl:cnn}',
+        // params: 3 integer digits (138), 2 decimals; MACs 2.2; latency 2.1; throughput 2.1
+        '\\begin{tabular}{l S[table-format=3.2] S[table-format=2.2] S[table-format=2.1] S[table-format=2.1]}',
+        '\\toprule',
+        'Model & {Params (M)} & {MACs (G)} & {Latency (ms)} & {Throughput (img/s)} \\\\',
+        '\\midrule',
+        'ResNet-18 & 11.69 & 1.82 & 12.3 & 81.0 \\\\',
+        'VGG\\_16 & 138.36 & 15.47 & {---} & {---} \\\\',
+        '\\bottomrule',
+        '\\end{tabular}',
+        '\\par\\smallskip',
+        '{\\footnotesize Convention: ptflops (MACs).\\par\nCPU: 2 threads, onnxruntime 1.30, median of $\\geq$ 20 runs.\\par}',
+        '\\end{table}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('CSV: plain numbers, empty when missing, quoted when needed', () => {
+    expect(tableToCsv(cnn)).toBe(
+      'Model,Params (M),MACs (G),Latency (ms),Throughput (img/s)\nResNet-18,11.69,1.82,12.3,81.0\nVGG_16,138.36,15.47,,\n',
+    );
+    const quoted = { ...cnn, rows: [{ ...cnn.rows[0]!, label: 'Net "A", v2' }] };
+    expect(tableToCsv(quoted).split('\n')[1]).toBe('"Net ""A"", v2",11.69,1.82,12.3,81.0');
+  });
+});
+
+// The seed's scattering-imaging comparison: one model at 200, 224 and 256, batch 2. FLOPs and
+// inference times are the seed's SA-CNN numbers (8.2659e9 / 16.2256e9 / 21.2318e9 FLOPs;
+// 19.0217 / 21.0189 / 27.4584 ms per batch); params are shared by the three sizes.
+const sweep = buildMetricTable({
+  id: 'tbl-unet',
+  caption: 'Scattering models at batch 2',
+  metrics: ['params', 'flops', 'latency'],
+  sharedMetrics: ['params'],
+  groups: ['200×200', '224×224', '256×256'],
+  rows: [
+    {
+      label: 'SA-CNN',
+      points: [
+        { values: { params: 7_765_442, flops: 8.2659e9, latency: 19.0217 } },
+        { values: { params: 7_765_442, flops: 16.2256e9, latency: 21.0189 } },
+        { values: { params: 7_765_442, flops: 21.2318e9, latency: 27.4584 } },
+      ],
+    },
+  ],
+  format: DEFAULT_FORMAT,
+});
+
+describe('a sweep table', () => {
+  test('one shared column, then one group per input size', () => {
+    expect(sweep.groups.map((g) => g.label)).toEqual([undefined, '200×200', '224×224', '256×256']);
+    expect(sweep.groups.map((g) => g.columns.map((c) => c.key))).toEqual([
+      ['params'],
+      ['flops@200×200', 'latency@200×200'],
+      ['flops@224×224', 'latency@224×224'],
+      ['flops@256×256', 'latency@256×256'],
+    ]);
+    // 7,765,442 → 7.77 M; 8.2659e9 → 8.27 G; 19.0217 → 19.0 ms; 16.2256 → 16.23; 21.0189 → 21.0; 21.2318 → 21.23; 27.4584 → 27.5
+    expect(sweep.rows[0]!.cells.map((c) => c.text)).toEqual(['7.77', '8.27', '19.0', '16.23', '21.0', '21.23', '27.5']);
+  });
+
+  test('HTML has a two-row header: group labels spanning their columns', () => {
+    const html = hastToHtml(tableToHast(sweep));
+    expect(html).toContain(
+      '<thead><tr><th scope="col" rowspan="2">Model</th><th scope="col" rowspan="2" class="mp-num">Params (M)</th>' +
+        '<th scope="colgroup" colspan="2" class="mp-group">200×200</th><th scope="colgroup" colspan="2" class="mp-group">224×224</th>' +
+        '<th scope="colgroup" colspan="2" class="mp-group">256×256</th></tr>' +
+        '<tr><th scope="col" class="mp-num">FLOPs (G)</th><th scope="col" class="mp-num">Latency (ms)</th>' +
+        '<th scope="col" class="mp-num">FLOPs (G)</th><th scope="col" class="mp-num">Latency (ms)</th>' +
+        '<th scope="col" class="mp-num">FLOPs (G)</th><th scope="col" class="mp-num">Latency (ms)</th></tr></thead>',
+    );
+  });
+
+  test('LaTeX: multicolumn group labels with cmidrules over columns 3-4, 5-6, 7-8', () => {
+    const lines = tableToLatex(sweep).split('\n');
+    expect(lines.slice(4, 10)).toEqual([
+      '\\begin{tabular}{l S[table-format=1.2] S[table-format=1.2] S[table-format=2.1] S[table-format=2.2] S[table-format=2.1] S[table-format=2.2] S[table-format=2.1]}',
+      '\\toprule',
+      'Model & {Params (M)} & \\multicolumn{2}{c}{200$\\times$200} & \\multicolumn{2}{c}{224$\\times$224} & \\multicolumn{2}{c}{256$\\times$256} \\\\',
+      '\\cmidrule(lr){3-4} \\cmidrule(lr){5-6} \\cmidrule(lr){7-8}',
+      ' &  & {FLOPs (G)} & {Latency (ms)} & {FLOPs (G)} & {Latency (ms)} & {FLOPs (G)} & {Latency (ms)} \\\\',
+      '\\midrule',
+    ]);
+    expect(lines[10]).toBe('SA-CNN & 7.77 & 8.27 & 19.0 & 16.23 & 21.0 & 21.23 & 27.5 \\\\');
+  });
+
+  test('CSV names the group of each column', () => {
+    expect(tableToCsv(sweep)).toBe(
+      'Model,Params (M),FLOPs (G) [200×200],Latency (ms) [200×200],FLOPs (G) [224×224],Latency (ms) [224×224],FLOPs (G) [256×256],Latency (ms) [256×256]\n' +
+        'SA-CNN,7.77,8.27,19.0,16.23,21.0,21.23,27.5\n',
+    );
+  });
+
+  test('a row with too few value sets is refused', () => {
+    expect(() =>
+      buildMetricTable({ metrics: ['params'], groups: ['a', 'b'], rows: [{ label: 'X', points: [{ values: {} }] }], format: DEFAULT_FORMAT }),
+    ).toThrow('row "X" has 1 value sets for 2 column groups');
+  });
+});
+
+function hasPdflatex(): boolean {
+  try {
+    execFileSync('pdflatex', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('LaTeX helpers', () => {
+  test('escaping, labels, siunitx formats, macro names', () => {
+    expect(escapeLatex('50% of #1 & $2_x {a} ~ ^ \\')).toBe('50\\% of \\#1 \\& \\$2\\_x \\{a\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}');
+    expect(latexLabel('tbl-cnn')).toBe('tbl:cnn');
+    expect(siunitxFormat(['-1.5', '12.25', ''])).toBe('-2.2');
+    expect(macroName('ResNet-18', 'params')).toBe('ResNetEighteenParams');
+    expect(macroName('resnet152', 'latency_p90')).toBe('ResnetOneHundredFiftyTwoLatencyPNinety');
+    expect(macroDefinitions([{ name: 'ResNetEighteenParams', value: '11.69' }])).toBe('\\newcommand{\\ResNetEighteenParams}{11.69}\n');
+    expect(() => macroDefinitions([{ name: 'A', value: '1' }, { name: 'A', value: '2' }])).toThrow('LaTeX macro \\A is defined twice');
+  });
+
+  // pdflatex is part of the project's CI image (.ci/run installs the TeX packages); on a machine
+  // without it this check cannot run.
+  test.runIf(hasPdflatex())('pdflatex compiles the tables and the PDF text holds their numbers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-latex-'));
+    writeFileSync(join(dir, 'doc.macros.tex'), macroDefinitions([{ name: 'ResNetEighteenParams', value: '11.69' }]));
+    writeFileSync(join(dir, 'doc.tex'), `ResNet-18 has \\ResNetEighteenParams\\,M parameters (Table~\\ref{tbl:cnn}).\n\n${tableToLatex(cnn)}\n${tableToLatex(sweep)}`);
+    writeFileSync(join(dir, 'doc.standalone.tex'), standaloneLatex({ title: 'Survey & notes', author: 'A. Author', macrosFile: 'doc.macros.tex', fragmentFile: 'doc.tex' }));
+    for (let i = 0; i < 2; i++) execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'doc.standalone.tex'], { cwd: dir, stdio: 'pipe' });
+    const text = execFileSync('pdftotext', ['-layout', 'doc.standalone.pdf', '-'], { cwd: dir }).toString();
+    expect(text).toContain('ResNet-18 has 11.69 M parameters (Table 1)');
+    expect(text).toMatch(/ResNet-18\s+11\.69\s+1\.82\s+12\.3\s+81\.0/);
+    expect(text).toMatch(/VGG_16\s+138\.36\s+15\.47/);
+    expect(text).toMatch(/SA-CNN\s+7\.77\s+8\.27\s+19\.0\s+16\.23\s+21\.0\s+21\.23\s+27\.5/);
+  });
+});
