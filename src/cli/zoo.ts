@@ -1,0 +1,77 @@
+/**
+ * `modelpress zoo list` and `modelpress zoo export <name> [-o file.onnx] [--seed N] [--size HxW]`:
+ * the built-in reference architectures as ONNX files (no download, seeded weights).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { ensureZooModel } from '../zoo/cache.js';
+import { zoo } from '../zoo/registry.js';
+
+function parseSeed(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`seed must be a non-negative integer, got '${value}'`);
+  return Number(value);
+}
+
+function parseSize(value: string): [number, number] {
+  const m = /^(\d+)(?:x(\d+))?$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`size must be HxW or N (e.g. 200x200), got '${value}'`);
+  const h = Number(m[1]);
+  const w = Number(m[2] ?? m[1]);
+  if (h < 1 || w < 1) throw new InvalidArgumentError(`size must be positive, got '${value}'`);
+  return [h, w];
+}
+
+const formatInt = (n: number): string => n.toLocaleString('en-US');
+
+function listTable(): string {
+  const rows = zoo.map((e) => [e.name, e.input.shape.join('×'), formatInt(e.params), e.resizable ? 'yes' : 'no', e.description]);
+  const head = ['name', 'input', 'params', 'resizable', 'description'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string =>
+    r.map((c, i) => (i === 2 ? c.padStart(widths[i]!) : i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Copy through a temporary file and a rename, so an interrupted export never leaves half a file. */
+function copyAtomic(from: string, to: string): void {
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${process.pid}.tmp`);
+  try {
+    fs.copyFileSync(from, tmp);
+    fs.renameSync(tmp, to);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+export function register(program: Command): void {
+  const cmd = program.command('zoo').description('reference architectures built in code (seeded weights, no download)');
+  cmd
+    .command('list')
+    .description('list the architectures with their input and parameter count')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        const data = zoo.map(({ build: _build, ...e }) => e);
+        process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      } else {
+        process.stdout.write(listTable());
+      }
+    });
+  cmd
+    .command('export <name>')
+    .description('write an architecture as an ONNX file (cached by architecture, size, seed and tool version)')
+    .option('-o, --output <file>', 'output file (default: <name>.onnx)')
+    .option('--seed <n>', 'seed of the weights', parseSeed, 1)
+    .option('--size <HxW>', 'input height×width of a resizable image model', parseSize)
+    .action((name: string, opts: { output?: string; seed: number; size?: [number, number] }) => {
+      const file = ensureZooModel({ name, seed: opts.seed, height: opts.size?.[0], width: opts.size?.[1] });
+      const out = path.resolve(opts.output ?? `${name}.onnx`);
+      copyAtomic(file.path, out);
+      process.stdout.write(
+        `${out}: ${file.entry.name}, ${formatInt(file.entry.params)} parameters, seed ${opts.seed}${file.cached ? ' (from cache)' : ''}\n`,
+      );
+    });
+}
