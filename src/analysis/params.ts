@@ -147,7 +147,9 @@ export function dedupeParams(params: ParamsResult, model: Pick<Model, 'path'>): 
     const k = dimsKey(t.info.dataType, t.info.dims);
     byDims.set(k, (byDims.get(k) ?? 0) + 1);
   }
-  const seenHashes = new Map<string, string>();
+  // hash → the first tensor with that content. Identity copies share their source's stored tensor:
+  // they are the exporter's stand-ins for distinct PyTorch parameters, so they never count as duplicates.
+  const seenHashes = new Map<string, { name: string; tensor: unknown }>();
   const duplicates: Duplicate[] = [];
   let unique = 0;
   let uniqueBytes = 0;
@@ -163,13 +165,13 @@ export function dedupeParams(params: ParamsResult, model: Pick<Model, 'path'>): 
       const h = `${dimsKey(dataType, dims)}:${sha256(bytes)}`;
       const earlier = seenHashes.get(h);
       if (earlier !== undefined) {
-        dup = { name: t.info.name, of: earlier, transposed: false, count: t.count };
+        if (earlier.tensor !== t.info.tensor) dup = { name: t.info.name, of: earlier.name, transposed: false, count: t.count };
       } else if (canTranspose) {
         const ht = `${dimsKey(dataType, [dims[1]!, dims[0]!])}:${sha256(transpose2d(bytes, dims[0]!, dims[1]!, elementBytes))}`;
         const earlierT = seenHashes.get(ht);
-        if (earlierT !== undefined) dup = { name: t.info.name, of: earlierT, transposed: true, count: t.count };
+        if (earlierT !== undefined) dup = { name: t.info.name, of: earlierT.name, transposed: true, count: t.count };
       }
-      if (!dup) seenHashes.set(h, t.info.name);
+      if (!dup && earlier === undefined) seenHashes.set(h, { name: t.info.name, tensor: t.info.tensor });
     }
     if (dup) {
       duplicates.push(dup);
