@@ -24,7 +24,7 @@ const MAX_FLOAT_VALUE_ELEMENTS = 64;
 /** A constant tensor visible in a scope: where it comes from and its bytes (for params and dedupe). */
 export interface ConstantInfo {
   name: string;
-  kind: 'initializer' | 'constant-node' | 'identity-alias';
+  kind: 'initializer' | 'constant-node' | 'constant-of-shape' | 'identity-alias';
   dataType: number;
   dims: number[];
   /** The tensor holding the bytes (for an Identity alias, the tensor it copies). */
@@ -283,6 +283,14 @@ export class Inferrer {
     if (node.opType === 'Constant') {
       const t = constantNodeTensor(node);
       if (t) scope.addConstant({ name: out, kind: 'constant-node', dataType: t.dataType, dims: [...t.dims], tensor: t });
+    } else if (node.opType === 'ConstantOfShape' && node.inputs[0] && scope.constant(node.inputs[0])) {
+      // A constant tensor made from a constant shape holds no bytes in the file but is a weight all the
+      // same: onnx's replace_initializer_by_constant_of_shape (the backend "light" models) turns every
+      // weight into such a node. A shape computed from graph inputs (zeros_like) is not constant.
+      const f = rec.outputs[0];
+      if (f?.shape?.every((d) => typeof d === 'number')) {
+        scope.addConstant({ name: out, kind: 'constant-of-shape', dataType: f.dtype, dims: f.shape as number[] });
+      }
     } else if (node.opType === 'Identity' && node.inputs[0]) {
       const src = scope.constant(node.inputs[0]);
       if (src) scope.addConstant({ name: out, kind: 'identity-alias', dataType: src.dataType, dims: src.dims, tensor: src.tensor, aliasOf: src.name });

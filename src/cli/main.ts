@@ -7,6 +7,12 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { register as registerBench } from './bench.js';
+import { register as registerBuild } from './build.js';
+import { register as registerClean } from './clean.js';
+import { register as registerProfile } from './profile.js';
+import { register as registerWatch } from './watch.js';
+import { register as registerZoo } from './zoo.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(readFileSync(path.join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -20,6 +26,12 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // Subcommands register themselves here (one file each).
+  registerBench(program);
+  registerBuild(program);
+  registerClean(program);
+  registerWatch(program);
+  registerProfile(program);
+  registerZoo(program);
   return program;
 }
 
@@ -49,9 +61,20 @@ function isEntryPoint(): boolean {
   }
 }
 
+function flushThenExit(code: number): void {
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    // Exit only once stdout and stderr are flushed: a pipe takes 64 KiB at a time, and exiting
+    // earlier would cut `profile --json` output short.
+    (code) => flushThenExit(code),
     (err: unknown) => {
       process.stderr.write(`modelpress: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);

@@ -1,0 +1,171 @@
+/**
+ * `modelpress bench <model.onnx>`: latency and throughput with onnxruntime-node, measured by the
+ * protocol of docs/benchmark.md. Progress goes to stderr on a TTY; the result to stdout (text, or
+ * `--json`: a BenchReport). Exit 1 when any configuration failed.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { InputBindingError } from '../analysis/bind.js';
+import { readModel } from '../onnx/reader.js';
+import { parseInputFlag } from '../runtime/input-shapes.js';
+import { runBenchmark } from '../runtime/orchestrator.js';
+import { protocolFromFlags } from '../runtime/protocol.js';
+import type { BenchReport, BenchResult, ExecutionProvider, GraphOptimizationLevel, LatencyStats } from '../runtime/types.js';
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError(`${flag} expects a positive integer, got '${value}'`);
+    return Number(value);
+  };
+}
+
+function positiveIntList(flag: string) {
+  const one = positiveInt(flag);
+  return (value: string): number[] => value.split(',').map((v) => one(v));
+}
+
+function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} expects a positive number, got '${value}'`);
+    return n;
+  };
+}
+
+function providerList(value: string): ExecutionProvider[] {
+  return value.split(',').map((p) => {
+    const name = p.trim().toLowerCase();
+    if (name !== 'cpu' && name !== 'cuda') throw new InvalidArgumentError(`--provider expects cpu or cuda, got '${p}'`);
+    return name;
+  });
+}
+
+interface BenchFlags {
+  input?: string;
+  batch?: number[];
+  threads?: number[];
+  provider?: ExecutionProvider[];
+  processes: number;
+  minTime?: number;
+  runs?: number;
+  precise?: boolean;
+  trace?: boolean;
+  flops?: number;
+  floor: boolean;
+  optimization: GraphOptimizationLevel;
+  timeout?: number;
+  json?: boolean;
+}
+
+const ms = (v: number | null): string => (v === null ? '—' : v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(3) : v.toFixed(4));
+
+function statsLine(s: LatencyStats): string {
+  const std = s.stdMs === null ? '—' : ms(s.stdMs);
+  return (
+    `n=${s.n}  mean ${ms(s.meanMs)} ± ${std}  median ${ms(s.medianMs)} [95% CI ${ms(s.medianCi95Ms[0])}–${ms(s.medianCi95Ms[1])}]  ` +
+    `IQR ${ms(s.iqrMs)}  p90 ${ms(s.p90Ms)}  p95 ${ms(s.p95Ms)}  p99 ${ms(s.p99Ms)}  min ${ms(s.minMs)}  max ${ms(s.maxMs)} ms  ` +
+    `outliers ${s.outliersLow} low / ${s.outliersHigh} high${s.unstable ? `  UNSTABLE (IQR/median ${(s.relativeIqr * 100).toFixed(1)}% > 10%)` : ''}`
+  );
+}
+
+function resultText(r: BenchResult): string[] {
+  const c = r.config;
+  const head = `${c.label}  inputs ${c.inputs.map((i) => `${i.name}=${i.shape.join('x')} ${i.dtype}`).join(', ')}  inter-op ${c.interOpNumThreads}  optimisation ${c.graphOptimizationLevel}`;
+  if (r.status === 'failed') return [head, `  FAILED: ${r.reason}`];
+  const lines = [
+    head,
+    `  latency      ${ms(r.latencyMedianMs)} ms/batch (median of ${r.processes.length} per-process medians: ${r.processes.map((p) => ms(p.latency.medianMs)).join(', ')})`,
+    `  throughput   ${r.throughputPerSecond.toFixed(1)} samples/s (batch × runs ÷ timed wall time; median over processes)`,
+    `  pooled       ${statsLine(r.pooled)}`,
+    `  session      create ${r.processes.map((p) => ms(p.sessionCreateMs)).join(', ')} ms; first run ${r.processes.map((p) => ms(p.firstRunMs)).join(', ')} ms; warm-up ${r.processes.map((p) => p.warmupRuns).join(', ')} runs`,
+    r.floor
+      ? `  floor        ${ms(r.floor.latencyMedianMs)} ms per call (Identity model, same I/O shapes)`
+      : `  floor        not available: ${r.floorError}`,
+  ];
+  if (r.achieved) {
+    const a = r.achieved;
+    const peak = a.fractionOfPeak === null ? '' : `, ${(a.fractionOfPeak * 100).toFixed(1)}% of an estimated peak of ${(a.peakFlopsPerSecond! / 1e9).toFixed(1)} GFLOP/s`;
+    lines.push(`  achieved     ${(a.flopsPerSecond / 1e9).toFixed(2)} GFLOP/s${peak}`);
+  }
+  if (r.trace) {
+    lines.push(`  kernel time by op type (mean of ${r.trace.runs} profiled runs, ${r.trace.kernelTimeUs.toFixed(1)} µs per run):`);
+    for (const op of r.trace.byOpType.slice(0, 12)) {
+      lines.push(`    ${op.opType.padEnd(24)} ${op.timeUs.toFixed(1).padStart(10)} µs  ${(op.share * 100).toFixed(1).padStart(5)}%  (${op.nodeCount} node${op.nodeCount === 1 ? '' : 's'})`);
+    }
+    lines.push('  slowest nodes:');
+    for (const n of r.trace.byNode.slice(0, 10)) {
+      const name = n.originalName ?? `${n.traceName} (made by ORT${n.nearestOriginalName ? ` near ${n.nearestOriginalName}` : ''})`;
+      lines.push(`    ${name}  ${n.opType}  ${n.timeUs.toFixed(1)} µs  ${(n.share * 100).toFixed(1)}%`);
+    }
+  } else if (r.traceError && !r.traceError.startsWith('not requested')) {
+    lines.push(`  per-node breakdown failed: ${r.traceError}`);
+  }
+  return lines;
+}
+
+export function formatReport(report: BenchReport): string {
+  const e = report.environment;
+  const p = report.protocol;
+  return [
+    `model        ${report.model.path}  opset ${report.model.opset ?? '—'}  sha256 ${report.model.sha256.slice(0, 16)}…`,
+    `machine      ${e.cpuModel}, ${e.physicalCores} physical / ${e.logicalCores} logical cores, ${(e.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${e.os} ${e.arch}`,
+    `software     Node ${e.nodeVersion}, onnxruntime-node ${e.onnxruntimeVersion}  (fingerprint ${e.fingerprint})`,
+    `protocol     ${p.processes} process${p.processes === 1 ? '' : 'es'} per configuration; warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s, cap ${p.maxRuns} runs / ${p.maxTimeMs / 1000} s`,
+    '',
+    ...report.results.flatMap((r) => [...resultText(r), '']),
+  ].join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('bench')
+    .description('measure latency (ms per batch) and throughput of an ONNX model with onnxruntime-node, with the method recorded')
+    .argument('<model>', 'the .onnx model file')
+    .option('--input <shapes>', 'input shapes: name=1x3x224x224,other=1x128 or a bare 1x3x224x224 for a single-input model')
+    .option('--batch <n>', 'batch size(s), comma-separated (sets a dynamic leading dimension)', positiveIntList('--batch'))
+    .option('--threads <n>', 'intraOpNumThreads, comma-separated (default: physical cores)', positiveIntList('--threads'))
+    .option('--provider <name>', 'execution provider(s): cpu, cuda (comma-separated)', providerList)
+    .option('--processes <n>', 'child processes per configuration', positiveInt('--processes'), 3)
+    .option('--min-time <s>', 'minimum timed phase, seconds (default 2, 5 with --precise)', positiveNumber('--min-time'))
+    .option('--runs <n>', 'minimum timed runs (default 30, 100 with --precise)', positiveInt('--runs'))
+    .option('--precise', 'timed phase ≥ 5 s and ≥ 100 runs')
+    .option('--trace', 'add a per-node breakdown from a separate profiled pass')
+    .option('--flops <n>', 'FLOPs of one sample, to report achieved FLOP/s', positiveNumber('--flops'))
+    .option('--no-floor', 'skip measuring the binding floor (Identity model)')
+    .addOption(new Option('--optimization <level>', 'ORT graph optimisation level').choices(['disabled', 'basic', 'extended', 'all']).default('all'))
+    .option('--timeout <s>', 'kill a worker process after this many seconds', positiveNumber('--timeout'))
+    .option('--json', 'print the BenchReport as JSON')
+    .action(async (modelPath: string, flags: BenchFlags) => {
+      try {
+        await runBench(modelPath, flags);
+      } catch (err) {
+        // Shapes that do not bind are the user's to fix: usage exit code, as in `modelpress profile`.
+        if (!(err instanceof InputBindingError)) throw err;
+        process.stderr.write(`modelpress bench: ${err.message}\n`);
+        process.exitCode = 2;
+      }
+    });
+}
+
+async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
+  const model = readModel(modelPath);
+  const protocol = protocolFromFlags({ precise: flags.precise, runs: flags.runs, minTimeS: flags.minTime });
+  const showProgress = process.stderr.isTTY === true;
+  const report = await runBenchmark({
+    modelPath,
+    model,
+    inputShapes: flags.input !== undefined ? parseInputFlag(flags.input) : undefined,
+    batches: flags.batch,
+    threads: flags.threads,
+    providers: flags.provider,
+    processes: flags.processes,
+    protocol,
+    floor: flags.floor,
+    trace: flags.trace === true,
+    flopsPerSample: flags.flops,
+    graphOptimizationLevel: flags.optimization,
+    childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
+    onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,
+  });
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  if (report.results.some((r) => r.status === 'failed')) process.exitCode = 1;
+}

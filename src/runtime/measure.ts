@@ -1,0 +1,85 @@
+/**
+ * What one child process does: one session, one configuration. `measureConfig` runs the timing
+ * protocol; `profileConfig` runs the separate profiled pass that writes an ORT trace.
+ */
+import type * as ort from 'onnxruntime-node';
+import { makeFeeds } from './inputs.js';
+import { type Clock, hrtimeClock, runPhase, runProtocol, throughputPerSecond } from './protocol.js';
+import { createSession, type SessionSettings } from './session.js';
+import { summarize } from './stats.js';
+import type { BenchConfig, ProcessRun, ProtocolOptions } from './types.js';
+
+export function settingsOf(config: BenchConfig): SessionSettings {
+  return {
+    provider: config.provider,
+    intraOpNumThreads: config.intraOpNumThreads,
+    interOpNumThreads: config.interOpNumThreads,
+    graphOptimizationLevel: config.graphOptimizationLevel,
+  };
+}
+
+function describeOutputs(outputs: ort.InferenceSession.OnnxValueMapType): ProcessRun['outputs'] {
+  return Object.entries(outputs).map(([name, value]) => {
+    const tensor = value as ort.Tensor;
+    return { name, dtype: String(tensor.type), shape: [...tensor.dims] };
+  });
+}
+
+async function openSession(config: BenchConfig, settings: SessionSettings): Promise<{ session: ort.InferenceSession; createMs: number }> {
+  try {
+    return await createSession(config.modelPath, settings);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (message.startsWith('--provider')) throw new Error(message);
+    // With CUDA, a load failure is most often the provider's own libraries (CUDA 12, cuDNN 9) missing.
+    const what = config.provider === 'cuda' ? 'create a CUDA session for' : 'load';
+    throw new Error(`onnxruntime cannot ${what} ${config.modelPath}: ${message}`);
+  }
+}
+
+/** The measurement of one configuration in this process; the raw samples come back beside it. */
+export async function measureConfig(
+  config: BenchConfig,
+  protocol: ProtocolOptions,
+  clock: Clock = hrtimeClock,
+): Promise<{ run: ProcessRun; samplesMs: number[] }> {
+  const { session, createMs } = await openSession(config, settingsOf(config));
+  try {
+    const feeds = makeFeeds(config.inputs, config.inputSeed);
+    const result = await runProtocol(() => session.run(feeds), protocol, clock);
+    const { timed, warmup } = result;
+    const run: ProcessRun = {
+      pid: process.pid,
+      sessionCreateMs: createMs,
+      firstRunMs: result.firstRunMs,
+      // The first run counts towards the warm-up minimum (see runProtocol).
+      warmupRuns: warmup.runs + 1,
+      warmupMs: warmup.wallMs + result.firstRunMs,
+      timedWallMs: timed.wallMs,
+      stoppedBy: timed.stoppedBy,
+      latency: summarize(timed.samplesMs),
+      throughputPerSecond: throughputPerSecond(config.batch, timed.runs, timed.wallMs),
+      outputs: describeOutputs(result.firstRunValue),
+    };
+    return { run, samplesMs: timed.samplesMs };
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * The profiled pass: `warmupRuns` then `runs` runs with profiling on; ORT writes the trace when the
+ * session is released. Returns how many leading runs the parser must skip.
+ */
+export async function profileConfig(config: BenchConfig, options: { profileFilePrefix: string; warmupRuns: number; runs: number }): Promise<{ skipRuns: number }> {
+  const { session } = await openSession(config, { ...settingsOf(config), profileFilePrefix: options.profileFilePrefix });
+  try {
+    const feeds = makeFeeds(config.inputs, config.inputSeed);
+    const total = options.warmupRuns + options.runs;
+    await runPhase(() => session.run(feeds), { minRuns: total, maxRuns: total, minTimeMs: 0, maxTimeMs: Number.MAX_SAFE_INTEGER }, hrtimeClock);
+    return { skipRuns: options.warmupRuns };
+  } finally {
+    // Release writes the trace file (onnxruntime-node 1.30 ends profiling at release).
+    await session.release();
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * Runs a benchmark plan: every configuration in its own child processes (default 3), interleaved
+ * round by round so slow drifts of a shared machine spread over all configurations; one session per
+ * process; failures stay with their configuration. Then the binding floor and, when asked, the
+ * profiled pass, each in a child of its own.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Model } from '../onnx/model.js';
+import { writeModel } from '../onnx/writer.js';
+import { achievedFlops, describeEnvironment, identifyModel, peakFlopsEstimate } from './environment.js';
+import { buildFloorModel, FLOOR_METHOD } from './floor.js';
+import { type InputShapes, resolveInputs } from './input-shapes.js';
+import { DEFAULT_PROTOCOL } from './protocol.js';
+import { DEFAULT_BOOTSTRAP_RESAMPLES, median, PERCENTILE_METHOD, STD_METHOD, summarize } from './stats.js';
+import { findTraceFile, readTrace } from './trace.js';
+import type {
+  BenchConfig, BenchReport, BenchResult, CallFloor, Environment, ExecutionProvider, GraphOptimizationLevel, ProcessRun,
+  ProtocolOptions, TraceBreakdown,
+} from './types.js';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+export interface BenchPlan {
+  modelPath: string;
+  /** The model as read by the ONNX reader (declared inputs, opset, node names). */
+  model: Model;
+  /** `--input` shapes, parsed (`parseInputFlag`). */
+  inputShapes?: InputShapes;
+  /** Batch sizes to measure; undefined entries take the batch the inputs imply. Default [undefined]. */
+  batches?: (number | undefined)[];
+  /** intraOpNumThreads values; default [physical cores]. */
+  threads?: number[];
+  providers?: ExecutionProvider[];
+  interOpNumThreads?: number;
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  processes?: number;
+  protocol?: ProtocolOptions;
+  inputSeed?: number;
+  /** Measure the binding floor (default true). */
+  floor?: boolean;
+  /** Run the profiled pass for a per-node breakdown (default false). */
+  trace?: boolean;
+  traceRuns?: number;
+  /** Static FLOPs of one sample (batch 1), for achieved FLOP/s. */
+  flopsPerSample?: number;
+  /** Kill a child after this long (default: both phase caps + 2 min for loading). */
+  childTimeoutMs?: number;
+  onProgress?: (message: string) => void;
+}
+
+/** Parent-side view of the plan, before any child runs. */
+export function planConfigs(plan: BenchPlan, env: Environment): BenchConfig[] {
+  const batches = plan.batches && plan.batches.length > 0 ? plan.batches : [undefined];
+  const threads = plan.threads && plan.threads.length > 0 ? plan.threads : [env.physicalCores];
+  const providers = plan.providers && plan.providers.length > 0 ? plan.providers : (['cpu'] as ExecutionProvider[]);
+  for (const t of threads) {
+    if (!Number.isSafeInteger(t) || t < 1) throw new Error(`--threads must be a positive integer, got ${t}`);
+  }
+  const configs: BenchConfig[] = [];
+  for (const batchFlag of batches) {
+    const { inputs, batch } = resolveInputs(plan.model.graph, plan.inputShapes, batchFlag);
+    for (const intra of threads) {
+      for (const provider of providers) {
+        configs.push({
+          label: `batch=${batch} threads=${intra} ${provider}`,
+          modelPath: path.resolve(plan.modelPath),
+          inputs,
+          batch,
+          intraOpNumThreads: intra,
+          interOpNumThreads: plan.interOpNumThreads ?? 1,
+          provider,
+          graphOptimizationLevel: plan.graphOptimizationLevel ?? 'all',
+          inputSeed: plan.inputSeed ?? 1,
+        });
+      }
+    }
+  }
+  return configs;
+}
+
+/** How to start a worker: the compiled .js next to this module (dist/), else the .ts through tsx (tests, dev). */
+export function workerCommand(): { command: string; args: string[] } {
+  const js = fileURLToPath(new URL('./worker.js', import.meta.url));
+  if (existsSync(js)) return { command: process.execPath, args: [js] };
+  const ts = fileURLToPath(new URL('./worker.ts', import.meta.url));
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  return { command: process.execPath, args: ['--import', pathToFileURL(tsx).href, ts] };
+}
+
+const STDERR_TAIL = 2000;
+
+/** One request in one fresh child; the reply, or a failure reason in words. */
+export function runInChild(request: WorkerRequest, timeoutMs: number): Promise<WorkerReply> {
+  const { command, args } = workerCommand();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    let reply: WorkerReply | null = null;
+    let timedOut = false;
+    let settled = false;
+    const settle = (r: WorkerReply): void => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(r);
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    child.on('message', (m: WorkerReply) => {
+      reply = m;
+    });
+    child.on('error', (err) => settle({ kind: 'error', message: `cannot start a worker process (${command}): ${err.message}` }));
+    child.on('close', (code, signal) => {
+      if (reply) return settle(reply);
+      const tail = stderr.trim().split('\n').slice(-5).join(' | ');
+      const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
+      if (timedOut) return settle({ kind: 'error', message: `timed out after ${limit} (worker killed)` });
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      settle({ kind: 'error', message: `the worker process crashed: it ${how} without a result${tail ? ` (stderr: ${tail})` : ''}` });
+    });
+    child.send(request);
+  });
+}
+
+function formatMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3);
+}
+
+interface Progress {
+  runs: ProcessRun[];
+  samplesMs: number[];
+  failure: string | null;
+}
+
+export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
+  const environment = describeEnvironment();
+  const configs = planConfigs(plan, environment);
+  const protocol = plan.protocol ?? DEFAULT_PROTOCOL;
+  const processes = plan.processes ?? 3;
+  if (!Number.isSafeInteger(processes) || processes < 1) throw new Error(`--processes must be a positive integer, got ${processes}`);
+  const timeoutMs = plan.childTimeoutMs ?? 2 * protocol.maxTimeMs + 120_000;
+  const say = plan.onProgress ?? (() => {});
+  const model = await identifyModel(plan.modelPath, plan.model);
+
+  const progress: Progress[] = configs.map(() => ({ runs: [], samplesMs: [], failure: null }));
+  const floors: { floor: CallFloor | null; error: string | null }[] = configs.map(() => ({ floor: null, error: null }));
+  const traces: { trace: TraceBreakdown | null; error: string | null }[] = configs.map(() => ({ trace: null, error: null }));
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'modelpress-bench-'));
+  try {
+    for (let round = 0; round < processes; round++) {
+      for (const [i, config] of configs.entries()) {
+        const state = progress[i]!;
+        if (state.failure) continue;
+        say(`${config.label}: process ${round + 1}/${processes}…`);
+        const reply = await runInChild({ kind: 'measure', config, protocol }, timeoutMs);
+        if (reply.kind !== 'measured') {
+          state.failure = reply.kind === 'error' ? reply.message : `unexpected worker reply '${reply.kind}'`;
+          say(`${config.label}: failed: ${state.failure}`);
+          continue;
+        }
+        state.runs.push(reply.run);
+        for (const s of reply.samplesMs) state.samplesMs.push(s);
+        say(`${config.label}: process ${round + 1}/${processes}: median ${formatMs(reply.run.latency.medianMs)} ms over ${reply.run.latency.n} runs`);
+        if (round === 0 && plan.floor !== false) floors[i] = await measureFloor(config, reply.run, protocol, scratch, i, timeoutMs, say);
+      }
+    }
+    if (plan.trace) {
+      const names = plan.model.graph.nodes.map((n) => n.name);
+      for (const [i, config] of configs.entries()) {
+        if (progress[i]!.failure) continue;
+        say(`${config.label}: profiled pass…`);
+        traces[i] = await profile(config, names, plan.traceRuns ?? 20, protocol.warmupMinRuns, scratch, i, timeoutMs);
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const results = configs.map((config, i): BenchResult => {
+    const state = progress[i]!;
+    if (state.failure) return { status: 'failed', config, reason: state.failure, processes: state.runs };
+    const latencyMedianMs = median(state.runs.map((r) => r.latency.medianMs));
+    let achieved = null;
+    if (plan.flopsPerSample !== undefined) {
+      const cores = Math.min(config.intraOpNumThreads, environment.physicalCores);
+      const peak = config.provider === 'cpu' ? peakFlopsEstimate({ ...environment, physicalCores: cores }) : null;
+      achieved = achievedFlops(plan.flopsPerSample, config.batch, latencyMedianMs, peak);
+    }
+    return {
+      status: 'ok',
+      config,
+      latencyMedianMs,
+      throughputPerSecond: median(state.runs.map((r) => r.throughputPerSecond)),
+      pooled: summarize(state.samplesMs),
+      processes: state.runs,
+      floor: floors[i]!.floor,
+      floorError: plan.floor === false ? 'not measured (--no-floor)' : floors[i]!.error,
+      trace: traces[i]!.trace,
+      traceError: plan.trace ? traces[i]!.error : 'not requested (--trace)',
+      achieved,
+    };
+  });
+  return {
+    tool: 'modelpress bench',
+    model,
+    environment,
+    protocol: { ...protocol, processes, percentileMethod: PERCENTILE_METHOD, stdMethod: STD_METHOD, bootstrapResamples: DEFAULT_BOOTSTRAP_RESAMPLES },
+    results,
+  };
+}
+
+async function measureFloor(
+  config: BenchConfig,
+  first: ProcessRun,
+  protocol: ProtocolOptions,
+  scratch: string,
+  index: number,
+  timeoutMs: number,
+  say: (m: string) => void,
+): Promise<{ floor: CallFloor | null; error: string | null }> {
+  let floorPath: string;
+  try {
+    floorPath = path.join(scratch, `floor-${index}.onnx`);
+    writeModel(buildFloorModel(config.inputs, first.outputs), floorPath);
+  } catch (err) {
+    return { floor: null, error: `cannot build the floor model: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  say(`${config.label}: binding floor…`);
+  const reply = await runInChild({ kind: 'measure', config: { ...config, label: `${config.label} floor`, modelPath: floorPath }, protocol }, timeoutMs);
+  if (reply.kind !== 'measured') return { floor: null, error: reply.kind === 'error' ? reply.message : `unexpected worker reply '${reply.kind}'` };
+  return { floor: { latencyMedianMs: reply.run.latency.medianMs, latency: reply.run.latency, method: FLOOR_METHOD }, error: null };
+}
+
+async function profile(
+  config: BenchConfig,
+  nodeNames: string[],
+  runs: number,
+  warmupRuns: number,
+  scratch: string,
+  index: number,
+  timeoutMs: number,
+): Promise<{ trace: TraceBreakdown | null; error: string | null }> {
+  const profileFilePrefix = path.join(scratch, `trace-${index}`);
+  const reply = await runInChild({ kind: 'profile', config, profileFilePrefix, warmupRuns, runs }, timeoutMs);
+  if (reply.kind !== 'profiled') return { trace: null, error: reply.kind === 'error' ? reply.message : `unexpected worker reply '${reply.kind}'` };
+  try {
+    return { trace: readTrace(findTraceFile(profileFilePrefix), { skipRuns: reply.skipRuns, originalNodeNames: nodeNames }), error: null };
+  } catch (err) {
+    return { trace: null, error: err instanceof Error ? err.message : String(err) };
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Statistics of latency samples. Methods are fixed and stated so numbers can be checked by hand:
+ *
+ * - percentiles: linear interpolation between order statistics, Hyndman & Fan type 7 (the default of
+ *   R's `quantile` and NumPy's `percentile`): h = (n − 1)·p, q = x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]);
+ * - standard deviation: the sample one, dividing by n − 1;
+ * - a percentile p is reported only from at least 1 / (1 − p) samples (p90 ≥ 10, p95 ≥ 20, p99 ≥ 100),
+ *   so at least one sample lies at or beyond it;
+ * - median CI: percentile bootstrap, seeded, 95% (2.5% and 97.5% type-7 quantiles of the resampled medians);
+ * - outliers: outside Tukey's fences q1 − 1.5·IQR and q3 + 1.5·IQR, counted and never dropped;
+ * - unstable: IQR ÷ median > 0.10.
+ */
+import { seededRandom } from '../onnx/builder.js';
+import type { LatencyStats } from './types.js';
+
+export const PERCENTILE_METHOD = 'linear interpolation between order statistics (Hyndman–Fan type 7)';
+export const STD_METHOD = 'sample standard deviation (n − 1)';
+export const UNSTABLE_RELATIVE_IQR = 0.1;
+export const DEFAULT_BOOTSTRAP_RESAMPLES = 2000;
+export const DEFAULT_BOOTSTRAP_SEED = 20240607;
+
+/** Type-7 quantile of values already sorted ascending. */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) throw new Error('quantile of an empty sample');
+  if (!(p >= 0 && p <= 1)) throw new Error(`quantile probability must be in [0, 1], got ${p}`);
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+export function quantile(values: readonly number[], p: number): number {
+  return quantileSorted(sortAscending(values), p);
+}
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/** The fewest samples from which percentile p is reported: 1 / (1 − p), rounded to absorb 1/(1−0.99) = 100.00000000000009. */
+export function percentileMinSamples(p: number): number {
+  return Math.ceil(Math.round((1 / (1 - p)) * 1e6) / 1e6);
+}
+
+export function mean(values: readonly number[]): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+/** Sample standard deviation (n − 1); null for fewer than two samples. */
+export function sampleStd(values: readonly number[]): number | null {
+  if (values.length < 2) return null;
+  const m = mean(values);
+  let ss = 0;
+  for (const v of values) ss += (v - m) * (v - m);
+  return Math.sqrt(ss / (values.length - 1));
+}
+
+/** Seeded percentile-bootstrap confidence interval of the median. */
+export function bootstrapMedianCi(
+  values: readonly number[],
+  options: { resamples?: number; seed?: number; level?: number } = {},
+): [number, number] {
+  const resamples = options.resamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
+  const level = options.level ?? 0.95;
+  const rand = seededRandom(options.seed ?? DEFAULT_BOOTSTRAP_SEED);
+  const n = values.length;
+  if (n === 0) throw new Error('bootstrap of an empty sample');
+  const draw = new Float64Array(n);
+  const medians = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    for (let i = 0; i < n; i++) draw[i] = values[Math.floor(rand() * n)]!;
+    draw.sort();
+    medians[b] = quantileSorted(draw, 0.5);
+  }
+  medians.sort();
+  const tail = (1 - level) / 2;
+  return [quantileSorted(medians, tail), quantileSorted(medians, 1 - tail)];
+}
+
+function sortAscending(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+/** All the statistics of one set of latency samples (ms). */
+export function summarize(samplesMs: readonly number[], options: { resamples?: number; seed?: number } = {}): LatencyStats {
+  const n = samplesMs.length;
+  if (n === 0) throw new Error('no latency samples to summarise');
+  for (const v of samplesMs) {
+    if (!Number.isFinite(v)) throw new Error(`latency sample ${v} is not a finite number`);
+  }
+  const sorted = sortAscending(samplesMs);
+  const q = (p: number): number => quantileSorted(sorted, p);
+  const percentile = (p: number): number | null => (n >= percentileMinSamples(p) ? q(p) : null);
+  const medianMs = q(0.5);
+  const q1Ms = q(0.25);
+  const q3Ms = q(0.75);
+  const iqrMs = q3Ms - q1Ms;
+  const lowFence = q1Ms - 1.5 * iqrMs;
+  const highFence = q3Ms + 1.5 * iqrMs;
+  let outliersLow = 0;
+  let outliersHigh = 0;
+  for (const v of sorted) {
+    if (v < lowFence) outliersLow++;
+    else if (v > highFence) outliersHigh++;
+  }
+  const relativeIqr = medianMs > 0 ? iqrMs / medianMs : 0;
+  return {
+    n,
+    meanMs: mean(sorted),
+    stdMs: sampleStd(sorted),
+    medianMs,
+    iqrMs,
+    q1Ms,
+    q3Ms,
+    p90Ms: percentile(0.9),
+    p95Ms: percentile(0.95),
+    p99Ms: percentile(0.99),
+    minMs: sorted[0]!,
+    maxMs: sorted[n - 1]!,
+    medianCi95Ms: bootstrapMedianCi(sorted, options),
+    relativeIqr,
+    unstable: relativeIqr > UNSTABLE_RELATIVE_IQR,
+    outliersLow,
+    outliersHigh,
+  };
+}
