@@ -1,0 +1,109 @@
+/**
+ * A content-addressed store of JSON results under `.modelpress/cache/`: the key is the sha256 of the
+ * canonical JSON of everything the result depends on, so a changed input can never be served an old
+ * result. Writes are atomic (temp file + rename): an interrupted build leaves the old entry or the new
+ * one, never half of one. An entry that cannot be read back (truncated, hand-edited, another schema)
+ * is a miss, reported as corrupt so the caller recomputes and overwrites it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Sort object keys recursively so the same data always serialises to the same text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The key of a result: sha256 of the canonical JSON of what it depends on. */
+export function cacheKey(parts: Record<string, unknown>): string {
+  return sha256Hex(canonicalJson(parts));
+}
+
+/** Write a file so readers see the old or the new content, never a partial one. */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, content);
+    renameSync(temp, file);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+const SCHEMA = 1;
+
+interface Entry<T> {
+  schema: number;
+  kind: string;
+  key: string;
+  /** What the key was computed from, kept readable for `cat`-debugging and for --frozen lookups. */
+  parts: Record<string, unknown>;
+  storedAt: string;
+  value: T;
+}
+
+export type CacheLookup<T> =
+  | { status: 'hit'; value: T; storedAt: string }
+  | { status: 'absent' }
+  | { status: 'corrupt'; reason: string };
+
+export class CacheStore {
+  constructor(readonly root: string) {}
+
+  private file(kind: string, key: string): string {
+    return path.join(this.root, kind, key.slice(0, 2), `${key}.json`);
+  }
+
+  /** Read an entry; `check` decides whether the stored value still has the expected shape. */
+  get<T>(kind: string, key: string, check: (value: unknown) => value is T): CacheLookup<T> {
+    let text: string;
+    try {
+      text = readFileSync(this.file(kind, key), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'absent' };
+      return { status: 'corrupt', reason: `cannot read the entry: ${(err as Error).message}` };
+    }
+    let entry: Partial<Entry<unknown>>;
+    try {
+      entry = JSON.parse(text) as Partial<Entry<unknown>>;
+    } catch (err) {
+      return { status: 'corrupt', reason: `not valid JSON (${(err as Error).message})` };
+    }
+    if (!entry || typeof entry !== 'object' || entry.schema !== SCHEMA || entry.kind !== kind || entry.key !== key) {
+      return { status: 'corrupt', reason: 'the entry does not belong to this key or schema' };
+    }
+    if (!check(entry.value)) return { status: 'corrupt', reason: 'the stored value is incomplete' };
+    return { status: 'hit', value: entry.value, storedAt: String(entry.storedAt ?? '') };
+  }
+
+  put<T>(kind: string, key: string, parts: Record<string, unknown>, value: T): void {
+    const entry: Entry<T> = { schema: SCHEMA, kind, key, parts, storedAt: new Date().toISOString(), value };
+    writeFileAtomic(this.file(kind, key), JSON.stringify(entry));
+  }
+
+  /** A small pointer entry (e.g. the latest benchmark key for a hardware-independent key). */
+  getPointer(kind: string, key: string): string | undefined {
+    const hit = this.get(kind, key, (v): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v));
+    return hit.status === 'hit' ? hit.value : undefined;
+  }
+
+  putPointer(kind: string, key: string, parts: Record<string, unknown>, target: string): void {
+    this.put(kind, key, parts, target);
+  }
+
+  /** Remove the whole store. */
+  clear(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

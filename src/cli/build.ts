@@ -1,0 +1,100 @@
+/**
+ * `modelpress build [content…] [--out output] [--to html,pdf] [--frozen] [--refresh[=id]] [--strict]`:
+ * render Markdown documents to `output/<doc>.html` (+ `.data.json`, assets, PDF on request), printing
+ * diagnostics like a compiler (`file.md:line:col  warning  message  rule`). Progress goes to stderr on
+ * a terminal and stays quiet in CI. Exit codes: 0 ok, 1 document/model errors, 2 usage errors.
+ */
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import pc from 'picocolors';
+import { reporter } from 'vfile-reporter';
+import { build, type BuildOptions, type BuildResult, OUTPUT_FORMATS, type OutputFormat, UsageError } from '../document/build.js';
+import type { ProgressEvent } from '../document/models.js';
+
+export interface BuildFlags {
+  out?: string;
+  to: string;
+  frozen?: boolean;
+  refresh?: boolean | string;
+  strict?: boolean;
+}
+
+/** Parse `--to html,pdf`; 'tex' belongs to the LaTeX export, which this build does not write yet. */
+export function parseFormats(text: string): OutputFormat[] {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new UsageError('--to needs at least one format: html, pdf');
+  for (const item of items) {
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(item)) {
+      throw new UsageError(`--to ${item}: unknown output format; use ${OUTPUT_FORMATS.join(', ')}${item === 'tex' ? ' (the LaTeX export is not available in this version)' : ''}`);
+    }
+  }
+  if (!items.includes('html') && items.includes('pdf')) items.unshift('html'); // the PDF is printed from the HTML
+  return items as OutputFormat[];
+}
+
+/** A one-line status on a terminal; nothing in CI or when stderr is a file. */
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): ((e: ProgressEvent & { document: string }) => void) | undefined {
+  if (!stream.isTTY || process.env.CI) return undefined;
+  return (e) => {
+    if (e.state !== 'start') return;
+    const what = e.phase === 'bench' ? 'benchmarking' : 'profiling';
+    stream.write(`\r\x1b[K${pc.dim(`${e.document}: ${what} ${e.model}${e.input ? ` (${e.input})` : ''}…`)}`);
+  };
+}
+
+export function buildOptions(content: string[], flags: BuildFlags): BuildOptions {
+  const refresh = flags.refresh === undefined ? undefined : flags.refresh === true ? true : String(flags.refresh).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return {
+    inputs: content,
+    out: flags.out,
+    to: parseFormats(flags.to),
+    frozen: flags.frozen,
+    refresh,
+    strict: flags.strict,
+    onProgress: progressPrinter(),
+  };
+}
+
+/** Run a build and print its report; the exit code, and what was built (for watch). */
+export async function runBuild(content: string[], flags: BuildFlags): Promise<{ exitCode: number; result?: BuildResult }> {
+  let result: BuildResult;
+  try {
+    if (flags.frozen && flags.refresh !== undefined) throw new UsageError('--frozen and --refresh contradict each other: --frozen measures nothing');
+    result = await build(buildOptions(content, flags));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`modelpress build: ${err.message}\n`);
+      return { exitCode: 2 };
+    }
+    throw err;
+  }
+  if (process.stderr.isTTY && !process.env.CI) process.stderr.write('\r\x1b[K');
+  const files = result.documents.map((d) => d.file);
+  const report = reporter(files, { quiet: true });
+  if (report) process.stderr.write(`${report}\n`);
+  for (const f of result.failures) process.stderr.write(`${pc.red('error')} ${f}\n`);
+  const cwd = process.cwd();
+  for (const d of result.documents) {
+    const s = d.stats;
+    process.stdout.write(
+      `${path.relative(cwd, d.html)}  (${s.profiled} profiled, ${s.benchmarked} benchmarked, ${s.profileHits + s.benchHits} from cache)${d.pdf ? `  ${path.relative(cwd, d.pdf)}` : ''}\n`,
+    );
+  }
+  if (result.exitCode !== 0 && flags.strict && result.failures.length === 0) process.stderr.write('modelpress build: --strict: diagnostics above count as errors\n');
+  return { exitCode: result.exitCode, result };
+}
+
+export function register(program: Command): void {
+  program
+    .command('build')
+    .description('render Markdown documents with model directives to HTML (and PDF)')
+    .argument('[content...]', 'Markdown files or folders (default: config "content", else content/)')
+    .option('--out <dir>', 'output folder (default: config "out", else output/)')
+    .option('--to <formats>', `output formats, comma-separated: ${OUTPUT_FORMATS.join(', ')}`, 'html')
+    .option('--frozen', 'use only stored results; fail on a miss (rebuild without the benchmark hardware)')
+    .addOption(new Option('--refresh [ids]', 're-measure everything, or only these model ids (comma-separated)'))
+    .option('--strict', 'exit 1 when there is any diagnostic')
+    .action(async (content: string[], flags: BuildFlags) => {
+      process.exitCode = (await runBuild(content, flags)).exitCode;
+    });
+}

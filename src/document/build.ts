@@ -1,0 +1,166 @@
+/**
+ * Building a project: find the Markdown documents, read `modelpress.config.json`, render each document
+ * through the pipeline (its own model registry, one shared cache), write `<out>/<doc>.html`,
+ * `<out>/<doc>.data.json` and the assets, and decide the exit code:
+ * 0 ok, 1 document or model errors (a --frozen miss always; any diagnostic with --strict).
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { VFile } from 'vfile';
+import { writeFileAtomic } from '../cache/store.js';
+import { copyAssets } from '../export/assets.js';
+import { htmlToPdf } from '../export/pdf.js';
+import type { MeasureStats, ProgressEvent, RegistryOptions } from './models.js';
+import { renderDocument } from './pipeline.js';
+import { ConfigError, findProjectConfig, projectSettings, readProjectConfig, type ProjectConfig } from './settings.js';
+import type { DocumentData } from './state.js';
+
+export const OUTPUT_FORMATS = ['html', 'pdf'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface BuildOptions {
+  /** Markdown files or folders; default: the config's `content`, else `content/`. */
+  inputs?: string[] | undefined;
+  /** Output folder; default: the config's `out`, else `output/`. */
+  out?: string | undefined;
+  to?: OutputFormat[] | undefined;
+  frozen?: boolean | undefined;
+  refresh?: boolean | string[] | undefined;
+  strict?: boolean | undefined;
+  /** Where the project is (config, .modelpress/); default: the folder holding modelpress.config.json, else cwd. */
+  cwd?: string | undefined;
+  onProgress?: ((event: ProgressEvent & { document: string }) => void) | undefined;
+}
+
+export interface BuiltDocument {
+  source: string;
+  html: string;
+  dataFile: string;
+  pdf?: string | undefined;
+  file: VFile;
+  data: DocumentData;
+  stats: MeasureStats;
+}
+
+export interface BuildResult {
+  documents: BuiltDocument[];
+  exitCode: 0 | 1;
+  /** Problems that stopped a document from being written at all (unreadable file, PDF failure). */
+  failures: string[];
+}
+
+/** A problem with the command line or the project setup (exit code 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Where the project lives: the config file's folder, else cwd. */
+export function projectRoot(cwd: string): { root: string; configFile: string | undefined } {
+  const configFile = findProjectConfig(cwd);
+  return { root: configFile ? path.dirname(configFile) : cwd, configFile };
+}
+
+export function cacheDirOf(root: string): string {
+  return path.join(root, '.modelpress', 'cache');
+}
+
+/** Every .md file under the inputs (folders searched recursively, output and hidden folders skipped). */
+export function findDocuments(inputs: string[], root: string, out: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name.startsWith('.') || name === 'node_modules') continue;
+      const full = path.join(dir, name);
+      if (path.resolve(full) === path.resolve(out)) continue;
+      const st = statSync(full);
+      if (st.isDirectory()) walk(full);
+      else if (name.endsWith('.md')) found.push(full);
+    }
+  };
+  for (const input of inputs) {
+    const full = path.resolve(root, input);
+    if (!existsSync(full)) throw new UsageError(`${input}: no such file or folder`);
+    if (statSync(full).isDirectory()) walk(full);
+    else if (full.endsWith('.md')) found.push(full);
+    else throw new UsageError(`${input}: not a Markdown (.md) file`);
+  }
+  return [...new Set(found)];
+}
+
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const { root, configFile } = projectRoot(path.resolve(options.cwd ?? process.cwd()));
+  let config: ProjectConfig | undefined;
+  if (configFile) {
+    try {
+      config = readProjectConfig(configFile);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  const settings = projectSettings(config);
+  const out = path.resolve(root, options.out ?? config?.out ?? 'output');
+  const inputs = options.inputs && options.inputs.length > 0 ? options.inputs : (config?.content ?? ['content']);
+  const documents = findDocuments(inputs, root, out);
+  if (documents.length === 0) throw new UsageError(`no Markdown documents found in ${inputs.join(', ')}`);
+  const stems = new Map<string, string>();
+  for (const doc of documents) {
+    const stem = path.basename(doc, '.md');
+    if (stems.has(stem)) throw new UsageError(`two documents would both write ${stem}.html: ${stems.get(stem)} and ${doc}; rename one`);
+    stems.set(stem, doc);
+  }
+  const to = options.to ?? ['html'];
+
+  const built: BuiltDocument[] = [];
+  const failures: string[] = [];
+  copyAssets(out, { templateDirs: [root] });
+  for (const doc of documents) {
+    const stem = path.basename(doc, '.md');
+    let value: string;
+    try {
+      value = await readFile(doc, 'utf8');
+    } catch (err) {
+      failures.push(`${doc}: cannot read: ${(err as Error).message}`);
+      continue;
+    }
+    const registryOptions: RegistryOptions = {
+      cacheDir: cacheDirOf(root),
+      frozen: options.frozen,
+      refresh: options.refresh,
+      onProgress: options.onProgress ? (e) => options.onProgress!({ ...e, document: stem }) : undefined,
+    };
+    // Paths relative to the working directory, as compilers print them (file.md:line:col).
+    const file = new VFile({ value, path: path.relative(process.cwd(), doc) || doc, cwd: process.cwd() });
+    const rendered = await renderDocument(file, { settings, registryOptions, templateDirs: [root] });
+    const htmlFile = path.join(out, `${stem}.html`);
+    const dataFile = path.join(out, `${stem}.data.json`);
+    writeFileAtomic(htmlFile, rendered.html);
+    writeFileAtomic(dataFile, `${JSON.stringify(rendered.data, null, 2)}\n`);
+    const entry: BuiltDocument = {
+      source: doc,
+      html: htmlFile,
+      dataFile,
+      file,
+      data: rendered.data,
+      stats: { ...file.data.modelpress!.registry.stats },
+    };
+    if (to.includes('pdf')) {
+      const pdf = path.join(out, `${stem}.pdf`);
+      try {
+        await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem });
+        entry.pdf = pdf;
+      } catch (err) {
+        failures.push(`${path.relative(root, doc)}: PDF not written: ${(err as Error).message}`);
+      }
+    }
+    built.push(entry);
+  }
+  const frozenMiss = built.some((d) => d.file.messages.some((m) => m.ruleId === 'frozen-miss'));
+  const anyMessage = built.some((d) => d.file.messages.length > 0);
+  const exitCode = failures.length > 0 || frozenMiss || (options.strict && anyMessage) ? 1 : 0;
+  return { documents: built, exitCode, failures };
+}

@@ -1,0 +1,124 @@
+/**
+ * `::chart{kind=scatter x=macs y=throughput models="a b c" #fig-x caption="…"}`: one point per model
+ * (per model and input size for a sweep), drawn as SVG by render. `::chart{kind=bar model=a y=flops}`:
+ * the share of FLOPs (or MACs, params) per operator type. Charts are numbered as figures.
+ */
+import { h } from 'hastscript';
+import type { Root } from 'mdast';
+import type { VFile } from 'vfile';
+import { resolveFormat } from '../render/format.js';
+import { ChartError, chartToHast, chartToSvg } from '../render/chart.js';
+import { isImageInput } from '../render/metrics.js';
+import type { ChartSpec, MetricName, ScatterPoint } from '../render/types.js';
+import { blockDirectives, boolean, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
+import { showError } from './error-box.js';
+import { metricNameAttribute } from './metric.js';
+import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { measureModels } from './table.js';
+import { failureText, metricValues, profileAt, resolveModel } from './uses.js';
+import { numberOf } from './xref.js';
+
+export const chartAttributes = {
+  id: text('cross-reference id, written #fig-name'),
+  kind: oneOf('scatter (two metrics over models) or bar (share per operator type of one model)', ['scatter', 'bar'] as const, true),
+  x: metricNameAttribute(false),
+  y: metricNameAttribute(false),
+  models: wordList('model ids separated by spaces (scatter)'),
+  model: text('the model id (bar)'),
+  caption: text('the figure caption'),
+  logx: boolean('logarithmic x axis'),
+  logy: boolean('logarithmic y axis'),
+};
+
+const BAR_METRICS: MetricName[] = ['flops', 'macs', 'params'];
+
+export default function remarkModelpressCharts(options: StateOptions = {}) {
+  return async (tree: Root, file: VFile): Promise<void> => {
+    const state = documentState(file, options);
+    for (const node of blockDirectives(tree, 'chart')) {
+      markHandled(node);
+      await render(node, file, state);
+    }
+  };
+}
+
+async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
+  const { ok, values, problems } = readAttributes(node, file, chartAttributes);
+  if (!ok || !values.kind) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  const format = resolveFormat(state.settings.format);
+  let spec: ChartSpec;
+  let models: string[];
+  if (values.kind === 'scatter') {
+    const missing = (['x', 'y', 'models'] as const).filter((a) => values[a] === undefined);
+    if (missing.length > 0 || values.model !== undefined) {
+      const reason = missing.length > 0 ? `a scatter chart needs ${missing.map((a) => `${a}=…`).join(' ')}` : 'a scatter chart takes models="…", not model=';
+      report(file, node, `${reason}, e.g. ::chart{kind=scatter x=macs y=throughput models="a b"}`, 'missing-attribute', values.model !== undefined ? 'model' : undefined);
+      return showError(node, file, reason, 'missing-attribute');
+    }
+    const metrics = [values.x!, values.y!];
+    const { measured, ok: known, problems: unknown } = await measureModels(state, file, node, values.models!, metrics, state.settings.convention);
+    if (!known) return showError(node, file, unknown.join('; '), 'unknown-model');
+    const points: ScatterPoint[] = [];
+    for (const rows of measured) {
+      for (const m of rows) {
+        const v = metricValues(metrics, m.profile, m.bench, m.failures).values;
+        const x = v[values.x!];
+        const y = v[values.y!];
+        if (typeof x !== 'number' || typeof y !== 'number') continue;
+        points.push({ label: rows.length > 1 ? `${m.model.label} @ ${m.label}` : m.model.label, x, y });
+      }
+    }
+    if (points.length === 0) return showError(node, file, 'no model of this chart could be measured (see the build messages)', 'analysis');
+    models = measured.map((r) => r[0]!.model.id);
+    const all = measured.flat();
+    spec = {
+      kind: 'scatter',
+      x: values.x!,
+      y: values.y!,
+      points,
+      logX: values.logx,
+      logY: values.logy,
+      title: values.caption,
+      format,
+      sampleUnit: all.every((m) => m.profile && isImageInput(m.profile.inputs)) ? 'img' : 'samples',
+    };
+  } else {
+    if (values.model === undefined) {
+      report(file, node, 'a bar chart needs model=…, e.g. ::chart{kind=bar model=a y=flops}', 'missing-attribute');
+      return showError(node, file, 'bar chart needs model=', 'missing-attribute');
+    }
+    const y = values.y ?? 'flops';
+    if (!BAR_METRICS.includes(y)) {
+      report(file, node, `a bar chart shows the share of ${BAR_METRICS.join(', ')} per operator type; y=${y} is not one of them`, 'bad-attribute', 'y');
+      return showError(node, file, `bar chart of ${y} is not possible`, 'bad-attribute');
+    }
+    const unknown: string[] = [];
+    const model = resolveModel(state, file, node, values.model, 'model', unknown);
+    if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
+    const p = await profileAt(state, file, model, model.points[0]!);
+    if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
+    const label = y === 'flops' ? 'FLOPs' : y === 'macs' ? 'MACs' : 'parameters';
+    spec = {
+      kind: 'bar',
+      bars: p.profile.byOpType.map((t) => ({ label: t.opType, value: t[y as 'flops' | 'macs' | 'params'] })).filter((b) => b.value > 0),
+      valueLabel: label,
+      title: values.caption,
+    };
+    models = [model.id];
+  }
+  let svg;
+  try {
+    svg = chartToHast(spec);
+  } catch (err) {
+    if (!(err instanceof ChartError)) throw err;
+    report(file, node, `cannot draw this chart: ${err.message}`, 'bad-attribute');
+    return showError(node, file, err.message, 'bad-attribute');
+  }
+  const number = numberOf(node);
+  const caption = [
+    ...(number !== undefined ? [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), ' '] : []),
+    ...(values.caption ? [values.caption] : []),
+  ];
+  replaceWith(node, h('figure', { className: ['mp-chart'], id: values.id }, [svg, ...(caption.length ? [h('figcaption', caption)] : [])]));
+  state.data.charts.push({ id: values.id, number, kind: values.kind, svg: chartToSvg(spec), models });
+}

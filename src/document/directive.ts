@@ -1,0 +1,263 @@
+/**
+ * What every directive plugin shares: finding its directives, reading and validating attributes
+ * (strings in, typed values out, every problem a positioned diagnostic with a remedy), and putting
+ * rendered hast in the directive's place (remark-rehype turns `data.hName/hChildren` into elements).
+ */
+import type { Element, ElementContent } from 'hast';
+import type { Node, Root } from 'mdast';
+import type { ContainerDirective, LeafDirective, TextDirective } from 'mdast-util-directive';
+import type { Point, Position } from 'unist';
+import { visit } from 'unist-util-visit';
+import type { VFile } from 'vfile';
+// remark-rehype's types declare `data.hName/hProperties/hChildren` on mdast nodes.
+import type {} from 'remark-rehype';
+
+export type DirectiveNode = ContainerDirective | LeafDirective | TextDirective;
+
+export const SOURCE = 'modelpress';
+
+/** Rule ids of the diagnostics (`modelpress:<rule>` in reports). */
+export type RuleId =
+  | 'unknown-directive'
+  | 'unknown-attribute'
+  | 'missing-attribute'
+  | 'bad-attribute'
+  | 'malformed-shape'
+  | 'unknown-model'
+  | 'duplicate-id'
+  | 'missing-model'
+  | 'model-load'
+  | 'unbound-dim'
+  | 'input-binding'
+  | 'analysis'
+  | 'frozen-miss'
+  | 'benchmark-failed'
+  | 'unknown-metric'
+  | 'unknown-node'
+  | 'unknown-reference'
+  | 'katex-error'
+  | 'template-error'
+  | 'front-matter';
+
+export function isDirective(node: Node): node is DirectiveNode {
+  return node.type === 'containerDirective' || node.type === 'leafDirective' || node.type === 'textDirective';
+}
+
+/** Block directives named `name` (`::name{…}`), in document order. */
+export function blockDirectives(tree: Root, name: string): DirectiveNode[] {
+  const found: DirectiveNode[] = [];
+  visit(tree, (node) => {
+    if ((node.type === 'leafDirective' || node.type === 'containerDirective') && (node as DirectiveNode).name === name) found.push(node as DirectiveNode);
+  });
+  return found;
+}
+
+/** Text directives named `name` (`:name{…}` inside a sentence), in document order. */
+export function textDirectives(tree: Root, name: string): DirectiveNode[] {
+  const found: DirectiveNode[] = [];
+  visit(tree, 'textDirective', (node) => {
+    if (node.name === name) found.push(node);
+  });
+  return found;
+}
+
+function advance(point: Point, text: string): Point {
+  let { line, column } = point;
+  for (const ch of text) {
+    if (ch === '\n') {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  return { line, column, offset: point.offset !== undefined ? point.offset + text.length : undefined };
+}
+
+/**
+ * Where attribute `name` is written, found in the source text (so it works with plain
+ * remark-directive); the directive's own place when the source is unavailable.
+ */
+export function attributePlace(node: DirectiveNode, name: string, file: VFile): Position | undefined {
+  const pos = node.position;
+  if (!pos || pos.start.offset === undefined || pos.end.offset === undefined) return pos;
+  const source = String(file.value ?? '');
+  const text = source.slice(pos.start.offset, pos.end.offset);
+  const open = text.indexOf('{');
+  if (open < 0) return pos;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = name === 'id' ? /#[^\s}#.]+|(?<=[\s{])id\s*=/ : new RegExp(`(?<=[\\s{])${escaped}(?=\\s*=|[\\s}])`);
+  const m = re.exec(text.slice(open));
+  if (!m) return pos;
+  const start = advance(pos.start, text.slice(0, open + m.index));
+  return { start, end: advance(start, m[0]) };
+}
+
+/** Report a diagnostic at a directive (or one of its attributes). */
+export function report(file: VFile, node: DirectiveNode | Node, reason: string, ruleId: RuleId, attribute?: string): void {
+  const place = attribute !== undefined && isDirective(node) ? attributePlace(node, attribute, file) : node.position;
+  file.message(reason, { place, ruleId, source: SOURCE });
+}
+
+/** Put a rendered element in the directive's place. */
+export function replaceWith(node: DirectiveNode, element: Element): void {
+  node.data = {
+    ...(node.data ?? {}),
+    hName: element.tagName,
+    hProperties: element.properties as Record<string, string | number | boolean | (string | number)[]>,
+    hChildren: element.children as ElementContent[],
+  };
+  node.children = [];
+}
+
+/** Mark a directive as handled (rendered by the plugin), so the unknown-directive check leaves it alone. */
+export function markHandled(node: DirectiveNode): void {
+  node.data = { ...(node.data ?? {}), modelpressHandled: true } as DirectiveNode['data'];
+}
+
+export function isHandled(node: DirectiveNode): boolean {
+  return !!(node.data as { modelpressHandled?: boolean } | undefined)?.modelpressHandled;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Attributes
+
+/** A value that fails its check: the reason says what is allowed. */
+export class AttributeError extends Error {
+  constructor(
+    message: string,
+    readonly ruleId: RuleId = 'bad-attribute',
+  ) {
+    super(message);
+    this.name = 'AttributeError';
+  }
+}
+
+export interface AttributeSpec<T> {
+  /** One line for the docs and the unknown-attribute remedy. */
+  description: string;
+  required?: boolean;
+  parse(value: string): T;
+}
+
+export type AttributeSpecs = Record<string, AttributeSpec<unknown>>;
+export type Parsed<S extends AttributeSpecs> = { [K in keyof S]?: S[K] extends AttributeSpec<infer T> ? T : never };
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+export function suggest(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const dist = distance(word.toLowerCase(), k.toLowerCase());
+    if (dist < bestDistance) {
+      best = k;
+      bestDistance = dist;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.ceil(word.length / 3)) ? best : undefined;
+}
+
+/** `did you mean 'x'? ` or ''. */
+export function didYouMean(word: string, known: readonly string[]): string {
+  const s = suggest(word, known);
+  return s ? `did you mean '${s}'? ` : '';
+}
+
+/**
+ * Read a directive's attributes against its specs. Unknown, missing and malformed attributes are
+ * reported (each at its place); `ok` is false when any was, and the directive should then render an
+ * error box instead of guessing.
+ */
+export function readAttributes<S extends AttributeSpecs>(node: DirectiveNode, file: VFile, specs: S): { ok: boolean; values: Parsed<S>; problems: string[] } {
+  const attrs = node.attributes ?? {};
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const problem = (reason: string, ruleId: RuleId, attribute?: string): void => {
+    problems.push(reason);
+    report(file, node, reason, ruleId, attribute);
+  };
+  let ok = true;
+  const known = Object.keys(specs);
+  const marker = node.type === 'textDirective' ? ':' : '::';
+  for (const [name, raw] of Object.entries(attrs)) {
+    if (raw === null || raw === undefined) continue;
+    const spec = specs[name];
+    if (!spec) {
+      ok = false;
+      const allowed = known.length > 0 ? `${marker}${node.name} takes ${known.join(', ')}` : `${marker}${node.name} takes no attributes`;
+      problem(`unknown attribute '${name}' on ${marker}${node.name}; ${didYouMean(name, known)}${allowed}`, 'unknown-attribute', name);
+      continue;
+    }
+    try {
+      values[name] = spec.parse(raw);
+    } catch (err) {
+      ok = false;
+      const ruleId = err instanceof AttributeError ? err.ruleId : 'bad-attribute';
+      problem(`${marker}${node.name} ${name}="${raw}": ${(err as Error).message}`, ruleId, name);
+    }
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.required && (attrs[name] === undefined || attrs[name] === null)) {
+      ok = false;
+      problem(`${marker}${node.name} needs ${name}=… (${spec.description})`, 'missing-attribute');
+    }
+  }
+  return { ok, values: values as Parsed<S>, problems };
+}
+
+// Parsers shared by several directives.
+
+export const text = (description: string, required = false): AttributeSpec<string> => ({
+  description,
+  required,
+  parse: (v) => {
+    if (v.trim() === '') throw new AttributeError('is empty; give a value or leave the attribute out');
+    return v;
+  },
+});
+
+export const positiveInteger = (description: string): AttributeSpec<number> => ({
+  description,
+  parse: (v) => {
+    if (!/^\s*\d+\s*$/.test(v) || Number(v) < 1) throw new AttributeError('must be a positive whole number, e.g. 2');
+    return Number(v);
+  },
+});
+
+export const oneOf = <T extends string>(description: string, choices: readonly T[], required = false): AttributeSpec<T> => ({
+  description,
+  required,
+  parse: (v) => {
+    if (!(choices as readonly string[]).includes(v)) throw new AttributeError(`${didYouMean(v, choices)}use one of ${choices.join(', ')}`);
+    return v as T;
+  },
+});
+
+export const boolean = (description: string): AttributeSpec<boolean> => ({
+  description,
+  parse: (v) => {
+    if (v === '' || v === 'true' || v === 'yes') return true;
+    if (v === 'false' || v === 'no') return false;
+    throw new AttributeError('must be true or false');
+  },
+});
+
+/** A list of words separated by spaces or commas (`models="a b c"`). */
+export const wordList = (description: string, required = false): AttributeSpec<string[]> => ({
+  description,
+  required,
+  parse: (v) => {
+    const words = v.split(/[\s,]+/).filter((w) => w !== '');
+    if (words.length === 0) throw new AttributeError('is empty; list at least one, separated by spaces');
+    return words;
+  },
+});

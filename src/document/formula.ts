@@ -1,0 +1,207 @@
+/**
+ * `::formula{model=a node="/conv1/Conv"}`: the cost formula of one node, symbolic, then with that
+ * node's numbers substituted, then the result. `::formula{op=Conv cin=3 cout=4 k=3 h=6 w=6 bias=false}`:
+ * a worked example from given numbers — a one-node graph is built and profiled, so the number comes
+ * from the same op rule as every table (`(2×3×3²−1)×4×6² = 7632`, the seed's example).
+ *
+ * Worked examples: `op=Conv` takes cin, cout, k (or kh and kw), h and w (the OUTPUT size, as in the
+ * seed's formula), groups, n (batch), bias; `op=Gemm` and `op=MatMul` take m, k, n (an [m×k]·[k×n]
+ * product) and, for Gemm, bias.
+ */
+import type { Element } from 'hast';
+import { h } from 'hastscript';
+import type { Root } from 'mdast';
+import type { VFile } from 'vfile';
+import { profileModel } from '../analysis/profile.js';
+import { CONVENTIONS, type Convention, type FormulaUse, type Profile } from '../analysis/types.js';
+import { GraphBuilder } from '../onnx/builder.js';
+import type { Model } from '../onnx/model.js';
+import { resolveFormat } from '../render/format.js';
+import { renderFormula } from '../render/formula.js';
+import { TemplateError } from '../render/types.js';
+import { blockDirectives, boolean, didYouMean, type DirectiveNode, markHandled, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
+import { showError } from './error-box.js';
+import { inputAttribute } from './model.js';
+import { documentState, type DocumentState, type Provenance, type StateOptions } from './state.js';
+import { failureText, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+import { numberOf } from './xref.js';
+
+const WORKED_OPS = ['Conv', 'Gemm', 'MatMul'] as const;
+type WorkedOp = (typeof WORKED_OPS)[number];
+
+export const formulaAttributes = {
+  id: text('equation id, written #eq-name'),
+  model: text('the model id (with node=)'),
+  node: text('the node name in the ONNX graph, e.g. /conv1/Conv'),
+  input: inputAttribute,
+  convention: oneOf('counting convention', CONVENTIONS),
+  op: oneOf('the op of a worked example', WORKED_OPS),
+  cin: positiveInteger('input channels (Conv)'),
+  cout: positiveInteger('output channels (Conv)'),
+  k: positiveInteger('kernel size (Conv) or inner dimension (Gemm, MatMul)'),
+  kh: positiveInteger('kernel height (Conv)'),
+  kw: positiveInteger('kernel width (Conv)'),
+  h: positiveInteger('output height (Conv)'),
+  w: positiveInteger('output width (Conv)'),
+  groups: positiveInteger('groups (Conv, default 1)'),
+  m: positiveInteger('rows of the left matrix (Gemm, MatMul)'),
+  n: positiveInteger('batch (Conv, default 1) or columns of the right matrix (Gemm, MatMul)'),
+  bias: boolean('whether the op adds a bias (Conv, Gemm; default false)'),
+};
+
+type Values = ReturnType<typeof readAttributes<typeof formulaAttributes>>['values'];
+
+/** Conventions whose formulas count MACs rather than FLOPs. */
+const MAC_CONVENTIONS: readonly Convention[] = ['ptflops', 'fvcore', 'thop'];
+
+export default function remarkModelpressFormulas(options: StateOptions = {}) {
+  return async (tree: Root, file: VFile): Promise<void> => {
+    const state = documentState(file, options);
+    for (const node of blockDirectives(tree, 'formula')) {
+      markHandled(node);
+      await renderFormulaDirective(node, file, state);
+    }
+  };
+}
+
+const NEEDS: Record<WorkedOp, string[]> = { Conv: ['cin', 'cout', 'h', 'w'], Gemm: ['m', 'k', 'n'], MatMul: ['m', 'k', 'n'] };
+const ALLOWED: Record<WorkedOp, string[]> = {
+  Conv: ['cin', 'cout', 'k', 'kh', 'kw', 'h', 'w', 'groups', 'n', 'bias'],
+  Gemm: ['m', 'k', 'n', 'bias'],
+  MatMul: ['m', 'k', 'n'],
+};
+
+/** A one-node graph for a worked example, or the reason it cannot be built. */
+export function workedExample(op: WorkedOp, v: Values): { model: Model } | { error: string; attribute?: string } {
+  const b = new GraphBuilder({ opset: 17, name: `worked_${op.toLowerCase()}`, producerName: 'modelpress formula' });
+  if (op === 'Conv') {
+    const kh = v.kh ?? v.k;
+    const kw = v.kw ?? v.k;
+    if (kh === undefined || kw === undefined) return { error: 'op=Conv needs the kernel size: k=3 (square) or kh=… kw=…', attribute: 'op' };
+    const groups = v.groups ?? 1;
+    if (v.cin! % groups !== 0 || v.cout! % groups !== 0) return { error: `groups=${groups} must divide cin=${v.cin} and cout=${v.cout}`, attribute: 'groups' };
+    // h and w are the output size: a valid (unpadded) window over an input of h+kh−1 × w+kw−1.
+    const x = b.input('X', 'float32', [v.n ?? 1, v.cin!, v.h! + kh - 1, v.w! + kw - 1]);
+    const weight = b.weight('W', [v.cout!, v.cin! / groups, kh, kw]);
+    const inputs = [x, weight];
+    if (v.bias) inputs.push(b.weight('B', [v.cout!], 'zeros'));
+    b.output(b.op('Conv', inputs, { kernel_shape: [kh, kw], group: groups }, '/Conv'), 'float32');
+  } else {
+    const a = b.input('A', 'float32', [v.m!, v.k!]);
+    const weight = b.weight('B', [v.k!, v.n!]);
+    const inputs = [a, weight];
+    if (op === 'Gemm' && v.bias) inputs.push(b.weight('C', [v.n!], 'zeros'));
+    b.output(b.op(op, inputs, {}, `/${op}`), 'float32');
+  }
+  return { model: b.build() };
+}
+
+function resultOf(profileNode: { macs: number; flops: number }, convention: Convention): { value: number; quantity: string } {
+  return MAC_CONVENTIONS.includes(convention) ? { value: profileNode.macs, quantity: 'MACs' } : { value: profileNode.flops, quantity: 'FLOPs' };
+}
+
+async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
+  if (node.type === 'textDirective') {
+    report(file, node, '::formula is a block directive: write it on a line of its own', 'bad-attribute');
+    return showError(node, file, '::formula must stand on its own line', 'bad-attribute');
+  }
+  const { ok, values, problems } = readAttributes(node, file, formulaAttributes);
+  if (!ok) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  const convention = values.convention ?? state.settings.convention;
+  let use: FormulaUse | undefined;
+  let counted: { macs: number; flops: number } | undefined;
+  let prov: Provenance | undefined;
+  const given: Record<string, string> = {};
+
+  if (values.op !== undefined) {
+    if (values.model !== undefined || values.node !== undefined) {
+      report(file, node, 'a worked example (op=…) takes numbers, not model= or node=; use one form or the other', 'bad-attribute', values.model !== undefined ? 'model' : 'node');
+      return showError(node, file, 'mixed formula forms', 'bad-attribute');
+    }
+    const op = values.op;
+    const attrs = Object.keys(node.attributes ?? {}).filter((a) => !['id', 'op', 'convention'].includes(a));
+    const stray = attrs.filter((a) => !ALLOWED[op].includes(a));
+    const missing = NEEDS[op].filter((a) => (values as Record<string, unknown>)[a] === undefined);
+    for (const a of stray) report(file, node, `op=${op} does not take ${a}=; it takes ${ALLOWED[op].join(', ')}`, 'unknown-attribute', a);
+    if (missing.length > 0) report(file, node, `op=${op} needs ${missing.map((a) => `${a}=…`).join(' ')} (${ALLOWED[op].join(', ')})`, 'missing-attribute', 'op');
+    if (stray.length > 0 || missing.length > 0) return showError(node, file, `worked example of ${op} is incomplete`, 'missing-attribute');
+    const built = workedExample(op, values);
+    if ('error' in built) {
+      report(file, node, built.error, 'bad-attribute', built.attribute);
+      return showError(node, file, built.error, 'bad-attribute');
+    }
+    let profile: Profile;
+    try {
+      profile = profileModel(built.model, { convention });
+    } catch (err) {
+      const reason = `cannot count this ${op}: ${(err as Error).message}`;
+      report(file, node, reason, 'analysis');
+      return showError(node, file, reason, 'analysis');
+    }
+    const only = profile.nodes.find((n) => n.opType === op)!;
+    use = only.formula;
+    counted = only;
+    for (const a of attrs) given[a] = node.attributes![a] ?? '';
+  } else {
+    if (values.model === undefined || values.node === undefined) {
+      report(file, node, '::formula needs model= and node= (a node of a declared model), or op= with its numbers (a worked example)', 'missing-attribute');
+      return showError(node, file, 'formula needs model= node= or op=', 'missing-attribute');
+    }
+    const unknown: string[] = [];
+    const model = resolveModel(state, file, node, values.model, 'model', unknown);
+    if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
+    const point = singlePoint(file, node, model, values.input);
+    if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
+    const p = await profileAt(state, file, model, point, convention);
+    if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
+    const found = p.profile.nodes.find((n) => n.name === values.node);
+    if (!found) {
+      const names = p.profile.nodes.filter((n) => n.formula).map((n) => n.name);
+      const reason = `model '${model.id}' has no node named '${values.node}'; ${didYouMean(values.node, names)}nodes with formulas include ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`;
+      report(file, node, reason, 'unknown-node', 'node');
+      return showError(node, file, reason, 'unknown-node');
+    }
+    if (!found.formula) {
+      const reason = `node '${found.name}' (${found.opType}) has no cost formula${found.counted ? ' (it costs no arithmetic)' : ' (no rule counts this op)'}; pick a Conv, Gemm, MatMul, norm, pool or activation node`;
+      report(file, node, reason, 'unknown-node', 'node');
+      return showError(node, file, reason, 'unknown-node');
+    }
+    use = found.formula;
+    counted = found;
+    prov = provenance(state, model, point, p.profile);
+  }
+
+  if (!use || !counted) {
+    const reason = 'the op rule gave no formula for this op';
+    report(file, node, reason, 'analysis');
+    return showError(node, file, reason, 'analysis');
+  }
+  const { value, quantity } = resultOf(counted, convention);
+  let latex;
+  try {
+    latex = renderFormula(use, value, { templateDirs: [state.baseDir], quantity, format: resolveFormat(state.settings.format) });
+  } catch (err) {
+    const reason = err instanceof TemplateError ? `formula template ${err.message}; fix the template or remove your override` : `cannot render the formula: ${(err as Error).message}`;
+    report(file, node, reason, 'template-error');
+    return showError(node, file, reason, 'template-error');
+  }
+  const number = numberOf(node);
+  const math: Element = h('div', { className: ['math', 'math-display'] }, latex.display);
+  // Position lets a KaTeX error in the template be reported at the directive.
+  math.position = node.position;
+  const children: Element[] = [math];
+  if (number !== undefined) children.push(h('span', { className: ['mp-equation-number'] }, `(${number})`));
+  replaceWith(node, h('div', { className: ['mp-formula'], id: values.id, dataTemplate: latex.source }, children));
+  state.data.formulas.push({
+    id: values.id,
+    number,
+    model: values.model,
+    node: values.node,
+    op: values.op,
+    given: values.op ? given : undefined,
+    formula: use,
+    latex,
+    value,
+    provenance: prov,
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Front matter (YAML, via remark-frontmatter) sets the document's defaults over the project's:
+ * title, author, batch, threads, warm-up, min time, convention, number format. A misspelt key or a
+ * bad value is a diagnostic on its line; the rest of the front matter still applies.
+ */
+import type { Root, Yaml } from 'mdast';
+import type { VFile } from 'vfile';
+import { parseDocument } from 'yaml';
+import { didYouMean, SOURCE } from './directive.js';
+import { applySettings, DEFAULT_SETTINGS, describeIssues, type DocumentSettings, frontMatterSchema, type FrontMatter } from './settings.js';
+import { documentState, type StateOptions } from './state.js';
+
+export interface FrontMatterOptions extends StateOptions {
+  /** Project settings (defaults + modelpress.config.json) the front matter overrides. */
+  settings?: DocumentSettings | undefined;
+}
+
+/** The place of `key:` inside the YAML block, else the block. */
+function keyPlace(node: Yaml, key: string) {
+  const pos = node.position;
+  if (!pos || !key) return pos;
+  const top = key.split('.')[0]!;
+  const lines = node.value.split('\n');
+  const i = lines.findIndex((l) => new RegExp(`^\\s*${top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`).test(l));
+  if (i < 0) return pos;
+  // Line 1 of the node is the opening `---`.
+  const line = pos.start.line + 1 + i;
+  const column = lines[i]!.search(/\S/) + 1;
+  return { start: { line, column }, end: { line, column: column + top.length } };
+}
+
+export default function remarkModelpressFrontMatter(options: FrontMatterOptions = {}) {
+  return (tree: Root, file: VFile): void => {
+    const base = options.settings ?? DEFAULT_SETTINGS;
+    const yamlNode = tree.children.find((n): n is Yaml => n.type === 'yaml');
+    let settings = base;
+    if (yamlNode) settings = applySettings(base, read(yamlNode, file));
+    const state = documentState(file, { ...options, settings });
+    state.settings = settings;
+    state.data.title = settings.title;
+    state.data.author = settings.author;
+    state.data.date = settings.date;
+    state.data.convention = settings.convention;
+  };
+}
+
+function read(node: Yaml, file: VFile): FrontMatter {
+  const doc = parseDocument(node.value, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const line = (node.position?.start.line ?? 0) + 1 + (err.linePos?.[0]?.line ?? 1) - 1;
+    const column = err.linePos?.[0]?.col ?? 1;
+    file.message(`front matter is not valid YAML: ${err.message.split('\n')[0]}; fix the YAML between the --- lines`, {
+      place: node.position ? { line, column } : undefined,
+      ruleId: 'front-matter',
+      source: SOURCE,
+    });
+    return {};
+  }
+  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    file.message('front matter must be a YAML mapping (key: value lines)', { place: node.position, ruleId: 'front-matter', source: SOURCE });
+    return {};
+  }
+  const parsed = frontMatterSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  // Keep every valid key; report each bad one at its line.
+  const bad = new Set<string>();
+  const known = Object.keys(frontMatterSchema.shape);
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        bad.add(issue.path.length > 0 ? String(issue.path[0]) : key);
+        const where = issue.path.length > 0 ? `${issue.path.join('.')}.${key}` : key;
+        file.message(`unknown front-matter setting '${where}'; ${issue.path.length === 0 ? didYouMean(key, known) : ''}known: ${issue.path.length === 0 ? known.join(', ') : 'see docs/formatting.md'}`, {
+          place: keyPlace(node, issue.path.length > 0 ? String(issue.path[0]) : key),
+          ruleId: 'front-matter',
+          source: SOURCE,
+        });
+      }
+      continue;
+    }
+    const key = issue.path.map(String).join('.');
+    bad.add(String(issue.path[0] ?? ''));
+    const [described] = describeIssues({ issues: [issue] } as never);
+    file.message(`front matter ${described?.message ?? key}`, { place: keyPlace(node, key), ruleId: 'front-matter', source: SOURCE });
+  }
+  const kept = Object.fromEntries(Object.entries(raw).filter(([k]) => !bad.has(k)));
+  const retry = frontMatterSchema.safeParse(kept);
+  return retry.success ? retry.data : {};
+}

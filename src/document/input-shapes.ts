@@ -1,0 +1,143 @@
+/**
+ * The `input=` attribute: `1x3x224x224`, several named inputs `name=1x3x224x224,mask=1x128`, and
+ * sweeps `1x3x{200,224,256}x{200,224,256}`. Braces of equal length are zipped (200×200, 224×224,
+ * 256×256: the seed's three input sizes); braces of different lengths are crossed, every combination
+ * in order. Each resulting point binds every named input; its label shows only the sizes that vary.
+ */
+import { describeInputs } from '../render/metrics.js';
+
+/** One concrete binding of the model inputs. */
+export interface InputPoint {
+  /** Canonical text, e.g. `1x3x224x224` or `input_ids=1x128,mask=1x128`. */
+  text: string;
+  /** Shapes by input name; '' for a bare shape (the model's only input). */
+  shapes: Map<string, number[]>;
+  /** Column-group label of a sweep, as render describes inputs: `224×224` for images, else the shape without its batch dim. */
+  label: string;
+}
+
+export class InputSyntaxError extends Error {
+  constructor(
+    message: string,
+    /** 0-based offset into the attribute value. */
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'InputSyntaxError';
+  }
+}
+
+/** A dim as written: a size, or the index of a brace list. */
+type DimToken = { size: number } | { sweep: number };
+
+interface NamedTemplate {
+  name: string;
+  dims: DimToken[];
+}
+
+const EXAMPLE = 'write e.g. 1x3x224x224, name=1x3x224x224,mask=1x128 or 1x3x{200,224,256}x{200,224,256}';
+
+/** Split on commas outside braces, keeping each part's offset. */
+function splitTopLevel(text: string): { part: string; offset: number }[] {
+  const parts: { part: string; offset: number }[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{') {
+      if (depth > 0) throw new InputSyntaxError(`nested '{' in input shape; ${EXAMPLE}`, i);
+      depth++;
+    } else if (c === '}') {
+      if (depth === 0) throw new InputSyntaxError(`'}' without a matching '{'; ${EXAMPLE}`, i);
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      parts.push({ part: text.slice(start, i), offset: start });
+      start = i + 1;
+    }
+  }
+  if (depth !== 0) throw new InputSyntaxError(`'{' is never closed; ${EXAMPLE}`, text.lastIndexOf('{'));
+  parts.push({ part: text.slice(start), offset: start });
+  return parts;
+}
+
+function parseSize(text: string, offset: number): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t)) || Number(t) < 1) {
+    throw new InputSyntaxError(`'${t}' is not a positive size; ${EXAMPLE}`, offset);
+  }
+  return Number(t);
+}
+
+/** Parse an `input=` value into the points it denotes (one point unless it sweeps). */
+export function parseInputAttribute(value: string): InputPoint[] {
+  if (value.trim() === '') throw new InputSyntaxError(`empty input shape; ${EXAMPLE}`, 0);
+  const sweeps: number[][] = [];
+  const templates: NamedTemplate[] = [];
+  const parts = splitTopLevel(value);
+  for (const { part, offset } of parts) {
+    if (part.trim() === '') throw new InputSyntaxError(`empty entry between commas; ${EXAMPLE}`, offset);
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? '' : part.slice(0, eq).trim();
+    if (eq >= 0 && !/^[^\s{}=,]+$/.test(name)) throw new InputSyntaxError(`input name missing before '='; ${EXAMPLE}`, offset);
+    if (eq < 0 && parts.length > 1) {
+      throw new InputSyntaxError(`with several inputs, name each one (name=1x3x224x224); '${part.trim()}' has no name`, offset);
+    }
+    if (templates.some((t) => t.name === name)) throw new InputSyntaxError(`input '${name}' is given twice`, offset);
+    const dimsText = eq < 0 ? part : part.slice(eq + 1);
+    const dimsOffset = offset + (eq < 0 ? 0 : eq + 1);
+    if (dimsText.trim() === '') throw new InputSyntaxError(`input '${name}' has no shape; ${EXAMPLE}`, dimsOffset);
+    const dims: DimToken[] = [];
+    // Split dims on 'x' outside braces.
+    let depth = 0;
+    let start = 0;
+    const pieces: { text: string; offset: number }[] = [];
+    for (let i = 0; i <= dimsText.length; i++) {
+      const c = dimsText[i];
+      if (c === '{') depth++;
+      else if (c === '}') depth--;
+      else if ((c === 'x' || c === '×' || c === undefined) && depth === 0) {
+        pieces.push({ text: dimsText.slice(start, i), offset: dimsOffset + start });
+        start = i + 1;
+      }
+    }
+    for (const piece of pieces) {
+      const at = piece.offset;
+      const t = piece.text.trim();
+      if (t.startsWith('{')) {
+        if (!t.endsWith('}')) throw new InputSyntaxError(`'${t}' must be a whole dim like {200,224,256}`, at);
+        const items = t.slice(1, -1).split(',');
+        if (items.length < 1 || items.some((s) => s.trim() === '')) throw new InputSyntaxError(`empty size in '${t}'; ${EXAMPLE}`, at);
+        sweeps.push(items.map((s) => parseSize(s, at)));
+        dims.push({ sweep: sweeps.length - 1 });
+      } else {
+        dims.push({ size: parseSize(t, at) });
+      }
+    }
+    templates.push({ name, dims });
+  }
+
+  // Zip equal-length braces; cross them otherwise.
+  const combos: number[][] = [];
+  if (sweeps.length === 0) combos.push([]);
+  else if (sweeps.every((s) => s.length === sweeps[0]!.length)) {
+    for (let i = 0; i < sweeps[0]!.length; i++) combos.push(sweeps.map((s) => s[i]!));
+  } else {
+    const cross = (k: number, acc: number[]): void => {
+      if (k === sweeps.length) return void combos.push(acc);
+      for (const v of sweeps[k]!) cross(k + 1, [...acc, v]);
+    };
+    cross(0, []);
+  }
+
+  return combos.map((combo) => {
+    const shapes = new Map<string, number[]>();
+    for (const t of templates) shapes.set(t.name, t.dims.map((d) => ('size' in d ? d.size : combo[d.sweep]!)));
+    const text = formatInputs(shapes);
+    return { text, shapes, label: describeInputs([...shapes].map(([name, shape]) => ({ name, shape }))) };
+  });
+}
+
+/** `1x3x224x224`, or `a=1x3,b=1x128` for named inputs. */
+export function formatInputs(shapes: ReadonlyMap<string, readonly number[]>): string {
+  return [...shapes].map(([name, dims]) => (name === '' ? dims.join('x') : `${name}=${dims.join('x')}`)).join(',');
+}

@@ -1,0 +1,60 @@
+/**
+ * Bad LaTeX becomes a diagnostic, not a red smudge found by a reader: every math element (from `$…$`,
+ * `$$…$$` or a formula template) is checked with KaTeX before rehype-katex renders it. A failure is
+ * reported at the math's place (the column of the error for single-line math) with KaTeX's message,
+ * and the math is replaced by an error box; the rest of the page renders as usual.
+ */
+import type { Element, ElementContent, Root } from 'hast';
+import type { Point } from 'unist';
+import { SKIP, visit } from 'unist-util-visit';
+import type { VFile } from 'vfile';
+import { errorBoxHast } from '../render/page.js';
+import { renderMath } from '../render/formula.js';
+import { SOURCE } from './directive.js';
+
+function textOf(node: Element | ElementContent): string {
+  if (node.type === 'text') return node.value;
+  if (node.type === 'element') return node.children.map(textOf).join('');
+  return '';
+}
+
+function classes(el: Element): string[] {
+  const c = el.properties.className;
+  return Array.isArray(c) ? c.map(String) : c === undefined || c === null ? [] : String(c).split(/\s+/);
+}
+
+export default function rehypeModelpressMathCheck() {
+  return (tree: Root, file: VFile): void => {
+    visit(tree, 'element', (el: Element, index, parent) => {
+      if (!parent || index === undefined) return;
+      const cls = classes(el);
+      let scope: Element | undefined;
+      let display = false;
+      if (el.tagName === 'pre' && el.children.length === 1 && el.children[0]!.type === 'element' && classes(el.children[0] as Element).includes('language-math')) {
+        scope = el;
+        display = true;
+      } else if (cls.includes('math-display') || cls.includes('math-inline')) {
+        scope = el;
+        display = cls.includes('math-display');
+      }
+      if (!scope) return;
+      const latex = textOf(scope);
+      const result = renderMath(latex, { displayMode: display });
+      if (result.ok) return SKIP;
+      const start = scope.position?.start ?? (scope.children[0] as Element | undefined)?.position?.start;
+      let place: Point | undefined = start;
+      // Single-line inline math `$…$`: point at the offending character.
+      if (start && !display && result.error.position !== undefined && !latex.includes('\n')) {
+        place = { line: start.line, column: start.column + 1 + result.error.position };
+      }
+      const reason = `bad LaTeX: ${result.error.message}; fix the math (KaTeX's supported functions: katex.org/docs/supported)`;
+      file.message(reason, { place, ruleId: 'katex-error', source: SOURCE });
+      const box = errorBoxHast(
+        { message: reason, file: file.path ? file.basename : undefined, line: place?.line, column: place?.column, ruleId: 'modelpress:katex-error' },
+        { inline: !display },
+      );
+      parent.children.splice(index, 1, box);
+      return SKIP;
+    });
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * `::layers{model=a depth=2 top=15}`: where a model's parameters and operations are, by module. The
+ * hierarchy comes from the ONNX node-name scopes PyTorch writes (`/layer1/layer1.0/conv1/Conv`);
+ * `depth` limits how deep the tree goes, `top` keeps the modules with the most FLOPs (shown in graph
+ * order, indented by depth), and a last row gives the whole model.
+ */
+import type { Root } from 'mdast';
+import type { VFile } from 'vfile';
+import type { ModuleTotals } from '../analysis/types.js';
+import { resolveFormat } from '../render/format.js';
+import { buildMetricTable, tableToHast } from '../render/table.js';
+import type { MetricName } from '../render/types.js';
+import { blockDirectives, type DirectiveNode, markHandled, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
+import { showError } from './error-box.js';
+import { inputAttribute } from './model.js';
+import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { footnotes } from './table.js';
+import { failureText, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+
+export const layersAttributes = {
+  model: text('the model id', true),
+  depth: positiveInteger('how many module levels to show (default 1)'),
+  top: positiveInteger('show only this many modules, those with the most FLOPs (default: all)'),
+  input: inputAttribute,
+  caption: text('the table caption'),
+};
+
+const METRICS: MetricName[] = ['params', 'macs', 'flops'];
+
+/** Modules down to `depth`, in graph order (pre-order of the module tree). */
+export function modulesToDepth(root: ModuleTotals, depth: number): ModuleTotals[] {
+  const out: ModuleTotals[] = [];
+  const walk = (m: ModuleTotals): void => {
+    for (const c of m.children) {
+      if (c.depth > depth) continue;
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** The `top` modules by FLOPs (then MACs, then params), kept in graph order. */
+export function topModules(modules: ModuleTotals[], top: number | undefined): ModuleTotals[] {
+  if (top === undefined || top >= modules.length) return modules;
+  const ranked = [...modules].sort((a, b) => b.flops - a.flops || b.macs - a.macs || b.params - a.params).slice(0, top);
+  const keep = new Set(ranked);
+  return modules.filter((m) => keep.has(m));
+}
+
+export default function remarkModelpressLayers(options: StateOptions = {}) {
+  return async (tree: Root, file: VFile): Promise<void> => {
+    const state = documentState(file, options);
+    for (const node of blockDirectives(tree, 'layers')) {
+      markHandled(node);
+      await render(node, file, state);
+    }
+  };
+}
+
+async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
+  const { ok, values, problems } = readAttributes(node, file, layersAttributes);
+  if (!ok || !values.model) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  const unknown: string[] = [];
+  const model = resolveModel(state, file, node, values.model, 'model', unknown);
+  if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
+  const point = singlePoint(file, node, model, values.input);
+  if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
+  const p = await profileAt(state, file, model, point);
+  if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
+  const profile = p.profile;
+  const modules = topModules(modulesToDepth(profile.modules, values.depth ?? 1), values.top);
+  if (modules.length === 0) {
+    report(file, node, `model '${model.id}' has no module scopes in its node names (names like /layer1/conv1/Conv); use ::ops{model=${model.id}} for a breakdown by operator`, 'analysis');
+  }
+  const row = (label: string, m: { params: number; macs: number; flops: number }) => ({
+    label,
+    points: [{ values: { params: m.params, macs: m.macs, flops: m.flops } }],
+  });
+  const table = buildMetricTable({
+    caption: values.caption ?? `${model.label}: parameters and operations by module`,
+    metrics: METRICS,
+    groups: [undefined],
+    stubHeader: 'Module',
+    rows: [
+      ...modules.map((m) => row(`${'\u2003'.repeat(m.depth - 1)}${m.name}`, m)),
+      row(`${model.label} (total)`, profile.totals),
+    ],
+    format: resolveFormat(state.settings.format),
+    footnotes: footnotes(profile.convention, [], METRICS),
+  });
+  const el = tableToHast(table);
+  el.properties = { ...el.properties, className: ['mp-table', 'mp-layers'] };
+  replaceWith(node, el);
+  state.data.tables.push({ table, models: [model.id], metrics: METRICS, provenance: [provenance(state, model, point, profile)] });
+}

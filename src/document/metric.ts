@@ -1,0 +1,82 @@
+/**
+ * `:metric{model=a name=params}`: one formatted number inline in prose, with its unit (`11.69 M`),
+ * formatted by the same policy as tables. `input=` picks a point of a sweeping model; `scale=` and
+ * `unit=false` adjust the display; the provenance goes into the page (title) and data.json.
+ */
+import type { Root } from 'mdast';
+import type { VFile } from 'vfile';
+import { h } from 'hastscript';
+import { CONVENTIONS } from '../analysis/types.js';
+import { formatInline, resolveFormat } from '../render/format.js';
+import { isImageInput, isMetricName, metricSpec, SCALES_BY_KIND } from '../render/metrics.js';
+import { METRIC_NAMES, type MetricName, type ScalePrefix } from '../render/types.js';
+import { AttributeError, boolean, didYouMean, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives } from './directive.js';
+import { showError } from './error-box.js';
+import { inputAttribute } from './model.js';
+import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { benchAt, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+
+export const metricNameAttribute = (required = true) => ({
+  description: `a metric: ${METRIC_NAMES.join(', ')}`,
+  required,
+  parse(value: string): MetricName {
+    if (!isMetricName(value)) throw new AttributeError(`unknown metric '${value}'; ${didYouMean(value, METRIC_NAMES)}known metrics: ${METRIC_NAMES.join(', ')}`, 'unknown-metric');
+    return value;
+  },
+});
+
+export const metricAttributes = {
+  model: text('the model id', true),
+  name: metricNameAttribute(),
+  input: inputAttribute,
+  scale: oneOf('scale of the number: K, M, G, T (counts, bytes, rates) or us, ms, s (times)', ['', 'K', 'M', 'G', 'T', 'us', 'ms', 's', 'auto'] as const),
+  unit: boolean('show the unit after the number (default true)'),
+  convention: oneOf('counting convention', CONVENTIONS),
+};
+
+export default function remarkModelpressMetrics(options: StateOptions = {}) {
+  return async (tree: Root, file: VFile): Promise<void> => {
+    const state = documentState(file, options);
+    for (const node of blockDirectives(tree, 'metric')) {
+      markHandled(node);
+      report(file, node, ':metric is inline: write it inside a sentence with one colon, e.g. "ResNet-50 has :metric{model=r50 name=params} parameters"', 'bad-attribute');
+      showError(node, file, ':metric belongs inside a sentence', 'bad-attribute');
+    }
+    for (const node of textDirectives(tree, 'metric')) {
+      markHandled(node);
+      await renderMetric(node, file, state);
+    }
+  };
+}
+
+async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
+  const { ok, values, problems } = readAttributes(node, file, metricAttributes);
+  if (!ok || !values.model || !values.name) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  const name = values.name;
+  if (values.scale !== undefined && values.scale !== 'auto' && !SCALES_BY_KIND[metricSpec(name).kind].includes(values.scale as ScalePrefix)) {
+    const allowed = SCALES_BY_KIND[metricSpec(name).kind].map((s) => (s === '' ? "''" : s)).join(', ');
+    report(file, node, `scale '${values.scale}' does not apply to ${name}; use one of ${allowed}`, 'bad-attribute', 'scale');
+    return showError(node, file, `bad scale for ${name}`, 'bad-attribute');
+  }
+  const unknown: string[] = [];
+  const model = resolveModel(state, file, node, values.model, 'model', unknown);
+  if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
+  const point = singlePoint(file, node, model, values.input);
+  if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
+  const p = await profileAt(state, file, model, point, values.convention);
+  if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
+  let stored;
+  if (MEASURED.includes(name)) {
+    const b = await benchAt(state, file, model, point, p.profile);
+    if (!b.bench) return showError(node, file, failureText(model, b.failure!), b.failure!.ruleId);
+    stored = b.bench;
+  }
+  const value = metricValues([name], p.profile, stored, []).values[name] ?? null;
+  const fmt = resolveFormat(state.settings.format, values.scale !== undefined ? { scale: { [name]: values.scale } } : undefined);
+  const inline = formatInline(name, value, fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples');
+  const prov = provenance(state, model, point, p.profile, stored);
+  const shown = values.unit === false ? inline.text : inline.withUnit;
+  const title = `${model.label}, ${metricSpec(name).label}: ${value ?? 'n/a'} (${prov.source}, input ${prov.input}, ${prov.convention} convention${prov.benchmark ? `, ${prov.benchmark.cpuModel}, batch ${prov.benchmark.batch}` : ''})`;
+  replaceWith(node, h('span', { className: ['mp-metric'], dataMetric: name, dataModel: model.id, title }, shown));
+  state.data.metrics.push({ model: model.id, name, input: prov.input, value, text: inline.text, withUnit: inline.withUnit, provenance: prov });
+}

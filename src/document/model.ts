@@ -1,0 +1,117 @@
+/**
+ * `::model{#id src="models/x.onnx" input="1x3x224x224" batch=2 label="ResNet-18"}` and
+ * `::model{#id zoo=resnet50}`: declare a model for the rest of the document. Every declaration in the
+ * file is registered before any other directive runs, so a table may come before the models it shows.
+ * Declarations render nothing, unless the model fails: then the declaration shows an error box
+ * (placed by the finishing pass, once every use has had its chance to fail).
+ */
+import path from 'node:path';
+import type { Root } from 'mdast';
+import { visit } from 'unist-util-visit';
+import type { VFile } from 'vfile';
+import { zoo, type ZooEntry } from '../zoo/registry.js';
+import { AttributeError, didYouMean, type DirectiveNode, markHandled, positiveInteger, readAttributes, report, text } from './directive.js';
+import { InputSyntaxError, type InputPoint, parseInputAttribute } from './input-shapes.js';
+import type { DeclaredModel } from './models.js';
+import { showError } from './error-box.js';
+import { documentState, type StateOptions } from './state.js';
+import { reportModelFailure } from './uses.js';
+
+/** `input=` with its syntax errors as attribute errors. */
+export const inputAttribute = {
+  description: 'input shape(s): 1x3x224x224, name=1x3x224x224,mask=1x128, or a sweep 1x3x{200,224,256}x{200,224,256}',
+  parse(value: string): InputPoint[] {
+    try {
+      return parseInputAttribute(value);
+    } catch (err) {
+      if (err instanceof InputSyntaxError) throw new AttributeError(`${err.message} (at character ${err.offset + 1})`, 'malformed-shape');
+      throw err;
+    }
+  },
+};
+
+const zooAttribute = {
+  description: 'a built-in architecture: ' + zoo.map((z) => z.name).join(', '),
+  parse(value: string): ZooEntry {
+    const entry = zoo.find((z) => z.name === value);
+    if (!entry) throw new AttributeError(`unknown zoo architecture; ${didYouMean(value, zoo.map((z) => z.name))}known: ${zoo.map((z) => z.name).join(', ')}`);
+    return entry;
+  },
+};
+
+export const modelAttributes = {
+  id: text('the model id, written #id'),
+  src: text('path of the .onnx file, relative to the Markdown file'),
+  zoo: zooAttribute,
+  input: inputAttribute,
+  batch: positiveInteger('samples per benchmark run (default: front matter batch, else 1)'),
+  label: text('name shown in tables and charts (default: the id)'),
+};
+
+export default function remarkModelpressModels(options: StateOptions = {}) {
+  return (tree: Root, file: VFile): void => {
+    const state = documentState(file, options);
+    visit(tree, (node) => {
+      if ((node.type !== 'leafDirective' && node.type !== 'containerDirective' && node.type !== 'textDirective') || (node as DirectiveNode).name !== 'model') return;
+      const directive = node as DirectiveNode;
+      markHandled(directive);
+      const problems: string[] = [];
+      if (!declare(directive, file, state, problems)) showError(directive, file, problems.join('; ') || 'this model declaration has errors', 'bad-attribute');
+    });
+  };
+
+  function declare(node: DirectiveNode, file: VFile, state: ReturnType<typeof documentState>, problems: string[]): boolean {
+    if (node.type === 'textDirective') {
+      report(file, node, '::model is a block directive: write it on a line of its own, ::model{#id src="…"}', 'bad-attribute');
+      return false;
+    }
+    const read = readAttributes(node, file, modelAttributes);
+    const { ok, values } = read;
+    problems.push(...read.problems);
+    const id = values.id;
+    if (!id) {
+      if (ok) report(file, node, '::model needs an id: write ::model{#resnet50 …} and use it as model=resnet50', 'missing-attribute');
+      return false;
+    }
+    if (!/^[A-Za-z_][\w.-]*$/.test(id)) {
+      report(file, node, `model id '${id}' must start with a letter and use letters, digits, '_', '-', '.' only`, 'bad-attribute', 'id');
+      return false;
+    }
+    if (state.registry.get(id)) {
+      report(file, node, `model '${id}' is declared twice; give each ::model its own #id`, 'duplicate-id', 'id');
+      return false;
+    }
+    if (values.src !== undefined && values.zoo !== undefined) {
+      report(file, node, `::model{#${id}} has both src= and zoo=; keep one`, 'bad-attribute', 'zoo');
+      return false;
+    }
+    if (values.src === undefined && values.zoo === undefined) {
+      if (ok) report(file, node, `::model{#${id}} needs src="models/x.onnx" (a file next to the Markdown) or zoo=resnet50 (built in)`, 'missing-attribute');
+      return false;
+    }
+    if (!ok) return false;
+    const source: DeclaredModel['source'] =
+      values.src !== undefined ? { kind: 'file', path: path.resolve(state.baseDir, values.src), written: values.src } : { kind: 'zoo', entry: values.zoo! };
+    const model: DeclaredModel = {
+      id,
+      label: values.label ?? id,
+      source,
+      points: values.input ?? [{ text: '', shapes: new Map(), label: '' }],
+      inputGiven: values.input !== undefined,
+      batch: values.batch ?? state.settings.batch,
+      place: node.position,
+    };
+    state.registry.declare(model);
+    state.data.models.push({
+      id,
+      label: model.label,
+      source: source.kind === 'zoo' ? `zoo:${source.entry.name}` : source.written,
+      inputs: model.points.map((p) => p.text),
+      batch: model.batch,
+    });
+    // A missing file is found now, even if nothing uses the model yet.
+    const ident = state.registry.identity(model, model.points[0]!);
+    if (!ident.ok) reportModelFailure(state, file, model, ident.failure);
+    return true;
+  }
+}

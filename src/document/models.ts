@@ -1,0 +1,449 @@
+/**
+ * The models a document declares and their measurements. A declaration (`::model`) names a source —
+ * an ONNX file beside the Markdown, or a zoo architecture built in code — and the input points to
+ * measure at. Measurements are made on demand, once per (model, point), through the cache:
+ *
+ * - profile key: model content hash + inputs + convention + tool version;
+ * - benchmark key: the same plus hardware fingerprint, ORT version, provider, threads, batch and protocol.
+ *
+ * `--frozen` reads only stored results (benchmarks from whatever hardware measured them: the stored
+ * environment is disclosed) and reports a miss; `--refresh[=id]` recomputes and overwrites.
+ * Failures are values, not exceptions: each one names what failed and what to do, and the directive
+ * that asked turns it into a positioned diagnostic.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Position } from 'unist';
+import { feedInputs, InputBindingError } from '../analysis/bind.js';
+import { profileModel } from '../analysis/profile.js';
+import type { Convention, Profile } from '../analysis/types.js';
+import { CacheStore, cacheKey, sha256Hex } from '../cache/store.js';
+import { FileHashes } from '../cache/file-hash.js';
+import { toolVersion } from '../cache/tool-version.js';
+import { ModelLoadError } from '../onnx/errors.js';
+import type { Dim, Model } from '../onnx/model.js';
+import { readModel } from '../onnx/reader.js';
+import { writeModel } from '../onnx/writer.js';
+import { describeEnvironment } from '../runtime/environment.js';
+import { runBenchmark } from '../runtime/orchestrator.js';
+import type { BenchResult, Environment, ProtocolOptions } from '../runtime/types.js';
+import type { ZooEntry } from '../zoo/registry.js';
+import type { InputPoint } from './input-shapes.js';
+
+export type ModelSource = { kind: 'file'; path: string; written: string } | { kind: 'zoo'; entry: ZooEntry };
+
+export interface DeclaredModel {
+  id: string;
+  /** Shown in tables and charts (`label=`, else the id). */
+  label: string;
+  source: ModelSource;
+  /** Input points (one unless the input sweeps); a point with no shapes means "as the model declares". */
+  points: InputPoint[];
+  /** True when `input=` was given (a sweep is only possible then). */
+  inputGiven: boolean;
+  /** Samples per benchmark run. */
+  batch: number;
+  /** Where the declaration is, for diagnostics about the model itself. */
+  place: Position | undefined;
+}
+
+/** What went wrong with a measurement, in words, with the rule id of its diagnostic. */
+export interface Failure {
+  ruleId: 'missing-model' | 'model-load' | 'unbound-dim' | 'input-binding' | 'analysis' | 'frozen-miss' | 'benchmark-failed';
+  reason: string;
+}
+
+export type Outcome<T> = { ok: true; value: T; cached: boolean } | { ok: false; failure: Failure };
+
+/** A benchmark with the environment it ran in (stored together: --frozen may serve another machine's). */
+export interface StoredBench {
+  result: BenchResult;
+  environment: Environment;
+  protocol: ProtocolOptions & { processes: number };
+}
+
+export interface MeasureSettings {
+  convention: Convention;
+  threads: number | undefined;
+  protocol: ProtocolOptions;
+  processes: number;
+  floor: boolean;
+}
+
+export interface RegistryOptions {
+  /** The cache; undefined keeps results in memory for this build only. */
+  cacheDir?: string | undefined;
+  /** Where zoo models are written for benchmarking (default `<cacheDir>/../models`, else a temp folder). */
+  modelsDir?: string | undefined;
+  frozen?: boolean | undefined;
+  /** true: recompute everything; a list: recompute these model ids. */
+  refresh?: boolean | readonly string[] | undefined;
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
+  /** Seed of zoo weights (they change nothing counted; fixed so zoo builds are reproducible). */
+  zooSeed?: number | undefined;
+}
+
+export interface ProgressEvent {
+  phase: 'profile' | 'bench';
+  model: string;
+  input: string;
+  state: 'start' | 'done' | 'cached' | 'failed';
+}
+
+/** How many results were computed vs served from the cache in this build. */
+export interface MeasureStats {
+  profiled: number;
+  benchmarked: number;
+  profileHits: number;
+  benchHits: number;
+}
+
+const isProfile = (v: unknown): v is Profile => !!v && typeof v === 'object' && (v as Profile).schema === 1 && typeof (v as Profile).totals?.params === 'number' && Array.isArray((v as Profile).nodes);
+const isStoredBench = (v: unknown): v is StoredBench =>
+  !!v && typeof v === 'object' && typeof (v as StoredBench).result?.status === 'string' && typeof (v as StoredBench).environment?.fingerprint === 'string';
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Shapes as the analysis and the runtime take them, with CLI wording turned into attribute wording. */
+function attributeWording(text: string): string {
+  return text.replace(/--input /g, 'input=').replace(/--batch /g, 'batch=');
+}
+
+export class ModelRegistry {
+  private readonly models = new Map<string, DeclaredModel>();
+  private readonly cache: CacheStore | undefined;
+  private readonly hashes: FileHashes;
+  private readonly profiles = new Map<string, Promise<Outcome<Profile>>>();
+  private readonly benches = new Map<string, Promise<Outcome<StoredBench>>>();
+  private readonly loaded = new Map<string, Model>();
+  private environment: Environment | undefined;
+  readonly stats: MeasureStats = { profiled: 0, benchmarked: 0, profileHits: 0, benchHits: 0 };
+
+  constructor(private readonly options: RegistryOptions = {}) {
+    this.cache = options.cacheDir ? new CacheStore(options.cacheDir) : undefined;
+    this.hashes = new FileHashes(options.cacheDir ? path.join(options.cacheDir, 'file-hashes.json') : undefined);
+  }
+
+  declare(model: DeclaredModel): void {
+    this.models.set(model.id, model);
+  }
+
+  get(id: string): DeclaredModel | undefined {
+    return this.models.get(id);
+  }
+
+  ids(): string[] {
+    return [...this.models.keys()];
+  }
+
+  all(): DeclaredModel[] {
+    return [...this.models.values()];
+  }
+
+  /** Persist the file-hash memo (call once at the end of a build). */
+  flush(): void {
+    try {
+      this.hashes.save();
+    } catch {
+      // A memo that cannot be written only costs a re-hash next time.
+    }
+  }
+
+  hostEnvironment(): Environment {
+    return (this.environment ??= describeEnvironment());
+  }
+
+  private refreshes(id: string): boolean {
+    const r = this.options.refresh;
+    return r === true || (Array.isArray(r) && r.includes(id));
+  }
+
+  /** Content identity of the model at a point: the file's sha256, or a hash of the zoo build recipe. */
+  identity(model: DeclaredModel, point: InputPoint): Outcome<{ sha256: string; zooSize?: [number, number] }> {
+    if (model.source.kind === 'file') {
+      const file = model.source.path;
+      if (!existsSync(file)) {
+        return {
+          ok: false,
+          failure: { ruleId: 'missing-model', reason: `model file '${model.source.written}' not found (looked at ${file}); src= is relative to the Markdown file` },
+        };
+      }
+      try {
+        return { ok: true, value: { sha256: this.hashes.sha256(file) }, cached: false };
+      } catch (err) {
+        return { ok: false, failure: { ruleId: 'model-load', reason: `cannot read model file '${model.source.written}': ${message(err)}` } };
+      }
+    }
+    const size = zooSize(model.source.entry, point);
+    if (!size.ok) return size;
+    const recipe = `zoo:${model.source.entry.name}:${size.value.join('x')}:seed=${this.options.zooSeed ?? 1}:modelpress=${toolVersion()}`;
+    return { ok: true, value: { sha256: sha256Hex(recipe), zooSize: size.value }, cached: false };
+  }
+
+  /** The ONNX model at a point (zoo models are built per input size). */
+  private load(model: DeclaredModel, sha256: string, zooSize?: [number, number]): Model {
+    const memo = this.loaded.get(sha256);
+    if (memo) return memo;
+    let m: Model;
+    if (model.source.kind === 'file') {
+      m = readModel(model.source.path);
+    } else {
+      // Text models have no size to set ([0, 0]); image models are built at the point's size.
+      const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
+      m = model.source.entry.build({ seed: this.options.zooSeed ?? 1, height, width });
+    }
+    this.loaded.set(sha256, m);
+    return m;
+  }
+
+  /** Static profile of a model at an input point. */
+  profile(id: string, point: InputPoint, convention: Convention): Promise<Outcome<Profile>> {
+    const model = this.models.get(id);
+    if (!model) return Promise.resolve({ ok: false, failure: { ruleId: 'analysis', reason: `no model '${id}' is declared` } });
+    const memoKey = `${id}\u0000${point.text}\u0000${convention}`;
+    let p = this.profiles.get(memoKey);
+    if (!p) {
+      p = this.computeProfile(model, point, convention);
+      this.profiles.set(memoKey, p);
+    }
+    return p;
+  }
+
+  private async computeProfile(model: DeclaredModel, point: InputPoint, convention: Convention): Promise<Outcome<Profile>> {
+    const ident = this.identity(model, point);
+    if (!ident.ok) return ident;
+    const parts = { kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion() };
+    const key = cacheKey(parts);
+    const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'profile', model: model.id, input: point.text, state });
+    if (this.cache && !this.refreshes(model.id)) {
+      const hit = this.cache.get('profile', key, isProfile);
+      if (hit.status === 'hit') {
+        this.stats.profileHits++;
+        say('cached');
+        return { ok: true, value: hit.value, cached: true };
+      }
+    }
+    if (this.options.frozen) {
+      return {
+        ok: false,
+        failure: {
+          ruleId: 'frozen-miss',
+          reason: `--frozen: no stored profile for model '${model.id}' at input ${point.text || '(as declared)'} (cache key ${key.slice(0, 12)}…); build once without --frozen to measure it`,
+        },
+      };
+    }
+    say('start');
+    let profile: Profile;
+    try {
+      const m = this.load(model, ident.value.sha256, ident.value.zooSize);
+      profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256 });
+    } catch (err) {
+      say('failed');
+      return { ok: false, failure: this.classify(model, err) };
+    }
+    if (model.source.kind === 'zoo') profile.model.path = `zoo:${model.source.entry.name}`;
+    this.stats.profiled++;
+    this.store('profile', key, parts, profile);
+    say('done');
+    return { ok: true, value: profile, cached: false };
+  }
+
+  private classify(model: DeclaredModel, err: unknown): Failure {
+    const where = model.source.kind === 'file' ? `'${model.source.written}'` : `zoo '${model.source.entry.name}'`;
+    if (err instanceof ModelLoadError) {
+      return { ruleId: 'model-load', reason: `cannot load model ${where}: ${err.reason}; re-export the model or point src= at a valid .onnx file` };
+    }
+    if (err instanceof InputBindingError) {
+      const unbound = / unknown(\.|;|$)| unknown\b/.test(err.message) && /dim \d/.test(err.message);
+      return { ruleId: unbound ? 'unbound-dim' : 'input-binding', reason: `model '${model.id}': ${attributeWording(err.message)}` };
+    }
+    return { ruleId: 'analysis', reason: `cannot analyse model '${model.id}' (${where}): ${message(err)}` };
+  }
+
+  private store(kind: string, key: string, parts: Record<string, unknown>, value: unknown): void {
+    try {
+      this.cache?.put(kind, key, parts, value);
+    } catch {
+      // A full disk or read-only cache costs a re-measurement next time, never this build.
+    }
+  }
+
+  /** Benchmark of a model at an input point (through the cache). */
+  bench(id: string, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined): Promise<Outcome<StoredBench>> {
+    const model = this.models.get(id);
+    if (!model) return Promise.resolve({ ok: false, failure: { ruleId: 'analysis', reason: `no model '${id}' is declared` } });
+    const memoKey = `${id}\u0000${point.text}\u0000${model.batch}`;
+    let p = this.benches.get(memoKey);
+    if (!p) {
+      p = this.computeBench(model, point, settings, flopsPerSample);
+      this.benches.set(memoKey, p);
+    }
+    return p;
+  }
+
+  private async computeBench(model: DeclaredModel, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined): Promise<Outcome<StoredBench>> {
+    const ident = this.identity(model, point);
+    if (!ident.ok) return ident;
+    const protocol = { ...settings.protocol, processes: settings.processes };
+    // Everything but the machine: the --frozen lookup key.
+    const portable = {
+      kind: 'bench',
+      model: ident.value.sha256,
+      inputs: point.text,
+      batch: model.batch,
+      provider: 'cpu',
+      threads: settings.threads ?? 'physical-cores',
+      protocol,
+      floor: settings.floor,
+      tool: toolVersion(),
+    };
+    const portableKey = cacheKey(portable);
+    const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'bench', model: model.id, input: point.text, state });
+
+    if (this.options.frozen) {
+      const target = this.cache?.getPointer('bench-latest', portableKey);
+      const hit = target ? this.cache!.get('bench', target, isStoredBench) : undefined;
+      if (hit?.status === 'hit') {
+        this.stats.benchHits++;
+        say('cached');
+        return { ok: true, value: hit.value, cached: true };
+      }
+      return {
+        ok: false,
+        failure: {
+          ruleId: 'frozen-miss',
+          reason: `--frozen: no stored benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch} (cache key ${portableKey.slice(0, 12)}…); build once without --frozen on the benchmark machine`,
+        },
+      };
+    }
+
+    const env = this.hostEnvironment();
+    const parts = { ...portable, threads: settings.threads ?? env.physicalCores, hardware: env.fingerprint, onnxruntime: env.onnxruntimeVersion };
+    const key = cacheKey(parts);
+    if (this.cache && !this.refreshes(model.id)) {
+      const hit = this.cache.get('bench', key, isStoredBench);
+      if (hit.status === 'hit') {
+        this.stats.benchHits++;
+        say('cached');
+        return { ok: true, value: hit.value, cached: true };
+      }
+    }
+
+    say('start');
+    let stored: StoredBench;
+    try {
+      const m = this.load(model, ident.value.sha256, ident.value.zooSize);
+      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(m, ident.value.sha256);
+      const report = await runBenchmark({
+        modelPath,
+        model: m,
+        inputShapes: benchInputs(m, point, model.batch),
+        batches: [model.batch],
+        threads: settings.threads !== undefined ? [settings.threads] : undefined,
+        processes: settings.processes,
+        protocol: settings.protocol,
+        floor: settings.floor,
+        flopsPerSample,
+      });
+      const result = report.results[0]!;
+      stored = { result, environment: report.environment, protocol };
+    } catch (err) {
+      say('failed');
+      if (err instanceof ModelLoadError || err instanceof InputBindingError) return { ok: false, failure: this.classify(model, err) };
+      return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `cannot benchmark model '${model.id}': ${attributeWording(message(err))}` } };
+    }
+    if (stored.result.status !== 'ok') {
+      say('failed');
+      // Failed runs are not stored: the next build tries again.
+      return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `benchmark of model '${model.id}' failed: ${stored.result.reason}` } };
+    }
+    this.stats.benchmarked++;
+    this.store('bench', key, parts, stored);
+    this.store('bench-latest', portableKey, portable, key);
+    say('done');
+    return { ok: true, value: stored, cached: false };
+  }
+
+  /** Zoo models are written once per recipe for onnxruntime, which loads models by path. */
+  private zooFile(model: Model, sha256: string): string {
+    const dir = this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, '..', 'models') : path.join(process.cwd(), '.modelpress', 'models'));
+    const file = path.join(dir, `${sha256}.onnx`);
+    if (!existsSync(file)) {
+      mkdirSync(dir, { recursive: true });
+      writeModel(model, file);
+    }
+    return file;
+  }
+}
+
+/** Height and width of a zoo image model at a point; text models keep their architecture. */
+function zooSize(entry: ZooEntry, point: InputPoint): Outcome<[number, number]> {
+  const declared = entry.input.shape;
+  const given = point.shapes.get(entry.input.name) ?? point.shapes.get('');
+  const other = [...point.shapes.keys()].filter((k) => k !== '' && k !== entry.input.name);
+  if (other.length > 0) {
+    return { ok: false, failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' has one input, '${entry.input.name}'; it has no input ${other.map((o) => `'${o}'`).join(', ')}` } };
+  }
+  if (entry.input.name !== 'input') return { ok: true, value: [0, 0], cached: false };
+  const h = declared[2] as number;
+  const w = declared[3] as number;
+  if (!given) return { ok: true, value: [h, w], cached: false };
+  if (given.length !== 4 || given[1] !== declared[1]) {
+    return {
+      ok: false,
+      failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' takes N×${String(declared[1])}×H×W images; input=${given.join('x')} does not fit (e.g. input=1x${String(declared[1])}x${h}x${w})` },
+    };
+  }
+  if (!entry.resizable && (given[2] !== h || given[3] !== w)) {
+    return { ok: false, failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' is built for ${h}×${w} only (${entry.description}); use input=1x${String(declared[1])}x${h}x${w}` } };
+  }
+  return { ok: true, value: [given[2]!, given[3]!], cached: false };
+}
+
+/** Graph inputs to feed, with their declared shapes. */
+function declaredInputs(model: Model): { name: string; shape: Dim[] | undefined }[] {
+  return feedInputs(model.graph).map((v) => ({ name: v.name, shape: v.type?.kind === 'tensor' ? v.type.shape : undefined }));
+}
+
+/**
+ * Shapes for the analysis: the point's shapes, or — when none were given — the declared shapes with a
+ * symbolic leading (batch) dim set to 1; other symbolic dims stay unbound and the binder names them.
+ */
+function profileInputs(model: Model, point: InputPoint): Map<string, number[]> {
+  const feeds = declaredInputs(model);
+  if (point.shapes.size > 0) {
+    const bare = point.shapes.get('');
+    // A bare shape binds the only input, whatever its name.
+    if (bare && feeds.length === 1) return new Map([[feeds[0]!.name, bare]]);
+    return new Map(point.shapes);
+  }
+  const out = new Map<string, number[]>();
+  for (const d of feeds) {
+    if (!d.shape) continue;
+    const dims = d.shape.map((dim, i) => (typeof dim === 'number' ? dim : i === 0 ? 1 : null));
+    if (dims.every((x): x is number => x !== null)) out.set(d.name, dims);
+  }
+  return out;
+}
+
+/** The runtime's input shapes: the point's shapes with the leading dim of batch-free inputs set to the batch. */
+function benchInputs(model: Model, point: InputPoint, batch: number): Map<string, number[]> {
+  const shapes = profileInputs(model, point);
+  const out = new Map<string, number[]>();
+  for (const d of declaredInputs(model)) {
+    const given = shapes.get(d.name);
+    if (!given) continue;
+    const leadingFree = d.shape !== undefined && d.shape.length > 0 && typeof d.shape[0] !== 'number';
+    out.set(d.name, leadingFree && given.length > 0 ? [batch, ...given.slice(1)] : [...given]);
+  }
+  return out;
+}
+
+/** Samples in the leading dim of the first input at a point (FLOPs per sample = FLOPs ÷ this). */
+export function pointSamples(profile: Profile): number {
+  const first = profile.inputs[0]?.shape[0];
+  return typeof first === 'number' && first > 0 ? first : 1;
+}
+

@@ -1,0 +1,69 @@
+/**
+ * `::ops{model=a}`: a model's operations by operator type — node count, parameters, MACs and FLOPs
+ * of each type, the largest first — and, with `chart=true`, their share of FLOPs as bars.
+ */
+import type { Root } from 'mdast';
+import type { VFile } from 'vfile';
+import { h } from 'hastscript';
+import { resolveFormat } from '../render/format.js';
+import { chartToHast } from '../render/chart.js';
+import { buildMetricTable, tableToHast } from '../render/table.js';
+import type { MetricName } from '../render/types.js';
+import { blockDirectives, boolean, type DirectiveNode, markHandled, readAttributes, replaceWith, text } from './directive.js';
+import { showError } from './error-box.js';
+import { inputAttribute } from './model.js';
+import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { footnotes } from './table.js';
+import { failureText, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+
+export const opsAttributes = {
+  model: text('the model id', true),
+  input: inputAttribute,
+  caption: text('the table caption'),
+  chart: boolean('also draw the share of FLOPs per op type as bars (default false)'),
+};
+
+const METRICS: MetricName[] = ['params', 'macs', 'flops'];
+
+export default function remarkModelpressOps(options: StateOptions = {}) {
+  return async (tree: Root, file: VFile): Promise<void> => {
+    const state = documentState(file, options);
+    for (const node of blockDirectives(tree, 'ops')) {
+      markHandled(node);
+      await render(node, file, state);
+    }
+  };
+}
+
+async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
+  const { ok, values, problems } = readAttributes(node, file, opsAttributes);
+  if (!ok || !values.model) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  const unknown: string[] = [];
+  const model = resolveModel(state, file, node, values.model, 'model', unknown);
+  if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
+  const point = singlePoint(file, node, model, values.input);
+  if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
+  const p = await profileAt(state, file, model, point);
+  if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
+  const profile = p.profile;
+  const notes = footnotes(profile.convention, [], METRICS);
+  for (const u of profile.uncounted) notes.push(`Not counted: ${u.nodes} ${u.opType} node${u.nodes === 1 ? '' : 's'} (${u.reason}).`);
+  const table = buildMetricTable({
+    caption: values.caption ?? `${model.label}: operations by operator type`,
+    metrics: METRICS,
+    groups: [undefined],
+    stubHeader: 'Operator (nodes)',
+    rows: profile.byOpType.map((t) => ({ label: `${t.opType} (${t.nodes})`, points: [{ values: { params: t.params, macs: t.macs, flops: t.flops } }] })),
+    format: resolveFormat(state.settings.format),
+    footnotes: notes,
+  });
+  const el = tableToHast(table);
+  el.properties = { ...el.properties, className: ['mp-table', 'mp-ops'] };
+  if (values.chart) {
+    const bars = chartToHast({ kind: 'bar', bars: profile.byOpType.filter((t) => t.flops > 0).map((t) => ({ label: t.opType, value: t.flops })), valueLabel: 'FLOPs' });
+    replaceWith(node, h('div', { className: ['mp-ops-block'] }, [el, h('figure', { className: ['mp-chart'] }, [bars])]));
+  } else {
+    replaceWith(node, el);
+  }
+  state.data.tables.push({ table, models: [model.id], metrics: METRICS, provenance: [provenance(state, model, point, profile)] });
+}

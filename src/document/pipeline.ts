@@ -1,0 +1,134 @@
+/**
+ * The unified pipeline, Markdown → HTML:
+ *
+ *   remark-parse → remark-frontmatter (YAML) → remark-gfm → remark-math → remark-directive →
+ *   modelpress: front matter, models, numbering, tables, layers, ops, formulas, metrics, charts,
+ *   environment, references, finish → remark-rehype → math check → rehype-katex → rehype-stringify
+ *
+ * and the page layout from render around the body. Each modelpress plugin works on its own in any
+ * unified pipeline; here they share one state per file (file.data.modelpress) made from the options.
+ */
+import path from 'node:path';
+import type { Root as HastRoot } from 'hast';
+import rehypeKatex from 'rehype-katex';
+import rehypeStringify from 'rehype-stringify';
+import remarkDirective from 'remark-directive';
+import remarkFrontmatter from 'remark-frontmatter';
+import remarkGfm from 'remark-gfm';
+import remarkMath from 'remark-math';
+import remarkParse from 'remark-parse';
+import remarkRehype from 'remark-rehype';
+import { unified } from 'unified';
+import { visit } from 'unist-util-visit';
+import { VFile } from 'vfile';
+import { toolVersion } from '../cache/tool-version.js';
+import { renderPage } from '../render/page.js';
+import remarkModelpressCharts from './chart.js';
+import remarkModelpressEnvironment from './environment.js';
+import remarkModelpressFinish from './finish.js';
+import remarkModelpressFormulas from './formula.js';
+import remarkModelpressFrontMatter from './front-matter.js';
+import rehypeModelpressMathCheck from './katex-check.js';
+import remarkModelpressLayers from './layers.js';
+import remarkModelpressMetrics from './metric.js';
+import remarkModelpressModels from './model.js';
+import { ModelRegistry, type RegistryOptions } from './models.js';
+import remarkModelpressOps from './ops.js';
+import { DEFAULT_SETTINGS, type DocumentSettings } from './settings.js';
+import { type DocumentData, documentState } from './state.js';
+import remarkModelpressTables from './table.js';
+import { remarkModelpressNumbering, remarkModelpressReferences } from './xref.js';
+
+export interface PipelineOptions {
+  /** Project settings (defaults + modelpress.config.json); front matter overrides them. */
+  settings?: DocumentSettings | undefined;
+  /** Share one registry between documents of a build (models declared per document, cache shared). */
+  registry?: ModelRegistry | undefined;
+  registryOptions?: RegistryOptions | undefined;
+}
+
+/** The remark+rehype processor (body HTML, no page). */
+export function createProcessor(options: PipelineOptions = {}) {
+  const state = { settings: options.settings, registry: options.registry, registryOptions: options.registryOptions };
+  return unified()
+    .use(remarkParse)
+    .use(remarkFrontmatter, ['yaml'])
+    .use(remarkGfm)
+    .use(remarkMath)
+    .use(remarkDirective)
+    .use(remarkModelpressFrontMatter, { ...state, settings: options.settings ?? DEFAULT_SETTINGS })
+    .use(remarkModelpressModels, state)
+    .use(remarkModelpressNumbering, state)
+    .use(remarkModelpressTables, state)
+    .use(remarkModelpressLayers, state)
+    .use(remarkModelpressOps, state)
+    .use(remarkModelpressFormulas, state)
+    .use(remarkModelpressMetrics, state)
+    .use(remarkModelpressCharts, state)
+    .use(remarkModelpressEnvironment, state)
+    .use(remarkModelpressReferences, state)
+    .use(remarkModelpressFinish, state)
+    .use(remarkRehype, { allowDangerousHtml: true })
+    .use(rehypeModelpressMathCheck)
+    .use(rehypeKatex)
+    .use(rehypeStringify, { allowDangerousHtml: true });
+}
+
+export interface RenderedDocument {
+  /** The whole page (layout around the body). */
+  html: string;
+  /** The body alone. */
+  body: string;
+  data: DocumentData;
+  /** The file, with its messages (diagnostics). */
+  file: VFile;
+}
+
+export interface RenderOptions extends PipelineOptions {
+  /** Relative URL of the assets folder from the page (default `assets`). */
+  assetsHref?: string | undefined;
+  /** Extra template folders searched before the content folder and the built-in templates. */
+  templateDirs?: readonly string[] | undefined;
+}
+
+/** The first level-1 heading's text, for a page title when front matter gives none. */
+function firstHeading(tree: HastRoot): string | undefined {
+  let title: string | undefined;
+  visit(tree, 'element', (el) => {
+    if (title === undefined && el.tagName === 'h1') {
+      const parts: string[] = [];
+      visit(el, 'text', (t) => void parts.push(t.value));
+      title = parts.join('').trim();
+    }
+  });
+  return title;
+}
+
+/** Render one Markdown document: `file` holds its text and path (src= is relative to its folder). */
+export async function renderDocument(file: VFile, options: RenderOptions = {}): Promise<RenderedDocument> {
+  const processor = createProcessor(options);
+  const mdast = processor.parse(file);
+  const hast = (await processor.run(mdast, file)) as HastRoot;
+  const body = processor.stringify(hast, file);
+  const state = documentState(file, options, toolVersion());
+  state.data.tool = toolVersion();
+  state.data.source = file.path;
+  state.registry.flush();
+  const title = state.settings.title ?? firstHeading(hast) ?? (file.stem || 'modelpress document');
+  let html: string;
+  try {
+    html = renderPage(
+      { title, author: state.settings.author, date: state.settings.date, lang: state.settings.lang, body, assetsHref: options.assetsHref },
+      { templateDirs: [...(options.templateDirs ?? []), state.baseDir] },
+    );
+  } catch (err) {
+    file.message(`page template: ${(err as Error).message}; fix or remove your page.hbs override`, { ruleId: 'template-error', source: 'modelpress' });
+    html = `<!doctype html>\n<html lang="${state.settings.lang}"><head><meta charset="utf-8"><title>${title.replace(/[<&]/g, '')}</title></head><body>\n${body}\n</body></html>\n`;
+  }
+  return { html, body, data: state.data, file };
+}
+
+/** Convenience for tests and tools: render Markdown text as if it were the file at `filePath`. */
+export function renderMarkdown(markdown: string, filePath: string, options: RenderOptions = {}): Promise<RenderedDocument> {
+  return renderDocument(new VFile({ value: markdown, path: path.resolve(filePath) }), options);
+}

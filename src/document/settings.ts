@@ -1,0 +1,177 @@
+/**
+ * Document settings and where they come from: built-in defaults < `modelpress.config.json` (project) <
+ * front matter (document) < directive attributes. Both files are validated with the same schema, so
+ * a misspelt key or a bad value is one message naming the key, in config or front matter alike.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { CONVENTIONS, type Convention } from '../analysis/types.js';
+import { numberFormatSchema } from '../render/format.js';
+import type { NumberFormatOptions } from '../render/types.js';
+
+const positiveInt = z.number().int().positive();
+/** Keys shared by the config file and front matter. Times are in seconds, as authors think of them. */
+const settingsShape = {
+  title: z.string().optional(),
+  author: z.string().optional(),
+  date: z.string().optional(),
+  lang: z.string().optional(),
+  /** Samples per run for benchmarks (the seed measures at batch 2). */
+  batch: positiveInt.optional(),
+  /** intraOpNumThreads; default: physical cores. */
+  threads: positiveInt.optional(),
+  /** Warm-up: at least this many seconds… */
+  warmup: z.number().min(0).optional(),
+  warmup_runs: z.number().int().min(0).optional(),
+  /** Timed phase: at least this many seconds… */
+  min_time: z.number().min(0).optional(),
+  /** …and at least this many runs. */
+  runs: positiveInt.optional(),
+  /** Stop a timed phase after this many seconds at most. */
+  max_time: z.number().positive().optional(),
+  /** Child processes per configuration (median of their medians). */
+  processes: positiveInt.optional(),
+  /** Measure the binding's per-call floor (an Identity model with the same shapes). */
+  floor: z.boolean().optional(),
+  convention: z.enum(CONVENTIONS).optional(),
+  /** The number-format policy (render's schema: docs/formatting.md). */
+  format: numberFormatSchema.optional(),
+};
+
+export const frontMatterSchema = z.object(settingsShape).strict();
+export const projectConfigSchema = z
+  .object({
+    ...settingsShape,
+    /** Where `modelpress build` writes (default `output`). */
+    out: z.string().optional(),
+    /** Markdown files or folders built when none are named on the command line. */
+    content: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export type FrontMatter = z.infer<typeof frontMatterSchema>;
+export type ProjectConfig = z.infer<typeof projectConfigSchema>;
+
+/** Every document setting, settled. */
+export interface DocumentSettings {
+  title: string | undefined;
+  author: string | undefined;
+  date: string | undefined;
+  lang: string;
+  batch: number;
+  /** undefined: the runtime's default (physical cores). */
+  threads: number | undefined;
+  warmupSeconds: number;
+  warmupRuns: number;
+  minTimeSeconds: number;
+  runs: number;
+  maxTimeSeconds: number;
+  processes: number;
+  floor: boolean;
+  convention: Convention;
+  format: NumberFormatOptions;
+}
+
+/** The defaults of BENCHMARK.md's protocol for documents. */
+export const DEFAULT_SETTINGS: DocumentSettings = {
+  title: undefined,
+  author: undefined,
+  date: undefined,
+  lang: 'en',
+  batch: 1,
+  threads: undefined,
+  warmupSeconds: 1,
+  warmupRuns: 10,
+  minTimeSeconds: 2,
+  runs: 30,
+  maxTimeSeconds: 60,
+  processes: 3,
+  floor: true,
+  convention: 'exact',
+  format: {},
+};
+
+/** One problem in a settings source: the key path and what is wrong. */
+export interface SettingsIssue {
+  key: string;
+  message: string;
+}
+
+export function describeIssues(error: z.ZodError): SettingsIssue[] {
+  return error.issues.map((issue) => {
+    const key = issue.path.join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return { key: issue.keys.join(', '), message: `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+    }
+    return { key, message: `'${key}': ${issue.message}` };
+  });
+}
+
+/** Layer a validated source over settings (front matter over config over defaults). */
+export function applySettings(base: DocumentSettings, layer: FrontMatter): DocumentSettings {
+  const out: DocumentSettings = { ...base, format: { ...base.format } };
+  if (layer.title !== undefined) out.title = layer.title;
+  if (layer.author !== undefined) out.author = layer.author;
+  if (layer.date !== undefined) out.date = layer.date;
+  if (layer.lang !== undefined) out.lang = layer.lang;
+  if (layer.batch !== undefined) out.batch = layer.batch;
+  if (layer.threads !== undefined) out.threads = layer.threads;
+  if (layer.warmup !== undefined) out.warmupSeconds = layer.warmup;
+  if (layer.warmup_runs !== undefined) out.warmupRuns = layer.warmup_runs;
+  if (layer.min_time !== undefined) out.minTimeSeconds = layer.min_time;
+  if (layer.runs !== undefined) out.runs = layer.runs;
+  if (layer.max_time !== undefined) out.maxTimeSeconds = layer.max_time;
+  if (layer.processes !== undefined) out.processes = layer.processes;
+  if (layer.floor !== undefined) out.floor = layer.floor;
+  if (layer.convention !== undefined) out.convention = layer.convention;
+  if (layer.format !== undefined) {
+    const f = layer.format as NumberFormatOptions;
+    out.format = { ...out.format, ...f, scale: { ...out.format.scale, ...f.scale }, precision: { ...out.format.precision, ...f.precision } };
+  }
+  return out;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly issues: SettingsIssue[],
+  ) {
+    super(`${file}: ${issues.map((i) => i.message).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const CONFIG_FILE = 'modelpress.config.json';
+
+/** Find `modelpress.config.json` in `dir` or its parents (the project root). */
+export function findProjectConfig(dir: string): string | undefined {
+  let current = path.resolve(dir);
+  for (;;) {
+    const candidate = path.join(current, CONFIG_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+}
+
+/** Read and validate a project config; throws ConfigError naming every bad key. */
+export function readProjectConfig(file: string): ProjectConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(file, [{ key: '', message: `not valid JSON (${(err as Error).message}); fix the file or delete it` }]);
+  }
+  const parsed = projectConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Settings of a project: defaults with the config file applied. */
+export function projectSettings(config: ProjectConfig | undefined): DocumentSettings {
+  if (!config) return DEFAULT_SETTINGS;
+  const { out: _out, content: _content, ...rest } = config;
+  return applySettings(DEFAULT_SETTINGS, rest);
+}

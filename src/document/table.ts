@@ -1,0 +1,166 @@
+/**
+ * `::table{models="a b c" metrics="params macs flops latency throughput" caption="…" #tbl-x}`: a
+ * comparison table, one row per model. A model whose input sweeps (`1x3x{200,224,256}x{200,224,256}`)
+ * gives one column group per input size, as the seed's scattering-imaging table does; parameters,
+ * which do not change with the size, are shown once per row. A footnote states the counting
+ * convention and, when something was measured, the hardware and method.
+ */
+import type { Root } from 'mdast';
+import type { VFile } from 'vfile';
+import { CONVENTIONS, type Convention, type Profile } from '../analysis/types.js';
+import { toolVersion } from '../cache/tool-version.js';
+import { resolveFormat } from '../render/format.js';
+import { describeInputs, isImageInput, parseMetricList } from '../render/metrics.js';
+import { buildMetricTable, tableToHast } from '../render/table.js';
+import { UnknownMetricError, type MetricName, type MetricValues } from '../render/types.js';
+import { AttributeError, blockDirectives, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
+import { showError } from './error-box.js';
+import type { InputPoint } from './input-shapes.js';
+import type { DeclaredModel, Failure, StoredBench } from './models.js';
+import { documentState, type DocumentState, type Provenance, type StateOptions } from './state.js';
+import { benchAt, metricValues, needsBenchmark, profileAt, provenance, resolveModel } from './uses.js';
+import { numberOf } from './xref.js';
+
+/** `metrics=` with unknown names reported as unknown metrics (with the list of known ones). */
+export const metricsAttribute = (description: string, required = false) => ({
+  description,
+  required,
+  parse(value: string): MetricName[] {
+    try {
+      const list = parseMetricList(value);
+      if (list.length === 0) throw new AttributeError('is empty; list metrics separated by spaces, e.g. "params macs latency"');
+      return list;
+    } catch (err) {
+      if (err instanceof UnknownMetricError) throw new AttributeError(err.message, 'unknown-metric');
+      throw err;
+    }
+  },
+});
+
+export const tableAttributes = {
+  id: text('cross-reference id, written #tbl-name'),
+  models: wordList('model ids separated by spaces', true),
+  metrics: metricsAttribute('metric names separated by spaces (default: params macs flops)'),
+  caption: text('the table caption'),
+  convention: oneOf('counting convention for this table', CONVENTIONS),
+};
+
+const DEFAULT_METRICS: MetricName[] = ['params', 'macs', 'flops'];
+/** Metrics that do not depend on the input size: shown once per row in a sweep. */
+const SIZE_FREE: MetricName[] = ['params', 'params_bytes'];
+
+interface Measured {
+  model: DeclaredModel;
+  point: InputPoint;
+  label: string;
+  profile?: Profile | undefined;
+  bench?: StoredBench | undefined;
+  failures: Failure[];
+}
+
+export default function remarkModelpressTables(options: StateOptions = {}) {
+  return async (tree: Root, file: VFile): Promise<void> => {
+    const state = documentState(file, options);
+    for (const node of blockDirectives(tree, 'table')) {
+      markHandled(node);
+      await renderTable(node, file, state);
+    }
+  };
+}
+
+/** Measure every model of a list at each of its points (profile, and benchmark when asked). */
+export async function measureModels(
+  state: DocumentState,
+  file: VFile,
+  node: DirectiveNode,
+  ids: string[],
+  metrics: MetricName[],
+  convention: Convention,
+): Promise<{ measured: Measured[][]; ok: boolean; problems: string[] }> {
+  const measured: Measured[][] = [];
+  const problems: string[] = [];
+  let ok = true;
+  for (const id of ids) {
+    const model = resolveModel(state, file, node, id, 'models', problems);
+    if (!model) {
+      ok = false;
+      continue;
+    }
+    const rows: Measured[] = [];
+    for (const point of model.points) {
+      const p = await profileAt(state, file, model, point, convention);
+      const m: Measured = { model, point, label: point.label, profile: p.profile, failures: p.failure ? [p.failure] : [] };
+      if (p.profile && !point.label) m.label = describeInputs(p.profile.inputs);
+      if (needsBenchmark(metrics) && !p.failure) {
+        const b = await benchAt(state, file, model, point, p.profile);
+        m.bench = b.bench;
+        if (b.failure) m.failures.push(b.failure);
+      }
+      rows.push(m);
+    }
+    measured.push(rows);
+  }
+  return { measured, ok, problems };
+}
+
+/** The convention and hardware lines under a table or chart. */
+export function footnotes(convention: Convention, measured: Measured[], metrics: MetricName[]): string[] {
+  const notes = [`Counted from the ONNX graphs by modelpress ${toolVersion()} (${convention} convention); MACs are multiply-accumulates.`];
+  if (needsBenchmark(metrics)) {
+    const seen = new Set<string>();
+    for (const m of measured) {
+      const r = m.bench?.result;
+      if (!m.bench || r?.status !== 'ok') continue;
+      const e = m.bench.environment;
+      const line =
+        `Measured on ${e.cpuModel} (${r.config.intraOpNumThreads} thread${r.config.intraOpNumThreads === 1 ? '' : 's'}), ` +
+        `onnxruntime-node ${e.onnxruntimeVersion}, ${r.config.provider.toUpperCase()} execution provider, batch ${r.config.batch}; ` +
+        `latency is the median ms per batch over ${m.bench.protocol.processes} process${m.bench.protocol.processes === 1 ? '' : 'es'}.`;
+      if (!seen.has(line)) {
+        seen.add(line);
+        notes.push(line);
+      }
+    }
+  }
+  return notes;
+}
+
+async function renderTable(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
+  if (node.type === 'textDirective') {
+    report(file, node, '::table is a block directive: write it on a line of its own', 'bad-attribute');
+    return showError(node, file, '::table must stand on its own line', 'bad-attribute');
+  }
+  const { ok, values, problems } = readAttributes(node, file, tableAttributes);
+  if (!ok || !values.models) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  const metrics = values.metrics ?? DEFAULT_METRICS;
+  const convention = values.convention ?? state.settings.convention;
+  const { measured, ok: allKnown, problems: unknown } = await measureModels(state, file, node, values.models, metrics, convention);
+  if (!allKnown || measured.length === 0) return showError(node, file, unknown.join('; '), 'unknown-model');
+
+  const sweeping = measured.some((rows) => rows.length > 1);
+  const groups: (string | undefined)[] = sweeping ? [...new Set(measured.flat().map((m) => m.label))] : [undefined];
+  const empty = (why: string): MetricValues => ({ values: {}, notes: Object.fromEntries(metrics.map((m) => [m, why])) });
+  const rows = measured.map((points) => ({
+    label: points[0]!.model.label,
+    points: groups.map((g) => {
+      const m = g === undefined ? points[0] : points.find((p) => p.label === g);
+      return m ? metricValues(metrics, m.profile, m.bench, m.failures) : empty(`not measured at ${g}`);
+    }),
+  }));
+  const all = measured.flat();
+  const table = buildMetricTable({
+    id: values.id,
+    number: numberOf(node),
+    caption: values.caption,
+    metrics,
+    groups,
+    rows,
+    sampleUnit: all.every((m) => m.profile && isImageInput(m.profile.inputs)) ? 'img' : 'samples',
+    sharedMetrics: sweeping ? SIZE_FREE : undefined,
+    format: resolveFormat(state.settings.format),
+    footnotes: footnotes(convention, all, metrics),
+  });
+  replaceWith(node, tableToHast(table));
+  const prov: Provenance[] = all.map((m) => provenance(state, m.model, m.point, m.profile, m.bench));
+  state.data.tables.push({ table, models: measured.map((r) => r[0]!.model.id), metrics, provenance: prov });
+}

@@ -1,0 +1,182 @@
+/**
+ * How a directive uses a declared model: resolve `model=` (with "did you mean"), choose the input
+ * point, fetch the profile and benchmark, and turn failures into diagnostics. A failure of the model
+ * itself (missing file, load error, unbound dim, failed benchmark) is reported once, at its `::model`
+ * declaration; every place that needed it shows an error box saying why.
+ */
+import type { VFile } from 'vfile';
+import type { Convention, Profile } from '../analysis/types.js';
+import { toolVersion } from '../cache/tool-version.js';
+import { metricValue } from '../render/metrics.js';
+import type { MetricName, MetricValues } from '../render/types.js';
+import { didYouMean, type DirectiveNode, report } from './directive.js';
+import type { InputPoint } from './input-shapes.js';
+import { type DeclaredModel, type Failure, pointSamples, type StoredBench } from './models.js';
+import type { DocumentState, Provenance } from './state.js';
+
+/** Metrics that need a benchmark. */
+export const MEASURED: readonly MetricName[] = ['latency', 'latency_p90', 'throughput', 'achieved_flops'];
+
+export function needsBenchmark(metrics: readonly MetricName[]): boolean {
+  return metrics.some((m) => MEASURED.includes(m));
+}
+
+/** The declared model named by `model=`, or a diagnostic at that attribute. */
+export function resolveModel(state: DocumentState, file: VFile, node: DirectiveNode, id: string, attribute = 'model', problems?: string[]): DeclaredModel | undefined {
+  const model = state.registry.get(id);
+  if (model) return model;
+  const ids = state.registry.ids();
+  const reason = `unknown model '${id}'; ${didYouMean(id, ids)}${ids.length > 0 ? `declared models: ${ids.join(', ')}` : 'declare it first with ::model{#' + id + ' src="…"} or ::model{#' + id + ' zoo=…}'}`;
+  report(file, node, reason, 'unknown-model', attribute);
+  problems?.push(reason);
+  return undefined;
+}
+
+/**
+ * The one point a single-number directive (metric, formula, layers, ops) reads: `input=` when given
+ * (one of the model's points, or any concrete shape), else the model's only point.
+ */
+export function singlePoint(file: VFile, node: DirectiveNode, model: DeclaredModel, chosen: InputPoint[] | undefined): InputPoint | undefined {
+  if (chosen) {
+    if (chosen.length !== 1) {
+      report(file, node, `input= must name one input size here, not a sweep of ${chosen.length}`, 'malformed-shape', 'input');
+      return undefined;
+    }
+    return chosen[0]!;
+  }
+  if (model.points.length === 1) return model.points[0]!;
+  report(
+    file,
+    node,
+    `model '${model.id}' sweeps ${model.points.length} input sizes (${model.points.map((p) => p.label).join(', ')}); choose one with input=${model.points[0]!.text}`,
+    'bad-attribute',
+  );
+  return undefined;
+}
+
+/** Report a model's failure once, at its declaration (the attribute that can fix it). */
+export function reportModelFailure(state: DocumentState, file: VFile, model: DeclaredModel, failure: Failure): void {
+  const seen = state.reported;
+  const key = `${model.id}\u0000${failure.reason}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  const list = state.modelFailures.get(model.id) ?? [];
+  list.push({ ruleId: failure.ruleId, reason: failure.reason });
+  state.modelFailures.set(model.id, list);
+  const attribute =
+    failure.ruleId === 'missing-model' || failure.ruleId === 'model-load'
+      ? model.source.kind === 'file'
+        ? 'src'
+        : 'zoo'
+      : failure.ruleId === 'unbound-dim' || failure.ruleId === 'input-binding'
+        ? model.inputGiven
+          ? 'input'
+          : undefined
+        : undefined;
+  const node = { type: 'leafDirective', name: 'model', attributes: {}, children: [], position: model.place } as DirectiveNode;
+  report(file, node, failure.reason, failure.ruleId, attribute);
+}
+
+export async function profileAt(state: DocumentState, file: VFile, model: DeclaredModel, point: InputPoint, convention?: Convention): Promise<{ profile?: Profile; failure?: Failure }> {
+  const outcome = await state.registry.profile(model.id, point, convention ?? state.settings.convention);
+  if (outcome.ok) return { profile: outcome.value };
+  reportModelFailure(state, file, model, outcome.failure);
+  return { failure: outcome.failure };
+}
+
+export async function benchAt(state: DocumentState, file: VFile, model: DeclaredModel, point: InputPoint, profile: Profile | undefined): Promise<{ bench?: StoredBench; failure?: Failure }> {
+  const s = state.settings;
+  const flopsPerSample = profile ? profile.totals.flops / pointSamples(profile) : undefined;
+  const outcome = await state.registry.bench(
+    model.id,
+    point,
+    {
+      convention: s.convention,
+      threads: s.threads,
+      processes: s.processes,
+      floor: s.floor,
+      protocol: {
+        warmupMinRuns: s.warmupRuns,
+        warmupMinMs: s.warmupSeconds * 1000,
+        minRuns: s.runs,
+        minTimeMs: s.minTimeSeconds * 1000,
+        maxRuns: 10_000,
+        maxTimeMs: Math.max(s.maxTimeSeconds, s.minTimeSeconds, s.warmupSeconds) * 1000,
+      },
+    },
+    flopsPerSample,
+  );
+  if (outcome.ok) {
+    recordEnvironment(state, model, outcome.value);
+    return { bench: outcome.value };
+  }
+  reportModelFailure(state, file, model, outcome.failure);
+  return { failure: outcome.failure };
+}
+
+/** The method line of a benchmark, in words. */
+export function benchMethod(stored: StoredBench): string {
+  const p = stored.protocol;
+  return (
+    `median of ${p.processes} process${p.processes === 1 ? '' : 'es'} (one session each); warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; ` +
+    `timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s; latency = median ms per batch, throughput = batch × runs ÷ wall time`
+  );
+}
+
+function recordEnvironment(state: DocumentState, model: DeclaredModel, stored: StoredBench): void {
+  const r = stored.result;
+  const envs = state.data.environments;
+  const method = benchMethod(stored);
+  const same = envs.find(
+    (e) =>
+      e.environment.fingerprint === stored.environment.fingerprint && e.threads === r.config.intraOpNumThreads && e.batch === r.config.batch && e.method === method,
+  );
+  const entry = same ?? { environment: stored.environment, threads: r.config.intraOpNumThreads, batch: r.config.batch, provider: r.config.provider, method, models: [], floors: [] };
+  if (!same) envs.push(entry);
+  if (!entry.models.includes(model.id)) entry.models.push(model.id);
+  if (r.status === 'ok' && r.floor) entry.floors.push({ model: model.id, input: r.config.inputs.map((i) => i.shape.join('x')).join(','), latencyMedianMs: r.floor.latencyMedianMs });
+}
+
+export function provenance(state: DocumentState, model: DeclaredModel, point: InputPoint, profile: Profile | undefined, stored?: StoredBench): Provenance {
+  const out: Provenance = {
+    model: model.id,
+    sha256: profile?.model.sha256,
+    source: model.source.kind === 'zoo' ? `zoo:${model.source.entry.name}` : model.source.written,
+    input: point.text || (profile ? profile.inputs.map((i) => `${i.name}=${i.shape.join('x')}`).join(',') : ''),
+    convention: profile?.convention ?? state.settings.convention,
+    tool: `modelpress ${toolVersion()}`,
+  };
+  if (stored && stored.result.status === 'ok') {
+    const c = stored.result.config;
+    out.benchmark = {
+      hardware: stored.environment.fingerprint,
+      cpuModel: stored.environment.cpuModel,
+      onnxruntime: stored.environment.onnxruntimeVersion,
+      provider: c.provider,
+      threads: c.intraOpNumThreads,
+      batch: c.batch,
+      method: benchMethod(stored),
+    };
+  }
+  return out;
+}
+
+/** Values of the metrics for one model at one point, with a note for each missing value. */
+export function metricValues(metrics: readonly MetricName[], profile: Profile | undefined, stored: StoredBench | undefined, failures: Failure[]): MetricValues {
+  const values: MetricValues['values'] = {};
+  const notes: NonNullable<MetricValues['notes']> = {};
+  const bench = stored?.result;
+  for (const m of metrics) {
+    values[m] = metricValue(m, { profile, bench });
+    if (values[m] === null) {
+      const why = failures.map((f) => f.reason).join('; ');
+      notes[m] = why || (MEASURED.includes(m) ? 'not measured' : 'not available');
+    }
+  }
+  return { values, notes };
+}
+
+/** A short one-line explanation for an error box at a use site. */
+export function failureText(model: DeclaredModel, failure: Failure): string {
+  return `model '${model.id}' could not be measured: ${failure.reason}`;
+}
