@@ -99,9 +99,14 @@ export function columnScale(metric: MetricName, values: readonly (number | null)
 
 /** Round half away from zero at `decimals`, in decimal (1.005 → 1.01, which toFixed gets wrong). */
 export function roundTo(value: number, decimals: number): number {
+  if (!Number.isFinite(value)) return value;
   const sign = value < 0 ? -1 : 1;
-  const shifted = Number(`${Math.abs(value)}e${decimals}`);
-  return sign * Number(`${Math.round(shifted)}e-${decimals}`);
+  // Shift the decimal point in the shortest exact decimal form (exponent notation keeps tiny and
+  // huge values exact too: 1.2e-8 must not become the string '1.2e-8e2').
+  const [mant, exp] = Math.abs(value).toExponential().split('e') as [string, string];
+  const rounded = Math.round(Number(`${mant}e${Number(exp) + decimals}`));
+  const [m2, e2] = rounded.toExponential().split('e') as [string, string];
+  return sign * Number(`${m2}e${Number(e2) - decimals}`);
 }
 
 /** `value` with exactly `decimals` decimals, no grouping ('.' point): the `plain` form. */

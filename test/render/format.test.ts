@@ -116,6 +116,11 @@ describe('helpers', () => {
   test('decimal rounding and grouping', () => {
     expect(roundTo(1.005, 2)).toBe(1.01); // toFixed(2) gives 1.00 (binary 1.00499…)
     expect(roundTo(-2.5, 0)).toBe(-3);
+    // Values whose shortest form is exponential: 12 MACs at scale G is 1.2e-8 → 0.00 at 2 decimals,
+    // and 1.2e-8 kept at 9 decimals is 1.2e-8 (0.000000012); huge values are left whole.
+    expect(fixed(12 / 1e9, 2)).toBe('0.00');
+    expect(roundTo(1.2e-8, 9)).toBe(1.2e-8);
+    expect(roundTo(1.23456e25, 2)).toBe(1.23456e25);
     expect(fixed(-0.001, 2)).toBe('0.00');
     expect(groupDigits('1234567.5', ',', 5)).toBe('1,234,567.5');
     expect(groupDigits('1234', ',', 5)).toBe('1234');
