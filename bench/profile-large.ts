@@ -22,7 +22,7 @@ import { GraphBuilder, makeTensor } from '../src/onnx/builder.js';
 import { elementCount } from '../src/onnx/model.js';
 import { readModel } from '../src/onnx/reader.js';
 import { writeModel } from '../src/onnx/writer.js';
-import { sha256File } from '../src/runtime/environment.js';
+import { FileHashes, hashFile } from '../src/cache/file-hash.js';
 import { buildVgg16 } from '../test/helpers/vgg16.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -170,9 +170,22 @@ if (process.argv[2] === '--child') {
     floors.push(streamOnce(cnnFile));
     profiles.push(profileOnce(cnnFile, '1x3x224x224', VGG19_PARAMS));
     const t0 = process.hrtime.bigint();
-    await sha256File(cnnFile);
+    hashFile(cnnFile);
     hashes.push(ms(t0));
   }
+  // What `modelpress profile` does on a second run: the hash comes from the (path, size, mtime) memo
+  // that a fresh process reads from .modelpress/cache/file-hashes.json.
+  const memoFile = path.join(work, 'file-hashes.json');
+  const first = new FileHashes(memoFile);
+  first.sha256(cnnFile);
+  first.save();
+  const memoTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = process.hrtime.bigint();
+    new FileHashes(memoFile).sha256(cnnFile);
+    memoTimes.push(ms(t0));
+  }
+  const memo = median(memoTimes);
   const floor = median(floors);
   const prof = median(profiles);
   const hash = median(hashes);
@@ -180,7 +193,8 @@ if (process.argv[2] === '--child') {
   console.log(`CNN: ${(size / 1e6).toFixed(0)} MB, ${VGG19_PARAMS.toLocaleString('en-US')} parameters (VGG-19)`);
   console.log(`  streaming floor (1 MB buffer)   median ${floor.toFixed(1)} ms of 5`);
   console.log(`  readModel + profileModel        median ${prof.toFixed(1)} ms of 5   ratio ${(prof / floor).toFixed(2)} (goal ≤ 2)`);
-  console.log(`  + sha256 of the file (CLI)      median ${(prof + hash).toFixed(1)} ms        ratio ${((prof + hash) / floor).toFixed(2)}`);
+  console.log(`  + sha256, first run (CLI)       median ${(prof + hash).toFixed(1)} ms        ratio ${((prof + hash) / floor).toFixed(2)}`);
+  console.log(`  + sha256 from the memo (CLI)    median ${(prof + memo).toFixed(1)} ms        ratio ${((prof + memo) / floor).toFixed(2)} (goal ≤ 2)`);
   console.log(`  peak RSS, fresh process         ${(cnnChild.peakKiB / 1024).toFixed(1)} MB (baseline ${(cnnChild.baselineKiB / 1024).toFixed(1)} MB) ratio to 200 MB: ${(cnnChild.peakKiB / 1024 / 200).toFixed(2)}`);
 
   // 2. 7B decoder with sparse external weights, in a fresh process.

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { cacheDirOf, projectRoot } from './project.js';
 import { writeFileAtomic } from './store.js';
 
 interface Remembered {
@@ -71,4 +72,9 @@ export class FileHashes {
       this.dirty = false;
     }
   }
+}
+
+/** The hash memo of the project around `cwd` (`<root>/.modelpress/cache/file-hashes.json`). */
+export function projectFileHashes(cwd: string): FileHashes {
+  return new FileHashes(path.join(cacheDirOf(projectRoot(cwd).root), 'file-hashes.json'));
 }

@@ -10,7 +10,7 @@ import { AnalysisError, type Convention, CONVENTIONS, type ModuleTotals, type Pr
 import { formatShape } from '../analysis/shapes.js';
 import { ModelLoadError } from '../onnx/errors.js';
 import { readModel } from '../onnx/reader.js';
-import { sha256File } from '../runtime/environment.js';
+import { projectFileHashes } from '../cache/file-hash.js';
 import { captureShapes, ShapeCaptureError } from '../runtime/shape-capture.js';
 
 interface ProfileFlags {
@@ -53,7 +53,11 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     const depth = positiveInt(flags.depth, '--depth');
     const top = flags.top === undefined ? 0 : positiveInt(flags.top, '--top');
     const model = readModel(modelPath);
-    const sha256 = await sha256File(modelPath);
+    // The hash is remembered by (path, size, mtime) under .modelpress/cache: re-profiling an
+    // unchanged 500 MB model does not read its weights again.
+    const hashes = projectFileHashes(process.cwd());
+    const sha256 = hashes.sha256(modelPath);
+    hashes.save();
     let runtimeShapes: Map<string, number[]> | undefined;
     if (flags.shapes === 'runtime') {
       const { binding } = analyzeModel(model, { inputs: flags.input });

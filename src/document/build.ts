@@ -13,7 +13,8 @@ import { copyAssets } from '../export/assets.js';
 import { htmlToPdf } from '../export/pdf.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from './models.js';
 import { renderDocument } from './pipeline.js';
-import { ConfigError, findProjectConfig, projectSettings, readProjectConfig, type ProjectConfig } from './settings.js';
+import { cacheDirOf, projectRoot } from '../cache/project.js';
+import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from './settings.js';
 import type { DocumentData } from './state.js';
 
 export const OUTPUT_FORMATS = ['html', 'pdf'] as const;
@@ -58,15 +59,7 @@ export class UsageError extends Error {
   }
 }
 
-/** Where the project lives: the config file's folder, else cwd. */
-export function projectRoot(cwd: string): { root: string; configFile: string | undefined } {
-  const configFile = findProjectConfig(cwd);
-  return { root: configFile ? path.dirname(configFile) : cwd, configFile };
-}
-
-export function cacheDirOf(root: string): string {
-  return path.join(root, '.modelpress', 'cache');
-}
+export { cacheDirOf, projectRoot } from '../cache/project.js';
 
 /** Every .md file under the inputs (folders searched recursively, output and hidden folders skipped). */
 export function findDocuments(inputs: string[], root: string, out: string): string[] {

@@ -3,8 +3,7 @@
  * front matter (document) < directive attributes. Both files are validated with the same schema, so
  * a misspelt key or a bad value is one message naming the key, in config or front matter alike.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CONVENTIONS, type Convention } from '../analysis/types.js';
 import { numberFormatSchema } from '../render/format.js';
@@ -142,19 +141,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const CONFIG_FILE = 'modelpress.config.json';
-
-/** Find `modelpress.config.json` in `dir` or its parents (the project root). */
-export function findProjectConfig(dir: string): string | undefined {
-  let current = path.resolve(dir);
-  for (;;) {
-    const candidate = path.join(current, CONFIG_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(current);
-    if (parent === current) return undefined;
-    current = parent;
-  }
-}
+export { CONFIG_FILE, findProjectConfig } from '../cache/project.js';
 
 /** Read and validate a project config; throws ConfigError naming every bad key. */
 export function readProjectConfig(file: string): ProjectConfig {

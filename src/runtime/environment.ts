@@ -3,10 +3,11 @@
  * reproducible, a fingerprint of its stable parts for cache keys, and the model's identity.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { hashFile } from '../cache/file-hash.js';
 import type { Model } from '../onnx/model.js';
 import { opsetVersion } from '../onnx/model.js';
 import type { AchievedFlops, Environment, ModelIdentity } from './types.js';
@@ -98,21 +99,11 @@ export function describeEnvironment(cpuinfoText: string | undefined = readCpuinf
   return { ...base, fingerprint: hardwareFingerprint({ ...base, os: os.type() }) };
 }
 
-/** sha256 of a file, streamed (models can be gigabytes). */
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', (err) => reject(new Error(`${file}: cannot read for hashing: ${err.message}`)))
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
-
-export async function identifyModel(file: string, model: Model): Promise<ModelIdentity> {
+/** The model's identity for the record; pass a sha256 already known (e.g. from a hash memo) to skip hashing. */
+export function identifyModel(file: string, model: Model, sha256?: string): ModelIdentity {
   return {
     path: path.resolve(file),
-    sha256: await sha256File(file),
+    sha256: sha256 ?? hashFile(file),
     bytes: statSync(file).size,
     opset: opsetVersion(model) ?? null,
   };

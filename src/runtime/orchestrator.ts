@@ -47,6 +47,8 @@ export interface BenchPlan {
   traceRuns?: number;
   /** Static FLOPs of one sample (batch 1), for achieved FLOP/s. */
   flopsPerSample?: number;
+  /** The model file's sha256 when the caller already knows it (hash memo); computed otherwise. */
+  modelSha256?: string;
   /** Kill a child after this long (default: both phase caps + 2 min for loading). */
   childTimeoutMs?: number;
   onProgress?: (message: string) => void;
@@ -150,7 +152,7 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
   if (!Number.isSafeInteger(processes) || processes < 1) throw new Error(`--processes must be a positive integer, got ${processes}`);
   const timeoutMs = plan.childTimeoutMs ?? 2 * protocol.maxTimeMs + 120_000;
   const say = plan.onProgress ?? (() => {});
-  const model = await identifyModel(plan.modelPath, plan.model);
+  const model = identifyModel(plan.modelPath, plan.model, plan.modelSha256);
 
   const progress: Progress[] = configs.map(() => ({ runs: [], samplesMs: [], failure: null }));
   const floors: { floor: CallFloor | null; error: string | null }[] = configs.map(() => ({ floor: null, error: null }));
