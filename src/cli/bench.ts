@@ -5,6 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { InputBindingError } from '../analysis/bind.js';
+import { projectFileHashes } from '../cache/file-hash.js';
 import { readModel } from '../onnx/reader.js';
 import { parseInputFlag } from '../runtime/input-shapes.js';
 import { runBenchmark } from '../runtime/orchestrator.js';
@@ -146,6 +147,14 @@ export function register(program: Command): void {
     });
 }
 
+/** sha256 through the project's (path, size, mtime) memo, so re-benchmarking does not re-hash. */
+function modelHash(modelPath: string): string {
+  const hashes = projectFileHashes(process.cwd());
+  const sha256 = hashes.sha256(modelPath);
+  hashes.save();
+  return sha256;
+}
+
 async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
   const model = readModel(modelPath);
   const protocol = protocolFromFlags({ precise: flags.precise, runs: flags.runs, minTimeS: flags.minTime });
@@ -162,6 +171,7 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     floor: flags.floor,
     trace: flags.trace === true,
     flopsPerSample: flags.flops,
+    modelSha256: modelHash(modelPath),
     graphOptimizationLevel: flags.optimization,
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,

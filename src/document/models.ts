@@ -346,6 +346,8 @@ export class ModelRegistry {
         protocol: settings.protocol,
         floor: settings.floor,
         flopsPerSample,
+        // A file's hash is already known (memo); a zoo build is hashed as the file benchmarked.
+        modelSha256: model.source.kind === 'file' ? ident.value.sha256 : undefined,
       });
       const result = report.results[0]!;
       stored = { result, environment: report.environment, protocol };
