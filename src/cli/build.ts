@@ -19,13 +19,13 @@ export interface BuildFlags {
   strict?: boolean;
 }
 
-/** Parse `--to html,pdf`; 'tex' belongs to the LaTeX export, which this build does not write yet. */
+/** Parse `--to html,pdf,tex`. */
 export function parseFormats(text: string): OutputFormat[] {
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (items.length === 0) throw new UsageError('--to needs at least one format: html, pdf');
   for (const item of items) {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(item)) {
-      throw new UsageError(`--to ${item}: unknown output format; use ${OUTPUT_FORMATS.join(', ')}${item === 'tex' ? ' (the LaTeX export is not available in this version)' : ''}`);
+      throw new UsageError(`--to ${item}: unknown output format; use ${OUTPUT_FORMATS.join(', ')}`);
     }
   }
   if (!items.includes('html') && items.includes('pdf')) items.unshift('html'); // the PDF is printed from the HTML

@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
 import { writeFileAtomic } from '../cache/store.js';
 import { copyAssets } from '../export/assets.js';
+import { dataJson } from '../export/data-json.js';
+import { exportDocument } from '../export/index.js';
 import { htmlToPdf } from '../export/pdf.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from './models.js';
 import { renderDocument } from './pipeline.js';
@@ -17,7 +19,7 @@ import { cacheDirOf, projectRoot } from '../cache/project.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from './settings.js';
 import type { DocumentData } from './state.js';
 
-export const OUTPUT_FORMATS = ['html', 'pdf'] as const;
+export const OUTPUT_FORMATS = ['html', 'pdf', 'tex'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface BuildOptions {
@@ -132,7 +134,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const htmlFile = path.join(out, `${stem}.html`);
     const dataFile = path.join(out, `${stem}.data.json`);
     writeFileAtomic(htmlFile, rendered.html);
-    writeFileAtomic(dataFile, `${JSON.stringify(rendered.data, null, 2)}\n`);
+    writeFileAtomic(dataFile, dataJson(rendered.data));
     const entry: BuiltDocument = {
       source: doc,
       html: htmlFile,
@@ -149,6 +151,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       } catch (err) {
         failures.push(`${path.relative(root, doc)}: PDF not written: ${(err as Error).message}`);
       }
+    }
+    // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
+    try {
+      const exported = await exportDocument(rendered.data, rendered.tree, out, to, { stem, templateDirs: [root] });
+      for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
+    } catch (err) {
+      failures.push(`${path.relative(root, doc)}: exports not written: ${(err as Error).message}`);
     }
     built.push(entry);
   }

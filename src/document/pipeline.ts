@@ -10,6 +10,7 @@
  */
 import path from 'node:path';
 import type { Root as HastRoot } from 'hast';
+import type { Root as MdastRoot } from 'mdast';
 import rehypeKatex from 'rehype-katex';
 import rehypeStringify from 'rehype-stringify';
 import remarkDirective from 'remark-directive';
@@ -80,6 +81,8 @@ export interface RenderedDocument {
   /** The body alone. */
   body: string;
   data: DocumentData;
+  /** The Markdown tree after the modelpress plugins ran (directives resolved): the LaTeX export reads it. */
+  tree: MdastRoot;
   /** The file, with its messages (diagnostics). */
   file: VFile;
 }
@@ -125,7 +128,7 @@ export async function renderDocument(file: VFile, options: RenderOptions = {}): 
     file.message(`page template: ${(err as Error).message}; fix or remove your page.hbs override`, { ruleId: 'template-error', source: 'modelpress' });
     html = `<!doctype html>\n<html lang="${state.settings.lang}"><head><meta charset="utf-8"><title>${title.replace(/[<&]/g, '')}</title></head><body>\n${body}\n</body></html>\n`;
   }
-  return { html, body, data: state.data, file };
+  return { html, body, data: state.data, tree: mdast, file };
 }
 
 /** Convenience for tests and tools: render Markdown text as if it were the file at `filePath`. */

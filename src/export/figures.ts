@@ -1,0 +1,39 @@
+/**
+ * Charts for the LaTeX export: pdflatex cannot include SVG, so each chart's SVG is printed to a
+ * one-page PDF of the chart's own size by the same headless Chromium that prints the document.
+ * Without a Chromium the SVG files are still written and the fragment shows a note instead.
+ */
+import { launchBrowser } from './pdf.js';
+
+export interface FigureJob {
+  svg: string;
+  /** Where the PDF goes (written atomically by the caller's writer). */
+  write: (pdf: Uint8Array) => void;
+}
+
+/** `viewBox="0 0 640 400"` → 640 × 400 (CSS pixels), the size the chart is drawn at. */
+export function svgSize(svg: string): { width: number; height: number } {
+  const box = /viewBox="\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)\s+([\d.]+)\s*"/.exec(svg);
+  if (box) return { width: Number(box[1]), height: Number(box[2]) };
+  const w = /\bwidth="([\d.]+)"/.exec(svg);
+  const h = /\bheight="([\d.]+)"/.exec(svg);
+  return { width: w ? Number(w[1]) : 640, height: h ? Number(h[1]) : 400 };
+}
+
+/** Print every SVG to its own PDF in one browser session. Throws when no Chromium can start. */
+export async function svgsToPdf(jobs: FigureJob[], executablePath?: string): Promise<void> {
+  if (jobs.length === 0) return;
+  const { browser, cleanup } = await launchBrowser(executablePath);
+  try {
+    const page = await browser.newPage();
+    for (const job of jobs) {
+      const { width, height } = svgSize(job.svg);
+      const html = `<!doctype html><html><head><meta charset="utf-8"><style>@page{margin:0}html,body{margin:0;padding:0}svg{display:block;width:${width}px;height:${height}px}</style></head><body>${job.svg}</body></html>`;
+      await page.setContent(html, { waitUntil: 'load' });
+      const pdf = await page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1' });
+      job.write(pdf);
+    }
+  } finally {
+    await cleanup();
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The exports of a built document, next to its HTML in the output folder:
+ *
+ * - always: `<doc>.data.json` (every number with its provenance) and one CSV per table;
+ * - `tex`: `<doc>.tex` (fragment to \input), `<doc>.macros.tex`, `<doc>.standalone.tex`, and each
+ *   chart as `<doc>.<fig>.svg` plus a `.pdf` for pdflatex when a Chromium can print it.
+ *
+ * Every file is written atomically and only when its content changed, so a warm rebuild rewrites
+ * nothing; files of this document that a rebuild no longer produces (a removed table's CSV) are
+ * deleted. The PDF of the page itself is printed by the build (src/export/pdf.ts).
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Root } from 'mdast';
+import { writeFileAtomic } from '../cache/store.js';
+import type { DocumentData } from '../document/state.js';
+import { tableCsvFiles } from './csv.js';
+import { dataJson } from './data-json.js';
+import { svgsToPdf } from './figures.js';
+import { documentToLatex, titleHeading } from './latex.js';
+import { macrosFile } from './macros.js';
+import { standaloneFile } from './standalone.js';
+
+export type ExportTarget = 'html' | 'pdf' | 'tex';
+
+export interface ExportOptions {
+  /** File stem of the document (`survey` for survey.md). */
+  stem: string;
+  /** User template folders (a content folder may override latex/standalone.tex.hbs). */
+  templateDirs?: readonly string[] | undefined;
+  /** Chromium for chart PDFs (default: findChromium's search). */
+  executablePath?: string | undefined;
+}
+
+export interface ExportResult {
+  /** Every file this export stands for, absolute paths. */
+  files: string[];
+  /** Of those, the ones written now (new or changed). */
+  written: string[];
+  /** Removed files of this document that the build no longer produces. */
+  removed: string[];
+  /** What could not be done, in words (e.g. chart PDFs without a Chromium): the rest is written. */
+  problems: string[];
+}
+
+function writeIfChanged(file: string, content: string | Uint8Array, result: ExportResult): void {
+  result.files.push(file);
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+  if (existsSync(file) && readFileSync(file).equals(bytes)) return;
+  writeFileAtomic(file, bytes);
+  result.written.push(file);
+}
+
+/** This document's generated side files (CSV, chart SVG/PDF) left over from an earlier build. */
+function removeStale(outDir: string, stem: string, keep: Set<string>, withFigures: boolean, result: ExportResult): void {
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return;
+  }
+  const prefix = `${stem}.`;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const rest = name.slice(prefix.length);
+    // Chart files belong to the LaTeX export: a build without `tex` leaves them with the .tex that uses them.
+    const ours = /\.csv$/.test(rest) || (withFigures && /^fig-[\w-]+\.(svg|pdf)$/.test(rest));
+    const file = path.join(outDir, name);
+    if (!ours || keep.has(file)) continue;
+    rmSync(file, { force: true });
+    result.removed.push(file);
+  }
+}
+
+function figureBase(chart: { id?: string | undefined; number?: number | undefined }, index: number): string {
+  if (chart.id) return chart.id.replace(/[^A-Za-z0-9_-]+/g, '-');
+  return `fig-${chart.number ?? index + 1}`;
+}
+
+/**
+ * Write the exports of one document. `data` is the collected data of the pipeline, `tree` its
+ * Markdown tree after the pipeline ran (directives resolved), `targets` the build's `--to` list.
+ */
+export async function exportDocument(
+  data: DocumentData,
+  tree: Root,
+  outDir: string,
+  targets: readonly string[],
+  options: ExportOptions,
+): Promise<ExportResult> {
+  const result: ExportResult = { files: [], written: [], removed: [], problems: [] };
+  const { stem } = options;
+  const out = path.resolve(outDir);
+
+  writeIfChanged(path.join(out, `${stem}.data.json`), dataJson(data), result);
+  for (const csv of tableCsvFiles(data, stem)) writeIfChanged(path.join(out, csv.name), csv.content, result);
+
+  if (targets.includes('tex')) {
+    const figureFiles = new Map<number, string>();
+    const svgFiles = new Map<number, string>();
+    const jobs: Parameters<typeof svgsToPdf>[0] = [];
+    data.charts.forEach((chart, i) => {
+      if (chart.number === undefined) return;
+      const base = `${stem}.${figureBase(chart, i)}`;
+      writeIfChanged(path.join(out, `${base}.svg`), chart.svg, result);
+      svgFiles.set(chart.number, `${base}.svg`);
+      const pdf = path.join(out, `${base}.pdf`);
+      // The PDF is made from the SVG: when the SVG is unchanged and its PDF exists, keep it.
+      if (existsSync(pdf) && !result.written.includes(path.join(out, `${base}.svg`))) {
+        figureFiles.set(chart.number, `${base}.pdf`);
+        result.files.push(pdf);
+        return;
+      }
+      const number = chart.number;
+      jobs.push({
+        svg: chart.svg,
+        write: (bytes) => {
+          writeIfChanged(pdf, bytes, result);
+          figureFiles.set(number, `${base}.pdf`);
+        },
+      });
+    });
+    if (jobs.length > 0) {
+      try {
+        await svgsToPdf(jobs, options.executablePath);
+      } catch (err) {
+        result.problems.push(`charts not converted for LaTeX (the fragment shows a note instead): ${(err as Error).message}`);
+      }
+    }
+
+    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out });
+    writeIfChanged(path.join(out, `${stem}.tex`), fragment, result);
+    writeIfChanged(path.join(out, `${stem}.macros.tex`), macrosFile(data), result);
+    const title = data.title ?? titleHeading(tree)?.text ?? stem;
+    writeIfChanged(
+      path.join(out, `${stem}.standalone.tex`),
+      standaloneFile({
+        title,
+        author: data.author,
+        date: data.date,
+        fragmentFile: `${stem}.tex`,
+        macrosFile: `${stem}.macros.tex`,
+        fragment,
+        templateDirs: options.templateDirs,
+      }),
+      result,
+    );
+  }
+  removeStale(out, stem, new Set(result.files), targets.includes('tex'), result);
+  return result;
+}
+
+export { documentToLatex, tableLatex, titleHeading, escapeText } from './latex.js';
+export { macrosFile, metricMacros } from './macros.js';
+export { dataFile, dataJson, documentNumbers } from './data-json.js';
+export { tableCsvFiles } from './csv.js';
+export { standaloneFile } from './standalone.js';

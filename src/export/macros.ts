@@ -1,0 +1,81 @@
+/**
+ * `<doc>.macros.tex`: one `\newcommand` per inline metric of the document, so the running text of a
+ * thesis can quote the same numbers the document shows (`\ResNetEighteenParams` → `11.69`). The
+ * name comes from the model's label and the metric (render's macroName); when one model quotes the
+ * same metric at several inputs or conventions, what differs (the input, else the convention) is added.
+ * Each definition is preceded by a comment with the unit and where the number comes from.
+ */
+import { escapeLatex, macroDefinitions, macroName, metricSpec } from '../render/index.js';
+import { numberWords } from '../render/latex.js';
+import type { CollectedMetric, DocumentData } from '../document/state.js';
+
+export interface MetricMacro {
+  name: string;
+  /** The number as the document shows it, without its unit (LaTeX text). */
+  value: string;
+  /** The number with its unit, as shown in the HTML. */
+  withUnit: string;
+  metric: CollectedMetric;
+}
+
+/** `input=1x3x200x200` → `TwoHundredByTwoHundred` (the spatial size of an image input, else every dim). */
+function inputWords(input: string): string {
+  const dims = (input.split(',')[0] ?? '').replace(/^[^=]*=/, '').split('x').filter((d) => /^\d+$/.test(d));
+  const shown = dims.length === 4 ? dims.slice(2) : dims;
+  return shown.map((d) => numberWords(Number(d))).join('By');
+}
+
+/** The macros of a document's inline metrics, in order of appearance, each name unique. */
+export function metricMacros(data: DocumentData): MetricMacro[] {
+  const labels = new Map(data.models.map((m) => [m.id, m.label]));
+  const byKey = new Map<string, MetricMacro>();
+  const names = new Map<string, string>();
+  const out: MetricMacro[] = [];
+  for (const metric of data.metrics) {
+    const key = [metric.model, metric.name, metric.provenance.input, metric.provenance.convention].join('\u0000');
+    if (byKey.has(key)) continue; // the same number quoted twice: one macro
+    const label = labels.get(metric.model) ?? metric.model;
+    const base = macroName(label, metric.name) || macroName('Model', metric.model, metric.name) || 'Metric';
+    // Told apart by what differs from the macro already named `base`: the input, else the convention.
+    const taken = names.get(base);
+    const sameInput = taken !== undefined && byKey.get(taken)!.metric.provenance.input === metric.provenance.input;
+    const input = inputWords(metric.provenance.input);
+    const convention = macroName(metric.provenance.convention);
+    const candidates = [base, sameInput ? base + convention : base + input, base + input + convention];
+    let name = candidates.find((c) => c !== '' && !names.has(c));
+    for (let n = 2; name === undefined; n++) {
+      const numbered = candidates[2] + numberWords(n);
+      if (!names.has(numbered)) name = numbered;
+    }
+    names.set(name, key);
+    const macro: MetricMacro = { name, value: escapeLatex(metric.text), withUnit: metric.withUnit, metric };
+    byKey.set(key, macro);
+    out.push(macro);
+  }
+  return out;
+}
+
+function comment(m: MetricMacro): string {
+  const p = m.metric.provenance;
+  const what = `${metricSpec(m.metric.name).label} of ${m.metric.model}: ${m.withUnit}`;
+  const where = [p.source, p.input && `input ${p.input}`, `${p.convention} convention`, p.benchmark && `${p.benchmark.cpuModel}, batch ${p.benchmark.batch}`]
+    .filter(Boolean)
+    .join(', ');
+  // A comment line must not contain a newline; % inside it is harmless.
+  return `% ${what} (${where})`.replace(/[\r\n]+/g, ' ');
+}
+
+/** The text of `<doc>.macros.tex`. */
+export function macrosFile(data: DocumentData): string {
+  const macros = metricMacros(data);
+  const header = [
+    `% Numbers of ${data.title ?? 'this document'} for running text, written by modelpress ${data.tool}.`,
+    '% \\input{} this file in the preamble; each macro gives the number as the document shows it (no unit).',
+  ];
+  if (macros.length === 0) return `${header.join('\n')}\n% This document quotes no inline metric (:metric{…}).\n`;
+  const lines: string[] = [];
+  for (const m of macros) {
+    lines.push(comment(m), macroDefinitions([{ name: m.name, value: m.value }]).trimEnd());
+  }
+  return `${header.join('\n')}\n${lines.join('\n')}\n`;
+}

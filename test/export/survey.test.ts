@@ -1,0 +1,98 @@
+/**
+ * The example survey's outputs, as `npm start` (`modelpress build content --to html,pdf,tex`) writes
+ * them into output/ — CI runs `npm start` before `npm test`. Building the survey takes minutes
+ * (benchmarks), so this file checks what is there and skips, saying so, when it is not.
+ *
+ * Numbers checked come from published sources: torchvision's parameter counts (ResNet-18
+ * 11,689,512 → 11.69 M; VGG-16 138,357,544 → 138.36 M; src/zoo/registry.ts) and the seed's worked
+ * example (2×3×3²−1)×4×6² = 7632.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DocumentDataFile } from '../../src/export/data-json.js';
+import { findChromium, pageProblems } from '../../src/export/pdf.js';
+
+const OUT = path.resolve('output');
+const FILES = ['survey.html', 'survey.pdf', 'survey.tex', 'survey.macros.tex', 'survey.standalone.tex', 'survey.data.json'];
+const BUILT = FILES.every((f) => existsSync(path.join(OUT, f)));
+if (!BUILT) console.warn(`the example survey is not built (missing in output/: ${FILES.filter((f) => !existsSync(path.join(OUT, f))).join(', ')}); run \`npm start\` first — skipping its checks`);
+
+function has(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const HAVE_POPPLER = has('pdftotext') && has('pdffonts') && has('pdfinfo');
+const HAVE_PDFLATEX = has('pdflatex');
+function chromium(): string | undefined {
+  try {
+    return findChromium();
+  } catch {
+    return undefined;
+  }
+}
+const CHROMIUM = chromium();
+const read = (name: string) => readFileSync(path.join(OUT, name), 'utf8');
+
+describe.skipIf(!BUILT)('the example survey (output/)', () => {
+  it('has every table of the seed, numbered as cross-referenced, with measured cells', () => {
+    const data = JSON.parse(read('survey.data.json')) as DocumentDataFile;
+    expect(data.references.filter((r) => r.kind === 'table').map((r) => r.id)).toEqual(['tbl-transformer', 'tbl-ptflops', 'tbl-cnn', 'tbl-vit', 'tbl-unet']);
+    const cell = (where: string, row: string, metric: string, group?: string) =>
+      data.numbers.find((n) => n.where === where && n.row === row && n.metric === metric && n.group === group);
+    expect(cell('tbl-ptflops', 'ResNet-18', 'params')?.value).toBe(11_689_512);
+    expect(cell('tbl-ptflops', 'VGG-16', 'params')?.text).toBe('138.36');
+    expect(cell('tbl-ptflops', 'VGG-16', 'params')?.provenance?.convention).toBe('ptflops');
+    for (const size of ['200×200', '224×224', '256×256']) {
+      const latency = cell('tbl-unet', 'UNet', 'latency', size);
+      expect(latency?.value).toBeGreaterThan(0);
+      expect(latency?.provenance?.benchmark?.batch).toBe(2);
+    }
+    // The worked example of the seed.
+    expect(data.formulas[0]?.value).toBe(7632);
+    expect(data.environments.length).toBeGreaterThan(0);
+  });
+
+  it('exports LaTeX with labels for every table and macros for the quoted numbers', () => {
+    const tex = read('survey.tex');
+    for (const label of ['tbl:transformer', 'tbl:ptflops', 'tbl:cnn', 'tbl:vit', 'tbl:unet', 'fig:cnn', 'eq:conv', 'eq:mlp']) expect(tex).toContain(`\\label{${label}}`);
+    expect(tex).toContain('Table~\\ref{tbl:ptflops}');
+    expect(tex).toContain('S[table-format=');
+    expect(read('survey.macros.tex')).toContain('\\newcommand{\\ResNetEighteenParams}{11.69}');
+  });
+
+  it.skipIf(!HAVE_PDFLATEX || !HAVE_POPPLER)('compiles the standalone LaTeX, and its text holds the table numbers', () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'modelpress-survey-tex-'));
+    try {
+      for (const f of ['survey.tex', 'survey.macros.tex', 'survey.standalone.tex']) cpSync(path.join(OUT, f), path.join(work, f));
+      for (const f of ['survey.fig-cnn.pdf']) if (existsSync(path.join(OUT, f))) cpSync(path.join(OUT, f), path.join(work, f));
+      for (let i = 0; i < 2; i++) execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'survey.standalone.tex'], { cwd: work, stdio: 'pipe', timeout: 120_000 });
+      const text = execFileSync('pdftotext', [path.join(work, 'survey.standalone.pdf'), '-'], { encoding: 'utf8' });
+      for (const n of ['11.69', '138.36', '7632']) expect(text).toContain(n);
+      expect(text).not.toContain('??');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!HAVE_POPPLER)('has a PDF with pages, embedded KaTeX fonts and the table numbers', () => {
+    const pdf = path.join(OUT, 'survey.pdf');
+    const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))?.[1]);
+    expect(pages).toBeGreaterThanOrEqual(4);
+    const katex = execFileSync('pdffonts', [pdf], { encoding: 'utf8' }).split('\n').filter((l) => /KaTeX/.test(l));
+    expect(katex.length).toBeGreaterThan(0);
+    for (const line of katex) expect(line).toMatch(/\syes\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$/);
+    const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });
+    for (const n of ['11.69', '138.36', '7632']) expect(text).toContain(n);
+  });
+
+  it.skipIf(!CHROMIUM)('opens in headless Chromium without console errors', async () => {
+    expect(await pageProblems(path.join(OUT, 'survey.html'), CHROMIUM)).toEqual([]);
+  });
+});
