@@ -5,6 +5,7 @@
  * which do not change with the size, are shown once per row. A footnote states the counting
  * convention and, when something was measured, the hardware and method.
  */
+import path from 'node:path';
 import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { CONVENTIONS, type Convention, type Profile } from '../analysis/types.js';
@@ -12,9 +13,10 @@ import { toolVersion } from '../cache/tool-version.js';
 import { resolveFormat } from '../render/format.js';
 import { describeInputs, isImageInput, parseMetricList } from '../render/metrics.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
-import { UnknownMetricError, type MetricName, type MetricValues } from '../render/types.js';
+import { UnknownMetricError, type MetricName, type MetricTableSpec, type MetricValues } from '../render/types.js';
 import { AttributeError, blockDirectives, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
 import { showError } from './error-box.js';
+import { PublishedError, readPublished, type PublishedTable } from './published.js';
 import type { InputPoint } from './input-shapes.js';
 import type { DeclaredModel, Failure, StoredBench } from './models.js';
 import { documentState, type DocumentState, type Provenance, type StateOptions } from './state.js';
@@ -43,6 +45,7 @@ export const tableAttributes = {
   metrics: metricsAttribute('metric names separated by spaces (default: params macs flops)'),
   caption: text('the table caption'),
   convention: oneOf('counting convention for this table', CONVENTIONS),
+  published: text('a CSV of published numbers beside the Markdown file (model,params (M),macs (G),…): shown beside the measured ones with the difference'),
 };
 
 const DEFAULT_METRICS: MetricName[] = ['params', 'macs', 'flops'];
@@ -140,13 +143,19 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
   const sweeping = measured.some((rows) => rows.length > 1);
   const groups: (string | undefined)[] = sweeping ? [...new Set(measured.flat().map((m) => m.label))] : [undefined];
   const empty = (why: string): MetricValues => ({ values: {}, notes: Object.fromEntries(metrics.map((m) => [m, why])) });
-  const rows = measured.map((points) => ({
+  const rows: MetricTableSpec['rows'] = measured.map((points) => ({
     label: points[0]!.model.label,
     points: groups.map((g) => {
       const m = g === undefined ? points[0] : points.find((p) => p.label === g);
       return m ? metricValues(metrics, m.profile, m.bench, m.failures) : empty(`not measured at ${g}`);
     }),
   }));
+  const published = values.published === undefined ? undefined : readPublishedFor(node, file, state, values.published, values.models, metrics, sweeping);
+  const ids = measured.map((r) => r[0]!.model.id);
+  rows.forEach((row, i) => {
+    const p = published?.metrics.get(ids[i]!);
+    if (p) row.published = Object.fromEntries(metrics.filter((m) => p[m] !== undefined).map((m) => [m, p[m]!]));
+  });
   const all = measured.flat();
   const table = buildMetricTable({
     id: values.id,
@@ -158,9 +167,46 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
     sampleUnit: all.every((m) => m.profile && isImageInput(m.profile.inputs)) ? 'img' : 'samples',
     sharedMetrics: sweeping ? SIZE_FREE : undefined,
     format: resolveFormat(state.settings.format),
-    footnotes: footnotes(convention, all, metrics),
+    footnotes: [
+      ...footnotes(convention, all, metrics),
+      ...(published ? [`Columns marked "published" are quoted from ${values.published}, not measured; Δ = (measured − published) ÷ published.`] : []),
+    ],
+    extraColumns: published?.extra.map((e) => ({ header: `${e.header}, published`, cells: ids.map((id) => e.byModel.get(id) ?? null) })),
   });
   replaceWith(node, tableToHast(table));
   const prov: Provenance[] = all.map((m) => provenance(state, m.model, m.point, m.profile, m.bench));
   state.data.tables.push({ table, models: measured.map((r) => r[0]!.model.id), metrics, provenance: prov });
+}
+
+/** The table's published numbers, or undefined (with a diagnostic) when the file cannot be used. */
+function readPublishedFor(
+  node: DirectiveNode,
+  file: VFile,
+  state: DocumentState,
+  written: string,
+  ids: string[],
+  metrics: MetricName[],
+  sweeping: boolean,
+): PublishedTable | undefined {
+  if (sweeping) {
+    report(file, node, 'published numbers cannot be compared in a table whose inputs sweep: give each size its own table, or drop published=', 'bad-attribute', 'published');
+    return undefined;
+  }
+  let table: PublishedTable;
+  try {
+    table = readPublished(path.resolve(state.baseDir, written), written);
+  } catch (err) {
+    if (!(err instanceof PublishedError)) throw err;
+    report(file, node, `${err.message}; the table is shown without published numbers`, 'bad-attribute', 'published');
+    return undefined;
+  }
+  const strangers = [...table.metrics.keys()].filter((id) => !ids.includes(id));
+  if (strangers.length) {
+    report(file, node, `${written} lists models that are not in this table: ${strangers.join(', ')} (its 'model' column holds the ids of models=)`, 'bad-attribute', 'published');
+  }
+  const unused = table.metricNames.filter((m) => !metrics.includes(m));
+  if (unused.length) {
+    report(file, node, `${written} publishes ${unused.join(', ')}, which this table does not show; add it to metrics= to compare`, 'bad-attribute', 'published');
+  }
+  return table;
 }

@@ -24,6 +24,11 @@ export interface DocumentNumber {
   /** As the document shows it. */
   text: string;
   provenance?: Provenance | undefined;
+  /**
+   * Not measured: `published` for a number quoted from the table's published-numbers file,
+   * `difference` for its Δ (%) from the measured one.
+   */
+  quoted?: 'published' | 'difference' | undefined;
 }
 
 export interface DocumentDataFile extends DocumentData {
@@ -63,16 +68,19 @@ export function documentNumbers(data: DocumentData): DocumentNumber[] {
         for (const c of g.columns) {
           const cell = row.cells[col++]!;
           if (typeof cell.value !== 'number') continue;
+          const quoted = c.key.endsWith(':published') ? 'published' : c.key.endsWith(':delta') ? 'difference' : undefined;
           out.push({
             place: 'table',
             where,
             row: row.label,
             column: c.header,
             group: g.label,
-            metric: c.metric,
+            // A quoted number is not the metric as measured: it carries no measurement provenance.
+            metric: quoted ? undefined : c.metric,
             value: cell.value,
             text: cell.text,
-            provenance: cellProvenance(t, r, g.label === undefined ? null : groupIndex, labelled),
+            provenance: quoted ? undefined : cellProvenance(t, r, g.label === undefined ? null : groupIndex, labelled),
+            ...(quoted ? { quoted } : {}),
           });
         }
         if (g.label !== undefined) groupIndex++;

@@ -26,6 +26,7 @@ const TEXT_ESCAPES: Record<string, string> = {
   '–': '--',
   '≤': '$\\leq$',
   '≥': '$\\geq$',
+  'Δ': '$\\Delta$',
   '\u00a0': '~',
 };
 

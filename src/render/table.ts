@@ -5,7 +5,7 @@
  */
 import { h } from 'hastscript';
 import type { Element, ElementContent } from 'hast';
-import { formatColumn } from './format.js';
+import { fixed, formatColumn } from './format.js';
 import { METRICS } from './metrics.js';
 import { escapeLatex, latexLabel } from './latex.js';
 import type { ColumnGroup, MetricName, MetricTableSpec, TableCell, TableColumn, TableData, TableRow } from './types.js';
@@ -24,6 +24,11 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
   }
   const sampleUnit = spec.sampleUnit ?? 'samples';
   const labelled = spec.groups.some((g) => g !== undefined);
+  const publishedMetrics = spec.metrics.filter((m) => spec.rows.some((r) => typeof r.published?.[m] === 'number'));
+  if (labelled && publishedMetrics.length > 0) {
+    throw new Error('published values can be compared in a table without input sizes (no sweep)');
+  }
+  const publishedOf = (metric: MetricName) => spec.rows.map((r) => r.published?.[metric] ?? null);
   const shared = labelled ? spec.metrics.filter((m) => spec.sharedMetrics?.includes(m)) : [];
   const perGroup = spec.metrics.filter((m) => !shared.includes(m));
 
@@ -40,6 +45,9 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
   const columnsByMetric = new Map<MetricName, ReturnType<typeof formatColumn>>();
   for (const metric of new Set(layout.map((l) => l.metric))) {
     const all = layout.filter((l) => l.metric === metric).flatMap((l) => valuesOf(metric, l.group));
+    // Published values share the measured column's scale, so the two read side by side; their
+    // cells come after the measured ones in the formatted column.
+    if (publishedMetrics.includes(metric)) all.push(...publishedOf(metric));
     columnsByMetric.set(metric, formatColumn(metric, all, spec.format, sampleUnit));
   }
   // formatColumn formatted every cell of a metric in layout order; hand them out column by column.
@@ -51,25 +59,45 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     return col.cells.slice(start, start + spec.rows.length).map((c) => ({ value: c.value, text: c.text, plain: c.plain }));
   };
 
-  const columnCells: TableCell[][] = [];
-  const groups: ColumnGroup[] = [];
-  const makeColumn = (metric: MetricName, group: number | null): TableColumn => {
+  type Built = { column: TableColumn; cells: TableCell[] };
+  const measuredColumn = (metric: MetricName, group: number | null): Built => {
     const cells = cellsFor(metric).map((c, i) => {
       const raw = valuesOf(metric, group)[i];
       const note = noteOf(i, metric, group);
       return { ...c, value: typeof raw === 'string' ? raw : c.value, ...(note ? { note } : {}) };
     });
-    columnCells.push(cells);
     const label = group === null ? undefined : spec.groups[group];
+    const column = { key: label === undefined ? metric : `${metric}@${label}`, metric, header: columnsByMetric.get(metric)!.header, numeric: METRICS[metric].kind !== 'text' };
+    return { column, cells };
+  };
+  // Called after measuredColumn: cellsFor hands out the published cells after the measured ones.
+  const publishedColumn = (metric: MetricName): Built => ({
+    column: { key: `${metric}:published`, metric, header: `${columnsByMetric.get(metric)!.header}, published`, numeric: true },
+    cells: cellsFor(metric).map((c) => (c.value === null ? { ...c, note: 'not published' } : c)),
+  });
+  const deltaColumn = (metric: MetricName): Built => {
+    const published = publishedOf(metric);
     return {
-      key: label === undefined ? metric : `${metric}@${label}`,
-      metric,
-      header: columnsByMetric.get(metric)!.header,
-      numeric: METRICS[metric].kind !== 'text',
+      column: { key: `${metric}:delta`, header: `Δ ${METRICS[metric].label} (%)`, numeric: true },
+      cells: valuesOf(metric, 0).map((m, i) => percentDifference(typeof m === 'number' ? m : null, published[i] ?? null)),
     };
   };
-  if (shared.length) groups.push({ columns: shared.map((m) => makeColumn(m, null)) });
-  spec.groups.forEach((label, g) => groups.push({ label, columns: perGroup.map((m) => makeColumn(m, g)) }));
+  /** A metric's columns in display order: published, measured, difference — or just measured. */
+  const metricColumns = (metric: MetricName, group: number | null): Built[] => {
+    const measured = measuredColumn(metric, group);
+    return publishedMetrics.includes(metric) ? [publishedColumn(metric), measured, deltaColumn(metric)] : [measured];
+  };
+  const extraColumns: Built[] = (spec.extraColumns ?? []).map((extra, k) => ({
+    column: { key: `extra:${k}`, header: extra.header, numeric: extra.cells.every((v) => v === null || /^[-+]?\d+(\.\d+)?$/.test(v)) },
+    cells: extra.cells.map((v) => (v === null ? { value: null, text: '—', plain: '', note: 'not published' } : { value: v, text: v, plain: v })),
+  }));
+
+  const built: { label?: string | undefined; columns: Built[] }[] = [];
+  if (shared.length) built.push({ columns: shared.flatMap((m) => metricColumns(m, null)) });
+  spec.groups.forEach((label, g) => built.push({ label, columns: perGroup.flatMap((m) => metricColumns(m, g)) }));
+  built[built.length - 1]!.columns.push(...extraColumns);
+  const groups: ColumnGroup[] = built.map((b) => ({ ...(b.label === undefined ? {} : { label: b.label }), columns: b.columns.map((c) => c.column) }));
+  const columnCells = built.flatMap((b) => b.columns.map((c) => c.cells));
 
   const rows: TableRow[] = spec.rows.map((r, i) => ({ label: r.label, cells: columnCells.map((col) => col[i]!) }));
   return {
@@ -81,6 +109,17 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     rows,
     footnotes: spec.footnotes ?? [],
   };
+}
+
+/** (measured − published) ÷ published, in percent with one decimal and an explicit sign. */
+export function percentDifference(measured: number | null, published: number | null): TableCell {
+  if (measured === null || published === null || published === 0) {
+    return { value: null, text: '—', plain: '', note: measured === null ? 'not measured' : 'no published value' };
+  }
+  const pct = ((measured - published) / published) * 100;
+  const plain = fixed(pct, 1);
+  const shown = plain === '-0.0' ? '0.0' : plain;
+  return { value: pct, text: pct > 0 && shown !== '0.0' ? `+${shown}` : shown.replace('-', '−'), plain: shown };
 }
 
 function flatColumns(table: TableData): TableColumn[] {

@@ -200,7 +200,14 @@ export interface MetricTableSpec {
     label: string;
     /** Index-aligned with `groups`. */
     points: MetricValues[];
+    /**
+     * Published values for this row (base units), typed from a paper or a tool's README. A metric with
+     * any published value gets a `published` column before and a `Δ (%)` column after its measured one.
+     */
+    published?: Partial<Record<MetricName, number | null>> | undefined;
   }[];
+  /** Published columns that are not metrics (e.g. `Acc@1`), shown as given, after the metrics. */
+  extraColumns?: { header: string; cells: (string | null)[] }[] | undefined;
   /** `img` when every model takes images (throughput header `img/s`), otherwise `samples`. */
   sampleUnit?: 'img' | 'samples' | undefined;
   /** Metrics shown once per row instead of once per group (e.g. params in a sweep): taken from the first point. */

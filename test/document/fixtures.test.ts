@@ -4,7 +4,7 @@
  * and the exact diagnostics as `line:column ruleId`. The numbers in the fragments are derived by hand
  * in each JSON's `why` and in models.ts.
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,8 @@ describe('document fixtures', () => {
       const expected = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as Expectation;
       const file = path.join(dir, `${name}.md`);
       copyFileSync(path.join(FIXTURES, `${name}.md`), file);
+      // A case may bring a published-numbers CSV (`published=`) of the same name.
+      if (existsSync(path.join(FIXTURES, `${name}.csv`))) copyFileSync(path.join(FIXTURES, `${name}.csv`), path.join(dir, `${name}.csv`));
       const markdown = readFileSync(file, 'utf8');
       const { body, file: vfile } = await renderMarkdown(markdown, file);
       for (const fragment of expected.contains) expect(body).toContain(fragment);

@@ -49,6 +49,14 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     expect(cell('tbl-ptflops', 'ResNet-18', 'params')?.value).toBe(11_689_512);
     expect(cell('tbl-ptflops', 'VGG-16', 'params')?.text).toBe('138.36');
     expect(cell('tbl-ptflops', 'VGG-16', 'params')?.provenance?.convention).toBe('ptflops');
+    // Beside them the seed's typed ptflops numbers (content/ptflops-published.csv), marked as quoted,
+    // and the difference: ResNet-50 MACs 4,127,394,816 (ptflops convention) vs 4.12 G published is
+    // (4,127,394,816 − 4.12e9) ÷ 4.12e9 = +0.18% → +0.2.
+    const quoted = (row: string, column: string) =>
+      data.numbers.find((n) => n.where === 'tbl-ptflops' && n.row === row && n.column === column && n.quoted !== undefined);
+    expect(quoted('ResNet-18', 'Params (M), published')).toMatchObject({ value: 11_690_000, text: '11.69', quoted: 'published' });
+    expect(quoted('ResNet-18', 'Params (M), published')?.provenance).toBeUndefined();
+    expect(quoted('ResNet-50', 'Δ MACs (%)')).toMatchObject({ text: '+0.2', quoted: 'difference' });
     for (const size of ['200×200', '224×224', '256×256']) {
       const latency = cell('tbl-unet', 'UNet', 'latency', size);
       expect(latency?.value).toBeGreaterThan(0);

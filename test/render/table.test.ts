@@ -177,6 +177,58 @@ function hasPdflatex(): boolean {
   }
 }
 
+describe('published values beside measured ones', () => {
+  // The seed's ptflops table typed ResNet-18 as 11.69 M params and 1.82 GMac, ResNet-50 as 25.56 M and
+  // 4.12; the measured values are our ptflops-convention counts (11,689,512 / 1,822,939,136 and
+  // 25,557,032 / 4,127,394,816). Acc@1 is published only.
+  const table = buildMetricTable({
+    metrics: ['params', 'macs'],
+    groups: [undefined],
+    rows: [
+      { label: 'resnet18', points: [{ values: { params: 11_689_512, macs: 1_822_939_136 } }], published: { params: 11.69e6, macs: 1.82e9 } },
+      { label: 'resnet50', points: [{ values: { params: 25_557_032, macs: 4_127_394_816 } }], published: { params: 25.56e6, macs: 4.12e9 } },
+      { label: 'ours', points: [{ values: { params: 1_000_000, macs: 2e9 } }] },
+    ],
+    extraColumns: [{ header: 'Acc@1, published', cells: ['70.142', '76.002', null] }],
+    format: DEFAULT_FORMAT,
+  });
+
+  test('each compared metric gets published, measured and Δ columns in that order; the scale is shared', () => {
+    expect(table.groups[0]!.columns.map((c) => c.header)).toEqual([
+      'Params (M), published', 'Params (M)', 'Δ Params (%)', 'MACs (G), published', 'MACs (G)', 'Δ MACs (%)', 'Acc@1, published',
+    ]);
+  });
+
+  test('Δ = (measured − published) ÷ published from the raw values, one decimal, signed', () => {
+    // resnet18 params: (11,689,512 − 11,690,000) / 11,690,000 = −0.0042% → 0.0;
+    // MACs: (1,822,939,136 − 1,820,000,000) / 1.82e9 = +0.161% → +0.2.
+    expect(table.rows[0]!.cells.map((c) => c.text)).toEqual(['11.69', '11.69', '0.0', '1.82', '1.82', '+0.2', '70.142']);
+    // resnet50 params: (25,557,032 − 25,560,000) / 25,560,000 = −0.0116% → 0.0;
+    // MACs: (4,127,394,816 − 4.12e9) / 4.12e9 = +0.1795% → +0.2.
+    expect(table.rows[1]!.cells.map((c) => c.text)).toEqual(['25.56', '25.56', '0.0', '4.12', '4.13', '+0.2', '76.002']);
+    // Nothing published for our own model: the published and Δ cells are empty, with a reason.
+    expect(table.rows[2]!.cells.map((c) => c.text)).toEqual(['—', '1.00', '—', '—', '2.00', '—', '—']);
+    expect(table.rows[2]!.cells[2]!.note).toBe('no published value');
+  });
+
+  test('a sweep cannot carry published values', () => {
+    expect(() =>
+      buildMetricTable({
+        metrics: ['macs'],
+        groups: ['200×200', '224×224'],
+        rows: [{ label: 'unet', points: [{ values: { macs: 1 } }, { values: { macs: 2 } }], published: { macs: 1 } }],
+        format: DEFAULT_FORMAT,
+      }),
+    ).toThrow('published values can be compared in a table without input sizes (no sweep)');
+  });
+
+  test('LaTeX and CSV carry the new columns', () => {
+    expect(tableToCsv(table).split('\n')[0]).toBe('Model,"Params (M), published",Params (M),Δ Params (%),"MACs (G), published",MACs (G),Δ MACs (%),"Acc@1, published"');
+    // pdflatex's default fonts have no Δ glyph: it is written as math.
+    expect(tableToLatex(table)).toContain('{$\\Delta$ MACs (\\%)}');
+  });
+});
+
 describe('LaTeX helpers', () => {
   test('escaping, labels, siunitx formats, macro names', () => {
     expect(escapeLatex('50% of #1 & $2_x {a} ~ ^ \\')).toBe('50\\% of \\#1 \\& \\$2\\_x \\{a\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}');
