@@ -4,16 +4,15 @@
  * the share of FLOPs (or MACs, params) per operator type. Charts are numbered as figures.
  */
 import { h } from 'hastscript';
-import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { resolveFormat } from '../render/format.js';
 import { ChartError, chartToHast, chartToSvg } from '../render/chart.js';
 import { isImageInput } from '../render/metrics.js';
 import type { ChartSpec, MetricName, ScatterPoint } from '../render/types.js';
-import { blockDirectives, boolean, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
+import { boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
 import { showError } from './error-box.js';
 import { metricNameAttribute } from './metric.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
 import { measureModels } from './table.js';
 import { failureText, metricValues, profileAt, resolveModel } from './uses.js';
 import { numberOf } from './xref.js';
@@ -33,13 +32,7 @@ export const chartAttributes = {
 const BAR_METRICS: MetricName[] = ['flops', 'macs', 'params'];
 
 export default function remarkModelpressCharts(options: StateOptions = {}) {
-  return async (tree: Root, file: VFile): Promise<void> => {
-    const state = documentState(file, options);
-    for (const node of blockDirectives(tree, 'chart')) {
-      markHandled(node);
-      await render(node, file, state);
-    }
-  };
+  return blockDirectivePlugin('chart', options, render);
 }
 
 async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {

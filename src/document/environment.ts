@@ -7,12 +7,11 @@
  */
 import type { Element } from 'hast';
 import { h } from 'hastscript';
-import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import type { Environment } from '../runtime/types.js';
-import { blockDirectives, type DirectiveNode, markHandled, readAttributes, replaceWith } from './directive.js';
+import { type DirectiveNode, readAttributes, replaceWith } from './directive.js';
 import { showError } from './error-box.js';
-import { documentState, type CollectedEnvironment, type DocumentState, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type CollectedEnvironment, type DocumentState, type StateOptions } from './state.js';
 
 export const environmentAttributes = {};
 
@@ -50,13 +49,7 @@ function describe(c: CollectedEnvironment): Element {
 }
 
 export default function remarkModelpressEnvironment(options: StateOptions = {}) {
-  return (tree: Root, file: VFile): void => {
-    const state = documentState(file, options);
-    for (const node of blockDirectives(tree, 'environment')) {
-      markHandled(node);
-      render(node, file, state);
-    }
-  };
+  return blockDirectivePlugin('environment', options, render);
 }
 
 function render(node: DirectiveNode, file: VFile, state: DocumentState): void {

@@ -10,7 +10,6 @@
  */
 import type { Element } from 'hast';
 import { h } from 'hastscript';
-import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { profileModel } from '../analysis/profile.js';
 import { CONVENTIONS, type Convention, type FormulaUse, type Profile } from '../analysis/types.js';
@@ -19,10 +18,10 @@ import type { Model } from '../onnx/model.js';
 import { resolveFormat } from '../render/format.js';
 import { renderFormula } from '../render/formula.js';
 import { TemplateError } from '../render/types.js';
-import { blockDirectives, boolean, didYouMean, type DirectiveNode, markHandled, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
+import { boolean, didYouMean, type DirectiveNode, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
-import { documentState, type DocumentState, type Provenance, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions } from './state.js';
 import { failureText, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
 import { numberOf } from './xref.js';
 
@@ -55,13 +54,7 @@ type Values = ReturnType<typeof readAttributes<typeof formulaAttributes>>['value
 const MAC_CONVENTIONS: readonly Convention[] = ['ptflops', 'fvcore', 'thop'];
 
 export default function remarkModelpressFormulas(options: StateOptions = {}) {
-  return async (tree: Root, file: VFile): Promise<void> => {
-    const state = documentState(file, options);
-    for (const node of blockDirectives(tree, 'formula')) {
-      markHandled(node);
-      await renderFormulaDirective(node, file, state);
-    }
-  };
+  return blockDirectivePlugin('formula', options, renderFormulaDirective);
 }
 
 const NEEDS: Record<WorkedOp, string[]> = { Conv: ['cin', 'cout', 'h', 'w'], Gemm: ['m', 'k', 'n'], MatMul: ['m', 'k', 'n'] };

@@ -4,18 +4,17 @@
  * `depth` limits how deep the tree goes, `top` keeps the modules with the most FLOPs (shown in graph
  * order, indented by depth), and a last row gives the whole model.
  */
-import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import type { ModuleTotals } from '../analysis/types.js';
 import { resolveFormat } from '../render/format.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName } from '../render/types.js';
-import { blockDirectives, type DirectiveNode, markHandled, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
+import { type DirectiveNode, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
 import { footnotes } from './table.js';
-import { failureText, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+import { provenance, profileOne } from './uses.js';
 
 export const layersAttributes = {
   model: text('the model id', true),
@@ -50,26 +49,15 @@ export function topModules(modules: ModuleTotals[], top: number | undefined): Mo
 }
 
 export default function remarkModelpressLayers(options: StateOptions = {}) {
-  return async (tree: Root, file: VFile): Promise<void> => {
-    const state = documentState(file, options);
-    for (const node of blockDirectives(tree, 'layers')) {
-      markHandled(node);
-      await render(node, file, state);
-    }
-  };
+  return blockDirectivePlugin('layers', options, render);
 }
 
 async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
   const { ok, values, problems } = readAttributes(node, file, layersAttributes);
   if (!ok || !values.model) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
-  const unknown: string[] = [];
-  const model = resolveModel(state, file, node, values.model, 'model', unknown);
-  if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
-  const point = singlePoint(file, node, model, values.input);
-  if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
-  const p = await profileAt(state, file, model, point);
-  if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
-  const profile = p.profile;
+  const one = await profileOne(state, file, node, values.model, values.input);
+  if (!one) return;
+  const { model, point, profile } = one;
   const modules = topModules(modulesToDepth(profile.modules, values.depth ?? 1), values.top);
   if (modules.length === 0) {
     report(file, node, `model '${model.id}' has no module scopes in its node names (names like /layer1/conv1/Conv); use ::ops{model=${model.id}} for a breakdown by operator`, 'analysis');

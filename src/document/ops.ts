@@ -2,19 +2,18 @@
  * `::ops{model=a}`: a model's operations by operator type — node count, parameters, MACs and FLOPs
  * of each type, the largest first — and, with `chart=true`, their share of FLOPs as bars.
  */
-import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { h } from 'hastscript';
 import { resolveFormat } from '../render/format.js';
 import { chartToHast } from '../render/chart.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName } from '../render/types.js';
-import { blockDirectives, boolean, type DirectiveNode, markHandled, readAttributes, replaceWith, text } from './directive.js';
+import { boolean, type DirectiveNode, readAttributes, replaceWith, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
 import { footnotes } from './table.js';
-import { failureText, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+import { provenance, profileOne } from './uses.js';
 
 export const opsAttributes = {
   model: text('the model id', true),
@@ -26,26 +25,15 @@ export const opsAttributes = {
 const METRICS: MetricName[] = ['params', 'macs', 'flops'];
 
 export default function remarkModelpressOps(options: StateOptions = {}) {
-  return async (tree: Root, file: VFile): Promise<void> => {
-    const state = documentState(file, options);
-    for (const node of blockDirectives(tree, 'ops')) {
-      markHandled(node);
-      await render(node, file, state);
-    }
-  };
+  return blockDirectivePlugin('ops', options, render);
 }
 
 async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
   const { ok, values, problems } = readAttributes(node, file, opsAttributes);
   if (!ok || !values.model) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
-  const unknown: string[] = [];
-  const model = resolveModel(state, file, node, values.model, 'model', unknown);
-  if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
-  const point = singlePoint(file, node, model, values.input);
-  if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
-  const p = await profileAt(state, file, model, point);
-  if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
-  const profile = p.profile;
+  const one = await profileOne(state, file, node, values.model, values.input);
+  if (!one) return;
+  const { model, point, profile } = one;
   const notes = footnotes(profile.convention, [], METRICS);
   for (const u of profile.uncounted) notes.push(`Not counted: ${u.nodes} ${u.opType} node${u.nodes === 1 ? '' : 's'} (${u.reason}).`);
   const table = buildMetricTable({

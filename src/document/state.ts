@@ -3,7 +3,9 @@
  * global), and the document's collected data: every table, number and formula with its provenance.
  * Exporters (LaTeX, macros, data.json) read this, never the HTML.
  */
+import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
+import { blockDirectives, type DirectiveNode, markHandled } from './directive.js';
 import type { Convention, FormulaUse } from '../analysis/types.js';
 import type { Environment } from '../runtime/types.js';
 import type { FormulaLatex, MetricName, TableData } from '../render/types.js';
@@ -165,4 +167,22 @@ export function documentState(file: VFile, options: StateOptions = {}, tool = ''
 
 function resolveDir(cwd: string, dirname: string): string {
   return dirname.startsWith('/') ? dirname : `${cwd.replace(/\/$/, '')}/${dirname}`;
+}
+
+/**
+ * A unified plugin that renders every `::name` block directive of a document, in order, with the
+ * document's shared state: each directive file is this plus its own `render`.
+ */
+export function blockDirectivePlugin(
+  name: string,
+  options: StateOptions,
+  render: (node: DirectiveNode, file: VFile, state: DocumentState) => void | Promise<void>,
+): (tree: Root, file: VFile) => Promise<void> {
+  return async (tree, file) => {
+    const state = documentState(file, options);
+    for (const node of blockDirectives(tree, name)) {
+      markHandled(node);
+      await render(node, file, state);
+    }
+  };
 }

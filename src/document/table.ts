@@ -6,7 +6,6 @@
  * convention and, when something was measured, the hardware and method.
  */
 import path from 'node:path';
-import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { CONVENTIONS, type Convention, type Profile } from '../analysis/types.js';
 import { toolVersion } from '../cache/tool-version.js';
@@ -14,12 +13,12 @@ import { resolveFormat } from '../render/format.js';
 import { describeInputs, isImageInput, parseMetricList } from '../render/metrics.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import { UnknownMetricError, type MetricName, type MetricTableSpec, type MetricValues } from '../render/types.js';
-import { AttributeError, blockDirectives, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
+import { AttributeError, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
 import { showError } from './error-box.js';
 import { PublishedError, readPublished, type PublishedTable } from './published.js';
 import type { InputPoint } from './input-shapes.js';
 import type { DeclaredModel, Failure, StoredBench } from './models.js';
-import { documentState, type DocumentState, type Provenance, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions } from './state.js';
 import { benchAt, metricValues, needsBenchmark, profileAt, provenance, resolveModel } from './uses.js';
 import { numberOf } from './xref.js';
 
@@ -62,13 +61,7 @@ interface Measured {
 }
 
 export default function remarkModelpressTables(options: StateOptions = {}) {
-  return async (tree: Root, file: VFile): Promise<void> => {
-    const state = documentState(file, options);
-    for (const node of blockDirectives(tree, 'table')) {
-      markHandled(node);
-      await renderTable(node, file, state);
-    }
-  };
+  return blockDirectivePlugin('table', options, renderTable);
 }
 
 /** Measure every model of a list at each of its points (profile, and benchmark when asked). */

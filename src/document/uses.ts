@@ -10,6 +10,7 @@ import { toolVersion } from '../cache/tool-version.js';
 import { metricValue } from '../render/metrics.js';
 import type { MetricName, MetricValues } from '../render/types.js';
 import { didYouMean, type DirectiveNode, report } from './directive.js';
+import { showError } from './error-box.js';
 import type { InputPoint } from './input-shapes.js';
 import { type DeclaredModel, type Failure, pointSamples, type StoredBench } from './models.js';
 import type { DocumentState, Provenance } from './state.js';
@@ -179,4 +180,25 @@ export function metricValues(metrics: readonly MetricName[], profile: Profile | 
 /** A short one-line explanation for an error box at a use site. */
 export function failureText(model: DeclaredModel, failure: Failure): string {
   return `model '${model.id}' could not be measured: ${failure.reason}`;
+}
+
+/**
+ * The one model and input size a breakdown directive (layers, ops) reads, profiled. When it cannot be
+ * had, the directive's place shows why and the result is undefined.
+ */
+export async function profileOne(
+  state: DocumentState,
+  file: VFile,
+  node: DirectiveNode,
+  id: string,
+  input: InputPoint[] | undefined,
+): Promise<{ model: DeclaredModel; point: InputPoint; profile: Profile } | undefined> {
+  const unknown: string[] = [];
+  const model = resolveModel(state, file, node, id, 'model', unknown);
+  if (!model) return void showError(node, file, unknown.join('; '), 'unknown-model');
+  const point = singlePoint(file, node, model, input);
+  if (!point) return void showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
+  const p = await profileAt(state, file, model, point);
+  if (!p.profile) return void showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
+  return { model, point, profile: p.profile };
 }
