@@ -24,6 +24,7 @@ import { readModel } from '../src/onnx/reader.js';
 import { writeModel } from '../src/onnx/writer.js';
 import { FileHashes, hashFile } from '../src/cache/file-hash.js';
 import { buildVgg16 } from '../test/helpers/vgg16.js';
+import { median, msSince as ms, peakRssKiB, streamOnce } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = path.join(here, '.work');
@@ -96,29 +97,6 @@ function buildLlm(): number {
   return offset;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
-
-function streamOnce(file: string): number {
-  const t0 = process.hrtime.bigint();
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let total = 0;
-  for (;;) {
-    const n = fs.readSync(fd, buf, 0, buf.length, null);
-    if (n === 0) break;
-    total += n;
-  }
-  fs.closeSync(fd);
-  if (total !== fs.statSync(file).size) throw new Error('short read');
-  return ms(t0);
-}
-
 function profileOnce(file: string, inputs: string, expectParams: number): number {
   const t0 = process.hrtime.bigint();
   const p = profileModel(readModel(file), { inputs });
@@ -142,10 +120,9 @@ function inChild(file: string, inputs: string, expectParams: number): ChildRepor
 }
 
 if (process.argv[2] === '--child') {
-  const hwm = (): number => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
-  const baselineKiB = hwm();
+  const baselineKiB = peakRssKiB();
   const took = profileOnce(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
-  const report: ChildReport = { ms: took, baselineKiB, peakKiB: hwm(), maxRssKiB: process.resourceUsage().maxRSS };
+  const report: ChildReport = { ms: took, baselineKiB, peakKiB: peakRssKiB(), maxRssKiB: process.resourceUsage().maxRSS };
   console.log(JSON.stringify(report));
 } else {
   fs.mkdirSync(work, { recursive: true });

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { GraphBuilder } from '../src/onnx/builder.js';
 import { readModel } from '../src/onnx/reader.js';
 import { writeModel } from '../src/onnx/writer.js';
+import { median, peakRssKiB, streamOnce } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = path.join(here, '.work');
@@ -34,27 +35,6 @@ function build(): void {
   writeModel(b.build(), modelFile);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function streamOnce(file: string): number {
-  const t0 = process.hrtime.bigint();
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let total = 0;
-  for (;;) {
-    const n = fs.readSync(fd, buf, 0, buf.length, null);
-    if (n === 0) break;
-    total += n;
-  }
-  fs.closeSync(fd);
-  if (total !== fs.statSync(file).size) throw new Error('short read');
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
 function readOnce(file: string): number {
   const t0 = process.hrtime.bigint();
   const m = readModel(file);
@@ -64,12 +44,10 @@ function readOnce(file: string): number {
 }
 
 if (process.argv[2] === '--child-rss') {
-  // Child: load once, report the peak RSS of this process (VmHWM, in KiB). getrusage's maxRSS is not
-  // used: on Linux a forked child starts with its parent's value, which here holds the built model.
-  const hwm = (): number => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
-  const before = hwm();
+  // Child: load once, report the peak RSS of this process (see peakRssKiB for why not maxRSS).
+  const before = peakRssKiB();
   readOnce(process.argv[3]!);
-  console.log(JSON.stringify({ baselineKiB: before, peakKiB: hwm() }));
+  console.log(JSON.stringify({ baselineKiB: before, peakKiB: peakRssKiB() }));
 } else {
   fs.mkdirSync(work, { recursive: true });
   if (!fs.existsSync(modelFile)) {

@@ -1,0 +1,35 @@
+/** Measuring helpers shared by the bench scripts. */
+import fs from 'node:fs';
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Milliseconds since `t0` (a process.hrtime.bigint() reading). */
+export const msSince = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/** The floor every reader is compared with: stream the file once through a 1 MB buffer (ms). */
+export function streamOnce(file: string): number {
+  const t0 = process.hrtime.bigint();
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let total = 0;
+  for (;;) {
+    const n = fs.readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    total += n;
+  }
+  fs.closeSync(fd);
+  if (total !== fs.statSync(file).size) throw new Error('short read');
+  return msSince(t0);
+}
+
+/**
+ * This process's peak RSS in KiB (VmHWM). Not getrusage's maxRSS: on Linux a forked child starts with
+ * its parent's value, which in these scripts holds the model just built; VmHWM starts fresh at exec.
+ */
+export function peakRssKiB(): number {
+  return Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
+}
