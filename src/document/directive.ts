@@ -61,7 +61,8 @@ export function textDirectives(tree: Root, name: string): DirectiveNode[] {
   return found;
 }
 
-function advance(point: Point, text: string): Point {
+/** The point after `text` starting at `point` (lines and columns counted through newlines). */
+export function advance(point: Point, text: string): Point {
   let { line, column } = point;
   for (const ch of text) {
     if (ch === '\n') {

@@ -5,10 +5,9 @@
  * numbered only when labelled. An unknown `@tbl-…` is a diagnostic at its place, shown in red.
  */
 import type { PhrasingContent, Root, Text } from 'mdast';
-import type { Point } from 'unist';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
-import { didYouMean, type DirectiveNode, isDirective, report, SOURCE } from './directive.js';
+import { advance, didYouMean, type DirectiveNode, isDirective, report, SOURCE } from './directive.js';
 import { errorElement } from './error-box.js';
 import { documentState, type DocumentState, type StateOptions } from './state.js';
 
@@ -56,16 +55,6 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
 
 const REFERENCE = /(^|[^\w@.])@((?:tbl|fig|eq)-[\w-]+)/g;
 
-function advance(point: Point, text: string): Point {
-  let { line, column } = point;
-  for (const ch of text) {
-    if (ch === '\n') {
-      line++;
-      column = 1;
-    } else column++;
-  }
-  return { line, column };
-}
 
 /** Replace `@tbl-…` references in prose with links; run after numbering. */
 export function remarkModelpressReferences(options: StateOptions = {}) {

@@ -19,28 +19,9 @@ import { VFile } from 'vfile';
 import { createProcessor } from '../../src/document/pipeline.js';
 import { documentState, type DocumentData } from '../../src/document/state.js';
 import { toolVersion } from '../../src/cache/tool-version.js';
-import { GraphBuilder } from '../../src/onnx/builder.js';
+import { convModel, gemmModel } from '../document/models.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { renderPage } from '../../src/render/page.js';
-
-export function convModel() {
-  const b = new GraphBuilder({ opset: 17, name: 'tiny_conv' });
-  const x = b.input('x', 'float32', ['N', 1, 'H', 'W']);
-  const w = b.weight('features.conv.weight', [2, 1, 3, 3]);
-  const y = b.op('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, '/features/conv/Conv');
-  const r = b.op('Relu', [y], {}, '/features/relu/Relu');
-  b.output(b.op('GlobalAveragePool', [r], {}, '/head/pool/GlobalAveragePool'), 'float32');
-  return b.build();
-}
-
-export function gemmModel() {
-  const b = new GraphBuilder({ opset: 17, name: 'tiny_gemm' });
-  const x = b.input('x', 'float32', ['N', 4]);
-  const w = b.weight('fc.weight', [4, 3]);
-  const c = b.weight('fc.bias', [3]);
-  b.output(b.op('Gemm', [x, w, c], {}, '/fc/Gemm'), 'float32');
-  return b.build();
-}
 
 export const FIXTURE_MD = `---
 title: Tiny models & their costs
