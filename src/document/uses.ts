@@ -135,7 +135,13 @@ function recordEnvironment(state: DocumentState, model: DeclaredModel, stored: S
   const entry = same ?? { environment: stored.environment, threads: r.config.intraOpNumThreads, batch: r.config.batch, provider: r.config.provider, method, models: [], floors: [] };
   if (!same) envs.push(entry);
   if (!entry.models.includes(model.id)) entry.models.push(model.id);
-  if (r.status === 'ok' && r.floor) entry.floors.push({ model: model.id, input: r.config.inputs.map((i) => i.shape.join('x')).join(','), latencyMedianMs: r.floor.latencyMedianMs });
+  if (r.status === 'ok' && r.floor) {
+    const input = r.config.inputs.map((i) => i.shape.join('x')).join(',');
+    // A model measured once but used by several directives (a table and a chart) is listed once.
+    if (!entry.floors.some((f) => f.model === model.id && f.input === input)) {
+      entry.floors.push({ model: model.id, input, latencyMedianMs: r.floor.latencyMedianMs });
+    }
+  }
 }
 
 export function provenance(state: DocumentState, model: DeclaredModel, point: InputPoint, profile: Profile | undefined, stored?: StoredBench): Provenance {
