@@ -5,6 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { InputBindingError } from '../analysis/bind.js';
+import { profileModel } from '../analysis/profile.js';
 import { projectFileHashes } from '../cache/file-hash.js';
 import { readModel } from '../onnx/reader.js';
 import { parseInputFlag } from '../runtime/input-shapes.js';
@@ -130,7 +131,7 @@ export function register(program: Command): void {
     .option('--runs <n>', 'minimum timed runs (default 30, 100 with --precise)', positiveInt('--runs'))
     .option('--precise', 'timed phase ≥ 5 s and ≥ 100 runs')
     .option('--trace', 'add a per-node breakdown from a separate profiled pass')
-    .option('--flops <n>', 'FLOPs of one sample, to report achieved FLOP/s', positiveNumber('--flops'))
+    .option('--flops <n>', 'FLOPs of one sample for achieved FLOP/s (default: counted by modelpress profile at the benchmarked shapes)', positiveNumber('--flops'))
     .option('--no-floor', 'skip measuring the binding floor (Identity model)')
     .addOption(new Option('--optimization <level>', 'ORT graph optimisation level').choices(['disabled', 'basic', 'extended', 'all']).default('all'))
     .option('--timeout <s>', 'kill a worker process after this many seconds', positiveNumber('--timeout'))
@@ -171,6 +172,8 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     floor: flags.floor,
     trace: flags.trace === true,
     flopsPerSample: flags.flops,
+    // Without --flops, achieved FLOP/s comes from counting the model at each configuration's shapes.
+    countFlops: (inputs) => profileModel(model, { inputs: Object.fromEntries(inputs.map((i) => [i.name, i.shape])) }).totals.flops,
     modelSha256: modelHash(modelPath),
     graphOptimizationLevel: flags.optimization,
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,

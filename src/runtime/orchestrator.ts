@@ -19,7 +19,7 @@ import { DEFAULT_PROTOCOL } from './protocol.js';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, median, PERCENTILE_METHOD, STD_METHOD, summarize } from './stats.js';
 import { findTraceFile, readTrace } from './trace.js';
 import type {
-  BenchConfig, BenchReport, BenchResult, CallFloor, Environment, ExecutionProvider, GraphOptimizationLevel, ProcessRun,
+  BenchConfig, BenchReport, BenchResult, CallFloor, Environment, ExecutionProvider, GraphOptimizationLevel, InputSpec, ProcessRun,
   ProtocolOptions, TraceBreakdown,
 } from './types.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
@@ -47,6 +47,11 @@ export interface BenchPlan {
   traceRuns?: number;
   /** Static FLOPs of one sample (batch 1), for achieved FLOP/s. */
   flopsPerSample?: number;
+  /**
+   * Or: static FLOPs of one run at a configuration's input shapes (the whole batch), e.g. from the
+   * analysis of the same model; divided by the batch for FLOPs per sample. flopsPerSample wins.
+   */
+  countFlops?: (inputs: InputSpec[]) => number;
   /** The model file's sha256 when the caller already knows it (hash memo); computed otherwise. */
   modelSha256?: string;
   /** Kill a child after this long (default: both phase caps + 2 min for loading). */
@@ -193,10 +198,11 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
     if (state.failure) return { status: 'failed', config, reason: state.failure, processes: state.runs };
     const latencyMedianMs = median(state.runs.map((r) => r.latency.medianMs));
     let achieved = null;
-    if (plan.flopsPerSample !== undefined) {
+    const flopsPerSample = plan.flopsPerSample ?? countedFlopsPerSample(plan, config);
+    if (flopsPerSample !== undefined) {
       const cores = Math.min(config.intraOpNumThreads, environment.physicalCores);
       const peak = config.provider === 'cpu' ? peakFlopsEstimate({ ...environment, physicalCores: cores }) : null;
-      achieved = achievedFlops(plan.flopsPerSample, config.batch, latencyMedianMs, peak);
+      achieved = achievedFlops(flopsPerSample, config.batch, latencyMedianMs, peak);
     }
     return {
       status: 'ok',
@@ -259,5 +265,16 @@ async function profile(
     return { trace: readTrace(findTraceFile(profileFilePrefix), { skipRuns: reply.skipRuns, originalNodeNames: nodeNames }), error: null };
   } catch (err) {
     return { trace: null, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** FLOPs of one sample from plan.countFlops at this configuration's shapes; undefined when it cannot count them. */
+function countedFlopsPerSample(plan: BenchPlan, config: BenchConfig): number | undefined {
+  if (!plan.countFlops) return undefined;
+  try {
+    return plan.countFlops(config.inputs) / config.batch;
+  } catch {
+    // A model the analysis cannot count fully still gets its latency; only achieved FLOP/s is left out.
+    return undefined;
   }
 }

@@ -178,7 +178,12 @@ describe('modelpress bench (CLI)', () => {
     expect(r.status).toBe('ok');
     expect(r.config.inputs[0]!.shape).toEqual([1, 16]);
     expect(report.protocol).toMatchObject({ minRuns: 5, minTimeMs: 50, processes: 1 });
-    if (r.status === 'ok') expect(r.floorError).toBe('not measured (--no-floor)');
+    if (r.status === 'ok') {
+      expect(r.floorError).toBe('not measured (--no-floor)');
+      // Without --flops the CLI counts the model at the benchmarked shape: MatMul 1×16·16×10 =
+      // 1·10·(2·16 − 1) = 310 FLOPs, Relu 10, Reshape 0 → 320 FLOPs per sample (batch 1).
+      expect(r.achieved!.flopsPerSample).toBe(320);
+    }
   }, 60_000);
 
   it('a symbolic dimension without a size is a clear error before anything runs', async () => {
