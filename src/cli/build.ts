@@ -1,6 +1,6 @@
 /**
- * `modelpress build [content…] [--out output] [--to html,pdf] [--frozen] [--refresh[=id]] [--strict]`:
- * render Markdown documents to `output/<doc>.html` (+ `.data.json`, assets, PDF on request), printing
+ * `modelpress build [content…] [--out output] [--to html,pdf,tex] [--frozen] [--refresh[=id]] [--strict]`:
+ * render Markdown documents to `output/<doc>.html` (+ `.data.json`, assets, PDF and LaTeX on request), printing
  * diagnostics like a compiler (`file.md:line:col  warning  message  rule`). Progress goes to stderr on
  * a terminal and stays quiet in CI. Exit codes: 0 ok, 1 document/model errors, 2 usage errors.
  */
@@ -22,7 +22,7 @@ export interface BuildFlags {
 /** Parse `--to html,pdf,tex`. */
 export function parseFormats(text: string): OutputFormat[] {
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (items.length === 0) throw new UsageError('--to needs at least one format: html, pdf');
+  if (items.length === 0) throw new UsageError(`--to needs at least one format: ${OUTPUT_FORMATS.join(', ')}`);
   for (const item of items) {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(item)) {
       throw new UsageError(`--to ${item}: unknown output format; use ${OUTPUT_FORMATS.join(', ')}`);
