@@ -1,0 +1,21 @@
+/**
+ * Every performance script, one after another (`npm run bench`). Each prints its own ratios against
+ * its goal; this only runs them in turn and says which one is talking.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SCRIPTS = ['reader-large.ts', 'profile-large.ts', 'zoo-generate.ts', 'harness-overhead.ts', 'rebuild.ts'];
+
+let failed = 0;
+for (const script of SCRIPTS) {
+  console.log(`\n== bench/${script}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, script)], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.log(`bench/${script} exited with ${r.status ?? r.signal}`);
+  }
+}
+process.exit(failed === 0 ? 0 : 1);
