@@ -53,11 +53,10 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     const depth = positiveInt(flags.depth, '--depth');
     const top = flags.top === undefined ? 0 : positiveInt(flags.top, '--top');
     const model = readModel(modelPath);
-    // The hash is remembered by (path, size, mtime) under .modelpress/cache: re-profiling an
-    // unchanged 500 MB model does not read its weights again.
-    const hashes = projectFileHashes(process.cwd());
-    const sha256 = hashes.sha256(modelPath);
-    hashes.save();
+    // Only the JSON carries the file's sha256 (the terminal view does not show it), so only --json
+    // reads every weight byte; the hash is remembered by (path, size, mtime) under
+    // .modelpress/cache, so re-profiling an unchanged 500 MB model does not read them again.
+    const sha256 = flags.json ? fileSha256(modelPath) : undefined;
     let runtimeShapes: Map<string, number[]> | undefined;
     if (flags.shapes === 'runtime') {
       const { binding } = analyzeModel(model, { inputs: flags.input });
@@ -150,4 +149,11 @@ export function renderProfile(p: Profile, options: { depth: number; top: number 
 function table(rows: string[][], rightAlign: boolean[]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (rightAlign[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
+}
+
+function fileSha256(file: string): string {
+  const hashes = projectFileHashes(process.cwd());
+  const sha256 = hashes.sha256(file);
+  hashes.save();
+  return sha256;
 }
