@@ -86,10 +86,14 @@ export function resolveFormat(...layers: (NumberFormatOptions | undefined)[]): N
  */
 export function columnScale(metric: MetricName, values: readonly (number | null)[], fmt: NumberFormat): ScalePrefix {
   const spec = METRICS[metric];
-  const chosen = fmt.scale[metric] ?? spec.defaultScale;
-  if (chosen !== 'auto') return chosen;
   const finite = values.filter((v): v is number => v !== null && Number.isFinite(v)).map(Math.abs);
   const max = finite.length ? Math.max(...finite) : 0;
+  const given = fmt.scale[metric];
+  let chosen = given ?? spec.defaultScale;
+  // A default scale that would print the whole column as zeros (a 15-parameter model in "M") gives
+  // way to `auto`; a scale the author chose is kept as chosen.
+  if (given === undefined && chosen !== 'auto' && max > 0 && spec.kind !== 'time' && max / scaleFactor(chosen) < 0.005) chosen = 'auto';
+  if (chosen !== 'auto') return chosen;
   const candidates = SCALES_BY_KIND[spec.kind];
   if (spec.kind === 'time') return max >= 1e4 ? 's' : max > 0 && max < 1 ? 'us' : 'ms';
   let best: ScalePrefix = candidates[0]!;
@@ -139,15 +143,15 @@ export function groupDigits(plain: string, separator: string, minDigits: number)
 }
 
 /** Decimals this metric gets for this (already scaled) value under the format. */
-export function decimalsFor(metric: MetricName, scaled: number, fmt: NumberFormat): number {
+export function decimalsFor(metric: MetricName, scaled: number, fmt: NumberFormat, scale?: ScalePrefix): number {
   const spec = METRICS[metric];
   const override = fmt.precision[metric];
   switch (spec.origin) {
     case 'measured':
       return decimalsForDigits(scaled, override ?? fmt.digits);
     case 'counted':
-      // An unscaled count (a plain integer) has no fraction to show.
-      if (spec.kind === 'integer') return override ?? 0;
+      // An unscaled count (a plain integer: depth, or 15 parameters) has no fraction to show.
+      if (spec.kind === 'integer' || scale === '') return override ?? 0;
       return override ?? fmt.decimals;
     case 'described':
       return 0;
@@ -166,7 +170,7 @@ export function formatMetric(
   }
   if (typeof value === 'string') return { value: null, text: value, plain: value };
   const scaled = value / scaleFactor(scale);
-  const plain = fixed(scaled, decimalsFor(metric, scaled, fmt));
+  const plain = fixed(scaled, decimalsFor(metric, scaled, fmt, scale));
   return { value, text: groupDigits(plain, fmt.thousands, fmt.groupMinDigits), plain };
 }
 

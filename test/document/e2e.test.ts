@@ -82,7 +82,7 @@ describe('end to end', () => {
     expect(html).toContain('<th scope="colgroup" colspan="2" class="mp-group">6×6</th><th scope="colgroup" colspan="2" class="mp-group">8×8</th>');
     // `auto` scale: the largest prefix keeping the column's largest value ≥ 1 (K here): 648 → 0.65 K.
     expect(html).toContain('<th scope="col" class="mp-num">MACs (K)</th><th scope="col" class="mp-num">FLOPs (K)</th>');
-    expect(html).toContain('<th scope="row">Tiny Conv</th><td class="mp-num">18.00</td><td class="mp-num">0.65</td><td class="mp-num">1.37</td><td class="mp-num">1.15</td><td class="mp-num">2.43</td>');
+    expect(html).toContain('<th scope="row">Tiny Conv</th><td class="mp-num">18</td><td class="mp-num">0.65</td><td class="mp-num">1.37</td><td class="mp-num">1.15</td><td class="mp-num">2.43</td>');
     // Formulas: node and worked example, rendered by KaTeX.
     expect(html).toContain('(2 \\times 1 \\times 3^2 - 1) \\times 2 \\times 6^2 = 1224');
     expect(html).toContain('(2 \\times 3 \\times 3^2 - 1) \\times 4 \\times 6^2 = 7632');

@@ -112,6 +112,20 @@ describe('measured quantities: significant digits, never dropping integer digits
   });
 });
 
+describe('default scales that would print zeros', () => {
+  test('a column of tiny counts drops the default M/G scale for a plain integer; a chosen scale stays', () => {
+    // 15 params in M would be 0.000015 → "0.00": the default gives way to the plain count, shown as 15.
+    expect(formatColumn('params', [15], DEFAULT_FORMAT)).toMatchObject({ header: 'Params', cells: [{ text: '15' }] });
+    // 4,000 MACs in G would be 0.000004 → "0.00": auto picks K, 4.00.
+    expect(formatColumn('macs', [4_000], DEFAULT_FORMAT)).toMatchObject({ header: 'MACs (K)', cells: [{ text: '4.00' }] });
+    // Beside a real network the column keeps its standard scale (one scale per column).
+    expect(formatColumn('params', [15, 11_689_512], DEFAULT_FORMAT).header).toBe('Params (M)');
+    // A scale the author sets is kept even when it prints zeros.
+    const fmt = resolveFormat({ scale: { params: 'M' } });
+    expect(formatColumn('params', [15], fmt).cells[0]!.text).toBe('0.00');
+  });
+});
+
 describe('helpers', () => {
   test('decimal rounding and grouping', () => {
     expect(roundTo(1.005, 2)).toBe(1.01); // toFixed(2) gives 1.00 (binary 1.00499…)
