@@ -20,15 +20,8 @@ import { exportDocument, type ExportResult } from '../../src/export/index.js';
 import type { DocumentDataFile } from '../../src/export/data-json.js';
 import { findChromium, htmlToPdf, pageProblems } from '../../src/export/pdf.js';
 import { FIXTURE_MD, renderWithTree, writeFixture } from './fixture.js';
+import { hasCommand } from '../helpers/system.js';
 
-function has(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function chromium(): string | undefined {
   try {
@@ -38,8 +31,8 @@ function chromium(): string | undefined {
   }
 }
 
-const HAVE_PDFLATEX = has('pdflatex');
-const HAVE_POPPLER = has('pdftotext') && has('pdffonts') && has('pdfinfo');
+const HAVE_PDFLATEX = hasCommand('pdflatex');
+const HAVE_POPPLER = hasCommand('pdftotext') && hasCommand('pdffonts') && hasCommand('pdfinfo');
 const CHROMIUM = chromium();
 if (!HAVE_PDFLATEX) console.warn('pdflatex not found: skipping the standalone LaTeX compile test (apt-get install texlive-latex-base texlive-latex-recommended texlive-science lmodern)');
 if (!HAVE_POPPLER) console.warn('poppler-utils not found: skipping the PDF text and font tests (apt-get install poppler-utils)');

@@ -14,22 +14,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DocumentDataFile } from '../../src/export/data-json.js';
 import { findChromium, pageProblems } from '../../src/export/pdf.js';
+import { hasCommand } from '../helpers/system.js';
 
 const OUT = path.resolve('output');
 const FILES = ['survey.html', 'survey.pdf', 'survey.tex', 'survey.macros.tex', 'survey.standalone.tex', 'survey.data.json'];
 const BUILT = FILES.every((f) => existsSync(path.join(OUT, f)));
 if (!BUILT) console.warn(`the example survey is not built (missing in output/: ${FILES.filter((f) => !existsSync(path.join(OUT, f))).join(', ')}); run \`npm start\` first — skipping its checks`);
 
-function has(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const HAVE_POPPLER = has('pdftotext') && has('pdffonts') && has('pdfinfo');
-const HAVE_PDFLATEX = has('pdflatex');
+const HAVE_POPPLER = hasCommand('pdftotext') && hasCommand('pdffonts') && hasCommand('pdfinfo');
+const HAVE_PDFLATEX = hasCommand('pdflatex');
 function chromium(): string | undefined {
   try {
     return findChromium();

@@ -10,7 +10,7 @@ import { AnalysisError, type Convention, type CostContext, type CostEntry, type 
 import { countDims, dimsText, factorText, needInput, superscript } from './elementwise.js';
 import { given, nodeLabel } from './tensor-values.js';
 
-/** An optional input that is given and not an empty placeholder tensor (PyTorch passes `[]` scales). */
+/** An optional input that is given and not an empty tensor standing in for "absent" (PyTorch passes `[]` scales). */
 function present(ctx: NodeContext, i: number): boolean {
   return given(ctx, i) && product(ctx.inputs[i]?.shape) !== 0;
 }
