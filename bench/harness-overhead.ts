@@ -50,19 +50,26 @@ function buildModel(file: string, layers: number): void {
   writeModel(b.build(), file);
 }
 
-/** The reference: no protocol code, no statistics module, just the loop. Runs in a child process. */
-async function bareLoop(modelPath: string, threads: number): Promise<void> {
+/** One warmed-up session with modelpress's settings and the seeded input, as the worker makes them. */
+async function openSession(modelPath: string, threads: number): Promise<{ session: ort.InferenceSession; feeds: ReturnType<typeof makeFeeds> }> {
   const inputs: InputSpec[] = [{ name: 'x', dtype: 'float32', shape: [1, ROWS, WIDTH] }];
   const session = await ort.InferenceSession.create(
     modelPath,
     sessionOptions({ provider: 'cpu', intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' }),
   );
   const feeds = makeFeeds(inputs, 1);
-  // Same phase lengths as modelpress's defaults: warm-up ≥ 10 runs and ≥ 1 s, timed ≥ 30 runs and ≥ 2 s.
-  let start = process.hrtime.bigint();
+  // Warm-up as modelpress's default: ≥ 10 runs and ≥ 1 s.
+  const start = process.hrtime.bigint();
   for (let runs = 0; runs < 10 || process.hrtime.bigint() - start < 1_000_000_000n; runs++) await session.run(feeds);
+  return { session, feeds };
+}
+
+/** The reference: no protocol code, no statistics module, just the loop. Runs in a child process. */
+async function bareLoop(modelPath: string, threads: number): Promise<void> {
+  const { session, feeds } = await openSession(modelPath, threads);
+  // Same timed phase as modelpress's default: ≥ 30 runs and ≥ 2 s.
   const samples: number[] = [];
-  start = process.hrtime.bigint();
+  const start = process.hrtime.bigint();
   while (samples.length < 30 || process.hrtime.bigint() - start < 2_000_000_000n) {
     const t0 = process.hrtime.bigint();
     await session.run(feeds);
@@ -79,14 +86,7 @@ async function bareLoop(modelPath: string, threads: number): Promise<void> {
  * so both see the same machine state. Compares the loop code only, not process placement.
  */
 async function pairedInProcess(modelPath: string, threads: number, blocks: number, runsPerBlock: number): Promise<{ harnessMs: number; bareMs: number; n: number }> {
-  const inputs: InputSpec[] = [{ name: 'x', dtype: 'float32', shape: [1, ROWS, WIDTH] }];
-  const session = await ort.InferenceSession.create(
-    modelPath,
-    sessionOptions({ provider: 'cpu', intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' }),
-  );
-  const feeds = makeFeeds(inputs, 1);
-  const start = process.hrtime.bigint();
-  for (let runs = 0; runs < 10 || process.hrtime.bigint() - start < 1_000_000_000n; runs++) await session.run(feeds);
+  const { session, feeds } = await openSession(modelPath, threads);
   const harness: number[] = [];
   const bare: number[] = [];
   const rules = { minRuns: runsPerBlock, maxRuns: runsPerBlock, minTimeMs: 0, maxTimeMs: 600_000 };

@@ -217,13 +217,11 @@ export class ModelRegistry {
     const parts = { kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion() };
     const key = cacheKey(parts);
     const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'profile', model: model.id, input: point.text, state });
-    if (this.cache && !this.refreshes(model.id)) {
-      const hit = this.cache.get('profile', key, isProfile);
-      if (hit.status === 'hit') {
-        this.stats.profileHits++;
-        say('cached');
-        return { ok: true, value: hit.value, cached: true };
-      }
+    const cachedProfile = this.lookup(model, 'profile', key, isProfile);
+    if (cachedProfile !== undefined) {
+      this.stats.profileHits++;
+      say('cached');
+      return { ok: true, value: cachedProfile, cached: true };
     }
     if (this.options.frozen) {
       return {
@@ -260,6 +258,13 @@ export class ModelRegistry {
       return { ruleId: unbound ? 'unbound-dim' : 'input-binding', reason: `model '${model.id}': ${attributeWording(err.message)}` };
     }
     return { ruleId: 'analysis', reason: `cannot analyse model '${model.id}' (${where}): ${message(err)}` };
+  }
+
+  /** A stored result, unless there is no cache or the model is being refreshed (a miss or corrupt entry: undefined). */
+  private lookup<T>(model: DeclaredModel, kind: string, key: string, check: (value: unknown) => value is T): T | undefined {
+    if (!this.cache || this.refreshes(model.id)) return undefined;
+    const hit = this.cache.get(kind, key, check);
+    return hit.status === 'hit' ? hit.value : undefined;
   }
 
   private store(kind: string, key: string, parts: Record<string, unknown>, value: unknown): void {
@@ -322,13 +327,11 @@ export class ModelRegistry {
     const env = this.hostEnvironment();
     const parts = { ...portable, threads: settings.threads ?? env.physicalCores, hardware: env.fingerprint, onnxruntime: env.onnxruntimeVersion };
     const key = cacheKey(parts);
-    if (this.cache && !this.refreshes(model.id)) {
-      const hit = this.cache.get('bench', key, isStoredBench);
-      if (hit.status === 'hit') {
-        this.stats.benchHits++;
-        say('cached');
-        return { ok: true, value: hit.value, cached: true };
-      }
+    const cachedBench = this.lookup(model, 'bench', key, isStoredBench);
+    if (cachedBench !== undefined) {
+      this.stats.benchHits++;
+      say('cached');
+      return { ok: true, value: cachedBench, cached: true };
     }
 
     say('start');

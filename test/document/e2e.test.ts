@@ -16,21 +16,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/document/build.js';
 import { writeModel } from '../../src/onnx/writer.js';
-import { gemmModel, writeTinyModels } from './models.js';
+import { gemmModel, QUICK_BENCH, writeTinyModels } from './models.js';
 
 const DOC = `---
 title: Models, measured
 format:
   scale: { params: auto, macs: auto, flops: auto }
-min_time: 0.02
-warmup: 0.01
-runs: 3
-warmup_runs: 1
-processes: 1
-floor: false
-threads: 1
-batch: 2
----
+${QUICK_BENCH}---
 # Survey
 
 ::model{#r18 zoo=resnet18 label="ResNet-18"}

@@ -58,3 +58,14 @@ export function writeTinyModels(dir: string): void {
   writeModel(tokensModel(), path.join(models, 'tokens.onnx'));
   writeFileSync(path.join(models, 'broken.onnx'), 'this is not a protobuf, just text\n');
 }
+
+/** Front-matter lines that make benchmarks in test documents take milliseconds, not seconds (batch 2). */
+export const QUICK_BENCH = `min_time: 0.02
+warmup: 0.01
+runs: 3
+warmup_runs: 1
+processes: 1
+floor: false
+threads: 1
+batch: 2
+`;

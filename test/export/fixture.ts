@@ -19,22 +19,14 @@ import { VFile } from 'vfile';
 import { createProcessor } from '../../src/document/pipeline.js';
 import { documentState, type DocumentData } from '../../src/document/state.js';
 import { toolVersion } from '../../src/cache/tool-version.js';
-import { convModel, gemmModel } from '../document/models.js';
+import { convModel, gemmModel, QUICK_BENCH } from '../document/models.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { renderPage } from '../../src/render/page.js';
 
 export const FIXTURE_MD = `---
 title: Tiny models & their costs
 author: A. Tester
-min_time: 0.02
-warmup: 0.01
-runs: 3
-warmup_runs: 1
-processes: 1
-floor: false
-threads: 1
-batch: 2
-format:
+${QUICK_BENCH}format:
   scale: { params: '', macs: '', flops: '' }
   precision: { params: 0, macs: 0, flops: 0 }
 ---
