@@ -16,6 +16,7 @@ import { htmlToPdf } from '../export/pdf.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from './models.js';
 import { renderDocument } from './pipeline.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
+import { DEFAULT_RESULTS_DIR } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from './settings.js';
 import type { DocumentData } from './state.js';
 
@@ -31,6 +32,8 @@ export interface BuildOptions {
   frozen?: boolean | undefined;
   refresh?: boolean | string[] | undefined;
   strict?: boolean | undefined;
+  /** The results store; default: the config's `results`, else `modelpress-results/` in the project. */
+  results?: string | undefined;
   /** Where the project is (config, .modelpress/); default: the folder holding modelpress.config.json, else cwd. */
   cwd?: string | undefined;
   onProgress?: ((event: ProgressEvent & { document: string }) => void) | undefined;
@@ -109,6 +112,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     stems.set(stem, doc);
   }
   const to = options.to ?? ['html'];
+  const resultsDir = path.resolve(root, options.results ?? config?.results ?? DEFAULT_RESULTS_DIR);
 
   const built: BuiltDocument[] = [];
   const failures: string[] = [];
@@ -124,6 +128,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
     const registryOptions: RegistryOptions = {
       cacheDir: cacheDirOf(root),
+      resultsDir,
+      projectRoot: root,
       frozen: options.frozen,
       refresh: options.refresh,
       onProgress: options.onProgress ? (e) => options.onProgress!({ ...e, document: stem }) : undefined,

@@ -31,6 +31,8 @@ const settingsShape = {
   max_time: z.number().positive().optional(),
   /** Child processes per configuration (median of their medians). */
   processes: positiveInt.optional(),
+  /** Extra processes at most for a configuration that comes out unstable (0: none). */
+  extra_processes: z.number().int().min(0).optional(),
   /** Measure the binding's per-call floor (an Identity model with the same shapes). */
   floor: z.boolean().optional(),
   convention: z.enum(CONVENTIONS).optional(),
@@ -46,6 +48,8 @@ export const projectConfigSchema = z
     out: z.string().optional(),
     /** Markdown files or folders built when none are named on the command line. */
     content: z.array(z.string()).optional(),
+    /** The committable results store (default `modelpress-results`). */
+    results: z.string().optional(),
   })
   .strict();
 
@@ -67,6 +71,7 @@ export interface DocumentSettings {
   runs: number;
   maxTimeSeconds: number;
   processes: number;
+  extraProcesses: number;
   floor: boolean;
   convention: Convention;
   format: NumberFormatOptions;
@@ -86,6 +91,7 @@ export const DEFAULT_SETTINGS: DocumentSettings = {
   runs: 30,
   maxTimeSeconds: 60,
   processes: 3,
+  extraProcesses: 2,
   floor: true,
   convention: 'exact',
   format: {},
@@ -122,6 +128,7 @@ export function applySettings(base: DocumentSettings, layer: FrontMatter): Docum
   if (layer.runs !== undefined) out.runs = layer.runs;
   if (layer.max_time !== undefined) out.maxTimeSeconds = layer.max_time;
   if (layer.processes !== undefined) out.processes = layer.processes;
+  if (layer.extra_processes !== undefined) out.extraProcesses = layer.extra_processes;
   if (layer.floor !== undefined) out.floor = layer.floor;
   if (layer.convention !== undefined) out.convention = layer.convention;
   if (layer.format !== undefined) {
