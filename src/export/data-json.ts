@@ -29,6 +29,8 @@ export interface DocumentNumber {
    * `difference` for its Δ (%) from the measured one.
    */
   quoted?: 'published' | 'difference' | undefined;
+  /** Set for an unstable measurement: what is unstable and its 95% CI (the document marks it with a †). */
+  unstable?: string | undefined;
 }
 
 export interface DocumentDataFile extends DocumentData {
@@ -81,6 +83,7 @@ export function documentNumbers(data: DocumentData): DocumentNumber[] {
             text: cell.text,
             provenance: quoted ? undefined : cellProvenance(t, r, g.label === undefined ? null : groupIndex, labelled),
             ...(quoted ? { quoted } : {}),
+            ...(cell.unstable ? { unstable: cell.unstable } : {}),
           });
         }
         if (g.label !== undefined) groupIndex++;
