@@ -10,7 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
 import { writeFileAtomic } from '../cache/store.js';
 import { copyAssets } from '../export/assets.js';
-import { dataJson } from '../export/data-json.js';
+import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
+import { dataJson, documentDataHash } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { htmlToPdf } from '../export/pdf.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from './models.js';
@@ -44,6 +45,12 @@ export interface BuiltDocument {
   html: string;
   dataFile: string;
   pdf?: string | undefined;
+  /** Formats not asked for but rewritten because an output of them existed (outputs never disagree). */
+  alsoRebuilt: string[];
+  /** Outputs removed because they were made from other data and could not be rewritten. */
+  removedStale: string[];
+  /** The data hash every output of this document records. */
+  dataHash: string;
   file: VFile;
   data: DocumentData;
   stats: MeasureStats;
@@ -139,8 +146,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const rendered = await renderDocument(file, { settings, registryOptions, templateDirs: [root] });
     const htmlFile = path.join(out, `${stem}.html`);
     const dataFile = path.join(out, `${stem}.data.json`);
-    writeFileAtomic(htmlFile, rendered.html);
+    const dataHash = documentDataHash(rendered.data);
+    writeFileAtomic(htmlFile, stampHtml(rendered.html, dataHash));
     writeFileAtomic(dataFile, dataJson(rendered.data));
+    // Outputs never disagree: a format this document already has in the folder is rewritten too.
+    const alsoRebuilt = existingFormats(out, stem).filter((f) => !to.includes(f));
+    const targets: OutputFormat[] = [...to, ...alsoRebuilt];
     const entry: BuiltDocument = {
       source: doc,
       html: htmlFile,
@@ -148,22 +159,37 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       file,
       data: rendered.data,
       stats: { ...file.data.modelpress!.registry.stats },
+      alsoRebuilt,
+      removedStale: [],
+      dataHash,
     };
-    if (to.includes('pdf')) {
+    const made = [htmlFile, dataFile];
+    if (targets.includes('pdf')) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
         await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem });
         entry.pdf = pdf;
+        made.push(pdf);
       } catch (err) {
-        failures.push(`${path.relative(root, doc)}: PDF not written: ${(err as Error).message}`);
+        const why = `PDF not written: ${(err as Error).message}`;
+        if (to.includes('pdf')) failures.push(`${path.relative(root, doc)}: ${why}`);
+        else file.message(`${why}; the PDF of an earlier build is removed rather than left with other numbers`, { ruleId: 'export', source: 'modelpress' });
       }
     }
     // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
     try {
-      const exported = await exportDocument(rendered.data, rendered.tree, out, to, { stem, templateDirs: [root] });
+      const exported = await exportDocument(rendered.data, rendered.tree, out, targets, { stem, templateDirs: [root], dataHash });
+      made.push(...exported.files);
       for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
     } catch (err) {
       failures.push(`${path.relative(root, doc)}: exports not written: ${(err as Error).message}`);
+    }
+    // Anything of this document left from other data (an output that could not be rewritten) goes.
+    entry.removedStale = removeOutputs(staleOutputs(out, stem, dataHash, made).filter((f) => !made.includes(f)));
+    try {
+      writeManifest(out, stem, dataHash, made);
+    } catch (err) {
+      failures.push(`${path.relative(root, doc)}: ${stem}.outputs.json not written: ${(err as Error).message}`);
     }
     built.push(entry);
   }

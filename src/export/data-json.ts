@@ -6,6 +6,7 @@
  * runtime and method. A script that checks or re-plots a table reads `numbers`, not the HTML.
  */
 import type { CollectedTable, DocumentData, Provenance } from '../document/state.js';
+import { dataHashOf } from './coherence.js';
 import type { MetricName } from '../render/index.js';
 
 export interface DocumentNumber {
@@ -35,6 +36,8 @@ export interface DocumentNumber {
 
 export interface DocumentDataFile extends DocumentData {
   numbers: DocumentNumber[];
+  /** Hash of this data (without this field); every output made from it records the same hash. */
+  dataHash?: string | undefined;
 }
 
 function tableWhere(t: CollectedTable, index: number): string {
@@ -101,9 +104,15 @@ export function documentNumbers(data: DocumentData): DocumentNumber[] {
   return out;
 }
 
-/** The data file: the collected data as the build has it, with `numbers` added. */
+/** The data file: the collected data as the build has it, with `numbers` and the hash every output of this data records (export/coherence.ts). */
 export function dataFile(data: DocumentData): DocumentDataFile {
-  return { ...data, numbers: documentNumbers(data) };
+  const file = { ...data, numbers: documentNumbers(data) };
+  return { ...file, dataHash: dataHashOf(JSON.stringify(file)) };
+}
+
+/** The hash of a document's data, as its data file records it. */
+export function documentDataHash(data: DocumentData): string {
+  return dataFile(data).dataHash!;
 }
 
 export function dataJson(data: DocumentData): string {

@@ -15,6 +15,7 @@ import type { Root } from 'mdast';
 import { writeFileAtomic } from '../cache/store.js';
 import type { DocumentData } from '../document/state.js';
 import { tableCsvFiles } from './csv.js';
+import { stampTex } from './coherence.js';
 import { dataJson } from './data-json.js';
 import { svgsToPdf } from './figures.js';
 import { documentToLatex, titleHeading } from './latex.js';
@@ -30,6 +31,8 @@ export interface ExportOptions {
   templateDirs?: readonly string[] | undefined;
   /** Chromium for chart PDFs (default: findChromium's search). */
   executablePath?: string | undefined;
+  /** The data hash the LaTeX files record (export/coherence.ts); none when absent. */
+  dataHash?: string | undefined;
 }
 
 export interface ExportResult {
@@ -128,13 +131,14 @@ export async function exportDocument(
       }
     }
 
+    const stamp = (tex: string) => (options.dataHash ? stampTex(tex, options.dataHash) : tex);
     const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out });
-    writeIfChanged(path.join(out, `${stem}.tex`), fragment, result);
-    writeIfChanged(path.join(out, `${stem}.macros.tex`), macrosFile(data), result);
+    writeIfChanged(path.join(out, `${stem}.tex`), stamp(fragment), result);
+    writeIfChanged(path.join(out, `${stem}.macros.tex`), stamp(macrosFile(data)), result);
     const title = data.title ?? titleHeading(tree)?.text ?? stem;
     writeIfChanged(
       path.join(out, `${stem}.standalone.tex`),
-      standaloneFile({
+      stamp(standaloneFile({
         title,
         author: data.author,
         date: data.date,
@@ -142,7 +146,7 @@ export async function exportDocument(
         macrosFile: `${stem}.macros.tex`,
         fragment,
         templateDirs: options.templateDirs,
-      }),
+      })),
       result,
     );
   }
