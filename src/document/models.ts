@@ -166,6 +166,11 @@ export class ModelRegistry {
     this.hashes = new FileHashes(options.cacheDir ? path.join(options.cacheDir, 'file-hashes.json') : undefined);
   }
 
+  /** A --frozen build from a results store: stored results are served even when a model file is absent. */
+  get servesWithoutModels(): boolean {
+    return this.options.frozen === true && this.results !== undefined;
+  }
+
   declare(model: DeclaredModel): void {
     this.models.set(model.id, model);
   }
@@ -454,7 +459,12 @@ export class ModelRegistry {
       };
     }
 
-    const env = this.hostEnvironment();
+    let env: Environment;
+    try {
+      env = this.hostEnvironment();
+    } catch (err) {
+      return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `cannot benchmark model '${model.id}': ${message(err)}` } };
+    }
     const parts = { ...portable, threads: settings.threads ?? env.physicalCores, hardware: env.fingerprint, onnxruntime: env.onnxruntimeVersion };
     const key = cacheKey(parts);
     const resultFile = this.results?.benchFile(this.modelName(model), config);

@@ -55,9 +55,19 @@ export function fp32SimdLanes(flags: ReadonlySet<string>, arch: string = process
   return null;
 }
 
+/** onnxruntime-node is needed only to benchmark: a `--frozen` build reads stored results without it. */
+export const ONNXRUNTIME_MISSING =
+  'onnxruntime-node is not installed, and benchmarks need it: install it (npm install onnxruntime-node), or build with --frozen from a committed results store (docs/results.md)';
+
 export function onnxruntimeVersion(): string {
   const require = createRequire(import.meta.url);
-  const pkg = JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string };
+  let file: string;
+  try {
+    file = require.resolve('onnxruntime-node/package.json');
+  } catch {
+    throw new Error(ONNXRUNTIME_MISSING);
+  }
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
 }
 
