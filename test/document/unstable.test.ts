@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/cache/results.js';
 import { build } from '../../src/document/build.js';
-import type { StoredBench } from '../../src/document/models.js';
+import { refreshNotices, type StoredBench } from '../../src/document/models.js';
 import { effortPolicy, type MeasuredProcess, spendEffort } from '../../src/runtime/effort.js';
 import { runProtocol } from '../../src/runtime/protocol.js';
 import { hierarchicalMedianCi, median, summarize } from '../../src/runtime/stats.js';
@@ -161,5 +161,35 @@ describe('unstable measurements', () => {
   it('--strict fails on it', async () => {
     const strict = await build({ cwd: root, frozen: true, strict: true });
     expect(strict.exitCode).toBe(1);
+  });
+});
+
+describe('--refresh that moves a number beyond its CIs', () => {
+  it('says so at the table: old → new with both CIs', async () => {
+    // Pretend the stored result said 1000 ms (95% CI 990–1010): a real re-measurement of the tiny Gemm
+    // takes microseconds, far outside that interval.
+    const entry = JSON.parse(readFileSync(benchFile(), 'utf8')) as ResultFile<StoredBench>;
+    if (entry.value.result.status !== 'ok') throw new Error('expected a measured result');
+    entry.value.result = { ...entry.value.result, latencyMedianMs: 1000, latencyCi95Ms: [990, 1010] };
+    writeFileSync(benchFile(), JSON.stringify(entry, null, 1));
+    const refreshed = await build({ cwd: root, refresh: ['gemm'] });
+    const notes = refreshed.documents[0]!.file.messages.filter((m) => m.ruleId === 'refresh-changed');
+    // at both tables that print the latency
+    expect(notes.map((n) => n.line)).toEqual([16, 18]);
+    expect(notes[0]!.reason).toMatch(
+      /^--refresh changed the latency of model 'gemm' at input 1x4 beyond its confidence intervals: 1000 ms \(95% CI 990–1010\) → [\d.]+ ms \(95% CI [\d.]+–[\d.]+\); same model and settings/,
+    );
+  }, 120_000);
+});
+
+describe('refreshNotices', () => {
+  const stored = (latencyMedianMs: number, ci: [number, number]) =>
+    ({ result: { status: 'ok', latencyMedianMs, latencyCi95Ms: ci, pooled: { medianCi95Ms: ci } }, environment: {}, protocol: {} }) as unknown as StoredBench;
+  it('21.9 ms (21.5–22.3) → 214 ms (200–230): the CIs do not overlap, say so; 21.9 → 22.1 (21.7–22.6) overlaps: nothing', () => {
+    expect(refreshNotices('r18', '', stored(21.9, [21.5, 22.3]), stored(214, [200, 230]))).toEqual([
+      "--refresh changed the latency of model 'r18' beyond its confidence intervals: 21.9 ms (95% CI 21.5–22.3) → 214 ms (95% CI 200–230); " +
+        'same model and settings, so the machine changed (load, clock, other processes): check that it is idle and refresh again',
+    ]);
+    expect(refreshNotices('r18', '', stored(21.9, [21.5, 22.3]), stored(22.1, [21.7, 22.6]))).toEqual([]);
   });
 });
