@@ -47,6 +47,7 @@ interface BenchFlags {
   threads?: number[];
   provider?: ExecutionProvider[];
   processes: number;
+  extraProcesses: number;
   minTime?: number;
   runs?: number;
   precise?: boolean;
@@ -129,6 +130,10 @@ export function register(program: Command): void {
     .option('--threads <n>', 'intraOpNumThreads, comma-separated (default: physical cores)', positiveIntList('--threads'))
     .option('--provider <name>', 'execution provider(s): cpu, cuda (comma-separated)', providerList)
     .option('--processes <n>', 'child processes per configuration', positiveInt('--processes'), 3)
+    .option('--extra-processes <n>', 'extra processes at most for a configuration that comes out unstable (0: none)', (v: string) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('--extra-processes must be a whole number ≥ 0');
+      return Number(v);
+    }, 2)
     .option('--min-time <s>', 'minimum timed phase, seconds (default 2, 5 with --precise)', positiveNumber('--min-time'))
     .option('--runs <n>', 'minimum timed runs (default 30, 100 with --precise)', positiveInt('--runs'))
     .option('--precise', 'timed phase ≥ 5 s and ≥ 100 runs')
@@ -170,6 +175,7 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     threads: flags.threads,
     providers: flags.provider,
     processes: flags.processes,
+    effort: { extraProcesses: flags.extraProcesses },
     protocol,
     floor: flags.floor,
     trace: flags.trace === true,

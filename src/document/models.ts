@@ -26,7 +26,7 @@ import { ModelLoadError } from '../onnx/errors.js';
 import type { Dim, Model } from '../onnx/model.js';
 import { readModel } from '../onnx/reader.js';
 import { writeModel } from '../onnx/writer.js';
-import { describeEnvironment } from '../runtime/environment.js';
+import { describeEnvironment, NOT_INSTALLED, ONNXRUNTIME_MISSING } from '../runtime/environment.js';
 import { runBenchmark } from '../runtime/orchestrator.js';
 import { effortPolicy } from '../runtime/effort.js';
 import type { BenchResult, EffortPolicy, Environment, ProtocolOptions } from '../runtime/types.js';
@@ -459,11 +459,9 @@ export class ModelRegistry {
       };
     }
 
-    let env: Environment;
-    try {
-      env = this.hostEnvironment();
-    } catch (err) {
-      return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `cannot benchmark model '${model.id}': ${message(err)}` } };
+    const env = this.hostEnvironment();
+    if (env.onnxruntimeVersion === NOT_INSTALLED) {
+      return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `cannot benchmark model '${model.id}': ${ONNXRUNTIME_MISSING}` } };
     }
     const parts = { ...portable, threads: settings.threads ?? env.physicalCores, hardware: env.fingerprint, onnxruntime: env.onnxruntimeVersion };
     const key = cacheKey(parts);

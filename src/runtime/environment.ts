@@ -59,6 +59,17 @@ export function fp32SimdLanes(flags: ReadonlySet<string>, arch: string = process
 export const ONNXRUNTIME_MISSING =
   'onnxruntime-node is not installed, and benchmarks need it: install it (npm install onnxruntime-node), or build with --frozen from a committed results store (docs/results.md)';
 
+/** What describeEnvironment records when onnxruntime-node is absent (benchmarking then fails with ONNXRUNTIME_MISSING). */
+export const NOT_INSTALLED = 'not installed';
+
+function installedOnnxruntime(): string {
+  try {
+    return onnxruntimeVersion();
+  } catch {
+    return NOT_INSTALLED;
+  }
+}
+
 export function onnxruntimeVersion(): string {
   const require = createRequire(import.meta.url);
   let file: string;
@@ -104,7 +115,7 @@ export function describeEnvironment(cpuinfoText: string | undefined = readCpuinf
     os: `${os.type()} ${os.release()}`,
     arch: process.arch,
     nodeVersion: process.version,
-    onnxruntimeVersion: onnxruntimeVersion(),
+    onnxruntimeVersion: installedOnnxruntime(),
   };
   return { ...base, fingerprint: hardwareFingerprint({ ...base, os: os.type() }) };
 }
