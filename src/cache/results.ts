@@ -31,6 +31,26 @@ export function machineName(explicit?: string): string {
   return slug(explicit ?? os.hostname().split('.')[0] ?? 'machine');
 }
 
+/**
+ * JSON for people and for git: objects indented down to `depth` levels, anything deeper on one line,
+ * and a list of objects (a profile's nodes, a benchmark's processes) one element per line. About the
+ * size of compact JSON (a ResNet-152 profile: 0.3 MB instead of 0.5 MB indented), and a change to
+ * one node is a one-line diff.
+ */
+export function readableJson(value: unknown, depth = 3, indent = ''): string {
+  const inner = `${indent} `;
+  if (Array.isArray(value)) {
+    if (value.length === 0 || value.every((v) => v === null || typeof v !== 'object')) return JSON.stringify(value);
+    return `[\n${value.map((v) => `${inner}${JSON.stringify(v)}`).join(',\n')}\n${indent}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    if (depth <= 0 || entries.length === 0) return JSON.stringify(value);
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${readableJson(v, depth - 1, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value);
+}
+
 export interface ResultFile<T> {
   schema: number;
   kind: 'profile' | 'bench';
@@ -102,9 +122,9 @@ export class ResultsStore {
     return { status: 'hit', entry: entry as ResultFile<T>, file };
   }
 
-  /** Write one result file atomically, pretty-printed (one value per line diffs well in git). */
+  /** Write one result file atomically, as `readableJson` (small, and diffs line by line in git). */
   write<T>(file: string, kind: ResultFile<T>['kind'], parts: Record<string, unknown>, value: T, machine?: string): void {
     const entry: ResultFile<T> = { schema: RESULTS_SCHEMA, kind, ...(machine ? { machine } : {}), key: cacheKey(parts), parts, storedAt: new Date().toISOString(), value };
-    writeFileAtomic(file, `${JSON.stringify(entry, null, 1)}\n`);
+    writeFileAtomic(file, `${readableJson(entry)}\n`);
   }
 }

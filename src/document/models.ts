@@ -508,6 +508,9 @@ export class ModelRegistry {
         modelSha256: model.source.kind === 'file' ? ident.value.sha256 : undefined,
       });
       const result = report.results[0]!;
+      // The stored record names the model as the document does (a zoo build's temporary file, or an
+      // absolute path, means nothing on the machine that reads a committed store).
+      result.config = { ...result.config, modelPath: model.source.kind === 'zoo' ? `zoo:${model.source.entry.name}` : this.modelName(model) };
       stored = { result, environment: report.environment, protocol };
     } catch (err) {
       say('failed');
