@@ -7,7 +7,7 @@ import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { h } from 'hastscript';
 import { CONVENTIONS } from '../analysis/types.js';
-import { formatColumn, formatInline, resolveFormat } from '../render/format.js';
+import { formatInline, resolveFormat } from '../render/format.js';
 import { isImageInput, isMetricName, metricSpec, SCALES_BY_KIND } from '../render/metrics.js';
 import { METRIC_NAMES, type MetricName, type ScalePrefix } from '../render/types.js';
 import { AttributeError, boolean, didYouMean, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives } from './directive.js';
@@ -79,12 +79,13 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   const title = `${model.label}, ${metricSpec(name).label}: ${value ?? 'n/a'} (${prov.source}, input ${prov.input}, ${prov.convention} convention${prov.benchmark ? `, ${prov.benchmark.cpuModel}, batch ${prov.benchmark.batch}` : ''})`;
   // An unstable measurement is never printed bare: a † whose title gives the 95% CI (the build warns too).
   const mark = stored && MEASURED.includes(name) ? benchMarks([name], stored)?.[name] : undefined;
+  let why: string | undefined;
   if (mark?.unstable) {
-    const ci = mark.ci95 ? formatColumn(name, mark.ci95, fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').cells.map((c) => c.text).join('–') : '';
-    const why = `unstable measurement (${mark.reason})${ci ? `; 95% CI ${ci}` : ''}`;
+    const ci = mark.ci95 ? formatInline(name, mark.ci95[0], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').text + '–' + formatInline(name, mark.ci95[1], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').withUnit : '';
+    why = `unstable measurement (${mark.reason})${ci ? `; 95% CI ${ci}` : ''}`;
     replaceWith(node, h('span', { className: ['mp-metric', 'mp-unstable'], dataMetric: name, dataModel: model.id, title: `${title}; ${why}` }, [shown, h('sup', { className: 'mp-unstable-mark', title: why }, '†')]));
   } else {
     replaceWith(node, h('span', { className: ['mp-metric'], dataMetric: name, dataModel: model.id, title }, shown));
   }
-  state.data.metrics.push({ model: model.id, name, input: prov.input, value, text: inline.text, withUnit: inline.withUnit, provenance: prov });
+  state.data.metrics.push({ model: model.id, name, input: prov.input, value, text: inline.text, withUnit: inline.withUnit, provenance: prov, ...(why ? { unstable: why } : {}) });
 }

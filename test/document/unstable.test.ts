@@ -32,6 +32,8 @@ ${QUICK_BENCH}---
 ::table{#tbl-speed models="gemm" metrics="params latency throughput" caption="Speed"}
 
 ::table{#tbl-ci models="gemm" metrics="latency throughput" ci=true caption="With CI"}
+
+A batch takes :metric{model=gemm name=latency}.
 `;
 
 let root: string;
@@ -146,8 +148,11 @@ describe('unstable measurements', () => {
 
     // The warning, positioned at each table that prints the value.
     const warnings = result.documents[0]!.file.messages.filter((w) => w.ruleId === 'unstable-measurement');
-    // front matter: 2 + 8 QUICK_BENCH lines + the closing ---, heading, model: the tables are on lines 16 and 18
-    expect(warnings.map((w) => w.line)).toEqual([16, 18]);
+    // front matter: 2 + 8 QUICK_BENCH lines + the closing ---, heading, model: the tables are on lines 16
+    // and 18, the :metric on line 20
+    expect(warnings.map((w) => w.line)).toEqual([16, 18, 20]);
+    // the inline metric: a † whose title gives the CI
+    expect(html).toMatch(/<span class="mp-metric mp-unstable" data-metric="latency" data-model="gemm" title="[^"]*">[\d.]+\u00a0ms<sup class="mp-unstable-mark" title="unstable measurement \([^"]*\); 95% CI [\d.]+–[\d.]+\u00a0ms">†<\/sup><\/span>/);
     expect(warnings[0]!.reason).toMatch(/^the latency of model 'gemm' at input 1x4 is an unstable measurement \(IQR\/median \d\d\.\d% > 10%; after 2 extra processes, stopped: extra-processes-exhausted\): [\d.]+ ms, 95% CI [\d.]+–[\d.]+ ms/);
   });
 
@@ -156,6 +161,9 @@ describe('unstable measurements', () => {
     expect(tex).toMatch(/& \{[\d.]+\\textsuperscript\{\\dag1\}\} & \{[\d.]+\\textsuperscript\{\\dag2\}\} \\\\/);
     expect(tex).toMatch(/\\textsuperscript\{\\dag1\}~Tiny Gemm, Latency \(ms\): unstable measurement .*; 95\\% CI [\d.]+--[\d.]+ ms/);
     expect(tex).toMatch(/\{[\d.]+\\,\$\\pm\$\\,[\d.]+\\textsuperscript\{\\dag1\}\}/);
+    // the macro of the inline metric carries the dagger, and its comment the CI
+    const macros = readFileSync(path.join(out(), 'survey.macros.tex'), 'utf8');
+    expect(macros).toMatch(/% Latency of gemm: [^\n]*; † unstable measurement \([^\n]*; 95% CI [\d.]+–[\d.]+\u00a0ms\n\\newcommand\{\\TinyGemmLatency\}\{[\d.]+\\textsuperscript\{\\dag\}\}/);
   });
 
   it('--strict fails on it', async () => {
@@ -174,8 +182,8 @@ describe('--refresh that moves a number beyond its CIs', () => {
     writeFileSync(benchFile(), JSON.stringify(entry, null, 1));
     const refreshed = await build({ cwd: root, refresh: ['gemm'] });
     const notes = refreshed.documents[0]!.file.messages.filter((m) => m.ruleId === 'refresh-changed');
-    // at both tables that print the latency
-    expect(notes.map((n) => n.line)).toEqual([16, 18]);
+    // at both tables and the :metric that print the latency
+    expect(notes.map((n) => n.line)).toEqual([16, 18, 20]);
     expect(notes[0]!.reason).toMatch(
       /^--refresh changed the latency of model 'gemm' at input 1x4 beyond its confidence intervals: 1000 ms \(95% CI 990–1010\) → [\d.]+ ms \(95% CI [\d.]+–[\d.]+\); same model and settings/,
     );
