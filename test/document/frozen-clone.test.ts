@@ -1,11 +1,11 @@
 /**
  * A committed results store rebuilds the document on a machine with no models and no onnxruntime
- * (issue 12): build once here (profiles and a benchmark go to modelpress-results/), copy only the
- * Markdown and the store into a fresh folder — no model files, no .modelpress/, no output — and run
- * the CLI from a copy of the sources whose node_modules has every package except onnxruntime-node.
- * The frozen build must succeed and print the same numbers.
+ * (issue 12): build once here (profiles and a benchmark go to modelpress-results/), commit the
+ * project with git (its .gitignore keeps output/ and .modelpress/ out), clone it, delete the model
+ * files, and run the CLI from a copy of the sources whose node_modules has every package except
+ * onnxruntime-node. The frozen build must succeed and print the same numbers.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -52,12 +52,20 @@ describe('frozen build from a committed store, without models and without onnxru
     expect(first.exitCode).toBe(0);
     const before = JSON.parse(readFileSync(path.join(original, 'output', 'survey.data.json'), 'utf8')) as Numbers;
 
-    // 2. The "clone": the Markdown and the committed store only.
+    // 2. Commit it as a user would (the project's .gitignore: no output, no .modelpress), clone it,
+    //    and take the model files away: the clone has the Markdown and the committed store only.
+    writeFileSync(path.join(original, '.gitignore'), readFileSync(path.join(repo, '.gitignore'), 'utf8'));
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', '-c', 'init.defaultBranch=main', ...args], { cwd, stdio: 'pipe' });
+    git(original, 'init', '-q');
+    git(original, 'add', '-A');
+    git(original, 'commit', '-q', '-m', 'survey with its results');
+    const committed = execFileSync('git', ['ls-files'], { cwd: original, encoding: 'utf8' }).split('\n');
+    expect(committed.some((f) => f.startsWith('modelpress-results/bench/'))).toBe(true);
+    expect(committed.some((f) => f.startsWith('.modelpress/') || f.startsWith('output/'))).toBe(false);
     const clone = path.join(tmp, 'clone');
-    mkdirSync(path.join(clone, 'content'), { recursive: true });
-    cpSync(path.join(original, 'content', 'survey.md'), path.join(clone, 'content', 'survey.md'));
-    cpSync(path.join(original, 'modelpress-results'), path.join(clone, 'modelpress-results'), { recursive: true });
-    expect(existsSync(path.join(clone, 'content', 'models'))).toBe(false);
+    git(tmp, 'clone', '-q', original, clone);
+    rmSync(path.join(clone, 'content', 'models'), { recursive: true, force: true });
 
     // 3. The tool without onnxruntime-node: its sources and every dependency but that one.
     const tool = path.join(tmp, 'tool');
