@@ -145,13 +145,15 @@ export function hierarchicalMedianCi(
   const level = options.level ?? 0.95;
   const rand = seededRandom(options.seed ?? DEFAULT_BOOTSTRAP_SEED);
   const k = nonEmpty.length;
-  const draws = nonEmpty.map((g) => new Float64Array(g.length));
+  // One scratch array per group size.
+  const scratch = new Map<number, Float64Array>();
+  for (const g of nonEmpty) if (!scratch.has(g.length)) scratch.set(g.length, new Float64Array(g.length));
   const groupMedians = new Float64Array(k);
   const out = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) {
     for (let j = 0; j < k; j++) {
       const g = nonEmpty[k === 1 ? 0 : Math.floor(rand() * k)]!;
-      const draw = draws[j]!.length === g.length ? draws[j]! : new Float64Array(g.length);
+      const draw = scratch.get(g.length)!;
       for (let i = 0; i < g.length; i++) draw[i] = g[Math.floor(rand() * g.length)]!;
       draw.sort();
       groupMedians[j] = quantileSorted(draw, 0.5);
