@@ -249,7 +249,7 @@ class FragmentWriter {
     if (!/\.(pdf|png|jpe?g)$/i.test(url)) return note('is not in a format pdflatex can include (PDF, PNG, JPEG)');
     const source = this.data.source ? path.resolve(path.dirname(this.data.source), url) : url;
     const file = this.options.outDir ? path.relative(this.options.outDir, source).split(path.sep).join('/') : url;
-    if (latexPath(file) === undefined) return note('has a path LaTeX cannot read safely (use letters, digits and . / - _ + only)');
+    if (latexPath(file) === undefined) return note('has a path LaTeX cannot read safely (use letters, digits and . / - \\_ + only)');
     return `\\IfFileExists{${file}}{\\includegraphics[width=0.8\\linewidth]{${file}}}{${note('was not found next to the LaTeX file')}}`;
   }
 
