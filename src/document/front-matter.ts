@@ -91,6 +91,15 @@ function read(node: Yaml, file: VFile): FrontMatter {
     else if ((ch === ']' || ch === '}') && open > 0) open--;
   }
   if (deepest > MAX_FRONT_MATTER_DEPTH) throw new Error(`it nests ${deepest} levels of brackets; front matter may nest at most ${MAX_FRONT_MATTER_DEPTH}`);
+  // The same for block style: each line indented deeper than the one above opens a level.
+  const indents: number[] = [];
+  for (const line of node.value.split('\n')) {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const indent = line.length - line.trimStart().replace(/^(- +)+/, '').length;
+    while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+    indents.push(indent);
+    if (indents.length > MAX_FRONT_MATTER_DEPTH) throw new Error(`it nests more than ${MAX_FRONT_MATTER_DEPTH} levels of indentation; front matter settings nest at most two`);
+  }
   const doc = parseDocument(node.value, { prettyErrors: false });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
