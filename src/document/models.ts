@@ -382,7 +382,7 @@ export class ModelRegistry {
   /** Why a benchmark of the model at this point can never be made (undefined: a rebuild may make it). */
   private cannotBenchmark(model: DeclaredModel, ident: { sha256: string; zooSize?: [number, number] | undefined }, point: InputPoint, portableKey: string): string | undefined {
     const failed = this.cache?.get('bench-failed', portableKey, (v): v is { reason: string } => typeof (v as { reason?: unknown })?.reason === 'string');
-    if (failed?.status === 'hit') return `the last build that measured it failed (${failed.value.reason})`;
+    if (failed?.status === 'hit') return `the last build that measured it failed (${failed.value.reason.split('\n')[0]!.trim()})`;
     try {
       const m = this.load(model, ident.sha256, ident.zooSize);
       bindInputs(m.graph, benchInputs(m, point, model.batch));
