@@ -312,3 +312,33 @@ export function leakViaShape(location: string): Model {
   });
   return m;
 }
+
+/**
+ * Loops nested `depth` deep, each body carrying a value that grows by one per iteration (so no
+ * iteration is like the last) around the next Loop: the bodies multiply with the nesting.
+ */
+export function nestedLoops(depth: number, trips = 1024): Model {
+  const b = new GraphBuilder({ opset: 17 });
+  const x = b.input('x', 'int64', []);
+  const m = b.int64s('M', [trips], []);
+  const cond = b.initializer('cond', 'bool', [], { values: [1] });
+  const one = b.int64s('one', [1], []);
+  let body: Graph | undefined;
+  for (let d = depth; d >= 1; d--) {
+    const nodes: Node[] = [{ name: `/add${d}`, opType: 'Add', domain: '', inputs: [`v${d}`, one], outputs: [`w${d}`], attributes: [] }];
+    if (body) {
+      nodes.push({ name: `/loop${d + 1}`, opType: 'Loop', domain: '', inputs: [m, cond, `w${d}`], outputs: [`u${d}`], attributes: [{ name: 'body', type: 'graph', value: body }] });
+    } else {
+      nodes.push({ name: `/id${d}`, opType: 'Identity', domain: '', inputs: [`w${d}`], outputs: [`u${d}`], attributes: [] });
+    }
+    nodes.push({ name: `/c${d}`, opType: 'Identity', domain: '', inputs: [`c${d}`], outputs: [`co${d}`], attributes: [] });
+    body = {
+      name: `body${d}`, nodes, initializers: [], sparseInitializers: [],
+      inputs: [{ name: `i${d}`, type: tensorType('int64', []) }, { name: `c${d}`, type: tensorType('bool', []) }, { name: `v${d}`, type: tensorType('int64', []) }],
+      outputs: [{ name: `co${d}` }, { name: `u${d}` }], valueInfo: [],
+    };
+  }
+  const [y] = b.node('Loop', [m, cond, x], { body: body! }, { name: '/loop1' });
+  b.output(y!);
+  return b.build();
+}

@@ -143,6 +143,14 @@ describe('item 3: value propagation and shape rules bound what they materialise'
     expect(p.nodes[0]!.flops).toBe(7);
   });
 
+  it('Loops of 1,024 trips nested 4 deep are costed without unrolling into each other', () => {
+    // Each level adds 1 per trip: 1024 + 1024² + 1024³ + 1024⁴ = 1,100,586,419,200 adds.
+    const t0 = performance.now();
+    const p = profileModel(H.nestedLoops(4), { inputs: { x: [] } });
+    expect(p.totals.flops).toBe(1024 + 1024 ** 2 + 1024 ** 3 + 1024 ** 4);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
   it(`functions calling each other twice per level stop at ${MAX_INLINED_NODES} inlined nodes`, () => {
     expect(() => profileModel(H.functionBomb(30), {})).toThrow(/inlining model-local functions would make more than 500,000 nodes/);
   }, 30_000);
