@@ -2,7 +2,7 @@
  * The unified pipeline, Markdown → HTML:
  *
  *   remark-parse → remark-frontmatter (YAML) → remark-gfm → remark-math → remark-directive →
- *   modelpress: front matter, models, numbering, tables, layers, ops, formulas, metrics, charts,
+ *   modelpress: front matter, models, elements (heading ids, figures, captions, labels), numbering, tables, layers, ops, formulas, metrics, charts,
  *   environment, references, finish → remark-rehype → math check → rehype-katex → rehype-stringify
  *
  * and the page layout from render around the body. Each modelpress plugin works on its own in any
@@ -26,6 +26,7 @@ import { toolVersion } from '../cache/tool-version.js';
 import { renderPage } from '../render/page.js';
 import remarkModelpressCharts from './chart.js';
 import remarkModelpressEnvironment from './environment.js';
+import remarkModelpressElements, { maskEquationLabels } from './elements.js';
 import remarkModelpressFinish from './finish.js';
 import remarkModelpressFormulas from './formula.js';
 import remarkModelpressFrontMatter from './front-matter.js';
@@ -59,6 +60,7 @@ export function createProcessor(options: PipelineOptions = {}) {
     .use(remarkDirective)
     .use(remarkModelpressFrontMatter, { ...state, settings: options.settings ?? DEFAULT_SETTINGS })
     .use(remarkModelpressModels, state)
+    .use(remarkModelpressElements, state)
     .use(remarkModelpressNumbering, state)
     .use(remarkModelpressTables, state)
     .use(remarkModelpressLayers, state)
@@ -110,7 +112,10 @@ function firstHeading(tree: HastRoot): string | undefined {
 /** Render one Markdown document: `file` holds its text and path (src= is relative to its folder). */
 export async function renderDocument(file: VFile, options: RenderOptions = {}): Promise<RenderedDocument> {
   const processor = createProcessor(options);
-  const mdast = processor.parse(file);
+  // `$$ {#eq-x}` closing a display equation: the label is read here (remark-math would not close it).
+  const { masked, labels } = maskEquationLabels(String(file.value ?? ''));
+  file.data.modelpressEquationLabels = labels;
+  const mdast = processor.parse(new VFile({ value: masked, path: file.path }));
   const hast = (await processor.run(mdast, file)) as HastRoot;
   const body = processor.stringify(hast, file);
   const state = documentState(file, options, toolVersion());

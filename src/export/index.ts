@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Root } from 'mdast';
 import { writeFileAtomic } from '../cache/store.js';
-import type { DocumentData } from '../document/state.js';
+import type { DocumentData } from '../docmodel/types.js';
 import { tableCsvFiles } from './csv.js';
 import { dataJson } from './data-json.js';
 import { svgsToPdf } from './figures.js';
@@ -131,7 +131,7 @@ export async function exportDocument(
     const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out });
     writeIfChanged(path.join(out, `${stem}.tex`), fragment, result);
     writeIfChanged(path.join(out, `${stem}.macros.tex`), macrosFile(data), result);
-    const title = data.title ?? titleHeading(tree)?.text ?? stem;
+    const title = data.title ?? titleHeading(tree, data.title)?.text ?? stem;
     writeIfChanged(
       path.join(out, `${stem}.standalone.tex`),
       standaloneFile({

@@ -7,7 +7,7 @@
  */
 import { escapeLatex, macroDefinitions, macroName, metricSpec } from '../render/index.js';
 import { numberWords } from '../render/latex.js';
-import type { CollectedMetric, DocumentData } from '../document/state.js';
+import type { CollectedMetric, DocumentData } from '../docmodel/types.js';
 
 export interface MetricMacro {
   name: string;
