@@ -6,7 +6,7 @@ import path from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type BuildResult, projectRoot } from '../document/build.js';
+import { type BuildResult, projectRoot } from '../project/build.js';
 import { type BuildFlags, runBuild } from './build.js';
 
 /** Files a build depends on: the documents and the model files they declare. */

@@ -46,6 +46,8 @@ export interface CitedWork {
   html: string;
   /** The same as plain text. */
   text: string;
+  /** The CSL-JSON record (the LaTeX export writes the .bib from it). */
+  csl?: unknown;
 }
 
 /** Where a number comes from: enough to reproduce it. */

@@ -26,6 +26,7 @@ import { toolVersion } from '../cache/tool-version.js';
 import { renderPage } from '../render/page.js';
 import remarkModelpressCharts from './chart.js';
 import remarkModelpressEnvironment from './environment.js';
+import remarkModelpressCitations from './citations.js';
 import remarkModelpressElements, { maskEquationLabels } from './elements.js';
 import remarkModelpressFinish from './finish.js';
 import remarkModelpressFormulas from './formula.js';
@@ -70,6 +71,7 @@ export function createProcessor(options: PipelineOptions = {}) {
     .use(remarkModelpressCharts, state)
     .use(remarkModelpressEnvironment, state)
     .use(remarkModelpressReferences, state)
+    .use(remarkModelpressCitations, state)
     .use(remarkModelpressFinish, state)
     .use(remarkRehype, { allowDangerousHtml: true })
     .use(rehypeModelpressMathCheck)

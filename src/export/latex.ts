@@ -322,7 +322,7 @@ class FragmentWriter {
     const one = output.items.length === 1 ? output.items[0]! : undefined;
     const pre = one?.prefix ? `[${escapeText(one.prefix)}]` : '';
     const post = one?.locator || one?.suffix ? `[${escapeText([one.locator, one.suffix].filter(Boolean).join(' '))}]` : pre ? '[]' : '';
-    const command = output.mode === 'narrative' ? 'textcite' : output.mode === 'suppress-author' ? 'cite*' : 'autocite';
+    const command = output.mode === 'narrative' ? 'textcite' : output.mode === 'suppress-author' ? 'autocite*' : 'autocite';
     return `\\${command}${pre}${post}{${keys}}`;
   }
 

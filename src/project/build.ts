@@ -1,5 +1,5 @@
 /**
- * Building a project: find the Markdown documents, read `modelpress.config.json`, render each document
+ * Building a project (above document/ and export/, which do not depend on each other): find the Markdown documents, read `modelpress.config.json`, render each document
  * through the pipeline (its own model registry, one shared cache), write `<out>/<doc>.html`,
  * `<out>/<doc>.data.json` and the assets, and decide the exit code:
  * 0 ok, 1 document or model errors (a --frozen miss always; any diagnostic with --strict).
@@ -9,15 +9,15 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
 import { writeFileAtomic } from '../cache/store.js';
-import { copyAssets } from '../export/assets.js';
+import { copyAssets, copyDocumentAssets } from '../export/assets.js';
 import { dataJson } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { htmlToPdf } from '../export/pdf.js';
-import type { MeasureStats, ProgressEvent, RegistryOptions } from './models.js';
-import { renderDocument } from './pipeline.js';
+import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
+import { renderDocument } from '../document/pipeline.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
-import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from './settings.js';
-import type { DocumentData } from './state.js';
+import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
+import type { DocumentData } from '../docmodel/types.js';
 
 export const OUTPUT_FORMATS = ['html', 'pdf', 'tex'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -98,6 +98,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
   }
   const settings = projectSettings(config);
+  // Bibliographies named in the config are relative to the project; front matter's to the document.
+  settings.bibliography = settings.bibliography.map((b) => path.resolve(root, b));
   const out = path.resolve(root, options.out ?? config?.out ?? 'output');
   const inputs = options.inputs && options.inputs.length > 0 ? options.inputs : (config?.content ?? ['content']);
   const documents = findDocuments(inputs, root, out);
@@ -134,6 +136,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const htmlFile = path.join(out, `${stem}.html`);
     const dataFile = path.join(out, `${stem}.data.json`);
     writeFileAtomic(htmlFile, rendered.html);
+    for (const problem of copyDocumentAssets(rendered.data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
     writeFileAtomic(dataFile, dataJson(rendered.data));
     const entry: BuiltDocument = {
       source: doc,
@@ -154,7 +157,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
     // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
     try {
-      const exported = await exportDocument(rendered.data, rendered.tree, out, to, { stem, templateDirs: [root] });
+      const docSettings = file.data.modelpress!.settings;
+      const exported = await exportDocument(rendered.data, rendered.tree, out, to, {
+        stem,
+        templateDirs: [root],
+        toc: docSettings.toc,
+        bibStyle: docSettings.csl === 'apa' ? 'authoryear' : 'numeric-comp',
+      });
       for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
     } catch (err) {
       failures.push(`${path.relative(root, doc)}: exports not written: ${(err as Error).message}`);
