@@ -299,7 +299,7 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
             ? `citation '@${key}' but the document has no bibliography; add bibliography: refs.bib to the front matter or modelpress.config.json`
             : key.startsWith('model:')
               ? `citation '@${key}': ${state.registry.get(key.slice(6)) ? `model '${key.slice(6)}' is not a zoo model, so modelpress does not know its paper; cite the paper's own key` : `no model '${key.slice(6)}' is declared; ${didYouMean(key, known)}`}`
-              : `unknown citation key '@${key}'; ${didYouMean(key, known)}${known.length ? `the bibliography has ${known.length} entries` : 'the bibliography is empty'}`;
+              : `unknown citation key '@${key}'; ${didYouMean(key, known)}${known.length ? `the bibliography has ${known.length} ${known.length === 1 ? "entry" : "entries"}` : 'the bibliography is empty'}`;
           file.message(reason, { place, ruleId: 'unknown-citation', source: SOURCE });
           const at = { type: 'text', position: place } as Text;
           const box = errorElement(at, file, reason, 'unknown-citation');

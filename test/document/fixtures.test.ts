@@ -24,6 +24,8 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mp-fixtures-'));
   writeTinyModels(dir);
+  // Side files a case reads: images, bibliographies (all copied first, so did-you-mean sees them).
+  for (const f of readdirSync(FIXTURES)) if (/\.(svg|bib)$/.test(f)) copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
