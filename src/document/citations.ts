@@ -271,7 +271,7 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       const model = state.registry.get(m[1]!);
       if (!model || model.source.kind !== 'zoo') return undefined;
       const paper = zooPapers().get(model.source.entry.family.toLowerCase());
-      return paper ? { ...paper, id: key } : undefined;
+      return paper ? { ...paper, id: key, 'citation-key': key } : undefined;
     };
     const knownKeys = () => [...works.keys(), ...state.registry.ids().filter((id) => state.registry.get(id)?.source.kind === 'zoo').map((id) => `model:${id}`)];
 

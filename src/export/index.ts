@@ -140,7 +140,7 @@ export async function exportDocument(
     const imageJobs: Parameters<typeof svgsToPdf>[0] = [];
     for (const asset of data.assets) {
       if (!/\.svg$/i.test(asset.target)) continue;
-      const pdfTarget = asset.target.replace(/\.svg$/i, '.pdf');
+      const pdfTarget = asset.target.replace(/\.svg$/i, '-svg.pdf');
       const pdf = path.join(out, pdfTarget);
       if (existsSync(pdf) && existsSync(path.join(out, asset.target)) && readFileSync(path.join(out, asset.target)).equals(readFileSync(asset.source))) {
         imageFiles.set(asset.target, pdfTarget);

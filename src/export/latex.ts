@@ -203,7 +203,7 @@ class FragmentWriter {
         const section = (node.data as { modelpressSection?: { unnumbered: boolean } } | undefined)?.modelpressSection;
         const star = section?.unnumbered && this.numberedSections ? '*' : '';
         const id = labelOf(node)?.id;
-        return `\\${command}${star}{${this.inline(node.children)}}${id ? `\\label{${this.label(id)}}` : ''}`;
+        return `\\${command}${star}{${this.inline(node.children).trim()}}${id ? `\\label{${this.label(id)}}` : ''}`;
       }
       case 'paragraph':
         if (labelOf(node)?.kind === 'figure') return this.imageFigure(node);

@@ -47,6 +47,7 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     toc: data.toc === true,
     bibFile: data.bibFile,
     bibStyle: data.bibStyle ?? 'numeric-comp',
+    bibNumeric: (data.bibStyle ?? 'numeric-comp').startsWith('numeric'),
     printBibliography: data.bibFile !== undefined && data.bibPrinted !== true,
   }).replace(/^\n+/, '');
 }
