@@ -6,7 +6,7 @@
  * - `![caption](path){#fig-x width=60%}` alone in a paragraph: a numbered figure with its caption;
  * - a Markdown table with a `: caption {#tbl-x}` paragraph right after (or before) it: a numbered table;
  * - `$$ … $$ {#eq-x}`: a labelled, numbered display equation (multi-line form: the label after the
- *   closing `$$`, read by maskEquationLabels before parsing);
+ *   closing `$$`, read by maskEquationLabels when parsing, src/document/include.ts);
  * - every local image: checked, and listed as an asset to copy beside the HTML (output-relative path).
  *
  * Each element gets `data.modelpressLabel` (what the numbering pass counts) and its output.
@@ -77,12 +77,6 @@ export function maskEquationLabels(source: string): { masked: string; labels: Ma
   return { masked: lines.join('\n'), labels };
 }
 
-declare module 'vfile' {
-  interface DataMap {
-    modelpressEquationLabels: ReadonlyMap<number, string>;
-  }
-}
-
 export default function remarkModelpressElements(options: StateOptions = {}) {
   return (tree: Root, file: VFile): void => {
     const state = documentState(file, options);
@@ -99,8 +93,7 @@ export default function remarkModelpressElements(options: StateOptions = {}) {
         return SKIP;
       }
       if (node.type === 'math') {
-        const line = node.position?.end.line;
-        const id = line !== undefined ? file.data.modelpressEquationLabels?.get(line) : undefined;
+        const id = (node.data as { modelpressEquationId?: string } | undefined)?.modelpressEquationId;
         if (id) setLabel(node, { kind: 'equation', id }, id);
         return SKIP;
       }

@@ -27,7 +27,8 @@ import { renderPage } from '../render/page.js';
 import remarkModelpressCharts from './chart.js';
 import remarkModelpressEnvironment from './environment.js';
 import remarkModelpressCitations from './citations.js';
-import remarkModelpressElements, { maskEquationLabels } from './elements.js';
+import remarkModelpressElements from './elements.js';
+import { expandIncludes, parseMarkdown } from './include.js';
 import remarkModelpressFinish from './finish.js';
 import remarkModelpressFormulas from './formula.js';
 import remarkModelpressFrontMatter from './front-matter.js';
@@ -114,10 +115,8 @@ function firstHeading(tree: HastRoot): string | undefined {
 /** Render one Markdown document: `file` holds its text and path (src= is relative to its folder). */
 export async function renderDocument(file: VFile, options: RenderOptions = {}): Promise<RenderedDocument> {
   const processor = createProcessor(options);
-  // `$$ {#eq-x}` closing a display equation: the label is read here (remark-math would not close it).
-  const { masked, labels } = maskEquationLabels(String(file.value ?? ''));
-  file.data.modelpressEquationLabels = labels;
-  const mdast = processor.parse(new VFile({ value: masked, path: file.path }));
+  const mdast = parseMarkdown(processor, String(file.value ?? ''), file.path);
+  if (file.path) expandIncludes(processor, mdast, file, path.resolve(file.cwd, file.path));
   const hast = (await processor.run(mdast, file)) as HastRoot;
   const body = processor.stringify(hast, file);
   const state = documentState(file, options, toolVersion());

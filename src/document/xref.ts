@@ -69,7 +69,12 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
       if (!label) return;
       if (label.kind === 'section') {
         const heading = node as Heading;
-        if (heading === title) return;
+        if (heading === title) {
+          // The title is no numbered section, but its label can be referred to (by its text).
+          if (label.id) register(heading, 'section', label.id, { title: plainText(heading.children).trim() });
+          counters.section = 0;
+          return;
+        }
         const level = Math.max(0, heading.depth - top);
         let text: string | undefined;
         if (state.settings.numberSections && !label.unnumbered) {
