@@ -56,6 +56,15 @@ export const projectConfigSchema = z
     out: z.string().optional(),
     /** Markdown files or folders built when none are named on the command line. */
     content: z.array(z.string()).optional(),
+    /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
+    book: z
+      .object({
+        title: z.string(),
+        author: z.string().optional(),
+        chapters: z.array(z.string()).min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -185,6 +194,6 @@ export function readProjectConfig(file: string): ProjectConfig {
 /** Settings of a project: defaults with the config file applied. */
 export function projectSettings(config: ProjectConfig | undefined): DocumentSettings {
   if (!config) return DEFAULT_SETTINGS;
-  const { out: _out, content: _content, ...rest } = config;
+  const { out: _out, content: _content, book: _book, ...rest } = config;
   return applySettings(DEFAULT_SETTINGS, rest);
 }

@@ -23,10 +23,23 @@ export interface DocumentState {
   externalNumbers?: Map<string, Reference> | undefined;
   /** The document's file stem (`survey`): references into other chapters link to `<doc>.html`. */
   documentName?: string | undefined;
+  /** The counters after this document (set by the numbering pass): where the next chapter starts. */
+  counted?: CounterStart | undefined;
+  /** Where this document's counters start (a book's later chapter continues the earlier ones). */
+  counterStart?: CounterStart | undefined;
   /** Model failures already reported (each once, at its declaration). */
   reported: Set<string>;
   /** Why each failed model failed: its declaration shows these in an error box. */
   modelFailures: Map<string, { ruleId: string; reason: string }[]>;
+}
+
+/** Items counted before a document (a book's earlier chapters). */
+export interface CounterStart {
+  table: number;
+  figure: number;
+  equation: number;
+  /** Top-level sections (the first level below the title). */
+  topSection: number;
 }
 
 declare module 'vfile' {

@@ -29,11 +29,13 @@ function setNumber(node: { data?: unknown }, number: number): void {
 export function remarkModelpressNumbering(options: StateOptions = {}) {
   return (tree: Root, file: VFile): void => {
     const state = documentState(file, options);
-    const counters: Record<ItemKind, number> = { section: 0, table: 0, figure: 0, equation: 0 };
-    const title = titleHeading(tree, state.settings.title)?.node;
+    const start = state.counterStart;
+    const counters: Record<ItemKind, number> = { section: 0, table: start?.table ?? 0, figure: start?.figure ?? 0, equation: start?.equation ?? 0 };
+    // In a book every chapter's headings are sections (the book has the title).
+    const title = state.documentName !== undefined && (state.externalNumbers || state.counterStart) ? undefined : titleHeading(tree, state.settings.title)?.node;
     const depths = tree.children.filter((n): n is Heading => n.type === 'heading' && n !== title).map((n) => n.depth);
     const top = depths.length > 0 ? Math.min(...depths) : 1;
-    const levels: number[] = [];
+    const levels: number[] = [start?.topSection ?? 0];
     const register = (node: { data?: unknown; position?: RootContent['position'] }, kind: ItemKind, id: string | undefined, extra: Partial<Reference> = {}, directive?: DirectiveNode): boolean => {
       if (id) {
         const expected = ID_PREFIX[kind];
@@ -101,6 +103,7 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
       if (label.kind === 'table') tableCaptionNumber(node as never, numberOf(node)!);
       if (label.kind === 'equation') equationNumber(node as never, numberOf(node)!, label.id);
     });
+    state.counted = { table: counters.table, figure: counters.figure, equation: counters.equation, topSection: levels[0] ?? 0 };
     if (state.settings.toc) insertToc(tree, title);
   };
 }

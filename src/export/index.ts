@@ -33,6 +33,8 @@ export interface ExportOptions {
   executablePath?: string | undefined;
   /** Prefix of the fragment's labels (a book's chapter). */
   labelNamespace?: string | undefined;
+  /** Prefix of another chapter's labels (cross-chapter references). */
+  namespaceOf?: ((document: string) => string | undefined) | undefined;
   /** `\tableofcontents` in the standalone. */
   toc?: boolean | undefined;
   /** biblatex style of the standalone (`numeric-comp` by default; `authoryear` for APA). */
@@ -156,7 +158,7 @@ export async function exportDocument(
         result.problems.push(`SVG images not converted for LaTeX (the fragment shows a note instead): ${(err as Error).message}`);
       }
     }
-    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out, imageFiles, labelNamespace: options.labelNamespace });
+    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out, imageFiles, labelNamespace: options.labelNamespace, namespaceOf: options.namespaceOf });
     const bib = data.citations.length > 0 ? bibFile(data) : undefined;
     if (bib !== undefined) writeIfChanged(path.join(out, `${stem}.bib`), bib, result);
     writeIfChanged(path.join(out, `${stem}.tex`), fragment, result);

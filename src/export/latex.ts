@@ -40,7 +40,7 @@ export interface LatexFragmentOptions {
   svgFiles?: ReadonlyMap<number, string> | undefined;
   /** Folder the fragment is written to: local images are referred to relative to it. */
   outDir?: string | undefined;
-  /** Prefix of every label (`ch1` → `ch1:tbl:cnn`): set in a book so two chapters never collide. */
+  /** Prefix of every label (`ch1` → `ch1:tbl:cnn`): set in a book so two chapters never collide (and no heading is the title). */
   labelNamespace?: string | undefined;
   /** Namespaces of other documents' labels (a book's cross-chapter references), by document stem. */
   namespaceOf?: ((document: string) => string | undefined) | undefined;
@@ -572,7 +572,7 @@ export { titleHeading };
 
 /** The LaTeX fragment of a document: `tree` is its Markdown tree after the pipeline ran. */
 export function documentToLatex(tree: Root, data: DocumentData, options: LatexFragmentOptions = {}): string {
-  const title = titleHeading(tree, data.title);
+  const title = options.labelNamespace !== undefined ? undefined : titleHeading(tree, data.title);
   // The shallowest heading left becomes \section, whether the document starts at # or at ##.
   const depths = tree.children.filter((n) => n.type === 'heading' && n !== title?.node).map((n) => (n as { depth: number }).depth);
   const offset = depths.length > 0 ? 1 - Math.min(...depths) : 0;
