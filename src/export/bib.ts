@@ -8,7 +8,12 @@ import '@citation-js/plugin-bibtex';
 import type { DocumentData } from '../docmodel/types.js';
 
 export function bibFile(data: DocumentData): string {
-  const records = data.citations.map((c) => c.csl).filter((c): c is object => typeof c === 'object' && c !== null);
-  const text = plugins.output.format('biblatex', records as never) as string;
-  return `% Works cited by ${data.source ?? 'the document'}, written by modelpress ${data.tool}.\n${text.trim()}\n`;
+  const entries = data.citations
+    .filter((c) => typeof c.csl === 'object' && c.csl !== null)
+    .map((c) => {
+      const text = (plugins.output.format('biblatex', [c.csl] as never) as string).trim();
+      // citation-js makes its own label of a key it finds unsafe (`model:r50`); biber reads such keys.
+      return text.replace(/^@(\w+)\{[^,]*,/, `@$1{${c.key},`);
+    });
+  return `% Works cited by ${data.source ?? 'the document'}, written by modelpress ${data.tool}.\n${entries.join('\n')}\n`;
 }
