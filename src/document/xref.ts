@@ -144,7 +144,8 @@ function insertToc(tree: Root, title: Heading | undefined): void {
   const stack: { depth: number; list: ReturnType<typeof h> }[] = [{ depth: top, list: rootList }];
   for (const heading of headings) {
     const id = String((heading.data?.hProperties as { id?: string } | undefined)?.id ?? '');
-    const item = h('li', [h('a', { href: `#${id}` }, plainText(heading.children).trim())]);
+    const number = (heading.data as { modelpressSection?: { text?: string } } | undefined)?.modelpressSection?.text;
+    const item = h('li', [h('a', { href: `#${id}` }, [...(number ? [h('span', { className: ['mp-section-number'] }, number), ' '] : []), plainText(heading.children).trim()])]);
     while (stack.length > 1 && heading.depth < stack[stack.length - 1]!.depth) stack.pop();
     if (heading.depth > stack[stack.length - 1]!.depth) {
       const parent = stack[stack.length - 1]!.list;

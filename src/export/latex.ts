@@ -563,7 +563,7 @@ export const FIT_MACRO = [
   '\\providecommand{\\mpfit}[1]{\\setbox0=\\hbox{#1}',
   '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\small\\setlength{\\tabcolsep}{4pt}#1}\\fi',
   '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\footnotesize\\setlength{\\tabcolsep}{3pt}#1}\\fi',
-  '\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\box0}\\else\\box0\\fi}',
+  '\\leavevmode\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\box0}\\else\\box0\\fi}',
 ].join('%\n');
 
 import { titleHeading } from '../docmodel/title.js';
