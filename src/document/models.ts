@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Position } from 'unist';
-import { feedInputs, InputBindingError } from '../analysis/bind.js';
+import { bindInputs, feedInputs, InputBindingError } from '../analysis/bind.js';
 import { profileModel } from '../analysis/profile.js';
 import type { Convention, Profile } from '../analysis/types.js';
 import { differingParts, machineName, type ResultLookup, ResultsStore } from '../cache/results.js';
@@ -117,6 +117,11 @@ export interface MeasureStats {
 const isProfile = (v: unknown): v is Profile => !!v && typeof v === 'object' && (v as Profile).schema === 1 && typeof (v as Profile).totals?.params === 'number' && Array.isArray((v as Profile).nodes);
 const isStoredBench = (v: unknown): v is StoredBench =>
   !!v && typeof v === 'object' && typeof (v as StoredBench).result?.status === 'string' && typeof (v as StoredBench).environment?.fingerprint === 'string';
+
+/** A --frozen miss: how to make the result, or why a build without --frozen would not make it either. */
+function missAdvice(miss: string, never: string | undefined, remedy: string): string {
+  return never ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its batch=/input= instead` : `${miss}; ${remedy}`;
+}
 
 function ms(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
@@ -363,6 +368,8 @@ export class ModelRegistry {
     rest: Record<string, unknown>,
     what: string,
     ignore: string[] = [],
+    /** Why a build without --frozen could not make the result either (then the advice says so). */
+    never?: () => string | undefined,
   ): Outcome<T> | undefined {
     const frozen = this.options.frozen === true;
     if (!frozen && this.refreshes(model.id)) return undefined;
@@ -390,7 +397,11 @@ export class ModelRegistry {
       ? `--frozen: the stored ${what} (${rel(stale.file)}) was measured with different ${stale.differ.join(', ')}${stale.differ.includes('model') ? ' (the model file changed since)' : ''}; build once without --frozen to re-measure it`
       : corrupt && corrupt.status === 'corrupt'
         ? `--frozen: the stored ${what} (${rel(corrupt.file)}) cannot be used: ${corrupt.reason}; build once without --frozen to re-measure it`
-        : `--frozen: no stored ${what} (looked for ${rel(files[0]!)}); build once without --frozen${kind === 'bench' ? ' on the benchmark machine' : ''} and commit ${rel(this.results!.root)}`;
+        : missAdvice(
+            `--frozen: no stored ${what} (looked for ${rel(files[0]!)}: commit the results store ${rel(this.results!.root)} with the document)`,
+            never?.(),
+            `build once without --frozen ${kind === 'bench' ? 'on the benchmark machine' : 'to measure it'}`,
+          );
     return { ok: false, failure: { ruleId: 'frozen-miss', reason } };
   }
 
@@ -431,7 +442,8 @@ export class ModelRegistry {
       // This machine's result first, then any other machine's (its environment is disclosed with it).
       const machines = this.results.benchMachines(this.modelName(model), config);
       const files = machines.length > 0 ? machines.map((m) => this.results!.benchFile(this.modelName(model), config, m)) : [this.results.benchFile(this.modelName(model), config)];
-      const stored = this.storedResult(model, ident, files, 'bench', isStoredBench, rest, what, ['threads', 'hardware', 'onnxruntime']);
+      const never = ident.ok ? () => this.cannotBenchmark(model, ident.value, point, cacheKey({ ...rest, model: ident.value.sha256 })) : undefined;
+      const stored = this.storedResult(model, ident, files, 'bench', isStoredBench, rest, what, ['threads', 'hardware', 'onnxruntime'], never);
       if (stored?.ok) {
         this.stats.benchHits++;
         say('cached');
@@ -450,11 +462,17 @@ export class ModelRegistry {
         say('cached');
         return { ok: true, value: hit.value, cached: true };
       }
+      const miss = `--frozen: no stored benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch} (cache key ${portableKey.slice(0, 12)}…)`;
+      // Advice only where it can help: a benchmark that failed when last measured, or inputs that do
+      // not bind at this batch, will not be made by a build without --frozen either.
+      const never = this.cannotBenchmark(model, ident.value, point, portableKey);
       return {
         ok: false,
         failure: {
           ruleId: 'frozen-miss',
-          reason: `--frozen: no stored ${what} (cache key ${portableKey.slice(0, 12)}…); build once without --frozen on the benchmark machine`,
+          reason: never
+            ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its batch=/input= instead`
+            : `${miss}; build once without --frozen on the benchmark machine`,
         },
       };
     }
@@ -522,7 +540,9 @@ export class ModelRegistry {
     }
     if (stored.result.status !== 'ok') {
       say('failed');
-      // Failed runs are not stored: the next build tries again.
+      // Failed runs are not stored as results (the next build tries again); the failure is remembered
+      // so that --frozen does not advise a rebuild that fails the same way.
+      this.store('bench-failed', portableKey, portable, { reason: stored.result.reason });
       return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `benchmark of model '${model.id}' failed: ${stored.result.reason}` } };
     }
     this.stats.benchmarked++;
@@ -535,6 +555,20 @@ export class ModelRegistry {
     say('done');
     const notices = previous ? refreshNotices(model.id, point.text, previous, stored) : [];
     return { ok: true, value: stored, cached: false, notices };
+  }
+
+  /** Why a benchmark of the model at this point can never be made (undefined: a rebuild may make it). */
+  private cannotBenchmark(model: DeclaredModel, ident: { sha256: string; zooSize?: [number, number] | undefined }, point: InputPoint, portableKey: string): string | undefined {
+    const failed = this.cache?.get('bench-failed', portableKey, (v): v is { reason: string } => typeof (v as { reason?: unknown })?.reason === 'string');
+    if (failed?.status === 'hit') return `the last build that measured it failed (${failed.value.reason.split('\n')[0]!.trim()})`;
+    try {
+      const m = this.load(model, ident.sha256, ident.zooSize);
+      bindInputs(m.graph, benchInputs(m, point, model.batch));
+    } catch (err) {
+      if (err instanceof ModelLoadError) return `the model cannot be loaded (${err.reason})`;
+      if (err instanceof InputBindingError) return `its inputs do not bind at batch ${model.batch} (${attributeWording(err.message)})`;
+    }
+    return undefined;
   }
 
   /** Zoo models are written once per recipe for onnxruntime, which loads models by path. */

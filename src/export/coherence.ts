@@ -4,7 +4,7 @@
  *
  * - `<doc>.html`: `<meta name="modelpress-data-hash" content="…">`;
  * - `<doc>.data.json`: a `dataHash` field;
- * - `<doc>.tex`, `.macros.tex`, `.standalone.tex`: a first line `% modelpress-data-hash: …`;
+ * - `<doc>.tex`, `.macros.tex`, `.standalone.tex`: a last line `% modelpress-data-hash: …`;
  * - every file, the PDF and CSVs included: `<doc>.outputs.json`, the manifest of the last build.
  *
  * A build rewrites every format that is asked for or already exists in the output folder (a
@@ -31,24 +31,25 @@ export function stampHtml(html: string, hash: string): string {
   return /<head[^>]*>/i.test(withoutOld) ? withoutOld.replace(/<head[^>]*>/i, (m) => `${m}\n${meta}`) : `${meta}\n${withoutOld}`;
 }
 
-/** A LaTeX file with the data hash as its first line. */
+/** A LaTeX file with the data hash as its last line (the first stays the file's own header comment). */
 export function stampTex(tex: string, hash: string): string {
-  const body = tex.startsWith(TEX_HASH_PREFIX) ? tex.slice(tex.indexOf('\n') + 1) : tex;
-  return `${TEX_HASH_PREFIX}${hash}\n${body}`;
+  const body = tex.replace(new RegExp(`\\n?${TEX_HASH_PREFIX.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[0-9a-f]*\\n?$`), '');
+  return `${body.endsWith('\n') ? body : `${body}\n`}${TEX_HASH_PREFIX}${hash}\n`;
 }
 
 /** The data hash a text output records, or undefined when it records none. */
 export function recordedHash(file: string): string | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8').slice(0, 4096);
+    text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
-  const html = new RegExp(`<meta name="${HASH_META}" content="([0-9a-f]+)">`).exec(text);
+  const html = new RegExp(`<meta name="${HASH_META}" content="([0-9a-f]+)">`).exec(text.slice(0, 8192));
   if (html) return html[1];
-  if (text.startsWith(TEX_HASH_PREFIX)) return text.slice(TEX_HASH_PREFIX.length).split('\n')[0]!.trim();
-  const json = /"dataHash": "([0-9a-f]+)"/.exec(text);
+  const tex = new RegExp(`(?:^|\\n)${TEX_HASH_PREFIX}([0-9a-f]+)\\n?$`).exec(text.slice(-200));
+  if (tex) return tex[1];
+  const json = /"dataHash": "([0-9a-f]+)"/.exec(text.slice(-400));
   return json?.[1];
 }
 

@@ -14,7 +14,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../../src/document/build.js';
+import { build } from '../../src/project/build.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { gemmModel, QUICK_BENCH, writeTinyModels } from './models.js';
 import { machineIndependent } from '../helpers/diagnostics.js';
@@ -143,14 +143,14 @@ describe('end to end', () => {
       const miss = await build({ cwd: other, frozen: true });
       expect(miss.exitCode).toBe(1);
       const reasons = () => miss.documents[0]!.file.messages.filter((m) => m.ruleId === 'frozen-miss').map((m) => m.reason);
-      expect(reasons()).toContainEqual(expect.stringMatching(/^--frozen: no stored profile for model 'r18' at input \(as declared\) \(looked for [^)]*modelpress-results\/profile\/zoo-resnet18\/declared\.exact\.json\)/));
-      expect(reasons()).toContainEqual(expect.stringMatching(/^--frozen: no stored profile for model 'gemm' at input 1x4 \(looked for [^)]*modelpress-results\/profile\/content-models-gemm\.onnx\/1x4\.exact\.json\)/));
+      expect(reasons()).toContainEqual(expect.stringMatching(/^--frozen: no stored profile for model 'r18' at input \(as declared\) \(looked for [^)]*modelpress-results\/profile\/zoo-resnet18\/declared\.exact\.json: commit the results store [^)]*\)/));
+      expect(reasons()).toContainEqual(expect.stringMatching(/^--frozen: no stored profile for model 'gemm' at input 1x4 \(looked for [^)]*modelpress-results\/profile\/content-models-gemm\.onnx\/1x4\.exact\.json: commit the results store [^)]*\)/));
       // With the profiles stored but no benchmark: the benchmark miss is named.
       cpSync(path.join(results(), 'profile'), path.join(other, 'modelpress-results', 'profile'), { recursive: true });
       const benchMiss = await build({ cwd: other, frozen: true });
       expect(benchMiss.exitCode).toBe(1);
       expect(machineIndependent(benchMiss.documents[0]!.file.messages).map((m) => m.reason)).toEqual([
-        expect.stringMatching(/^--frozen: no stored benchmark for model 'gemm' at input 1x4, batch 2 \(looked for [^)]*modelpress-results\/bench\/[^/]+\/content-models-gemm\.onnx\/1x4\.batch2\.threads1\.cpu\.json\)/),
+        expect.stringMatching(/^--frozen: no stored benchmark for model 'gemm' at input 1x4, batch 2 \(looked for [^)]*modelpress-results\/bench\/[^/]+\/content-models-gemm\.onnx\/1x4\.batch2\.threads1\.cpu\.json: commit the results store [^)]*\)/),
       ]);
     } finally {
       rmSync(other, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../../src/document/build.js';
+import { build } from '../../src/project/build.js';
 import { MACHINE_DEPENDENT_RULES } from '../helpers/diagnostics.js';
 import { QUICK_BENCH, writeTinyModels } from './models.js';
 

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../../src/document/build.js';
+import { build } from '../../src/project/build.js';
 import { recordedHash, readManifest } from '../../src/export/coherence.js';
 import { findChromium } from '../../src/export/pdf.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';

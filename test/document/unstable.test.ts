@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/cache/results.js';
-import { build } from '../../src/document/build.js';
+import { build } from '../../src/project/build.js';
 import { refreshNotices, type StoredBench } from '../../src/document/models.js';
 import { effortPolicy, type MeasuredProcess, spendEffort } from '../../src/runtime/effort.js';
 import { runProtocol } from '../../src/runtime/protocol.js';
@@ -161,6 +161,8 @@ describe('unstable measurements', () => {
     expect(tex).toMatch(/& \{[\d.]+\\textsuperscript\{\\dag1\}\} & \{[\d.]+\\textsuperscript\{\\dag2\}\} \\\\/);
     expect(tex).toMatch(/\\textsuperscript\{\\dag1\}~Tiny Gemm, Latency \(ms\): unstable measurement .*; 95\\% CI [\d.]+--[\d.]+ ms/);
     expect(tex).toMatch(/\{[\d.]+\\,\$\\pm\$\\,[\d.]+\\textsuperscript\{\\dag1\}\}/);
+    // the inline metric in the fragment: a footnote with the CI
+    expect(tex).toMatch(/A batch takes [\d.]+(?:\\,|~|\u00a0| )?ms\\footnote\{Unstable measurement \(.*?; 95\\% CI [\d.]+--[\d.]+(?:\\,|~|\u00a0| )?ms\.\}/);
     // the macro of the inline metric carries the dagger, and its comment the CI
     const macros = readFileSync(path.join(out(), 'survey.macros.tex'), 'utf8');
     expect(macros).toMatch(/% Latency of gemm: [^\n]*; † unstable measurement \([^\n]*; 95% CI [\d.]+–[\d.]+\u00a0ms\n\\newcommand\{\\TinyGemmLatency\}\{[\d.]+\\textsuperscript\{\\dag\}\}/);
