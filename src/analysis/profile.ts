@@ -85,7 +85,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
 
   const exact = costGraph(main, 'exact', inferrer);
   const costs: GraphCost = convention === 'exact' ? exact : costGraph(main, convention, inferrer);
-  const params = countParams(main, inferrer);
+  const params = countParams(main, inferrer, model);
   notes.push(...params.notes);
   const memory = activationMemory(main, feedInputs(a.graph).map((i) => i.name));
   if (memory.unknownValues > 0) {

@@ -117,6 +117,24 @@ export interface OpRule {
    * BN running statistics (buffers). Default: none.
    */
   nonParamInputs?: readonly number[] | ((ctx: NodeContext) => readonly number[]);
+  /**
+   * Input indices the op reads as weights (COUNTING.md "Parameters"): a constant there is a parameter
+   * whatever its origin (initializer, Constant node, ConstantOfShape, Identity copy) — conv/gemm/matmul
+   * weights and biases, norm scale/bias, embedding tables, RNN W/R/B, PRelu slope. A constant at an
+   * input no rule declares is a parameter only when the file stores it as a weight (initializer) and it
+   * is not a mask; a Constant-node tensor there (a mask, a zero state, an accumulator) is not.
+   */
+  weightInputs?: readonly number[] | ((ctx: NodeContext) => readonly number[]);
+  /**
+   * Inputs that are buffers (state a module keeps but does not train: BN running statistics). Never
+   * parameters; counted apart as buffers when the file stores them.
+   */
+  bufferInputs?: readonly number[];
+  /**
+   * Parameters a weight input represents when that is not its element count (a packed quantized
+   * weight holding K·N values in fewer elements). Return undefined to keep the element count.
+   */
+  weightParams?: (ctx: NodeContext, input: number) => number | undefined;
 }
 
 /** Per-node result. */
