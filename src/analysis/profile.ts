@@ -137,6 +137,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     }),
     totals: {
       params: params.total,
+      buffers: params.buffersTotal,
       paramsBytesByDtype: params.bytesByDtype,
       paramsBytes: params.bytes,
       macs: sum(nodes.map((n) => n.macs)),

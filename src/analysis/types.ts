@@ -189,7 +189,10 @@ export interface ModuleTotals {
 }
 
 export interface Totals {
+  /** Parameters (trainable weights, by role: COUNTING.md "Parameters"). */
   params: number;
+  /** Buffers the file stores beside them: module state that is not trained (BN running statistics). */
+  buffers: number;
   /** Bytes of parameters by dtype name, e.g. { float32: 46758048 }. */
   paramsBytesByDtype: Record<string, number>;
   paramsBytes: number;
