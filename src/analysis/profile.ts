@@ -7,7 +7,7 @@
 import { dtypeName } from '../onnx/dtypes.js';
 import type { Dim, Graph, Model } from '../onnx/model.js';
 import { opsetVersion } from '../onnx/model.js';
-import { type Binding, bindInputs, feedInputs, type InputShapes, parseInputShapes } from './bind.js';
+import { assumedBatchNote, type Binding, bindInputs, feedInputs, type InputShapes, parseInputShapes } from './bind.js';
 import { costGraph, type GraphCost, outputBytes, uncountedNodes } from './cost.js';
 import { graphDepth } from './depth.js';
 import { inlineFunctions } from './functions.js';
@@ -81,7 +81,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   }
   const a = analyzeModel(model, options);
   const { main, inferrer, binding } = a;
-  const notes: string[] = [];
+  const notes: string[] = binding.assumed.map(assumedBatchNote);
 
   const exact = costGraph(main, 'exact', inferrer);
   const costs: GraphCost = convention === 'exact' ? exact : costGraph(main, convention, inferrer);
@@ -152,6 +152,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     uncounted,
     notes,
   };
+  if (binding.assumed.length > 0) profile.assumedBatch = binding.assumed.map((x) => ({ ...x }));
   if (options.dedupe) {
     const d = dedupeParams(params, model);
     profile.dedupe = {

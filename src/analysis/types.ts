@@ -219,6 +219,8 @@ export interface Profile {
   uncounted: UncountedOp[];
   /** Human-readable notes (e.g. parameters deduplicated, dims assumed). */
   notes: string[];
+  /** Leading (batch) dims no shape sized, which took the default batch size; absent when none. */
+  assumedBatch?: { input: string; dim: Dim; value: number }[] | undefined;
   /** Present with `--dedupe`: parameters once tensors equal to another (or its transpose) count once. */
   dedupe?: DedupeTotals | undefined;
 }

@@ -86,7 +86,8 @@ describe('modelpress profile', () => {
     const missing = await run(['profile', gptFile]);
     expect(missing.code).toBe(2);
     expect(missing.err.trim().split('\n')).toHaveLength(1);
-    expect(missing.err).toContain("input 'input_ids' batch×sequence: dim 0 ('batch'), dim 1 ('sequence') unknown");
+    // the batch dim is assumed 1 (as bench does); the sequence must be given
+    expect(missing.err).toContain("input 'input_ids' batch×sequence: dim 1 ('sequence') unknown");
     expect((await run(['profile', mlpFile, '--input', 'x=2x16', '--convention', 'nope'])).code).toBe(2);
     expect((await run(['profile', mlpFile, '--input', 'x=2x17'])).code).toBe(2);
     expect((await run(['profile', mlpFile, '--input', 'x=2x16', '--depth', 'deep'])).code).toBe(2);
