@@ -13,11 +13,13 @@ import { graphDepth } from './depth.js';
 import { inlineFunctions } from './functions.js';
 import { type GraphAnalysis, Inferrer } from './infer.js';
 import { activationMemory } from './memory.js';
+import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
+import { attributesJson } from './node-attrs.js';
 import { countParams, dedupeParams } from './params.js';
 import { allSubgraphs } from './topology.js';
 import {
-  AnalysisError, type Convention, CONVENTIONS, type NodeCost, type OpTypeTotals, type Profile, type UncountedOp, type ValueFacts,
+  AnalysisError, type Convention, CONVENTIONS, type NodeCost, type OpTypeTotals, type Profile, type TensorEntry, type UncountedOp, type ValueFacts,
 } from './types.js';
 
 /** Input shapes as the CLI gives them (`name=1x3x224x224,…`), or by name. */
@@ -102,6 +104,10 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       opType: node.opType,
       domain: node.domain,
       scope: scopeOf(node.name),
+      inputs: [...node.inputs],
+      outputs: [...node.outputs],
+      constantInputs: node.inputs.flatMap((name, i) => (name !== '' && n.rec.scope.constant(name) ? [i] : [])),
+      attributes: attributesJson(node.attributes),
       inputShapes: n.rec.inputs.map((f) => f?.shape ?? null),
       outputShapes: n.rec.outputs.map((f) => f.shape ?? null),
       params: p?.params ?? 0,
@@ -114,6 +120,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     };
   });
 
+  const modules = moduleTree(nodes);
+  annotateModules(modules, nodes, a.graph.outputs.map((o) => o.name));
   const uncounted = groupUncounted(costs);
   const uncountedNodeCount = sum(uncounted.map((u) => u.nodes));
   if (uncountedNodeCount > 0) {
@@ -147,8 +155,12 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       depth: depth.depth,
     },
     byOpType: byOpType(nodes),
-    modules: moduleTree(nodes),
+    modules,
     nodes,
+    tensors: [
+      ...params.tensors.map((t): TensorEntry => ({ name: t.info.name, dtype: dtypeName(t.info.dataType), dims: [...t.info.dims], count: t.count, owner: t.owner.name || t.owner.opType, kind: 'parameter' })),
+      ...params.buffers.map((t): TensorEntry => ({ name: t.info.name, dtype: dtypeName(t.info.dataType), dims: [...t.info.dims], count: t.count, owner: t.owner.name || t.owner.opType, kind: 'buffer' })),
+    ],
     uncounted,
     notes,
   };

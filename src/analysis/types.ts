@@ -7,6 +7,7 @@
  * every counting convention together with the formula it used.
  */
 import type { Dim, Graph, Node, Tensor } from '../onnx/model.js';
+import type { JsonAttribute } from './node-attrs.js';
 
 /** Counting conventions (COUNTING.md "Presets"). `exact` is the default. */
 export const CONVENTIONS = ['exact', 'ptflops', 'fvcore', 'thop', 'deepspeed', 'torch'] as const;
@@ -144,6 +145,13 @@ export interface NodeCost {
   domain: string;
   /** Module path from the node name, e.g. ['layer1', 'layer1.0', 'conv1']. */
   scope: string[];
+  /** Input and output tensor names, as in the graph ('' for an omitted optional input). */
+  inputs: string[];
+  outputs: string[];
+  /** Indices of the inputs that are constants (initializers, Constant nodes, their Identity copies). */
+  constantInputs: number[];
+  /** The node's attributes as JSON (docs/profile-json.md). */
+  attributes: Record<string, JsonAttribute>;
   inputShapes: (Dim[] | null)[];
   outputShapes: (Dim[] | null)[];
   /** Parameters owned by this node (weights it is the first consumer of). */
@@ -186,6 +194,25 @@ export interface ModuleTotals {
   flops: number;
   nodes: number;
   children: ModuleTotals[];
+  /** Layer kind and hyper-parameters (`Conv 3→64, k7 s2 p3`) when the module has one computing node. */
+  kind?: string | undefined;
+  /** Values entering and leaving the module (constants excluded), with their shapes. */
+  inputs?: { name: string; shape: Dim[] | null }[] | undefined;
+  outputs?: { name: string; shape: Dim[] | null }[] | undefined;
+  /** Bytes of the outputs of the module's nodes (its share of activationsTotalBytes). */
+  activationBytes?: number | undefined;
+}
+
+/** A parameter or buffer tensor: its name, shape and the node that owns it. */
+export interface TensorEntry {
+  name: string;
+  dtype: string;
+  dims: number[];
+  /** Parameters (or buffer elements) it counts for. */
+  count: number;
+  /** Name of the node that owns it (its first consumer). */
+  owner: string;
+  kind: 'parameter' | 'buffer';
 }
 
 export interface Totals {
@@ -216,6 +243,8 @@ export interface Profile {
   byOpType: OpTypeTotals[];
   modules: ModuleTotals;
   nodes: NodeCost[];
+  /** Every parameter and buffer tensor, in the order their owners run. */
+  tensors: TensorEntry[];
   uncounted: UncountedOp[];
   /** Human-readable notes (e.g. parameters deduplicated, dims assumed). */
   notes: string[];

@@ -69,9 +69,10 @@ describe('modelpress profile', () => {
     const { code, out } = await run(['profile', mlpFile, '--input', '2x16', '--convention', 'fvcore']);
     expect(code).toBe(0);
     // fvcore counts Gemm without bias and ignores ReLU: fc1 1024 MACs = 80.0% of 1280.
-    expect(out).toMatch(/^ {2}fc1 +544 +80\.5% +1\.02 K +80\.0%/m);
+    // The row also names the layer and its input/output shapes (issue 14's torchinfo-like view).
+    expect(out).toMatch(/^ {2}fc1 +Linear 16→32 +2×16 +2×32 +544 +80\.5% +1\.02 K +80\.0%/m);
     expect(out).toContain('convention fvcore');
-    expect(out).toContain('params        676');
+    expect(out).toContain('params        676 trainable');
   });
 
   it('profiles the decoder at the sequence length given', async () => {
