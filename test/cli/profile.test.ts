@@ -75,6 +75,22 @@ describe('modelpress profile', () => {
     expect(out).toContain('params        676 trainable');
   });
 
+  it('--format csv / markdown / json, --params, and a batch assumed when not given', async () => {
+    const csv = await run(['profile', mlpFile, '--input', 'x=2x16', '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    // fc1: 16·32 + 32 = 544 params, 2·16·32 = 1,024 MACs, output 2·32·4 = 256 B
+    expect(csv.out.split('\n')).toContain('fc1,1,Linear 16→32,2×16,2×32,544,1024,2048,256');
+    const md = await run(['profile', mlpFile, '--input', 'x=2x16', '--format', 'markdown', '--params']);
+    expect(md.out).toContain('| · fc2 | Linear 32→4 | 2×32 | 2×4 | 132 |');
+    expect(md.out).toContain('| fc1.weight | 32×16 | float32 | 512 | parameter | /fc1/Gemm |');
+    expect(JSON.parse((await run(['profile', mlpFile, '--input', 'x=2x16', '--format', 'json'])).out).totals.params).toBe(676);
+    // No --input: the symbolic batch is assumed 1, as bench does, and the note says so.
+    const assumed = await run(['profile', mlpFile]);
+    expect(assumed.code).toBe(0);
+    expect(assumed.out).toContain('inputs: x 1×16 float32');
+    expect(assumed.out).toContain("note: input 'x': its leading dim ('batch') was not given and is assumed 1, as bench does");
+  });
+
   it('profiles the decoder at the sequence length given', async () => {
     const { code, out } = await run(['profile', gptFile, '--input', 'input_ids=1x8', '--json']);
     expect(code).toBe(0);
