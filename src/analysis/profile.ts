@@ -16,10 +16,11 @@ import { activationMemory } from './memory.js';
 import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
 import { attributesJson } from './node-attrs.js';
+import { userRuleTable } from './user-rules.js';
 import { countParams, dedupeParams } from './params.js';
 import { allSubgraphs } from './topology.js';
 import {
-  AnalysisError, type Convention, CONVENTIONS, type NodeCost, type OpTypeTotals, type Profile, type TensorEntry, type UncountedOp, type ValueFacts,
+  AnalysisError, type Convention, CONVENTIONS, type NodeCost, type OpRule, type OpTypeTotals, type Profile, type TensorEntry, type UncountedOp, type ValueFacts,
 } from './types.js';
 
 /** Input shapes as the CLI gives them (`name=1x3x224x224,…`), or by name. */
@@ -29,6 +30,8 @@ export interface AnalyzeOptions {
   inputs?: InputsOption | undefined;
   /** Shapes observed at run time (`--shapes runtime`); they replace inferred shapes. */
   runtimeShapes?: ReadonlyMap<string, readonly number[]> | undefined;
+  /** User rules for custom operators (`--rules`, docs/custom-ops.md). */
+  rules?: readonly OpRule[] | undefined;
 }
 
 export interface ProfileOptions extends AnalyzeOptions {
@@ -61,7 +64,10 @@ export function analyzeModel(model: Model, options: AnalyzeOptions = {}): ModelA
   const binding = bindInputs(model.graph, toInputShapes(options.inputs));
   const { graph, nodeOpsets } = inlineFunctions(model);
   const inferrer = new Inferrer(
-    { opsets: model.opsetImports, nodeOpsets, symbols: binding.symbols, runtimeShapes: options.runtimeShapes, model },
+    {
+      opsets: model.opsetImports, nodeOpsets, symbols: binding.symbols, runtimeShapes: options.runtimeShapes, model,
+      userRules: options.rules && options.rules.length > 0 ? userRuleTable(options.rules) : undefined,
+    },
     [graph, ...allSubgraphs(graph)],
   );
   const fed = new Map<string, ValueFacts>(binding.inputs.map((b) => [b.name, { dtype: b.dtype, shape: [...b.shape] }]));
@@ -195,12 +201,23 @@ function byOpType(nodes: readonly NodeCost[]): OpTypeTotals[] {
   return [...map.values()].sort((x, y) => y.flops - x.flops || y.macs - x.macs || x.opType.localeCompare(y.opType));
 }
 
+/** How to get an op no rule covers counted: a rule module (docs/custom-ops.md). */
+function remedyFor(domain: string, opType: string, reason: string): string | undefined {
+  const op = domain && domain !== 'ai.onnx' ? `${domain}.${opType}` : opType;
+  if (!reason.endsWith('no rule')) return undefined;
+  return `give ${op} a rule (its shape and its cost per convention) in a module passed with --rules my-ops.mjs (docs/custom-ops.md)`;
+}
+
 function groupUncounted(costs: GraphCost): UncountedOp[] {
   const groups = new Map<string, UncountedOp>();
   for (const u of uncountedNodes(costs)) {
     const reason = u.inside ? `inside the body of '${u.inside}': ${u.reason}` : u.reason;
     const key = `${u.node.domain}\u0000${u.node.opType}\u0000${reason}`;
     const g = groups.get(key) ?? { opType: u.node.opType, domain: u.node.domain, nodes: 0, outputBytes: 0, reason, examples: [] };
+    if (g.remedy === undefined) {
+      const remedy = remedyFor(u.node.domain, u.node.opType, reason);
+      if (remedy) g.remedy = remedy;
+    }
     g.nodes += 1;
     g.outputBytes += u.outputBytes;
     if (g.examples!.length < 3) g.examples!.push(u.node.name || u.node.opType);

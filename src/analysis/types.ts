@@ -172,6 +172,8 @@ export interface UncountedOp {
   outputBytes: number;
   /** Why: 'no rule', or the shape problem that prevented counting. */
   reason: string;
+  /** What to do about it (a rule module for an op without a rule). */
+  remedy?: string | undefined;
   /** Names of up to three of these nodes, to find them in the graph. */
   examples?: string[] | undefined;
 }

@@ -117,7 +117,7 @@ function totalsLines(p: Profile, units: Units): [string, string][] {
 
 /** The uncounted list, each line saying how to count the op. */
 function uncountedLines(p: Profile, units: Units): string[] {
-  return p.uncounted.map((u) => `${u.domain ? `${u.domain}.` : ''}${u.opType} ×${u.nodes} (outputs ${formatBytes(u.outputBytes, units)}): ${u.reason}`);
+  return p.uncounted.map((u) => `${u.domain ? `${u.domain}.` : ''}${u.opType} ×${u.nodes} (outputs ${formatBytes(u.outputBytes, units)}): ${u.reason}${u.remedy ? ` — ${u.remedy}` : ''}`);
 }
 
 function alignedTable(rows: string[][], rightAlign: boolean[]): string[] {

@@ -12,6 +12,7 @@ import { ModelLoadError } from '../onnx/errors.js';
 import { readModel } from '../onnx/reader.js';
 import { projectFileHashes } from '../cache/file-hash.js';
 import { captureShapes, ShapeCaptureError } from '../runtime/shape-capture.js';
+import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
 import { renderProfileView, type Units, type ViewFormat } from './profile-view.js';
 
 interface ProfileFlags {
@@ -50,6 +51,7 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'markdown']).default('table'))
     .addOption(new Option('--units <system>', 'byte units: decimal SI (kB, MB, as documents print) or binary (KiB, MiB)').choices(['si', 'binary']).default('si'))
     .option('--params', 'also list every parameter and buffer tensor with its shape and owner')
+    .option('--rules <modules...>', 'ES modules exporting `rules` for custom operators (docs/custom-ops.md)')
     .option('--dedupe', 'hash parameter tensors and also report params with copies (or transposed copies) counted once')
     .action(async (modelPath: string, flags: ProfileFlags) => {
       process.exitCode = await runProfile(modelPath, flags);
@@ -71,7 +73,8 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
       const { binding } = analyzeModel(model, { inputs: flags.input });
       runtimeShapes = await captureShapes(model, binding.inputs);
     }
-    const profile = profileModel(model, { inputs: flags.input, convention: flags.convention, dedupe: flags.dedupe, sha256, runtimeShapes });
+    const rules = flags.rules ? await loadRuleModules(flags.rules) : undefined;
+    const profile = profileModel(model, { inputs: flags.input, convention: flags.convention, dedupe: flags.dedupe, sha256, runtimeShapes, rules });
     process.stdout.write(
       format === 'json'
         ? `${JSON.stringify(profile, null, 2)}\n`
@@ -79,7 +82,7 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     );
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof InputBindingError) {
+    if (err instanceof UsageError || err instanceof InputBindingError || err instanceof RuleModuleError) {
       process.stderr.write(`modelpress profile: ${err.message}\n`);
       return 2;
     }
