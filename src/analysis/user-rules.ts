@@ -55,6 +55,7 @@ export function toOpRule(raw: unknown, where: string): OpRule {
   for (const k of ['weightInputs', 'nonParamInputs'] as const) {
     if (r[k] !== undefined && !isIndexList(r[k])) fail(`\`${k}\` must be a list of input indices`);
   }
+  if (r.weightParams !== undefined && typeof r.weightParams !== 'function') fail('`weightParams(ctx, input)` must be a function returning the parameters a weight input stands for');
   return {
     ops: r.ops as string[],
     domain: (r.domain as string | undefined) ?? '',
@@ -62,6 +63,7 @@ export function toOpRule(raw: unknown, where: string): OpRule {
     cost,
     ...(r.weightInputs !== undefined ? { weightInputs: r.weightInputs as number[] } : {}),
     ...(r.nonParamInputs !== undefined ? { nonParamInputs: r.nonParamInputs as number[] } : {}),
+    ...(r.weightParams !== undefined ? { weightParams: r.weightParams as OpRule['weightParams'] } : {}),
   };
 }
 

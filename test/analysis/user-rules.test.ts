@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { profileModel } from '../../src/analysis/profile.js';
-import { loadRuleModules, RuleModuleError } from '../../src/analysis/user-rules.js';
+import type { NodeContext } from '../../src/analysis/types.js';
+import { loadRuleModules, RuleModuleError, toOpRule } from '../../src/analysis/user-rules.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 
 const rulesDir = path.resolve('test/fixtures/rules');
@@ -47,5 +48,30 @@ describe('custom operator rules', () => {
     await expect(loadRuleModules([file])).rejects.toThrow(RuleModuleError);
     await expect(loadRuleModules([file])).rejects.toThrow(`${file}: rules[0]: \`cost\` must be a function (ctx, convention) or an object with a function per convention; see docs/custom-ops.md`);
     await expect(loadRuleModules([path.join(rulesDir, 'missing.mjs')])).rejects.toThrow(/missing\.mjs: cannot load the rule module/);
+  });
+});
+
+describe('weightParams: a packed weight counts the parameters it stands for', () => {
+  it('a 4-bit K×N weight packed two per byte into K·N/2 uint8 counts K·N', () => {
+    const rule = toOpRule(
+      {
+        domain: 'com.example',
+        ops: ['MatMul4Bit'],
+        weightInputs: [1],
+        // K = 8 from the activation, N = 4 from the attribute
+        weightParams: (ctx: NodeContext) => (ctx.inputs[0]!.shape![1] as number) * ctx.attr.int('N', 0),
+        infer: (ctx: NodeContext) => [{ dtype: 1, shape: [ctx.inputs[0]!.shape![0]!, ctx.attr.int('N', 0)] }],
+        cost: { exact: () => ({ macs: 0, flops: 0 }) },
+      },
+      'test',
+    );
+    const b = new GraphBuilder({ extraOpsets: [{ domain: 'com.example', version: 1 }] });
+    const x = b.input('x', 'float32', [2, 8]);
+    const packed = b.initializer('w_packed', 'uint8', [4, 4], 'zeros'); // 16 bytes hold 32 4-bit values
+    const [y] = b.node('MatMul4Bit', [x, packed], { N: 4 }, { domain: 'com.example' });
+    b.output(y!);
+    const p = profileModel(b.build(), { rules: [rule] });
+    expect(p.totals.params).toBe(32);
+    expect(p.totals.paramsBytes).toBe(16); // bytes stay what the file holds
   });
 });
