@@ -3,7 +3,7 @@
  * input/output shapes, params, MACs, FLOPs and activation bytes per module, each with its share),
  * the parameter list (`--params`), totals with trainable parameters and buffers, and the uncounted
  * ops. One view model, written as an aligned table, CSV (plain integers, no units) or Markdown.
- * Bytes use one unit system: decimal SI (kB, MB as documents print) or binary (KiB, MiB) on request.
+ * Bytes use one unit system: decimal SI (KB = 10³ B, MB = 10⁶ B, as documents print) or binary (KiB, MiB) on request.
  */
 import { formatShape } from '../analysis/shapes.js';
 import type { ModuleTotals, Profile } from '../analysis/types.js';
@@ -32,7 +32,7 @@ export function formatBytes(n: number, units: Units = 'si'): string {
   const steps: [number, string][] =
     units === 'binary'
       ? [[2 ** 40, 'TiB'], [2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']]
-      : [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
+      : [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'KB']];
   for (const [scale, suffix] of steps) if (n >= scale) return `${(n / scale).toFixed(2)} ${suffix}`;
   return `${n} B`;
 }

@@ -70,7 +70,7 @@ describe('formats', () => {
     const text = view('markdown', { depth: 1 });
     expect(text).toContain('| module | layer | input | output | params | % | MACs | % | FLOPs | % | activations | % |');
     expect(text).toContain('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-    expect(text).toContain('| · fc | Linear 512→1000 | 1×512 | 1×1000 | 513.00 K | 4.4% | 512.00 K | 0.0% | 1.02 M | 0.0% | 4.00 kB | 0.0% |');
+    expect(text).toContain('| · fc | Linear 512→1000 | 1×512 | 1×1000 | 513.00 K | 4.4% | 512.00 K | 0.0% | 1.02 M | 0.0% | 4.00 KB | 0.0% |');
   });
 
   it('--params lists parameter and buffer tensors with shapes and owners', () => {
