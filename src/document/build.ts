@@ -4,11 +4,12 @@
  * `<out>/<doc>.data.json` and the assets, and decide the exit code:
  * 0 ok, 1 document or model errors (a --frozen miss always; any diagnostic with --strict).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
-import { writeFileAtomic } from '../cache/store.js';
+import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
+import { sha256Hex, writeFileAtomic } from '../cache/store.js';
 import { copyAssets } from '../export/assets.js';
 import { dataJson } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
@@ -98,6 +99,17 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
   }
   const settings = projectSettings(config);
+  let rules: RegistryOptions['rules'];
+  if (config?.rules && config.rules.length > 0) {
+    try {
+      const files = config.rules.map((f) => path.resolve(root, f));
+      const loaded = await loadRuleModules(files);
+      rules = { rules: loaded, key: sha256Hex(files.map((f) => readFileSync(f)).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0))) };
+    } catch (err) {
+      if (err instanceof RuleModuleError) throw new UsageError(`${configFile}: rules: ${err.message}`);
+      throw err;
+    }
+  }
   const out = path.resolve(root, options.out ?? config?.out ?? 'output');
   const inputs = options.inputs && options.inputs.length > 0 ? options.inputs : (config?.content ?? ['content']);
   const documents = findDocuments(inputs, root, out);
@@ -127,6 +139,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       frozen: options.frozen,
       refresh: options.refresh,
       onProgress: options.onProgress ? (e) => options.onProgress!({ ...e, document: stem }) : undefined,
+      rules,
     };
     // Paths relative to the working directory, as compilers print them (file.md:line:col).
     const file = new VFile({ value, path: path.relative(process.cwd(), doc) || doc, cwd: process.cwd() });

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Position } from 'unist';
 import { feedInputs, InputBindingError } from '../analysis/bind.js';
 import { profileModel } from '../analysis/profile.js';
-import type { Convention, Profile } from '../analysis/types.js';
+import type { Convention, OpRule, Profile } from '../analysis/types.js';
 import { CacheStore, cacheKey, sha256Hex } from '../cache/store.js';
 import { FileHashes } from '../cache/file-hash.js';
 import { toolVersion } from '../cache/tool-version.js';
@@ -81,6 +81,8 @@ export interface RegistryOptions {
   onProgress?: ((event: ProgressEvent) => void) | undefined;
   /** Seed of zoo weights (they change nothing counted; fixed so zoo builds are reproducible). */
   zooSeed?: number | undefined;
+  /** User rules for custom operators (config `rules`) and the sha256 of their modules (part of the cache key). */
+  rules?: { rules: readonly OpRule[]; key: string } | undefined;
 }
 
 export interface ProgressEvent {
@@ -214,7 +216,10 @@ export class ModelRegistry {
   private async computeProfile(model: DeclaredModel, point: InputPoint, convention: Convention): Promise<Outcome<Profile>> {
     const ident = this.identity(model, point);
     if (!ident.ok) return ident;
-    const parts = { kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion() };
+    const parts = {
+      kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion(),
+      ...(this.options.rules ? { rules: this.options.rules.key } : {}),
+    };
     const key = cacheKey(parts);
     const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'profile', model: model.id, input: point.text, state });
     const cachedProfile = this.lookup(model, 'profile', key, isProfile);
@@ -236,7 +241,7 @@ export class ModelRegistry {
     let profile: Profile;
     try {
       const m = this.load(model, ident.value.sha256, ident.value.zooSize);
-      profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256 });
+      profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256, rules: this.options.rules?.rules });
     } catch (err) {
       say('failed');
       return { ok: false, failure: this.classify(model, err) };
@@ -424,13 +429,9 @@ function profileInputs(model: Model, point: InputPoint): Map<string, number[]> {
     if (bare && feeds.length === 1) return new Map([[feeds[0]!.name, bare]]);
     return new Map(point.shapes);
   }
-  const out = new Map<string, number[]>();
-  for (const d of feeds) {
-    if (!d.shape) continue;
-    const dims = d.shape.map((dim, i) => (typeof dim === 'number' ? dim : i === 0 ? 1 : null));
-    if (dims.every((x): x is number => x !== null)) out.set(d.name, dims);
-  }
-  return out;
+  // As declared: the binder sizes a symbolic leading (batch) dim with the default batch, as profile
+  // and bench do, and records it (Profile.assumedBatch → the table's footnote).
+  return new Map();
 }
 
 /** The runtime's input shapes: the point's shapes with the leading dim of batch-free inputs set to the batch. */

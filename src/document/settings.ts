@@ -46,6 +46,8 @@ export const projectConfigSchema = z
     out: z.string().optional(),
     /** Markdown files or folders built when none are named on the command line. */
     content: z.array(z.string()).optional(),
+    /** ES modules exporting `rules` for custom operators (docs/custom-ops.md), relative to the config file. */
+    rules: z.array(z.string()).optional(),
   })
   .strict();
 
