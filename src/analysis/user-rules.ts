@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type CostContext, type CostEntry, type Convention, CONVENTIONS, type NodeContext, type OpRule, type ValueFacts } from './types.js';
+import { AnalysisError, type CostContext, type CostEntry, type Convention, CONVENTIONS, type NodeContext, type OpRule, type ValueFacts } from './types.js';
 
 /** A rule module that cannot be used: names the file and the rule. */
 export class RuleModuleError extends Error {
@@ -59,7 +59,13 @@ export function toOpRule(raw: unknown, where: string): OpRule {
   return {
     ops: r.ops as string[],
     domain: (r.domain as string | undefined) ?? '',
-    infer: r.infer as (ctx: NodeContext) => ValueFacts[],
+    infer: (ctx: NodeContext): ValueFacts[] => {
+      const out = (r.infer as (ctx: NodeContext) => unknown)(ctx);
+      if (!Array.isArray(out) || !out.every((f) => typeof f === 'object' && f !== null)) {
+        throw new AnalysisError(`the rule of ${where} returned ${JSON.stringify(out) ?? String(out)} from infer(); it must return a list of output facts [{ dtype, shape }]`);
+      }
+      return out as ValueFacts[];
+    },
     cost,
     ...(r.weightInputs !== undefined ? { weightInputs: r.weightInputs as number[] } : {}),
     ...(r.nonParamInputs !== undefined ? { nonParamInputs: r.nonParamInputs as number[] } : {}),

@@ -75,3 +75,14 @@ describe('weightParams: a packed weight counts the parameters it stands for', ()
     expect(p.totals.paramsBytes).toBe(16); // bytes stay what the file holds
   });
 });
+
+describe('a rule that misbehaves at run time', () => {
+  it('leaves the op uncounted with the reason instead of crashing', () => {
+    const rule = toOpRule({ domain: 'com.example', ops: ['FusedGelu'], infer: () => undefined, cost: { exact: () => ({ macs: 1, flops: 1 }) } }, 'bad.mjs: rules[0]');
+    const p = profileModel(model(), { rules: [rule] });
+    expect(p.uncounted[0]).toMatchObject({
+      opType: 'FusedGelu',
+      reason: 'the rule of bad.mjs: rules[0] returned undefined from infer(); it must return a list of output facts [{ dtype, shape }]',
+    });
+  });
+});
