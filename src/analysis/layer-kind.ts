@@ -119,10 +119,27 @@ export function describeNode(n: LayerNode): string | undefined {
   }
 }
 
-/** A module's kind: the description of its one computing node, or undefined for containers. */
+const RECURRENT = new Set(['LSTM', 'GRU', 'RNN']);
+
+/**
+ * A module's kind: the description of its one computing node; else of its one dot-product node (a
+ * Linear exported as MatMul + Add); a stacked RNN as `LSTM 16→32, 2 layers`; a LayerNorm the exporter
+ * decomposed (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add) as `LayerNorm D`. Undefined for containers.
+ */
 export function describeModule(nodes: readonly LayerNode[]): string | undefined {
-  const described = nodes.map(describeNode).filter((d): d is string => d !== undefined);
-  if (described.length === 1) return described[0];
+  const computing = nodes.filter((n) => describeNode(n) !== undefined);
+  if (computing.length === 1) return describeNode(computing[0]!);
+  const dot = computing.filter((n) => n.macs > 0);
+  // a Linear on a 3-D input: MatMul, then the bias Add
+  if (dot.length === 1 && computing.every((n) => n === dot[0] || n.opType === 'Add')) return describeNode(dot[0]!);
+  if (dot.length > 1 && dot.every((n) => RECURRENT.has(n.opType) && n.opType === dot[0]!.opType)) {
+    return `${describeNode(dot[0]!)}, ${dot.length} layers`;
+  }
+  const ops = new Set(nodes.map((n) => n.opType));
+  if (dot.length === 0 && ops.has('ReduceMean') && ops.has('Sqrt') && ops.has('Div')) {
+    const y = nodes[nodes.length - 1]?.outputShapes[0];
+    return `LayerNorm ${dimText(y?.[y.length - 1])}`;
+  }
   return undefined;
 }
 

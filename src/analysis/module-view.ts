@@ -7,8 +7,21 @@ import type { Dim } from '../onnx/model.js';
 import { describeModule } from './layer-kind.js';
 import type { ModuleTotals, NodeCost } from './types.js';
 
-/** Fill kind, inputs, outputs and activationBytes of every module of the tree, in place. */
-export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], graphOutputs: readonly string[]): void {
+export interface ValueKinds {
+  /** A constant (weight, Constant node, Identity copy): neither a module input nor an activation. */
+  isConstant(name: string): boolean;
+  /** A value inference knows the elements of (shape arithmetic): not shown as a module input/output. */
+  isStatic(name: string): boolean;
+  /** Bytes of a value, as the activation total counts it (undefined when unknown). */
+  bytes(name: string): number | undefined;
+}
+
+/**
+ * Fill kind, inputs, outputs and activationBytes of every module of the tree, in place. A module's
+ * activation bytes add its nodes' non-constant outputs, as activationsTotalBytes does, so the root's
+ * share is 100%. Inputs and outputs are the tensors crossing its boundary, shape arithmetic left out.
+ */
+export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], graphOutputs: readonly string[], kinds: ValueKinds): void {
   const shapeOf = new Map<string, Dim[] | null>();
   const producer = new Map<string, number>();
   const consumers = new Map<string, number[]>();
@@ -44,14 +57,14 @@ export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], 
     let bytes = 0;
     for (const i of members) {
       const n = nodes[i]!;
-      bytes += n.outputBytes;
+      for (const o of n.outputs) if (o !== '' && !kinds.isConstant(o)) bytes += kinds.bytes(o) ?? 0;
       n.inputs.forEach((name, j) => {
-        if (name === '' || n.constantInputs.includes(j) || ins.includes(name)) return;
+        if (name === '' || n.constantInputs.includes(j) || ins.includes(name) || kinds.isStatic(name)) return;
         const from = producer.get(name);
         if (from === undefined || !inside.has(from)) ins.push(name);
       });
       for (const o of n.outputs) {
-        if (o === '' || outs.includes(o)) continue;
+        if (o === '' || outs.includes(o) || kinds.isConstant(o) || kinds.isStatic(o)) continue;
         const readers = consumers.get(o) ?? [];
         if (isGraphOutput.has(o) || readers.some((r) => !inside.has(r))) outs.push(o);
       }

@@ -12,7 +12,7 @@ import { costGraph, type GraphCost, outputBytes, uncountedNodes } from './cost.j
 import { graphDepth } from './depth.js';
 import { inlineFunctions } from './functions.js';
 import { type GraphAnalysis, Inferrer } from './infer.js';
-import { activationMemory } from './memory.js';
+import { activationMemory, valueBytes } from './memory.js';
 import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
 import { attributesJson } from './node-attrs.js';
@@ -127,7 +127,11 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   });
 
   const modules = moduleTree(nodes);
-  annotateModules(modules, nodes, a.graph.outputs.map((o) => o.name));
+  annotateModules(modules, nodes, a.graph.outputs.map((o) => o.name), {
+    isConstant: (name) => main.scope.constant(name) !== undefined,
+    isStatic: (name) => main.scope.get(name)?.value !== undefined,
+    bytes: (name) => valueBytes(main.scope.get(name)),
+  });
   const uncounted = groupUncounted(costs);
   const uncountedNodeCount = sum(uncounted.map((u) => u.nodes));
   if (uncountedNodeCount > 0) {

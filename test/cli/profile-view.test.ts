@@ -1,9 +1,11 @@
 // The profile views on torchvision ResNet-18 (BatchNorm kept, 1×3×224×224), snapshot-free: each row
 // checked below is derived by hand from the architecture (torchvision/models/resnet.py).
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeNode } from '../../src/analysis/layer-kind.js';
 import { profileModel } from '../../src/analysis/profile.js';
 import { formatBytes, moduleRows, renderProfileView } from '../../src/cli/profile-view.js';
+import { readModel } from '../../src/onnx/reader.js';
 import { buildResNet18 } from '../helpers/resnet18.js';
 
 const p = profileModel(buildResNet18());
@@ -103,5 +105,28 @@ describe('layer kinds', () => {
     expect(describeNode({ ...conv, opType: 'Gather', inputShapes: [[100, 32], [1, 16]] })).toBe('Embedding 100×32');
     expect(describeNode({ ...conv, opType: 'LSTM', inputShapes: [[10, 1, 16]], attributes: { hidden_size: 32 } })).toBe('LSTM 16→32');
     expect(describeNode({ ...conv, opType: 'Reshape', params: 0, macs: 0, flops: 0, inputShapes: [] })).toBeUndefined();
+  });
+});
+
+describe('module kinds and boundaries on real PyTorch exports (test/fixtures/pytorch/roles.json)', () => {
+  const fixture = (file: string, input: Record<string, number[]>) =>
+    profileModel(readModel(path.resolve('test/fixtures/pytorch', file)), { inputs: input });
+
+  it('BERT-like encoder: Linear exported as MatMul + Add, LayerNorm decomposed at opset 14', () => {
+    const rows = new Map(moduleRows(fixture('bert-like-encoder.onnx', { input_ids: [1, 16] }), 3).map((r) => [r.path, r]));
+    // q: 32·32 + 32 = 1,056 params, 16·32·32 = 16,384 MACs
+    expect(rows.get('layers.0/attn/q')).toMatchObject({ kind: 'Linear 32→32', input: '1×16×32', output: '1×16×32', params: 1056, macs: 16384 });
+    expect(rows.get('ln')).toMatchObject({ kind: 'LayerNorm 32', params: 64 });
+    expect(rows.get('word')).toMatchObject({ kind: 'Embedding 100×32', input: '1×16', output: '1×16×32' });
+    // the attention block is a container: six dot-product nodes
+    expect(rows.get('layers.0/attn')!.kind).toBe('');
+  });
+
+  it('LSTM LM: a stacked LSTM, and module activations that add up to the total (100%)', () => {
+    const p = fixture('lstm-lm.onnx', { input_ids: [1, 10] });
+    const rows = new Map(moduleRows(p, 1).map((r) => [r.path, r]));
+    // the module's tensors: embeddings 1×10×16 in, hidden states 1×10×32 out (shape arithmetic left out)
+    expect(rows.get('rnn')).toMatchObject({ kind: 'LSTM 16→32, 2 layers', input: '1×10×16', output: '1×10×32' });
+    expect(rows.get('')!.activationBytes).toBe(p.totals.activationsTotalBytes);
   });
 });
