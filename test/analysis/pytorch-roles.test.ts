@@ -166,3 +166,40 @@ describe('ConvTranspose2d (8→4, k3 s2 p1 op1; then 4→4, k4 s2 p1 groups 2, n
     expect(p.outputs.map((o) => o.shape)).toEqual(c.outputs);
   });
 });
+
+describe('encoder–decoder Transformer, cross-attention with kdim ≠ vdim ≠ d, scripted Loop', () => {
+  it("nn.Transformer (1+1 layers, D=32, FF 64): PyTorch's 21,504 parameters; the 7×7 −inf target mask is not one", () => {
+    const e = roles['seq2seq-transformer']!;
+    expect(floatConstantNodes(load(e.file))).toEqual([{ elements: 49, consumers: ['Trilu'] }]);
+    // encoder layer 8,544 (as above); decoder layer: two attentions 2·4,224, FFN 4,192, three
+    // LayerNorms 192 = 12,832; the encoder's and decoder's final LayerNorms 128.
+    expect(e.params).toBe(8544 + 12832 + 128);
+    const p = profile('seq2seq-transformer');
+    expect(p.totals.params).toBe(e.params);
+    // MACs, S=10, T=7: encoder 4·S·D² + 2·S²·D + 2·S·D·FF = 40,960 + 6,400 + 40,960 = 88,320;
+    // decoder self-attention 4·T·D² + 2·T²·D = 28,672 + 3,136; cross-attention T·D² (q) + 2·S·D² (k, v)
+    // + 2·T·S·D + T·D² (out) = 7,168 + 20,480 + 4,480 + 7,168; FFN 2·T·D·FF = 28,672 → 99,776.
+    expect(p.totals.macs).toBe(88320 + 99776);
+  });
+
+  it("cross-attention (D=32, kdim 16, vdim 24, 5 queries, 9 keys): PyTorch's 3,456 parameters", () => {
+    const e = roles['cross-attention']!;
+    // q/k/v projections 32·32 + 32·16 + 32·24, in-projection bias 96, out projection 32·32 + 32
+    expect(e.params).toBe(1024 + 512 + 768 + 96 + 1056);
+    const p = profile('cross-attention');
+    expect(p.totals.params).toBe(e.params);
+    // 5·32·32 + 9·16·32 + 9·24·32 + 2·5·9·32 + 5·32·32 = 5,120 + 4,608 + 6,912 + 2,880 + 5,120
+    expect(p.totals.macs).toBe(24640);
+  });
+
+  it("scripted Loop: the Linear in the body counts once (72), the folded zeros_like accumulator not", () => {
+    const e = roles['scripted-loop']!;
+    // the accumulator torch.zeros_like(x), x static 2×8, folded into a Constant fed to the Loop
+    expect(floatConstantNodes(load(e.file))).toEqual([{ elements: 16, consumers: ['Loop'] }]);
+    expect(e.params).toBe(8 * 8 + 8);
+    const p = profileModel(load(e.file), { inputs: { x: [2, 8], n: [] } });
+    expect(p.totals.params).toBe(72);
+    // the trip count is the data input n: the Loop is listed as not counted, never silently 0
+    expect(p.uncounted.map((u) => u.opType)).toEqual(['Loop']);
+  });
+});
