@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { InputBindingError } from '../analysis/bind.js';
 import { analyzeModel, profileModel } from '../analysis/profile.js';
-import { AnalysisError, type Convention, CONVENTIONS, type Profile } from '../analysis/types.js';
+import { AnalysisError, type Convention, CONVENTIONS } from '../analysis/types.js';
 import { ModelLoadError } from '../onnx/errors.js';
 import { readModel } from '../onnx/reader.js';
 import { projectFileHashes } from '../cache/file-hash.js';
@@ -92,11 +92,6 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     }
     throw err;
   }
-}
-
-/** The terminal view (kept for callers of the old name): the aligned module table. */
-export function renderProfile(p: Profile, options: { depth: number; top: number; units?: Units; params?: boolean }): string {
-  return renderProfileView(p, 'table', { depth: options.depth, top: options.top, units: options.units ?? 'si', params: options.params ?? false });
 }
 
 function fileSha256(file: string): string {
