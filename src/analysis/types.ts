@@ -245,7 +245,7 @@ export interface Profile {
   byOpType: OpTypeTotals[];
   modules: ModuleTotals;
   nodes: NodeCost[];
-  /** Every parameter and buffer tensor, in the order their owners run. */
+  /** Every parameter tensor in the order its owner runs, then every buffer tensor. */
   tensors: TensorEntry[];
   uncounted: UncountedOp[];
   /** Human-readable notes (e.g. parameters deduplicated, dims assumed). */
