@@ -390,8 +390,11 @@ class FragmentWriter {
       }
       case 'formula': {
         const { formula } = output;
-        if (number !== undefined && formula.id) return `\\begin{equation}\\label{${this.label(formula.id)}}\n${formula.latex.display}\n\\end{equation}`;
-        return `\\[\n${formula.latex.display}\n\\]`;
+        const display = output.display ?? formula.latex.display;
+        const math = number !== undefined && formula.id ? `\\begin{equation}\\label{${this.label(formula.id)}}\n${display}\n\\end{equation}` : `\\[\n${display}\n\\]`;
+        // The `with …` assignments as a paragraph under the formula: it wraps instead of running off the line.
+        const where = output.where ? `\n{\\small\\noindent with ${output.where.map((w) => `$${w}$`).join(', ')}.\\par}` : '';
+        return math + where;
       }
       case 'chart':
         return this.chart(output.chart, output.caption);
