@@ -103,7 +103,15 @@ export interface SectionNumberOutput {
   kind: 'section-number';
 }
 
+/** Term–value lists (`::environment`): an optional sentence, then one list per setting. */
+export interface DefinitionsOutput {
+  kind: 'definitions';
+  intro?: string | undefined;
+  lists: [term: string, value: string][][];
+}
+
 export type ElementOutput =
+  | DefinitionsOutput
   | TocOutput
   | SectionNumberOutput
   | ErrorOutput

@@ -8,7 +8,6 @@
  * (`tbl-cnn` → `tbl:cnn`, namespaced `<doc>:tbl:cnn` in a book) and `@tbl-cnn` becomes
  * `Table~\ref{tbl:cnn}`, so the numbers agree with the HTML's.
  */
-import type { Element, ElementContent, Properties } from 'hast';
 import type { List, Nodes, Paragraph, PhrasingContent, Root, RootContent, Table } from 'mdast';
 // Type augmentations: directive and math nodes in the mdast unions.
 import type {} from 'mdast-util-directive';
@@ -107,55 +106,6 @@ export function unsupportedCharacters(latex: string): string[] {
 
 function escapeUrl(url: string): string {
   return url.replace(/\\/g, '/').replace(/[#%]/g, '\\$&').replace(/\{/g, '%7B').replace(/\}/g, '%7D').replace(/\s/g, '%20');
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Reading what the pipeline left on the tree
-
-interface DirectiveData {
-  hName?: string;
-  hProperties?: Properties;
-  hChildren?: ElementContent[];
-  modelpressNumber?: number;
-}
-
-function dataOf(node: Nodes): DirectiveData {
-  return ((node as { data?: unknown }).data ?? {}) as DirectiveData;
-}
-
-function classes(props: Properties | undefined): string[] {
-  const c = props?.className;
-  if (Array.isArray(c)) return c.map(String);
-  return typeof (c as unknown) === 'string' ? String(c).split(/\s+/) : [];
-}
-
-/** The rendered element a directive (or a marked text node) was replaced with. */
-function rendered(node: Nodes): Element | undefined {
-  const d = dataOf(node);
-  if (!d.hName) return undefined;
-  return { type: 'element', tagName: d.hName, properties: d.hProperties ?? {}, children: d.hChildren ?? [] };
-}
-
-function hastText(node: ElementContent | Element): string {
-  if (node.type === 'text') return node.value;
-  if (node.type === 'element') return node.children.map(hastText).join('');
-  return '';
-}
-
-function findElement(node: Element, test: (e: Element) => boolean): Element | undefined {
-  if (test(node)) return node;
-  for (const c of node.children) {
-    if (c.type !== 'element') continue;
-    const found = findElement(c, test);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function findAll(node: Element, test: (e: Element) => boolean, out: Element[] = []): Element[] {
-  if (test(node)) out.push(node);
-  for (const c of node.children) if (c.type === 'element') findAll(c, test, out);
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -371,11 +321,7 @@ class FragmentWriter {
     const output = outputOf(node);
     const number = numberOfNode(node);
     const id = node.attributes?.id ?? undefined;
-    if (!output) {
-      // ::environment: its rendered disclosure (text and a definition list).
-      const el = rendered(node);
-      return el ? this.hast(el, false) : '';
-    }
+    if (!output) return '';
     switch (output.kind) {
       case 'error': {
         // A failed numbered item still took its number in the HTML: step LaTeX's counter the same way.
@@ -398,6 +344,11 @@ class FragmentWriter {
       }
       case 'chart':
         return this.chart(output.chart, output.caption);
+      case 'definitions': {
+        // \sloppy: values such as `2x3x224x224` have no break points of their own.
+        const lists = output.lists.map((rows) => `\\begin{description}\\sloppy\n${rows.map(([t, v]) => `\\item[${escapeText(t)}] ${escapeText(v)}\n`).join('')}\\end{description}`);
+        return [...(output.intro ? [escapeText(output.intro)] : []), ...lists].join('\n\n');
+      }
       default:
         return '';
     }
@@ -419,15 +370,6 @@ class FragmentWriter {
   private errorBox(output: ErrorOutput, inline: boolean): string {
     if (inline || output.inline) return `\\textbf{[modelpress error${output.where ? ` ${escapeText(output.where)}` : ''}: ${escapeText(output.message)}]}`;
     return errorBoxLatex({ message: output.rule ? `${output.message} ${output.rule}` : output.message, file: output.where });
-  }
-
-  /** An error box element inside rendered HTML (the environment section). */
-  private hastErrorBox(el: Element, inline: boolean): string {
-    const part = (cls: string) => {
-      const e = findElement(el, (x) => classes(x.properties).includes(cls));
-      return e ? hastText(e) : undefined;
-    };
-    return this.errorBox({ kind: 'error', message: part('mp-error-message') ?? hastText(el), where: part('mp-error-where'), rule: part('mp-error-rule'), inline }, inline);
   }
 
   // ---- Markdown tables
@@ -460,74 +402,6 @@ class FragmentWriter {
 
   private markdownTable(node: Table): string {
     return `\\begin{center}\n${this.tabular(node)}\n\\end{center}`;
-  }
-
-  // ---- rendered HTML (environment section, error boxes, anything else)
-
-  hast(node: ElementContent | Element, inline: boolean): string {
-    if (node.type === 'text') return escapeText(node.value);
-    if (node.type !== 'element') return '';
-    const cls = classes(node.properties);
-    if (cls.includes('mp-error')) return this.hastErrorBox(node, inline || node.tagName === 'span');
-    if (cls.includes('math-display')) return `\\[\n${node.children.map(hastText).join('')}\n\\]`;
-    if (cls.includes('math-inline')) return `$${node.children.map(hastText).join('')}$`;
-    const inner = (asInline = inline) => node.children.map((c) => this.hast(c, asInline)).join('');
-    switch (node.tagName) {
-      case 'p':
-        return `${inner(true)}\n\n`;
-      case 'strong':
-      case 'b':
-        return `\\textbf{${inner(true)}}`;
-      case 'em':
-      case 'i':
-        return `\\emph{${inner(true)}}`;
-      case 'code':
-        return `\\texttt{${inner(true)}}`;
-      case 'br':
-        return '\\\\\n';
-      case 'dl': {
-        const items: string[] = [];
-        for (const c of node.children) {
-          if (c.type !== 'element') continue;
-          if (c.tagName === 'dt') items.push(`\\item[${this.hast(c, true).replace(/^\\item/, '')}] `);
-          else if (c.tagName === 'dd' && items.length > 0) items[items.length - 1] += `${c.children.map((x) => this.hast(x, true)).join('')}\n`;
-        }
-        // \\sloppy: values such as `2x3x224x224` have no break points of their own.
-        return `\\begin{description}\\sloppy\n${items.join('')}\\end{description}\n`;
-      }
-      case 'dt':
-      case 'dd':
-        return node.children.map((c) => this.hast(c, true)).join('');
-      case 'ul':
-      case 'ol': {
-        const env = node.tagName === 'ol' ? 'enumerate' : 'itemize';
-        const items = node.children.filter((c): c is Element => c.type === 'element' && c.tagName === 'li').map((li) => `\\item ${li.children.map((c) => this.hast(c, true)).join('')}`);
-        return `\\begin{${env}}\n${items.join('\n')}\n\\end{${env}}\n`;
-      }
-      case 'svg':
-        return '';
-      case 'table':
-        return this.hastTable(node);
-      default:
-        return inner();
-    }
-  }
-
-  /** A table that no collected data describes (should not happen): its text, in a plain tabular. */
-  private hastTable(node: Element): string {
-    const rows = findAll(node, (e) => e.tagName === 'tr').map((tr) =>
-      tr.children.filter((c): c is Element => c.type === 'element' && (c.tagName === 'th' || c.tagName === 'td')).map((c) => escapeText(hastText(c))),
-    );
-    const width = Math.max(1, ...rows.map((r) => r.length));
-    return [
-      '\\begin{center}',
-      `\\begin{tabular}{${'l'.repeat(width)}}`,
-      '\\toprule',
-      ...rows.map((r) => `${r.join(' & ')} \\\\`),
-      '\\bottomrule',
-      '\\end{tabular}',
-      '\\end{center}',
-    ].join('\n');
   }
 }
 
