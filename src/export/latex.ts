@@ -420,7 +420,16 @@ export function tableLatex(table: TableData, label: (id: string) => string = lat
     latex = tableToLatex({ ...table, caption: undefined });
     if (table.caption) latex = latex.replace('\\centering\n', `\\centering\n{\\small\\textbf{${escapeText(table.caption)}}\\par\\smallskip}\n`);
   }
-  return fitWidth(latex);
+  return fitWidth(stackableHeaders(latex));
+}
+
+/** Braced numeric headers `{Throughput (img/s)}` → `{\mphead{Throughput}{(img/s)}}`, in the header rows only. */
+function stackableHeaders(latex: string): string {
+  const top = latex.indexOf('\\toprule');
+  const mid = latex.indexOf('\\midrule', top);
+  if (top < 0 || mid < 0) return latex;
+  const head = latex.slice(top, mid).replace(/\{([^{}]*?[^\s{}])\s(\([^{}]*)\}/g, '{\\mphead{$1}{$2}}');
+  return latex.slice(0, top) + head + latex.slice(mid);
 }
 
 /**
@@ -433,13 +442,16 @@ function fitWidth(latex: string): string {
 
 /**
  * `\mpfit{…}`: its content at natural size; when wider than the line, at \small with narrower column
- * gaps, then at \footnotesize (never smaller: no \resizebox); a table still too wide is turned a
- * quarter (landscape, graphicx's \rotatebox) inside its float.
+ * gaps and headers set on two lines (`\mphead{Throughput}{(img/s)}`: name above unit), then the same
+ * at \footnotesize (never smaller: no \resizebox); a table still too wide is turned a quarter
+ * (landscape, graphicx's \rotatebox) inside its float.
  */
 export const FIT_MACRO = [
+  '\\providecommand{\\mphead}[2]{#1 #2}',
+  '\\providecommand{\\mpstack}[2]{\\begin{tabular}[b]{@{}c@{}}#1\\\\#2\\end{tabular}}',
   '\\providecommand{\\mpfit}[1]{\\setbox0=\\hbox{#1}',
-  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\small\\setlength{\\tabcolsep}{4pt}#1}\\fi',
-  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\footnotesize\\setlength{\\tabcolsep}{3pt}#1}\\fi',
+  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\small\\setlength{\\tabcolsep}{4pt}#1}\\fi',
+  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\footnotesize\\setlength{\\tabcolsep}{3pt}#1}\\fi',
   '\\leavevmode\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\box0}\\else\\box0\\fi}',
 ].join('%\n');
 
