@@ -24,6 +24,7 @@ import { SKIP, visit } from 'unist-util-visit';
 import { VFile } from 'vfile';
 import { toolVersion } from '../cache/tool-version.js';
 import { renderPage } from '../render/page.js';
+import remarkModelpressBrokenDirectives from './broken-directive.js';
 import remarkModelpressCharts from './chart.js';
 import remarkModelpressEnvironment from './environment.js';
 import remarkModelpressCitations from './citations.js';
@@ -61,6 +62,7 @@ export function createProcessor(options: PipelineOptions = {}) {
     .use(remarkGfm)
     .use(remarkMath)
     .use(remarkDirective)
+    .use(remarkModelpressBrokenDirectives)
     .use(remarkModelpressFrontMatter, { ...state, settings: options.settings ?? DEFAULT_SETTINGS })
     .use(remarkModelpressModels, state)
     .use(remarkModelpressElements, state)

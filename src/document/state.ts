@@ -5,6 +5,7 @@
 import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { blockDirectives, type DirectiveNode, markHandled } from './directive.js';
+import { guarded } from './error-box.js';
 import type { DocumentData, Reference } from '../docmodel/types.js';
 import { ModelRegistry, type RegistryOptions } from './models.js';
 import { DEFAULT_SETTINGS, type DocumentSettings } from './settings.js';
@@ -110,7 +111,7 @@ export function blockDirectivePlugin(
     const state = documentState(file, options);
     for (const node of blockDirectives(tree, name)) {
       markHandled(node);
-      await render(node, file, state);
+      await guarded(node, file, () => render(node, file, state));
     }
   };
 }

@@ -12,7 +12,8 @@ import type { List, Nodes, Paragraph, PhrasingContent, Root, RootContent, Table 
 // Type augmentations: directive and math nodes in the mdast unions.
 import type {} from 'mdast-util-directive';
 import type {} from 'mdast-util-math';
-import { errorBoxLatex, escapeLatex, latexLabel, siunitxFormat, tableToLatex, type TableData } from '../render/index.js';
+import { errorBoxLatex, latexLabel, siunitxFormat, tableToLatex, type TableData } from '../render/index.js';
+import { escapeLatexText, latexComment, latexPath, latexUrl, unsafeMath } from '../render/latex-escape.js';
 import { type ElementOutput, type ErrorOutput, labelOf, numberOf as numberOfNode, outputOf } from '../docmodel/output.js';
 import type { CollectedChart, DocumentData } from '../docmodel/types.js';
 
@@ -50,44 +51,13 @@ export interface LatexFragmentOptions {
 // ---------------------------------------------------------------------------------------------------
 // Text
 
-/**
- * Characters pdflatex (T1, utf8) does not know that are common in model surveys; render's
- * escapeLatex covers the LaTeX specials and ×, ·, −, µ, dashes, ≤, ≥.
- */
-const EXTRA_ESCAPES: Record<string, string> = {
-  '≈': '$\\approx$',
-  '≠': '$\\neq$',
-  '±': '$\\pm$',
-  '→': '$\\rightarrow$',
-  '←': '$\\leftarrow$',
-  '∼': '$\\sim$',
-  '∞': '$\\infty$',
-  '…': '\\ldots{}',
-  '²': '\\textsuperscript{2}',
-  '³': '\\textsuperscript{3}',
-  '¹': '\\textsuperscript{1}',
-  '⁻': '\\textsuperscript{$-$}',
-  'ᵀ': '\\textsuperscript{T}',
-  '√': '$\\surd$',
-  '∑': '$\\sum$',
-  '∏': '$\\prod$',
-  'θ': '$\\theta$',
-  'α': '$\\alpha$',
-  'β': '$\\beta$',
-  'σ': '$\\sigma$',
-  '⌊': '$\\lfloor$',
-  '⌋': '$\\rfloor$',
-  '\u2003': '\\quad{}',
-  '\u2009': '\\,',
-  '\u202f': '\\,',
-};
-const EXTRA_PATTERN = new RegExp(`[${Object.keys(EXTRA_ESCAPES).join('')}]`, 'gu');
-
-/** Escape prose for LaTeX text mode. */
-export function escapeText(text: string): string {
-  // Extras first would have their `$`/`\` escaped by escapeLatex; so escape, then replace extras.
-  return escapeLatex(text).replace(EXTRA_PATTERN, (c) => EXTRA_ESCAPES[c]!);
+/** A formula that would read files or change how TeX reads (render/latex-escape.ts unsafeMath), left out visibly. */
+function mathLeftOut(tex: string): string {
+  return `\\textbf{[formula left out of the LaTeX export: it uses ${escapeLatexText(unsafeMath(tex) ?? '')}, which reads files or changes how LaTeX reads]}`;
 }
+
+/** Escape prose for LaTeX text mode (the one escaper, render/latex-escape.ts). */
+export const escapeText = escapeLatexText;
 
 /**
  * Characters outside what pdflatex with T1 + utf8 input reads (ASCII, Latin-1, the usual quotes and
@@ -104,9 +74,7 @@ export function unsupportedCharacters(latex: string): string[] {
   return [...found];
 }
 
-function escapeUrl(url: string): string {
-  return url.replace(/\\/g, '/').replace(/[#%]/g, '\\$&').replace(/\{/g, '%7B').replace(/\}/g, '%7D').replace(/\s/g, '%20');
-}
+const escapeUrl = latexUrl;
 
 // ---------------------------------------------------------------------------------------------------
 // The writer
@@ -124,7 +92,8 @@ class FragmentWriter {
   /** The LaTeX label of an id of this document (or of `document`, in a book). */
   label(id: string, document?: string): string {
     const ns = document !== undefined && this.options.namespaceOf ? this.options.namespaceOf(document) : this.options.labelNamespace;
-    return ns ? `${ns}:${latexLabel(id)}` : latexLabel(id);
+    const safe = ns?.replace(/[^\w.-]/g, '');
+    return safe ? `${safe}:${latexLabel(id)}` : latexLabel(id);
   }
 
   collectFootnotes(tree: Root): void {
@@ -166,6 +135,7 @@ class FragmentWriter {
         return `\\begin{verbatim}\n${node.value.replace(/\\end\{verbatim\}/g, '\\end {verbatim}')}\n\\end{verbatim}`;
       case 'math': {
         const label = labelOf(node);
+        if (unsafeMath(node.value)) return mathLeftOut(node.value);
         if (label?.id && numberOfNode(node) !== undefined) return `\\begin{equation}\\label{${this.label(label.id)}}\n${node.value}\n\\end{equation}`;
         return `\\[\n${node.value}\n\\]`;
       }
@@ -174,7 +144,7 @@ class FragmentWriter {
       case 'table':
         return this.markdownTable(node);
       case 'html':
-        return `% raw HTML left out of the LaTeX export: ${node.value.replace(/\s+/g, ' ').slice(0, 60)}`;
+        return `% raw HTML left out of the LaTeX export: ${latexComment(node.value.replace(/\s+/g, ' ').slice(0, 60))}`;
       case 'yaml':
       case 'definition':
       case 'footnoteDefinition':
@@ -220,7 +190,7 @@ class FragmentWriter {
       case 'inlineCode':
         return `\\texttt{${escapeText(node.value)}}`;
       case 'inlineMath':
-        return `$${node.value}$`;
+        return unsafeMath(node.value) ? mathLeftOut(node.value) : `$${node.value}$`;
       case 'break':
         return '\\\\\n';
       case 'link': {
@@ -288,6 +258,7 @@ class FragmentWriter {
     if (!/\.(pdf|png|jpe?g)$/i.test(file)) return note('is not in a format pdflatex can include (PDF, PNG, JPEG)');
     const asset = this.data.assets.find((a) => a.target === url);
     if (!asset && !converted) return note('was not found next to the Markdown file');
+    if (latexPath(file) === undefined) return note('has a path LaTeX cannot read safely (use letters, digits and . / - \\_ + only)');
     return `\\includegraphics[width=${width ?? '0.8\\linewidth'}]{${file}}`;
   }
 
@@ -469,7 +440,7 @@ export function documentToLatex(tree: Root, data: DocumentData, options: LatexFr
   writer.collectFootnotes(tree);
   const body = writer.blocks(tree.children);
   const header = [
-    `% ${data.title ?? title?.text ?? 'modelpress document'}: LaTeX fragment written by modelpress ${data.tool}.`,
+    `% ${latexComment(data.title ?? title?.text ?? 'modelpress document')}: LaTeX fragment written by modelpress ${latexComment(data.tool)}.`,
     '% \\input{} it into a document that loads amsmath, amssymb, booktabs, siunitx, graphicx and hyperref',
     '% (see the .standalone.tex beside it). Numbers quoted in running text are in the .macros.tex.',
     '% Images are referred to relative to this folder: \\input from another folder after',
