@@ -2,7 +2,8 @@
  * Parsing a document, and `::include{file=part.md}`: the included file's Markdown takes the
  * directive's place before any plugin runs, so its headings, labels, citations and directives are
  * the document's own (numbered in order, referable from anywhere). Its relative image paths are
- * rewritten against the including document. A missing file or an include cycle is a positioned
+ * rewritten against the including document, and its nodes carry the place of the document's
+ * `::include` line (diagnostics inside included text point there). A missing file or an include cycle is a positioned
  * diagnostic with an error box in place of the directive; the rest builds.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -86,10 +87,13 @@ export function expandIncludes(
       if (/^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(img.url)) return;
       img.url = path.relative(dir, path.resolve(path.dirname(full), img.url)).split(path.sep).join('/');
     });
-    // Positions point into the included file: drop them, so no diagnostic names a wrong line of this one.
+    // Positions point into the included file: every included node takes the place of the document's
+    // ::include line instead, so a diagnostic inside included text names that line of this file.
+    const place = (anchor ?? node).position;
     visit(included, (n) => {
       if ((n.data as { hName?: string } | undefined)?.hName) return; // an error box keeps its anchor's place
-      delete (n as { position?: unknown }).position;
+      if (place) (n as { position?: unknown }).position = { start: { ...place.start }, end: { ...place.end } };
+      else delete (n as { position?: unknown }).position;
     });
     const children = included.children.filter((c) => c.type !== 'yaml');
     const at = parent.children.indexOf(node as never);

@@ -46,7 +46,7 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     fragmentFile: data.fragmentFile === undefined ? undefined : latexInputName(data.fragmentFile),
     body: data.body ?? '',
     toc: data.toc === true,
-    bibFile: data.bibFile,
+    bibFile: data.bibFile === undefined ? undefined : latexInputName(data.bibFile),
     bibStyle: data.bibStyle ?? 'numeric-comp',
     bibNumeric: (data.bibStyle ?? 'numeric-comp').startsWith('numeric'),
     printBibliography: data.bibFile !== undefined && data.bibPrinted !== true,
