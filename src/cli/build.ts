@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { reporter } from 'vfile-reporter';
-import { build, type BuildOptions, type BuildResult, OUTPUT_FORMATS, type OutputFormat, UsageError } from '../document/build.js';
+import { build, type BuildOptions, type BuildResult, OUTPUT_FORMATS, type OutputFormat, UsageError } from '../project/build.js';
 import type { ProgressEvent } from '../document/models.js';
 
 export interface BuildFlags {
@@ -79,6 +79,8 @@ export async function runBuild(content: string[], flags: BuildFlags): Promise<{ 
     process.stdout.write(
       `${path.relative(cwd, d.html)}  (${s.profiled} profiled, ${s.benchmarked} benchmarked, ${s.profileHits + s.benchHits} from cache)${d.pdf ? `  ${path.relative(cwd, d.pdf)}` : ''}\n`,
     );
+    if (d.alsoRebuilt.length > 0) process.stdout.write(`  also rewrote the ${d.alsoRebuilt.join(' and ')} output (it existed: every output is made from the same data, hash ${d.dataHash})\n`);
+    for (const f of d.removedStale) process.stderr.write(`${pc.yellow('warning')} removed ${path.relative(cwd, f)}: it was made from other data and could not be rewritten\n`);
   }
   if (result.exitCode !== 0 && flags.strict && result.failures.length === 0) process.stderr.write('modelpress build: --strict: diagnostics above count as errors\n');
   return { exitCode: result.exitCode, result };

@@ -4,12 +4,13 @@
  * and the exact diagnostics as `line:column ruleId`. The numbers in the fragments are derived by hand
  * in each JSON's `why` and in models.ts.
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/document/pipeline.js';
 import { writeTinyModels } from './models.js';
+import { machineIndependent } from '../helpers/diagnostics.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'document');
 const cases = readdirSync(FIXTURES).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)).sort();
@@ -24,6 +25,10 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mp-fixtures-'));
   writeTinyModels(dir);
+  // Side files a case reads: images, bibliographies (all copied first, so did-you-mean sees them).
+  for (const f of readdirSync(FIXTURES)) if (/\.(svg|bib)$/.test(f)) copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
+  // Files that ::include reads.
+  cpSync(path.join(FIXTURES, 'parts'), path.join(dir, 'parts'), { recursive: true });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -46,7 +51,7 @@ describe('document fixtures', () => {
       const { body, file: vfile } = await renderMarkdown(markdown, file);
       for (const fragment of expected.contains) expect(body).toContain(fragment);
       for (const fragment of expected.absent ?? []) expect(body).not.toContain(fragment);
-      const messages = vfile.messages.map((m) => `${m.line}:${m.column} ${m.ruleId}`);
+      const messages = machineIndependent(vfile.messages).map((m) => `${m.line}:${m.column} ${m.ruleId}`);
       expect(messages).toEqual(expected.messages);
       for (const m of vfile.messages) expect(m.source).toBe('modelpress');
     });

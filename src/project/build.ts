@@ -1,23 +1,28 @@
 /**
- * Building a project: find the Markdown documents, read `modelpress.config.json`, render each document
+ * Building a project (above document/ and export/, which do not depend on each other): find the Markdown documents, read `modelpress.config.json`, render each document
  * through the pipeline (its own model registry, one shared cache), write `<out>/<doc>.html`,
  * `<out>/<doc>.data.json` and the assets, and decide the exit code:
  * 0 ok, 1 document or model errors (a --frozen miss always; any diagnostic with --strict).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
 import { writeFileAtomic } from '../cache/store.js';
-import { copyAssets } from '../export/assets.js';
-import { dataJson } from '../export/data-json.js';
+import { copyAssets, copyDocumentAssets } from '../export/assets.js';
+import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
+import { dataJson, documentDataHash } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { htmlToPdf } from '../export/pdf.js';
-import type { MeasureStats, ProgressEvent, RegistryOptions } from './models.js';
-import { renderDocument } from './pipeline.js';
+import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
+import { renderDocument, scanLabels } from '../document/pipeline.js';
+import type { CounterStart } from '../document/state.js';
+import type { Reference } from '../docmodel/types.js';
+import { type BookChapter, chapterNav, withNav, writeBook } from './book.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
-import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from './settings.js';
-import type { DocumentData } from './state.js';
+import { DEFAULT_RESULTS_DIR } from '../cache/results.js';
+import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
+import type { DocumentData } from '../docmodel/types.js';
 
 export const OUTPUT_FORMATS = ['html', 'pdf', 'tex'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -31,6 +36,8 @@ export interface BuildOptions {
   frozen?: boolean | undefined;
   refresh?: boolean | string[] | undefined;
   strict?: boolean | undefined;
+  /** The results store; default: the config's `results`, else `modelpress-results/` in the project. */
+  results?: string | undefined;
   /** Where the project is (config, .modelpress/); default: the folder holding modelpress.config.json, else cwd. */
   cwd?: string | undefined;
   onProgress?: ((event: ProgressEvent & { document: string }) => void) | undefined;
@@ -39,8 +46,16 @@ export interface BuildOptions {
 export interface BuiltDocument {
   source: string;
   html: string;
+  /** The page as rendered (before a book's navigation). */
+  page: string;
   dataFile: string;
   pdf?: string | undefined;
+  /** Formats not asked for but rewritten because an output of them existed (outputs never disagree). */
+  alsoRebuilt: string[];
+  /** Outputs removed because they were made from other data and could not be rewritten. */
+  removedStale: string[];
+  /** The data hash every output of this document records. */
+  dataHash: string;
   file: VFile;
   data: DocumentData;
   stats: MeasureStats;
@@ -86,6 +101,23 @@ export function findDocuments(inputs: string[], root: string, out: string): stri
   return [...new Set(found)];
 }
 
+/** Documents that another one ::includes are parts of it, not documents of their own. */
+function withoutIncluded(documents: string[]): string[] {
+  const included = new Set<string>();
+  for (const doc of documents) {
+    let text = '';
+    try {
+      text = readFileSync(doc, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/^::include\{[^}]*\bfile=("([^"]*)"|'([^']*)'|([^\s}]+))/gm)) {
+      included.add(path.resolve(path.dirname(doc), m[2] ?? m[3] ?? m[4]!));
+    }
+  }
+  return documents.filter((d) => !included.has(path.resolve(d)));
+}
+
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const { root, configFile } = projectRoot(path.resolve(options.cwd ?? process.cwd()));
   let config: ProjectConfig | undefined;
@@ -98,9 +130,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
   }
   const settings = projectSettings(config);
+  // Bibliographies named in the config are relative to the project; front matter's to the document.
+  settings.bibliography = settings.bibliography.map((b) => path.resolve(root, b));
   const out = path.resolve(root, options.out ?? config?.out ?? 'output');
-  const inputs = options.inputs && options.inputs.length > 0 ? options.inputs : (config?.content ?? ['content']);
-  const documents = findDocuments(inputs, root, out);
+  const book = options.inputs && options.inputs.length > 0 ? undefined : config?.book;
+  const inputs = options.inputs && options.inputs.length > 0 ? options.inputs : book ? book.chapters : (config?.content ?? ['content']);
+  const documents = withoutIncluded(findDocuments(inputs, root, out));
   if (documents.length === 0) throw new UsageError(`no Markdown documents found in ${inputs.join(', ')}`);
   const stems = new Map<string, string>();
   for (const doc of documents) {
@@ -109,10 +144,30 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     stems.set(stem, doc);
   }
   const to = options.to ?? ['html'];
+  const resultsDir = path.resolve(root, options.results ?? config?.results ?? DEFAULT_RESULTS_DIR);
 
   const built: BuiltDocument[] = [];
   const failures: string[] = [];
   copyAssets(out, { templateDirs: [root] });
+  // A book: every chapter's labels and counts first, so chapters refer to each other and count on.
+  const starts = new Map<string, CounterStart | undefined>();
+  const external = new Map<string, Reference>();
+  if (book) {
+    let start: CounterStart | undefined;
+    for (const doc of documents) {
+      const stem = path.basename(doc, '.md');
+      starts.set(doc, start);
+      try {
+        const text = await readFile(doc, 'utf8');
+        const scanned = await scanLabels(new VFile({ value: text, path: doc }), { settings, documentName: stem, counterStart: start });
+        for (const [id, ref] of scanned.numbers) if (!external.has(id)) external.set(id, ref);
+        start = scanned.counted;
+      } catch {
+        /* reported when the chapter is built */
+      }
+    }
+  }
+  const bookChapters: BookChapter[] = [];
   for (const doc of documents) {
     const stem = path.basename(doc, '.md');
     let value: string;
@@ -124,6 +179,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
     const registryOptions: RegistryOptions = {
       cacheDir: cacheDirOf(root),
+      resultsDir,
+      projectRoot: root,
       frozen: options.frozen,
       refresh: options.refresh,
       onProgress: options.onProgress ? (e) => options.onProgress!({ ...e, document: stem }) : undefined,
@@ -134,40 +191,83 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     // costs this document only, named with its file, and every other document still builds.
     let rendered: Awaited<ReturnType<typeof renderDocument>>;
     try {
-      rendered = await renderDocument(file, { settings, registryOptions, templateDirs: [root] });
+      rendered = await renderDocument(file, {
+        settings,
+        registryOptions,
+        templateDirs: [root],
+        ...(book ? { documentName: stem, counterStart: starts.get(doc), externalNumbers: external } : {}),
+      });
     } catch (err) {
       failures.push(`${path.relative(root, doc)}:1:1: not built: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
       continue;
     }
     const htmlFile = path.join(out, `${stem}.html`);
     const dataFile = path.join(out, `${stem}.data.json`);
-    writeFileAtomic(htmlFile, rendered.html);
+    const dataHash = documentDataHash(rendered.data);
+    // A book's chapter pages get their navigation once every chapter's title is known (below).
+    if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data });
+    else writeFileAtomic(htmlFile, stampHtml(rendered.html, dataHash));
+    for (const problem of copyDocumentAssets(rendered.data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
     writeFileAtomic(dataFile, dataJson(rendered.data));
+    // Outputs never disagree: a format this document already has in the folder is rewritten too.
+    const alsoRebuilt = existingFormats(out, stem).filter((f) => !to.includes(f));
+    const targets: OutputFormat[] = [...to, ...alsoRebuilt];
     const entry: BuiltDocument = {
       source: doc,
       html: htmlFile,
+      page: rendered.html,
       dataFile,
       file,
       data: rendered.data,
       stats: { ...file.data.modelpress!.registry.stats },
+      alsoRebuilt,
+      removedStale: [],
+      dataHash,
     };
-    if (to.includes('pdf')) {
+    const made = [htmlFile, dataFile];
+    if (targets.includes('pdf') && !book) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
         await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem });
         entry.pdf = pdf;
+        made.push(pdf);
       } catch (err) {
-        failures.push(`${path.relative(root, doc)}: PDF not written: ${(err as Error).message}`);
+        const why = `PDF not written: ${(err as Error).message}`;
+        if (to.includes('pdf')) failures.push(`${path.relative(root, doc)}: ${why}`);
+        else file.message(`${why}; the PDF of an earlier build is removed rather than left with other numbers`, { ruleId: 'export', source: 'modelpress' });
       }
     }
     // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
     try {
-      const exported = await exportDocument(rendered.data, rendered.tree, out, to, { stem, templateDirs: [root] });
+      const docSettings = file.data.modelpress!.settings;
+      const exported = await exportDocument(rendered.data, rendered.tree, out, targets, {
+        stem,
+        dataHash,
+        templateDirs: [root],
+        toc: docSettings.toc,
+        bibStyle: docSettings.csl === 'apa' ? 'authoryear' : 'numeric-comp',
+        ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d } : {}),
+      });
+      made.push(...exported.files);
       for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
     } catch (err) {
       failures.push(`${path.relative(root, doc)}: exports not written: ${(err as Error).message}`);
     }
+    // Anything of this document left from other data (an output that could not be rewritten) goes.
+    entry.removedStale = removeOutputs(staleOutputs(out, stem, dataHash, made).filter((f) => !made.includes(f)));
+    try {
+      writeManifest(out, stem, dataHash, made);
+    } catch (err) {
+      failures.push(`${path.relative(root, doc)}: ${stem}.outputs.json not written: ${(err as Error).message}`);
+    }
     built.push(entry);
+  }
+  if (book) {
+    bookChapters.forEach((c, i) => {
+      const page = built.find((b) => b.html === c.htmlFile);
+      if (page) writeFileAtomic(c.htmlFile, stampHtml(withNav(page.page, chapterNav(bookChapters, i)), page.dataHash));
+    });
+    await writeBook(book, bookChapters, out, to, [root], failures);
   }
   const frozenMiss = built.some((d) => d.file.messages.some((m) => m.ruleId === 'frozen-miss'));
   const anyMessage = built.some((d) => d.file.messages.length > 0);
