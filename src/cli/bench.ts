@@ -4,7 +4,7 @@
  * `--json`: a BenchReport). Exit 1 when any configuration failed.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { InputBindingError } from '../analysis/bind.js';
+import { bindInputs, InputBindingError } from '../analysis/bind.js';
 import { profileModel } from '../analysis/profile.js';
 import { projectFileHashes } from '../cache/file-hash.js';
 import { readModel } from '../onnx/reader.js';
@@ -155,6 +155,19 @@ export function register(program: Command): void {
     });
 }
 
+/** Notes for leading (batch) dims neither --batch nor --input sized: the default profile and documents use too. */
+function assumedBatchLines(model: ReturnType<typeof readModel>, flags: BenchFlags): string {
+  if (flags.batch !== undefined) return '';
+  try {
+    const { assumed } = bindInputs(model.graph, flags.input !== undefined ? parseInputFlag(flags.input) : undefined);
+    return assumed
+      .map((a) => `note: input '${a.input}': its leading dim (${typeof a.dim === 'string' ? `'${a.dim}'` : 'unnamed'}) was not given and is assumed ${a.value}; set it with --batch or --input\n`)
+      .join('');
+  } catch {
+    return ''; // shapes that do not bind were reported by the run itself
+  }
+}
+
 /** sha256 through the project's (path, size, mtime) memo, so re-benchmarking does not re-hash. */
 function modelHash(modelPath: string): string {
   const hashes = projectFileHashes(process.cwd());
@@ -187,7 +200,7 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,
   });
-  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n${assumedBatchLines(model, flags)}`);
   if (report.environment.load?.busy) process.stderr.write(`modelpress bench: warning: the machine was busy (${report.environment.load.reason}); latencies may be slower and noisier than on an idle machine\n`);
   for (const r of report.results) {
     if (r.status === 'ok' && r.stability.unstable) process.stderr.write(`modelpress bench: warning: ${r.config.label} is unstable after extra effort (${r.stability.reasons.join('; ')}; stopped: ${r.stability.stoppedBecause})\n`);

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Position } from 'unist';
 import { bindInputs, feedInputs, InputBindingError } from '../analysis/bind.js';
 import { profileModel } from '../analysis/profile.js';
-import type { Convention, Profile } from '../analysis/types.js';
+import type { Convention, OpRule, Profile } from '../analysis/types.js';
 import { differingParts, machineName, type ResultLookup, ResultsStore } from '../cache/results.js';
 import { CacheStore, cacheKey, sha256Hex } from '../cache/store.js';
 import { FileHashes } from '../cache/file-hash.js';
@@ -97,6 +97,8 @@ export interface RegistryOptions {
   onProgress?: ((event: ProgressEvent) => void) | undefined;
   /** Seed of zoo weights (they change nothing counted; fixed so zoo builds are reproducible). */
   zooSeed?: number | undefined;
+  /** User rules for custom operators (config `rules`) and the sha256 of their modules (part of the cache key). */
+  rules?: { rules: readonly OpRule[]; key: string } | undefined;
 }
 
 export interface ProgressEvent {
@@ -267,6 +269,7 @@ export class ModelRegistry {
     if (this.results) {
       const stored = this.storedResult(model, ident, this.results.profileFile(this.modelName(model), point.text, convention), 'profile', isProfile, {
         kind: 'profile', inputs: point.text, convention, tool: toolVersion(),
+        ...(this.options.rules ? { rules: this.options.rules.key } : {}),
       }, `profile for model '${model.id}' at input ${point.text || '(as declared)'}`);
       if (stored) {
         if (stored.ok) {
@@ -277,7 +280,10 @@ export class ModelRegistry {
       }
     }
     if (!ident.ok) return ident;
-    const parts = { kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion() };
+    const parts = {
+      kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion(),
+      ...(this.options.rules ? { rules: this.options.rules.key } : {}),
+    };
     const key = cacheKey(parts);
     const cachedProfile = this.lookup(model, 'profile', key, isProfile);
     if (cachedProfile !== undefined) {
@@ -307,7 +313,7 @@ export class ModelRegistry {
     let profile: Profile;
     try {
       const m = this.load(model, ident.value.sha256, ident.value.zooSize);
-      profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256 });
+      profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256, rules: this.options.rules?.rules });
     } catch (err) {
       say('failed');
       return { ok: false, failure: this.classify(model, err) };
@@ -633,13 +639,9 @@ function profileInputs(model: Model, point: InputPoint): Map<string, number[]> {
     if (bare && feeds.length === 1) return new Map([[feeds[0]!.name, bare]]);
     return new Map(point.shapes);
   }
-  const out = new Map<string, number[]>();
-  for (const d of feeds) {
-    if (!d.shape) continue;
-    const dims = d.shape.map((dim, i) => (typeof dim === 'number' ? dim : i === 0 ? 1 : null));
-    if (dims.every((x): x is number => x !== null)) out.set(d.name, dims);
-  }
-  return out;
+  // As declared: the binder sizes a symbolic leading (batch) dim with the default batch, as profile
+  // and bench do, and records it (Profile.assumedBatch → the table's footnote).
+  return new Map();
 }
 
 /** The runtime's input shapes: the point's shapes with the leading dim of batch-free inputs set to the batch. */

@@ -60,6 +60,8 @@ export const projectConfigSchema = z
     content: z.array(z.string()).optional(),
     /** The committable results store (default `modelpress-results`). */
     results: z.string().optional(),
+    /** ES modules exporting `rules` for custom operators (docs/custom-ops.md), relative to the config file. */
+    rules: z.array(z.string()).optional(),
     /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
     book: z
       .object({

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
-import { writeFileAtomic } from '../cache/store.js';
+import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
+import { sha256Hex, writeFileAtomic } from '../cache/store.js';
 import { copyAssets, copyDocumentAssets } from '../export/assets.js';
 import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
 import { dataJson, documentDataHash } from '../export/data-json.js';
@@ -130,6 +131,17 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
   }
   const settings = projectSettings(config);
+  let rules: RegistryOptions['rules'];
+  if (config?.rules && config.rules.length > 0) {
+    try {
+      const files = config.rules.map((f) => path.resolve(root, f));
+      const loaded = await loadRuleModules(files);
+      rules = { rules: loaded, key: sha256Hex(files.map((f) => readFileSync(f)).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0))) };
+    } catch (err) {
+      if (err instanceof RuleModuleError) throw new UsageError(`${configFile}: rules: ${err.message}`);
+      throw err;
+    }
+  }
   // Bibliographies named in the config are relative to the project; front matter's to the document.
   settings.bibliography = settings.bibliography.map((b) => path.resolve(root, b));
   const out = path.resolve(root, options.out ?? config?.out ?? 'output');
@@ -184,6 +196,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       frozen: options.frozen,
       refresh: options.refresh,
       onProgress: options.onProgress ? (e) => options.onProgress!({ ...e, document: stem }) : undefined,
+      rules,
     };
     // Paths relative to the working directory, as compilers print them (file.md:line:col).
     const file = new VFile({ value, path: path.relative(process.cwd(), doc) || doc, cwd: process.cwd() });
