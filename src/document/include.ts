@@ -27,6 +27,9 @@ export function parseMarkdown(processor: Pick<Processor, 'parse'>, text: string,
   return tree;
 }
 
+/** Files included inside each other at most (a chain of distinct files, which the cycle check does not stop). */
+export const MAX_INCLUDE_DEPTH = 32;
+
 /** Replace every `::include{file=…}` in `tree` (recursively) by the included file's content. */
 export function expandIncludes(
   processor: Pick<Processor, 'parse'>,
@@ -63,6 +66,10 @@ export function expandIncludes(
       continue;
     }
     const full = path.resolve(dir, written);
+    if (stack.length > MAX_INCLUDE_DEPTH) {
+      fail(`includes are nested more than ${MAX_INCLUDE_DEPTH} files deep (${path.basename(full)}); include the parts from fewer levels`);
+      continue;
+    }
     if (stack.includes(full)) {
       fail(`include cycle: ${[...stack, full].map((p) => path.basename(p)).join(' → ')}; remove one of the ::include lines`);
       continue;
@@ -80,8 +87,15 @@ export function expandIncludes(
       fail(`cannot include '${written}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${didYouMean(path.basename(full), siblings.filter((s) => s.endsWith('.md')))}the path is relative to ${path.basename(documentPath)}`);
       continue;
     }
-    const included = parseMarkdown(processor, text, full);
-    expandIncludes(processor, included, file, full, [...stack, full], anchor ?? node);
+    let included: Root;
+    try {
+      included = parseMarkdown(processor, text, full);
+      expandIncludes(processor, included, file, full, [...stack, full], anchor ?? node);
+    } catch (err) {
+      // The boundary around an include: whatever fails in it is one diagnostic at the directive.
+      fail(`cannot include '${written}': ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      continue;
+    }
     // Images of the included file are relative to it: rewrite them against the including document.
     visit(included, 'image', (img) => {
       if (/^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(img.url)) return;
