@@ -11,7 +11,7 @@
  * Failures are values, not exceptions: each one names what failed and what to do, and the directive
  * that asked turns it into a positioned diagnostic.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Position } from 'unist';
 import { feedInputs, InputBindingError } from '../analysis/bind.js';
@@ -27,6 +27,7 @@ import { writeModel } from '../onnx/writer.js';
 import { describeEnvironment } from '../runtime/environment.js';
 import { runBenchmark } from '../runtime/orchestrator.js';
 import type { BenchResult, Environment, ProtocolOptions } from '../runtime/types.js';
+import { zooFileIn } from '../zoo/cache.js';
 import type { ZooEntry } from '../zoo/registry.js';
 import type { InputPoint } from './input-shapes.js';
 
@@ -73,7 +74,7 @@ export interface MeasureSettings {
 export interface RegistryOptions {
   /** The cache; undefined keeps results in memory for this build only. */
   cacheDir?: string | undefined;
-  /** Where zoo models are written for benchmarking (default `<cacheDir>/../models`, else a temp folder). */
+  /** Where zoo models are written for benchmarking (default `<cacheDir>/zoo`, the folder `modelpress zoo export` uses). */
   modelsDir?: string | undefined;
   frozen?: boolean | undefined;
   /** true: recompute everything; a list: recompute these model ids. */
@@ -117,7 +118,6 @@ export class ModelRegistry {
   private readonly hashes: FileHashes;
   private readonly profiles = new Map<string, Promise<Outcome<Profile>>>();
   private readonly benches = new Map<string, Promise<Outcome<StoredBench>>>();
-  private readonly loaded = new Map<string, Model>();
   private environment: Environment | undefined;
   readonly stats: MeasureStats = { profiled: 0, benchmarked: 0, profileHits: 0, benchHits: 0 };
 
@@ -182,20 +182,16 @@ export class ModelRegistry {
     return { ok: true, value: { sha256: sha256Hex(recipe), zooSize: size.value }, cached: false };
   }
 
-  /** The ONNX model at a point (zoo models are built per input size). */
-  private load(model: DeclaredModel, sha256: string, zooSize?: [number, number]): Model {
-    const memo = this.loaded.get(sha256);
-    if (memo) return memo;
-    let m: Model;
-    if (model.source.kind === 'file') {
-      m = readModel(model.source.path);
-    } else {
-      // Text models have no size to set ([0, 0]); image models are built at the point's size.
-      const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
-      m = model.source.entry.build({ seed: this.options.zooSeed ?? 1, height, width });
-    }
-    this.loaded.set(sha256, m);
-    return m;
+  /**
+   * The ONNX model at a point (zoo models are built per input size). Not kept: a zoo build holds no
+   * weight bytes and takes milliseconds, a file is read again from its (memoised) spans, so nothing
+   * lives longer than the measurement that needed it.
+   */
+  private load(model: DeclaredModel, zooSize?: [number, number]): Model {
+    if (model.source.kind === 'file') return readModel(model.source.path);
+    // Text models have no size to set ([0, 0]); image models are built at the point's size.
+    const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
+    return model.source.entry.build({ seed: this.options.zooSeed ?? 1, height, width });
   }
 
   /** Static profile of a model at an input point. */
@@ -235,7 +231,7 @@ export class ModelRegistry {
     say('start');
     let profile: Profile;
     try {
-      const m = this.load(model, ident.value.sha256, ident.value.zooSize);
+      const m = this.load(model, ident.value.zooSize);
       profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256 });
     } catch (err) {
       say('failed');
@@ -337,8 +333,8 @@ export class ModelRegistry {
     say('start');
     let stored: StoredBench;
     try {
-      const m = this.load(model, ident.value.sha256, ident.value.zooSize);
-      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(m, ident.value.sha256);
+      const m = this.load(model, ident.value.zooSize);
+      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(model.source.entry, m, ident.value.zooSize);
       const report = await runBenchmark({
         modelPath,
         model: m,
@@ -371,14 +367,16 @@ export class ModelRegistry {
     return { ok: true, value: stored, cached: false };
   }
 
-  /** Zoo models are written once per recipe for onnxruntime, which loads models by path. */
-  private zooFile(model: Model, sha256: string): string {
-    const dir = this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, '..', 'models') : path.join(process.cwd(), '.modelpress', 'models'));
-    const file = path.join(dir, `${sha256}.onnx`);
-    if (!existsSync(file)) {
-      mkdirSync(dir, { recursive: true });
-      writeModel(model, file);
-    }
+  /**
+   * Zoo models are written once per recipe for onnxruntime, which loads models by path: into the zoo
+   * cache folder `modelpress zoo export` uses (one file per recipe, never two copies), streaming one
+   * generated tensor at a time.
+   */
+  private zooFile(entry: ZooEntry, model: Model, zooSize: [number, number] | undefined): string {
+    const dir = this.options.modelsDir ?? path.join(this.options.cacheDir ?? path.join(process.cwd(), '.modelpress', 'cache'), 'zoo');
+    const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
+    const file = zooFileIn(dir, { name: entry.name, seed: this.options.zooSeed ?? 1, height, width });
+    if (!existsSync(file)) writeModel(model, file);
     return file;
   }
 }

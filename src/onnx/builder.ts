@@ -1,7 +1,9 @@
 /**
  * A small typed API to build ONNX graphs in code: the test suite, the reference zoo and runtime shape
  * capture use it. Weights are seeded pseudo-random (reproducible), so built models run in
- * onnxruntime with finite outputs.
+ * onnxruntime with finite outputs. A generated weight of 4 KiB or more is not made when it is
+ * declared: the tensor carries its dims and dtype and a source that makes its bytes when they are
+ * read (written to a file, or handed to onnxruntime), each tensor from its own seed.
  *
  *   const b = new GraphBuilder({ opset: 17 });
  *   const x = b.input('input', 'float32', ['batch', 3, 224, 224]);
@@ -11,7 +13,7 @@
  *   const model = b.build();
  */
 import { byteSize, dtypeFromName, type DtypeName } from './dtypes.js';
-import type { Attribute, Dim, Graph, Model, Node, OpsetId, Tensor, TypeInfo, ValueInfo } from './model.js';
+import type { Attribute, ByteSource, Dim, Graph, Model, Node, OpsetId, Tensor, TensorData, TypeInfo, ValueInfo } from './model.js';
 import { elementCount } from './model.js';
 
 /** An attribute value: plain JS values are typed by shape (integers → int, other numbers → float). */
@@ -124,28 +126,24 @@ export function float32ToFloat16Bits(x: number): number {
   return half;
 }
 
-/** Generate the bytes of an initializer (float types get seeded uniform values). */
-function initBytes(dataType: number, dims: number[], init: Init, rand: () => number): Uint8Array {
-  const count = elementCount(dims);
-  if (typeof init === 'object' && 'values' in init) {
-    if (init.values.length !== count) {
-      throw new Error(`initializer expects ${count} values for dims [${dims.join(', ')}], got ${init.values.length}`);
-    }
-    return encodeValues(dataType, init.values, count);
-  }
-  if (init === 'zeros') return new Uint8Array(byteSize(dataType, count));
-  let lo: number;
-  let hi: number;
-  if (init === 'ones') {
-    lo = hi = 1;
-  } else if (init === 'kaiming') {
+/** The range a generated initializer's values are drawn from, or undefined for all zeros. */
+function initRange(dims: number[], init: Exclude<Init, { values: unknown }>): [number, number] | undefined {
+  if (init === 'zeros') return undefined;
+  if (init === 'ones') return [1, 1];
+  if (init === 'kaiming') {
     const fanIn = dims.length > 1 ? elementCount(dims.slice(1)) : Math.max(1, dims[0] ?? 1);
     const bound = 1 / Math.sqrt(fanIn);
-    lo = -bound;
-    hi = bound;
-  } else {
-    [lo, hi] = init.uniform;
+    return [-bound, bound];
   }
+  return init.uniform;
+}
+
+/** Generate the bytes of an initializer (float types get seeded uniform values). */
+function initBytes(dataType: number, dims: number[], init: Exclude<Init, { values: unknown }>, rand: () => number): Uint8Array {
+  const count = elementCount(dims);
+  const range = initRange(dims, init);
+  if (range === undefined) return new Uint8Array(byteSize(dataType, count));
+  const [lo, hi] = range;
   if (dataType === 1) {
     // Fast path for the common case: write float32 directly.
     const arr = new Float32Array(count);
@@ -159,6 +157,30 @@ function initBytes(dataType: number, dims: number[], init: Init, rand: () => num
     for (let i = 0; i < count; i++) values[i] = Math.round(values[i]!);
   }
   return encodeValues(dataType, values, count);
+}
+
+/** Below this many bytes a generated initializer is made at once (a lazy source costs more than it saves). */
+const LAZY_BYTES = 4096;
+
+/**
+ * A generated initializer's bytes as a source read on demand: the tensor holds dims and dtype only,
+ * so counting a zoo model never makes its weights. Each read regenerates the same bytes from the
+ * tensor's own seed (writing a model streams one tensor at a time and drops it).
+ */
+function generatedSource(name: string, size: number, make: () => Uint8Array): ByteSource {
+  return {
+    name: `<generated ${name}>`,
+    size,
+    read(offset: number, length: number): Buffer {
+      const bytes = make();
+      return Buffer.from(bytes.buffer, bytes.byteOffset + offset, Math.min(length, bytes.byteLength - offset));
+    },
+  };
+}
+
+/** The seed of the n-th generated initializer of a builder seeded `seed` (independent streams). */
+function tensorSeed(seed: number, n: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(n + 1, 0x85ebca6b)) >>> 0;
 }
 
 /** Make a tensor from values held in memory. */
@@ -194,7 +216,8 @@ function toAttribute(name: string, v: AttrValue): Attribute {
 export class GraphBuilder {
   readonly opset: number;
   private readonly options: BuilderOptions;
-  private readonly rand: () => number;
+  private readonly seed: number;
+  private generated = 0;
   private readonly nodes: Node[] = [];
   private readonly initializers: Tensor[] = [];
   private readonly inputs: ValueInfo[] = [];
@@ -206,7 +229,7 @@ export class GraphBuilder {
   constructor(options: BuilderOptions = {}) {
     this.options = options;
     this.opset = options.opset ?? 17;
-    this.rand = seededRandom(options.seed ?? 1);
+    this.seed = options.seed ?? 1;
   }
 
   /** A fresh value name with this prefix, unique in the graph. */
@@ -238,7 +261,21 @@ export class GraphBuilder {
   initializer(name: string, dtype: DtypeName | number, dims: number[], init: Init = 'kaiming'): string {
     this.claim(name);
     const dataType = dtypeCode(dtype);
-    this.initializers.push({ name, dataType, dims: [...dims], data: { kind: 'bytes', bytes: initBytes(dataType, dims, init, this.rand) } });
+    const shape = [...dims];
+    let data: TensorData;
+    if (typeof init === 'object' && 'values' in init) {
+      const count = elementCount(shape);
+      if (init.values.length !== count) {
+        throw new Error(`initializer expects ${count} values for dims [${shape.join(', ')}], got ${init.values.length}`);
+      }
+      data = { kind: 'bytes', bytes: encodeValues(dataType, init.values, count) };
+    } else {
+      const seed = tensorSeed(this.seed, this.generated++);
+      const make = (): Uint8Array => initBytes(dataType, shape, init, seededRandom(seed));
+      const size = byteSize(dataType, elementCount(shape));
+      data = size < LAZY_BYTES ? { kind: 'bytes', bytes: make() } : { kind: 'raw', source: generatedSource(name, size, make), span: { offset: 0, length: size } };
+    }
+    this.initializers.push({ name, dataType, dims: shape, data });
     return name;
   }
 
