@@ -5,12 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { InputBindingError } from '../analysis/bind.js';
-import { profileModel } from '../analysis/profile.js';
-import { projectFileHashes } from '../cache/file-hash.js';
-import { readModel } from '../onnx/reader.js';
-import { parseInputFlag } from '../runtime/input-shapes.js';
-import { runBenchmark } from '../runtime/orchestrator.js';
-import { protocolFromFlags } from '../runtime/protocol.js';
+// The reader, the analysis and the benchmark orchestrator are imported when the command runs.
 import type { BenchReport, BenchResult, ExecutionProvider, GraphOptimizationLevel, LatencyStats } from '../runtime/types.js';
 
 function positiveInt(flag: string) {
@@ -149,7 +144,8 @@ export function register(program: Command): void {
 }
 
 /** sha256 through the project's (path, size, mtime) memo, so re-benchmarking does not re-hash. */
-function modelHash(modelPath: string): string {
+async function modelHash(modelPath: string): Promise<string> {
+  const { projectFileHashes } = await import('../cache/file-hash.js');
   const hashes = projectFileHashes(process.cwd());
   const sha256 = hashes.sha256(modelPath);
   hashes.save();
@@ -157,6 +153,13 @@ function modelHash(modelPath: string): string {
 }
 
 async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
+  const [{ profileModel }, { readModel }, { parseInputFlag }, { runBenchmark }, { protocolFromFlags }] = await Promise.all([
+    import('../analysis/profile.js'),
+    import('../onnx/reader.js'),
+    import('../runtime/input-shapes.js'),
+    import('../runtime/orchestrator.js'),
+    import('../runtime/protocol.js'),
+  ]);
   const model = readModel(modelPath);
   const protocol = protocolFromFlags({ precise: flags.precise, runs: flags.runs, minTimeS: flags.minTime });
   const showProgress = process.stderr.isTTY === true;
@@ -174,7 +177,7 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     flopsPerSample: flags.flops,
     // Without --flops, achieved FLOP/s comes from counting the model at each configuration's shapes.
     countFlops: (inputs) => profileModel(model, { inputs: Object.fromEntries(inputs.map((i) => [i.name, i.shape])) }).totals.flops,
-    modelSha256: modelHash(modelPath),
+    modelSha256: await modelHash(modelPath),
     graphOptimizationLevel: flags.optimization,
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,

@@ -5,13 +5,11 @@
  */
 import { Command, Option } from 'commander';
 import { InputBindingError } from '../analysis/bind.js';
-import { analyzeModel, profileModel } from '../analysis/profile.js';
 import { AnalysisError, type Convention, CONVENTIONS, type ModuleTotals, type Profile } from '../analysis/types.js';
 import { formatShape } from '../analysis/shapes.js';
 import { ModelLoadError } from '../onnx/errors.js';
-import { readModel } from '../onnx/reader.js';
-import { projectFileHashes } from '../cache/file-hash.js';
-import { captureShapes, ShapeCaptureError } from '../runtime/shape-capture.js';
+// The analysis, the reader and onnxruntime (runtime shapes only) are imported when the command runs,
+// so `modelpress --help` and the other commands never load them.
 
 interface ProfileFlags {
   input?: string[];
@@ -48,7 +46,11 @@ export function register(program: Command): void {
     });
 }
 
+/** Raised by runtime shape capture (its module, and onnxruntime, are loaded only for --shapes runtime). */
+let ShapeCaptureError: (new (...args: never[]) => Error) | undefined;
+
 async function runProfile(modelPath: string, flags: ProfileFlags): Promise<number> {
+  const [{ analyzeModel, profileModel }, { readModel }] = await Promise.all([import('../analysis/profile.js'), import('../onnx/reader.js')]);
   try {
     const depth = positiveInt(flags.depth, '--depth');
     const top = flags.top === undefined ? 0 : positiveInt(flags.top, '--top');
@@ -56,11 +58,13 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     // Only the JSON carries the file's sha256 (the terminal view does not show it), so only --json
     // reads every weight byte; the hash is remembered by (path, size, mtime) under
     // .modelpress/cache, so re-profiling an unchanged 500 MB model does not read them again.
-    const sha256 = flags.json ? fileSha256(modelPath) : undefined;
+    const sha256 = flags.json ? await fileSha256(modelPath) : undefined;
     let runtimeShapes: Map<string, number[]> | undefined;
     if (flags.shapes === 'runtime') {
+      const capture = await import('../runtime/shape-capture.js');
+      ShapeCaptureError = capture.ShapeCaptureError;
       const { binding } = analyzeModel(model, { inputs: flags.input });
-      runtimeShapes = await captureShapes(model, binding.inputs);
+      runtimeShapes = await capture.captureShapes(model, binding.inputs);
     }
     const profile = profileModel(model, { inputs: flags.input, convention: flags.convention, dedupe: flags.dedupe, sha256, runtimeShapes });
     process.stdout.write(flags.json ? `${JSON.stringify(profile, null, 2)}\n` : renderProfile(profile, { depth, top }));
@@ -70,7 +74,7 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
       process.stderr.write(`modelpress profile: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof ModelLoadError || err instanceof AnalysisError || err instanceof ShapeCaptureError) {
+    if (err instanceof ModelLoadError || err instanceof AnalysisError || (ShapeCaptureError !== undefined && err instanceof ShapeCaptureError)) {
       process.stderr.write(`modelpress profile: ${err.message}\n`);
       return 1;
     }
@@ -151,7 +155,8 @@ function table(rows: string[][], rightAlign: boolean[]): string[] {
   return rows.map((r) => r.map((cell, c) => (rightAlign[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
 }
 
-function fileSha256(file: string): string {
+async function fileSha256(file: string): Promise<string> {
+  const { projectFileHashes } = await import('../cache/file-hash.js');
   const hashes = projectFileHashes(process.cwd());
   const sha256 = hashes.sha256(file);
   hashes.save();

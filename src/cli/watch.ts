@@ -3,10 +3,10 @@
  * a template or the config changes. Rebuilds go through the cache, so only what changed is measured.
  */
 import path from 'node:path';
-import { watch as chokidarWatch } from 'chokidar';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type BuildResult, projectRoot } from '../document/build.js';
+import { projectRoot } from '../cache/project.js';
+import type { BuildResult } from '../document/build.js';
 import { type BuildFlags, runBuild } from './build.js';
 
 /** Files a build depends on: the documents and the model files they declare. */
@@ -27,6 +27,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output folder')
     .option('--strict', 'report diagnostics as errors')
     .action(async (content: string[], flags: { out?: string; strict?: boolean }) => {
+      const { watch: chokidarWatch } = await import('chokidar');
       const buildFlags: BuildFlags = { out: flags.out, to: 'html', strict: flags.strict };
       const { root } = projectRoot(process.cwd());
       let running = false;

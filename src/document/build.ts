@@ -19,8 +19,9 @@ import { cacheDirOf, projectRoot } from '../cache/project.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from './settings.js';
 import type { DocumentData } from './state.js';
 
-export const OUTPUT_FORMATS = ['html', 'pdf', 'tex'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+import { type OutputFormat, UsageError } from './formats.js';
+
+export { OUTPUT_FORMATS, type OutputFormat, UsageError } from './formats.js';
 
 export interface BuildOptions {
   /** Markdown files or folders; default: the config's `content`, else `content/`. */
@@ -51,14 +52,6 @@ export interface BuildResult {
   exitCode: 0 | 1;
   /** Problems that stopped a document from being written at all (unreadable file, PDF failure). */
   failures: string[];
-}
-
-/** A problem with the command line or the project setup (exit code 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 export { cacheDirOf, projectRoot } from '../cache/project.js';
