@@ -139,7 +139,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (to.includes('pdf')) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
-        await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem });
+        // Not printed again when the HTML and its assets are unchanged (stamped under .modelpress/cache).
+        await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem, stamps: path.join(cacheDirOf(root), 'outputs.json') });
         entry.pdf = pdf;
       } catch (err) {
         failures.push(`${path.relative(root, doc)}: PDF not written: ${(err as Error).message}`);
