@@ -138,9 +138,22 @@ function initRange(dims: number[], init: Exclude<Init, { values: unknown }>): [n
   return init.uniform;
 }
 
-/** Generate the bytes of an initializer (float types get seeded uniform values). */
-function initBytes(dataType: number, dims: number[], init: Exclude<Init, { values: unknown }>, rand: () => number): Uint8Array {
-  const count = elementCount(dims);
+/**
+ * The i-th draw (0-based) of `seededRandom(seed)`, directly: Mulberry32's state after i + 1 steps is
+ * seed + (i + 1)·0x6d2b79f5, so any range of a tensor can be made without making what comes before.
+ */
+function drawAt(seed: number, i: number): number {
+  let t = (seed + Math.imul(i + 1, 0x6d2b79f5)) >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/**
+ * Generate elements [first, first + count) of an initializer as bytes (float types get seeded
+ * uniform values; element i is draw i of the tensor's seed, whatever range it is made in).
+ */
+function initBytes(dataType: number, dims: number[], init: Exclude<Init, { values: unknown }>, seed: number, first = 0, count = elementCount(dims) - first): Uint8Array {
   const range = initRange(dims, init);
   if (range === undefined) return new Uint8Array(byteSize(dataType, count));
   const [lo, hi] = range;
@@ -148,11 +161,11 @@ function initBytes(dataType: number, dims: number[], init: Exclude<Init, { value
     // Fast path for the common case: write float32 directly.
     const arr = new Float32Array(count);
     const span = hi - lo;
-    for (let i = 0; i < count; i++) arr[i] = lo + span * rand();
+    for (let i = 0; i < count; i++) arr[i] = lo + span * drawAt(seed, first + i);
     return new Uint8Array(arr.buffer);
   }
   const values = new Float64Array(count);
-  for (let i = 0; i < count; i++) values[i] = lo + (hi - lo) * rand();
+  for (let i = 0; i < count; i++) values[i] = lo + (hi - lo) * drawAt(seed, first + i);
   if (dataType !== 1 && dataType !== 10 && dataType !== 11 && dataType !== 16) {
     for (let i = 0; i < count; i++) values[i] = Math.round(values[i]!);
   }
@@ -164,16 +177,19 @@ const LAZY_BYTES = 4096;
 
 /**
  * A generated initializer's bytes as a source read on demand: the tensor holds dims and dtype only,
- * so counting a zoo model never makes its weights. Each read regenerates the same bytes from the
- * tensor's own seed (writing a model streams one tensor at a time and drops it).
+ * so counting a zoo model never makes its weights. A read makes just the elements it covers, from
+ * the tensor's own seed (the writer streams a large tensor in pieces and drops each one).
  */
-function generatedSource(name: string, size: number, make: () => Uint8Array): ByteSource {
+function generatedSource(name: string, size: number, elementBytes: number, make: (first: number, count: number) => Uint8Array): ByteSource {
   return {
     name: `<generated ${name}>`,
     size,
     read(offset: number, length: number): Buffer {
-      const bytes = make();
-      return Buffer.from(bytes.buffer, bytes.byteOffset + offset, Math.min(length, bytes.byteLength - offset));
+      if (offset < 0 || length < 0 || offset + length > size) throw new Error(`${name}: read of ${length} bytes at ${offset} runs past the end (${size} bytes)`);
+      const first = Math.floor(offset / elementBytes);
+      const last = Math.ceil((offset + length) / elementBytes);
+      const bytes = make(first, last - first);
+      return Buffer.from(bytes.buffer, bytes.byteOffset + (offset - first * elementBytes), length);
     },
   };
 }
@@ -271,9 +287,15 @@ export class GraphBuilder {
       data = { kind: 'bytes', bytes: encodeValues(dataType, init.values, count) };
     } else {
       const seed = tensorSeed(this.seed, this.generated++);
-      const make = (): Uint8Array => initBytes(dataType, shape, init, seededRandom(seed));
-      const size = byteSize(dataType, elementCount(shape));
-      data = size < LAZY_BYTES ? { kind: 'bytes', bytes: make() } : { kind: 'raw', source: generatedSource(name, size, make), span: { offset: 0, length: size } };
+      const count = elementCount(shape);
+      const size = byteSize(dataType, count);
+      const elementBytes = count > 0 ? size / count : 1;
+      // Sub-byte types (int4) pack two elements a byte: such tensors are made whole.
+      const make = (first: number, n: number): Uint8Array => initBytes(dataType, shape, init, seed, first, n);
+      data =
+        size < LAZY_BYTES || !Number.isInteger(elementBytes)
+          ? { kind: 'bytes', bytes: initBytes(dataType, shape, init, seed) }
+          : { kind: 'raw', source: generatedSource(name, size, elementBytes, make), span: { offset: 0, length: size } };
     }
     this.initializers.push({ name, dataType, dims: shape, data });
     return name;
