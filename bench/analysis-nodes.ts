@@ -11,10 +11,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { profileModel } from '../src/analysis/profile.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GraphBuilder } from '../src/onnx/builder.js';
-import { readModel } from '../src/onnx/reader.js';
 import { writeModel } from '../src/onnx/writer.js';
 import { peakRssKiB } from './lib.js';
 
@@ -23,6 +21,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 if (process.argv[2] === '--child') {
   const file = process.argv[3]!;
   const nodes = Number(process.argv[4]);
+  // The compiled code (dist/, as `modelpress` runs it) when built: tsx's transpiled modules carry helpers
+  // (__name on every function) that cost time per call and would count against the analysis.
+  const dist = path.join(here, '..', 'dist');
+  const useDist = fs.existsSync(path.join(dist, 'analysis', 'profile.js'));
+  const from = (m: string): string => (useDist ? pathToFileURL(path.join(dist, `${m}.js`)).href : `../src/${m}.js`);
+  const { profileModel } = (await import(from('analysis/profile'))) as typeof import('../src/analysis/profile.js');
+  const { readModel } = (await import(from('onnx/reader'))) as typeof import('../src/onnx/reader.js');
+  process.stderr.write(`analysis from ${useDist ? 'dist/' : 'src/ (run npm run build to measure the compiled code)'}\n`);
   const rssBefore = process.memoryUsage().rss / 1024;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -62,7 +68,7 @@ if (!fs.existsSync(file)) {
 }
 
 const tsx = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, String(nodes)];
-const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, tsx, { encoding: 'utf8', maxBuffer: 1 << 26 })) as { cpuUs: number; wallMs: number; rssKiB: number });
+const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, tsx, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] })) as { cpuUs: number; wallMs: number; rssKiB: number });
 runs.sort((a, b) => a.cpuUs - b.cpuUs);
 const best = runs[1]!;
 const perNodeUs = best.cpuUs / nodes;
