@@ -6,7 +6,7 @@
  * (onnx-tool's model_profile begins with exactly that). Every command runs in a fresh process; rounds
  * are interleaved so all commands see the same machine load; medians are printed.
  *
- *   npm run build && npx tsx bench/startup.ts [rounds=5]
+ *   npm run build && npx tsx bench/startup.ts [rounds=5] [zoo rounds=min(rounds, 3)]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -23,6 +23,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const work = path.join(here, '.work', 'startup');
 const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
 const rounds = Number(process.argv[2] ?? 5);
+const zooRounds = Number(process.argv[3] ?? Math.min(rounds, 3));
 const python = process.env.PYTHON ?? 'python3';
 mkdirSync(work, { recursive: true });
 
@@ -67,7 +68,7 @@ if (!hasOnnx) {
   console.log(`\n${python} cannot import onnx: no Python comparison (install python3-onnx)`);
   process.exit(0);
 }
-console.log(`\nprofile of each zoo model (${Math.min(rounds, 3)} interleaved rounds, medians); floor = ${python} -c "import onnx; onnx.load(file)"`);
+console.log(`\nprofile of each zoo model (${zooRounds} interleaved rounds, medians); floor = ${python} -c "import onnx; onnx.load(file)"`);
 if (!hasOnnxTool) console.log('onnx-tool is not installed (no pip index or wheel here): compared with the floor it cannot go below');
 let slowest = 0;
 for (const entry of zoo) {
@@ -83,7 +84,7 @@ for (const entry of zoo) {
     cmds['onnx-tool'] = [python, ['-c', `import numpy, onnx_tool; onnx_tool.model_profile(${JSON.stringify(file)}${inputs}, savenode=None)`]];
   }
   const t: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
-  for (let i = 0; i < Math.min(rounds, 3); i++) for (const [k, [cmd, args]] of Object.entries(cmds)) t[k]!.push(timeMs(cmd, args));
+  for (let i = 0; i < zooRounds; i++) for (const [k, [cmd, args]] of Object.entries(cmds)) t[k]!.push(timeMs(cmd, args));
   const mp = median(t.modelpress!);
   const floor = median(t.floor!);
   const tool = t['onnx-tool'] ? median(t['onnx-tool']) : undefined;
