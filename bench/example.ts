@@ -46,7 +46,9 @@ interface Run {
 
 const hwmKiB = (pid: number): number | undefined => {
   try {
-    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    // Kernel threads and zombies have no VmHWM line.
+    const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Number.isFinite(kib) ? kib : undefined;
   } catch {
     return undefined;
   }
