@@ -1,6 +1,6 @@
 /**
  * Conformance of the ONNX reader and writer on real files: every model of the ONNX project's backend
- * test data (../shared/onnx-backend-data) loads; read → write → read preserves the graph; and
+ * test data (test/fixtures/onnx-backend-data) loads; read → write → read preserves the graph; and
  * onnxruntime gives identical outputs for the original and the rewritten model, matching the stored
  * expected outputs within 1e-4.
  */
@@ -49,7 +49,7 @@ function normalize(model: Model): unknown {
 
 describe('ONNX backend test data', () => {
   it('has the four folders of models', () => {
-    // 81 pytorch-converted + 34 pytorch-operator + 23 simple + 9 light, as shipped in ../shared.
+    // 81 pytorch-converted + 34 pytorch-operator + 23 simple + 9 light, as vendored in test/fixtures/onnx-backend-data.
     expect(cases.length).toBeGreaterThanOrEqual(140);
     expect(cases.filter((c) => c.id.startsWith('light/'))).toHaveLength(9);
   });
