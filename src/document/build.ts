@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../cache/store.js';
 import { copyAssets } from '../export/assets.js';
 import { dataJson } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
-import { htmlToPdf } from '../export/pdf.js';
+import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from './models.js';
 import { renderDocument } from './pipeline.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
@@ -149,7 +149,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem });
         entry.pdf = pdf;
       } catch (err) {
-        failures.push(`${path.relative(root, doc)}: PDF not written: ${(err as Error).message}`);
+        // A missing browser is a diagnostic (the HTML and LaTeX are still written; --strict fails);
+        // a browser that is there and fails is an error.
+        if (err instanceof BrowserNotFoundError) file.message(`PDF not written: ${err.message}`, { ruleId: 'no-browser', source: 'modelpress' });
+        else failures.push(`${path.relative(root, doc)}: PDF not written: ${(err as Error).message}`);
       }
     }
     // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
