@@ -7,7 +7,7 @@ import type { Root, Yaml } from 'mdast';
 import type { VFile } from 'vfile';
 import { parseDocument } from 'yaml';
 import { didYouMean, SOURCE } from './directive.js';
-import { applySettings, DEFAULT_SETTINGS, describeIssues, type DocumentSettings, frontMatterSchema, type FrontMatter } from './settings.js';
+import { DEFAULT_SETTINGS, describeIssues, type DocumentSettings, frontMatterSchema, type FrontMatter } from './settings.js';
 import { documentState, type StateOptions } from './state.js';
 
 export interface FrontMatterOptions extends StateOptions {
@@ -33,10 +33,10 @@ export default function remarkModelpressFrontMatter(options: FrontMatterOptions 
   return (tree: Root, file: VFile): void => {
     const base = options.settings ?? DEFAULT_SETTINGS;
     const yamlNode = tree.children.find((n): n is Yaml => n.type === 'yaml');
-    let settings = base;
-    if (yamlNode) settings = applySettings(base, read(yamlNode, file));
-    const state = documentState(file, { ...options, settings });
-    state.settings = settings;
+    let state = documentState(file, { ...options, settings: base });
+    if (yamlNode) state.frontMatter = read(yamlNode, file, state.embedded);
+    state = documentState(file, { ...options, settings: base });
+    const { settings } = state;
     state.data.title = settings.title;
     state.data.author = settings.author;
     state.data.date = settings.date;
@@ -44,7 +44,12 @@ export default function remarkModelpressFrontMatter(options: FrontMatterOptions 
   };
 }
 
-function read(node: Yaml, file: VFile): FrontMatter {
+/**
+ * The front matter's modelpress keys. `embedded` (inside a host site): top-level keys modelpress does
+ * not know are the host's (`sidebar_position`, `slug`, `authors`) and pass silently; a bad value of a
+ * modelpress key is still reported.
+ */
+function read(node: Yaml, file: VFile, embedded: boolean): FrontMatter {
   const doc = parseDocument(node.value, { prettyErrors: false });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
@@ -71,6 +76,7 @@ function read(node: Yaml, file: VFile): FrontMatter {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         bad.add(issue.path.length > 0 ? String(issue.path[0]) : key);
+        if (embedded && issue.path.length === 0) continue; // the host's key
         const where = issue.path.length > 0 ? `${issue.path.join('.')}.${key}` : key;
         file.message(`unknown front-matter setting '${where}'; ${issue.path.length === 0 ? didYouMean(key, known) : ''}known: ${issue.path.length === 0 ? known.join(', ') : 'see docs/formatting.md'}`, {
           place: keyPlace(node, issue.path.length > 0 ? String(issue.path[0]) : key),

@@ -12,6 +12,7 @@
  * that asked turns it into a positioned diagnostic.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Position } from 'unist';
 import { feedInputs, InputBindingError } from '../analysis/bind.js';
@@ -73,7 +74,7 @@ export interface MeasureSettings {
 export interface RegistryOptions {
   /** The cache; undefined keeps results in memory for this build only. */
   cacheDir?: string | undefined;
-  /** Where zoo models are written for benchmarking (default `<cacheDir>/../models`, else a temp folder). */
+  /** Where zoo models are written for benchmarking (default `<cacheDir>/../models`, else `<tmp>/modelpress-models`: never the working folder). */
   modelsDir?: string | undefined;
   frozen?: boolean | undefined;
   /** true: recompute everything; a list: recompute these model ids. */
@@ -373,7 +374,7 @@ export class ModelRegistry {
 
   /** Zoo models are written once per recipe for onnxruntime, which loads models by path. */
   private zooFile(model: Model, sha256: string): string {
-    const dir = this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, '..', 'models') : path.join(process.cwd(), '.modelpress', 'models'));
+    const dir = this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, '..', 'models') : path.join(os.tmpdir(), 'modelpress-models'));
     const file = path.join(dir, `${sha256}.onnx`);
     if (!existsSync(file)) {
       mkdirSync(dir, { recursive: true });
