@@ -1,12 +1,15 @@
 /**
  * `modelpress watch [content…]`: build, then rebuild whenever a document, a model file it declares,
  * a template or the config changes. Rebuilds go through the cache, so only what changed is measured.
+ * Watched: the content named on the command line, else every `content` entry of the config, else
+ * `content/` (as `build` resolves them, relative to the project folder). `preview` uses the same loop.
  */
 import path from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { type BuildResult, projectRoot } from '../document/build.js';
+import { CONFIG_FILE, type ProjectConfig, readProjectConfig } from '../document/settings.js';
 import { type BuildFlags, runBuild } from './build.js';
 
 /** Files a build depends on: the documents and the model files they declare. */
@@ -19,6 +22,63 @@ function dependencies(result: BuildResult | undefined): string[] {
   return [...files];
 }
 
+/** What a watch loop watches and where it writes, as `build` would resolve them. */
+export function watchTargets(content: string[], flags: { out?: string | undefined }, cwd = process.cwd()): { root: string; inputs: string[]; out: string } {
+  const { root, configFile } = projectRoot(cwd);
+  let config: ProjectConfig | undefined;
+  try {
+    config = configFile ? readProjectConfig(configFile) : undefined;
+  } catch {
+    config = undefined; // the build reports the broken config; the loop still watches the file
+  }
+  const named = content.length > 0 ? content : (config?.content ?? ['content']);
+  return { root, inputs: named.map((c) => path.resolve(root, c)), out: path.resolve(root, flags.out ?? config?.out ?? 'output') };
+}
+
+export interface WatchLoop {
+  /** Resolves after the first build. */
+  ready: Promise<void>;
+  close: () => Promise<void>;
+}
+
+/** Build now and after every change; `onBuilt` runs after each build (preview reloads the browser). */
+export function watchBuilds(content: string[], buildFlags: BuildFlags, onBuilt: (exitCode: number, result: BuildResult | undefined) => void = () => {}): WatchLoop {
+  const { root, inputs, out } = watchTargets(content, buildFlags);
+  let running = false;
+  let again = false;
+  const rebuild = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    do {
+      again = false;
+      const { exitCode, result } = await runBuild(content, buildFlags);
+      process.stderr.write(pc.dim(`[${new Date().toLocaleTimeString()}] build ${exitCode === 0 ? 'done' : `exited ${exitCode}`}; watching for changes (Ctrl-C to stop)\n`));
+      watcher.add(dependencies(result));
+      onBuilt(exitCode, result);
+    } while (again);
+    running = false;
+  };
+  const watcher = chokidarWatch([...inputs, path.join(root, CONFIG_FILE), path.join(root, 'templates')], {
+    ignoreInitial: true,
+    ignored: (p: string) => p.includes(`${path.sep}.modelpress${path.sep}`) || p === out || p.startsWith(out + path.sep),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  watcher.on('all', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void rebuild(), 150);
+  });
+  return {
+    ready: rebuild(),
+    close: async () => {
+      clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('watch')
@@ -27,36 +87,9 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output folder')
     .option('--strict', 'report diagnostics as errors')
     .action(async (content: string[], flags: { out?: string; strict?: boolean }) => {
-      const buildFlags: BuildFlags = { out: flags.out, to: 'html', strict: flags.strict };
-      const { root } = projectRoot(process.cwd());
-      let running = false;
-      let again = false;
-      const rebuild = async (): Promise<void> => {
-        if (running) {
-          again = true;
-          return;
-        }
-        running = true;
-        do {
-          again = false;
-          const { exitCode, result } = await runBuild(content, buildFlags);
-          process.stderr.write(pc.dim(`[${new Date().toLocaleTimeString()}] build ${exitCode === 0 ? 'done' : `exited ${exitCode}`}; watching for changes (Ctrl-C to stop)\n`));
-          watcher.add(dependencies(result));
-        } while (again);
-        running = false;
-      };
-      const inputs = content.length > 0 ? content.map((c) => path.resolve(c)) : [path.join(root, 'content')];
-      const watcher = chokidarWatch([...inputs, path.join(root, 'modelpress.config.json'), path.join(root, 'templates')], {
-        ignoreInitial: true,
-        ignored: (p: string) => p.includes(`${path.sep}.modelpress${path.sep}`) || p.includes(`${path.sep}output${path.sep}`),
-      });
-      let timer: NodeJS.Timeout | undefined;
-      watcher.on('all', () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => void rebuild(), 150);
-      });
-      await rebuild();
+      const loop = watchBuilds(content, { out: flags.out, to: 'html', strict: flags.strict });
+      await loop.ready;
       // Keep running until interrupted.
-      await new Promise<void>((resolve) => process.once('SIGINT', () => void watcher.close().then(resolve)));
+      await new Promise<void>((resolve) => process.once('SIGINT', () => void loop.close().then(resolve)));
     });
 }

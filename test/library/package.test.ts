@@ -35,7 +35,7 @@ beforeAll(() => {
   // 1. Compile this checkout's src/ into a staging copy of the package and pack it (no scripts: dist is made here).
   const stage = path.join(work, 'stage');
   fs.mkdirSync(stage);
-  for (const f of ['package.json', 'README.md']) fs.copyFileSync(path.join(repo, f), path.join(stage, f));
+  for (const f of ['package.json', 'README.md', 'modelpress.config.schema.json']) fs.copyFileSync(path.join(repo, f), path.join(stage, f));
   fs.cpSync(path.join(repo, 'templates'), path.join(stage, 'templates'), { recursive: true });
   execFileSync(process.execPath, [tsc, '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(stage, 'dist')], { stdio: 'pipe' });
   const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], { cwd: stage, encoding: 'utf8' }).trim().split('\n').pop()!;
