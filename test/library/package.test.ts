@@ -11,9 +11,11 @@
  * MACs 1·4·3 = 12. The host's `:::note` and `sidebar_position` must pass through untouched, nothing
  * may be written into the consumer's folder, and the results land in the `cacheDir` given.
  *
- * It takes ~20 s, mostly the compile. Without this checkout's node_modules (`npm ci`) it skips, saying so.
+ * dist/ is packed as built when it is newer than every file of src/ (after `npm ci`), else src/ is
+ * compiled first (~20-50 s). Without this checkout's node_modules (`npm ci`) it skips, saying so.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -31,14 +33,30 @@ const consumer = path.join(work, 'site');
 const cacheDir = path.join(work, 'user-cache');
 let installProblem: string | undefined;
 
-beforeAll(() => {
+/** Every file under `dir` (recursively) with its modification time. */
+function mtimes(dir: string): number[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
+}
+
+/** dist/ was compiled after the last change to src/ (npm ci's `prepare` did it): pack it as is. */
+function distIsFresh(): boolean {
+  const dist = path.join(repo, 'dist');
+  if (!fs.existsSync(path.join(dist, 'index.d.ts')) || !fs.existsSync(path.join(dist, 'remark.d.ts'))) return false;
+  return Math.max(...mtimes(path.join(repo, 'src'))) < Math.min(...mtimes(dist));
+}
+
+// Asynchronous: a synchronous minute-long compile would block the test worker's RPC with vitest.
+const run = promisify(execFile);
+
+beforeAll(async () => {
   // 1. Compile this checkout's src/ into a staging copy of the package and pack it (no scripts: dist is made here).
   const stage = path.join(work, 'stage');
   fs.mkdirSync(stage);
   for (const f of ['package.json', 'README.md', 'modelpress.config.schema.json']) fs.copyFileSync(path.join(repo, f), path.join(stage, f));
   fs.cpSync(path.join(repo, 'templates'), path.join(stage, 'templates'), { recursive: true });
-  execFileSync(process.execPath, [tsc, '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(stage, 'dist')], { stdio: 'pipe' });
-  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], { cwd: stage, encoding: 'utf8' }).trim().split('\n').pop()!;
+  if (distIsFresh()) fs.cpSync(path.join(repo, 'dist'), path.join(stage, 'dist'), { recursive: true });
+  else await run(process.execPath, [tsc, '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(stage, 'dist')]);
+  const packed = (await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], { cwd: stage, encoding: 'utf8' })).stdout.trim().split('\n').pop()!;
   const tarball = path.join(work, packed);
 
   // 2. The host site: the tarball unpacked as node_modules/modelpress (as npm would), beside exactly
@@ -46,16 +64,17 @@ beforeAll(() => {
   //    linked from this checkout's node_modules: offline, and a dependency missing from package.json
   //    fails to resolve here as it would in a real install.
   fs.mkdirSync(path.join(consumer, 'node_modules'), { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', work]);
+  await run('tar', ['-xzf', tarball, '-C', work]);
   fs.renameSync(path.join(work, 'package'), path.join(consumer, 'node_modules', 'modelpress'));
   const host = ['unified', 'remark-parse', 'remark-frontmatter', 'remark-rehype', 'rehype-stringify', 'vfile', '@mdx-js/mdx', 'typescript', '@types/node'];
-  const ls = (args: string[]): string[] => {
-    const r = spawnSync('npm', ['ls', '--all', '--parseable', ...args], { cwd: repo, encoding: 'utf8' });
+  const ls = async (args: string[]): Promise<string[]> => {
+    // npm ls exits 1 on extraneous packages; its list is still right.
+    const r = await run('npm', ['ls', '--all', '--parseable', ...args], { cwd: repo, encoding: 'utf8' }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
     return r.stdout.split('\n').filter((l) => l !== '');
   };
   const top = path.join(repo, 'node_modules') + path.sep;
   const linked = new Set<string>();
-  for (const dir of [...ls(['--omit=dev']), ...ls(host)]) {
+  for (const dir of [...(await ls(['--omit=dev'])), ...(await ls(host))]) {
     if (!dir.startsWith(top)) continue;
     const rel = dir.slice(top.length);
     if (rel.split('/node_modules/').length > 1 || rel.startsWith('.')) continue; // nested copies resolve from their parents
@@ -92,11 +111,12 @@ A host admonition.
 `;
 
 /** Run an ES module script in the consumer (its own node_modules only), returning stdout. */
-function runInConsumer(name: string, script: string): string {
+async function runInConsumer(name: string, script: string): Promise<string> {
   fs.writeFileSync(path.join(consumer, name), script);
-  const run = spawnSync(process.execPath, [name], { cwd: consumer, encoding: 'utf8', timeout: 120_000 });
-  if (run.status !== 0) throw new Error(`${name} failed (${run.status}):\n${run.stderr}`);
-  return run.stdout;
+  const r = await run(process.execPath, [name], { cwd: consumer, encoding: 'utf8', timeout: 120_000 }).catch((e: Error & { stderr?: string }) => {
+    throw new Error(`${name} failed: ${e.message}\n${e.stderr ?? ''}`);
+  });
+  return r.stdout;
 }
 
 function consumerFiles(): string[] {
@@ -104,10 +124,10 @@ function consumerFiles(): string[] {
 }
 
 describe('the packed library in another package', () => {
-  it('runs the preset in a plain unified pipeline: numbers in, host syntax untouched, nothing written to the site', (ctx) => {
+  it('runs the preset in a plain unified pipeline: numbers in, host syntax untouched, nothing written to the site', async (ctx) => {
     if (installProblem) ctx.skip();
     const before = consumerFiles();
-    const out = runInConsumer(
+    const out = await runInConsumer(
       'unified.mjs',
       `import { unified } from 'unified';
 import remarkParse from 'remark-parse';
@@ -135,7 +155,7 @@ console.log(JSON.stringify({ html, messages: file.messages.map(String) }));
 
   it('runs inside an @mdx-js/mdx compile', async (ctx) => {
     if (installProblem) ctx.skip();
-    const out = runInConsumer(
+    const out = await runInConsumer(
       'mdx.mjs',
       `import { compile } from '@mdx-js/mdx';
 import { VFile } from 'vfile';
@@ -154,7 +174,7 @@ console.log(JSON.stringify({ js, messages: file.messages.map(String) }));
     expect(js).not.toContain('unknown directive');
   });
 
-  it('type-checks a strict TypeScript consumer and exposes profile, bench and build', (ctx) => {
+  it('type-checks a strict TypeScript consumer and exposes profile, bench and build', async (ctx) => {
     if (installProblem) ctx.skip();
     fs.writeFileSync(
       path.join(consumer, 'tsconfig.json'),
@@ -162,18 +182,24 @@ console.log(JSON.stringify({ js, messages: file.messages.map(String) }));
     );
     fs.writeFileSync(
       path.join(consumer, 'check.ts'),
-      `import { profile, bench, build, type Profile, type BuildResult } from 'modelpress';
+      `import { unified } from 'unified';
+import remarkParse from 'remark-parse';
+import { profile, bench, build, type Profile, type BuildResult } from 'modelpress';
 import remarkModelpress, { remarkModelpressTables, type ModelpressOptions } from 'modelpress/remark';
 const options: ModelpressOptions = { convention: 'fvcore', warmupRuns: 2, cacheDir: '/tmp/x' };
 const p: Promise<Profile> = profile('gemm.onnx', { input: '1x4' });
 const b: Promise<BuildResult> = build({ cwd: '.' });
-void [options, p, b, bench, remarkModelpress, remarkModelpressTables];
+const processor = unified().use(remarkParse).use(remarkModelpress, options).use(remarkModelpressTables, { batch: 2 });
+void [p, b, bench, processor];
 `,
     );
-    const check = spawnSync(process.execPath, [path.join(consumer, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: consumer, encoding: 'utf8' });
-    expect(check.stdout + check.stderr).toBe('');
-    expect(check.status).toBe(0);
-    const out = runInConsumer(
+    const check = await run(process.execPath, [path.join(consumer, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: consumer, encoding: 'utf8' }).then(
+      (r) => ({ code: 0, text: r.stdout + r.stderr }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, text: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
+    );
+    expect(check.text).toBe('');
+    expect(check.code).toBe(0);
+    const out = await runInConsumer(
       'api.mjs',
       `import { profile, bench, build } from 'modelpress';
 const p = await profile('gemm.onnx', { input: '1x4' });
