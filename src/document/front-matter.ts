@@ -35,6 +35,7 @@ export default function remarkModelpressFrontMatter(options: FrontMatterOptions 
     const yamlNode = tree.children.find((n): n is Yaml => n.type === 'yaml');
     let state = documentState(file, { ...options, settings: base });
     if (yamlNode) state.frontMatter = readGuarded(yamlNode, file, state.embedded);
+    else if (state.embedded && hostFrontMatter(file)) state.frontMatter = validate(hostFrontMatter(file)!, file, true);
     state = documentState(file, { ...options, settings: base });
     const { settings } = state;
     state.data.title = settings.title;
@@ -42,6 +43,16 @@ export default function remarkModelpressFrontMatter(options: FrontMatterOptions 
     state.data.date = settings.date;
     state.data.convention = settings.convention;
   };
+}
+
+/**
+ * Front matter the host already parsed and took out of the Markdown (Docusaurus passes it to remark
+ * plugins as `file.data.frontMatter`): a plain object of at most a few levels, or undefined.
+ */
+function hostFrontMatter(file: VFile): Record<string, unknown> | undefined {
+  const value = (file.data as { frontMatter?: unknown }).frontMatter;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return nestingDepth(value) > MAX_FRONT_MATTER_DEPTH ? undefined : (value as Record<string, unknown>);
 }
 
 /** Aliases expanded at most (a "billion laughs" alias bomb stops here); front matter needs none. */
@@ -123,6 +134,11 @@ function read(node: Yaml, file: VFile, embedded: boolean): FrontMatter {
     file.message('front matter must be a YAML mapping (key: value lines)', { place: node.position, ruleId: 'front-matter', source: SOURCE });
     return {};
   }
+  return validate(raw, file, embedded, node);
+}
+
+/** The modelpress keys of parsed front matter; each bad one reported at its line (when there is a YAML node). */
+function validate(raw: Record<string, unknown>, file: VFile, embedded: boolean, node?: Yaml): FrontMatter {
   const parsed = frontMatterSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   // Keep every valid key; report each bad one at its line.
@@ -135,7 +151,7 @@ function read(node: Yaml, file: VFile, embedded: boolean): FrontMatter {
         if (embedded && issue.path.length === 0) continue; // the host's key
         const where = issue.path.length > 0 ? `${issue.path.join('.')}.${key}` : key;
         file.message(`unknown front-matter setting '${where}'; ${issue.path.length === 0 ? didYouMean(key, known) : ''}known: ${issue.path.length === 0 ? known.join(', ') : 'see docs/formatting.md'}`, {
-          place: keyPlace(node, issue.path.length > 0 ? String(issue.path[0]) : key),
+          place: node ? keyPlace(node, issue.path.length > 0 ? String(issue.path[0]) : key) : undefined,
           ruleId: 'front-matter',
           source: SOURCE,
         });
@@ -145,7 +161,7 @@ function read(node: Yaml, file: VFile, embedded: boolean): FrontMatter {
     const key = issue.path.map(String).join('.');
     bad.add(String(issue.path[0] ?? ''));
     const [described] = describeIssues({ issues: [issue] } as never);
-    file.message(`front matter ${described?.message ?? key}`, { place: keyPlace(node, key), ruleId: 'front-matter', source: SOURCE });
+    file.message(`front matter ${described?.message ?? key}`, { place: node ? keyPlace(node, key) : undefined, ruleId: 'front-matter', source: SOURCE });
   }
   const kept = Object.fromEntries(Object.entries(raw).filter(([k]) => !bad.has(k)));
   const retry = frontMatterSchema.safeParse(kept);

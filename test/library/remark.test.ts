@@ -79,6 +79,17 @@ describe('in a host pipeline', () => {
     expect(bad.messages.join('\n')).toMatch(/doc\.md:3:1.*front matter 'batch'/);
   });
 
+  it("reads front matter the host took out of the Markdown (Docusaurus: file.data.frontMatter)", async () => {
+    const file = new VFile({
+      value: '::model{#g src="gemm.onnx" input="1x4"}\n\nParams :metric{model=g name=params}.\n',
+      path: path.join(dir, 'doc.md'),
+      data: { frontMatter: { sidebar_position: 2, convention: 'ptflops' } },
+    });
+    const html = String(await unified().use(remarkParse).use(remarkModelpress, { cacheDir }).use(remarkRehype).use(rehypeStringify).process(file));
+    expect(file.messages.map(String)).toEqual([]);
+    expect(html).toContain('ptflops convention');
+  });
+
   it('the CLI pipeline still reports both (a typo there is an error, not a host feature)', async () => {
     const rendered = await renderMarkdown(doc('sidebar_position: 3\n'), path.join(dir, 'doc.md'));
     const messages = rendered.file.messages.map(String).join('\n');
