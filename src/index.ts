@@ -6,7 +6,7 @@
 import { profileModel, analyzeModel, type InputsOption } from './analysis/profile.js';
 import type { Convention, Profile } from './analysis/types.js';
 import { FileHashes } from './cache/file-hash.js';
-import { build as buildDocuments, type BuildOptions, type BuildResult } from './document/build.js';
+import { build as buildDocuments, type BuildOptions, type BuildResult } from './project/build.js';
 import { readModel } from './onnx/reader.js';
 import { parseInputFlag } from './runtime/input-shapes.js';
 import { runBenchmark } from './runtime/orchestrator.js';
@@ -94,8 +94,8 @@ export function build(options: BuildOptions = {}): Promise<BuildResult> {
   return buildDocuments(options);
 }
 
-export type { BuildOptions, BuildResult, BuiltDocument } from './document/build.js';
-export { UsageError } from './document/build.js';
+export type { BuildOptions, BuildResult, BuiltDocument } from './project/build.js';
+export { UsageError } from './project/build.js';
 export type { Profile, Convention } from './analysis/types.js';
 export type { BenchReport, BenchResult, ExecutionProvider, GraphOptimizationLevel } from './runtime/types.js';
 export type { DocumentData } from './document/state.js';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import sirv from 'sirv';
-import type { BuildResult } from '../document/build.js';
+import type { BuildResult } from '../project/build.js';
 import { watchBuilds, watchTargets } from './watch.js';
 
 export const EVENTS_PATH = '/__modelpress/events';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type BuildResult, projectRoot } from '../document/build.js';
+import { type BuildResult, projectRoot } from '../project/build.js';
 import { CONFIG_FILE, type ProjectConfig, readProjectConfig } from '../document/settings.js';
 import { type BuildFlags, runBuild } from './build.js';
 
@@ -18,11 +18,13 @@ function dependencies(result: BuildResult | undefined): string[] {
   for (const d of result?.documents ?? []) {
     files.add(d.source);
     for (const m of d.data.models) if (!m.source.startsWith('zoo:')) files.add(path.resolve(path.dirname(d.source), m.source));
+    for (const a of d.data.assets) files.add(a.source);
   }
   return [...files];
 }
 
-/** What a watch loop watches and where it writes, as `build` would resolve them. */
+/** What a watch loop watches and where it writes, as `build` resolves them: the content named, else
+ * the config's content folders and book chapters, else content/; the output folder is ignored. */
 export function watchTargets(content: string[], flags: { out?: string | undefined }, cwd = process.cwd()): { root: string; inputs: string[]; out: string } {
   const { root, configFile } = projectRoot(cwd);
   let config: ProjectConfig | undefined;
@@ -31,7 +33,8 @@ export function watchTargets(content: string[], flags: { out?: string | undefine
   } catch {
     config = undefined; // the build reports the broken config; the loop still watches the file
   }
-  const named = content.length > 0 ? content : (config?.content ?? ['content']);
+  const configured = [...(config?.content ?? []), ...(config?.book?.chapters ?? [])];
+  const named = content.length > 0 ? content : configured.length > 0 ? configured : ['content'];
   return { root, inputs: named.map((c) => path.resolve(root, c)), out: path.resolve(root, flags.out ?? config?.out ?? 'output') };
 }
 

@@ -36,6 +36,16 @@ const settingsShape = {
   convention: z.enum(CONVENTIONS).describe("Counting convention (default 'exact'; docs/counting.md).").optional(),
   /** The number-format policy (render's schema: docs/formatting.md). */
   format: numberFormatSchema.describe('Number format (docs/formatting.md).').optional(),
+  /** A table of contents after the title (HTML, PDF; \tableofcontents in the standalone LaTeX). */
+  toc: z.boolean().describe('A table of contents after the title.').optional(),
+  /** Number sections 1, 1.1, … (Pandoc/Quarto `number-sections`). */
+  'number-sections': z.boolean().describe('Number sections 1, 1.1, … (Pandoc/Quarto number-sections).').optional(),
+  /** BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files, relative to the document (front matter) or project. */
+  bibliography: z.union([z.string(), z.array(z.string())]).describe('BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files.').optional(),
+  /** A .csl file or a bundled style: ieee, apa, numeric (default). */
+  csl: z.string().describe('A .csl file or a bundled style: ieee, apa, numeric (default).').optional(),
+  /** In-text citations link to their bibliography entry (default true). */
+  'link-citations': z.boolean().describe('In-text citations link to their bibliography entry (default true).').optional(),
 };
 
 export const frontMatterSchema = z.object(settingsShape).strict();
@@ -48,6 +58,16 @@ export const projectConfigSchema = z
     content: z.array(z.string()).describe('Markdown files or folders built when none are named on the command line (default ["content"]).').optional(),
     /** The JSON Schema an editor checks this file against (modelpress.config.schema.json). */
     $schema: z.string().describe('The JSON Schema of this file, for editors.').optional(),
+    /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
+    book: z
+      .object({
+        title: z.string(),
+        author: z.string().optional(),
+        chapters: z.array(z.string()).min(1),
+      })
+      .strict()
+      .describe('A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file.')
+      .optional(),
   })
   .strict();
 
@@ -72,6 +92,12 @@ export interface DocumentSettings {
   floor: boolean;
   convention: Convention;
   format: NumberFormatOptions;
+  toc: boolean;
+  numberSections: boolean;
+  /** Absolute paths, or as written when relative to the document. */
+  bibliography: string[];
+  csl: string | undefined;
+  linkCitations: boolean;
 }
 
 /** The defaults of BENCHMARK.md's protocol for documents. */
@@ -91,6 +117,11 @@ export const DEFAULT_SETTINGS: DocumentSettings = {
   floor: true,
   convention: 'exact',
   format: {},
+  toc: false,
+  numberSections: false,
+  bibliography: [],
+  csl: undefined,
+  linkCitations: true,
 };
 
 /** One problem in a settings source: the key path and what is wrong. */
@@ -126,6 +157,11 @@ export function applySettings(base: DocumentSettings, layer: FrontMatter): Docum
   if (layer.processes !== undefined) out.processes = layer.processes;
   if (layer.floor !== undefined) out.floor = layer.floor;
   if (layer.convention !== undefined) out.convention = layer.convention;
+  if (layer.toc !== undefined) out.toc = layer.toc;
+  if (layer['number-sections'] !== undefined) out.numberSections = layer['number-sections'];
+  if (layer.bibliography !== undefined) out.bibliography = typeof layer.bibliography === 'string' ? [layer.bibliography] : layer.bibliography;
+  if (layer.csl !== undefined) out.csl = layer.csl;
+  if (layer['link-citations'] !== undefined) out.linkCitations = layer['link-citations'];
   if (layer.format !== undefined) {
     const f = layer.format as NumberFormatOptions;
     out.format = { ...out.format, ...f, scale: { ...out.format.scale, ...f.scale }, precision: { ...out.format.precision, ...f.precision } };
@@ -161,6 +197,6 @@ export function readProjectConfig(file: string): ProjectConfig {
 /** Settings of a project: defaults with the config file applied. */
 export function projectSettings(config: ProjectConfig | undefined): DocumentSettings {
   if (!config) return DEFAULT_SETTINGS;
-  const { out: _out, content: _content, $schema: _schema, ...rest } = config;
+  const { out: _out, content: _content, book: _book, $schema: _schema, ...rest } = config;
   return applySettings(DEFAULT_SETTINGS, rest);
 }
