@@ -23,6 +23,8 @@ import type { Processor } from 'unified';
 import type { VFile } from 'vfile';
 import { z } from 'zod';
 import chartPlugin from './document/chart.js';
+import citationsPlugin from './document/citations.js';
+import elementsPlugin from './document/elements.js';
 import environmentPlugin from './document/environment.js';
 import finishPlugin from './document/finish.js';
 import formulaPlugin from './document/formula.js';
@@ -180,5 +182,13 @@ export const remarkModelpressEnvironment = wrap(environmentPlugin);
 export const remarkModelpressReferences = wrap(referencesPlugin);
 /** The last pass: removes declarations, shows failed models' error boxes, reports misspelt modelpress directives. */
 export const remarkModelpressFinish = wrap(finishPlugin);
+
+/**
+ * Opt-in, not in the preset, since they change the host's own Markdown: Pandoc/Quarto element syntax
+ * (heading ids, `![…](…){#fig-x}` figures, captioned Markdown tables, labelled equations; run it
+ * before the numbering, i.e. before the preset) and Pandoc citations `[@key]` with a `bibliography`.
+ */
+export const remarkModelpressElements = wrap(elementsPlugin);
+export const remarkModelpressCitations = wrap(citationsPlugin);
 
 export type { DocumentData } from './document/state.js';
