@@ -1,7 +1,7 @@
 /**
  * `modelpress watch [content…]`: build, then rebuild whenever a document, a model file it declares,
  * a template or the config changes. Rebuilds go through the cache, so only what changed is measured.
- * Watched: the content named on the command line, else every `content` entry of the config, else
+ * Watched: the content named on the command line, else every `content` entry and `book` chapter of the config, else
  * `content/` (as `build` resolves them, relative to the project folder). `preview` uses the same loop.
  */
 import path from 'node:path';
