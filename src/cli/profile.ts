@@ -11,7 +11,8 @@ import { formatShape } from '../analysis/shapes.js';
 import { ModelLoadError } from '../onnx/errors.js';
 import { readModel } from '../onnx/reader.js';
 import { projectFileHashes } from '../cache/file-hash.js';
-import { captureShapes, ShapeCaptureError } from '../runtime/shape-capture.js';
+// onnxruntime-node is loaded only when --shapes runtime needs it (a machine without it still profiles and builds --frozen).
+type ShapeCapture = typeof import('../runtime/shape-capture.js');
 
 interface ProfileFlags {
   input?: string[];
@@ -49,6 +50,7 @@ export function register(program: Command): void {
 }
 
 async function runProfile(modelPath: string, flags: ProfileFlags): Promise<number> {
+  let capture: ShapeCapture | undefined;
   try {
     const depth = positiveInt(flags.depth, '--depth');
     const top = flags.top === undefined ? 0 : positiveInt(flags.top, '--top');
@@ -60,7 +62,8 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     let runtimeShapes: Map<string, number[]> | undefined;
     if (flags.shapes === 'runtime') {
       const { binding } = analyzeModel(model, { inputs: flags.input });
-      runtimeShapes = await captureShapes(model, binding.inputs);
+      capture = await import('../runtime/shape-capture.js');
+      runtimeShapes = await capture.captureShapes(model, binding.inputs);
     }
     const profile = profileModel(model, { inputs: flags.input, convention: flags.convention, dedupe: flags.dedupe, sha256, runtimeShapes });
     process.stdout.write(flags.json ? `${JSON.stringify(profile, null, 2)}\n` : renderProfile(profile, { depth, top }));
@@ -70,7 +73,7 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
       process.stderr.write(`modelpress profile: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof ModelLoadError || err instanceof ShapeCaptureError) {
+    if (err instanceof ModelLoadError || (capture !== undefined && err instanceof capture.ShapeCaptureError)) {
       process.stderr.write(`modelpress profile: ${err.message}\n`);
       return 1;
     }

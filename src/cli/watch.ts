@@ -66,7 +66,8 @@ export function watchBuilds(content: string[], buildFlags: BuildFlags, onBuilt: 
   };
   const watcher = chokidarWatch([...inputs, path.join(root, CONFIG_FILE), path.join(root, 'templates')], {
     ignoreInitial: true,
-    ignored: (p: string) => p.includes(`${path.sep}.modelpress${path.sep}`) || p === out || p.startsWith(out + path.sep),
+    ignored: (p: string) =>
+      p.includes(`${path.sep}.modelpress${path.sep}`) || p.includes(`${path.sep}modelpress-results${path.sep}`) || p === out || p.startsWith(out + path.sep),
   });
   let timer: NodeJS.Timeout | undefined;
   watcher.on('all', () => {

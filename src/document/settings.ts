@@ -31,6 +31,8 @@ const settingsShape = {
   max_time: z.number().positive().describe('Stop a timed phase after this many seconds (default 60).').optional(),
   /** Child processes per configuration (median of their medians). */
   processes: positiveInt.describe('Child processes per benchmark configuration (default 3).').optional(),
+  /** Extra processes at most for a configuration that comes out unstable (0: none). */
+  extra_processes: z.number().int().min(0).describe('Extra processes at most for a configuration that comes out unstable (0: none).').optional(),
   /** Measure the binding's per-call floor (an Identity model with the same shapes). */
   floor: z.boolean().describe("Measure the binding's per-call floor with an Identity model (default true).").optional(),
   convention: z.enum(CONVENTIONS).describe("Counting convention (default 'exact'; docs/counting.md).").optional(),
@@ -58,6 +60,8 @@ export const projectConfigSchema = z
     content: z.array(z.string()).describe('Markdown files or folders built when none are named on the command line (default ["content"]).').optional(),
     /** The JSON Schema an editor checks this file against (modelpress.config.schema.json). */
     $schema: z.string().describe('The JSON Schema of this file, for editors.').optional(),
+    /** The committable results store (default `modelpress-results`). */
+    results: z.string().describe("The committable results store (default 'modelpress-results').").optional(),
     /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
     book: z
       .object({
@@ -89,6 +93,7 @@ export interface DocumentSettings {
   runs: number;
   maxTimeSeconds: number;
   processes: number;
+  extraProcesses: number;
   floor: boolean;
   convention: Convention;
   format: NumberFormatOptions;
@@ -114,6 +119,7 @@ export const DEFAULT_SETTINGS: DocumentSettings = {
   runs: 30,
   maxTimeSeconds: 60,
   processes: 3,
+  extraProcesses: 2,
   floor: true,
   convention: 'exact',
   format: {},
@@ -155,6 +161,7 @@ export function applySettings(base: DocumentSettings, layer: FrontMatter): Docum
   if (layer.runs !== undefined) out.runs = layer.runs;
   if (layer.max_time !== undefined) out.maxTimeSeconds = layer.max_time;
   if (layer.processes !== undefined) out.processes = layer.processes;
+  if (layer.extra_processes !== undefined) out.extraProcesses = layer.extra_processes;
   if (layer.floor !== undefined) out.floor = layer.floor;
   if (layer.convention !== undefined) out.convention = layer.convention;
   if (layer.toc !== undefined) out.toc = layer.toc;
