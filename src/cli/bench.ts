@@ -4,13 +4,10 @@
  * `--json`: a BenchReport). Exit 1 when any configuration failed.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { InputBindingError } from '../analysis/bind.js';
-import { profileModel } from '../analysis/profile.js';
-import { projectFileHashes } from '../cache/file-hash.js';
-import { readModel } from '../onnx/reader.js';
+import { bindInputs, InputBindingError } from '../analysis/bind.js';
+import type { Model } from '../onnx/model.js';
 import { parseInputFlag } from '../runtime/input-shapes.js';
-import { runBenchmark } from '../runtime/orchestrator.js';
-import { protocolFromFlags } from '../runtime/protocol.js';
+// The reader, the analysis and the benchmark orchestrator are imported when the command runs.
 import type { BenchReport, BenchResult, ExecutionProvider, GraphOptimizationLevel, LatencyStats } from '../runtime/types.js';
 
 function positiveInt(flag: string) {
@@ -155,8 +152,22 @@ export function register(program: Command): void {
     });
 }
 
+/** Notes for leading (batch) dims neither --batch nor --input sized: the default profile and documents use too. */
+function assumedBatchLines(model: Model, flags: BenchFlags): string {
+  if (flags.batch !== undefined) return '';
+  try {
+    const { assumed } = bindInputs(model.graph, flags.input !== undefined ? parseInputFlag(flags.input) : undefined);
+    return assumed
+      .map((a) => `note: input '${a.input}': its leading dim (${typeof a.dim === 'string' ? `'${a.dim}'` : 'unnamed'}) was not given and is assumed ${a.value}; set it with --batch or --input\n`)
+      .join('');
+  } catch {
+    return ''; // shapes that do not bind were reported by the run itself
+  }
+}
+
 /** sha256 through the project's (path, size, mtime) memo, so re-benchmarking does not re-hash. */
-function modelHash(modelPath: string): string {
+async function modelHash(modelPath: string): Promise<string> {
+  const { projectFileHashes } = await import('../cache/file-hash.js');
   const hashes = projectFileHashes(process.cwd());
   const sha256 = hashes.sha256(modelPath);
   hashes.save();
@@ -164,6 +175,12 @@ function modelHash(modelPath: string): string {
 }
 
 async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
+  const [{ profileModel }, { readModel }, { runBenchmark }, { protocolFromFlags }] = await Promise.all([
+    import('../analysis/profile.js'),
+    import('../onnx/reader.js'),
+    import('../runtime/orchestrator.js'),
+    import('../runtime/protocol.js'),
+  ]);
   const model = readModel(modelPath);
   const protocol = protocolFromFlags({ precise: flags.precise, runs: flags.runs, minTimeS: flags.minTime });
   const showProgress = process.stderr.isTTY === true;
@@ -182,12 +199,12 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     flopsPerSample: flags.flops,
     // Without --flops, achieved FLOP/s comes from counting the model at each configuration's shapes.
     countFlops: (inputs) => profileModel(model, { inputs: Object.fromEntries(inputs.map((i) => [i.name, i.shape])) }).totals.flops,
-    modelSha256: modelHash(modelPath),
+    modelSha256: await modelHash(modelPath),
     graphOptimizationLevel: flags.optimization,
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,
   });
-  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n${assumedBatchLines(model, flags)}`);
   if (report.environment.load?.busy) process.stderr.write(`modelpress bench: warning: the machine was busy (${report.environment.load.reason}); latencies may be slower and noisier than on an idle machine\n`);
   for (const r of report.results) {
     if (r.status === 'ok' && r.stability.unstable) process.stderr.write(`modelpress bench: warning: ${r.config.label} is unstable after extra effort (${r.stability.reasons.join('; ')}; stopped: ${r.stability.stoppedBecause})\n`);

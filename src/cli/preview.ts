@@ -12,7 +12,6 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import sirv from 'sirv';
 import type { BuildResult } from '../project/build.js';
 import { watchBuilds, watchTargets } from './watch.js';
 
@@ -36,6 +35,7 @@ export interface PreviewServer {
 
 /** Serve `out` on 127.0.0.1:`port` (0: any free port). `documents`: the built pages, for `/`. */
 export async function startPreviewServer(out: string, port: number, documents: () => string[]): Promise<PreviewServer> {
+  const { default: sirv } = await import('sirv');
   const files = sirv(out, { dev: true, dotfiles: false });
   const clients = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
@@ -109,7 +109,7 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const { out } = watchTargets(content, flags);
+      const { out } = await watchTargets(content, flags);
       let built: BuildResult | undefined;
       let server: PreviewServer;
       try {
@@ -119,7 +119,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const loop = watchBuilds(content, { out: flags.out, to: 'html', strict: flags.strict }, (_code, result) => {
+      const loop = await watchBuilds(content, { out: flags.out, to: 'html', strict: flags.strict }, (_code, result) => {
         if (result) built = result;
         server.notify();
       });

@@ -1,18 +1,20 @@
 /**
  * `modelpress watch [content…]`: build, then rebuild whenever a document, a model file it declares,
  * a template or the config changes. Rebuilds go through the cache, so only what changed is measured.
- * Watched: the content named on the command line, else every `content` entry and `book` chapter of the config, else
- * `content/` (as `build` resolves them, relative to the project folder). `preview` uses the same loop.
+ * Watched: the content named on the command line, else every `content` entry and `book` chapter of
+ * the config, else `content/` (relative to the project folder, as `build` resolves them); the output
+ * folder and the results store are not. `preview` uses the same loop. chokidar and the config schema
+ * are loaded when the command runs, not for `modelpress --help`.
  */
 import path from 'node:path';
-import { watch as chokidarWatch } from 'chokidar';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type BuildResult, projectRoot } from '../project/build.js';
-import { CONFIG_FILE, type ProjectConfig, readProjectConfig } from '../document/settings.js';
+import { CONFIG_FILE, projectRoot } from '../cache/project.js';
+import type { ProjectConfig } from '../document/settings.js';
+import type { BuildResult } from '../project/build.js';
 import { type BuildFlags, runBuild } from './build.js';
 
-/** Files a build depends on: the documents and the model files they declare. */
+/** Files a build depends on: the documents, the model files they declare and their assets. */
 function dependencies(result: BuildResult | undefined): string[] {
   const files = new Set<string>();
   for (const d of result?.documents ?? []) {
@@ -23,13 +25,16 @@ function dependencies(result: BuildResult | undefined): string[] {
   return [...files];
 }
 
-/** What a watch loop watches and where it writes, as `build` resolves them: the content named, else
- * the config's content folders and book chapters, else content/; the output folder is ignored. */
-export function watchTargets(content: string[], flags: { out?: string | undefined }, cwd = process.cwd()): { root: string; inputs: string[]; out: string } {
+/** What a watch loop watches and where the build writes. */
+export async function watchTargets(content: string[], flags: { out?: string | undefined }, cwd = process.cwd()): Promise<{ root: string; inputs: string[]; out: string }> {
   const { root, configFile } = projectRoot(cwd);
+  return resolveTargets(content, flags, root, configFile);
+}
+
+async function resolveTargets(content: string[], flags: { out?: string | undefined }, root: string, configFile: string | undefined): Promise<{ root: string; inputs: string[]; out: string }> {
   let config: ProjectConfig | undefined;
   try {
-    config = configFile ? readProjectConfig(configFile) : undefined;
+    config = configFile ? (await import('../document/settings.js')).readProjectConfig(configFile) : undefined;
   } catch {
     config = undefined; // the build reports the broken config; the loop still watches the file
   }
@@ -45,8 +50,9 @@ export interface WatchLoop {
 }
 
 /** Build now and after every change; `onBuilt` runs after each build (preview reloads the browser). */
-export function watchBuilds(content: string[], buildFlags: BuildFlags, onBuilt: (exitCode: number, result: BuildResult | undefined) => void = () => {}): WatchLoop {
-  const { root, inputs, out } = watchTargets(content, buildFlags);
+export async function watchBuilds(content: string[], buildFlags: BuildFlags, onBuilt: (exitCode: number, result: BuildResult | undefined) => void = () => {}): Promise<WatchLoop> {
+  const { watch: chokidarWatch } = await import('chokidar');
+  const { root, inputs, out } = await watchTargets(content, buildFlags);
   let running = false;
   let again = false;
   const rebuild = async (): Promise<void> => {
@@ -91,9 +97,14 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output folder')
     .option('--strict', 'report diagnostics as errors')
     .action(async (content: string[], flags: { out?: string; strict?: boolean }) => {
-      const loop = watchBuilds(content, { out: flags.out, to: 'html', strict: flags.strict });
+      const loop = await watchBuilds(content, { out: flags.out, to: 'html', strict: flags.strict });
       await loop.ready;
       // Keep running until interrupted.
       await new Promise<void>((resolve) => process.once('SIGINT', () => void loop.close().then(resolve)));
     });
+}
+
+/** What a build without arguments reads: the config's content folders and book chapters, else content/. */
+export async function configuredInputs(root: string, configFile: string | undefined): Promise<string[]> {
+  return (await resolveTargets([], {}, root, configFile)).inputs;
 }

@@ -11,13 +11,13 @@
  * Failures are values, not exceptions: each one names what failed and what to do, and the directive
  * that asked turns it into a positioned diagnostic.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Position } from 'unist';
 import { bindInputs, feedInputs, InputBindingError } from '../analysis/bind.js';
 import { profileModel } from '../analysis/profile.js';
-import type { Convention, Profile } from '../analysis/types.js';
+import type { Convention, OpRule, Profile } from '../analysis/types.js';
 import { differingParts, machineName, type ResultLookup, ResultsStore } from '../cache/results.js';
 import { CacheStore, cacheKey, sha256Hex } from '../cache/store.js';
 import { FileHashes } from '../cache/file-hash.js';
@@ -30,6 +30,7 @@ import { describeEnvironment, NOT_INSTALLED, ONNXRUNTIME_MISSING } from '../runt
 import { runBenchmark } from '../runtime/orchestrator.js';
 import { effortPolicy } from '../runtime/effort.js';
 import type { BenchResult, EffortPolicy, Environment, ProtocolOptions } from '../runtime/types.js';
+import { zooFileIn } from '../zoo/cache.js';
 import type { ZooEntry } from '../zoo/registry.js';
 import type { InputPoint } from './input-shapes.js';
 
@@ -89,7 +90,7 @@ export interface RegistryOptions {
   machine?: string | undefined;
   /** The project root: file models are named by their path relative to it in the results store. */
   projectRoot?: string | undefined;
-  /** Where zoo models are written for benchmarking (default `<cacheDir>/../models`, else `<tmp>/modelpress-models`: never the working folder). */
+  /** Where zoo models are written for benchmarking (default `<cacheDir>/zoo`, the folder `modelpress zoo export` uses; without a cache a temporary folder, never the working folder). */
   modelsDir?: string | undefined;
   frozen?: boolean | undefined;
   /** true: recompute everything; a list: recompute these model ids. */
@@ -97,6 +98,8 @@ export interface RegistryOptions {
   onProgress?: ((event: ProgressEvent) => void) | undefined;
   /** Seed of zoo weights (they change nothing counted; fixed so zoo builds are reproducible). */
   zooSeed?: number | undefined;
+  /** User rules for custom operators (config `rules`) and the sha256 of their modules (part of the cache key). */
+  rules?: { rules: readonly OpRule[]; key: string } | undefined;
 }
 
 export interface ProgressEvent {
@@ -161,7 +164,6 @@ export class ModelRegistry {
   private readonly hashes: FileHashes;
   private readonly profiles = new Map<string, Promise<Outcome<Profile>>>();
   private readonly benches = new Map<string, Promise<Outcome<StoredBench>>>();
-  private readonly loaded = new Map<string, Model>();
   private environment: Environment | undefined;
   readonly stats: MeasureStats = { profiled: 0, benchmarked: 0, profileHits: 0, benchHits: 0 };
 
@@ -232,20 +234,16 @@ export class ModelRegistry {
     return { ok: true, value: { sha256: sha256Hex(recipe), zooSize: size.value }, cached: false };
   }
 
-  /** The ONNX model at a point (zoo models are built per input size). */
-  private load(model: DeclaredModel, sha256: string, zooSize?: [number, number]): Model {
-    const memo = this.loaded.get(sha256);
-    if (memo) return memo;
-    let m: Model;
-    if (model.source.kind === 'file') {
-      m = readModel(model.source.path);
-    } else {
-      // Text models have no size to set ([0, 0]); image models are built at the point's size.
-      const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
-      m = model.source.entry.build({ seed: this.options.zooSeed ?? 1, height, width });
-    }
-    this.loaded.set(sha256, m);
-    return m;
+  /**
+   * The ONNX model at a point (zoo models are built per input size). Not kept: a zoo build holds no
+   * weight bytes and takes milliseconds, a file is read again from its (memoised) spans, so nothing
+   * lives longer than the measurement that needed it.
+   */
+  private load(model: DeclaredModel, zooSize?: [number, number]): Model {
+    if (model.source.kind === 'file') return readModel(model.source.path);
+    // Text models have no size to set ([0, 0]); image models are built at the point's size.
+    const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
+    return model.source.entry.build({ seed: this.options.zooSeed ?? 1, height, width });
   }
 
   /** Static profile of a model at an input point. */
@@ -267,6 +265,7 @@ export class ModelRegistry {
     if (this.results) {
       const stored = this.storedResult(model, ident, this.results.profileFile(this.modelName(model), point.text, convention), 'profile', isProfile, {
         kind: 'profile', inputs: point.text, convention, tool: toolVersion(),
+        ...(this.options.rules ? { rules: this.options.rules.key } : {}),
       }, `profile for model '${model.id}' at input ${point.text || '(as declared)'}`);
       if (stored) {
         if (stored.ok) {
@@ -277,7 +276,10 @@ export class ModelRegistry {
       }
     }
     if (!ident.ok) return ident;
-    const parts = { kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion() };
+    const parts = {
+      kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion(),
+      ...(this.options.rules ? { rules: this.options.rules.key } : {}),
+    };
     const key = cacheKey(parts);
     const cachedProfile = this.lookup(model, 'profile', key, isProfile);
     if (cachedProfile !== undefined) {
@@ -286,19 +288,28 @@ export class ModelRegistry {
       return { ok: true, value: cachedProfile, cached: true };
     }
     if (this.options.frozen) {
+      const miss = `--frozen: no stored profile for model '${model.id}' at input ${point.text || '(as declared)'} (cache key ${key.slice(0, 12)}…)`;
+      let never: string | undefined;
+      try {
+        const m = this.load(model, ident.value.zooSize);
+        bindInputs(m.graph, profileInputs(m, point));
+      } catch (err) {
+        if (err instanceof ModelLoadError) never = `the model cannot be loaded (${err.reason})`;
+        else if (err instanceof InputBindingError) never = `its inputs do not bind (${attributeWording(err.message)})`;
+      }
       return {
         ok: false,
         failure: {
           ruleId: 'frozen-miss',
-          reason: `--frozen: no stored profile for model '${model.id}' at input ${point.text || '(as declared)'} (cache key ${key.slice(0, 12)}…); build once without --frozen to measure it`,
+          reason: never ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its input= instead` : `${miss}; build once without --frozen to measure it`,
         },
       };
     }
     say('start');
     let profile: Profile;
     try {
-      const m = this.load(model, ident.value.sha256, ident.value.zooSize);
-      profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256 });
+      const m = this.load(model, ident.value.zooSize);
+      profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256, rules: this.options.rules?.rules });
     } catch (err) {
       say('failed');
       return { ok: false, failure: this.classify(model, err) };
@@ -508,9 +519,9 @@ export class ModelRegistry {
     let stored: StoredBench;
     let zooDir: string | undefined;
     try {
-      const m = this.load(model, ident.value.sha256, ident.value.zooSize);
+      const m = this.load(model, ident.value.zooSize);
       if (model.source.kind === 'zoo' && this.results) zooDir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-zoo-'));
-      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(m, ident.value.sha256, zooDir);
+      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(model.source.entry, m, ident.value.zooSize, zooDir);
       const report = await runBenchmark({
         modelPath,
         model: m,
@@ -562,7 +573,7 @@ export class ModelRegistry {
     const failed = this.cache?.get('bench-failed', portableKey, (v): v is { reason: string } => typeof (v as { reason?: unknown })?.reason === 'string');
     if (failed?.status === 'hit') return `the last build that measured it failed (${failed.value.reason.split('\n')[0]!.trim()})`;
     try {
-      const m = this.load(model, ident.sha256, ident.zooSize);
+      const m = this.load(model, ident.zooSize);
       bindInputs(m.graph, benchInputs(m, point, model.batch));
     } catch (err) {
       if (err instanceof ModelLoadError) return `the model cannot be loaded (${err.reason})`;
@@ -571,14 +582,16 @@ export class ModelRegistry {
     return undefined;
   }
 
-  /** Zoo models are written once per recipe for onnxruntime, which loads models by path. */
-  private zooFile(model: Model, sha256: string, tempDir?: string): string {
-    const dir = tempDir ?? this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, '..', 'models') : path.join(os.tmpdir(), 'modelpress-models'));
-    const file = path.join(dir, `${sha256}.onnx`);
-    if (!existsSync(file)) {
-      mkdirSync(dir, { recursive: true });
-      writeModel(model, file);
-    }
+  /**
+   * Zoo models are written once per recipe for onnxruntime, which loads models by path: into the zoo
+   * cache folder `modelpress zoo export` uses (one file per recipe, never two copies), or a temporary
+   * folder with a results store, streaming generated tensors in pieces.
+   */
+  private zooFile(entry: ZooEntry, model: Model, zooSize: [number, number] | undefined, tempDir?: string): string {
+    const dir = tempDir ?? this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, 'zoo') : path.join(os.tmpdir(), 'modelpress-zoo'));
+    const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
+    const file = zooFileIn(dir, { name: entry.name, seed: this.options.zooSeed ?? 1, height, width });
+    if (!existsSync(file)) writeModel(model, file);
     return file;
   }
 }
@@ -624,13 +637,9 @@ function profileInputs(model: Model, point: InputPoint): Map<string, number[]> {
     if (bare && feeds.length === 1) return new Map([[feeds[0]!.name, bare]]);
     return new Map(point.shapes);
   }
-  const out = new Map<string, number[]>();
-  for (const d of feeds) {
-    if (!d.shape) continue;
-    const dims = d.shape.map((dim, i) => (typeof dim === 'number' ? dim : i === 0 ? 1 : null));
-    if (dims.every((x): x is number => x !== null)) out.set(d.name, dims);
-  }
-  return out;
+  // As declared: the binder sizes a symbolic leading (batch) dim with the default batch, as profile
+  // and bench do, and records it (Profile.assumedBatch → the table's footnote).
+  return new Map();
 }
 
 /** The runtime's input shapes: the point's shapes with the leading dim of batch-free inputs set to the batch. */

@@ -62,6 +62,8 @@ export const projectConfigSchema = z
     $schema: z.string().describe('The JSON Schema of this file, for editors.').optional(),
     /** The committable results store (default `modelpress-results`). */
     results: z.string().describe("The committable results store (default 'modelpress-results').").optional(),
+    /** ES modules exporting `rules` for custom operators (docs/custom-ops.md), relative to the config file. */
+    rules: z.array(z.string()).describe('ES modules exporting rules for custom operators (docs/custom-ops.md), relative to the config file.').optional(),
     /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
     book: z
       .object({

@@ -104,6 +104,11 @@ export async function measureModels(
 /** The convention and hardware lines under a table or chart. */
 export function footnotes(convention: Convention, measured: Measured[], metrics: MetricName[]): string[] {
   const notes = [`Counted from the ONNX graphs by modelpress ${toolVersion()} (${convention} convention); MACs are multiply-accumulates.`];
+  const assumed = new Set<string>();
+  for (const m of measured) {
+    for (const a of m.profile?.assumedBatch ?? []) assumed.add(`${m.model.label}: batch ${a.value} assumed for input '${a.input}' (its leading dim is symbolic; set it with input=)`);
+  }
+  notes.push(...assumed);
   if (needsBenchmark(metrics)) {
     const seen = new Set<string>();
     for (const m of measured) {

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
-import { writeFileAtomic } from '../cache/store.js';
+import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
+import { sha256Hex, writeFileAtomic } from '../cache/store.js';
 import { copyAssets, copyDocumentAssets } from '../export/assets.js';
 import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
 import { dataJson, documentDataHash } from '../export/data-json.js';
@@ -24,8 +25,9 @@ import { DEFAULT_RESULTS_DIR } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
 import type { DocumentData } from '../docmodel/types.js';
 
-export const OUTPUT_FORMATS = ['html', 'pdf', 'tex'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+import { type OutputFormat, UsageError } from './formats.js';
+
+export { OUTPUT_FORMATS, type OutputFormat, UsageError } from './formats.js';
 
 export interface BuildOptions {
   /** Markdown files or folders; default: the config's `content`, else `content/`. */
@@ -66,14 +68,6 @@ export interface BuildResult {
   exitCode: 0 | 1;
   /** Problems that stopped a document from being written at all (unreadable file, PDF failure). */
   failures: string[];
-}
-
-/** A problem with the command line or the project setup (exit code 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 export { cacheDirOf, projectRoot } from '../cache/project.js';
@@ -130,6 +124,17 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
   }
   const settings = projectSettings(config);
+  let rules: RegistryOptions['rules'];
+  if (config?.rules && config.rules.length > 0) {
+    try {
+      const files = config.rules.map((f) => path.resolve(root, f));
+      const loaded = await loadRuleModules(files);
+      rules = { rules: loaded, key: sha256Hex(files.map((f) => readFileSync(f)).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0))) };
+    } catch (err) {
+      if (err instanceof RuleModuleError) throw new UsageError(`${configFile}: rules: ${err.message}`);
+      throw err;
+    }
+  }
   // Bibliographies named in the config are relative to the project; front matter's to the document.
   settings.bibliography = settings.bibliography.map((b) => path.resolve(root, b));
   const out = path.resolve(root, options.out ?? config?.out ?? 'output');
@@ -184,6 +189,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       frozen: options.frozen,
       refresh: options.refresh,
       onProgress: options.onProgress ? (e) => options.onProgress!({ ...e, document: stem }) : undefined,
+      rules,
     };
     // Paths relative to the working directory, as compilers print them (file.md:line:col).
     const file = new VFile({ value, path: path.relative(process.cwd(), doc) || doc, cwd: process.cwd() });
@@ -228,7 +234,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (targets.includes('pdf') && !book) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
-        await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem });
+        // Not printed again when the HTML and its assets are unchanged (stamped under .modelpress/cache).
+        await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem, stamps: path.join(cacheDirOf(root), 'outputs.json') });
         entry.pdf = pdf;
         made.push(pdf);
       } catch (err) {
@@ -273,7 +280,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     });
     // Without a browser the book's PDF is a warning on its first chapter, as each chapter's own PDF is.
     const first = built[0]?.file;
-    await writeBook(book, bookChapters, out, to, [root], failures, first ? (m) => void first.message(m, { ruleId: 'no-browser', source: 'modelpress' }) : undefined);
+    try {
+      await writeBook(book, bookChapters, out, to, [root], failures, first ? (m) => void first.message(m, { ruleId: 'no-browser', source: 'modelpress' }) : undefined);
+    } catch (err) {
+      failures.push(`book: not written: ${(err as Error).message}`);
+    }
   }
   const frozenMiss = built.some((d) => d.file.messages.some((m) => m.ruleId === 'frozen-miss'));
   const anyMessage = built.some((d) => d.file.messages.length > 0);

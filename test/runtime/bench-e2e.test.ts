@@ -194,6 +194,19 @@ describe('modelpress bench (CLI)', () => {
     }
   }, 60_000);
 
+  it('without --batch or --input the symbolic batch is 1, and the text report says it assumed so', async () => {
+    const c = capture();
+    let code: number;
+    try {
+      code = await main(['bench', modelPath, '--threads', '1', '--processes', '1', '--min-time', '0.05', '--runs', '5', '--no-floor']);
+    } finally {
+      c.restore();
+    }
+    expect(code).toBe(0);
+    expect(c.out()).toContain('x=1x16');
+    expect(c.out()).toContain("note: input 'x': its leading dim ('batch') was not given and is assumed 1; set it with --batch or --input");
+  }, 60_000);
+
   it('a symbolic dimension without a size is a clear error before anything runs', async () => {
     const b = new GraphBuilder();
     b.output(b.op('Relu', [b.input('ids', 'float32', ['batch', 'sequence'])]));
