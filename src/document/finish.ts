@@ -1,6 +1,7 @@
 /**
  * The last remark pass: model declarations disappear (or, when their model failed, become the error
- * box that says why), and any directive no plugin handled is reported as unknown. A `:word` inside a
+ * box that says why), and any directive no plugin handled is reported as unknown (inside a host's
+ * pipeline, `embedded`, only modelpress's own names are: the others are the host's). A `:word` inside a
  * sentence with no `{…}` is prose (`ratio 16:9`, `see:here`), not a directive, and is put back as text.
  */
 import type { PhrasingContent, Root } from 'mdast';
@@ -40,14 +41,20 @@ export default function remarkModelpressFinish(options: StateOptions = {}) {
         return SKIP;
       }
       if (isHandled(node)) return SKIP;
-      if (node.type === 'textDirective' && !asText(node, file).includes('{') && parent && index !== undefined && !(DIRECTIVES as readonly string[]).includes(node.name)) {
+      const ours = (DIRECTIVES as readonly string[]).includes(node.name);
+      // Inside a host's pipeline only `:word` with neither `{…}` nor `[…]` is taken for prose.
+      const prose = !asText(node, file).includes('{') && !(state.embedded && asText(node, file).includes('['));
+      if (node.type === 'textDirective' && prose && parent && index !== undefined && !ours) {
         // Prose such as `16:9` or `note:this`: not meant as a directive.
         const restored: PhrasingContent = { type: 'text', value: asText(node, file), position: node.position };
         parent.children.splice(index, 1, restored as never);
         return [SKIP, index + 1];
       }
+      // Inside a host's pipeline a directive that is not modelpress's is the host's (`:::note`):
+      // untouched, for the host's own plugins.
+      if (state.embedded && !ours) return;
       const marker = node.type === 'textDirective' ? ':' : node.type === 'leafDirective' ? '::' : ':::';
-      const known = (DIRECTIVES as readonly string[]).includes(node.name);
+      const known = ours;
       const reason = known
         ? `${marker}${node.name} is not handled in this pipeline; add its modelpress plugin`
         : `unknown directive '${marker}${node.name}'; ${didYouMean(node.name, DIRECTIVES)}modelpress knows ${DIRECTIVES.map((d) => (d === 'metric' ? ':metric' : `::${d}`)).join(', ')}`;
@@ -55,5 +62,7 @@ export default function remarkModelpressFinish(options: StateOptions = {}) {
       showError(node, file, reason, 'unknown-directive');
       return SKIP;
     });
+    // The CLI saves the file-hash memo once per build; inside a host's pipeline this is the end of one.
+    if (state.embedded) state.registry.flush();
   };
 }

@@ -7,7 +7,7 @@ import type { Root, Yaml } from 'mdast';
 import type { VFile } from 'vfile';
 import { parseDocument } from 'yaml';
 import { didYouMean, SOURCE } from './directive.js';
-import { applySettings, DEFAULT_SETTINGS, describeIssues, type DocumentSettings, frontMatterSchema, type FrontMatter } from './settings.js';
+import { DEFAULT_SETTINGS, describeIssues, type DocumentSettings, frontMatterSchema, type FrontMatter } from './settings.js';
 import { documentState, type StateOptions } from './state.js';
 
 export interface FrontMatterOptions extends StateOptions {
@@ -33,15 +33,26 @@ export default function remarkModelpressFrontMatter(options: FrontMatterOptions 
   return (tree: Root, file: VFile): void => {
     const base = options.settings ?? DEFAULT_SETTINGS;
     const yamlNode = tree.children.find((n): n is Yaml => n.type === 'yaml');
-    let settings = base;
-    if (yamlNode) settings = applySettings(base, readGuarded(yamlNode, file));
-    const state = documentState(file, { ...options, settings });
-    state.settings = settings;
+    let state = documentState(file, { ...options, settings: base });
+    if (yamlNode) state.frontMatter = readGuarded(yamlNode, file, state.embedded);
+    else if (state.embedded && hostFrontMatter(file)) state.frontMatter = validate(hostFrontMatter(file)!, file, true);
+    state = documentState(file, { ...options, settings: base });
+    const { settings } = state;
     state.data.title = settings.title;
     state.data.author = settings.author;
     state.data.date = settings.date;
     state.data.convention = settings.convention;
   };
+}
+
+/**
+ * Front matter the host already parsed and took out of the Markdown (Docusaurus passes it to remark
+ * plugins as `file.data.frontMatter`): a plain object of at most a few levels, or undefined.
+ */
+function hostFrontMatter(file: VFile): Record<string, unknown> | undefined {
+  const value = (file.data as { frontMatter?: unknown }).frontMatter;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return nestingDepth(value) > MAX_FRONT_MATTER_DEPTH ? undefined : (value as Record<string, unknown>);
 }
 
 /** Aliases expanded at most (a "billion laughs" alias bomb stops here); front matter needs none. */
@@ -68,9 +79,9 @@ function nestingDepth(value: unknown): number {
  * alias, an alias bomb, a nesting beyond the limits) is one diagnostic at the block; the document
  * builds with the project's settings.
  */
-function readGuarded(node: Yaml, file: VFile): FrontMatter {
+function readGuarded(node: Yaml, file: VFile, embedded: boolean): FrontMatter {
   try {
-    return read(node, file);
+    return read(node, file, embedded);
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
     file.message(`front matter cannot be read: ${why}; fix the YAML between the --- lines (the project's settings were used)`, {
@@ -82,7 +93,12 @@ function readGuarded(node: Yaml, file: VFile): FrontMatter {
   }
 }
 
-function read(node: Yaml, file: VFile): FrontMatter {
+/**
+ * The front matter's modelpress keys. `embedded` (inside a host site): top-level keys modelpress does
+ * not know are the host's (`sidebar_position`, `slug`, `authors`) and pass silently; a bad value of a
+ * modelpress key is still reported.
+ */
+function read(node: Yaml, file: VFile, embedded: boolean): FrontMatter {
   // Cheap pre-check before the YAML parser (recursive) sees a block of thousands of nested brackets.
   let open = 0;
   let deepest = 0;
@@ -118,6 +134,11 @@ function read(node: Yaml, file: VFile): FrontMatter {
     file.message('front matter must be a YAML mapping (key: value lines)', { place: node.position, ruleId: 'front-matter', source: SOURCE });
     return {};
   }
+  return validate(raw, file, embedded, node);
+}
+
+/** The modelpress keys of parsed front matter; each bad one reported at its line (when there is a YAML node). */
+function validate(raw: Record<string, unknown>, file: VFile, embedded: boolean, node?: Yaml): FrontMatter {
   const parsed = frontMatterSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   // Keep every valid key; report each bad one at its line.
@@ -127,9 +148,10 @@ function read(node: Yaml, file: VFile): FrontMatter {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         bad.add(issue.path.length > 0 ? String(issue.path[0]) : key);
+        if (embedded && issue.path.length === 0) continue; // the host's key
         const where = issue.path.length > 0 ? `${issue.path.join('.')}.${key}` : key;
         file.message(`unknown front-matter setting '${where}'; ${issue.path.length === 0 ? didYouMean(key, known) : ''}known: ${issue.path.length === 0 ? known.join(', ') : 'see docs/formatting.md'}`, {
-          place: keyPlace(node, issue.path.length > 0 ? String(issue.path[0]) : key),
+          place: node ? keyPlace(node, issue.path.length > 0 ? String(issue.path[0]) : key) : undefined,
           ruleId: 'front-matter',
           source: SOURCE,
         });
@@ -139,7 +161,7 @@ function read(node: Yaml, file: VFile): FrontMatter {
     const key = issue.path.map(String).join('.');
     bad.add(String(issue.path[0] ?? ''));
     const [described] = describeIssues({ issues: [issue] } as never);
-    file.message(`front matter ${described?.message ?? key}`, { place: keyPlace(node, key), ruleId: 'front-matter', source: SOURCE });
+    file.message(`front matter ${described?.message ?? key}`, { place: node ? keyPlace(node, key) : undefined, ruleId: 'front-matter', source: SOURCE });
   }
   const kept = Object.fromEntries(Object.entries(raw).filter(([k]) => !bad.has(k)));
   const retry = frontMatterSchema.safeParse(kept);

@@ -12,42 +12,42 @@ import type { NumberFormatOptions } from '../render/types.js';
 const positiveInt = z.number().int().positive();
 /** Keys shared by the config file and front matter. Times are in seconds, as authors think of them. */
 const settingsShape = {
-  title: z.string().optional(),
-  author: z.string().optional(),
-  date: z.string().optional(),
-  lang: z.string().optional(),
+  title: z.string().describe('Document title (page title, PDF header, LaTeX \\title).').optional(),
+  author: z.string().describe('Author line.').optional(),
+  date: z.string().describe('Date line, as written.').optional(),
+  lang: z.string().describe("Page language (default 'en').").optional(),
   /** Samples per run for benchmarks (the seed measures at batch 2). */
-  batch: positiveInt.optional(),
+  batch: positiveInt.describe('Samples per benchmark run (default 1).').optional(),
   /** intraOpNumThreads; default: physical cores. */
-  threads: positiveInt.optional(),
+  threads: positiveInt.describe('intraOpNumThreads (default: physical cores).').optional(),
   /** Warm-up: at least this many seconds… */
-  warmup: z.number().min(0).optional(),
-  warmup_runs: z.number().int().min(0).optional(),
+  warmup: z.number().min(0).describe('Warm-up: at least this many seconds (default 1).').optional(),
+  warmup_runs: z.number().int().min(0).describe('Warm-up: at least this many runs (default 10).').optional(),
   /** Timed phase: at least this many seconds… */
-  min_time: z.number().min(0).optional(),
+  min_time: z.number().min(0).describe('Timed phase: at least this many seconds (default 2).').optional(),
   /** …and at least this many runs. */
-  runs: positiveInt.optional(),
+  runs: positiveInt.describe('Timed phase: at least this many runs (default 30).').optional(),
   /** Stop a timed phase after this many seconds at most. */
-  max_time: z.number().positive().optional(),
+  max_time: z.number().positive().describe('Stop a timed phase after this many seconds (default 60).').optional(),
   /** Child processes per configuration (median of their medians). */
-  processes: positiveInt.optional(),
+  processes: positiveInt.describe('Child processes per benchmark configuration (default 3).').optional(),
   /** Extra processes at most for a configuration that comes out unstable (0: none). */
-  extra_processes: z.number().int().min(0).optional(),
+  extra_processes: z.number().int().min(0).describe('Extra processes at most for a configuration that comes out unstable (0: none).').optional(),
   /** Measure the binding's per-call floor (an Identity model with the same shapes). */
-  floor: z.boolean().optional(),
-  convention: z.enum(CONVENTIONS).optional(),
+  floor: z.boolean().describe("Measure the binding's per-call floor with an Identity model (default true).").optional(),
+  convention: z.enum(CONVENTIONS).describe("Counting convention (default 'exact'; docs/counting.md).").optional(),
   /** The number-format policy (render's schema: docs/formatting.md). */
-  format: numberFormatSchema.optional(),
+  format: numberFormatSchema.describe('Number format (docs/formatting.md).').optional(),
   /** A table of contents after the title (HTML, PDF; \tableofcontents in the standalone LaTeX). */
-  toc: z.boolean().optional(),
+  toc: z.boolean().describe('A table of contents after the title.').optional(),
   /** Number sections 1, 1.1, … (Pandoc/Quarto `number-sections`). */
-  'number-sections': z.boolean().optional(),
+  'number-sections': z.boolean().describe('Number sections 1, 1.1, … (Pandoc/Quarto number-sections).').optional(),
   /** BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files, relative to the document (front matter) or project. */
-  bibliography: z.union([z.string(), z.array(z.string())]).optional(),
+  bibliography: z.union([z.string(), z.array(z.string())]).describe('BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files.').optional(),
   /** A .csl file or a bundled style: ieee, apa, numeric (default). */
-  csl: z.string().optional(),
+  csl: z.string().describe('A .csl file or a bundled style: ieee, apa, numeric (default).').optional(),
   /** In-text citations link to their bibliography entry (default true). */
-  'link-citations': z.boolean().optional(),
+  'link-citations': z.boolean().describe('In-text citations link to their bibliography entry (default true).').optional(),
 };
 
 export const frontMatterSchema = z.object(settingsShape).strict();
@@ -55,13 +55,15 @@ export const projectConfigSchema = z
   .object({
     ...settingsShape,
     /** Where `modelpress build` writes (default `output`). */
-    out: z.string().optional(),
+    out: z.string().describe("Where modelpress build writes (default 'output').").optional(),
     /** Markdown files or folders built when none are named on the command line. */
-    content: z.array(z.string()).optional(),
+    content: z.array(z.string()).describe('Markdown files or folders built when none are named on the command line (default ["content"]).').optional(),
+    /** The JSON Schema an editor checks this file against (modelpress.config.schema.json). */
+    $schema: z.string().describe('The JSON Schema of this file, for editors.').optional(),
     /** The committable results store (default `modelpress-results`). */
-    results: z.string().optional(),
+    results: z.string().describe("The committable results store (default 'modelpress-results').").optional(),
     /** ES modules exporting `rules` for custom operators (docs/custom-ops.md), relative to the config file. */
-    rules: z.array(z.string()).optional(),
+    rules: z.array(z.string()).describe('ES modules exporting rules for custom operators (docs/custom-ops.md), relative to the config file.').optional(),
     /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
     book: z
       .object({
@@ -70,6 +72,7 @@ export const projectConfigSchema = z
         chapters: z.array(z.string()).min(1),
       })
       .strict()
+      .describe('A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file.')
       .optional(),
   })
   .strict();
@@ -203,6 +206,6 @@ export function readProjectConfig(file: string): ProjectConfig {
 /** Settings of a project: defaults with the config file applied. */
 export function projectSettings(config: ProjectConfig | undefined): DocumentSettings {
   if (!config) return DEFAULT_SETTINGS;
-  const { out: _out, content: _content, book: _book, ...rest } = config;
+  const { out: _out, content: _content, book: _book, $schema: _schema, ...rest } = config;
   return applySettings(DEFAULT_SETTINGS, rest);
 }

@@ -8,12 +8,23 @@ import { blockDirectives, type DirectiveNode, markHandled } from './directive.js
 import { guarded } from './error-box.js';
 import type { DocumentData, Reference } from '../docmodel/types.js';
 import { ModelRegistry, type RegistryOptions } from './models.js';
-import { DEFAULT_SETTINGS, type DocumentSettings } from './settings.js';
+import { applySettings, DEFAULT_SETTINGS, type DocumentSettings, type FrontMatter } from './settings.js';
 
 export type { CitedWork, CollectedChart, CollectedEnvironment, CollectedFormula, CollectedMetric, CollectedTable, DocumentData, Provenance, Reference } from '../docmodel/types.js';
 
 export interface DocumentState {
+  /**
+   * The settings of the plugin now running: its own base settings (else the first plugin's) with the
+   * document's front matter over them. Recomputed by documentState for each plugin, so plugins given
+   * different options each see theirs (front matter still wins over every one of them).
+   */
   settings: DocumentSettings;
+  /** Base settings of the plugin that created the state (used by plugins given no settings). */
+  baseSettings: DocumentSettings;
+  /** The document's validated front-matter keys (set by the front-matter plugin). */
+  frontMatter: FrontMatter;
+  /** Inside a host's pipeline (modelpress/remark): leave the host's directives and front-matter keys alone. */
+  embedded: boolean;
   registry: ModelRegistry;
   /** Folder of the Markdown file: `src=` and user templates are relative to it. */
   baseDir: string;
@@ -51,8 +62,15 @@ declare module 'vfile' {
 
 export interface StateOptions {
   settings?: DocumentSettings | undefined;
+  /** The registry (models, cache) is per file, made by the first plugin that runs on it. */
   registry?: ModelRegistry | undefined;
   registryOptions?: RegistryOptions | undefined;
+  /**
+   * Running inside a host site's pipeline (Docusaurus, Astro, MDX): directives that are not
+   * modelpress's and front-matter keys it does not know belong to the host and are left untouched;
+   * the registry's file-hash memo is saved by the last plugin. Default false (the modelpress CLI).
+   */
+  embedded?: boolean | undefined;
 }
 
 export function emptyData(settings: DocumentSettings, source: string | undefined, tool: string): DocumentData {
@@ -76,13 +94,22 @@ export function emptyData(settings: DocumentSettings, source: string | undefined
   };
 }
 
-/** The file's state, created on first use from the plugin's options. */
+/**
+ * The file's state, created on first use from the plugin's options; on every call its `settings`
+ * become this plugin's: `options.settings` (else the creating plugin's) with the front matter over them.
+ */
 export function documentState(file: VFile, options: StateOptions = {}, tool = ''): DocumentState {
   const existing = file.data.modelpress;
-  if (existing) return existing;
+  if (existing) {
+    existing.settings = applySettings(options.settings ?? existing.baseSettings, existing.frontMatter);
+    return existing;
+  }
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const state: DocumentState = {
     settings,
+    baseSettings: settings,
+    frontMatter: {},
+    embedded: options.embedded ?? false,
     registry: options.registry ?? new ModelRegistry(options.registryOptions),
     baseDir: file.dirname ? (file.cwd ? resolveDir(file.cwd, file.dirname) : file.dirname) : (file.cwd ?? process.cwd()),
     data: emptyData(settings, file.path, tool),

@@ -33,9 +33,13 @@ const USUAL_NAMES = [
   '/Applications/Chromium.app/Contents/MacOS/Chromium',
 ];
 
-/** PUPPETEER_EXECUTABLE_PATH, then /usr/bin/chromium, then other usual names. */
+/**
+ * PUPPETEER_EXECUTABLE_PATH when it is set (then only it: a browser the user named is never silently
+ * replaced by another), else /usr/bin/chromium, then other usual names.
+ */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
-  const candidates = [env.PUPPETEER_EXECUTABLE_PATH, ...USUAL_NAMES].filter((p): p is string => !!p);
+  const named = env.PUPPETEER_EXECUTABLE_PATH;
+  const candidates = named ? [named] : USUAL_NAMES;
   for (const c of candidates) {
     try {
       fs.accessSync(c, fs.constants.X_OK);

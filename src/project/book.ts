@@ -17,7 +17,7 @@ import { standaloneLatex } from '../render/latex-document.js';
 import { latexInputName } from '../render/latex-escape.js';
 import { renderPage } from '../render/page.js';
 import { bibFile } from '../export/bib.js';
-import { htmlToPdf } from '../export/pdf.js';
+import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
 
 export interface BookConfig {
   title: string;
@@ -62,6 +62,8 @@ export async function writeBook(
   to: readonly string[],
   templateDirs: readonly string[],
   failures: string[],
+  /** A missing browser is a warning, not a failure (the rest of the book is written). */
+  warn: (message: string) => void = (message) => failures.push(message),
 ): Promise<string[]> {
   const written: string[] = [];
   const list = chapters.map((c) => `<li><a href="${c.stem}.html">${escapeHtml(c.title)}</a></li>`).join('\n');
@@ -79,7 +81,8 @@ export async function writeBook(
       await htmlToPdf(htmlFile, path.join(out, 'book.pdf'), { title: book.title });
       written.push(path.join(out, 'book.pdf'));
     } catch (err) {
-      failures.push(`book: PDF not written: ${(err as Error).message}`);
+      if (err instanceof BrowserNotFoundError) warn(`book: PDF not written: ${err.message}`);
+      else failures.push(`book: PDF not written: ${(err as Error).message}`);
     }
   }
 

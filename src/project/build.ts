@@ -14,7 +14,7 @@ import { copyAssets, copyDocumentAssets } from '../export/assets.js';
 import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
 import { dataJson, documentDataHash } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
-import { htmlToPdf } from '../export/pdf.js';
+import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
 import { renderDocument, scanLabels } from '../document/pipeline.js';
 import type { CounterStart } from '../document/state.js';
@@ -239,9 +239,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         entry.pdf = pdf;
         made.push(pdf);
       } catch (err) {
+        // A missing browser is a diagnostic (the HTML and LaTeX are still written; --strict fails);
+        // a browser that is there and fails is an error.
         const why = `PDF not written: ${(err as Error).message}`;
-        if (to.includes('pdf')) failures.push(`${path.relative(root, doc)}: ${why}`);
-        else file.message(`${why}; the PDF of an earlier build is removed rather than left with other numbers`, { ruleId: 'export', source: 'modelpress' });
+        const stale = to.includes('pdf') ? '' : '; the PDF of an earlier build is removed rather than left with other numbers';
+        if (err instanceof BrowserNotFoundError) file.message(`${why}${stale}`, { ruleId: 'no-browser', source: 'modelpress' });
+        else if (to.includes('pdf')) failures.push(`${path.relative(root, doc)}: ${why}`);
+        else file.message(`${why}${stale}`, { ruleId: 'export', source: 'modelpress' });
       }
     }
     // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
@@ -274,8 +278,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       const page = built.find((b) => b.html === c.htmlFile);
       if (page) writeFileAtomic(c.htmlFile, stampHtml(withNav(page.page, chapterNav(bookChapters, i)), page.dataHash));
     });
+    // Without a browser the book's PDF is a warning on its first chapter, as each chapter's own PDF is.
+    const first = built[0]?.file;
     try {
-      await writeBook(book, bookChapters, out, to, [root], failures);
+      await writeBook(book, bookChapters, out, to, [root], failures, first ? (m) => void first.message(m, { ruleId: 'no-browser', source: 'modelpress' }) : undefined);
     } catch (err) {
       failures.push(`book: not written: ${(err as Error).message}`);
     }

@@ -43,13 +43,13 @@ export function ortBinaryFolder(): string {
 /**
  * How to get the CUDA provider, from onnxruntime-node 1.30's install script (script/install.js and
  * install-utils.js): the postinstall downloads the provider libraries from the
- * Microsoft.ML.OnnxRuntime.Gpu.Linux NuGet package, only on linux/x64, unless the install flag is
- * `skip` — which this project's .npmrc sets. The environment variable ONNXRUNTIME_NODE_INSTALL is read
- * before the npm config, so it overrides .npmrc for one rebuild.
+ * Microsoft.ML.OnnxRuntime.Gpu.Linux NuGet package, only on linux/x64. This project keeps it from
+ * running (package.json `allowScripts` denies it on npm 11; ONNXRUNTIME_NODE_INSTALL=skip on older
+ * npm), so the opt-in runs the script by hand with the flag set to cuda12.
  */
 export const CUDA_INSTALL_HINT =
-  'the CUDA provider of onnxruntime-node is not installed (this project installs it with onnxruntime-node-install=skip in .npmrc). ' +
-  'On linux/x64 with CUDA 12 and cuDNN 9, opt in with: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node ' +
+  'the CUDA provider of onnxruntime-node is not installed (this project keeps its install script from downloading it). ' +
+  'On linux/x64 with CUDA 12 and cuDNN 9, opt in with: (cd node_modules/onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install.js) ' +
   '(it downloads libonnxruntime_providers_cuda.so from the Microsoft.ML.OnnxRuntime.Gpu.Linux NuGet package into node_modules/onnxruntime-node/bin)';
 
 /** null when the provider can be used, else the reason in words. */

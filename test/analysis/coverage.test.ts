@@ -1,4 +1,4 @@
-// Every op used by the ONNX backend test models (../shared/onnx-backend-data) must have a rule, and
+// Every op used by the ONNX backend test models (test/fixtures/onnx-backend-data) must have a rule, and
 // every node of those models must be counted once their recorded input shapes are bound. The test
 // prints what is missing so the op families know what to add.
 import { describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { build, UsageError } from '../../src/project/build.js';
 import { renderMarkdown } from '../../src/document/pipeline.js';
@@ -54,10 +54,20 @@ describe('settings', () => {
 });
 
 describe('modelpress build exit codes', () => {
-  it('exits 2 on usage errors', async () => {
-    expect(await main(['build', '--to', 'docx'])).toBe(2);
-    expect(await main(['build', '--frozen', '--refresh'])).toBe(2);
-    expect(await main(['build', path.join(dir, 'no-such-file.md')])).toBe(2);
+  it('exits 2 on usage errors, saying why', async () => {
+    // The messages are checked here rather than printed into the test output.
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (said.push(String(chunk)), true));
+    try {
+      expect(await main(['build', '--to', 'docx'])).toBe(2);
+      expect(await main(['build', '--frozen', '--refresh'])).toBe(2);
+      expect(await main(['build', path.join(dir, 'no-such-file.md')])).toBe(2);
+    } finally {
+      write.mockRestore();
+    }
+    expect(said.join('')).toContain('--to docx: unknown output format; use html, pdf, tex');
+    expect(said.join('')).toContain('--frozen and --refresh contradict each other');
+    expect(said.join('')).toContain('no-such-file.md: no such file or folder');
     // main() reports through process.exitCode too; leave the test process's own code alone.
     process.exitCode = 0;
   });

@@ -1,12 +1,12 @@
 /**
- * The ONNX backend test models in ../shared/onnx-backend-data (Apache-2.0): where each model and its
+ * The ONNX backend test models vendored in test/fixtures/onnx-backend-data (Apache-2.0, from the ONNX project; see its README.md): where each model and its
  * recorded data are.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BACKEND_DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/onnx-backend-data');
+export const BACKEND_DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/onnx-backend-data');
 
 export interface BackendCase {
   /** e.g. 'pytorch-converted/test_Conv2d' or 'light/light_resnet50' */

@@ -156,7 +156,7 @@ describe('failures in a child', () => {
   it('--provider cuda without the CUDA provider fails with how to install it', async () => {
     const problem = providerProblem('cuda');
     if (problem === null) return; // this machine has the CUDA provider: nothing to check here
-    expect(problem).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node');
+    expect(problem).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install.js');
   });
 });
 

@@ -111,7 +111,7 @@ export interface BackendCase {
   outputs: string[];
 }
 
-export const BACKEND_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/onnx-backend-data');
+export const BACKEND_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/onnx-backend-data');
 
 export function backendCases(): BackendCase[] {
   const cases: BackendCase[] = [];
