@@ -14,6 +14,11 @@ import { documentState, type DocumentState, type StateOptions } from './state.js
 type Kind = 'table' | 'figure' | 'equation';
 
 const KIND_OF_DIRECTIVE: Record<string, Kind> = { table: 'table', chart: 'figure', formula: 'equation' };
+/** ::complexity is a table, or a figure with show=chart. */
+function kindOf(node: DirectiveNode): Kind | undefined {
+  if (node.name === 'complexity') return node.attributes?.show === 'chart' ? 'figure' : 'table';
+  return KIND_OF_DIRECTIVE[node.name];
+}
 const WORD: Record<Kind, string> = { table: 'Table', figure: 'Figure', equation: 'Equation' };
 const PREFIX: Record<string, Kind> = { tbl: 'table', fig: 'figure', eq: 'equation' };
 
@@ -29,7 +34,7 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
     const counters: Record<Kind, number> = { table: 0, figure: 0, equation: 0 };
     visit(tree, (node) => {
       if (!isDirective(node) || node.type === 'textDirective') return;
-      const kind = KIND_OF_DIRECTIVE[node.name];
+      const kind = kindOf(node);
       if (!kind) return;
       const id = node.attributes?.id ?? undefined;
       if (kind === 'equation' && !id) return;

@@ -300,7 +300,8 @@ class FragmentWriter {
     if (!el) return '';
     if (classes(el.properties).includes('mp-error')) {
       // A failed numbered item still took its number in the HTML: step LaTeX's counter the same way.
-      const kind: Kind | undefined = node.name === 'table' ? 'table' : node.name === 'chart' ? 'figure' : node.name === 'formula' && id ? 'equation' : undefined;
+      const chartLike = node.name === 'chart' || (node.name === 'complexity' && node.attributes?.show === 'chart');
+      const kind: Kind | undefined = node.name === 'table' || (node.name === 'complexity' && !chartLike) ? 'table' : chartLike ? 'figure' : node.name === 'formula' && id ? 'equation' : undefined;
       const step = kind && number !== undefined ? `\\refstepcounter{${kind}}${id ? `\\label{${latexLabel(id)}}` : ''}%\n` : '';
       return step + this.errorBox(el, false);
     }
@@ -313,6 +314,8 @@ class FragmentWriter {
         return this.formula(el, number);
       case 'chart':
         return this.chart(number, node.attributes?.caption ?? undefined);
+      case 'complexity':
+        return node.attributes?.show === 'chart' ? this.chart(number, node.attributes?.caption ?? undefined) : this.tableDirective(el, number);
       default:
         return this.hast(el, false);
     }
