@@ -1,0 +1,165 @@
+/**
+ * `modelpress complexity <family…> --vary n[,d]`: measured complexity from the terminal. Builds each
+ * family at every point of the sweep, counts MACs, FLOPs and depth, fits a power law per variable and
+ * prints the claimed order beside the measured exponents (the table of `::complexity`), or JSON.
+ *
+ *   modelpress complexity self_attention recurrent convolutional restricted_attention --vary n
+ *   modelpress complexity self_attention --vary n,d --values "n=128,256,512 d=64,128" --points
+ *   modelpress complexity vit_b_16 swin_t --vary side --metrics macs,attention_macs --svg sides.svg
+ *   modelpress complexity --list
+ */
+import path from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, sweepFamily, SweepError } from '../analysis/complexity.js';
+import { CONVENTIONS, type Convention } from '../analysis/types.js';
+import { writeFileAtomic } from '../cache/store.js';
+import { chartToSvg } from '../render/chart.js';
+import { complexityChart, complexityTable } from '../render/complexity.js';
+import { resolveFormat } from '../render/format.js';
+import type { TableData } from '../render/types.js';
+import { families, familyNamed } from '../zoo/families.js';
+
+function parseList(value: string): string[] {
+  const words = value.split(/[\s,]+/).filter((w) => w !== '');
+  if (words.length === 0) throw new InvalidArgumentError('give at least one name');
+  return words;
+}
+
+function parseAssignments(value: string): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const part of value.split(/\s+/).filter((p) => p !== '')) {
+    const m = /^([A-Za-z_]\w*)=([\d.,]+)$/.exec(part);
+    const values = m ? m[2]!.split(',').filter((x) => x !== '').map(Number) : [];
+    if (!m || values.length === 0 || values.some((x) => !Number.isFinite(x) || x <= 0)) {
+      throw new InvalidArgumentError(`'${part}' is not name=value[,value…] with positive values, e.g. "n=128,256,512 d=64"`);
+    }
+    out[m[1]!] = values;
+  }
+  return out;
+}
+
+function parseMetrics(value: string): ComplexityMetric[] {
+  const words = parseList(value);
+  for (const w of words) if (!(COMPLEXITY_METRICS as readonly string[]).includes(w)) throw new InvalidArgumentError(`unknown metric '${w}'; use ${COMPLEXITY_METRICS.join(', ')}`);
+  return words as ComplexityMetric[];
+}
+
+function parseConvention(value: string): Convention {
+  if (!(CONVENTIONS as readonly string[]).includes(value)) throw new InvalidArgumentError(`use one of ${CONVENTIONS.join(', ')}`);
+  return value as Convention;
+}
+
+/** A TableData as aligned text columns (numbers right-aligned), then its footnotes. */
+export function tableText(t: TableData): string {
+  const columns = t.groups.flatMap((g) => g.columns);
+  const head = [t.stubHeader, ...columns.map((c) => c.header)];
+  const rows = t.rows.map((r) => [r.label, ...r.cells.map((c) => c.text)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i > 0 && columns[i - 1]!.numeric ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line), '', ...t.footnotes.map((f) => `  ${f}`)].join('\n') + '\n';
+}
+
+function pointsText(sweeps: FamilySweep[], metrics: ComplexityMetric[]): string {
+  const lines: string[] = [];
+  for (const s of sweeps) {
+    lines.push(`${s.family.label}:`);
+    for (const p of s.points) {
+      const vars = Object.entries(p.vars).map(([k, v]) => `${k}=${v}`).join(' ');
+      lines.push(`  ${vars}  ${metrics.map((m) => `${m} ${p.values[m].toLocaleString('en-US')}`).join('  ')}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+interface Options {
+  vary?: string[];
+  values?: Record<string, number[]>;
+  at?: Record<string, number[]>;
+  metrics: ComplexityMetric[];
+  convention: Convention;
+  json?: boolean;
+  points?: boolean;
+  svg?: string;
+  list?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('complexity [families...]')
+    .description('sweep one or two size variables of model families built in code, fit power laws, print measured vs claimed order')
+    .option('--vary <vars>', 'the variables to sweep, e.g. n or n,d', parseList)
+    .option('--values <assignments>', 'swept values, e.g. "n=128,256,512 d=64,128" (default: each family\'s)', parseAssignments)
+    .option('--at <assignments>', 'values of the variables not swept, e.g. "d=512"', parseAssignments)
+    .option('--metrics <list>', `what to count: ${COMPLEXITY_METRICS.join(', ')}`, parseMetrics, ['macs', 'flops', 'depth'] as ComplexityMetric[])
+    .option('--convention <name>', 'counting convention', parseConvention, 'exact' as Convention)
+    .option('--points', 'also print every point of the sweep')
+    .option('--svg <file>', 'write the log–log chart of the claimed metric against the first variable')
+    .option('--json', 'print the sweeps (points, exponents, R²) as JSON')
+    .option('--list', 'list the families with their variables and claims')
+    .action((names: string[], opts: Options) => {
+      if (opts.list || names.length === 0) {
+        const lines = families.map((f) => `${f.name.padEnd(22)} ${f.claim.text.padEnd(30)} variables: ${Object.entries(f.variables).map(([k, v]) => `${k} (${v.description}, default ${v.default})`).join('; ')}`);
+        process.stdout.write(lines.join('\n') + '\n');
+        if (!opts.list) {
+          process.stderr.write('modelpress complexity: name one or more families (above) and --vary\n');
+          process.exitCode = 2;
+        }
+        return;
+      }
+      if (!opts.vary) {
+        process.stderr.write('modelpress complexity: --vary is required, e.g. --vary n or --vary n,d\n');
+        process.exitCode = 2;
+        return;
+      }
+      const at = Object.fromEntries(Object.entries(opts.at ?? {}).map(([k, v]) => [k, v[0]!]));
+      const sweeps: FamilySweep[] = [];
+      for (const name of names) {
+        let family;
+        try {
+          family = familyNamed(name);
+        } catch (err) {
+          process.stderr.write(`modelpress complexity: ${(err as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        const vary = opts.vary.filter((v) => v in family.variables).map((v) => ({ name: v, values: opts.values?.[v] }));
+        if (vary.length === 0) {
+          process.stderr.write(`modelpress complexity: ${name} has none of the variables ${opts.vary.join(', ')}; its variables are ${Object.keys(family.variables).join(', ')}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        try {
+          const ownAt = Object.fromEntries(Object.entries(at).filter(([k]) => k in family.variables));
+          sweeps.push(sweepFamily(family, { vary, at: ownAt, convention: opts.convention }, opts.metrics));
+        } catch (err) {
+          if (!(err instanceof SweepError)) throw err;
+          process.stderr.write(`modelpress complexity: ${err.message}; change --values or --at\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
+      if (opts.svg) {
+        const spec = complexityChart(sweeps, resolveFormat(undefined));
+        const file = path.resolve(opts.svg);
+        writeFileAtomic(file, chartToSvg(spec));
+        process.stderr.write(`${file}: chart written\n`);
+      }
+      if (opts.json) {
+        const out = sweeps.map((s) => ({
+          family: s.family.name,
+          claim: s.family.claim,
+          sequential: s.family.sequential,
+          pathLength: s.family.pathLength ? { text: s.family.pathLength.text, derivation: s.family.pathLength.derivation, derived: true } : undefined,
+          varied: s.varied,
+          axes: s.axes,
+          convention: s.convention,
+          points: s.points,
+          fits: s.fits.map((f) => ({ metric: f.metric, exponents: f.exponents, r2: f.fit?.r2, coefficient: f.fit?.coefficient, problem: f.problem })),
+        }));
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(tableText(complexityTable(sweeps, { metrics: opts.metrics })));
+      if (opts.points) process.stdout.write(`\n${pointsText(sweeps, opts.metrics)}`);
+    });
+}
