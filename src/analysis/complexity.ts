@@ -116,7 +116,7 @@ export function sweepFamily(family: ModelFamily, request: SweepRequest, metrics:
       flops: profile.totals.flops,
       depth: profile.totals.depth,
       params: profile.totals.params,
-      attention_macs: metrics.includes('attention_macs') ? activationMatmulMacs(model, profile) : 0,
+      attention_macs: activationMatmulMacs(model, profile),
     };
     points.push({ vars, axes: family.axes ? family.axes(vars) : vars, values });
   }

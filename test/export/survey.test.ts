@@ -36,7 +36,9 @@ const read = (name: string) => readFileSync(path.join(OUT, name), 'utf8');
 describe.skipIf(!BUILT)('the example survey (output/)', () => {
   it('has every table of the seed, numbered as cross-referenced, with measured cells', () => {
     const data = JSON.parse(read('survey.data.json')) as DocumentDataFile;
-    expect(data.references.filter((r) => r.kind === 'table').map((r) => r.id)).toEqual(['tbl-transformer', 'tbl-ptflops', 'tbl-cnn', 'tbl-vit', 'tbl-unet']);
+    expect(data.references.filter((r) => r.kind === 'table').map((r) => r.id)).toEqual([
+      'tbl-transformer', 'tbl-layer-complexity', 'tbl-window-complexity', 'tbl-resnet-paper', 'tbl-ptflops', 'tbl-cnn', 'tbl-vit', 'tbl-vit-swin', 'tbl-unet', 'tbl-speckle',
+    ]);
     const cell = (where: string, row: string, metric: string, group?: string) =>
       data.numbers.find((n) => n.where === where && n.row === row && n.metric === metric && n.group === group);
     expect(cell('tbl-ptflops', 'ResNet-18', 'params')?.value).toBe(11_689_512);
