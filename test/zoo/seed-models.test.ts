@@ -109,21 +109,23 @@ interface Case {
   seedMacs?: number;
   /** Size for the onnxruntime run. */
   run: number;
+  /** Some state-dict names the graph must hold (the package's module names). */
+  names?: string[];
 }
 
 const cases: Case[] = [
-  { name: 'dpn68', params: dpnParams(true, false, 10, 128, 32, [3, 4, 12, 3], [16, 32, 32, 64]), seedParams: 12.61, seedMacs: 2.36, run: 32 },
-  { name: 'dpn68b', params: dpnParams(true, true, 10, 128, 32, [3, 4, 12, 3], [16, 32, 32, 64]), seedParams: 12.61, seedMacs: 2.36, run: 32 },
+  { name: 'dpn68', params: dpnParams(true, false, 10, 128, 32, [3, 4, 12, 3], [16, 32, 32, 64]), seedParams: 12.61, seedMacs: 2.36, run: 32, names: ['features.conv1_1.conv.weight', 'features.conv2_1.c1x1_w_s1.conv.weight', 'features.conv3_1.c1x1_w_s2.bn.running_var', 'features.conv5_bn_ac.bn.weight', 'classifier.bias'] },
+  { name: 'dpn68b', params: dpnParams(true, true, 10, 128, 32, [3, 4, 12, 3], [16, 32, 32, 64]), seedParams: 12.61, seedMacs: 2.36, run: 32, names: ['features.conv2_2.c1x1_c.bn.weight', 'features.conv2_2.c1x1_c1.weight', 'features.conv2_2.c1x1_c2.weight'] },
   { name: 'dpn92', params: dpnParams(false, false, 64, 96, 32, [3, 4, 20, 3], [16, 32, 24, 128]), seedParams: 37.67, seedMacs: 6.56, run: 32 },
   { name: 'dpn98', params: dpnParams(false, false, 96, 160, 40, [3, 6, 20, 3], [16, 32, 32, 128]), seedParams: 61.57, seedMacs: 11.76, run: 32 },
   { name: 'dpn107', params: dpnParams(false, false, 128, 200, 50, [4, 8, 20, 3], [20, 64, 64, 128]), seedParams: 86.92, seedMacs: 18.42, run: 32 },
   { name: 'dpn131', params: dpnParams(false, false, 128, 160, 40, [4, 8, 28, 3], [16, 32, 32, 128]), seedParams: 79.25, seedMacs: 16.13, run: 32 },
-  { name: 'inceptionv4', params: inceptionV4Params(), seedParams: 42.68, seedMacs: 12.31, run: 139 },
-  { name: 'se_resnet50', params: seResnetParams([3, 4, 6, 3]), seedParams: 28.09, seedMacs: 3.9, run: 32 },
+  { name: 'inceptionv4', params: inceptionV4Params(), seedParams: 42.68, seedMacs: 12.31, run: 139, names: ['features.0.conv.weight', 'features.3.conv.conv.weight', 'features.21.branch2_3b.bn.bias', 'last_linear.weight'] },
+  { name: 'se_resnet50', params: seResnetParams([3, 4, 6, 3]), seedParams: 28.09, seedMacs: 3.9, run: 32, names: ['layer0.conv1.weight', 'layer1.0.se_module.fc1.bias', 'layer2.0.downsample.0.weight', 'last_linear.bias'] },
   { name: 'se_resnet101', params: seResnetParams([3, 4, 23, 3]), seedParams: 49.33, seedMacs: 7.63, run: 32 },
   { name: 'se_resnet152', params: seResnetParams([3, 8, 36, 3]), seedParams: 66.82, seedMacs: 11.37, run: 32 },
   // The seed quotes 21.8505 × 10^6 (four decimals in millions).
-  { name: 'deep_speckle', params: speckleParams(), seedParams: 21.8505, run: 64 },
+  { name: 'deep_speckle', params: speckleParams(), seedParams: 21.8505, run: 64, names: ['conv1.weight', 'db1.layer0.bn.weight', 'db1.layer3.conv.weight', 'up5.weight', 'db9.layer2.conv.bias', 'conv11.bias'] },
 ];
 
 function ptflopsGmacs(name: string): number {
@@ -154,6 +156,8 @@ describe('architectures of the seed', () => {
       expect(entry.params).toBe(c.params);
       const model = entry.build({ seed: 3, height: c.run, width: c.run });
       expect(countParameters(model)).toBe(c.params);
+      const initializers = new Set(model.graph.initializers.map((t) => t.name));
+      for (const n of c.names ?? []) expect(initializers.has(n), n).toBe(true);
       if (c.seedMacs !== undefined) {
         const g = ptflopsGmacs(c.name);
         expect(Math.abs(g - c.seedMacs) / c.seedMacs).toBeLessThan(0.02);
