@@ -79,7 +79,7 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     expect(params('tbl-ptflops', 'SE-ResNet-50')).toBe(28_088_024);
     expect(params('tbl-speckle', 'Deep speckle correlation')).toBe(21_850_530);
     // The seed's 0.0577 GFLOPs quoted beside the measured batch of two.
-    expect(inTable('tbl-speckle').find((n) => n.quoted === 'published' && n.column.startsWith('FLOPs'))?.value).toBeCloseTo(0.0577e9, 0);
+    expect(inTable('tbl-speckle').find((n) => n.quoted === 'published' && n.column?.startsWith('FLOPs'))?.value).toBeCloseTo(0.0577e9, 0);
     // He et al. Table 1: ResNet-50 3.8 × 10^9 multiply-adds (v1), torchvision's v1.5 4.09.
     const macs = (row: string) => inTable('tbl-resnet-paper').find((n) => n.row === row && n.metric === 'macs' && n.quoted === undefined)!.value;
     expect(Math.abs(macs('ResNet-50 (v1, paper)') - 3.8e9) / 3.8e9).toBeLessThan(0.02);
