@@ -130,7 +130,15 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     };
     // Paths relative to the working directory, as compilers print them (file.md:line:col).
     const file = new VFile({ value, path: path.relative(process.cwd(), doc) || doc, cwd: process.cwd() });
-    const rendered = await renderDocument(file, { settings, registryOptions, templateDirs: [root] });
+    // The last boundary: directives and front matter are guarded one by one; a failure outside them
+    // costs this document only, named with its file, and every other document still builds.
+    let rendered: Awaited<ReturnType<typeof renderDocument>>;
+    try {
+      rendered = await renderDocument(file, { settings, registryOptions, templateDirs: [root] });
+    } catch (err) {
+      failures.push(`${path.relative(root, doc)}:1:1: not built: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      continue;
+    }
     const htmlFile = path.join(out, `${stem}.html`);
     const dataFile = path.join(out, `${stem}.data.json`);
     writeFileAtomic(htmlFile, rendered.html);

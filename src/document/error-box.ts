@@ -7,7 +7,35 @@ import type { Node } from 'mdast';
 import type { VFile } from 'vfile';
 import { errorBoxHast } from '../render/page.js';
 import type { DirectiveNode } from './directive.js';
-import { replaceWith } from './directive.js';
+import { replaceWith, report } from './directive.js';
+
+/**
+ * The boundary every directive is processed under: whatever its handler throws (a bug, an exhausted
+ * limit, an engine error) becomes one positioned diagnostic and an error box in the directive's place,
+ * and the rest of the document still builds.
+ */
+export async function guarded(node: DirectiveNode, file: VFile, handle: () => void | Promise<void>): Promise<void> {
+  try {
+    await handle();
+  } catch (err) {
+    const marker = node.type === 'textDirective' ? ':' : '::';
+    const reason = `${marker}${node.name} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; the rest of the document was built`;
+    report(file, node, reason, 'directive-failed');
+    showError(node, file, reason, 'directive-failed');
+  }
+}
+
+/** Synchronous form of `guarded`, for plugins that visit their directives in place. */
+export function guardedSync(node: DirectiveNode, file: VFile, handle: () => void): void {
+  try {
+    handle();
+  } catch (err) {
+    const marker = node.type === 'textDirective' ? ':' : '::';
+    const reason = `${marker}${node.name} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; the rest of the document was built`;
+    report(file, node, reason, 'directive-failed');
+    showError(node, file, reason, 'directive-failed');
+  }
+}
 
 /** Replace a directive with an error box (block or inline, matching the directive). */
 export function showError(node: DirectiveNode, file: VFile, message: string, ruleId?: string): void {

@@ -11,7 +11,7 @@ import { formatInline, resolveFormat } from '../render/format.js';
 import { isImageInput, isMetricName, metricSpec, SCALES_BY_KIND } from '../render/metrics.js';
 import { METRIC_NAMES, type MetricName, type ScalePrefix } from '../render/types.js';
 import { AttributeError, boolean, didYouMean, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives } from './directive.js';
-import { showError } from './error-box.js';
+import { guarded, showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { documentState, type DocumentState, type StateOptions } from './state.js';
 import { benchAt, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
@@ -44,7 +44,7 @@ export default function remarkModelpressMetrics(options: StateOptions = {}) {
     }
     for (const node of textDirectives(tree, 'metric')) {
       markHandled(node);
-      await renderMetric(node, file, state);
+      await guarded(node, file, () => renderMetric(node, file, state));
     }
   };
 }

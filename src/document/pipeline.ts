@@ -24,6 +24,7 @@ import { visit } from 'unist-util-visit';
 import { VFile } from 'vfile';
 import { toolVersion } from '../cache/tool-version.js';
 import { renderPage } from '../render/page.js';
+import remarkModelpressBrokenDirectives from './broken-directive.js';
 import remarkModelpressCharts from './chart.js';
 import remarkModelpressComplexity from './complexity.js';
 import remarkModelpressEnvironment from './environment.js';
@@ -58,6 +59,7 @@ export function createProcessor(options: PipelineOptions = {}) {
     .use(remarkGfm)
     .use(remarkMath)
     .use(remarkDirective)
+    .use(remarkModelpressBrokenDirectives)
     .use(remarkModelpressFrontMatter, { ...state, settings: options.settings ?? DEFAULT_SETTINGS })
     .use(remarkModelpressModels, state)
     .use(remarkModelpressNumbering, state)

@@ -6,6 +6,7 @@
 import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { blockDirectives, type DirectiveNode, markHandled } from './directive.js';
+import { guarded } from './error-box.js';
 import type { Convention, FormulaUse } from '../analysis/types.js';
 import type { Environment } from '../runtime/types.js';
 import type { FormulaLatex, MetricName, TableData } from '../render/types.js';
@@ -182,7 +183,7 @@ export function blockDirectivePlugin(
     const state = documentState(file, options);
     for (const node of blockDirectives(tree, name)) {
       markHandled(node);
-      await render(node, file, state);
+      await guarded(node, file, () => render(node, file, state));
     }
   };
 }

@@ -13,7 +13,8 @@ import type { List, Nodes, Parents, PhrasingContent, Root, RootContent, Table } 
 // Type augmentations: directive and math nodes in the mdast unions.
 import type {} from 'mdast-util-directive';
 import type {} from 'mdast-util-math';
-import { errorBoxLatex, escapeLatex, latexLabel, siunitxFormat, tableToLatex, type TableData } from '../render/index.js';
+import { errorBoxLatex, latexLabel, siunitxFormat, tableToLatex, type TableData } from '../render/index.js';
+import { escapeLatexText, latexComment, latexPath, latexUrl, unsafeMath } from '../render/latex-escape.js';
 import type { CollectedChart, CollectedFormula, CollectedTable, DocumentData } from '../document/state.js';
 
 export interface LatexFragmentOptions {
@@ -31,44 +32,13 @@ export interface LatexFragmentOptions {
 // ---------------------------------------------------------------------------------------------------
 // Text
 
-/**
- * Characters pdflatex (T1, utf8) does not know that are common in model surveys; render's
- * escapeLatex covers the LaTeX specials and ×, ·, −, µ, dashes, ≤, ≥.
- */
-const EXTRA_ESCAPES: Record<string, string> = {
-  '≈': '$\\approx$',
-  '≠': '$\\neq$',
-  '±': '$\\pm$',
-  '→': '$\\rightarrow$',
-  '←': '$\\leftarrow$',
-  '∼': '$\\sim$',
-  '∞': '$\\infty$',
-  '…': '\\ldots{}',
-  '²': '\\textsuperscript{2}',
-  '³': '\\textsuperscript{3}',
-  '¹': '\\textsuperscript{1}',
-  '⁻': '\\textsuperscript{$-$}',
-  'ᵀ': '\\textsuperscript{T}',
-  '√': '$\\surd$',
-  '∑': '$\\sum$',
-  '∏': '$\\prod$',
-  'θ': '$\\theta$',
-  'α': '$\\alpha$',
-  'β': '$\\beta$',
-  'σ': '$\\sigma$',
-  '⌊': '$\\lfloor$',
-  '⌋': '$\\rfloor$',
-  '\u2003': '\\quad{}',
-  '\u2009': '\\,',
-  '\u202f': '\\,',
-};
-const EXTRA_PATTERN = new RegExp(`[${Object.keys(EXTRA_ESCAPES).join('')}]`, 'gu');
-
-/** Escape prose for LaTeX text mode. */
-export function escapeText(text: string): string {
-  // Extras first would have their `$`/`\` escaped by escapeLatex; so escape, then replace extras.
-  return escapeLatex(text).replace(EXTRA_PATTERN, (c) => EXTRA_ESCAPES[c]!);
+/** A formula that would read files or change how TeX reads (render/latex-escape.ts unsafeMath), left out visibly. */
+function mathLeftOut(tex: string): string {
+  return `\\textbf{[formula left out of the LaTeX export: it uses ${escapeLatexText(unsafeMath(tex) ?? '')}, which reads files or changes how LaTeX reads]}`;
 }
+
+/** Escape prose for LaTeX text mode (the one escaper, render/latex-escape.ts). */
+export const escapeText = escapeLatexText;
 
 /**
  * Characters outside what pdflatex with T1 + utf8 input reads (ASCII, Latin-1, the usual quotes and
@@ -85,9 +55,7 @@ export function unsupportedCharacters(latex: string): string[] {
   return [...found];
 }
 
-function escapeUrl(url: string): string {
-  return url.replace(/\\/g, '/').replace(/[#%]/g, '\\$&').replace(/\{/g, '%7B').replace(/\}/g, '%7D').replace(/\s/g, '%20');
-}
+const escapeUrl = latexUrl;
 
 // ---------------------------------------------------------------------------------------------------
 // Reading what the pipeline left on the tree
@@ -186,13 +154,13 @@ class FragmentWriter {
       case 'code':
         return `\\begin{verbatim}\n${node.value.replace(/\\end\{verbatim\}/g, '\\end {verbatim}')}\n\\end{verbatim}`;
       case 'math':
-        return `\\[\n${node.value}\n\\]`;
+        return unsafeMath(node.value) ? mathLeftOut(node.value) : `\\[\n${node.value}\n\\]`;
       case 'thematicBreak':
         return '\\par\\noindent\\rule{\\linewidth}{0.4pt}\\par';
       case 'table':
         return this.markdownTable(node);
       case 'html':
-        return `% raw HTML left out of the LaTeX export: ${node.value.replace(/\s+/g, ' ').slice(0, 60)}`;
+        return `% raw HTML left out of the LaTeX export: ${latexComment(node.value.replace(/\s+/g, ' ').slice(0, 60))}`;
       case 'yaml':
       case 'definition':
       case 'footnoteDefinition':
@@ -237,7 +205,7 @@ class FragmentWriter {
       case 'inlineCode':
         return `\\texttt{${escapeText(node.value)}}`;
       case 'inlineMath':
-        return `$${node.value}$`;
+        return unsafeMath(node.value) ? mathLeftOut(node.value) : `$${node.value}$`;
       case 'break':
         return '\\\\\n';
       case 'link':
@@ -281,6 +249,7 @@ class FragmentWriter {
     if (!/\.(pdf|png|jpe?g)$/i.test(url)) return note('is not in a format pdflatex can include (PDF, PNG, JPEG)');
     const source = this.data.source ? path.resolve(path.dirname(this.data.source), url) : url;
     const file = this.options.outDir ? path.relative(this.options.outDir, source).split(path.sep).join('/') : url;
+    if (latexPath(file) === undefined) return note('has a path LaTeX cannot read safely (use letters, digits and . / - \\_ + only)');
     return `\\IfFileExists{${file}}{\\includegraphics[width=0.8\\linewidth]{${file}}}{${note('was not found next to the LaTeX file')}}`;
   }
 
@@ -420,8 +389,11 @@ class FragmentWriter {
     if (node.type !== 'element') return '';
     const cls = classes(node.properties);
     if (cls.includes('mp-error')) return this.errorBox(node, inline || node.tagName === 'span');
-    if (cls.includes('math-display')) return `\\[\n${node.children.map(hastText).join('')}\n\\]`;
-    if (cls.includes('math-inline')) return `$${node.children.map(hastText).join('')}$`;
+    if (cls.includes('math-display') || cls.includes('math-inline')) {
+      const tex = node.children.map(hastText).join('');
+      if (unsafeMath(tex)) return mathLeftOut(tex);
+      return cls.includes('math-display') ? `\\[\n${tex}\n\\]` : `$${tex}$`;
+    }
     const inner = (asInline = inline) => node.children.map((c) => this.hast(c, asInline)).join('');
     switch (node.tagName) {
       case 'p':
@@ -538,7 +510,7 @@ export function documentToLatex(tree: Root, data: DocumentData, options: LatexFr
   writer.collectFootnotes(tree);
   const body = writer.blocks(tree.children);
   const header = [
-    `% ${data.title ?? title?.text ?? 'modelpress document'}: LaTeX fragment written by modelpress ${data.tool}.`,
+    `% ${latexComment(data.title ?? title?.text ?? 'modelpress document')}: LaTeX fragment written by modelpress ${latexComment(data.tool)}.`,
     '% \\input{} it into a document that loads amsmath, amssymb, booktabs, siunitx, graphicx and hyperref',
     '% (see the .standalone.tex beside it). Numbers quoted in running text are in the .macros.tex.',
     FIT_MACRO,

@@ -5,6 +5,7 @@
  * ones the exporter escapes) are declared as `?` so the compile still succeeds, and listed.
  */
 import { standaloneLatex } from '../render/index.js';
+import { latexComment } from '../render/latex-escape.js';
 import { unsupportedCharacters } from './latex.js';
 
 export interface StandaloneOptions {
@@ -26,7 +27,7 @@ export function standaloneFile(options: StandaloneOptions): string {
   const unknown = unsupportedCharacters(options.fragment);
   if (unknown.length === 0) return tex;
   const declarations = [
-    `% Characters pdflatex cannot typeset, shown as ?: ${unknown.join(' ')}`,
+    `% Characters pdflatex cannot typeset, shown as ?: ${latexComment(unknown.join(' '))}`,
     ...unknown.map((ch) => `\\DeclareUnicodeCharacter{${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}{?}`),
   ].join('\n');
   return tex.replace('\\begin{document}', `${declarations}\n\n\\begin{document}`);

@@ -4,6 +4,7 @@
  */
 import Handlebars from 'handlebars';
 import { escapeLatex } from './latex.js';
+import { latexInputName } from './latex-escape.js';
 import { compileTemplateFile, findTemplate } from './templates.js';
 import { TemplateError } from './types.js';
 import type { FormulaLatex } from './types.js';
@@ -33,8 +34,8 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     author: escapeLatex(data.author ?? ''),
     // An explicit empty \date{} keeps LaTeX from printing today's date, which would change every build.
     date: escapeLatex(data.date ?? ''),
-    macrosFile: data.macrosFile,
-    fragmentFile: data.fragmentFile,
+    macrosFile: data.macrosFile === undefined ? undefined : latexInputName(data.macrosFile),
+    fragmentFile: data.fragmentFile === undefined ? undefined : latexInputName(data.fragmentFile),
     body: data.body ?? '',
   }).replace(/^\n+/, '');
 }
