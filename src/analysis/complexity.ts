@@ -13,7 +13,7 @@ import { fitPowerLaw, FitError, type PowerLawFit } from './fit.js';
 import { profileModel } from './profile.js';
 import type { Convention, Profile } from './types.js';
 
-export const COMPLEXITY_METRICS = ['macs', 'flops', 'depth', 'attention_macs', 'params'] as const;
+export const COMPLEXITY_METRICS = ['macs', 'flops', 'depth', 'attention_macs', 'params', 'latency'] as const;
 export type ComplexityMetric = (typeof COMPLEXITY_METRICS)[number];
 
 export interface SweepRequest {
@@ -28,6 +28,7 @@ export interface SweepRequest {
 export interface SweepPoint {
   vars: Vars;
   axes: Vars;
+  /** Counted values; `latency` (ms, median) only after `addLatency`, else NaN. */
   values: Record<ComplexityMetric, number>;
 }
 
@@ -117,18 +118,39 @@ export function sweepFamily(family: ModelFamily, request: SweepRequest, metrics:
       depth: profile.totals.depth,
       params: profile.totals.params,
       attention_macs: activationMatmulMacs(model, profile),
+      latency: Number.NaN,
     };
     points.push({ vars, axes: family.axes ? family.axes(vars) : vars, values });
   }
   const axes = family.axes ? Object.keys(family.axes(at)) : vary.map((v) => v.name);
-  const fits = metrics.map((metric): MetricFit => {
-    try {
-      const fit = fitPowerLaw(points.map((p) => axes.map((a) => p.axes[a]!)), points.map((p) => p.values[metric]));
-      return { metric, fit, exponents: Object.fromEntries(axes.map((a, i) => [a, fit.exponents[i]!])) };
-    } catch (err) {
-      if (!(err instanceof FitError)) throw err;
-      return { metric, exponents: {}, problem: err.message };
-    }
-  });
+  const fits = metrics.filter((m) => m !== 'latency').map((metric) => fitMetric(points, axes, metric));
   return { family, varied: vary.map((v) => v.name), axes, points, fits, convention };
+}
+
+function fitMetric(points: SweepPoint[], axes: string[], metric: ComplexityMetric): MetricFit {
+  try {
+    const fit = fitPowerLaw(points.map((p) => axes.map((a) => p.axes[a]!)), points.map((p) => p.values[metric]));
+    return { metric, fit, exponents: Object.fromEntries(axes.map((a, i) => [a, fit.exponents[i]!])) };
+  } catch (err) {
+    if (!(err instanceof FitError)) throw err;
+    return { metric, exponents: {}, problem: err.message };
+  }
+}
+
+/**
+ * Time every point of a sweep (`measure` returns the median latency in ms of one run of the model
+ * at its inputs, e.g. with the benchmark harness) and fit the latencies like the counts. Timings are
+ * of this machine, not of the graph: the exponent of a small layer is flattened by fixed per-call costs.
+ */
+export async function addLatency(
+  sweep: FamilySweep,
+  measure: (model: Model, inputs: Record<string, number[]>, point: SweepPoint) => Promise<number>,
+  seed = 1,
+): Promise<FamilySweep> {
+  for (const p of sweep.points) {
+    const { model, inputs } = sweep.family.build(p.vars, seed);
+    p.values.latency = await measure(model, inputs, p);
+  }
+  sweep.fits = [...sweep.fits.filter((f) => f.metric !== 'latency'), fitMetric(sweep.points, sweep.axes, 'latency')];
+  return sweep;
 }

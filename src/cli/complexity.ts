@@ -6,13 +6,19 @@
  *   modelpress complexity self_attention recurrent convolutional restricted_attention --vary n
  *   modelpress complexity self_attention --vary n,d --values "n=128,256,512 d=64,128" --points
  *   modelpress complexity vit_b_16 swin_t --vary side --metrics macs,attention_macs --svg sides.svg
+ *   modelpress complexity self_attention --vary n --latency --min-time 0.5   (also time each point)
  *   modelpress complexity --list
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, sweepFamily, SweepError } from '../analysis/complexity.js';
+import { addLatency, COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, sweepFamily, SweepError } from '../analysis/complexity.js';
 import { CONVENTIONS, type Convention } from '../analysis/types.js';
 import { writeFileAtomic } from '../cache/store.js';
+import { writeModel } from '../onnx/writer.js';
+import { runBenchmark } from '../runtime/orchestrator.js';
+import { protocolFromFlags } from '../runtime/protocol.js';
 import { chartToSvg } from '../render/chart.js';
 import { complexityChart, complexityTable } from '../render/complexity.js';
 import { resolveFormat } from '../render/format.js';
@@ -81,6 +87,34 @@ interface Options {
   points?: boolean;
   svg?: string;
   list?: boolean;
+  latency?: boolean;
+  minTime?: number;
+  threads?: number;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`must be a positive number, got '${value}'`);
+  return n;
+}
+
+/** Median latency (ms) of one run of `model` at `inputs`, with the benchmark harness (one process, no floor). */
+async function timePoint(model: Parameters<typeof writeModel>[0], inputs: Record<string, number[]>, opts: Options, dir: string, index: number): Promise<number> {
+  const file = path.join(dir, `point-${index}.onnx`);
+  writeModel(model, file);
+  const report = await runBenchmark({
+    modelPath: file,
+    model,
+    inputShapes: new Map(Object.entries(inputs)),
+    processes: 1,
+    floor: false,
+    threads: opts.threads !== undefined ? [opts.threads] : undefined,
+    protocol: { ...protocolFromFlags({ minTimeS: opts.minTime ?? 0.5 }), warmupMinMs: 200, warmupMinRuns: 3, minRuns: 5, maxTimeMs: 20_000 },
+  });
+  const r = report.results[0];
+  if (!r) throw new Error('the benchmark returned no result');
+  if (r.status !== 'ok') throw new Error(`benchmark failed: ${r.reason}`);
+  return r.latencyMedianMs;
 }
 
 export function register(program: Command): void {
@@ -93,10 +127,13 @@ export function register(program: Command): void {
     .option('--metrics <list>', `what to count: ${COMPLEXITY_METRICS.join(', ')}`, parseMetrics, ['macs', 'flops', 'depth'] as ComplexityMetric[])
     .option('--convention <name>', 'counting convention', parseConvention, 'exact' as Convention)
     .option('--points', 'also print every point of the sweep')
+    .option('--latency', 'also time every point (onnxruntime, one process) and fit the latencies')
+    .option('--min-time <s>', 'with --latency: timed seconds per point (default 0.5)', parsePositive)
+    .option('--threads <n>', 'with --latency: intra-op threads', parsePositive)
     .option('--svg <file>', 'write the log–log chart of the claimed metric against the first variable')
     .option('--json', 'print the sweeps (points, exponents, R²) as JSON')
     .option('--list', 'list the families with their variables and claims')
-    .action((names: string[], opts: Options) => {
+    .action(async (names: string[], opts: Options) => {
       if (opts.list || names.length === 0) {
         const lines = families.map((f) => `${f.name.padEnd(22)} ${f.claim.text.padEnd(30)} variables: ${Object.entries(f.variables).map(([k, v]) => `${k} (${v.description}, default ${v.default})`).join('; ')}`);
         process.stdout.write(lines.join('\n') + '\n');
@@ -137,6 +174,25 @@ export function register(program: Command): void {
           process.exitCode = 2;
           return;
         }
+      }
+      if (opts.latency) {
+        if (!opts.metrics.includes('latency')) opts.metrics = [...opts.metrics, 'latency'];
+        const dir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-complexity-'));
+        try {
+          let index = 0;
+          for (const s of sweeps) {
+            await addLatency(s, (model, inputs, p) => {
+              process.stderr.write(`${s.family.name} ${Object.entries(p.vars).map(([k, v]) => `${k}=${v}`).join(' ')}: timing…\n`);
+              return timePoint(model, inputs, opts, dir, index++);
+            });
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      } else if (opts.metrics.includes('latency')) {
+        process.stderr.write('modelpress complexity: latency is timed with --latency\n');
+        process.exitCode = 2;
+        return;
       }
       if (opts.svg) {
         const spec = complexityChart(sweeps, resolveFormat(undefined));

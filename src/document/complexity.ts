@@ -42,12 +42,14 @@ function parseAssignments(v: string): Record<string, number[]> {
 const assignments = (description: string): AttributeSpec<Record<string, number[]>> => ({ description, parse: parseAssignments });
 
 const metricList: AttributeSpec<ComplexityMetric[]> = {
-  description: `what to count at each point: ${COMPLEXITY_METRICS.join(', ')} (default macs flops depth)`,
+  description: `what to count at each point: ${COMPLEXITY_METRICS.filter((m) => m !== 'latency').join(', ')} (default macs flops depth)`,
   parse(v) {
     const words = v.split(/[\s,]+/).filter((w) => w !== '');
     if (words.length === 0) throw new AttributeError('is empty; list metrics separated by spaces');
+    const counted = COMPLEXITY_METRICS.filter((m) => m !== 'latency');
     for (const w of words) {
-      if (!(COMPLEXITY_METRICS as readonly string[]).includes(w)) throw new AttributeError(`unknown metric '${w}'; ${didYouMean(w, COMPLEXITY_METRICS)}use ${COMPLEXITY_METRICS.join(', ')}`);
+      if (w === 'latency') throw new AttributeError('a document sweep counts the graphs; time the points with `modelpress complexity … --latency`, or one model with ::table');
+      if (!(counted as readonly string[]).includes(w)) throw new AttributeError(`unknown metric '${w}'; ${didYouMean(w, counted)}use ${counted.join(', ')}`);
     }
     return words as ComplexityMetric[];
   },

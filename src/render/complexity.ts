@@ -14,6 +14,7 @@ const METRIC_WORD: Record<ComplexityMetric, string> = {
   depth: 'depth',
   attention_macs: 'attention MACs',
   params: 'parameters',
+  latency: 'latency',
 };
 
 const textCell = (t: string, note?: string): TableCell => ({ value: t, text: t, plain: t, note });

@@ -57,3 +57,20 @@ describe('modelpress complexity', () => {
     expect(list.out).toMatch(/restricted_attention\s+O\(r·n·d\)/);
   });
 });
+
+describe('modelpress complexity --latency', () => {
+  it('times every point with the benchmark harness and fits the latencies', async () => {
+    const r = await run(['complexity', 'self_attention', '--vary', 'n', '--values', 'n=64,128,256', '--latency', '--min-time', '0.05', '--json']);
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.out) as { points: { values: { latency: number } }[]; fits: { metric: string; exponents: Record<string, number> }[] }[];
+    for (const p of data[0]!.points) expect(p.values.latency).toBeGreaterThan(0);
+    // Timings are this machine's: only that a fit exists and is finite is asserted.
+    expect(Number.isFinite(data[0]!.fits.find((f) => f.metric === 'latency')!.exponents.n)).toBe(true);
+  }, 60_000);
+
+  it('latency without --latency is a usage error', async () => {
+    const r = await run(['complexity', 'recurrent', '--vary', 'n', '--metrics', 'macs,latency']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/latency is timed with --latency/);
+  });
+});
