@@ -93,6 +93,8 @@ export function planSweep(family: ModelFamily, request: SweepRequest): { vary: {
     }
     return { name: v.name, values };
   });
+  const points = vary.reduce((t, v) => t * v.values.length, 1);
+  if (points > 64) throw new SweepError(`${family.name}: ${points} points is more than one sweep measures (at most 64); give fewer values`);
   const at: Vars = {};
   for (const [name, spec] of Object.entries(family.variables)) {
     const given = request.at?.[name];
@@ -107,11 +109,23 @@ export function planSweep(family: ModelFamily, request: SweepRequest): { vary: {
 export function sweepFamily(family: ModelFamily, request: SweepRequest, metrics: readonly ComplexityMetric[] = ['macs', 'flops', 'depth']): FamilySweep {
   const { vary, at } = planSweep(family, request);
   const convention = request.convention ?? 'exact';
+  const combos = grid(vary).map((g) => ({ ...at, ...g }));
+  for (const vars of combos) {
+    const why = family.checkPoint?.(vars);
+    if (why) throw new SweepError(`${family.name}: ${why}`);
+  }
   const points: SweepPoint[] = [];
-  for (const g of grid(vary)) {
-    const vars = { ...at, ...g };
-    const { model, inputs } = family.build(vars, request.seed ?? 1);
-    const profile = profileModel(model, { inputs, convention });
+  for (const vars of combos) {
+    let model: Model;
+    let inputs: Record<string, number[]>;
+    let profile: Profile;
+    try {
+      ({ model, inputs } = family.build(vars, request.seed ?? 1));
+      profile = profileModel(model, { inputs, convention });
+    } catch (err) {
+      const at = Object.entries(vars).map(([k, v]) => `${k} = ${v}`).join(', ');
+      throw new SweepError(`${family.name} at ${at}: ${(err as Error).message}`);
+    }
     const values: Record<ComplexityMetric, number> = {
       macs: profile.totals.macs,
       flops: profile.totals.flops,

@@ -51,15 +51,20 @@ export interface ModelFamily {
   pathLength?: { text: string; derivation: string; value: (v: Vars) => number };
   /** The metric the claim is about (`macs`, or `attention_macs` for the vision models). */
   claimMetric: 'macs' | 'attention_macs';
+  /** Why a combination of values cannot be built (beyond each variable's own check). */
+  checkPoint?: (v: Vars) => string | undefined;
   build(v: Vars, seed: number): { model: Model; inputs: Record<string, number[]> };
 }
 
-const odd = (name: string) => (v: number) => (Number.isInteger(v) && v % 2 === 1 ? undefined : `${name} must be an odd whole number (a window centred on each position), got ${v}`);
-const positive = (name: string) => (v: number) => (Number.isInteger(v) && v >= 1 ? undefined : `${name} must be a positive whole number, got ${v}`);
+/** Bounds keep a sweep to graphs that build in seconds (a document cannot ask for a 10⁹-token layer). */
+const bounded = (name: string, max: number, v: number): string | undefined => (v > max ? `${name} = ${v} is larger than this family builds (at most ${max})` : undefined);
+const odd = (name: string, max: number) => (v: number) =>
+  Number.isInteger(v) && v % 2 === 1 ? bounded(name, max, v) : `${name} must be an odd whole number (a window centred on each position), got ${v}`;
+const positive = (name: string, max: number) => (v: number) => (Number.isInteger(v) && v >= 1 ? bounded(name, max, v) : `${name} must be a positive whole number, got ${v}`);
 
 const seqVars = (): Record<string, FamilyVariable> => ({
-  n: { description: 'sequence length', default: 512, sweep: [128, 256, 512, 1024, 2048], check: positive('n') },
-  d: { description: 'representation width', default: 256, sweep: [64, 128, 256, 512], check: positive('d') },
+  n: { description: 'sequence length', default: 512, sweep: [128, 256, 512, 1024, 2048], check: positive('n', 65_536) },
+  d: { description: 'representation width', default: 256, sweep: [64, 128, 256, 512], check: positive('d', 8192) },
 });
 
 /** softmax(q·kᵀ / √d)·v for q [1, n, d], keys kT [.., d, m] and values v [.., m, d]. */
@@ -120,7 +125,7 @@ const convolutional: ModelFamily = {
   name: 'convolutional',
   label: 'Convolutional',
   description: 'a 1-D convolution of width k, d → d channels, over n positions',
-  variables: { ...seqVars(), k: { description: 'kernel width', default: 3, sweep: [3, 5, 9, 17, 33], check: odd('k') } },
+  variables: { ...seqVars(), k: { description: 'kernel width', default: 3, sweep: [3, 5, 9, 17, 33], check: odd('k', 1025) } },
   claim: { exponents: { n: 1, d: 2, k: 1 }, text: 'O(k·n·d²)' },
   sequential: { exponents: { n: 0, d: 0, k: 0 }, text: 'O(1)' },
   pathLength: {
@@ -148,7 +153,7 @@ const restricted: ModelFamily = {
   name: 'restricted_attention',
   label: 'Self-attention (restricted)',
   description: 'each of n positions attends to the r positions of a window centred on it',
-  variables: { ...seqVars(), r: { description: 'neighbourhood size', default: 17, sweep: [5, 9, 17, 33, 65], check: odd('r') } },
+  variables: { ...seqVars(), r: { description: 'neighbourhood size', default: 17, sweep: [5, 9, 17, 33, 65], check: odd('r', 1025) } },
   claim: { exponents: { n: 1, d: 1, r: 1 }, text: 'O(r·n·d)' },
   sequential: { exponents: { n: 0, d: 0, r: 0 }, text: 'O(1)' },
   pathLength: {
@@ -157,6 +162,7 @@ const restricted: ModelFamily = {
     value: ({ n, r }) => Math.ceil((2 * (n! - 1)) / (r! - 1)),
   },
   claimMetric: 'macs',
+  checkPoint: ({ n, r }) => (n! * r! > 4_194_304 ? `n·r = ${n! * r!} window indices is more than this family builds (at most 4,194,304)` : undefined),
   build({ n, d, r }, seed) {
     // The window index depends on n, so this graph is built for one n (no symbolic sequence).
     const net = new Net({ name: 'restricted_attention', seed, opset: 17 });
@@ -180,7 +186,7 @@ const vit: ModelFamily = {
   name: 'vit_b_16',
   label: 'ViT-B/16',
   description: 'ViT-B/16 over the image side (position embedding of (side/16)² + 1 rows)',
-  variables: { side: { description: 'image side in pixels (a multiple of 16)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 16 === 0 ? undefined : `side must be a multiple of 16, got ${v}`) } },
+  variables: { side: { description: 'image side in pixels (a multiple of 16)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 16 === 0 ? bounded('side', 2048, v) : `side must be a multiple of 16, got ${v}`) } },
   axes: ({ side }) => ({ tokens: (side! / 16) ** 2 + 1 }),
   claim: { exponents: { tokens: 2 }, text: 'O(N²·d) attention, N tokens' },
   sequential: { exponents: { tokens: 0 }, text: 'O(1) in N' },
@@ -194,7 +200,7 @@ const swin: ModelFamily = {
   name: 'swin_t',
   label: 'Swin-T',
   description: 'Swin-T over the image side (7×7 windows: sides that are multiples of 224)',
-  variables: { side: { description: 'image side in pixels (a multiple of 224)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 224 === 0 ? undefined : `side must be a multiple of 224 (every stage a whole number of 7×7 windows), got ${v}`) } },
+  variables: { side: { description: 'image side in pixels (a multiple of 224)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 224 === 0 ? bounded('side', 2240, v) : `side must be a multiple of 224 (every stage a whole number of 7×7 windows), got ${v}`) } },
   axes: ({ side }) => ({ tokens: (side! / 4) ** 2 }),
   claim: { exponents: { tokens: 1 }, text: 'O(M²·N·d) windowed attention, N tokens, M = 7' },
   sequential: { exponents: { tokens: 0 }, text: 'O(1) in N' },

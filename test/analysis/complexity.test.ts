@@ -71,6 +71,12 @@ describe('Attention Is All You Need, Table 1, measured', () => {
     expect(() => sweepFamily(familyNamed('self_attention'), { vary: [{ name: 'k' }] })).toThrow(/has no variable 'k'; its variables are n, d/);
     expect(() => sweepFamily(familyNamed('convolutional'), { vary: [{ name: 'k', values: [3, 4] }] })).toThrow(/odd/);
     expect(() => sweepFamily(familyNamed('recurrent'), { vary: [{ name: 'n', values: [8, 8] }] })).toThrow(SweepError);
+    // Sizes a document could ask for but no one can build in a build: bounded, with the limit named.
+    expect(() => sweepFamily(familyNamed('recurrent'), { vary: [{ name: 'n', values: [8, 1e9] }] })).toThrow(/n = 1000000000 is larger than this family builds \(at most 65536\)/);
+    expect(() => sweepFamily(familyNamed('vit_b_16'), { vary: [{ name: 'side', values: [224, 160000] }] })).toThrow(/at most 2048/);
+    expect(() => sweepFamily(familyNamed('restricted_attention'), { vary: [{ name: 'n', values: [128, 65536] }], at: { r: 1025 } })).toThrow(/window indices/);
+    const many = Array.from({ length: 9 }, (_, i) => 2 ** (i + 3));
+    expect(() => sweepFamily(familyNamed('self_attention'), { vary: [{ name: 'n', values: many }, { name: 'd', values: many }] })).toThrow(/81 points is more than one sweep measures \(at most 64\)/);
   });
 });
 
