@@ -15,6 +15,7 @@ import type { VFile } from 'vfile';
 import { COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, sweepFamily, SweepError } from '../analysis/complexity.js';
 import { CONVENTIONS } from '../analysis/types.js';
 import { toolVersion } from '../cache/tool-version.js';
+import { setOutput } from '../docmodel/output.js';
 import { ChartError, chartToHast, chartToSvg } from '../render/chart.js';
 import { complexityChart, complexityTable, describeSweep } from '../render/complexity.js';
 import { resolveFormat } from '../render/format.js';
@@ -137,15 +138,19 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     }
     const caption = [...(number !== undefined ? [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), ' '] : []), ...(values.caption ? [values.caption] : [])];
     replaceWith(node, h('figure', { className: ['mp-chart'], id: values.id }, [svg, ...(caption.length ? [h('figcaption', caption)] : [])]));
-    state.data.charts.push({ id: values.id, number, kind: 'scatter', svg: chartToSvg(spec), models: values.families });
+    const collected = { id: values.id, number, kind: 'scatter', svg: chartToSvg(spec), models: values.families };
+    state.data.charts.push(collected);
+    setOutput(node, { kind: 'chart', chart: collected, caption: values.caption });
     return;
   }
   const table = complexityTable(sweeps, { id: values.id, number, caption: values.caption, metrics });
   replaceWith(node, tableToHast(table));
-  state.data.tables.push({
+  const collected = {
     table,
     models: sweeps.map((s) => s.family.name),
     metrics: metrics.filter((m): m is ComplexityMetric & MetricName => (METRIC_NAMES as readonly string[]).includes(m)),
     provenance: sweeps.map((s) => ({ model: s.family.name, sha256: undefined, source: `family:${s.family.name}`, input: describeSweep(s), convention, tool: toolVersion() })),
-  });
+  };
+  state.data.tables.push(collected);
+  setOutput(node, { kind: 'tables', tables: [collected] });
 }

@@ -18,6 +18,7 @@ import type { Model } from '../onnx/model.js';
 import { resolveFormat } from '../render/format.js';
 import { renderFormula } from '../render/formula.js';
 import { TemplateError } from '../render/types.js';
+import { setOutput } from '../docmodel/output.js';
 import { boolean, didYouMean, type DirectiveNode, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
@@ -205,7 +206,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
   const children: Element[] = [math];
   if (number !== undefined) children.push(h('span', { className: ['mp-equation-number'] }, `(${number})`));
   replaceWith(node, h('div', { className: ['mp-formula'], id: values.id, dataTemplate: latex.source }, children));
-  state.data.formulas.push({
+  const collected = {
     id: values.id,
     number,
     model: values.model,
@@ -216,5 +217,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     latex,
     value,
     provenance: prov,
-  });
+  };
+  state.data.formulas.push(collected);
+  setOutput(node, { kind: 'formula', formula: collected });
 }

@@ -8,7 +8,7 @@
 import { escapeLatex, macroDefinitions, macroName, metricSpec } from '../render/index.js';
 import { latexComment } from '../render/latex-escape.js';
 import { numberWords } from '../render/latex.js';
-import type { CollectedMetric, DocumentData } from '../document/state.js';
+import type { CollectedMetric, DocumentData } from '../docmodel/types.js';
 
 export interface MetricMacro {
   name: string;

@@ -17,11 +17,25 @@ export interface StandaloneOptions {
   /** The fragment's text, scanned for characters pdflatex does not know. */
   fragment: string;
   templateDirs?: readonly string[] | undefined;
+  toc?: boolean | undefined;
+  bibFile?: string | undefined;
+  bibStyle?: string | undefined;
+  bibPrinted?: boolean | undefined;
 }
 
 export function standaloneFile(options: StandaloneOptions): string {
   const tex = standaloneLatex(
-    { title: options.title, author: options.author, date: options.date, fragmentFile: options.fragmentFile, macrosFile: options.macrosFile },
+    {
+      title: options.title,
+      author: options.author,
+      date: options.date,
+      fragmentFile: options.fragmentFile,
+      macrosFile: options.macrosFile,
+      toc: options.toc,
+      bibFile: options.bibFile,
+      bibStyle: options.bibStyle,
+      bibPrinted: options.bibPrinted,
+    },
     { templateDirs: options.templateDirs ?? [] },
   );
   const unknown = unsupportedCharacters(options.fragment);

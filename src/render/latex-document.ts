@@ -22,6 +22,14 @@ export interface StandaloneLatexData {
   fragmentFile?: string | undefined;
   /** LaTeX of the body, used when there is no fragment file. */
   body?: string | undefined;
+  /** `\tableofcontents` after the title (front matter `toc: true`). */
+  toc?: boolean | undefined;
+  /** The .bib beside the fragment (biblatex + biber), when the document cites. */
+  bibFile?: string | undefined;
+  /** biblatex style (`numeric-comp`, `authoryear`). */
+  bibStyle?: string | undefined;
+  /** The fragment places `\printbibliography` itself (::bibliography). */
+  bibPrinted?: boolean | undefined;
 }
 
 /** A complete `.tex` document that `pdflatex` compiles (needs amsmath, booktabs, siunitx). */
@@ -37,6 +45,11 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     macrosFile: data.macrosFile === undefined ? undefined : latexInputName(data.macrosFile),
     fragmentFile: data.fragmentFile === undefined ? undefined : latexInputName(data.fragmentFile),
     body: data.body ?? '',
+    toc: data.toc === true,
+    bibFile: data.bibFile,
+    bibStyle: data.bibStyle ?? 'numeric-comp',
+    bibNumeric: (data.bibStyle ?? 'numeric-comp').startsWith('numeric'),
+    printBibliography: data.bibFile !== undefined && data.bibPrinted !== true,
   }).replace(/^\n+/, '');
 }
 

@@ -94,7 +94,7 @@ export const zoo: readonly ZooEntry[] = [
     input: image(3, 299), params: 23_834_568, resizable: true, source: torchvision, build: (o) => inceptionV3({ ...o, aux: false }),
   },
   {
-    name: 'inceptionv4', family: 'Inception', description: 'Inception-v4 (Szegedy et al. 2017, pretrainedmodels), 1000 classes',
+    name: 'inceptionv4', family: 'Inception-v4', description: 'Inception-v4 (Szegedy et al. 2017, pretrainedmodels), 1000 classes',
     input: image(3, 299), params: 42_679_816, resizable: true, source: pretrainedmodels, build: inceptionV4,
   },
   {
@@ -123,7 +123,7 @@ export const zoo: readonly ZooEntry[] = [
     input: image(1, 256), params: 31_036_481, resizable: true, source: 'Ronneberger et al. 2015; milesial/Pytorch-UNet (bilinear=False)', build: unet,
   },
   {
-    name: 'deep_speckle', family: 'UNet',
+    name: 'deep_speckle', family: 'Deep-Speckle',
     description: 'Deep speckle correlation (Li, Xue & Tian 2018): UNet of dense blocks, 1 channel in, 2 out (sizes divisible by 16)',
     input: image(1, 256), params: 21_850_530, resizable: true,
     source: "Li, Xue & Tian, Optica 2018; the authors' Keras definition (Deep-Speckle-Correlation)", build: deepSpeckle,

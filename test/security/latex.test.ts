@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../../src/document/build.js';
+import { build } from '../../src/project/build.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { escapeLatexText, latexComment, latexInputName, latexLabel, latexUrl, unsafeMath } from '../../src/render/latex-escape.js';
