@@ -2,7 +2,8 @@
  * Depth, the seed's "minimum number of sequential operations": the number of ops on the longest
  * input→output path, counting only ops with non-zero FLOPs under the exact convention (shape plumbing
  * does not lengthen the path). A Loop or Scan counts its body's depth times its trip count, an If its
- * deeper branch. A node that could not be counted is assumed to compute something and counts 1.
+ * deeper branch; an RNN, GRU or LSTM counts one sequential operation per time step (its sequence
+ * length: step t needs the hidden state of step t − 1). A node that could not be counted is assumed to compute something and counts 1.
  */
 import type { Graph } from '../onnx/model.js';
 import { costGraph, type GraphCost, type NodeCostRecord } from './cost.js';
@@ -59,6 +60,7 @@ export function graphDepth(gc: GraphCost, inferrer: Inferrer, notes: string[] = 
 function nodeWeight(n: NodeCostRecord, inferrer: Inferrer, notes: string[]): number {
   if (!n.counted) return 1;
   const bodies = subgraphsOf(n.rec.node);
+  if (RECURRENT.has(n.rec.node.opType)) return recurrentSteps(n, notes);
   if (bodies.length === 0) return n.flops > 0 ? 1 : 0;
   const depths = bodies.map((g) => subDepth(n, g, inferrer, notes));
   const deepest = Math.max(0, ...depths);
@@ -71,6 +73,19 @@ function nodeWeight(n: NodeCostRecord, inferrer: Inferrer, notes: string[]): num
     return deepest * trips;
   }
   return deepest;
+}
+
+const RECURRENT = new Set(['RNN', 'GRU', 'LSTM']);
+
+/** Time steps of an RNN/GRU/LSTM node: X is [seq, batch, input] (layout 0) or [batch, seq, input] (layout 1). */
+function recurrentSteps(n: NodeCostRecord, notes: string[]): number {
+  const { node, inputs, opset } = n.rec;
+  const layoutAttr = node.attributes.find((a) => a.name === 'layout');
+  const layout = opset >= 14 && layoutAttr?.type === 'int' ? layoutAttr.value : 0;
+  const seq = inputs[0]?.shape?.[layout === 0 ? 0 : 1];
+  if (typeof seq === 'number') return seq;
+  notes.push(`depth: the sequence length of '${node.name || node.opType}' is not static; it is counted as one step`);
+  return 1;
 }
 
 function subDepth(n: NodeCostRecord, g: Graph, inferrer: Inferrer, notes: string[]): number {

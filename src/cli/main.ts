@@ -10,6 +10,7 @@ import path from 'node:path';
 import { register as registerBench } from './bench.js';
 import { register as registerBuild } from './build.js';
 import { register as registerClean } from './clean.js';
+import { register as registerComplexity } from './complexity.js';
 import { register as registerPreview } from './preview.js';
 import { register as registerProfile } from './profile.js';
 import { register as registerWatch } from './watch.js';
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   registerBench(program);
   registerBuild(program);
   registerClean(program);
+  registerComplexity(program);
   registerWatch(program);
   registerPreview(program);
   registerProfile(program);

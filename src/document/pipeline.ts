@@ -3,7 +3,7 @@
  *
  *   remark-parse → remark-frontmatter (YAML) → remark-gfm → remark-math → remark-directive →
  *   modelpress: front matter, models, elements (heading ids, figures, captions, labels), numbering, tables, layers, ops, formulas, metrics, charts,
- *   environment, references, finish → remark-rehype → math (KaTeX, once per formula) → rehype-stringify
+ *   complexity, environment, references, finish → remark-rehype → math (KaTeX, once per formula) → rehype-stringify
  *
  * and the page layout from render around the body. Each modelpress plugin works on its own in any
  * unified pipeline; here they share one state per file (file.data.modelpress) made from the options.
@@ -25,6 +25,7 @@ import { toolVersion } from '../cache/tool-version.js';
 import { renderPage } from '../render/page.js';
 import remarkModelpressBrokenDirectives from './broken-directive.js';
 import remarkModelpressCharts from './chart.js';
+import remarkModelpressComplexity from './complexity.js';
 import remarkModelpressEnvironment from './environment.js';
 import remarkModelpressCitations from './citations.js';
 import remarkModelpressElements from './elements.js';
@@ -72,6 +73,7 @@ export function createProcessor(options: PipelineOptions = {}) {
     .use(remarkModelpressFormulas, state)
     .use(remarkModelpressMetrics, state)
     .use(remarkModelpressCharts, state)
+    .use(remarkModelpressComplexity, state)
     .use(remarkModelpressEnvironment, state)
     .use(remarkModelpressReferences, state)
     .use(remarkModelpressCitations, state)

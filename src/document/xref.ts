@@ -19,6 +19,12 @@ import { documentState, type DocumentState, type StateOptions } from './state.js
 
 const KIND_OF_DIRECTIVE: Record<string, ItemKind> = { table: 'table', chart: 'figure', formula: 'equation' };
 
+/** ::complexity is a table, or a figure with show=chart. */
+function kindOf(node: DirectiveNode): ItemKind | undefined {
+  if (node.name === 'complexity') return node.attributes?.show === 'chart' ? 'figure' : 'table';
+  return KIND_OF_DIRECTIVE[node.name];
+}
+
 export { numberOf } from '../docmodel/output.js';
 
 function setNumber(node: { data?: unknown }, number: number): void {
@@ -60,7 +66,7 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
     visit(tree, (node) => {
       if (isDirective(node)) {
         if (node.type === 'textDirective') return;
-        const kind = KIND_OF_DIRECTIVE[node.name];
+        const kind = kindOf(node);
         if (!kind) return;
         const id = node.attributes?.id ?? undefined;
         if (kind === 'equation' && !id) return;

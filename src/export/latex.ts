@@ -297,7 +297,9 @@ class FragmentWriter {
     switch (output.kind) {
       case 'error': {
         // A failed numbered item still took its number in the HTML: step LaTeX's counter the same way.
-        const kind: Kind | undefined = node.name === 'table' ? 'table' : node.name === 'chart' ? 'figure' : node.name === 'formula' && id ? 'equation' : undefined;
+        const chartLike = node.name === 'chart' || (node.name === 'complexity' && node.attributes?.show === 'chart');
+        const tableLike = node.name === 'table' || (node.name === 'complexity' && !chartLike);
+        const kind: Kind | undefined = tableLike ? 'table' : chartLike ? 'figure' : node.name === 'formula' && id ? 'equation' : undefined;
         const step = kind && number !== undefined ? `\\refstepcounter{${kind}}${id ? `\\label{${this.label(id)}}` : ''}%\n` : '';
         return step + this.errorBox(output, false);
       }

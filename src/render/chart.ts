@@ -94,7 +94,7 @@ export function scatterChart(spec: ScatterChartSpec): Element {
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const sampleUnit = spec.sampleUnit ?? 'samples';
-  const xScale = columnScale(spec.x, spec.points.map((p) => p.x), spec.format);
+  const xScale = spec.xTitle !== undefined ? '' : columnScale(spec.x, spec.points.map((p) => p.x), spec.format);
   const yScale = columnScale(spec.y, spec.points.map((p) => p.y), spec.format);
   const xs = spec.points.map((p) => p.x / scaleFactor(xScale));
   const ys = spec.points.map((p) => p.y / scaleFactor(yScale));
@@ -102,12 +102,13 @@ export function scatterChart(spec: ScatterChartSpec): Element {
   const yAxis = makeAxis(ys, spec.logY ?? false, `y (${spec.y})`);
   const px = (v: number) => left + axisFraction(xAxis, v) * plotW;
   const py = (v: number) => top + plotH - axisFraction(yAxis, v) * plotH;
-  const xTitle = metricHeader(spec.x, xScale, sampleUnit);
-  const yTitle = metricHeader(spec.y, yScale, sampleUnit);
+  const xTitle = spec.xTitle ?? metricHeader(spec.x, xScale, sampleUnit);
+  const yTitle = `${spec.yPrefix ? `${spec.yPrefix} ` : ''}${metricHeader(spec.y, yScale, sampleUnit)}`;
 
   const children: ElementContent[] = [];
   if (spec.title) children.push(s('title', spec.title));
-  children.push(s('desc', `${yTitle} against ${xTitle}, one point per model`));
+  const seriesNames = [...new Set(spec.points.map((p) => p.series).filter((n): n is string => n !== undefined))];
+  children.push(s('desc', `${yTitle} against ${xTitle}, ${seriesNames.length > 0 ? `one line per series (${seriesNames.join(', ')})` : 'one point per model'}`));
   // Grid and ticks
   const grid: ElementContent[] = [];
   for (const t of xAxis.ticks) {
@@ -126,17 +127,30 @@ export function scatterChart(spec: ScatterChartSpec): Element {
   children.push(text(left + plotW / 2, height - 16, xTitle, { 'text-anchor': 'middle', 'font-size': 13, className: 'mp-axis-title' }));
   const yMid = top + plotH / 2;
   children.push(text(18, yMid, yTitle, { 'text-anchor': 'middle', 'font-size': 13, transform: `rotate(-90 18 ${r2(yMid)})`, className: 'mp-axis-title' }));
-  // Points, each with its label
+  // Series: a line through each series' points, in the order given.
+  const palette = ['#1f5fa8', '#c0392b', '#27ae60', '#8e44ad', '#d35400', '#16a085'];
+  const colourOf = (series: string | undefined) => (series === undefined ? palette[0]! : palette[seriesNames.indexOf(series) % palette.length]!);
+  for (const name of seriesNames) {
+    const coords = spec.points.flatMap((p, i) => (p.series === name ? [`${r2(px(xs[i]!))},${r2(py(ys[i]!))}`] : []));
+    children.push(s('polyline', { className: 'mp-series', points: coords.join(' '), fill: 'none', stroke: colourOf(name), 'stroke-width': 1.5 }));
+  }
+  const lastOfSeries = new Set(seriesNames.map((name) => spec.points.map((p) => p.series).lastIndexOf(name)));
+  // Points, each with its label (a series is labelled once, at its last point)
   const points = spec.points.map((p, i) => {
     const cx = r2(px(xs[i]!));
     const cy = r2(py(ys[i]!));
+    const label = p.series === undefined ? p.label : lastOfSeries.has(i) ? p.series : '';
     return s('g', { className: 'mp-point' }, [
       s('title', `${p.label}: ${xTitle} ${fixed(xs[i]!, 2)}, ${yTitle} ${fixed(ys[i]!, 2)}`),
-      s('circle', { cx, cy, r: 4, fill: '#1f5fa8' }),
+      s('circle', { cx, cy, r: 4, fill: colourOf(p.series) }),
       // Labels of points in the right quarter go to the left of the point, so they stay inside the chart.
-      cx > left + plotW * 0.75
-        ? text(cx - 6, cy - 6, p.label, { 'font-size': 11, fill: '#111', 'text-anchor': 'end' })
-        : text(cx + 6, cy - 6, p.label, { 'font-size': 11, fill: '#111' }),
+      ...(label === ''
+        ? []
+        : [
+            cx > left + plotW * 0.75
+              ? text(cx - 6, cy - 6, label, { 'font-size': 11, fill: '#111', 'text-anchor': 'end' })
+              : text(cx + 6, cy - 6, label, { 'font-size': 11, fill: '#111' }),
+          ]),
     ]);
   });
   children.push(s('g', { className: 'mp-points' }, points));

@@ -286,6 +286,8 @@ export interface ScatterPoint {
   label: string;
   x: number;
   y: number;
+  /** Points of one series are joined by a line and the series is labelled once, at its last point. */
+  series?: string | undefined;
 }
 
 export interface ScatterChartSpec {
@@ -298,6 +300,10 @@ export interface ScatterChartSpec {
   title?: string | undefined;
   format: NumberFormat;
   sampleUnit?: 'img' | 'samples' | undefined;
+  /** The x axis shows a size variable, not a metric: this title, values unscaled (e.g. `n (tokens)`). */
+  xTitle?: string | undefined;
+  /** Words put before the y metric's header (`Attention` → `Attention MACs (G)`). */
+  yPrefix?: string | undefined;
 }
 
 export interface BarItem {

@@ -6,11 +6,15 @@
 import type { Dim, Model } from '../onnx/model.js';
 import { alexnet } from './alexnet.js';
 import { densenet } from './densenet.js';
+import { dpn, type DpnName } from './dpn.js';
 import { gpt2 } from './gpt2.js';
 import { inceptionV3 } from './inception.js';
+import { inceptionV4 } from './inception_v4.js';
 import { mobilenetV2 } from './mobilenet.js';
 import type { BuildOptions } from './nn.js';
 import { resnet } from './resnet.js';
+import { seResnet } from './se_resnet.js';
+import { deepSpeckle } from './speckle.js';
 import { swinT } from './swin.js';
 import { transformerBaseEncoder } from './transformer.js';
 import { unet } from './unet.js';
@@ -34,6 +38,7 @@ export interface ZooEntry {
 }
 
 const torchvision = 'torchvision.models (v0.20 model docs: params, GFLOPS at the default size)';
+const pretrainedmodels = "pretrainedmodels (Cadene/pretrained-models.pytorch), the seed's ptflops table";
 
 function image(c: number, size: number): ZooEntry['input'] {
   return { name: 'input', shape: ['batch', c, size, size] };
@@ -56,6 +61,25 @@ export const zoo: readonly ZooEntry[] = [
     input: image(3, 224), params: { 18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808 }[d],
     resizable: true, source: torchvision, build: (o) => resnet(d, o),
   })),
+  ...([50, 101, 152] as const).map((d): ZooEntry => ({
+    name: `resnet${d}_v1`, family: 'ResNet', description: `ResNet-${d} as in the paper (v1: stride on the first 1×1 of a bottleneck)`,
+    input: image(3, 224), params: { 50: 25_557_032, 101: 44_549_160, 152: 60_192_808 }[d],
+    resizable: true, source: 'He et al. 2016, Table 1 (FLOPs are multiply-adds); Caffe release', build: (o) => resnet(d, o, 'v1'),
+  })),
+  ...([50, 101, 152] as const).map((d): ZooEntry => ({
+    name: `se_resnet${d}`, family: 'SE-ResNet', description: `SE-ResNet-${d} (Hu et al., pretrainedmodels: Caffe stride placement, reduction 16)`,
+    input: image(3, 224), params: { 50: 28_088_024, 101: 49_326_872, 152: 66_821_848 }[d],
+    resizable: true, source: pretrainedmodels, build: (o) => seResnet(d, o),
+  })),
+  ...(
+    [
+      ['dpn68', 12_611_602], ['dpn68b', 12_611_602], ['dpn92', 37_668_392],
+      ['dpn98', 61_570_728], ['dpn107', 86_917_800], ['dpn131', 79_254_504],
+    ] as [DpnName, number][]
+  ).map(([name, params]): ZooEntry => ({
+    name, family: 'DPN', description: `${name.replace('dpn', 'DPN-')} (Chen et al., Dual Path Networks; pretrainedmodels)`,
+    input: image(3, 224), params, resizable: true, source: pretrainedmodels, build: (o) => dpn(name, o),
+  })),
   ...([121, 161, 169, 201] as const).map((d): ZooEntry => ({
     name: `densenet${d}`, family: 'DenseNet', description: `DenseNet-BC-${d} (Huang et al., torchvision)`,
     input: image(3, 224), params: { 121: 7_978_856, 161: 28_681_000, 169: 14_149_480, 201: 20_013_928 }[d],
@@ -68,6 +92,10 @@ export const zoo: readonly ZooEntry[] = [
   {
     name: 'inception_v3_noaux', family: 'Inception', description: 'Inception-v3 as run at inference (no auxiliary classifier)',
     input: image(3, 299), params: 23_834_568, resizable: true, source: torchvision, build: (o) => inceptionV3({ ...o, aux: false }),
+  },
+  {
+    name: 'inceptionv4', family: 'Inception-v4', description: 'Inception-v4 (Szegedy et al. 2017, pretrainedmodels), 1000 classes',
+    input: image(3, 299), params: 42_679_816, resizable: true, source: pretrainedmodels, build: inceptionV4,
   },
   {
     name: 'mobilenet_v2', family: 'MobileNet', description: 'MobileNetV2, width 1.0 (Sandler et al., torchvision)',
@@ -93,6 +121,12 @@ export const zoo: readonly ZooEntry[] = [
   {
     name: 'unet', family: 'UNet', description: 'UNet for image reconstruction (1 channel in and out; works at 200, 224, 256 …)',
     input: image(1, 256), params: 31_036_481, resizable: true, source: 'Ronneberger et al. 2015; milesial/Pytorch-UNet (bilinear=False)', build: unet,
+  },
+  {
+    name: 'deep_speckle', family: 'Deep-Speckle',
+    description: 'Deep speckle correlation (Li, Xue & Tian 2018): UNet of dense blocks, 1 channel in, 2 out (sizes divisible by 16)',
+    input: image(1, 256), params: 21_850_530, resizable: true,
+    source: "Li, Xue & Tian, Optica 2018; the authors' Keras definition (Deep-Speckle-Correlation)", build: deepSpeckle,
   },
 ];
 

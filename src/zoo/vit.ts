@@ -3,7 +3,10 @@
  * layers of width 768 with 12 heads and an MLP of 3072, a learned class token and position
  * embedding: 86,567,656 parameters, 17.56 GMACs.
  *
- * The position embedding has 197 = 14·14 + 1 rows, so the model takes 224×224 only.
+ * The position embedding has 197 = 14·14 + 1 rows, so the model takes 224×224 only. For complexity
+ * sweeps over resolution, `anySize` builds it at another side (a multiple of 16) with a position
+ * embedding of (side/16)² + 1 rows, as a model fine-tuned at that size with an interpolated
+ * embedding holds.
  */
 import type { Model } from '../onnx/model.js';
 import { Net, type BuildOptions } from './nn.js';
@@ -33,13 +36,14 @@ function encoderBlock(net: Net, input: string): string {
   return net.add(x, y);
 }
 
-export function vitB16(o: BuildOptions): Model {
+export function vitB16(o: BuildOptions, anySize = false): Model {
   const height = o.height ?? imageSize;
   const width = o.width ?? imageSize;
-  if (height !== imageSize || width !== imageSize) {
+  if (anySize && (height % patch !== 0 || width % patch !== 0)) throw new Error(`vit_b_16 needs a side divisible by ${patch}; got ${height}×${width}`);
+  if (!anySize && (height !== imageSize || width !== imageSize)) {
     throw new Error(`vit_b_16 takes ${imageSize}×${imageSize} images only (its position embedding has ${(imageSize / patch) ** 2 + 1} rows); got ${height}×${width}`);
   }
-  const tokens = (imageSize / patch) ** 2;
+  const tokens = (height / patch) * (width / patch);
   const net = new Net({ name: 'vit_b_16', seed: o.seed, opset: 20 });
   const input = net.imageInput(3, height, width);
   // _process_input: patchify with a 16×16 stride-16 convolution, then [n, 768, 196] → [n, 196, 768].

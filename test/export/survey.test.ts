@@ -43,7 +43,9 @@ const read = (name: string) => readFileSync(path.join(OUT, name), 'utf8');
 describe.skipIf(!BUILT)('the example survey (output/)', () => {
   it('has every table of the seed, numbered as cross-referenced, with measured cells', () => {
     const data = JSON.parse(read('survey.data.json')) as DocumentDataFile;
-    expect(data.references.filter((r) => r.kind === 'table').map((r) => r.id)).toEqual(['tbl-transformer', 'tbl-ptflops', 'tbl-cnn', 'tbl-vit', 'tbl-unet', 'tbl-speckle-published']);
+    expect(data.references.filter((r) => r.kind === 'table').map((r) => r.id)).toEqual([
+      'tbl-transformer', 'tbl-layer-complexity', 'tbl-window-complexity', 'tbl-resnet-paper', 'tbl-ptflops', 'tbl-cnn', 'tbl-vit', 'tbl-vit-swin', 'tbl-unet', 'tbl-speckle', 'tbl-speckle-published',
+    ]);
     const cell = (where: string, row: string, metric: string, group?: string) =>
       data.numbers.find((n) => n.where === where && n.row === row && n.metric === metric && n.group === group);
     expect(cell('tbl-ptflops', 'ResNet-18', 'params')?.value).toBe(11_689_512);
@@ -67,9 +69,33 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     expect(data.environments.length).toBeGreaterThan(0);
   });
 
+  it('measures all 25 rows of the seed\'s ptflops table, the speckle row and the ResNet paper\'s row', () => {
+    const data = JSON.parse(read('survey.data.json')) as DocumentDataFile;
+    const inTable = (where: string) => data.numbers.filter((n) => n.where === where);
+    // Every row with a published MACs value (the seed's 25, content/ptflops-published.csv) is measured within 2%.
+    const published = inTable('tbl-ptflops').filter((n) => n.column === 'MACs (G), published');
+    expect(published).toHaveLength(25);
+    for (const p of published) {
+      const measured = inTable('tbl-ptflops').find((n) => n.row === p.row && n.metric === 'macs' && n.quoted === undefined);
+      expect(Math.abs(measured!.value - p.value) / p.value, p.row).toBeLessThan(0.02);
+    }
+    // Exact parameter counts derived in test/zoo/seed-models.test.ts.
+    const params = (where: string, row: string) => inTable(where).find((n) => n.row === row && n.metric === 'params' && n.quoted === undefined)?.value;
+    expect(params('tbl-ptflops', 'DPN-131')).toBe(79_254_504);
+    expect(params('tbl-ptflops', 'Inception-v4')).toBe(42_679_816);
+    expect(params('tbl-ptflops', 'SE-ResNet-50')).toBe(28_088_024);
+    expect(params('tbl-speckle', 'Deep speckle correlation')).toBe(21_850_530);
+    // The seed's 0.0577 GFLOPs quoted beside the measured batch of two.
+    expect(inTable('tbl-speckle').find((n) => n.quoted === 'published' && n.column?.startsWith('FLOPs'))?.value).toBeCloseTo(0.0577e9, 0);
+    // He et al. Table 1: ResNet-50 3.8 × 10^9 multiply-adds (v1), torchvision's v1.5 4.09.
+    const macs = (row: string) => inTable('tbl-resnet-paper').find((n) => n.row === row && n.metric === 'macs' && n.quoted === undefined)!.value;
+    expect(Math.abs(macs('ResNet-50 (v1, paper)') - 3.8e9) / 3.8e9).toBeLessThan(0.02);
+    expect(macs('ResNet-50') - macs('ResNet-50 (v1, paper)')).toBe(231_211_008);
+  });
+
   it('exports LaTeX with labels for every table and macros for the quoted numbers', () => {
     const tex = read('survey.tex');
-    for (const label of ['tbl:transformer', 'tbl:ptflops', 'tbl:cnn', 'tbl:vit', 'tbl:unet', 'fig:cnn', 'eq:conv', 'eq:mlp']) expect(tex).toContain(`\\label{${label}}`);
+    for (const label of ['tbl:transformer', 'tbl:layer-complexity', 'tbl:ptflops', 'tbl:resnet-paper', 'tbl:cnn', 'tbl:vit', 'tbl:vit-swin', 'tbl:unet', 'tbl:speckle', 'fig:cnn', 'fig:layer-complexity', 'fig:vit-swin', 'eq:conv', 'eq:mlp']) expect(tex).toContain(`\\label{${label}}`);
     expect(tex).toContain('Table~\\ref{tbl:ptflops}');
     expect(tex).toContain('S[table-format=');
     expect(read('survey.macros.tex')).toContain('\\newcommand{\\ResNetEighteenParams}{11.69}');
@@ -79,7 +105,7 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'modelpress-survey-tex-'));
     try {
       for (const f of ['survey.tex', 'survey.macros.tex', 'survey.standalone.tex']) cpSync(path.join(OUT, f), path.join(work, f));
-      for (const f of ['survey.fig-cnn.pdf', 'survey.bib', 'figures']) if (existsSync(path.join(OUT, f))) cpSync(path.join(OUT, f), path.join(work, f), { recursive: true });
+      for (const f of ['survey.fig-cnn.pdf', 'survey.fig-layer-complexity.pdf', 'survey.fig-vit-swin.pdf', 'survey.bib', 'figures']) if (existsSync(path.join(OUT, f))) cpSync(path.join(OUT, f), path.join(work, f), { recursive: true });
       const latex = () => execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'survey.standalone.tex'], { cwd: work, stdio: 'pipe', timeout: 120_000 });
       latex();
       if (HAVE_BIBER) execFileSync('biber', ['survey.standalone'], { cwd: work, stdio: 'pipe', timeout: 120_000 });

@@ -1,0 +1,156 @@
+/**
+ * `::complexity{families="self_attention recurrent" vary="n d" metrics="macs flops depth" #tbl-x}`:
+ * measured complexity. Each family (graphs built in code, src/zoo/families.ts) is built at every
+ * point of a sweep of one or two of its size variables; MACs, FLOPs and depth are counted at each
+ * point and a power law fitted per variable. The table shows the claimed order beside the measured
+ * exponents; `show=chart` draws the same sweep as a log–log chart (numbered as a figure, `#fig-…`).
+ *
+ *   values="n=128,256,512 d=64,128"  the swept values (default: each family's sweep)
+ *   at="d=512"                       values of the variables not swept (default: each family's)
+ *
+ * A table and a chart of the same sweep measure it once.
+ */
+import { h } from 'hastscript';
+import type { VFile } from 'vfile';
+import { COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, sweepFamily, SweepError } from '../analysis/complexity.js';
+import { CONVENTIONS } from '../analysis/types.js';
+import { toolVersion } from '../cache/tool-version.js';
+import { setOutput } from '../docmodel/output.js';
+import { ChartError, chartToHast, chartToSvg } from '../render/chart.js';
+import { complexityChart, complexityTable, describeSweep } from '../render/complexity.js';
+import { resolveFormat } from '../render/format.js';
+import { tableToHast } from '../render/table.js';
+import { METRIC_NAMES, type MetricName } from '../render/types.js';
+import { families, familyNamed, type Vars } from '../zoo/families.js';
+import { AttributeError, type AttributeSpec, type DirectiveNode, didYouMean, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
+import { showError } from './error-box.js';
+import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
+import { numberOf } from './xref.js';
+
+/** `n=128,256,512 d=64` → { n: [128, 256, 512], d: [64] }. */
+function parseAssignments(v: string): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const part of v.split(/\s+/).filter((p) => p !== '')) {
+    const m = /^([A-Za-z_]\w*)=([\d.,]+)$/.exec(part);
+    if (!m) throw new AttributeError(`'${part}' is not name=value[,value…], e.g. "n=128,256,512 d=64"`);
+    const values = m[2]!.split(',').filter((x) => x !== '').map(Number);
+    if (values.length === 0 || values.some((x) => !Number.isFinite(x) || x <= 0)) throw new AttributeError(`'${part}': values must be positive numbers`);
+    out[m[1]!] = values;
+  }
+  return out;
+}
+
+const assignments = (description: string): AttributeSpec<Record<string, number[]>> => ({ description, parse: parseAssignments });
+
+const metricList: AttributeSpec<ComplexityMetric[]> = {
+  description: `what to count at each point: ${COMPLEXITY_METRICS.filter((m) => m !== 'latency').join(', ')} (default macs flops depth)`,
+  parse(v) {
+    const words = v.split(/[\s,]+/).filter((w) => w !== '');
+    if (words.length === 0) throw new AttributeError('is empty; list metrics separated by spaces');
+    const counted = COMPLEXITY_METRICS.filter((m) => m !== 'latency');
+    for (const w of words) {
+      if (w === 'latency') throw new AttributeError('a document sweep counts the graphs; time the points with `modelpress complexity … --latency`, or one model with ::table');
+      if (!(counted as readonly string[]).includes(w)) throw new AttributeError(`unknown metric '${w}'; ${didYouMean(w, counted)}use ${counted.join(', ')}`);
+    }
+    return words as ComplexityMetric[];
+  },
+};
+
+export const complexityAttributes = {
+  id: text('cross-reference id, #tbl-name (a table) or #fig-name (show=chart)'),
+  families: wordList(`model families separated by spaces: ${families.map((f) => f.name).join(', ')}`, true),
+  vary: wordList('one or two size variables to sweep, e.g. "n" or "n d"', true),
+  values: assignments('the swept values, e.g. "n=128,256,512 d=64,128" (default: each family\'s sweep)'),
+  at: assignments('values of the variables not swept, e.g. "d=512" (default: each family\'s)'),
+  metrics: metricList,
+  show: oneOf('table (default) or chart (a log–log chart of the claimed metric against the first variable)', ['table', 'chart'] as const),
+  caption: text('the caption'),
+  convention: oneOf('counting convention', CONVENTIONS),
+};
+
+const DEFAULT_METRICS: ComplexityMetric[] = ['macs', 'flops', 'depth'];
+
+/** Sweeps already measured in this document, by request (a table and its chart share one). */
+const measuredSweeps = new WeakMap<DocumentState, Map<string, FamilySweep>>();
+
+export default function remarkModelpressComplexity(options: StateOptions = {}) {
+  return blockDirectivePlugin('complexity', options, render);
+}
+
+async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
+  if (node.type === 'textDirective') {
+    report(file, node, '::complexity is a block directive: write it on a line of its own', 'bad-attribute');
+    return showError(node, file, '::complexity must stand on its own line', 'bad-attribute');
+  }
+  const { ok, values, problems } = readAttributes(node, file, complexityAttributes);
+  if (!ok || !values.families || !values.vary) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  const metrics = values.metrics ?? DEFAULT_METRICS;
+  const convention = values.convention ?? 'exact';
+  const at: Vars = Object.fromEntries(Object.entries(values.at ?? {}).map(([k, v]) => [k, v[0]!]));
+  const sweeps: FamilySweep[] = [];
+  let memo = measuredSweeps.get(state);
+  if (!memo) measuredSweeps.set(state, (memo = new Map()));
+  for (const name of values.families) {
+    let family;
+    try {
+      family = familyNamed(name);
+    } catch (err) {
+      report(file, node, `${(err as Error).message}`, 'unknown-model', 'families');
+      return showError(node, file, (err as Error).message, 'unknown-model');
+    }
+    // A family sweeps the variables of vary= that it has (k means nothing to self-attention).
+    const vary = values.vary.filter((v) => v in family.variables).map((v) => ({ name: v, values: values.values?.[v] }));
+    if (vary.length === 0) {
+      const reason = `${name} has none of the variables ${values.vary.join(', ')}; its variables are ${Object.keys(family.variables).join(', ')}`;
+      report(file, node, reason, 'bad-attribute', 'vary');
+      return showError(node, file, reason, 'bad-attribute');
+    }
+    const ownAt = Object.fromEntries(Object.entries(at).filter(([k]) => k in family.variables));
+    const key = JSON.stringify([name, vary, ownAt, convention, metrics]);
+    let sweep = memo.get(key);
+    if (!sweep) {
+      try {
+        sweep = sweepFamily(family, { vary, at: ownAt, convention }, metrics);
+      } catch (err) {
+        if (!(err instanceof SweepError)) throw err;
+        report(file, node, `${err.message}; change values= or at=`, 'bad-attribute', values.values ? 'values' : 'vary');
+        return showError(node, file, err.message, 'bad-attribute');
+      }
+      memo.set(key, sweep);
+    }
+    sweeps.push(sweep);
+  }
+  const number = numberOf(node);
+  if (values.show === 'chart') {
+    if (new Set(sweeps.map((s) => s.family.claimMetric)).size > 1) {
+      const reason = 'the families of one chart must claim the same metric (the sequence layers MACs, the vision models attention MACs); chart them separately';
+      report(file, node, reason, 'bad-attribute', 'families');
+      return showError(node, file, reason, 'bad-attribute');
+    }
+    const spec = complexityChart(sweeps, resolveFormat(state.settings.format), values.caption);
+    let svg;
+    try {
+      svg = chartToHast(spec);
+    } catch (err) {
+      if (!(err instanceof ChartError)) throw err;
+      report(file, node, `cannot draw this chart: ${err.message}`, 'bad-attribute');
+      return showError(node, file, err.message, 'bad-attribute');
+    }
+    const caption = [...(number !== undefined ? [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), ' '] : []), ...(values.caption ? [values.caption] : [])];
+    replaceWith(node, h('figure', { className: ['mp-chart'], id: values.id }, [svg, ...(caption.length ? [h('figcaption', caption)] : [])]));
+    const collected = { id: values.id, number, kind: 'scatter', svg: chartToSvg(spec), models: values.families };
+    state.data.charts.push(collected);
+    setOutput(node, { kind: 'chart', chart: collected, caption: values.caption });
+    return;
+  }
+  const table = complexityTable(sweeps, { id: values.id, number, caption: values.caption, metrics });
+  replaceWith(node, tableToHast(table));
+  const collected = {
+    table,
+    models: sweeps.map((s) => s.family.name),
+    metrics: metrics.filter((m): m is ComplexityMetric & MetricName => (METRIC_NAMES as readonly string[]).includes(m)),
+    provenance: sweeps.map((s) => ({ model: s.family.name, sha256: undefined, source: `family:${s.family.name}`, input: describeSweep(s), convention, tool: toolVersion() })),
+  };
+  state.data.tables.push(collected);
+  setOutput(node, { kind: 'tables', tables: [collected] });
+}

@@ -1,0 +1,116 @@
+/**
+ * Measured complexity as a table (one row per family: claimed order, fitted exponents with R²,
+ * sequential operations from depth, derived maximum path length) and as a log–log chart (one line
+ * per family: the claimed metric against the first swept axis). Shared by the `::complexity`
+ * directive and `modelpress complexity`.
+ */
+import type { ComplexityMetric, FamilySweep } from '../analysis/complexity.js';
+import { fixed } from './format.js';
+import type { NumberFormat, ScatterChartSpec, TableCell, TableColumn, TableData } from './types.js';
+
+const METRIC_WORD: Record<ComplexityMetric, string> = {
+  macs: 'MACs',
+  flops: 'FLOPs',
+  depth: 'depth',
+  attention_macs: 'attention MACs',
+  params: 'parameters',
+  latency: 'latency',
+};
+
+const textCell = (t: string, note?: string): TableCell => ({ value: t, text: t, plain: t, note });
+const numCell = (v: number | undefined, decimals: number, note?: string): TableCell =>
+  v === undefined || !Number.isFinite(v) ? { value: null, text: '—', plain: '', note } : { value: v, text: fixed(v, decimals), plain: fixed(v, decimals), note };
+
+/** `n ∈ {128, 256, 512}; d = 256` for a footnote. */
+export function describeSweep(s: FamilySweep): string {
+  const swept = s.varied.map((v) => `${v} ∈ {${[...new Set(s.points.map((p) => p.vars[v]!))].join(', ')}}`);
+  const fixedVars = Object.keys(s.family.variables).filter((v) => !s.varied.includes(v)).map((v) => `${v} = ${s.points[0]!.vars[v]}`);
+  return [...swept, ...fixedVars].join(', ');
+}
+
+/** The metrics whose exponents are shown (depth has its own columns). */
+function exponentMetrics(metrics: readonly ComplexityMetric[]): ComplexityMetric[] {
+  return metrics.filter((m) => m !== 'depth' && m !== 'params');
+}
+
+export interface ComplexityTableOptions {
+  id?: string | undefined;
+  number?: number | undefined;
+  caption?: string | undefined;
+  metrics: readonly ComplexityMetric[];
+}
+
+export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions): TableData {
+  const axes = [...new Set(sweeps.flatMap((s) => s.axes))];
+  const shown = exponentMetrics(o.metrics);
+  const columns: TableColumn[] = [{ key: 'claim', header: 'Complexity (claimed)', numeric: false }];
+  for (const m of shown) for (const a of axes) columns.push({ key: `${m}@${a}`, header: `${METRIC_WORD[m]}: exponent of ${a}`, numeric: true });
+  columns.push({ key: 'r2', header: 'R² (lowest)', numeric: true });
+  const depth = o.metrics.includes('depth');
+  if (depth) {
+    columns.push({ key: 'seq-claim', header: 'Sequential operations (claimed)', numeric: false });
+    columns.push({ key: 'depth', header: 'Depth (measured)', numeric: false });
+  }
+  const withPath = sweeps.some((s) => s.family.pathLength);
+  if (withPath) columns.push({ key: 'path', header: 'Maximum path length (derived)', numeric: false });
+
+  const rows = sweeps.map((s) => {
+    const cells: TableCell[] = [textCell(s.family.claim.text)];
+    let r2 = Infinity;
+    for (const m of shown) {
+      const f = s.fits.find((x) => x.metric === m);
+      for (const a of axes) {
+        const e = f?.exponents[a];
+        const claimed = m === s.family.claimMetric ? s.family.claim.exponents[a] : undefined;
+        cells.push(numCell(e, 2, f?.problem ?? (claimed !== undefined ? `claimed ${claimed}` : undefined)));
+      }
+      if (f?.fit) r2 = Math.min(r2, f.fit.r2);
+    }
+    cells.push(numCell(Number.isFinite(r2) ? r2 : undefined, 4));
+    if (depth) {
+      const ds = s.points.map((p) => p.values.depth);
+      const lo = Math.min(...ds);
+      const hi = Math.max(...ds);
+      cells.push(textCell(s.family.sequential.text));
+      cells.push(textCell(lo === hi ? String(lo) : `${lo} → ${hi}`, `depth over the sweep (${describeSweep(s)})`));
+    }
+    if (withPath) {
+      const p = s.family.pathLength;
+      const at = s.points[0]!.vars;
+      cells.push(p ? textCell(`${p.text} (${p.value(at).toLocaleString('en-US')} at ${Object.entries(at).map(([k, v]) => `${k} = ${v}`).join(', ')})`, p.derivation) : textCell('—'));
+    }
+    return { label: s.family.label, cells };
+  });
+  const footnotes = [
+    `Each exponent is a least-squares fit of log(count) on the logarithms of the swept sizes; counted from the ONNX graphs (${sweeps[0]?.convention ?? 'exact'} convention), MACs are multiply-accumulates.`,
+    ...sweeps.map((s) => `${s.family.label}: ${s.family.description}; ${describeSweep(s)}${s.family.axes ? `; fitted against ${s.axes.join(', ')}` : ''}.`),
+  ];
+  if (depth) footnotes.push('Depth is the number of counted operations on the longest input-to-output path (an RNN counts one per time step).');
+  if (withPath) footnotes.push('Maximum path length is derived from how each layer is built, not measured: ' + sweeps.filter((s) => s.family.pathLength).map((s) => `${s.family.label.toLowerCase()}: ${s.family.pathLength!.derivation}`).join('; ') + '.');
+  return { id: o.id, number: o.number, caption: o.caption, stubHeader: 'Layer type', groups: [{ columns }], rows, footnotes };
+}
+
+/** Log–log chart of each family's claimed metric against its first swept axis (other swept variables at their first value). */
+export function complexityChart(sweeps: FamilySweep[], format: NumberFormat, title?: string): ScatterChartSpec {
+  const axis = sweeps[0]!.axes[0]!;
+  const metric = sweeps[0]!.family.claimMetric;
+  const points = sweeps.flatMap((s) => {
+    const other = s.varied.slice(1);
+    const first = s.points[0]!.vars;
+    return s.points
+      .filter((p) => other.every((v) => p.vars[v] === first[v]))
+      .map((p) => ({ label: `${s.family.label} ${axis} = ${p.axes[s.axes[0]!]}`, series: s.family.label, x: p.axes[s.axes[0]!]!, y: p.values[s.family.claimMetric] }));
+  });
+  return {
+    kind: 'scatter',
+    x: 'macs',
+    y: 'macs',
+    xTitle: axis,
+    yPrefix: metric === 'attention_macs' ? 'Attention' : undefined,
+    points,
+    logX: true,
+    logY: true,
+    title,
+    format,
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Model families for measured complexity (`::complexity`, `modelpress complexity`): graphs built in
+ * code whose size variables can be swept. The four layer types of "Attention Is All You Need"
+ * (Vaswani et al. 2017, Table 1) over a sequence of n vectors of width d, and two vision
+ * Transformers over the image side.
+ *
+ * Each family states what the paper claims (per-layer complexity, sequential operations, maximum
+ * path length). Complexity and sequential operations are measured from the graphs; the maximum path
+ * length is not a property a profiler can see (it is about a stack of such layers), so it is derived
+ * from the construction, and labelled so wherever it is shown.
+ *
+ * The layers are the operations the paper's table prices: self-attention is softmax(x·xᵀ/√d)·x, the
+ * n²·d part (the query/key/value projections are n·d² each, a point-wise layer the table accounts
+ * separately); the recurrent layer is an ONNX RNN (tanh) with input and hidden size d; the
+ * convolutional layer a 1-D convolution of width k from d to d channels; restricted self-attention
+ * lets each position attend to the r positions of a window centred on it (r odd; the sequence is
+ * zero-padded by (r − 1)/2 at both ends).
+ */
+import type { Model } from '../onnx/model.js';
+import { Net } from './nn.js';
+import { swinT } from './swin.js';
+import { vitB16 } from './vit.js';
+
+export type Vars = Record<string, number>;
+
+export interface FamilyVariable {
+  description: string;
+  /** Value when the variable is not swept. */
+  default: number;
+  /** Values swept when none are given. */
+  sweep: number[];
+  /** Why a value cannot be built, or undefined when it can. */
+  check?: (v: number) => string | undefined;
+}
+
+export interface ModelFamily {
+  name: string;
+  label: string;
+  description: string;
+  variables: Record<string, FamilyVariable>;
+  /**
+   * The quantities a power law is fitted against, computed from the variables (default: the
+   * variables themselves). ViT and Swin are built from the image side and fitted against tokens.
+   */
+  axes?: (v: Vars) => Vars;
+  /** Claimed exponents of the complexity per fitted axis, and the claim as written. */
+  claim: { exponents: Record<string, number>; text: string };
+  /** Claimed sequential operations: exponents per axis (0 = O(1)) and as written. */
+  sequential: { exponents: Record<string, number>; text: string };
+  /** Maximum path length between two positions in a stack of these layers, derived from the construction. */
+  pathLength?: { text: string; derivation: string; value: (v: Vars) => number };
+  /** The metric the claim is about (`macs`, or `attention_macs` for the vision models). */
+  claimMetric: 'macs' | 'attention_macs';
+  /** Why a combination of values cannot be built (beyond each variable's own check). */
+  checkPoint?: (v: Vars) => string | undefined;
+  build(v: Vars, seed: number): { model: Model; inputs: Record<string, number[]> };
+}
+
+/** Bounds keep a sweep to graphs that build in seconds (a document cannot ask for a 10⁹-token layer). */
+const bounded = (name: string, max: number, v: number): string | undefined => (v > max ? `${name} = ${v} is larger than this family builds (at most ${max})` : undefined);
+const odd = (name: string, max: number) => (v: number) =>
+  Number.isInteger(v) && v % 2 === 1 ? bounded(name, max, v) : `${name} must be an odd whole number (a window centred on each position), got ${v}`;
+const positive = (name: string, max: number) => (v: number) => (Number.isInteger(v) && v >= 1 ? bounded(name, max, v) : `${name} must be a positive whole number, got ${v}`);
+
+const seqVars = (): Record<string, FamilyVariable> => ({
+  n: { description: 'sequence length', default: 512, sweep: [128, 256, 512, 1024, 2048], check: positive('n', 65_536) },
+  d: { description: 'representation width', default: 256, sweep: [64, 128, 256, 512], check: positive('d', 8192) },
+});
+
+/** softmax(q·kᵀ / √d)·v for q [1, n, d], keys kT [.., d, m] and values v [.., m, d]. */
+function attend(net: Net, q: string, kT: string, v: string, d: number): string {
+  const scores = net.op('Div', [net.op('MatMul', [q, kT]), net.sqrtOf(d)]);
+  return net.op('MatMul', [net.op('Softmax', [scores], { axis: -1 }), v]);
+}
+
+function sequenceNet(name: string, seed: number, d: number): { net: Net; x: string } {
+  const net = new Net({ name, seed, opset: 17 });
+  const x = net.b.input('x', 'float32', [1, 'n', d]);
+  return { net, x };
+}
+
+const selfAttention: ModelFamily = {
+  name: 'self_attention',
+  label: 'Self-attention',
+  description: 'softmax(x·xᵀ/√d)·x over n positions of width d',
+  variables: seqVars(),
+  claim: { exponents: { n: 2, d: 1 }, text: 'O(n²·d)' },
+  sequential: { exponents: { n: 0, d: 0 }, text: 'O(1)' },
+  pathLength: { text: 'O(1)', derivation: 'every position attends to every other in one layer', value: () => 1 },
+  claimMetric: 'macs',
+  build({ n, d }, seed) {
+    const { net, x } = sequenceNet('self_attention', seed, d!);
+    const y = net.scope('attention', () => attend(net, x, net.transpose(x, [0, 2, 1]), x, d!));
+    net.output('y', y, [1, 'n', d!]);
+    return { model: net.build(), inputs: { x: [1, n!, d!] } };
+  },
+};
+
+const recurrent: ModelFamily = {
+  name: 'recurrent',
+  label: 'Recurrent',
+  description: 'an RNN (tanh) with input and hidden width d over n steps',
+  variables: seqVars(),
+  claim: { exponents: { n: 1, d: 2 }, text: 'O(n·d²)' },
+  sequential: { exponents: { n: 1, d: 0 }, text: 'O(n)' },
+  pathLength: { text: 'O(n)', derivation: 'position i reaches position j through |i − j| hidden-state updates', value: ({ n }) => n! - 1 },
+  claimMetric: 'macs',
+  build({ n, d }, seed) {
+    const net = new Net({ name: 'recurrent', seed, opset: 17 });
+    const x = net.b.input('x', 'float32', ['n', 1, d!]);
+    const ys = net.scope('rnn', () => {
+      const bound = 1 / Math.sqrt(d!);
+      const w = net.param('weight_ih', [1, d!, d!], { uniform: [-bound, bound] });
+      const r = net.param('weight_hh', [1, d!, d!], { uniform: [-bound, bound] });
+      const b = net.param('bias', [1, 2 * d!], { uniform: [-bound, bound] });
+      return net.ops('RNN', [x, w, r, b], 2, { hidden_size: d! });
+    });
+    net.output('y', ys[0]!, ['n', 1, 1, d!]);
+    net.output('h', ys[1]!, [1, 1, d!]);
+    return { model: net.build(), inputs: { x: [n!, 1, d!] } };
+  },
+};
+
+const convolutional: ModelFamily = {
+  name: 'convolutional',
+  label: 'Convolutional',
+  description: 'a 1-D convolution of width k, d → d channels, over n positions',
+  variables: { ...seqVars(), k: { description: 'kernel width', default: 3, sweep: [3, 5, 9, 17, 33], check: odd('k', 1025) } },
+  claim: { exponents: { n: 1, d: 2, k: 1 }, text: 'O(k·n·d²)' },
+  sequential: { exponents: { n: 0, d: 0, k: 0 }, text: 'O(1)' },
+  pathLength: {
+    text: 'O(n/k)',
+    derivation: 'a layer of centred width-k windows moves information (k − 1)/2 positions: ⌈2(n − 1)/(k − 1)⌉ layers connect the two ends (O(log_k n) with dilations)',
+    value: ({ n, k }) => Math.ceil((2 * (n! - 1)) / (k! - 1)),
+  },
+  claimMetric: 'macs',
+  build({ n, d, k }, seed) {
+    const net = new Net({ name: 'convolutional', seed, opset: 17 });
+    const x = net.b.input('x', 'float32', [1, d!, 'n']);
+    const y = net.scope('conv', () => {
+      const bound = Math.sqrt(6 / (d! * k!));
+      const w = net.param('weight', [d!, d!, k!], { uniform: [-bound, bound] });
+      const b = net.param('bias', [d!], { uniform: [-0.01, 0.01] });
+      const pad = (k! - 1) / 2;
+      return net.op('Conv', [x, w, b], { dilations: [1], group: 1, kernel_shape: [k!], pads: [pad, pad], strides: [1] });
+    });
+    net.output('y', y, [1, d!, 'n']);
+    return { model: net.build(), inputs: { x: [1, d!, n!] } };
+  },
+};
+
+const restricted: ModelFamily = {
+  name: 'restricted_attention',
+  label: 'Self-attention (restricted)',
+  description: 'each of n positions attends to the r positions of a window centred on it',
+  variables: { ...seqVars(), r: { description: 'neighbourhood size', default: 17, sweep: [5, 9, 17, 33, 65], check: odd('r', 1025) } },
+  claim: { exponents: { n: 1, d: 1, r: 1 }, text: 'O(r·n·d)' },
+  sequential: { exponents: { n: 0, d: 0, r: 0 }, text: 'O(1)' },
+  pathLength: {
+    text: 'O(n/r)',
+    derivation: 'a layer moves information (r − 1)/2 positions: ⌈2(n − 1)/(r − 1)⌉ layers connect the two ends',
+    value: ({ n, r }) => Math.ceil((2 * (n! - 1)) / (r! - 1)),
+  },
+  claimMetric: 'macs',
+  checkPoint: ({ n, r }) => (n! * r! > 4_194_304 ? `n·r = ${n! * r!} window indices is more than this family builds (at most 4,194,304)` : undefined),
+  build({ n, d, r }, seed) {
+    // The window index depends on n, so this graph is built for one n (no symbolic sequence).
+    const net = new Net({ name: 'restricted_attention', seed, opset: 17 });
+    const x = net.b.input('x', 'float32', [1, n!, d!]);
+    const half = (r! - 1) / 2;
+    const y = net.scope('attention', () => {
+      const padded = net.op('Pad', [x, net.ints([0, half, 0, 0, half, 0])], { mode: 'constant' });
+      const index: number[] = [];
+      for (let i = 0; i < n!; i++) for (let j = 0; j < r!; j++) index.push(i + j);
+      const windows = net.op('Gather', [padded, net.ints(index, [n!, r!])], { axis: 1 }); // [1, n, r, d]
+      const q = net.unsqueeze(x, [2]); // [1, n, 1, d]
+      const out = attend(net, q, net.transpose(windows, [0, 1, 3, 2]), windows, d!); // [1, n, 1, d]
+      return net.reshape(out, [1, n!, d!]);
+    });
+    net.output('y', y, [1, n!, d!]);
+    return { model: net.build(), inputs: { x: [1, n!, d!] } };
+  },
+};
+
+const vit: ModelFamily = {
+  name: 'vit_b_16',
+  label: 'ViT-B/16',
+  description: 'ViT-B/16 over the image side (position embedding of (side/16)² + 1 rows)',
+  variables: { side: { description: 'image side in pixels (a multiple of 16)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 16 === 0 ? bounded('side', 2048, v) : `side must be a multiple of 16, got ${v}`) } },
+  axes: ({ side }) => ({ tokens: (side! / 16) ** 2 + 1 }),
+  claim: { exponents: { tokens: 2 }, text: 'O(N²·d) attention, N tokens' },
+  sequential: { exponents: { tokens: 0 }, text: 'O(1) in N' },
+  claimMetric: 'attention_macs',
+  build({ side }, seed) {
+    return { model: vitB16({ seed, height: side, width: side }, true), inputs: { input: [1, 3, side!, side!] } };
+  },
+};
+
+const swin: ModelFamily = {
+  name: 'swin_t',
+  label: 'Swin-T',
+  description: 'Swin-T over the image side (7×7 windows: sides that are multiples of 224)',
+  variables: { side: { description: 'image side in pixels (a multiple of 224)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 224 === 0 ? bounded('side', 2240, v) : `side must be a multiple of 224 (every stage a whole number of 7×7 windows), got ${v}`) } },
+  axes: ({ side }) => ({ tokens: (side! / 4) ** 2 }),
+  claim: { exponents: { tokens: 1 }, text: 'O(M²·N·d) windowed attention, N tokens, M = 7' },
+  sequential: { exponents: { tokens: 0 }, text: 'O(1) in N' },
+  claimMetric: 'attention_macs',
+  build({ side }, seed) {
+    return { model: swinT({ seed, height: side, width: side }), inputs: { input: [1, 3, side!, side!] } };
+  },
+};
+
+export const families: readonly ModelFamily[] = [selfAttention, recurrent, convolutional, restricted, vit, swin];
+
+/** The family named `name`, or an error listing those that exist. */
+export function familyNamed(name: string): ModelFamily {
+  const f = families.find((x) => x.name === name);
+  if (!f) throw new Error(`unknown model family '${name}'; known: ${families.map((x) => x.name).join(', ')}`);
+  return f;
+}
