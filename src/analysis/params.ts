@@ -17,6 +17,7 @@ import { elementCount } from '../onnx/model.js';
 import { tensorBytes } from '../onnx/tensor-data.js';
 import { type ConstantInfo, type GraphAnalysis, type Inferrer, isParameterDtype, type NodeRecord } from './infer.js';
 import { subgraphsOf } from './topology.js';
+import type { QuantizationTotals } from './types.js';
 
 export interface ParamTensor {
   info: ConstantInfo;
@@ -28,6 +29,8 @@ export interface ParamTensor {
 
 export interface ParamsResult {
   tensors: ParamTensor[];
+  /** Scales and zero points of quantized weights: stored bytes (in `bytes`), not parameters. */
+  quantization?: QuantizationTotals | undefined;
   byNode: Map<Node, { params: number; bytes: number }>;
   total: number;
   bytes: number;
@@ -51,19 +54,30 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer): Params
   const seen = new Set<ConstantInfo>();
   const tensors: ParamTensor[] = [];
   const notes: string[] = [];
+  const storage: StorageTensor[] = [];
+  const packed: { params: number; bytes: number }[] = [];
 
   const visit = (rec: NodeRecord, owner: Node): void => {
     const isIdentity = (rec.node.domain === '' || rec.node.domain === 'ai.onnx') && rec.node.opType === 'Identity';
     const skip = nonParamInputs(rec, inferrer);
+    const roles = quantizedRoles(rec, inferrer);
     rec.node.inputs.forEach((name, i) => {
-      if (name === '' || skip.has(i)) return;
+      const role = roles.get(i);
+      if (name === '' || (skip.has(i) && role === undefined)) return;
       const info = rec.scope.constant(name);
       if (!info || seen.has(info)) return;
       if (isIdentity && rec.scope.constant(rec.node.outputs[0] ?? '')?.aliasOf === name) return;
+      const stored = elementCount(info.dims);
+      if (role === 'scale' || role === 'zeroPoint') {
+        seen.add(info);
+        storage.push({ info, role, bytes: byteSize(info.dataType, stored), owner });
+        return;
+      }
       if (!isParameterDtype(info.dataType) || info.dims.length === 0) return;
       seen.add(info);
-      const count = elementCount(info.dims);
-      tensors.push({ info, count, bytes: byteSize(info.dataType, count), owner });
+      const count = typeof role === 'number' ? role : stored;
+      if (typeof role === 'number') packed.push({ params: count, bytes: byteSize(info.dataType, stored) });
+      tensors.push({ info, count, bytes: byteSize(info.dataType, stored), owner });
     });
     for (const g of subgraphsOf(rec.node)) {
       let sub = rec.subgraphs.get(g);
@@ -98,7 +112,56 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer): Params
     total += t.count;
     bytes += t.bytes;
   }
-  return { tensors, byNode, total, bytes, bytesByDtype, notes };
+  let quantization: QuantizationTotals | undefined;
+  if (storage.length > 0 || packed.length > 0) {
+    quantization = { scalesBytes: 0, zeroPointsBytes: 0, packedTensors: packed.length, packedParams: 0, packedBytes: 0 };
+    for (const p of packed) {
+      quantization.packedParams += p.params;
+      quantization.packedBytes += p.bytes;
+    }
+    for (const t of storage) {
+      if (t.role === 'scale') quantization.scalesBytes += t.bytes;
+      else quantization.zeroPointsBytes += t.bytes;
+      // Stored with the weights they scale: part of the model's bytes, owned by the same node.
+      const entry = byNode.get(t.owner) ?? { params: 0, bytes: 0 };
+      entry.bytes += t.bytes;
+      byNode.set(t.owner, entry);
+      const dt = dtypeName(t.info.dataType);
+      bytesByDtype[dt] = (bytesByDtype[dt] ?? 0) + t.bytes;
+      bytes += t.bytes;
+    }
+  }
+  return { tensors, byNode, total, bytes, bytesByDtype, notes, quantization };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantized storage (kept apart from the role-based counting above so the two can evolve separately)
+
+interface StorageTensor {
+  info: ConstantInfo;
+  role: 'scale' | 'zeroPoint';
+  bytes: number;
+  owner: Node;
+}
+
+/**
+ * Roles of a quantized op's inputs from its rule's `quantized` hook: 'scale' and 'zeroPoint' inputs
+ * are stored bytes but not parameters; a number is the parameter count a packed weight represents.
+ */
+export function quantizedRoles(rec: NodeRecord, inferrer: Inferrer): ReadonlyMap<number, 'scale' | 'zeroPoint' | number> {
+  const roles = new Map<number, 'scale' | 'zeroPoint' | number>();
+  const hook = rec.rule?.quantized;
+  if (hook === undefined) return roles;
+  let q;
+  try {
+    q = hook(inferrer.nodeContext(rec));
+  } catch {
+    return roles; // the node's own rule reports its problem; its tensors are counted as stored
+  }
+  for (const i of q.scales ?? []) roles.set(i, 'scale');
+  for (const i of q.zeroPoints ?? []) roles.set(i, 'zeroPoint');
+  for (const p of q.packed ?? []) roles.set(p.input, p.represents);
+  return roles;
 }
 
 export interface Duplicate {

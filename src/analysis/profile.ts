@@ -144,6 +144,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       activationsPeakBytes: memory.peakBytes,
       activationsTotalBytes: memory.totalBytes,
       depth: depth.depth,
+      ...(params.quantization ? { quantization: params.quantization } : {}),
     },
     byOpType: byOpType(nodes),
     modules: moduleTree(nodes),

@@ -117,6 +117,20 @@ export interface OpRule {
    * BN running statistics (buffers). Default: none.
    */
   nonParamInputs?: readonly number[] | ((ctx: NodeContext) => readonly number[]);
+  /**
+   * Quantized storage (src/analysis/params.ts `quantizedRoles`): inputs holding scales and zero
+   * points (stored bytes, not parameters) and packed weights with the parameter count they represent
+   * (MatMulNBits: K·N whatever the packing and block padding). Default: none.
+   */
+  quantized?: (ctx: NodeContext) => QuantizedInputs;
+}
+
+/** What a quantized op's inputs hold (see OpRule.quantized). */
+export interface QuantizedInputs {
+  /** Packed weight inputs and the parameters each represents. */
+  packed?: { input: number; represents: number }[];
+  scales?: number[];
+  zeroPoints?: number[];
 }
 
 /** Per-node result. */
@@ -181,6 +195,21 @@ export interface Totals {
   activationsTotalBytes: number;
   /** Minimum number of sequential operations (longest path of ops with non-zero FLOPs). */
   depth: number;
+  /**
+   * Present when the model holds quantized weights: the storage of their scales and zero points
+   * (included in paramsBytes, not in params) and how many packed tensors represent more parameters
+   * than they hold elements.
+   */
+  quantization?: QuantizationTotals | undefined;
+}
+
+export interface QuantizationTotals {
+  scalesBytes: number;
+  zeroPointsBytes: number;
+  /** Packed weight tensors (MatMulNBits, GatherBlockQuantized) and the parameters they represent. */
+  packedTensors: number;
+  packedParams: number;
+  packedBytes: number;
 }
 
 export interface Profile {
