@@ -91,6 +91,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   if (memory.unknownValues > 0) {
     notes.push(`memory: ${memory.unknownValues} values with unknown shapes are left out of the activation bytes`);
   }
+  notes.push(...declaredShapeNotes(inferrer));
   const depth = graphDepth(exact, inferrer);
   notes.push(...new Set(depth.notes));
 
@@ -166,6 +167,15 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     );
   }
   return profile;
+}
+
+/** One note for value_info shapes that disagree with inference (the inferred ones are used). */
+function declaredShapeNotes(inferrer: Inferrer): string[] {
+  const d = inferrer.disagreements;
+  if (d.length === 0) return [];
+  const shape = (s: readonly Dim[]): string => `[${s.map((x) => (x === null ? '?' : String(x))).join('×')}]`;
+  const shown = d.slice(0, 3).map((x) => `'${x.name}' declared ${shape(x.declared)}, inferred ${shape(x.inferred)}`);
+  return [`value_info: ${d.length} declared shape(s) disagree with the shapes inferred from the bound inputs; the inferred ones are used (${shown.join('; ')}${d.length > 3 ? '; …' : ''})`];
 }
 
 function byOpType(nodes: readonly NodeCost[]): OpTypeTotals[] {
