@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ensureZooModel } from '../zoo/cache.js';
-import { zoo } from '../zoo/registry.js';
+import { zoo, zooEntry } from '../zoo/registry.js';
 
 function parseSeed(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`seed must be a non-negative integer, got '${value}'`);
@@ -67,8 +67,15 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the weights', parseSeed, 1)
     .option('--size <HxW>', 'input height×width of a resizable image model', parseSize)
     .action((name: string, opts: { output?: string; seed: number; size?: [number, number] }) => {
-      const file = ensureZooModel({ name, seed: opts.seed, height: opts.size?.[0], width: opts.size?.[1] });
       const out = path.resolve(opts.output ?? `${name}.onnx`);
+      const entry = zooEntry(name);
+      if (entry.write) {
+        // described by dims alone: written straight to the destination, with its sparse data file
+        entry.write(out, { seed: opts.seed });
+        process.stdout.write(`${out}: ${entry.name}, ${formatInt(entry.params)} parameters, weights as sparse external data beside it\n`);
+        return;
+      }
+      const file = ensureZooModel({ name, seed: opts.seed, height: opts.size?.[0], width: opts.size?.[1] });
       copyAtomic(file.path, out);
       process.stdout.write(
         `${out}: ${file.entry.name}, ${formatInt(file.entry.params)} parameters, seed ${opts.seed}${file.cached ? ' (from cache)' : ''}\n`,

@@ -16,11 +16,10 @@
  * Weights are seeded values, or (`weights: 'external'`) sparse external data described by dims alone
  * (nothing written but a file length), so a 7B graph is built and profiled in seconds.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { dtypeFromName } from '../onnx/dtypes.js';
 import type { Model } from '../onnx/model.js';
-import { writeModel } from '../onnx/writer.js';
+import { writeChunksAtomic, writeModel } from '../onnx/writer.js';
 import { Net } from './nn.js';
 
 export interface LlamaConfig {
@@ -255,14 +254,9 @@ export function buildLlama(c: LlamaConfig, o: LlamaOptions = {}): { model: Model
 export function writeLlamaExternal(c: LlamaConfig, file: string, o: Omit<LlamaOptions, 'weights' | 'dataFile'> = {}): { bytes: number } {
   const dataFile = `${path.basename(file, '.onnx')}.weights`;
   const { model, bytes } = buildLlama(c, { ...o, weights: 'external', dataFile });
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // The data file first (all holes), then the model that points into it.
+  writeChunksAtomic(path.join(path.dirname(file), dataFile), [], { length: bytes });
   writeModel(model, file);
-  const fd = fs.openSync(path.join(path.dirname(file), dataFile), 'w');
-  try {
-    fs.ftruncateSync(fd, bytes);
-  } finally {
-    fs.closeSync(fd);
-  }
   return { bytes };
 }
 
