@@ -129,6 +129,16 @@ function llamaEntries(): ZooEntry[] {
     build: () => buildLlama(llama2_7b, { form: 'plain', kvCache: true, dtype: 'float16', weights: 'external', name: 'llama2_7b' }).model,
     write: (file) => void writeLlamaExternal(llama2_7b, file, { form: 'plain', kvCache: true, dtype: 'float16', name: 'llama2_7b' }),
   });
+  for (const bits of [4, 8] as const) {
+    const name = `llama2_7b_int${bits}`;
+    const o = { form: 'fused', kvCache: true, dtype: 'float16', quant: bits, name } as const;
+    entries.push({
+      name, family: 'Llama', description: `llama2_7b as fused ops with every projection and the head as ${bits}-bit MatMulNBits (block 32, float16 scales); sparse external data`,
+      input: decoder, params: llamaParams(llama2_7b), resizable: false, source: 'as llama2_7b; ONNX Runtime GenAI int4/int8 (MatMulNBits) export layout',
+      build: () => buildLlama(llama2_7b, { ...o, weights: 'external' }).model,
+      write: (file) => void writeLlamaExternal(llama2_7b, file, o),
+    });
+  }
   return entries;
 }
 

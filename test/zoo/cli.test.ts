@@ -72,7 +72,7 @@ describe('modelpress zoo', () => {
     const text = stdout.join('');
     expect(text).toMatch(/^resnet50\s+batch×3×224×224\s+25,557,032/m);
     expect(text).toMatch(/^gpt2\s+batch×sequence\s+124,439,808/m);
-    expect(text.trim().split('\n')).toHaveLength(1 + 22 + 7); // + llama_tiny, llama_small (plain, _fused, _int4) and llama2_7b
+    expect(text.trim().split('\n')).toHaveLength(1 + 22 + 9); // + llama_tiny, llama_small (plain, _fused, _int4), llama2_7b (fp16, _int4, _int8)
   });
 
   it('export writes the model, from the cache the second time', async () => {

@@ -138,4 +138,18 @@ describe('a Llama-2-7B-shaped graph from dims alone', () => {
     expect(p.uncounted).toEqual([]);
     expect(seconds).toBeLessThan(30); // seconds on an idle machine; generous for a loaded CI
   });
+
+  it('int4 (MatMulNBits, block 32, float16 scales): 3,979,157,504 bytes for the 6,738,415,616 parameters', () => {
+    const p = profileModel(zooEntry('llama2_7b_int4').build({ seed: 1 }), { inputs: decoderInputs(1, 1, 0) });
+    expect(p.totals.params).toBe(6_738_415_616);
+    // Per layer, packed [N, ⌈K/32⌉, 16] uint8: q, k, v, o 4096·128·16 = 8,388,608 each; gate, up
+    // 11008·128·16 and down 4096·344·16 = 22,544,384 each → 101,187,584; × 32 + head 32000·128·16 =
+    // 65,536,000 → 3,303,538,688. Scales (2 bytes per block): per layer 4·1,048,576 + 3·2,818,048 =
+    // 12,648,448; × 32 + head 8,192,000 → 412,942,336. Float16 embedding 262,144,000 and norms 65·4096·2.
+    expect(p.totals.paramsBytesByDtype).toEqual({ uint8: 3_303_538_688, float16: 412_942_336 + 262_144_000 + 532_480 });
+    expect(p.totals.paramsBytes).toBe(3_979_157_504);
+    expect(p.totals.quantization!.packedParams).toBe(6_738_415_616 - 131_072_000 - 266_240); // all but the embedding 32000·4096 and the norms 65·4096
+    // The same MACs as the float16 graph at the same binding: projections and head per token
+    expect(p.totals.macs).toBe(6_607_077_376 + 32 * 32 * 1 * 1 * 256);
+  });
 });
