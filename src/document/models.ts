@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Position } from 'unist';
-import { feedInputs, InputBindingError } from '../analysis/bind.js';
+import { bindInputs, feedInputs, InputBindingError } from '../analysis/bind.js';
 import { profileModel } from '../analysis/profile.js';
 import type { Convention, Profile } from '../analysis/types.js';
 import { CacheStore, cacheKey, sha256Hex } from '../cache/store.js';
@@ -435,7 +435,12 @@ function profileInputs(model: Model, point: InputPoint): Map<string, number[]> {
 
 /** The runtime's input shapes: the point's shapes with the leading dim of batch-free inputs set to the batch. */
 function benchInputs(model: Model, point: InputPoint, batch: number): Map<string, number[]> {
-  const shapes = profileInputs(model, point);
+  let shapes = profileInputs(model, point);
+  const feeds = declaredInputs(model);
+  if ([...shapes.keys()].some((n) => !feeds.some((f) => f.name === n))) {
+    // dims bound by name (`past_sequence_length=127`): the binder gives every input its shape
+    shapes = new Map(bindInputs(model.graph, shapes).inputs.map((b) => [b.name, b.shape]));
+  }
   const out = new Map<string, number[]>();
   for (const d of declaredInputs(model)) {
     const given = shapes.get(d.name);
