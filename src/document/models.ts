@@ -388,10 +388,11 @@ function zooSize(entry: ZooEntry, point: InputPoint): Outcome<[number, number]> 
   const declared = entry.input.shape;
   const given = point.shapes.get(entry.input.name) ?? point.shapes.get('');
   const other = [...point.shapes.keys()].filter((k) => k !== '' && k !== entry.input.name);
+  // Text models: other names (a decoder's past_key_values.*, or dims such as past_sequence_length) go to the binder.
+  if (entry.input.name !== 'input') return { ok: true, value: [0, 0], cached: false };
   if (other.length > 0) {
     return { ok: false, failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' has one input, '${entry.input.name}'; it has no input ${other.map((o) => `'${o}'`).join(', ')}` } };
   }
-  if (entry.input.name !== 'input') return { ok: true, value: [0, 0], cached: false };
   const h = declared[2] as number;
   const w = declared[3] as number;
   if (!given) return { ok: true, value: [h, w], cached: false };
