@@ -48,8 +48,11 @@ describe('quantize_dynamic-style int8 linear', () => {
     expect(note).toContain('1 declared shape(s)');
   });
 
-  test('the int8 weight counts 64·32 parameters at one byte each', () => {
+  test('the int8 weight counts 64·32 parameters at one byte each; its zero point is storage', () => {
     expect(p.totals.params).toBe(2048);
-    expect(p.totals.paramsBytesByDtype.int8).toBe(2048);
+    // 2048 weight bytes + the int8 weight zero point (1 byte, MatMulInteger input 3); the float32
+    // scale is a rank-0 literal of a Mul, not a quantized op's input
+    expect(p.totals.paramsBytesByDtype).toEqual({ int8: 2049 });
+    expect(p.totals.quantization).toEqual({ scalesBytes: 0, zeroPointsBytes: 1, packedTensors: 0, packedParams: 0, packedBytes: 0 });
   });
 });

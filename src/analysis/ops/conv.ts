@@ -468,14 +468,16 @@ export const rules: OpRule[] = [
     ops: ['ConvInteger'],
     infer: (ctx) => inferForward(ctx, CONV_INTEGER, INT32),
     cost: (ctx, c) => quantizedCost(ctx, c, CONV_INTEGER, false),
-    // zero points are quantisation buffers, as in PyTorch's quantized modules
+    // zero points are quantisation buffers, as in PyTorch's quantized modules: stored bytes, not parameters
     nonParamInputs: [2, 3],
+    quantized: () => ({ zeroPoints: [2, 3] }),
   },
   {
     ops: ['QLinearConv'],
     infer: (ctx) => inferForward(ctx, QLINEAR_CONV, qlinearDtype(ctx)),
     cost: (ctx, c) => quantizedCost(ctx, c, QLINEAR_CONV, true),
     nonParamInputs: [1, 2, 4, 5, 6, 7],
+    quantized: () => ({ scales: [1, 4, 6], zeroPoints: [2, 5, 7] }),
   },
   {
     ops: ['DeformConv'],

@@ -482,12 +482,14 @@ export const rules: OpRule[] = [
     infer: (ctx) => inferMatMul(ctx, 0, 1, INT32),
     cost: (ctx, c) => quantizedMatMulCost(ctx, c, false),
     nonParamInputs: [2, 3],
+    quantized: () => ({ zeroPoints: [2, 3] }),
   },
   {
     ops: ['QLinearMatMul'],
     infer: (ctx) => inferMatMul(ctx, 0, 3, ctx.inputs[7]?.dtype || ctx.inputs[0]?.dtype || 0),
     cost: (ctx, c) => quantizedMatMulCost(ctx, c, true),
     nonParamInputs: [1, 2, 4, 5, 6, 7],
+    quantized: () => ({ scales: [1, 4, 6], zeroPoints: [2, 5, 7] }),
   },
   { ops: ['Einsum'], infer: inferEinsum, cost: einsumCost },
 ];
