@@ -11,7 +11,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from '../src/document/build.js';
+import { build } from '../src/project/build.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '.work', 'rebuild');

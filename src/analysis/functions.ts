@@ -18,6 +18,12 @@ export interface Inlined {
 
 const MAX_NESTING = 32;
 
+/**
+ * Nodes inlining may make in all. Functions calling each other twice per level double the count with
+ * every level (30 levels: a billion nodes from a 2 KB file); real models inline a few thousand.
+ */
+export const MAX_INLINED_NODES = 500_000;
+
 function key(domain: string, name: string, overload?: string): string {
   return `${normDomain(domain)}::${name}::${overload ?? ''}`;
 }
@@ -29,6 +35,7 @@ export function inlineFunctions(model: Model): Inlined {
   const byKey = new Map<string, FunctionDef>();
   for (const f of model.functions) byKey.set(key(f.domain, f.name, f.overload), f);
   let calls = 0;
+  let inlined = 0;
 
   const expandGraph = (g: Graph, depth: number, opsets: OpsetId[] | undefined): Graph => {
     const nodes: Node[] = [];
@@ -58,6 +65,13 @@ export function inlineFunctions(model: Model): Inlined {
       throw new AnalysisError(`model-local function '${f.name}' is nested more than ${MAX_NESTING} calls deep (does it call itself?)`, n.name || n.opType);
     }
     const callId = calls++;
+    inlined += f.nodes.length;
+    if (inlined > MAX_INLINED_NODES) {
+      throw new AnalysisError(
+        `inlining model-local functions would make more than ${MAX_INLINED_NODES.toLocaleString('en-US')} nodes (the last call expanded: '${f.name}', call ${callId + 1}); functions calling each other grow too fast to analyse`,
+        n.name || n.opType,
+      );
+    }
     const callName = n.name || `${f.name}_${callId}`;
     // Formal names map to the call's actual values; names made inside get a prefix unique to this call.
     const rename = new Map<string, string>();

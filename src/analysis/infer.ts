@@ -179,9 +179,17 @@ export function constantNodeTensor(node: Node): Tensor | undefined {
   return undefined;
 }
 
+/**
+ * Node inferences one model analysis may make, sub-graphs included. Loops unrolled up to 1,024 trips
+ * and SequenceMaps over up to 4,096 items multiply when nested (1,024^3 bodies from a few hundred
+ * bytes); a real model needs its node count times a small factor.
+ */
+export const MAX_NODE_INFERENCES = 3_000_000;
+
 /** Runs the op rules over graphs; one instance per model analysis. */
 export class Inferrer {
   private readonly opsets = new Map<string, number>();
+  private work = 0;
   private readonly hints = new Map<string, ValueFacts>();
 
   constructor(
@@ -258,6 +266,12 @@ export class Inferrer {
   }
 
   private inferNode(node: Node, index: number, scope: Scope): NodeRecord {
+    if (++this.work > MAX_NODE_INFERENCES) {
+      throw new AnalysisError(
+        `the analysis would infer more than ${MAX_NODE_INFERENCES.toLocaleString('en-US')} nodes (nested loops or sequence maps unrolled into each other); modelpress stops here`,
+        nodeLabel(node, index),
+      );
+    }
     const inputs = node.inputs.map((name) => {
       if (name === '') return undefined;
       const f = scope.get(name);

@@ -6,11 +6,22 @@
  */
 import type { ModuleTotals, NodeCost } from './types.js';
 
+/**
+ * Module levels kept from a node name. Real exporters nest a dozen; a crafted name of 20,000 levels
+ * would otherwise make a tree (and a JSON, and every walk of it) 20,000 deep. Deeper levels fold into
+ * one last segment that says how many there were.
+ */
+export const MAX_SCOPE_DEPTH = 64;
+
 /** Module path of a node name: `/layer1/layer1.0/conv1/Conv` → ['layer1', 'layer1.0', 'conv1']. */
 export function scopeOf(nodeName: string): string[] {
   if (!nodeName.includes('/')) return [];
   const segments = nodeName.split('/').filter((s) => s !== '');
-  return segments.slice(0, -1);
+  const scope = segments.slice(0, -1);
+  if (scope.length <= MAX_SCOPE_DEPTH) return scope;
+  const kept = scope.slice(0, MAX_SCOPE_DEPTH - 1);
+  kept.push(`…${scope.length - kept.length} more levels`);
+  return kept;
 }
 
 /** Aggregate node costs into the module tree (root path '', name ''). */
@@ -21,7 +32,7 @@ export function moduleTree(nodes: readonly Pick<NodeCost, 'scope' | 'params' | '
     const chain: ModuleTotals[] = [root];
     let parent = root;
     n.scope.forEach((segment, i) => {
-      const path = n.scope.slice(0, i + 1).join('/');
+      const path = i === 0 ? segment : `${parent.path}/${segment}`;
       let m = index.get(path);
       if (!m) {
         m = { path, name: segment, depth: i + 1, params: 0, macs: 0, flops: 0, nodes: 0, children: [] };

@@ -54,8 +54,25 @@ function toInputShapes(inputs: InputsOption | undefined): InputShapes {
   return new Map(Object.entries(inputs as Record<string, readonly number[]>).map(([k, v]) => [k, [...v]]));
 }
 
+/**
+ * Run an analysis stage; a RangeError (the call stack or an array length exhausted by a model the
+ * reader's limits did not foresee) becomes one AnalysisError instead of a crash without a file.
+ */
+function bounded<T>(stage: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof RangeError) throw new AnalysisError(`the model is too large or too deeply nested to ${stage} (${err.message})`);
+    throw err;
+  }
+}
+
 /** Bind inputs and infer every value of the model's main graph. */
 export function analyzeModel(model: Model, options: AnalyzeOptions = {}): ModelAnalysis {
+  return bounded('analyse', () => analyzeModelUnbounded(model, options));
+}
+
+function analyzeModelUnbounded(model: Model, options: AnalyzeOptions): ModelAnalysis {
   const binding = bindInputs(model.graph, toInputShapes(options.inputs));
   const { graph, nodeOpsets } = inlineFunctions(model);
   const inferrer = new Inferrer(
@@ -75,6 +92,10 @@ const sum = (xs: Iterable<number>): number => {
 
 /** Profile a model: totals, per-node costs, op-type and module aggregates, uncounted nodes. */
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
+  return bounded('profile', () => profileModelUnbounded(model, options));
+}
+
+function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   const convention = options.convention ?? 'exact';
   if (!CONVENTIONS.includes(convention)) {
     throw new AnalysisError(`unknown convention '${String(convention)}'; use one of ${CONVENTIONS.join(', ')}`);

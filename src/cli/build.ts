@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { reporter } from 'vfile-reporter';
-import { build, type BuildOptions, type BuildResult, OUTPUT_FORMATS, type OutputFormat, UsageError } from '../document/build.js';
+import { build, type BuildOptions, type BuildResult, OUTPUT_FORMATS, type OutputFormat, UsageError } from '../project/build.js';
 import type { ProgressEvent } from '../document/models.js';
 
 export interface BuildFlags {

@@ -5,7 +5,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { projectRoot } from '../document/build.js';
+import { projectRoot } from '../project/build.js';
 import { readProjectConfig } from '../document/settings.js';
 
 export function clean(cwd: string, options: { out?: string; keepCache?: boolean } = {}): string[] {

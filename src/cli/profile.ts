@@ -70,8 +70,13 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
       process.stderr.write(`modelpress profile: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof ModelLoadError || err instanceof AnalysisError || err instanceof ShapeCaptureError) {
+    if (err instanceof ModelLoadError || err instanceof ShapeCaptureError) {
       process.stderr.write(`modelpress profile: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof AnalysisError) {
+      // Analysis errors name the node; the file is said here.
+      process.stderr.write(`modelpress profile: ${modelPath}: ${err.message}\n`);
       return 1;
     }
     throw err;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type BuildResult, projectRoot } from '../document/build.js';
+import { type BuildResult, projectRoot } from '../project/build.js';
+import { type ProjectConfig, readProjectConfig } from '../document/settings.js';
 import { type BuildFlags, runBuild } from './build.js';
 
 /** Files a build depends on: the documents and the model files they declare. */
@@ -15,8 +16,21 @@ function dependencies(result: BuildResult | undefined): string[] {
   for (const d of result?.documents ?? []) {
     files.add(d.source);
     for (const m of d.data.models) if (!m.source.startsWith('zoo:')) files.add(path.resolve(path.dirname(d.source), m.source));
+    for (const a of d.data.assets) files.add(a.source);
   }
   return [...files];
+}
+
+/** What a build without arguments reads: the config's content folders and book chapters, else content/. */
+export function configuredInputs(root: string, configFile: string | undefined): string[] {
+  let config: ProjectConfig | undefined;
+  try {
+    config = configFile ? readProjectConfig(configFile) : undefined;
+  } catch {
+    config = undefined; // the build reports a bad config
+  }
+  const inputs = [...(config?.content ?? []), ...(config?.book?.chapters ?? [])];
+  return (inputs.length > 0 ? inputs : ['content']).map((p) => path.resolve(root, p));
 }
 
 export function register(program: Command): void {
@@ -28,7 +42,7 @@ export function register(program: Command): void {
     .option('--strict', 'report diagnostics as errors')
     .action(async (content: string[], flags: { out?: string; strict?: boolean }) => {
       const buildFlags: BuildFlags = { out: flags.out, to: 'html', strict: flags.strict };
-      const { root } = projectRoot(process.cwd());
+      const { root, configFile } = projectRoot(process.cwd());
       let running = false;
       let again = false;
       const rebuild = async (): Promise<void> => {
@@ -45,7 +59,7 @@ export function register(program: Command): void {
         } while (again);
         running = false;
       };
-      const inputs = content.length > 0 ? content.map((c) => path.resolve(c)) : [path.join(root, 'content')];
+      const inputs = content.length > 0 ? content.map((c) => path.resolve(c)) : configuredInputs(root, configFile);
       const watcher = chokidarWatch([...inputs, path.join(root, 'modelpress.config.json'), path.join(root, 'templates')], {
         ignoreInitial: true,
         ignored: (p: string) => p.includes(`${path.sep}.modelpress${path.sep}`) || p.includes(`${path.sep}output${path.sep}`),

@@ -9,6 +9,7 @@ import { resolveFormat } from '../render/format.js';
 import { ChartError, chartToHast, chartToSvg } from '../render/chart.js';
 import { isImageInput } from '../render/metrics.js';
 import type { ChartSpec, MetricName, ScatterPoint } from '../render/types.js';
+import { setOutput } from '../docmodel/output.js';
 import { boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
 import { showError } from './error-box.js';
 import { metricNameAttribute } from './metric.js';
@@ -113,5 +114,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     ...(values.caption ? [values.caption] : []),
   ];
   replaceWith(node, h('figure', { className: ['mp-chart'], id: values.id }, [svg, ...(caption.length ? [h('figcaption', caption)] : [])]));
-  state.data.charts.push({ id: values.id, number, kind: values.kind, svg: chartToSvg(spec), models });
+  const collected = { id: values.id, number, kind: values.kind, svg: chartToSvg(spec), models };
+  state.data.charts.push(collected);
+  setOutput(node, { kind: 'chart', chart: collected, caption: values.caption });
 }

@@ -37,7 +37,9 @@ export type RuleId =
   | 'unknown-reference'
   | 'katex-error'
   | 'template-error'
-  | 'front-matter';
+  | 'front-matter'
+  | 'directive-failed'
+  | 'broken-directive';
 
 export function isDirective(node: Node): node is DirectiveNode {
   return node.type === 'containerDirective' || node.type === 'leafDirective' || node.type === 'textDirective';
@@ -154,10 +156,18 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/**
+ * Words longer than this get no suggestion: edit distance costs length², and a name of 100,000
+ * characters (hostile or pasted by mistake) resembles nothing anyway.
+ */
+export const MAX_SUGGEST_LENGTH = 64;
+
 export function suggest(word: string, known: readonly string[]): string | undefined {
+  if (word.length > MAX_SUGGEST_LENGTH) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {
+    if (k.length > MAX_SUGGEST_LENGTH || Math.abs(k.length - word.length) > Math.max(1, Math.ceil(word.length / 3))) continue;
     const dist = distance(word.toLowerCase(), k.toLowerCase());
     if (dist < bestDistance) {
       best = k;

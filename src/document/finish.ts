@@ -10,7 +10,7 @@ import { didYouMean, type DirectiveNode, isDirective, isHandled, report } from '
 import { showError } from './error-box.js';
 import { documentState, type StateOptions } from './state.js';
 
-export const DIRECTIVES = ['model', 'table', 'layers', 'ops', 'formula', 'metric', 'chart', 'environment'] as const;
+export const DIRECTIVES = ['model', 'table', 'layers', 'ops', 'formula', 'metric', 'chart', 'environment', 'bibliography', 'include'] as const;
 
 /** The source text of a text directive, to put back in the prose. */
 function asText(node: DirectiveNode, file: VFile): string {

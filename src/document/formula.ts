@@ -18,6 +18,7 @@ import type { Model } from '../onnx/model.js';
 import { resolveFormat } from '../render/format.js';
 import { renderFormula } from '../render/formula.js';
 import { TemplateError } from '../render/types.js';
+import { setOutput } from '../docmodel/output.js';
 import { boolean, didYouMean, type DirectiveNode, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
@@ -65,6 +66,22 @@ const ALLOWED: Record<WorkedOp, string[]> = {
 };
 
 /** A one-node graph for a worked example, or the reason it cannot be built. */
+/**
+ * Weight elements a worked example may make (16 Mi, 64 MiB of float32). The example is a real graph
+ * with seeded weights, so `cin=100000 cout=100000 k=7` would allocate 490 billion; the formula's
+ * numbers are the same at any size, so smaller numbers lose nothing.
+ */
+export const MAX_WORKED_WEIGHTS = 2 ** 24;
+
+function tooLarge(op: WorkedOp, dims: number[], attribute: string): { error: string; attribute: string } | undefined {
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (dims.every((d) => Number.isSafeInteger(d)) && n <= MAX_WORKED_WEIGHTS) return undefined;
+  return {
+    error: `op=${op}: the worked example's weight would hold ${dims.join('×')} = ${n.toLocaleString('en-US')} elements; worked examples are limited to ${MAX_WORKED_WEIGHTS.toLocaleString('en-US')} (use smaller numbers, or model= and node= for a real layer)`,
+    attribute,
+  };
+}
+
 export function workedExample(op: WorkedOp, v: Values): { model: Model } | { error: string; attribute?: string } {
   const b = new GraphBuilder({ opset: 17, name: `worked_${op.toLowerCase()}`, producerName: 'modelpress formula' });
   if (op === 'Conv') {
@@ -73,6 +90,8 @@ export function workedExample(op: WorkedOp, v: Values): { model: Model } | { err
     if (kh === undefined || kw === undefined) return { error: 'op=Conv needs the kernel size: k=3 (square) or kh=… kw=…', attribute: 'op' };
     const groups = v.groups ?? 1;
     if (v.cin! % groups !== 0 || v.cout! % groups !== 0) return { error: `groups=${groups} must divide cin=${v.cin} and cout=${v.cout}`, attribute: 'groups' };
+    const big = tooLarge(op, [v.cout!, v.cin! / groups, kh, kw], 'cin');
+    if (big) return big;
     // h and w are the output size: a valid (unpadded) window over an input of h+kh−1 × w+kw−1.
     const x = b.input('X', 'float32', [v.n ?? 1, v.cin!, v.h! + kh - 1, v.w! + kw - 1]);
     const weight = b.weight('W', [v.cout!, v.cin! / groups, kh, kw]);
@@ -80,6 +99,8 @@ export function workedExample(op: WorkedOp, v: Values): { model: Model } | { err
     if (v.bias) inputs.push(b.weight('B', [v.cout!], 'zeros'));
     b.output(b.op('Conv', inputs, { kernel_shape: [kh, kw], group: groups }, '/Conv'), 'float32');
   } else {
+    const big = tooLarge(op, [v.k!, v.n!], 'k');
+    if (big) return big;
     const a = b.input('A', 'float32', [v.m!, v.k!]);
     const weight = b.weight('B', [v.k!, v.n!]);
     const inputs = [a, weight];
@@ -185,7 +206,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
   const children: Element[] = [math];
   if (number !== undefined) children.push(h('span', { className: ['mp-equation-number'] }, `(${number})`));
   replaceWith(node, h('div', { className: ['mp-formula'], id: values.id, dataTemplate: latex.source }, children));
-  state.data.formulas.push({
+  const collected = {
     id: values.id,
     number,
     model: values.model,
@@ -196,5 +217,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     latex,
     value,
     provenance: prov,
-  });
+  };
+  state.data.formulas.push(collected);
+  setOutput(node, { kind: 'formula', formula: collected });
 }

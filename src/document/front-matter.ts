@@ -34,7 +34,7 @@ export default function remarkModelpressFrontMatter(options: FrontMatterOptions 
     const base = options.settings ?? DEFAULT_SETTINGS;
     const yamlNode = tree.children.find((n): n is Yaml => n.type === 'yaml');
     let settings = base;
-    if (yamlNode) settings = applySettings(base, read(yamlNode, file));
+    if (yamlNode) settings = applySettings(base, readGuarded(yamlNode, file));
     const state = documentState(file, { ...options, settings });
     state.settings = settings;
     state.data.title = settings.title;
@@ -44,7 +44,62 @@ export default function remarkModelpressFrontMatter(options: FrontMatterOptions 
   };
 }
 
+/** Aliases expanded at most (a "billion laughs" alias bomb stops here); front matter needs none. */
+const MAX_ALIAS_COUNT = 100;
+/** Nesting of mappings and lists allowed in front matter (settings nest two levels). */
+export const MAX_FRONT_MATTER_DEPTH = 16;
+
+/** Deepest nesting of a YAML value, iteratively (a crafted block may nest thousands deep). */
+function nestingDepth(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, d + 1);
+    if (max > MAX_FRONT_MATTER_DEPTH) return max;
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/**
+ * The boundary around front matter: any failure of the YAML library or of the checks (an undefined
+ * alias, an alias bomb, a nesting beyond the limits) is one diagnostic at the block; the document
+ * builds with the project's settings.
+ */
+function readGuarded(node: Yaml, file: VFile): FrontMatter {
+  try {
+    return read(node, file);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    file.message(`front matter cannot be read: ${why}; fix the YAML between the --- lines (the project's settings were used)`, {
+      place: node.position,
+      ruleId: 'front-matter',
+      source: SOURCE,
+    });
+    return {};
+  }
+}
+
 function read(node: Yaml, file: VFile): FrontMatter {
+  // Cheap pre-check before the YAML parser (recursive) sees a block of thousands of nested brackets.
+  let open = 0;
+  let deepest = 0;
+  for (const ch of node.value) {
+    if (ch === '[' || ch === '{') deepest = Math.max(deepest, ++open);
+    else if ((ch === ']' || ch === '}') && open > 0) open--;
+  }
+  if (deepest > MAX_FRONT_MATTER_DEPTH) throw new Error(`it nests ${deepest} levels of brackets; front matter may nest at most ${MAX_FRONT_MATTER_DEPTH}`);
+  // The same for block style: each line indented deeper than the one above opens a level.
+  const indents: number[] = [];
+  for (const line of node.value.split('\n')) {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const indent = line.length - line.trimStart().replace(/^(- +)+/, '').length;
+    while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+    indents.push(indent);
+    if (indents.length > MAX_FRONT_MATTER_DEPTH) throw new Error(`it nests more than ${MAX_FRONT_MATTER_DEPTH} levels of indentation; front matter settings nest at most two`);
+  }
   const doc = parseDocument(node.value, { prettyErrors: false });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
@@ -57,7 +112,8 @@ function read(node: Yaml, file: VFile): FrontMatter {
     });
     return {};
   }
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const raw = (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}) as Record<string, unknown>;
+  if (nestingDepth(raw) > MAX_FRONT_MATTER_DEPTH) throw new Error(`it nests more than ${MAX_FRONT_MATTER_DEPTH} levels; front matter settings nest at most two`);
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     file.message('front matter must be a YAML mapping (key: value lines)', { place: node.position, ruleId: 'front-matter', source: SOURCE });
     return {};

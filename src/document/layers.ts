@@ -9,6 +9,7 @@ import type { ModuleTotals } from '../analysis/types.js';
 import { resolveFormat } from '../render/format.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName } from '../render/types.js';
+import { setOutput } from '../docmodel/output.js';
 import { type DirectiveNode, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
@@ -81,5 +82,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
   const el = tableToHast(table);
   el.properties = { ...el.properties, className: ['mp-table', 'mp-layers'] };
   replaceWith(node, el);
-  state.data.tables.push({ table, models: [model.id], metrics: METRICS, provenance: [provenance(state, model, point, profile)] });
+  const collected = { table, models: [model.id], metrics: METRICS, provenance: [provenance(state, model, point, profile)] };
+  state.data.tables.push(collected);
+  setOutput(node, { kind: 'tables', tables: [collected] });
 }

@@ -10,8 +10,9 @@ import { CONVENTIONS } from '../analysis/types.js';
 import { formatInline, resolveFormat } from '../render/format.js';
 import { isImageInput, isMetricName, metricSpec, SCALES_BY_KIND } from '../render/metrics.js';
 import { METRIC_NAMES, type MetricName, type ScalePrefix } from '../render/types.js';
+import { setOutput } from '../docmodel/output.js';
 import { AttributeError, boolean, didYouMean, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives } from './directive.js';
-import { showError } from './error-box.js';
+import { guarded, showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { documentState, type DocumentState, type StateOptions } from './state.js';
 import { benchAt, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
@@ -44,7 +45,7 @@ export default function remarkModelpressMetrics(options: StateOptions = {}) {
     }
     for (const node of textDirectives(tree, 'metric')) {
       markHandled(node);
-      await renderMetric(node, file, state);
+      await guarded(node, file, () => renderMetric(node, file, state));
     }
   };
 }
@@ -78,5 +79,7 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   const shown = values.unit === false ? inline.text : inline.withUnit;
   const title = `${model.label}, ${metricSpec(name).label}: ${value ?? 'n/a'} (${prov.source}, input ${prov.input}, ${prov.convention} convention${prov.benchmark ? `, ${prov.benchmark.cpuModel}, batch ${prov.benchmark.batch}` : ''})`;
   replaceWith(node, h('span', { className: ['mp-metric'], dataMetric: name, dataModel: model.id, title }, shown));
-  state.data.metrics.push({ model: model.id, name, input: prov.input, value, text: inline.text, withUnit: inline.withUnit, provenance: prov });
+  const collected = { model: model.id, name, input: prov.input, value, text: inline.text, withUnit: inline.withUnit, provenance: prov };
+  state.data.metrics.push(collected);
+  setOutput(node, { kind: 'metric', metric: collected, text: shown });
 }

@@ -13,7 +13,7 @@ import { zoo, type ZooEntry } from '../zoo/registry.js';
 import { AttributeError, didYouMean, type DirectiveNode, markHandled, positiveInteger, readAttributes, report, text } from './directive.js';
 import { InputSyntaxError, type InputPoint, parseInputAttribute } from './input-shapes.js';
 import type { DeclaredModel } from './models.js';
-import { showError } from './error-box.js';
+import { guardedSync, showError } from './error-box.js';
 import { documentState, type StateOptions } from './state.js';
 import { reportModelFailure } from './uses.js';
 
@@ -56,7 +56,9 @@ export default function remarkModelpressModels(options: StateOptions = {}) {
       const directive = node as DirectiveNode;
       markHandled(directive);
       const problems: string[] = [];
-      if (!declare(directive, file, state, problems)) showError(directive, file, problems.join('; ') || 'this model declaration has errors', 'bad-attribute');
+      guardedSync(directive, file, () => {
+        if (!declare(directive, file, state, problems)) showError(directive, file, problems.join('; ') || 'this model declaration has errors', 'bad-attribute');
+      });
     });
   };
 

@@ -315,11 +315,17 @@ export class ModelRegistry {
         say('cached');
         return { ok: true, value: hit.value, cached: true };
       }
+      const miss = `--frozen: no stored benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch} (cache key ${portableKey.slice(0, 12)}…)`;
+      // Advice only where it can help: a benchmark that failed when last measured, or inputs that do
+      // not bind at this batch, will not be made by a build without --frozen either.
+      const never = this.cannotBenchmark(model, ident.value, point, portableKey);
       return {
         ok: false,
         failure: {
           ruleId: 'frozen-miss',
-          reason: `--frozen: no stored benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch} (cache key ${portableKey.slice(0, 12)}…); build once without --frozen on the benchmark machine`,
+          reason: never
+            ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its batch=/input= instead`
+            : `${miss}; build once without --frozen on the benchmark machine`,
         },
       };
     }
@@ -361,7 +367,9 @@ export class ModelRegistry {
     }
     if (stored.result.status !== 'ok') {
       say('failed');
-      // Failed runs are not stored: the next build tries again.
+      // Failed runs are not stored as results (the next build tries again); the failure is remembered
+      // so that --frozen does not advise a rebuild that fails the same way.
+      this.store('bench-failed', portableKey, portable, { reason: stored.result.reason });
       return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `benchmark of model '${model.id}' failed: ${stored.result.reason}` } };
     }
     this.stats.benchmarked++;
@@ -369,6 +377,20 @@ export class ModelRegistry {
     this.store('bench-latest', portableKey, portable, key);
     say('done');
     return { ok: true, value: stored, cached: false };
+  }
+
+  /** Why a benchmark of the model at this point can never be made (undefined: a rebuild may make it). */
+  private cannotBenchmark(model: DeclaredModel, ident: { sha256: string; zooSize?: [number, number] | undefined }, point: InputPoint, portableKey: string): string | undefined {
+    const failed = this.cache?.get('bench-failed', portableKey, (v): v is { reason: string } => typeof (v as { reason?: unknown })?.reason === 'string');
+    if (failed?.status === 'hit') return `the last build that measured it failed (${failed.value.reason.split('\n')[0]!.trim()})`;
+    try {
+      const m = this.load(model, ident.sha256, ident.zooSize);
+      bindInputs(m.graph, benchInputs(m, point, model.batch));
+    } catch (err) {
+      if (err instanceof ModelLoadError) return `the model cannot be loaded (${err.reason})`;
+      if (err instanceof InputBindingError) return `its inputs do not bind at batch ${model.batch} (${attributeWording(err.message)})`;
+    }
+    return undefined;
   }
 
   /** Zoo models are written once per recipe for onnxruntime, which loads models by path. */

@@ -8,6 +8,7 @@ import { resolveFormat } from '../render/format.js';
 import { chartToHast } from '../render/chart.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName } from '../render/types.js';
+import { setOutput } from '../docmodel/output.js';
 import { boolean, type DirectiveNode, readAttributes, replaceWith, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
@@ -53,5 +54,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
   } else {
     replaceWith(node, el);
   }
-  state.data.tables.push({ table, models: [model.id], metrics: METRICS, provenance: [provenance(state, model, point, profile)] });
+  const collected = { table, models: [model.id], metrics: METRICS, provenance: [provenance(state, model, point, profile)] };
+  state.data.tables.push(collected);
+  setOutput(node, { kind: 'tables', tables: [collected], chartNote: values.chart === true });
 }

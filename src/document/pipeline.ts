@@ -2,7 +2,7 @@
  * The unified pipeline, Markdown → HTML:
  *
  *   remark-parse → remark-frontmatter (YAML) → remark-gfm → remark-math → remark-directive →
- *   modelpress: front matter, models, numbering, tables, layers, ops, formulas, metrics, charts,
+ *   modelpress: front matter, models, elements (heading ids, figures, captions, labels), numbering, tables, layers, ops, formulas, metrics, charts,
  *   environment, references, finish → remark-rehype → math check → rehype-katex → rehype-stringify
  *
  * and the page layout from render around the body. Each modelpress plugin works on its own in any
@@ -20,12 +20,16 @@ import remarkMath from 'remark-math';
 import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
-import { visit } from 'unist-util-visit';
+import { SKIP, visit } from 'unist-util-visit';
 import { VFile } from 'vfile';
 import { toolVersion } from '../cache/tool-version.js';
 import { renderPage } from '../render/page.js';
+import remarkModelpressBrokenDirectives from './broken-directive.js';
 import remarkModelpressCharts from './chart.js';
 import remarkModelpressEnvironment from './environment.js';
+import remarkModelpressCitations from './citations.js';
+import remarkModelpressElements from './elements.js';
+import { expandIncludes, parseMarkdown } from './include.js';
 import remarkModelpressFinish from './finish.js';
 import remarkModelpressFormulas from './formula.js';
 import remarkModelpressFrontMatter from './front-matter.js';
@@ -36,7 +40,8 @@ import remarkModelpressModels from './model.js';
 import { ModelRegistry, type RegistryOptions } from './models.js';
 import remarkModelpressOps from './ops.js';
 import { DEFAULT_SETTINGS, type DocumentSettings } from './settings.js';
-import { type DocumentData, documentState } from './state.js';
+import { type CounterStart, type DocumentData, documentState } from './state.js';
+import type { Reference } from '../docmodel/types.js';
 import remarkModelpressTables from './table.js';
 import { remarkModelpressNumbering, remarkModelpressReferences } from './xref.js';
 
@@ -57,8 +62,10 @@ export function createProcessor(options: PipelineOptions = {}) {
     .use(remarkGfm)
     .use(remarkMath)
     .use(remarkDirective)
+    .use(remarkModelpressBrokenDirectives)
     .use(remarkModelpressFrontMatter, { ...state, settings: options.settings ?? DEFAULT_SETTINGS })
     .use(remarkModelpressModels, state)
+    .use(remarkModelpressElements, state)
     .use(remarkModelpressNumbering, state)
     .use(remarkModelpressTables, state)
     .use(remarkModelpressLayers, state)
@@ -68,6 +75,7 @@ export function createProcessor(options: PipelineOptions = {}) {
     .use(remarkModelpressCharts, state)
     .use(remarkModelpressEnvironment, state)
     .use(remarkModelpressReferences, state)
+    .use(remarkModelpressCitations, state)
     .use(remarkModelpressFinish, state)
     .use(remarkRehype, { allowDangerousHtml: true })
     .use(rehypeModelpressMathCheck)
@@ -85,6 +93,8 @@ export interface RenderedDocument {
   tree: MdastRoot;
   /** The file, with its messages (diagnostics). */
   file: VFile;
+  /** The page title (front matter, else the first heading). */
+  title?: string | undefined;
 }
 
 export interface RenderOptions extends PipelineOptions {
@@ -92,6 +102,39 @@ export interface RenderOptions extends PipelineOptions {
   assetsHref?: string | undefined;
   /** Extra template folders searched before the content folder and the built-in templates. */
   templateDirs?: readonly string[] | undefined;
+  /** In a book: this chapter's name, where its counters start, and the other chapters' labels. */
+  documentName?: string | undefined;
+  counterStart?: CounterStart | undefined;
+  externalNumbers?: Map<string, Reference> | undefined;
+}
+
+/**
+ * The labels of a document and its counts, without measuring anything (parse, front matter,
+ * elements, numbering): a book reads every chapter's labels first, for cross-chapter references.
+ */
+export async function scanLabels(file: VFile, options: RenderOptions = {}): Promise<{ numbers: Map<string, Reference>; counted: CounterStart | undefined }> {
+  const processor = unified()
+    .use(remarkParse)
+    .use(remarkFrontmatter, ['yaml'])
+    .use(remarkGfm)
+    .use(remarkMath)
+    .use(remarkDirective)
+    .use(remarkModelpressFrontMatter, { settings: options.settings ?? DEFAULT_SETTINGS })
+    .use(remarkModelpressElements, {})
+    .use(remarkModelpressNumbering, {});
+  const scratch = new VFile({ value: file.value, path: file.path, cwd: file.cwd });
+  const state = documentState(scratch, { settings: options.settings });
+  state.counterStart = options.counterStart ?? { table: 0, figure: 0, equation: 0, topSection: 0 };
+  state.documentName = options.documentName;
+  const pre = documentState(file, options);
+  pre.documentName = options.documentName;
+  pre.counterStart = options.counterStart;
+  pre.externalNumbers = options.externalNumbers;
+  const mdast = parseMarkdown(processor, String(file.value ?? ''), file.path);
+  if (file.path) expandIncludes(processor, mdast, scratch, path.resolve(file.cwd, file.path));
+  await processor.run(mdast, scratch);
+  for (const ref of state.numbers.values()) ref.document = options.documentName;
+  return { numbers: state.numbers, counted: state.counted };
 }
 
 /** The first level-1 heading's text, for a page title when front matter gives none. */
@@ -100,7 +143,12 @@ function firstHeading(tree: HastRoot): string | undefined {
   visit(tree, 'element', (el) => {
     if (title === undefined && el.tagName === 'h1') {
       const parts: string[] = [];
-      visit(el, 'text', (t) => void parts.push(t.value));
+      visit(el, (n) => {
+        // A section number is not part of the title.
+        if (n.type === 'element' && (n.properties?.className as string[] | undefined)?.includes('mp-section-number')) return SKIP;
+        if (n.type === 'text') parts.push(n.value);
+        return undefined;
+      });
       title = parts.join('').trim();
     }
   });
@@ -110,7 +158,12 @@ function firstHeading(tree: HastRoot): string | undefined {
 /** Render one Markdown document: `file` holds its text and path (src= is relative to its folder). */
 export async function renderDocument(file: VFile, options: RenderOptions = {}): Promise<RenderedDocument> {
   const processor = createProcessor(options);
-  const mdast = processor.parse(file);
+  const pre = documentState(file, options);
+  pre.documentName = options.documentName;
+  pre.counterStart = options.counterStart;
+  pre.externalNumbers = options.externalNumbers;
+  const mdast = parseMarkdown(processor, String(file.value ?? ''), file.path);
+  if (file.path) expandIncludes(processor, mdast, file, path.resolve(file.cwd, file.path));
   const hast = (await processor.run(mdast, file)) as HastRoot;
   const body = processor.stringify(hast, file);
   const state = documentState(file, options, toolVersion());
@@ -128,7 +181,7 @@ export async function renderDocument(file: VFile, options: RenderOptions = {}): 
     file.message(`page template: ${(err as Error).message}; fix or remove your page.hbs override`, { ruleId: 'template-error', source: 'modelpress' });
     html = `<!doctype html>\n<html lang="${state.settings.lang}"><head><meta charset="utf-8"><title>${title.replace(/[<&]/g, '')}</title></head><body>\n${body}\n</body></html>\n`;
   }
-  return { html, body, data: state.data, tree: mdast, file };
+  return { html, body, data: state.data, tree: mdast, file, title };
 }
 
 /** Convenience for tests and tools: render Markdown text as if it were the file at `filePath`. */

@@ -36,6 +36,16 @@ const settingsShape = {
   convention: z.enum(CONVENTIONS).optional(),
   /** The number-format policy (render's schema: docs/formatting.md). */
   format: numberFormatSchema.optional(),
+  /** A table of contents after the title (HTML, PDF; \tableofcontents in the standalone LaTeX). */
+  toc: z.boolean().optional(),
+  /** Number sections 1, 1.1, … (Pandoc/Quarto `number-sections`). */
+  'number-sections': z.boolean().optional(),
+  /** BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files, relative to the document (front matter) or project. */
+  bibliography: z.union([z.string(), z.array(z.string())]).optional(),
+  /** A .csl file or a bundled style: ieee, apa, numeric (default). */
+  csl: z.string().optional(),
+  /** In-text citations link to their bibliography entry (default true). */
+  'link-citations': z.boolean().optional(),
 };
 
 export const frontMatterSchema = z.object(settingsShape).strict();
@@ -46,6 +56,15 @@ export const projectConfigSchema = z
     out: z.string().optional(),
     /** Markdown files or folders built when none are named on the command line. */
     content: z.array(z.string()).optional(),
+    /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
+    book: z
+      .object({
+        title: z.string(),
+        author: z.string().optional(),
+        chapters: z.array(z.string()).min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -70,6 +89,12 @@ export interface DocumentSettings {
   floor: boolean;
   convention: Convention;
   format: NumberFormatOptions;
+  toc: boolean;
+  numberSections: boolean;
+  /** Absolute paths, or as written when relative to the document. */
+  bibliography: string[];
+  csl: string | undefined;
+  linkCitations: boolean;
 }
 
 /** The defaults of BENCHMARK.md's protocol for documents. */
@@ -89,6 +114,11 @@ export const DEFAULT_SETTINGS: DocumentSettings = {
   floor: true,
   convention: 'exact',
   format: {},
+  toc: false,
+  numberSections: false,
+  bibliography: [],
+  csl: undefined,
+  linkCitations: true,
 };
 
 /** One problem in a settings source: the key path and what is wrong. */
@@ -124,6 +154,11 @@ export function applySettings(base: DocumentSettings, layer: FrontMatter): Docum
   if (layer.processes !== undefined) out.processes = layer.processes;
   if (layer.floor !== undefined) out.floor = layer.floor;
   if (layer.convention !== undefined) out.convention = layer.convention;
+  if (layer.toc !== undefined) out.toc = layer.toc;
+  if (layer['number-sections'] !== undefined) out.numberSections = layer['number-sections'];
+  if (layer.bibliography !== undefined) out.bibliography = typeof layer.bibliography === 'string' ? [layer.bibliography] : layer.bibliography;
+  if (layer.csl !== undefined) out.csl = layer.csl;
+  if (layer['link-citations'] !== undefined) out.linkCitations = layer['link-citations'];
   if (layer.format !== undefined) {
     const f = layer.format as NumberFormatOptions;
     out.format = { ...out.format, ...f, scale: { ...out.format.scale, ...f.scale }, precision: { ...out.format.precision, ...f.precision } };
@@ -159,6 +194,6 @@ export function readProjectConfig(file: string): ProjectConfig {
 /** Settings of a project: defaults with the config file applied. */
 export function projectSettings(config: ProjectConfig | undefined): DocumentSettings {
   if (!config) return DEFAULT_SETTINGS;
-  const { out: _out, content: _content, ...rest } = config;
+  const { out: _out, content: _content, book: _book, ...rest } = config;
   return applySettings(DEFAULT_SETTINGS, rest);
 }

@@ -1,106 +1,16 @@
 /**
  * The per-file state the directive plugins share, kept on `file.data.modelpress` (per document, not
- * global), and the document's collected data: every table, number and formula with its provenance.
- * Exporters (LaTeX, macros, data.json) read this, never the HTML.
+ * global). The collected data's types are the document model (src/docmodel/), re-exported here.
  */
 import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { blockDirectives, type DirectiveNode, markHandled } from './directive.js';
-import type { Convention, FormulaUse } from '../analysis/types.js';
-import type { Environment } from '../runtime/types.js';
-import type { FormulaLatex, MetricName, TableData } from '../render/types.js';
+import { guarded } from './error-box.js';
+import type { DocumentData, Reference } from '../docmodel/types.js';
 import { ModelRegistry, type RegistryOptions } from './models.js';
 import { DEFAULT_SETTINGS, type DocumentSettings } from './settings.js';
 
-/** Where a number comes from: enough to reproduce it. */
-export interface Provenance {
-  model: string;
-  /** sha256 of the model file, or of the zoo build recipe. */
-  sha256: string | undefined;
-  /** `zoo:resnet50` or the model file's path as written. */
-  source: string;
-  input: string;
-  convention: Convention;
-  tool: string;
-  /** Present for measured numbers. */
-  benchmark?: {
-    hardware: string;
-    cpuModel: string;
-    onnxruntime: string;
-    provider: string;
-    threads: number;
-    batch: number;
-    method: string;
-  } | undefined;
-}
-
-export interface CollectedMetric {
-  model: string;
-  name: MetricName;
-  input: string;
-  value: number | string | null;
-  text: string;
-  withUnit: string;
-  provenance: Provenance;
-}
-
-export interface CollectedFormula {
-  id?: string | undefined;
-  number?: number | undefined;
-  /** For a node formula: the model and node; for a worked example: the op and its given numbers. */
-  model?: string | undefined;
-  node?: string | undefined;
-  op?: string | undefined;
-  given?: Record<string, string> | undefined;
-  formula: FormulaUse;
-  latex: FormulaLatex;
-  /** The counted value (FLOPs, or MACs under a MAC-only convention). */
-  value: number;
-  provenance?: Provenance | undefined;
-}
-
-export interface CollectedTable {
-  table: TableData;
-  models: string[];
-  metrics: MetricName[];
-  provenance: Provenance[];
-}
-
-export interface CollectedChart {
-  id?: string | undefined;
-  number?: number | undefined;
-  kind: string;
-  svg: string;
-  models: string[];
-}
-
-export interface CollectedEnvironment {
-  environment: Environment;
-  threads: number;
-  batch: number;
-  provider: string;
-  method: string;
-  models: string[];
-  /** The binding's per-call floor measured beside each model (ms), when measured. */
-  floors: { model: string; input: string; latencyMedianMs: number }[];
-}
-
-export interface DocumentData {
-  schema: 1;
-  source: string | undefined;
-  title: string | undefined;
-  author: string | undefined;
-  date: string | undefined;
-  convention: Convention;
-  tool: string;
-  models: { id: string; label: string; source: string; inputs: string[]; batch: number }[];
-  tables: CollectedTable[];
-  metrics: CollectedMetric[];
-  formulas: CollectedFormula[];
-  charts: CollectedChart[];
-  environments: CollectedEnvironment[];
-  references: { id: string; kind: 'table' | 'figure' | 'equation'; number: number }[];
-}
+export type { CitedWork, CollectedChart, CollectedEnvironment, CollectedFormula, CollectedMetric, CollectedTable, DocumentData, Provenance, Reference } from '../docmodel/types.js';
 
 export interface DocumentState {
   settings: DocumentSettings;
@@ -109,11 +19,28 @@ export interface DocumentState {
   baseDir: string;
   data: DocumentData;
   /** Numbers of labelled (and all numbered) items, by id: filled by the cross-reference pass. */
-  numbers: Map<string, { kind: 'table' | 'figure' | 'equation'; number: number }>;
+  numbers: Map<string, Reference>;
+  /** Labels of the other chapters of a book (cross-chapter references), by id. */
+  externalNumbers?: Map<string, Reference> | undefined;
+  /** The document's file stem (`survey`): references into other chapters link to `<doc>.html`. */
+  documentName?: string | undefined;
+  /** The counters after this document (set by the numbering pass): where the next chapter starts. */
+  counted?: CounterStart | undefined;
+  /** Where this document's counters start (a book's later chapter continues the earlier ones). */
+  counterStart?: CounterStart | undefined;
   /** Model failures already reported (each once, at its declaration). */
   reported: Set<string>;
   /** Why each failed model failed: its declaration shows these in an error box. */
   modelFailures: Map<string, { ruleId: string; reason: string }[]>;
+}
+
+/** Items counted before a document (a book's earlier chapters). */
+export interface CounterStart {
+  table: number;
+  figure: number;
+  equation: number;
+  /** Top-level sections (the first level below the title). */
+  topSection: number;
 }
 
 declare module 'vfile' {
@@ -144,6 +71,8 @@ export function emptyData(settings: DocumentSettings, source: string | undefined
     charts: [],
     environments: [],
     references: [],
+    assets: [],
+    citations: [],
   };
 }
 
@@ -182,7 +111,7 @@ export function blockDirectivePlugin(
     const state = documentState(file, options);
     for (const node of blockDirectives(tree, name)) {
       markHandled(node);
-      await render(node, file, state);
+      await guarded(node, file, () => render(node, file, state));
     }
   };
 }

@@ -13,6 +13,7 @@ import { resolveFormat } from '../render/format.js';
 import { describeInputs, isImageInput, parseMetricList } from '../render/metrics.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import { UnknownMetricError, type MetricName, type MetricTableSpec, type MetricValues } from '../render/types.js';
+import { setOutput } from '../docmodel/output.js';
 import { AttributeError, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
 import { showError } from './error-box.js';
 import { PublishedError, readPublished, type PublishedTable } from './published.js';
@@ -168,7 +169,9 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
   });
   replaceWith(node, tableToHast(table));
   const prov: Provenance[] = all.map((m) => provenance(state, m.model, m.point, m.profile, m.bench));
-  state.data.tables.push({ table, models: measured.map((r) => r[0]!.model.id), metrics, provenance: prov });
+  const collected = { table, models: measured.map((r) => r[0]!.model.id), metrics, provenance: prov };
+  state.data.tables.push(collected);
+  setOutput(node, { kind: 'tables', tables: [collected] });
 }
 
 /** The table's published numbers, or undefined (with a diagnostic) when the file cannot be used. */

@@ -1,60 +1,169 @@
 /**
- * Cross-references: `::table{#tbl-cnn …}` (and `::chart{#fig-…}`, `::formula{#eq-…}`) are numbered in
- * order of appearance, per kind; `@tbl-cnn` in prose becomes a link reading "Table 1". Every table and
- * chart gets a number (labelled or not), so the numbers in captions and references agree; formulas are
- * numbered only when labelled. An unknown `@tbl-…` is a diagnostic at its place, shown in red.
+ * Numbering and cross-references. Numbered, in order of appearance and per kind: sections (with
+ * `number-sections: true`, hierarchically: 2, 2.1), tables (`::table`, captioned Markdown tables),
+ * figures (`::chart`, captioned image figures), equations (labelled `::formula` and `$$ … $$ {#eq-x}`).
+ * Every table and figure gets a number (labelled or not), so captions and references agree.
+ * `@sec-x`, `@tbl-x`, `@fig-x`, `@eq-x` in prose become links reading "Section 2", "Table 1"; an
+ * unknown one is a diagnostic at its place, shown in red. `toc: true` puts a table of contents first.
  */
-import type { PhrasingContent, Root, Text } from 'mdast';
+import type { Heading, PhrasingContent, Root, RootContent, Text } from 'mdast';
+import { h } from 'hastscript';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
+import { labelOf, numberOf, setOutput } from '../docmodel/output.js';
+import { ID_PREFIX, type ItemKind, KIND_WORD, type Reference } from '../docmodel/types.js';
+import { plainText, titleHeading } from '../docmodel/title.js';
 import { advance, didYouMean, type DirectiveNode, isDirective, report, SOURCE } from './directive.js';
-import { errorElement } from './error-box.js';
+import { errorElement, errorOutput } from './error-box.js';
 import { documentState, type DocumentState, type StateOptions } from './state.js';
 
-type Kind = 'table' | 'figure' | 'equation';
+const KIND_OF_DIRECTIVE: Record<string, ItemKind> = { table: 'table', chart: 'figure', formula: 'equation' };
 
-const KIND_OF_DIRECTIVE: Record<string, Kind> = { table: 'table', chart: 'figure', formula: 'equation' };
-const WORD: Record<Kind, string> = { table: 'Table', figure: 'Figure', equation: 'Equation' };
-const PREFIX: Record<string, Kind> = { tbl: 'table', fig: 'figure', eq: 'equation' };
+export { numberOf } from '../docmodel/output.js';
 
-/** The number the cross-reference pass gave a directive, if any. */
-export function numberOf(node: DirectiveNode): number | undefined {
-  return (node.data as { modelpressNumber?: number } | undefined)?.modelpressNumber;
+function setNumber(node: { data?: unknown }, number: number): void {
+  node.data = { ...((node.data as object | undefined) ?? {}), modelpressNumber: number };
 }
 
-/** Number the labelled and numbered directives; run before the directive plugins render them. */
+/** Number the labelled and numbered items; run after the element syntax, before the directives render. */
 export function remarkModelpressNumbering(options: StateOptions = {}) {
   return (tree: Root, file: VFile): void => {
     const state = documentState(file, options);
-    const counters: Record<Kind, number> = { table: 0, figure: 0, equation: 0 };
-    visit(tree, (node) => {
-      if (!isDirective(node) || node.type === 'textDirective') return;
-      const kind = KIND_OF_DIRECTIVE[node.name];
-      if (!kind) return;
-      const id = node.attributes?.id ?? undefined;
-      if (kind === 'equation' && !id) return;
+    const start = state.counterStart;
+    const counters: Record<ItemKind, number> = { section: 0, table: start?.table ?? 0, figure: start?.figure ?? 0, equation: start?.equation ?? 0 };
+    // In a book every chapter's headings are sections (the book has the title).
+    const title = state.documentName !== undefined && (state.externalNumbers || state.counterStart) ? undefined : titleHeading(tree, state.settings.title)?.node;
+    const depths = tree.children.filter((n): n is Heading => n.type === 'heading' && n !== title).map((n) => n.depth);
+    const top = depths.length > 0 ? Math.min(...depths) : 1;
+    const levels: number[] = [start?.topSection ?? 0];
+    const register = (node: { data?: unknown; position?: RootContent['position'] }, kind: ItemKind, id: string | undefined, extra: Partial<Reference> = {}, directive?: DirectiveNode): boolean => {
       if (id) {
-        const expected = Object.entries(PREFIX).find(([, k]) => k === kind)![0];
-        if (!id.startsWith(`${expected}-`)) {
-          report(file, node, `the id of a ::${node.name} should start with '${expected}-' (e.g. #${expected}-${id}) so that @${expected}-… references find it`, 'bad-attribute', 'id');
+        const expected = ID_PREFIX[kind];
+        if (directive && !id.startsWith(`${expected}-`)) {
+          report(file, directive, `the id of a ::${directive.name} should start with '${expected}-' (e.g. #${expected}-${id}) so that @${expected}-… references find it`, 'bad-attribute', 'id');
         }
         if (state.numbers.has(id)) {
-          report(file, node, `id '${id}' is used twice; give each labelled item its own id`, 'duplicate-id', 'id');
-          return;
+          if (directive) report(file, directive, `id '${id}' is used twice; give each labelled item its own id`, 'duplicate-id', 'id');
+          else file.message(`id '${id}' is used twice; give each labelled item its own id`, { place: node.position, ruleId: 'duplicate-id', source: SOURCE });
+          return false;
         }
       }
       const number = ++counters[kind];
-      node.data = { ...(node.data ?? {}), modelpressNumber: number } as DirectiveNode['data'];
+      setNumber(node, number);
       if (id) {
-        state.numbers.set(id, { kind, number });
-        state.data.references.push({ id, kind, number });
+        const ref: Reference = { id, kind, number, ...extra };
+        state.numbers.set(id, ref);
+        state.data.references.push(ref);
       }
+      return true;
+    };
+    visit(tree, (node) => {
+      if (isDirective(node)) {
+        if (node.type === 'textDirective') return;
+        const kind = KIND_OF_DIRECTIVE[node.name];
+        if (!kind) return;
+        const id = node.attributes?.id ?? undefined;
+        if (kind === 'equation' && !id) return;
+        register(node, kind, id, {}, node);
+        return;
+      }
+      const label = labelOf(node);
+      if (!label) return;
+      if (label.kind === 'section') {
+        const heading = node as Heading;
+        if (heading === title) {
+          // The title is no numbered section, but its label can be referred to (by its text).
+          if (label.id) register(heading, 'section', label.id, { title: plainText(heading.children).trim() });
+          counters.section = 0;
+          return;
+        }
+        const level = Math.max(0, heading.depth - top);
+        let text: string | undefined;
+        if (state.settings.numberSections && !label.unnumbered) {
+          levels.length = level + 1;
+          for (let i = 0; i < level; i++) levels[i] ??= 0;
+          levels[level] = (levels[level] ?? 0) + 1;
+          text = levels.map((n) => n ?? 0).join('.');
+          heading.children.unshift({
+            type: 'text',
+            value: text,
+            data: { hName: 'span', hProperties: { className: ['mp-section-number'] }, hChildren: [{ type: 'text', value: text }], modelpressOutput: { kind: 'section-number' } },
+          } as Text);
+          heading.children.splice(1, 0, { type: 'text', value: ' ' });
+        }
+        const headingTitle = plainText(heading.children).trim();
+        if (register(heading, 'section', label.id, { text, title: headingTitle })) {
+          (heading.data as Record<string, unknown>).modelpressSection = { text, unnumbered: label.unnumbered === true };
+        }
+        return;
+      }
+      if (label.kind === 'figure' && label.unnumbered) return;
+      if (!register(node, label.kind, label.id)) return;
+      if (label.kind === 'figure') figureCaption(node as never, numberOf(node)!);
+      if (label.kind === 'table') tableCaptionNumber(node as never, numberOf(node)!);
+      if (label.kind === 'equation') equationNumber(node as never, numberOf(node)!, label.id);
     });
+    state.counted = { table: counters.table, figure: counters.figure, equation: counters.equation, topSection: levels[0] ?? 0 };
+    if (state.settings.toc) insertToc(tree, title);
   };
 }
 
-const REFERENCE = /(^|[^\w@.])@((?:tbl|fig|eq)-[\w-]+)/g;
+function figureCaption(node: { children: PhrasingContent[]; data: Record<string, unknown> }, number: number): void {
+  const caption = (node.data.modelpressFigure as { caption: string }).caption;
+  node.children.push({
+    type: 'text',
+    value: '',
+    data: {
+      hName: 'figcaption',
+      hChildren: [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), { type: 'text', value: caption ? ` ${caption}` : '' }],
+    },
+  } as Text);
+}
 
+function tableCaptionNumber(node: { children: { type: string; children: PhrasingContent[] }[] }, number: number): void {
+  const caption = node.children[0]!;
+  caption.children.unshift(
+    { type: 'text', value: `Table ${number}.`, data: { hName: 'span', hProperties: { className: ['mp-caption-number'] }, modelpressOutput: { kind: 'section-number' } } } as Text,
+    { type: 'text', value: ' ' },
+  );
+}
+
+/** A labelled `$$ … $$`: shown as ::formula shows its equations, the number at the right margin. */
+function equationNumber(node: { value: string; data: Record<string, unknown>; position?: unknown }, number: number, id: string | undefined): void {
+  const math = h('div', { className: ['math', 'math-display'] }, node.value);
+  (math as { position?: unknown }).position = node.position;
+  node.data = { ...node.data, hName: 'div', hProperties: { className: ['mp-formula'], id }, hChildren: [math, h('span', { className: ['mp-equation-number'] }, `(${number})`)] };
+}
+
+/** A `<nav class="mp-toc">` with every heading (after the title), nested by level. */
+function insertToc(tree: Root, title: Heading | undefined): void {
+  const headings = tree.children.filter((n): n is Heading => n.type === 'heading' && n !== title);
+  if (headings.length === 0) return;
+  const top = Math.min(...headings.map((n) => n.depth));
+  const rootList = h('ul');
+  const stack: { depth: number; list: ReturnType<typeof h> }[] = [{ depth: top, list: rootList }];
+  for (const heading of headings) {
+    const id = String((heading.data?.hProperties as { id?: string } | undefined)?.id ?? '');
+    const number = (heading.data as { modelpressSection?: { text?: string } } | undefined)?.modelpressSection?.text;
+    const item = h('li', [h('a', { href: `#${id}` }, [...(number ? [h('span', { className: ['mp-section-number'] }, number), ' '] : []), plainText(heading.children).trim()])]);
+    while (stack.length > 1 && heading.depth < stack[stack.length - 1]!.depth) stack.pop();
+    if (heading.depth > stack[stack.length - 1]!.depth) {
+      const parent = stack[stack.length - 1]!.list;
+      const sub = h('ul');
+      const last = parent.children[parent.children.length - 1] as ReturnType<typeof h> | undefined;
+      if (last) last.children.push(sub);
+      else parent.children.push(h('li', [sub]));
+      stack.push({ depth: heading.depth, list: sub });
+    }
+    stack[stack.length - 1]!.list.children.push(item);
+  }
+  const nav = { type: 'mpToc', data: { hName: 'nav', hProperties: { className: ['mp-toc'] }, hChildren: [h('h2', 'Contents'), rootList] } };
+  setOutput(nav, { kind: 'toc' });
+  const at = title ? tree.children.indexOf(title) + 1 : tree.children.findIndex((n) => n.type !== 'yaml');
+  tree.children.splice(Math.max(0, at), 0, nav as never);
+}
+
+const REFERENCE = /(^|[^\w@.])@((?:sec|tbl|fig|eq)-[\w-]+)/g;
 
 /** Replace `@tbl-…` references in prose with links; run after numbering. */
 export function remarkModelpressReferences(options: StateOptions = {}) {
@@ -70,6 +179,12 @@ export function remarkModelpressReferences(options: StateOptions = {}) {
   };
 }
 
+/** How a reference to `target` reads: "Table 2", "Section 2.1", or an unnumbered section's title. */
+export function referenceText(target: Reference): { text: string; numbered: boolean } {
+  if (target.kind === 'section') return target.text ? { text: `Section\u00a0${target.text}`, numbered: true } : { text: target.title ?? target.id, numbered: false };
+  return { text: `${KIND_WORD[target.kind]}\u00a0${target.number}`, numbered: true };
+}
+
 function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[] {
   const out: PhrasingContent[] = [];
   const value = node.value;
@@ -83,20 +198,26 @@ function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[]
     if (start > last) out.push({ type: 'text', value: value.slice(last, start) });
     const begin = node.position ? advance(node.position.start, value.slice(0, start)) : undefined;
     const place = begin ? { start: begin, end: advance(begin, value.slice(start, end)) } : undefined;
-    const target = state.numbers.get(id);
+    const target = state.numbers.get(id) ?? state.externalNumbers?.get(id);
     if (target) {
-      out.push({
+      const { text, numbered } = referenceText(target);
+      const link: PhrasingContent = {
         type: 'link',
-        url: `#${id}`,
+        url: target.document && target.document !== state.documentName ? `${target.document}.html#${id}` : `#${id}`,
         data: { hProperties: { className: ['mp-ref'] } },
-        children: [{ type: 'text', value: `${WORD[target.kind]}\u00a0${target.number}` }],
-      });
+        children: [{ type: 'text', value: text }],
+      };
+      setOutput(link, { kind: 'xref', id, target: target.kind, text, numbered, document: target.document });
+      out.push(link);
     } else {
       const known = [...state.numbers.keys()];
       const reason = `unknown cross-reference '@${id}'; ${didYouMean(id, known)}${known.length ? `labels in this document: ${known.join(', ')}` : `label an item first, e.g. ::table{#${id} …}`}`;
       file.message(reason, { place, ruleId: 'unknown-reference', source: SOURCE });
-      const box = errorElement({ type: 'text', position: place } as Text, file, reason, 'unknown-reference');
-      out.push({ type: 'text', value: `@${id}`, data: { hName: box.tagName, hProperties: box.properties as never, hChildren: box.children } } as Text);
+      const at = { type: 'text', position: place } as Text;
+      const box = errorElement(at, file, reason, 'unknown-reference');
+      const text: Text = { type: 'text', value: `@${id}`, data: { hName: box.tagName, hProperties: box.properties as never, hChildren: box.children } } as Text;
+      setOutput(text, errorOutput(at, file, reason, 'unknown-reference'));
+      out.push(text);
     }
     last = end;
   }

@@ -61,3 +61,20 @@ export function copyAssets(outDir: string, options: { templateDirs?: readonly st
   }
   return { files: plan.map((p) => p.to), written };
 }
+
+/**
+ * Copy the local files a document shows (its images) to their output-relative targets, so the HTML,
+ * the PDF and the LaTeX fragment beside them all find them. Returns what could not be copied.
+ */
+export function copyDocumentAssets(data: { assets: readonly { source: string; target: string }[] }, outDir: string): string[] {
+  const problems: string[] = [];
+  for (const asset of data.assets) {
+    const target = join(outDir, asset.target);
+    try {
+      if (!sameFile(asset.source, target)) copyAtomic(asset.source, target);
+    } catch (err) {
+      problems.push(`${asset.source}: not copied to ${target}: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}

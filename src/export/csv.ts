@@ -4,7 +4,7 @@
  * breakdown tables (::layers, ::ops), which have neither, after their order (`survey.breakdown-1.csv`).
  */
 import { tableToCsv } from '../render/index.js';
-import type { DocumentData } from '../document/state.js';
+import type { DocumentData } from '../docmodel/types.js';
 
 export interface CsvFile {
   /** File name (no folder). */

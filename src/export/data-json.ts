@@ -5,7 +5,7 @@
  * and sha256, input shapes, convention, tool version, and for measured numbers the hardware,
  * runtime and method. A script that checks or re-plots a table reads `numbers`, not the HTML.
  */
-import type { CollectedTable, DocumentData, Provenance } from '../document/state.js';
+import type { CollectedTable, DocumentData, Provenance } from '../docmodel/types.js';
 import type { MetricName } from '../render/index.js';
 
 export interface DocumentNumber {

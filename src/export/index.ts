@@ -13,8 +13,9 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Root } from 'mdast';
 import { writeFileAtomic } from '../cache/store.js';
-import type { DocumentData } from '../document/state.js';
+import type { DocumentData } from '../docmodel/types.js';
 import { tableCsvFiles } from './csv.js';
+import { bibFile } from './bib.js';
 import { dataJson } from './data-json.js';
 import { svgsToPdf } from './figures.js';
 import { documentToLatex, titleHeading } from './latex.js';
@@ -30,6 +31,14 @@ export interface ExportOptions {
   templateDirs?: readonly string[] | undefined;
   /** Chromium for chart PDFs (default: findChromium's search). */
   executablePath?: string | undefined;
+  /** Prefix of the fragment's labels (a book's chapter). */
+  labelNamespace?: string | undefined;
+  /** Prefix of another chapter's labels (cross-chapter references). */
+  namespaceOf?: ((document: string) => string | undefined) | undefined;
+  /** `\tableofcontents` in the standalone. */
+  toc?: boolean | undefined;
+  /** biblatex style of the standalone (`numeric-comp` by default; `authoryear` for APA). */
+  bibStyle?: string | undefined;
 }
 
 export interface ExportResult {
@@ -128,10 +137,33 @@ export async function exportDocument(
       }
     }
 
-    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out });
+    // SVG images: printed to PDF beside them for pdflatex (as charts are).
+    const imageFiles = new Map<string, string>();
+    const imageJobs: Parameters<typeof svgsToPdf>[0] = [];
+    for (const asset of data.assets) {
+      if (!/\.svg$/i.test(asset.target)) continue;
+      const pdfTarget = asset.target.replace(/\.svg$/i, '-svg.pdf');
+      const pdf = path.join(out, pdfTarget);
+      if (existsSync(pdf) && existsSync(path.join(out, asset.target)) && readFileSync(path.join(out, asset.target)).equals(readFileSync(asset.source))) {
+        imageFiles.set(asset.target, pdfTarget);
+        result.files.push(pdf);
+        continue;
+      }
+      imageJobs.push({ svg: readFileSync(asset.source, 'utf8'), write: (bytes) => { writeIfChanged(pdf, bytes, result); imageFiles.set(asset.target, pdfTarget); } });
+    }
+    if (imageJobs.length > 0) {
+      try {
+        await svgsToPdf(imageJobs, options.executablePath);
+      } catch (err) {
+        result.problems.push(`SVG images not converted for LaTeX (the fragment shows a note instead): ${(err as Error).message}`);
+      }
+    }
+    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out, imageFiles, labelNamespace: options.labelNamespace, namespaceOf: options.namespaceOf });
+    const bib = data.citations.length > 0 ? bibFile(data) : undefined;
+    if (bib !== undefined) writeIfChanged(path.join(out, `${stem}.bib`), bib, result);
     writeIfChanged(path.join(out, `${stem}.tex`), fragment, result);
     writeIfChanged(path.join(out, `${stem}.macros.tex`), macrosFile(data), result);
-    const title = data.title ?? titleHeading(tree)?.text ?? stem;
+    const title = data.title ?? titleHeading(tree, data.title)?.text ?? stem;
     writeIfChanged(
       path.join(out, `${stem}.standalone.tex`),
       standaloneFile({
@@ -142,6 +174,10 @@ export async function exportDocument(
         macrosFile: `${stem}.macros.tex`,
         fragment,
         templateDirs: options.templateDirs,
+        toc: options.toc,
+        bibFile: bib !== undefined ? `${stem}.bib` : undefined,
+        bibStyle: options.bibStyle,
+        bibPrinted: fragment.includes('\\printbibliography'),
       }),
       result,
     );

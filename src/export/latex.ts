@@ -1,20 +1,35 @@
 /**
  * The LaTeX fragment (`<doc>.tex`, to `\input{}` into a thesis): the document's Markdown tree after
- * the pipeline ran (directives already resolved), written as LaTeX. Prose is escaped; math passes
- * through; tables come from the collected TableData through render's booktabs + siunitx writer;
- * formulas from the collected FormulaLatex; charts become figures (a PDF made from the SVG, or a
- * framed note when none could be made). Tables, figures and labelled equations get `\label`s named
- * after their ids (`tbl-cnn` → `tbl:cnn`), and `@tbl-cnn` becomes `Table~\ref{tbl:cnn}`, so the
- * numbers agree with the HTML's. Numbers are read from the collected data, never from the HTML.
+ * the pipeline ran, written as LaTeX from the document model (src/docmodel/): every node a plugin
+ * rendered carries its ElementOutput (the collected table, formula, chart, metric, reference, error),
+ * and each is written from that data, never from the HTML. Prose is escaped; math passes through;
+ * tables go through render's booktabs + siunitx writer; charts and image figures become `figure`
+ * environments. Sections, tables, figures and equations get `\label`s named after their ids
+ * (`tbl-cnn` → `tbl:cnn`, namespaced `<doc>:tbl:cnn` in a book) and `@tbl-cnn` becomes
+ * `Table~\ref{tbl:cnn}`, so the numbers agree with the HTML's.
  */
-import path from 'node:path';
 import type { Element, ElementContent, Properties } from 'hast';
-import type { List, Nodes, Parents, PhrasingContent, Root, RootContent, Table } from 'mdast';
+import type { List, Nodes, Paragraph, PhrasingContent, Root, RootContent, Table } from 'mdast';
 // Type augmentations: directive and math nodes in the mdast unions.
 import type {} from 'mdast-util-directive';
 import type {} from 'mdast-util-math';
-import { errorBoxLatex, escapeLatex, latexLabel, siunitxFormat, tableToLatex, type TableData } from '../render/index.js';
-import type { CollectedChart, CollectedFormula, CollectedTable, DocumentData } from '../document/state.js';
+import { errorBoxLatex, latexLabel, siunitxFormat, tableToLatex, type TableData } from '../render/index.js';
+import { escapeLatexText, latexComment, latexPath, latexUrl, unsafeMath } from '../render/latex-escape.js';
+import { type ElementOutput, type ErrorOutput, labelOf, numberOf as numberOfNode, outputOf } from '../docmodel/output.js';
+import type { CollectedChart, DocumentData } from '../docmodel/types.js';
+
+type Kind = 'table' | 'figure' | 'equation';
+
+/** `width=60%` → `0.6\linewidth`; lengths LaTeX knows pass through; px at 96 per inch. */
+export function latexWidth(width: string | undefined): string | undefined {
+  if (!width) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(%|px|cm|mm|in|pt|em)$/.exec(width);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (m[2] === '%') return `${Math.min(n, 100) / 100}\\linewidth`;
+  if (m[2] === 'px') return `${(n * 0.75).toFixed(1)}pt`;
+  return width;
+}
 
 export interface LatexFragmentOptions {
   /**
@@ -26,49 +41,24 @@ export interface LatexFragmentOptions {
   svgFiles?: ReadonlyMap<number, string> | undefined;
   /** Folder the fragment is written to: local images are referred to relative to it. */
   outDir?: string | undefined;
+  /** Prefix of every label (`ch1` → `ch1:tbl:cnn`): set in a book so two chapters never collide (and no heading is the title). */
+  labelNamespace?: string | undefined;
+  /** Namespaces of other documents' labels (a book's cross-chapter references), by document stem. */
+  namespaceOf?: ((document: string) => string | undefined) | undefined;
+  /** Image assets converted for pdflatex (an SVG printed to PDF), by output-relative target. */
+  imageFiles?: ReadonlyMap<string, string> | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Text
 
-/**
- * Characters pdflatex (T1, utf8) does not know that are common in model surveys; render's
- * escapeLatex covers the LaTeX specials and ×, ·, −, µ, dashes, ≤, ≥.
- */
-const EXTRA_ESCAPES: Record<string, string> = {
-  '≈': '$\\approx$',
-  '≠': '$\\neq$',
-  '±': '$\\pm$',
-  '→': '$\\rightarrow$',
-  '←': '$\\leftarrow$',
-  '∼': '$\\sim$',
-  '∞': '$\\infty$',
-  '…': '\\ldots{}',
-  '²': '\\textsuperscript{2}',
-  '³': '\\textsuperscript{3}',
-  '¹': '\\textsuperscript{1}',
-  '⁻': '\\textsuperscript{$-$}',
-  'ᵀ': '\\textsuperscript{T}',
-  '√': '$\\surd$',
-  '∑': '$\\sum$',
-  '∏': '$\\prod$',
-  'θ': '$\\theta$',
-  'α': '$\\alpha$',
-  'β': '$\\beta$',
-  'σ': '$\\sigma$',
-  '⌊': '$\\lfloor$',
-  '⌋': '$\\rfloor$',
-  '\u2003': '\\quad{}',
-  '\u2009': '\\,',
-  '\u202f': '\\,',
-};
-const EXTRA_PATTERN = new RegExp(`[${Object.keys(EXTRA_ESCAPES).join('')}]`, 'gu');
-
-/** Escape prose for LaTeX text mode. */
-export function escapeText(text: string): string {
-  // Extras first would have their `$`/`\` escaped by escapeLatex; so escape, then replace extras.
-  return escapeLatex(text).replace(EXTRA_PATTERN, (c) => EXTRA_ESCAPES[c]!);
+/** A formula that would read files or change how TeX reads (render/latex-escape.ts unsafeMath), left out visibly. */
+function mathLeftOut(tex: string): string {
+  return `\\textbf{[formula left out of the LaTeX export: it uses ${escapeLatexText(unsafeMath(tex) ?? '')}, which reads files or changes how LaTeX reads]}`;
 }
+
+/** Escape prose for LaTeX text mode (the one escaper, render/latex-escape.ts). */
+export const escapeText = escapeLatexText;
 
 /**
  * Characters outside what pdflatex with T1 + utf8 input reads (ASCII, Latin-1, the usual quotes and
@@ -85,9 +75,7 @@ export function unsupportedCharacters(latex: string): string[] {
   return [...found];
 }
 
-function escapeUrl(url: string): string {
-  return url.replace(/\\/g, '/').replace(/[#%]/g, '\\$&').replace(/\{/g, '%7B').replace(/\}/g, '%7D').replace(/\s/g, '%20');
-}
+const escapeUrl = latexUrl;
 
 // ---------------------------------------------------------------------------------------------------
 // Reading what the pipeline left on the tree
@@ -141,12 +129,7 @@ function findAll(node: Element, test: (e: Element) => boolean, out: Element[] = 
 // ---------------------------------------------------------------------------------------------------
 // The writer
 
-type Kind = 'table' | 'figure' | 'equation';
-const REF_WORD: Record<string, Kind> = { Table: 'table', Figure: 'figure', Equation: 'equation' };
-
 class FragmentWriter {
-  private readonly usedTables = new Set<CollectedTable>();
-  private formulaIndex = 0;
   private readonly footnotes = new Map<string, RootContent[]>();
 
   constructor(
@@ -155,6 +138,12 @@ class FragmentWriter {
     private readonly headingOffset: number,
     private readonly skipHeading: RootContent | undefined,
   ) {}
+
+  /** The LaTeX label of an id of this document (or of `document`, in a book). */
+  label(id: string, document?: string): string {
+    const ns = document !== undefined && this.options.namespaceOf ? this.options.namespaceOf(document) : this.options.labelNamespace;
+    return ns ? `${ns}:${latexLabel(id)}` : latexLabel(id);
+  }
 
   collectFootnotes(tree: Root): void {
     for (const node of tree.children) {
@@ -171,13 +160,21 @@ class FragmentWriter {
 
   block(node: RootContent): string {
     if (node === this.skipHeading) return '';
+    const output = outputOf(node);
+    if (output?.kind === 'toc') return '';
+    if (output?.kind === 'table-caption') return this.captionedTable(node as unknown as { children: RootContent[]; data?: unknown });
+    if (output?.kind === 'bibliography') return this.bibliography();
     switch (node.type) {
       case 'heading': {
         const level = node.depth + this.headingOffset;
         const command = ['section', 'subsection', 'subsubsection', 'paragraph', 'subparagraph'][Math.min(Math.max(level, 1), 5) - 1]!;
-        return `\\${command}{${this.inline(node.children)}}`;
+        const section = (node.data as { modelpressSection?: { unnumbered: boolean } } | undefined)?.modelpressSection;
+        const star = section?.unnumbered && this.numberedSections ? '*' : '';
+        const id = labelOf(node)?.id;
+        return `\\${command}${star}{${this.inline(node.children).trim()}}${id ? `\\label{${this.label(id)}}` : ''}`;
       }
       case 'paragraph':
+        if (labelOf(node)?.kind === 'figure') return this.imageFigure(node);
         return this.inline(node.children);
       case 'blockquote':
         return `\\begin{quote}\n${this.blocks(node.children)}\n\\end{quote}`;
@@ -185,14 +182,18 @@ class FragmentWriter {
         return this.list(node);
       case 'code':
         return `\\begin{verbatim}\n${node.value.replace(/\\end\{verbatim\}/g, '\\end {verbatim}')}\n\\end{verbatim}`;
-      case 'math':
+      case 'math': {
+        if (unsafeMath(node.value)) return mathLeftOut(node.value);
+        const label = labelOf(node);
+        if (label?.id && numberOfNode(node) !== undefined) return `\\begin{equation}\\label{${this.label(label.id)}}\n${node.value}\n\\end{equation}`;
         return `\\[\n${node.value}\n\\]`;
+      }
       case 'thematicBreak':
         return '\\par\\noindent\\rule{\\linewidth}{0.4pt}\\par';
       case 'table':
         return this.markdownTable(node);
       case 'html':
-        return `% raw HTML left out of the LaTeX export: ${node.value.replace(/\s+/g, ' ').slice(0, 60)}`;
+        return `% raw HTML left out of the LaTeX export: ${latexComment(node.value.replace(/\s+/g, ' ').slice(0, 60))}`;
       case 'yaml':
       case 'definition':
       case 'footnoteDefinition':
@@ -205,6 +206,9 @@ class FragmentWriter {
         return this.inline([node as PhrasingContent]);
     }
   }
+
+  /** Whether the standalone numbers sections (unnumbered ones then need the starred form). */
+  numberedSections = true;
 
   private list(node: List): string {
     const env = node.ordered ? 'enumerate' : 'itemize';
@@ -221,13 +225,11 @@ class FragmentWriter {
   }
 
   private phrasing(node: PhrasingContent): string {
+    const output = outputOf(node);
+    if (output) return this.inlineOutput(output);
     switch (node.type) {
-      case 'text': {
-        const box = rendered(node);
-        // A text node with an element attached is an unknown cross-reference shown as an error.
-        if (box) return this.hast(box, true);
+      case 'text':
         return escapeText(node.value);
-      }
       case 'emphasis':
         return `\\emph{${this.inline(node.children)}}`;
       case 'strong':
@@ -237,15 +239,18 @@ class FragmentWriter {
       case 'inlineCode':
         return `\\texttt{${escapeText(node.value)}}`;
       case 'inlineMath':
-        return `$${node.value}$`;
+        return unsafeMath(node.value) ? mathLeftOut(node.value) : `$${node.value}$`;
       case 'break':
         return '\\\\\n';
-      case 'link':
-        return this.link(node.url, node.children, node);
+      case 'link': {
+        const text = this.inline(node.children);
+        if (node.url.startsWith('#')) return `\\hyperref[${this.label(node.url.slice(1))}]{${text}}`;
+        return `\\href{${escapeUrl(node.url)}}{${text}}`;
+      }
       case 'linkReference':
         return this.inline(node.children);
       case 'image':
-        return this.image(node.url, node.alt ?? '');
+        return this.image(node.url, node.alt ?? '', undefined);
       case 'imageReference':
         return `[${escapeText(node.alt ?? '')}]`;
       case 'footnoteReference': {
@@ -254,137 +259,147 @@ class FragmentWriter {
       }
       case 'html':
         return '';
-      case 'textDirective':
-        return this.textDirective(node);
       default:
         return '';
     }
   }
 
-  private link(url: string, children: PhrasingContent[], node: Nodes): string {
-    const props = dataOf(node).hProperties;
-    if (classes(props).includes('mp-ref') && url.startsWith('#')) {
-      // `Table 2` in the HTML: the same word, and LaTeX's own number through \ref.
-      const text = children.map((c) => (c.type === 'text' ? c.value : '')).join('');
-      const word = text.split(/\s|\u00a0/)[0] ?? '';
-      const label = latexLabel(url.slice(1));
-      return REF_WORD[word] ? `${word}~\\ref{${label}}` : `\\ref{${label}}`;
+  /** What an inline node stands for, written from its data. */
+  private inlineOutput(output: ElementOutput): string {
+    switch (output.kind) {
+      case 'section-number':
+        return '';
+      case 'metric':
+        return escapeText(output.text);
+      case 'error':
+        return this.errorBox(output, true);
+      case 'xref': {
+        const label = this.label(output.id, output.document);
+        if (!output.numbered) return `\\hyperref[${label}]{${escapeText(output.text)}}`;
+        const word = output.text.split(/\s|\u00a0/)[0] ?? '';
+        return `${word}~\\ref{${label}}`;
+      }
+      case 'citation':
+        return this.citation(output);
+      default:
+        return '';
     }
-    const text = this.inline(children);
-    if (url.startsWith('#')) return `\\hyperref[${latexLabel(url.slice(1))}]{${text}}`;
-    return `\\href{${escapeUrl(url)}}{${text}}`;
   }
 
-  private image(url: string, alt: string): string {
+  private citation(output: Extract<ElementOutput, { kind: 'citation' }>): string {
+    const keys = output.items.map((i) => i.key).join(',');
+    const one = output.items.length === 1 ? output.items[0]! : undefined;
+    const pre = one?.prefix ? `[${escapeText(one.prefix)}]` : '';
+    const post = one?.locator || one?.suffix ? `[${escapeText([one.locator, one.suffix].filter(Boolean).join(' '))}]` : pre ? '[]' : '';
+    const command = output.mode === 'narrative' ? 'textcite' : output.mode === 'suppress-author' ? 'autocite*' : 'autocite';
+    return `\\${command}${pre}${post}{${keys}}`;
+  }
+
+  private bibliography(): string {
+    return this.data.citations.length > 0 ? '\\printbibliography' : '';
+  }
+
+  private image(url: string, alt: string, width: string | undefined): string {
     const note = (why: string) => `\\fbox{\\parbox{0.9\\linewidth}{Image \\emph{${escapeText(alt || url)}} (\\texttt{${escapeText(url)}}) ${why}.}}`;
     if (/^[a-z]+:/i.test(url)) return note('is on the web; it is shown in the HTML');
-    if (!/\.(pdf|png|jpe?g)$/i.test(url)) return note('is not in a format pdflatex can include (PDF, PNG, JPEG)');
-    const source = this.data.source ? path.resolve(path.dirname(this.data.source), url) : url;
-    const file = this.options.outDir ? path.relative(this.options.outDir, source).split(path.sep).join('/') : url;
-    return `\\IfFileExists{${file}}{\\includegraphics[width=0.8\\linewidth]{${file}}}{${note('was not found next to the LaTeX file')}}`;
+    const converted = this.options.imageFiles?.get(url);
+    const file = converted ?? url;
+    if (!/\.(pdf|png|jpe?g)$/i.test(file)) return note('is not in a format pdflatex can include (PDF, PNG, JPEG)');
+    if (latexPath(file) === undefined) return note('has a path LaTeX cannot read safely (use letters, digits and . / - \\_ + only)');
+    const asset = this.data.assets.find((a) => a.target === url);
+    if (!asset && !converted) return note('was not found next to the Markdown file');
+    return `\\includegraphics[width=${width ?? '0.8\\linewidth'}]{${file}}`;
+  }
+
+  /** `![caption](path){#fig-x width=60%}`: a figure environment with caption and label. */
+  private imageFigure(node: Paragraph): string {
+    const image = node.children.find((c) => c.type === 'image');
+    if (!image || image.type !== 'image') return '';
+    const info = (node.data as { modelpressFigure?: { caption: string; width?: string } }).modelpressFigure;
+    const id = labelOf(node)?.id;
+    const body = this.image(image.url, image.alt ?? '', latexWidth(info?.width));
+    if (numberOfNode(node) === undefined) return `\\begin{center}\n${body}\n\\end{center}`;
+    const lines = ['\\begin{figure}[htbp]', '\\centering', body, `\\caption{${escapeText(info?.caption ?? '')}}`];
+    if (id) lines.push(`\\label{${this.label(id)}}`);
+    lines.push('\\end{figure}');
+    return lines.join('\n');
+  }
+
+  /** A Markdown table with its `: caption {#tbl-x}`: a table float. */
+  private captionedTable(node: { children: RootContent[]; data?: unknown }): string {
+    const [caption, table] = node.children as [Paragraph, Table];
+    const id = labelOf(node)?.id;
+    const lines = ['\\begin{table}[htbp]', '\\centering', `\\caption{${this.inline(caption.children).trim()}}`];
+    if (id) lines.push(`\\label{${this.label(id)}}`);
+    lines.push(this.tabular(table), '\\end{table}');
+    return lines.join('\n');
   }
 
   // ---- directives
 
-  private textDirective(node: Nodes): string {
-    const el = rendered(node);
-    if (!el) return '';
-    // `:metric` renders as <span class="mp-metric">11.69 M</span>: its text is the number as shown.
-    return this.hast(el, true);
-  }
-
   private blockDirective(node: Nodes & { name: string; attributes?: Record<string, string | null | undefined> | null }): string {
-    const el = rendered(node);
-    const number = dataOf(node).modelpressNumber;
+    const output = outputOf(node);
+    const number = numberOfNode(node);
     const id = node.attributes?.id ?? undefined;
-    if (!el) return '';
-    if (classes(el.properties).includes('mp-error')) {
-      // A failed numbered item still took its number in the HTML: step LaTeX's counter the same way.
-      const kind: Kind | undefined = node.name === 'table' ? 'table' : node.name === 'chart' ? 'figure' : node.name === 'formula' && id ? 'equation' : undefined;
-      const step = kind && number !== undefined ? `\\refstepcounter{${kind}}${id ? `\\label{${latexLabel(id)}}` : ''}%\n` : '';
-      return step + this.errorBox(el, false);
+    if (!output) {
+      // ::environment: its rendered disclosure (text and a definition list).
+      const el = rendered(node);
+      return el ? this.hast(el, false) : '';
     }
-    switch (node.name) {
-      case 'table':
-      case 'layers':
-      case 'ops':
-        return this.tableDirective(el, number);
-      case 'formula':
-        return this.formula(el, number);
+    switch (output.kind) {
+      case 'error': {
+        // A failed numbered item still took its number in the HTML: step LaTeX's counter the same way.
+        const kind: Kind | undefined = node.name === 'table' ? 'table' : node.name === 'chart' ? 'figure' : node.name === 'formula' && id ? 'equation' : undefined;
+        const step = kind && number !== undefined ? `\\refstepcounter{${kind}}${id ? `\\label{${this.label(id)}}` : ''}%\n` : '';
+        return step + this.errorBox(output, false);
+      }
+      case 'tables': {
+        const parts = output.tables.map((t) => tableLatex(t.table, this.label.bind(this)));
+        if (output.chartNote) parts.push('{\\small\\emph{The bar chart of this breakdown is drawn in the HTML and PDF versions.}\\par}');
+        return parts.join('\n');
+      }
+      case 'formula': {
+        const { formula } = output;
+        if (number !== undefined && formula.id) return `\\begin{equation}\\label{${this.label(formula.id)}}\n${formula.latex.display}\n\\end{equation}`;
+        return `\\[\n${formula.latex.display}\n\\]`;
+      }
       case 'chart':
-        return this.chart(number, node.attributes?.caption ?? undefined);
+        return this.chart(output.chart, output.caption);
       default:
-        return this.hast(el, false);
+        return '';
     }
   }
 
-  private tableDirective(el: Element, number: number | undefined): string {
-    const parts: string[] = [];
-    for (const figure of findAll(el, (e) => e.tagName === 'figure' && classes(e.properties).includes('mp-table'))) {
-      const table = this.matchTable(figure, number);
-      parts.push(table ? tableLatex(table.table) : this.hast(figure, false));
-    }
-    if (findElement(el, (e) => e.tagName === 'figure' && classes(e.properties).includes('mp-chart'))) {
-      parts.push('{\\small\\emph{The bar chart of this breakdown is drawn in the HTML and PDF versions.}\\par}');
-    }
-    return parts.join('\n');
-  }
-
-  /** The collected table this rendered figure shows: by number, else by caption and row labels. */
-  private matchTable(figure: Element, number: number | undefined): CollectedTable | undefined {
-    const unused = this.data.tables.filter((t) => !this.usedTables.has(t));
-    let found: CollectedTable | undefined;
-    if (number !== undefined) found = unused.find((t) => t.table.number === number);
-    if (!found) {
-      const rows = findAll(figure, (e) => e.tagName === 'th' && e.properties?.scope === 'row').map((e) => hastText(e));
-      found = unused.find((t) => t.table.number === undefined && sameRows(t.table, rows));
-    }
-    if (found) this.usedTables.add(found);
-    return found;
-  }
-
-  private formula(el: Element, number: number | undefined): string {
-    const template = el.properties?.dataTemplate;
-    let formula: CollectedFormula | undefined = this.data.formulas[this.formulaIndex];
-    // Formulas are collected in document order, failures excluded, as they are rendered.
-    if (formula && (template === undefined || formula.latex.source === String(template))) this.formulaIndex++;
-    else formula = undefined;
-    const display = formula?.latex.display ?? findElement(el, (e) => classes(e.properties).includes('math-display'))?.children.map(hastText).join('');
-    if (display === undefined) return '';
-    if (number !== undefined && formula?.id) {
-      return `\\begin{equation}\\label{${latexLabel(formula.id)}}\n${display}\n\\end{equation}`;
-    }
-    return `\\[\n${display}\n\\]`;
-  }
-
-  private chart(number: number | undefined, caption: string | undefined): string {
-    const chart: CollectedChart | undefined = this.data.charts.find((c) => c.number === number);
+  private chart(chart: CollectedChart, caption: string | undefined): string {
+    const number = chart.number;
     const figureFile = number !== undefined ? this.options.figureFiles?.get(number) : undefined;
     const svgFile = number !== undefined ? this.options.svgFiles?.get(number) : undefined;
     const body = figureFile
       ? `\\includegraphics[width=0.85\\linewidth]{${figureFile}}`
       : `\\fbox{\\parbox{0.85\\linewidth}{\\centering The chart is drawn in the HTML and PDF versions${svgFile ? ` and saved as \\texttt{${escapeText(svgFile)}}` : ''}; pdflatex cannot include SVG.}}`;
     const lines = ['\\begin{figure}[htbp]', '\\centering', body, `\\caption{${escapeText(caption ?? '')}}`];
-    if (chart?.id) lines.push(`\\label{${latexLabel(chart.id)}}`);
+    if (chart.id) lines.push(`\\label{${this.label(chart.id)}}`);
     lines.push('\\end{figure}');
     return lines.join('\n');
   }
 
-  private errorBox(el: Element, inline: boolean): string {
+  private errorBox(output: ErrorOutput, inline: boolean): string {
+    if (inline || output.inline) return `\\textbf{[modelpress error${output.where ? ` ${escapeText(output.where)}` : ''}: ${escapeText(output.message)}]}`;
+    return errorBoxLatex({ message: output.rule ? `${output.message} ${output.rule}` : output.message, file: output.where });
+  }
+
+  /** An error box element inside rendered HTML (the environment section). */
+  private hastErrorBox(el: Element, inline: boolean): string {
     const part = (cls: string) => {
       const e = findElement(el, (x) => classes(x.properties).includes(cls));
       return e ? hastText(e) : undefined;
     };
-    const message = part('mp-error-message') ?? hastText(el);
-    const where = part('mp-error-where');
-    const rule = part('mp-error-rule');
-    if (inline) return `\\textbf{[modelpress error${where ? ` ${escapeText(where)}` : ''}: ${escapeText(message)}]}`;
-    return errorBoxLatex({ message: rule ? `${message} ${rule}` : message, file: where });
+    return this.errorBox({ kind: 'error', message: part('mp-error-message') ?? hastText(el), where: part('mp-error-where'), rule: part('mp-error-rule'), inline }, inline);
   }
 
   // ---- Markdown tables
 
-  private markdownTable(node: Table): string {
+  private tabular(node: Table): string {
     const rows = node.children.map((r) => r.children.map((c) => this.inline(c.children)));
     const plain = node.children.map((r) => r.children.map((c) => c.children.map((p) => (p.type === 'text' ? p.value : p.type === 'inlineCode' ? p.value : '\u0000')).join('').trim()));
     const width = Math.max(...rows.map((r) => r.length));
@@ -403,11 +418,15 @@ class FragmentWriter {
         if (!header && numeric && cell === '') return '{---}';
         return cell;
       }).join(' & ')} \\\\`;
-    const lines = ['\\begin{center}', '\\mpfit{%', `\\begin{tabular}{${spec.join(' ')}}`, '\\toprule'];
+    const lines = ['\\mpfit{%', `\\begin{tabular}{${spec.join(' ')}}`, '\\toprule'];
     if (rows.length > 0) lines.push(line(rows[0]!, true), '\\midrule');
     for (const r of rows.slice(1)) lines.push(line(r, false));
-    lines.push('\\bottomrule', '\\end{tabular}}', '\\end{center}');
+    lines.push('\\bottomrule', '\\end{tabular}}');
     return lines.join('\n');
+  }
+
+  private markdownTable(node: Table): string {
+    return `\\begin{center}\n${this.tabular(node)}\n\\end{center}`;
   }
 
   // ---- rendered HTML (environment section, error boxes, anything else)
@@ -416,9 +435,12 @@ class FragmentWriter {
     if (node.type === 'text') return escapeText(node.value);
     if (node.type !== 'element') return '';
     const cls = classes(node.properties);
-    if (cls.includes('mp-error')) return this.errorBox(node, inline || node.tagName === 'span');
-    if (cls.includes('math-display')) return `\\[\n${node.children.map(hastText).join('')}\n\\]`;
-    if (cls.includes('math-inline')) return `$${node.children.map(hastText).join('')}$`;
+    if (cls.includes('mp-error')) return this.hastErrorBox(node, inline || node.tagName === 'span');
+    if (cls.includes('math-display') || cls.includes('math-inline')) {
+      const tex = node.children.map(hastText).join('');
+      if (unsafeMath(tex)) return mathLeftOut(tex);
+      return cls.includes('math-display') ? `\\[\n${tex}\n\\]` : `$${tex}$`;
+    }
     const inner = (asInline = inline) => node.children.map((c) => this.hast(c, asInline)).join('');
     switch (node.tagName) {
       case 'p':
@@ -479,19 +501,16 @@ class FragmentWriter {
   }
 }
 
-function sameRows(table: TableData, labels: string[]): boolean {
-  return table.rows.length === labels.length && table.rows.every((r, i) => r.label === labels[i]);
-}
-
 /**
  * A collected table as LaTeX. Numbered tables (every `::table`) always get a `\caption`, empty if
  * none was given, so LaTeX counts them as the HTML does; unnumbered ones (`::layers`, `::ops`) get
  * their caption as plain text, so they take no number from LaTeX's counter either.
  */
-export function tableLatex(table: TableData): string {
+export function tableLatex(table: TableData, label: (id: string) => string = latexLabel): string {
   let latex: string;
   if (table.number !== undefined) {
     latex = tableToLatex(table);
+    if (table.id) latex = latex.replace(`\\label{${latexLabel(table.id)}}`, `\\label{${label(table.id)}}`);
     if (!table.caption) latex = latex.replace('\\centering\n', '\\centering\n\\caption{}\n');
   } else {
     latex = tableToLatex({ ...table, caption: undefined });
@@ -501,33 +520,32 @@ export function tableLatex(table: TableData): string {
 }
 
 /**
- * Wide tables (a sweep with a column group per input size) are shrunk to the text width by
- * `\mpfit`, defined at the top of the fragment; tables that fit are left at their natural size.
+ * Wide tables (a sweep with a column group per input size) are fitted by `\mpfit`, defined at the
+ * top of the fragment; tables that fit are left at their natural size.
  */
 function fitWidth(latex: string): string {
   return latex.replace(/\\begin\{tabular\}[\s\S]*?\\end\{tabular\}/g, (tabular) => `\\mpfit{%\n${tabular}}`);
 }
 
-/** `\mpfit{…}`: its content at natural size, or scaled down to \linewidth when wider (graphicx). */
-export const FIT_MACRO = '\\providecommand{\\mpfit}[1]{\\setbox0=\\hbox{#1}\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\box0}\\else\\box0\\fi}';
-
 /**
- * The heading that is the document's title: a lone level-1 heading that comes first. The standalone
- * wrapper prints it with \maketitle, so the fragment leaves it out; the shallowest remaining level
- * becomes \section.
+ * `\mpfit{…}`: its content at natural size; when wider than the line, at \small with narrower column
+ * gaps, then at \footnotesize (never smaller: no \resizebox); a table still too wide is turned a
+ * quarter (landscape, graphicx's \rotatebox) inside its float.
  */
-export function titleHeading(tree: Root): { node: RootContent; text: string } | undefined {
-  const headings = tree.children.filter((n) => n.type === 'heading');
-  const h1 = headings.filter((h) => h.type === 'heading' && h.depth === 1);
-  if (h1.length !== 1 || headings[0] !== h1[0]) return undefined;
-  const text = (nodes: PhrasingContent[]): string =>
-    nodes.map((n) => ('value' in n && typeof n.value === 'string' ? n.value : 'children' in n ? text(n.children as PhrasingContent[]) : '')).join('');
-  return { node: h1[0]!, text: text((h1[0] as Parents & { children: PhrasingContent[] }).children) };
-}
+export const FIT_MACRO = [
+  '\\providecommand{\\mpfit}[1]{\\setbox0=\\hbox{#1}',
+  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\small\\setlength{\\tabcolsep}{4pt}#1}\\fi',
+  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\footnotesize\\setlength{\\tabcolsep}{3pt}#1}\\fi',
+  '\\leavevmode\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\box0}\\else\\box0\\fi}',
+].join('%\n');
+
+import { titleHeading } from '../docmodel/title.js';
+
+export { titleHeading };
 
 /** The LaTeX fragment of a document: `tree` is its Markdown tree after the pipeline ran. */
 export function documentToLatex(tree: Root, data: DocumentData, options: LatexFragmentOptions = {}): string {
-  const title = titleHeading(tree);
+  const title = options.labelNamespace !== undefined ? undefined : titleHeading(tree, data.title);
   // The shallowest heading left becomes \section, whether the document starts at # or at ##.
   const depths = tree.children.filter((n) => n.type === 'heading' && n !== title?.node).map((n) => (n as { depth: number }).depth);
   const offset = depths.length > 0 ? 1 - Math.min(...depths) : 0;
@@ -535,9 +553,11 @@ export function documentToLatex(tree: Root, data: DocumentData, options: LatexFr
   writer.collectFootnotes(tree);
   const body = writer.blocks(tree.children);
   const header = [
-    `% ${data.title ?? title?.text ?? 'modelpress document'}: LaTeX fragment written by modelpress ${data.tool}.`,
+    `% ${latexComment(data.title ?? title?.text ?? 'modelpress document')}: LaTeX fragment written by modelpress ${latexComment(data.tool)}.`,
     '% \\input{} it into a document that loads amsmath, amssymb, booktabs, siunitx, graphicx and hyperref',
     '% (see the .standalone.tex beside it). Numbers quoted in running text are in the .macros.tex.',
+    '% Images are referred to relative to this folder: \\input from another folder after',
+    '% \\graphicspath{{path/to/this/folder/}}; citations need biblatex with \\addbibresource{<doc>.bib}.',
     FIT_MACRO,
   ];
   return `${header.join('\n')}\n\n${body.replace(/\n{3,}/g, '\n\n').trim()}\n`;

@@ -6,8 +6,9 @@
  * Each definition is preceded by a comment with the unit and where the number comes from.
  */
 import { escapeLatex, macroDefinitions, macroName, metricSpec } from '../render/index.js';
+import { latexComment } from '../render/latex-escape.js';
 import { numberWords } from '../render/latex.js';
-import type { CollectedMetric, DocumentData } from '../document/state.js';
+import type { CollectedMetric, DocumentData } from '../docmodel/types.js';
 
 export interface MetricMacro {
   name: string;
@@ -62,14 +63,14 @@ function comment(m: MetricMacro): string {
     .filter(Boolean)
     .join(', ');
   // A comment line must not contain a newline; % inside it is harmless.
-  return `% ${what} (${where})`.replace(/[\r\n]+/g, ' ');
+  return `% ${latexComment(`${what} (${where})`)}`;
 }
 
 /** The text of `<doc>.macros.tex`. */
 export function macrosFile(data: DocumentData): string {
   const macros = metricMacros(data);
   const header = [
-    `% Numbers of ${data.title ?? 'this document'} for running text, written by modelpress ${data.tool}.`,
+    `% Numbers of ${latexComment(data.title ?? 'this document')} for running text, written by modelpress ${latexComment(data.tool)}.`,
     '% \\input{} this file in the preamble; each macro gives the number as the document shows it (no unit).',
   ];
   if (macros.length === 0) return `${header.join('\n')}\n% This document quotes no inline metric (:metric{…}).\n`;

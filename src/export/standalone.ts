@@ -5,6 +5,7 @@
  * ones the exporter escapes) are declared as `?` so the compile still succeeds, and listed.
  */
 import { standaloneLatex } from '../render/index.js';
+import { latexComment } from '../render/latex-escape.js';
 import { unsupportedCharacters } from './latex.js';
 
 export interface StandaloneOptions {
@@ -16,17 +17,31 @@ export interface StandaloneOptions {
   /** The fragment's text, scanned for characters pdflatex does not know. */
   fragment: string;
   templateDirs?: readonly string[] | undefined;
+  toc?: boolean | undefined;
+  bibFile?: string | undefined;
+  bibStyle?: string | undefined;
+  bibPrinted?: boolean | undefined;
 }
 
 export function standaloneFile(options: StandaloneOptions): string {
   const tex = standaloneLatex(
-    { title: options.title, author: options.author, date: options.date, fragmentFile: options.fragmentFile, macrosFile: options.macrosFile },
+    {
+      title: options.title,
+      author: options.author,
+      date: options.date,
+      fragmentFile: options.fragmentFile,
+      macrosFile: options.macrosFile,
+      toc: options.toc,
+      bibFile: options.bibFile,
+      bibStyle: options.bibStyle,
+      bibPrinted: options.bibPrinted,
+    },
     { templateDirs: options.templateDirs ?? [] },
   );
   const unknown = unsupportedCharacters(options.fragment);
   if (unknown.length === 0) return tex;
   const declarations = [
-    `% Characters pdflatex cannot typeset, shown as ?: ${unknown.join(' ')}`,
+    `% Characters pdflatex cannot typeset, shown as ?: ${latexComment(unknown.join(' '))}`,
     ...unknown.map((ch) => `\\DeclareUnicodeCharacter{${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}{?}`),
   ].join('\n');
   return tex.replace('\\begin{document}', `${declarations}\n\n\\begin{document}`);

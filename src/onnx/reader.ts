@@ -11,13 +11,24 @@ import type {
   StringEntry, Tensor, TensorAnnotation, TensorData, TypeInfo, TypedField, ValueInfo,
 } from './model.js';
 import { BufferCursor, type Cursor, FileCursor, FileSource, MemorySource, WireError, WireType } from './wire.js';
-import { resolveExternalPath } from './tensor-data.js';
+import { checkRelativeLocation, forEachTensor, resolveExternalPath } from './tensor-data.js';
 
 /** The newest IR version this reader knows (ONNX 1.19/1.20 write IR 12). */
 export const MAX_IR_VERSION = 12;
 
 /** The message is a valid protobuf but its fields do not fit the ONNX schema. */
 class SchemaError extends Error {}
+
+/** The file nests deeper than this reader follows (a hostile or broken file: no exporter writes it). */
+class NestingError extends Error {}
+
+/**
+ * How deep sub-graphs (If/Loop/Scan bodies inside each other) and types (sequence of sequence of …)
+ * may nest. Real models nest a handful of levels; the limits keep every recursive walk of the model,
+ * here and in the analysis, far from the stack's end.
+ */
+export const MAX_GRAPH_NESTING = 64;
+export const MAX_TYPE_NESTING = 64;
 
 const WIRE_NAMES = ['varint', '64-bit', 'length-delimited', 'start-group', 'end-group', '32-bit'];
 
@@ -31,6 +42,26 @@ function expectWire(actual: number, expected: number, field: string): void {
 interface Dec {
   c: Cursor;
   source: ByteSource;
+  /** Sub-graphs and type protos open around the current position. */
+  graphs?: number;
+  types?: number;
+}
+
+function enter(d: Dec, what: 'graphs' | 'types'): void {
+  const n = (d[what] ?? 0) + 1;
+  const max = what === 'graphs' ? MAX_GRAPH_NESTING : MAX_TYPE_NESTING;
+  if (n > max) {
+    throw new NestingError(
+      what === 'graphs'
+        ? `sub-graphs (If/Loop/Scan bodies) are nested more than ${MAX_GRAPH_NESTING} levels deep; modelpress reads at most ${MAX_GRAPH_NESTING}`
+        : `a type is nested more than ${MAX_TYPE_NESTING} levels deep (sequence/optional/map inside each other); modelpress reads at most ${MAX_TYPE_NESTING}`,
+    );
+  }
+  d[what] = n;
+}
+
+function leave(d: Dec, what: 'graphs' | 'types'): void {
+  d[what] = (d[what] ?? 1) - 1;
 }
 
 /** Iterate fields of a message ending at `end`, calling `on(field, wireType)`; unhandled fields are skipped. */
@@ -128,6 +159,13 @@ function shape(d: Dec, end: number): Dim[] {
 }
 
 function typeProto(d: Dec, end: number): { type: TypeInfo; denotation?: string } {
+  enter(d, 'types');
+  const t = typeProtoBody(d, end);
+  leave(d, 'types');
+  return t;
+}
+
+function typeProtoBody(d: Dec, end: number): { type: TypeInfo; denotation?: string } {
   let type: TypeInfo = { kind: 'unknown' };
   let denotation: string | undefined;
   const tensorLike = (kind: 'tensor' | 'sparse_tensor', tEnd: number): TypeInfo => {
@@ -389,6 +427,13 @@ function node(d: Dec, end: number): Node {
 }
 
 function graph(d: Dec, end: number): Graph {
+  enter(d, 'graphs');
+  const g = graphBody(d, end);
+  leave(d, 'graphs');
+  return g;
+}
+
+function graphBody(d: Dec, end: number): Graph {
   const g: Graph = { name: '', nodes: [], initializers: [], sparseInitializers: [], inputs: [], outputs: [], valueInfo: [] };
   fields(d, end, (f, wt) => {
     switch (f) {
@@ -474,19 +519,18 @@ function modelProto(d: Dec, end: number): { model: Model; sawIrVersion: boolean;
   return { model: m, sawIrVersion, sawGraph };
 }
 
-/** Check external data locations of every tensor (names the tensor on a bad path). */
-function checkExternal(model: Model): void {
-  const visit = (g: Graph): void => {
-    for (const t of g.initializers) if (t.data.kind === 'external') resolveExternalPath(model, t, t.data.location);
-    for (const n of g.nodes) {
-      for (const a of n.attributes) {
-        if (a.type === 'graph') visit(a.value);
-        else if (a.type === 'graphs') a.value.forEach(visit);
-        else if (a.type === 'tensor' && a.value.data.kind === 'external') resolveExternalPath(model, a.value, a.value.data.location);
-      }
-    }
-  };
-  visit(model.graph);
+/**
+ * Check the external data location of every tensor wherever it is: initializers and sparse
+ * initializers of the main graph and every sub-graph, tensors in node attributes of any depth, and
+ * model-local function bodies and attribute defaults. Names the tensor on a bad path. A model held
+ * in memory has no folder: its locations must at least be relative and stay inside one.
+ */
+function checkExternal(model: Model, where: string): void {
+  forEachTensor(model, (t) => {
+    if (t.data.kind !== 'external') return;
+    if (model.path) resolveExternalPath(model, t, t.data.location);
+    else checkRelativeLocation(where, t, t.data.location);
+  });
 }
 
 function decode(c: Cursor, source: ByteSource, where: string): Model {
@@ -502,6 +546,11 @@ function decode(c: Cursor, source: ByteSource, where: string): Model {
     }
     if (err instanceof SchemaError) {
       throw new ModelLoadError(where, `not an ONNX model: the protobuf does not match ModelProto (${err.message})`);
+    }
+    if (err instanceof NestingError) throw new ModelLoadError(where, err.message);
+    if (err instanceof RangeError) {
+      // Anything the limits above did not foresee (a stack or array-length limit): still one message.
+      throw new ModelLoadError(where, `cannot decode the model: ${err.message}; the file is malformed or hostile`);
     }
     throw err;
   }
@@ -545,7 +594,7 @@ export function readModel(file: string): Model {
     const model = decode(new FileCursor(fd, stat.size), new FileSource(abs, stat.size), file);
     model.path = abs;
     model.sourceSize = stat.size;
-    checkExternal(model);
+    checkExternal(model, file);
     return model;
   } finally {
     fs.closeSync(fd);
@@ -557,6 +606,7 @@ export function readModelBytes(bytes: Uint8Array, name = '<memory>'): Model {
   if (bytes.byteLength === 0) throw new ModelLoadError(name, 'the data is empty (0 bytes)');
   const model = decode(new BufferCursor(bytes), new MemorySource(bytes, name), name);
   model.sourceSize = bytes.byteLength;
+  checkExternal(model, name);
   return model;
 }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { byteSize, dtypeName } from './dtypes.js';
 import { ModelLoadError } from './errors.js';
-import type { Model, Tensor, TypedField } from './model.js';
+import type { Attribute, Graph, Model, Node, SparseTensor, Tensor, TypedField } from './model.js';
 import { elementCount } from './model.js';
 import { BufferCursor } from './wire.js';
 
@@ -41,15 +41,71 @@ function typedNumbers(t: Tensor & { data: { kind: 'typed' } }): number[] {
   return out;
 }
 
+/**
+ * Call `fn` for every tensor of the model wherever it appears: initializers and sparse initializers
+ * (values and indices) of the main graph and of every sub-graph, tensors held by node attributes
+ * (tensor, tensors, sparse_tensor(s), at any depth of graph attributes), and the nodes and attribute
+ * defaults of model-local functions. Iterative, so no nesting depth can overflow the stack.
+ */
+export function forEachTensor(model: Pick<Model, 'graph' | 'functions'>, fn: (t: Tensor) => void): void {
+  const graphs: Graph[] = [model.graph];
+  const attrs: Attribute[] = [];
+  const nodes: Node[] = [];
+  for (const f of model.functions) {
+    nodes.push(...f.nodes);
+    attrs.push(...f.attributeDefaults);
+  }
+  const sparse = (s: SparseTensor): void => {
+    fn(s.values);
+    fn(s.indices);
+  };
+  for (;;) {
+    const g = graphs.pop();
+    if (g) {
+      g.initializers.forEach(fn);
+      g.sparseInitializers.forEach(sparse);
+      nodes.push(...g.nodes);
+    }
+    let n: Node | undefined;
+    while ((n = nodes.pop())) attrs.push(...n.attributes);
+    let a: Attribute | undefined;
+    while ((a = attrs.pop())) {
+      switch (a.type) {
+        case 'tensor': fn(a.value); break;
+        case 'tensors': a.value.forEach(fn); break;
+        case 'sparse_tensor': sparse(a.value); break;
+        case 'sparse_tensors': a.value.forEach(sparse); break;
+        case 'graph': graphs.push(a.value); break;
+        case 'graphs': graphs.push(...a.value); break;
+        default: break;
+      }
+    }
+    if (graphs.length === 0) return;
+  }
+}
+
+function checkNotAbsolute(where: string, tensor: Tensor, location: string): void {
+  if (path.isAbsolute(location) || /^[a-zA-Z]:[\\/]/.test(location) || location.startsWith('\\')) {
+    throw new ModelLoadError(where, `tensor '${tensor.name}': external data location '${location}' is absolute; it must be relative to the model's folder`);
+  }
+}
+
+/** A location must be a relative path that stays inside its folder (checked without a folder). */
+export function checkRelativeLocation(where: string, tensor: Tensor, location: string): void {
+  checkNotAbsolute(where, tensor, location);
+  if (location.split(/[\\/]/).includes('..') || location.includes('\0') || location === '') {
+    throw new ModelLoadError(where, `tensor '${tensor.name}': external data location '${location}' leaves the model's folder`);
+  }
+}
+
 /** Check and resolve an external data location against the model's folder. */
 export function resolveExternalPath(model: Pick<Model, 'path'>, tensor: Tensor, location: string): string {
   const where = model.path ?? '<memory>';
   if (!model.path) {
     throw new ModelLoadError(where, `tensor '${tensor.name}' has external data '${location}', but the model was not read from a file`);
   }
-  if (path.isAbsolute(location) || /^[a-zA-Z]:[\\/]/.test(location)) {
-    throw new ModelLoadError(where, `tensor '${tensor.name}': external data location '${location}' is absolute; it must be relative to the model's folder`);
-  }
+  checkNotAbsolute(where, tensor, location);
+  if (location.includes('\0')) throw new ModelLoadError(where, `tensor '${tensor.name}': external data location contains a NUL byte`);
   const dir = path.dirname(model.path);
   const resolved = path.resolve(dir, location);
   const rel = path.relative(dir, resolved);

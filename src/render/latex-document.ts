@@ -4,6 +4,7 @@
  */
 import Handlebars from 'handlebars';
 import { escapeLatex } from './latex.js';
+import { latexInputName } from './latex-escape.js';
 import { compileTemplateFile, findTemplate } from './templates.js';
 import { TemplateError } from './types.js';
 import type { FormulaLatex } from './types.js';
@@ -21,6 +22,14 @@ export interface StandaloneLatexData {
   fragmentFile?: string | undefined;
   /** LaTeX of the body, used when there is no fragment file. */
   body?: string | undefined;
+  /** `\tableofcontents` after the title (front matter `toc: true`). */
+  toc?: boolean | undefined;
+  /** The .bib beside the fragment (biblatex + biber), when the document cites. */
+  bibFile?: string | undefined;
+  /** biblatex style (`numeric-comp`, `authoryear`). */
+  bibStyle?: string | undefined;
+  /** The fragment places `\printbibliography` itself (::bibliography). */
+  bibPrinted?: boolean | undefined;
 }
 
 /** A complete `.tex` document that `pdflatex` compiles (needs amsmath, booktabs, siunitx). */
@@ -33,9 +42,14 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     author: escapeLatex(data.author ?? ''),
     // An explicit empty \date{} keeps LaTeX from printing today's date, which would change every build.
     date: escapeLatex(data.date ?? ''),
-    macrosFile: data.macrosFile,
-    fragmentFile: data.fragmentFile,
+    macrosFile: data.macrosFile === undefined ? undefined : latexInputName(data.macrosFile),
+    fragmentFile: data.fragmentFile === undefined ? undefined : latexInputName(data.fragmentFile),
     body: data.body ?? '',
+    toc: data.toc === true,
+    bibFile: data.bibFile,
+    bibStyle: data.bibStyle ?? 'numeric-comp',
+    bibNumeric: (data.bibStyle ?? 'numeric-comp').startsWith('numeric'),
+    printBibliography: data.bibFile !== undefined && data.bibPrinted !== true,
   }).replace(/^\n+/, '');
 }
 

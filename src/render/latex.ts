@@ -1,48 +1,11 @@
 /**
- * Small LaTeX helpers shared by tables, macros and the standalone wrapper: escaping text for LaTeX
- * text mode, cross-reference labels, and macro names that LaTeX accepts (letters only).
+ * Small LaTeX helpers shared by tables, macros and the standalone wrapper: macro names that LaTeX
+ * accepts (letters only) and their definitions. Escaping is in latex-escape.ts.
  */
 
-const TEXT_ESCAPES: Record<string, string> = {
-  '\\': '\\textbackslash{}',
-  '&': '\\&',
-  '%': '\\%',
-  $: '\\$',
-  '#': '\\#',
-  _: '\\_',
-  '{': '\\{',
-  '}': '\\}',
-  '~': '\\textasciitilde{}',
-  '^': '\\textasciicircum{}',
-  '<': '\\textless{}',
-  '>': '\\textgreater{}',
-  '|': '\\textbar{}',
-  '×': '$\\times$',
-  '·': '$\\cdot$',
-  '−': '$-$',
-  'µ': '\\textmu{}',
-  'μ': '\\textmu{}',
-  '—': '---',
-  '–': '--',
-  '≤': '$\\leq$',
-  '≥': '$\\geq$',
-  'Δ': '$\\Delta$',
-  '\u00a0': '~',
-};
-
-// Escape only the characters that are special inside a character class; in `u` mode others may not be escaped.
-const TEXT_PATTERN = new RegExp(`[${Object.keys(TEXT_ESCAPES).map((c) => c.replace(/[\\\]^-]/g, '\\$&')).join('')}]`, 'gu');
-
-/** Escape plain text for LaTeX text mode (captions, headers, row labels, footnotes). */
-export function escapeLatex(text: string): string {
-  return text.replace(TEXT_PATTERN, (c) => TEXT_ESCAPES[c]!);
-}
-
-/** `tbl-cnn` → `tbl:cnn`: the LaTeX convention for labels, keeping the document's id readable. */
-export function latexLabel(id: string): string {
-  const cleaned = id.replace(/[\\{}%#~^$&\s]/g, '');
-  return cleaned.replace(/^([A-Za-z]+)-/, '$1:');
-}
+// Escaping lives in latex-escape.ts, the one place user text becomes LaTeX; re-exported here for the
+// modules that import it with the other helpers.
+export { escapeLatexText as escapeLatex, latexLabel } from './latex-escape.js';
 
 const SMALL = ['Zero', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten', 'Eleven',
   'Twelve', 'Thirteen', 'Fourteen', 'Fifteen', 'Sixteen', 'Seventeen', 'Eighteen', 'Nineteen'];

@@ -5,6 +5,8 @@
  * runs of words → `\text{…}`, with one space around each binary operator.
  */
 
+import { escapeTextInMath, MATH_ESCAPES } from './latex-escape.js';
+
 type Kind = 'atom' | 'binary' | 'minus' | 'open' | 'close' | 'script' | 'punct' | 'tight';
 
 interface Token {
@@ -27,17 +29,13 @@ const BINARY: Record<string, string> = {
   '×': '\\times', '·': '\\cdot', '+': '+', '=': '=', '≤': '\\leq', '≥': '\\geq', '<': '<', '>': '>', '≈': '\\approx',
 };
 const SYMBOLS: Record<string, string> = { Σ: '\\sum', '∑': '\\sum', '∏': '\\prod', Π: '\\prod', π: '\\pi', '∞': '\\infty' };
-const ESCAPED: Record<string, string> = {
-  '\\': '\\backslash', '{': '\\{', '}': '\\}', '#': '\\#', $: '\\$', '%': '\\%', '&': '\\&', '~': '\\sim', '|': '\\vert',
-};
+const ESCAPED = MATH_ESCAPES;
 
 const PROSE = /^[A-Za-z][A-Za-z-]+(?: [A-Za-z][A-Za-z-]+)+/;
 const IDENT = /^([A-Za-z][A-Za-z0-9]*)(?:_([A-Za-z0-9]+))?/;
 const NUMBER = /^\d+(?:\.\d+)?(?:e[+-]?\d+)?/;
 
-function textEscape(s: string): string {
-  return s.replace(/[\\{}#$%&~^_]/g, (c) => (c === '\\' ? '\\textbackslash{}' : c === '~' || c === '^' ? `\\${c}{}` : `\\${c}`));
-}
+const textEscape = escapeTextInMath;
 
 function upright(name: string): string {
   if (name.length === 1) return name;

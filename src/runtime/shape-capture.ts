@@ -5,12 +5,14 @@
  * as NonZero, or ops without a rule); the analysis then uses the observed shapes.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { dtypeName } from '../onnx/dtypes.js';
-import type { Graph, Model, ValueInfo } from '../onnx/model.js';
-import { serializeModel, writeModel } from '../onnx/writer.js';
-import { makeFeeds } from './inputs.js';
+import type { Model, ValueInfo } from '../onnx/model.js';
+import { forEachTensor } from '../onnx/tensor-data.js';
+import { writeModel } from '../onnx/writer.js';
+import { checkInputSpecs, InputSpecError, makeFeeds } from './inputs.js';
 
 /** An input to feed: name, ONNX element type, concrete shape. */
 export interface CaptureInput {
@@ -27,9 +29,13 @@ export class ShapeCaptureError extends Error {
   }
 }
 
-function usesExternalData(g: Graph): boolean {
-  if (g.initializers.some((t) => t.data.kind === 'external')) return true;
-  return g.nodes.some((n) => n.attributes.some((a) => (a.type === 'graph' ? usesExternalData(a.value) : a.type === 'graphs' && a.value.some(usesExternalData))));
+/** True when any tensor anywhere in the model (sub-graphs, functions, attributes) keeps its bytes in a file. */
+function usesExternalData(model: Model): boolean {
+  let found = false;
+  forEachTensor(model, (t) => {
+    if (t.data.kind === 'external') found = true;
+  });
+  return found;
 }
 
 /** The model with every node output of the main graph listed as a graph output (types left to ORT). */
@@ -57,33 +63,44 @@ export interface CaptureOptions {
 /** Run the model once and return the observed dims of every main-graph value it produced. */
 export async function captureShapes(model: Model, inputs: readonly CaptureInput[], options: CaptureOptions = {}): Promise<Map<string, number[]>> {
   const where = model.path ?? '<memory>';
+  const specs = inputs.filter((i) => !options.feeds?.[i.name]).map((i) => ({ name: i.name, dtype: dtypeName(i.dtype), shape: [...i.shape] }));
+  try {
+    checkInputSpecs(specs);
+  } catch (err) {
+    if (err instanceof InputSpecError) throw new ShapeCaptureError(where, err.message);
+    throw err;
+  }
   const exposed = exposeAllValues(model);
-  // External data resolves against the model's folder, so such a model is written beside the original.
-  let tempFile: string | undefined;
+  // onnxruntime is always handed a file, never bytes: it resolves external data against the folder
+  // of the file it opens (for bytes, against the working directory, which is how a crafted model read
+  // files it should not). A model with external data (every location already checked to stay in its
+  // folder by the reader) is written beside the original; any other into a fresh private folder, where
+  // a location could name nothing.
+  const external = usesExternalData(model);
+  if (external && !model.path) {
+    throw new ShapeCaptureError(where, 'the model keeps tensors in external data files but was not read from a file, so they cannot be found');
+  }
+  const tempDir = external ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'modelpress-shapes-'));
+  const tempFile = tempDir ? path.join(tempDir, 'model.onnx') : path.join(path.dirname(model.path!), `.${path.basename(model.path!)}.shapes.${process.pid}.onnx`);
   let session: ort.InferenceSession;
   // Severity 4 (fatal only): a model ORT cannot run is reported once, as a ShapeCaptureError.
   const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'disabled', logSeverityLevel: 4 };
   try {
-    if (model.path && usesExternalData(model.graph)) {
-      tempFile = path.join(path.dirname(model.path), `.${path.basename(model.path)}.shapes.${process.pid}.onnx`);
+    try {
       writeModel(exposed, tempFile);
-      session = await ort.InferenceSession.create(tempFile, sessionOptions);
-    } else {
-      session = await ort.InferenceSession.create(serializeModel(exposed), sessionOptions);
+    } catch (err) {
+      throw new ShapeCaptureError(where, `cannot write the model for onnxruntime to ${tempFile} (${firstLine(err)})`);
     }
-  } catch (err) {
-    throw new ShapeCaptureError(where, `onnxruntime cannot load the model (${firstLine(err)})`);
+    try {
+      session = await ort.InferenceSession.create(tempFile, sessionOptions);
+    } catch (err) {
+      throw new ShapeCaptureError(where, `onnxruntime cannot load the model (${firstLine(err)})`);
+    }
   } finally {
-    if (tempFile) fs.rmSync(tempFile, { force: true });
+    fs.rmSync(tempDir ?? tempFile, { force: true, recursive: true });
   }
   try {
-    const feeds = {
-      ...makeFeeds(
-        inputs.filter((i) => !options.feeds?.[i.name]).map((i) => ({ name: i.name, dtype: dtypeName(i.dtype), shape: [...i.shape] })),
-        options.seed ?? 1,
-      ),
-      ...options.feeds,
-    };
+    const feeds = { ...makeFeeds(specs, options.seed ?? 1), ...options.feeds };
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
       results = await session.run(feeds);

@@ -31,8 +31,32 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
   }
 }
 
+let replied = false;
+
+/**
+ * A worker outlives nothing: when its parent dies (kill -9 of a build) the IPC channel closes, and a
+ * worker still measuring would otherwise run on for its whole phase. It exits at once on 'disconnect'
+ * (unless it has replied and closed the channel itself), and a poll of the parent pid covers a
+ * channel close the event loop has not yet seen.
+ */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  process.on('disconnect', () => {
+    if (!replied) process.exit(3);
+  });
+  const poll = setInterval(() => {
+    if (process.ppid !== parent) process.exit(3);
+  }, 200);
+  poll.unref();
+}
+
+exitWithParent();
+
 process.once('message', (request: WorkerRequest) => {
   void handle(request)
     .then(reply)
-    .then(() => process.disconnect?.());
+    .then(() => {
+      replied = true;
+      process.disconnect?.();
+    });
 });

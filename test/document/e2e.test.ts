@@ -14,7 +14,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../../src/document/build.js';
+import { build } from '../../src/project/build.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { gemmModel, QUICK_BENCH, writeTinyModels } from './models.js';
 

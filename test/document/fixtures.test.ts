@@ -4,7 +4,7 @@
  * and the exact diagnostics as `line:column ruleId`. The numbers in the fragments are derived by hand
  * in each JSON's `why` and in models.ts.
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,10 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'mp-fixtures-'));
   writeTinyModels(dir);
+  // Side files a case reads: images, bibliographies (all copied first, so did-you-mean sees them).
+  for (const f of readdirSync(FIXTURES)) if (/\.(svg|bib)$/.test(f)) copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
+  // Files that ::include reads.
+  cpSync(path.join(FIXTURES, 'parts'), path.join(dir, 'parts'), { recursive: true });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { build, UsageError } from '../../src/document/build.js';
+import { build, UsageError } from '../../src/project/build.js';
 import { renderMarkdown } from '../../src/document/pipeline.js';
 import { projectSettings, readProjectConfig } from '../../src/document/settings.js';
 import { writeTinyModels } from './models.js';

@@ -88,9 +88,15 @@ function poolPreset(s: PoolSize, convention: Exclude<Convention, 'exact'>, templ
   }
 }
 
+/** Work allowed for counting in-bounds taps on one axis (iterations of the shorter loop). */
+const MAX_TAP_STEPS = 10_000_000;
+
 /**
  * Elements summed over all AveragePool windows when padding is excluded from the count
  * (count_include_pad=0): windows factor per axis, so the total is N·C·∏ over axes of Σ in-bounds taps.
+ * Per axis Σ_o #{j : 0 ≤ o·s − pb + j·d < in} is counted along the shorter of the two loops (output
+ * positions or kernel taps), each step O(1), so pads near 2^53 cost nothing; a window count and a
+ * kernel both beyond MAX_TAP_STEPS is refused.
  */
 function inBoundsTaps(ctx: CostContext, s: PoolSize): number {
   const rank = s.inSp.length;
@@ -98,13 +104,25 @@ function inBoundsTaps(ctx: CostContext, s: PoolSize): number {
   let total = s.N * s.C;
   for (let a = 0; a < rank; a++) {
     const pb = w.padsBegin[a]!;
+    const stride = w.strides[a]!;
+    const dil = w.dilations[a]!;
+    const size = s.inSp[a]!;
+    const outs = s.outSp[a]!;
+    const k = s.kernel[a]!;
+    if (Math.min(outs, k) > MAX_TAP_STEPS) {
+      throw new AnalysisError(`AveragePool axis ${a} has ${outs} windows of ${k} taps; counting in-bounds taps is limited to ${MAX_TAP_STEPS} steps`, where(ctx));
+    }
+    // #{x in [0, n) : lo ≤ x·step + base ≤ hi} for step > 0
+    const countIn = (n: number, step: number, base: number, lo: number, hi: number): number => {
+      const first = Math.max(0, Math.ceil((lo - base) / step));
+      const last = Math.min(n - 1, Math.floor((hi - base) / step));
+      return last >= first ? last - first + 1 : 0;
+    };
     let taps = 0;
-    for (let o = 0; o < s.outSp[a]!; o++) {
-      const start = o * w.strides[a]! - pb;
-      for (let j = 0; j < s.kernel[a]!; j++) {
-        const at = start + j * w.dilations[a]!;
-        if (at >= 0 && at < s.inSp[a]!) taps++;
-      }
+    if (outs <= k) {
+      for (let o = 0; o < outs; o++) taps += countIn(k, dil, o * stride - pb, 0, size - 1);
+    } else {
+      for (let j = 0; j < k; j++) taps += countIn(outs, stride, j * dil - pb, 0, size - 1);
     }
     total *= taps;
   }

@@ -108,14 +108,16 @@ const splitToSequence = zeroRule(['SplitToSequence'], (ctx) => {
   if (!given(ctx, 1)) {
     // No split: pieces of one element along the axis, squeezed away unless keepdims.
     squeeze = !keepdims;
-    if (typeof dim === 'number') sizes = new Array<number>(dim).fill(1);
+    if (typeof dim === 'number' && dim <= MAX_VALUE_ELEMENTS) sizes = new Array<number>(dim).fill(1);
   } else {
     const split = valueOf(ctx, 1);
     const scalar = ctx.inputs[1]?.shape?.length === 0;
     if (split !== undefined && scalar) {
       const chunk = split[0]!;
       if (chunk < 1) fail(ctx, `split ${chunk} must be positive`);
-      if (typeof dim === 'number') sizes = Array.from({ length: Math.ceil(dim / chunk) }, (_, i) => Math.min(chunk, dim - i * chunk));
+      if (typeof dim === 'number' && Math.ceil(dim / chunk) <= MAX_VALUE_ELEMENTS) {
+        sizes = Array.from({ length: Math.ceil(dim / chunk) }, (_, i) => Math.min(chunk, dim - i * chunk));
+      }
     } else if (split !== undefined) {
       if (typeof dim === 'number' && split.reduce((a, b) => a + b, 0) !== dim) {
         fail(ctx, `split [${split.join(', ')}] does not add up to the axis size ${dim}`);

@@ -32,12 +32,26 @@ export function valueOf(ctx: NodeContext, i: number): number[] | undefined {
   return given(ctx, i) ? ctx.inputs[i]?.value : undefined;
 }
 
-/** Length of a 1-D input whose shape is known (e.g. a shape tensor whose values are not). */
+/**
+ * The highest rank a shape operand may give an output. ONNX sets no limit, real models stay below 10;
+ * a file declaring a shape tensor of 2^31 elements must not make the analysis allocate 2^31 dims.
+ */
+export const MAX_RANK = 1024;
+
+/**
+ * Length of a 1-D input whose shape is known (e.g. a shape tensor whose values are not). Used as an
+ * output rank, so a length above MAX_RANK (or not a whole number ≥ 0) is refused with a message.
+ */
 export function knownLength(v: ValueFacts | undefined): number | undefined {
   const s = v?.shape;
   if (s === undefined) return undefined;
   if (s.length === 0) return 1;
-  return s.length === 1 && typeof s[0] === 'number' ? s[0] : undefined;
+  if (s.length !== 1 || typeof s[0] !== 'number') return undefined;
+  const n = s[0];
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_RANK) {
+    throw new AnalysisError(`its shape operand declares ${n} elements, so the output would have rank ${n}; modelpress analyses tensors of rank at most ${MAX_RANK}`);
+  }
+  return n;
 }
 
 /** A single known scalar value of input i (a scalar or a one-element tensor). */

@@ -1,23 +1,26 @@
 /**
- * Building a project: find the Markdown documents, read `modelpress.config.json`, render each document
+ * Building a project (above document/ and export/, which do not depend on each other): find the Markdown documents, read `modelpress.config.json`, render each document
  * through the pipeline (its own model registry, one shared cache), write `<out>/<doc>.html`,
  * `<out>/<doc>.data.json` and the assets, and decide the exit code:
  * 0 ok, 1 document or model errors (a --frozen miss always; any diagnostic with --strict).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
 import { writeFileAtomic } from '../cache/store.js';
-import { copyAssets } from '../export/assets.js';
+import { copyAssets, copyDocumentAssets } from '../export/assets.js';
 import { dataJson } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { htmlToPdf } from '../export/pdf.js';
-import type { MeasureStats, ProgressEvent, RegistryOptions } from './models.js';
-import { renderDocument } from './pipeline.js';
+import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
+import { renderDocument, scanLabels } from '../document/pipeline.js';
+import type { CounterStart } from '../document/state.js';
+import type { Reference } from '../docmodel/types.js';
+import { type BookChapter, chapterNav, withNav, writeBook } from './book.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
-import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from './settings.js';
-import type { DocumentData } from './state.js';
+import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
+import type { DocumentData } from '../docmodel/types.js';
 
 export const OUTPUT_FORMATS = ['html', 'pdf', 'tex'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -39,6 +42,8 @@ export interface BuildOptions {
 export interface BuiltDocument {
   source: string;
   html: string;
+  /** The page as rendered (before a book's navigation). */
+  page: string;
   dataFile: string;
   pdf?: string | undefined;
   file: VFile;
@@ -86,6 +91,23 @@ export function findDocuments(inputs: string[], root: string, out: string): stri
   return [...new Set(found)];
 }
 
+/** Documents that another one ::includes are parts of it, not documents of their own. */
+function withoutIncluded(documents: string[]): string[] {
+  const included = new Set<string>();
+  for (const doc of documents) {
+    let text = '';
+    try {
+      text = readFileSync(doc, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/^::include\{[^}]*\bfile=("([^"]*)"|'([^']*)'|([^\s}]+))/gm)) {
+      included.add(path.resolve(path.dirname(doc), m[2] ?? m[3] ?? m[4]!));
+    }
+  }
+  return documents.filter((d) => !included.has(path.resolve(d)));
+}
+
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const { root, configFile } = projectRoot(path.resolve(options.cwd ?? process.cwd()));
   let config: ProjectConfig | undefined;
@@ -98,9 +120,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
   }
   const settings = projectSettings(config);
+  // Bibliographies named in the config are relative to the project; front matter's to the document.
+  settings.bibliography = settings.bibliography.map((b) => path.resolve(root, b));
   const out = path.resolve(root, options.out ?? config?.out ?? 'output');
-  const inputs = options.inputs && options.inputs.length > 0 ? options.inputs : (config?.content ?? ['content']);
-  const documents = findDocuments(inputs, root, out);
+  const book = options.inputs && options.inputs.length > 0 ? undefined : config?.book;
+  const inputs = options.inputs && options.inputs.length > 0 ? options.inputs : book ? book.chapters : (config?.content ?? ['content']);
+  const documents = withoutIncluded(findDocuments(inputs, root, out));
   if (documents.length === 0) throw new UsageError(`no Markdown documents found in ${inputs.join(', ')}`);
   const stems = new Map<string, string>();
   for (const doc of documents) {
@@ -113,6 +138,25 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const built: BuiltDocument[] = [];
   const failures: string[] = [];
   copyAssets(out, { templateDirs: [root] });
+  // A book: every chapter's labels and counts first, so chapters refer to each other and count on.
+  const starts = new Map<string, CounterStart | undefined>();
+  const external = new Map<string, Reference>();
+  if (book) {
+    let start: CounterStart | undefined;
+    for (const doc of documents) {
+      const stem = path.basename(doc, '.md');
+      starts.set(doc, start);
+      try {
+        const text = await readFile(doc, 'utf8');
+        const scanned = await scanLabels(new VFile({ value: text, path: doc }), { settings, documentName: stem, counterStart: start });
+        for (const [id, ref] of scanned.numbers) if (!external.has(id)) external.set(id, ref);
+        start = scanned.counted;
+      } catch {
+        /* reported when the chapter is built */
+      }
+    }
+  }
+  const bookChapters: BookChapter[] = [];
   for (const doc of documents) {
     const stem = path.basename(doc, '.md');
     let value: string;
@@ -130,20 +174,37 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     };
     // Paths relative to the working directory, as compilers print them (file.md:line:col).
     const file = new VFile({ value, path: path.relative(process.cwd(), doc) || doc, cwd: process.cwd() });
-    const rendered = await renderDocument(file, { settings, registryOptions, templateDirs: [root] });
+    // The last boundary: directives and front matter are guarded one by one; a failure outside them
+    // costs this document only, named with its file, and every other document still builds.
+    let rendered: Awaited<ReturnType<typeof renderDocument>>;
+    try {
+      rendered = await renderDocument(file, {
+        settings,
+        registryOptions,
+        templateDirs: [root],
+        ...(book ? { documentName: stem, counterStart: starts.get(doc), externalNumbers: external } : {}),
+      });
+    } catch (err) {
+      failures.push(`${path.relative(root, doc)}:1:1: not built: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      continue;
+    }
     const htmlFile = path.join(out, `${stem}.html`);
     const dataFile = path.join(out, `${stem}.data.json`);
-    writeFileAtomic(htmlFile, rendered.html);
+    // A book's chapter pages get their navigation once every chapter's title is known (below).
+    if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data });
+    else writeFileAtomic(htmlFile, rendered.html);
+    for (const problem of copyDocumentAssets(rendered.data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
     writeFileAtomic(dataFile, dataJson(rendered.data));
     const entry: BuiltDocument = {
       source: doc,
       html: htmlFile,
+      page: rendered.html,
       dataFile,
       file,
       data: rendered.data,
       stats: { ...file.data.modelpress!.registry.stats },
     };
-    if (to.includes('pdf')) {
+    if (to.includes('pdf') && !book) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
         await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem });
@@ -154,12 +215,26 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
     // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
     try {
-      const exported = await exportDocument(rendered.data, rendered.tree, out, to, { stem, templateDirs: [root] });
+      const docSettings = file.data.modelpress!.settings;
+      const exported = await exportDocument(rendered.data, rendered.tree, out, to, {
+        stem,
+        templateDirs: [root],
+        toc: docSettings.toc,
+        bibStyle: docSettings.csl === 'apa' ? 'authoryear' : 'numeric-comp',
+        ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d } : {}),
+      });
       for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
     } catch (err) {
       failures.push(`${path.relative(root, doc)}: exports not written: ${(err as Error).message}`);
     }
     built.push(entry);
+  }
+  if (book) {
+    bookChapters.forEach((c, i) => {
+      const page = built.find((b) => b.html === c.htmlFile);
+      if (page) writeFileAtomic(c.htmlFile, withNav(page.page, chapterNav(bookChapters, i)));
+    });
+    await writeBook(book, bookChapters, out, to, [root], failures);
   }
   const frozenMiss = built.some((d) => d.file.messages.some((m) => m.ruleId === 'frozen-miss'));
   const anyMessage = built.some((d) => d.file.messages.length > 0);

@@ -1,0 +1,146 @@
+/**
+ * The document model: the types every stage after the directives shares. The document pipeline
+ * (src/document/) fills a DocumentData and attaches an ElementOutput to each node it renders; the
+ * exporters (src/export/) and the renderers (src/render/) read them. This module imports nothing from
+ * document/ or export/, so neither depends on the other through it.
+ */
+import type { Convention, FormulaUse } from '../analysis/types.js';
+import type { Environment } from '../runtime/types.js';
+import type { FormulaLatex, MetricName, TableData } from '../render/types.js';
+
+/** What can be numbered and referred to with `@prefix-name`. */
+export type ItemKind = 'section' | 'table' | 'figure' | 'equation';
+
+/** The id prefix of each kind: `@sec-intro`, `@tbl-cnn`, `@fig-arch`, `@eq-conv`. */
+export const ID_PREFIX: Record<ItemKind, string> = { section: 'sec', table: 'tbl', figure: 'fig', equation: 'eq' };
+export const KIND_OF_PREFIX: Record<string, ItemKind> = { sec: 'section', tbl: 'table', fig: 'figure', eq: 'equation' };
+/** The word a reference reads ("Table 2"). */
+export const KIND_WORD: Record<ItemKind, string> = { section: 'Section', table: 'Table', figure: 'Figure', equation: 'Equation' };
+
+/** A labelled, numbered item of a document. */
+export interface Reference {
+  id: string;
+  kind: ItemKind;
+  /** Ordinal per kind in document order (sections: in document order too). */
+  number: number;
+  /** As shown: `2`, or `2.1` for a numbered section; absent for an unnumbered section. */
+  text?: string | undefined;
+  /** A section's title (what an unnumbered section's reference reads). */
+  title?: string | undefined;
+  /** The document (file stem) that holds it: a book refers across chapters. */
+  document?: string | undefined;
+}
+
+/** A local file the document refers to, and where the outputs put it. */
+export interface Asset {
+  /** Absolute path of the file. */
+  source: string;
+  /** Path relative to the output folder (forward slashes), the same in HTML and LaTeX. */
+  target: string;
+}
+
+/** A work in the bibliography: its key, CSL-JSON record and formatted entry. */
+export interface CitedWork {
+  key: string;
+  /** The formatted bibliography entry (HTML from the CSL style). */
+  html: string;
+  /** The same as plain text. */
+  text: string;
+  /** The CSL-JSON record (the LaTeX export writes the .bib from it). */
+  csl?: unknown;
+}
+
+/** Where a number comes from: enough to reproduce it. */
+export interface Provenance {
+  model: string;
+  /** sha256 of the model file, or of the zoo build recipe. */
+  sha256: string | undefined;
+  /** `zoo:resnet50` or the model file's path as written. */
+  source: string;
+  input: string;
+  convention: Convention;
+  tool: string;
+  /** Present for measured numbers. */
+  benchmark?: {
+    hardware: string;
+    cpuModel: string;
+    onnxruntime: string;
+    provider: string;
+    threads: number;
+    batch: number;
+    method: string;
+  } | undefined;
+}
+
+export interface CollectedMetric {
+  model: string;
+  name: MetricName;
+  input: string;
+  value: number | string | null;
+  text: string;
+  withUnit: string;
+  provenance: Provenance;
+}
+
+export interface CollectedFormula {
+  id?: string | undefined;
+  number?: number | undefined;
+  /** For a node formula: the model and node; for a worked example: the op and its given numbers. */
+  model?: string | undefined;
+  node?: string | undefined;
+  op?: string | undefined;
+  given?: Record<string, string> | undefined;
+  formula: FormulaUse;
+  latex: FormulaLatex;
+  /** The counted value (FLOPs, or MACs under a MAC-only convention). */
+  value: number;
+  provenance?: Provenance | undefined;
+}
+
+export interface CollectedTable {
+  table: TableData;
+  models: string[];
+  metrics: MetricName[];
+  provenance: Provenance[];
+}
+
+export interface CollectedChart {
+  id?: string | undefined;
+  number?: number | undefined;
+  kind: string;
+  svg: string;
+  models: string[];
+}
+
+export interface CollectedEnvironment {
+  environment: Environment;
+  threads: number;
+  batch: number;
+  provider: string;
+  method: string;
+  models: string[];
+  /** The binding's per-call floor measured beside each model (ms), when measured. */
+  floors: { model: string; input: string; latencyMedianMs: number }[];
+}
+
+export interface DocumentData {
+  schema: 1;
+  source: string | undefined;
+  title: string | undefined;
+  author: string | undefined;
+  date: string | undefined;
+  convention: Convention;
+  tool: string;
+  models: { id: string; label: string; source: string; inputs: string[]; batch: number }[];
+  tables: CollectedTable[];
+  metrics: CollectedMetric[];
+  formulas: CollectedFormula[];
+  charts: CollectedChart[];
+  environments: CollectedEnvironment[];
+  references: Reference[];
+  /** Local files the document shows (images): copied beside the HTML, written into the LaTeX. */
+  assets: Asset[];
+  /** Works cited, in the order the style's bibliography lists them (empty without citations). */
+  citations: CitedWork[];
+}
+

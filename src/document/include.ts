@@ -1,0 +1,98 @@
+/**
+ * Parsing a document, and `::include{file=part.md}`: the included file's Markdown takes the
+ * directive's place before any plugin runs, so its headings, labels, citations and directives are
+ * the document's own (numbered in order, referable from anywhere). Its relative image paths are
+ * rewritten against the including document. A missing file or an include cycle is a positioned
+ * diagnostic with an error box in place of the directive; the rest builds.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Root, RootContent } from 'mdast';
+import type { Processor } from 'unified';
+import { visit } from 'unist-util-visit';
+import { VFile } from 'vfile';
+import { didYouMean, type DirectiveNode, markHandled, SOURCE } from './directive.js';
+import { maskEquationLabels } from './elements.js';
+import { showError } from './error-box.js';
+
+/** Parse Markdown text: `$$ {#eq-x}` labels are read first (remark-math would not close such a block). */
+export function parseMarkdown(processor: Pick<Processor, 'parse'>, text: string, filePath: string | undefined): Root {
+  const { masked, labels } = maskEquationLabels(text);
+  const tree = processor.parse(new VFile({ value: masked, path: filePath })) as Root;
+  visit(tree, 'math', (node) => {
+    const id = node.position ? labels.get(node.position.end.line) : undefined;
+    if (id) node.data = { ...(node.data ?? {}), modelpressEquationId: id } as never;
+  });
+  return tree;
+}
+
+/** Replace every `::include{file=…}` in `tree` (recursively) by the included file's content. */
+export function expandIncludes(
+  processor: Pick<Processor, 'parse'>,
+  tree: Root,
+  file: VFile,
+  documentPath: string,
+  stack: string[] = [documentPath],
+  /** In an included file: the top-level ::include of the document, where its problems are reported. */
+  anchor?: DirectiveNode,
+): void {
+  const dir = path.dirname(documentPath);
+  const found: { node: DirectiveNode; parent: { children: RootContent[] } }[] = [];
+  visit(tree, (node, _index, parent) => {
+    if ((node.type === 'leafDirective' || node.type === 'containerDirective') && (node as DirectiveNode).name === 'include' && parent) found.push({ node: node as DirectiveNode, parent: parent as never });
+  });
+  for (const { node, parent } of found) {
+    markHandled(node);
+    const fail = (problem: string) => {
+      const reason = anchor ? `in ${path.basename(documentPath)}: ${problem}` : problem;
+      const place = (anchor ?? node).position;
+      file.message(reason, { place, ruleId: 'include', source: SOURCE });
+      node.position = place;
+      showError(node, file, reason, 'include');
+    };
+    const attrs = node.attributes ?? {};
+    const unknown = Object.keys(attrs).filter((k) => k !== 'file');
+    if (unknown.length > 0) {
+      fail(`unknown attribute '${unknown[0]}' on ::include; ::include takes file`);
+      continue;
+    }
+    const written = attrs.file;
+    if (!written) {
+      fail('::include needs file=… (a Markdown file, relative to this one)');
+      continue;
+    }
+    const full = path.resolve(dir, written);
+    if (stack.includes(full)) {
+      fail(`include cycle: ${[...stack, full].map((p) => path.basename(p)).join(' → ')}; remove one of the ::include lines`);
+      continue;
+    }
+    let text: string;
+    try {
+      text = readFileSync(full, 'utf8');
+    } catch (err) {
+      let siblings: string[] = [];
+      try {
+        siblings = readdirSync(path.dirname(full));
+      } catch {
+        /* no folder either */
+      }
+      fail(`cannot include '${written}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${didYouMean(path.basename(full), siblings.filter((s) => s.endsWith('.md')))}the path is relative to ${path.basename(documentPath)}`);
+      continue;
+    }
+    const included = parseMarkdown(processor, text, full);
+    expandIncludes(processor, included, file, full, [...stack, full], anchor ?? node);
+    // Images of the included file are relative to it: rewrite them against the including document.
+    visit(included, 'image', (img) => {
+      if (/^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(img.url)) return;
+      img.url = path.relative(dir, path.resolve(path.dirname(full), img.url)).split(path.sep).join('/');
+    });
+    // Positions point into the included file: drop them, so no diagnostic names a wrong line of this one.
+    visit(included, (n) => {
+      if ((n.data as { hName?: string } | undefined)?.hName) return; // an error box keeps its anchor's place
+      delete (n as { position?: unknown }).position;
+    });
+    const children = included.children.filter((c) => c.type !== 'yaml');
+    const at = parent.children.indexOf(node as never);
+    parent.children.splice(at, 1, ...children);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A book (`modelpress.config.json` `book: {title, chapters}`): the chapters build as documents whose
+ * counters continue one another and whose labels are known to each other (read first, without
+ * measuring, by scanLabels), so `@sec-x` in chapter 2 links to chapter 1's page and LaTeX refers to
+ * `<chapter>:sec:x`. Besides each chapter's page this writes:
+ *
+ * - `<out>/index.html`: the book's title and its chapters;
+ * - navigation (contents, previous, next) at the top of every chapter page;
+ * - `<out>/book.html` → `<out>/book.pdf`: every chapter in one page, printed once (`--to pdf`);
+ * - `<out>/book.tex` (`--to tex`): a main file that `\input`s each chapter's fragment, with the
+ *   contents and one bibliography (`book.bib`, every chapter's works).
+ */
+import path from 'node:path';
+import { writeFileAtomic } from '../cache/store.js';
+import type { DocumentData } from '../docmodel/types.js';
+import { standaloneLatex } from '../render/latex-document.js';
+import { renderPage } from '../render/page.js';
+import { bibFile } from '../export/bib.js';
+import { htmlToPdf } from '../export/pdf.js';
+
+export interface BookConfig {
+  title: string;
+  author?: string | undefined;
+  chapters: string[];
+}
+
+export interface BookChapter {
+  stem: string;
+  title: string;
+  htmlFile: string;
+  body: string;
+  data: DocumentData;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+/** The navigation bar of chapter `i`. */
+export function chapterNav(chapters: readonly { stem: string; title: string }[], i: number): string {
+  const prev = chapters[i - 1];
+  const next = chapters[i + 1];
+  return [
+    '<nav class="mp-book-nav">',
+    '<a href="index.html">Contents</a>',
+    prev ? ` · <a href="${prev.stem}.html" rel="prev">← ${escapeHtml(prev.title)}</a>` : '',
+    next ? ` · <a href="${next.stem}.html" rel="next">${escapeHtml(next.title)} →</a>` : '',
+    '</nav>',
+  ].join('');
+}
+
+/** Insert the navigation right after `<main …>` of a rendered chapter page. */
+export function withNav(html: string, nav: string): string {
+  return html.replace(/(<main[^>]*>)/, `$1\n${nav}`);
+}
+
+export async function writeBook(
+  book: BookConfig,
+  chapters: BookChapter[],
+  out: string,
+  to: readonly string[],
+  templateDirs: readonly string[],
+  failures: string[],
+): Promise<string[]> {
+  const written: string[] = [];
+  const list = chapters.map((c) => `<li><a href="${c.stem}.html">${escapeHtml(c.title)}</a></li>`).join('\n');
+  const index = renderPage({ title: book.title, author: book.author, body: `<h1>${escapeHtml(book.title)}</h1>\n<nav class="mp-book-index"><ol>\n${list}\n</ol></nav>` }, { templateDirs });
+  writeFileAtomic(path.join(out, 'index.html'), index);
+  written.push(path.join(out, 'index.html'));
+
+  if (to.includes('pdf')) {
+    // One page holding every chapter: links between chapters become links within the page.
+    const bodies = chapters.map((c) => `<section class="mp-chapter" id="chapter-${c.stem}">\n${c.body.replace(/href="([\w.-]+)\.html#/g, 'href="#')}\n</section>`);
+    const html = renderPage({ title: book.title, author: book.author, body: bodies.join('\n') }, { templateDirs });
+    const htmlFile = path.join(out, 'book.html');
+    writeFileAtomic(htmlFile, html);
+    try {
+      await htmlToPdf(htmlFile, path.join(out, 'book.pdf'), { title: book.title });
+      written.push(path.join(out, 'book.pdf'));
+    } catch (err) {
+      failures.push(`book: PDF not written: ${(err as Error).message}`);
+    }
+  }
+
+  if (to.includes('tex')) {
+    const merged: DocumentData = { ...chapters[0]!.data, source: 'the book', citations: chapters.flatMap((c) => c.data.citations) };
+    const seen = new Set<string>();
+    merged.citations = merged.citations.filter((w) => (seen.has(w.key) ? false : (seen.add(w.key), true)));
+    const bib = merged.citations.length > 0 ? 'book.bib' : undefined;
+    if (bib) writeFileAtomic(path.join(out, bib), bibFile(merged));
+    const tex = standaloneLatex(
+      {
+        title: book.title,
+        author: book.author,
+        body: chapters.map((c) => `\\input{${c.stem}.tex}`).join('\n\\clearpage\n'),
+        toc: true,
+        bibFile: bib,
+      },
+      { templateDirs },
+    );
+    writeFileAtomic(path.join(out, 'book.tex'), tex);
+    written.push(path.join(out, 'book.tex'));
+  }
+  return written;
+}
