@@ -32,6 +32,17 @@ export interface Binding {
   inputs: BoundInput[];
   /** Values of the model's symbolic dims (`dim_param`), e.g. { batch: 1, sequence: 128 }. */
   symbols: Map<string, number>;
+  /** Leading (batch) dims nobody sized, which took the default batch size (as `bench` does). */
+  assumed: { input: string; dim: Dim; value: number }[];
+}
+
+/** The size a symbolic or unknown leading dimension takes when no shape sizes it: profile, bench and documents agree. */
+export const DEFAULT_BATCH = 1;
+
+/** The note a profile carries for each assumed batch dim. */
+export function assumedBatchNote(a: Binding['assumed'][number]): string {
+  const what = typeof a.dim === 'string' ? `'${a.dim}'` : 'unnamed';
+  return `input '${a.input}': its leading dim (${what}) was not given and is assumed ${a.value}, as bench does; give --input (input= in a document) to set it`;
 }
 
 function parseDims(text: string, spec: string): number[] {
@@ -140,6 +151,18 @@ export function bindInputs(graph: Graph, given: InputShapes = new Map()): Bindin
     });
   }
   // Second pass: every input gets numbers; symbols bound through another input count as bound.
+  // A symbolic or unknown leading dim that no given shape sizes is the batch: it takes DEFAULT_BATCH,
+  // the same default `bench` uses (src/runtime/input-shapes.ts), and the profile says so in a note.
+  const assumed: Binding['assumed'] = [];
+  for (const f of feeds) {
+    const d = declared.get(f.name);
+    if (!d || d.shape === undefined || d.shape.length === 0 || shapes.has(f.name)) continue;
+    const lead = d.shape[0]!;
+    if (lead === null || (typeof lead === 'string' && !symbols.has(lead))) {
+      if (typeof lead === 'string') symbols.set(lead, DEFAULT_BATCH);
+      assumed.push({ input: f.name, dim: lead, value: DEFAULT_BATCH });
+    }
+  }
   const inputs: BoundInput[] = [];
   for (const f of feeds) {
     const d = declared.get(f.name);
@@ -158,6 +181,7 @@ export function bindInputs(graph: Graph, given: InputShapes = new Map()): Bindin
     d.shape.forEach((dim, i) => {
       if (typeof dim === 'number') shape.push(dim);
       else if (typeof dim === 'string' && symbols.has(dim)) shape.push(symbols.get(dim)!);
+      else if (i === 0 && dim === null && assumed.some((a) => a.input === f.name)) shape.push(DEFAULT_BATCH);
       else missing.push(typeof dim === 'string' ? `dim ${i} ('${dim}')` : `dim ${i} (unnamed)`);
     });
     if (missing.length > 0) {
@@ -170,7 +194,7 @@ export function bindInputs(graph: Graph, given: InputShapes = new Map()): Bindin
     const example = feeds.map((f) => `${f.name}=${exampleDims(declared.get(f.name)?.shape, shapes.get(f.name), symbols)}`).join(',');
     throw new InputBindingError(`cannot bind the input shapes: ${problems.join('; ')}. Give them with --input ${example}`);
   }
-  return { inputs, symbols };
+  return { inputs, symbols, assumed };
 }
 
 function exampleDims(shape: Dim[] | undefined, given: number[] | undefined, symbols: Map<string, number>): string {

@@ -16,6 +16,7 @@ import { makeNodeContext, MAX_VALUE_ELEMENTS } from './context.js';
 import type { NodeOpsets } from './functions.js';
 import { ruleFor } from './ops/index.js';
 import { nodeLabel, topologicalOrder } from './topology.js';
+import { userRuleKey } from './user-rules.js';
 import { AnalysisError, type NodeContext, type OpRule, type ValueFacts } from './types.js';
 
 /** Float constants above this many elements are weights: their values are never decoded. */
@@ -93,6 +94,8 @@ export interface InferOptions {
   runtimeShapes?: ReadonlyMap<string, readonly number[]> | undefined;
   /** The model (its path resolves external data; only small tensors are ever decoded). */
   model?: Pick<Model, 'path'> | undefined;
+  /** User rules for custom operators (src/analysis/user-rules.ts), before the built-in table. */
+  userRules?: ReadonlyMap<string, OpRule> | undefined;
 }
 
 const normDomain = (d: string): string => (d === 'ai.onnx' ? '' : d);
@@ -280,7 +283,7 @@ export class Inferrer {
       }
       return f;
     });
-    const rule = ruleFor(node.domain, node.opType);
+    const rule = this.options.userRules?.get(userRuleKey(node.domain, node.opType)) ?? ruleFor(node.domain, node.opType);
     const rec: NodeRecord = { node, index, opset: this.opsetFor(node), rule, inputs, outputs: [], scope, subgraphs: new Map() };
     let outputs: ValueFacts[] = [];
     if (!rule) {

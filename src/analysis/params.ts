@@ -1,100 +1,217 @@
 /**
- * Parameters (COUNTING.md "Parameters"): the element count of the weight tensors the graph holds —
- * initializers and Constant-node tensors consumed by ops as data.
+ * Parameters (COUNTING.md "Parameters"): the element count of the tensors the graph holds as weights,
+ * decided by the tensor's role, not by where it comes from.
  *
- * - A constant read by several ops (tied weights) counts once, owned by its first consumer.
+ * - A constant an op reads as a weight (the rule's `weightInputs`: conv/gemm/matmul weights and biases,
+ *   norm scale/bias, embedding tables, RNN W/R/B, PRelu slope…) is a parameter, whatever its origin:
+ *   initializer, Constant node, ConstantOfShape of a constant shape (the weight-stripped `light` models),
+ *   or an Identity copy of one. So is a constant that reaches such an input through data-movement ops
+ *   (Transpose, Reshape, Cast, Squeeze, Unsqueeze, Flatten, DequantizeLinear).
+ * - At an input no rule declares (element-wise operands, Concat, Where…) a constant is a parameter only
+ *   when the file stores it as a weight — an initializer or a light model's ConstantOfShape — and its
+ *   values are not a mask (no −inf or ≤ −1e30 entries). A Constant-node tensor there is what the
+ *   exporter folded out of the forward pass — a zero padding mask, a −inf causal mask, a zeros_like
+ *   accumulator — and is not a parameter.
+ * - Inputs a rule lists in `nonParamInputs` (shapes, axes, indices, RNN initial states) are never
+ *   parameters; those in `bufferInputs` (BN running statistics) are counted apart as buffers when stored.
+ *   int64/bool tensors (ONNX's shape, index and mask types) and rank-0 literals (eps, 0.5, √d) never are.
+ * - A constant read by several ops (tied weights) counts once, owned by its first consumer that reads it
+ *   as a parameter.
  * - An `Identity` of a constant is a separate tensor (the PyTorch exporter hands out copies of
  *   deduplicated initializers that way); the Identity itself does not consume its input as data.
- * - Inputs a rule lists in `nonParamInputs` (shapes, axes, indices, BN running statistics) are not
- *   parameters, nor are int64/bool tensors (ONNX's shape, index and mask types) or rank-0 literals
- *   (scalars such as eps, 0.5 or √d that exporters write as constants).
- * - Bytes are counted from dims and dtype, so external data is never read.
+ * - Bytes are counted from dims and dtype; external data is never read (the mask check reads only
+ *   tensors stored inline in the file).
  */
 import { createHash } from 'node:crypto';
 import { byteSize, dtypeName } from '../onnx/dtypes.js';
 import type { Model, Node } from '../onnx/model.js';
 import { elementCount } from '../onnx/model.js';
-import { tensorBytes } from '../onnx/tensor-data.js';
-import { type ConstantInfo, type GraphAnalysis, type Inferrer, isParameterDtype, type NodeRecord } from './infer.js';
+import { tensorBytes, tensorNumbers } from '../onnx/tensor-data.js';
+import { type ConstantInfo, type GraphAnalysis, type Inferrer, isParameterDtype, type NodeRecord, type Scope } from './infer.js';
 import { subgraphsOf } from './topology.js';
-import type { QuantizationTotals } from './types.js';
+import type { NodeContext, QuantizationTotals } from './types.js';
 
 export interface ParamTensor {
   info: ConstantInfo;
+  /** Parameters it represents (its element count unless the op's rule says otherwise). */
   count: number;
   bytes: number;
-  /** The top-level node that first consumes it as data (it owns the parameters in the node table). */
+  /** The top-level node that first consumes it as a parameter (it owns the parameters in the node table). */
+  owner: Node;
+  /** Why it is a parameter: read at a declared weight input, or stored as a weight in the file. */
+  role: 'weight' | 'stored';
+}
+
+export interface BufferTensor {
+  info: ConstantInfo;
+  count: number;
+  bytes: number;
   owner: Node;
 }
 
 export interface ParamsResult {
   tensors: ParamTensor[];
-  /** Scales and zero points of quantized weights: stored bytes (in `bytes`), not parameters. */
-  quantization?: QuantizationTotals | undefined;
   byNode: Map<Node, { params: number; bytes: number }>;
   total: number;
   bytes: number;
   bytesByDtype: Record<string, number>;
+  /** Buffers: stored tensors read as module state (BN running statistics), not parameters. */
+  buffers: BufferTensor[];
+  buffersTotal: number;
   notes: string[];
+  /** Scales and zero points of quantized weights (stored bytes, in `bytes`, not parameters) and packed weights. */
+  quantization?: QuantizationTotals | undefined;
 }
 
-function nonParamInputs(rec: NodeRecord, inferrer: Inferrer): ReadonlySet<number> {
-  const spec = rec.rule?.nonParamInputs;
+/** Ops that hand a constant on unchanged in role: a weight reaching a weight input through them is a weight. */
+const PASS_THROUGH = new Set(['Identity', 'Transpose', 'Reshape', 'Cast', 'CastLike', 'Squeeze', 'Unsqueeze', 'Flatten', 'DequantizeLinear']);
+
+/** Elements above which the mask check does not decode a stored tensor (it is then taken as a weight). */
+const MAX_MASK_CHECK_ELEMENTS = 1 << 22;
+
+const isDefaultDomain = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onnx';
+
+function indexSpec(
+  spec: readonly number[] | ((ctx: NodeContext) => readonly number[]) | undefined,
+  rec: NodeRecord,
+  inferrer: Inferrer,
+): ReadonlySet<number> {
   if (spec === undefined) return new Set();
   if (Array.isArray(spec)) return new Set(spec);
   try {
-    return new Set((spec as (ctx: ReturnType<Inferrer['nodeContext']>) => readonly number[])(inferrer.nodeContext(rec)));
+    return new Set((spec as (ctx: NodeContext) => readonly number[])(inferrer.nodeContext(rec)));
   } catch {
     return new Set();
   }
 }
 
+/** True when the file stores the tensor as a weight: an initializer, a light model's ConstantOfShape, or an Identity of one. */
+function isStored(info: ConstantInfo, scope: Scope): boolean {
+  let cur: ConstantInfo | undefined = info;
+  for (let hops = 0; cur && hops < 64; hops++) {
+    if (cur.kind === 'initializer' || cur.kind === 'constant-of-shape') return true;
+    if (cur.kind !== 'identity-alias' || cur.aliasOf === undefined) return false;
+    cur = scope.constant(cur.aliasOf);
+  }
+  return false;
+}
+
+/** True when a stored float tensor holds mask values (−inf, or the ≤ −1e30 "minus infinity" of finfo.min masks). */
+function isMaskValued(info: ConstantInfo, model: Pick<Model, 'path'>): boolean {
+  const t = info.tensor;
+  if (!t || t.data.kind === 'external' || elementCount(t.dims) > MAX_MASK_CHECK_ELEMENTS) return false;
+  try {
+    const v = tensorNumbers(t, model);
+    return v !== undefined && v.some((x) => x === -Infinity || x <= -1e30);
+  } catch {
+    return false;
+  }
+}
+
 /** Count the parameters of an inferred main graph (sub-graph weights included, owned by their control-flow node). */
-export function countParams(analysis: GraphAnalysis, inferrer: Inferrer): ParamsResult {
+export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: Pick<Model, 'path'> = {}): ParamsResult {
   const seen = new Set<ConstantInfo>();
+  const seenBuffers = new Set<ConstantInfo>();
   const tensors: ParamTensor[] = [];
+  const buffers: BufferTensor[] = [];
   const notes: string[] = [];
   const storage: StorageTensor[] = [];
-  const packed: { params: number; bytes: number }[] = [];
 
-  const visit = (rec: NodeRecord, owner: Node): void => {
-    const isIdentity = (rec.node.domain === '' || rec.node.domain === 'ai.onnx') && rec.node.opType === 'Identity';
-    const skip = nonParamInputs(rec, inferrer);
-    const roles = quantizedRoles(rec, inferrer);
-    rec.node.inputs.forEach((name, i) => {
-      const role = roles.get(i);
-      if (name === '' || (skip.has(i) && role === undefined)) return;
-      const info = rec.scope.constant(name);
-      if (!info || seen.has(info)) return;
-      if (isIdentity && rec.scope.constant(rec.node.outputs[0] ?? '')?.aliasOf === name) return;
-      const stored = elementCount(info.dims);
-      if (role === 'scale' || role === 'zeroPoint') {
-        seen.add(info);
-        storage.push({ info, role, bytes: byteSize(info.dataType, stored), owner });
-        return;
+  const visitGraph = (a: GraphAnalysis, owner: Node | undefined): void => {
+    // Who reads each value, to follow a constant through data-movement ops to a weight input.
+    const consumers = new Map<string, { rec: NodeRecord; input: number }[]>();
+    for (const rec of a.records) {
+      rec.node.inputs.forEach((name, input) => {
+        if (name === '') return;
+        const list = consumers.get(name) ?? [];
+        list.push({ rec, input });
+        consumers.set(name, list);
+      });
+    }
+    const weightSets = new Map<NodeRecord, ReadonlySet<number>>();
+    const weightsOf = (rec: NodeRecord): ReadonlySet<number> => {
+      let w = weightSets.get(rec);
+      if (!w) {
+        w = indexSpec(rec.rule?.weightInputs, rec, inferrer);
+        weightSets.set(rec, w);
       }
-      if (!isParameterDtype(info.dataType) || info.dims.length === 0) return;
-      seen.add(info);
-      const count = typeof role === 'number' ? role : stored;
-      if (typeof role === 'number') packed.push({ params: count, bytes: byteSize(info.dataType, stored) });
-      tensors.push({ info, count, bytes: byteSize(info.dataType, stored), owner });
-    });
-    for (const g of subgraphsOf(rec.node)) {
-      let sub = rec.subgraphs.get(g);
-      if (!sub) {
-        // The node's rule did not infer this body (e.g. the node has no rule): infer it from its declared types.
-        try {
-          sub = inferrer.inferGraph(g, [], rec.scope);
-        } catch (err) {
-          notes.push(`parameters inside a sub-graph of '${rec.node.name || rec.node.opType}' were not counted: ${err instanceof Error ? err.message : String(err)}`);
-          continue;
+      return w;
+    };
+    const reachesWeight = (value: string, depth: number): boolean => {
+      if (depth > 16) return false;
+      for (const c of consumers.get(value) ?? []) {
+        if (weightsOf(c.rec).has(c.input)) return true;
+        if (isDefaultDomain(c.rec.node) && PASS_THROUGH.has(c.rec.node.opType) && c.input === 0) {
+          const out = c.rec.node.outputs[0];
+          if (out && reachesWeight(out, depth + 1)) return true;
         }
       }
-      visitGraph(sub, owner);
+      return false;
+    };
+
+    for (const rec of a.records) {
+      const nodeOwner = owner ?? rec.node;
+      const isIdentity = isDefaultDomain(rec.node) && rec.node.opType === 'Identity';
+      const rule = rec.rule;
+      const skip = indexSpec(rule?.nonParamInputs, rec, inferrer);
+      const bufferInputs = new Set(rule?.bufferInputs ?? []);
+      const weights = weightsOf(rec);
+      const passThrough = isDefaultDomain(rec.node) && PASS_THROUGH.has(rec.node.opType);
+      const quantRoles = quantizedRoles(rec, inferrer);
+      rec.node.inputs.forEach((name, i) => {
+        if (name === '') return;
+        const info = rec.scope.constant(name);
+        if (!info) return;
+        if (isIdentity && rec.scope.constant(rec.node.outputs[0] ?? '')?.aliasOf === name) return;
+        const quantRole = quantRoles.get(i);
+        if (quantRole !== undefined) {
+          // a scale or zero point: stored bytes of the quantized weights, never a parameter
+          if (!seen.has(info)) {
+            seen.add(info);
+            storage.push({ info, role: quantRole, bytes: byteSize(info.dataType, elementCount(info.dims)), owner: nodeOwner });
+          }
+          return;
+        }
+        if (!isParameterDtype(info.dataType) || info.dims.length === 0) return;
+        const count = elementCount(info.dims);
+        if (bufferInputs.has(i)) {
+          if (!seenBuffers.has(info) && isStored(info, rec.scope)) {
+            seenBuffers.add(info);
+            buffers.push({ info, count, bytes: byteSize(info.dataType, count), owner: nodeOwner });
+          }
+          return;
+        }
+        if (skip.has(i) || seen.has(info)) return;
+        let role: ParamTensor['role'] | undefined;
+        if (weights.has(i)) role = 'weight';
+        else if (passThrough && i === 0 && rec.node.outputs[0] && reachesWeight(rec.node.outputs[0], 0)) role = 'weight';
+        else if (isStored(info, rec.scope) && !isMaskValued(info, model)) role = 'stored';
+        if (role === undefined) return;
+        seen.add(info);
+        let represented = count;
+        if (role === 'weight' && rule?.weightParams) {
+          try {
+            represented = rule.weightParams(inferrer.nodeContext(rec), i) ?? count;
+          } catch {
+            represented = count;
+          }
+        }
+        tensors.push({ info, count: represented, bytes: byteSize(info.dataType, count), owner: nodeOwner, role });
+      });
+      for (const g of subgraphsOf(rec.node)) {
+        let sub = rec.subgraphs.get(g);
+        if (!sub) {
+          // The node's rule did not infer this body (e.g. the node has no rule): infer it from its declared types.
+          try {
+            sub = inferrer.inferGraph(g, [], rec.scope);
+          } catch (err) {
+            notes.push(`parameters inside a sub-graph of '${rec.node.name || rec.node.opType}' were not counted: ${err instanceof Error ? err.message : String(err)}`);
+            continue;
+          }
+        }
+        visitGraph(sub, nodeOwner);
+      }
     }
-  };
-  const visitGraph = (a: GraphAnalysis, owner: Node | undefined): void => {
-    for (const rec of a.records) visit(rec, owner ?? rec.node);
   };
   visitGraph(analysis, undefined);
 
@@ -112,30 +229,15 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer): Params
     total += t.count;
     bytes += t.bytes;
   }
-  let quantization: QuantizationTotals | undefined;
-  if (storage.length > 0 || packed.length > 0) {
-    quantization = { scalesBytes: 0, zeroPointsBytes: 0, packedTensors: packed.length, packedParams: 0, packedBytes: 0 };
-    for (const p of packed) {
-      quantization.packedParams += p.params;
-      quantization.packedBytes += p.bytes;
-    }
-    for (const t of storage) {
-      if (t.role === 'scale') quantization.scalesBytes += t.bytes;
-      else quantization.zeroPointsBytes += t.bytes;
-      // Stored with the weights they scale: part of the model's bytes, owned by the same node.
-      const entry = byNode.get(t.owner) ?? { params: 0, bytes: 0 };
-      entry.bytes += t.bytes;
-      byNode.set(t.owner, entry);
-      const dt = dtypeName(t.info.dataType);
-      bytesByDtype[dt] = (bytesByDtype[dt] ?? 0) + t.bytes;
-      bytes += t.bytes;
-    }
-  }
-  return { tensors, byNode, total, bytes, bytesByDtype, notes, quantization };
+  let buffersTotal = 0;
+  for (const b of buffers) buffersTotal += b.count;
+  const quantization = quantizationTotals(tensors, storage, byNode, bytesByDtype);
+  if (quantization) bytes += quantization.scalesBytes + quantization.zeroPointsBytes;
+  return { tensors, byNode, total, bytes, bytesByDtype, buffers, buffersTotal, notes, quantization };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Quantized storage (kept apart from the role-based counting above so the two can evolve separately)
+// Quantized storage: scales and zero points (OpRule.quantized) and packed weights (weightParams)
 
 interface StorageTensor {
   info: ConstantInfo;
@@ -144,24 +246,50 @@ interface StorageTensor {
   owner: Node;
 }
 
-/**
- * Roles of a quantized op's inputs from its rule's `quantized` hook: 'scale' and 'zeroPoint' inputs
- * are stored bytes but not parameters; a number is the parameter count a packed weight represents.
- */
-export function quantizedRoles(rec: NodeRecord, inferrer: Inferrer): ReadonlyMap<number, 'scale' | 'zeroPoint' | number> {
-  const roles = new Map<number, 'scale' | 'zeroPoint' | number>();
+/** Roles from a rule's `quantized` hook: the inputs holding scales and zero points. */
+export function quantizedRoles(rec: NodeRecord, inferrer: Inferrer): ReadonlyMap<number, 'scale' | 'zeroPoint'> {
+  const roles = new Map<number, 'scale' | 'zeroPoint'>();
   const hook = rec.rule?.quantized;
   if (hook === undefined) return roles;
   let q;
   try {
     q = hook(inferrer.nodeContext(rec));
   } catch {
-    return roles; // the node's own rule reports its problem; its tensors are counted as stored
+    return roles; // the node's own rule reports its problem
   }
   for (const i of q.scales ?? []) roles.set(i, 'scale');
   for (const i of q.zeroPoints ?? []) roles.set(i, 'zeroPoint');
-  for (const p of q.packed ?? []) roles.set(p.input, p.represents);
   return roles;
+}
+
+/**
+ * Totals of quantized storage, or undefined for a model without any: scales and zero points are added
+ * to their node's and their dtype's bytes (they are stored), packed weights (a parameter count other
+ * than the element count) are listed with the parameters they represent.
+ */
+function quantizationTotals(
+  tensors: readonly ParamTensor[],
+  storage: readonly StorageTensor[],
+  byNode: Map<Node, { params: number; bytes: number }>,
+  bytesByDtype: Record<string, number>,
+): QuantizationTotals | undefined {
+  const packed = tensors.filter((t) => t.count !== elementCount(t.info.dims));
+  if (storage.length === 0 && packed.length === 0) return undefined;
+  const q: QuantizationTotals = { scalesBytes: 0, zeroPointsBytes: 0, packedTensors: packed.length, packedParams: 0, packedBytes: 0 };
+  for (const t of packed) {
+    q.packedParams += t.count;
+    q.packedBytes += t.bytes;
+  }
+  for (const t of storage) {
+    if (t.role === 'scale') q.scalesBytes += t.bytes;
+    else q.zeroPointsBytes += t.bytes;
+    const entry = byNode.get(t.owner) ?? { params: 0, bytes: 0 };
+    entry.bytes += t.bytes;
+    byNode.set(t.owner, entry);
+    const dt = dtypeName(t.info.dataType);
+    bytesByDtype[dt] = (bytesByDtype[dt] ?? 0) + t.bytes;
+  }
+  return q;
 }
 
 export interface Duplicate {

@@ -7,17 +7,20 @@
 import { dtypeName } from '../onnx/dtypes.js';
 import type { Dim, Graph, Model } from '../onnx/model.js';
 import { opsetVersion } from '../onnx/model.js';
-import { type Binding, bindInputs, feedInputs, type InputShapes, parseInputShapes } from './bind.js';
+import { assumedBatchNote, type Binding, bindInputs, feedInputs, type InputShapes, parseInputShapes } from './bind.js';
 import { costGraph, type GraphCost, outputBytes, uncountedNodes } from './cost.js';
 import { graphDepth } from './depth.js';
 import { inlineFunctions } from './functions.js';
 import { type GraphAnalysis, Inferrer } from './infer.js';
-import { activationMemory } from './memory.js';
+import { activationMemory, valueBytes } from './memory.js';
+import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
+import { attributesJson } from './node-attrs.js';
+import { userRuleTable } from './user-rules.js';
 import { countParams, dedupeParams } from './params.js';
 import { allSubgraphs } from './topology.js';
 import {
-  AnalysisError, type Convention, CONVENTIONS, type NodeCost, type OpTypeTotals, type Profile, type UncountedOp, type ValueFacts,
+  AnalysisError, type Convention, CONVENTIONS, type NodeCost, type OpRule, type OpTypeTotals, type Profile, type TensorEntry, type UncountedOp, type ValueFacts,
 } from './types.js';
 
 /** Input shapes as the CLI gives them (`name=1x3x224x224,…`), or by name. */
@@ -27,6 +30,8 @@ export interface AnalyzeOptions {
   inputs?: InputsOption | undefined;
   /** Shapes observed at run time (`--shapes runtime`); they replace inferred shapes. */
   runtimeShapes?: ReadonlyMap<string, readonly number[]> | undefined;
+  /** User rules for custom operators (`--rules`, docs/custom-ops.md). */
+  rules?: readonly OpRule[] | undefined;
 }
 
 export interface ProfileOptions extends AnalyzeOptions {
@@ -76,7 +81,10 @@ function analyzeModelUnbounded(model: Model, options: AnalyzeOptions): ModelAnal
   const binding = bindInputs(model.graph, toInputShapes(options.inputs));
   const { graph, nodeOpsets } = inlineFunctions(model);
   const inferrer = new Inferrer(
-    { opsets: model.opsetImports, nodeOpsets, symbols: binding.symbols, runtimeShapes: options.runtimeShapes, model },
+    {
+      opsets: model.opsetImports, nodeOpsets, symbols: binding.symbols, runtimeShapes: options.runtimeShapes, model,
+      userRules: options.rules && options.rules.length > 0 ? userRuleTable(options.rules) : undefined,
+    },
     [graph, ...allSubgraphs(graph)],
   );
   const fed = new Map<string, ValueFacts>(binding.inputs.map((b) => [b.name, { dtype: b.dtype, shape: [...b.shape] }]));
@@ -102,11 +110,11 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   }
   const a = analyzeModel(model, options);
   const { main, inferrer, binding } = a;
-  const notes: string[] = [];
+  const notes: string[] = binding.assumed.map(assumedBatchNote);
 
   const exact = costGraph(main, 'exact', inferrer);
   const costs: GraphCost = convention === 'exact' ? exact : costGraph(main, convention, inferrer);
-  const params = countParams(main, inferrer);
+  const params = countParams(main, inferrer, model);
   notes.push(...params.notes);
   const memory = activationMemory(main, feedInputs(a.graph).map((i) => i.name));
   if (memory.unknownValues > 0) {
@@ -124,6 +132,10 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
       opType: node.opType,
       domain: node.domain,
       scope: scopeOf(node.name),
+      inputs: [...node.inputs],
+      outputs: [...node.outputs],
+      constantInputs: node.inputs.flatMap((name, i) => (name !== '' && n.rec.scope.constant(name) ? [i] : [])),
+      attributes: attributesJson(node.attributes),
       inputShapes: n.rec.inputs.map((f) => f?.shape ?? null),
       outputShapes: n.rec.outputs.map((f) => f.shape ?? null),
       params: p?.params ?? 0,
@@ -136,6 +148,12 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
     };
   });
 
+  const modules = moduleTree(nodes);
+  annotateModules(modules, nodes, a.graph.outputs.map((o) => o.name), {
+    isConstant: (name) => main.scope.constant(name) !== undefined,
+    isStatic: (name) => main.scope.get(name)?.value !== undefined,
+    bytes: (name) => valueBytes(main.scope.get(name)),
+  });
   const uncounted = groupUncounted(costs);
   const uncountedNodeCount = sum(uncounted.map((u) => u.nodes));
   if (uncountedNodeCount > 0) {
@@ -159,6 +177,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
     }),
     totals: {
       params: params.total,
+      buffers: params.buffersTotal,
       paramsBytesByDtype: params.bytesByDtype,
       paramsBytes: params.bytes,
       macs: sum(nodes.map((n) => n.macs)),
@@ -169,11 +188,16 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
       ...(params.quantization ? { quantization: params.quantization } : {}),
     },
     byOpType: byOpType(nodes),
-    modules: moduleTree(nodes),
+    modules,
     nodes,
+    tensors: [
+      ...params.tensors.map((t): TensorEntry => ({ name: t.info.name, dtype: dtypeName(t.info.dataType), dims: [...t.info.dims], count: t.count, owner: t.owner.name || t.owner.opType, kind: 'parameter' })),
+      ...params.buffers.map((t): TensorEntry => ({ name: t.info.name, dtype: dtypeName(t.info.dataType), dims: [...t.info.dims], count: t.count, owner: t.owner.name || t.owner.opType, kind: 'buffer' })),
+    ],
     uncounted,
     notes,
   };
+  if (binding.assumed.length > 0) profile.assumedBatch = binding.assumed.map((x) => ({ ...x }));
   if (options.dedupe) {
     const d = dedupeParams(params, model);
     profile.dedupe = {
@@ -213,12 +237,23 @@ function byOpType(nodes: readonly NodeCost[]): OpTypeTotals[] {
   return [...map.values()].sort((x, y) => y.flops - x.flops || y.macs - x.macs || x.opType.localeCompare(y.opType));
 }
 
+/** How to get an op no rule covers counted: a rule module (docs/custom-ops.md). */
+function remedyFor(domain: string, opType: string, reason: string): string | undefined {
+  const op = domain && domain !== 'ai.onnx' ? `${domain}.${opType}` : opType;
+  if (!reason.endsWith('no rule')) return undefined;
+  return `give ${op} a rule (its shape and its cost per convention) in a module passed with --rules my-ops.mjs (docs/custom-ops.md)`;
+}
+
 function groupUncounted(costs: GraphCost): UncountedOp[] {
   const groups = new Map<string, UncountedOp>();
   for (const u of uncountedNodes(costs)) {
     const reason = u.inside ? `inside the body of '${u.inside}': ${u.reason}` : u.reason;
     const key = `${u.node.domain}\u0000${u.node.opType}\u0000${reason}`;
     const g = groups.get(key) ?? { opType: u.node.opType, domain: u.node.domain, nodes: 0, outputBytes: 0, reason, examples: [] };
+    if (g.remedy === undefined) {
+      const remedy = remedyFor(u.node.domain, u.node.opType, reason);
+      if (remedy) g.remedy = remedy;
+    }
     g.nodes += 1;
     g.outputBytes += u.outputBytes;
     if (g.examples!.length < 3) g.examples!.push(u.node.name || u.node.opType);

@@ -7,6 +7,7 @@
  * every counting convention together with the formula it used.
  */
 import type { Dim, Graph, Node, Tensor } from '../onnx/model.js';
+import type { JsonAttribute } from './node-attrs.js';
 
 /** Counting conventions (COUNTING.md "Presets"). `exact` is the default. */
 export const CONVENTIONS = ['exact', 'ptflops', 'fvcore', 'thop', 'deepspeed', 'torch'] as const;
@@ -118,17 +119,33 @@ export interface OpRule {
    */
   nonParamInputs?: readonly number[] | ((ctx: NodeContext) => readonly number[]);
   /**
-   * Quantized storage (src/analysis/params.ts `quantizedRoles`): inputs holding scales and zero
-   * points (stored bytes, not parameters) and packed weights with the parameter count they represent
-   * (MatMulNBits: K·N whatever the packing and block padding). Default: none.
+   * Input indices the op reads as weights (COUNTING.md "Parameters"): a constant there is a parameter
+   * whatever its origin (initializer, Constant node, ConstantOfShape, Identity copy) — conv/gemm/matmul
+   * weights and biases, norm scale/bias, embedding tables, RNN W/R/B, PRelu slope. A constant at an
+   * input no rule declares is a parameter only when the file stores it as a weight (initializer) and it
+   * is not a mask; a Constant-node tensor there (a mask, a zero state, an accumulator) is not.
+   */
+  weightInputs?: readonly number[] | ((ctx: NodeContext) => readonly number[]);
+  /**
+   * Inputs that are buffers (state a module keeps but does not train: BN running statistics). Never
+   * parameters; counted apart as buffers when the file stores them.
+   */
+  bufferInputs?: readonly number[];
+  /**
+   * Parameters a weight input represents when that is not its element count (a packed quantized
+   * weight holding K·N values in fewer elements). Return undefined to keep the element count.
+   */
+  weightParams?: (ctx: NodeContext, input: number) => number | undefined;
+  /**
+   * Quantized storage (src/analysis/params.ts `quantizedRoles`): the inputs holding scales and zero
+   * points — stored bytes reported apart, never parameters. Packed weights declare the parameters they
+   * represent through `weightParams` (MatMulNBits: K·N whatever the packing and block padding).
    */
   quantized?: (ctx: NodeContext) => QuantizedInputs;
 }
 
 /** What a quantized op's inputs hold (see OpRule.quantized). */
 export interface QuantizedInputs {
-  /** Packed weight inputs and the parameters each represents. */
-  packed?: { input: number; represents: number }[];
   scales?: number[];
   zeroPoints?: number[];
 }
@@ -140,6 +157,13 @@ export interface NodeCost {
   domain: string;
   /** Module path from the node name, e.g. ['layer1', 'layer1.0', 'conv1']. */
   scope: string[];
+  /** Input and output tensor names, as in the graph ('' for an omitted optional input). */
+  inputs: string[];
+  outputs: string[];
+  /** Indices of the inputs that are constants (initializers, Constant nodes, their Identity copies). */
+  constantInputs: number[];
+  /** The node's attributes as JSON (docs/profile-json.md). */
+  attributes: Record<string, JsonAttribute>;
   inputShapes: (Dim[] | null)[];
   outputShapes: (Dim[] | null)[];
   /** Parameters owned by this node (weights it is the first consumer of). */
@@ -160,6 +184,8 @@ export interface UncountedOp {
   outputBytes: number;
   /** Why: 'no rule', or the shape problem that prevented counting. */
   reason: string;
+  /** What to do about it (a rule module for an op without a rule). */
+  remedy?: string | undefined;
   /** Names of up to three of these nodes, to find them in the graph. */
   examples?: string[] | undefined;
 }
@@ -182,10 +208,32 @@ export interface ModuleTotals {
   flops: number;
   nodes: number;
   children: ModuleTotals[];
+  /** Layer kind and hyper-parameters (`Conv 3→64, k7 s2 p3`) when the module has one computing node. */
+  kind?: string | undefined;
+  /** Values entering and leaving the module (constants excluded), with their shapes. */
+  inputs?: { name: string; shape: Dim[] | null }[] | undefined;
+  outputs?: { name: string; shape: Dim[] | null }[] | undefined;
+  /** Bytes of the outputs of the module's nodes (its share of activationsTotalBytes). */
+  activationBytes?: number | undefined;
+}
+
+/** A parameter or buffer tensor: its name, shape and the node that owns it. */
+export interface TensorEntry {
+  name: string;
+  dtype: string;
+  dims: number[];
+  /** Parameters (or buffer elements) it counts for. */
+  count: number;
+  /** Name of the node that owns it (its first consumer). */
+  owner: string;
+  kind: 'parameter' | 'buffer';
 }
 
 export interface Totals {
+  /** Parameters (trainable weights, by role: COUNTING.md "Parameters"). */
   params: number;
+  /** Buffers the file stores beside them: module state that is not trained (BN running statistics). */
+  buffers: number;
   /** Bytes of parameters by dtype name, e.g. { float32: 46758048 }. */
   paramsBytesByDtype: Record<string, number>;
   paramsBytes: number;
@@ -224,9 +272,13 @@ export interface Profile {
   byOpType: OpTypeTotals[];
   modules: ModuleTotals;
   nodes: NodeCost[];
+  /** Every parameter tensor in the order its owner runs, then every buffer tensor. */
+  tensors: TensorEntry[];
   uncounted: UncountedOp[];
   /** Human-readable notes (e.g. parameters deduplicated, dims assumed). */
   notes: string[];
+  /** Leading (batch) dims no shape sized, which took the default batch size; absent when none. */
+  assumedBatch?: { input: string; dim: Dim; value: number }[] | undefined;
   /** Present with `--dedupe`: parameters once tensors equal to another (or its transpose) count once. */
   dedupe?: DedupeTotals | undefined;
 }

@@ -4,7 +4,7 @@
  * `--json`: a BenchReport). Exit 1 when any configuration failed.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { InputBindingError } from '../analysis/bind.js';
+import { bindInputs, InputBindingError } from '../analysis/bind.js';
 import { profileModel } from '../analysis/profile.js';
 import { projectFileHashes } from '../cache/file-hash.js';
 import { readModel } from '../onnx/reader.js';
@@ -47,6 +47,7 @@ interface BenchFlags {
   threads?: number[];
   provider?: ExecutionProvider[];
   processes: number;
+  extraProcesses: number;
   minTime?: number;
   runs?: number;
   precise?: boolean;
@@ -75,8 +76,9 @@ function resultText(r: BenchResult): string[] {
   if (r.status === 'failed') return [head, `  FAILED: ${r.reason}`];
   const lines = [
     head,
-    `  latency      ${ms(r.latencyMedianMs)} ms/batch (median of ${r.processes.length} per-process medians: ${r.processes.map((p) => ms(p.latency.medianMs)).join(', ')})`,
-    `  throughput   ${r.throughputPerSecond.toFixed(1)} samples/s (batch × runs ÷ timed wall time; median over processes)`,
+    `  latency      ${ms(r.latencyMedianMs)} ms/batch [95% CI ${ms(r.latencyCi95Ms[0])}–${ms(r.latencyCi95Ms[1])}] (median of the kept per-process medians: ${r.processes.map((p, i) => `${ms(p.latency.medianMs)}${r.stability.discarded.some((d) => d.index === i) ? ' (discarded: outlier)' : ''}`).join(', ')})`,
+    `  throughput   ${r.throughputPerSecond.toFixed(1)} samples/s (batch ÷ median latency); wall-time ${r.throughputWallPerSecond.toFixed(1)} samples/s (batch × runs ÷ timed wall time)`,
+    `  stability    ${r.stability.unstable ? `UNSTABLE (${r.stability.reasons.join('; ')})` : 'stable'}; ${r.stability.extraProcesses} extra process${r.stability.extraProcesses === 1 ? '' : 'es'}; stopped: ${r.stability.stoppedBecause}`,
     `  pooled       ${statsLine(r.pooled)}`,
     `  session      create ${r.processes.map((p) => ms(p.sessionCreateMs)).join(', ')} ms; first run ${r.processes.map((p) => ms(p.firstRunMs)).join(', ')} ms; warm-up ${r.processes.map((p) => p.warmupRuns).join(', ')} runs`,
     r.floor
@@ -111,7 +113,8 @@ export function formatReport(report: BenchReport): string {
     `model        ${report.model.path}  opset ${report.model.opset ?? '—'}  sha256 ${report.model.sha256.slice(0, 16)}…`,
     `machine      ${e.cpuModel}, ${e.physicalCores} physical / ${e.logicalCores} logical cores, ${(e.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${e.os} ${e.arch}`,
     `software     Node ${e.nodeVersion}, onnxruntime-node ${e.onnxruntimeVersion}  (fingerprint ${e.fingerprint})`,
-    `protocol     ${p.processes} process${p.processes === 1 ? '' : 'es'} per configuration; warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s, cap ${p.maxRuns} runs / ${p.maxTimeMs / 1000} s`,
+    `protocol     ${p.processes} process${p.processes === 1 ? '' : 'es'} per configuration; warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s, cap ${p.maxRuns} runs / ${p.maxTimeMs / 1000} s; when unstable up to ${p.effort.extraProcesses} extra processes (${p.effort.runsFactor}× the minimums, ≤ ${p.effort.budgetMs / 1000} s in all)`,
+    `load         ${e.load ? (e.load.busy ? `BUSY: ${e.load.reason}` : `idle enough (load average ${e.load.start.loadAverage[0].toFixed(2)}; other processes ${e.load.start.otherCpuShare === null ? '—' : `${(e.load.start.otherCpuShare * 100).toFixed(0)}%`} of the CPU)`) : 'not sampled'}`,
     '',
     ...report.results.flatMap((r) => [...resultText(r), '']),
   ].join('\n');
@@ -127,6 +130,10 @@ export function register(program: Command): void {
     .option('--threads <n>', 'intraOpNumThreads, comma-separated (default: physical cores)', positiveIntList('--threads'))
     .option('--provider <name>', 'execution provider(s): cpu, cuda (comma-separated)', providerList)
     .option('--processes <n>', 'child processes per configuration', positiveInt('--processes'), 3)
+    .option('--extra-processes <n>', 'extra processes at most for a configuration that comes out unstable (0: none)', (v: string) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('--extra-processes must be a whole number ≥ 0');
+      return Number(v);
+    }, 2)
     .option('--min-time <s>', 'minimum timed phase, seconds (default 2, 5 with --precise)', positiveNumber('--min-time'))
     .option('--runs <n>', 'minimum timed runs (default 30, 100 with --precise)', positiveInt('--runs'))
     .option('--precise', 'timed phase ≥ 5 s and ≥ 100 runs')
@@ -146,6 +153,19 @@ export function register(program: Command): void {
         process.exitCode = 2;
       }
     });
+}
+
+/** Notes for leading (batch) dims neither --batch nor --input sized: the default profile and documents use too. */
+function assumedBatchLines(model: ReturnType<typeof readModel>, flags: BenchFlags): string {
+  if (flags.batch !== undefined) return '';
+  try {
+    const { assumed } = bindInputs(model.graph, flags.input !== undefined ? parseInputFlag(flags.input) : undefined);
+    return assumed
+      .map((a) => `note: input '${a.input}': its leading dim (${typeof a.dim === 'string' ? `'${a.dim}'` : 'unnamed'}) was not given and is assumed ${a.value}; set it with --batch or --input\n`)
+      .join('');
+  } catch {
+    return ''; // shapes that do not bind were reported by the run itself
+  }
 }
 
 /** sha256 through the project's (path, size, mtime) memo, so re-benchmarking does not re-hash. */
@@ -168,6 +188,7 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     threads: flags.threads,
     providers: flags.provider,
     processes: flags.processes,
+    effort: { extraProcesses: flags.extraProcesses },
     protocol,
     floor: flags.floor,
     trace: flags.trace === true,
@@ -179,6 +200,10 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,
   });
-  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n${assumedBatchLines(model, flags)}`);
+  if (report.environment.load?.busy) process.stderr.write(`modelpress bench: warning: the machine was busy (${report.environment.load.reason}); latencies may be slower and noisier than on an idle machine\n`);
+  for (const r of report.results) {
+    if (r.status === 'ok' && r.stability.unstable) process.stderr.write(`modelpress bench: warning: ${r.config.label} is unstable after extra effort (${r.stability.reasons.join('; ')}; stopped: ${r.stability.stoppedBecause})\n`);
+  }
   if (report.results.some((r) => r.status === 'failed')) process.exitCode = 1;
 }

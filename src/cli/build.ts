@@ -79,6 +79,8 @@ export async function runBuild(content: string[], flags: BuildFlags): Promise<{ 
     process.stdout.write(
       `${path.relative(cwd, d.html)}  (${s.profiled} profiled, ${s.benchmarked} benchmarked, ${s.profileHits + s.benchHits} from cache)${d.pdf ? `  ${path.relative(cwd, d.pdf)}` : ''}\n`,
     );
+    if (d.alsoRebuilt.length > 0) process.stdout.write(`  also rewrote the ${d.alsoRebuilt.join(' and ')} output (it existed: every output is made from the same data, hash ${d.dataHash})\n`);
+    for (const f of d.removedStale) process.stderr.write(`${pc.yellow('warning')} removed ${path.relative(cwd, f)}: it was made from other data and could not be rewritten\n`);
   }
   if (result.exitCode !== 0 && flags.strict && result.failures.length === 0) process.stderr.write('modelpress build: --strict: diagnostics above count as errors\n');
   return { exitCode: result.exitCode, result };

@@ -1,17 +1,20 @@
 /**
  * `modelpress profile <model.onnx>`: params, MACs, FLOPs, activation memory and depth of a model, as a
- * module tree with percentages (like fvcore's table) or as the Profile JSON (docs/profile-json.md).
+ * module tree with layer kinds, shapes and percentages (src/cli/profile-view.ts: table, CSV or Markdown)
+ * or as the Profile JSON (docs/profile-json.md).
  * Exit codes: 0 ok, 1 model errors, 2 usage errors (including input shapes that do not bind).
  */
 import { Command, Option } from 'commander';
 import { InputBindingError } from '../analysis/bind.js';
 import { analyzeModel, profileModel } from '../analysis/profile.js';
-import { AnalysisError, type Convention, CONVENTIONS, type ModuleTotals, type Profile } from '../analysis/types.js';
-import { formatShape } from '../analysis/shapes.js';
+import { AnalysisError, type Convention, CONVENTIONS } from '../analysis/types.js';
 import { ModelLoadError } from '../onnx/errors.js';
 import { readModel } from '../onnx/reader.js';
 import { projectFileHashes } from '../cache/file-hash.js';
-import { captureShapes, ShapeCaptureError } from '../runtime/shape-capture.js';
+// onnxruntime-node is loaded only when --shapes runtime needs it (a machine without it still profiles and builds --frozen).
+type ShapeCapture = typeof import('../runtime/shape-capture.js');
+import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
+import { renderProfileView, type Units, type ViewFormat } from './profile-view.js';
 
 interface ProfileFlags {
   input?: string[];
@@ -20,7 +23,11 @@ interface ProfileFlags {
   depth: string;
   top?: string;
   json?: boolean;
+  format: ViewFormat | 'json';
+  units: Units;
+  params?: boolean;
   dedupe?: boolean;
+  rules?: string[];
 }
 
 class UsageError extends Error {}
@@ -41,7 +48,11 @@ export function register(program: Command): void {
     .addOption(new Option('--shapes <source>', 'where shapes come from: static inference or one onnxruntime run').choices(['static', 'runtime']).default('static'))
     .option('--depth <n>', 'module tree levels to show', '3')
     .option('--top <k>', 'also list the k heaviest op types and nodes')
-    .option('--json', 'print the Profile as JSON (docs/profile-json.md)')
+    .option('--json', 'print the Profile as JSON (docs/profile-json.md); the same as --format json')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'markdown']).default('table'))
+    .addOption(new Option('--units <system>', 'byte units: decimal SI (KB = 10³ B, MB, as documents print) or binary (KiB, MiB)').choices(['si', 'binary']).default('si'))
+    .option('--params', 'also list every parameter and buffer tensor with its shape and owner')
+    .option('--rules <modules...>', 'ES modules exporting `rules` for custom operators (docs/custom-ops.md)')
     .option('--dedupe', 'hash parameter tensors and also report params with copies (or transposed copies) counted once')
     .action(async (modelPath: string, flags: ProfileFlags) => {
       process.exitCode = await runProfile(modelPath, flags);
@@ -49,6 +60,7 @@ export function register(program: Command): void {
 }
 
 async function runProfile(modelPath: string, flags: ProfileFlags): Promise<number> {
+  let capture: ShapeCapture | undefined;
   try {
     const depth = positiveInt(flags.depth, '--depth');
     const top = flags.top === undefined ? 0 : positiveInt(flags.top, '--top');
@@ -56,21 +68,28 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     // Only the JSON carries the file's sha256 (the terminal view does not show it), so only --json
     // reads every weight byte; the hash is remembered by (path, size, mtime) under
     // .modelpress/cache, so re-profiling an unchanged 500 MB model does not read them again.
-    const sha256 = flags.json ? fileSha256(modelPath) : undefined;
+    const format = flags.json ? 'json' : flags.format;
+    const sha256 = format === 'json' ? fileSha256(modelPath) : undefined;
     let runtimeShapes: Map<string, number[]> | undefined;
     if (flags.shapes === 'runtime') {
       const { binding } = analyzeModel(model, { inputs: flags.input });
-      runtimeShapes = await captureShapes(model, binding.inputs);
+      capture = await import('../runtime/shape-capture.js');
+      runtimeShapes = await capture.captureShapes(model, binding.inputs);
     }
-    const profile = profileModel(model, { inputs: flags.input, convention: flags.convention, dedupe: flags.dedupe, sha256, runtimeShapes });
-    process.stdout.write(flags.json ? `${JSON.stringify(profile, null, 2)}\n` : renderProfile(profile, { depth, top }));
+    const rules = flags.rules ? await loadRuleModules(flags.rules) : undefined;
+    const profile = profileModel(model, { inputs: flags.input, convention: flags.convention, dedupe: flags.dedupe, sha256, runtimeShapes, rules });
+    process.stdout.write(
+      format === 'json'
+        ? `${JSON.stringify(profile, null, 2)}\n`
+        : renderProfileView(profile, format, { depth, top, units: flags.units, params: flags.params ?? false }),
+    );
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof InputBindingError) {
+    if (err instanceof UsageError || err instanceof InputBindingError || err instanceof RuleModuleError) {
       process.stderr.write(`modelpress profile: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof ModelLoadError || err instanceof ShapeCaptureError) {
+    if (err instanceof ModelLoadError || (capture !== undefined && err instanceof capture.ShapeCaptureError)) {
       process.stderr.write(`modelpress profile: ${err.message}\n`);
       return 1;
     }
@@ -81,79 +100,6 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     }
     throw err;
   }
-}
-
-/** 11689512 → 11.69 M; keeps three significant figures above a thousand. */
-export function formatCount(n: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'K']];
-  for (const [scale, suffix] of units) if (Math.abs(n) >= scale) return `${(n / scale).toFixed(2)} ${suffix}`;
-  return String(n);
-}
-
-export function formatBytes(n: number): string {
-  const units: [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
-  for (const [scale, suffix] of units) if (n >= scale) return `${(n / scale).toFixed(2)} ${suffix}`;
-  return `${n} B`;
-}
-
-const percent = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
-
-/** The terminal view: header, module tree with percentages, totals, uncounted ops, optional top-k. */
-export function renderProfile(p: Profile, options: { depth: number; top: number }): string {
-  const lines: string[] = [];
-  lines.push(`${p.model.path ?? 'model'}  (opset ${p.model.opset}, convention ${p.convention})`);
-  lines.push(`inputs: ${p.inputs.map((i) => `${i.name} ${formatShape(i.shape)} ${i.dtype}`).join(', ') || '(none)'}`);
-  lines.push('');
-  const rows: string[][] = [['module', 'params', '%', 'MACs', '%', 'FLOPs', '%']];
-  const t = p.totals;
-  const walk = (m: ModuleTotals, indent: number): void => {
-    rows.push([
-      `${'  '.repeat(indent)}${m.depth === 0 ? '(model)' : m.name}`,
-      formatCount(m.params), percent(m.params, t.params),
-      formatCount(m.macs), percent(m.macs, t.macs),
-      formatCount(m.flops), percent(m.flops, t.flops),
-    ]);
-    if (m.depth < options.depth) for (const c of m.children) walk(c, indent + 1);
-  };
-  walk(p.modules, 0);
-  lines.push(...table(rows, [false, true, true, true, true, true, true]));
-  lines.push('');
-  const dtypes = Object.entries(t.paramsBytesByDtype).map(([d, b]) => `${formatBytes(b)} ${d}`).join(', ');
-  lines.push(`params        ${t.params.toLocaleString('en-US')} (${formatBytes(t.paramsBytes)}${dtypes ? `: ${dtypes}` : ''})`);
-  if (p.dedupe) lines.push(`params, copies counted once  ${p.dedupe.params.toLocaleString('en-US')} (${p.dedupe.duplicates.length} copies)`);
-  lines.push(`MACs          ${t.macs.toLocaleString('en-US')}`);
-  lines.push(`FLOPs         ${t.flops.toLocaleString('en-US')}`);
-  lines.push(`activations   peak ${formatBytes(t.activationsPeakBytes)}, total ${formatBytes(t.activationsTotalBytes)}`);
-  lines.push(`depth         ${t.depth} sequential ops`);
-  if (p.uncounted.length > 0) {
-    lines.push('');
-    lines.push('not counted:');
-    for (const u of p.uncounted) {
-      lines.push(`  ${u.domain ? `${u.domain}.` : ''}${u.opType} ×${u.nodes} (outputs ${formatBytes(u.outputBytes)}): ${u.reason}`);
-    }
-  }
-  if (options.top > 0) {
-    lines.push('');
-    const opRows = [['op type', 'nodes', 'MACs', '%', 'FLOPs', '%']];
-    for (const o of p.byOpType.slice(0, options.top)) {
-      opRows.push([o.opType, String(o.nodes), formatCount(o.macs), percent(o.macs, t.macs), formatCount(o.flops), percent(o.flops, t.flops)]);
-    }
-    lines.push(...table(opRows, [false, true, true, true, true, true]));
-    lines.push('');
-    const heaviest = [...p.nodes].sort((a, b) => b.flops - a.flops).slice(0, options.top);
-    const nodeRows = [['node', 'op', 'output', 'MACs', 'FLOPs', '%']];
-    for (const n of heaviest) {
-      nodeRows.push([n.name || '(unnamed)', n.opType, formatShape(n.outputShapes[0]), formatCount(n.macs), formatCount(n.flops), percent(n.flops, t.flops)]);
-    }
-    lines.push(...table(nodeRows, [false, false, false, true, true, true]));
-  }
-  for (const note of p.notes) lines.push(`note: ${note}`);
-  return `${lines.join('\n')}\n`;
-}
-
-function table(rows: string[][], rightAlign: boolean[]): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (rightAlign[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
 }
 
 function fileSha256(file: string): string {

@@ -62,7 +62,7 @@ export function register(program: Command): void {
       const inputs = content.length > 0 ? content.map((c) => path.resolve(c)) : configuredInputs(root, configFile);
       const watcher = chokidarWatch([...inputs, path.join(root, 'modelpress.config.json'), path.join(root, 'templates')], {
         ignoreInitial: true,
-        ignored: (p: string) => p.includes(`${path.sep}.modelpress${path.sep}`) || p.includes(`${path.sep}output${path.sep}`),
+        ignored: (p: string) => p.includes(`${path.sep}.modelpress${path.sep}`) || p.includes(`${path.sep}output${path.sep}`) || p.includes(`${path.sep}modelpress-results${path.sep}`),
       });
       let timer: NodeJS.Timeout | undefined;
       watcher.on('all', () => {

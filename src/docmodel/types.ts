@@ -80,6 +80,8 @@ export interface CollectedMetric {
   text: string;
   withUnit: string;
   provenance: Provenance;
+  /** Set for an unstable measurement: what is unstable and its 95% CI (shown with a †, never bare). */
+  unstable?: string | undefined;
 }
 
 export interface CollectedFormula {

@@ -31,7 +31,16 @@ export function hardwareRows(e: Environment): Element[] {
     ...row('OS', `${e.os} (${e.arch})`),
     ...row('Node.js', e.nodeVersion),
     ...row('ONNX Runtime', `onnxruntime-node ${e.onnxruntimeVersion}`),
+    ...(e.load ? row('Machine load', loadText(e)) : []),
   ];
+}
+
+/** The load around the benchmark, and whether it was busy. */
+function loadText(e: Environment): string {
+  const l = e.load!;
+  const share = (v: number | null) => (v === null ? 'unknown' : `${(v * 100).toFixed(0)}%`);
+  const seen = `load average ${l.start.loadAverage[0].toFixed(2)} before; other processes ${share(l.start.otherCpuShare)} of the CPU before, ${share(l.end?.otherCpuShare ?? null)} after`;
+  return l.busy ? `busy — ${l.reason} (numbers may be slower and noisier than on an idle machine)` : `idle enough (${seen})`;
 }
 
 function describe(c: CollectedEnvironment): Element {

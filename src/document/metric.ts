@@ -15,7 +15,7 @@ import { AttributeError, boolean, didYouMean, type DirectiveNode, markHandled, o
 import { guarded, showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { documentState, type DocumentState, type StateOptions } from './state.js';
-import { benchAt, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+import { benchAt, benchMarks, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
 
 export const metricNameAttribute = (required = true) => ({
   description: `a metric: ${METRIC_NAMES.join(', ')}`,
@@ -68,7 +68,7 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
   let stored;
   if (MEASURED.includes(name)) {
-    const b = await benchAt(state, file, model, point, p.profile);
+    const b = await benchAt(state, file, model, point, p.profile, node);
     if (!b.bench) return showError(node, file, failureText(model, b.failure!), b.failure!.ruleId);
     stored = b.bench;
   }
@@ -78,8 +78,17 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   const prov = provenance(state, model, point, p.profile, stored);
   const shown = values.unit === false ? inline.text : inline.withUnit;
   const title = `${model.label}, ${metricSpec(name).label}: ${value ?? 'n/a'} (${prov.source}, input ${prov.input}, ${prov.convention} convention${prov.benchmark ? `, ${prov.benchmark.cpuModel}, batch ${prov.benchmark.batch}` : ''})`;
-  replaceWith(node, h('span', { className: ['mp-metric'], dataMetric: name, dataModel: model.id, title }, shown));
-  const collected = { model: model.id, name, input: prov.input, value, text: inline.text, withUnit: inline.withUnit, provenance: prov };
+  // An unstable measurement is never printed bare: a † whose title gives the 95% CI (the build warns too).
+  const mark = stored && MEASURED.includes(name) ? benchMarks([name], stored)?.[name] : undefined;
+  let why: string | undefined;
+  if (mark?.unstable) {
+    const ci = mark.ci95 ? formatInline(name, mark.ci95[0], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').text + '–' + formatInline(name, mark.ci95[1], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').withUnit : '';
+    why = `unstable measurement (${mark.reason})${ci ? `; 95% CI ${ci}` : ''}`;
+    replaceWith(node, h('span', { className: ['mp-metric', 'mp-unstable'], dataMetric: name, dataModel: model.id, title: `${title}; ${why}` }, [shown, h('sup', { className: 'mp-unstable-mark', title: why }, '†')]));
+  } else {
+    replaceWith(node, h('span', { className: ['mp-metric'], dataMetric: name, dataModel: model.id, title }, shown));
+  }
+  const collected = { model: model.id, name, input: prov.input, value, text: inline.text, withUnit: inline.withUnit, provenance: prov, ...(why ? { unstable: why } : {}) };
   state.data.metrics.push(collected);
   setOutput(node, { kind: 'metric', metric: collected, text: shown });
 }

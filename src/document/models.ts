@@ -11,12 +11,14 @@
  * Failures are values, not exceptions: each one names what failed and what to do, and the directive
  * that asked turns it into a positioned diagnostic.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Position } from 'unist';
 import { bindInputs, feedInputs, InputBindingError } from '../analysis/bind.js';
 import { profileModel } from '../analysis/profile.js';
-import type { Convention, Profile } from '../analysis/types.js';
+import type { Convention, OpRule, Profile } from '../analysis/types.js';
+import { differingParts, machineName, type ResultLookup, ResultsStore } from '../cache/results.js';
 import { CacheStore, cacheKey, sha256Hex } from '../cache/store.js';
 import { FileHashes } from '../cache/file-hash.js';
 import { toolVersion } from '../cache/tool-version.js';
@@ -24,9 +26,10 @@ import { ModelLoadError } from '../onnx/errors.js';
 import type { Dim, Model } from '../onnx/model.js';
 import { readModel } from '../onnx/reader.js';
 import { writeModel } from '../onnx/writer.js';
-import { describeEnvironment } from '../runtime/environment.js';
+import { describeEnvironment, NOT_INSTALLED, ONNXRUNTIME_MISSING } from '../runtime/environment.js';
 import { runBenchmark } from '../runtime/orchestrator.js';
-import type { BenchResult, Environment, ProtocolOptions } from '../runtime/types.js';
+import { effortPolicy } from '../runtime/effort.js';
+import type { BenchResult, EffortPolicy, Environment, ProtocolOptions } from '../runtime/types.js';
 import type { ZooEntry } from '../zoo/registry.js';
 import type { InputPoint } from './input-shapes.js';
 
@@ -53,7 +56,8 @@ export interface Failure {
   reason: string;
 }
 
-export type Outcome<T> = { ok: true; value: T; cached: boolean } | { ok: false; failure: Failure };
+/** `notices`: things the directive that uses the value should say (e.g. a refresh that moved a number beyond its CIs). */
+export type Outcome<T> = { ok: true; value: T; cached: boolean; notices?: string[] } | { ok: false; failure: Failure };
 
 /** A benchmark with the environment it ran in (stored together: --frozen may serve another machine's). */
 export interface StoredBench {
@@ -64,6 +68,8 @@ export interface StoredBench {
 
 export interface MeasureSettings {
   convention: Convention;
+  /** Extra effort on unstable results (runtime/effort.ts); defaults from the protocol. */
+  effort?: Partial<EffortPolicy> | undefined;
   threads: number | undefined;
   protocol: ProtocolOptions;
   processes: number;
@@ -73,6 +79,16 @@ export interface MeasureSettings {
 export interface RegistryOptions {
   /** The cache; undefined keeps results in memory for this build only. */
   cacheDir?: string | undefined;
+  /**
+   * The committable results store (src/cache/results.ts). When given, profiles and benchmarks are
+   * stored there (one small JSON file each) instead of in the cache, and zoo models written for
+   * onnxruntime are temporary (rebuilt on demand).
+   */
+  resultsDir?: string | undefined;
+  /** This machine's short name in the results store (default: the host name). */
+  machine?: string | undefined;
+  /** The project root: file models are named by their path relative to it in the results store. */
+  projectRoot?: string | undefined;
   /** Where zoo models are written for benchmarking (default `<cacheDir>/../models`, else a temp folder). */
   modelsDir?: string | undefined;
   frozen?: boolean | undefined;
@@ -81,6 +97,8 @@ export interface RegistryOptions {
   onProgress?: ((event: ProgressEvent) => void) | undefined;
   /** Seed of zoo weights (they change nothing counted; fixed so zoo builds are reproducible). */
   zooSeed?: number | undefined;
+  /** User rules for custom operators (config `rules`) and the sha256 of their modules (part of the cache key). */
+  rules?: { rules: readonly OpRule[]; key: string } | undefined;
 }
 
 export interface ProgressEvent {
@@ -102,6 +120,33 @@ const isProfile = (v: unknown): v is Profile => !!v && typeof v === 'object' && 
 const isStoredBench = (v: unknown): v is StoredBench =>
   !!v && typeof v === 'object' && typeof (v as StoredBench).result?.status === 'string' && typeof (v as StoredBench).environment?.fingerprint === 'string';
 
+/** A --frozen miss: how to make the result, or why a build without --frozen would not make it either. */
+function missAdvice(miss: string, never: string | undefined, remedy: string): string {
+  return never ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its batch=/input= instead` : `${miss}; ${remedy}`;
+}
+
+function ms(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+/**
+ * What a `--refresh` should say: the latency moved by more than the CIs allow (the two 95% CIs do not
+ * overlap), old → new with both CIs. Same model, same settings: only the machine's state changed.
+ */
+export function refreshNotices(id: string, input: string, before: StoredBench, after: StoredBench): string[] {
+  const a = before.result;
+  const b = after.result;
+  if (a.status !== 'ok' || b.status !== 'ok') return [];
+  const ciA = a.latencyCi95Ms ?? a.pooled.medianCi95Ms;
+  const ciB = b.latencyCi95Ms ?? b.pooled.medianCi95Ms;
+  if (ciA[1] >= ciB[0] && ciB[1] >= ciA[0]) return [];
+  return [
+    `--refresh changed the latency of model '${id}'${input ? ` at input ${input}` : ''} beyond its confidence intervals: ` +
+      `${ms(a.latencyMedianMs)} ms (95% CI ${ms(ciA[0])}–${ms(ciA[1])}) → ${ms(b.latencyMedianMs)} ms (95% CI ${ms(ciB[0])}–${ms(ciB[1])}); ` +
+      `same model and settings, so the machine changed (load, clock, other processes): check that it is idle and refresh again`,
+  ];
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -114,6 +159,7 @@ function attributeWording(text: string): string {
 export class ModelRegistry {
   private readonly models = new Map<string, DeclaredModel>();
   private readonly cache: CacheStore | undefined;
+  private readonly results: ResultsStore | undefined;
   private readonly hashes: FileHashes;
   private readonly profiles = new Map<string, Promise<Outcome<Profile>>>();
   private readonly benches = new Map<string, Promise<Outcome<StoredBench>>>();
@@ -123,7 +169,13 @@ export class ModelRegistry {
 
   constructor(private readonly options: RegistryOptions = {}) {
     this.cache = options.cacheDir ? new CacheStore(options.cacheDir) : undefined;
+    this.results = options.resultsDir ? new ResultsStore(options.resultsDir, machineName(options.machine)) : undefined;
     this.hashes = new FileHashes(options.cacheDir ? path.join(options.cacheDir, 'file-hashes.json') : undefined);
+  }
+
+  /** A --frozen build from a results store: stored results are served even when a model file is absent. */
+  get servesWithoutModels(): boolean {
+    return this.options.frozen === true && this.results !== undefined;
   }
 
   declare(model: DeclaredModel): void {
@@ -213,10 +265,26 @@ export class ModelRegistry {
 
   private async computeProfile(model: DeclaredModel, point: InputPoint, convention: Convention): Promise<Outcome<Profile>> {
     const ident = this.identity(model, point);
-    if (!ident.ok) return ident;
-    const parts = { kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion() };
-    const key = cacheKey(parts);
     const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'profile', model: model.id, input: point.text, state });
+    if (this.results) {
+      const stored = this.storedResult(model, ident, this.results.profileFile(this.modelName(model), point.text, convention), 'profile', isProfile, {
+        kind: 'profile', inputs: point.text, convention, tool: toolVersion(),
+        ...(this.options.rules ? { rules: this.options.rules.key } : {}),
+      }, `profile for model '${model.id}' at input ${point.text || '(as declared)'}`);
+      if (stored) {
+        if (stored.ok) {
+          this.stats.profileHits++;
+          say('cached');
+        }
+        return stored;
+      }
+    }
+    if (!ident.ok) return ident;
+    const parts = {
+      kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion(),
+      ...(this.options.rules ? { rules: this.options.rules.key } : {}),
+    };
+    const key = cacheKey(parts);
     const cachedProfile = this.lookup(model, 'profile', key, isProfile);
     if (cachedProfile !== undefined) {
       this.stats.profileHits++;
@@ -236,14 +304,15 @@ export class ModelRegistry {
     let profile: Profile;
     try {
       const m = this.load(model, ident.value.sha256, ident.value.zooSize);
-      profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256 });
+      profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256, rules: this.options.rules?.rules });
     } catch (err) {
       say('failed');
       return { ok: false, failure: this.classify(model, err) };
     }
     if (model.source.kind === 'zoo') profile.model.path = `zoo:${model.source.entry.name}`;
     this.stats.profiled++;
-    this.store('profile', key, parts, profile);
+    if (this.results) this.writeResult(this.results.profileFile(this.modelName(model), point.text, convention), 'profile', parts, profile);
+    else this.store('profile', key, parts, profile);
     say('done');
     return { ok: true, value: profile, cached: false };
   }
@@ -275,6 +344,73 @@ export class ModelRegistry {
     }
   }
 
+  /** The model's name in the results store: `zoo-<name>`, or the file's path from the project root. */
+  private modelName(model: DeclaredModel): string {
+    if (model.source.kind === 'zoo') return `zoo-${model.source.entry.name}`;
+    const root = this.options.projectRoot;
+    return root ? path.relative(root, model.source.path) : model.source.written;
+  }
+
+  private writeResult(file: string, kind: 'profile' | 'bench', parts: Record<string, unknown>, value: unknown, machine?: string): void {
+    try {
+      this.results?.write(file, kind, parts, value, machine);
+    } catch {
+      // A read-only store costs a re-measurement next time, never this build.
+    }
+  }
+
+  /**
+   * A result from the results store, or undefined to measure it. `rest` is every key part except the
+   * model's hash; a stored result matches when its parts equal `rest` plus the model's hash. With
+   * --frozen, a miss or a stale file is a failure naming the file; when the model file itself is absent
+   * (a machine with no models) the stored result is served as long as everything else matches.
+   */
+  private storedResult<T>(
+    model: DeclaredModel,
+    ident: Outcome<{ sha256: string }>,
+    file: string | string[],
+    kind: 'profile' | 'bench',
+    check: (v: unknown) => v is T,
+    rest: Record<string, unknown>,
+    what: string,
+    ignore: string[] = [],
+    /** Why a build without --frozen could not make the result either (then the advice says so). */
+    never?: () => string | undefined,
+  ): Outcome<T> | undefined {
+    const frozen = this.options.frozen === true;
+    if (!frozen && this.refreshes(model.id)) return undefined;
+    const files = Array.isArray(file) ? file : [file];
+    const modelAbsent = !ident.ok && ident.failure.ruleId === 'missing-model';
+    if (!ident.ok && !(frozen && modelAbsent)) return undefined;
+    const want: Record<string, unknown> = ident.ok ? { ...rest, model: ident.value.sha256 } : { ...rest };
+    const skip = new Set([...ignore, ...(ident.ok ? [] : ['model'])]);
+    let stale: { file: string; differ: string[] } | undefined;
+    let corrupt: ResultLookup<T> | undefined;
+    for (const f of files) {
+      const found = this.results!.read(f, kind, check);
+      if (found.status === 'corrupt') corrupt ??= found;
+      if (found.status !== 'hit') continue;
+      const differ = differingParts(found.entry.parts, want).filter((k) => !skip.has(k));
+      if (differ.length === 0) {
+        return { ok: true, value: found.entry.value, cached: true };
+      }
+      stale ??= { file: f, differ };
+    }
+    if (!frozen) return undefined;
+    if (!ident.ok && !stale && !corrupt) return ident;
+    const rel = (f: string) => path.relative(process.cwd(), f) || f;
+    const reason = stale
+      ? `--frozen: the stored ${what} (${rel(stale.file)}) was measured with different ${stale.differ.join(', ')}${stale.differ.includes('model') ? ' (the model file changed since)' : ''}; build once without --frozen to re-measure it`
+      : corrupt && corrupt.status === 'corrupt'
+        ? `--frozen: the stored ${what} (${rel(corrupt.file)}) cannot be used: ${corrupt.reason}; build once without --frozen to re-measure it`
+        : missAdvice(
+            `--frozen: no stored ${what} (looked for ${rel(files[0]!)}: commit the results store ${rel(this.results!.root)} with the document)`,
+            never?.(),
+            `build once without --frozen ${kind === 'bench' ? 'on the benchmark machine' : 'to measure it'}`,
+          );
+    return { ok: false, failure: { ruleId: 'frozen-miss', reason } };
+  }
+
   /** Benchmark of a model at an input point (through the cache). */
   bench(id: string, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined): Promise<Outcome<StoredBench>> {
     const model = this.models.get(id);
@@ -290,22 +426,39 @@ export class ModelRegistry {
 
   private async computeBench(model: DeclaredModel, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined): Promise<Outcome<StoredBench>> {
     const ident = this.identity(model, point);
-    if (!ident.ok) return ident;
     const protocol = { ...settings.protocol, processes: settings.processes };
-    // Everything but the machine: the --frozen lookup key.
-    const portable = {
+    const effort = effortPolicy(settings.protocol, settings.effort);
+    // Everything but the machine (and the model's hash): the --frozen lookup key.
+    const rest = {
       kind: 'bench',
-      model: ident.value.sha256,
       inputs: point.text,
       batch: model.batch,
       provider: 'cpu',
-      threads: settings.threads ?? 'physical-cores',
+      requestedThreads: settings.threads ?? 'physical-cores',
       protocol,
+      effort,
       floor: settings.floor,
       tool: toolVersion(),
     };
-    const portableKey = cacheKey(portable);
     const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'bench', model: model.id, input: point.text, state });
+    const config = `${point.text || 'declared'}.batch${model.batch}.threads${settings.threads ?? 'auto'}.cpu`;
+    const what = `benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch}`;
+
+    if (this.results && this.options.frozen) {
+      // This machine's result first, then any other machine's (its environment is disclosed with it).
+      const machines = this.results.benchMachines(this.modelName(model), config);
+      const files = machines.length > 0 ? machines.map((m) => this.results!.benchFile(this.modelName(model), config, m)) : [this.results.benchFile(this.modelName(model), config)];
+      const never = ident.ok ? () => this.cannotBenchmark(model, ident.value, point, cacheKey({ ...rest, model: ident.value.sha256 })) : undefined;
+      const stored = this.storedResult(model, ident, files, 'bench', isStoredBench, rest, what, ['threads', 'hardware', 'onnxruntime'], never);
+      if (stored?.ok) {
+        this.stats.benchHits++;
+        say('cached');
+      }
+      if (stored) return stored;
+    }
+    if (!ident.ok) return ident;
+    const portable = { ...rest, model: ident.value.sha256 };
+    const portableKey = cacheKey(portable);
 
     if (this.options.frozen) {
       const target = this.cache?.getPointer('bench-latest', portableKey);
@@ -331,20 +484,39 @@ export class ModelRegistry {
     }
 
     const env = this.hostEnvironment();
+    if (env.onnxruntimeVersion === NOT_INSTALLED) {
+      return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `cannot benchmark model '${model.id}': ${ONNXRUNTIME_MISSING}` } };
+    }
     const parts = { ...portable, threads: settings.threads ?? env.physicalCores, hardware: env.fingerprint, onnxruntime: env.onnxruntimeVersion };
     const key = cacheKey(parts);
-    const cachedBench = this.lookup(model, 'bench', key, isStoredBench);
-    if (cachedBench !== undefined) {
-      this.stats.benchHits++;
-      say('cached');
-      return { ok: true, value: cachedBench, cached: true };
+    const resultFile = this.results?.benchFile(this.modelName(model), config);
+    let previous: StoredBench | undefined;
+    if (this.results && resultFile) {
+      const found = this.results.read(resultFile, 'bench', isStoredBench);
+      if (found.status === 'hit' && found.entry.key === key) {
+        if (!this.refreshes(model.id)) {
+          this.stats.benchHits++;
+          say('cached');
+          return { ok: true, value: found.entry.value, cached: true };
+        }
+        previous = found.entry.value;
+      }
+    } else {
+      const cachedBench = this.lookup(model, 'bench', key, isStoredBench);
+      if (cachedBench !== undefined) {
+        this.stats.benchHits++;
+        say('cached');
+        return { ok: true, value: cachedBench, cached: true };
+      }
     }
 
     say('start');
     let stored: StoredBench;
+    let zooDir: string | undefined;
     try {
       const m = this.load(model, ident.value.sha256, ident.value.zooSize);
-      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(m, ident.value.sha256);
+      if (model.source.kind === 'zoo' && this.results) zooDir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-zoo-'));
+      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(m, ident.value.sha256, zooDir);
       const report = await runBenchmark({
         modelPath,
         model: m,
@@ -353,17 +525,24 @@ export class ModelRegistry {
         threads: settings.threads !== undefined ? [settings.threads] : undefined,
         processes: settings.processes,
         protocol: settings.protocol,
+        effort,
         floor: settings.floor,
         flopsPerSample,
         // A file's hash is already known (memo); a zoo build is hashed as the file benchmarked.
         modelSha256: model.source.kind === 'file' ? ident.value.sha256 : undefined,
       });
       const result = report.results[0]!;
+      // The stored record names the model as the document does (a zoo build's temporary file, or an
+      // absolute path, means nothing on the machine that reads a committed store).
+      result.config = { ...result.config, modelPath: model.source.kind === 'zoo' ? `zoo:${model.source.entry.name}` : this.modelName(model) };
       stored = { result, environment: report.environment, protocol };
     } catch (err) {
       say('failed');
       if (err instanceof ModelLoadError || err instanceof InputBindingError) return { ok: false, failure: this.classify(model, err) };
       return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `cannot benchmark model '${model.id}': ${attributeWording(message(err))}` } };
+    } finally {
+      // Zoo models are rebuilt on demand: gigabytes of seeded weights are not worth keeping.
+      if (zooDir) rmSync(zooDir, { recursive: true, force: true });
     }
     if (stored.result.status !== 'ok') {
       say('failed');
@@ -373,10 +552,15 @@ export class ModelRegistry {
       return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `benchmark of model '${model.id}' failed: ${stored.result.reason}` } };
     }
     this.stats.benchmarked++;
-    this.store('bench', key, parts, stored);
-    this.store('bench-latest', portableKey, portable, key);
+    if (this.results && resultFile) {
+      this.writeResult(resultFile, 'bench', parts, stored, this.results.machine);
+    } else {
+      this.store('bench', key, parts, stored);
+      this.store('bench-latest', portableKey, portable, key);
+    }
     say('done');
-    return { ok: true, value: stored, cached: false };
+    const notices = previous ? refreshNotices(model.id, point.text, previous, stored) : [];
+    return { ok: true, value: stored, cached: false, notices };
   }
 
   /** Why a benchmark of the model at this point can never be made (undefined: a rebuild may make it). */
@@ -394,8 +578,8 @@ export class ModelRegistry {
   }
 
   /** Zoo models are written once per recipe for onnxruntime, which loads models by path. */
-  private zooFile(model: Model, sha256: string): string {
-    const dir = this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, '..', 'models') : path.join(process.cwd(), '.modelpress', 'models'));
+  private zooFile(model: Model, sha256: string, tempDir?: string): string {
+    const dir = tempDir ?? this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, '..', 'models') : path.join(process.cwd(), '.modelpress', 'models'));
     const file = path.join(dir, `${sha256}.onnx`);
     if (!existsSync(file)) {
       mkdirSync(dir, { recursive: true });
@@ -447,13 +631,9 @@ function profileInputs(model: Model, point: InputPoint): Map<string, number[]> {
     if (bare && feeds.length === 1) return new Map([[feeds[0]!.name, bare]]);
     return new Map(point.shapes);
   }
-  const out = new Map<string, number[]>();
-  for (const d of feeds) {
-    if (!d.shape) continue;
-    const dims = d.shape.map((dim, i) => (typeof dim === 'number' ? dim : i === 0 ? 1 : null));
-    if (dims.every((x): x is number => x !== null)) out.set(d.name, dims);
-  }
-  return out;
+  // As declared: the binder sizes a symbolic leading (batch) dim with the default batch, as profile
+  // and bench do, and records it (Profile.assumedBatch → the table's footnote).
+  return new Map();
 }
 
 /** The runtime's input shapes: the point's shapes with the leading dim of batch-free inputs set to the batch. */

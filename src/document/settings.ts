@@ -31,6 +31,8 @@ const settingsShape = {
   max_time: z.number().positive().optional(),
   /** Child processes per configuration (median of their medians). */
   processes: positiveInt.optional(),
+  /** Extra processes at most for a configuration that comes out unstable (0: none). */
+  extra_processes: z.number().int().min(0).optional(),
   /** Measure the binding's per-call floor (an Identity model with the same shapes). */
   floor: z.boolean().optional(),
   convention: z.enum(CONVENTIONS).optional(),
@@ -56,6 +58,10 @@ export const projectConfigSchema = z
     out: z.string().optional(),
     /** Markdown files or folders built when none are named on the command line. */
     content: z.array(z.string()).optional(),
+    /** The committable results store (default `modelpress-results`). */
+    results: z.string().optional(),
+    /** ES modules exporting `rules` for custom operators (docs/custom-ops.md), relative to the config file. */
+    rules: z.array(z.string()).optional(),
     /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
     book: z
       .object({
@@ -86,6 +92,7 @@ export interface DocumentSettings {
   runs: number;
   maxTimeSeconds: number;
   processes: number;
+  extraProcesses: number;
   floor: boolean;
   convention: Convention;
   format: NumberFormatOptions;
@@ -111,6 +118,7 @@ export const DEFAULT_SETTINGS: DocumentSettings = {
   runs: 30,
   maxTimeSeconds: 60,
   processes: 3,
+  extraProcesses: 2,
   floor: true,
   convention: 'exact',
   format: {},
@@ -152,6 +160,7 @@ export function applySettings(base: DocumentSettings, layer: FrontMatter): Docum
   if (layer.runs !== undefined) out.runs = layer.runs;
   if (layer.max_time !== undefined) out.maxTimeSeconds = layer.max_time;
   if (layer.processes !== undefined) out.processes = layer.processes;
+  if (layer.extra_processes !== undefined) out.extraProcesses = layer.extra_processes;
   if (layer.floor !== undefined) out.floor = layer.floor;
   if (layer.convention !== undefined) out.convention = layer.convention;
   if (layer.toc !== undefined) out.toc = layer.toc;

@@ -14,7 +14,7 @@ import { describeInputs, isImageInput, parseMetricList } from '../render/metrics
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import { UnknownMetricError, type MetricName, type MetricTableSpec, type MetricValues } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { AttributeError, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
+import { AttributeError, boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
 import { showError } from './error-box.js';
 import { PublishedError, readPublished, type PublishedTable } from './published.js';
 import type { InputPoint } from './input-shapes.js';
@@ -45,6 +45,7 @@ export const tableAttributes = {
   metrics: metricsAttribute('metric names separated by spaces (default: params macs flops)'),
   caption: text('the table caption'),
   convention: oneOf('counting convention for this table', CONVENTIONS),
+  ci: boolean('show ± the half-width of the 95% confidence interval beside measured values (latency, throughput, achieved FLOP/s)'),
   published: text('a CSV of published numbers beside the Markdown file (model,params (M),macs (G),…): shown beside the measured ones with the difference'),
 };
 
@@ -89,7 +90,7 @@ export async function measureModels(
       const m: Measured = { model, point, label: point.label, profile: p.profile, failures: p.failure ? [p.failure] : [] };
       if (p.profile && !point.label) m.label = describeInputs(p.profile.inputs);
       if (needsBenchmark(metrics) && !p.failure) {
-        const b = await benchAt(state, file, model, point, p.profile);
+        const b = await benchAt(state, file, model, point, p.profile, node);
         m.bench = b.bench;
         if (b.failure) m.failures.push(b.failure);
       }
@@ -103,6 +104,11 @@ export async function measureModels(
 /** The convention and hardware lines under a table or chart. */
 export function footnotes(convention: Convention, measured: Measured[], metrics: MetricName[]): string[] {
   const notes = [`Counted from the ONNX graphs by modelpress ${toolVersion()} (${convention} convention); MACs are multiply-accumulates.`];
+  const assumed = new Set<string>();
+  for (const m of measured) {
+    for (const a of m.profile?.assumedBatch ?? []) assumed.add(`${m.model.label}: batch ${a.value} assumed for input '${a.input}' (its leading dim is symbolic; set it with input=)`);
+  }
+  notes.push(...assumed);
   if (needsBenchmark(metrics)) {
     const seen = new Set<string>();
     for (const m of measured) {
@@ -112,7 +118,8 @@ export function footnotes(convention: Convention, measured: Measured[], metrics:
       const line =
         `Measured on ${e.cpuModel} (${r.config.intraOpNumThreads} thread${r.config.intraOpNumThreads === 1 ? '' : 's'}), ` +
         `onnxruntime-node ${e.onnxruntimeVersion}, ${r.config.provider.toUpperCase()} execution provider, batch ${r.config.batch}; ` +
-        `latency is the median ms per batch over ${m.bench.protocol.processes} process${m.bench.protocol.processes === 1 ? '' : 'es'}.`;
+        `latency is the median ms per batch over ${m.bench.protocol.processes} process${m.bench.protocol.processes === 1 ? '' : 'es'}; ` +
+        `throughput = batch ÷ median latency${metrics.includes('throughput_wall') ? '; throughput (wall) = batch × runs ÷ wall time of the timed loop, which includes the time between runs' : ''}.`;
       if (!seen.has(line)) {
         seen.add(line);
         notes.push(line);
@@ -161,7 +168,9 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
     sampleUnit: all.every((m) => m.profile && isImageInput(m.profile.inputs)) ? 'img' : 'samples',
     sharedMetrics: sweeping ? SIZE_FREE : undefined,
     format: resolveFormat(state.settings.format),
+    showCi: values.ci === true,
     footnotes: [
+      ...(values.ci === true && needsBenchmark(metrics) ? ['± is half the width of the 95% confidence interval of the median (hierarchical bootstrap over processes and runs).'] : []),
       ...footnotes(convention, all, metrics),
       ...(published ? [`Columns marked "published" are quoted from ${values.published}, not measured; Δ = (measured − published) ÷ published.`] : []),
     ],

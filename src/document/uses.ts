@@ -16,7 +16,7 @@ import { type DeclaredModel, type Failure, pointSamples, type StoredBench } from
 import type { DocumentState, Provenance } from './state.js';
 
 /** Metrics that need a benchmark. */
-export const MEASURED: readonly MetricName[] = ['latency', 'latency_p90', 'throughput', 'achieved_flops'];
+export const MEASURED: readonly MetricName[] = ['latency', 'latency_p90', 'throughput', 'throughput_wall', 'achieved_flops'];
 
 export function needsBenchmark(metrics: readonly MetricName[]): boolean {
   return metrics.some((m) => MEASURED.includes(m));
@@ -85,7 +85,18 @@ export async function profileAt(state: DocumentState, file: VFile, model: Declar
   return { failure: outcome.failure };
 }
 
-export async function benchAt(state: DocumentState, file: VFile, model: DeclaredModel, point: InputPoint, profile: Profile | undefined): Promise<{ bench?: StoredBench; failure?: Failure }> {
+/**
+ * The benchmark of a model at a point. With `node` (the directive that prints it), an unstable result,
+ * a busy machine and a refresh that moved the number beyond its CIs are warnings at that directive.
+ */
+export async function benchAt(
+  state: DocumentState,
+  file: VFile,
+  model: DeclaredModel,
+  point: InputPoint,
+  profile: Profile | undefined,
+  node?: DirectiveNode,
+): Promise<{ bench?: StoredBench; failure?: Failure }> {
   const s = state.settings;
   const flopsPerSample = profile ? profile.totals.flops / pointSamples(profile) : undefined;
   const outcome = await state.registry.bench(
@@ -95,6 +106,7 @@ export async function benchAt(state: DocumentState, file: VFile, model: Declared
       convention: s.convention,
       threads: s.threads,
       processes: s.processes,
+      effort: { extraProcesses: s.extraProcesses },
       floor: s.floor,
       protocol: {
         warmupMinRuns: s.warmupRuns,
@@ -109,10 +121,86 @@ export async function benchAt(state: DocumentState, file: VFile, model: Declared
   );
   if (outcome.ok) {
     recordEnvironment(state, model, outcome.value);
+    if (node) warnAboutBench(state, file, node, model, point, outcome.value, outcome.notices ?? []);
     return { bench: outcome.value };
   }
   reportModelFailure(state, file, model, outcome.failure);
   return { failure: outcome.failure };
+}
+
+/** Whether a stored result is unstable (older results without the effort record: the pooled verdict). */
+export function isUnstable(stored: StoredBench): boolean {
+  const r = stored.result;
+  return r.status === 'ok' && (r.stability ? r.stability.unstable : r.pooled.unstable);
+}
+
+/** The headline latency CI (older results: the pooled median's CI). */
+export function latencyCi(stored: StoredBench): [number, number] | null {
+  const r = stored.result;
+  if (r.status !== 'ok') return null;
+  return r.latencyCi95Ms ?? r.pooled.medianCi95Ms;
+}
+
+function ms(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+/** Why a result is unstable, in words, with the effort spent. */
+export function unstableReason(stored: StoredBench): string {
+  const r = stored.result;
+  if (r.status !== 'ok') return '';
+  if (!r.stability) return `IQR/median ${(r.pooled.relativeIqr * 100).toFixed(1)}% > 10%`;
+  const s = r.stability;
+  const effort = s.extraProcesses > 0 ? `after ${s.extraProcesses} extra process${s.extraProcesses === 1 ? '' : 'es'}` : 'no extra process';
+  return `${s.reasons.join(', ')}; ${effort}, stopped: ${s.stoppedBecause}`;
+}
+
+/** Warnings about a benchmark at the directive that prints it; each said once per directive. */
+function warnAboutBench(state: DocumentState, file: VFile, node: DirectiveNode, model: DeclaredModel, point: InputPoint, stored: StoredBench, notices: string[]): void {
+  const once = (key: string, reason: string, ruleId: 'unstable-measurement' | 'busy-machine' | 'refresh-changed') => {
+    const k = `${ruleId}\u0000${key}\u0000${node.position?.start.offset ?? ''}`;
+    if (state.reported.has(k)) return;
+    state.reported.add(k);
+    report(file, node, reason, ruleId);
+  };
+  const at = point.text ? ` at input ${point.text}` : '';
+  if (isUnstable(stored)) {
+    const ci = latencyCi(stored)!;
+    const r = stored.result as Extract<StoredBench['result'], { status: 'ok' }>;
+    once(
+      `${model.id}\u0000${point.text}`,
+      `the latency of model '${model.id}'${at} is an unstable measurement (${unstableReason(stored)}): ${ms(r.latencyMedianMs)} ms, 95% CI ${ms(ci[0])}–${ms(ci[1])} ms; it is printed with a † and its CI; re-measure on an idle machine with --refresh=${model.id}`,
+      'unstable-measurement',
+    );
+  }
+  const load = stored.environment.load;
+  // Once per document: every benchmark of a build shares the machine's state.
+  if (load?.busy && !state.reported.has('busy-machine')) {
+    state.reported.add('busy-machine');
+    report(file, node, `model '${model.id}'${at} (and maybe others) was benchmarked on a busy machine: ${load.reason}; numbers may be slower and noisier than on an idle one (re-measure with --refresh when it is idle)`, 'busy-machine');
+  }
+  for (const n of notices) once(`${model.id}\u0000${point.text}\u0000${n}`, n, 'refresh-changed');
+}
+
+/** Uncertainty marks of the measured metrics of a result (CI in base units; unstable flag and reason). */
+export function benchMarks(metrics: readonly MetricName[], stored: StoredBench | undefined): MetricValues['marks'] {
+  if (!stored || stored.result.status !== 'ok') return undefined;
+  const r = stored.result;
+  const unstable = isUnstable(stored);
+  const reason = unstable ? unstableReason(stored) : undefined;
+  const [lo, hi] = latencyCi(stored)!;
+  const rate = (perBatch: number): [number, number] | null => (lo > 0 && hi > 0 ? [perBatch / (hi / 1000), perBatch / (lo / 1000)] : null);
+  const marks: NonNullable<MetricValues['marks']> = {};
+  for (const m of metrics) {
+    if (!MEASURED.includes(m)) continue;
+    const ci95 =
+      m === 'latency' ? ([lo, hi] as [number, number])
+      : m === 'throughput' ? rate(r.config.batch)
+      : m === 'achieved_flops' && r.achieved ? rate(r.achieved.flopsPerSample * r.config.batch)
+      : null;
+    marks[m] = { unstable, reason, ci95 };
+  }
+  return marks;
 }
 
 /** The method line of a benchmark, in words. */
@@ -120,7 +208,7 @@ export function benchMethod(stored: StoredBench): string {
   const p = stored.protocol;
   return (
     `median of ${p.processes} process${p.processes === 1 ? '' : 'es'} (one session each); warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; ` +
-    `timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s; latency = median ms per batch, throughput = batch × runs ÷ wall time`
+    `timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s; latency = median ms per batch, throughput = batch ÷ median latency`
   );
 }
 
@@ -180,7 +268,7 @@ export function metricValues(metrics: readonly MetricName[], profile: Profile | 
       notes[m] = why || (MEASURED.includes(m) ? 'not measured' : 'not available');
     }
   }
-  return { values, notes };
+  return { values, notes, marks: benchMarks(metrics, stored) };
 }
 
 /** A short one-line explanation for an error box at a use site. */

@@ -6,6 +6,7 @@
  * runtime and method. A script that checks or re-plots a table reads `numbers`, not the HTML.
  */
 import type { CollectedTable, DocumentData, Provenance } from '../docmodel/types.js';
+import { dataHashOf } from './coherence.js';
 import type { MetricName } from '../render/index.js';
 
 export interface DocumentNumber {
@@ -29,10 +30,14 @@ export interface DocumentNumber {
    * `difference` for its Δ (%) from the measured one.
    */
   quoted?: 'published' | 'difference' | undefined;
+  /** Set for an unstable measurement: what is unstable and its 95% CI (the document marks it with a †). */
+  unstable?: string | undefined;
 }
 
 export interface DocumentDataFile extends DocumentData {
   numbers: DocumentNumber[];
+  /** Hash of this data (without this field); every output made from it records the same hash. */
+  dataHash?: string | undefined;
 }
 
 function tableWhere(t: CollectedTable, index: number): string {
@@ -81,6 +86,7 @@ export function documentNumbers(data: DocumentData): DocumentNumber[] {
             text: cell.text,
             provenance: quoted ? undefined : cellProvenance(t, r, g.label === undefined ? null : groupIndex, labelled),
             ...(quoted ? { quoted } : {}),
+            ...(cell.unstable ? { unstable: cell.unstable } : {}),
           });
         }
         if (g.label !== undefined) groupIndex++;
@@ -89,7 +95,7 @@ export function documentNumbers(data: DocumentData): DocumentNumber[] {
   });
   for (const m of data.metrics) {
     if (typeof m.value !== 'number') continue;
-    out.push({ place: 'metric', where: `:metric{model=${m.model} name=${m.name}}`, metric: m.name, value: m.value, text: m.withUnit, provenance: m.provenance });
+    out.push({ place: 'metric', where: `:metric{model=${m.model} name=${m.name}}`, metric: m.name, value: m.value, text: m.withUnit, provenance: m.provenance, ...(m.unstable ? { unstable: m.unstable } : {}) });
   }
   data.formulas.forEach((f, i) => {
     const where = f.id ?? (f.op ? `${f.op} worked example (${Object.entries(f.given ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')})` : `${f.model} ${f.node}`) + (f.id ? '' : ` (formula ${i + 1})`);
@@ -98,9 +104,15 @@ export function documentNumbers(data: DocumentData): DocumentNumber[] {
   return out;
 }
 
-/** The data file: the collected data as the build has it, with `numbers` added. */
+/** The data file: the collected data as the build has it, with `numbers` and the hash every output of this data records (export/coherence.ts). */
 export function dataFile(data: DocumentData): DocumentDataFile {
-  return { ...data, numbers: documentNumbers(data) };
+  const file = { ...data, numbers: documentNumbers(data) };
+  return { ...file, dataHash: dataHashOf(JSON.stringify(file)) };
+}
+
+/** The hash of a document's data, as its data file records it. */
+export function documentDataHash(data: DocumentData): string {
+  return dataFile(data).dataHash!;
 }
 
 export function dataJson(data: DocumentData): string {

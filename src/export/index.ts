@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../cache/store.js';
 import type { DocumentData } from '../docmodel/types.js';
 import { tableCsvFiles } from './csv.js';
 import { bibFile } from './bib.js';
+import { stampTex } from './coherence.js';
 import { dataJson } from './data-json.js';
 import { svgsToPdf } from './figures.js';
 import { documentToLatex, titleHeading } from './latex.js';
@@ -39,6 +40,8 @@ export interface ExportOptions {
   toc?: boolean | undefined;
   /** biblatex style of the standalone (`numeric-comp` by default; `authoryear` for APA). */
   bibStyle?: string | undefined;
+  /** The data hash the LaTeX files record (export/coherence.ts); none when absent. */
+  dataHash?: string | undefined;
 }
 
 export interface ExportResult {
@@ -161,12 +164,13 @@ export async function exportDocument(
     const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out, imageFiles, labelNamespace: options.labelNamespace, namespaceOf: options.namespaceOf });
     const bib = data.citations.length > 0 ? bibFile(data) : undefined;
     if (bib !== undefined) writeIfChanged(path.join(out, `${stem}.bib`), bib, result);
-    writeIfChanged(path.join(out, `${stem}.tex`), fragment, result);
-    writeIfChanged(path.join(out, `${stem}.macros.tex`), macrosFile(data), result);
+    const stamp = (tex: string) => (options.dataHash ? stampTex(tex, options.dataHash) : tex);
+    writeIfChanged(path.join(out, `${stem}.tex`), stamp(fragment), result);
+    writeIfChanged(path.join(out, `${stem}.macros.tex`), stamp(macrosFile(data)), result);
     const title = data.title ?? titleHeading(tree, data.title)?.text ?? stem;
     writeIfChanged(
       path.join(out, `${stem}.standalone.tex`),
-      standaloneFile({
+      stamp(standaloneFile({
         title,
         author: data.author,
         date: data.date,
@@ -178,7 +182,7 @@ export async function exportDocument(
         bibFile: bib !== undefined ? `${stem}.bib` : undefined,
         bibStyle: options.bibStyle,
         bibPrinted: fragment.includes('\\printbibliography'),
-      }),
+      })),
       result,
     );
   }

@@ -270,7 +270,8 @@ class FragmentWriter {
       case 'section-number':
         return '';
       case 'metric':
-        return escapeText(output.text);
+        // An unstable measurement is never printed bare: a footnote gives its 95% CI.
+        return escapeText(output.text) + (output.metric?.unstable ? `\\footnote{${escapeText(output.metric.unstable.replace(/^./, (c) => c.toUpperCase()))}.}` : '');
       case 'error':
         return this.errorBox(output, true);
       case 'xref': {

@@ -49,7 +49,9 @@ export function metricMacros(data: DocumentData): MetricMacro[] {
       if (!names.has(numbered)) name = numbered;
     }
     names.set(name, key);
-    const macro: MetricMacro = { name, value: escapeLatex(metric.text), withUnit: metric.withUnit, metric };
+    // An unstable measurement is never printed bare: a dagger, explained by the comment above the macro.
+    const value = escapeLatex(metric.text) + (metric.unstable ? '\\textsuperscript{\\dag}' : '');
+    const macro: MetricMacro = { name, value, withUnit: metric.withUnit, metric };
     byKey.set(key, macro);
     out.push(macro);
   }
@@ -62,8 +64,9 @@ function comment(m: MetricMacro): string {
   const where = [p.source, p.input && `input ${p.input}`, `${p.convention} convention`, p.benchmark && `${p.benchmark.cpuModel}, batch ${p.benchmark.batch}`]
     .filter(Boolean)
     .join(', ');
+  const unstable = m.metric.unstable ? `; † ${m.metric.unstable}` : '';
   // A comment line must not contain a newline; % inside it is harmless.
-  return `% ${latexComment(`${what} (${where})`)}`;
+  return `% ${latexComment(`${what} (${where})${unstable}`)}`;
 }
 
 /** The text of `<doc>.macros.tex`. */

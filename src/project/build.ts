@@ -8,9 +8,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
-import { writeFileAtomic } from '../cache/store.js';
+import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
+import { sha256Hex, writeFileAtomic } from '../cache/store.js';
 import { copyAssets, copyDocumentAssets } from '../export/assets.js';
-import { dataJson } from '../export/data-json.js';
+import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
+import { dataJson, documentDataHash } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { htmlToPdf } from '../export/pdf.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
@@ -19,6 +21,7 @@ import type { CounterStart } from '../document/state.js';
 import type { Reference } from '../docmodel/types.js';
 import { type BookChapter, chapterNav, withNav, writeBook } from './book.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
+import { DEFAULT_RESULTS_DIR } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
 import type { DocumentData } from '../docmodel/types.js';
 
@@ -34,6 +37,8 @@ export interface BuildOptions {
   frozen?: boolean | undefined;
   refresh?: boolean | string[] | undefined;
   strict?: boolean | undefined;
+  /** The results store; default: the config's `results`, else `modelpress-results/` in the project. */
+  results?: string | undefined;
   /** Where the project is (config, .modelpress/); default: the folder holding modelpress.config.json, else cwd. */
   cwd?: string | undefined;
   onProgress?: ((event: ProgressEvent & { document: string }) => void) | undefined;
@@ -46,6 +51,12 @@ export interface BuiltDocument {
   page: string;
   dataFile: string;
   pdf?: string | undefined;
+  /** Formats not asked for but rewritten because an output of them existed (outputs never disagree). */
+  alsoRebuilt: string[];
+  /** Outputs removed because they were made from other data and could not be rewritten. */
+  removedStale: string[];
+  /** The data hash every output of this document records. */
+  dataHash: string;
   file: VFile;
   data: DocumentData;
   stats: MeasureStats;
@@ -120,6 +131,17 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
   }
   const settings = projectSettings(config);
+  let rules: RegistryOptions['rules'];
+  if (config?.rules && config.rules.length > 0) {
+    try {
+      const files = config.rules.map((f) => path.resolve(root, f));
+      const loaded = await loadRuleModules(files);
+      rules = { rules: loaded, key: sha256Hex(files.map((f) => readFileSync(f)).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0))) };
+    } catch (err) {
+      if (err instanceof RuleModuleError) throw new UsageError(`${configFile}: rules: ${err.message}`);
+      throw err;
+    }
+  }
   // Bibliographies named in the config are relative to the project; front matter's to the document.
   settings.bibliography = settings.bibliography.map((b) => path.resolve(root, b));
   const out = path.resolve(root, options.out ?? config?.out ?? 'output');
@@ -134,6 +156,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     stems.set(stem, doc);
   }
   const to = options.to ?? ['html'];
+  const resultsDir = path.resolve(root, options.results ?? config?.results ?? DEFAULT_RESULTS_DIR);
 
   const built: BuiltDocument[] = [];
   const failures: string[] = [];
@@ -168,9 +191,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
     const registryOptions: RegistryOptions = {
       cacheDir: cacheDirOf(root),
+      resultsDir,
+      projectRoot: root,
       frozen: options.frozen,
       refresh: options.refresh,
       onProgress: options.onProgress ? (e) => options.onProgress!({ ...e, document: stem }) : undefined,
+      rules,
     };
     // Paths relative to the working directory, as compilers print them (file.md:line:col).
     const file = new VFile({ value, path: path.relative(process.cwd(), doc) || doc, cwd: process.cwd() });
@@ -190,11 +216,15 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
     const htmlFile = path.join(out, `${stem}.html`);
     const dataFile = path.join(out, `${stem}.data.json`);
+    const dataHash = documentDataHash(rendered.data);
     // A book's chapter pages get their navigation once every chapter's title is known (below).
     if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data });
-    else writeFileAtomic(htmlFile, rendered.html);
+    else writeFileAtomic(htmlFile, stampHtml(rendered.html, dataHash));
     for (const problem of copyDocumentAssets(rendered.data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
     writeFileAtomic(dataFile, dataJson(rendered.data));
+    // Outputs never disagree: a format this document already has in the folder is rewritten too.
+    const alsoRebuilt = existingFormats(out, stem).filter((f) => !to.includes(f));
+    const targets: OutputFormat[] = [...to, ...alsoRebuilt];
     const entry: BuiltDocument = {
       source: doc,
       html: htmlFile,
@@ -203,36 +233,52 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       file,
       data: rendered.data,
       stats: { ...file.data.modelpress!.registry.stats },
+      alsoRebuilt,
+      removedStale: [],
+      dataHash,
     };
-    if (to.includes('pdf') && !book) {
+    const made = [htmlFile, dataFile];
+    if (targets.includes('pdf') && !book) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
         await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem });
         entry.pdf = pdf;
+        made.push(pdf);
       } catch (err) {
-        failures.push(`${path.relative(root, doc)}: PDF not written: ${(err as Error).message}`);
+        const why = `PDF not written: ${(err as Error).message}`;
+        if (to.includes('pdf')) failures.push(`${path.relative(root, doc)}: ${why}`);
+        else file.message(`${why}; the PDF of an earlier build is removed rather than left with other numbers`, { ruleId: 'export', source: 'modelpress' });
       }
     }
     // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
     try {
       const docSettings = file.data.modelpress!.settings;
-      const exported = await exportDocument(rendered.data, rendered.tree, out, to, {
+      const exported = await exportDocument(rendered.data, rendered.tree, out, targets, {
         stem,
+        dataHash,
         templateDirs: [root],
         toc: docSettings.toc,
         bibStyle: docSettings.csl === 'apa' ? 'authoryear' : 'numeric-comp',
         ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d } : {}),
       });
+      made.push(...exported.files);
       for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
     } catch (err) {
       failures.push(`${path.relative(root, doc)}: exports not written: ${(err as Error).message}`);
+    }
+    // Anything of this document left from other data (an output that could not be rewritten) goes.
+    entry.removedStale = removeOutputs(staleOutputs(out, stem, dataHash, made).filter((f) => !made.includes(f)));
+    try {
+      writeManifest(out, stem, dataHash, made);
+    } catch (err) {
+      failures.push(`${path.relative(root, doc)}: ${stem}.outputs.json not written: ${(err as Error).message}`);
     }
     built.push(entry);
   }
   if (book) {
     bookChapters.forEach((c, i) => {
       const page = built.find((b) => b.html === c.htmlFile);
-      if (page) writeFileAtomic(c.htmlFile, withNav(page.page, chapterNav(bookChapters, i)));
+      if (page) writeFileAtomic(c.htmlFile, stampHtml(withNav(page.page, chapterNav(bookChapters, i)), page.dataHash));
     });
     await writeBook(book, bookChapters, out, to, [root], failures);
   }

@@ -88,7 +88,15 @@ export const METRICS: Readonly<Record<MetricName, MetricSpec>> = {
     kind: 'rate',
     origin: 'measured',
     defaultScale: '',
-    description: 'samples (images for image models) per second',
+    description: 'samples (images for image models) per second: batch ÷ median latency, so it always agrees with the latency',
+  },
+  throughput_wall: {
+    name: 'throughput_wall',
+    label: 'Throughput, wall',
+    kind: 'rate',
+    origin: 'measured',
+    defaultScale: '',
+    description: 'samples per second by wall time: batch × runs ÷ wall time of the timed loop (includes the gaps between runs), median over processes',
   },
   achieved_flops: {
     name: 'achieved_flops',
@@ -254,7 +262,10 @@ export function metricValue(metric: MetricName, source: MetricSource): number | 
     case 'latency_p90':
       return ok ? ok.pooled.p90Ms : null;
     case 'throughput':
-      return ok ? ok.throughputPerSecond : null;
+      // Derived here, not read from the record, so it is batch ÷ median latency for every stored result.
+      return ok && ok.latencyMedianMs > 0 ? ok.config.batch / (ok.latencyMedianMs / 1000) : null;
+    case 'throughput_wall':
+      return ok && typeof ok.throughputWallPerSecond === 'number' ? ok.throughputWallPerSecond : null;
     case 'achieved_flops':
       return ok?.achieved ? ok.achieved.flopsPerSecond : null;
     case 'macs_per_token':

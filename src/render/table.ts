@@ -6,7 +6,7 @@
 import { h } from 'hastscript';
 import type { Element, ElementContent } from 'hast';
 import { fixed, formatColumn } from './format.js';
-import { METRICS } from './metrics.js';
+import { METRICS, scaleFactor, unitText } from './metrics.js';
 import { escapeLatex, latexLabel } from './latex.js';
 import type { ColumnGroup, MetricName, MetricTableSpec, TableCell, TableColumn, TableData, TableRow } from './types.js';
 
@@ -41,6 +41,8 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     spec.rows.map((r) => r.points[group ?? 0]!.values[metric] ?? null);
   const noteOf = (rowIndex: number, metric: MetricName, group: number | null) =>
     spec.rows[rowIndex]!.points[group ?? 0]!.notes?.[metric];
+  const markOf = (rowIndex: number, metric: MetricName, group: number | null) =>
+    spec.rows[rowIndex]!.points[group ?? 0]!.marks?.[metric];
 
   const columnsByMetric = new Map<MetricName, ReturnType<typeof formatColumn>>();
   for (const metric of new Set(layout.map((l) => l.metric))) {
@@ -61,12 +63,21 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
 
   type Built = { column: TableColumn; cells: TableCell[] };
   const measuredColumn = (metric: MetricName, group: number | null): Built => {
-    const cells = cellsFor(metric).map((c, i) => {
+    const label = group === null ? undefined : spec.groups[group];
+    const formatted = columnsByMetric.get(metric)!;
+    const cells = cellsFor(metric).map((c, i): TableCell => {
       const raw = valuesOf(metric, group)[i];
       const note = noteOf(i, metric, group);
-      return { ...c, value: typeof raw === 'string' ? raw : c.value, ...(note ? { note } : {}) };
+      const cell: TableCell = { ...c, value: typeof raw === 'string' ? raw : c.value, ...(note ? { note } : {}) };
+      const mark = markOf(i, metric, group);
+      if (mark && typeof cell.value === 'number') {
+        const where = `${spec.rows[i]!.label}, ${formatted.header}${label === undefined ? '' : ` at ${label}`}`;
+        const ci = mark.ci95 ? uncertainty(mark.ci95, cell.plain, formatted.scale, unitText(metric, formatted.scale, sampleUnit)) : undefined;
+        if (mark.unstable) cell.unstable = `${where}: unstable measurement${mark.reason ? ` (${mark.reason})` : ''}${ci ? `; 95% CI ${ci.range}` : ''}`;
+        if (spec.showCi && ci) cell.ci = ci.halfWidth;
+      }
+      return cell;
     });
-    const label = group === null ? undefined : spec.groups[group];
     const column = { key: label === undefined ? metric : `${metric}@${label}`, metric, header: columnsByMetric.get(metric)!.header, numeric: METRICS[metric].kind !== 'text' };
     return { column, cells };
   };
@@ -110,6 +121,26 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     footnotes: spec.footnotes ?? [],
   };
 }
+
+/** A CI in a cell's scale and decimals: `547–1067 ms` and the ± half-width `260`. */
+function uncertainty(ci: [number, number], plain: string, scale: Parameters<typeof scaleFactor>[0], unit: string): { range: string; halfWidth: string } {
+  const decimals = /\.(\d+)$/.exec(plain)?.[1]!.length ?? 0;
+  const f = scaleFactor(scale);
+  const lo = Math.min(ci[0], ci[1]) / f;
+  const hi = Math.max(ci[0], ci[1]) / f;
+  return { range: `${fixed(lo, decimals)}–${fixed(hi, decimals)}${unit ? ` ${unit}` : ''}`, halfWidth: fixed((hi - lo) / 2, decimals) };
+}
+
+/** The unstable cells of a table in reading order, each with its mark (`†`, or `†1`, `†2` … when several) and note id. */
+export function unstableMarks(table: TableData): { row: number; column: number; mark: string; id: string; note: string }[] {
+  const found: { row: number; column: number; note: string }[] = [];
+  table.rows.forEach((r, row) => r.cells.forEach((c, column) => c.unstable && found.push({ row, column, note: c.unstable })));
+  const base = table.id ?? `tbl-${table.number ?? 'x'}`;
+  return found.map((f, k) => ({ ...f, mark: found.length === 1 ? '†' : `†${k + 1}`, id: `${base}-unstable-${k + 1}` }));
+}
+
+/** The note under a table that says what the daggers mean. */
+export const UNSTABLE_LEGEND = '† Unstable measurement: the spread stayed above the protocol\'s 10% limit after its extra effort; the value is the median, with its 95% confidence interval.';
 
 /** (measured − published) ÷ published, in percent with one decimal and an explicit sign. */
 export function percentDifference(measured: number | null, published: number | null): TableCell {
@@ -173,10 +204,18 @@ export function tableToHast(table: TableData): Element {
     headRows.push(h('tr', [h('th', { scope: 'col' }, table.stubHeader), ...columns.map((c) => h('th', { scope: 'col', className: numClass(c) }, c.header))]));
   }
 
-  const body = table.rows.map((row) =>
+  const marks = unstableMarks(table);
+  const markAt = (row: number, column: number) => marks.find((m) => m.row === row && m.column === column);
+  const body = table.rows.map((row, r) =>
     h('tr', [
       h('th', { scope: 'row' }, row.label),
-      ...row.cells.map((cell, i) => h('td', { className: numClass(columns[i]!), title: cell.note }, cell.text)),
+      ...row.cells.map((cell, i) => {
+        const mark = markAt(r, i);
+        const content: ElementContent[] = [{ type: 'text', value: cell.ci ? `${cell.text} ± ${cell.ci}` : cell.text }];
+        if (mark) content.push(h('sup', [h('a', { href: `#${mark.id}`, className: 'mp-unstable-mark', title: cell.unstable }, mark.mark)]));
+        const className = [numClass(columns[i]!), mark ? 'mp-unstable' : undefined].filter((c): c is string => c !== undefined);
+        return h('td', { className: className.length ? className : undefined, title: cell.note ?? cell.unstable }, content);
+      }),
     ]),
   );
 
@@ -190,7 +229,8 @@ export function tableToHast(table: TableData): Element {
     h('thead', headRows),
     h('tbody', body),
   ]);
-  const notes = table.footnotes.length ? [h('div', { className: 'mp-table-notes' }, table.footnotes.map((f) => h('p', f)))] : [];
+  const unstableNotes = marks.length ? [h('p', UNSTABLE_LEGEND), ...marks.map((m) => h('p', { id: m.id, className: 'mp-unstable-note' }, `${m.mark} ${m.note}`))] : [];
+  const notes = table.footnotes.length || unstableNotes.length ? [h('div', { className: 'mp-table-notes' }, [...table.footnotes.map((f) => h('p', f)), ...unstableNotes])] : [];
   return h('figure', { className: 'mp-table', id: table.id }, [tableEl, ...notes]);
 }
 
@@ -211,11 +251,20 @@ export function siunitxFormat(plains: readonly string[]): string {
   return `${signed ? '-' : ''}${intDigits}.${decimals}`;
 }
 
-function latexCell(cell: TableCell, column: TableColumn): string {
+function latexCell(cell: TableCell, column: TableColumn, mark?: string): string {
   if (!column.numeric) return escapeLatex(cell.text);
   // siunitx parses S cells as numbers; anything else must be braced to pass through as text.
   if (cell.plain === '') return '{---}';
-  return /^-?\d+(\.\d+)?$/.test(cell.plain) ? cell.plain : `{${escapeLatex(cell.text)}}`;
+  const numeric = /^-?\d+(\.\d+)?$/.test(cell.plain);
+  if (!mark && !cell.ci) return numeric ? cell.plain : `{${escapeLatex(cell.text)}}`;
+  const value = numeric ? cell.plain : escapeLatex(cell.text);
+  const ci = cell.ci ? `\\,$\\pm$\\,${cell.ci}` : '';
+  return `{${value}${ci}${mark ? latexMark(mark) : ''}}`;
+}
+
+/** `†` → `\textsuperscript{\dag}`, `†2` → `\textsuperscript{\dag2}`. */
+function latexMark(mark: string): string {
+  return `\\textsuperscript{\\dag${mark.slice(1)}}`;
 }
 
 /**
@@ -257,12 +306,18 @@ export function tableToLatex(table: TableData): string {
     lines.push(`${[escapeLatex(table.stubHeader), ...columns.map(header)].join(' & ')} \\\\`);
   }
   lines.push('\\midrule');
-  for (const row of table.rows) {
-    lines.push(`${[escapeLatex(row.label), ...row.cells.map((c, i) => latexCell(c, columns[i]!))].join(' & ')} \\\\`);
-  }
+  const marks = unstableMarks(table);
+  table.rows.forEach((row, r) => {
+    const cells = row.cells.map((c, i) => latexCell(c, columns[i]!, marks.find((m) => m.row === r && m.column === i)?.mark));
+    lines.push(`${[escapeLatex(row.label), ...cells].join(' & ')} \\\\`);
+  });
   lines.push('\\bottomrule', '\\end{tabular}');
-  if (table.footnotes.length) {
-    lines.push('\\par\\smallskip', `{\\footnotesize ${table.footnotes.map(escapeLatex).join('\\par\n')}\\par}`);
+  const notes = [
+    ...table.footnotes.map(escapeLatex),
+    ...(marks.length ? [escapeLatex(UNSTABLE_LEGEND).replace(/^†/, '\\dag'), ...marks.map((m) => `${latexMark(m.mark)}~${escapeLatex(m.note)}`)] : []),
+  ];
+  if (notes.length) {
+    lines.push('\\par\\smallskip', `{\\footnotesize ${notes.join('\\par\n')}\\par}`);
   }
   lines.push('\\end{table}');
   return `${lines.join('\n')}\n`;

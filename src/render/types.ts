@@ -21,6 +21,7 @@ export const METRIC_NAMES = [
   'latency',
   'latency_p90',
   'throughput',
+  'throughput_wall',
   'achieved_flops',
   'input',
   'macs_per_token',
@@ -159,6 +160,13 @@ export interface TableCell {
   plain: string;
   /** Why the cell is empty or marked (shown as a title in HTML), e.g. `benchmark failed: …`. */
   note?: string | undefined;
+  /**
+   * Set when the value is an unstable measurement: the note the cell's dagger links to (what is
+   * unstable and the 95% CI). Such a value is never printed bare (HTML `mp-unstable` + †, LaTeX † + note).
+   */
+  unstable?: string | undefined;
+  /** The ± half-width of the 95% CI in the cell's scale and decimals, shown when the table asks (`ci=true`). */
+  ci?: string | undefined;
 }
 
 export interface TableRow {
@@ -188,6 +196,18 @@ export interface MetricValues {
   values: Partial<Record<MetricName, number | string | null>>;
   /** Why a value is missing, per metric (e.g. `benchmark failed: out of memory`). */
   notes?: Partial<Record<MetricName, string>> | undefined;
+  /** Uncertainty of measured values, per metric. */
+  marks?: Partial<Record<MetricName, ValueMark>> | undefined;
+}
+
+/** How sure a measured value is. */
+export interface ValueMark {
+  /** Still unstable after the protocol's extra effort. */
+  unstable: boolean;
+  /** Why, in words (e.g. `IQR/median 35% > 10% after 2 extra processes`). */
+  reason?: string | undefined;
+  /** 95% CI of the value, base units; null when the metric has none (e.g. p90). */
+  ci95: [number, number] | null;
 }
 
 /** What `buildMetricTable` needs: rows of models, each with values per sweep point. */
@@ -220,6 +240,8 @@ export interface MetricTableSpec {
   format: NumberFormat;
   footnotes?: string[] | undefined;
   stubHeader?: string | undefined;
+  /** Show ± the CI half-width beside measured values that have one (`ci=true`). */
+  showCi?: boolean | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------

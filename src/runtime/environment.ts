@@ -55,9 +55,30 @@ export function fp32SimdLanes(flags: ReadonlySet<string>, arch: string = process
   return null;
 }
 
+/** onnxruntime-node is needed only to benchmark: a `--frozen` build reads stored results without it. */
+export const ONNXRUNTIME_MISSING =
+  'onnxruntime-node is not installed, and benchmarks need it: install it (npm install onnxruntime-node), or build with --frozen from a committed results store (docs/results.md)';
+
+/** What describeEnvironment records when onnxruntime-node is absent (benchmarking then fails with ONNXRUNTIME_MISSING). */
+export const NOT_INSTALLED = 'not installed';
+
+function installedOnnxruntime(): string {
+  try {
+    return onnxruntimeVersion();
+  } catch {
+    return NOT_INSTALLED;
+  }
+}
+
 export function onnxruntimeVersion(): string {
   const require = createRequire(import.meta.url);
-  const pkg = JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string };
+  let file: string;
+  try {
+    file = require.resolve('onnxruntime-node/package.json');
+  } catch {
+    throw new Error(ONNXRUNTIME_MISSING);
+  }
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -94,7 +115,7 @@ export function describeEnvironment(cpuinfoText: string | undefined = readCpuinf
     os: `${os.type()} ${os.release()}`,
     arch: process.arch,
     nodeVersion: process.version,
-    onnxruntimeVersion: onnxruntimeVersion(),
+    onnxruntimeVersion: installedOnnxruntime(),
   };
   return { ...base, fingerprint: hardwareFingerprint({ ...base, os: os.type() }) };
 }

@@ -7,7 +7,7 @@
  * needs: `--batch`, which sizes the symbolic leading dimension (default 1), and the batch recorded for
  * throughput.
  */
-import { bindInputs, feedInputs, InputBindingError, type InputShapes, parseInputShapes } from '../analysis/bind.js';
+import { bindInputs, DEFAULT_BATCH, feedInputs, InputBindingError, type InputShapes, parseInputShapes } from '../analysis/bind.js';
 import { dtypeName } from '../onnx/dtypes.js';
 import type { Dim, Graph, ValueInfo } from '../onnx/model.js';
 import type { InputSpec } from './types.js';
@@ -69,7 +69,7 @@ export function resolveInputs(graph: Graph, given: InputShapes = new Map(), batc
   }
 
   // Size the free leading dimensions, then let the shared binder check and complete everything else.
-  const size = batch ?? 1;
+  const size = batch ?? DEFAULT_BATCH;
   const batchSymbols = new Set(freeLeading.map((f) => declaredShape(f)![0]).filter((d): d is string => typeof d === 'string' && (batch !== undefined || !userSymbols.has(d))));
   const sized: Graph = {
     ...graph,

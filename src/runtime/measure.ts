@@ -58,7 +58,7 @@ export async function measureConfig(
       timedWallMs: timed.wallMs,
       stoppedBy: timed.stoppedBy,
       latency: summarize(timed.samplesMs),
-      throughputPerSecond: throughputPerSecond(config.batch, timed.runs, timed.wallMs),
+      throughputWallPerSecond: throughputPerSecond(config.batch, timed.runs, timed.wallMs),
       outputs: describeOutputs(result.firstRunValue),
     };
     return { run, samplesMs: timed.samplesMs };

@@ -15,11 +15,13 @@ import { writeModel } from '../onnx/writer.js';
 import { achievedFlops, describeEnvironment, identifyModel, peakFlopsEstimate } from './environment.js';
 import { buildFloorModel, FLOOR_METHOD } from './floor.js';
 import { type InputShapes, resolveInputs } from './input-shapes.js';
-import { DEFAULT_PROTOCOL } from './protocol.js';
-import { DEFAULT_BOOTSTRAP_RESAMPLES, median, PERCENTILE_METHOD, STD_METHOD, summarize } from './stats.js';
+import { effortPolicy, type MeasuredProcess, spendEffort } from './effort.js';
+import { judgeLoad, sampleLoad } from './load.js';
+import { DEFAULT_PROTOCOL, throughputFromLatency } from './protocol.js';
+import { DEFAULT_BOOTSTRAP_RESAMPLES, hierarchicalMedianCi, median, PERCENTILE_METHOD, STD_METHOD } from './stats.js';
 import { findTraceFile, readTrace } from './trace.js';
 import type {
-  BenchConfig, BenchReport, BenchResult, CallFloor, Environment, ExecutionProvider, GraphOptimizationLevel, InputSpec, ProcessRun,
+  BenchConfig, BenchReport, BenchResult, CallFloor, EffortPolicy, Environment, ExecutionProvider, GraphOptimizationLevel, InputSpec, ProcessRun,
   ProtocolOptions, TraceBreakdown,
 } from './types.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
@@ -39,6 +41,10 @@ export interface BenchPlan {
   graphOptimizationLevel?: GraphOptimizationLevel;
   processes?: number;
   protocol?: ProtocolOptions;
+  /** Extra effort on unstable configurations (effort.ts); defaults from `effortPolicy`. */
+  effort?: Partial<EffortPolicy>;
+  /** Sample the machine's load before and after (default true). */
+  sampleLoad?: boolean;
   inputSeed?: number;
   /** Measure the binding floor (default true). */
   floor?: boolean;
@@ -144,8 +150,7 @@ function formatMs(ms: number): string {
 }
 
 interface Progress {
-  runs: ProcessRun[];
-  samplesMs: number[];
+  measured: MeasuredProcess[];
   failure: string | null;
 }
 
@@ -158,8 +163,11 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
   const timeoutMs = plan.childTimeoutMs ?? 2 * protocol.maxTimeMs + 120_000;
   const say = plan.onProgress ?? (() => {});
   const model = identifyModel(plan.modelPath, plan.model, plan.modelSha256);
+  const effort = effortPolicy(protocol, plan.effort);
+  const loadStart = plan.sampleLoad === false ? null : await sampleLoad();
 
-  const progress: Progress[] = configs.map(() => ({ runs: [], samplesMs: [], failure: null }));
+  const progress: Progress[] = configs.map(() => ({ measured: [], failure: null }));
+  const outcomes: (Awaited<ReturnType<typeof spendEffort>> | null)[] = configs.map(() => null);
   const floors: { floor: CallFloor | null; error: string | null }[] = configs.map(() => ({ floor: null, error: null }));
   const traces: { trace: TraceBreakdown | null; error: string | null }[] = configs.map(() => ({ trace: null, error: null }));
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'modelpress-bench-'));
@@ -175,11 +183,27 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
           say(`${config.label}: failed: ${state.failure}`);
           continue;
         }
-        state.runs.push(reply.run);
-        for (const s of reply.samplesMs) state.samplesMs.push(s);
+        state.measured.push({ run: reply.run, samplesMs: reply.samplesMs });
         say(`${config.label}: process ${round + 1}/${processes}: median ${formatMs(reply.run.latency.medianMs)} ms over ${reply.run.latency.n} runs`);
         if (round === 0 && plan.floor !== false) floors[i] = await measureFloor(config, reply.run, protocol, scratch, i, timeoutMs, say);
       }
+    }
+    // Unstable configurations get more effort (extra, longer processes; outlier processes discarded).
+    for (const [i, config] of configs.entries()) {
+      const state = progress[i]!;
+      if (state.failure) continue;
+      outcomes[i] = await spendEffort(
+        state.measured,
+        async (extended) => {
+          const reply = await runInChild({ kind: 'measure', config, protocol: extended }, timeoutMs);
+          if (reply.kind !== 'measured') return reply.kind === 'error' ? reply.message : `unexpected worker reply '${reply.kind}'`;
+          say(`${config.label}: extra process: median ${formatMs(reply.run.latency.medianMs)} ms over ${reply.run.latency.n} runs`);
+          return { run: reply.run, samplesMs: reply.samplesMs };
+        },
+        protocol,
+        effort,
+        (m) => say(`${config.label}: ${m}`),
+      );
     }
     if (plan.trace) {
       const names = plan.model.graph.nodes.map((n) => n.name);
@@ -193,10 +217,17 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
     rmSync(scratch, { recursive: true, force: true });
   }
 
+  if (loadStart) {
+    const end = await sampleLoad();
+    environment.load = judgeLoad(loadStart, end, environment.logicalCores);
+    if (environment.load.busy) say(`warning: the machine was busy: ${environment.load.reason}`);
+  }
   const results = configs.map((config, i): BenchResult => {
     const state = progress[i]!;
-    if (state.failure) return { status: 'failed', config, reason: state.failure, processes: state.runs };
-    const latencyMedianMs = median(state.runs.map((r) => r.latency.medianMs));
+    if (state.failure) return { status: 'failed', config, reason: state.failure, processes: state.measured.map((m) => m.run) };
+    const { processes: all, assessment, stability } = outcomes[i]!;
+    const kept = assessment.kept.map((k) => all[k]!);
+    const latencyMedianMs = median(kept.map((p) => p.run.latency.medianMs));
     let achieved = null;
     const flopsPerSample = plan.flopsPerSample ?? countedFlopsPerSample(plan, config);
     if (flopsPerSample !== undefined) {
@@ -208,9 +239,12 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
       status: 'ok',
       config,
       latencyMedianMs,
-      throughputPerSecond: median(state.runs.map((r) => r.throughputPerSecond)),
-      pooled: summarize(state.samplesMs),
-      processes: state.runs,
+      latencyCi95Ms: hierarchicalMedianCi(kept.map((p) => p.samplesMs)),
+      throughputPerSecond: throughputFromLatency(config.batch, latencyMedianMs),
+      throughputWallPerSecond: median(kept.map((p) => p.run.throughputWallPerSecond)),
+      pooled: assessment.pooled,
+      processes: all.map((p) => p.run),
+      stability,
       floor: floors[i]!.floor,
       floorError: plan.floor === false ? 'not measured (--no-floor)' : floors[i]!.error,
       trace: traces[i]!.trace,
@@ -222,7 +256,7 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
     tool: 'modelpress bench',
     model,
     environment,
-    protocol: { ...protocol, processes, percentileMethod: PERCENTILE_METHOD, stdMethod: STD_METHOD, bootstrapResamples: DEFAULT_BOOTSTRAP_RESAMPLES },
+    protocol: { ...protocol, processes, effort, percentileMethod: PERCENTILE_METHOD, stdMethod: STD_METHOD, bootstrapResamples: DEFAULT_BOOTSTRAP_RESAMPLES },
     results,
   };
 }

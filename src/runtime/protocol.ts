@@ -123,7 +123,15 @@ export async function runProtocol<T>(run: () => Promise<T>, protocol: ProtocolOp
   return { firstRunMs, firstRunValue, warmup, timed };
 }
 
-/** Samples per second of the timed loop: batch × runs ÷ wall time. */
+/**
+ * Samples per second of a timed loop by its wall time: batch × runs ÷ wall time (the
+ * `throughput_wall` metric). The document's `throughput` is `throughputFromLatency`.
+ */
 export function throughputPerSecond(batch: number, runs: number, wallMs: number): number {
   return wallMs > 0 ? (batch * runs) / (wallMs / 1000) : 0;
+}
+
+/** The one throughput documents print: batch ÷ median latency (samples per second), so it always agrees with the latency beside it. */
+export function throughputFromLatency(batch: number, latencyMedianMs: number): number {
+  return latencyMedianMs > 0 ? batch / (latencyMedianMs / 1000) : 0;
 }

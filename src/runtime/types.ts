@@ -93,8 +93,11 @@ export interface ProcessRun {
   timedWallMs: number;
   stoppedBy: StopReason;
   latency: LatencyStats;
-  /** batch × runs ÷ timed wall time. */
-  throughputPerSecond: number;
+  /**
+   * batch × runs ÷ timed wall time of this process's loop: the wall-time rate, which includes the
+   * gaps between runs. Not the document's `throughput` (batch ÷ median latency, see BenchResult).
+   */
+  throughputWallPerSecond: number;
   /** Concrete output shapes seen on the first run (the binding floor reuses them). */
   outputs: { name: string; dtype: string; shape: number[] }[];
 }
@@ -149,17 +152,69 @@ export interface AchievedFlops {
   fractionOfPeak: number | null;
 }
 
+/** How much effort is spent on a configuration that comes out unstable (BENCHMARK.md "Unstable results"). */
+export interface EffortPolicy {
+  /** Processes added at most beyond `processes` (replacing discarded ones or adding samples). */
+  extraProcesses: number;
+  /** An extra process's timed minimums (runs and time) are the protocol's times this factor… */
+  runsFactor: number;
+  /** …and all extra processes together time at most this long (ms; default: the protocol's max time). */
+  budgetMs: number;
+}
+
+/** Why the measurement of a configuration stopped. */
+export type EffortStop =
+  /** Stable with the base processes: no extra effort. */
+  | 'stable'
+  /** Stable after discarding outlier processes and/or adding extra processes. */
+  | 'stable-after-effort'
+  /** Still unstable: every extra process allowed was spent. */
+  | 'extra-processes-exhausted'
+  /** Still unstable: the extra processes' time budget (max time) was spent. */
+  | 'time-budget-spent'
+  /** Extra effort was switched off (extraProcesses 0). */
+  | 'no-extra-effort'
+  /** An extra process failed; the result is what the others measured. */
+  | 'extra-process-failed';
+
+/** The stability verdict of a configuration and the effort spent on it. */
+export interface Stability {
+  /** True when the result is still unstable after the extra effort: printed with a mark, never bare. */
+  unstable: boolean;
+  /** Why it is unstable, in words (empty when stable). */
+  reasons: string[];
+  /** IQR ÷ median of the pooled samples of the kept processes. */
+  relativeIqr: number;
+  /** (max − min) ÷ median of the kept processes' medians. */
+  processSpread: number;
+  /** Processes measured beyond the base count. */
+  extraProcesses: number;
+  /** Indexes (into `processes`) of processes left out of the headline: their median is an outlier among processes. */
+  discarded: { index: number; medianMs: number; reason: string }[];
+  stoppedBecause: EffortStop;
+  policy: EffortPolicy;
+}
+
 export type BenchResult =
   | {
       status: 'ok';
       config: BenchConfig;
-      /** Median of the per-process medians: the headline latency, ms per batch. */
+      /** Median of the kept per-process medians: the headline latency, ms per batch. */
       latencyMedianMs: number;
-      /** Median of the per-process throughputs. */
+      /**
+       * 95% CI of the headline latency: hierarchical bootstrap (resample processes, then samples
+       * within each; the median of the process medians), seeded.
+       */
+      latencyCi95Ms: [number, number];
+      /** The one throughput: batch ÷ median latency (samples per second). */
       throughputPerSecond: number;
-      /** Statistics of all timed samples of all processes pooled. */
+      /** batch × runs ÷ wall time of the timed loop, median over kept processes (includes the gaps between runs). */
+      throughputWallPerSecond: number;
+      /** Statistics of all timed samples of the kept processes pooled. */
       pooled: LatencyStats;
+      /** Every process measured, kept or discarded (see stability.discarded). */
       processes: ProcessRun[];
+      stability: Stability;
       floor: CallFloor | null;
       /** Why there is no floor, when there is none. */
       floorError: string | null;
@@ -191,6 +246,29 @@ export interface Environment {
   nodeVersion: string;
   onnxruntimeVersion: string;
   fingerprint: string;
+  /** How busy the machine was around the benchmark (not part of the fingerprint). Absent in older results. */
+  load?: MachineLoad | undefined;
+}
+
+/** One look at the machine's load. */
+export interface LoadSample {
+  /** os.loadavg(): 1, 5 and 15 minutes (zeros where the OS has none, e.g. Windows). */
+  loadAverage: [number, number, number];
+  /** CPU time other processes (not this one, not its workers) used during the sample ÷ (interval × logical cores); null off Linux. */
+  otherCpuShare: number | null;
+  /** The busiest other processes during the sample, at most 3. */
+  topProcesses: { pid: number; command: string; cpuShare: number }[];
+  intervalMs: number;
+}
+
+export interface MachineLoad {
+  /** Before the first configuration ran. */
+  start: LoadSample;
+  /** After the last one. */
+  end: LoadSample | null;
+  /** True when another load competed with the benchmark (see `reason`). */
+  busy: boolean;
+  reason: string | null;
 }
 
 /** The model as benchmarked. */
@@ -206,6 +284,6 @@ export interface BenchReport {
   tool: 'modelpress bench';
   model: ModelIdentity;
   environment: Environment;
-  protocol: ProtocolOptions & { processes: number; percentileMethod: string; stdMethod: string; bootstrapResamples: number };
+  protocol: ProtocolOptions & { processes: number; effort: EffortPolicy; percentileMethod: string; stdMethod: string; bootstrapResamples: number };
   results: BenchResult[];
 }

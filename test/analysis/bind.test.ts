@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindInputs, InputBindingError, parseInputShapes } from '../../src/analysis/bind.js';
+import { assumedBatchNote, bindInputs, InputBindingError, parseInputShapes } from '../../src/analysis/bind.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import type { Dim } from '../../src/onnx/model.js';
 
@@ -54,9 +54,22 @@ describe('bindInputs', () => {
   it('lists every input and dim still unknown in one error', () => {
     const g = graphWith([['input_ids', 'int64', ['batch', 'sequence']], ['pixels', 'float32', [1, 3, 'height', null]]]);
     const msg = bindError(() => bindInputs(g));
-    expect(msg).toContain("input 'input_ids' batch×sequence: dim 0 ('batch'), dim 1 ('sequence') unknown");
+    // The leading (batch) dim is assumed 1 as bench does (issue 14), so only 'sequence' is missing there.
+    expect(msg).toContain("input 'input_ids' batch×sequence: dim 1 ('sequence') unknown");
     expect(msg).toContain("input 'pixels' 1×3×height×?: dim 2 ('height'), dim 3 (unnamed) unknown");
-    expect(msg).toContain('--input input_ids=NxN,pixels=1x3xNxN');
+    expect(msg).toContain('--input input_ids=1xN,pixels=1x3xNxN');
+  });
+
+  it('assumes 1 for a symbolic or unnamed leading dim nobody sized, shared symbols included, and says so', () => {
+    const g = graphWith([['x', 'float32', ['batch', 3, 8, 8]], ['y', 'float32', ['batch', 4]], ['z', 'float32', [null, 2]]]);
+    const b = bindInputs(g);
+    expect(b.inputs.map((i) => i.shape)).toEqual([[1, 3, 8, 8], [1, 4], [1, 2]]);
+    expect(b.assumed).toEqual([{ input: 'x', dim: 'batch', value: 1 }, { input: 'z', dim: null, value: 1 }]);
+    expect(assumedBatchNote(b.assumed[0]!)).toBe(
+      "input 'x': its leading dim ('batch') was not given and is assumed 1, as bench does; give --input (input= in a document) to set it",
+    );
+    // A batch the user gives is not assumed.
+    expect(bindInputs(g, parseInputShapes('x=4x3x8x8,z=2x2')).assumed).toEqual([]);
   });
 
   it('rejects a shape that contradicts a fixed dim, a rank mismatch, and a symbol bound twice differently', () => {

@@ -21,7 +21,11 @@ describe('uncounted nodes', () => {
     const p = profileModel(b.build());
     expect(p.uncounted).toEqual([
       // 2 nodes; output bytes 4000 from the hinted one, the other's shape is unknown (0 known bytes).
-      { opType: 'Frobnicate', domain: '', nodes: 2, outputBytes: 4000, reason: 'no rule', examples: ['/f/Frobnicate', '/g/Frobnicate'] },
+      // (issue 14: an op without a rule also says how to count it)
+      {
+        opType: 'Frobnicate', domain: '', nodes: 2, outputBytes: 4000, reason: 'no rule', examples: ['/f/Frobnicate', '/g/Frobnicate'],
+        remedy: 'give Frobnicate a rule (its shape and its cost per convention) in a module passed with --rules my-ops.mjs (docs/custom-ops.md)',
+      },
       { opType: 'Relu', domain: '', nodes: 1, outputBytes: 0, reason: 'output shape is unknown', examples: ['/lost/Relu'] },
     ]);
     // The Relu fed through the hinted shape is counted: 1000 FLOPs.

@@ -69,9 +69,26 @@ describe('modelpress profile', () => {
     const { code, out } = await run(['profile', mlpFile, '--input', '2x16', '--convention', 'fvcore']);
     expect(code).toBe(0);
     // fvcore counts Gemm without bias and ignores ReLU: fc1 1024 MACs = 80.0% of 1280.
-    expect(out).toMatch(/^ {2}fc1 +544 +80\.5% +1\.02 K +80\.0%/m);
+    // The row also names the layer and its input/output shapes (issue 14's torchinfo-like view).
+    expect(out).toMatch(/^ {2}fc1 +Linear 16→32 +2×16 +2×32 +544 +80\.5% +1\.02 K +80\.0%/m);
     expect(out).toContain('convention fvcore');
-    expect(out).toContain('params        676');
+    expect(out).toContain('params        676 trainable');
+  });
+
+  it('--format csv / markdown / json, --params, and a batch assumed when not given', async () => {
+    const csv = await run(['profile', mlpFile, '--input', 'x=2x16', '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    // fc1: 16·32 + 32 = 544 params, 2·16·32 = 1,024 MACs, output 2·32·4 = 256 B
+    expect(csv.out.split('\n')).toContain('fc1,1,Linear 16→32,2×16,2×32,544,1024,2048,256');
+    const md = await run(['profile', mlpFile, '--input', 'x=2x16', '--format', 'markdown', '--params']);
+    expect(md.out).toContain('| · fc2 | Linear 32→4 | 2×32 | 2×4 | 132 |');
+    expect(md.out).toContain('| fc1.weight | 32×16 | float32 | 512 | parameter | /fc1/Gemm |');
+    expect(JSON.parse((await run(['profile', mlpFile, '--input', 'x=2x16', '--format', 'json'])).out).totals.params).toBe(676);
+    // No --input: the symbolic batch is assumed 1, as bench does, and the note says so.
+    const assumed = await run(['profile', mlpFile]);
+    expect(assumed.code).toBe(0);
+    expect(assumed.out).toContain('inputs: x 1×16 float32');
+    expect(assumed.out).toContain("note: input 'x': its leading dim ('batch') was not given and is assumed 1, as bench does");
   });
 
   it('profiles the decoder at the sequence length given', async () => {
@@ -86,7 +103,8 @@ describe('modelpress profile', () => {
     const missing = await run(['profile', gptFile]);
     expect(missing.code).toBe(2);
     expect(missing.err.trim().split('\n')).toHaveLength(1);
-    expect(missing.err).toContain("input 'input_ids' batch×sequence: dim 0 ('batch'), dim 1 ('sequence') unknown");
+    // the batch dim is assumed 1 (as bench does); the sequence must be given
+    expect(missing.err).toContain("input 'input_ids' batch×sequence: dim 1 ('sequence') unknown");
     expect((await run(['profile', mlpFile, '--input', 'x=2x16', '--convention', 'nope'])).code).toBe(2);
     expect((await run(['profile', mlpFile, '--input', 'x=2x17'])).code).toBe(2);
     expect((await run(['profile', mlpFile, '--input', 'x=2x16', '--depth', 'deep'])).code).toBe(2);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/document/pipeline.js';
 import { writeTinyModels } from './models.js';
+import { machineIndependent } from '../helpers/diagnostics.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'document');
 const cases = readdirSync(FIXTURES).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)).sort();
@@ -50,7 +51,7 @@ describe('document fixtures', () => {
       const { body, file: vfile } = await renderMarkdown(markdown, file);
       for (const fragment of expected.contains) expect(body).toContain(fragment);
       for (const fragment of expected.absent ?? []) expect(body).not.toContain(fragment);
-      const messages = vfile.messages.map((m) => `${m.line}:${m.column} ${m.ruleId}`);
+      const messages = machineIndependent(vfile.messages).map((m) => `${m.line}:${m.column} ${m.ruleId}`);
       expect(messages).toEqual(expected.messages);
       for (const m of vfile.messages) expect(m.source).toBe('modelpress');
     });

@@ -21,6 +21,7 @@ import type { DocumentDataFile } from '../../src/export/data-json.js';
 import { findChromium, htmlToPdf, pageProblems } from '../../src/export/pdf.js';
 import { FIXTURE_MD, renderWithTree, writeFixture } from './fixture.js';
 import { hasCommand } from '../helpers/system.js';
+import { machineIndependent } from '../helpers/diagnostics.js';
 
 
 function chromium(): string | undefined {
@@ -50,7 +51,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-export-'));
   const md = writeFixture(dir);
   const rendered = await renderWithTree(md, FIXTURE_MD, path.join(dir, '.modelpress', 'cache'));
-  expect(rendered.file.messages.map(String)).toEqual([]);
+  expect(machineIndependent(rendered.file.messages).map(String)).toEqual([]);
   tree = rendered.tree;
   data = rendered.data;
   out = path.join(dir, 'output');

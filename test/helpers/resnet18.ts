@@ -8,7 +8,11 @@ import { GraphBuilder } from '../../src/onnx/builder.js';
 import type { Model } from '../../src/onnx/model.js';
 import { type WeightMode, Weights } from './weights.js';
 
-export function buildResNet18(options: { batch?: number | string; mode?: WeightMode; opset?: number } = {}): Model {
+/**
+ * `foldBn: true` gives the default eval-mode export instead: each BatchNorm folded into the preceding
+ * convolution, which gains a bias of C_out (the BN nodes are gone).
+ */
+export function buildResNet18(options: { batch?: number | string; mode?: WeightMode; opset?: number; foldBn?: boolean } = {}): Model {
   const b = new GraphBuilder({ opset: options.opset ?? 17, name: 'resnet18' });
   const w = new Weights(b, options.mode ?? 'placeholder');
   const x = b.input('input', 'float32', [options.batch ?? 1, 3, 224, 224]);
@@ -16,9 +20,11 @@ export function buildResNet18(options: { batch?: number | string; mode?: WeightM
   const conv = (prefix: string, input: string, cin: number, cout: number, k: number, stride: number): string => {
     const weight = w.add(`${prefix.slice(1).replaceAll('/', '.')}.weight`, [cout, cin, k, k]);
     const pad = Math.floor(k / 2);
-    return b.op('Conv', [input, weight], { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [1, 1], group: 1 }, `${prefix}/Conv`);
+    const inputs = options.foldBn ? [input, weight, w.add(`${prefix.slice(1).replaceAll('/', '.')}.bias`, [cout], 'zeros')] : [input, weight];
+    return b.op('Conv', inputs, { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [1, 1], group: 1 }, `${prefix}/Conv`);
   };
   const bn = (prefix: string, input: string, c: number): string => {
+    if (options.foldBn) return input;
     const p = prefix.slice(1).replaceAll('/', '.');
     const inputs = [input, w.add(`${p}.weight`, [c], 'ones'), w.add(`${p}.bias`, [c], 'zeros'), w.add(`${p}.running_mean`, [c], 'zeros'), w.add(`${p}.running_var`, [c], 'ones')];
     return b.op('BatchNormalization', inputs, { epsilon: { float: 1e-5 }, momentum: { float: 0.9 } }, `${prefix}/BatchNormalization`);

@@ -38,6 +38,7 @@ describe('headers state unit and scale', () => {
       latency: 'Latency (ms)',
       latency_p90: 'Latency p90 (ms)',
       throughput: 'Throughput (img/s)',
+      throughput_wall: 'Throughput, wall (img/s)',
       achieved_flops: 'Achieved (GFLOP/s)',
       input: 'Input',
       macs_per_token: 'MACs/token (G)',
@@ -201,7 +202,7 @@ describe('metric names and values', () => {
       expect(err.metric).toBe('flop');
       expect(err.known).toEqual(METRIC_NAMES);
       expect(err.message).toBe(
-        'unknown metric "flop"; known metrics: params, params_bytes, macs, flops, activations_peak, activations_total, depth, latency, latency_p90, throughput, achieved_flops, input, macs_per_token, flops_per_token, kv_cache_bytes, arithmetic_intensity',
+        'unknown metric "flop"; known metrics: params, params_bytes, macs, flops, activations_peak, activations_total, depth, latency, latency_p90, throughput, throughput_wall, achieved_flops, input, macs_per_token, flops_per_token, kv_cache_bytes, arithmetic_intensity',
       );
     }
     expect(parseMetricList('params, macs  latency')).toEqual(['params', 'macs', 'latency']);
@@ -216,15 +217,19 @@ describe('metric names and values', () => {
       status: 'ok',
       latencyMedianMs: 12.3456,
       throughputPerSecond: 81.0005,
+      throughputWallPerSecond: 77.5,
       pooled: { p90Ms: 13.1 },
       achieved: { flopsPerSecond: 2.9e11 },
-      config: { inputs: [] },
+      config: { inputs: [], batch: 2 },
     } as unknown as BenchResult;
     const failed = { status: 'failed', reason: 'timeout', config: { inputs: [] } } as unknown as BenchResult;
     expect(metricValue('params', { profile })).toBe(11_689_512);
     expect(metricValue('depth', { profile })).toBe(71);
     expect(metricValue('latency', { profile, bench })).toBe(12.3456);
     expect(metricValue('latency_p90', { bench })).toBe(13.1);
+    // throughput is derived from the latency, never read from the record: batch 2 ÷ 12.3456 ms = 162.001… /s
+    expect(metricValue('throughput', { bench })).toBeCloseTo(2000 / 12.3456, 9);
+    expect(metricValue('throughput_wall', { bench })).toBe(77.5);
     expect(metricValue('achieved_flops', { bench })).toBe(2.9e11);
     expect(metricValue('latency', { profile, bench: failed })).toBeNull();
     expect(metricValue('throughput', { profile })).toBeNull();

@@ -53,6 +53,8 @@ describe('runBenchmark in child processes', () => {
       threads: [1],
       processes: 2,
       protocol: quick,
+      // No extra processes: the test checks the structure of exactly two (effort.test.ts covers the extra effort).
+      effort: { extraProcesses: 0 },
       trace: true,
       traceRuns: 5,
       // MatMul 16×10 per sample: 160 MACs = 320 FLOPs (Relu and Reshape not counted here)
@@ -72,14 +74,20 @@ describe('runBenchmark in child processes', () => {
       expect(p.latency.n).toBeGreaterThanOrEqual(quick.minRuns);
       expect(p.warmupRuns).toBeGreaterThanOrEqual(quick.warmupMinRuns);
       expect(p.outputs).toEqual([{ name: '/reshape/Reshape_output_0', dtype: 'float32', shape: [1, 10] }]);
-      // throughput = batch × runs ÷ wall time of the timed loop
-      expect(p.throughputPerSecond).toBeCloseTo((1 * p.latency.n) / (p.timedWallMs / 1000), 6);
+      // wall-time throughput = batch × runs ÷ wall time of the timed loop
+      expect(p.throughputWallPerSecond).toBeCloseTo((1 * p.latency.n) / (p.timedWallMs / 1000), 6);
       expect(p.sessionCreateMs).toBeGreaterThan(0);
       expect(p.firstRunMs).toBeGreaterThan(0);
     }
     // median of the per-process medians; of two values it is their mean
     expect(ok.latencyMedianMs).toBeCloseTo(median(ok.processes.map((p) => p.latency.medianMs)), 12);
     expect(ok.latencyMedianMs).toBeCloseTo((ok.processes[0]!.latency.medianMs + ok.processes[1]!.latency.medianMs) / 2, 12);
+    // the one throughput is batch ÷ median latency (issue 12: it must agree with the latency printed beside it)
+    expect(ok.throughputPerSecond).toBeCloseTo(1 / (ok.latencyMedianMs / 1000), 9);
+    // the headline CI brackets the headline median
+    expect(ok.latencyCi95Ms[0]).toBeLessThanOrEqual(ok.latencyMedianMs);
+    expect(ok.latencyCi95Ms[1]).toBeGreaterThanOrEqual(ok.latencyMedianMs);
+    expect(ok.stability.extraProcesses).toBe(0);
     // pooled statistics cover every timed sample of both processes
     expect(ok.pooled.n).toBe(ok.processes[0]!.latency.n + ok.processes[1]!.latency.n);
     // achieved FLOP/s = 320 × 1 ÷ median latency (s)
@@ -184,6 +192,19 @@ describe('modelpress bench (CLI)', () => {
       // 1·10·(2·16 − 1) = 310 FLOPs, Relu 10, Reshape 0 → 320 FLOPs per sample (batch 1).
       expect(r.achieved!.flopsPerSample).toBe(320);
     }
+  }, 60_000);
+
+  it('without --batch or --input the symbolic batch is 1, and the text report says it assumed so', async () => {
+    const c = capture();
+    let code: number;
+    try {
+      code = await main(['bench', modelPath, '--threads', '1', '--processes', '1', '--min-time', '0.05', '--runs', '5', '--no-floor']);
+    } finally {
+      c.restore();
+    }
+    expect(code).toBe(0);
+    expect(c.out()).toContain('x=1x16');
+    expect(c.out()).toContain("note: input 'x': its leading dim ('batch') was not given and is assumed 1; set it with --batch or --input");
   }, 60_000);
 
   it('a symbolic dimension without a size is a clear error before anything runs', async () => {

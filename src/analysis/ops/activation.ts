@@ -56,6 +56,7 @@ const preluRule: OpRule = {
   },
   // compare + multiply per element
   cost: (ctx, convention) => perElementCost(ctx, convention, { c: 2 }, PRELU_TOOLS),
+  weightInputs: [1],
 };
 
 /** Gelu (opset 20): exact erf form 5 ops, tanh approximation 9 ops per element. */

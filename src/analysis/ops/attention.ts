@@ -423,7 +423,8 @@ function gqaCost(ctx: CostContext, convention: Convention): CostEntry | null {
 
 export const rules: OpRule[] = [
   { ops: ['GroupQueryAttention'], domain: 'com.microsoft', infer: inferGqa, cost: gqaCost, nonParamInputs: [5, 6, 7, 8, 9, 10] },
-  { ops: ['Attention'], infer: inferSdpa, cost: sdpaCost },
-  { ops: ['Attention'], domain: 'com.microsoft', infer: inferContribAttention, cost: contribAttentionCost, nonParamInputs: [3, 6] },
-  { ops: ['MultiHeadAttention'], domain: 'com.microsoft', infer: inferMha, cost: mhaCost, nonParamInputs: [4, 7, 8] },
+  // attn_mask and the past key/value caches are masks and state, not parameters
+  { ops: ['Attention'], infer: inferSdpa, cost: sdpaCost, nonParamInputs: [3, 4, 5] },
+  { ops: ['Attention'], domain: 'com.microsoft', infer: inferContribAttention, cost: contribAttentionCost, weightInputs: [1, 2], nonParamInputs: [3, 4, 6] },
+  { ops: ['MultiHeadAttention'], domain: 'com.microsoft', infer: inferMha, cost: mhaCost, weightInputs: [3], nonParamInputs: [4, 7, 8] },
 ];

@@ -313,13 +313,14 @@ function transposeCost(ctx: CostContext, convention: Convention): CostEntry | nu
       return { macs, flops: 2 * macs + biasOps, formula: f };
     }
     case 'ptflops': {
-      // ptflops applies its forward-conv hook: per *output* position ∏K·C_in·(C_out/g), plus bias.
-      const m = s.N * prod(s.outSp) * prod(s.kernel) * s.Cin * (s.Cout / s.group) + biasOps;
+      // ptflops 0.7.5 conv_flops_counter_hook(transpose=True): per *input* position ∏K·C_in·(C_out/g),
+      // plus one add per output element for the bias (releases before 0.7.5 used the output volume).
+      const m = s.N * prod(s.inSp) * prod(s.kernel) * s.Cin * (s.Cout / s.group) + biasOps;
       const p = pieces(s);
       const coutSym = s.group !== 1 ? '(C_out/g)' : 'C_out';
       const coutSub = s.group !== 1 ? `(${s.Cout}/${s.group})` : String(s.Cout);
-      let symbolic = sym(p.nSym, p.outSym, p.kSym, 'C_in', coutSym);
-      let substituted = sub(p.nSub, p.outSub, p.kSub, String(s.Cin), coutSub);
+      let symbolic = sym(p.nSym, p.inSym, p.kSym, 'C_in', coutSym);
+      let substituted = sub(p.nSub, p.inSub, p.kSub, String(s.Cin), coutSub);
       if (s.bias) {
         symbolic += ` + ${sym(p.nSym, 'C_out', p.outSym)}`;
         substituted += ` + ${sub(p.nSub, String(s.Cout), p.outSub)}`;
@@ -458,11 +459,13 @@ export const rules: OpRule[] = [
     ops: ['Conv'],
     infer: (ctx) => inferForward(ctx, CONV, ctx.inputs[0]?.dtype ?? 0),
     cost: convCost,
+    weightInputs: [1, 2],
   },
   {
     ops: ['ConvTranspose'],
     infer: inferTranspose,
     cost: transposeCost,
+    weightInputs: [1, 2],
   },
   {
     ops: ['ConvInteger'],
@@ -470,6 +473,7 @@ export const rules: OpRule[] = [
     cost: (ctx, c) => quantizedCost(ctx, c, CONV_INTEGER, false),
     // zero points are quantisation buffers, as in PyTorch's quantized modules: stored bytes, not parameters
     nonParamInputs: [2, 3],
+    weightInputs: [1],
     quantized: () => ({ zeroPoints: [2, 3] }),
   },
   {
@@ -477,11 +481,13 @@ export const rules: OpRule[] = [
     infer: (ctx) => inferForward(ctx, QLINEAR_CONV, qlinearDtype(ctx)),
     cost: (ctx, c) => quantizedCost(ctx, c, QLINEAR_CONV, true),
     nonParamInputs: [1, 2, 4, 5, 6, 7],
+    weightInputs: [3, 8],
     quantized: () => ({ scales: [1, 4, 6], zeroPoints: [2, 5, 7] }),
   },
   {
     ops: ['DeformConv'],
     infer: inferDeform,
     cost: deformCost,
+    weightInputs: [1, 3],
   },
 ];

@@ -98,11 +98,17 @@ function gemmCost(ctx: CostContext, convention: Convention): CostEntry | null {
   switch (convention) {
     case 'exact':
       return matmulExact('gemm', { b: 1, M: s.M, K: s.K, N: s.N }, { bias: s.cCount > 0, alpha: s.alpha !== 1, beta: s.cCount > 0 && s.beta !== 1 });
-    case 'ptflops': // Linear hook / addmm hook: M·K·N + numel(bias)
+    case 'ptflops': {
+      // ptflops 0.7.5: the nn.Linear hook adds the bias once per row, (K·N + N)·M; the torch.addmm hook
+      // (other Gemms) adds numel(C) once.
+      if (linear && biasCounted) {
+        return macsEntry(macs + s.M * s.N, formula(t, vars, `${mkn.symbolic} + M·N`, `${mkn.substituted} + ${s.M}×${s.N}`));
+      }
       return macsEntry(
         macs + (biasCounted ? s.cCount : 0),
         formula(t, vars, biasCounted ? `${mkn.symbolic} + numel(C)` : mkn.symbolic, biasCounted ? `${mkn.substituted} + ${s.cCount}` : mkn.substituted),
       );
+    }
     case 'fvcore': // linear_flop_jit / addmm_flop_jit: bias ignored
       return macsEntry(macs, formula(t, vars, mkn.symbolic, mkn.substituted));
     case 'thop': // count_linear: in_features·numel(Y); torch.addmm is not a module, thop does not see it
@@ -416,8 +422,35 @@ function einsumPath(terms: Set<string>[], output: Set<string>, sizes: Map<string
   return full.reduce((a, b) => (b.cost < a.cost ? b : a)).steps;
 }
 
+/**
+ * The order onnxruntime and PyTorch execute an einsum in: operands contracted pairwise, left to right
+ * (((A·B)·C)·D), each intermediate keeping the labels a later operand or the output still needs.
+ */
+function leftToRightPath(terms: Set<string>[], output: Set<string>, sizes: Map<string, number>): Step[] {
+  if (terms.length <= 2) return [contract(terms.map((_, i) => i), terms, output, sizes).step];
+  const steps: Step[] = [];
+  let remaining = terms;
+  while (remaining.length > 1) {
+    const c = contract([0, 1], remaining, output, sizes);
+    steps.push(c.step);
+    // contract() appends the intermediate; the next step pairs it with the next operand.
+    const intermediate = c.remaining[c.remaining.length - 1]!;
+    remaining = [intermediate, ...c.remaining.slice(0, -1)];
+  }
+  return steps;
+}
+
 /** Python's `'%.3e' % x` read back as a number: einsum_path prints its FLOP count to 4 significant digits. */
 function threeDigitExponent(x: number): number {
+  // Python rounds an exact tie to even ('%.3e' % 16385 is '1.638e+04'); toExponential rounds it up.
+  if (Number.isSafeInteger(x) && x > 0) {
+    const unit = 10 ** Math.max(0, String(x).length - 4);
+    const rest = x % unit;
+    if (unit > 1 && rest * 2 === unit) {
+      const q = (x - rest) / unit;
+      return (q % 2 === 0 ? q : q + 1) * unit;
+    }
+  }
   return Number(x.toExponential(3));
 }
 
@@ -426,7 +459,11 @@ function einsumCost(ctx: CostContext, convention: Convention): CostEntry | null 
   const equation = ctx.attr.string('equation', '');
   const spec = parseEinsum(ctx, equation, shapes.map((s) => s.length));
   const sizes = labelSizes(ctx, spec, shapes) as Map<string, number>;
-  const steps = einsumPath(spec.terms.map((t) => new Set(t)), new Set(spec.output), sizes);
+  const termSets = spec.terms.map((t) => new Set(t));
+  // exact and torch count what the runtimes execute (pairwise, left to right); fvcore and DeepSpeed
+  // read numpy's optimal path (einsum_path), so their counts follow that order.
+  const optimal = convention === 'fvcore' || convention === 'deepspeed';
+  const steps = optimal ? einsumPath(termSets, new Set(spec.output), sizes) : leftToRightPath(termSets, new Set(spec.output), sizes);
   // Per step: (k − 1) multiplies per combination of all labels, then (summed − 1) adds per result element.
   const macs = steps.reduce((n, s) => n + (s.operands >= 2 ? s.all * (s.operands - 1) : 0), 0);
   const flops = steps.reduce((n, s) => n + (s.operands >= 2 ? s.all * (s.operands - 1) : 0) + (s.inner ? s.result * (s.summed - 1) : 0), 0);
@@ -475,13 +512,14 @@ function einsumCost(ctx: CostContext, convention: Convention): CostEntry | null 
 }
 
 export const rules: OpRule[] = [
-  { ops: ['Gemm'], infer: inferGemm, cost: gemmCost },
-  { ops: ['MatMul'], infer: (ctx) => inferMatMul(ctx, 0, 1, ctx.inputs[0]?.dtype ?? 0), cost: matmulCost },
+  { ops: ['Gemm'], infer: inferGemm, cost: gemmCost, weightInputs: [0, 1, 2] },
+  { ops: ['MatMul'], infer: (ctx) => inferMatMul(ctx, 0, 1, ctx.inputs[0]?.dtype ?? 0), cost: matmulCost, weightInputs: [0, 1] },
   {
     ops: ['MatMulInteger'],
     infer: (ctx) => inferMatMul(ctx, 0, 1, INT32),
     cost: (ctx, c) => quantizedMatMulCost(ctx, c, false),
     nonParamInputs: [2, 3],
+    weightInputs: [0, 1],
     quantized: () => ({ zeroPoints: [2, 3] }),
   },
   {
@@ -489,7 +527,9 @@ export const rules: OpRule[] = [
     infer: (ctx) => inferMatMul(ctx, 0, 3, ctx.inputs[7]?.dtype || ctx.inputs[0]?.dtype || 0),
     cost: (ctx, c) => quantizedMatMulCost(ctx, c, true),
     nonParamInputs: [1, 2, 4, 5, 6, 7],
+    weightInputs: [0, 3],
     quantized: () => ({ scales: [1, 4, 6], zeroPoints: [2, 5, 7] }),
   },
-  { ops: ['Einsum'], infer: inferEinsum, cost: einsumCost },
+  // every operand of an einsum is a contraction operand: a constant one is a weight
+  { ops: ['Einsum'], infer: inferEinsum, cost: einsumCost, weightInputs: (ctx) => ctx.node.inputs.map((_, i) => i) },
 ];

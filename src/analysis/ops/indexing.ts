@@ -50,6 +50,8 @@ const gather: OpRule = {
     return [{ dtype: data.dtype, shape, value: keepValue(shape, value) }];
   },
   cost: () => zeroCost(),
+  // a constant data table is an embedding
+  weightInputs: [0],
   nonParamInputs: [1],
 };
 

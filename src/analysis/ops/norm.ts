@@ -252,15 +252,15 @@ function mvnCost(ctx: CostContext, convention: Convention): CostEntry | null {
 const same = (ctx: NodeContext): ValueFacts[] => [sameAsInput(ctx)];
 
 export const rules: OpRule[] = [
-  { ops: ['BatchNormalization'], infer: inferBatchNorm, cost: batchNormCost, nonParamInputs: [3, 4] },
-  { ops: ['LayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: layerNormCost },
-  { ops: ['RMSNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: rmsNormCost },
+  { ops: ['BatchNormalization'], infer: inferBatchNorm, cost: batchNormCost, weightInputs: [1, 2], nonParamInputs: [3, 4], bufferInputs: [3, 4] },
+  { ops: ['LayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: layerNormCost, weightInputs: [1, 2] },
+  { ops: ['RMSNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: rmsNormCost, weightInputs: [1] },
   // ONNX Runtime registers SimplifiedLayerNormalization in the default domain (and exporters also use com.microsoft).
-  { ops: ['SimplifiedLayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: rmsNormCost },
-  { ops: ['SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization'], domain: 'com.microsoft', infer: (ctx) => (ctx.node.opType.startsWith('Skip') ? inferSkip(ctx) : inferLayerNorm(ctx)), cost: (ctx, c) => (ctx.node.opType.startsWith('Skip') ? skipRmsCost(ctx, c) : rmsNormCost(ctx, c)) },
-  { ops: ['SkipLayerNormalization'], domain: 'com.microsoft', infer: inferSkip, cost: skipLayerNormCost },
-  { ops: ['GroupNormalization'], infer: inferGroupNorm, cost: groupNormCost },
-  { ops: ['InstanceNormalization'], infer: inferInstanceNorm, cost: instanceNormCost },
+  { ops: ['SimplifiedLayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: rmsNormCost, weightInputs: [1] },
+  { ops: ['SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization'], domain: 'com.microsoft', infer: (ctx) => (ctx.node.opType.startsWith('Skip') ? inferSkip(ctx) : inferLayerNorm(ctx)), cost: (ctx, c) => (ctx.node.opType.startsWith('Skip') ? skipRmsCost(ctx, c) : rmsNormCost(ctx, c)), weightInputs: (ctx) => (ctx.node.opType.startsWith('Skip') ? [2, 3] : [1]) },
+  { ops: ['SkipLayerNormalization'], domain: 'com.microsoft', infer: inferSkip, cost: skipLayerNormCost, weightInputs: [2, 3, 4] },
+  { ops: ['GroupNormalization'], infer: inferGroupNorm, cost: groupNormCost, weightInputs: [1, 2] },
+  { ops: ['InstanceNormalization'], infer: inferInstanceNorm, cost: instanceNormCost, weightInputs: [1, 2] },
   { ops: ['LpNormalization'], infer: same, cost: lpNormCost },
   { ops: ['LRN'], infer: same, cost: lrnCost },
   { ops: ['MeanVarianceNormalization'], infer: same, cost: mvnCost },

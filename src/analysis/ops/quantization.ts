@@ -6,7 +6,8 @@
  *
  * Quantized weights count as the parameters they represent: a MatMulNBits weight as K·N from its
  * attributes, whatever its packing and block padding; a GatherBlockQuantized table as its unpacked
- * elements. Scales and zero points are stored bytes, reported apart (OpRule.quantized). The rules
+ * elements (OpRule.weightParams). Scales and zero points are stored bytes, reported apart
+ * (OpRule.quantized). The rules
  * are written out in docs/counting/quantization.md.
  */
 import type { Dim } from '../../onnx/model.js';
@@ -171,9 +172,14 @@ function matmulNBitsCost(ctx: CostContext, convention: Convention): CostEntry | 
 }
 
 function matmulNBitsStorage(ctx: NodeContext): QuantizedInputs {
+  return { scales: [2], zeroPoints: hasInput(ctx, 3) ? [3] : [] };
+}
+
+/** The packed B represents K·N parameters, whatever its packing and block padding. */
+function matmulNBitsParams(ctx: NodeContext, input: number): number | undefined {
+  if (input !== 1) return undefined;
   const q = nbitsAttrs(ctx);
-  const zp: number[] = hasInput(ctx, 3) ? [3] : [];
-  return { packed: [{ input: 1, represents: q.K * q.N }], scales: [2], zeroPoints: zp };
+  return q.K * q.N;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,14 +225,14 @@ function gatherBlockQuantizedCost(ctx: CostContext, convention: Convention): Cos
 }
 
 function gatherBlockQuantizedStorage(ctx: NodeContext): QuantizedInputs {
-  const k = packing(ctx);
+  return { scales: [2], zeroPoints: hasInput(ctx, 3) ? [3] : [] };
+}
+
+/** A uint8-packed table represents 8/bits values per stored byte. */
+function gatherBlockQuantizedParams(ctx: NodeContext, input: number): number | undefined {
   const data = ctx.inputs[0]?.shape;
-  const stored = data !== undefined && data.every((d) => typeof d === 'number') ? prod(data as number[]) : undefined;
-  return {
-    packed: stored === undefined || k === 1 ? [] : [{ input: 0, represents: stored * k }],
-    scales: [2],
-    zeroPoints: hasInput(ctx, 3) ? [3] : [],
-  };
+  if (input !== 0 || data === undefined || !data.every((d) => typeof d === 'number')) return undefined;
+  return prod(data as number[]) * packing(ctx);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +251,12 @@ export const rules: OpRule[] = [
   ...linearRules(undefined),
   ...linearRules(MS),
   { ops: ['DynamicQuantizeLinear'], infer: inferDynamicQuantize, cost: dynamicQuantizeCost },
-  { ops: ['MatMulNBits'], domain: MS, infer: inferMatMulNBits, cost: matmulNBitsCost, quantized: matmulNBitsStorage, nonParamInputs: [4] },
-  { ops: ['GatherBlockQuantized'], domain: MS, infer: inferGatherBlockQuantized, cost: gatherBlockQuantizedCost, quantized: gatherBlockQuantizedStorage, nonParamInputs: [1] },
+  {
+    ops: ['MatMulNBits'], domain: MS, infer: inferMatMulNBits, cost: matmulNBitsCost,
+    weightInputs: [1, 5], weightParams: matmulNBitsParams, quantized: matmulNBitsStorage, nonParamInputs: [4],
+  },
+  {
+    ops: ['GatherBlockQuantized'], domain: MS, infer: inferGatherBlockQuantized, cost: gatherBlockQuantizedCost,
+    weightInputs: [0], weightParams: gatherBlockQuantizedParams, quantized: gatherBlockQuantizedStorage, nonParamInputs: [1],
+  },
 ];

@@ -184,7 +184,9 @@ export const rules: OpRule[] = [
     ops: ['RNN', 'GRU', 'LSTM'],
     infer: inferRecurrent,
     cost: recurrentCost,
-    // sequence_lens is an index input
-    nonParamInputs: [4],
+    // W, R, B and the LSTM peepholes P are weights; sequence_lens is an index input and the initial
+    // states initial_h / initial_c are state (the exporter writes zero states as constants)
+    weightInputs: [1, 2, 3, 7],
+    nonParamInputs: [4, 5, 6],
   },
 ];

@@ -84,8 +84,10 @@ describe('ConvTranspose', () => {
     // exact MACs = N·C_in·∏in·(C_out/g)·∏K = 4·25·2·9 = 1800; FLOPs = 2·1800 + bias 2·100 = 3800
     expect(mf(c.cost())).toEqual({ macs: 1800, flops: 3800 });
     const all = c.all();
-    // ptflops: per output position: 100·9·4·2 = 7200 + bias 200 = 7400
-    expect(mf(all.ptflops)).toEqual({ macs: 7400, flops: 14800 });
+    // ptflops 0.7.5 (pytorch_ops.py conv_flops_counter_hook, transpose=True): per *input* position
+    // 25·9·4·2 = 1800 + bias over the output, N·C_out·∏out = 2·100 = 200 → 2000. (Before 0.7.5 it used the
+    // output volume, 7,400; this assertion changed with the preset's move to 0.7.5.)
+    expect(mf(all.ptflops)).toEqual({ macs: 2000, flops: 4000 });
     expect(mf(all.fvcore)).toEqual({ macs: 1800, flops: 3600 });
     // thop: N·C_out·∏out·(C_in/g)·∏K = 2·100·4·9 = 7200
     expect(mf(all.thop)).toEqual({ macs: 7200, flops: 14400 });

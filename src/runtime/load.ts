@@ -1,0 +1,118 @@
+/**
+ * How busy the machine is (BENCHMARK.md §9, "Machine load"): the load average and, on Linux, the CPU
+ * share other processes took during a short sample, read from /proc/<pid>/stat (utime + stime, in
+ * clock ticks). A benchmark records one sample before its first configuration and one after its last;
+ * it counts as run on a busy machine when other processes used more than 20% of the CPU, or the load
+ * average before it exceeded half the logical cores.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { LoadSample, MachineLoad } from './types.js';
+
+/** Linux's USER_HZ: /proc times are in 1/100 s on every mainstream architecture. */
+export const CLOCK_TICKS_PER_SECOND = 100;
+export const BUSY_OTHER_CPU_SHARE = 0.2;
+export const BUSY_LOAD_PER_CORE = 0.5;
+export const LOAD_SAMPLE_MS = 300;
+
+export interface ProcTimes {
+  pid: number;
+  command: string;
+  /** utime + stime, clock ticks. */
+  ticks: number;
+}
+
+/** One /proc/<pid>/stat line: `pid (comm) state ppid …`; utime and stime are fields 14 and 15. */
+export function parseProcStat(text: string): ProcTimes | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const pid = Number(text.slice(0, open).trim());
+  const rest = text.slice(close + 2).trim().split(/\s+/);
+  // rest[0] is field 3 (state): utime (14) is rest[11], stime (15) rest[12].
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  if (!Number.isSafeInteger(pid) || !Number.isFinite(utime) || !Number.isFinite(stime)) return null;
+  return { pid, command: text.slice(open + 1, close), ticks: utime + stime };
+}
+
+/** Every process's CPU times now; empty off Linux. */
+export function readProcTimes(procDir = '/proc'): ProcTimes[] {
+  let names: string[];
+  try {
+    names = readdirSync(procDir);
+  } catch {
+    return [];
+  }
+  const out: ProcTimes[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const t = parseProcStat(readFileSync(`${procDir}/${name}/stat`, 'utf8'));
+      if (t) out.push(t);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/**
+ * The CPU share of other processes between two readings: the ticks they used ÷ (interval × logical
+ * cores × ticks per second). `self` lists the pids not to count (this process).
+ */
+export function otherCpuShare(
+  before: readonly ProcTimes[],
+  after: readonly ProcTimes[],
+  intervalMs: number,
+  logicalCores: number,
+  self: ReadonlySet<number>,
+): { share: number; top: LoadSample['topProcesses'] } {
+  const earlier = new Map(before.map((t) => [t.pid, t.ticks]));
+  const capacity = (intervalMs / 1000) * CLOCK_TICKS_PER_SECOND * logicalCores;
+  const used: LoadSample['topProcesses'] = [];
+  let total = 0;
+  for (const t of after) {
+    if (self.has(t.pid)) continue;
+    // A process born during the sample counts from zero.
+    const delta = t.ticks - (earlier.get(t.pid) ?? 0);
+    if (delta <= 0) continue;
+    total += delta;
+    used.push({ pid: t.pid, command: t.command, cpuShare: capacity > 0 ? delta / capacity : 0 });
+  }
+  used.sort((a, b) => b.cpuShare - a.cpuShare);
+  return { share: capacity > 0 ? Math.min(1, total / capacity) : 0, top: used.slice(0, 3) };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Sample the load for `intervalMs` (async: the event loop stays free). */
+export async function sampleLoad(intervalMs = LOAD_SAMPLE_MS): Promise<LoadSample> {
+  const loadAverage = os.loadavg() as [number, number, number];
+  const before = readProcTimes();
+  const t0 = process.hrtime.bigint();
+  await sleep(intervalMs);
+  const after = readProcTimes();
+  const elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (before.length === 0 || after.length === 0) return { loadAverage, otherCpuShare: null, topProcesses: [], intervalMs: elapsedMs };
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const { share, top } = otherCpuShare(before, after, elapsedMs, cores, new Set([process.pid]));
+  return { loadAverage, otherCpuShare: share, topProcesses: top, intervalMs: elapsedMs };
+}
+
+/** The busy verdict from the two samples, with the reason in words. */
+export function judgeLoad(start: LoadSample, end: LoadSample | null, logicalCores: number): MachineLoad {
+  const reasons: string[] = [];
+  if (start.loadAverage[0] > BUSY_LOAD_PER_CORE * logicalCores) {
+    reasons.push(`load average ${start.loadAverage[0].toFixed(2)} on ${logicalCores} logical core${logicalCores === 1 ? '' : 's'} before the benchmark`);
+  }
+  for (const [when, s] of [['before', start], ['after', end]] as const) {
+    if (s && s.otherCpuShare !== null && s.otherCpuShare > BUSY_OTHER_CPU_SHARE) {
+      const who = s.topProcesses.map((p) => `${p.command} ${(p.cpuShare * 100).toFixed(0)}%`).join(', ');
+      reasons.push(`other processes used ${(s.otherCpuShare * 100).toFixed(0)}% of the CPU ${when} it${who ? ` (${who})` : ''}`);
+    }
+  }
+  return { start, end, busy: reasons.length > 0, reason: reasons.length > 0 ? reasons.join('; ') : null };
+}

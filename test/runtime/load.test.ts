@@ -1,0 +1,61 @@
+/** Machine load: /proc/<pid>/stat parsing, the other processes' CPU share and the busy verdict, from hand-made readings. */
+import { describe, expect, it } from 'vitest';
+import { judgeLoad, otherCpuShare, parseProcStat, sampleLoad } from '../../src/runtime/load.js';
+import type { LoadSample } from '../../src/runtime/types.js';
+
+describe('parseProcStat', () => {
+  it('reads utime + stime (fields 14 and 15) after a command name with spaces and parentheses', () => {
+    // proc(5): pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime …
+    const line = '4242 (my (odd) cmd) R 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 123 456 789';
+    expect(parseProcStat(line)).toEqual({ pid: 4242, command: 'my (odd) cmd', ticks: 300 });
+    expect(parseProcStat('garbage')).toBeNull();
+  });
+});
+
+describe('otherCpuShare', () => {
+  it('two other processes use 50 + 30 ticks of 2 cores × 1 s × 100 ticks: 40%; this process is not counted', () => {
+    const before = [
+      { pid: 1, command: 'a', ticks: 1000 },
+      { pid: 2, command: 'b', ticks: 10 },
+      { pid: 7, command: 'self', ticks: 0 },
+    ];
+    const after = [
+      { pid: 1, command: 'a', ticks: 1050 },
+      { pid: 2, command: 'b', ticks: 40 },
+      { pid: 7, command: 'self', ticks: 500 },
+    ];
+    const r = otherCpuShare(before, after, 1000, 2, new Set([7]));
+    // capacity = 1 s × 100 ticks/s × 2 cores = 200 ticks; (50 + 30) ÷ 200 = 0.4
+    expect(r.share).toBeCloseTo(0.4, 12);
+    expect(r.top).toEqual([
+      { pid: 1, command: 'a', cpuShare: 0.25 },
+      { pid: 2, command: 'b', cpuShare: 0.15 },
+    ]);
+  });
+});
+
+describe('judgeLoad', () => {
+  const idle: LoadSample = { loadAverage: [0.2, 0.1, 0.1], otherCpuShare: 0.02, topProcesses: [], intervalMs: 300 };
+  it('idle before and after: not busy', () => {
+    expect(judgeLoad(idle, idle, 4)).toMatchObject({ busy: false, reason: null });
+  });
+  it('load average 3.1 on 4 cores (> 0.5 per core) or another process at 85%: busy, with the reason', () => {
+    expect(judgeLoad({ ...idle, loadAverage: [3.1, 2, 1] }, idle, 4).reason).toBe('load average 3.10 on 4 logical cores before the benchmark');
+    const busyEnd: LoadSample = { ...idle, otherCpuShare: 0.85, topProcesses: [{ pid: 9, command: 'node', cpuShare: 0.85 }] };
+    const j = judgeLoad(idle, busyEnd, 4);
+    expect(j.busy).toBe(true);
+    expect(j.reason).toBe('other processes used 85% of the CPU after it (node 85%)');
+  });
+});
+
+describe('sampleLoad on this machine', () => {
+  it('returns the load average and, on Linux, a share between 0 and 1', async () => {
+    const s = await sampleLoad(50);
+    expect(s.loadAverage).toHaveLength(3);
+    expect(s.intervalMs).toBeGreaterThanOrEqual(45);
+    if (process.platform === 'linux') {
+      expect(s.otherCpuShare).toBeGreaterThanOrEqual(0);
+      expect(s.otherCpuShare).toBeLessThanOrEqual(1);
+    }
+  });
+});
