@@ -27,6 +27,10 @@ export interface TablesOutput {
 export interface FormulaOutput {
   kind: 'formula';
   formula: CollectedFormula;
+  /** The display math as shown (without the `with …` row, which `where` holds). */
+  display?: string | undefined;
+  /** The template's `with C_in = 3, …` assignments (math), set as wrapping prose under the formula. */
+  where?: string[] | undefined;
 }
 
 export interface ChartOutput {
@@ -99,7 +103,15 @@ export interface SectionNumberOutput {
   kind: 'section-number';
 }
 
+/** Term–value lists (`::environment`): an optional sentence, then one list per setting. */
+export interface DefinitionsOutput {
+  kind: 'definitions';
+  intro?: string | undefined;
+  lists: [term: string, value: string][][];
+}
+
 export type ElementOutput =
+  | DefinitionsOutput
   | TocOutput
   | SectionNumberOutput
   | ErrorOutput

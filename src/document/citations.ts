@@ -166,8 +166,9 @@ function zooPapers(): Map<string, CslItem> {
 
 // `[@a; @b, p. 3]`, `[see @a]`, `[-@a]`: brackets holding at least one @key.
 const BRACKETED = /\[([^[\]]*?-?@[^[\]]+)\]/g;
-const KEY = /(-?)@([\w][\w:.#$%&+?<>~/-]*[\w]|[\w])/;
-const NARRATIVE = /(^|[^\w@.[\]-])@([A-Za-z_][\w:.#$%&+?<>~/-]*[\w]|[A-Za-z_])/g;
+// Keys: letters, digits and _ : . + / - (Pandoc allows a few more, which LaTeX would read as commands).
+const KEY = /(-?)@([\w][\w:.+/-]*[\w]|[\w])/;
+const NARRATIVE = /(^|[^\w@.[\]-])@([A-Za-z_][\w:.+/-]*[\w]|[A-Za-z_])/g;
 const XREF = /^(sec|tbl|fig|eq)-/;
 
 interface Found {

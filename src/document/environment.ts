@@ -11,6 +11,7 @@ import type { VFile } from 'vfile';
 import type { Environment } from '../runtime/types.js';
 import { type DirectiveNode, readAttributes, replaceWith } from './directive.js';
 import { showError } from './error-box.js';
+import { setOutput } from '../docmodel/output.js';
 import { blockDirectivePlugin, type CollectedEnvironment, type DocumentState, type StateOptions } from './state.js';
 
 export const environmentAttributes = {};
@@ -19,19 +20,17 @@ function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 }
 
-function row(term: string, value: string): Element[] {
-  return [h('dt', term), h('dd', value)];
-}
+type Rows = [term: string, value: string][];
 
-export function hardwareRows(e: Environment): Element[] {
+export function hardwareRows(e: Environment): Rows {
   return [
-    ...row('CPU', `${e.cpuModel}${e.cpuClockMhz > 0 ? ` (${(e.cpuClockMhz / 1000).toFixed(2)} GHz)` : ''}`),
-    ...row('Cores', `${e.physicalCores} physical, ${e.logicalCores} logical`),
-    ...row('Memory', gib(e.memoryBytes)),
-    ...row('OS', `${e.os} (${e.arch})`),
-    ...row('Node.js', e.nodeVersion),
-    ...row('ONNX Runtime', `onnxruntime-node ${e.onnxruntimeVersion}`),
-    ...(e.load ? row('Machine load', loadText(e)) : []),
+    ['CPU', `${e.cpuModel}${e.cpuClockMhz > 0 ? ` (${(e.cpuClockMhz / 1000).toFixed(2)} GHz)` : ''}`],
+    ['Cores', `${e.physicalCores} physical, ${e.logicalCores} logical`],
+    ['Memory', gib(e.memoryBytes)],
+    ['OS', `${e.os} (${e.arch})`],
+    ['Node.js', e.nodeVersion],
+    ['ONNX Runtime', `onnxruntime-node ${e.onnxruntimeVersion}`],
+    ...(e.load ? ([['Machine load', loadText(e)]] as Rows) : []),
   ];
 }
 
@@ -43,18 +42,28 @@ function loadText(e: Environment): string {
   return l.busy ? `busy — ${l.reason} (numbers may be slower and noisier than on an idle machine)` : `idle enough (${seen})`;
 }
 
-function describe(c: CollectedEnvironment): Element {
+function describe(c: CollectedEnvironment): Rows {
   const floors = c.floors.map((f) => `${f.model} (${f.input}): ${f.latencyMedianMs < 0.1 ? (f.latencyMedianMs * 1000).toFixed(1) + ' µs' : f.latencyMedianMs.toFixed(3) + ' ms'}`);
-  return h('dl', { className: ['mp-environment-list'] }, [
+  return [
     ...hardwareRows(c.environment),
-    ...row('Execution provider', c.provider.toUpperCase()),
-    ...row('Threads', `${c.threads} (intra-op), 1 (inter-op)`),
-    ...row('Batch', String(c.batch)),
-    ...row('Method', c.method),
-    ...(floors.length ? row('Binding floor', `${floors.join('; ')} per call (Identity model of the same shapes)`) : []),
-    ...row('Models', c.models.join(', ')),
-    ...row('Hardware fingerprint', c.environment.fingerprint),
-  ]);
+    ['Execution provider', c.provider.toUpperCase()],
+    ['Threads', `${c.threads} (intra-op), 1 (inter-op)`],
+    ['Batch', String(c.batch)],
+    ['Method', c.method],
+    ...(floors.length ? ([['Binding floor', `${floors.join('; ')} per call (Identity model of the same shapes)`]] as Rows) : []),
+    ['Models', c.models.join(', ')],
+    ['Hardware fingerprint', c.environment.fingerprint],
+  ];
+}
+
+function list(rows: Rows): Element {
+  return h('dl', { className: ['mp-environment-list'] }, rows.flatMap(([term, value]) => [h('dt', term), h('dd', value)]));
+}
+
+/** The section from its data: the HTML here, the LaTeX from the same output (export/latex.ts). */
+function show(node: DirectiveNode, intro: string | undefined, lists: Rows[]): void {
+  replaceWith(node, h('section', { className: ['mp-environment'] }, [...(intro ? [h('p', intro)] : []), ...lists.map(list)]));
+  setOutput(node, { kind: 'definitions', intro, lists });
 }
 
 export default function remarkModelpressEnvironment(options: StateOptions = {}) {
@@ -65,21 +74,6 @@ function render(node: DirectiveNode, file: VFile, state: DocumentState): void {
   const { ok } = readAttributes(node, file, environmentAttributes);
   if (!ok) return showError(node, file, '::environment takes no attributes', 'unknown-attribute');
   const envs = state.data.environments;
-  if (envs.length === 0) {
-    replaceWith(
-      node,
-      h('section', { className: ['mp-environment'] }, [
-        h('p', 'No benchmark ran in this document. The machine that built it:'),
-        h('dl', { className: ['mp-environment-list'] }, hardwareRows(state.registry.hostEnvironment())),
-      ]),
-    );
-    return;
-  }
-  replaceWith(
-    node,
-    h('section', { className: ['mp-environment'] }, [
-      ...(envs.length > 1 ? [h('p', `The measurements come from ${envs.length} settings:`)] : []),
-      ...envs.map(describe),
-    ]),
-  );
+  if (envs.length === 0) return show(node, 'No benchmark ran in this document. The machine that built it:', [hardwareRows(state.registry.hostEnvironment())]);
+  show(node, envs.length > 1 ? `The measurements come from ${envs.length} settings:` : undefined, envs.map(describe));
 }

@@ -16,7 +16,7 @@ import { CONVENTIONS, type Convention, type FormulaUse, type Profile } from '../
 import { GraphBuilder } from '../onnx/builder.js';
 import type { Model } from '../onnx/model.js';
 import { resolveFormat } from '../render/format.js';
-import { renderFormula } from '../render/formula.js';
+import { renderFormula, splitWhereRow } from '../render/formula.js';
 import { TemplateError } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
 import { boolean, didYouMean, type DirectiveNode, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
@@ -200,12 +200,24 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     return showError(node, file, reason, 'template-error');
   }
   const number = numberOf(node);
-  const math: Element = h('div', { className: ['math', 'math-display'] }, latex.display);
+  // The `with C_in = 3, …` row is set as prose under the formula, so it wraps on a narrow page.
+  const { math: display, where } = splitWhereRow(latex.display);
+  const math: Element = h('div', { className: ['math', 'math-display'] }, display);
   // Position lets a KaTeX error in the template be reported at the directive.
   math.position = node.position;
   const children: Element[] = [math];
   if (number !== undefined) children.push(h('span', { className: ['mp-equation-number'] }, `(${number})`));
-  replaceWith(node, h('div', { className: ['mp-formula'], id: values.id, dataTemplate: latex.source }, children));
+  const formula = h('div', { className: ['mp-formula'], id: values.id, dataTemplate: latex.source }, children);
+  if (where) {
+    const parts: (Element | string)[] = ['with '];
+    where.forEach((w, i) => {
+      if (i > 0) parts.push(', ');
+      const m = h('span', { className: ['math', 'math-inline'] }, w);
+      m.position = node.position;
+      parts.push(m);
+    });
+    replaceWith(node, h('div', { className: ['mp-formula-block'] }, [formula, h('p', { className: ['mp-formula-where'] }, parts)]));
+  } else replaceWith(node, formula);
   const collected = {
     id: values.id,
     number,
@@ -219,5 +231,5 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     provenance: prov,
   };
   state.data.formulas.push(collected);
-  setOutput(node, { kind: 'formula', formula: collected });
+  setOutput(node, { kind: 'formula', formula: collected, display, where });
 }

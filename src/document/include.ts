@@ -2,7 +2,8 @@
  * Parsing a document, and `::include{file=part.md}`: the included file's Markdown takes the
  * directive's place before any plugin runs, so its headings, labels, citations and directives are
  * the document's own (numbered in order, referable from anywhere). Its relative image paths are
- * rewritten against the including document. A missing file or an include cycle is a positioned
+ * rewritten against the including document, and its nodes carry the place of the document's
+ * `::include` line (diagnostics inside included text point there). A missing file or an include cycle is a positioned
  * diagnostic with an error box in place of the directive; the rest builds.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -25,6 +26,9 @@ export function parseMarkdown(processor: Pick<Processor, 'parse'>, text: string,
   });
   return tree;
 }
+
+/** Files included inside each other at most (a chain of distinct files, which the cycle check does not stop). */
+export const MAX_INCLUDE_DEPTH = 32;
 
 /** Replace every `::include{file=…}` in `tree` (recursively) by the included file's content. */
 export function expandIncludes(
@@ -62,6 +66,10 @@ export function expandIncludes(
       continue;
     }
     const full = path.resolve(dir, written);
+    if (stack.length > MAX_INCLUDE_DEPTH) {
+      fail(`includes are nested more than ${MAX_INCLUDE_DEPTH} files deep (${path.basename(full)}); include the parts from fewer levels`);
+      continue;
+    }
     if (stack.includes(full)) {
       fail(`include cycle: ${[...stack, full].map((p) => path.basename(p)).join(' → ')}; remove one of the ::include lines`);
       continue;
@@ -79,17 +87,27 @@ export function expandIncludes(
       fail(`cannot include '${written}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${didYouMean(path.basename(full), siblings.filter((s) => s.endsWith('.md')))}the path is relative to ${path.basename(documentPath)}`);
       continue;
     }
-    const included = parseMarkdown(processor, text, full);
-    expandIncludes(processor, included, file, full, [...stack, full], anchor ?? node);
+    let included: Root;
+    try {
+      included = parseMarkdown(processor, text, full);
+      expandIncludes(processor, included, file, full, [...stack, full], anchor ?? node);
+    } catch (err) {
+      // The boundary around an include: whatever fails in it is one diagnostic at the directive.
+      fail(`cannot include '${written}': ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      continue;
+    }
     // Images of the included file are relative to it: rewrite them against the including document.
     visit(included, 'image', (img) => {
       if (/^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(img.url)) return;
       img.url = path.relative(dir, path.resolve(path.dirname(full), img.url)).split(path.sep).join('/');
     });
-    // Positions point into the included file: drop them, so no diagnostic names a wrong line of this one.
+    // Positions point into the included file: every included node takes the place of the document's
+    // ::include line instead, so a diagnostic inside included text names that line of this file.
+    const place = (anchor ?? node).position;
     visit(included, (n) => {
       if ((n.data as { hName?: string } | undefined)?.hName) return; // an error box keeps its anchor's place
-      delete (n as { position?: unknown }).position;
+      if (place) (n as { position?: unknown }).position = { start: { ...place.start }, end: { ...place.end } };
+      else delete (n as { position?: unknown }).position;
     });
     const children = included.children.filter((c) => c.type !== 'yaml');
     const at = parent.children.indexOf(node as never);

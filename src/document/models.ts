@@ -292,11 +292,20 @@ export class ModelRegistry {
       return { ok: true, value: cachedProfile, cached: true };
     }
     if (this.options.frozen) {
+      const miss = `--frozen: no stored profile for model '${model.id}' at input ${point.text || '(as declared)'} (cache key ${key.slice(0, 12)}…)`;
+      let never: string | undefined;
+      try {
+        const m = this.load(model, ident.value.sha256, ident.value.zooSize);
+        bindInputs(m.graph, profileInputs(m, point));
+      } catch (err) {
+        if (err instanceof ModelLoadError) never = `the model cannot be loaded (${err.reason})`;
+        else if (err instanceof InputBindingError) never = `its inputs do not bind (${attributeWording(err.message)})`;
+      }
       return {
         ok: false,
         failure: {
           ruleId: 'frozen-miss',
-          reason: `--frozen: no stored profile for model '${model.id}' at input ${point.text || '(as declared)'} (cache key ${key.slice(0, 12)}…); build once without --frozen to measure it`,
+          reason: never ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its input= instead` : `${miss}; build once without --frozen to measure it`,
         },
       };
     }

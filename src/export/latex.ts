@@ -8,7 +8,6 @@
  * (`tbl-cnn` → `tbl:cnn`, namespaced `<doc>:tbl:cnn` in a book) and `@tbl-cnn` becomes
  * `Table~\ref{tbl:cnn}`, so the numbers agree with the HTML's.
  */
-import type { Element, ElementContent, Properties } from 'hast';
 import type { List, Nodes, Paragraph, PhrasingContent, Root, RootContent, Table } from 'mdast';
 // Type augmentations: directive and math nodes in the mdast unions.
 import type {} from 'mdast-util-directive';
@@ -78,55 +77,6 @@ export function unsupportedCharacters(latex: string): string[] {
 const escapeUrl = latexUrl;
 
 // ---------------------------------------------------------------------------------------------------
-// Reading what the pipeline left on the tree
-
-interface DirectiveData {
-  hName?: string;
-  hProperties?: Properties;
-  hChildren?: ElementContent[];
-  modelpressNumber?: number;
-}
-
-function dataOf(node: Nodes): DirectiveData {
-  return ((node as { data?: unknown }).data ?? {}) as DirectiveData;
-}
-
-function classes(props: Properties | undefined): string[] {
-  const c = props?.className;
-  if (Array.isArray(c)) return c.map(String);
-  return typeof (c as unknown) === 'string' ? String(c).split(/\s+/) : [];
-}
-
-/** The rendered element a directive (or a marked text node) was replaced with. */
-function rendered(node: Nodes): Element | undefined {
-  const d = dataOf(node);
-  if (!d.hName) return undefined;
-  return { type: 'element', tagName: d.hName, properties: d.hProperties ?? {}, children: d.hChildren ?? [] };
-}
-
-function hastText(node: ElementContent | Element): string {
-  if (node.type === 'text') return node.value;
-  if (node.type === 'element') return node.children.map(hastText).join('');
-  return '';
-}
-
-function findElement(node: Element, test: (e: Element) => boolean): Element | undefined {
-  if (test(node)) return node;
-  for (const c of node.children) {
-    if (c.type !== 'element') continue;
-    const found = findElement(c, test);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function findAll(node: Element, test: (e: Element) => boolean, out: Element[] = []): Element[] {
-  if (test(node)) out.push(node);
-  for (const c of node.children) if (c.type === 'element') findAll(c, test, out);
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------
 // The writer
 
 class FragmentWriter {
@@ -142,7 +92,8 @@ class FragmentWriter {
   /** The LaTeX label of an id of this document (or of `document`, in a book). */
   label(id: string, document?: string): string {
     const ns = document !== undefined && this.options.namespaceOf ? this.options.namespaceOf(document) : this.options.labelNamespace;
-    return ns ? `${ns}:${latexLabel(id)}` : latexLabel(id);
+    const safe = ns?.replace(/[^\w.-]/g, '');
+    return safe ? `${safe}:${latexLabel(id)}` : latexLabel(id);
   }
 
   collectFootnotes(tree: Root): void {
@@ -183,8 +134,8 @@ class FragmentWriter {
       case 'code':
         return `\\begin{verbatim}\n${node.value.replace(/\\end\{verbatim\}/g, '\\end {verbatim}')}\n\\end{verbatim}`;
       case 'math': {
-        if (unsafeMath(node.value)) return mathLeftOut(node.value);
         const label = labelOf(node);
+        if (unsafeMath(node.value)) return mathLeftOut(node.value);
         if (label?.id && numberOfNode(node) !== undefined) return `\\begin{equation}\\label{${this.label(label.id)}}\n${node.value}\n\\end{equation}`;
         return `\\[\n${node.value}\n\\]`;
       }
@@ -306,9 +257,9 @@ class FragmentWriter {
     const converted = this.options.imageFiles?.get(url);
     const file = converted ?? url;
     if (!/\.(pdf|png|jpe?g)$/i.test(file)) return note('is not in a format pdflatex can include (PDF, PNG, JPEG)');
-    if (latexPath(file) === undefined) return note('has a path LaTeX cannot read safely (use letters, digits and . / - \\_ + only)');
     const asset = this.data.assets.find((a) => a.target === url);
     if (!asset && !converted) return note('was not found next to the Markdown file');
+    if (latexPath(file) === undefined) return note('has a path LaTeX cannot read safely (use letters, digits and . / - \\_ + only)');
     return `\\includegraphics[width=${width ?? '0.8\\linewidth'}]{${file}}`;
   }
 
@@ -342,11 +293,7 @@ class FragmentWriter {
     const output = outputOf(node);
     const number = numberOfNode(node);
     const id = node.attributes?.id ?? undefined;
-    if (!output) {
-      // ::environment: its rendered disclosure (text and a definition list).
-      const el = rendered(node);
-      return el ? this.hast(el, false) : '';
-    }
+    if (!output) return '';
     switch (output.kind) {
       case 'error': {
         // A failed numbered item still took its number in the HTML: step LaTeX's counter the same way.
@@ -361,11 +308,19 @@ class FragmentWriter {
       }
       case 'formula': {
         const { formula } = output;
-        if (number !== undefined && formula.id) return `\\begin{equation}\\label{${this.label(formula.id)}}\n${formula.latex.display}\n\\end{equation}`;
-        return `\\[\n${formula.latex.display}\n\\]`;
+        const display = output.display ?? formula.latex.display;
+        const math = number !== undefined && formula.id ? `\\begin{equation}\\label{${this.label(formula.id)}}\n${display}\n\\end{equation}` : `\\[\n${display}\n\\]`;
+        // The `with …` assignments as a paragraph under the formula: it wraps instead of running off the line.
+        const where = output.where ? `\n{\\small\\noindent with ${output.where.map((w) => `$${w}$`).join(', ')}.\\par}` : '';
+        return math + where;
       }
       case 'chart':
         return this.chart(output.chart, output.caption);
+      case 'definitions': {
+        // \sloppy: values such as `2x3x224x224` have no break points of their own.
+        const lists = output.lists.map((rows) => `\\begin{description}\\sloppy\n${rows.map(([t, v]) => `\\item[${escapeText(t)}] ${escapeText(v)}\n`).join('')}\\end{description}`);
+        return [...(output.intro ? [escapeText(output.intro)] : []), ...lists].join('\n\n');
+      }
       default:
         return '';
     }
@@ -387,15 +342,6 @@ class FragmentWriter {
   private errorBox(output: ErrorOutput, inline: boolean): string {
     if (inline || output.inline) return `\\textbf{[modelpress error${output.where ? ` ${escapeText(output.where)}` : ''}: ${escapeText(output.message)}]}`;
     return errorBoxLatex({ message: output.rule ? `${output.message} ${output.rule}` : output.message, file: output.where });
-  }
-
-  /** An error box element inside rendered HTML (the environment section). */
-  private hastErrorBox(el: Element, inline: boolean): string {
-    const part = (cls: string) => {
-      const e = findElement(el, (x) => classes(x.properties).includes(cls));
-      return e ? hastText(e) : undefined;
-    };
-    return this.errorBox({ kind: 'error', message: part('mp-error-message') ?? hastText(el), where: part('mp-error-where'), rule: part('mp-error-rule'), inline }, inline);
   }
 
   // ---- Markdown tables
@@ -429,77 +375,6 @@ class FragmentWriter {
   private markdownTable(node: Table): string {
     return `\\begin{center}\n${this.tabular(node)}\n\\end{center}`;
   }
-
-  // ---- rendered HTML (environment section, error boxes, anything else)
-
-  hast(node: ElementContent | Element, inline: boolean): string {
-    if (node.type === 'text') return escapeText(node.value);
-    if (node.type !== 'element') return '';
-    const cls = classes(node.properties);
-    if (cls.includes('mp-error')) return this.hastErrorBox(node, inline || node.tagName === 'span');
-    if (cls.includes('math-display') || cls.includes('math-inline')) {
-      const tex = node.children.map(hastText).join('');
-      if (unsafeMath(tex)) return mathLeftOut(tex);
-      return cls.includes('math-display') ? `\\[\n${tex}\n\\]` : `$${tex}$`;
-    }
-    const inner = (asInline = inline) => node.children.map((c) => this.hast(c, asInline)).join('');
-    switch (node.tagName) {
-      case 'p':
-        return `${inner(true)}\n\n`;
-      case 'strong':
-      case 'b':
-        return `\\textbf{${inner(true)}}`;
-      case 'em':
-      case 'i':
-        return `\\emph{${inner(true)}}`;
-      case 'code':
-        return `\\texttt{${inner(true)}}`;
-      case 'br':
-        return '\\\\\n';
-      case 'dl': {
-        const items: string[] = [];
-        for (const c of node.children) {
-          if (c.type !== 'element') continue;
-          if (c.tagName === 'dt') items.push(`\\item[${this.hast(c, true).replace(/^\\item/, '')}] `);
-          else if (c.tagName === 'dd' && items.length > 0) items[items.length - 1] += `${c.children.map((x) => this.hast(x, true)).join('')}\n`;
-        }
-        // \\sloppy: values such as `2x3x224x224` have no break points of their own.
-        return `\\begin{description}\\sloppy\n${items.join('')}\\end{description}\n`;
-      }
-      case 'dt':
-      case 'dd':
-        return node.children.map((c) => this.hast(c, true)).join('');
-      case 'ul':
-      case 'ol': {
-        const env = node.tagName === 'ol' ? 'enumerate' : 'itemize';
-        const items = node.children.filter((c): c is Element => c.type === 'element' && c.tagName === 'li').map((li) => `\\item ${li.children.map((c) => this.hast(c, true)).join('')}`);
-        return `\\begin{${env}}\n${items.join('\n')}\n\\end{${env}}\n`;
-      }
-      case 'svg':
-        return '';
-      case 'table':
-        return this.hastTable(node);
-      default:
-        return inner();
-    }
-  }
-
-  /** A table that no collected data describes (should not happen): its text, in a plain tabular. */
-  private hastTable(node: Element): string {
-    const rows = findAll(node, (e) => e.tagName === 'tr').map((tr) =>
-      tr.children.filter((c): c is Element => c.type === 'element' && (c.tagName === 'th' || c.tagName === 'td')).map((c) => escapeText(hastText(c))),
-    );
-    const width = Math.max(1, ...rows.map((r) => r.length));
-    return [
-      '\\begin{center}',
-      `\\begin{tabular}{${'l'.repeat(width)}}`,
-      '\\toprule',
-      ...rows.map((r) => `${r.join(' & ')} \\\\`),
-      '\\bottomrule',
-      '\\end{tabular}',
-      '\\end{center}',
-    ].join('\n');
-  }
 }
 
 /**
@@ -517,7 +392,16 @@ export function tableLatex(table: TableData, label: (id: string) => string = lat
     latex = tableToLatex({ ...table, caption: undefined });
     if (table.caption) latex = latex.replace('\\centering\n', `\\centering\n{\\small\\textbf{${escapeText(table.caption)}}\\par\\smallskip}\n`);
   }
-  return fitWidth(latex);
+  return fitWidth(stackableHeaders(latex));
+}
+
+/** Braced numeric headers `{Throughput (img/s)}` → `{\mphead{Throughput}{(img/s)}}`, in the header rows only. */
+function stackableHeaders(latex: string): string {
+  const top = latex.indexOf('\\toprule');
+  const mid = latex.indexOf('\\midrule', top);
+  if (top < 0 || mid < 0) return latex;
+  const head = latex.slice(top, mid).replace(/\{([^{}]*?[^\s{}])\s(\([^{}]*)\}/g, '{\\mphead{$1}{$2}}');
+  return latex.slice(0, top) + head + latex.slice(mid);
 }
 
 /**
@@ -530,13 +414,16 @@ function fitWidth(latex: string): string {
 
 /**
  * `\mpfit{…}`: its content at natural size; when wider than the line, at \small with narrower column
- * gaps, then at \footnotesize (never smaller: no \resizebox); a table still too wide is turned a
- * quarter (landscape, graphicx's \rotatebox) inside its float.
+ * gaps and headers set on two lines (`\mphead{Throughput}{(img/s)}`: name above unit), then the same
+ * at \footnotesize (never smaller: no \resizebox); a table still too wide is turned a quarter
+ * (landscape, graphicx's \rotatebox) inside its float.
  */
 export const FIT_MACRO = [
+  '\\providecommand{\\mphead}[2]{#1 #2}',
+  '\\providecommand{\\mpstack}[2]{\\begin{tabular}[b]{@{}c@{}}#1\\\\#2\\end{tabular}}',
   '\\providecommand{\\mpfit}[1]{\\setbox0=\\hbox{#1}',
-  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\small\\setlength{\\tabcolsep}{4pt}#1}\\fi',
-  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\footnotesize\\setlength{\\tabcolsep}{3pt}#1}\\fi',
+  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\small\\setlength{\\tabcolsep}{4pt}#1}\\fi',
+  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\footnotesize\\setlength{\\tabcolsep}{3pt}#1}\\fi',
   '\\leavevmode\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\box0}\\else\\box0\\fi}',
 ].join('%\n');
 

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../cache/store.js';
 import type { DocumentData } from '../docmodel/types.js';
 import { standaloneLatex } from '../render/latex-document.js';
+import { latexInputName } from '../render/latex-escape.js';
 import { renderPage } from '../render/page.js';
 import { bibFile } from '../export/bib.js';
 import { htmlToPdf } from '../export/pdf.js';
@@ -92,7 +93,7 @@ export async function writeBook(
       {
         title: book.title,
         author: book.author,
-        body: chapters.map((c) => `\\input{${c.stem}.tex}`).join('\n\\clearpage\n'),
+        body: chapters.map((c) => `\\input{${latexInputName(`${c.stem}.tex`)}}`).join('\n\\clearpage\n'),
         toc: true,
         bibFile: bib,
       },

@@ -280,7 +280,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       const page = built.find((b) => b.html === c.htmlFile);
       if (page) writeFileAtomic(c.htmlFile, stampHtml(withNav(page.page, chapterNav(bookChapters, i)), page.dataHash));
     });
-    await writeBook(book, bookChapters, out, to, [root], failures);
+    try {
+      await writeBook(book, bookChapters, out, to, [root], failures);
+    } catch (err) {
+      failures.push(`book: not written: ${(err as Error).message}`);
+    }
   }
   const frozenMiss = built.some((d) => d.file.messages.some((m) => m.ruleId === 'frozen-miss'));
   const anyMessage = built.some((d) => d.file.messages.length > 0);

@@ -149,3 +149,15 @@ export function renderMath(latex: string, options: { displayMode?: boolean; stri
     return { ok: false, error: { message: (e as Error).message, latex } };
   }
 }
+
+/**
+ * A formula's `with C_in = 3, C_out = 4, …` row (the last row of a template's `aligned` block), split
+ * off so it can be set as wrapping prose under the formula instead of one long math line that is cut
+ * off or scrolls. `math` is the display without that row; `where` its assignments (math), or undefined.
+ */
+export function splitWhereRow(display: string): { math: string; where: string[] | undefined } {
+  const m = /\\\\\s*&\\text\{with \}\s*([\s\S]*?)\s*(\\end\{aligned\}\s*)$/.exec(display);
+  if (!m) return { math: display, where: undefined };
+  const parts = m[1]!.split(/,\\\s*/).map((p) => p.trim()).filter((p) => p !== '');
+  return { math: display.slice(0, m.index).replace(/\s+$/, '') + '\n' + m[2]!, where: parts };
+}

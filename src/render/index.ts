@@ -46,7 +46,7 @@ export { buildMetricTable, siunitxFormat, tableNumberLabel, tableToCsv, tableToH
 export { escapeLatex, latexLabel, macroDefinitions, macroName } from './latex.js';
 export { formulaToLatex, standaloneLatex } from './latex-document.js';
 export type { StandaloneLatexData } from './latex-document.js';
-export { latexNumber, renderFormula, renderMath, resolveFormulaTemplate } from './formula.js';
+export { latexNumber, renderFormula, renderMath, resolveFormulaTemplate, splitWhereRow } from './formula.js';
 export type { FormulaOptions } from './formula.js';
 export { plainMathToLatex } from './math-text.js';
 export { ChartError, barChart, chartToHast, chartToSvg, scatterChart } from './chart.js';

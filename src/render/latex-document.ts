@@ -3,8 +3,7 @@
  * standalone.tex.hbs, user-overridable) and display formulas as LaTeX.
  */
 import Handlebars from 'handlebars';
-import { escapeLatex } from './latex.js';
-import { latexInputName } from './latex-escape.js';
+import { escapeLatexLine, latexInputName } from './latex-escape.js';
 import { compileTemplateFile, findTemplate } from './templates.js';
 import { TemplateError } from './types.js';
 import type { FormulaLatex } from './types.js';
@@ -38,15 +37,15 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
   if (!path) throw new TemplateError('no standalone LaTeX template found', 'latex/standalone.tex.hbs');
   const render = compileTemplateFile(path, hbs, { noEscape: true });
   return render({
-    title: escapeLatex(data.title),
-    author: escapeLatex(data.author ?? ''),
+    title: escapeLatexLine(data.title),
+    author: escapeLatexLine(data.author ?? ''),
     // An explicit empty \date{} keeps LaTeX from printing today's date, which would change every build.
-    date: escapeLatex(data.date ?? ''),
+    date: escapeLatexLine(data.date ?? ''),
     macrosFile: data.macrosFile === undefined ? undefined : latexInputName(data.macrosFile),
     fragmentFile: data.fragmentFile === undefined ? undefined : latexInputName(data.fragmentFile),
     body: data.body ?? '',
     toc: data.toc === true,
-    bibFile: data.bibFile,
+    bibFile: data.bibFile === undefined ? undefined : latexInputName(data.bibFile),
     bibStyle: data.bibStyle ?? 'numeric-comp',
     bibNumeric: (data.bibStyle ?? 'numeric-comp').startsWith('numeric'),
     printBibliography: data.bibFile !== undefined && data.bibPrinted !== true,

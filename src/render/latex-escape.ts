@@ -86,6 +86,11 @@ export function escapeLatexText(text: string): string {
   return text.replace(CONTROLS, ' ').replace(ESCAPE_PATTERN, (c) => ALL_ESCAPES[c]!);
 }
 
+/** Text for an argument that must stay one paragraph (`\title{}`, `\author{}`): line breaks become spaces. */
+export function escapeLatexLine(text: string): string {
+  return escapeLatexText(text.replace(/\s*[\r\n]+\s*/g, ' '));
+}
+
 /** Text for the rest of a `%` comment line: one line, whatever it holds (`%` inside is harmless). */
 export function latexComment(text: string): string {
   return text.replace(/[\r\n\u000b\u000c\u0085\u2028\u2029]+/g, ' ').replace(CONTROLS, ' ');

@@ -96,10 +96,10 @@ export function planConfigs(plan: BenchPlan, env: Environment): BenchConfig[] {
 }
 
 /** How to start a worker: the compiled .js next to this module (dist/), else the .ts through tsx (tests, dev). */
-export function workerCommand(): { command: string; args: string[] } {
-  const js = fileURLToPath(new URL('./worker.js', import.meta.url));
+export function workerCommand(entry: 'worker' | 'shape-worker' = 'worker'): { command: string; args: string[] } {
+  const js = fileURLToPath(new URL(`./${entry}.js`, import.meta.url));
   if (existsSync(js)) return { command: process.execPath, args: [js] };
-  const ts = fileURLToPath(new URL('./worker.ts', import.meta.url));
+  const ts = fileURLToPath(new URL(`./${entry}.ts`, import.meta.url));
   const tsx = createRequire(import.meta.url).resolve('tsx');
   return { command: process.execPath, args: ['--import', pathToFileURL(tsx).href, ts] };
 }

@@ -58,6 +58,20 @@ describe('LaTeX from the document model', () => {
   });
 });
 
+describe('formula annotations that wrap', () => {
+  it('sets the `with …` row of a worked example as prose under the formula, in HTML and LaTeX', async () => {
+    // The seed's example: (2·3·3² − 1)·4·6² = 7632 FLOPs; its template's last row lists the given numbers.
+    const r = await renderMarkdown('::formula{op=Conv cin=3 cout=4 k=3 h=6 w=6 bias=false}\n', path.join(dir, 'where.md'));
+    expect(r.body).toContain('<p class="mp-formula-where">with <span class="katex">');
+    expect(r.body).toContain('= 7632');
+    const tex = body(documentToLatex(r.tree, r.data));
+    expect(tex).toContain(
+      '{\\small\\noindent with $C_{\\mathrm{in}} = 3$, $C_{\\mathrm{out}} = 4$, $K_h \\times K_w = 3 \\times 3$, $H_{\\mathrm{out}} \\times W_{\\mathrm{out}} = 6 \\times 6$, $\\text{no bias}$.\\par}',
+    );
+    expect(tex).not.toContain('\\text{with }');
+  });
+});
+
 describe.skipIf(!HAVE_TEX || !CHROMIUM)('exported and compiled (pdflatex, biber)', () => {
   it('copies the image, prints the SVG to PDF, writes the .bib, and the standalone compiles with its references', async () => {
     const out = path.join(dir, 'output');

@@ -106,7 +106,8 @@ describe('LaTeX fragment', () => {
     const tex = read('tiny.tex');
     // Tiny-Gemm: params 15, MACs 12, FLOPs 24 (counted by hand in fixture.ts).
     expect(tex).toMatch(/\\caption\{Small\\_table: 100\\% measured\}\n\\label\{tbl:small\}\n\\mpfit\{%\n\\begin\{tabular\}\{l S\[table-format=2\.0\] S\[table-format=2\.0\] S\[table-format=2\.0\] S\[table-format=[\d.]+\] S\[table-format=[\d.]+\]\}/);
-    expect(tex).toContain('Model & {Params} & {MACs} & {FLOPs} & {Latency (ms)} & {Throughput (samples/s)} \\\\');
+    // Headers with a unit are \\mphead{name}{(unit)}: one line at natural size, two lines when \\mpfit has to narrow the table.
+    expect(tex).toContain('Model & {Params} & {MACs} & {FLOPs} & {\\mphead{Latency}{(ms)}} & {\\mphead{Throughput}{(samples/s)}} \\\\');
     expect(tex).toMatch(/Tiny-Gemm & 15 & 12 & 24 & [\d.]+ & [\d.]+ \\\\/);
     // The sweep: params once, then MACs and FLOPs per size: 648, 1368 at 6×6; 1152, 2432 at 8×8.
     expect(tex).toContain('Model & {Params} & \\multicolumn{2}{c}{6$\\times$6} & \\multicolumn{2}{c}{8$\\times$8} \\\\');

@@ -23,6 +23,7 @@ if (!BUILT) console.warn(`the example survey is not built (missing in output/: $
 
 const HAVE_POPPLER = hasCommand('pdftotext') && hasCommand('pdffonts') && hasCommand('pdfinfo');
 const HAVE_PDFLATEX = hasCommand('pdflatex');
+const HAVE_BIBER = hasCommand('biber');
 function chromium(): string | undefined {
   try {
     return findChromium();
@@ -36,7 +37,7 @@ const read = (name: string) => readFileSync(path.join(OUT, name), 'utf8');
 describe.skipIf(!BUILT)('the example survey (output/)', () => {
   it('has every table of the seed, numbered as cross-referenced, with measured cells', () => {
     const data = JSON.parse(read('survey.data.json')) as DocumentDataFile;
-    expect(data.references.filter((r) => r.kind === 'table').map((r) => r.id)).toEqual(['tbl-transformer', 'tbl-ptflops', 'tbl-cnn', 'tbl-vit', 'tbl-unet']);
+    expect(data.references.filter((r) => r.kind === 'table').map((r) => r.id)).toEqual(['tbl-transformer', 'tbl-ptflops', 'tbl-cnn', 'tbl-vit', 'tbl-unet', 'tbl-speckle-published']);
     const cell = (where: string, row: string, metric: string, group?: string) =>
       data.numbers.find((n) => n.where === where && n.row === row && n.metric === metric && n.group === group);
     expect(cell('tbl-ptflops', 'ResNet-18', 'params')?.value).toBe(11_689_512);
@@ -72,11 +73,23 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'modelpress-survey-tex-'));
     try {
       for (const f of ['survey.tex', 'survey.macros.tex', 'survey.standalone.tex']) cpSync(path.join(OUT, f), path.join(work, f));
-      for (const f of ['survey.fig-cnn.pdf']) if (existsSync(path.join(OUT, f))) cpSync(path.join(OUT, f), path.join(work, f));
-      for (let i = 0; i < 2; i++) execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'survey.standalone.tex'], { cwd: work, stdio: 'pipe', timeout: 120_000 });
+      for (const f of ['survey.fig-cnn.pdf', 'survey.bib', 'figures']) if (existsSync(path.join(OUT, f))) cpSync(path.join(OUT, f), path.join(work, f), { recursive: true });
+      const latex = () => execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'survey.standalone.tex'], { cwd: work, stdio: 'pipe', timeout: 120_000 });
+      latex();
+      if (HAVE_BIBER) execFileSync('biber', ['survey.standalone'], { cwd: work, stdio: 'pipe', timeout: 120_000 });
+      latex();
+      latex();
       const text = execFileSync('pdftotext', [path.join(work, 'survey.standalone.pdf'), '-'], { encoding: 'utf8' });
       for (const n of ['11.69', '138.36', '7632']) expect(text).toContain(n);
       expect(text).not.toContain('??');
+      // The contents, the section references and, formatted by biblatex, the works the survey cites.
+      expect(text).toContain('Contents');
+      expect(text).toMatch(/Figure 1/);
+      if (HAVE_BIBER) {
+        expect(text).toContain('References');
+        expect(text).toContain('Deep speckle correlation');
+        expect(text).toContain('Attention Is All You Need');
+      }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
@@ -91,6 +104,23 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     for (const line of katex) expect(line).toMatch(/\syes\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$/);
     const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });
     for (const n of ['11.69', '138.36', '7632']) expect(text).toContain(n);
+    // The contents, and the References formatted in the survey's IEEE style.
+    expect(text).toContain('Contents');
+    expect(text).toContain('References');
+    expect(text).toMatch(/Y\. Li, Y\. Xue, and L\. Tian, “Deep speckle correlation/);
+    expect(text).toMatch(/K\. He, X\. Zhang, S\. Ren, and J\. Sun, “Deep Residual Learning for Image Recognition/);
+  });
+
+  it('cites its papers, references its sections and shows its figure in the HTML', () => {
+    const html = read('survey.html');
+    expect(html).toContain('<nav class="mp-toc">');
+    expect(html).toContain('<section class="mp-references" id="references"><h2>References</h2>');
+    expect(html).toContain('<figure id="fig-pipeline" class="mp-figure"><img src="figures/pipeline.svg"');
+    expect(html).toMatch(/<a href="#sec-time" class="mp-ref">Section\u00a0\d+<\/a>/);
+    expect(existsSync(path.join(OUT, 'figures', 'pipeline.svg'))).toBe(true);
+    for (const key of ['sovrasov2018ptflops', 'li2018speckle', 'model:r50', 'model:d121', 'model:tfm', 'model:vit', 'model:swin', 'model:unet']) {
+      expect(html).toContain(`id="ref-${key}"`);
+    }
   });
 
   it.skipIf(!CHROMIUM)('opens in headless Chromium without console errors', async () => {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildResult } from '../../src/project/build.js';
 import { MAX_SUGGEST_LENGTH, suggest } from '../../src/document/directive.js';
 import { MAX_WORKED_WEIGHTS } from '../../src/document/formula.js';
+import { MAX_INCLUDE_DEPTH } from '../../src/document/include.js';
 import { renderMarkdown } from '../../src/document/pipeline.js';
 import { blockDirectivePlugin } from '../../src/document/state.js';
 import { writeTinyModels } from '../document/models.js';
@@ -104,6 +105,21 @@ describe('item 6: every document builds; each failure is one positioned diagnost
     expect(file.messages.map((m) => [m.ruleId, m.line, m.column])).toEqual([['directive-failed', 3, 1], ['directive-failed', 5, 1]]);
     expect(file.messages[0]!.reason).toBe('::boom failed: Invalid typed array length: 490000000000; the rest of the document was built');
     expect((tree.children[1]!.data as { hName?: string }).hName).toBeDefined();
+  });
+});
+
+describe('item 6: includes', () => {
+  it(`a chain of includes deeper than ${MAX_INCLUDE_DEPTH} files is one diagnostic at the ::include; the document builds`, async () => {
+    const chain = path.join(dir, 'chain');
+    fs.mkdirSync(chain, { recursive: true });
+    for (let i = 0; i <= 40; i++) fs.writeFileSync(path.join(chain, `p${i}.md`), `Part ${i}.\n\n::include{file=p${i + 1}.md}\n`);
+    const r = await renderMarkdown(`# Chain\n\n::include{file=p0.md}\n\nAfter.\n`, path.join(chain, 'main.md'));
+    const m = r.file.messages.filter((x) => x.ruleId === 'include');
+    expect(m).toHaveLength(1);
+    expect([m[0]!.line, m[0]!.column]).toEqual([3, 1]);
+    expect(m[0]!.reason).toMatch(new RegExp(`includes are nested more than ${MAX_INCLUDE_DEPTH} files deep`));
+    expect(r.html).toContain('Part 31.');
+    expect(r.html).toContain('After.');
   });
 });
 

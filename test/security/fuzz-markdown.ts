@@ -21,6 +21,8 @@ export interface MarkdownRunSummary {
   /** Every failure of the checks: a throw, an unpositioned message, a slow case, unsafe LaTeX. */
   problems: string[];
   slowestMs: number;
+  /** Highest resident set size seen after a case, in MiB (the documents run in this process). */
+  peakRssMb: number;
   sentinelRead: boolean;
   wallMs: number;
 }
@@ -48,7 +50,7 @@ export async function runMarkdownFuzz(o: { seed: number; cases: number; dir: str
   b.output(b.op('Gemm', [x, b.weight('w', [3, 2])], {}, '/fc/Gemm'));
   writeModel(b.build(), path.join(docDir, 'tiny.onnx'));
   fs.writeFileSync(path.join(docDir, 'bad.onnx'), Buffer.from('not a model at all'));
-  const summary: MarkdownRunSummary = { cases: 0, messages: 0, byRule: {}, problems: [], slowestMs: 0, sentinelRead: false, wallMs: 0 };
+  const summary: MarkdownRunSummary = { cases: 0, messages: 0, byRule: {}, problems: [], slowestMs: 0, peakRssMb: 0, sentinelRead: false, wallMs: 0 };
   for (let i = 0; i < o.cases; i++) {
     const doc = markdownCase(o.seed, i);
     const start = performance.now();
@@ -68,6 +70,7 @@ export async function runMarkdownFuzz(o: { seed: number; cases: number; dir: str
     }
     const ms = performance.now() - start;
     summary.slowestMs = Math.max(summary.slowestMs, Math.round(ms));
+    summary.peakRssMb = Math.max(summary.peakRssMb, Math.round(process.memoryUsage().rss / 2 ** 20));
     if (ms > (o.maxMs ?? 10_000)) summary.problems.push(`case ${i}: took ${Math.round(ms)} ms`);
     summary.cases++;
     o.onProgress?.(summary.cases);

@@ -48,6 +48,8 @@ describe('seeded fuzzing (bounded)', () => {
     expect(s.problems).toEqual([]);
     if (atimeWorks) expect(s.sentinelRead).toBe(false);
     expect(s.slowestMs).toBeLessThan(10_000);
+    // Bounded memory: the alias bombs, 1,000-deep YAML and 100,000-character names cost nothing lasting.
+    expect(s.peakRssMb).toBeLessThan(2048);
     // The generator exercises the boundaries: front matter failures and broken directives occur.
     expect(s.byRule['front-matter']).toBeGreaterThan(0);
     expect(s.byRule['broken-directive']).toBeGreaterThan(0);

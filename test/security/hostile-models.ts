@@ -342,3 +342,16 @@ export function nestedLoops(depth: number, trips = 1024): Model {
   b.output(y!);
   return b.build();
 }
+
+/**
+ * Found by bench/fuzz.ts (seed 20, runtime case 3289): TopK over an empty batch (input [0, 5]) kills
+ * onnxruntime 1.30 with SIGFPE, a native crash no JavaScript catch can stop; shape capture must
+ * survive it.
+ */
+export function topKOnEmpty(): Model {
+  const b = new GraphBuilder({ opset: 17 });
+  const a = b.input('a', 'float32', [0, 5]);
+  const [v] = b.node('TopK', [a, b.int64s('k', [1])], { axis: 1 }, { outputs: 2 });
+  b.output(v!);
+  return b.build();
+}

@@ -29,7 +29,7 @@ function hostileDocument(s: string): string {
   // YAML double quotes: \n is a newline, \\ a backslash.
   const y = s.replace(/\\/g, '\\\\');
   return `---
-title: "Evil\\n\\\\input{${y}}\\n"
+title: "Evil\\n\\\\input{${y}}\\n\\n% para"
 author: "A\\r\\\\input{${y}}"
 date: "% \\\\input{${y}}"
 ---
@@ -89,8 +89,8 @@ describe('item 2: every user string reaching LaTeX goes through one escaper', ()
       }
     }
     // The title's newline did not break the first comment line of either file.
-    expect(fs.readFileSync(path.join(out, 'doc.tex'), 'utf8').split('\n')[0]).toMatch(/^% Evil \\input\{.*sentinel\.tex\} : LaTeX fragment written by modelpress/);
-    expect(fs.readFileSync(path.join(out, 'doc.macros.tex'), 'utf8').split('\n')[0]).toMatch(/^% Numbers of Evil \\input\{.*\}  +for running text/);
+    expect(fs.readFileSync(path.join(out, 'doc.tex'), 'utf8').split('\n')[0]).toMatch(/^% Evil \\input\{.*sentinel\.tex\} +% para: LaTeX fragment written by modelpress/);
+    expect(fs.readFileSync(path.join(out, 'doc.macros.tex'), 'utf8').split('\n')[0]).toMatch(/^% Numbers of Evil \\input\{.*\} +% para for running text/);
   });
 
   it.skipIf(!HAVE_PDFLATEX)('pdflatex -no-shell-escape compiles it without reading the sentinel', () => {

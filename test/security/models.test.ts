@@ -198,6 +198,17 @@ describe('item 5: --shapes runtime validates input dims before allocating', () =
     expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 2 ** 20);
   });
 
+  it('a model that crashes onnxruntime natively (SIGFPE: TopK over an empty batch) ends in one message; modelpress lives on', async () => {
+    const file = write('topk-empty.onnx', H.topKOnEmpty());
+    const model = readModel(file);
+    const err = await captureShapes(model, analyzeModel(model).binding.inputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShapeCaptureError);
+    expect((err as Error).message).toBe(`${file}: runtime shape capture failed: onnxruntime crashed running the model (the worker was killed by SIGFPE); the model is malformed or meets an onnxruntime bug`);
+    // The next capture gets a fresh worker.
+    const ok = readModel(write('in-ok.onnx', H.declaredInput([2, 3])));
+    expect((await captureShapes(ok, analyzeModel(ok).binding.inputs)).get('/Identity_output_0')).toEqual([2, 3]);
+  }, 60_000);
+
   it('a string input is fed (strings "0"/"1") instead of ending in an engine message', async () => {
     const model = readModel(write('in-str.onnx', H.declaredInput([2], 'string')));
     const shapes = await captureShapes(model, [{ name: 'x', dtype: 8, shape: [2] }]);

@@ -97,6 +97,8 @@ const splitToSequence = zeroRule(['SplitToSequence'], (ctx) => {
   if (x.shape === undefined) return [sequenceOf(undefined, { dtype: x.dtype })];
   const axis = normalizeAxis(ctx.attr.int('axis', 0), x.shape.length, nodeLabel(ctx));
   const dim = x.shape[axis]!;
+  // A dim a file declares may be negative or huge: only a whole number ≥ 0 sizes the pieces.
+  const countable = typeof dim === 'number' && Number.isSafeInteger(dim) && dim >= 0;
   const piece = (size: Dim, squeeze: boolean): ValueFacts => {
     const shape = [...x.shape!];
     if (squeeze) shape.splice(axis, 1);
@@ -108,14 +110,14 @@ const splitToSequence = zeroRule(['SplitToSequence'], (ctx) => {
   if (!given(ctx, 1)) {
     // No split: pieces of one element along the axis, squeezed away unless keepdims.
     squeeze = !keepdims;
-    if (typeof dim === 'number' && dim <= MAX_VALUE_ELEMENTS) sizes = new Array<number>(dim).fill(1);
+    if (countable && dim <= MAX_VALUE_ELEMENTS) sizes = new Array<number>(dim).fill(1);
   } else {
     const split = valueOf(ctx, 1);
     const scalar = ctx.inputs[1]?.shape?.length === 0;
     if (split !== undefined && scalar) {
       const chunk = split[0]!;
       if (chunk < 1) fail(ctx, `split ${chunk} must be positive`);
-      if (typeof dim === 'number' && Math.ceil(dim / chunk) <= MAX_VALUE_ELEMENTS) {
+      if (countable && Math.ceil(dim / chunk) <= MAX_VALUE_ELEMENTS) {
         sizes = Array.from({ length: Math.ceil(dim / chunk) }, (_, i) => Math.min(chunk, dim - i * chunk));
       }
     } else if (split !== undefined) {
