@@ -1,39 +1,80 @@
-/** Typed access to a node's attributes, with defaults and clear errors on type mismatches. */
+/**
+ * Typed access to a node's attributes, with defaults and clear errors on type mismatches. One small
+ * object per node with its methods on the prototype (a node has a handful of attributes, found by a
+ * linear scan): the analysis makes a reader for every node, so it must cost next to nothing.
+ */
 import type { Attribute, Graph, Node, Tensor } from '../onnx/model.js';
 import { AnalysisError, type AttrReader } from './types.js';
 
 const decoder = new TextDecoder();
 
-export function attrReader(node: Node): AttrReader {
-  const byName = new Map<string, Attribute>(node.attributes.map((a) => [a.name, a]));
-  const get = <T extends Attribute['type']>(name: string, types: T[]): Extract<Attribute, { type: T }> | undefined => {
-    const a = byName.get(name);
+class NodeAttrs implements AttrReader {
+  constructor(private readonly node: Node) {}
+
+  private find(name: string): Attribute | undefined {
+    const list = this.node.attributes;
+    // The last one wins, as a Map built from the list would have it.
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.name === name) return list[i];
+    return undefined;
+  }
+
+  private get<T extends Attribute['type']>(name: string, types: readonly T[]): Extract<Attribute, { type: T }> | undefined {
+    const a = this.find(name);
     if (a === undefined) return undefined;
     if (!types.includes(a.type as T)) {
-      throw new AnalysisError(`attribute '${name}' has type ${a.type}, expected ${types.join(' or ')}`, node.name || node.opType);
+      throw new AnalysisError(`attribute '${name}' has type ${a.type}, expected ${types.join(' or ')}`, this.node.name || this.node.opType);
     }
     return a as Extract<Attribute, { type: T }>;
-  };
-  return {
-    has: (name) => byName.has(name),
-    int: (name, fallback) => get(name, ['int'])?.value ?? fallback,
-    intOpt: (name) => get(name, ['int'])?.value,
-    ints: (name, fallback) => get(name, ['ints'])?.value ?? fallback,
-    intsOpt: (name) => get(name, ['ints'])?.value,
-    float: (name, fallback) => {
-      const a = get(name, ['float', 'int']);
-      return a === undefined ? fallback : a.value;
-    },
-    floats: (name, fallback) => get(name, ['floats'])?.value ?? fallback,
-    string: (name, fallback) => {
-      const a = get(name, ['string']);
-      return a === undefined ? fallback : decoder.decode(a.value);
-    },
-    strings: (name, fallback) => {
-      const a = get(name, ['strings']);
-      return a === undefined ? fallback : a.value.map((s) => decoder.decode(s));
-    },
-    tensor: (name): Tensor | undefined => get(name, ['tensor'])?.value,
-    graph: (name): Graph | undefined => get(name, ['graph'])?.value,
-  };
+  }
+
+  has(name: string): boolean {
+    return this.find(name) !== undefined;
+  }
+
+  int(name: string, fallback: number): number {
+    return this.get(name, ['int'])?.value ?? fallback;
+  }
+
+  intOpt(name: string): number | undefined {
+    return this.get(name, ['int'])?.value;
+  }
+
+  ints(name: string, fallback: number[]): number[] {
+    return this.get(name, ['ints'])?.value ?? fallback;
+  }
+
+  intsOpt(name: string): number[] | undefined {
+    return this.get(name, ['ints'])?.value;
+  }
+
+  float(name: string, fallback: number): number {
+    const a = this.get(name, ['float', 'int']);
+    return a === undefined ? fallback : a.value;
+  }
+
+  floats(name: string, fallback: number[]): number[] {
+    return this.get(name, ['floats'])?.value ?? fallback;
+  }
+
+  string(name: string, fallback: string): string {
+    const a = this.get(name, ['string']);
+    return a === undefined ? fallback : decoder.decode(a.value);
+  }
+
+  strings(name: string, fallback: string[]): string[] {
+    const a = this.get(name, ['strings']);
+    return a === undefined ? fallback : a.value.map((s) => decoder.decode(s));
+  }
+
+  tensor(name: string): Tensor | undefined {
+    return this.get(name, ['tensor'])?.value;
+  }
+
+  graph(name: string): Graph | undefined {
+    return this.get(name, ['graph'])?.value;
+  }
+}
+
+export function attrReader(node: Node): AttrReader {
+  return new NodeAttrs(node);
 }

@@ -13,8 +13,8 @@ export const MAX_VALUE_ELEMENTS = 4096;
 export interface ContextHooks {
   inferSubgraph?: (g: Graph, inputs: (ValueFacts | undefined)[]) => ValueFacts[];
   subgraphCost?: (g: Graph, inputs: (ValueFacts | undefined)[]) => { macs: number; flops: number };
-  /** Input indices that are weights (initializers / Constant outputs). */
-  weightInputs?: ReadonlySet<number>;
+  /** Input indices that are weights (initializers / Constant outputs): a set, or anything that answers `has`. */
+  weightInputs?: { has(index: number): boolean };
 }
 
 function smallTensorValues(t: Tensor): number[] | undefined {

@@ -43,10 +43,13 @@ function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer): 
     result.reason = rec.problem ?? 'no rule';
     return result;
   }
-  const weightInputs = new Set<number>();
-  rec.node.inputs.forEach((name, i) => {
-    if (name !== '' && rec.scope.constant(name)) weightInputs.add(i);
-  });
+  // Asked only by the rules that care (most never do): no set is built per node.
+  const weightInputs = {
+    has: (i: number): boolean => {
+      const name = rec.node.inputs[i];
+      return name !== undefined && name !== '' && rec.scope.constant(name) !== undefined;
+    },
+  };
   const ctx = makeCostContext(inferrer.nodeContext(rec), rec.outputs, {
     weightInputs,
     subgraphCost: (g, inputs) => {

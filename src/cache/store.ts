@@ -6,7 +6,7 @@
  * is a miss, reported as corrupt so the caller recomputes and overwrites it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Sort object keys recursively so the same data always serialises to the same text. */
@@ -28,17 +28,34 @@ export function cacheKey(parts: Record<string, unknown>): string {
   return sha256Hex(canonicalJson(parts));
 }
 
-/** Write a file so readers see the old or the new content, never a partial one. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+/** True when `file` exists and holds exactly `bytes` (sizes compared first, so a changed file is rarely read). */
+export function sameContent(file: string, bytes: Uint8Array): boolean {
+  try {
+    if (statSync(file).size !== bytes.byteLength) return false;
+    return readFileSync(file).equals(bytes);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write a file so readers see the old or the new content, never a partial one. A file that already
+ * holds this content is left alone (not rewritten, its mtime kept), so a rebuild with nothing
+ * changed writes nothing. Returns whether the file was written.
+ */
+export function writeFileAtomic(file: string, content: string | Uint8Array): boolean {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  if (sameContent(file, bytes)) return false;
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(temp, content);
+    writeFileSync(temp, bytes);
     renameSync(temp, file);
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;
   }
+  return true;
 }
 
 const SCHEMA = 1;

@@ -5,12 +5,9 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { bindInputs, InputBindingError } from '../analysis/bind.js';
-import { profileModel } from '../analysis/profile.js';
-import { projectFileHashes } from '../cache/file-hash.js';
-import { readModel } from '../onnx/reader.js';
+import type { Model } from '../onnx/model.js';
 import { parseInputFlag } from '../runtime/input-shapes.js';
-import { runBenchmark } from '../runtime/orchestrator.js';
-import { protocolFromFlags } from '../runtime/protocol.js';
+// The reader, the analysis and the benchmark orchestrator are imported when the command runs.
 import type { BenchReport, BenchResult, ExecutionProvider, GraphOptimizationLevel, LatencyStats } from '../runtime/types.js';
 
 function positiveInt(flag: string) {
@@ -156,7 +153,7 @@ export function register(program: Command): void {
 }
 
 /** Notes for leading (batch) dims neither --batch nor --input sized: the default profile and documents use too. */
-function assumedBatchLines(model: ReturnType<typeof readModel>, flags: BenchFlags): string {
+function assumedBatchLines(model: Model, flags: BenchFlags): string {
   if (flags.batch !== undefined) return '';
   try {
     const { assumed } = bindInputs(model.graph, flags.input !== undefined ? parseInputFlag(flags.input) : undefined);
@@ -169,7 +166,8 @@ function assumedBatchLines(model: ReturnType<typeof readModel>, flags: BenchFlag
 }
 
 /** sha256 through the project's (path, size, mtime) memo, so re-benchmarking does not re-hash. */
-function modelHash(modelPath: string): string {
+async function modelHash(modelPath: string): Promise<string> {
+  const { projectFileHashes } = await import('../cache/file-hash.js');
   const hashes = projectFileHashes(process.cwd());
   const sha256 = hashes.sha256(modelPath);
   hashes.save();
@@ -177,6 +175,12 @@ function modelHash(modelPath: string): string {
 }
 
 async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
+  const [{ profileModel }, { readModel }, { runBenchmark }, { protocolFromFlags }] = await Promise.all([
+    import('../analysis/profile.js'),
+    import('../onnx/reader.js'),
+    import('../runtime/orchestrator.js'),
+    import('../runtime/protocol.js'),
+  ]);
   const model = readModel(modelPath);
   const protocol = protocolFromFlags({ precise: flags.precise, runs: flags.runs, minTimeS: flags.minTime });
   const showProgress = process.stderr.isTTY === true;
@@ -195,7 +199,7 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     flopsPerSample: flags.flops,
     // Without --flops, achieved FLOP/s comes from counting the model at each configuration's shapes.
     countFlops: (inputs) => profileModel(model, { inputs: Object.fromEntries(inputs.map((i) => [i.name, i.shape])) }).totals.flops,
-    modelSha256: modelHash(modelPath),
+    modelSha256: await modelHash(modelPath),
     graphOptimizationLevel: flags.optimization,
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,

@@ -7,8 +7,8 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
-import { reporter } from 'vfile-reporter';
-import { build, type BuildOptions, type BuildResult, OUTPUT_FORMATS, type OutputFormat, UsageError } from '../project/build.js';
+import type { BuildOptions, BuildResult } from '../project/build.js';
+import { OUTPUT_FORMATS, type OutputFormat, UsageError } from '../project/formats.js';
 import type { ProgressEvent } from '../document/models.js';
 
 export interface BuildFlags {
@@ -58,6 +58,8 @@ export function buildOptions(content: string[], flags: BuildFlags): BuildOptions
 /** Run a build and print its report; the exit code, and what was built (for watch). */
 export async function runBuild(content: string[], flags: BuildFlags): Promise<{ exitCode: number; result?: BuildResult }> {
   let result: BuildResult;
+  // The pipeline (unified, KaTeX, the exporters, puppeteer) is loaded only when a build runs.
+  const [{ build }, { reporter }] = await Promise.all([import('../project/build.js'), import('vfile-reporter')]);
   try {
     if (flags.frozen && flags.refresh !== undefined) throw new UsageError('--frozen and --refresh contradict each other: --frozen measures nothing');
     result = await build(buildOptions(content, flags));

@@ -5,13 +5,13 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { projectRoot } from '../project/build.js';
-import { readProjectConfig } from '../document/settings.js';
+import { projectRoot } from '../cache/project.js';
 
-export function clean(cwd: string, options: { out?: string; keepCache?: boolean } = {}): string[] {
+export async function clean(cwd: string, options: { out?: string; keepCache?: boolean } = {}): Promise<string[]> {
   const { root, configFile } = projectRoot(path.resolve(cwd));
   let out = options.out;
-  if (out === undefined && configFile) out = readProjectConfig(configFile).out;
+  // The config schema (zod) is loaded only when there is a config to read.
+  if (out === undefined && configFile) out = (await import('../document/settings.js')).readProjectConfig(configFile).out;
   const targets = [path.resolve(root, out ?? 'output')];
   if (!options.keepCache) targets.push(path.join(root, '.modelpress'));
   const removed = targets.filter((t) => existsSync(t));
@@ -25,8 +25,8 @@ export function register(program: Command): void {
     .description('remove the output folder and the measurement cache (.modelpress/)')
     .option('--out <dir>', 'output folder (default: config "out", else output/)')
     .option('--keep-cache', 'keep .modelpress/ (stored profiles and benchmarks)')
-    .action((flags: { out?: string; keepCache?: boolean }) => {
-      const removed = clean(process.cwd(), flags);
+    .action(async (flags: { out?: string; keepCache?: boolean }) => {
+      const removed = await clean(process.cwd(), flags);
       for (const r of removed) process.stdout.write(`removed ${path.relative(process.cwd(), r) || r}\n`);
       if (removed.length === 0) process.stdout.write('nothing to remove\n');
     });

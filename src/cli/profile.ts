@@ -6,11 +6,10 @@
  */
 import { Command, Option } from 'commander';
 import { InputBindingError } from '../analysis/bind.js';
-import { analyzeModel, profileModel } from '../analysis/profile.js';
 import { AnalysisError, type Convention, CONVENTIONS } from '../analysis/types.js';
 import { ModelLoadError } from '../onnx/errors.js';
-import { readModel } from '../onnx/reader.js';
-import { projectFileHashes } from '../cache/file-hash.js';
+// The analysis and the reader are imported when the command runs, so `modelpress --help` and the
+// other commands never load them.
 // onnxruntime-node is loaded only when --shapes runtime needs it (a machine without it still profiles and builds --frozen).
 type ShapeCapture = typeof import('../runtime/shape-capture.js');
 import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
@@ -61,6 +60,7 @@ export function register(program: Command): void {
 
 async function runProfile(modelPath: string, flags: ProfileFlags): Promise<number> {
   let capture: ShapeCapture | undefined;
+  const [{ analyzeModel, profileModel }, { readModel }] = await Promise.all([import('../analysis/profile.js'), import('../onnx/reader.js')]);
   try {
     const depth = positiveInt(flags.depth, '--depth');
     const top = flags.top === undefined ? 0 : positiveInt(flags.top, '--top');
@@ -69,7 +69,7 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     // reads every weight byte; the hash is remembered by (path, size, mtime) under
     // .modelpress/cache, so re-profiling an unchanged 500 MB model does not read them again.
     const format = flags.json ? 'json' : flags.format;
-    const sha256 = format === 'json' ? fileSha256(modelPath) : undefined;
+    const sha256 = format === 'json' ? await fileSha256(modelPath) : undefined;
     let runtimeShapes: Map<string, number[]> | undefined;
     if (flags.shapes === 'runtime') {
       const { binding } = analyzeModel(model, { inputs: flags.input });
@@ -102,7 +102,8 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
   }
 }
 
-function fileSha256(file: string): string {
+async function fileSha256(file: string): Promise<string> {
+  const { projectFileHashes } = await import('../cache/file-hash.js');
   const hashes = projectFileHashes(process.cwd());
   const sha256 = hashes.sha256(file);
   hashes.save();

@@ -3,11 +3,11 @@
  * a template or the config changes. Rebuilds go through the cache, so only what changed is measured.
  */
 import path from 'node:path';
-import { watch as chokidarWatch } from 'chokidar';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type BuildResult, projectRoot } from '../project/build.js';
-import { type ProjectConfig, readProjectConfig } from '../document/settings.js';
+import { projectRoot } from '../cache/project.js';
+import type { ProjectConfig } from '../document/settings.js';
+import type { BuildResult } from '../project/build.js';
 import { type BuildFlags, runBuild } from './build.js';
 
 /** Files a build depends on: the documents and the model files they declare. */
@@ -22,10 +22,11 @@ function dependencies(result: BuildResult | undefined): string[] {
 }
 
 /** What a build without arguments reads: the config's content folders and book chapters, else content/. */
-export function configuredInputs(root: string, configFile: string | undefined): string[] {
+export async function configuredInputs(root: string, configFile: string | undefined): Promise<string[]> {
   let config: ProjectConfig | undefined;
   try {
-    config = configFile ? readProjectConfig(configFile) : undefined;
+    // The config schema (zod) is loaded when the command runs, not for `modelpress --help`.
+    config = configFile ? (await import('../document/settings.js')).readProjectConfig(configFile) : undefined;
   } catch {
     config = undefined; // the build reports a bad config
   }
@@ -41,6 +42,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output folder')
     .option('--strict', 'report diagnostics as errors')
     .action(async (content: string[], flags: { out?: string; strict?: boolean }) => {
+      const { watch: chokidarWatch } = await import('chokidar');
       const buildFlags: BuildFlags = { out: flags.out, to: 'html', strict: flags.strict };
       const { root, configFile } = projectRoot(process.cwd());
       let running = false;
@@ -59,7 +61,7 @@ export function register(program: Command): void {
         } while (again);
         running = false;
       };
-      const inputs = content.length > 0 ? content.map((c) => path.resolve(c)) : configuredInputs(root, configFile);
+      const inputs = content.length > 0 ? content.map((c) => path.resolve(c)) : await configuredInputs(root, configFile);
       const watcher = chokidarWatch([...inputs, path.join(root, 'modelpress.config.json'), path.join(root, 'templates')], {
         ignoreInitial: true,
         ignored: (p: string) => p.includes(`${path.sep}.modelpress${path.sep}`) || p.includes(`${path.sep}output${path.sep}`) || p.includes(`${path.sep}modelpress-results${path.sep}`),

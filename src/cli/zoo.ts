@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { ensureZooModel } from '../zoo/cache.js';
-import { zoo, zooEntry } from '../zoo/registry.js';
+import type { ZooEntry } from '../zoo/registry.js';
+// The architectures and the writer are imported when a zoo command runs, not for `modelpress --help`.
 
 function parseSeed(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`seed must be a non-negative integer, got '${value}'`);
@@ -24,7 +24,7 @@ function parseSize(value: string): [number, number] {
 
 const formatInt = (n: number): string => n.toLocaleString('en-US');
 
-function listTable(): string {
+function listTable(zoo: readonly ZooEntry[]): string {
   const rows = zoo.map((e) => [e.name, e.input.shape.join('×'), formatInt(e.params), e.resizable ? 'yes' : 'no', e.description]);
   const head = ['name', 'input', 'params', 'resizable', 'description'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -52,12 +52,13 @@ export function register(program: Command): void {
     .command('list')
     .description('list the architectures with their input and parameter count')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { zoo } = await import('../zoo/registry.js');
       if (opts.json) {
         const data = zoo.map(({ build: _build, ...e }) => e);
         process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
       } else {
-        process.stdout.write(listTable());
+        process.stdout.write(listTable(zoo));
       }
     });
   cmd
@@ -66,7 +67,9 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'output file (default: <name>.onnx)')
     .option('--seed <n>', 'seed of the weights', parseSeed, 1)
     .option('--size <HxW>', 'input height×width of a resizable image model', parseSize)
-    .action((name: string, opts: { output?: string; seed: number; size?: [number, number] }) => {
+    .action(async (name: string, opts: { output?: string; seed: number; size?: [number, number] }) => {
+      const { ensureZooModel } = await import('../zoo/cache.js');
+      const { zooEntry } = await import('../zoo/registry.js');
       const out = path.resolve(opts.output ?? `${name}.onnx`);
       const entry = zooEntry(name);
       if (entry.write) {

@@ -1,8 +1,10 @@
 /**
- * Bad LaTeX becomes a diagnostic, not a red smudge found by a reader: every math element (from `$…$`,
- * `$$…$$` or a formula template) is checked with KaTeX before rehype-katex renders it. A failure is
- * reported at the math's place (the column of the error for single-line math) with KaTeX's message,
- * and the math is replaced by an error box; the rest of the page renders as usual.
+ * Math rendering, once per formula: every math element (from `$…$`, `$$…$$` or a formula template)
+ * is rendered by KaTeX here and replaced by KaTeX's HTML as a raw node (written out as is, never
+ * re-parsed; this plugin does what rehype-katex did, without rendering twice). Bad LaTeX becomes a
+ * diagnostic, not a red smudge found by a reader: a failure is reported at the math's place (the
+ * column of the error for single-line math) with KaTeX's message, and the math is replaced by an
+ * error box; the rest of the page renders as usual.
  */
 import type { Element, ElementContent, Root } from 'hast';
 import type { Point } from 'unist';
@@ -40,7 +42,11 @@ export default function rehypeModelpressMathCheck() {
       if (!scope) return;
       const latex = textOf(scope);
       const result = renderMath(latex, { displayMode: display });
-      if (result.ok) return SKIP;
+      if (result.ok) {
+        // `raw` is hast's node for HTML written out verbatim (rehype-stringify with allowDangerousHtml).
+        parent.children.splice(index, 1, { type: 'raw', value: result.html } as unknown as ElementContent);
+        return SKIP;
+      }
       const start = scope.position?.start ?? (scope.children[0] as Element | undefined)?.position?.start;
       let place: Point | undefined = start;
       // Single-line inline math `$…$`: point at the offending character.

@@ -11,7 +11,7 @@
  * Failures are values, not exceptions: each one names what failed and what to do, and the directive
  * that asked turns it into a positioned diagnostic.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Position } from 'unist';
@@ -30,6 +30,7 @@ import { describeEnvironment, NOT_INSTALLED, ONNXRUNTIME_MISSING } from '../runt
 import { runBenchmark } from '../runtime/orchestrator.js';
 import { effortPolicy } from '../runtime/effort.js';
 import type { BenchResult, EffortPolicy, Environment, ProtocolOptions } from '../runtime/types.js';
+import { zooFileIn } from '../zoo/cache.js';
 import type { ZooEntry } from '../zoo/registry.js';
 import type { InputPoint } from './input-shapes.js';
 
@@ -89,7 +90,7 @@ export interface RegistryOptions {
   machine?: string | undefined;
   /** The project root: file models are named by their path relative to it in the results store. */
   projectRoot?: string | undefined;
-  /** Where zoo models are written for benchmarking (default `<cacheDir>/../models`, else a temp folder). */
+  /** Where zoo models are written for benchmarking (default `<cacheDir>/zoo`, the folder `modelpress zoo export` uses). */
   modelsDir?: string | undefined;
   frozen?: boolean | undefined;
   /** true: recompute everything; a list: recompute these model ids. */
@@ -163,7 +164,6 @@ export class ModelRegistry {
   private readonly hashes: FileHashes;
   private readonly profiles = new Map<string, Promise<Outcome<Profile>>>();
   private readonly benches = new Map<string, Promise<Outcome<StoredBench>>>();
-  private readonly loaded = new Map<string, Model>();
   private environment: Environment | undefined;
   readonly stats: MeasureStats = { profiled: 0, benchmarked: 0, profileHits: 0, benchHits: 0 };
 
@@ -234,20 +234,16 @@ export class ModelRegistry {
     return { ok: true, value: { sha256: sha256Hex(recipe), zooSize: size.value }, cached: false };
   }
 
-  /** The ONNX model at a point (zoo models are built per input size). */
-  private load(model: DeclaredModel, sha256: string, zooSize?: [number, number]): Model {
-    const memo = this.loaded.get(sha256);
-    if (memo) return memo;
-    let m: Model;
-    if (model.source.kind === 'file') {
-      m = readModel(model.source.path);
-    } else {
-      // Text models have no size to set ([0, 0]); image models are built at the point's size.
-      const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
-      m = model.source.entry.build({ seed: this.options.zooSeed ?? 1, height, width });
-    }
-    this.loaded.set(sha256, m);
-    return m;
+  /**
+   * The ONNX model at a point (zoo models are built per input size). Not kept: a zoo build holds no
+   * weight bytes and takes milliseconds, a file is read again from its (memoised) spans, so nothing
+   * lives longer than the measurement that needed it.
+   */
+  private load(model: DeclaredModel, zooSize?: [number, number]): Model {
+    if (model.source.kind === 'file') return readModel(model.source.path);
+    // Text models have no size to set ([0, 0]); image models are built at the point's size.
+    const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
+    return model.source.entry.build({ seed: this.options.zooSeed ?? 1, height, width });
   }
 
   /** Static profile of a model at an input point. */
@@ -312,7 +308,7 @@ export class ModelRegistry {
     say('start');
     let profile: Profile;
     try {
-      const m = this.load(model, ident.value.sha256, ident.value.zooSize);
+      const m = this.load(model, ident.value.zooSize);
       profile = profileModel(m, { inputs: profileInputs(m, point), convention, sha256: ident.value.sha256, rules: this.options.rules?.rules });
     } catch (err) {
       say('failed');
@@ -523,9 +519,9 @@ export class ModelRegistry {
     let stored: StoredBench;
     let zooDir: string | undefined;
     try {
-      const m = this.load(model, ident.value.sha256, ident.value.zooSize);
+      const m = this.load(model, ident.value.zooSize);
       if (model.source.kind === 'zoo' && this.results) zooDir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-zoo-'));
-      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(m, ident.value.sha256, zooDir);
+      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(model.source.entry, m, ident.value.zooSize, zooDir);
       const report = await runBenchmark({
         modelPath,
         model: m,
@@ -577,7 +573,7 @@ export class ModelRegistry {
     const failed = this.cache?.get('bench-failed', portableKey, (v): v is { reason: string } => typeof (v as { reason?: unknown })?.reason === 'string');
     if (failed?.status === 'hit') return `the last build that measured it failed (${failed.value.reason.split('\n')[0]!.trim()})`;
     try {
-      const m = this.load(model, ident.sha256, ident.zooSize);
+      const m = this.load(model, ident.zooSize);
       bindInputs(m.graph, benchInputs(m, point, model.batch));
     } catch (err) {
       if (err instanceof ModelLoadError) return `the model cannot be loaded (${err.reason})`;
@@ -586,14 +582,16 @@ export class ModelRegistry {
     return undefined;
   }
 
-  /** Zoo models are written once per recipe for onnxruntime, which loads models by path. */
-  private zooFile(model: Model, sha256: string, tempDir?: string): string {
-    const dir = tempDir ?? this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, '..', 'models') : path.join(process.cwd(), '.modelpress', 'models'));
-    const file = path.join(dir, `${sha256}.onnx`);
-    if (!existsSync(file)) {
-      mkdirSync(dir, { recursive: true });
-      writeModel(model, file);
-    }
+  /**
+   * Zoo models are written once per recipe for onnxruntime, which loads models by path: into the zoo
+   * cache folder `modelpress zoo export` uses (one file per recipe, never two copies), or a temporary
+   * folder with a results store, streaming generated tensors in pieces.
+   */
+  private zooFile(entry: ZooEntry, model: Model, zooSize: [number, number] | undefined, tempDir?: string): string {
+    const dir = tempDir ?? this.options.modelsDir ?? path.join(this.options.cacheDir ?? path.join(process.cwd(), '.modelpress', 'cache'), 'zoo');
+    const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
+    const file = zooFileIn(dir, { name: entry.name, seed: this.options.zooSeed ?? 1, height, width });
+    if (!existsSync(file)) writeModel(model, file);
     return file;
   }
 }

@@ -3,7 +3,7 @@
  *
  *   remark-parse → remark-frontmatter (YAML) → remark-gfm → remark-math → remark-directive →
  *   modelpress: front matter, models, elements (heading ids, figures, captions, labels), numbering, tables, layers, ops, formulas, metrics, charts,
- *   environment, references, finish → remark-rehype → math check → rehype-katex → rehype-stringify
+ *   environment, references, finish → remark-rehype → math (KaTeX, once per formula) → rehype-stringify
  *
  * and the page layout from render around the body. Each modelpress plugin works on its own in any
  * unified pipeline; here they share one state per file (file.data.modelpress) made from the options.
@@ -11,7 +11,6 @@
 import path from 'node:path';
 import type { Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
-import rehypeKatex from 'rehype-katex';
 import rehypeStringify from 'rehype-stringify';
 import remarkDirective from 'remark-directive';
 import remarkFrontmatter from 'remark-frontmatter';
@@ -79,7 +78,6 @@ export function createProcessor(options: PipelineOptions = {}) {
     .use(remarkModelpressFinish, state)
     .use(remarkRehype, { allowDangerousHtml: true })
     .use(rehypeModelpressMathCheck)
-    .use(rehypeKatex)
     .use(rehypeStringify, { allowDangerousHtml: true });
 }
 

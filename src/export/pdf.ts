@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
+import { hashParts, OutputStamps } from '../cache/output-stamps.js';
+import { writeFileAtomic } from '../cache/store.js';
+import { toolVersion } from '../cache/tool-version.js';
 
 /** No Chromium was found: says how to install one. The HTML is still written by the caller. */
 export class BrowserNotFoundError extends Error {
@@ -64,6 +67,8 @@ export async function launchBrowser(executablePath = findChromium()): Promise<{ 
   ];
   // Chromium refuses to run as root with its sandbox; only then do we turn it off.
   if (isRoot()) args.push('--no-sandbox');
+  // puppeteer is loaded only when a browser is really needed (not for a PDF that is up to date).
+  const { default: puppeteer } = await import('puppeteer-core');
   const browser = await puppeteer.launch({ executablePath, headless: true, args, userDataDir });
   return {
     browser,
@@ -79,14 +84,69 @@ export interface PdfOptions {
   title?: string;
   executablePath?: string;
   timeoutMs?: number;
+  /**
+   * Stamp file (e.g. `.modelpress/cache/outputs.json`): when given, a PDF whose inputs — the HTML,
+   * every file under the `assets/` folder beside it, the title, the browser and the tool version —
+   * hash as when it was printed, and which still holds the bytes printed then, is not printed again
+   * (no browser is launched).
+   */
+  stamps?: string;
+}
+
+/** The files under `dir` (recursively), sorted, as [relative path, bytes] parts. */
+function folderParts(dir: string, prefix = ''): (string | Uint8Array)[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+  const parts: (string | Uint8Array)[] = [];
+  for (const name of names) {
+    const full = path.join(dir, name);
+    const st = fs.statSync(full);
+    if (st.isDirectory()) parts.push(...folderParts(full, `${prefix}${name}/`));
+    else if (st.isFile()) parts.push(`${prefix}${name}`, fs.readFileSync(full));
+  }
+  return parts;
+}
+
+/** The hash of everything a printed PDF depends on (see PdfOptions.stamps). */
+export function pdfInputsHash(htmlFile: string, options: PdfOptions = {}): string {
+  let browser: string;
+  try {
+    browser = options.executablePath ?? findChromium();
+  } catch {
+    browser = '(none)';
+  }
+  return hashParts([
+    'modelpress-pdf',
+    toolVersion(),
+    browser,
+    options.title ?? '',
+    fs.readFileSync(htmlFile),
+    ...folderParts(path.join(path.dirname(path.resolve(htmlFile)), 'assets')),
+  ]);
 }
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Print an HTML file to PDF (A4, running title, page numbers). Writes atomically. */
-export async function htmlToPdf(htmlFile: string, pdfFile: string, options: PdfOptions = {}): Promise<void> {
+/**
+ * Print an HTML file to PDF (A4, running title, page numbers). Writes atomically. With `stamps`, an
+ * up-to-date PDF is kept as it is. Returns whether the PDF was printed.
+ */
+export async function htmlToPdf(htmlFile: string, pdfFile: string, options: PdfOptions = {}): Promise<boolean> {
+  const stamps = options.stamps ? new OutputStamps(options.stamps) : undefined;
+  const inputs = stamps ? pdfInputsHash(htmlFile, options) : '';
+  if (stamps?.upToDate(path.resolve(pdfFile), inputs)) return false;
+  await printPdf(htmlFile, pdfFile, options);
+  stamps?.record(path.resolve(pdfFile), inputs);
+  return true;
+}
+
+async function printPdf(htmlFile: string, pdfFile: string, options: PdfOptions): Promise<void> {
   const { browser, cleanup } = await launchBrowser(options.executablePath);
   try {
     const page = await browser.newPage();
@@ -106,10 +166,7 @@ export async function htmlToPdf(htmlFile: string, pdfFile: string, options: PdfO
       margin: { top: '18mm', bottom: '18mm', left: '15mm', right: '15mm' },
       timeout,
     });
-    const tmp = `${pdfFile}.${process.pid}.tmp`;
-    fs.mkdirSync(path.dirname(path.resolve(pdfFile)), { recursive: true });
-    fs.writeFileSync(tmp, pdf);
-    fs.renameSync(tmp, pdfFile);
+    writeFileAtomic(pdfFile, pdf);
   } finally {
     await cleanup();
   }

@@ -1,7 +1,9 @@
 /**
  * A small typed API to build ONNX graphs in code: the test suite, the reference zoo and runtime shape
  * capture use it. Weights are seeded pseudo-random (reproducible), so built models run in
- * onnxruntime with finite outputs.
+ * onnxruntime with finite outputs. A generated weight of 4 KiB or more is not made when it is
+ * declared: the tensor carries its dims and dtype and a source that makes its bytes when they are
+ * read (written to a file, or handed to onnxruntime), each tensor from its own seed.
  *
  *   const b = new GraphBuilder({ opset: 17 });
  *   const x = b.input('input', 'float32', ['batch', 3, 224, 224]);
@@ -11,7 +13,7 @@
  *   const model = b.build();
  */
 import { byteSize, dtypeFromName, type DtypeName } from './dtypes.js';
-import type { Attribute, Dim, Graph, Model, Node, OpsetId, Tensor, TypeInfo, ValueInfo } from './model.js';
+import type { Attribute, ByteSource, Dim, Graph, Model, Node, OpsetId, Tensor, TensorData, TypeInfo, ValueInfo } from './model.js';
 import { elementCount } from './model.js';
 
 /** An attribute value: plain JS values are typed by shape (integers → int, other numbers → float). */
@@ -124,41 +126,77 @@ export function float32ToFloat16Bits(x: number): number {
   return half;
 }
 
-/** Generate the bytes of an initializer (float types get seeded uniform values). */
-function initBytes(dataType: number, dims: number[], init: Init, rand: () => number): Uint8Array {
-  const count = elementCount(dims);
-  if (typeof init === 'object' && 'values' in init) {
-    if (init.values.length !== count) {
-      throw new Error(`initializer expects ${count} values for dims [${dims.join(', ')}], got ${init.values.length}`);
-    }
-    return encodeValues(dataType, init.values, count);
-  }
-  if (init === 'zeros') return new Uint8Array(byteSize(dataType, count));
-  let lo: number;
-  let hi: number;
-  if (init === 'ones') {
-    lo = hi = 1;
-  } else if (init === 'kaiming') {
+/** The range a generated initializer's values are drawn from, or undefined for all zeros. */
+function initRange(dims: number[], init: Exclude<Init, { values: unknown }>): [number, number] | undefined {
+  if (init === 'zeros') return undefined;
+  if (init === 'ones') return [1, 1];
+  if (init === 'kaiming') {
     const fanIn = dims.length > 1 ? elementCount(dims.slice(1)) : Math.max(1, dims[0] ?? 1);
     const bound = 1 / Math.sqrt(fanIn);
-    lo = -bound;
-    hi = bound;
-  } else {
-    [lo, hi] = init.uniform;
+    return [-bound, bound];
   }
+  return init.uniform;
+}
+
+/**
+ * The i-th draw (0-based) of `seededRandom(seed)`, directly: Mulberry32's state after i + 1 steps is
+ * seed + (i + 1)·0x6d2b79f5, so any range of a tensor can be made without making what comes before.
+ */
+function drawAt(seed: number, i: number): number {
+  let t = (seed + Math.imul(i + 1, 0x6d2b79f5)) >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/**
+ * Generate elements [first, first + count) of an initializer as bytes (float types get seeded
+ * uniform values; element i is draw i of the tensor's seed, whatever range it is made in).
+ */
+function initBytes(dataType: number, dims: number[], init: Exclude<Init, { values: unknown }>, seed: number, first = 0, count = elementCount(dims) - first): Uint8Array {
+  const range = initRange(dims, init);
+  if (range === undefined) return new Uint8Array(byteSize(dataType, count));
+  const [lo, hi] = range;
   if (dataType === 1) {
     // Fast path for the common case: write float32 directly.
     const arr = new Float32Array(count);
     const span = hi - lo;
-    for (let i = 0; i < count; i++) arr[i] = lo + span * rand();
+    for (let i = 0; i < count; i++) arr[i] = lo + span * drawAt(seed, first + i);
     return new Uint8Array(arr.buffer);
   }
   const values = new Float64Array(count);
-  for (let i = 0; i < count; i++) values[i] = lo + (hi - lo) * rand();
+  for (let i = 0; i < count; i++) values[i] = lo + (hi - lo) * drawAt(seed, first + i);
   if (dataType !== 1 && dataType !== 10 && dataType !== 11 && dataType !== 16) {
     for (let i = 0; i < count; i++) values[i] = Math.round(values[i]!);
   }
   return encodeValues(dataType, values, count);
+}
+
+/** Below this many bytes a generated initializer is made at once (a lazy source costs more than it saves). */
+const LAZY_BYTES = 4096;
+
+/**
+ * A generated initializer's bytes as a source read on demand: the tensor holds dims and dtype only,
+ * so counting a zoo model never makes its weights. A read makes just the elements it covers, from
+ * the tensor's own seed (the writer streams a large tensor in pieces and drops each one).
+ */
+function generatedSource(name: string, size: number, elementBytes: number, make: (first: number, count: number) => Uint8Array): ByteSource {
+  return {
+    name: `<generated ${name}>`,
+    size,
+    read(offset: number, length: number): Buffer {
+      if (offset < 0 || length < 0 || offset + length > size) throw new Error(`${name}: read of ${length} bytes at ${offset} runs past the end (${size} bytes)`);
+      const first = Math.floor(offset / elementBytes);
+      const last = Math.ceil((offset + length) / elementBytes);
+      const bytes = make(first, last - first);
+      return Buffer.from(bytes.buffer, bytes.byteOffset + (offset - first * elementBytes), length);
+    },
+  };
+}
+
+/** The seed of the n-th generated initializer of a builder seeded `seed` (independent streams). */
+function tensorSeed(seed: number, n: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(n + 1, 0x85ebca6b)) >>> 0;
 }
 
 /** Make a tensor from values held in memory. */
@@ -194,7 +232,8 @@ function toAttribute(name: string, v: AttrValue): Attribute {
 export class GraphBuilder {
   readonly opset: number;
   private readonly options: BuilderOptions;
-  private readonly rand: () => number;
+  private readonly seed: number;
+  private generated = 0;
   private readonly nodes: Node[] = [];
   private readonly initializers: Tensor[] = [];
   private readonly inputs: ValueInfo[] = [];
@@ -206,7 +245,7 @@ export class GraphBuilder {
   constructor(options: BuilderOptions = {}) {
     this.options = options;
     this.opset = options.opset ?? 17;
-    this.rand = seededRandom(options.seed ?? 1);
+    this.seed = options.seed ?? 1;
   }
 
   /** A fresh value name with this prefix, unique in the graph. */
@@ -238,7 +277,27 @@ export class GraphBuilder {
   initializer(name: string, dtype: DtypeName | number, dims: number[], init: Init = 'kaiming'): string {
     this.claim(name);
     const dataType = dtypeCode(dtype);
-    this.initializers.push({ name, dataType, dims: [...dims], data: { kind: 'bytes', bytes: initBytes(dataType, dims, init, this.rand) } });
+    const shape = [...dims];
+    let data: TensorData;
+    if (typeof init === 'object' && 'values' in init) {
+      const count = elementCount(shape);
+      if (init.values.length !== count) {
+        throw new Error(`initializer expects ${count} values for dims [${shape.join(', ')}], got ${init.values.length}`);
+      }
+      data = { kind: 'bytes', bytes: encodeValues(dataType, init.values, count) };
+    } else {
+      const seed = tensorSeed(this.seed, this.generated++);
+      const count = elementCount(shape);
+      const size = byteSize(dataType, count);
+      const elementBytes = count > 0 ? size / count : 1;
+      // Sub-byte types (int4) pack two elements a byte: such tensors are made whole.
+      const make = (first: number, n: number): Uint8Array => initBytes(dataType, shape, init, seed, first, n);
+      data =
+        size < LAZY_BYTES || !Number.isInteger(elementBytes)
+          ? { kind: 'bytes', bytes: initBytes(dataType, shape, init, seed) }
+          : { kind: 'raw', source: generatedSource(name, size, elementBytes, make), span: { offset: 0, length: size } };
+    }
+    this.initializers.push({ name, dataType, dims: shape, data });
     return name;
   }
 

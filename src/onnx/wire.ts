@@ -256,26 +256,40 @@ export class FileCursor extends Cursor {
   }
 }
 
-/** A ByteSource over a file path; each read opens, reads and closes (reads are rare and large). */
+/**
+ * A ByteSource over a file path. The file is opened on the first read and closed once the current
+ * synchronous work is done (setImmediate): the analysis reads thousands of small constants in one
+ * burst through one descriptor, and no descriptor outlives it.
+ */
 export class FileSource implements ByteSource {
+  private fd: number | undefined;
+
   constructor(
     readonly name: string,
     readonly size: number,
   ) {}
 
+  private descriptor(): number {
+    if (this.fd === undefined) {
+      const fd = fs.openSync(this.name, 'r');
+      this.fd = fd;
+      setImmediate(() => {
+        this.fd = undefined;
+        fs.closeSync(fd);
+      }).unref();
+    }
+    return this.fd;
+  }
+
   read(offset: number, length: number): Buffer {
     if (offset + length > this.size) throw new Error(`${this.name}: read of ${length} bytes at ${offset} runs past the end (${this.size} bytes)`);
     const out = Buffer.allocUnsafe(length);
-    const fd = fs.openSync(this.name, 'r');
-    try {
-      let got = 0;
-      while (got < length) {
-        const r = fs.readSync(fd, out, got, length - got, offset + got);
-        if (r === 0) throw new Error(`${this.name}: file shrank while reading`);
-        got += r;
-      }
-    } finally {
-      fs.closeSync(fd);
+    const fd = this.descriptor();
+    let got = 0;
+    while (got < length) {
+      const r = fs.readSync(fd, out, got, length - got, offset + got);
+      if (r === 0) throw new Error(`${this.name}: file shrank while reading`);
+      got += r;
     }
     return out;
   }

@@ -19,6 +19,9 @@ export interface WriteOptions {
   externalData?: { location: string; threshold?: number };
 }
 
+/** Tensor payloads are streamed to a file in pieces of at most this many bytes. */
+const PIECE_BYTES = 4 * 1024 * 1024;
+
 const FIELD_NUMBERS: Record<string, number> = { float_data: 4, int32_data: 5, int64_data: 7, double_data: 10, uint64_data: 11 };
 
 interface EncodeState {
@@ -154,7 +157,18 @@ function tensor(w: Writer, field: number, t: Tensor, st: EncodeState): void {
           break;
         case 'raw': {
           const { source, span } = d;
-          m.lenField(9, span.length < 4096 ? source.read(span.offset, span.length) : { length: span.length, read: () => source.read(span.offset, span.length) });
+          if (span.length < 4096) {
+            m.lenField(9, source.read(span.offset, span.length));
+          } else {
+            // Large payloads go out in pieces read one at a time, so a 400 MB weight is never in memory whole.
+            m.tag(9, WireType.LEN);
+            m.varint(span.length);
+            for (let at = 0; at < span.length; at += PIECE_BYTES) {
+              const start = span.offset + at;
+              const length = Math.min(PIECE_BYTES, span.length - at);
+              m.raw({ length, read: () => source.read(start, length) });
+            }
+          }
           break;
         }
         case 'typed': {

@@ -25,8 +25,9 @@ import { DEFAULT_RESULTS_DIR } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
 import type { DocumentData } from '../docmodel/types.js';
 
-export const OUTPUT_FORMATS = ['html', 'pdf', 'tex'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+import { type OutputFormat, UsageError } from './formats.js';
+
+export { OUTPUT_FORMATS, type OutputFormat, UsageError } from './formats.js';
 
 export interface BuildOptions {
   /** Markdown files or folders; default: the config's `content`, else `content/`. */
@@ -67,14 +68,6 @@ export interface BuildResult {
   exitCode: 0 | 1;
   /** Problems that stopped a document from being written at all (unreadable file, PDF failure). */
   failures: string[];
-}
-
-/** A problem with the command line or the project setup (exit code 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 export { cacheDirOf, projectRoot } from '../cache/project.js';
@@ -241,7 +234,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (targets.includes('pdf') && !book) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
-        await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem });
+        // Not printed again when the HTML and its assets are unchanged (stamped under .modelpress/cache).
+        await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem, stamps: path.join(cacheDirOf(root), 'outputs.json') });
         entry.pdf = pdf;
         made.push(pdf);
       } catch (err) {

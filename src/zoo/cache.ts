@@ -1,7 +1,8 @@
 /**
  * Zoo models on disk: built once per (architecture, input size, seed, tool version) under
  * `.modelpress/cache/zoo/`, written atomically, so `::model{zoo=…}` and `modelpress zoo export`
- * reuse the file instead of regenerating hundreds of megabytes of weights.
+ * reuse the file instead of regenerating hundreds of megabytes of weights. Counting never needs the
+ * file (a built zoo model holds no weight bytes); it is written, streaming, only to be benchmarked.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,11 +54,16 @@ export function resolveRequest(request: ZooRequest): { entry: ZooEntry; seed: nu
   return { entry, seed: request.seed, height, width };
 }
 
-/** The cache file of a request, under `<root>/.modelpress/cache/zoo/`. */
-export function zooCachePath(root: string, request: ZooRequest): string {
+/** The file of a request in a zoo folder: one name per (architecture, size, seed, tool version). */
+export function zooFileIn(dir: string, request: ZooRequest): string {
   const r = resolveRequest(request);
   const size = r.height === undefined ? '' : `-${r.height}x${r.width}`;
-  return path.join(root, '.modelpress', 'cache', 'zoo', `${r.entry.name}${size}-seed${r.seed}-v${toolVersion()}.onnx`);
+  return path.join(dir, `${r.entry.name}${size}-seed${r.seed}-v${toolVersion()}.onnx`);
+}
+
+/** The cache file of a request, under `<root>/.modelpress/cache/zoo/` (documents write theirs there too). */
+export function zooCachePath(root: string, request: ZooRequest): string {
+  return zooFileIn(path.join(root, '.modelpress', 'cache', 'zoo'), request);
 }
 
 /** The model file of a request: from the cache, or built and written there (atomically) first. */

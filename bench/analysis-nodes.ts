@@ -1,0 +1,78 @@
+/**
+ * Per-node cost of the analysis (issue 13): a 100,000-node graph (10,000 blocks of ten ops —
+ * MatMul, Add, Relu, Sigmoid, Mul, Reshape, Transpose, Reshape, Add, LayerNormalization — on
+ * [1, 64, 16] activations with small weights) written to a file, then read and profiled in a fresh
+ * child process. Prints CPU time (user + system) and peak RSS growth (VmHWM after minus RSS before
+ * reading) per node against the goals: ≤ 15 µs CPU and ≤ 3 KB per node.
+ *
+ *   npx tsx bench/analysis-nodes.ts [blocks=10000]        (child: --child <file> <nodes>)
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GraphBuilder } from '../src/onnx/builder.js';
+import { writeModel } from '../src/onnx/writer.js';
+import { peakRssKiB } from './lib.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+if (process.argv[2] === '--child') {
+  const file = process.argv[3]!;
+  const nodes = Number(process.argv[4]);
+  // The compiled code (dist/, as `modelpress` runs it) when built: tsx's transpiled modules carry helpers
+  // (__name on every function) that cost time per call and would count against the analysis.
+  const dist = path.join(here, '..', 'dist');
+  const useDist = fs.existsSync(path.join(dist, 'analysis', 'profile.js'));
+  const from = (m: string): string => (useDist ? pathToFileURL(path.join(dist, `${m}.js`)).href : `../src/${m}.js`);
+  const { profileModel } = (await import(from('analysis/profile'))) as typeof import('../src/analysis/profile.js');
+  const { readModel } = (await import(from('onnx/reader'))) as typeof import('../src/onnx/reader.js');
+  process.stderr.write(`analysis from ${useDist ? 'dist/' : 'src/ (run npm run build to measure the compiled code)'}\n`);
+  const rssBefore = process.memoryUsage().rss / 1024;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const model = readModel(file);
+  const profile = profileModel(model, { inputs: { x: [1, 64, 16] } });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  if (profile.nodes.length !== nodes) throw new Error(`profiled ${profile.nodes.length} nodes, expected ${nodes}`);
+  const peak = peakRssKiB();
+  process.stdout.write(JSON.stringify({ cpuUs: cpu.user + cpu.system, wallMs, rssKiB: peak - rssBefore, flops: profile.totals.flops }));
+  process.exit(0);
+}
+
+const blocks = Number(process.argv[2] ?? 10_000);
+const nodes = blocks * 10;
+const file = path.join(here, '.work', `nodes-${nodes}.onnx`);
+if (!fs.existsSync(file)) {
+  const b = new GraphBuilder({ opset: 17, seed: 1 });
+  let x = b.input('x', 'float32', [1, 64, 16]);
+  const shape4 = b.int64s('shape4', [1, 64, 4, 4]);
+  const shape3 = b.int64s('shape3', [1, 64, 16]);
+  for (let i = 0; i < blocks; i++) {
+    const p = `/blocks.${i}`;
+    const m = b.op('MatMul', [x, b.weight(`blocks.${i}.w`, [16, 16])], {}, `${p}/MatMul`);
+    const a = b.op('Add', [m, b.weight(`blocks.${i}.b`, [16])], {}, `${p}/Add`);
+    const r = b.op('Relu', [a], {}, `${p}/Relu`);
+    const s = b.op('Sigmoid', [r], {}, `${p}/Sigmoid`);
+    const g = b.op('Mul', [r, s], {}, `${p}/Mul`);
+    const t = b.op('Transpose', [b.op('Reshape', [g, shape4], {}, `${p}/Reshape`)], { perm: [0, 1, 3, 2] }, `${p}/Transpose`);
+    const back = b.op('Reshape', [t, shape3], {}, `${p}/Reshape_1`);
+    const res = b.op('Add', [back, x], {}, `${p}/Add_1`);
+    x = b.op('LayerNormalization', [res, b.weight(`blocks.${i}.ln.w`, [16], 'ones'), b.weight(`blocks.${i}.ln.b`, [16], 'zeros')], { axis: -1 }, `${p}/LayerNormalization`);
+  }
+  b.output(x, 'float32', [1, 64, 16]);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeModel(b.build(), file);
+}
+
+const tsx = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, String(nodes)];
+const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, tsx, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] })) as { cpuUs: number; wallMs: number; rssKiB: number });
+runs.sort((a, b) => a.cpuUs - b.cpuUs);
+const best = runs[1]!;
+const perNodeUs = best.cpuUs / nodes;
+const perNodeKB = (best.rssKiB * 1024) / nodes / 1000;
+console.log(`load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}; ${nodes.toLocaleString('en-US')} nodes, read + profile in a fresh process (median of 3)`);
+console.log(`CPU ${(best.cpuUs / 1e6).toFixed(2)} s = ${perNodeUs.toFixed(1)} µs per node (${(perNodeUs / 15).toFixed(2)}× the goal of ≤ 15 µs); wall ${(best.wallMs / 1000).toFixed(2)} s`);
+console.log(`RSS growth ${(best.rssKiB / 1024).toFixed(0)} MiB = ${perNodeKB.toFixed(2)} KB per node (${(perNodeKB / 3).toFixed(2)}× the goal of ≤ 3 KB)`);

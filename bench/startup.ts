@@ -1,0 +1,98 @@
+/**
+ * Start-up benchmark (issue 13): `modelpress --help` and `modelpress profile` of a small model against
+ * `node -e 0` (goal: within 2×), then `modelpress profile` of every zoo model against onnx-tool when it
+ * is installed (python3 -c "import onnx_tool"), and always against the floor any Python ONNX profiler
+ * pays before counting anything: starting Python, `import onnx` and `onnx.load` of the same file
+ * (onnx-tool's model_profile begins with exactly that). Every command runs in a fresh process; rounds
+ * are interleaved so all commands see the same machine load; medians are printed.
+ *
+ *   npm run build && npx tsx bench/startup.ts [rounds=5] [zoo rounds=min(rounds, 3)]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GraphBuilder } from '../src/onnx/builder.js';
+import { writeModel } from '../src/onnx/writer.js';
+import { ensureZooModel } from '../src/zoo/cache.js';
+import { zoo } from '../src/zoo/registry.js';
+import { median } from './lib.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const work = path.join(here, '.work', 'startup');
+const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
+const rounds = Number(process.argv[2] ?? 5);
+const zooRounds = Number(process.argv[3] ?? Math.min(rounds, 3));
+const python = process.env.PYTHON ?? 'python3';
+mkdirSync(work, { recursive: true });
+
+function timeMs(cmd: string, args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: work, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+
+// A small model: two convolutions and a classifier.
+const small = path.join(work, 'small.onnx');
+{
+  const b = new GraphBuilder({ seed: 1 });
+  const x = b.input('input', 'float32', [1, 3, 32, 32]);
+  const c1 = b.op('Relu', [b.op('Conv', [x, b.weight('c1.w', [16, 3, 3, 3])], { pads: [1, 1, 1, 1] })]);
+  const c2 = b.op('Relu', [b.op('Conv', [c1, b.weight('c2.w', [32, 16, 3, 3])], { pads: [1, 1, 1, 1] })]);
+  const y = b.op('Gemm', [b.op('Flatten', [b.op('GlobalAveragePool', [c2])]), b.weight('fc.w', [10, 32])], { transB: 1 });
+  b.output(y, 'float32', [1, 10]);
+  writeModel(b.build(), small);
+}
+
+const startup: Record<string, [string, string[]]> = {
+  'node -e 0': [process.execPath, ['-e', '0']],
+  'modelpress --help': [process.execPath, [cli, '--help']],
+  'modelpress profile small.onnx': [process.execPath, [cli, 'profile', small]],
+};
+const times: Record<string, number[]> = Object.fromEntries(Object.keys(startup).map((k) => [k, []]));
+for (let i = 0; i < rounds; i++) for (const [k, [cmd, args]] of Object.entries(startup)) times[k]!.push(timeMs(cmd, args));
+console.log(`load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs; ${rounds} interleaved rounds, medians`);
+const base = median(times['node -e 0']!);
+for (const k of Object.keys(startup)) {
+  const m = median(times[k]!);
+  console.log(`${k.padEnd(32)} ${m.toFixed(0).padStart(6)} ms  ${(m / base).toFixed(2)}× node -e 0${k === 'node -e 0' ? '' : ' (goal ≤ 2×)'}`);
+}
+
+// Every zoo model: modelpress profile vs onnx-tool (if installed) and vs the Python load floor.
+const hasOnnx = spawnSync(python, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
+const hasOnnxTool = hasOnnx && spawnSync(python, ['-c', 'import onnx_tool'], { encoding: 'utf8' }).status === 0;
+if (!hasOnnx) {
+  console.log(`\n${python} cannot import onnx: no Python comparison (install python3-onnx)`);
+  process.exit(0);
+}
+console.log(`\nprofile of each zoo model (${zooRounds} interleaved rounds, medians); floor = ${python} -c "import onnx; onnx.load(file)"`);
+if (!hasOnnxTool) console.log('onnx-tool is not installed (no pip index or wheel here): compared with the floor it cannot go below');
+let slowest = 0;
+for (const entry of zoo) {
+  const file = ensureZooModel({ name: entry.name, seed: 1 }, work).path;
+  const shape = entry.input.name === 'input' ? entry.input.shape.map((d) => (typeof d === 'number' ? d : 1)).join('x') : '1x128';
+  const cmds: Record<string, [string, string[]]> = {
+    modelpress: [process.execPath, [cli, 'profile', file, '--input', shape]],
+    floor: [python, ['-c', `import onnx; onnx.load(${JSON.stringify(file)})`]],
+  };
+  if (hasOnnxTool) {
+    const ids = entry.input.name === 'input' ? '' : `, dynamic_shapes={'input_ids': numpy.zeros((1, 128), dtype=numpy.int64)}`;
+    const inputs = entry.input.name === 'input' ? `, dynamic_shapes={'input': numpy.zeros((${shape.replace(/x/g, ', ')}), dtype=numpy.float32)}` : ids;
+    cmds['onnx-tool'] = [python, ['-c', `import numpy, onnx_tool; onnx_tool.model_profile(${JSON.stringify(file)}${inputs}, savenode=None)`]];
+  }
+  const t: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+  for (let i = 0; i < zooRounds; i++) for (const [k, [cmd, args]] of Object.entries(cmds)) t[k]!.push(timeMs(cmd, args));
+  const mp = median(t.modelpress!);
+  const floor = median(t.floor!);
+  const tool = t['onnx-tool'] ? median(t['onnx-tool']) : undefined;
+  const ratio = mp / (tool ?? floor);
+  slowest = Math.max(slowest, ratio);
+  console.log(
+    `${entry.name.padEnd(26)} modelpress ${mp.toFixed(0).padStart(5)} ms  floor ${floor.toFixed(0).padStart(5)} ms  ${(mp / floor).toFixed(2)}× floor` +
+      (tool !== undefined ? `  onnx-tool ${tool.toFixed(0).padStart(5)} ms  ${(mp / tool).toFixed(2)}× onnx-tool` : ''),
+  );
+}
+console.log(`slowest ratio: ${slowest.toFixed(2)}× ${hasOnnxTool ? 'onnx-tool' : 'the floor'} (goal < 1× on every model)`);
