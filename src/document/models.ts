@@ -291,7 +291,7 @@ export class ModelRegistry {
       const miss = `--frozen: no stored profile for model '${model.id}' at input ${point.text || '(as declared)'} (cache key ${key.slice(0, 12)}…)`;
       let never: string | undefined;
       try {
-        const m = this.load(model, ident.value.sha256, ident.value.zooSize);
+        const m = this.load(model, ident.value.zooSize);
         bindInputs(m.graph, profileInputs(m, point));
       } catch (err) {
         if (err instanceof ModelLoadError) never = `the model cannot be loaded (${err.reason})`;

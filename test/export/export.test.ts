@@ -108,7 +108,9 @@ describe('LaTeX fragment', () => {
     expect(tex).toMatch(/\\caption\{Small\\_table: 100\\% measured\}\n\\label\{tbl:small\}\n\\mpfit\{%\n\\begin\{tabular\}\{l S\[table-format=2\.0\] S\[table-format=2\.0\] S\[table-format=2\.0\] S\[table-format=[\d.]+\] S\[table-format=[\d.]+\]\}/);
     // Headers with a unit are \\mphead{name}{(unit)}: one line at natural size, two lines when \\mpfit has to narrow the table.
     expect(tex).toContain('Model & {Params} & {MACs} & {FLOPs} & {\\mphead{Latency}{(ms)}} & {\\mphead{Throughput}{(samples/s)}} \\\\');
-    expect(tex).toMatch(/Tiny-Gemm & 15 & 12 & 24 & [\d.]+ & [\d.]+ \\\\/);
+    // Latency and throughput are measured: on a busy machine they may carry the unstable mark (issue 12).
+    const measured = String.raw`\{?[\d.]+(?:\\textsuperscript\{\\dag\d+\}\})?`;
+    expect(tex).toMatch(new RegExp(String.raw`Tiny-Gemm & 15 & 12 & 24 & ${measured} & ${measured} \\\\`));
     // The sweep: params once, then MACs and FLOPs per size: 648, 1368 at 6×6; 1152, 2432 at 8×8.
     expect(tex).toContain('Model & {Params} & \\multicolumn{2}{c}{6$\\times$6} & \\multicolumn{2}{c}{8$\\times$8} \\\\');
     expect(tex).toContain('\\cmidrule(lr){3-4} \\cmidrule(lr){5-6}');
