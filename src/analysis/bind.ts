@@ -1,7 +1,8 @@
 /**
  * Binding input shapes: `--input name=1x3x224x224,mask=1x128` (or a bare `1x3x224x224` for a model with
  * one input) gives every graph input concrete dims. Symbolic dims (`batch`, `sequence`) take the bound
- * numbers, and a symbol shared by several inputs must get one value. Whatever is left unknown is one
+ * numbers, and a symbol shared by several inputs must get one value. A symbol may also be bound by its
+ * own name (`past_sequence_length=128,sequence_length=1`: a decoder's many KV-cache inputs at once). Whatever is left unknown is one
  * error listing every input and dim still unknown; a bound dim contradicting a fixed one is an error.
  */
 import { dtypeName } from '../onnx/dtypes.js';
@@ -99,14 +100,24 @@ export function bindInputs(graph: Graph, given: InputShapes = new Map()): Bindin
     if (shapes.has(names[0]!)) throw new InputBindingError(`input '${names[0]}' is given twice`);
     shapes.set(names[0]!, bare);
   }
+  // A name that is no input but a symbolic dim of one (`past_sequence_length=128`) binds that symbol.
+  const symbolNames = new Set(feeds.flatMap((f) => (f.type?.kind === 'tensor' || f.type?.kind === 'sparse_tensor' ? f.type.shape ?? [] : []).filter((d): d is string => typeof d === 'string')));
+  const boundSymbols = new Map<string, number>();
+  for (const [name, dims] of [...shapes]) {
+    if (names.includes(name) || !symbolNames.has(name)) continue;
+    if (dims.length !== 1) throw new InputBindingError(`'${name}' is a dimension of the inputs, not an input: give it one size (${name}=128), got '${dims.join('x') || 'nothing'}'`);
+    boundSymbols.set(name, dims[0]!);
+    shapes.delete(name);
+  }
   const unknownNames = [...shapes.keys()].filter((n) => !names.includes(n));
   if (unknownNames.length > 0) {
-    throw new InputBindingError(`the model has no input named ${unknownNames.map((n) => `'${n}'`).join(', ')}; its inputs are: ${names.join(', ') || '(none)'}`);
+    const dims = symbolNames.size > 0 ? `; its symbolic dimensions (bound with name=N): ${[...symbolNames].join(', ')}` : '';
+    throw new InputBindingError(`the model has no input named ${unknownNames.map((n) => `'${n}'`).join(', ')}; its inputs are: ${names.join(', ') || '(none)'}${dims}`);
   }
 
   const problems: string[] = [];
-  const symbols = new Map<string, number>();
-  const symbolSource = new Map<string, string>();
+  const symbols = new Map<string, number>(boundSymbols);
+  const symbolSource = new Map<string, string>([...boundSymbols.keys()].map((k) => [k, `--input ${k}=`]));
   const declared = new Map<string, { dtype: number; shape: Dim[] | undefined }>();
   for (const f of feeds) {
     const t = f.type;

@@ -217,6 +217,23 @@ export class Inferrer {
     }
   }
 
+  /**
+   * Values whose declared shape (value_info, graph outputs) disagrees with the inferred one: a
+   * different rank or a different number in some dim. The inferred shape is kept; these are
+   * reported (profile notes) so a stale annotation is seen, not silently trusted.
+   */
+  readonly disagreements: { name: string; declared: Dim[]; inferred: Dim[] }[] = [];
+
+  private compareWithHint(name: string, f: ValueFacts, hint: ValueFacts | undefined): void {
+    const inferred = f.shape;
+    const declared = hint?.shape;
+    if (inferred === undefined || declared === undefined) return;
+    const differs =
+      inferred.length !== declared.length ||
+      inferred.some((d, i) => typeof d === 'number' && typeof declared[i] === 'number' && d !== declared[i]);
+    if (differs && !this.disagreements.some((x) => x.name === name)) this.disagreements.push({ name, declared: [...declared], inferred: [...inferred] });
+  }
+
   opsetFor(node: Node): number {
     const domain = normDomain(node.domain);
     const own = this.options.nodeOpsets?.get(node)?.find((o) => normDomain(o.domain) === domain);
@@ -281,7 +298,9 @@ export class Inferrer {
     }
     rec.outputs = node.outputs.map((name, i) => {
       let f: ValueFacts = outputs[i] ?? { dtype: 0 };
-      f = mergeFacts(f, this.hints.get(name));
+      const hint = this.hints.get(name);
+      this.compareWithHint(name, f, hint);
+      f = mergeFacts(f, hint);
       const observed = this.options.runtimeShapes?.get(name);
       if (observed) f = { ...f, shape: [...observed] };
       if (name !== '') scope.set(name, f);

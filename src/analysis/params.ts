@@ -29,7 +29,7 @@ import { elementCount } from '../onnx/model.js';
 import { tensorBytes, tensorNumbers } from '../onnx/tensor-data.js';
 import { type ConstantInfo, type GraphAnalysis, type Inferrer, isParameterDtype, type NodeRecord, type Scope } from './infer.js';
 import { subgraphsOf } from './topology.js';
-import type { NodeContext } from './types.js';
+import type { NodeContext, QuantizationTotals } from './types.js';
 
 export interface ParamTensor {
   info: ConstantInfo;
@@ -59,6 +59,8 @@ export interface ParamsResult {
   buffers: BufferTensor[];
   buffersTotal: number;
   notes: string[];
+  /** Scales and zero points of quantized weights (stored bytes, in `bytes`, not parameters) and packed weights. */
+  quantization?: QuantizationTotals | undefined;
 }
 
 /** Ops that hand a constant on unchanged in role: a weight reaching a weight input through them is a weight. */
@@ -113,6 +115,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
   const tensors: ParamTensor[] = [];
   const buffers: BufferTensor[] = [];
   const notes: string[] = [];
+  const storage: StorageTensor[] = [];
 
   const visitGraph = (a: GraphAnalysis, owner: Node | undefined): void => {
     // Who reads each value, to follow a constant through data-movement ops to a weight input.
@@ -154,11 +157,21 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       const bufferInputs = new Set(rule?.bufferInputs ?? []);
       const weights = weightsOf(rec);
       const passThrough = isDefaultDomain(rec.node) && PASS_THROUGH.has(rec.node.opType);
+      const quantRoles = quantizedRoles(rec, inferrer);
       rec.node.inputs.forEach((name, i) => {
         if (name === '') return;
         const info = rec.scope.constant(name);
         if (!info) return;
         if (isIdentity && rec.scope.constant(rec.node.outputs[0] ?? '')?.aliasOf === name) return;
+        const quantRole = quantRoles.get(i);
+        if (quantRole !== undefined) {
+          // a scale or zero point: stored bytes of the quantized weights, never a parameter
+          if (!seen.has(info)) {
+            seen.add(info);
+            storage.push({ info, role: quantRole, bytes: byteSize(info.dataType, elementCount(info.dims)), owner: nodeOwner });
+          }
+          return;
+        }
         if (!isParameterDtype(info.dataType) || info.dims.length === 0) return;
         const count = elementCount(info.dims);
         if (bufferInputs.has(i)) {
@@ -218,7 +231,65 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
   }
   let buffersTotal = 0;
   for (const b of buffers) buffersTotal += b.count;
-  return { tensors, byNode, total, bytes, bytesByDtype, buffers, buffersTotal, notes };
+  const quantization = quantizationTotals(tensors, storage, byNode, bytesByDtype);
+  if (quantization) bytes += quantization.scalesBytes + quantization.zeroPointsBytes;
+  return { tensors, byNode, total, bytes, bytesByDtype, buffers, buffersTotal, notes, quantization };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantized storage: scales and zero points (OpRule.quantized) and packed weights (weightParams)
+
+interface StorageTensor {
+  info: ConstantInfo;
+  role: 'scale' | 'zeroPoint';
+  bytes: number;
+  owner: Node;
+}
+
+/** Roles from a rule's `quantized` hook: the inputs holding scales and zero points. */
+export function quantizedRoles(rec: NodeRecord, inferrer: Inferrer): ReadonlyMap<number, 'scale' | 'zeroPoint'> {
+  const roles = new Map<number, 'scale' | 'zeroPoint'>();
+  const hook = rec.rule?.quantized;
+  if (hook === undefined) return roles;
+  let q;
+  try {
+    q = hook(inferrer.nodeContext(rec));
+  } catch {
+    return roles; // the node's own rule reports its problem
+  }
+  for (const i of q.scales ?? []) roles.set(i, 'scale');
+  for (const i of q.zeroPoints ?? []) roles.set(i, 'zeroPoint');
+  return roles;
+}
+
+/**
+ * Totals of quantized storage, or undefined for a model without any: scales and zero points are added
+ * to their node's and their dtype's bytes (they are stored), packed weights (a parameter count other
+ * than the element count) are listed with the parameters they represent.
+ */
+function quantizationTotals(
+  tensors: readonly ParamTensor[],
+  storage: readonly StorageTensor[],
+  byNode: Map<Node, { params: number; bytes: number }>,
+  bytesByDtype: Record<string, number>,
+): QuantizationTotals | undefined {
+  const packed = tensors.filter((t) => t.count !== elementCount(t.info.dims));
+  if (storage.length === 0 && packed.length === 0) return undefined;
+  const q: QuantizationTotals = { scalesBytes: 0, zeroPointsBytes: 0, packedTensors: packed.length, packedParams: 0, packedBytes: 0 };
+  for (const t of packed) {
+    q.packedParams += t.count;
+    q.packedBytes += t.bytes;
+  }
+  for (const t of storage) {
+    if (t.role === 'scale') q.scalesBytes += t.bytes;
+    else q.zeroPointsBytes += t.bytes;
+    const entry = byNode.get(t.owner) ?? { params: 0, bytes: 0 };
+    entry.bytes += t.bytes;
+    byNode.set(t.owner, entry);
+    const dt = dtypeName(t.info.dataType);
+    bytesByDtype[dt] = (bytesByDtype[dt] ?? 0) + t.bytes;
+  }
+  return q;
 }
 
 export interface Duplicate {

@@ -120,6 +120,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   if (memory.unknownValues > 0) {
     notes.push(`memory: ${memory.unknownValues} values with unknown shapes are left out of the activation bytes`);
   }
+  notes.push(...declaredShapeNotes(inferrer));
   const depth = graphDepth(exact, inferrer);
   notes.push(...new Set(depth.notes));
 
@@ -184,6 +185,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
       activationsPeakBytes: memory.peakBytes,
       activationsTotalBytes: memory.totalBytes,
       depth: depth.depth,
+      ...(params.quantization ? { quantization: params.quantization } : {}),
     },
     byOpType: byOpType(nodes),
     modules,
@@ -210,6 +212,15 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
     );
   }
   return profile;
+}
+
+/** One note for value_info shapes that disagree with inference (the inferred ones are used). */
+function declaredShapeNotes(inferrer: Inferrer): string[] {
+  const d = inferrer.disagreements;
+  if (d.length === 0) return [];
+  const shape = (s: readonly Dim[]): string => `[${s.map((x) => (x === null ? '?' : String(x))).join('×')}]`;
+  const shown = d.slice(0, 3).map((x) => `'${x.name}' declared ${shape(x.declared)}, inferred ${shape(x.inferred)}`);
+  return [`value_info: ${d.length} declared shape(s) disagree with the shapes inferred from the bound inputs; the inferred ones are used (${shown.join('; ')}${d.length > 3 ? '; …' : ''})`];
 }
 
 function byOpType(nodes: readonly NodeCost[]): OpTypeTotals[] {

@@ -136,6 +136,18 @@ export interface OpRule {
    * weight holding K·N values in fewer elements). Return undefined to keep the element count.
    */
   weightParams?: (ctx: NodeContext, input: number) => number | undefined;
+  /**
+   * Quantized storage (src/analysis/params.ts `quantizedRoles`): the inputs holding scales and zero
+   * points — stored bytes reported apart, never parameters. Packed weights declare the parameters they
+   * represent through `weightParams` (MatMulNBits: K·N whatever the packing and block padding).
+   */
+  quantized?: (ctx: NodeContext) => QuantizedInputs;
+}
+
+/** What a quantized op's inputs hold (see OpRule.quantized). */
+export interface QuantizedInputs {
+  scales?: number[];
+  zeroPoints?: number[];
 }
 
 /** Per-node result. */
@@ -231,6 +243,21 @@ export interface Totals {
   activationsTotalBytes: number;
   /** Minimum number of sequential operations (longest path of ops with non-zero FLOPs). */
   depth: number;
+  /**
+   * Present when the model holds quantized weights: the storage of their scales and zero points
+   * (included in paramsBytes, not in params) and how many packed tensors represent more parameters
+   * than they hold elements.
+   */
+  quantization?: QuantizationTotals | undefined;
+}
+
+export interface QuantizationTotals {
+  scalesBytes: number;
+  zeroPointsBytes: number;
+  /** Packed weight tensors (MatMulNBits, GatherBlockQuantized) and the parameters they represent. */
+  packedTensors: number;
+  packedParams: number;
+  packedBytes: number;
 }
 
 export interface Profile {

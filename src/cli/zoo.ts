@@ -69,8 +69,16 @@ export function register(program: Command): void {
     .option('--size <HxW>', 'input height×width of a resizable image model', parseSize)
     .action(async (name: string, opts: { output?: string; seed: number; size?: [number, number] }) => {
       const { ensureZooModel } = await import('../zoo/cache.js');
-      const file = ensureZooModel({ name, seed: opts.seed, height: opts.size?.[0], width: opts.size?.[1] });
+      const { zooEntry } = await import('../zoo/registry.js');
       const out = path.resolve(opts.output ?? `${name}.onnx`);
+      const entry = zooEntry(name);
+      if (entry.write) {
+        // described by dims alone: written straight to the destination, with its sparse data file
+        entry.write(out, { seed: opts.seed });
+        process.stdout.write(`${out}: ${entry.name}, ${formatInt(entry.params)} parameters, weights as sparse external data beside it\n`);
+        return;
+      }
+      const file = ensureZooModel({ name, seed: opts.seed, height: opts.size?.[0], width: opts.size?.[1] });
       copyAtomic(file.path, out);
       process.stdout.write(
         `${out}: ${file.entry.name}, ${formatInt(file.entry.params)} parameters, seed ${opts.seed}${file.cached ? ' (from cache)' : ''}\n`,

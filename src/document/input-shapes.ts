@@ -60,9 +60,10 @@ function splitTopLevel(text: string): { part: string; offset: number }[] {
   return parts;
 }
 
-function parseSize(text: string, offset: number): number {
+/** A size; 0 only where `allowZero` (a named dim binding such as `past_sequence_length=0`: an empty KV cache). */
+function parseSize(text: string, offset: number, allowZero = false): number {
   const t = text.trim();
-  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t)) || Number(t) < 1) {
+  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t)) || Number(t) < (allowZero ? 0 : 1)) {
     throw new InputSyntaxError(`'${t}' is not a positive size; ${EXAMPLE}`, offset);
   }
   return Number(t);
@@ -100,6 +101,7 @@ export function parseInputAttribute(value: string): InputPoint[] {
         start = i + 1;
       }
     }
+    const allowZero = name !== '' && pieces.length === 1;
     for (const piece of pieces) {
       const at = piece.offset;
       const t = piece.text.trim();
@@ -107,10 +109,10 @@ export function parseInputAttribute(value: string): InputPoint[] {
         if (!t.endsWith('}')) throw new InputSyntaxError(`'${t}' must be a whole dim like {200,224,256}`, at);
         const items = t.slice(1, -1).split(',');
         if (items.length < 1 || items.some((s) => s.trim() === '')) throw new InputSyntaxError(`empty size in '${t}'; ${EXAMPLE}`, at);
-        sweeps.push(items.map((s) => parseSize(s, at)));
+        sweeps.push(items.map((s) => parseSize(s, at, allowZero)));
         dims.push({ sweep: sweeps.length - 1 });
       } else {
-        dims.push({ size: parseSize(t, at) });
+        dims.push({ size: parseSize(t, at, allowZero) });
       }
     }
     templates.push({ name, dims });

@@ -601,10 +601,11 @@ function zooSize(entry: ZooEntry, point: InputPoint): Outcome<[number, number]> 
   const declared = entry.input.shape;
   const given = point.shapes.get(entry.input.name) ?? point.shapes.get('');
   const other = [...point.shapes.keys()].filter((k) => k !== '' && k !== entry.input.name);
+  // Text models: other names (a decoder's past_key_values.*, or dims such as past_sequence_length) go to the binder.
+  if (entry.input.name !== 'input') return { ok: true, value: [0, 0], cached: false };
   if (other.length > 0) {
     return { ok: false, failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' has one input, '${entry.input.name}'; it has no input ${other.map((o) => `'${o}'`).join(', ')}` } };
   }
-  if (entry.input.name !== 'input') return { ok: true, value: [0, 0], cached: false };
   const h = declared[2] as number;
   const w = declared[3] as number;
   if (!given) return { ok: true, value: [h, w], cached: false };
@@ -644,7 +645,12 @@ function profileInputs(model: Model, point: InputPoint): Map<string, number[]> {
 
 /** The runtime's input shapes: the point's shapes with the leading dim of batch-free inputs set to the batch. */
 function benchInputs(model: Model, point: InputPoint, batch: number): Map<string, number[]> {
-  const shapes = profileInputs(model, point);
+  let shapes = profileInputs(model, point);
+  const feeds = declaredInputs(model);
+  if ([...shapes.keys()].some((n) => !feeds.some((f) => f.name === n))) {
+    // dims bound by name (`past_sequence_length=127`): the binder gives every input its shape
+    shapes = new Map(bindInputs(model.graph, shapes).inputs.map((b) => [b.name, b.shape]));
+  }
   const out = new Map<string, number[]>();
   for (const d of declaredInputs(model)) {
     const given = shapes.get(d.name);

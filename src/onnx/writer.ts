@@ -339,8 +339,12 @@ export function serializeModel(model: Model): Buffer {
   return Buffer.concat(chunks.map(materialize));
 }
 
-/** Write chunks to a temp file then rename over `file`, so a crash never leaves half a file. */
-export function writeChunksAtomic(file: string, chunks: Chunk[]): void {
+/**
+ * Write chunks to a temp file then rename over `file`, so a crash never leaves half a file.
+ * `length` extends the file to that many bytes with a hole (sparse: nothing written), e.g. the data
+ * file of a model described by dims alone.
+ */
+export function writeChunksAtomic(file: string, chunks: Chunk[], options: { length?: number } = {}): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
@@ -352,6 +356,7 @@ export function writeChunksAtomic(file: string, chunks: Chunk[]): void {
       while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
       if (bytes.byteLength !== chunkLength(c)) throw new Error(`tensor payload changed size while writing ${file}`);
     }
+    if (options.length !== undefined) fs.ftruncateSync(fd, options.length);
     fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);

@@ -151,7 +151,7 @@ export function decimalsFor(metric: MetricName, scaled: number, fmt: NumberForma
       return decimalsForDigits(scaled, override ?? fmt.digits);
     case 'counted':
       // An unscaled count (a plain integer: depth, or 15 parameters) has no fraction to show.
-      if (spec.kind === 'integer' || scale === '') return override ?? 0;
+      if (spec.kind === 'integer' || (scale === '' && spec.kind !== 'ratio')) return override ?? 0;
       return override ?? fmt.decimals;
     case 'described':
       return 0;

@@ -3,6 +3,7 @@
  * and where its value comes from in a Profile or a benchmark result. Headers are built here only, so
  * HTML, LaTeX, CSV and charts say `Params (M)` the same way.
  */
+import { decoderFacts } from '../analysis/decoder.js';
 import type { Profile } from '../analysis/types.js';
 import type { BenchResult } from '../runtime/types.js';
 import { METRIC_NAMES, UnknownMetricError } from './types.js';
@@ -113,6 +114,38 @@ export const METRICS: Readonly<Record<MetricName, MetricSpec>> = {
     defaultScale: '',
     description: 'input resolution H×W for image inputs, else the input shape without the batch dimension',
   },
+  macs_per_token: {
+    name: 'macs_per_token',
+    label: 'MACs/token',
+    kind: 'count',
+    origin: 'counted',
+    defaultScale: 'G',
+    description: 'MACs divided by the tokens of the run (batch × sequence_length of input_ids)',
+  },
+  flops_per_token: {
+    name: 'flops_per_token',
+    label: 'FLOPs/token',
+    kind: 'count',
+    origin: 'counted',
+    defaultScale: 'G',
+    description: 'FLOPs divided by the tokens of the run',
+  },
+  kv_cache_bytes: {
+    name: 'kv_cache_bytes',
+    label: 'KV cache',
+    kind: 'bytes',
+    origin: 'counted',
+    defaultScale: 'M',
+    description: 'bytes of the KV cache after the run (its present.* outputs at past + new tokens)',
+  },
+  arithmetic_intensity: {
+    name: 'arithmetic_intensity',
+    label: 'Arithmetic intensity',
+    kind: 'ratio',
+    origin: 'counted',
+    defaultScale: '',
+    description: 'FLOPs per byte that must be moved at least: every weight once plus the KV cache read and extended',
+  },
 };
 
 export function isMetricName(name: string): name is MetricName {
@@ -141,6 +174,7 @@ export const SCALES_BY_KIND: Readonly<Record<MetricSpec['kind'], readonly ScaleP
   rate: ['', 'K', 'M', 'G', 'T'],
   integer: [''],
   text: [''],
+  ratio: [''],
 };
 
 /** Factor that divides a base-unit value to express it in the scale (ms is the base unit of time). */
@@ -183,6 +217,8 @@ export function unitText(metric: MetricName, scale: ScalePrefix, sampleUnit: Sam
     case 'integer':
     case 'text':
       return '';
+    case 'ratio':
+      return 'FLOP/B';
   }
 }
 
@@ -232,6 +268,19 @@ export function metricValue(metric: MetricName, source: MetricSource): number | 
       return ok && typeof ok.throughputWallPerSecond === 'number' ? ok.throughputWallPerSecond : null;
     case 'achieved_flops':
       return ok?.achieved ? ok.achieved.flopsPerSecond : null;
+    case 'macs_per_token':
+    case 'flops_per_token': {
+      const dec = source.profile ? decoderFacts(source.profile) : undefined;
+      if (!t || !dec || dec.tokens === 0) return null;
+      return (metric === 'macs_per_token' ? t.macs : t.flops) / dec.tokens;
+    }
+    case 'kv_cache_bytes':
+      return source.profile ? (decoderFacts(source.profile)?.kvCacheBytes ?? null) : null;
+    case 'arithmetic_intensity': {
+      if (!t) return null;
+      const moved = t.paramsBytes + (decoderFacts(source.profile!)?.kvCacheBytes ?? 0);
+      return moved > 0 ? t.flops / moved : null;
+    }
     case 'input': {
       const shapes = source.profile
         ? source.profile.inputs.map((i) => ({ name: i.name, shape: i.shape }))
@@ -249,7 +298,7 @@ export function metricValue(metric: MetricName, source: MetricSource): number | 
  */
 export function describeInputs(inputs: { name: string; shape: readonly (number | string | null)[] }[]): string {
   const text = (shape: readonly (number | string | null)[]) =>
-    shape.length === 4 ? shape.slice(2).map(dimText).join('×') : shape.slice(1).map(dimText).join('×') || 'scalar';
+    shape.length === 4 ? shape.slice(2).map(dimText).join('×') : shape.length === 1 ? dimText(shape[0]!) : shape.slice(1).map(dimText).join('×') || 'scalar';
   if (inputs.length === 1) return text(inputs[0]!.shape);
   return inputs.map((i) => `${i.name}=${text(i.shape)}`).join(', ');
 }

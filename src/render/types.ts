@@ -24,6 +24,10 @@ export const METRIC_NAMES = [
   'throughput_wall',
   'achieved_flops',
   'input',
+  'macs_per_token',
+  'flops_per_token',
+  'kv_cache_bytes',
+  'arithmetic_intensity',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -34,9 +38,10 @@ export type MetricName = (typeof METRIC_NAMES)[number];
  * - `time`: milliseconds, or µs / s;
  * - `rate`: per second with SI prefixes (samples/s, K samples/s; FLOP/s, GFLOP/s, TFLOP/s);
  * - `integer`: never scaled, no decimals (depth);
- * - `text`: not a number (input shape).
+ * - `text`: not a number (input shape);
+ * - `ratio`: a quotient in its own unit, never scaled (arithmetic intensity, FLOP/B).
  */
-export type MetricKind = 'count' | 'bytes' | 'time' | 'rate' | 'integer' | 'text';
+export type MetricKind = 'count' | 'bytes' | 'time' | 'rate' | 'integer' | 'text' | 'ratio';
 
 /**
  * Counted quantities come from static analysis and are exact: shown with fixed decimals.

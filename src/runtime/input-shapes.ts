@@ -46,6 +46,8 @@ export function resolveInputs(graph: Graph, given: InputShapes = new Map(), batc
       if (typeof d === 'string') userSymbols.set(d, dims[i]!);
     });
   }
+  // A symbol bound by its own name (`past_sequence_length=127`, src/analysis/bind.ts).
+  for (const [name, dims] of explicit) if (dims.length === 1 && !feeds.some((f) => f.name === name)) userSymbols.set(name, dims[0]!);
   const freeLeading = feeds.filter((f) => isFree(declaredShape(f)?.[0]));
   if (batch !== undefined) {
     for (const f of freeLeading) {

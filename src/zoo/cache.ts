@@ -71,6 +71,10 @@ export function ensureZooModel(request: ZooRequest, root: string = process.cwd()
   const r = resolveRequest(request);
   const file = zooCachePath(root, request);
   if (fs.existsSync(file)) return { path: file, entry: r.entry, cached: true };
+  if (r.entry.write) {
+    r.entry.write(file, { seed: r.seed });
+    return { path: file, entry: r.entry, cached: false };
+  }
   let model;
   try {
     model = r.entry.build({ seed: r.seed, height: r.height, width: r.width });

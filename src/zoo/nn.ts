@@ -120,6 +120,11 @@ export class Net {
     return this.b.node(opType, inputs, attrs, { name: this.nodeName(opType), outputs });
   }
 
+  /** A node of another operator domain (com.microsoft fused ops), named in the current scope. */
+  domainOp(domain: string, opType: string, inputs: (string | null)[], attrs: Record<string, AttrValue | undefined> = {}, outputs: number | string[] = 1): string[] {
+    return this.b.node(opType, inputs, attrs, { name: this.nodeName(opType), outputs, domain });
+  }
+
   /** A parameter of the current module (`<module path>.<local>`). */
   param(local: string, dims: number[], init: Parameters<GraphBuilder['weight']>[2] = 'kaiming'): string {
     return this.b.weight(this.paramName(local), dims, init);

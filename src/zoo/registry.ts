@@ -10,6 +10,7 @@ import { dpn, type DpnName } from './dpn.js';
 import { gpt2 } from './gpt2.js';
 import { inceptionV3 } from './inception.js';
 import { inceptionV4 } from './inception_v4.js';
+import { buildLlama, type LlamaConfig, llama2_7b, llamaParams, llamaSmall, llamaTiny, writeLlamaExternal } from './llama.js';
 import { mobilenetV2 } from './mobilenet.js';
 import type { BuildOptions } from './nn.js';
 import { resnet } from './resnet.js';
@@ -35,6 +36,11 @@ export interface ZooEntry {
   /** Where the architecture and its published numbers come from. */
   source: string;
   build(options: BuildOptions): Model;
+  /**
+   * Models described by dims alone write themselves: the .onnx and a sparse external data file beside
+   * it (`<name>.weights`), never materialising the weights. Callers use this instead of `build`.
+   */
+  write?: ((file: string, options: BuildOptions) => void) | undefined;
 }
 
 const torchvision = 'torchvision.models (v0.20 model docs: params, GFLOPS at the default size)';
@@ -128,7 +134,47 @@ export const zoo: readonly ZooEntry[] = [
     input: image(1, 256), params: 21_850_530, resizable: true,
     source: "Li, Xue & Tian, Optica 2018; the authors' Keras definition (Deep-Speckle-Correlation)", build: deepSpeckle,
   },
+  ...llamaEntries(),
 ];
+
+/**
+ * Llama-style decoders with a KV cache (inputs `input_ids`, `past_key_values.<l>.key/value`; bind
+ * `batch`, `sequence_length`, `past_sequence_length`), in the plain-ONNX and the fused com.microsoft
+ * form (same MACs), and the fused form with 4-bit MatMulNBits projections.
+ */
+function llamaEntries(): ZooEntry[] {
+  const decoder: ZooEntry['input'] = { name: 'input_ids', shape: ['batch', 'sequence_length'] };
+  const source = 'Touvron et al. 2023 (Llama 2); Hugging Face LlamaForCausalLM; ONNX Runtime GenAI fused ops';
+  const shape = (c: LlamaConfig): string => `${c.layers} layers, D ${c.dModel}, ${c.heads} heads over ${c.kvHeads} KV heads, FFN ${c.ffn}, vocabulary ${c.vocab.toLocaleString('en-US')}`;
+  const entries: ZooEntry[] = [];
+  for (const [name, c] of [['llama_tiny', llamaTiny], ['llama_small', llamaSmall]] as const) {
+    entries.push(
+      { name, family: 'Llama', description: `Llama-style decoder, plain ONNX, KV cache: ${shape(c)}`, input: decoder, params: llamaParams(c), resizable: false, source,
+        build: (o) => buildLlama(c, { seed: o.seed, form: 'plain', kvCache: true, name }).model },
+      { name: `${name}_fused`, family: 'Llama', description: `${name} as com.microsoft fused ops (GroupQueryAttention, SimplifiedLayerNormalization)`, input: decoder, params: llamaParams(c), resizable: false, source,
+        build: (o) => buildLlama(c, { seed: o.seed, form: 'fused', kvCache: true, name: `${name}_fused` }).model },
+      { name: `${name}_int4`, family: 'Llama', description: `${name}_fused with every projection and the head as 4-bit MatMulNBits (block 32)`, input: decoder, params: llamaParams(c), resizable: false, source,
+        build: (o) => buildLlama(c, { seed: o.seed, form: 'fused', kvCache: true, quant: 4, name: `${name}_int4` }).model },
+    );
+  }
+  entries.push({
+    name: 'llama2_7b', family: 'Llama', description: `Llama-2-7B-shaped decoder, float16, KV cache, weights as sparse external data (dims only): ${shape(llama2_7b)}`,
+    input: decoder, params: llamaParams(llama2_7b), resizable: false, source: 'Touvron et al. 2023; meta-llama/Llama-2-7b-hf config.json (6,738,415,616 parameters)',
+    build: () => buildLlama(llama2_7b, { form: 'plain', kvCache: true, dtype: 'float16', weights: 'external', name: 'llama2_7b' }).model,
+    write: (file) => void writeLlamaExternal(llama2_7b, file, { form: 'plain', kvCache: true, dtype: 'float16', name: 'llama2_7b' }),
+  });
+  for (const bits of [4, 8] as const) {
+    const name = `llama2_7b_int${bits}`;
+    const o = { form: 'fused', kvCache: true, dtype: 'float16', quant: bits, name } as const;
+    entries.push({
+      name, family: 'Llama', description: `llama2_7b as fused ops with every projection and the head as ${bits}-bit MatMulNBits (block 32, float16 scales); sparse external data`,
+      input: decoder, params: llamaParams(llama2_7b), resizable: false, source: 'as llama2_7b; ONNX Runtime GenAI int4/int8 (MatMulNBits) export layout',
+      build: () => buildLlama(llama2_7b, { ...o, weights: 'external' }).model,
+      write: (file) => void writeLlamaExternal(llama2_7b, file, o),
+    });
+  }
+  return entries;
+}
 
 /** The entry named `name`, or an error listing the names that exist. */
 export function zooEntry(name: string): ZooEntry {

@@ -41,6 +41,10 @@ describe('headers state unit and scale', () => {
       throughput_wall: 'Throughput, wall (img/s)',
       achieved_flops: 'Achieved (GFLOP/s)',
       input: 'Input',
+      macs_per_token: 'MACs/token (G)',
+      flops_per_token: 'FLOPs/token (G)',
+      kv_cache_bytes: 'KV cache (MB)',
+      arithmetic_intensity: 'Arithmetic intensity (FLOP/B)',
     });
   });
 
@@ -198,7 +202,7 @@ describe('metric names and values', () => {
       expect(err.metric).toBe('flop');
       expect(err.known).toEqual(METRIC_NAMES);
       expect(err.message).toBe(
-        'unknown metric "flop"; known metrics: params, params_bytes, macs, flops, activations_peak, activations_total, depth, latency, latency_p90, throughput, throughput_wall, achieved_flops, input',
+        'unknown metric "flop"; known metrics: params, params_bytes, macs, flops, activations_peak, activations_total, depth, latency, latency_p90, throughput, throughput_wall, achieved_flops, input, macs_per_token, flops_per_token, kv_cache_bytes, arithmetic_intensity',
       );
     }
     expect(parseMetricList('params, macs  latency')).toEqual(['params', 'macs', 'latency']);

@@ -128,6 +128,14 @@ describe('every template renders under KaTeX', () => {
     'avgpool': { use: { template: 'avgpool', vars: { N: 1, C: 1, outputs: 4, inputs: 16, K: 4, taps: 16 }, symbolic: 'Σ in-bounds taps (taps − 1 adds + 1 divide per window)', substituted: '16' }, result: 16 },
     'reduce': { use: { template: 'reduce', vars: { M: 2048, n: 49 }, symbolic: 'M·n', substituted: '2048×49' }, result: 100_352 },
     'resize': { use: { template: 'resize', vars: { N: 802_816, d: 2, c: 9 }, symbolic: '3·(2^d − 1)·N', substituted: '9×802816' }, result: 7_225_344 },
+    // issue 18: quantization, rotary and grouped-query attention (counts as in test/analysis/ops/*.test.ts)
+    'matmul-nbits': { use: { template: 'matmul-nbits', vars: { M: 5, K: 64, N: 32, bits: 4, blockSize: 32, bias: 0 }, symbolic: '(2·K − 1)·M·N + 2·K·N', substituted: '(2×64−1)×5×32 + 2×64×32' }, result: 24_416 }, // 20320 + 4096
+    'quantize': { use: { template: 'quantize', vars: { N: 6, c: 2, zeroPoint: 1 }, symbolic: '2·N', substituted: '2×2×3' }, result: 12 },
+    'dequantize': { use: { template: 'dequantize', vars: { N: 20, c: 2, zeroPoint: 1 }, symbolic: '2·N', substituted: '2×4×5' }, result: 40 },
+    'gather-block-quantized': { use: { template: 'gather-block-quantized', vars: { N: 48, c: 2, zeroPoint: 1 }, symbolic: '2·N', substituted: '2×3×16' }, result: 96 },
+    'dynamic-quantize': { use: { template: 'dynamic-quantize', vars: { N: 12 }, symbolic: '2·(N − 1) + 6 + 2·N', substituted: '2×(12−1) + 6 + 2×12' }, result: 52 },
+    'rotary': { use: { template: 'rotary', vars: { N: 96, head: 8, rotaryDim: 8, heads: 4, rotated: 96 }, symbolic: '3·N', substituted: '3×96' }, result: 288 },
+    'group-query-attention': { use: { template: 'group-query-attention', vars: { B: 1, H: 4, Sq: 3, Skv: 8, d: 8, dv: 8 }, symbolic: 'B·H·Sq·Skv·(2·d − 1)', substituted: '1×4×3×8×(2×8−1)' }, result: 1440 },
     'generic': { use: { template: 'generic', vars: { B: 2, C: 3, S: 4 }, symbolic: 'B·(2·C − 1) + B·S·(1 + ⌈log₂C⌉)', substituted: '2×(2×3−1) + 2×4×(1+2)' }, result: 34 },
   };
 

@@ -73,8 +73,9 @@ describe('modelpress zoo', () => {
     expect(text).toMatch(/^resnet50\s+batch×3×224×224\s+25,557,032/m);
     expect(text).toMatch(/^gpt2\s+batch×sequence\s+124,439,808/m);
     expect(text).toMatch(/^deep_speckle\s+batch×1×256×256\s+21,850,530/m);
-    // 22 torchvision/other architectures + 14 for the seed (3 ResNet v1, 3 SE-ResNet, 6 DPN, Inception-v4, deep speckle).
-    expect(text.trim().split('\n')).toHaveLength(1 + 22 + 14);
+    // 22 torchvision/other architectures + 14 for the seed (3 ResNet v1, 3 SE-ResNet, 6 DPN, Inception-v4, deep speckle)
+    // + 9 decoders (llama_tiny, llama_small: plain, _fused, _int4; llama2_7b: fp16, _int4, _int8).
+    expect(text.trim().split('\n')).toHaveLength(1 + 22 + 14 + 9);
   });
 
   it('export writes the model, from the cache the second time', async () => {

@@ -74,7 +74,7 @@ function coreVars(c: Core, p: Projection | undefined, extra: Record<string, numb
  * what a preset tool would have seen: 'sdpa' (opset-23 Attention = F.scaled_dot_product_attention),
  * 'fused' (projections + matmuls + softmax), 'mha' (matmuls + softmax, projections elsewhere).
  */
-function attentionCost(kind: 'sdpa' | 'fused' | 'mha', c: Core, p: Projection | undefined, biasAdds: number, convention: Convention): CostEntry | null {
+function attentionCost(kind: 'sdpa' | 'fused' | 'mha' | 'gqa', c: Core, p: Projection | undefined, biasAdds: number, convention: Convention): CostEntry | null {
   const parts = exactParts(c, p, biasAdds);
   const coreMacs = parts.qkMacs + parts.avMacs;
   const macs = parts.projMacs + coreMacs;
@@ -85,7 +85,7 @@ function attentionCost(kind: 'sdpa' | 'fused' | 'mha', c: Core, p: Projection | 
   const projSub = p === undefined ? '' : `${p.tokens}×${p.Din}×${p.width} + `;
   const macsSym = `${projSym}${heads}·Sq·Skv·(d + d_v)`;
   const macsSub = `${projSub}${headsSub}×${c.Sq}×${c.Skv}×(${c.d}+${c.dv})`;
-  const template = kind === 'sdpa' ? 'attention' : kind === 'fused' ? 'attention-fused' : 'multihead-attention';
+  const template = kind === 'sdpa' ? 'attention' : kind === 'fused' ? 'attention-fused' : kind === 'gqa' ? 'group-query-attention' : 'multihead-attention';
   const t = presetTemplate(template, convention);
   switch (convention) {
     case 'exact':
@@ -332,7 +332,97 @@ function mhaCost(ctx: CostContext, convention: Convention): CostEntry | null {
   return attentionCost('mha', core, undefined, biasAdds, convention);
 }
 
+// ---------------------------------------------------------------------------------------------
+// com.microsoft GroupQueryAttention (ONNX Runtime GenAI decoders): query [B, S, H_q·d] (or packed
+// QKV [B, S, (H_q + 2·H_kv)·d]), key/value [B, S, H_kv·d], past_key/value [B, H_kv, P, d],
+// seqlens_k, total_sequence_length, optional cos/sin caches for the fused rotary embedding.
+
+interface GqaSizes {
+  B: Dim;
+  S: Dim;
+  Hq: number;
+  Hkv: number;
+  d: Dim;
+  /** Keys attended to: total_sequence_length when known, else past + S. */
+  total: Dim;
+  /** Present buffers' length: max(total, past) as ONNX Runtime allocates them. */
+  present: Dim;
+  rotaryDim: Dim;
+}
+
+function gqaSizes(ctx: NodeContext): GqaSizes {
+  const Hq = ctx.attr.int('num_heads', 0);
+  const Hkv = ctx.attr.int('kv_num_heads', 0);
+  if (Hq <= 0 || Hkv <= 0) throw new AnalysisError('num_heads and kv_num_heads are required', where(ctx));
+  if (Hq % Hkv !== 0) throw new AnalysisError(`num_heads ${Hq} is not a multiple of kv_num_heads ${Hkv}`, where(ctx));
+  const q = inputShape(ctx, 0, 'query');
+  if (q.length !== 3) throw new AnalysisError(`query must be 3-D (batch, sequence, hidden), got rank ${q.length}`, where(ctx));
+  const packed = !hasInput(ctx, 1);
+  const d = divide(ctx, q[2]!, packed ? Hq + 2 * Hkv : Hq, packed ? 'packed QKV width' : 'query hidden size');
+  if (!packed) {
+    const k = maybeShape(ctx, 1);
+    if (k !== undefined && k.length === 3) sameDim(ctx, divide(ctx, k[2]!, Hkv, 'key hidden size'), d, 'query and key head sizes');
+  }
+  const past = maybeShape(ctx, 3);
+  const P: Dim | undefined = past === undefined ? undefined : past.length === 4 ? past[2]! : null;
+  const given = hasInput(ctx, 6) ? ctx.inputs[6]?.value : undefined;
+  const totalValue = given !== undefined && given.length === 1 ? given[0]! : undefined;
+  const S = q[1]!;
+  const total: Dim = totalValue ?? (P === undefined ? S : plus(S, P));
+  const present: Dim = typeof total === 'number' && typeof P === 'number' ? Math.max(total, P) : total;
+  let rotaryDim: Dim = 0;
+  if (ctx.attr.int('do_rotary', 0) === 1) {
+    const cos = maybeShape(ctx, 7);
+    const half = cos === undefined ? null : cos[cos.length - 1]!;
+    rotaryDim = typeof half === 'number' ? 2 * half : null;
+  }
+  return { B: q[0]!, S, Hq, Hkv, d, total, present, rotaryDim };
+}
+
+function inferGqa(ctx: NodeContext): ValueFacts[] {
+  const s = gqaSizes(ctx);
+  const dtype = ctx.inputs[0]?.dtype ?? 0;
+  const width = typeof s.d === 'number' ? s.Hq * s.d : null;
+  const outs: ValueFacts[] = [
+    { dtype, shape: [s.B, s.S, width] },
+    { dtype, shape: [s.B, s.Hkv, s.present, s.d] },
+    { dtype, shape: [s.B, s.Hkv, s.present, s.d] },
+  ];
+  return ctx.node.outputs.map((_, i) => outs[i] ?? { dtype, shape: undefined });
+}
+
+/**
+ * Each query head attends to its group's key/value head over the `total` keys: MACs
+ * `B·H_q·S·T·2d`, the same as a decomposed graph that repeats K and V per group. FLOPs add the causal
+ * mask, and under `exact` the fused rotary embedding of Q and K (`3·B·S·(H_q + H_kv)·rotary_dim`:
+ * two multiplies and an add per rotated element).
+ */
+function gqaCost(ctx: CostContext, convention: Convention): CostEntry | null {
+  const s = gqaSizes(ctx);
+  const B = num(ctx, s.B, 'batch');
+  const S = num(ctx, s.S, 'sequence length');
+  const d = num(ctx, s.d, 'head size');
+  const T = num(ctx, s.total, 'total sequence length (past + new)');
+  const core: Core = { B, H: s.Hq, Sq: S, Skv: T, d, dv: d, masked: true, softcap: ctx.attr.float('softcap', 0) > 0 };
+  const rotary = s.rotaryDim === 0 ? 0 : 3 * B * S * (s.Hq + s.Hkv) * num(ctx, s.rotaryDim, 'rotary dimension (2 × cos_cache width)');
+  const smooth = ctx.attr.int('smooth_softmax', 0) === 1 ? B * s.Hq * S : 0;
+  const e = attentionCost('gqa', core, undefined, 0, convention);
+  if (e === null || convention !== 'exact' || rotary + smooth === 0) return e;
+  const f = e.formula!;
+  return {
+    macs: e.macs,
+    flops: e.flops + rotary + smooth,
+    formula: {
+      ...f,
+      vars: { ...f.vars, rotary, smooth, kvHeads: s.Hkv },
+      symbolic: `${rotary ? `3·B·S·(H_q + H_kv)·rotary_dim + ` : ''}${smooth ? 'B·H·Sq + ' : ''}${f.symbolic}`,
+      substituted: `${rotary ? `${rotary} + ` : ''}${smooth ? `${smooth} + ` : ''}${f.substituted}`,
+    },
+  };
+}
+
 export const rules: OpRule[] = [
+  { ops: ['GroupQueryAttention'], domain: 'com.microsoft', infer: inferGqa, cost: gqaCost, nonParamInputs: [5, 6, 7, 8, 9, 10] },
   // attn_mask and the past key/value caches are masks and state, not parameters
   { ops: ['Attention'], infer: inferSdpa, cost: sdpaCost, nonParamInputs: [3, 4, 5] },
   { ops: ['Attention'], domain: 'com.microsoft', infer: inferContribAttention, cost: contribAttentionCost, weightInputs: [1, 2], nonParamInputs: [3, 4, 6] },

@@ -471,9 +471,10 @@ export const rules: OpRule[] = [
     ops: ['ConvInteger'],
     infer: (ctx) => inferForward(ctx, CONV_INTEGER, INT32),
     cost: (ctx, c) => quantizedCost(ctx, c, CONV_INTEGER, false),
-    // zero points are quantisation buffers, as in PyTorch's quantized modules
+    // zero points are quantisation buffers, as in PyTorch's quantized modules: stored bytes, not parameters
     nonParamInputs: [2, 3],
     weightInputs: [1],
+    quantized: () => ({ zeroPoints: [2, 3] }),
   },
   {
     ops: ['QLinearConv'],
@@ -481,6 +482,7 @@ export const rules: OpRule[] = [
     cost: (ctx, c) => quantizedCost(ctx, c, QLINEAR_CONV, true),
     nonParamInputs: [1, 2, 4, 5, 6, 7],
     weightInputs: [3, 8],
+    quantized: () => ({ scales: [1, 4, 6], zeroPoints: [2, 5, 7] }),
   },
   {
     ops: ['DeformConv'],

@@ -520,6 +520,7 @@ export const rules: OpRule[] = [
     cost: (ctx, c) => quantizedMatMulCost(ctx, c, false),
     nonParamInputs: [2, 3],
     weightInputs: [0, 1],
+    quantized: () => ({ zeroPoints: [2, 3] }),
   },
   {
     ops: ['QLinearMatMul'],
@@ -527,6 +528,7 @@ export const rules: OpRule[] = [
     cost: (ctx, c) => quantizedMatMulCost(ctx, c, true),
     nonParamInputs: [1, 2, 4, 5, 6, 7],
     weightInputs: [0, 3],
+    quantized: () => ({ scales: [1, 4, 6], zeroPoints: [2, 5, 7] }),
   },
   // every operand of an einsum is a contraction operand: a constant one is a weight
   { ops: ['Einsum'], infer: inferEinsum, cost: einsumCost, weightInputs: (ctx) => ctx.node.inputs.map((_, i) => i) },

@@ -13,9 +13,11 @@ import { rules as indexing } from './indexing.js';
 import { rules as misc } from './misc.js';
 import { rules as norm } from './norm.js';
 import { rules as pool } from './pool.js';
+import { rules as quantization } from './quantization.js';
 import { rules as recurrent } from './recurrent.js';
 import { rules as reduce } from './reduce.js';
 import { rules as resize } from './resize.js';
+import { rules as rotary } from './rotary.js';
 import { rules as sequence } from './sequence.js';
 import { rules as shapeOps } from './shape-ops.js';
 import { rules as softmax } from './softmax.js';
@@ -24,6 +26,7 @@ export const ALL_RULES: readonly OpRule[] = [
   ...conv, ...gemm, ...attention, ...norm, ...pool, ...softmax, ...recurrent,
   ...elementwise, ...activation, ...reduce, ...resize,
   ...shapeOps, ...indexing, ...controlFlow, ...sequence, ...misc,
+  ...quantization, ...rotary,
 ];
 
 const normDomain = (d: string): string => (d === 'ai.onnx' ? '' : d);
