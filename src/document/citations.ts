@@ -75,10 +75,10 @@ function loadStyle(state: DocumentState, file: VFile, tree: Root): string {
   const bundled = BUNDLED_STYLES[csl];
   const stylePath = bundled ? path.join(BUILTIN_TEMPLATES_DIR, 'csl', bundled) : path.resolve(state.baseDir, csl);
   const name = bundled ? `modelpress-${csl}` : `modelpress-file:${stylePath}`;
-  const config = plugins.config.get('@csl') as { styles: { has(n: string): boolean; add(n: string, xml: string): void } };
-  if (config.styles.has(name)) return name;
+  const config = plugins.config.get('@csl') as { templates: { has(n: string): boolean; add(n: string, xml: string): void } };
+  if (config.templates.has(name)) return name;
   try {
-    config.styles.add(name, readFileSync(stylePath, 'utf8'));
+    config.templates.add(name, readFileSync(stylePath, 'utf8'));
     return name;
   } catch (err) {
     file.message(`csl '${csl}' cannot be read (${(err as Error).message}); ${didYouMean(csl, Object.keys(BUNDLED_STYLES))}give a .csl file or one of ${Object.keys(BUNDLED_STYLES).join(', ')}; the numeric style is used`, {
@@ -92,8 +92,8 @@ function loadStyle(state: DocumentState, file: VFile, tree: Root): string {
 
 function loadStyleNamed(csl: string): string {
   const name = `modelpress-${csl}`;
-  const config = plugins.config.get('@csl') as { styles: { has(n: string): boolean; add(n: string, xml: string): void } };
-  if (!config.styles.has(name)) config.styles.add(name, readFileSync(path.join(BUILTIN_TEMPLATES_DIR, 'csl', BUNDLED_STYLES[csl]!), 'utf8'));
+  const config = plugins.config.get('@csl') as { templates: { has(n: string): boolean; add(n: string, xml: string): void } };
+  if (!config.templates.has(name)) config.templates.add(name, readFileSync(path.join(BUILTIN_TEMPLATES_DIR, 'csl', BUNDLED_STYLES[csl]!), 'utf8'));
   return name;
 }
 
