@@ -2,8 +2,9 @@
  * How busy the machine is (BENCHMARK.md §9, "Machine load"): the load average and, on Linux, the CPU
  * share other processes took during a short sample, read from /proc/<pid>/stat (utime + stime, in
  * clock ticks). A benchmark records one sample before its first configuration and one after its last;
- * it counts as run on a busy machine when other processes used more than 20% of the CPU, or the load
- * average before it exceeded half the logical cores.
+ * it counts as run on a busy machine when other processes used more than 20% of the CPU. The load
+ * average decides only where /proc cannot be read: it still counts a build's own benchmark workers
+ * that ended seconds ago (a 1-minute average), so on its own it would call every build busy.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -105,7 +106,7 @@ export async function sampleLoad(intervalMs = LOAD_SAMPLE_MS): Promise<LoadSampl
 /** The busy verdict from the two samples, with the reason in words. */
 export function judgeLoad(start: LoadSample, end: LoadSample | null, logicalCores: number): MachineLoad {
   const reasons: string[] = [];
-  if (start.loadAverage[0] > BUSY_LOAD_PER_CORE * logicalCores) {
+  if (start.otherCpuShare === null && start.loadAverage[0] > BUSY_LOAD_PER_CORE * logicalCores) {
     reasons.push(`load average ${start.loadAverage[0].toFixed(2)} on ${logicalCores} logical core${logicalCores === 1 ? '' : 's'} before the benchmark`);
   }
   for (const [when, s] of [['before', start], ['after', end]] as const) {
