@@ -104,11 +104,25 @@ export async function measureModels(
 /** The convention and hardware lines under a table or chart. */
 export function footnotes(convention: Convention, measured: Measured[], metrics: MetricName[]): string[] {
   const notes = [`Counted from the ONNX graphs by modelpress ${toolVersion()} (${convention} convention); MACs are multiply-accumulates.`];
-  const assumed = new Set<string>();
+  // One line per assumption, naming the models that share it (a 25-row table gets one line, not 25).
+  const assumed = new Map<string, { value: number; input: string; labels: Set<string> }>();
   for (const m of measured) {
-    for (const a of m.profile?.assumedBatch ?? []) assumed.add(`${m.model.label}: batch ${a.value} assumed for input '${a.input}' (its leading dim is symbolic; set it with input=)`);
+    for (const a of m.profile?.assumedBatch ?? []) {
+      const key = `${a.value}\u0000${a.input}`;
+      const entry = assumed.get(key) ?? { value: a.value, input: a.input, labels: new Set<string>() };
+      entry.labels.add(m.model.label);
+      assumed.set(key, entry);
+    }
   }
-  notes.push(...assumed);
+  const tabled = new Set(measured.map((m) => m.model.label));
+  for (const { value, input, labels } of assumed.values()) {
+    if (labels.size === 1) {
+      notes.push(`${[...labels][0]}: batch ${value} assumed for input '${input}' (its leading dim is symbolic; set it with input=)`);
+    } else {
+      const who = labels.size === tabled.size ? 'every model' : [...labels].join(', ');
+      notes.push(`Batch ${value} assumed for input '${input}' of ${who} (their leading dim is symbolic; set it with input=)`);
+    }
+  }
   if (needsBenchmark(metrics)) {
     const seen = new Set<string>();
     for (const m of measured) {
