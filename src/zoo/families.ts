@@ -2,7 +2,7 @@
  * Model families for measured complexity (`::complexity`, `modelpress complexity`): graphs built in
  * code whose size variables can be swept. The four layer types of "Attention Is All You Need"
  * (Vaswani et al. 2017, Table 1) over a sequence of n vectors of width d, and two vision
- * Transformers over the image side.
+ * Transformers over the image side; and one decode step of a Llama-style decoder over its context.
  *
  * Each family states what the paper claims (per-layer complexity, sequential operations, maximum
  * path length). Complexity and sequential operations are measured from the graphs; the maximum path
@@ -17,6 +17,7 @@
  * zero-padded by (r − 1)/2 at both ends).
  */
 import type { Model } from '../onnx/model.js';
+import { buildLlama, llamaTiny } from './llama.js';
 import { Net } from './nn.js';
 import { swinT } from './swin.js';
 import { vitB16 } from './vit.js';
@@ -210,7 +211,30 @@ const swin: ModelFamily = {
   },
 };
 
-export const families: readonly ModelFamily[] = [selfAttention, recurrent, convolutional, restricted, vit, swin];
+/**
+ * One decode step of llama_tiny (src/zoo/llama.ts: 4 layers, D 256, 8 query heads over 2 KV heads)
+ * with n − 1 tokens in the KV cache: the new token's query attends to n keys, so per layer QKᵀ and
+ * A·V cost H·d·n MACs each (2·4·256·n = 2,048·n in all), linear in the context, while the projections
+ * and the MLP cost the same at every n.
+ */
+const llamaDecode: ModelFamily = {
+  name: 'llama_decode',
+  label: 'Llama decode step',
+  description: 'one decode step of llama_tiny (grouped-query attention, KV cache) at a context of n tokens (n − 1 cached, one new)',
+  variables: { n: { description: 'context length in tokens (cached + the new one)', default: 512, sweep: [128, 256, 512, 1024, 2048], check: (v) => (Number.isInteger(v) && v >= 2 ? bounded('n', 32768, v) : `n must be a whole number ≥ 2, got ${v}`) } },
+  claim: { exponents: { n: 1 }, text: 'O(n·d) attention per new token' },
+  sequential: { exponents: { n: 0 }, text: 'O(1) in n' },
+  claimMetric: 'attention_macs',
+  build({ n }, seed) {
+    const c = llamaTiny;
+    const { model } = buildLlama(c, { seed, form: 'plain', kvCache: true, name: 'llama_decode' });
+    const inputs: Record<string, number[]> = { input_ids: [1, 1] };
+    for (let l = 0; l < c.layers; l++) for (const k of ['key', 'value']) inputs[`past_key_values.${l}.${k}`] = [1, c.kvHeads, n! - 1, c.dModel / c.heads];
+    return { model, inputs };
+  },
+};
+
+export const families: readonly ModelFamily[] = [selfAttention, recurrent, convolutional, restricted, vit, swin, llamaDecode];
 
 /** The family named `name`, or an error listing those that exist. */
 export function familyNamed(name: string): ModelFamily {

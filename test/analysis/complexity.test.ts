@@ -80,6 +80,20 @@ describe('Attention Is All You Need, Table 1, measured', () => {
   });
 });
 
+describe('a decoder over its context length (issue 18: ::complexity sweeps context)', () => {
+  it('one llama_tiny decode step: attention MACs 2·layers·H·d·n = 2,048·n (exponent 1), the rest constant, depth constant', () => {
+    const s = sweepFamily(familyNamed('llama_decode'), { vary: [{ name: 'n', values: [128, 256, 512, 1024] }] }, ['macs', 'attention_macs', 'depth']);
+    // llama_tiny: 4 layers, 8 query heads of d = 32 (H·d = 256): QKᵀ and A·V each H·d·n per layer.
+    expect(s.points.map((p) => p.values.attention_macs)).toEqual([128, 256, 512, 1024].map((n) => 2 * 4 * 256 * n));
+    // Everything else (projections, SwiGLU, head) is the same at every n: 4,128,768 − 2,048·128 at n = 128.
+    const rest = s.points.map((p) => p.values.macs - p.values.attention_macs);
+    expect(new Set(rest)).toEqual(new Set([4_128_768 - 2048 * 128]));
+    const exp = (m: string) => s.fits.find((f) => f.metric === m)!.exponents.n!;
+    expect(Math.abs(exp('attention_macs') - 1)).toBeLessThan(0.05);
+    expect(exp('depth')).toBeCloseTo(0, 6);
+  });
+});
+
 describe('ViT-B/16 against Swin-T over the image side', () => {
   it('attention MACs: quadratic in the tokens for ViT, linear for Swin (± 0.05)', () => {
     const vit = sweepFamily(familyNamed('vit_b_16'), { vary: [{ name: 'side', values: [224, 448, 896] }] }, ['macs', 'attention_macs']);
