@@ -100,6 +100,21 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     };
     models = [model.id];
   }
+  placeChart(node, file, state, spec, { id: values.id, caption: values.caption, kind: values.kind, models });
+}
+
+/**
+ * Draw `spec` in the directive's place as a numbered figure and collect it for the other outputs (the
+ * LaTeX figure, data.json); a spec that cannot be drawn becomes a positioned diagnostic and an error box.
+ * Shared by `::chart` and `::complexity{show=chart}`.
+ */
+export function placeChart(
+  node: DirectiveNode,
+  file: VFile,
+  state: DocumentState,
+  spec: ChartSpec,
+  figure: { id?: string; caption?: string; kind: string; models: string[] },
+): void {
   let svg;
   try {
     svg = chartToHast(spec);
@@ -111,10 +126,10 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
   const number = numberOf(node);
   const caption = [
     ...(number !== undefined ? [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), ' '] : []),
-    ...(values.caption ? [values.caption] : []),
+    ...(figure.caption ? [figure.caption] : []),
   ];
-  replaceWith(node, h('figure', { className: ['mp-chart'], id: values.id }, [svg, ...(caption.length ? [h('figcaption', caption)] : [])]));
-  const collected = { id: values.id, number, kind: values.kind, svg: chartToSvg(spec), models };
+  replaceWith(node, h('figure', { className: ['mp-chart'], id: figure.id }, [svg, ...(caption.length ? [h('figcaption', caption)] : [])]));
+  const collected = { id: figure.id, number, kind: figure.kind, svg: chartToSvg(spec), models: figure.models };
   state.data.charts.push(collected);
-  setOutput(node, { kind: 'chart', chart: collected, caption: values.caption });
+  setOutput(node, { kind: 'chart', chart: collected, caption: figure.caption });
 }

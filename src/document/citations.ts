@@ -256,8 +256,8 @@ function familyNames(item: CslItem | undefined): string {
 export default function remarkModelpressCitations(options: StateOptions = {}) {
   return (tree: Root, file: VFile): void => {
     const state = documentState(file, options);
-    const placeholders = blockDirectives(tree, 'bibliography');
-    placeholders.forEach((p) => markHandled(p));
+    const bibliographyDirectives = blockDirectives(tree, 'bibliography');
+    bibliographyDirectives.forEach((p) => markHandled(p));
     restoreKeyColons(tree, file);
     const works = loadWorks(state, file, tree);
     const hasBibliography = state.settings.bibliography.length > 0;
@@ -324,8 +324,8 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
     });
 
     if (cited.size === 0) {
-      for (const p of placeholders) (p.data as Record<string, unknown>).hName = 'div';
-      for (const p of placeholders) p.children = [];
+      for (const p of bibliographyDirectives) (p.data as Record<string, unknown>).hName = 'div';
+      for (const p of bibliographyDirectives) p.children = [];
       return;
     }
     const style = loadStyle(state, file, tree);
@@ -360,12 +360,12 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       h('h2', 'References'),
       h('div', { className: ['csl-bib-body'] }, works2.map((w) => h('div', { className: ['csl-entry'], id: `ref-${w.key}` }, [{ type: 'raw', value: w.html.replace(/^<div class="csl-entry">|<\/div>$/g, '') } as never]))),
     ]);
-    const target = placeholders[0];
+    const target = bibliographyDirectives[0];
     if (target) {
       target.data = { ...(target.data ?? {}), hName: 'section', hProperties: section.properties as never, hChildren: section.children as never };
       target.children = [];
       setOutput(target, { kind: 'bibliography', works: works2 });
-      for (const extra of placeholders.slice(1)) {
+      for (const extra of bibliographyDirectives.slice(1)) {
         file.message('::bibliography is placed more than once; the References are shown at the first', { place: extra.position, ruleId: 'bibliography', source: SOURCE });
         extra.data = { ...(extra.data ?? {}), hName: 'div' };
         extra.children = [];

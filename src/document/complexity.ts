@@ -10,13 +10,11 @@
  *
  * A table and a chart of the same sweep measure it once.
  */
-import { h } from 'hastscript';
 import type { VFile } from 'vfile';
 import { COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, sweepFamily, SweepError } from '../analysis/complexity.js';
 import { CONVENTIONS } from '../analysis/types.js';
 import { toolVersion } from '../cache/tool-version.js';
 import { setOutput } from '../docmodel/output.js';
-import { ChartError, chartToHast, chartToSvg } from '../render/chart.js';
 import { complexityChart, complexityTable, describeSweep } from '../render/complexity.js';
 import { resolveFormat } from '../render/format.js';
 import { tableToHast } from '../render/table.js';
@@ -26,6 +24,7 @@ import { AttributeError, type AttributeSpec, type DirectiveNode, didYouMean, one
 import { showError } from './error-box.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
 import { numberOf } from './xref.js';
+import { placeChart } from './chart.js';
 
 /** `n=128,256,512 d=64` → { n: [128, 256, 512], d: [64] }. */
 function parseAssignments(v: string): Record<string, number[]> {
@@ -128,19 +127,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
       return showError(node, file, reason, 'bad-attribute');
     }
     const spec = complexityChart(sweeps, resolveFormat(state.settings.format), values.caption);
-    let svg;
-    try {
-      svg = chartToHast(spec);
-    } catch (err) {
-      if (!(err instanceof ChartError)) throw err;
-      report(file, node, `cannot draw this chart: ${err.message}`, 'bad-attribute');
-      return showError(node, file, err.message, 'bad-attribute');
-    }
-    const caption = [...(number !== undefined ? [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), ' '] : []), ...(values.caption ? [values.caption] : [])];
-    replaceWith(node, h('figure', { className: ['mp-chart'], id: values.id }, [svg, ...(caption.length ? [h('figcaption', caption)] : [])]));
-    const collected = { id: values.id, number, kind: 'scatter', svg: chartToSvg(spec), models: values.families };
-    state.data.charts.push(collected);
-    setOutput(node, { kind: 'chart', chart: collected, caption: values.caption });
+    placeChart(node, file, state, spec, { id: values.id, caption: values.caption, kind: 'scatter', models: values.families });
     return;
   }
   const table = complexityTable(sweeps, { id: values.id, number, caption: values.caption, metrics });

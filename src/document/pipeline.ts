@@ -126,15 +126,20 @@ export async function scanLabels(file: VFile, options: RenderOptions = {}): Prom
   const state = documentState(scratch, { settings: options.settings });
   state.counterStart = options.counterStart ?? { table: 0, figure: 0, equation: 0, topSection: 0 };
   state.documentName = options.documentName;
-  const pre = documentState(file, options);
-  pre.documentName = options.documentName;
-  pre.counterStart = options.counterStart;
-  pre.externalNumbers = options.externalNumbers;
+  seedBookState(file, options);
   const mdast = parseMarkdown(processor, String(file.value ?? ''), file.path);
   if (file.path) expandIncludes(processor, mdast, scratch, path.resolve(file.cwd, file.path));
   await processor.run(mdast, scratch);
   for (const ref of state.numbers.values()) ref.document = options.documentName;
   return { numbers: state.numbers, counted: state.counted };
+}
+
+/** A book chapter's place in the book (its name, where its counters start, the other chapters' numbers), before the plugins run. */
+function seedBookState(file: VFile, options: RenderOptions): void {
+  const pre = documentState(file, options);
+  pre.documentName = options.documentName;
+  pre.counterStart = options.counterStart;
+  pre.externalNumbers = options.externalNumbers;
 }
 
 /** The first level-1 heading's text, for a page title when front matter gives none. */
@@ -158,10 +163,7 @@ function firstHeading(tree: HastRoot): string | undefined {
 /** Render one Markdown document: `file` holds its text and path (src= is relative to its folder). */
 export async function renderDocument(file: VFile, options: RenderOptions = {}): Promise<RenderedDocument> {
   const processor = createProcessor(options);
-  const pre = documentState(file, options);
-  pre.documentName = options.documentName;
-  pre.counterStart = options.counterStart;
-  pre.externalNumbers = options.externalNumbers;
+  seedBookState(file, options);
   const mdast = parseMarkdown(processor, String(file.value ?? ''), file.path);
   if (file.path) expandIncludes(processor, mdast, file, path.resolve(file.cwd, file.path));
   const hast = (await processor.run(mdast, file)) as HastRoot;

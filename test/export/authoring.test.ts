@@ -13,18 +13,10 @@ import { renderMarkdown } from '../../src/document/pipeline.js';
 import { copyDocumentAssets } from '../../src/export/assets.js';
 import { exportDocument } from '../../src/export/index.js';
 import { documentToLatex } from '../../src/export/latex.js';
-import { findChromium } from '../../src/export/pdf.js';
-import { hasCommand } from '../helpers/system.js';
+import { chromiumPath, hasCommand } from '../helpers/system.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'document');
-function chromium(): string | undefined {
-  try {
-    return findChromium();
-  } catch {
-    return undefined;
-  }
-}
-const CHROMIUM = chromium();
+const CHROMIUM = chromiumPath();
 const HAVE_TEX = hasCommand('pdflatex') && hasCommand('biber') && hasCommand('pdftotext');
 if (!HAVE_TEX || !CHROMIUM) {
   console.warn(

@@ -18,23 +18,16 @@ import type { DocumentData } from '../../src/document/state.js';
 import { copyAssets } from '../../src/export/assets.js';
 import { exportDocument, type ExportResult } from '../../src/export/index.js';
 import type { DocumentDataFile } from '../../src/export/data-json.js';
-import { findChromium, htmlToPdf, pageProblems } from '../../src/export/pdf.js';
+import { htmlToPdf, pageProblems } from '../../src/export/pdf.js';
 import { FIXTURE_MD, renderWithTree, writeFixture } from './fixture.js';
-import { hasCommand } from '../helpers/system.js';
+import { chromiumPath, hasCommand } from '../helpers/system.js';
 import { machineIndependent } from '../helpers/diagnostics.js';
 
 
-function chromium(): string | undefined {
-  try {
-    return findChromium();
-  } catch {
-    return undefined;
-  }
-}
 
 const HAVE_PDFLATEX = hasCommand('pdflatex');
 const HAVE_POPPLER = hasCommand('pdftotext') && hasCommand('pdffonts') && hasCommand('pdfinfo');
-const CHROMIUM = chromium();
+const CHROMIUM = chromiumPath();
 if (!HAVE_PDFLATEX) console.warn('pdflatex not found: skipping the standalone LaTeX compile test (apt-get install texlive-latex-base texlive-latex-recommended texlive-science lmodern)');
 if (!HAVE_POPPLER) console.warn('poppler-utils not found: skipping the PDF text and font tests (apt-get install poppler-utils)');
 if (!CHROMIUM) console.warn('no Chromium found: skipping the PDF and page tests (apt-get install chromium)');

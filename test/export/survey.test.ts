@@ -13,8 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DocumentDataFile } from '../../src/export/data-json.js';
-import { findChromium, pageProblems } from '../../src/export/pdf.js';
-import { hasCommand } from '../helpers/system.js';
+import { pageProblems } from '../../src/export/pdf.js';
+import { chromiumPath, hasCommand } from '../helpers/system.js';
 
 const OUT = path.resolve('output');
 const FILES = ['survey.html', 'survey.tex', 'survey.macros.tex', 'survey.standalone.tex', 'survey.data.json'];
@@ -29,14 +29,7 @@ if (BUILT && !HAVE_POPPLER) console.warn('poppler-utils not found: skipping the 
 const HAVE_PDFLATEX = hasCommand('pdflatex');
 if (BUILT && !HAVE_PDFLATEX) console.warn('pdflatex not found: skipping the survey LaTeX compile check (apt-get install -y texlive-latex-base texlive-latex-recommended texlive-science lmodern)');
 const HAVE_BIBER = hasCommand('biber');
-function chromium(): string | undefined {
-  try {
-    return findChromium();
-  } catch {
-    return undefined;
-  }
-}
-const CHROMIUM = chromium();
+const CHROMIUM = chromiumPath();
 if (BUILT && !CHROMIUM) console.warn('no Chromium found: skipping the survey page check (apt-get install -y chromium)');
 const read = (name: string) => readFileSync(path.join(OUT, name), 'utf8');
 

@@ -10,17 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildResult } from '../../src/project/build.js';
-import { findChromium } from '../../src/export/pdf.js';
-import { hasCommand } from '../helpers/system.js';
+import { chromiumPath, hasCommand } from '../helpers/system.js';
 
-function chromium(): string | undefined {
-  try {
-    return findChromium();
-  } catch {
-    return undefined;
-  }
-}
-const CHROMIUM = chromium();
+const CHROMIUM = chromiumPath();
 const HAVE_PDFLATEX = hasCommand('pdflatex') && hasCommand('pdftotext');
 if (!CHROMIUM) console.warn('no Chromium found: skipping the book PDF check (apt-get install -y chromium)');
 if (!HAVE_PDFLATEX) console.warn('pdflatex or pdftotext not found: skipping the book LaTeX compile check (apt-get install -y texlive-latex-base texlive-latex-recommended poppler-utils)');
