@@ -9,6 +9,7 @@ import type { Element } from 'hast';
 import { h } from 'hastscript';
 import type { VFile } from 'vfile';
 import type { Environment } from '../runtime/types.js';
+import { decimalsForDigits, fixed } from '../render/format.js';
 import { type DirectiveNode, readAttributes, replaceWith } from './directive.js';
 import { showError } from './error-box.js';
 import { setOutput } from '../docmodel/output.js';
@@ -42,27 +43,57 @@ function loadText(e: Environment): string {
   return l.busy ? `busy — ${l.reason} (numbers may be slower and noisier than on an idle machine)` : `idle enough (${seen})`;
 }
 
-function describe(c: CollectedEnvironment): Rows {
-  const floors = c.floors.map((f) => `${f.model} (${f.input}): ${f.latencyMedianMs < 0.1 ? (f.latencyMedianMs * 1000).toFixed(1) + ' µs' : f.latencyMedianMs.toFixed(3) + ' ms'}`);
+/**
+ * The binding floors of one setting in one unit (µs, or ms when one reaches 10 ms), 3 significant
+ * digits, one entry per input shape (models of the same shapes share an Identity model; their
+ * floors are given as a range): `2×3×224×224: 6.28–6.61; 2×128: 251`.
+ */
+export function floorText(floors: CollectedEnvironment['floors']): { unit: string; text: string } {
+  const ms = floors.some((f) => f.latencyMedianMs >= 10);
+  const unit = ms ? 'ms' : 'µs';
+  const shown = (v: number) => {
+    const x = ms ? v : v * 1000;
+    return fixed(x, decimalsForDigits(x, 3));
+  };
+  const byShape = new Map<string, number[]>();
+  for (const f of floors) byShape.set(f.input, [...(byShape.get(f.input) ?? []), f.latencyMedianMs]);
+  const parts = [...byShape].map(([input, values]) => {
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const range = shown(lo) === shown(hi) ? shown(lo) : `${shown(lo)}–${shown(hi)}`;
+    return `${input.replace(/x/g, '×')}: ${range}`;
+  });
+  return { unit, text: parts.join('; ') };
+}
+
+function describe(c: CollectedEnvironment, labelOf: (id: string) => string): Rows {
+  const floor = c.floors.length ? floorText(c.floors) : undefined;
   return [
     ...hardwareRows(c.environment),
     ['Execution provider', c.provider.toUpperCase()],
     ['Threads', `${c.threads} (intra-op), 1 (inter-op)`],
     ['Batch', String(c.batch)],
     ['Method', c.method],
-    ...(floors.length ? ([['Binding floor', `${floors.join('; ')} per call (Identity model of the same shapes)`]] as Rows) : []),
-    ['Models', c.models.join(', ')],
+    ...(floor ? ([[`Binding floor (${floor.unit} per call, by input shape)`, floor.text]] as Rows) : []),
+    ['Models', c.models.map(labelOf).join(', ')],
     ['Hardware fingerprint', c.environment.fingerprint],
   ];
 }
 
-function list(rows: Rows): Element {
-  return h('dl', { className: ['mp-environment-list'] }, rows.flatMap(([term, value]) => [h('dt', term), h('dd', value)]));
+/**
+ * The settings as one compact table (html.ts's booktabs look): a term column, then one value column
+ * per setting (a term a setting lacks shows —). The LaTeX writer lays out the same rows.
+ */
+function table(lists: Rows[]): Element {
+  const terms = [...new Set(lists.flatMap((rows) => rows.map(([t]) => t)))];
+  const head = lists.length > 1 ? [h('thead', [h('tr', [h('th', { scope: 'col' }, ''), ...lists.map((_, i) => h('th', { scope: 'col' }, `Setting ${i + 1}`))])])] : [];
+  const body = terms.map((t) => h('tr', [h('th', { scope: 'row' }, t), ...lists.map((rows) => h('td', rows.find(([term]) => term === t)?.[1] ?? '—'))]));
+  return h('table', { className: ['mp-environment-table'] }, [...head, h('tbody', body)]);
 }
 
 /** The section from its data: the HTML here, the LaTeX from the same output (export/latex.ts). */
 function show(node: DirectiveNode, intro: string | undefined, lists: Rows[]): void {
-  replaceWith(node, h('section', { className: ['mp-environment'] }, [...(intro ? [h('p', intro)] : []), ...lists.map(list)]));
+  replaceWith(node, h('section', { className: ['mp-environment'] }, [...(intro ? [h('p', intro)] : []), table(lists)]));
   setOutput(node, { kind: 'definitions', intro, lists });
 }
 
@@ -75,5 +106,6 @@ function render(node: DirectiveNode, file: VFile, state: DocumentState): void {
   if (!ok) return showError(node, file, '::environment takes no attributes', 'unknown-attribute');
   const envs = state.data.environments;
   if (envs.length === 0) return show(node, 'No benchmark ran in this document. The machine that built it:', [hardwareRows(state.registry.hostEnvironment())]);
-  show(node, envs.length > 1 ? `The measurements come from ${envs.length} settings:` : undefined, envs.map(describe));
+  const labels = new Map(state.data.models.map((m) => [m.id, m.label]));
+  show(node, envs.length > 1 ? `The measurements come from ${envs.length} settings:` : undefined, envs.map((e) => describe(e, (id) => labels.get(id) ?? id)));
 }

@@ -77,6 +77,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
       row(`${model.label} (total)`, profile.totals),
     ],
     format: resolveFormat(state.settings.format),
+    scalePolicy: 'significant',
     footnotes: footnotes(profile.convention, [], METRICS),
   });
   const el = tableToHast(table);

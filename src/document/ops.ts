@@ -1,10 +1,10 @@
 /**
  * `::ops{model=a}`: a model's operations by operator type — node count, parameters, MACs and FLOPs
- * of each type, the largest first — and, with `chart=true`, their share of FLOPs as bars.
+ * of each type, the largest first, with each type's share of the FLOPs — and, with `chart=true`, their share of FLOPs as bars.
  */
 import type { VFile } from 'vfile';
 import { h } from 'hastscript';
-import { resolveFormat } from '../render/format.js';
+import { decimalsForDigits, fixed, resolveFormat } from '../render/format.js';
 import { chartToHast } from '../render/chart.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName } from '../render/types.js';
@@ -25,6 +25,18 @@ export const opsAttributes = {
 
 const METRICS: MetricName[] = ['params', 'macs', 'flops'];
 
+/**
+ * Each row's share of the FLOPs in percent: one decimal, or two significant digits below 1% so a
+ * small non-zero share never reads `0.0` (0.0043%); an empty model's shares are all `0.0`.
+ */
+export function flopShares(flops: readonly number[]): string[] {
+  const total = flops.reduce((a, b) => a + b, 0);
+  return flops.map((f) => {
+    const pct = total > 0 ? (f / total) * 100 : 0;
+    return fixed(pct, pct > 0 && pct < 1 ? Math.max(1, decimalsForDigits(pct, 2)) : 1);
+  });
+}
+
 export default function remarkModelpressOps(options: StateOptions = {}) {
   return blockDirectivePlugin('ops', options, render);
 }
@@ -43,7 +55,9 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     groups: [undefined],
     stubHeader: 'Operator (nodes)',
     rows: profile.byOpType.map((t) => ({ label: `${t.opType} (${t.nodes})`, points: [{ values: { params: t.params, macs: t.macs, flops: t.flops } }] })),
+    extraColumns: [{ header: 'FLOPs (%)', numeric: true, cells: flopShares(profile.byOpType.map((t) => t.flops)) }],
     format: resolveFormat(state.settings.format),
+    scalePolicy: 'significant',
     footnotes: notes,
   });
   const el = tableToHast(table);

@@ -319,9 +319,23 @@ class FragmentWriter {
       case 'chart':
         return this.chart(output.chart, output.caption);
       case 'definitions': {
-        // \sloppy: values such as `2x3x224x224` have no break points of their own.
-        const lists = output.lists.map((rows) => `\\begin{description}\\sloppy\n${rows.map(([t, v]) => `\\item[${escapeText(t)}] ${escapeText(v)}\n`).join('')}\\end{description}`);
-        return [...(output.intro ? [escapeText(output.intro)] : []), ...lists].join('\n\n');
+        // One compact table as in the HTML: terms, then a paragraph column per setting (values wrap).
+        const terms = [...new Set(output.lists.flatMap((rows) => rows.map(([t]) => t)))];
+        const n = output.lists.length;
+        const width = `${(0.7 / n).toFixed(3)}\\linewidth`;
+        const head = n > 1 ? [` & ${output.lists.map((_, i) => `Setting ${i + 1}`).join(' & ')} \\\\`, '\\midrule'] : [];
+        const rows = terms.map((t) => `${escapeText(t)} & ${output.lists.map((l) => escapeText(l.find(([term]) => term === t)?.[1] ?? '---')).join(' & ')} \\\\`);
+        const tabular = [
+          '\\begin{center}\\small\\sloppy',
+          `\\begin{tabular}{@{}>{\\raggedright\\arraybackslash}p{0.25\\linewidth}${` >{\\raggedright\\arraybackslash}p{${width}}`.repeat(n)}@{}}`,
+          '\\toprule',
+          ...head,
+          ...rows,
+          '\\bottomrule',
+          '\\end{tabular}',
+          '\\end{center}',
+        ].join('\n');
+        return [...(output.intro ? [escapeText(output.intro)] : []), tabular].join('\n\n');
       }
       default:
         return '';

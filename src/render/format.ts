@@ -101,6 +101,26 @@ export function columnScale(metric: MetricName, values: readonly (number | null)
   return best;
 }
 
+/**
+ * How a column picks its scale. `shared` (comparison tables): one scale from the column's largest
+ * value, so models compare at a glance. `significant` (breakdowns: ::layers, ::ops, whose rows span
+ * several orders of magnitude): the largest prefix at which every non-zero value is still ≥ 1, so no
+ * non-zero row prints `0.00` (a 2,512-parameter stage beside an 11.69 M model: `K`, 2.51 and 11,689.51).
+ */
+export type ScalePolicy = 'shared' | 'significant';
+
+/** The `significant` scale of a column (a scale the author set in `format.scale` is kept). */
+export function significantScale(metric: MetricName, values: readonly (number | null)[], fmt: NumberFormat): ScalePrefix {
+  const spec = METRICS[metric];
+  if (fmt.scale[metric] !== undefined || (spec.kind !== 'count' && spec.kind !== 'bytes' && spec.kind !== 'rate')) return columnScale(metric, values, fmt);
+  const nonZero = values.filter((v): v is number => v !== null && Number.isFinite(v) && v !== 0).map(Math.abs);
+  if (nonZero.length === 0) return columnScale(metric, values, fmt);
+  const min = Math.min(...nonZero);
+  let best: ScalePrefix = '';
+  for (const s of SCALES_BY_KIND[spec.kind]) if (min >= scaleFactor(s)) best = s;
+  return best;
+}
+
 /** Round half away from zero at `decimals`, in decimal (1.005 → 1.01, which toFixed gets wrong). */
 export function roundTo(value: number, decimals: number): number {
   if (!Number.isFinite(value)) return value;
@@ -181,15 +201,16 @@ export interface FormattedColumn {
   cells: FormattedNumber[];
 }
 
-/** A whole column: one scale for all rows, the header that states it, and each cell. */
+/** A whole column: one scale for all rows (chosen by `policy`), the header that states it, and each cell. */
 export function formatColumn(
   metric: MetricName,
   values: readonly (number | string | null | undefined)[],
   fmt: NumberFormat,
   sampleUnit: SampleUnit = 'samples',
+  policy: ScalePolicy = 'shared',
 ): FormattedColumn {
   const numbers = values.map((v) => (typeof v === 'number' ? v : null));
-  const scale = columnScale(metric, numbers, fmt);
+  const scale = policy === 'significant' ? significantScale(metric, numbers, fmt) : columnScale(metric, numbers, fmt);
   return {
     metric,
     scale,
@@ -228,4 +249,19 @@ export function formatInline(
 export function formatInteger(value: number, fmt: NumberFormat = DEFAULT_FORMAT): string {
   const plain = Number.isInteger(value) ? BigInt(value).toString() : String(value);
   return groupDigits(plain, fmt.thousands, fmt.groupMinDigits);
+}
+
+/**
+ * A value in base units, unscaled and unrounded, for CSV: integers in full (`11689512`, never
+ * `1.1689512e7`), other numbers in JavaScript's shortest round-trip form without an exponent.
+ */
+export function exactNumber(value: number): string {
+  if (!Number.isFinite(value)) return '';
+  if (Number.isInteger(value)) return BigInt(value).toString();
+  const s = String(value);
+  if (!/e/i.test(s)) return s;
+  // 1.5e-7 → 0.00000015: as many decimals as the exponent and mantissa need.
+  const [mant, exp] = s.split('e') as [string, string];
+  const decimals = Math.max(0, -Number(exp) + (mant.split('.')[1]?.length ?? 0));
+  return value.toFixed(Math.min(100, decimals));
 }

@@ -5,8 +5,8 @@
  */
 import { h } from 'hastscript';
 import type { Element, ElementContent } from 'hast';
-import { fixed, formatColumn } from './format.js';
-import { METRICS, scaleFactor, unitText } from './metrics.js';
+import { exactNumber, fixed, formatColumn } from './format.js';
+import { METRICS, metricHeader, scaleFactor, unitText } from './metrics.js';
 import { escapeLatex, latexLabel } from './latex.js';
 import type { ColumnGroup, MetricName, MetricTableSpec, TableCell, TableColumn, TableData, TableRow } from './types.js';
 
@@ -50,7 +50,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     // Published values share the measured column's scale, so the two read side by side; their
     // cells come after the measured ones in the formatted column.
     if (publishedMetrics.includes(metric)) all.push(...publishedOf(metric));
-    columnsByMetric.set(metric, formatColumn(metric, all, spec.format, sampleUnit));
+    columnsByMetric.set(metric, formatColumn(metric, all, spec.format, sampleUnit, spec.scalePolicy ?? 'shared'));
   }
   // formatColumn formatted every cell of a metric in layout order; hand them out column by column.
   const offsets = new Map<MetricName, number>();
@@ -78,12 +78,12 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
       }
       return cell;
     });
-    const column = { key: label === undefined ? metric : `${metric}@${label}`, metric, header: columnsByMetric.get(metric)!.header, numeric: METRICS[metric].kind !== 'text' };
+    const column = { key: label === undefined ? metric : `${metric}@${label}`, metric, header: columnsByMetric.get(metric)!.header, numeric: METRICS[metric].kind !== 'text', csvHeader: baseHeader(metric, sampleUnit) };
     return { column, cells };
   };
   // Called after measuredColumn: cellsFor hands out the published cells after the measured ones.
   const publishedColumn = (metric: MetricName): Built => ({
-    column: { key: `${metric}:published`, metric, header: `${columnsByMetric.get(metric)!.header}, published`, numeric: true },
+    column: { key: `${metric}:published`, metric, header: `${columnsByMetric.get(metric)!.header}, published`, numeric: true, csvHeader: `${baseHeader(metric, sampleUnit)}, published` },
     cells: cellsFor(metric).map((c) => (c.value === null ? { ...c, note: 'not published' } : c)),
   });
   const deltaColumn = (metric: MetricName): Built => {
@@ -99,7 +99,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     return publishedMetrics.includes(metric) ? [publishedColumn(metric), measured, deltaColumn(metric)] : [measured];
   };
   const extraColumns: Built[] = (spec.extraColumns ?? []).map((extra, k) => ({
-    column: { key: `extra:${k}`, header: extra.header, numeric: extra.cells.every((v) => v === null || /^[-+]?\d+(\.\d+)?$/.test(v)) },
+    column: { key: `extra:${k}`, header: extra.header, numeric: extra.numeric ?? extra.cells.every((v) => v === null || /^[-+]?\d+(\.\d+)?$/.test(v)) },
     cells: extra.cells.map((v) => (v === null ? { value: null, text: '—', plain: '', note: 'not published' } : { value: v, text: v, plain: v })),
   }));
 
@@ -120,6 +120,11 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     rows,
     footnotes: spec.footnotes ?? [],
   };
+}
+
+/** A metric's header in its base unit, unscaled (`Params`, `FLOPs`, `Params size (B)`, `Latency (ms)`): the CSV's. */
+function baseHeader(metric: MetricName, sampleUnit: 'img' | 'samples'): string {
+  return metricHeader(metric, METRICS[metric].kind === 'time' ? 'ms' : '', sampleUnit);
 }
 
 /** A CI in a cell's scale and decimals: `547–1067 ms` and the ± half-width `260`. */
@@ -331,15 +336,21 @@ function csvField(text: string): string {
 
 /**
  * The table as CSV (RFC 4180 quoting, `\n` line ends): one header row — a grouped column's header
- * is `<header> [<group>]`, e.g. `FLOPs (G) [224×224]` — then one row per model with the plain
- * numbers (no digit grouping, so spreadsheets read them as numbers; empty when missing).
+ * is `<header> [<group>]`, e.g. `FLOPs [224×224]` — then one row per model. Metric columns hold the
+ * exact values in base units, unscaled and unrounded (`11689512` parameters, latency in ms), under a
+ * header without a scale (`Params`, `Latency (ms)`); other columns (Δ %, published text) their plain
+ * strings. No digit grouping, so spreadsheets read them as numbers; empty when missing.
  */
 export function tableToCsv(table: TableData): string {
   checkShape(table);
+  const columns = flatColumns(table);
+  const header = (c: TableColumn) => c.csvHeader ?? c.header;
   const headers = [
     table.stubHeader,
-    ...table.groups.flatMap((g) => g.columns.map((c) => (g.label === undefined ? c.header : `${c.header} [${g.label}]`))),
+    ...table.groups.flatMap((g) => g.columns.map((c) => (g.label === undefined ? header(c) : `${header(c)} [${g.label}]`))),
   ];
-  const lines = [headers, ...table.rows.map((r) => [r.label, ...r.cells.map((c) => c.plain)])];
+  const field = (c: TableCell, column: TableColumn) =>
+    column.csvHeader !== undefined && typeof c.value === 'number' ? exactNumber(c.value) : c.plain;
+  const lines = [headers, ...table.rows.map((r) => [r.label, ...r.cells.map((c, i) => field(c, columns[i]!))])];
   return lines.map((l) => l.map(csvField).join(',')).join('\n') + '\n';
 }

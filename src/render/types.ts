@@ -142,6 +142,11 @@ export interface TableColumn {
   header: string;
   /** Numeric columns are right-aligned in HTML and become siunitx S columns in LaTeX. */
   numeric: boolean;
+  /**
+   * The CSV header when the CSV holds exact, unscaled values (metric columns: `Params`, `FLOPs`,
+   * `Latency (ms)`); absent: the CSV repeats `header` and the cells' plain strings.
+   */
+  csvHeader?: string | undefined;
 }
 
 /** Columns under one spanning header; a plain table has a single group with `label` undefined. */
@@ -232,7 +237,9 @@ export interface MetricTableSpec {
     published?: Partial<Record<MetricName, number | null>> | undefined;
   }[];
   /** Published columns that are not metrics (e.g. `Acc@1`), shown as given, after the metrics. */
-  extraColumns?: { header: string; cells: (string | null)[] }[] | undefined;
+  extraColumns?: { header: string; cells: (string | null)[]; numeric?: boolean }[] | undefined;
+  /** How metric columns pick their scale (format.ts ScalePolicy); breakdowns use `significant`. */
+  scalePolicy?: 'shared' | 'significant' | undefined;
   /** `img` when every model takes images (throughput header `img/s`), otherwise `samples`. */
   sampleUnit?: 'img' | 'samples' | undefined;
   /** Metrics shown once per row instead of once per group (e.g. params in a sweep): taken from the first point. */

@@ -20,7 +20,8 @@ import {
   parseMetricList,
   resolveFormat,
 } from '../../src/render/index.js';
-import { decimalsForDigits, fixed, groupDigits, roundTo } from '../../src/render/format.js';
+import { decimalsForDigits, exactNumber, fixed, groupDigits, roundTo, significantScale } from '../../src/render/format.js';
+import { flopShares } from '../../src/document/ops.js';
 
 const fmt = DEFAULT_FORMAT;
 
@@ -240,5 +241,39 @@ describe('metric names and values', () => {
     expect(describeInputs([{ name: 'x', shape: [2, 1, 256, 256] }])).toBe('256×256');
     expect(describeInputs([{ name: 'ids', shape: [1, 128] }])).toBe('128');
     expect(describeInputs([{ name: 'ids', shape: [1, 128] }, { name: 'mask', shape: [1, 'seq'] }])).toBe('ids=128, mask=seq');
+  });
+});
+
+describe('breakdown scales (issue 20): every non-zero value keeps significant digits', () => {
+  test('the largest prefix at which the smallest non-zero value is still ≥ 1', () => {
+    // A 2,512-parameter encoder stage beside an 11,689,512-parameter model: M would print 0.00;
+    // K prints 2.51 and 11,689.51. Zeros do not count (0 parameters of a ReLU).
+    expect(significantScale('params', [2512, 11_689_512, 0], DEFAULT_FORMAT)).toBe('K');
+    const col = formatColumn('params', [2512, 11_689_512, 0], DEFAULT_FORMAT, 'samples', 'significant');
+    expect(col.header).toBe('Params (K)');
+    expect(col.cells.map((c) => c.text)).toEqual(['2.51', '11,689.51', '0.00']);
+    // The shared (comparison-table) scale keeps M for the same column: 0.00 for the stage.
+    expect(formatColumn('params', [2512, 11_689_512, 0], DEFAULT_FORMAT).cells.map((c) => c.text)).toEqual(['0.00', '11.69', '0.00']);
+    // 18 parameters: no prefix, a plain integer; 2,097,152 FLOPs beside 39,845,888: M (2.10, 39.85).
+    expect(significantScale('params', [18, 0], DEFAULT_FORMAT)).toBe('');
+    expect(formatColumn('flops', [2_097_152, 39_845_888], DEFAULT_FORMAT, 'samples', 'significant').cells.map((c) => c.text)).toEqual(['2.10', '39.85']);
+    // A scale the author set is kept.
+    expect(significantScale('params', [2512], resolveFormat({ scale: { params: 'M' } }))).toBe('M');
+  });
+
+  test("::ops's FLOPs share: one decimal, two significant digits below 1%", () => {
+    // 9957 and 43 of 10,000 FLOPs: 99.57% → 99.6, 0.43% → 0.43; 1 of 3: 33.3; no FLOPs at all: 0.0.
+    expect(flopShares([9957, 43])).toEqual(['99.6', '0.43']);
+    expect(flopShares([1, 2])).toEqual(['33.3', '66.7']);
+    expect(flopShares([0, 0])).toEqual(['0.0', '0.0']);
+    // 1 of 250,000: 0.0004% → 0.00040 (two significant digits, never 0.0).
+    expect(flopShares([1, 249_999])).toEqual(['0.00040', '100.0']);
+  });
+
+  test('CSV values are exact: integers in full, fractions without exponent', () => {
+    expect(exactNumber(15_470_264_320)).toBe('15470264320');
+    expect(exactNumber(12.3456)).toBe('12.3456');
+    expect(exactNumber(1.5e-7)).toBe('0.00000015');
+    expect(exactNumber(6_738_415_616)).toBe('6738415616');
   });
 });

@@ -86,12 +86,13 @@ describe('a plain table', () => {
     );
   });
 
-  test('CSV: plain numbers, empty when missing, quoted when needed', () => {
+  test('CSV: exact values in base units (unscaled, unrounded), empty when missing, quoted when needed', () => {
+    // The values given above, as given: 11,689,512 parameters, 1,819,066,368 MACs, 12.3456 ms, 81.0005 img/s.
     expect(tableToCsv(cnn)).toBe(
-      'Model,Params (M),MACs (G),Latency (ms),Throughput (img/s)\nResNet-18,11.69,1.82,12.3,81.0\nVGG_16,138.36,15.47,,\n',
+      'Model,Params,MACs,Latency (ms),Throughput (img/s)\nResNet-18,11689512,1819066368,12.3456,81.0005\nVGG_16,138357544,15470264320,,\n',
     );
     const quoted = { ...cnn, rows: [{ ...cnn.rows[0]!, label: 'Net "A", v2' }] };
-    expect(tableToCsv(quoted).split('\n')[1]).toBe('"Net ""A"", v2",11.69,1.82,12.3,81.0');
+    expect(tableToCsv(quoted).split('\n')[1]).toBe('"Net ""A"", v2",11689512,1819066368,12.3456,81.0005');
   });
 });
 
@@ -157,8 +158,9 @@ describe('a sweep table', () => {
 
   test('CSV names the group of each column', () => {
     expect(tableToCsv(sweep)).toBe(
-      'Model,Params (M),FLOPs (G) [200×200],Latency (ms) [200×200],FLOPs (G) [224×224],Latency (ms) [224×224],FLOPs (G) [256×256],Latency (ms) [256×256]\n' +
-        'SA-CNN,7.77,8.27,19.0,16.23,21.0,21.23,27.5\n',
+      'Model,Params,FLOPs [200×200],Latency (ms) [200×200],FLOPs [224×224],Latency (ms) [224×224],FLOPs [256×256],Latency (ms) [256×256]\n' +
+        // the values above unscaled: 7,765,442 params, 8.2659e9 FLOPs, 19.0217 ms, …
+        'SA-CNN,7765442,8265900000,19.0217,16225600000,21.0189,21231800000,27.4584\n',
     );
   });
 
@@ -226,7 +228,7 @@ describe('published values beside measured ones', () => {
   });
 
   test('LaTeX and CSV carry the new columns', () => {
-    expect(tableToCsv(table).split('\n')[0]).toBe('Model,"Params (M), published",Params (M),Δ Params (%),"MACs (G), published",MACs (G),Δ MACs (%),"Acc@1, published"');
+    expect(tableToCsv(table).split('\n')[0]).toBe('Model,"Params, published",Params,Δ Params (%),"MACs, published",MACs,Δ MACs (%),"Acc@1, published"');
     // pdflatex's default fonts have no Δ glyph: it is written as math.
     expect(tableToLatex(table)).toContain('{$\\Delta$ MACs (\\%)}');
   });
