@@ -3,7 +3,9 @@
  * thesis can quote the same numbers the document shows (`\ResNetEighteenParams` → `11.69`). The
  * name comes from the model's label and the metric (render's macroName); when one model quotes the
  * same metric at several inputs or conventions, what differs (the input, else the convention) is added.
- * Each definition is preceded by a comment with the unit and where the number comes from.
+ * The macro gives the number with its unit as the prose shows it (`11.69~M parameters`, `0.23~GFLOPs`);
+ * `\<name>Value` the number alone (`11.69`), for siunitx or a table. Each pair is preceded by a
+ * comment saying where the number comes from.
  */
 import { escapeLatex, macroDefinitions, macroName, metricSpec } from '../render/index.js';
 import { latexComment } from '../render/latex-escape.js';
@@ -12,8 +14,10 @@ import type { CollectedMetric, DocumentData } from '../docmodel/types.js';
 
 export interface MetricMacro {
   name: string;
-  /** The number as the document shows it, without its unit (LaTeX text). */
+  /** The number with its unit as the document's prose shows it (LaTeX text). */
   value: string;
+  /** The number alone, without its unit (LaTeX text): the `\<name>Value` macro. */
+  number: string;
   /** The number with its unit, as shown in the HTML. */
   withUnit: string;
   metric: CollectedMetric;
@@ -50,8 +54,8 @@ export function metricMacros(data: DocumentData): MetricMacro[] {
     }
     names.set(name, key);
     // An unstable measurement is never printed bare: a dagger, explained by the comment above the macro.
-    const value = escapeLatex(metric.text) + (metric.unstable ? '\\textsuperscript{\\dag}' : '');
-    const macro: MetricMacro = { name, value, withUnit: metric.withUnit, metric };
+    const dagger = metric.unstable ? '\\textsuperscript{\\dag}' : '';
+    const macro: MetricMacro = { name, value: escapeLatex(metric.withUnit) + dagger, number: escapeLatex(metric.text) + dagger, withUnit: metric.withUnit, metric };
     byKey.set(key, macro);
     out.push(macro);
   }
@@ -74,12 +78,13 @@ export function macrosFile(data: DocumentData): string {
   const macros = metricMacros(data);
   const header = [
     `% Numbers of ${latexComment(data.title ?? 'this document')} for running text, written by modelpress ${latexComment(data.tool)}.`,
-    '% \\input{} this file in the preamble; each macro gives the number as the document shows it (no unit).',
+    '% \\input{} this file in the preamble; each macro gives the number with its unit as the document shows it,',
+    '% \\<name>Value the number alone.',
   ];
   if (macros.length === 0) return `${header.join('\n')}\n% This document quotes no inline metric (:metric{…}).\n`;
   const lines: string[] = [];
   for (const m of macros) {
-    lines.push(comment(m), macroDefinitions([{ name: m.name, value: m.value }]).trimEnd());
+    lines.push(comment(m), macroDefinitions([{ name: m.name, value: m.value }, { name: `${m.name}Value`, value: m.number }]).trimEnd());
   }
   return `${header.join('\n')}\n${lines.join('\n')}\n`;
 }

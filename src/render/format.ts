@@ -10,7 +10,7 @@
  * - `plain` strings (CSV, LaTeX macros, siunitx) have no grouping and a '.' decimal point.
  */
 import { z } from 'zod';
-import { METRICS, SCALES_BY_KIND, metricHeader, scaleFactor } from './metrics.js';
+import { METRICS, SCALES_BY_KIND, inlineUnit, metricHeader, scaleFactor } from './metrics.js';
 import type { SampleUnit } from './metrics.js';
 import { FormatOptionsError, METRIC_NAMES } from './types.js';
 import type { FormattedNumber, MetricName, NumberFormat, NumberFormatOptions, ScalePrefix } from './types.js';
@@ -221,9 +221,9 @@ export function formatColumn(
 
 export interface InlineMetric extends FormattedNumber {
   scale: ScalePrefix;
-  /** Unit after the number, e.g. `M`, `ms`, `img/s`; '' for depth and input. */
+  /** Unit after the number (metrics.ts inlineUnit), e.g. `M parameters`, `GFLOPs`, `ms`, `img/s`; '' for depth and input. */
   unit: string;
-  /** Number and unit for prose, e.g. `11.69 M`, `12.3 ms` (a no-break space between them). */
+  /** Number and unit for prose, e.g. `11.69 M parameters`, `12.3 ms` (a no-break space between them). */
   withUnit: string;
 }
 
@@ -236,8 +236,7 @@ export function formatInline(
 ): InlineMetric {
   const col = formatColumn(metric, [value], fmt, sampleUnit);
   const cell = col.cells[0]!;
-  const unitMatch = /\((.*)\)$/.exec(col.header);
-  const unit = unitMatch ? unitMatch[1]! : '';
+  const unit = inlineUnit(metric, col.scale, sampleUnit);
   const withUnit = unit === '' || cell.value === null ? cell.text : `${cell.text}\u00a0${unit}`;
   return { ...cell, scale: col.scale, unit, withUnit };
 }

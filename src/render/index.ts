@@ -27,6 +27,7 @@ export {
   parseMetricList,
   scaleFactor,
   unitText,
+  inlineUnit,
 } from './metrics.js';
 export type { MetricSource, SampleUnit } from './metrics.js';
 export {

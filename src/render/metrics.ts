@@ -222,6 +222,26 @@ export function unitText(metric: MetricName, scale: ScalePrefix, sampleUnit: Sam
   }
 }
 
+/**
+ * The unit of a number quoted in prose (`:metric`, the LaTeX macros): the header's unit, with the
+ * quantity named where a bare prefix would not say what was counted — `11.69 M parameters`,
+ * `0.23 GFLOPs`, `1.82 GMACs`, `7632 FLOPs`, `6.3 GMACs/token`; bytes, times and rates as in the
+ * header (`44.59 MB`, `12.3 ms`, `81.0 img/s`); '' for depth and input.
+ */
+export function inlineUnit(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples'): string {
+  switch (metric) {
+    case 'params':
+      return scale === '' ? 'parameters' : `${scale} parameters`;
+    case 'macs':
+    case 'flops':
+    case 'macs_per_token':
+    case 'flops_per_token':
+      return `${scale}${METRICS[metric].label}`;
+    default:
+      return unitText(metric, scale, sampleUnit);
+  }
+}
+
 /** The column header, e.g. `Params (M)`, `Latency (ms)`, `Throughput (img/s)`, `Depth`. */
 export function metricHeader(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples'): string {
   const unit = unitText(metric, scale, sampleUnit);

@@ -31,7 +31,7 @@ ${QUICK_BENCH}---
 ::model{#conv src="models/conv.onnx" input="1x1x{6,8}x{6,8}" label="Tiny Conv"}
 ::model{#gemm src="models/gemm.onnx" input="1x4" label="Tiny Gemm"}
 
-As @tbl-cnn shows, ResNet-50 has :metric{model=r50 name=params} parameters.
+As @tbl-cnn shows, ResNet-50 has :metric{model=r50 name=params}.
 
 ::table{#tbl-cnn models="r18 r50" metrics="params macs" caption="Reference CNNs"}
 
@@ -69,7 +69,8 @@ describe('end to end', () => {
     expect(html).toContain('<th scope="row">ResNet-18</th><td class="mp-num">11.69</td><td class="mp-num">1.81</td>');
     expect(html).toContain('<th scope="row">ResNet-50</th><td class="mp-num">25.56</td><td class="mp-num">4.09</td>');
     expect(html).toContain('<th scope="col" class="mp-num">Params (M)</th><th scope="col" class="mp-num">MACs (G)</th>');
-    expect(html).toContain('>25.56\u00a0M</span> parameters');
+    // The inline number carries its unit (issue 20): 25,557,032 → 25.56 M parameters.
+    expect(html).toContain('>25.56\u00a0M parameters</span>.');
     expect(html).toContain('<a href="#tbl-cnn" class="mp-ref">Table\u00a01</a>');
     // The sweep: one column group per input size.
     expect(html).toContain('<th scope="colgroup" colspan="2" class="mp-group">6×6</th><th scope="colgroup" colspan="2" class="mp-group">8×8</th>');

@@ -140,18 +140,22 @@ describe('LaTeX fragment', () => {
     expect(tex).toContain('\\begin{tabular}{l S[table-format=3.2] l}');
     expect(tex).toContain('Model & {Params (M)} & Note \\\\');
     expect(tex).toContain('seed\\_a & 11.69 & typed \\& published \\\\');
-    expect(tex).toContain('\\item[Batch] 2');
+    // ::environment: one table, as in the HTML.
+    expect(tex).toContain('Batch & 2 \\\\');
   });
 });
 
 describe('macros, data.json and CSV', () => {
   it('defines one macro per inline metric, named after the model label and metric', () => {
     const macros = read('tiny.macros.tex');
-    // :metric{model=gemm name=params} → 15 and name=macs → 12 (fixture.ts).
-    expect(macros).toContain('\\newcommand{\\TinyGemmParams}{15}');
-    expect(macros).toContain('\\newcommand{\\TinyGemmMacs}{12}');
-    expect(macros.match(/\\newcommand/g)).toHaveLength(2);
-    expect(macros).toContain('% Params of gemm: 15 (models/gemm.onnx, input 1x4, exact convention)');
+    // :metric{model=gemm name=params} → 15 and name=macs → 12 (fixture.ts), each with its unit as the
+    // prose shows it (issue 20) and a …Value macro with the number alone.
+    expect(macros).toContain('\\newcommand{\\TinyGemmParams}{15~parameters}');
+    expect(macros).toContain('\\newcommand{\\TinyGemmParamsValue}{15}');
+    expect(macros).toContain('\\newcommand{\\TinyGemmMacs}{12~MACs}');
+    expect(macros).toContain('\\newcommand{\\TinyGemmMacsValue}{12}');
+    expect(macros.match(/\\newcommand/g)).toHaveLength(4);
+    expect(macros).toContain('% Params of gemm: 15\u00a0parameters (models/gemm.onnx, input 1x4, exact convention)');
   });
 
   it('lists every number with its provenance: model file sha256, input, convention, tool, benchmark method', () => {

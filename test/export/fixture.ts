@@ -37,7 +37,7 @@ ${QUICK_BENCH}format:
 
 ## Special characters: 50% of cost_total & #1 in $\\{x\\}$ {braces}
 
-The Gemm has :metric{model=gemm name=params} parameters and :metric{model=gemm name=macs} MACs; see @tbl-small
+The Gemm has :metric{model=gemm name=params} and :metric{model=gemm name=macs}; see @tbl-small
 and @tbl-sweep, @eq-node and @fig-cost. A price of \\$5 ~ 100 ^ 2. *Emphasis*, **strong**, \`code_x\` and [a link](https://example.org/a_b#c).
 
 - first item with $a^2 + b^2$

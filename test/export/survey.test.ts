@@ -91,7 +91,8 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     for (const label of ['tbl:transformer', 'tbl:layer-complexity', 'tbl:ptflops', 'tbl:resnet-paper', 'tbl:cnn', 'tbl:vit', 'tbl:vit-swin', 'tbl:unet', 'tbl:speckle', 'fig:cnn', 'fig:layer-complexity', 'fig:vit-swin', 'eq:conv', 'eq:mlp']) expect(tex).toContain(`\\label{${label}}`);
     expect(tex).toContain('Table~\\ref{tbl:ptflops}');
     expect(tex).toContain('S[table-format=');
-    expect(read('survey.macros.tex')).toContain('\\newcommand{\\ResNetEighteenParams}{11.69}');
+    expect(read('survey.macros.tex')).toContain('\\newcommand{\\ResNetEighteenParams}{11.69~M parameters}');
+    expect(read('survey.macros.tex')).toContain('\\newcommand{\\ResNetEighteenParamsValue}{11.69}');
   });
 
   it.skipIf(!HAVE_PDFLATEX || !HAVE_POPPLER)('compiles the standalone LaTeX, and its text holds the table numbers', () => {

@@ -156,7 +156,14 @@ describe('helpers', () => {
   });
 
   test('inline values carry their unit', () => {
-    expect(formatInline('params', 11_689_512, fmt).withUnit).toBe('11.69\u00a0M');
+    expect(formatInline('params', 11_689_512, fmt).withUnit).toBe('11.69\u00a0M parameters');
+    // Counts name what was counted (issue 20): 0.23 GFLOPs, not 0.23 G; 7632 MACs unscaled.
+    expect(formatInline('flops', 233_000_000, fmt).withUnit).toBe('0.23\u00a0GFLOPs');
+    expect(formatInline('macs', 1_819_066_368, fmt).withUnit).toBe('1.82\u00a0GMACs');
+    // 7632 FLOPs: the default G would print 0.00, so the scale is auto: K (7.63 KFLOPs).
+    expect(formatInline('flops', 7632, fmt).withUnit).toBe('7.63\u00a0KFLOPs');
+    expect(formatInline('flops', 7632, resolveFormat({ scale: { flops: '' } })).withUnit).toBe('7632\u00a0FLOPs');
+    expect(formatInline('params_bytes', 46_758_048, fmt).withUnit).toBe('46.76\u00a0MB');
     expect(formatInline('latency', 12.3456, fmt).withUnit).toBe('12.3\u00a0ms');
     expect(formatInline('throughput', 81.0005, fmt, 'img').withUnit).toBe('81.0\u00a0img/s');
     expect(formatInline('depth', 71, fmt).withUnit).toBe('71');
