@@ -5,10 +5,10 @@
  */
 import { h } from 'hastscript';
 import type { Element, ElementContent } from 'hast';
-import { exactNumber, fixed, formatColumn } from './format.js';
+import { DEFAULT_FORMAT, exactNumber, fixed, formatColumn, groupDigits } from './format.js';
 import { METRICS, metricHeader, scaleFactor, unitText } from './metrics.js';
 import { escapeLatex, latexLabel } from './latex.js';
-import type { ColumnGroup, MetricName, MetricTableSpec, TableCell, TableColumn, TableData, TableRow } from './types.js';
+import type { ColumnGroup, MetricName, MetricTableSpec, NumberFormat, TableCell, TableColumn, TableData, TableRow } from './types.js';
 
 /**
  * Lay out a metric table. A metric keeps one scale across all its columns (every group), so a sweep
@@ -90,7 +90,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     const published = publishedOf(metric);
     return {
       column: { key: `${metric}:delta`, header: `Δ ${METRICS[metric].label} (%)`, numeric: true },
-      cells: valuesOf(metric, 0).map((m, i) => percentDifference(typeof m === 'number' ? m : null, published[i] ?? null)),
+      cells: valuesOf(metric, 0).map((m, i) => percentDifference(typeof m === 'number' ? m : null, published[i] ?? null, spec.format)),
     };
   };
   /** A metric's columns in display order: published, measured, difference — or just measured. */
@@ -147,15 +147,21 @@ export function unstableMarks(table: TableData): { row: number; column: number; 
 /** The note under a table that says what the daggers mean. */
 export const UNSTABLE_LEGEND = '† Unstable measurement: the spread stayed above the protocol\'s 10% limit after its extra effort; the value is the median, with its 95% confidence interval.';
 
-/** (measured − published) ÷ published, in percent with one decimal and an explicit sign. */
-export function percentDifference(measured: number | null, published: number | null): TableCell {
+/**
+ * (measured − published) ÷ published, in percent with one decimal and an explicit sign, grouped as
+ * other numbers are (`+490,904.5`). The plain string keeps the `+` (`+0.2`), which LaTeX prints too
+ * (siunitx `retain-explicit-plus`); a difference that rounds to zero is `0.0`, unsigned.
+ */
+export function percentDifference(measured: number | null, published: number | null, fmt: NumberFormat = DEFAULT_FORMAT): TableCell {
   if (measured === null || published === null || published === 0) {
     return { value: null, text: '—', plain: '', note: measured === null ? 'not measured' : 'no published value' };
   }
   const pct = ((measured - published) / published) * 100;
-  const plain = fixed(pct, 1);
-  const shown = plain === '-0.0' ? '0.0' : plain;
-  return { value: pct, text: pct > 0 && shown !== '0.0' ? `+${shown}` : shown.replace('-', '−'), plain: shown };
+  const rounded = fixed(pct, 1);
+  const zero = rounded === '-0.0' || rounded === '0.0';
+  const plain = zero ? '0.0' : pct > 0 ? `+${rounded}` : rounded;
+  const magnitude = groupDigits(zero ? '0.0' : rounded.replace('-', ''), fmt.thousands, fmt.groupMinDigits);
+  return { value: pct, text: zero ? magnitude : `${pct > 0 ? '+' : '−'}${magnitude}`, plain };
 }
 
 function flatColumns(table: TableData): TableColumn[] {
@@ -241,13 +247,13 @@ export function tableToHast(table: TableData): Element {
 
 // ---- LaTeX
 
-/** siunitx `table-format` for a column's plain strings, e.g. `3.2` for `138.36`, `-1.2` with a sign. */
+/** siunitx `table-format` for a column's plain strings, e.g. `3.2` for `138.36`, `-1.2` with a sign (`+0.2` or `-3.5`). */
 export function siunitxFormat(plains: readonly string[]): string {
   let intDigits = 1;
   let decimals = 0;
   let signed = false;
   for (const p of plains) {
-    const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(p);
+    const m = /^([-+]?)(\d+)(?:\.(\d+))?$/.exec(p);
     if (!m) continue;
     if (m[1]) signed = true;
     intDigits = Math.max(intDigits, m[2]!.length);
@@ -260,7 +266,7 @@ function latexCell(cell: TableCell, column: TableColumn, mark?: string): string 
   if (!column.numeric) return escapeLatex(cell.text);
   // siunitx parses S cells as numbers; anything else must be braced to pass through as text.
   if (cell.plain === '') return '{---}';
-  const numeric = /^-?\d+(\.\d+)?$/.test(cell.plain);
+  const numeric = /^[-+]?\d+(\.\d+)?$/.test(cell.plain);
   if (!mark && !cell.ci) return numeric ? cell.plain : `{${escapeLatex(cell.text)}}`;
   const value = numeric ? cell.plain : escapeLatex(cell.text);
   const ci = cell.ci ? `\\,$\\pm$\\,${cell.ci}` : '';
@@ -280,9 +286,12 @@ function latexMark(mark: string): string {
 export function tableToLatex(table: TableData): string {
   checkShape(table);
   const columns = flatColumns(table);
-  const spec = columns.map((c, i) =>
-    c.numeric ? `S[table-format=${siunitxFormat(table.rows.map((r) => r.cells[i]!.plain))}]` : 'l',
-  );
+  // A column with an explicit `+` (a Δ) keeps it: siunitx drops it unless told `retain-explicit-plus`.
+  const spec = columns.map((c, i) => {
+    if (!c.numeric) return 'l';
+    const plains = table.rows.map((r) => r.cells[i]!.plain);
+    return `S[table-format=${siunitxFormat(plains)}${plains.some((p) => p.startsWith('+')) ? ', retain-explicit-plus' : ''}]`;
+  });
   const header = (c: TableColumn) => (c.numeric ? `{${escapeLatex(c.header)}}` : escapeLatex(c.header));
   const lines: string[] = [];
   lines.push('\\begin{table}[htbp]', '\\centering');

@@ -17,6 +17,7 @@ import {
   tableToLatex,
 } from '../../src/render/index.js';
 import { escapeLatex, latexLabel } from '../../src/render/latex.js';
+import { percentDifference } from '../../src/render/table.js';
 import { hasCommand } from '../helpers/system.js';
 
 // ResNet-18 / VGG-16 parameter counts are torchvision's; MACs are the ptflops numbers of the seed
@@ -182,6 +183,14 @@ function hasPdflatex(): boolean {
 const HAVE_LATEX_TOOLS = hasPdflatex() && hasCommand('pdftotext');
 if (!HAVE_LATEX_TOOLS) console.warn('pdflatex or pdftotext not found: skipping the table LaTeX compile test (apt-get install -y texlive-latex-base texlive-latex-recommended texlive-science lmodern poppler-utils)');
 
+// ResNet-18's ptflops MACs (1,822,939,136) against the seed's typed 1.82 G: Δ = +0.161% → +0.2.
+const withDelta = buildMetricTable({
+  metrics: ['macs'],
+  groups: [undefined],
+  rows: [{ label: 'resnet18', points: [{ values: { macs: 1_822_939_136 } }], published: { macs: 1.82e9 } }],
+  format: DEFAULT_FORMAT,
+});
+
 describe('published values beside measured ones', () => {
   // The seed's ptflops table typed ResNet-18 as 11.69 M params and 1.82 GMac, ResNet-50 as 25.56 M and
   // 4.12; the measured values are our ptflops-convention counts (11,689,512 / 1,822,939,136 and
@@ -232,6 +241,18 @@ describe('published values beside measured ones', () => {
     // pdflatex's default fonts have no Δ glyph: it is written as math.
     expect(tableToLatex(table)).toContain('{$\\Delta$ MACs (\\%)}');
   });
+
+  test('a Δ keeps its + in LaTeX (siunitx retain-explicit-plus) and in the plain string; large ones are grouped', () => {
+    const latex = tableToLatex(table);
+    // The Δ MACs column holds +0.2, +0.2 and —: a signed 1.1 format (the sign's room) that keeps the explicit plus.
+    expect(latex).toContain('S[table-format=-1.1, retain-explicit-plus]');
+    expect(latex).toContain('resnet18 & 11.69 & 11.69 & 0.0 & 1.82 & 1.82 & +0.2 & 70.142 \\\\');
+    expect(table.rows[0]!.cells[5]!.plain).toBe('+0.2');
+    // (4910 − 1) / 1 × 100 = +490,900% (the order of the example's speckle FLOPs against the published 0.0577 G).
+    expect(percentDifference(4910, 1)).toMatchObject({ text: '+490,900.0', plain: '+490900.0' });
+    // −3.46% → −3.5 with a minus sign in the text, a hyphen-minus in the plain string.
+    expect(percentDifference(96.54, 100)).toMatchObject({ text: '−3.5', plain: '-3.5' });
+  });
 });
 
 describe('LaTeX helpers', () => {
@@ -250,7 +271,7 @@ describe('LaTeX helpers', () => {
   test.runIf(HAVE_LATEX_TOOLS)('pdflatex compiles the tables and the PDF text holds their numbers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp-latex-'));
     writeFileSync(join(dir, 'doc.macros.tex'), macroDefinitions([{ name: 'ResNetEighteenParams', value: '11.69' }]));
-    writeFileSync(join(dir, 'doc.tex'), `ResNet-18 has \\ResNetEighteenParams\\,M parameters (Table~\\ref{tbl:cnn}).\n\n${tableToLatex(cnn)}\n${tableToLatex(sweep)}`);
+    writeFileSync(join(dir, 'doc.tex'), `ResNet-18 has \\ResNetEighteenParams\\,M parameters (Table~\\ref{tbl:cnn}).\n\n${tableToLatex(cnn)}\n${tableToLatex(sweep)}\n${tableToLatex(withDelta)}`);
     writeFileSync(join(dir, 'doc.standalone.tex'), standaloneLatex({ title: 'Survey & notes', author: 'A. Author', macrosFile: 'doc.macros.tex', fragmentFile: 'doc.tex' }));
     for (let i = 0; i < 2; i++) execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'doc.standalone.tex'], { cwd: dir, stdio: 'pipe' });
     const text = execFileSync('pdftotext', ['-layout', 'doc.standalone.pdf', '-'], { cwd: dir }).toString();
@@ -258,5 +279,7 @@ describe('LaTeX helpers', () => {
     expect(text).toMatch(/ResNet-18\s+11\.69\s+1\.82\s+12\.3\s+81\.0/);
     expect(text).toMatch(/VGG_16\s+138\.36\s+15\.47/);
     expect(text).toMatch(/SA-CNN\s+7\.77\s+8\.27\s+19\.0\s+16\.23\s+21\.0\s+21\.23\s+27\.5/);
+    // The Δ column prints its + (issue 20: it used to read 0.2).
+    expect(text).toMatch(/resnet18\s+1\.82\s+1\.82\s+\+0\.2/);
   });
 });
