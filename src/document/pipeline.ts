@@ -43,6 +43,7 @@ import { DEFAULT_SETTINGS, type DocumentSettings } from './settings.js';
 import { type CounterStart, type DocumentData, documentState } from './state.js';
 import type { Reference } from '../docmodel/types.js';
 import remarkModelpressTables from './table.js';
+import remarkModelpressTypography from './typography.js';
 import { remarkModelpressNumbering, remarkModelpressReferences } from './xref.js';
 
 export interface PipelineOptions {
@@ -78,6 +79,7 @@ export function createProcessor(options: PipelineOptions = {}) {
     .use(remarkModelpressReferences, state)
     .use(remarkModelpressCitations, state)
     .use(remarkModelpressFinish, state)
+    .use(remarkModelpressTypography)
     .use(remarkRehype, { allowDangerousHtml: true })
     .use(rehypeModelpressMathCheck)
     .use(rehypeStringify, { allowDangerousHtml: true });

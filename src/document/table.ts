@@ -186,7 +186,7 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
     footnotes: [
       ...(values.ci === true && needsBenchmark(metrics) ? ['± is half the width of the 95% confidence interval of the median (hierarchical bootstrap over processes and runs).'] : []),
       ...footnotes(convention, all, metrics),
-      ...(published ? [`Columns marked "published" are quoted from ${values.published}, not measured; Δ = (measured − published) ÷ published.`] : []),
+      ...(published ? [`Columns marked “published” are quoted from ${values.published}, not measured; Δ = (measured − published) ÷ published.`] : []),
     ],
     extraColumns: published?.extra.map((e) => ({ header: `${e.header}, published`, cells: ids.map((id) => e.byModel.get(id) ?? null) })),
   });

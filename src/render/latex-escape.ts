@@ -39,6 +39,10 @@ const TEXT_ESCAPES: Record<string, string> = {
   '≤': '$\\leq$',
   '≥': '$\\geq$',
   'Δ': '$\\Delta$',
+  '\u201c': '``',
+  '\u201d': "''",
+  '\u2018': '`',
+  '\u2019': "'",
   '\u00a0': '~',
 };
 

@@ -284,3 +284,17 @@ describe('breakdown scales (issue 20): every non-zero value keeps significant di
     expect(exactNumber(6_738_415_616)).toBe('6738415616');
   });
 });
+
+describe('typographic quotes (issue 20)', () => {
+  test('opening after a space or the start, closing after a word; apostrophes', async () => {
+    const { smartQuotes } = await import('../../src/document/typography.js');
+    expect(smartQuotes('reports "FLOPs" that')).toBe('reports \u201cFLOPs\u201d that');
+    expect(smartQuotes("ResNet's 'classic' (\"x\")")).toBe('ResNet\u2019s \u2018classic\u2019 (\u201cx\u201d)');
+    // A text node that follows an inline element (here: after a word) closes its first quote.
+    expect(smartQuotes('" and', 'd')).toBe('\u201d and');
+  });
+  test('LaTeX writes them as TeX quotes', async () => {
+    const { escapeLatex } = await import('../../src/render/latex.js');
+    expect(escapeLatex('\u201cFLOPs\u201d and ResNet\u2019s')).toBe("``FLOPs'' and ResNet's");
+  });
+});
