@@ -13,6 +13,7 @@ import type { List, Nodes, Paragraph, PhrasingContent, Root, RootContent, Table 
 import type {} from 'mdast-util-directive';
 import type {} from 'mdast-util-math';
 import { errorBoxLatex, latexLabel, siunitxFormat, tableToLatex, type TableData } from '../render/index.js';
+import { latexCaption } from '../render/latex.js';
 import { escapeLatexText, latexComment, latexPath, latexUrl, unsafeMath } from '../render/latex-escape.js';
 import { type ElementOutput, type ErrorOutput, labelOf, numberOf as numberOfNode, outputOf } from '../docmodel/output.js';
 import type { CollectedChart, DocumentData } from '../docmodel/types.js';
@@ -271,7 +272,7 @@ class FragmentWriter {
     const id = labelOf(node)?.id;
     const body = this.image(image.url, image.alt ?? '', latexWidth(info?.width));
     if (numberOfNode(node) === undefined) return `\\begin{center}\n${body}\n\\end{center}`;
-    const lines = ['\\begin{figure}[htbp]', '\\centering', body, `\\caption{${escapeText(info?.caption ?? '')}}`];
+    const lines = ['\\begin{figure}[htbp]', '\\centering', body, latexCaption(info?.caption ?? '', escapeText(info?.caption ?? ''), escapeText)];
     if (id) lines.push(`\\label{${this.label(id)}}`);
     lines.push('\\end{figure}');
     return lines.join('\n');
@@ -281,7 +282,7 @@ class FragmentWriter {
   private captionedTable(node: { children: RootContent[]; data?: unknown }): string {
     const [caption, table] = node.children as [Paragraph, Table];
     const id = labelOf(node)?.id;
-    const lines = ['\\begin{table}[htbp]', '\\centering', `\\caption{${this.inline(caption.children).trim()}}`];
+    const lines = ['\\begin{table}[htbp]', '\\centering', latexCaption(plainText(caption.children), this.inline(caption.children).trim(), escapeText)];
     if (id) lines.push(`\\label{${this.label(id)}}`);
     lines.push(this.tabular(table), '\\end{table}');
     return lines.join('\n');
@@ -349,7 +350,7 @@ class FragmentWriter {
     const body = figureFile
       ? `\\includegraphics[width=0.85\\linewidth]{${figureFile}}`
       : `\\fbox{\\parbox{0.85\\linewidth}{\\centering The chart is drawn in the HTML and PDF versions${svgFile ? ` and saved as \\texttt{${escapeText(svgFile)}}` : ''}; pdflatex cannot include SVG.}}`;
-    const lines = ['\\begin{figure}[htbp]', '\\centering', body, `\\caption{${escapeText(caption ?? '')}}`];
+    const lines = ['\\begin{figure}[htbp]', '\\centering', body, latexCaption(caption ?? '', escapeText(caption ?? ''), escapeText)];
     if (chart.id) lines.push(`\\label{${this.label(chart.id)}}`);
     lines.push('\\end{figure}');
     return lines.join('\n');
@@ -443,7 +444,7 @@ export const FIT_MACRO = [
   '\\leavevmode\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\box0}\\else\\box0\\fi}',
 ].join('%\n');
 
-import { titleHeading } from '../docmodel/title.js';
+import { plainText, titleHeading } from '../docmodel/title.js';
 
 export { titleHeading };
 

@@ -51,3 +51,27 @@ export function macroDefinitions(entries: { name: string; value: string }[]): st
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
+
+/**
+ * The short form of a caption for a list of tables or figures: the caption up to its first `: `,
+ * ` (` or `; ` (`CNNs from the zoo: exact counts…` → `CNNs from the zoo`), else, for a caption
+ * longer than 60 characters, up to its first `, ` past the 20th; undefined when the caption is
+ * already short (nothing to cut, or the cut would leave under 12 characters).
+ */
+export function shortCaption(caption: string): string | undefined {
+  const text = caption.trim();
+  const cuts = [': ', ' (', '; '].map((sep) => text.indexOf(sep)).filter((i) => i >= 12);
+  let at = cuts.length ? Math.min(...cuts) : -1;
+  if (at < 0 && text.length > 60) {
+    const comma = text.indexOf(', ', 20);
+    if (comma >= 0) at = comma;
+  }
+  if (at < 0) return undefined;
+  return text.slice(0, at).replace(/[\s,.;:]+$/, '');
+}
+
+/** `\caption[short]{long}` (the short form only when it differs), from the caption's plain text and its LaTeX. */
+export function latexCaption(plain: string, latex: string, escape: (s: string) => string): string {
+  const short = shortCaption(plain);
+  return short === undefined ? `\\caption{${latex}}` : `\\caption[${escape(short)}]{${latex}}`;
+}

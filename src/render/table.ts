@@ -7,7 +7,7 @@ import { h } from 'hastscript';
 import type { Element, ElementContent } from 'hast';
 import { DEFAULT_FORMAT, exactNumber, fixed, formatColumn, groupDigits } from './format.js';
 import { METRICS, metricHeader, scaleFactor, unitText } from './metrics.js';
-import { escapeLatex, latexLabel } from './latex.js';
+import { escapeLatex, latexCaption, latexLabel } from './latex.js';
 import type { ColumnGroup, MetricName, MetricTableSpec, NumberFormat, TableCell, TableColumn, TableData, TableRow } from './types.js';
 
 /**
@@ -295,7 +295,7 @@ export function tableToLatex(table: TableData): string {
   const header = (c: TableColumn) => (c.numeric ? `{${escapeLatex(c.header)}}` : escapeLatex(c.header));
   const lines: string[] = [];
   lines.push('\\begin{table}[htbp]', '\\centering');
-  if (table.caption) lines.push(`\\caption{${escapeLatex(table.caption)}}`);
+  if (table.caption) lines.push(latexCaption(table.caption, escapeLatex(table.caption), escapeLatex));
   if (table.id) lines.push(`\\label{${latexLabel(table.id)}}`);
   lines.push(`\\begin{tabular}{l ${spec.join(' ')}}`, '\\toprule');
 

@@ -90,7 +90,7 @@ describe('pieces', () => {
         { model: 'unet', name: 'flops', input: '2x1x200x200', value: 0.5, text: '0.50', withUnit: '0.50 G', provenance: prov('2x1x200x200', 'ptflops') },
       ],
     } as unknown as DocumentData;
-    expect(metricMacros(data).map((m) => [m.name, m.value])).toEqual([
+    expect(metricMacros(data).map((m) => [m.name, m.number])).toEqual([
       ['UNetFlops', '1.00'],
       ['UNetFlopsTwoHundredFiftySixByTwoHundredFiftySix', '2.00'],
       ['UNetFlopsPtflops', '0.50'],

@@ -283,3 +283,24 @@ describe('LaTeX helpers', () => {
     expect(text).toMatch(/resnet18\s+1\.82\s+1\.82\s+\+0\.2/);
   });
 });
+
+describe('short captions for the list of tables (issue 20)', () => {
+  test("the example's captions cut at their first ': ', ' (' or '; ', long ones at a comma", async () => {
+    const { shortCaption } = await import('../../src/render/latex.js');
+    expect(shortCaption('CNNs from the zoo: exact counts per image, latency per batch of 2 and throughput')).toBe('CNNs from the zoo');
+    expect(shortCaption('Transformer base encoder at 128 tokens (counted per sequence; measured at batch 2)')).toBe('Transformer base encoder at 128 tokens');
+    expect(shortCaption('Deep speckle correlation at 256×256, batch 2: measured beside the published numbers')).toBe('Deep speckle correlation at 256×256, batch 2');
+    expect(shortCaption('Parameters and MACs of CNNs under the ptflops convention, counted from the zoo\'s ONNX graphs, beside the numbers published by ptflops')).toBe(
+      'Parameters and MACs of CNNs under the ptflops convention',
+    );
+    // Short already: no short form (a 45-character caption keeps its commas).
+    expect(shortCaption('UNet at 200×200, 224×224 and 256×256, batch 2')).toBeUndefined();
+    expect(shortCaption('Cost and speed')).toBeUndefined();
+  });
+
+  test('a table float gets \\caption[short]{long}', () => {
+    const t = buildMetricTable({ caption: 'CNNs from the zoo: exact counts', metrics: ['params'], groups: [undefined], rows: [{ label: 'a', points: [{ values: { params: 1 } }] }], format: DEFAULT_FORMAT });
+    expect(tableToLatex(t)).toContain('\\caption[CNNs from the zoo]{CNNs from the zoo: exact counts}');
+    // The same caption without a cut keeps the plain form (the table test above: \caption{CNNs at 224$\times$224 \& batch 1}).
+  });
+});
