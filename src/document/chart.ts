@@ -28,6 +28,8 @@ export const chartAttributes = {
   caption: text('the figure caption'),
   logx: boolean('logarithmic x axis'),
   logy: boolean('logarithmic y axis'),
+  ci: boolean('draw the 95% confidence interval of measured values as error bars (scatter)'),
+  group: oneOf('colour and mark the points by their counting convention or the machine that measured them (scatter)', ['convention', 'machine'] as const),
 };
 
 const BAR_METRICS: MetricName[] = ['flops', 'macs', 'params'];
@@ -55,11 +57,21 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     const points: ScatterPoint[] = [];
     for (const rows of measured) {
       for (const m of rows) {
-        const v = metricValues(metrics, m.profile, m.bench, m.failures).values;
-        const x = v[values.x!];
-        const y = v[values.y!];
+        const mv = metricValues(metrics, m.profile, m.bench, m.failures);
+        const x = mv.values[values.x!];
+        const y = mv.values[values.y!];
         if (typeof x !== 'number' || typeof y !== 'number') continue;
-        points.push({ label: rows.length > 1 ? `${m.model.label} @ ${m.label}` : m.model.label, x, y });
+        const group =
+          values.group === 'convention' ? m.profile?.convention
+          : values.group === 'machine' ? (m.bench ? `${m.bench.environment.cpuModel} (${m.bench.result.config.provider.toUpperCase()})` : 'not measured')
+          : undefined;
+        points.push({
+          label: rows.length > 1 ? `${m.model.label} @ ${m.label}` : m.model.label,
+          x,
+          y,
+          ...(values.ci ? { xCi: mv.marks?.[values.x!]?.ci95 ?? null, yCi: mv.marks?.[values.y!]?.ci95 ?? null } : {}),
+          ...(group !== undefined ? { group } : {}),
+        });
       }
     }
     if (points.length === 0) return showError(node, file, 'no model of this chart could be measured (see the build messages)', 'analysis');
@@ -72,6 +84,8 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
       points,
       logX: values.logx,
       logY: values.logy,
+      errorBars: values.ci,
+      groupTitle: values.group,
       title: values.caption,
       format,
       sampleUnit: all.every((m) => m.profile && isImageInput(m.profile.inputs)) ? 'img' : 'samples',

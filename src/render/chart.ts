@@ -8,7 +8,8 @@ import type { Element, ElementContent } from 'hast';
 import { columnScale, fixed } from './format.js';
 import { metricHeader, scaleFactor } from './metrics.js';
 import { svgToXml } from './html.js';
-import type { BarChartSpec, ChartSpec, ScatterChartSpec } from './types.js';
+import type { BarChartSpec, ChartSpec, ScatterChartSpec, ScatterPoint } from './types.js';
+import { type Box, labelWidth, placeLabels } from './chart-labels.js';
 
 /** A chart that cannot be drawn (e.g. a zero or negative value on a log axis). */
 export class ChartError extends Error {
@@ -88,6 +89,23 @@ function text(x: number, y: number, value: string, attrs: Record<string, string 
   return s('text', { x: r2(x), y: r2(y), ...attrs }, value);
 }
 
+/** Font size of point labels, in viewBox units. */
+export const LABEL_FONT_SIZE = 11;
+
+/** Group k's mark at (x, y): circle, square, triangle, diamond, then again (colour tells them apart too). */
+function marker(k: number, x: number, y: number, fill: string): Element {
+  switch (k % 4) {
+    case 0:
+      return s('circle', { cx: r2(x), cy: r2(y), r: 4, fill });
+    case 1:
+      return s('rect', { x: r2(x - 3.5), y: r2(y - 3.5), width: 7, height: 7, fill });
+    case 2:
+      return s('path', { d: `M${r2(x)},${r2(y - 4.5)}L${r2(x + 4.5)},${r2(y + 3.5)}L${r2(x - 4.5)},${r2(y + 3.5)}Z`, fill });
+    default:
+      return s('path', { d: `M${r2(x)},${r2(y - 5)}L${r2(x + 5)},${r2(y)}L${r2(x)},${r2(y + 5)}L${r2(x - 5)},${r2(y)}Z`, fill });
+  }
+}
+
 /** The scatter chart as an `<svg>` element. */
 export function scatterChart(spec: ScatterChartSpec): Element {
   const { width, height, left, right, top, bottom } = SCATTER;
@@ -98,8 +116,11 @@ export function scatterChart(spec: ScatterChartSpec): Element {
   const yScale = columnScale(spec.y, spec.points.map((p) => p.y), spec.format);
   const xs = spec.points.map((p) => p.x / scaleFactor(xScale));
   const ys = spec.points.map((p) => p.y / scaleFactor(yScale));
-  const xAxis = makeAxis(xs, spec.logX ?? false, `x (${spec.x})`);
-  const yAxis = makeAxis(ys, spec.logY ?? false, `y (${spec.y})`);
+  // With error bars the axes span the CIs too (a log axis only their positive ends).
+  const ciEnds = (ci: 'xCi' | 'yCi', factor: number, log: boolean) =>
+    spec.errorBars ? spec.points.flatMap((p) => (p[ci] ?? []).map((v) => v / factor)).filter((v) => !log || v > 0) : [];
+  const xAxis = makeAxis([...xs, ...ciEnds('xCi', scaleFactor(xScale), spec.logX ?? false)], spec.logX ?? false, `x (${spec.x})`);
+  const yAxis = makeAxis([...ys, ...ciEnds('yCi', scaleFactor(yScale), spec.logY ?? false)], spec.logY ?? false, `y (${spec.y})`);
   const px = (v: number) => left + axisFraction(xAxis, v) * plotW;
   const py = (v: number) => top + plotH - axisFraction(yAxis, v) * plotH;
   const xTitle = spec.xTitle ?? metricHeader(spec.x, xScale, sampleUnit);
@@ -134,23 +155,64 @@ export function scatterChart(spec: ScatterChartSpec): Element {
     const coords = spec.points.flatMap((p, i) => (p.series === name ? [`${r2(px(xs[i]!))},${r2(py(ys[i]!))}`] : []));
     children.push(s('polyline', { className: 'mp-series', points: coords.join(' '), fill: 'none', stroke: colourOf(name), 'stroke-width': 1.5 }));
   }
+  // Groups (a convention, a machine): a colour and a mark each, named in a legend above the plot.
+  const groupNames = [...new Set(spec.points.map((p) => p.group).filter((g): g is string => g !== undefined))];
+  const groupOf = (p: ScatterPoint) => (p.group === undefined ? -1 : groupNames.indexOf(p.group));
+  const fillOf = (p: ScatterPoint) => (groupOf(p) >= 0 ? palette[groupOf(p) % palette.length]! : colourOf(p.series));
+  // Error bars: the 95% CI of each value that has one, a line with short caps.
+  const obstacles: Box[] = [];
+  const bars: ElementContent[] = [];
+  if (spec.errorBars) {
+    spec.points.forEach((p, i) => {
+      const cx = px(xs[i]!);
+      const cy = py(ys[i]!);
+      const fy = scaleFactor(yScale);
+      const fx = scaleFactor(xScale);
+      if (p.yCi) {
+        const [y1, y2] = [py(Math.max(p.yCi[0] / fy, yAxis.min)), py(Math.min(p.yCi[1] / fy, yAxis.max))];
+        bars.push(s('path', { d: `M${r2(cx)},${r2(y1)}V${r2(y2)}M${r2(cx - 3)},${r2(y1)}H${r2(cx + 3)}M${r2(cx - 3)},${r2(y2)}H${r2(cx + 3)}`, stroke: fillOf(p), 'stroke-width': 1, fill: 'none' }));
+        obstacles.push({ x: cx - 3, y: Math.min(y1, y2), width: 6, height: Math.abs(y1 - y2) });
+      }
+      if (p.xCi) {
+        const [x1, x2] = [px(Math.max(p.xCi[0] / fx, xAxis.min)), px(Math.min(p.xCi[1] / fx, xAxis.max))];
+        bars.push(s('path', { d: `M${r2(x1)},${r2(cy)}H${r2(x2)}M${r2(x1)},${r2(cy - 3)}V${r2(cy + 3)}M${r2(x2)},${r2(cy - 3)}V${r2(cy + 3)}`, stroke: fillOf(p), 'stroke-width': 1, fill: 'none' }));
+        obstacles.push({ x: Math.min(x1, x2), y: cy - 3, width: Math.abs(x1 - x2), height: 6 });
+      }
+    });
+    if (bars.length) children.push(s('g', { className: 'mp-error-bars' }, bars));
+  }
+  if (groupNames.length > 0) {
+    const legend: ElementContent[] = [];
+    let lx = left;
+    const title = spec.groupTitle ? `${spec.groupTitle}:` : '';
+    if (title) {
+      legend.push(text(lx, top - 10, title, { 'font-size': 11, fill: '#444' }));
+      lx += labelWidth(title, 11) + 6;
+    }
+    groupNames.forEach((g, k) => {
+      legend.push(marker(k, lx + 4, top - 14, palette[k % palette.length]!), text(lx + 12, top - 10, g, { 'font-size': 11, fill: '#111' }));
+      lx += 12 + labelWidth(g, 11) + 14;
+    });
+    children.push(s('g', { className: 'mp-legend' }, legend));
+  }
   const lastOfSeries = new Set(seriesNames.map((name) => spec.points.map((p) => p.series).lastIndexOf(name)));
-  // Points, each with its label (a series is labelled once, at its last point)
+  const labelText = (p: ScatterPoint, i: number) => (p.series === undefined ? p.label : lastOfSeries.has(i) ? p.series : '');
+  // Labels placed so that none covers another label, a point or an error bar (chart-labels.ts).
+  const labels = placeLabels(
+    spec.points.map((p, i) => ({ x: px(xs[i]!), y: py(ys[i]!), text: labelText(p, i) })),
+    { x: left, y: top, width: plotW, height: plotH },
+    { fontSize: LABEL_FONT_SIZE, pointRadius: 4, obstacles },
+  );
+  let next = 0;
   const points = spec.points.map((p, i) => {
     const cx = r2(px(xs[i]!));
     const cy = r2(py(ys[i]!));
-    const label = p.series === undefined ? p.label : lastOfSeries.has(i) ? p.series : '';
+    const label = labelText(p, i) === '' ? undefined : labels[next++];
     return s('g', { className: 'mp-point' }, [
-      s('title', `${p.label}: ${xTitle} ${fixed(xs[i]!, 2)}, ${yTitle} ${fixed(ys[i]!, 2)}`),
-      s('circle', { cx, cy, r: 4, fill: colourOf(p.series) }),
-      // Labels of points in the right quarter go to the left of the point, so they stay inside the chart.
-      ...(label === ''
-        ? []
-        : [
-            cx > left + plotW * 0.75
-              ? text(cx - 6, cy - 6, label, { 'font-size': 11, fill: '#111', 'text-anchor': 'end' })
-              : text(cx + 6, cy - 6, label, { 'font-size': 11, fill: '#111' }),
-          ]),
+      s('title', `${p.label}: ${xTitle} ${fixed(xs[i]!, 2)}, ${yTitle} ${fixed(ys[i]!, 2)}${p.group !== undefined ? ` (${p.group})` : ''}`),
+      groupOf(p) >= 0 ? marker(groupOf(p), cx, cy, fillOf(p)) : s('circle', { cx, cy, r: 4, fill: fillOf(p) }),
+      ...(label?.leader ? [s('line', { x1: r2(label.leader.x1), y1: r2(label.leader.y1), x2: r2(label.leader.x2), y2: r2(label.leader.y2), stroke: '#888', 'stroke-width': 0.75, className: 'mp-leader' })] : []),
+      ...(label ? [text(label.x, label.y, label.text, { 'font-size': LABEL_FONT_SIZE, fill: '#111', ...(label.anchor === 'start' ? {} : { 'text-anchor': label.anchor }) })] : []),
     ]);
   });
   children.push(s('g', { className: 'mp-points' }, points));

@@ -300,6 +300,11 @@ export interface ScatterPoint {
   y: number;
   /** Points of one series are joined by a line and the series is labelled once, at its last point. */
   series?: string | undefined;
+  /** 95% CI of x / y (base units), drawn as error bars when the chart asks for them. */
+  xCi?: [number, number] | null | undefined;
+  yCi?: [number, number] | null | undefined;
+  /** A group (a convention, a machine): points of a group share a colour and a mark, named in a legend. */
+  group?: string | undefined;
 }
 
 export interface ScatterChartSpec {
@@ -316,6 +321,10 @@ export interface ScatterChartSpec {
   xTitle?: string | undefined;
   /** Words put before the y metric's header (`Attention` → `Attention MACs (G)`). */
   yPrefix?: string | undefined;
+  /** Draw each point's 95% CI (xCi, yCi) as error bars. */
+  errorBars?: boolean | undefined;
+  /** What the points' groups are, for the legend's title (`machine`, `convention`). */
+  groupTitle?: string | undefined;
 }
 
 export interface BarItem {
