@@ -191,16 +191,23 @@ export function bindInputs(graph: Graph, given: InputShapes = new Map()): Bindin
     }
   }
   if (problems.length > 0) {
-    const example = feeds.map((f) => `${f.name}=${exampleDims(declared.get(f.name)?.shape, shapes.get(f.name), symbols)}`).join(',');
+    // The remedy names shapes that bind: the model's fixed dims win over a given size that contradicts
+    // them; a single input needs no name (`--input 1x1x64x64`, in a document `input=1x1x64x64`).
+    const dimsOf = (f: (typeof feeds)[number]) => exampleDims(declared.get(f.name)?.shape, shapes.get(f.name), symbols);
+    const example = feeds.length === 1 ? dimsOf(feeds[0]!) : feeds.map((f) => `${f.name}=${dimsOf(f)}`).join(',');
     throw new InputBindingError(`cannot bind the input shapes: ${problems.join('; ')}. Give them with --input ${example}`);
   }
   return { inputs, symbols, assumed };
 }
 
 function exampleDims(shape: Dim[] | undefined, given: number[] | undefined, symbols: Map<string, number>): string {
-  if (given) return given.join('x') || '';
-  if (!shape) return 'DIMS';
-  return shape.map((d) => (typeof d === 'number' ? String(d) : typeof d === 'string' && symbols.has(d) ? String(symbols.get(d)) : 'N')).join('x');
+  if (!shape) return given ? given.join('x') : 'DIMS';
+  // A given shape of the wrong rank is replaced by the model's; of the right rank, only its dims
+  // that contradict a fixed one are.
+  const sized = given && given.length === shape.length ? given : undefined;
+  return shape
+    .map((d, i) => (typeof d === 'number' ? String(d) : sized ? String(sized[i]) : typeof d === 'string' && symbols.has(d) ? String(symbols.get(d)) : 'N'))
+    .join('x');
 }
 
 /** Replace bound symbolic dims in a shape with their values. */

@@ -75,6 +75,10 @@ describe('bindInputs', () => {
   it('rejects a shape that contradicts a fixed dim, a rank mismatch, and a symbol bound twice differently', () => {
     const g = graphWith([['input', 'float32', ['batch', 3, 224, 224]]]);
     expect(bindError(() => bindInputs(g, parseInputShapes('1x4x224x224')))).toContain("input 'input' dim 1 is fixed at 3 in the model, but 4 was given");
+    // The remedy is a shape that binds (the fixed 3, the batch given), not the mistake repeated, and a
+    // single input needs no name (issue 20: it read `--input input=1x4x224x224`, in a document `input=input=…`).
+    expect(bindError(() => bindInputs(g, parseInputShapes('1x4x224x224')))).toMatch(/Give them with --input 1x3x224x224$/);
+    expect(bindError(() => bindInputs(g, parseInputShapes('1x3x224')))).toMatch(/Give them with --input Nx3x224x224$/);
     expect(bindError(() => bindInputs(g, parseInputShapes('1x3x224')))).toContain("input 'input' has rank 4 (batch×3×224×224), but 3 dims were given");
     const two = graphWith([['a', 'int64', ['batch', 'sequence']], ['b', 'int64', ['batch', 'sequence']]]);
     expect(bindError(() => bindInputs(two, parseInputShapes('a=1x128,b=1x64')))).toContain("dim 'sequence' is 128 in input 'a' but 64 in input 'b'");

@@ -223,7 +223,7 @@ describe('modelpress bench (CLI)', () => {
     }
     // a binding error is a usage error: exit code 2, as for `modelpress profile`
     expect(code).toBe(2);
-    expect(errors.join('')).toContain(`modelpress bench: cannot bind the input shapes: input 'ids' 1×sequence: dim 1 ('sequence') unknown. Give them with --input ids=1xN`);
+    expect(errors.join('')).toContain(`modelpress bench: cannot bind the input shapes: input 'ids' 1×sequence: dim 1 ('sequence') unknown. Give them with --input 1xN`);
   });
 });
 

@@ -39,7 +39,7 @@ describe('resolveInputs', () => {
   it('a symbolic dimension other than the batch without a size is an error naming input and dimension', () => {
     const text = graphWith({ ids: ['batch', 'sequence'] }, 'int64');
     expect(() => resolveInputs(text)).toThrow(`input 'ids' 1×sequence: dim 1 ('sequence') unknown`);
-    expect(() => resolveInputs(text)).toThrow('Give them with --input ids=1xN');
+    expect(() => resolveInputs(text)).toThrow('Give them with --input 1xN');
   });
 
   it('--batch that contradicts --input, or cannot apply to a fixed batch, is an error', () => {
