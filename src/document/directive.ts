@@ -180,6 +180,29 @@ export function suggest(word: string, known: readonly string[]): string | undefi
   return best !== undefined && bestDistance <= Math.max(1, Math.ceil(word.length / 3)) ? best : undefined;
 }
 
+/**
+ * The `count` names of `known` nearest to `word`, for a list of suggestions when no single one is
+ * close enough for did-you-mean: names that contain the word first (`conv1` → `/layer1/layer1.0/conv1/Conv`),
+ * then the longest shared beginning, then the smallest edit distance (case-insensitive; ties in the
+ * given order). Names are compared up to 200 characters.
+ */
+export function nearestNames(word: string, known: readonly string[], count: number): string[] {
+  const w = word.slice(0, 200).toLowerCase();
+  const prefix = (k: string) => {
+    let n = 0;
+    while (n < w.length && n < k.length && w[n] === k[n]) n++;
+    return n;
+  };
+  return known
+    .map((name, i) => {
+      const k = name.slice(0, 200).toLowerCase();
+      return { name, i, contains: k.includes(w) ? 0 : 1, prefix: prefix(k), d: distance(w, k) };
+    })
+    .sort((a, b) => a.contains - b.contains || b.prefix - a.prefix || a.d - b.d || a.i - b.i)
+    .slice(0, count)
+    .map((e) => e.name);
+}
+
 /** `did you mean 'x'? ` or ''. */
 export function didYouMean(word: string, known: readonly string[]): string {
   const s = suggest(word, known);

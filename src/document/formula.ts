@@ -19,7 +19,7 @@ import { resolveFormat } from '../render/format.js';
 import { renderFormula, splitWhereRow } from '../render/formula.js';
 import { TemplateError } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { boolean, didYouMean, type DirectiveNode, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
+import { boolean, didYouMean, type DirectiveNode, nearestNames, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions } from './state.js';
@@ -170,8 +170,12 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
     const found = p.profile.nodes.find((n) => n.name === values.node);
     if (!found) {
-      const names = p.profile.nodes.filter((n) => n.formula).map((n) => n.name);
-      const reason = `model '${model.id}' has no node named '${values.node}'; ${didYouMean(values.node, names)}nodes with formulas include ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`;
+      // Suggestions are nodes whose formula shows arithmetic (an Identity's costs nothing), nearest first.
+      const withFormula = p.profile.nodes.filter((n) => n.formula);
+      const working = withFormula.filter((n) => n.flops > 0 || n.macs > 0);
+      const names = (working.length ? working : withFormula).map((n) => n.name);
+      const nearest = nearestNames(values.node, names, 5);
+      const reason = `model '${model.id}' has no node named '${values.node}'; ${didYouMean(values.node, names)}the nearest nodes with formulas are ${nearest.join(', ')}${names.length > 5 ? ` (of ${names.length})` : ''}`;
       report(file, node, reason, 'unknown-node', 'node');
       return showError(node, file, reason, 'unknown-node');
     }

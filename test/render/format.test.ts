@@ -298,3 +298,17 @@ describe('typographic quotes (issue 20)', () => {
     expect(escapeLatex('\u201cFLOPs\u201d and ResNet\u2019s')).toBe("``FLOPs'' and ResNet's");
   });
 });
+
+describe('suggestions for an unknown node (issue 20)', () => {
+  test('nearest by containment, shared beginning, then edit distance', async () => {
+    const { nearestNames } = await import('../../src/document/directive.js');
+    // ResNet-18's node names (PyTorch 1.13 scopes).
+    const names = ['/conv1/Conv', '/layer1/layer1.0/conv1/Conv', '/layer1/layer1.0/conv2/Conv', '/layer2/layer2.0/conv1/Conv', '/fc/Gemm'];
+    // A scope left out: the names that contain what was typed come first, in graph order.
+    expect(nearestNames('layer1.0/conv1/Conv', names, 1)).toEqual(['/layer1/layer1.0/conv1/Conv']);
+    expect(nearestNames('conv1', names, 3)).toEqual(['/conv1/Conv', '/layer1/layer1.0/conv1/Conv', '/layer2/layer2.0/conv1/Conv']);
+    // A typo in the last part: the longest shared beginning wins.
+    expect(nearestNames('/layer2/layer2.0/conv1/Cnv', names, 1)).toEqual(['/layer2/layer2.0/conv1/Conv']);
+    expect(nearestNames('/fc', names, 1)).toEqual(['/fc/Gemm']);
+  });
+});
