@@ -10,12 +10,13 @@ import type { VFile } from 'vfile';
 import { CONVENTIONS, type Convention, type Profile } from '../analysis/types.js';
 import { toolVersion } from '../cache/tool-version.js';
 import { resolveFormat } from '../render/format.js';
-import { describeInputs, isImageInput, parseMetricList } from '../render/metrics.js';
+import { describeInputs, isImageInput } from '../render/metrics.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
-import { UnknownMetricError, type MetricName, type MetricTableSpec, type MetricValues } from '../render/types.js';
+import type { MetricName, MetricTableSpec, MetricValues } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
 import { AttributeError, boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
 import { showError } from './error-box.js';
+import { metricNameAttribute } from './metric.js';
 import { PublishedError, readPublished, type PublishedTable } from './published.js';
 import type { InputPoint } from './input-shapes.js';
 import type { DeclaredModel, Failure, StoredBench } from './models.js';
@@ -23,19 +24,18 @@ import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOp
 import { benchAt, metricValues, needsBenchmark, profileAt, provenance, resolveModel } from './uses.js';
 import { numberOf } from './xref.js';
 
-/** `metrics=` with unknown names reported as unknown metrics (with the list of known ones). */
+/**
+ * `metrics=`: each name read by `:metric`'s own `name=` parser, so an unknown one gets the same
+ * message, did-you-mean and rule (`unknown metric 'flopz'; did you mean 'flops'? …`, unknown-metric).
+ */
 export const metricsAttribute = (description: string, required = false) => ({
   description,
   required,
   parse(value: string): MetricName[] {
-    try {
-      const list = parseMetricList(value);
-      if (list.length === 0) throw new AttributeError('is empty; list metrics separated by spaces, e.g. "params macs latency"');
-      return list;
-    } catch (err) {
-      if (err instanceof UnknownMetricError) throw new AttributeError(err.message, 'unknown-metric');
-      throw err;
-    }
+    const words = value.split(/[\s,]+/).filter((s) => s !== '');
+    if (words.length === 0) throw new AttributeError('is empty; list metrics separated by spaces, e.g. "params macs latency"');
+    const one = metricNameAttribute();
+    return words.map((w) => one.parse(w));
   },
 });
 
