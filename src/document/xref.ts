@@ -11,7 +11,7 @@ import { h } from 'hastscript';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { labelOf, numberOf, setOutput } from '../docmodel/output.js';
-import { ID_PREFIX, type ItemKind, KIND_WORD, type Reference } from '../docmodel/types.js';
+import { ID_PREFIX, type ItemKind, KIND_OF_PREFIX, KIND_WORD, type Reference } from '../docmodel/types.js';
 import { plainText, titleHeading } from '../docmodel/title.js';
 import { advance, didYouMean, type DirectiveNode, isDirective, report, SOURCE } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
@@ -32,6 +32,20 @@ function setNumber(node: { data?: unknown }, number: number): void {
 }
 
 /** Number the labelled and numbered items; run after the element syntax, before the directives render. */
+/** How to label an item of the kind an id's prefix names (`fig-x` → a figure), for a remedy. */
+export function labelExample(id: string): string {
+  switch (KIND_OF_PREFIX[id.split('-')[0] ?? '']) {
+    case 'figure':
+      return `![caption](image.png){#${id}} or ::chart{#${id} …}`;
+    case 'equation':
+      return `$$ … $$ {#${id}} or ::formula{#${id} …}`;
+    case 'section':
+      return `## Heading {#${id}}`;
+    default:
+      return `::table{#${id} …} or a Markdown table captioned ': caption {#${id}}'`;
+  }
+}
+
 export function remarkModelpressNumbering(options: StateOptions = {}) {
   return (tree: Root, file: VFile): void => {
     const state = documentState(file, options);
@@ -217,7 +231,7 @@ function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[]
       out.push(link);
     } else {
       const known = [...state.numbers.keys()];
-      const reason = `unknown cross-reference '@${id}'; ${didYouMean(id, known)}${known.length ? `labels in this document: ${known.join(', ')}` : `label an item first, e.g. ::table{#${id} …}`}`;
+      const reason = `unknown cross-reference '@${id}'; ${didYouMean(id, known)}${known.length ? `labels in this document: ${known.join(', ')}` : `label an item first, e.g. ${labelExample(id)}`}`;
       file.message(reason, { place, ruleId: 'unknown-reference', source: SOURCE });
       const at = { type: 'text', position: place } as Text;
       const box = errorElement(at, file, reason, 'unknown-reference');
