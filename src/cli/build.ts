@@ -10,6 +10,7 @@ import pc from 'picocolors';
 import type { BuildOptions, BuildResult } from '../project/build.js';
 import { OUTPUT_FORMATS, type OutputFormat, UsageError } from '../project/formats.js';
 import type { ProgressEvent } from '../document/models.js';
+import type { DocumentData } from '../docmodel/types.js';
 
 export interface BuildFlags {
   out?: string;
@@ -17,6 +18,7 @@ export interface BuildFlags {
   frozen?: boolean;
   refresh?: boolean | string;
   strict?: boolean;
+  lenient?: boolean;
 }
 
 /** Parse `--to html,pdf,tex`. */
@@ -51,6 +53,7 @@ export function buildOptions(content: string[], flags: BuildFlags): BuildOptions
     frozen: flags.frozen,
     refresh,
     strict: flags.strict,
+    lenient: flags.lenient,
     onProgress: progressPrinter(),
   };
 }
@@ -59,7 +62,7 @@ export function buildOptions(content: string[], flags: BuildFlags): BuildOptions
 export async function runBuild(content: string[], flags: BuildFlags): Promise<{ exitCode: number; result?: BuildResult }> {
   let result: BuildResult;
   // The pipeline (unified, KaTeX, the exporters, puppeteer) is loaded only when a build runs.
-  const [{ build }, { reporter }] = await Promise.all([import('../project/build.js'), import('vfile-reporter')]);
+  const [{ build }, diagnostics] = await Promise.all([import('../project/build.js'), import('./diagnostics.js')]);
   try {
     if (flags.frozen && flags.refresh !== undefined) throw new UsageError('--frozen and --refresh contradict each other: --frozen measures nothing');
     result = await build(buildOptions(content, flags));
@@ -72,32 +75,51 @@ export async function runBuild(content: string[], flags: BuildFlags): Promise<{ 
   }
   if (process.stderr.isTTY && !process.env.CI) process.stderr.write('\r\x1b[K');
   const files = result.documents.map((d) => d.file);
-  const report = reporter(files, { quiet: true });
+  const report = diagnostics.formatDiagnostics(files, { color: pc.isColorSupported && Boolean(process.stderr.isTTY) });
   if (report) process.stderr.write(`${report}\n`);
+  const summary = diagnostics.summaryLine({ ...diagnostics.countDiagnostics(files), incompleteTables: result.documents.reduce((n, d) => n + incompleteTables(d.data), 0) });
+  if (summary) process.stderr.write(`${summary}\n`);
   for (const f of result.failures) process.stderr.write(`${pc.red('error')} ${f}\n`);
   const cwd = process.cwd();
   for (const d of result.documents) {
     const s = d.stats;
     process.stdout.write(
-      `${path.relative(cwd, d.html)}  (${s.profiled} profiled, ${s.benchmarked} benchmarked, ${s.profileHits + s.benchHits} from cache)${d.pdf ? `  ${path.relative(cwd, d.pdf)}` : ''}\n`,
+      `${path.relative(cwd, d.html)}  (${s.profiled} profiled, ${s.benchmarked} benchmarked, ${s.profileHits + s.benchHits} from cache)${d.pdf ? `  ${path.relative(cwd, d.pdf)}` : ''}` +
+        `${d.latex.length ? `  LaTeX: ${d.latex.map((f) => path.relative(cwd, f)).join(', ')}` : ''}\n`,
     );
     if (d.alsoRebuilt.length > 0) process.stdout.write(`  also rewrote the ${d.alsoRebuilt.join(' and ')} output (it existed: every output is made from the same data, hash ${d.dataHash})\n`);
     for (const f of d.removedStale) process.stderr.write(`${pc.yellow('warning')} removed ${path.relative(cwd, f)}: it was made from other data and could not be rewritten\n`);
   }
-  if (result.exitCode !== 0 && flags.strict && result.failures.length === 0) process.stderr.write('modelpress build: --strict: diagnostics above count as errors\n');
+  const errors = files.some((f) => f.messages.some((m) => m.fatal === true));
+  if (result.exitCode !== 0 && result.failures.length === 0) {
+    if (errors && !flags.lenient) process.stderr.write('modelpress build: errors above (the pages show them in place); --lenient exits 0 with them\n');
+    else if (flags.strict) process.stderr.write('modelpress build: --strict: diagnostics above count as errors\n');
+  }
   return { exitCode: result.exitCode, result };
+}
+
+/** Tables of a document with a measured cell left empty (a model that could not be measured). */
+export function incompleteTables(data: DocumentData): number {
+  return data.tables.filter((t) => {
+    const columns = t.table.groups.flatMap((g) => g.columns);
+    return t.table.rows.some((r) => r.cells.some((c, i) => c.value === null && columns[i]?.metric !== undefined && !columns[i]!.key.endsWith(':published')));
+  }).length;
 }
 
 export function register(program: Command): void {
   program
     .command('build')
-    .description('render Markdown documents with model directives to HTML (and PDF)')
+    .description(
+      'render Markdown documents with model directives: output/<doc>.html (with assets/), <doc>.data.json (every number with its provenance) and a CSV per table, ' +
+        'and with --to pdf the PDF, with --to tex the LaTeX (<doc>.tex to \\input, .macros.tex, .standalone.tex, .bib, figures)',
+    )
     .argument('[content...]', 'Markdown files or folders (default: config "content", else content/)')
     .option('--out <dir>', 'output folder (default: config "out", else output/)')
-    .option('--to <formats>', `output formats, comma-separated: ${OUTPUT_FORMATS.join(', ')}`, 'html')
+    .option('--to <formats>', `output formats, comma-separated: ${OUTPUT_FORMATS.join(', ')} (html: the page; pdf: printed from it by Chromium; tex: LaTeX for pdflatex)`, 'html')
     .option('--frozen', 'use only stored results; fail on a miss (rebuild without the benchmark hardware)')
     .addOption(new Option('--refresh [ids]', 're-measure everything, or only these model ids (comma-separated)'))
-    .option('--strict', 'exit 1 when there is any diagnostic')
+    .option('--strict', 'exit 1 when there is any diagnostic, warnings included')
+    .option('--lenient', 'exit 0 even with errors (error boxes in the pages: tables that cannot be filled, missing model files)')
     .action(async (content: string[], flags: BuildFlags) => {
       process.exitCode = (await runBuild(content, flags)).exitCode;
     });

@@ -7,7 +7,7 @@ import type { Node } from 'mdast';
 import type { VFile } from 'vfile';
 import { errorBoxHast } from '../render/page.js';
 import type { DirectiveNode } from './directive.js';
-import { replaceWith, report } from './directive.js';
+import { replaceWith, report, SOURCE } from './directive.js';
 import { type ErrorOutput, setOutput } from '../docmodel/output.js';
 import { placeText } from '../render/page.js';
 
@@ -39,29 +39,70 @@ export function guardedSync(node: DirectiveNode, file: VFile, handle: () => void
   }
 }
 
+/** Rules that only advise (the value is still shown): they never become the text of an error box. */
+const ADVISORY = new Set(['busy-machine', 'unstable-measurement', 'refresh-changed', 'no-browser']);
+
+/** One diagnostic as both the terminal and the page's box print it. */
+interface Shown {
+  message: string;
+  line?: number | undefined;
+  column?: number | undefined;
+  ruleId?: string | undefined;
+}
+
+function within(point: { line: number; column: number } | undefined, node: Node): boolean {
+  const pos = node.position;
+  if (!point || !pos) return false;
+  const after = point.line > pos.start.line || (point.line === pos.start.line && point.column >= pos.start.column);
+  const before = point.line < pos.end.line || (point.line === pos.end.line && point.column <= pos.end.column);
+  return after && before;
+}
+
+/**
+ * The diagnostic an error box at `node` shows: the one(s) already reported inside the node (an
+ * attribute's, at its column, with its rule), else `message` reported now at the node. Either way the
+ * diagnostic is an error (the page shows a box where content should be), so the terminal and the
+ * page say the same thing, at the same place, with the same rule and severity.
+ */
+function diagnosticAt(node: Node, file: VFile, message: string, ruleId: string | undefined): Shown {
+  const inside = file.messages.filter((m) => m.source === SOURCE && !ADVISORY.has(m.ruleId ?? '') && within(m.place && 'start' in m.place ? m.place.start : m.place, node));
+  if (inside.length > 0) {
+    for (const m of inside) m.fatal = true;
+    return { message: inside.map((m) => m.reason).join('; '), line: inside[0]!.line, column: inside[0]!.column, ruleId: inside[0]!.ruleId ?? ruleId };
+  }
+  const m = file.message(message, { place: node.position, ruleId, source: SOURCE });
+  m.fatal = true;
+  return { message, line: node.position?.start.line, column: node.position?.start.column, ruleId };
+}
+
 /** Replace a directive with an error box (block or inline, matching the directive). */
 export function showError(node: DirectiveNode, file: VFile, message: string, ruleId?: string): void {
-  replaceWith(node, errorElement(node, file, message, ruleId));
-  setOutput(node, errorOutput(node, file, message, ruleId));
+  const shown = diagnosticAt(node, file, message, ruleId);
+  replaceWith(node, boxElement(node, file, shown));
+  setOutput(node, boxOutput(node, file, shown));
 }
 
-/** What the error box stands for, for the LaTeX writer. */
-export function errorOutput(node: Node, file: VFile, message: string, ruleId?: string): ErrorOutput {
-  const start = node.position?.start;
-  const where = placeText({ message, file: file.path ? file.basename : undefined, line: start?.line, column: start?.column });
-  return { kind: 'error', message, where: where || undefined, rule: ruleId ? `[modelpress:${ruleId}]` : undefined, inline: node.type === 'textDirective' || node.type === 'text' };
+function boxOutput(node: Node, file: VFile, d: Shown): ErrorOutput {
+  const where = placeText({ message: d.message, file: file.path ? file.basename : undefined, line: d.line, column: d.column });
+  return { kind: 'error', message: d.message, where: where || undefined, rule: d.ruleId ? `[modelpress:${d.ruleId}]` : undefined, inline: node.type === 'textDirective' || node.type === 'text' };
 }
 
-export function errorElement(node: Node, file: VFile, message: string, ruleId?: string): Element {
-  const start = node.position?.start;
+function boxElement(node: Node, file: VFile, d: Shown): Element {
   return errorBoxHast(
-    {
-      message,
-      file: file.path ? file.basename : undefined,
-      line: start?.line,
-      column: start?.column,
-      ruleId: ruleId ? `modelpress:${ruleId}` : undefined,
-    },
+    { message: d.message, file: file.path ? file.basename : undefined, line: d.line, column: d.column, ruleId: d.ruleId ? `modelpress:${d.ruleId}` : undefined },
     { inline: node.type === 'textDirective' || node.type === 'text' },
   );
+}
+
+/**
+ * What the error box for a diagnostic just reported at `node` stands for, for the LaTeX writer (the
+ * caller reported it; it becomes an error, as every box's diagnostic is).
+ */
+export function errorOutput(node: Node, file: VFile, message: string, ruleId?: string): ErrorOutput {
+  return boxOutput(node, file, diagnosticAt(node, file, message, ruleId));
+}
+
+/** The error box for a diagnostic just reported at `node` (see errorOutput). */
+export function errorElement(node: Node, file: VFile, message: string, ruleId?: string): Element {
+  return boxElement(node, file, diagnosticAt(node, file, message, ruleId));
 }

@@ -2,7 +2,8 @@
  * Building a project (above document/ and export/, which do not depend on each other): find the Markdown documents, read `modelpress.config.json`, render each document
  * through the pipeline (its own model registry, one shared cache), write `<out>/<doc>.html`,
  * `<out>/<doc>.data.json` and the assets, and decide the exit code:
- * 0 ok, 1 document or model errors (a --frozen miss always; any diagnostic with --strict).
+ * 0 ok, 1 document or model errors (an error box in a page unless lenient, a --frozen miss always;
+ * any diagnostic with --strict).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -38,6 +39,11 @@ export interface BuildOptions {
   frozen?: boolean | undefined;
   refresh?: boolean | string[] | undefined;
   strict?: boolean | undefined;
+  /**
+   * Exit 0 even when a document has errors (an error box in the page: a table that cannot be filled,
+   * a missing model file); by default errors exit 1, warnings do not.
+   */
+  lenient?: boolean | undefined;
   /** The results store; default: the config's `results`, else `modelpress-results/` in the project. */
   results?: string | undefined;
   /** Where the project is (config, .modelpress/); default: the folder holding modelpress.config.json, else cwd. */
@@ -52,6 +58,8 @@ export interface BuiltDocument {
   page: string;
   dataFile: string;
   pdf?: string | undefined;
+  /** The LaTeX files written (`<doc>.tex`, `.macros.tex`, `.standalone.tex`, a `.bib`), with `tex`. */
+  latex: string[];
   /** Formats not asked for but rewritten because an output of them existed (outputs never disagree). */
   alsoRebuilt: string[];
   /** Outputs removed because they were made from other data and could not be rewritten. */
@@ -227,6 +235,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       data: rendered.data,
       stats: { ...file.data.modelpress!.registry.stats },
       alsoRebuilt,
+      latex: [],
       removedStale: [],
       dataHash,
     };
@@ -260,6 +269,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d } : {}),
       });
       made.push(...exported.files);
+      entry.latex = exported.files.filter((f) => /\.(tex|bib)$/.test(f));
       for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
     } catch (err) {
       failures.push(`${path.relative(root, doc)}: exports not written: ${(err as Error).message}`);
@@ -288,6 +298,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   }
   const frozenMiss = built.some((d) => d.file.messages.some((m) => m.ruleId === 'frozen-miss'));
   const anyMessage = built.some((d) => d.file.messages.length > 0);
-  const exitCode = failures.length > 0 || frozenMiss || (options.strict && anyMessage) ? 1 : 0;
+  const anyError = built.some((d) => d.file.messages.some((m) => m.fatal === true));
+  const exitCode = failures.length > 0 || frozenMiss || (options.strict && anyMessage) || (!options.lenient && anyError) ? 1 : 0;
   return { documents: built, exitCode, failures };
 }

@@ -54,7 +54,7 @@ describe('no Chromium', () => {
     // One positioned warning naming the file, what failed and how to install a browser.
     const warnings = run.stderr.split('\n').filter((l) => /no-browser/.test(l));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/warning\s+PDF not written: no Chromium found/);
+    expect(warnings[0]).toMatch(/^content\/doc.md: warning: PDF not written: no Chromium found.*\[modelpress:no-browser\]$/);
     expect(run.stderr).toContain('content/doc.md');
     expect(run.stderr).toContain('apt-get install -y chromium');
     // gemm params 4·3 + 3 = 15 (test/document/models.ts): the HTML has the measured number.
