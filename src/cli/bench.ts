@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { bindInputs, InputBindingError } from '../analysis/bind.js';
 import type { Model } from '../onnx/model.js';
 import { parseInputFlag } from '../runtime/input-shapes.js';
+import { traceNodeLabel } from '../runtime/trace.js';
 // The reader, the analysis and the benchmark orchestrator are imported when the command runs.
 import type { BenchReport, BenchResult, ExecutionProvider, GraphOptimizationLevel, LatencyStats } from '../runtime/types.js';
 
@@ -67,6 +68,20 @@ function statsLine(s: LatencyStats): string {
   );
 }
 
+/**
+ * Why the pooled median differs from the headline latency, when it does by 1% or more: the headline is
+ * the median of the per-process medians (each process one vote); the pool counts every run, so a
+ * process that ran faster, and so fitted more runs into the same time, weighs more in it.
+ */
+export function pooledNote(headlineMs: number, pooledMs: number, processes: { medianMs: number; runs: number }[]): string[] {
+  if (!(headlineMs > 0) || Math.abs(pooledMs - headlineMs) / headlineMs < 0.01) return [];
+  const pct = (Math.abs(pooledMs - headlineMs) / headlineMs) * 100;
+  const each = processes.map((p) => `${ms(p.medianMs)} ms over ${p.runs} runs`).join(', ');
+  return [
+    `               the pooled median ${ms(pooledMs)} ms is ${pct.toFixed(1)}% ${pooledMs < headlineMs ? 'below' : 'above'} the latency ${ms(headlineMs)} ms: the latency is the median of the per-process medians (${each}), one vote per process; the pool counts runs, and a faster process fits more runs into the same time`,
+  ];
+}
+
 function resultText(r: BenchResult): string[] {
   const c = r.config;
   const head = `${c.label}  inputs ${c.inputs.map((i) => `${i.name}=${i.shape.join('x')} ${i.dtype}`).join(', ')}  inter-op ${c.interOpNumThreads}  optimisation ${c.graphOptimizationLevel}`;
@@ -76,7 +91,8 @@ function resultText(r: BenchResult): string[] {
     `  latency      ${ms(r.latencyMedianMs)} ms/batch [95% CI ${ms(r.latencyCi95Ms[0])}–${ms(r.latencyCi95Ms[1])}] (median of the kept per-process medians: ${r.processes.map((p, i) => `${ms(p.latency.medianMs)}${r.stability.discarded.some((d) => d.index === i) ? ' (discarded: outlier)' : ''}`).join(', ')})`,
     `  throughput   ${r.throughputPerSecond.toFixed(1)} samples/s (batch ÷ median latency); wall-time ${r.throughputWallPerSecond.toFixed(1)} samples/s (batch × runs ÷ timed wall time)`,
     `  stability    ${r.stability.unstable ? `UNSTABLE (${r.stability.reasons.join('; ')})` : 'stable'}; ${r.stability.extraProcesses} extra process${r.stability.extraProcesses === 1 ? '' : 'es'}; stopped: ${r.stability.stoppedBecause}`,
-    `  pooled       ${statsLine(r.pooled)}`,
+    `  pooled       every timed run of every process together: ${statsLine(r.pooled)}`,
+    ...pooledNote(r.latencyMedianMs, r.pooled.medianMs, r.processes.map((p) => ({ medianMs: p.latency.medianMs, runs: p.latency.n }))),
     `  session      create ${r.processes.map((p) => ms(p.sessionCreateMs)).join(', ')} ms; first run ${r.processes.map((p) => ms(p.firstRunMs)).join(', ')} ms; warm-up ${r.processes.map((p) => p.warmupRuns).join(', ')} runs`,
     r.floor
       ? `  floor        ${ms(r.floor.latencyMedianMs)} ms per call (Identity model, same I/O shapes)`
@@ -94,8 +110,7 @@ function resultText(r: BenchResult): string[] {
     }
     lines.push('  slowest nodes:');
     for (const n of r.trace.byNode.slice(0, 10)) {
-      const name = n.originalName ?? `${n.traceName} (made by ORT${n.nearestOriginalName ? ` near ${n.nearestOriginalName}` : ''})`;
-      lines.push(`    ${name}  ${n.opType}  ${n.timeUs.toFixed(1)} µs  ${(n.share * 100).toFixed(1)}%`);
+      lines.push(`    ${traceNodeLabel(n)}  ${n.opType}  ${n.timeUs.toFixed(1)} µs  ${(n.share * 100).toFixed(1)}%`);
     }
   } else if (r.traceError && !r.traceError.startsWith('not requested')) {
     lines.push(`  per-node breakdown failed: ${r.traceError}`);

@@ -123,3 +123,38 @@ export function findTraceFile(prefix: string): string {
 export function readTrace(file: string, options: { skipRuns: number; originalNodeNames: Iterable<string> }): TraceBreakdown {
   return parseTrace(readFileSync(file, 'utf8'), { ...options, where: file });
 }
+
+/**
+ * The PyTorch module a node name belongs to, from its scope: `/layer1/layer1.0/conv1/Conv` →
+ * `layer1.0.conv1` (a scope that repeats its parent's path, `layer1` then `layer1.0`, replaces it);
+ * '' for a name without a scope.
+ */
+export function moduleOfNode(nodeName: string): string {
+  if (!nodeName.includes('/')) return '';
+  const scope = nodeName.split('/').filter((s) => s !== '').slice(0, -1);
+  let name = '';
+  for (const seg of scope) name = name !== '' && seg.startsWith(`${name}.`) ? seg : name === '' ? seg : `${name}.${seg}`;
+  return name;
+}
+
+/** What ORT made of a model's node, from the suffix or prefix of its trace name. */
+function derivedKind(traceName: string): string {
+  if (traceName.startsWith('fused ') || /Fusion/.test(traceName)) return 'fused by ORT';
+  if (/_nchwc$/i.test(traceName)) return 'ORT\'s NCHWc-layout version';
+  if (/Reorder(Input|Output)?/.test(traceName)) return 'a layout reorder ORT inserted';
+  return 'made by ORT';
+}
+
+/**
+ * A trace node as the model names it: the model's node and its module (`/dec2/act/LeakyRelu (module
+ * dec2.act)`); a node ORT derived from one, by that node, saying what ORT did and its trace name
+ * (`/dec2/act/LeakyRelu (module dec2.act; ORT's NCHWc-layout version: /dec2/act/LeakyRelu_output_0_nchwc)`);
+ * a node ORT made from nothing of the model's, by its trace name.
+ */
+export function traceNodeLabel(n: Pick<NodeTime, 'traceName' | 'originalName' | 'nearestOriginalName'>): string {
+  const model = n.originalName ?? n.nearestOriginalName;
+  if (model === null) return `${n.traceName} (made by ORT)`;
+  const module = moduleOfNode(model);
+  const notes = [module ? `module ${module}` : '', n.originalName === null ? `${derivedKind(n.traceName)}: ${n.traceName}` : ''].filter(Boolean);
+  return notes.length ? `${model} (${notes.join('; ')})` : model;
+}
