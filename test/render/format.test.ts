@@ -312,3 +312,15 @@ describe('suggestions for an unknown node (issue 20)', () => {
     expect(nearestNames('/fc', names, 1)).toEqual(['/fc/Gemm']);
   });
 });
+
+describe('bytes: profile and documents say the same (issue 20)', () => {
+  test('decimal MB in both, for the same number', async () => {
+    const { formatBytes } = await import('../../src/cli/profile-view.js');
+    // ResNet-18's weights at float32: 11,689,512 × 4 = 46,758,048 B → 46.76 MB (10⁶ B), in `profile`
+    // and in a document's :metric and table alike; `--units binary` is the only MiB (44.59 MiB).
+    expect(formatBytes(46_758_048)).toBe('46.76 MB');
+    expect(formatInline('params_bytes', 46_758_048, DEFAULT_FORMAT).withUnit).toBe('46.76\u00a0MB');
+    expect(formatColumn('params_bytes', [46_758_048], DEFAULT_FORMAT).header).toBe('Params size (MB)');
+    expect(formatBytes(46_758_048, 'binary')).toBe('44.59 MiB');
+  });
+});
