@@ -10,7 +10,7 @@ import { ChartError, chartToHast, chartToSvg } from '../render/chart.js';
 import { isImageInput } from '../render/metrics.js';
 import type { ChartSpec, MetricName, ScatterPoint } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
+import { boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList, prose } from './directive.js';
 import { showError } from './error-box.js';
 import { metricNameAttribute } from './metric.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
@@ -25,7 +25,7 @@ export const chartAttributes = {
   y: metricNameAttribute(false),
   models: wordList('model ids separated by spaces (scatter)'),
   model: text('the model id (bar)'),
-  caption: text('the figure caption'),
+  caption: prose('the figure caption'),
   logx: boolean('logarithmic x axis'),
   logy: boolean('logarithmic y axis'),
   ci: boolean('draw the 95% confidence interval of measured values as error bars (scatter)'),

@@ -20,7 +20,7 @@ import { resolveFormat } from '../render/format.js';
 import { tableToHast } from '../render/table.js';
 import { METRIC_NAMES, type MetricName } from '../render/types.js';
 import { families, familyNamed, type Vars } from '../zoo/families.js';
-import { AttributeError, type AttributeSpec, type DirectiveNode, didYouMean, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
+import { AttributeError, type AttributeSpec, type DirectiveNode, didYouMean, oneOf, readAttributes, replaceWith, report, text, wordList, prose } from './directive.js';
 import { showError } from './error-box.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
 import { numberOf } from './xref.js';
@@ -63,7 +63,7 @@ export const complexityAttributes = {
   at: assignments('values of the variables not swept, e.g. "d=512" (default: each family\'s)'),
   metrics: metricList,
   show: oneOf('table (default) or chart (a log–log chart of the claimed metric against the first variable)', ['table', 'chart'] as const),
-  caption: text('the caption'),
+  caption: prose('the caption'),
   convention: oneOf('counting convention', CONVENTIONS),
 };
 

@@ -9,6 +9,7 @@ import type { ContainerDirective, LeafDirective, TextDirective } from 'mdast-uti
 import type { Point, Position } from 'unist';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
+import { smartQuotes } from '../render/typography.js';
 // remark-rehype's types declare `data.hName/hProperties/hChildren` on mdast nodes.
 import type {} from 'remark-rehype';
 
@@ -252,6 +253,16 @@ export function readAttributes<S extends AttributeSpecs>(node: DirectiveNode, fi
 }
 
 // Parsers shared by several directives.
+
+/** A caption or other prose given as an attribute: straight quotes become typographic, as in the text. */
+export const prose = (description: string, required = false): AttributeSpec<string> => ({
+  description,
+  required,
+  parse: (v) => {
+    if (v.trim() === '') throw new AttributeError('is empty; give a value or leave the attribute out');
+    return smartQuotes(v);
+  },
+});
 
 export const text = (description: string, required = false): AttributeSpec<string> => ({
   description,

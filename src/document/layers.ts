@@ -10,7 +10,7 @@ import { resolveFormat } from '../render/format.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { type DirectiveNode, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
+import { type DirectiveNode, positiveInteger, readAttributes, replaceWith, report, text, prose } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
@@ -22,7 +22,7 @@ export const layersAttributes = {
   depth: positiveInteger('how many module levels to show (default 1)'),
   top: positiveInteger('show only this many modules, those with the most FLOPs (default: all)'),
   input: inputAttribute,
-  caption: text('the table caption'),
+  caption: prose('the table caption'),
 };
 
 const METRICS: MetricName[] = ['params', 'macs', 'flops'];

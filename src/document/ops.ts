@@ -9,7 +9,7 @@ import { chartToHast } from '../render/chart.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { boolean, type DirectiveNode, readAttributes, replaceWith, text } from './directive.js';
+import { boolean, type DirectiveNode, readAttributes, replaceWith, text, prose } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
@@ -19,7 +19,7 @@ import { provenance, profileOne } from './uses.js';
 export const opsAttributes = {
   model: text('the model id', true),
   input: inputAttribute,
-  caption: text('the table caption'),
+  caption: prose('the table caption'),
   chart: boolean('also draw the share of FLOPs per op type as bars (default false)'),
 };
 

@@ -14,7 +14,7 @@ import { describeInputs, isImageInput } from '../render/metrics.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName, MetricTableSpec, MetricValues } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { AttributeError, boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
+import { AttributeError, boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList, prose } from './directive.js';
 import { showError } from './error-box.js';
 import { metricNameAttribute } from './metric.js';
 import { PublishedError, readPublished, type PublishedTable } from './published.js';
@@ -43,7 +43,7 @@ export const tableAttributes = {
   id: text('cross-reference id, written #tbl-name'),
   models: wordList('model ids separated by spaces', true),
   metrics: metricsAttribute('metric names separated by spaces (default: params macs flops)'),
-  caption: text('the table caption'),
+  caption: prose('the table caption'),
   convention: oneOf('counting convention for this table', CONVENTIONS),
   ci: boolean('show ± the half-width of the 95% confidence interval beside measured values (latency, throughput, achieved FLOP/s)'),
   published: text('a CSV of published numbers beside the Markdown file (model,params (M),macs (G),…): shown beside the measured ones with the difference'),

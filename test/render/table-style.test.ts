@@ -42,15 +42,14 @@ describe('table style', () => {
       const page = await browser.newPage();
       await page.setViewport({ width: 1280, height: 800 });
       await page.goto(`file://${path.join(dir, 'doc.html')}`, { waitUntil: 'load' });
-      const styles = await page.$$eval('table', (tables) =>
-        tables.map((t) => {
-          const table = getComputedStyle(t);
-          const thead = getComputedStyle(t.querySelector('thead')!);
-          const cell = getComputedStyle(t.querySelector('tbody td')!);
-          const numeric = getComputedStyle(t.querySelector('tbody td:last-child')!);
-          return [table.borderTopWidth, table.borderBottomWidth, thead.borderBottomWidth, cell.paddingLeft !== '0px' && cell.paddingRight !== '0px', numeric.textAlign];
-        }),
-      );
+      // Evaluated in the page (a string: the test project has no DOM types).
+      const styles = (await page.evaluate(`[...document.querySelectorAll('table')].map((t) => {
+        const table = getComputedStyle(t);
+        const thead = getComputedStyle(t.querySelector('thead'));
+        const cell = getComputedStyle(t.querySelector('tbody td'));
+        const numeric = getComputedStyle(t.querySelector('tbody td:last-child'));
+        return [table.borderTopWidth, table.borderBottomWidth, thead.borderBottomWidth, cell.paddingLeft !== '0px' && cell.paddingRight !== '0px', numeric.textAlign];
+      })`)) as unknown[];
       // The uncaptioned table (a bare <table>) and the captioned one (figure.mp-table.mp-md-table).
       expect(styles).toEqual([
         ['2px', '2px', '1px', true, 'right'],
