@@ -72,7 +72,7 @@ describe('modelpress preview', () => {
     expect(index.body).toContain('href="/a.html"');
     expect(index.body).toContain('href="/b.html"');
     const a = await get(`${url}a.html`);
-    expect(a.body).toMatch(/data-metric="params"[^>]*>15</); // gemm: 4·3 + 3 = 15 parameters
+    expect(a.body).toMatch(/data-metric="params"[^>]*>15\u00a0parameters</); // gemm: 4·3 + 3 = 15 parameters
     expect(a.body).toContain(EVENTS_PATH);
     expect((await get(`${url}assets/katex/katex.min.css`)).status).toBe(200);
     expect((await get(`${url}missing.html`)).status).toBe(404);

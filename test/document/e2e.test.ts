@@ -158,11 +158,14 @@ describe('end to end', () => {
     }
   });
 
-  it('--strict turns diagnostics into exit code 1, and the rest still renders', async () => {
+  it('an error box is an error (exit 1) unless lenient; --strict fails on warnings too; the rest still renders', async () => {
     writeFileSync(path.join(content(), 'survey.md'), `${DOC}\n::table{models="nope"}\n\nLast words.\n`);
-    const lenient = await build({ cwd: root });
+    // The unknown model leaves an error box in the page: an error, exit 1, unless lenient.
+    expect((await build({ cwd: root })).exitCode).toBe(1);
+    const lenient = await build({ cwd: root, lenient: true });
     expect(lenient.exitCode).toBe(0);
-    const strict = await build({ cwd: root, strict: true });
+    expect(lenient.documents[0]!.file.messages.filter((m) => m.fatal === true).map((m) => m.ruleId)).toEqual(['unknown-model']);
+    const strict = await build({ cwd: root, strict: true, lenient: true });
     expect(strict.exitCode).toBe(1);
     const html = readFileSync(path.join(root, 'output', 'survey.html'), 'utf8');
     expect(html).toContain("unknown model 'nope'");

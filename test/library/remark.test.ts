@@ -72,7 +72,7 @@ describe('in a host pipeline', () => {
   it('claims only its own directives and front-matter keys', async () => {
     const { html, messages } = await run(doc('sidebar_position: 3\n'), (p: AnyProcessor) => p.use(remarkModelpress, { cacheDir }));
     expect(messages).toEqual([]);
-    expect(html).toMatch(/data-metric="params"[^>]*>15</);
+    expect(html).toMatch(/data-metric="params"[^>]*>15\u00a0parameters</);
     expect(html).toContain('<div><p>Host note.</p></div>');
     // A bad value of a modelpress key is still reported.
     const bad = await run(doc('sidebar_position: 3\nbatch: -1\n'), (p: AnyProcessor) => p.use(remarkModelpress, { cacheDir }));
