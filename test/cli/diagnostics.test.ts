@@ -67,6 +67,11 @@ describe('diagnostics', () => {
     expect(lenient.stderr).toContain('2 errors; 1 table incomplete');
   }, 120_000);
 
+  it('build --help describes every output', () => {
+    const help = spawnSync(process.execPath, ['--import', tsx, main, 'build', '--help'], { encoding: 'utf8', timeout: 60_000 }).stdout.replace(/\s+/g, ' ');
+    for (const words of ['<doc>.html', '<doc>.data.json', 'a CSV per table', '--to pdf the PDF', '--to tex the LaTeX', '.macros.tex', '.standalone.tex', '--lenient']) expect(help).toContain(words);
+  }, 60_000);
+
   it('summary line', () => {
     expect(summaryLine({ errors: 2, warnings: 6, incompleteTables: 1 })).toBe('2 errors, 6 warnings; 1 table incomplete');
     expect(summaryLine({ errors: 0, warnings: 1 })).toBe('1 warning');

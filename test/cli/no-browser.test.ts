@@ -59,6 +59,10 @@ describe('no Chromium', () => {
     expect(run.stderr).toContain('apt-get install -y chromium');
     // gemm params 4·3 + 3 = 15 (test/document/models.ts): the HTML has the measured number.
     expect(fs.readFileSync(path.join(dir, 'output', 'doc.html'), 'utf8')).toContain('>15<');
+    // The summary names every LaTeX file it wrote beside the page (issue 20: it named HTML and PDF only).
+    const summary = run.stdout.split('\n').find((l) => l.startsWith('output/doc.html'))!;
+    for (const f of ['output/doc.tex', 'output/doc.macros.tex', 'output/doc.standalone.tex']) expect(summary).toContain(f);
+    expect(summary).toMatch(/ {2}LaTeX: output\/doc\./);
 
     const strict = build('--strict');
     expect(strict.status).toBe(1);
