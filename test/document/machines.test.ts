@@ -102,4 +102,24 @@ describe('machine names', () => {
     expect(failed[0]!.reason).toContain('--provider cuda: the CUDA provider of onnxruntime-node is not installed');
     expect(failed[0]!.reason).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 node script/install.js');
   });
+
+  it('groups a sweep by machine and size', async () => {
+    const sweep = (table: string) => `---\n${QUICK_BENCH}---\n::model{#conv src="models/conv.onnx" input="1x1x{6,8}x{6,8}"}\n\n${table}\n`;
+    for (const machine of ['cfgbox', 'flagbox']) {
+      write(sweep('::table{models="conv" metrics="params macs latency"}'), { machine });
+      expect((await build({ cwd: dir })).exitCode).toBe(0);
+    }
+    write(sweep('::table{models="conv" metrics="params macs latency" machines="cfgbox flagbox"}'), { machine: 'reader' });
+    const result = await build({ cwd: dir, frozen: true });
+    expect(result.exitCode).toBe(0);
+    const table = result.documents[0]!.data.tables[0]!.table;
+    expect(table.groups.map((g) => g.label)).toEqual([undefined, 'cfgbox, 6×6', 'flagbox, 6×6', 'cfgbox, 8×8', 'flagbox, 8×8']);
+    // params once (18 = 2·1·3·3); MACs 18·H·W per size (648 at 6×6, 1152 at 8×8) under each machine.
+    const cells = table.rows[0]!.cells;
+    const keys = table.groups.flatMap((g) => g.columns.map((c) => c.key));
+    const value = (key: string) => cells[keys.indexOf(key)]!.value;
+    expect(value('params')).toBe(18);
+    expect(['cfgbox, 6×6', 'flagbox, 6×6', 'cfgbox, 8×8', 'flagbox, 8×8'].map((g) => value(`macs@${g}`))).toEqual([648, 648, 1152, 1152]);
+    expect(['cfgbox, 6×6', 'flagbox, 6×6'].every((g) => typeof value(`latency@${g}`) === 'number')).toBe(true);
+  });
 });
