@@ -20,6 +20,8 @@ export interface MergeReport {
   conflicts: { file: string; kept: string; reason: string }[];
   /** Files that are not results (or not where results belong), with why. */
   skipped: { file: string; reason: string }[];
+  /** Folders that could not be read at all. */
+  unreadable: { dir: string; reason: string }[];
 }
 
 function jsonFiles(dir: string): string[] {
@@ -56,13 +58,13 @@ function sameResult(a: ResultFile<unknown>, b: ResultFile<unknown>): boolean {
 
 /** Merge every result file under each folder into the store at `root`. */
 export function mergeResults(root: string, dirs: string[]): MergeReport {
-  const report: MergeReport = { imported: [], unchanged: [], conflicts: [], skipped: [] };
+  const report: MergeReport = { imported: [], unchanged: [], conflicts: [], skipped: [], unreadable: [] };
   for (const dir of dirs) {
     let files: string[];
     try {
       files = jsonFiles(dir);
     } catch (err) {
-      report.skipped.push({ file: dir, reason: `cannot read the folder: ${(err as Error).message}` });
+      report.unreadable.push({ dir, reason: (err as Error).message });
       continue;
     }
     for (const file of files) {

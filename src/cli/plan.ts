@@ -52,7 +52,9 @@ export function register(program: Command): void {
           (n > 0 ? `; run them with modelpress run-unit --plan ${path.relative(process.cwd(), out)} --index 0…${n - 1} (sbatch --array=0-${n - 1}, or a Job with completions: ${n})` : '') +
           '\n',
       );
-      const errors = made.failures.length > 0 || made.files.some((f) => f.messages.some((m) => m.fatal === true || m.ruleId === 'missing-model' || m.ruleId === 'model-load'));
+      // A model that cannot be counted or bound cannot be planned either: exit 1, as a build would fail it.
+      const unplannable = ['missing-model', 'model-load', 'unbound-dim', 'input-binding', 'analysis'];
+      const errors = made.failures.length > 0 || made.files.some((f) => f.messages.some((m) => unplannable.includes(m.ruleId ?? '')));
       process.exitCode = errors ? 1 : 0;
     });
 }

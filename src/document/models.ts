@@ -479,6 +479,9 @@ export class ModelRegistry {
     const config = `${point.text || 'declared'}.batch${model.batch}.threads${settings.threads ?? 'auto'}.${provider}`;
     const what = `benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch}`;
     const elsewhere = target !== this.machine;
+    if (elsewhere && !this.results) {
+      return { ok: false, failure: { ruleId: 'missing-result', reason: `${what} on machine '${target}': other machines' results are read from a results store, and this build has none (give it one: RegistryOptions.resultsDir)` } };
+    }
 
     if (this.results && (elsewhere || this.options.plan)) {
       // Another machine's result, or (planning) this one's: only ever read from the store.
@@ -638,7 +641,8 @@ export class ModelRegistry {
   ): Outcome<PlanCollector['units'][number]> {
     try {
       // The inputs must bind at this batch here, or the unit would fail on every worker.
-      bindInputs(this.load(model, ident.zooSize).graph, benchInputs(this.load(model, ident.zooSize), point, model.batch));
+      const m = this.load(model, ident.zooSize);
+      bindInputs(m.graph, benchInputs(m, point, model.batch));
     } catch (err) {
       return { ok: false, failure: this.classify(model, err) };
     }

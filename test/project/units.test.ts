@@ -110,3 +110,38 @@ describe('results merge', () => {
     expect(report.imported).toEqual([]);
   });
 });
+
+describe('a zoo model as a unit', () => {
+  it('is planned by name and recipe hash, and refused by a worker whose build differs', async () => {
+    const { makePlan } = await import('../../src/project/plan.js');
+    const { runUnit } = await import('../../src/project/run-unit.js');
+    const { sha256Hex } = await import('../../src/cache/store.js');
+    const { toolVersion } = await import('../../src/cache/tool-version.js');
+    const dir = path.join(tmp, 'zoo-project');
+    mkdirSync(path.join(dir, 'content'), { recursive: true });
+    writeFileSync(path.join(dir, 'modelpress.config.json'), '{}');
+    writeFileSync(path.join(dir, 'content', 'doc.md'), '---\nbatch: 2\nthreads: 1\n---\n::model{#r18 zoo=resnet18}\n\n::table{models="r18" metrics="params latency"}\n');
+    const made = await makePlan({ cwd: dir, machine: 'gpu1', provider: 'cuda' });
+    expect(made.plan.units).toHaveLength(1);
+    const unit = made.plan.units[0]!;
+    // The recipe registry.identity hashes for a zoo model: name, size, seed (default 1), tool version.
+    expect(unit).toMatchObject({
+      machine: 'gpu1',
+      source: { kind: 'zoo', name: 'resnet18' },
+      sha256: sha256Hex(`zoo:resnet18:224x224:seed=1:modelpress=${toolVersion()}`),
+      batch: 2,
+      settings: { threads: 1, provider: 'cuda' },
+      result: 'bench/gpu1/zoo-resnet18/declared.batch2.threads1.cuda.json',
+    });
+    // FLOPs per sample for achieved FLOP/s on the worker: the profile the plan counted and stored (batch 1 as declared).
+    const profile = JSON.parse(readFileSync(path.join(dir, 'modelpress-results', 'profile', 'zoo-resnet18', 'declared.exact.json'), 'utf8')) as { value: { totals: { flops: number; macs: number } } };
+    expect(profile.value.totals.macs).toBe(1_814_073_344); // torchvision's 1.81 GMACs (README)
+    expect(unit.flopsPerSample).toBe(profile.value.totals.flops);
+    const other = { ...unit, sha256: 'f'.repeat(64) };
+    const outcome = await runUnit(made.plan, path.join(dir, 'plan.json'), other, path.join(tmp, 'zoo-results'));
+    expect(outcome).toEqual({
+      ok: false,
+      reason: `the zoo 'resnet18' built by this modelpress has sha256 ${unit.sha256.slice(0, 12)}…, but the plan was made for ffffffffffff…: it is not the model the document measures; give the workers the same files (and modelpress version) as the planning machine, or make the plan again`,
+    });
+  });
+});
