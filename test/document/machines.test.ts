@@ -122,4 +122,19 @@ describe('machine names', () => {
     expect(['cfgbox, 6×6', 'flagbox, 6×6', 'cfgbox, 8×8', 'flagbox, 8×8'].map((g) => value(`macs@${g}`))).toEqual([648, 648, 1152, 1152]);
     expect(['cfgbox, 6×6', 'flagbox, 6×6'].every((g) => typeof value(`latency@${g}`) === 'number')).toBe(true);
   });
+
+  it('shows a machine\'s GPUs in ::environment', async () => {
+    // flagbox's stored result, as if nvidia-smi had reported a GPU there (test/runtime/gpu.test.ts parses the real output).
+    const file = resultFile('flagbox');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { value: { environment: Record<string, unknown> } };
+    stored.value.environment.gpus = [{ name: 'NVIDIA H200', memoryBytes: 150_754_820_096, driverVersion: '550.54.15', cudaVersion: '12.4' }];
+    writeFileSync(file, JSON.stringify(stored));
+    write(`---\n${QUICK_BENCH}---\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\n:metric{model=gemm name=latency machine=flagbox}\n\n::environment\n`, { machine: 'cfgbox' });
+    const result = await build({ cwd: dir, frozen: true });
+    expect(result.exitCode).toBe(0);
+    const html = readFileSync(result.documents[0]!.html, 'utf8');
+    // 150,754,820,096 B ÷ 2^30 = 140.4 GiB.
+    expect(html).toContain('<dt>Machine</dt><dd>flagbox</dd>');
+    expect(html).toContain('<dt>GPU</dt><dd>NVIDIA H200, 140.4 GiB, driver 550.54.15, CUDA 12.4</dd>');
+  });
 });

@@ -5,7 +5,7 @@
  * On a GPU machine the CUDA path runs for real: README "Benchmarks on a GPU".
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,8 +32,8 @@ const fake = (answers: Record<string, string | undefined>) => {
   return { run, calls };
 };
 
-let tmp: string | undefined;
-afterAll(() => tmp && rmSync(tmp, { recursive: true, force: true }));
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mp-gpu-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('nvidia-smi', () => {
   it('parses model, memory, driver and CUDA version', () => {
@@ -57,6 +57,25 @@ describe('nvidia-smi', () => {
     const none = fake({});
     expect(describeGpus(none.run)).toEqual([]);
     expect(none.calls).toEqual([QUERY_ARGS]);
+  });
+
+  it('runs the nvidia-smi that MODELPRESS_NVIDIA_SMI names', () => {
+    const smi = path.join(tmp, 'nvidia-smi');
+    writeFileSync(smi, `#!/bin/sh\nif [ "$1" = "${QUERY_ARGS[0]}" ]; then printf '%s' '${QUERY.trim()}'; else cat <<'EOF'\n${BANNER}EOF\nfi\n`);
+    chmodSync(smi, 0o755);
+    const saved = process.env.MODELPRESS_NVIDIA_SMI;
+    try {
+      process.env.MODELPRESS_NVIDIA_SMI = smi;
+      expect(describeGpus().map((g) => [g.name, g.memoryBytes, g.driverVersion, g.cudaVersion])).toEqual([
+        ['NVIDIA H200', 150_754_820_096, '550.54.15', '12.4'],
+        ['NVIDIA H200', 150_754_820_096, '550.54.15', '12.4'],
+      ]);
+      process.env.MODELPRESS_NVIDIA_SMI = path.join(tmp, 'absent');
+      expect(describeGpus()).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.MODELPRESS_NVIDIA_SMI;
+      else process.env.MODELPRESS_NVIDIA_SMI = saved;
+    }
   });
 
   it('records the GPUs in the environment and its fingerprint; a CPU machine keeps its fingerprint', () => {
@@ -89,11 +108,12 @@ describe('the CUDA execution provider', () => {
   });
 
   it('checks that the provider library is installed (a mocked binary folder)', () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'mp-cuda-'));
-    expect(providerProblem('cuda', { binaries: tmp, platform: 'linux/x64' })).toBe(`--provider cuda: ${CUDA_INSTALL_HINT}`);
-    writeFileSync(path.join(tmp, 'libonnxruntime_providers_cuda.so'), '');
-    expect(providerProblem('cuda', { binaries: tmp, platform: 'linux/x64' })).toBeNull();
-    expect(providerProblem('cuda', { binaries: tmp, platform: 'darwin/arm64' })).toMatch(/only for linux\/x64, not darwin\/arm64/);
+    const binaries = path.join(tmp, 'bin');
+    mkdirSync(binaries);
+    expect(providerProblem('cuda', { binaries, platform: 'linux/x64' })).toBe(`--provider cuda: ${CUDA_INSTALL_HINT}`);
+    writeFileSync(path.join(binaries, 'libonnxruntime_providers_cuda.so'), '');
+    expect(providerProblem('cuda', { binaries, platform: 'linux/x64' })).toBeNull();
+    expect(providerProblem('cuda', { binaries, platform: 'darwin/arm64' })).toMatch(/only for linux\/x64, not darwin\/arm64/);
     expect(providerProblem('cpu', { binaries: '/nowhere', platform: 'win32/x64' })).toBeNull();
   });
 
