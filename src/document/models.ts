@@ -401,9 +401,9 @@ export class ModelRegistry {
     /** Why a build without --frozen could not make the result either (then the advice says so). */
     never?: () => string | undefined,
     /** Read only from the store even without --frozen (another machine's result), with this rule and remedy. */
-    only?: { strict: boolean; ruleId: 'frozen-miss' | 'missing-result'; remedy: string },
+    only?: { ruleId: 'frozen-miss' | 'missing-result'; remedy: string },
   ): Outcome<T> | undefined {
-    const frozen = this.options.frozen === true || only?.strict === true;
+    const frozen = this.options.frozen === true || only !== undefined;
     if (!frozen && this.refreshes(model.id)) return undefined;
     const files = Array.isArray(file) ? file : [file];
     const modelAbsent = !ident.ok && ident.failure.ruleId === 'missing-model';
@@ -487,7 +487,6 @@ export class ModelRegistry {
       // Another machine's result, or (planning) this one's: only ever read from the store.
       const file = this.results.benchFile(this.modelName(model), config, target);
       const stored = this.storedResult(model, ident, file, 'bench', isStoredBench, rest, `${what} on machine '${target}'`, ['threads', 'hardware', 'onnxruntime'], undefined, {
-        strict: true,
         ruleId: this.options.frozen ? 'frozen-miss' : 'missing-result',
         remedy: makeItOn(target, provider),
       });
