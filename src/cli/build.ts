@@ -19,6 +19,8 @@ export interface BuildFlags {
   refresh?: boolean | string;
   strict?: boolean;
   lenient?: boolean;
+  machine?: string;
+  provider?: 'cpu' | 'cuda';
 }
 
 /** Parse `--to html,pdf,tex`. */
@@ -54,6 +56,8 @@ export function buildOptions(content: string[], flags: BuildFlags): BuildOptions
     refresh,
     strict: flags.strict,
     lenient: flags.lenient,
+    machine: flags.machine,
+    provider: flags.provider,
     onProgress: progressPrinter(),
   };
 }
@@ -120,6 +124,8 @@ export function register(program: Command): void {
     .addOption(new Option('--refresh [ids]', 're-measure everything, or only these model ids (comma-separated)'))
     .option('--strict', 'exit 1 when there is any diagnostic, warnings included')
     .option('--lenient', 'exit 0 even with errors (error boxes in the pages: tables that cannot be filled, missing model files)')
+    .option('--machine <name>', "this machine's short name in the results store (default: config \"machine\", else the host name)")
+    .addOption(new Option('--provider <provider>', "this machine's execution provider (part of each benchmark's configuration)").choices(['cpu', 'cuda']))
     .action(async (content: string[], flags: BuildFlags) => {
       process.exitCode = (await runBuild(content, flags)).exitCode;
     });

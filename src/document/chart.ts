@@ -29,7 +29,8 @@ export const chartAttributes = {
   logx: boolean('logarithmic x axis'),
   logy: boolean('logarithmic y axis'),
   ci: boolean('draw the 95% confidence interval of measured values as error bars (scatter)'),
-  group: oneOf('colour and mark the points by their counting convention or the machine that measured them (scatter)', ['convention', 'machine'] as const),
+  group: oneOf('colour and mark the points by their counting convention or the machine that measured them (scatter; with machines=, by machine)', ['convention', 'machine'] as const),
+  machines: wordList('machine names separated by spaces (scatter): a point per model and machine, coloured by machine, from the results store'),
 };
 
 const BAR_METRICS: MetricName[] = ['flops', 'macs', 'params'];
@@ -52,7 +53,8 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
       return showError(node, file, reason, 'missing-attribute');
     }
     const metrics = [values.x!, values.y!];
-    const { measured, ok: known, problems: unknown } = await measureModels(state, file, node, values.models!, metrics, state.settings.convention);
+    const machines = values.machines ? [...new Set(values.machines)] : undefined;
+    const { measured, ok: known, problems: unknown } = await measureModels(state, file, node, values.models!, metrics, state.settings.convention, machines);
     if (!known) return showError(node, file, unknown.join('; '), 'unknown-model');
     const points: ScatterPoint[] = [];
     for (const rows of measured) {
@@ -61,12 +63,16 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
         const x = mv.values[values.x!];
         const y = mv.values[values.y!];
         if (typeof x !== 'number' || typeof y !== 'number') continue;
+        // A point per machine (machines=) is grouped by its machine; group=machine names the machine
+        // that measured each point otherwise (its CPU and provider).
         const group =
           values.group === 'convention' ? m.profile?.convention
+          : m.machine !== undefined ? m.machine
           : values.group === 'machine' ? (m.bench ? `${m.bench.environment.cpuModel} (${m.bench.result.config.provider.toUpperCase()})` : 'not measured')
           : undefined;
+        const sweeps = new Set(rows.map((r) => r.point)).size > 1;
         points.push({
-          label: rows.length > 1 ? `${m.model.label} @ ${m.label}` : m.model.label,
+          label: sweeps ? `${m.model.label} @ ${m.label}` : m.model.label,
           x,
           y,
           ...(values.ci ? { xCi: mv.marks?.[values.x!]?.ci95 ?? null, yCi: mv.marks?.[values.y!]?.ci95 ?? null } : {}),
@@ -85,7 +91,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
       logX: values.logx,
       logY: values.logy,
       errorBars: values.ci,
-      groupTitle: values.group,
+      groupTitle: values.group ?? (machines ? 'machine' : undefined),
       title: values.caption,
       format,
       sampleUnit: all.every((m) => m.profile && isImageInput(m.profile.inputs)) ? 'img' : 'samples',

@@ -28,6 +28,10 @@ export function hardwareRows(e: Environment): Rows {
     ['CPU', `${e.cpuModel}${e.cpuClockMhz > 0 ? ` (${(e.cpuClockMhz / 1000).toFixed(2)} GHz)` : ''}`],
     ['Cores', `${e.physicalCores} physical, ${e.logicalCores} logical`],
     ['Memory', gib(e.memoryBytes)],
+    ...(e.gpus ?? []).map((g, i, all): [string, string] => [
+      all.length > 1 ? `GPU ${i}` : 'GPU',
+      `${g.name}, ${gib(g.memoryBytes)}, driver ${g.driverVersion}${g.cudaVersion ? `, CUDA ${g.cudaVersion}` : ''}`,
+    ]),
     ['OS', `${e.os} (${e.arch})`],
     ['Node.js', e.nodeVersion],
     ['ONNX Runtime', `onnxruntime-node ${e.onnxruntimeVersion}`],
@@ -69,6 +73,7 @@ export function floorText(floors: CollectedEnvironment['floors']): { unit: strin
 function describe(c: CollectedEnvironment, labelOf: (id: string) => string): Rows {
   const floor = c.floors.length ? floorText(c.floors) : undefined;
   return [
+    ...(c.machine ? ([['Machine', c.machine]] as Rows) : []),
     ...hardwareRows(c.environment),
     ['Execution provider', c.provider.toUpperCase()],
     ['Threads', `${c.threads} (intra-op), 1 (inter-op)`],
@@ -106,6 +111,13 @@ function render(node: DirectiveNode, file: VFile, state: DocumentState): void {
   if (!ok) return showError(node, file, '::environment takes no attributes', 'unknown-attribute');
   const envs = state.data.environments;
   if (envs.length === 0) return show(node, 'No benchmark ran in this document. The machine that built it:', [hardwareRows(state.registry.hostEnvironment())]);
+  const machines = [...new Set(envs.map((e) => e.machine).filter((m): m is string => m !== undefined))];
+  const intro =
+    machines.length > 1
+      ? `The measurements come from ${machines.length} machines (${machines.join(', ')}), in ${envs.length} settings:`
+      : envs.length > 1
+        ? `The measurements come from ${envs.length} settings:`
+        : undefined;
   const labels = new Map(state.data.models.map((m) => [m.id, m.label]));
-  show(node, envs.length > 1 ? `The measurements come from ${envs.length} settings:` : undefined, envs.map((e) => describe(e, (id) => labels.get(id) ?? id)));
+  show(node, intro, envs.map((e) => describe(e, (id) => labels.get(id) ?? id)));
 }
