@@ -75,6 +75,22 @@ export function overlap(a: Box, b: Box): number {
   return w > 0 && h > 0 ? w * h : 0;
 }
 
+/** Distance from a point to the nearest point of a box (0 inside it). */
+export function boxDistance(b: Box, x: number, y: number): number {
+  const dx = Math.max(b.x - x, 0, x - (b.x + b.width));
+  const dy = Math.max(b.y - y, 0, y - (b.y + b.height));
+  return Math.hypot(dx, dy);
+}
+
+/** Distance from a point to a segment. */
+export function segmentDistance(s: { x1: number; y1: number; x2: number; y2: number }, x: number, y: number): number {
+  const vx = s.x2 - s.x1;
+  const vy = s.y2 - s.y1;
+  const len = vx * vx + vy * vy;
+  const t = len === 0 ? 0 : Math.max(0, Math.min(1, ((x - s.x1) * vx + (y - s.y1) * vy) / len));
+  return Math.hypot(s.x1 + t * vx - x, s.y1 + t * vy - y);
+}
+
 function inside(b: Box, bounds: Box): boolean {
   return b.x >= bounds.x && b.y >= bounds.y && b.x + b.width <= bounds.x + bounds.width && b.y + b.height <= bounds.y + bounds.height;
 }
@@ -101,8 +117,9 @@ const DIRECTIONS: { dx: number; dy: number; anchor: PlacedLabel['anchor'] }[] = 
 
 /**
  * Place the labels of `points` inside `bounds`, avoiding `obstacles` (error bars, a legend), every
- * point (as a box of `pointRadius`) and each other. Returns one PlacedLabel per point with a label, in
- * the order of `points`.
+ * point (as a box of `pointRadius`) and each other. A label must also read as its own point's: beside
+ * it, no other point may be nearer to the label than its own; with a leader line, the line passes no
+ * other point. Returns one PlacedLabel per point with a label, in the order of `points`.
  */
 export function placeLabels(
   points: readonly LabelRequest[],
@@ -113,7 +130,6 @@ export function placeLabels(
   const ascent = fontSize * 0.8;
   const descent = fontSize * 0.25;
   const pointBoxes = points.map((p) => ({ x: p.x - pointRadius - 1, y: p.y - pointRadius - 1, width: 2 * pointRadius + 2, height: 2 * pointRadius + 2 }));
-  const taken: Box[] = [...pointBoxes, ...(options.obstacles ?? [])];
 
   const candidate = (p: LabelRequest, width: number, dir: (typeof DIRECTIONS)[number], ring: number): PlacedLabel => {
     const gap = pointRadius + 2 + ring * 14;
@@ -139,30 +155,62 @@ export function placeLabels(
 
   // Most crowded first: the point with the most others within three label heights.
   const near = (i: number) => points.filter((q, j) => j !== i && Math.hypot(q.x - points[i]!.x, q.y - points[i]!.y) < fontSize * 6).length;
-  const order = points.map((_, i) => i).filter((i) => points[i]!.text !== '').sort((a, b) => near(b) - near(a) || a - b);
+  const base = points.map((_, i) => i).filter((i) => points[i]!.text !== '').sort((a, b) => near(b) - near(a) || a - b);
 
-  const placed = new Map<number, PlacedLabel>();
-  for (const i of order) {
-    const p = points[i]!;
-    const width = labelWidth(p.text, fontSize);
-    const own = pointBoxes[i]!;
-    let best: { label: PlacedLabel; cost: number } | undefined;
-    search: for (let ring = 0; ring < 4; ring++) {
-      for (const dir of DIRECTIONS) {
-        const label = candidate(p, width, dir, ring);
-        if (!inside(label.box, bounds)) continue;
-        const cost = taken.reduce((sum, b) => (b === own ? sum : sum + overlap(label.box, b)), 0);
-        if (cost === 0) {
-          best = { label, cost };
-          break search;
+  const readsAsOwn = (label: PlacedLabel, i: number): boolean => {
+    const own = points[i]!;
+    if (label.leader) return points.every((q, j) => j === i || segmentDistance(label.leader!, q.x, q.y) > pointRadius + 2);
+    const mine = boxDistance(label.box, own.x, own.y);
+    return points.every((q, j) => j === i || boxDistance(label.box, q.x, q.y) > mine);
+  };
+
+  /** One greedy pass in `order`; the labels, and those that found no free place of their own. */
+  const pass = (order: number[]): { placed: Map<number, PlacedLabel>; poor: number[]; overlapping: number } => {
+    const taken: Box[] = [...pointBoxes, ...(options.obstacles ?? [])];
+    const placed = new Map<number, PlacedLabel>();
+    const poor: number[] = [];
+    let overlapping = 0;
+    for (const i of order) {
+      const p = points[i]!;
+      const width = labelWidth(p.text, fontSize);
+      const own = pointBoxes[i]!;
+      // First a free place that reads as this point's, then any free place, then the least overlap.
+      let best: { label: PlacedLabel; cost: number; own: boolean } | undefined;
+      let free: PlacedLabel | undefined;
+      search: for (let ring = 0; ring < 5; ring++) {
+        for (const dir of DIRECTIONS) {
+          const label = candidate(p, width, dir, ring);
+          if (!inside(label.box, bounds)) continue;
+          const cost = taken.reduce((sum, b) => (b === own ? sum : sum + overlap(label.box, b)), 0);
+          if (cost === 0 && readsAsOwn(label, i)) {
+            best = { label, cost, own: true };
+            break search;
+          }
+          if (cost === 0) free ??= label;
+          if (!best || cost < best.cost) best = { label, cost, own: false };
         }
-        if (!best || cost < best.cost) best = { label, cost };
       }
+      if (best && !best.own && free) best = { label: free, cost: 0, own: false };
+      if (!best?.own) poor.push(i);
+      if (best && best.cost > 0) overlapping++;
+      // Nothing fits inside the plot at all (a label wider than the plot): beside the point.
+      const label = best?.label ?? candidate(p, width, DIRECTIONS[0]!, 0);
+      placed.set(i, label);
+      taken.push(label.box);
     }
-    // Nothing fits inside the plot at all (a label wider than the plot): beside the point, as before.
-    const label = best?.label ?? candidate(p, width, DIRECTIONS[0]!, 0);
-    placed.set(i, label);
-    taken.push(label.box);
+    return { placed, poor, overlapping };
+  };
+
+  // Labels that found no place of their own go first in the next pass (a few passes at most); the
+  // pass with the fewest overlaps, then the fewest such labels, wins.
+  let order = base;
+  let result = pass(order);
+  for (let attempt = 0; attempt < 6 && (result.poor.length > 0 || result.overlapping > 0); attempt++) {
+    order = [...result.poor, ...order.filter((i) => !result.poor.includes(i))];
+    const next = pass(order);
+    if (next.overlapping < result.overlapping || (next.overlapping === result.overlapping && next.poor.length < result.poor.length)) result = next;
+    else if (next.poor.length >= result.poor.length) break;
   }
+  const placed = result.placed;
   return points.flatMap((_, i) => (placed.has(i) ? [placed.get(i)!] : []));
 }

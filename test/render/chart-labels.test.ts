@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_FORMAT, chartToSvg } from '../../src/render/index.js';
 import { LABEL_FONT_SIZE, SCATTER } from '../../src/render/chart.js';
-import { type Box, labelWidth, overlap, placeLabels } from '../../src/render/chart-labels.js';
+import { type Box, boxDistance, labelWidth, overlap, placeLabels, segmentDistance } from '../../src/render/chart-labels.js';
 import type { ScatterChartSpec } from '../../src/render/types.js';
 
 // content/survey.md's @fig-cnn as the example build measured it (output/survey.data.json, tbl-cnn):
@@ -66,6 +66,24 @@ describe("the example's scatter chart", () => {
     expect(points).toHaveLength(9);
     expect(labels.map((l) => l.text).sort()).toEqual(EXAMPLE.points.map((p) => p.label).sort());
     expect(collisions(points, labels)).toEqual([]);
+  });
+
+  test('each label reads as its own point: nearest to it, or joined by a leader line that passes no other point', () => {
+    const svg = chartToSvg(EXAMPLE);
+    const { points, labels } = layout(svg);
+    const leaders = [...svg.matchAll(/<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)" stroke="#888"/g)].map((m) => m.slice(1).map(Number) as [number, number, number, number]);
+    EXAMPLE.points.forEach((p, i) => {
+      const label = labels.find((l) => l.text === p.label)!;
+      const [x, y] = points[i]!;
+      const leader = leaders.find(([x1, y1]) => Math.hypot(x1 - x, y1 - y) < 6);
+      if (leader) {
+        const others = points.filter((_, j) => j !== i);
+        for (const [ox, oy] of others) expect(segmentDistance({ x1: leader[0], y1: leader[1], x2: leader[2], y2: leader[3] }, ox, oy), p.label).toBeGreaterThan(4);
+      } else {
+        const mine = boxDistance(label, x, y);
+        points.forEach(([ox, oy], j) => j !== i && expect(boxDistance(label, ox, oy), `${p.label} nearer ${EXAMPLE.points[j]!.label}`).toBeGreaterThan(mine));
+      }
+    });
   });
 
   test('the old placement (every label up-right of its point, left in the right quarter) did collide there', () => {
