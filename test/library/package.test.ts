@@ -145,7 +145,7 @@ console.log(JSON.stringify({ html, messages: file.messages.map(String) }));
     const { html, messages } = JSON.parse(out) as { html: string; messages: string[] };
     expect(messages).toEqual([]);
     expect(html).toMatch(/data-metric="params"[^>]*>15\u00a0parameters</);
-    expect(html).toMatch(/data-metric="macs"[^>]*>12</);
+    expect(html).toMatch(/data-metric="macs"[^>]*>12\u00a0MACs</);
     expect(html).toContain('fvcore convention'); // the front matter's key applied, its host key ignored
     expect(html).toContain('<div><p>A host admonition.</p></div>'); // :::note left for the host
     expect(html).not.toContain('unknown directive');
@@ -169,7 +169,7 @@ console.log(JSON.stringify({ js, messages: file.messages.map(String) }));
     const { js, messages } = JSON.parse(out) as { js: string; messages: string[] };
     expect(messages).toEqual([]);
     expect(js).toMatch(/children: "15\u00a0parameters"/);
-    expect(js).toMatch(/children: "12"/);
+    expect(js).toMatch(/children: "12\u00a0MACs"/);
     expect(js).toContain('A host admonition.');
     expect(js).not.toContain('unknown directive');
   });
