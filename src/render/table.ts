@@ -8,6 +8,7 @@ import type { Element, ElementContent } from 'hast';
 import { DEFAULT_FORMAT, exactNumber, fixed, formatColumn, groupDigits } from './format.js';
 import { METRICS, metricHeader, scaleFactor, unitText } from './metrics.js';
 import { escapeLatex, latexCaption, latexLabel } from './latex.js';
+import { smartQuotes } from './typography.js';
 import type { ColumnGroup, MetricName, MetricTableSpec, NumberFormat, TableCell, TableColumn, TableData, TableRow } from './types.js';
 
 /**
@@ -118,7 +119,8 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     stubHeader: spec.stubHeader ?? 'Model',
     groups,
     rows,
-    footnotes: spec.footnotes ?? [],
+    // Notes are prose: typographic quotes, as in the text (`input ‘x’`).
+    footnotes: (spec.footnotes ?? []).map((f) => smartQuotes(f)),
   };
 }
 
@@ -145,7 +147,7 @@ export function unstableMarks(table: TableData): { row: number; column: number; 
 }
 
 /** The note under a table that says what the daggers mean. */
-export const UNSTABLE_LEGEND = '† Unstable measurement: the spread stayed above the protocol\'s 10% limit after its extra effort; the value is the median, with its 95% confidence interval.';
+export const UNSTABLE_LEGEND = '† Unstable measurement: the spread stayed above the protocol’s 10% limit after its extra effort; the value is the median, with its 95% confidence interval.';
 
 /**
  * (measured − published) ÷ published, in percent with one decimal and an explicit sign, grouped as
