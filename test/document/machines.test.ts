@@ -86,8 +86,9 @@ describe('machine names', () => {
     expect(metric.provenance.benchmark?.machine).toBe('flagbox');
     const svg = doc0.data.charts[0]!.svg;
     const legend = /<g class="mp-legend"[^>]*>(.*?)<\/g>/.exec(svg)?.[1] ?? '';
-    expect([...legend.matchAll(/<text[^>]*>([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(['cfgbox', 'flagbox']);
-    const fills = [...svg.matchAll(/<g class="mp-point">.*?<circle[^>]*fill="([^"]+)"/g)].map((m) => m[1]);
+    // The legend's title, then each machine (issue 20's legend: a colour and a mark per group).
+    expect([...legend.matchAll(/<text[^>]*>([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(['machine:', 'cfgbox', 'flagbox']);
+    const fills = [...svg.matchAll(/<g class="mp-point"><title>[^<]*<\/title><(?:circle|rect|path)[^>]*fill="([^"]+)"/g)].map((m) => m[1]);
     expect(fills).toHaveLength(2);
     expect(new Set(fills).size).toBe(2);
   });
