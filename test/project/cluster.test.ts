@@ -91,6 +91,10 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     const x = spawnSync('xargs', ['-P', '2', '-L', '1', 'sh', '-c', script], { cwd: dir, input: jobs, encoding: 'utf8', env: { ...process.env, CI: '1' } });
     expect(x.status, x.stderr).toBe(0);
     expect(x.stdout.match(/: measured: /g)).toHaveLength(4);
+    // A task run again (a scheduler's retry) finds its result and measures nothing.
+    const retry = run(dir, ['run-unit', '--plan', 'plan-server.json', '--results', 'out-server'], { JOB_COMPLETION_INDEX: '1' });
+    expect(retry.status, retry.stderr).toBe(0);
+    expect(retry.stdout).toBe("unit 1 (model 'conv' at input 1x1x6x6, batch 2, machine server): already measured: out-server/bench/server/content-models-conv.onnx/1x1x6x6.batch2.threads2.cpu.json\n");
 
     // 3. Merge both folders into the store; merging again changes nothing.
     const m = run(dir, ['results', 'merge', 'out-laptop', 'out-server']);
