@@ -109,7 +109,7 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     const b = run(dir, ['build', 'content', '--frozen', '--to', 'html,tex', '--machine', 'reader']);
     expect(b.status, b.stderr).toBe(0);
     const data = JSON.parse(readFileSync(path.join(dir, 'output', 'survey.data.json'), 'utf8')) as {
-      tables: { table: { groups: { label?: string; columns: { key: string }[] }[] } }[];
+      tables: { table: { groups: { label?: string; columns: { key: string }[] }[]; footnotes: string[] } }[];
       environments: { machine?: string; threads: number }[];
       metrics: { provenance: { benchmark?: { machine?: string; threads: number } } }[];
     };
@@ -119,6 +119,9 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
       ['laptop', ['latency@laptop', 'throughput@laptop']],
       ['server', ['latency@server', 'throughput@server']],
     ]);
+    // The footnotes say which machine measured with what.
+    const measuredOn = data.tables[0]!.table.footnotes.filter((f) => / measured on /.test(f));
+    expect(measuredOn.map((f) => /^(\w+): measured on .* \((\d) threads?\)/.exec(f)?.slice(1))).toEqual([['laptop', '1'], ['server', '2']]);
     // Each machine's result carries its machine and its thread setting.
     expect(data.environments.map((e) => [e.machine, e.threads]).sort()).toEqual([['laptop', 1], ['server', 2]]);
     expect(data.metrics[0]!.provenance.benchmark).toMatchObject({ machine: 'server', threads: 2 });
