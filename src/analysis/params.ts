@@ -199,7 +199,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
         tensors.push({ info, count: represented, bytes: byteSize(info.dataType, count), owner: nodeOwner, role });
       });
       for (const g of subgraphsOf(rec.node)) {
-        let sub = rec.subgraphs.get(g);
+        let sub = rec.subgraphs?.get(g);
         if (!sub) {
           // The node's rule did not infer this body (e.g. the node has no rule): infer it from its declared types.
           try {
