@@ -26,23 +26,26 @@ export interface ValueKinds {
  * node adds its values to those modules only, in node order (the order a per-module walk would give).
  */
 export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], graphOutputs: readonly string[], kinds: ValueKinds): void {
-  const shapeOf = new Map<string, Dim[] | null>();
-  const producer = new Map<string, number>();
-  const consumers = new Map<string, number[]>();
+  // Each node output gets a slot (outStart[i] + j); a value is found by name once, through `slot`.
+  const outStart = new Int32Array(nodes.length + 1);
+  nodes.forEach((n, i) => (outStart[i + 1] = outStart[i]! + n.outputs.length));
+  const slot = new Map<string, number>();
+  const producerOf = new Int32Array(outStart[nodes.length]!);
   nodes.forEach((n, i) => {
     n.outputs.forEach((o, j) => {
       if (o === '') return;
-      shapeOf.set(o, n.outputShapes[j] ?? null);
-      producer.set(o, i);
-    });
-    n.inputs.forEach((name, j) => {
-      if (name === '') return;
-      if (!shapeOf.has(name)) shapeOf.set(name, n.inputShapes[j] ?? null);
-      const list = consumers.get(name);
-      if (list) list.push(i);
-      else consumers.set(name, [i]);
+      slot.set(o, outStart[i]! + j);
+      producerOf[outStart[i]! + j] = i;
     });
   });
+  // Shapes of values no node makes (graph inputs, initializers) as their first reader sees them.
+  const outsideShape = new Map<string, Dim[] | null>();
+  const shapeOf = (name: string): Dim[] | null => {
+    const k = slot.get(name);
+    if (k === undefined) return outsideShape.get(name) ?? null;
+    const p = producerOf[k]!;
+    return nodes[p]!.outputShapes[k - outStart[p]!] ?? null;
+  };
   const isGraphOutput = new Set(graphOutputs);
 
   // Every module once, in the tree's order, with an index for the per-module accumulators.
@@ -85,8 +88,14 @@ export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], 
   const members: number[][] = modules.map(() => []);
   const ins: string[][] = modules.map(() => []);
   const insSeen: (Set<string> | undefined)[] = [];
-  const outs: string[][] = modules.map(() => []);
   const bytes = new Float64Array(modules.length);
+  // The shallowest level of the producer's chain a value leaves: its producer's chain length when no
+  // reader is outside the producer's own module, 0 for a graph output (the root gives it out).
+  const leaves = new Int32Array(producerOf.length);
+  nodes.forEach((n, i) => {
+    const chain = chains[i]!;
+    n.outputs.forEach((o, j) => (leaves[outStart[i]! + j] = isGraphOutput.has(o) ? 0 : chain.length));
+  });
   nodes.forEach((n, i) => {
     const chain = chains[i]!;
     for (let d = 1; d < chain.length; d++) members[chain[d]!]!.push(i);
@@ -94,9 +103,12 @@ export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], 
     for (const o of n.outputs) if (o !== '' && !kinds.isConstant(o)) own += kinds.bytes(o) ?? 0;
     if (own !== 0) for (const id of chain) bytes[id]! += own;
     n.inputs.forEach((name, j) => {
-      if (name === '' || n.constantInputs.includes(j) || kinds.isStatic(name)) return;
-      const from = producer.get(name);
-      const level = from === undefined ? 0 : shared(chain, chains[from]!);
+      if (name === '') return;
+      const k = slot.get(name);
+      if (k === undefined && !outsideShape.has(name)) outsideShape.set(name, n.inputShapes[j] ?? null);
+      const level = k === undefined ? 0 : shared(chain, chains[producerOf[k]!]!);
+      if (k !== undefined && level < leaves[k]!) leaves[k] = level;
+      if (n.constantInputs.includes(j) || kinds.isStatic(name)) return;
       for (let d = level; d < chain.length; d++) {
         const id = chain[d]!;
         const seen = (insSeen[id] ??= new Set());
@@ -105,18 +117,19 @@ export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], 
         ins[id]!.push(name);
       }
     });
+  });
+  const outs: string[][] = modules.map(() => []);
+  nodes.forEach((n, i) => {
+    const chain = chains[i]!;
     n.outputs.forEach((o, j) => {
       if (o === '' || n.outputs.indexOf(o) !== j || kinds.isConstant(o) || kinds.isStatic(o)) return;
-      let level = chain.length;
-      if (isGraphOutput.has(o)) level = 0;
-      else for (const r of consumers.get(o) ?? []) level = Math.min(level, shared(chain, chains[r]!));
-      for (let d = level; d < chain.length; d++) outs[chain[d]!]!.push(o);
+      for (let d = leaves[outStart[i]! + j]!; d < chain.length; d++) outs[chain[d]!]!.push(o);
     });
   });
   modules.forEach((m, id) => {
     m.kind = m.depth === 0 ? undefined : describeModule(members[id]!.map((i) => nodes[i]!));
-    m.inputs = ins[id]!.map((name) => ({ name, shape: shapeOf.get(name) ?? null }));
-    m.outputs = outs[id]!.map((name) => ({ name, shape: shapeOf.get(name) ?? null }));
+    m.inputs = ins[id]!.map((name) => ({ name, shape: shapeOf(name) }));
+    m.outputs = outs[id]!.map((name) => ({ name, shape: shapeOf(name) }));
     m.activationBytes = bytes[id]!;
   });
 }
