@@ -29,7 +29,6 @@ import { blockDirectivePlugin, type DocumentState, type StateOptions } from './s
 import { numberOf } from './xref.js';
 import { placeChart } from './chart.js';
 import type { InputPoint } from './input-shapes.js';
-import { formatInputs } from './input-shapes.js';
 import type { DeclaredModel } from './models.js';
 import type { Provenance } from './state.js';
 import { benchAt, isUnstable, latencyCi, provenance } from './uses.js';
@@ -174,8 +173,9 @@ async function timeSweep(sweep: FamilySweep, node: DirectiveNode, file: VFile, s
       point = model.points[0]!;
     } else {
       const { inputs } = sweep.family.build(p.vars, state.registry.zooSeed);
-      const shapes = new Map(Object.entries(inputs));
-      point = { text: formatInputs(shapes), shapes, label: vars };
+      // Named by its sizes (`n=512,d=64`), which fix the inputs: messages, keys and stored file names
+      // stay short where a decoder's inputs would list every cached key and value.
+      point = { text: vars, shapes: new Map(Object.entries(inputs)), label: vars };
       const declared: DeclaredModel = {
         id, label: `${sweep.family.label} (${vars})`, source: { kind: 'family', family: sweep.family, vars: p.vars },
         points: [point], inputGiven: false, batch: 1, place: node.position,
