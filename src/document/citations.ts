@@ -21,6 +21,7 @@ import { type CitationOutput, setOutput } from '../docmodel/output.js';
 import { BUILTIN_TEMPLATES_DIR } from '../render/templates.js';
 import { advance, blockDirectives, didYouMean, markHandled, SOURCE } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
+import { sourceSlice } from './source.js';
 import { documentState, type DocumentState, type StateOptions } from './state.js';
 import type { CitedWork } from '../docmodel/types.js';
 import rehypeStringify from 'rehype-stringify';
@@ -220,7 +221,6 @@ function findCitations(value: string, bracketsOnly: boolean): Found[] {
  * right after an `@key`) back into the text before looking for citations.
  */
 function restoreKeyColons(tree: Root, file: VFile): void {
-  const source = String(file.value ?? '');
   visit(tree, (node) => {
     const children = (node as { children?: PhrasingContent[] }).children;
     if (!children) return;
@@ -228,10 +228,8 @@ function restoreKeyColons(tree: Root, file: VFile): void {
       const prev = children[i - 1]!;
       const cur = children[i]!;
       if (cur.type !== 'textDirective' || prev.type !== 'text' || !/@[\w.-]+$/.test(prev.value)) continue;
-      const start = cur.position?.start.offset;
-      const end = cur.position?.end.offset;
-      if (start === undefined || end === undefined) continue;
-      const written = source.slice(start, end);
+      const written = sourceSlice(file, cur.position);
+      if (written === undefined) continue;
       if (written.includes('{')) continue;
       prev.value += written;
       if (prev.position && cur.position) prev.position = { start: prev.position.start, end: cur.position.end };

@@ -30,6 +30,7 @@ import remarkModelpressEnvironment from './environment.js';
 import remarkModelpressCitations, { type BookCitations } from './citations.js';
 import remarkModelpressElements from './elements.js';
 import { expandIncludes, parseMarkdown } from './include.js';
+import { relocateMessages } from './source.js';
 import remarkModelpressFinish from './finish.js';
 import remarkModelpressFormulas from './formula.js';
 import remarkModelpressFrontMatter from './front-matter.js';
@@ -178,6 +179,8 @@ export async function renderDocument(file: VFile, options: RenderOptions = {}): 
   if (file.path) expandIncludes(processor, mdast, file, path.resolve(file.cwd, file.path));
   const hast = (await processor.run(mdast, file)) as HastRoot;
   const body = processor.stringify(hast, file);
+  // Diagnostics inside included text: at their own file, line and column.
+  relocateMessages(file);
   const state = documentState(file, options, toolVersion());
   state.data.tool = toolVersion();
   state.data.source = file.path;

@@ -6,9 +6,11 @@
  *
  * - `<out>/index.html`: the book's title and its chapters;
  * - navigation (contents, previous, next) at the top of every chapter page;
+ * - the book's one References (citations are numbered once across the chapters): in the place of
+ *   the first chapter's `::bibliography`, else on `<out>/references.html`, after the last chapter;
  * - `<out>/book.html` → `<out>/book.pdf`: every chapter in one page, printed once (`--to pdf`);
- * - `<out>/book.tex` (`--to tex`): a main file that `\input`s each chapter's fragment, with the
- *   contents and one bibliography (`book.bib`, every chapter's works).
+ * - `<out>/book.tex` (`--to tex`): a `report`-class main file that `\input`s each chapter's fragment
+ *   (`\chapter` per chapter), with the contents and one bibliography (`book.bib`, every chapter's works).
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../cache/store.js';
