@@ -6,7 +6,7 @@
  */
 import type { ComplexityMetric, FamilySweep } from '../analysis/complexity.js';
 import { fixed } from './format.js';
-import type { NumberFormat, ScatterChartSpec, TableCell, TableColumn, TableData } from './types.js';
+import type { ItemNumber, NumberFormat, ScatterChartSpec, TableCell, TableColumn, TableData } from './types.js';
 
 const METRIC_WORD: Record<ComplexityMetric, string> = {
   macs: 'MACs',
@@ -35,7 +35,7 @@ function exponentMetrics(metrics: readonly ComplexityMetric[]): ComplexityMetric
 
 export interface ComplexityTableOptions {
   id?: string | undefined;
-  number?: number | undefined;
+  number?: ItemNumber | undefined;
   caption?: string | undefined;
   metrics: readonly ComplexityMetric[];
 }
