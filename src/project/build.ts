@@ -210,7 +210,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
   }
   const ownReferencesPage = book !== undefined && referencesPage === undefined;
-  if (ownReferencesPage) referencesPage = stems.has('references') ? 'book-references' : 'references';
+  if (ownReferencesPage) referencesPage = documents.some((d) => path.basename(d, '.md') === 'references') ? 'book-references' : 'references';
   const bookCitations: BookCitations | undefined = book ? { clusters: [], items: new Map(), page: referencesPage! } : undefined;
   const bookChapters: BookChapter[] = [];
   for (const doc of documents) {
