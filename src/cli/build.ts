@@ -78,7 +78,9 @@ export async function runBuild(content: string[], flags: BuildFlags): Promise<{ 
     throw err;
   }
   if (process.stderr.isTTY && !process.env.CI) process.stderr.write('\r\x1b[K');
-  const files = result.documents.map((d) => d.file);
+  // A message inside an included file is printed under that file's name, at its own line.
+  const { filesOfMessages } = await import('../document/source.js');
+  const files = result.documents.flatMap((d) => filesOfMessages(d.file));
   const report = diagnostics.formatDiagnostics(files, { color: pc.isColorSupported && Boolean(process.stderr.isTTY) });
   if (report) process.stderr.write(`${report}\n`);
   const summary = diagnostics.summaryLine({ ...diagnostics.countDiagnostics(files), incompleteTables: result.documents.reduce((n, d) => n + incompleteTables(d.data), 0) });

@@ -10,6 +10,7 @@ import type { DirectiveNode } from './directive.js';
 import { replaceWith, report, SOURCE } from './directive.js';
 import { type ErrorOutput, setOutput } from '../docmodel/output.js';
 import { placeText } from '../render/page.js';
+import { placeName } from './source.js';
 
 /**
  * The boundary every directive is processed under: whatever its handler throws (a bug, an exhausted
@@ -82,14 +83,19 @@ export function showError(node: DirectiveNode, file: VFile, message: string, rul
   setOutput(node, boxOutput(node, file, shown));
 }
 
+/** The file (the document's name, or an included file's relative to it), line and column a box shows. */
+function placeOf(file: VFile, d: Shown): { file: string | undefined; line: number | undefined; column: number | undefined } {
+  return placeName(file, d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : undefined);
+}
+
 function boxOutput(node: Node, file: VFile, d: Shown): ErrorOutput {
-  const where = placeText({ message: d.message, file: file.path ? file.basename : undefined, line: d.line, column: d.column });
+  const where = placeText({ message: d.message, ...placeOf(file, d) });
   return { kind: 'error', message: d.message, where: where || undefined, rule: d.ruleId ? `[modelpress:${d.ruleId}]` : undefined, inline: node.type === 'textDirective' || node.type === 'text' };
 }
 
 function boxElement(node: Node, file: VFile, d: Shown): Element {
   return errorBoxHast(
-    { message: d.message, file: file.path ? file.basename : undefined, line: d.line, column: d.column, ruleId: d.ruleId ? `modelpress:${d.ruleId}` : undefined },
+    { message: d.message, ...placeOf(file, d), ruleId: d.ruleId ? `modelpress:${d.ruleId}` : undefined },
     { inline: node.type === 'textDirective' || node.type === 'text' },
   );
 }
