@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .addOption(new Option('--provider <provider>', "that machine's execution provider").choices(['cpu', 'cuda']))
     .option('--out <file>', 'where to write the plan', 'plan.json')
     .action(async (content: string[], flags: PlanFlags) => {
-      const [{ makePlan }, { reporter }] = await Promise.all([import('../project/plan.js'), import('vfile-reporter')]);
+      const [{ makePlan }, diagnostics] = await Promise.all([import('../project/plan.js'), import('./diagnostics.js')]);
       let made;
       try {
         made = await makePlan({ inputs: content, machine: flags.machine, provider: flags.provider });
@@ -43,7 +43,8 @@ export function register(program: Command): void {
       // Model paths are relative to the project root; the plan names the root relative to itself.
       made.plan.root = path.relative(path.dirname(out), made.root).split(path.sep).join('/') || '.';
       writeFileAtomic(out, `${readableJson(made.plan, 2)}\n`);
-      const report = reporter(made.files, { quiet: true });
+      // Diagnostics as `build` prints them: one line each, file:line:col: severity: message [rule].
+      const report = diagnostics.formatDiagnostics(made.files, { color: pc.isColorSupported && Boolean(process.stderr.isTTY) });
       if (report) process.stderr.write(`${report}\n`);
       for (const f of made.failures) process.stderr.write(`${pc.red('error')} ${f}\n`);
       const n = made.plan.units.length;
