@@ -6,10 +6,10 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { reporter } from 'vfile-reporter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/document/pipeline.js';
 import { filesOfMessages } from '../../src/document/source.js';
+import { formatDiagnostics } from '../../src/cli/diagnostics.js';
 import { documentToLatex } from '../../src/export/latex.js';
 
 let dir: string;
@@ -28,8 +28,10 @@ describe('places inside included files', () => {
     const files = filesOfMessages(r.file);
     expect(files.map((f) => path.basename(f.path))).toEqual(['doc.md', 'bad-ref.md']);
     expect(files.map((f) => f.messages.map((m) => `${m.line}:${m.column} ${m.ruleId}`))).toEqual([['1:20 unknown-reference'], ['1:25 unknown-reference']]);
-    const report = reporter(files, { quiet: true, color: false });
-    expect(report).toMatch(/bad-ref\.md\n\s*1:25-1:37\s+warning\s+unknown cross-reference '@tbl-nothing'/);
+    // As `build` prints it (src/cli/diagnostics.ts): an error, since the page shows a box there.
+    const report = formatDiagnostics(files, { cwd: dir });
+    expect(report).toMatch(/^parts\/bad-ref\.md:1:25: error: unknown cross-reference '@tbl-nothing'.* \[modelpress:unknown-reference\]$/m);
+    expect(report).toMatch(/^doc\.md:1:20: error: unknown cross-reference '@tbl-own'/m);
     const tex = documentToLatex(r.tree, r.data);
     expect(tex).toContain("\\textbf{[modelpress error parts/bad-ref.md:1:25: unknown cross-reference '@tbl-nothing'");
     expect(tex).toContain("\\textbf{[modelpress error doc.md:1:20: unknown cross-reference '@tbl-own'");

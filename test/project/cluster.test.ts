@@ -133,10 +133,12 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     expect(html).toMatch(/<th[^>]*colspan="2"[^>]*>laptop<\/th>/);
     expect(html).toMatch(/<th[^>]*colspan="2"[^>]*>server<\/th>/);
     expect(html).toContain('The measurements come from 2 machines (laptop, server)');
-    // The server's environment names its GPU (143771 MiB = 140.4 GiB); the laptop's has none.
-    expect(html.match(/<dt>GPU<\/dt><dd>NVIDIA H200, 140\.4 GiB, driver 550\.54\.15, CUDA 12\.4<\/dd>/g)).toHaveLength(1);
-    expect(html.indexOf('<dd>server</dd>')).toBeLessThan(html.indexOf('<dt>GPU</dt>'));
-    expect(html.indexOf('<dd>laptop</dd>')).toBeLessThan(html.indexOf('<dd>server</dd>'));
+    // The server's environment names its GPU (143771 MiB = 140.4 GiB); the laptop's has none. One
+    // environment table, a column per setting: the Machine row (laptop, then server) comes before the
+    // GPU row, whose laptop cell is empty (—).
+    expect(html).toContain('<tr><th scope="row">Machine</th><td>laptop</td><td>server</td></tr>');
+    expect(html.match(/<td>NVIDIA H200, 140\.4 GiB, driver 550\.54\.15, CUDA 12\.4<\/td>/g)).toHaveLength(1);
+    expect(html).toContain('<tr><th scope="row">GPU</th><td>—</td><td>NVIDIA H200, 140.4 GiB, driver 550.54.15, CUDA 12.4</td></tr>');
     const csv = readdirSync(path.join(dir, 'output')).find((f) => f.endsWith('.csv'))!;
     const header = readFileSync(path.join(dir, 'output', csv), 'utf8').split('\n')[0]!;
     expect(header).toContain('laptop');
