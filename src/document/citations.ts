@@ -21,7 +21,7 @@ import { type CitationOutput, setOutput } from '../docmodel/output.js';
 import { BUILTIN_TEMPLATES_DIR } from '../render/templates.js';
 import { advance, blockDirectives, didYouMean, markHandled, SOURCE } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
 
 type CslItem = { id: string; author?: { family?: string; literal?: string }[]; [k: string]: unknown };
 
@@ -357,7 +357,7 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
     });
     state.data.citations = works2;
     const section = h('section', { className: ['mp-references'], id: 'references' }, [
-      h('h2', 'References'),
+      h('h2', stateMessages(state).t('bibliography.title')),
       h('div', { className: ['csl-bib-body'] }, works2.map((w) => h('div', { className: ['csl-entry'], id: `ref-${w.key}` }, [{ type: 'raw', value: w.html.replace(/^<div class="csl-entry">|<\/div>$/g, '') } as never]))),
     ]);
     const target = bibliographyDirectives[0];

@@ -11,11 +11,12 @@ import { h } from 'hastscript';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { labelOf, numberOf, setOutput } from '../docmodel/output.js';
-import { ID_PREFIX, type ItemKind, KIND_WORD, type Reference } from '../docmodel/types.js';
+import { ID_PREFIX, type ItemKind, type Reference } from '../docmodel/types.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
 import { plainText, titleHeading } from '../docmodel/title.js';
 import { advance, didYouMean, type DirectiveNode, isDirective, report, SOURCE } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
 
 const KIND_OF_DIRECTIVE: Record<string, ItemKind> = { table: 'table', chart: 'figure', formula: 'equation' };
 
@@ -105,31 +106,31 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
       }
       if (label.kind === 'figure' && label.unnumbered) return;
       if (!register(node, label.kind, label.id)) return;
-      if (label.kind === 'figure') figureCaption(node as never, numberOf(node)!);
-      if (label.kind === 'table') tableCaptionNumber(node as never, numberOf(node)!);
+      if (label.kind === 'figure') figureCaption(node as never, numberOf(node)!, stateMessages(state));
+      if (label.kind === 'table') tableCaptionNumber(node as never, numberOf(node)!, stateMessages(state));
       if (label.kind === 'equation') equationNumber(node as never, numberOf(node)!, label.id);
     });
     state.counted = { table: counters.table, figure: counters.figure, equation: counters.equation, topSection: levels[0] ?? 0 };
-    if (state.settings.toc) insertToc(tree, title);
+    if (state.settings.toc) insertToc(tree, title, stateMessages(state));
   };
 }
 
-function figureCaption(node: { children: PhrasingContent[]; data: Record<string, unknown> }, number: number): void {
+function figureCaption(node: { children: PhrasingContent[]; data: Record<string, unknown> }, number: number, msg: Messages): void {
   const caption = (node.data.modelpressFigure as { caption: string }).caption;
   node.children.push({
     type: 'text',
     value: '',
     data: {
       hName: 'figcaption',
-      hChildren: [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), { type: 'text', value: caption ? ` ${caption}` : '' }],
+      hChildren: [h('span', { className: ['mp-caption-number'] }, msg.t('caption.figure', { n: number })), { type: 'text', value: caption ? ` ${caption}` : '' }],
     },
   } as Text);
 }
 
-function tableCaptionNumber(node: { children: { type: string; children: PhrasingContent[] }[] }, number: number): void {
+function tableCaptionNumber(node: { children: { type: string; children: PhrasingContent[] }[] }, number: number, msg: Messages): void {
   const caption = node.children[0]!;
   caption.children.unshift(
-    { type: 'text', value: `Table ${number}.`, data: { hName: 'span', hProperties: { className: ['mp-caption-number'] }, modelpressOutput: { kind: 'section-number' } } } as Text,
+    { type: 'text', value: msg.t('caption.table', { n: number }), data: { hName: 'span', hProperties: { className: ['mp-caption-number'] }, modelpressOutput: { kind: 'section-number' } } } as Text,
     { type: 'text', value: ' ' },
   );
 }
@@ -142,7 +143,7 @@ function equationNumber(node: { value: string; data: Record<string, unknown>; po
 }
 
 /** A `<nav class="mp-toc">` with every heading (after the title), nested by level. */
-function insertToc(tree: Root, title: Heading | undefined): void {
+function insertToc(tree: Root, title: Heading | undefined, msg: Messages): void {
   const headings = tree.children.filter((n): n is Heading => n.type === 'heading' && n !== title);
   if (headings.length === 0) return;
   const top = Math.min(...headings.map((n) => n.depth));
@@ -163,7 +164,7 @@ function insertToc(tree: Root, title: Heading | undefined): void {
     }
     stack[stack.length - 1]!.list.children.push(item);
   }
-  const nav = { type: 'mpToc', data: { hName: 'nav', hProperties: { className: ['mp-toc'] }, hChildren: [h('h2', 'Contents'), rootList] } };
+  const nav = { type: 'mpToc', data: { hName: 'nav', hProperties: { className: ['mp-toc'] }, hChildren: [h('h2', msg.t('toc.title')), rootList] } };
   setOutput(nav, { kind: 'toc' });
   const at = title ? tree.children.indexOf(title) + 1 : tree.children.findIndex((n) => n.type !== 'yaml');
   tree.children.splice(Math.max(0, at), 0, nav as never);
@@ -185,10 +186,10 @@ export function remarkModelpressReferences(options: StateOptions = {}) {
   };
 }
 
-/** How a reference to `target` reads: "Table 2", "Section 2.1", or an unnumbered section's title. */
-export function referenceText(target: Reference): { text: string; numbered: boolean } {
-  if (target.kind === 'section') return target.text ? { text: `Section\u00a0${target.text}`, numbered: true } : { text: target.title ?? target.id, numbered: false };
-  return { text: `${KIND_WORD[target.kind]}\u00a0${target.number}`, numbered: true };
+/** How a reference to `target` reads: "Table 2", "Section 2.1" (`表 2`, `第 2.1 节`), or an unnumbered section's title. */
+export function referenceText(target: Reference, msg: Messages = ENGLISH): { text: string; numbered: boolean } {
+  if (target.kind === 'section') return target.text ? { text: msg.t('ref.section', { n: target.text }), numbered: true } : { text: target.title ?? target.id, numbered: false };
+  return { text: msg.t(`ref.${target.kind}`, { n: target.number }), numbered: true };
 }
 
 function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[] {
@@ -206,7 +207,7 @@ function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[]
     const place = begin ? { start: begin, end: advance(begin, value.slice(start, end)) } : undefined;
     const target = state.numbers.get(id) ?? state.externalNumbers?.get(id);
     if (target) {
-      const { text, numbered } = referenceText(target);
+      const { text, numbered } = referenceText(target, stateMessages(state));
       const link: PhrasingContent = {
         type: 'link',
         url: target.document && target.document !== state.documentName ? `${target.document}.html#${id}` : `#${id}`,

@@ -10,7 +10,8 @@
  * - `plain` strings (CSV, LaTeX macros, siunitx) have no grouping and a '.' decimal point.
  */
 import { z } from 'zod';
-import { METRICS, SCALES_BY_KIND, metricHeader, scaleFactor } from './metrics.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
+import { METRICS, SCALES_BY_KIND, metricHeader, scaleFactor, unitText } from './metrics.js';
 import type { SampleUnit } from './metrics.js';
 import { FormatOptionsError, METRIC_NAMES } from './types.js';
 import type { FormattedNumber, MetricName, NumberFormat, NumberFormatOptions, ScalePrefix } from './types.js';
@@ -187,13 +188,14 @@ export function formatColumn(
   values: readonly (number | string | null | undefined)[],
   fmt: NumberFormat,
   sampleUnit: SampleUnit = 'samples',
+  messages: Messages = ENGLISH,
 ): FormattedColumn {
   const numbers = values.map((v) => (typeof v === 'number' ? v : null));
   const scale = columnScale(metric, numbers, fmt);
   return {
     metric,
     scale,
-    header: metricHeader(metric, scale, sampleUnit),
+    header: metricHeader(metric, scale, sampleUnit, messages),
     cells: values.map((v) => formatMetric(metric, v, scale, fmt)),
   };
 }
@@ -212,11 +214,11 @@ export function formatInline(
   value: number | string | null | undefined,
   fmt: NumberFormat,
   sampleUnit: SampleUnit = 'samples',
+  messages: Messages = ENGLISH,
 ): InlineMetric {
-  const col = formatColumn(metric, [value], fmt, sampleUnit);
+  const col = formatColumn(metric, [value], fmt, sampleUnit, messages);
   const cell = col.cells[0]!;
-  const unitMatch = /\((.*)\)$/.exec(col.header);
-  const unit = unitMatch ? unitMatch[1]! : '';
+  const unit = unitText(metric, col.scale, sampleUnit, messages);
   const withUnit = unit === '' || cell.value === null ? cell.text : `${cell.text}\u00a0${unit}`;
   return { ...cell, scale: col.scale, unit, withUnit };
 }

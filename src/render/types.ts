@@ -4,6 +4,7 @@
  * Profiles and benchmark results; render turns them into HTML (hast), LaTeX and CSV.
  * docs/formatting.md explains the policy behind every field.
  */
+import type { Messages } from '../i18n/index.js';
 import type { Element } from 'hast';
 
 // ---------------------------------------------------------------------------------------------------
@@ -242,6 +243,8 @@ export interface MetricTableSpec {
   stubHeader?: string | undefined;
   /** Show ± the CI half-width beside measured values that have one (`ci=true`). */
   showCi?: boolean | undefined;
+  /** The document's words (headers, notes); English when absent. */
+  messages?: Messages | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -309,6 +312,8 @@ export interface ScatterChartSpec {
   xTitle?: string | undefined;
   /** Words put before the y metric's header (`Attention` → `Attention MACs (G)`). */
   yPrefix?: string | undefined;
+  /** The document's words (axis titles); English when absent. */
+  messages?: Messages | undefined;
 }
 
 export interface BarItem {
@@ -323,6 +328,8 @@ export interface BarChartSpec {
   bars: BarItem[];
   /** What the values are, for the axis, e.g. `FLOPs`. */
   valueLabel: string;
+  /** The document's words (axis title); English when absent. */
+  messages?: Messages | undefined;
   title?: string | undefined;
   /** Draw at most this many bars (largest first); the rest are summed into one `other` bar. */
   maxBars?: number | undefined;
@@ -343,6 +350,8 @@ export interface PageData {
   body: string;
   /** Relative URL of the assets folder from the page. Default `assets`. */
   assetsHref?: string | undefined;
+  /** The footer line (the catalogue's `footer.text`). Default: the English one. */
+  footer?: string | undefined;
 }
 
 /** A diagnostic shown in place of a failed directive. */
