@@ -16,7 +16,7 @@ import { errorBoxLatex, latexLabel, siunitxFormat, tableToLatex, type TableData 
 import { escapeLatexText, latexComment, latexPath, latexUrl, unsafeMath } from '../render/latex-escape.js';
 import { type ElementOutput, type ErrorOutput, labelOf, numberOf as numberOfNode, outputOf } from '../docmodel/output.js';
 import { type CollectedChart, type DocumentData, documentMessages } from '../docmodel/types.js';
-import { ENGLISH, type Messages } from '../i18n/index.js';
+import { ENGLISH, hasCjk, isCjkLang, type Messages } from '../i18n/index.js';
 
 type Kind = 'table' | 'figure' | 'equation';
 
@@ -445,6 +445,11 @@ import { titleHeading } from '../docmodel/title.js';
 
 export { titleHeading };
 
+/** The engine a document's LaTeX needs: xelatex (ctex) for a CJK language or CJK text, else pdflatex. */
+export function latexEngine(lang: string | undefined, text: string): 'pdflatex' | 'xelatex' {
+  return isCjkLang(lang) || hasCjk(text) ? 'xelatex' : 'pdflatex';
+}
+
 /** The LaTeX fragment of a document: `tree` is its Markdown tree after the pipeline ran. */
 export function documentToLatex(tree: Root, data: DocumentData, options: LatexFragmentOptions = {}): string {
   const title = options.labelNamespace !== undefined ? undefined : titleHeading(tree, data.title);
@@ -460,6 +465,9 @@ export function documentToLatex(tree: Root, data: DocumentData, options: LatexFr
     '% (see the .standalone.tex beside it). Numbers quoted in running text are in the .macros.tex.',
     '% Images are referred to relative to this folder: \\input from another folder after',
     '% \\graphicspath{{path/to/this/folder/}}; citations need biblatex with \\addbibresource{<doc>.bib}.',
+    ...(latexEngine(data.lang, body) === 'xelatex'
+      ? ['% CJK text: compile with xelatex and \\usepackage[UTF8]{ctex} (or xeCJK with a CJK font) in the preamble,', '% as the .standalone.tex beside it does; pdflatex cannot typeset it.']
+      : []),
     FIT_MACRO,
   ];
   return `${header.join('\n')}\n\n${body.replace(/\n{3,}/g, '\n\n').trim()}\n`;

@@ -15,6 +15,8 @@ import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest 
 import { dataJson, documentDataHash } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
+import { cjkFontProblem } from '../export/cjk-fonts.js';
+import { hasCjk, isCjkLang } from '../i18n/index.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
 import { renderDocument, scanLabels } from '../document/pipeline.js';
 import type { CounterStart } from '../document/state.js';
@@ -231,6 +233,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       dataHash,
     };
     const made = [htmlFile, dataFile];
+    if (targets.includes('pdf') && (isCjkLang(rendered.data.lang) || hasCjk(rendered.body))) {
+      // Without a TrueType CJK font the PDF shows boxes or embeds Type 3 fonts: say so, with the package.
+      const problem = cjkFontProblem();
+      if (problem) file.message(`PDF: ${problem}`, { ruleId: 'no-cjk-font', source: 'modelpress' });
+    }
     if (targets.includes('pdf') && !book) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {

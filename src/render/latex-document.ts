@@ -29,6 +29,9 @@ export interface StandaloneLatexData {
   bibStyle?: string | undefined;
   /** The fragment places `\printbibliography` itself (::bibliography). */
   bibPrinted?: boolean | undefined;
+  /** Compile with xelatex and ctex (CJK text); `cjkScheme` `chinese` (Chinese names: 表, 图, 目录) or `plain`. */
+  xelatex?: boolean | undefined;
+  cjkScheme?: 'chinese' | 'plain' | undefined;
 }
 
 /** A complete `.tex` document that `pdflatex` compiles (needs amsmath, booktabs, siunitx). */
@@ -49,6 +52,8 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     bibStyle: data.bibStyle ?? 'numeric-comp',
     bibNumeric: (data.bibStyle ?? 'numeric-comp').startsWith('numeric'),
     printBibliography: data.bibFile !== undefined && data.bibPrinted !== true,
+    xelatex: data.xelatex === true,
+    cjkScheme: data.cjkScheme ?? 'chinese',
   }).replace(/^\n+/, '');
 }
 
