@@ -28,6 +28,10 @@ export function hardwareRows(e: Environment, msg: Messages = ENGLISH): Rows {
     [msg.t('env.cpu'), `${e.cpuModel}${e.cpuClockMhz > 0 ? ` (${(e.cpuClockMhz / 1000).toFixed(2)} GHz)` : ''}`],
     [msg.t('env.cores'), msg.t('env.coresValue', { physical: e.physicalCores, logical: e.logicalCores })],
     [msg.t('env.memory'), gib(e.memoryBytes)],
+    ...(e.gpus ?? []).map((g, i, all): [string, string] => [
+      all.length > 1 ? msg.t('env.gpuN', { n: i }) : msg.t('env.gpu'),
+      msg.t('env.gpuValue', { name: g.name, memory: gib(g.memoryBytes), driver: g.driverVersion, cuda: g.cudaVersion ? msg.t('env.cuda', { version: g.cudaVersion }) : '' }),
+    ]),
     [msg.t('env.os'), `${e.os} (${e.arch})`],
     [msg.t('env.node'), e.nodeVersion],
     [msg.t('env.onnxruntime'), `onnxruntime-node ${e.onnxruntimeVersion}`],
@@ -47,6 +51,7 @@ function loadText(e: Environment, msg: Messages): string {
 function describe(c: CollectedEnvironment, msg: Messages): Rows {
   const floors = c.floors.map((f) => `${f.model} (${f.input}): ${f.latencyMedianMs < 0.1 ? (f.latencyMedianMs * 1000).toFixed(1) + ' µs' : f.latencyMedianMs.toFixed(3) + ' ms'}`);
   return [
+    ...(c.machine ? ([[msg.t('env.machine'), c.machine]] as Rows) : []),
     ...hardwareRows(c.environment, msg),
     [msg.t('env.provider'), c.provider.toUpperCase()],
     [msg.t('env.threads'), msg.t('env.threadsValue', { threads: c.threads })],
@@ -78,5 +83,12 @@ function render(node: DirectiveNode, file: VFile, state: DocumentState): void {
   const envs = state.data.environments;
   const msg = stateMessages(state);
   if (envs.length === 0) return show(node, msg.t('env.none'), [hardwareRows(state.registry.hostEnvironment(), msg)]);
-  show(node, envs.length > 1 ? msg.t('env.several', { count: envs.length }) : undefined, envs.map((c) => describe(c, msg)));
+  const machines = [...new Set(envs.map((e) => e.machine).filter((m): m is string => m !== undefined))];
+  const intro =
+    machines.length > 1
+      ? msg.t('env.severalMachines', { machines: machines.length, names: machines.join(', '), count: envs.length })
+      : envs.length > 1
+        ? msg.t('env.several', { count: envs.length })
+        : undefined;
+  show(node, intro, envs.map((c) => describe(c, msg)));
 }
