@@ -34,7 +34,7 @@ describe('the message catalogue', () => {
 
   it('translates: no zh-CN message is the English one unless it holds no English word', () => {
     // Words Chinese papers keep in Latin letters (MACs, FLOPs, CPU, Node.js, ONNX Runtime, units).
-    const kept = /^(MACs|FLOPs|MACs\/token|FLOPs\/token|CPU|Node\.js|ONNX Runtime|img|samples|\{label\} \(\{unit\}\)|Δ \{label\} \(%\))$/;
+    const kept = /^(GPU|GPU \{n\}|MACs|FLOPs|MACs\/token|FLOPs\/token|CPU|Node\.js|ONNX Runtime|img|samples|\{label\} \(\{unit\}\)|Δ \{label\} \(%\))$/;
     for (const key of MESSAGE_KEYS) {
       const zh = CATALOGUES['zh-CN'][key];
       if (zh === en[key]) expect(zh, key).toMatch(kept);
