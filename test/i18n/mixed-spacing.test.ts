@@ -32,7 +32,11 @@ describe('spacing of mixed Chinese and Latin text in the HTML', () => {
     const tab = await session!.browser.newPage();
     try {
       await tab.setContent(html.replace('</style>', ' p { display: inline-block; }</style>'));
-      return await tab.evaluate(() => ['metric', 'latin'].map((id) => document.getElementById(id)!.getBoundingClientRect().width));
+      // Runs in the page, where `document` is the DOM's (this project's TypeScript has no DOM types).
+      return await tab.evaluate(() => {
+        const doc = (globalThis as unknown as { document: { getElementById(id: string): { getBoundingClientRect(): { width: number } } } }).document;
+        return ['metric', 'latin'].map((id) => doc.getElementById(id).getBoundingClientRect().width);
+      });
     } finally {
       await tab.close();
     }
