@@ -94,6 +94,11 @@ export interface NumberFormatOptions {
   thousands?: string | undefined;
   /** Numbers with fewer integer digits than this are not grouped (siunitx's rule). Default 5. */
   groupMinDigits?: number | undefined;
+  /**
+   * BCP 47 locale whose digit-group separator and decimal mark the text form uses (`de`: 12.345,6).
+   * Unset (the default), numbers are locale-neutral whatever the document's `lang:`.
+   */
+  locale?: string | undefined;
   /** Scale per metric, e.g. `{ params: 'M', macs: 'G', latency: 'ms' }`; 'auto' picks per column. */
   scale?: Partial<Record<MetricName, ScalePrefix | 'auto'>> | undefined;
   /** Per-metric override of `decimals` (counted) or `digits` (measured). */
@@ -105,6 +110,8 @@ export interface NumberFormat {
   digits: number;
   decimals: number;
   thousands: string;
+  /** Decimal mark of the text form (HTML, prose); `plain` always has '.'. Default '.'. */
+  decimal: string;
   groupMinDigits: number;
   scale: Partial<Record<MetricName, ScalePrefix | 'auto'>>;
   precision: Partial<Record<MetricName, number>>;

@@ -107,3 +107,19 @@ describe('the message catalogue', () => {
     expect(en.problems[0]).toContain('✓ (U+2713)');
   });
 });
+
+describe('format.locale', () => {
+  it('groups and marks decimals as the locale does, only when asked; lang: alone changes no number', async () => {
+    const { formatMetric, resolveFormat, parseFormatOptions } = await import('../../src/render/format.js');
+    // 15,470.26 M params (a made-up 15,470,260,000-parameter count, scale M): Intl's marks per locale.
+    const shown = (format?: Record<string, unknown>) => formatMetric('params', 15_470_260_000, 'M', resolveFormat(format as never)).text;
+    expect(shown()).toBe('15,470.26');
+    expect(shown({ locale: 'de' })).toBe('15.470,26');
+    expect(shown({ locale: 'en-US' })).toBe('15,470.26');
+    expect(shown({ locale: 'de', thousands: '' })).toBe('15470,26');
+    // The plain form (CSV, siunitx, macros) never changes.
+    expect(formatMetric('params', 15_470_260_000, 'M', resolveFormat({ locale: 'de' })).plain).toBe('15470.26');
+    expect(() => parseFormatOptions({ locale: 'not a locale' })).toThrow(/format\.locale/);
+    expect(messagesFor('zh').t('metric.params')).toBe('参数量');
+  });
+});
