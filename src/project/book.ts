@@ -12,7 +12,9 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../cache/store.js';
-import type { DocumentData } from '../docmodel/types.js';
+import { type DocumentData, documentMessages } from '../docmodel/types.js';
+import { catalogueFor } from '../i18n/index.js';
+import { latexEngine } from '../export/latex.js';
 import { standaloneLatex } from '../render/latex-document.js';
 import { latexInputName } from '../render/latex-escape.js';
 import { renderPage } from '../render/page.js';
@@ -38,12 +40,12 @@ function escapeHtml(s: string): string {
 }
 
 /** The navigation bar of chapter `i`. */
-export function chapterNav(chapters: readonly { stem: string; title: string }[], i: number): string {
+export function chapterNav(chapters: readonly { stem: string; title: string }[], i: number, contents = 'Contents'): string {
   const prev = chapters[i - 1];
   const next = chapters[i + 1];
   return [
     '<nav class="mp-book-nav">',
-    '<a href="index.html">Contents</a>',
+    `<a href="index.html">${escapeHtml(contents)}</a>`,
     prev ? ` · <a href="${prev.stem}.html" rel="prev">← ${escapeHtml(prev.title)}</a>` : '',
     next ? ` · <a href="${next.stem}.html" rel="next">${escapeHtml(next.title)} →</a>` : '',
     '</nav>',
@@ -66,15 +68,18 @@ export async function writeBook(
   warn: (message: string) => void = (message) => failures.push(message),
 ): Promise<string[]> {
   const written: string[] = [];
+  // The book's language is its first chapter's (lang: in the config applies to every chapter).
+  const lang = chapters[0]?.data.lang;
+  const words = documentMessages(chapters[0]?.data ?? {});
   const list = chapters.map((c) => `<li><a href="${c.stem}.html">${escapeHtml(c.title)}</a></li>`).join('\n');
-  const index = renderPage({ title: book.title, author: book.author, body: `<h1>${escapeHtml(book.title)}</h1>\n<nav class="mp-book-index"><ol>\n${list}\n</ol></nav>` }, { templateDirs });
+  const index = renderPage({ title: book.title, author: book.author, lang, footer: words.t('footer.text'), body: `<h1>${escapeHtml(book.title)}</h1>\n<nav class="mp-book-index"><ol>\n${list}\n</ol></nav>` }, { templateDirs });
   writeFileAtomic(path.join(out, 'index.html'), index);
   written.push(path.join(out, 'index.html'));
 
   if (to.includes('pdf')) {
     // One page holding every chapter: links between chapters become links within the page.
     const bodies = chapters.map((c) => `<section class="mp-chapter" id="chapter-${c.stem}">\n${c.body.replace(/href="([\w.-]+)\.html#/g, 'href="#')}\n</section>`);
-    const html = renderPage({ title: book.title, author: book.author, body: bodies.join('\n') }, { templateDirs });
+    const html = renderPage({ title: book.title, author: book.author, lang, footer: words.t('footer.text'), body: bodies.join('\n') }, { templateDirs });
     const htmlFile = path.join(out, 'book.html');
     writeFileAtomic(htmlFile, html);
     try {
@@ -99,6 +104,9 @@ export async function writeBook(
         body: chapters.map((c) => `\\input{${latexInputName(`${c.stem}.tex`)}}`).join('\n\\clearpage\n'),
         toc: true,
         bibFile: bib,
+        // A CJK book compiles with xelatex and ctex, as its chapters' standalone files do.
+        xelatex: latexEngine(lang, chapters.map((c) => `${c.title}\n${c.body}`).join('\n')) === 'xelatex',
+        cjkScheme: catalogueFor(lang) === 'zh-CN' ? 'chinese' : 'plain',
       },
       { templateDirs },
     );

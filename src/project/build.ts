@@ -25,7 +25,7 @@ import { type BookChapter, chapterNav, withNav, writeBook } from './book.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
 import { DEFAULT_RESULTS_DIR, machineName } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
-import type { DocumentData } from '../docmodel/types.js';
+import { type DocumentData, documentMessages } from '../docmodel/types.js';
 
 import { type OutputFormat, UsageError } from './formats.js';
 
@@ -317,7 +317,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   if (book) {
     bookChapters.forEach((c, i) => {
       const page = built.find((b) => b.html === c.htmlFile);
-      if (page) writeFileAtomic(c.htmlFile, stampHtml(withNav(page.page, chapterNav(bookChapters, i)), page.dataHash));
+      if (page) writeFileAtomic(c.htmlFile, stampHtml(withNav(page.page, chapterNav(bookChapters, i, documentMessages(c.data).t('toc.title'))), page.dataHash));
     });
     // Without a browser the book's PDF is a warning on its first chapter, as each chapter's own PDF is.
     const first = built[0]?.file;
