@@ -33,9 +33,17 @@ import type { BenchResult, EffortPolicy, Environment, ExecutionProvider, Protoco
 import type { WorkUnit } from '../cache/work-unit.js';
 import { zooFileIn } from '../zoo/cache.js';
 import type { ZooEntry } from '../zoo/registry.js';
+import type { ModelFamily, Vars } from '../zoo/families.js';
 import type { InputPoint } from './input-shapes.js';
 
-export type ModelSource = { kind: 'file'; path: string; written: string } | { kind: 'zoo'; entry: ZooEntry };
+/**
+ * Where a model comes from: a file, a zoo architecture, or one point of a model family's sweep
+ * (`::complexity … metrics=latency`: the graph built in code at those sizes, benchmarked like any model).
+ */
+export type ModelSource =
+  | { kind: 'file'; path: string; written: string }
+  | { kind: 'zoo'; entry: ZooEntry }
+  | { kind: 'family'; family: ModelFamily; vars: Vars };
 
 export interface DeclaredModel {
   id: string;
@@ -173,6 +181,7 @@ function attributeWording(text: string): string {
 
 export class ModelRegistry {
   private readonly models = new Map<string, DeclaredModel>();
+  private readonly generated = new Map<string, DeclaredModel>();
   private readonly cache: CacheStore | undefined;
   private readonly results: ResultsStore | undefined;
   private readonly hashes: FileHashes;
@@ -201,8 +210,16 @@ export class ModelRegistry {
     this.models.set(model.id, model);
   }
 
+  /**
+   * A model the document does not declare but a directive measures (a point of a family's sweep): it
+   * is measured through the same cache and store as declared ones, and is not listed by ids()/all().
+   */
+  declareGenerated(model: DeclaredModel): void {
+    this.generated.set(model.id, model);
+  }
+
   get(id: string): DeclaredModel | undefined {
-    return this.models.get(id);
+    return this.models.get(id) ?? this.generated.get(id);
   }
 
   ids(): string[] {
@@ -211,6 +228,11 @@ export class ModelRegistry {
 
   all(): DeclaredModel[] {
     return [...this.models.values()];
+  }
+
+  /** The seed zoo and family models are built with. */
+  get zooSeed(): number {
+    return this.options.zooSeed ?? 1;
   }
 
   /** Persist the file-hash memo (call once at the end of a build). */
@@ -247,6 +269,11 @@ export class ModelRegistry {
         return { ok: false, failure: { ruleId: 'model-load', reason: `cannot read model file '${model.source.written}': ${message(err)}` } };
       }
     }
+    if (model.source.kind === 'family') {
+      const vars = Object.entries(model.source.vars).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+      const recipe = `family:${model.source.family.name}:${vars}:seed=${this.options.zooSeed ?? 1}:modelpress=${toolVersion()}`;
+      return { ok: true, value: { sha256: sha256Hex(recipe) }, cached: false };
+    }
     const size = zooSize(model.source.entry, point);
     if (!size.ok) return size;
     const recipe = `zoo:${model.source.entry.name}:${size.value.join('x')}:seed=${this.options.zooSeed ?? 1}:modelpress=${toolVersion()}`;
@@ -260,6 +287,7 @@ export class ModelRegistry {
    */
   private load(model: DeclaredModel, zooSize?: [number, number]): Model {
     if (model.source.kind === 'file') return readModel(model.source.path);
+    if (model.source.kind === 'family') return model.source.family.build(model.source.vars, this.options.zooSeed ?? 1).model;
     // Text models have no size to set ([0, 0]); image models are built at the point's size.
     const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
     return model.source.entry.build({ seed: this.options.zooSeed ?? 1, height, width });
@@ -267,7 +295,7 @@ export class ModelRegistry {
 
   /** Static profile of a model at an input point. */
   profile(id: string, point: InputPoint, convention: Convention): Promise<Outcome<Profile>> {
-    const model = this.models.get(id);
+    const model = this.get(id);
     if (!model) return Promise.resolve({ ok: false, failure: { ruleId: 'analysis', reason: `no model '${id}' is declared` } });
     const memoKey = `${id}\u0000${point.text}\u0000${convention}`;
     let p = this.profiles.get(memoKey);
@@ -333,7 +361,7 @@ export class ModelRegistry {
       say('failed');
       return { ok: false, failure: this.classify(model, err) };
     }
-    if (model.source.kind === 'zoo') profile.model.path = `zoo:${model.source.entry.name}`;
+    if (model.source.kind !== 'file') profile.model.path = sourceName(model.source);
     this.stats.profiled++;
     if (this.results) this.writeResult(this.results.profileFile(this.modelName(model), point.text, convention), 'profile', parts, profile);
     else this.store('profile', key, parts, profile);
@@ -342,7 +370,7 @@ export class ModelRegistry {
   }
 
   private classify(model: DeclaredModel, err: unknown): Failure {
-    const where = model.source.kind === 'file' ? `'${model.source.written}'` : `zoo '${model.source.entry.name}'`;
+    const where = model.source.kind === 'file' ? `'${model.source.written}'` : model.source.kind === 'zoo' ? `zoo '${model.source.entry.name}'` : `family '${model.source.family.name}'`;
     if (err instanceof ModelLoadError) {
       return { ruleId: 'model-load', reason: `cannot load model ${where}: ${err.reason}; re-export the model or point src= at a valid .onnx file` };
     }
@@ -371,6 +399,7 @@ export class ModelRegistry {
   /** The model's name in the results store: `zoo-<name>`, or the file's path from the project root. */
   private modelName(model: DeclaredModel): string {
     if (model.source.kind === 'zoo') return `zoo-${model.source.entry.name}`;
+    if (model.source.kind === 'family') return `family-${model.source.family.name}-${Object.entries(model.source.vars).map(([k, v]) => `${k}${v}`).join('-')}`;
     const root = this.options.projectRoot;
     return root ? path.relative(root, model.source.path) : model.source.written;
   }
@@ -446,7 +475,7 @@ export class ModelRegistry {
    * the result another machine stored (never measured here: a miss names the commands that make it).
    */
   bench(id: string, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined, machine?: string): Promise<Outcome<StoredBench>> {
-    const model = this.models.get(id);
+    const model = this.get(id);
     if (!model) return Promise.resolve({ ok: false, failure: { ruleId: 'analysis', reason: `no model '${id}' is declared` } });
     const target = machine === undefined ? this.machine : machineName(machine);
     const memoKey = `${id}\u0000${point.text}\u0000${model.batch}\u0000${target}\u0000${settings.threads ?? ''}\u0000${settings.provider ?? 'cpu'}`;
@@ -579,8 +608,12 @@ export class ModelRegistry {
     let zooDir: string | undefined;
     try {
       const m = this.load(model, ident.value.zooSize);
-      if (model.source.kind === 'zoo' && this.results) zooDir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-zoo-'));
-      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(model.source.entry, m, ident.value.zooSize, zooDir);
+      // A family point is small and written for this one benchmark; a zoo model once per recipe (or per build with a store).
+      if ((model.source.kind === 'zoo' && this.results) || model.source.kind === 'family') zooDir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-zoo-'));
+      let modelPath: string;
+      if (model.source.kind === 'file') modelPath = model.source.path;
+      else if (model.source.kind === 'zoo') modelPath = this.zooFile(model.source.entry, m, ident.value.zooSize, zooDir);
+      else writeModel(m, (modelPath = path.join(zooDir!, `${this.modelName(model)}.onnx`)));
       const report = await runBenchmark({
         modelPath,
         model: m,
@@ -599,7 +632,7 @@ export class ModelRegistry {
       const result = report.results[0]!;
       // The stored record names the model as the document does (a zoo build's temporary file, or an
       // absolute path, means nothing on the machine that reads a committed store).
-      result.config = { ...result.config, modelPath: model.source.kind === 'zoo' ? `zoo:${model.source.entry.name}` : this.modelName(model) };
+      result.config = { ...result.config, modelPath: model.source.kind === 'file' ? this.modelName(model) : sourceName(model.source) };
       stored = { result, environment: report.environment, protocol, ...(this.results ? { machine: this.results.machine } : {}) };
     } catch (err) {
       say('failed');
@@ -638,6 +671,11 @@ export class ModelRegistry {
     resultFile: string,
     machine: string,
   ): Outcome<PlanCollector['units'][number]> {
+    if (model.source.kind === 'family') {
+      const reason = `a ::complexity sweep point (${sourceName(model.source)}) is built in code and measured where the document builds; build the document on machine '${machine}' instead`;
+      return { ok: false, failure: { ruleId: 'analysis', reason } };
+    }
+    const source = model.source;
     try {
       // The inputs must bind at this batch here, or the unit would fail on every worker.
       const m = this.load(model, ident.zooSize);
@@ -653,9 +691,9 @@ export class ModelRegistry {
         machine,
         model: model.id,
         source:
-          model.source.kind === 'file'
-            ? { kind: 'file', path: path.relative(root, model.source.path).split(path.sep).join('/') }
-            : { kind: 'zoo', name: model.source.entry.name, ...(this.options.zooSeed !== undefined ? { seed: this.options.zooSeed } : {}) },
+          source.kind === 'file'
+            ? { kind: 'file', path: path.relative(root, source.path).split(path.sep).join('/') }
+            : { kind: 'zoo', name: source.entry.name, ...(this.options.zooSeed !== undefined ? { seed: this.options.zooSeed } : {}) },
         sha256: ident.sha256,
         input: point.text,
         shapes: Object.fromEntries(point.shapes),
@@ -709,6 +747,12 @@ export function makeItOn(machine: string, provider: ExecutionProvider): string {
     `make it on that machine with 'modelpress build ${flags}', or plan it with 'modelpress plan ${flags} --out plan.json' ` +
     `and run 'modelpress run-unit --plan plan.json' there (docs/cluster.md), then 'modelpress results merge <folder>' here`
   );
+}
+
+/** How a built model is named in stored results: `zoo:resnet18`, `family:self_attention(n=128,d=64)`. */
+function sourceName(source: Exclude<ModelSource, { kind: 'file' }>): string {
+  if (source.kind === 'zoo') return `zoo:${source.entry.name}`;
+  return `family:${source.family.name}(${Object.entries(source.vars).map(([k, v]) => `${k}=${v}`).join(',')})`;
 }
 
 /** Height and width of a zoo image model at a point; text models keep their architecture. */

@@ -69,7 +69,9 @@ export function reportModelFailure(state: DocumentState, file: VFile, model: Dec
     failure.ruleId === 'missing-model' || failure.ruleId === 'model-load'
       ? model.source.kind === 'file'
         ? 'src'
-        : 'zoo'
+        : model.source.kind === 'zoo'
+          ? 'zoo'
+          : 'families'
       : failure.ruleId === 'unbound-dim' || failure.ruleId === 'input-binding'
         ? model.inputGiven
           ? 'input'
@@ -253,7 +255,7 @@ export function provenance(state: DocumentState, model: DeclaredModel, point: In
   const out: Provenance = {
     model: model.id,
     sha256: profile?.model.sha256,
-    source: model.source.kind === 'zoo' ? `zoo:${model.source.entry.name}` : model.source.written,
+    source: model.source.kind === 'zoo' ? `zoo:${model.source.entry.name}` : model.source.kind === 'family' ? `family:${model.source.family.name}` : model.source.written,
     input: point.text || (profile ? profile.inputs.map((i) => `${i.name}=${i.shape.join('x')}`).join(',') : ''),
     convention: profile?.convention ?? state.settings.convention,
     tool: `modelpress ${toolVersion()}`,

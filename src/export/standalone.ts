@@ -28,6 +28,9 @@ export interface StandaloneOptions {
   bibPrinted?: boolean | undefined;
   /** The document's language (BCP 47). */
   lang?: string | undefined;
+  /** A book's chapter: `report` class, its chapter counter after the chapters before it. */
+  chaptersBefore?: number | undefined;
+  documentClass?: 'article' | 'report' | undefined;
 }
 
 export type LatexEngine = 'pdflatex' | 'xelatex';
@@ -57,6 +60,8 @@ export function standaloneDocument(options: StandaloneOptions): StandaloneDocume
       xelatex: engine === 'xelatex',
       // Chinese names (表, 图, 目录, 参考文献) only for a Chinese document; other CJK text keeps English ones.
       cjkScheme: catalogueFor(options.lang) === 'zh-CN' ? 'chinese' : 'plain',
+      documentClass: options.documentClass,
+      chaptersBefore: options.chaptersBefore,
     },
     { templateDirs: options.templateDirs ?? [] },
   );

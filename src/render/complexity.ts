@@ -7,7 +7,7 @@
 import type { ComplexityMetric, FamilySweep } from '../analysis/complexity.js';
 import { ENGLISH, type Messages } from '../i18n/index.js';
 import { fixed } from './format.js';
-import type { NumberFormat, ScatterChartSpec, TableCell, TableColumn, TableData } from './types.js';
+import type { ItemNumber, NumberFormat, ScatterChartSpec, TableCell, TableColumn, TableData } from './types.js';
 
 
 const textCell = (t: string, note?: string): TableCell => ({ value: t, text: t, plain: t, note });
@@ -28,7 +28,7 @@ function exponentMetrics(metrics: readonly ComplexityMetric[]): ComplexityMetric
 
 export interface ComplexityTableOptions {
   id?: string | undefined;
-  number?: number | undefined;
+  number?: ItemNumber | undefined;
   caption?: string | undefined;
   metrics: readonly ComplexityMetric[];
   /** The document's words (headers, notes); English when absent. */
@@ -81,9 +81,26 @@ export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions
     msg.t('complexity.fitNote', { convention: sweeps[0]?.convention ?? 'exact' }),
     ...sweeps.map((s) => `${s.family.label}: ${s.family.description}; ${describeSweep(s)}${s.family.axes ? `; fitted against ${s.axes.join(', ')}` : ''}.`),
   ];
+  if (o.metrics.includes('latency')) footnotes.push(latencyFootnote(sweeps, msg));
   if (depth) footnotes.push(msg.t('complexity.depthNote'));
   if (withPath) footnotes.push(msg.t('complexity.pathNote', { derivations: sweeps.filter((s) => s.family.pathLength).map((s) => `${s.family.label.toLowerCase()}: ${s.family.pathLength!.derivation}`).join('; ') }));
   return { id: o.id, number: o.number, caption: o.caption, stubHeader: msg.t('table.layerType'), groups: [{ columns }], rows, footnotes };
+}
+
+const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+
+/** What each latency point measured, with its uncertainty: the exponent is fitted to these medians. */
+function latencyFootnote(sweeps: FamilySweep[], msg: Messages): string {
+  const perFamily = sweeps.map((s) => {
+    const points = s.points.map((p) => {
+      const at = s.varied.map((v) => `${v} = ${p.vars[v]}`).join(', ');
+      const ci = p.latencyCi95 ? ` (${ms(p.latencyCi95[0])}–${ms(p.latencyCi95[1])})` : '';
+      return `${at}: ${ms(p.values.latency)}${ci}${p.latencyUnstable ? '†' : ''}`;
+    });
+    return `${s.family.label}: ${points.join('; ')}`;
+  });
+  const unstable = sweeps.some((s) => s.points.some((p) => p.latencyUnstable));
+  return msg.t('complexity.latencyNote', { unstable: unstable ? msg.t('complexity.unstableMark') : '', points: perFamily.join('. ') });
 }
 
 /** Log–log chart of each family's claimed metric against its first swept axis (other swept variables at their first value). */

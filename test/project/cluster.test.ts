@@ -91,6 +91,10 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     const x = spawnSync('xargs', ['-P', '2', '-L', '1', 'sh', '-c', script], { cwd: dir, input: jobs, encoding: 'utf8', env: { ...process.env, CI: '1' } });
     expect(x.status, x.stderr).toBe(0);
     expect(x.stdout.match(/: measured: /g)).toHaveLength(4);
+    // A task run again (a scheduler's retry) finds its result and measures nothing.
+    const retry = run(dir, ['run-unit', '--plan', 'plan-server.json', '--results', 'out-server'], { JOB_COMPLETION_INDEX: '1' });
+    expect(retry.status, retry.stderr).toBe(0);
+    expect(retry.stdout).toBe("unit 1 (model 'conv' at input 1x1x6x6, batch 2, machine server): already measured: out-server/bench/server/content-models-conv.onnx/1x1x6x6.batch2.threads2.cpu.json\n");
 
     // 3. Merge both folders into the store; merging again changes nothing.
     const m = run(dir, ['results', 'merge', 'out-laptop', 'out-server']);
@@ -105,7 +109,7 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     const b = run(dir, ['build', 'content', '--frozen', '--to', 'html,tex', '--machine', 'reader']);
     expect(b.status, b.stderr).toBe(0);
     const data = JSON.parse(readFileSync(path.join(dir, 'output', 'survey.data.json'), 'utf8')) as {
-      tables: { table: { groups: { label?: string; columns: { key: string }[] }[] } }[];
+      tables: { table: { groups: { label?: string; columns: { key: string }[] }[]; footnotes: string[] } }[];
       environments: { machine?: string; threads: number }[];
       metrics: { provenance: { benchmark?: { machine?: string; threads: number } } }[];
     };
@@ -115,6 +119,9 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
       ['laptop', ['latency@laptop', 'throughput@laptop']],
       ['server', ['latency@server', 'throughput@server']],
     ]);
+    // The footnotes say which machine measured with what.
+    const measuredOn = data.tables[0]!.table.footnotes.filter((f) => / measured on /.test(f));
+    expect(measuredOn.map((f) => /^(\w+): measured on .* \((\d) threads?\)/.exec(f)?.slice(1))).toEqual([['laptop', '1'], ['server', '2']]);
     // Each machine's result carries its machine and its thread setting.
     expect(data.environments.map((e) => [e.machine, e.threads]).sort()).toEqual([['laptop', 1], ['server', 2]]);
     expect(data.metrics[0]!.provenance.benchmark).toMatchObject({ machine: 'server', threads: 2 });
