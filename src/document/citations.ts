@@ -22,7 +22,7 @@ import { BUILTIN_TEMPLATES_DIR } from '../render/templates.js';
 import { advance, blockDirectives, didYouMean, markHandled, SOURCE } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
 import { sourceSlice } from './source.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import type { CitedWork } from '../docmodel/types.js';
 import rehypeStringify from 'rehype-stringify';
 import { unified } from 'unified';
@@ -369,7 +369,7 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       for (const [key, item] of cited) book.items.set(key, item);
       return;
     }
-    const section = referencesSection(works2);
+    const section = referencesSection(works2, stateMessages(state).t('bibliography.title'));
     const target = bibliographyDirectives[0];
     if (target) {
       target.data = { ...(target.data ?? {}), hName: 'section', hProperties: section.properties as never, hChildren: section.children as never };
@@ -430,18 +430,18 @@ function formatCitations(data: CslItem[], style: string, clusters: unknown[]): {
   return { htmlOf, works };
 }
 
-function referencesSection(works: readonly CitedWork[]) {
+function referencesSection(works: readonly CitedWork[], title = 'References') {
   return h('section', { className: ['mp-references'], id: 'references' }, [
-    h('h2', 'References'),
+    h('h2', title),
     h('div', { className: ['csl-bib-body'] }, works.map((w) => h('div', { className: ['csl-entry'], id: `ref-${w.key}` }, [{ type: 'raw', value: w.html.replace(/^<div class="csl-entry">|<\/div>$/g, '') } as never]))),
   ]);
 }
 
 /** The book's one References (every chapter's works, in the style's order), as HTML and as works. */
-export function bookReferences(book: BookCitations): { works: CitedWork[]; html: string } | undefined {
+export function bookReferences(book: BookCitations, title = 'References'): { works: CitedWork[]; html: string } | undefined {
   if (book.items.size === 0 || !book.style) return undefined;
   const { works } = formatCitations([...book.items.values()], book.style, book.clusters);
-  return { works, html: unified().use(rehypeStringify, { allowDangerousHtml: true }).stringify({ type: 'root', children: [referencesSection(works)] }) };
+  return { works, html: unified().use(rehypeStringify, { allowDangerousHtml: true }).stringify({ type: 'root', children: [referencesSection(works, title)] }) };
 }
 
 interface CiteprocEngine {
