@@ -6,7 +6,9 @@
  */
 import type { Convention, FormulaUse } from '../analysis/types.js';
 import type { Environment } from '../runtime/types.js';
-import type { FormulaLatex, MetricName, TableData } from '../render/types.js';
+import type { FormulaLatex, ItemNumber, MetricName, TableData } from '../render/types.js';
+
+export type { ItemNumber } from '../render/types.js';
 
 /** What can be numbered and referred to with `@prefix-name`. */
 export type ItemKind = 'section' | 'table' | 'figure' | 'equation';
@@ -21,10 +23,12 @@ export const KIND_WORD: Record<ItemKind, string> = { section: 'Section', table: 
 export interface Reference {
   id: string;
   kind: ItemKind;
-  /** Ordinal per kind in document order (sections: in document order too). */
-  number: number;
+  /** Per kind in document order (sections: in document order too); in a book `2.1`, the chapter first. */
+  number: ItemNumber;
   /** As shown: `2`, or `2.1` for a numbered section; absent for an unnumbered section. */
   text?: string | undefined;
+  /** A book's chapter (a top-level heading of a chapter): referred to as "Chapter 2". */
+  chapter?: boolean | undefined;
   /** A section's title (what an unnumbered section's reference reads). */
   title?: string | undefined;
   /** The document (file stem) that holds it: a book refers across chapters. */
@@ -62,6 +66,8 @@ export interface Provenance {
   tool: string;
   /** Present for measured numbers. */
   benchmark?: {
+    /** The machine's short name in the results store (absent for results stored before machines were named). */
+    machine?: string | undefined;
     hardware: string;
     cpuModel: string;
     onnxruntime: string;
@@ -86,7 +92,7 @@ export interface CollectedMetric {
 
 export interface CollectedFormula {
   id?: string | undefined;
-  number?: number | undefined;
+  number?: ItemNumber | undefined;
   /** For a node formula: the model and node; for a worked example: the op and its given numbers. */
   model?: string | undefined;
   node?: string | undefined;
@@ -108,13 +114,15 @@ export interface CollectedTable {
 
 export interface CollectedChart {
   id?: string | undefined;
-  number?: number | undefined;
+  number?: ItemNumber | undefined;
   kind: string;
   svg: string;
   models: string[];
 }
 
 export interface CollectedEnvironment {
+  /** The machine's short name in the results store (absent for results stored before machines were named). */
+  machine?: string | undefined;
   environment: Environment;
   threads: number;
   batch: number;

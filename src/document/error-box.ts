@@ -10,6 +10,7 @@ import type { DirectiveNode } from './directive.js';
 import { replaceWith, report } from './directive.js';
 import { type ErrorOutput, setOutput } from '../docmodel/output.js';
 import { placeText } from '../render/page.js';
+import { placeName } from './source.js';
 
 /**
  * The boundary every directive is processed under: whatever its handler throws (a bug, an exhausted
@@ -47,19 +48,16 @@ export function showError(node: DirectiveNode, file: VFile, message: string, rul
 
 /** What the error box stands for, for the LaTeX writer. */
 export function errorOutput(node: Node, file: VFile, message: string, ruleId?: string): ErrorOutput {
-  const start = node.position?.start;
-  const where = placeText({ message, file: file.path ? file.basename : undefined, line: start?.line, column: start?.column });
+  const where = placeText({ message, ...placeName(file, node.position?.start) });
   return { kind: 'error', message, where: where || undefined, rule: ruleId ? `[modelpress:${ruleId}]` : undefined, inline: node.type === 'textDirective' || node.type === 'text' };
 }
 
 export function errorElement(node: Node, file: VFile, message: string, ruleId?: string): Element {
-  const start = node.position?.start;
   return errorBoxHast(
     {
       message,
-      file: file.path ? file.basename : undefined,
-      line: start?.line,
-      column: start?.column,
+      // The document's name, or an included file's (relative to the document) for included text.
+      ...placeName(file, node.position?.start),
       ruleId: ruleId ? `modelpress:${ruleId}` : undefined,
     },
     { inline: node.type === 'textDirective' || node.type === 'text' },

@@ -8,6 +8,7 @@ import { blockDirectives, type DirectiveNode, markHandled } from './directive.js
 import { guarded } from './error-box.js';
 import type { DocumentData, Reference } from '../docmodel/types.js';
 import { ModelRegistry, type RegistryOptions } from './models.js';
+import type { BookCitations } from './citations.js';
 import { applySettings, DEFAULT_SETTINGS, type DocumentSettings, type FrontMatter } from './settings.js';
 
 export type { CitedWork, CollectedChart, CollectedEnvironment, CollectedFormula, CollectedMetric, CollectedTable, DocumentData, Provenance, Reference } from '../docmodel/types.js';
@@ -39,6 +40,8 @@ export interface DocumentState {
   counted?: CounterStart | undefined;
   /** Where this document's counters start (a book's later chapter continues the earlier ones). */
   counterStart?: CounterStart | undefined;
+  /** A book's citations so far (shared by its chapters, in order): one numbering, one References. */
+  bookCitations?: BookCitations | undefined;
   /** Model failures already reported (each once, at its declaration). */
   reported: Set<string>;
   /** Why each failed model failed: its declaration shows these in an error box. */

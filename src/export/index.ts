@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Root } from 'mdast';
 import { writeFileAtomic } from '../cache/store.js';
-import type { DocumentData } from '../docmodel/types.js';
+import type { DocumentData, ItemNumber } from '../docmodel/types.js';
 import { tableCsvFiles } from './csv.js';
 import { bibFile } from './bib.js';
 import { stampTex } from './coherence.js';
@@ -42,6 +42,11 @@ export interface ExportOptions {
   bibStyle?: string | undefined;
   /** The data hash the LaTeX files record (export/coherence.ts); none when absent. */
   dataHash?: string | undefined;
+  /**
+   * A book's chapter: its top-level headings are `\chapter`s (report class) and this many chapters
+   * come before it (its standalone starts its chapter counter there).
+   */
+  chaptersBefore?: number | undefined;
 }
 
 export interface ExportResult {
@@ -84,9 +89,10 @@ function removeStale(outDir: string, stem: string, keep: Set<string>, withFigure
   }
 }
 
-function figureBase(chart: { id?: string | undefined; number?: number | undefined }, index: number): string {
+function figureBase(chart: { id?: string | undefined; number?: ItemNumber | undefined }, index: number): string {
   if (chart.id) return chart.id.replace(/[^A-Za-z0-9_-]+/g, '-');
-  return `fig-${chart.number ?? index + 1}`;
+  // `2.1` in a book: no second dot in a file name that \includegraphics reads.
+  return `fig-${String(chart.number ?? index + 1).replace(/\./g, '-')}`;
 }
 
 /**
@@ -108,8 +114,8 @@ export async function exportDocument(
   for (const csv of tableCsvFiles(data, stem)) writeIfChanged(path.join(out, csv.name), csv.content, result);
 
   if (targets.includes('tex')) {
-    const figureFiles = new Map<number, string>();
-    const svgFiles = new Map<number, string>();
+    const figureFiles = new Map<ItemNumber, string>();
+    const svgFiles = new Map<ItemNumber, string>();
     const jobs: Parameters<typeof svgsToPdf>[0] = [];
     data.charts.forEach((chart, i) => {
       if (chart.number === undefined) return;
@@ -161,7 +167,7 @@ export async function exportDocument(
         result.problems.push(`SVG images not converted for LaTeX (the fragment shows a note instead): ${(err as Error).message}`);
       }
     }
-    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out, imageFiles, labelNamespace: options.labelNamespace, namespaceOf: options.namespaceOf });
+    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out, imageFiles, labelNamespace: options.labelNamespace, namespaceOf: options.namespaceOf, chapters: options.chaptersBefore !== undefined });
     const bib = data.citations.length > 0 ? bibFile(data) : undefined;
     if (bib !== undefined) writeIfChanged(path.join(out, `${stem}.bib`), bib, result);
     const stamp = (tex: string) => (options.dataHash ? stampTex(tex, options.dataHash) : tex);
@@ -182,6 +188,7 @@ export async function exportDocument(
         bibFile: bib !== undefined ? `${stem}.bib` : undefined,
         bibStyle: options.bibStyle,
         bibPrinted: fragment.includes('\\printbibliography'),
+        ...(options.chaptersBefore !== undefined ? { documentClass: 'report' as const, chaptersBefore: options.chaptersBefore } : {}),
       })),
       result,
     );

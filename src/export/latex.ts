@@ -15,7 +15,7 @@ import type {} from 'mdast-util-math';
 import { errorBoxLatex, latexLabel, siunitxFormat, tableToLatex, type TableData } from '../render/index.js';
 import { escapeLatexText, latexComment, latexPath, latexUrl, unsafeMath } from '../render/latex-escape.js';
 import { type ElementOutput, type ErrorOutput, labelOf, numberOf as numberOfNode, outputOf } from '../docmodel/output.js';
-import type { CollectedChart, DocumentData } from '../docmodel/types.js';
+import type { CollectedChart, DocumentData, ItemNumber } from '../docmodel/types.js';
 
 type Kind = 'table' | 'figure' | 'equation';
 
@@ -35,9 +35,9 @@ export interface LatexFragmentOptions {
    * File names of figures written next to the fragment, by figure number (a PDF made from each
    * chart's SVG). A chart without one gets a framed note naming its SVG file.
    */
-  figureFiles?: ReadonlyMap<number, string> | undefined;
+  figureFiles?: ReadonlyMap<ItemNumber, string> | undefined;
   /** File names of the charts' SVGs, by figure number (named in the note). */
-  svgFiles?: ReadonlyMap<number, string> | undefined;
+  svgFiles?: ReadonlyMap<ItemNumber, string> | undefined;
   /** Folder the fragment is written to: local images are referred to relative to it. */
   outDir?: string | undefined;
   /** Prefix of every label (`ch1` → `ch1:tbl:cnn`): set in a book so two chapters never collide (and no heading is the title). */
@@ -46,6 +46,8 @@ export interface LatexFragmentOptions {
   namespaceOf?: ((document: string) => string | undefined) | undefined;
   /** Image assets converted for pdflatex (an SVG printed to PDF), by output-relative target. */
   imageFiles?: ReadonlyMap<string, string> | undefined;
+  /** A book's chapter: the top-level headings are `\chapter` (report class), the next level `\section`. */
+  chapters?: boolean | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -114,11 +116,13 @@ class FragmentWriter {
     const output = outputOf(node);
     if (output?.kind === 'toc') return '';
     if (output?.kind === 'table-caption') return this.captionedTable(node as unknown as { children: RootContent[]; data?: unknown });
-    if (output?.kind === 'bibliography') return this.bibliography();
+    // A book's References in a chapter of their own: the chapter's heading is their title.
+    if (output?.kind === 'bibliography') return output.book ? '\\printbibliography[heading=none]' : this.bibliography();
     switch (node.type) {
       case 'heading': {
         const level = node.depth + this.headingOffset;
-        const command = ['section', 'subsection', 'subsubsection', 'paragraph', 'subparagraph'][Math.min(Math.max(level, 1), 5) - 1]!;
+        const commands = this.options.chapters ? ['chapter', 'section', 'subsection', 'subsubsection', 'paragraph'] : ['section', 'subsection', 'subsubsection', 'paragraph', 'subparagraph'];
+        const command = commands[Math.min(Math.max(level, 1), 5) - 1]!;
         const section = (node.data as { modelpressSection?: { unnumbered: boolean } } | undefined)?.modelpressSection;
         const star = section?.unnumbered && this.numberedSections ? '*' : '';
         const id = labelOf(node)?.id;
@@ -228,8 +232,11 @@ class FragmentWriter {
       case 'xref': {
         const label = this.label(output.id, output.document);
         if (!output.numbered) return `\\hyperref[${label}]{${escapeText(output.text)}}`;
+        // Equations as amsmath refers to them, "(3)"; the word as the HTML writes it ("Equation (3)").
+        const ref = output.target === 'equation' ? `\\eqref{${label}}` : `\\ref{${label}}`;
+        if (output.bare) return ref;
         const word = output.text.split(/\s|\u00a0/)[0] ?? '';
-        return `${word}~\\ref{${label}}`;
+        return `${word}~${ref}`;
       }
       case 'citation':
         return this.citation(output);

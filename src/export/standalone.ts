@@ -21,6 +21,9 @@ export interface StandaloneOptions {
   bibFile?: string | undefined;
   bibStyle?: string | undefined;
   bibPrinted?: boolean | undefined;
+  /** A book's chapter: `report` class, its chapter counter after the chapters before it. */
+  chaptersBefore?: number | undefined;
+  documentClass?: 'article' | 'report' | undefined;
 }
 
 export function standaloneFile(options: StandaloneOptions): string {
@@ -35,6 +38,8 @@ export function standaloneFile(options: StandaloneOptions): string {
       bibFile: options.bibFile,
       bibStyle: options.bibStyle,
       bibPrinted: options.bibPrinted,
+      documentClass: options.documentClass,
+      chaptersBefore: options.chaptersBefore,
     },
     { templateDirs: options.templateDirs ?? [] },
   );

@@ -17,11 +17,12 @@ import { exportDocument } from '../export/index.js';
 import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
 import { renderDocument, scanLabels } from '../document/pipeline.js';
+import { BOOK_REFERENCES_MARK, type BookCitations, bookReferences } from '../document/citations.js';
 import type { CounterStart } from '../document/state.js';
 import type { Reference } from '../docmodel/types.js';
-import { type BookChapter, chapterNav, withNav, writeBook } from './book.js';
+import { type BookChapter, chapterNav, withNav, withReferences, writeBook } from './book.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
-import { DEFAULT_RESULTS_DIR } from '../cache/results.js';
+import { DEFAULT_RESULTS_DIR, machineName } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
 import type { DocumentData } from '../docmodel/types.js';
 
@@ -42,6 +43,10 @@ export interface BuildOptions {
   results?: string | undefined;
   /** Where the project is (config, .modelpress/); default: the folder holding modelpress.config.json, else cwd. */
   cwd?: string | undefined;
+  /** This machine's short name in the results store (`--machine`); default: the config's `machine`, else the host name. */
+  machine?: string | undefined;
+  /** This machine's execution provider (`--provider`): wins over the document's and the config's. */
+  provider?: 'cpu' | 'cuda' | undefined;
   onProgress?: ((event: ProgressEvent & { document: string }) => void) | undefined;
 }
 
@@ -112,7 +117,24 @@ function withoutIncluded(documents: string[]): string[] {
   return documents.filter((d) => !included.has(path.resolve(d)));
 }
 
-export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+/** A project ready to render: its config and settings, rules, documents, and where things go. */
+export interface PreparedProject {
+  root: string;
+  configFile: string | undefined;
+  config: ProjectConfig | undefined;
+  settings: ReturnType<typeof projectSettings>;
+  rules: RegistryOptions['rules'];
+  out: string;
+  book: ProjectConfig['book'];
+  inputs: string[];
+  documents: string[];
+  resultsDir: string;
+  /** This machine's name (`--machine`, config `machine`; undefined: the host name). */
+  machine: string | undefined;
+}
+
+/** Read the config, load custom rules, find the documents (shared by build and `modelpress plan`). */
+export async function prepareProject(options: Pick<BuildOptions, 'cwd' | 'inputs' | 'out' | 'results' | 'machine' | 'provider'>): Promise<PreparedProject> {
   const { root, configFile } = projectRoot(path.resolve(options.cwd ?? process.cwd()));
   let config: ProjectConfig | undefined;
   if (configFile) {
@@ -123,7 +145,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       throw err;
     }
   }
-  const settings = projectSettings(config);
+  // A copy: the settings are adjusted below (paths, this machine's provider), never the defaults themselves.
+  const settings = { ...projectSettings(config) };
   let rules: RegistryOptions['rules'];
   if (config?.rules && config.rules.length > 0) {
     try {
@@ -148,8 +171,19 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (stems.has(stem)) throw new UsageError(`two documents would both write ${stem}.html: ${stems.get(stem)} and ${doc}; rename one`);
     stems.set(stem, doc);
   }
-  const to = options.to ?? ['html'];
   const resultsDir = path.resolve(root, options.results ?? config?.results ?? DEFAULT_RESULTS_DIR);
+  const machine = options.machine ?? config?.machine;
+  if (options.provider) {
+    // `--provider` is this machine's: over the document's setting, as a `machines` entry is.
+    const name = machineName(machine);
+    settings.machines = { ...settings.machines, [name]: { ...settings.machines[name], provider: options.provider } };
+  }
+  return { root, configFile, config, settings, rules, out, book, inputs, documents, resultsDir, machine };
+}
+
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const { root, settings, rules, out, book, documents, resultsDir, machine } = await prepareProject(options);
+  const to = options.to ?? ['html'];
 
   const built: BuiltDocument[] = [];
   const failures: string[] = [];
@@ -157,6 +191,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   // A book: every chapter's labels and counts first, so chapters refer to each other and count on.
   const starts = new Map<string, CounterStart | undefined>();
   const external = new Map<string, Reference>();
+  // A book's References: on the first chapter with ::bibliography, else a page of their own.
+  let referencesPage: string | undefined;
   if (book) {
     let start: CounterStart | undefined;
     for (const doc of documents) {
@@ -166,12 +202,16 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         const text = await readFile(doc, 'utf8');
         const scanned = await scanLabels(new VFile({ value: text, path: doc }), { settings, documentName: stem, counterStart: start });
         for (const [id, ref] of scanned.numbers) if (!external.has(id)) external.set(id, ref);
+        if (scanned.bibliography) referencesPage ??= stem;
         start = scanned.counted;
       } catch {
         /* reported when the chapter is built */
       }
     }
   }
+  const ownReferencesPage = book !== undefined && referencesPage === undefined;
+  if (ownReferencesPage) referencesPage = documents.some((d) => path.basename(d, '.md') === 'references') ? 'book-references' : 'references';
+  const bookCitations: BookCitations | undefined = book ? { clusters: [], items: new Map(), page: referencesPage! } : undefined;
   const bookChapters: BookChapter[] = [];
   for (const doc of documents) {
     const stem = path.basename(doc, '.md');
@@ -185,6 +225,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const registryOptions: RegistryOptions = {
       cacheDir: cacheDirOf(root),
       resultsDir,
+      machine,
       projectRoot: root,
       frozen: options.frozen,
       refresh: options.refresh,
@@ -201,7 +242,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         settings,
         registryOptions,
         templateDirs: [root],
-        ...(book ? { documentName: stem, counterStart: starts.get(doc), externalNumbers: external } : {}),
+        ...(book ? { documentName: stem, counterStart: starts.get(doc), externalNumbers: external, bookCitations } : {}),
       });
     } catch (err) {
       failures.push(`${path.relative(root, doc)}:1:1: not built: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
@@ -211,7 +252,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const dataFile = path.join(out, `${stem}.data.json`);
     const dataHash = documentDataHash(rendered.data);
     // A book's chapter pages get their navigation once every chapter's title is known (below).
-    if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data });
+    if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data, placesReferences: rendered.body.includes(BOOK_REFERENCES_MARK) });
     else writeFileAtomic(htmlFile, stampHtml(rendered.html, dataHash));
     for (const problem of copyDocumentAssets(rendered.data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
     writeFileAtomic(dataFile, dataJson(rendered.data));
@@ -257,7 +298,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         templateDirs: [root],
         toc: docSettings.toc,
         bibStyle: docSettings.csl === 'apa' ? 'authoryear' : 'numeric-comp',
-        ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d } : {}),
+        ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d, chaptersBefore: starts.get(doc)?.topSection ?? 0 } : {}),
       });
       made.push(...exported.files);
       for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
@@ -274,14 +315,18 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     built.push(entry);
   }
   if (book) {
+    const references = bookCitations ? bookReferences(bookCitations) : undefined;
+    // The navigation runs through the References page when the book writes one.
+    const pages = ownReferencesPage && references ? [...bookChapters, { stem: referencesPage!, title: 'References' }] : bookChapters;
     bookChapters.forEach((c, i) => {
       const page = built.find((b) => b.html === c.htmlFile);
-      if (page) writeFileAtomic(c.htmlFile, stampHtml(withNav(page.page, chapterNav(bookChapters, i)), page.dataHash));
+      if (page) writeFileAtomic(c.htmlFile, stampHtml(withReferences(withNav(page.page, chapterNav(pages, i)), references?.html), page.dataHash));
     });
     // Without a browser the book's PDF is a warning on its first chapter, as each chapter's own PDF is.
     const first = built[0]?.file;
     try {
-      await writeBook(book, bookChapters, out, to, [root], failures, first ? (m) => void first.message(m, { ruleId: 'no-browser', source: 'modelpress' }) : undefined);
+      const refs = references ? { ...references, page: ownReferencesPage ? referencesPage : undefined } : undefined;
+      await writeBook(book, bookChapters, out, to, [root], failures, first ? (m) => void first.message(m, { ruleId: 'no-browser', source: 'modelpress' }) : undefined, refs);
     } catch (err) {
       failures.push(`book: not written: ${(err as Error).message}`);
     }

@@ -29,6 +29,10 @@ export interface StandaloneLatexData {
   bibStyle?: string | undefined;
   /** The fragment places `\printbibliography` itself (::bibliography). */
   bibPrinted?: boolean | undefined;
+  /** `article` (default), or `report` for a book and its chapters (fragments with `\chapter`). */
+  documentClass?: 'article' | 'report' | undefined;
+  /** A book chapter's standalone: the chapters before it (its chapter number is one more). */
+  chaptersBefore?: number | undefined;
 }
 
 /** A complete `.tex` document that `pdflatex` compiles (needs amsmath, booktabs, siunitx). */
@@ -49,6 +53,8 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     bibStyle: data.bibStyle ?? 'numeric-comp',
     bibNumeric: (data.bibStyle ?? 'numeric-comp').startsWith('numeric'),
     printBibliography: data.bibFile !== undefined && data.bibPrinted !== true,
+    documentClass: data.documentClass ?? 'article',
+    chaptersBefore: data.chaptersBefore !== undefined && data.chaptersBefore > 0 ? String(data.chaptersBefore) : undefined,
   }).replace(/^\n+/, '');
 }
 

@@ -176,11 +176,14 @@ export interface TableRow {
   cells: TableCell[];
 }
 
+/** The number of a numbered item as shown: `3`, or `2.1` in a book (chapter 2's first). */
+export type ItemNumber = number | string;
+
 export interface TableData {
   /** Cross-reference id without `#`, e.g. `tbl-cnn` (→ `id="tbl-cnn"`, `\label{tbl:cnn}`). */
   id?: string | undefined;
-  /** Number given by the document's cross-reference pass (Table 1, 2, …). */
-  number?: number | undefined;
+  /** Number given by the document's cross-reference pass (Table 1, 2, …; 2.1 in a book). */
+  number?: ItemNumber | undefined;
   caption?: string | undefined;
   /** Header of the label column. Default `Model`. */
   stubHeader: string;
@@ -213,7 +216,7 @@ export interface ValueMark {
 /** What `buildMetricTable` needs: rows of models, each with values per sweep point. */
 export interface MetricTableSpec {
   id?: string | undefined;
-  number?: number | undefined;
+  number?: ItemNumber | undefined;
   caption?: string | undefined;
   metrics: MetricName[];
   /**
@@ -293,6 +296,8 @@ export interface ScatterPoint {
   y: number;
   /** Points of one series are joined by a line and the series is labelled once, at its last point. */
   series?: string | undefined;
+  /** Points of one group share a colour, named in a legend (e.g. the machine that measured them). */
+  group?: string | undefined;
 }
 
 export interface ScatterChartSpec {
