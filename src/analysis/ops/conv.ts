@@ -3,6 +3,7 @@
  * spec (auto_pad, dilations, groups, output_shape/output_padding) and cost under every convention.
  * The counting rules are written out in docs/counting/conv.md.
  */
+import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
 import {
@@ -24,7 +25,6 @@ import {
 } from './compute-common.js';
 import { dims, type Expr, flopsEntry, folded, macsOnly, minus, n, paren, perGroup, plus, plusIf, pow, q, q1, times } from './expr.js';
 
-const INT32 = 6;
 
 /** Where the operands of a Conv-like op sit among its inputs. */
 interface ConvInputs {
@@ -386,7 +386,7 @@ export const rules: OpRule[] = [
   },
   {
     ops: ['ConvInteger'],
-    infer: (ctx) => inferForward(ctx, CONV_INTEGER, INT32),
+    infer: (ctx) => inferForward(ctx, CONV_INTEGER, DataType.INT32),
     cost: (ctx, c) => quantizedCost(ctx, c, CONV_INTEGER, false),
     // zero points are quantisation buffers, as in PyTorch's quantized modules: stored bytes, not parameters
     nonParamInputs: [2, 3],
