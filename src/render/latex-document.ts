@@ -54,6 +54,8 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     bibNumeric: (data.bibStyle ?? 'numeric-comp').startsWith('numeric'),
     printBibliography: data.bibFile !== undefined && data.bibPrinted !== true,
     documentClass: data.documentClass ?? 'article',
+    // The report class titles it "Bibliography" and leaves it out of the contents: as the HTML, "References", listed.
+    chapters: data.documentClass === 'report',
     chaptersBefore: data.chaptersBefore !== undefined && data.chaptersBefore > 0 ? String(data.chaptersBefore) : undefined,
   }).replace(/^\n+/, '');
 }
