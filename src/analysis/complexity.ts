@@ -31,6 +31,17 @@ export interface SweepPoint {
   axes: Vars;
   /** Counted values; `latency` (ms, median) only after `addLatency`, else NaN. */
   values: Record<ComplexityMetric, number>;
+  /** The latency's 95% confidence interval (ms), when the benchmark gave one. */
+  latencyCi95?: [number, number] | undefined;
+  /** True when the benchmark judged the point's latency unstable (printed with a †). */
+  latencyUnstable?: boolean | undefined;
+}
+
+/** One point's timing: the median latency (ms), and its CI and stability when known. */
+export interface PointTiming {
+  medianMs: number;
+  ci95?: [number, number] | null | undefined;
+  unstable?: boolean | undefined;
 }
 
 export interface MetricFit {
@@ -159,13 +170,27 @@ function fitMetric(points: SweepPoint[], axes: string[], metric: ComplexityMetri
  */
 export async function addLatency(
   sweep: FamilySweep,
-  measure: (model: Model, inputs: Record<string, number[]>, point: SweepPoint) => Promise<number>,
+  measure: (model: Model, inputs: Record<string, number[]>, point: SweepPoint) => Promise<number | PointTiming>,
   seed = 1,
 ): Promise<FamilySweep> {
+  const timings: PointTiming[] = [];
   for (const p of sweep.points) {
     const { model, inputs } = sweep.family.build(p.vars, seed);
-    p.values.latency = await measure(model, inputs, p);
+    const t = await measure(model, inputs, p);
+    timings.push(typeof t === 'number' ? { medianMs: t } : t);
   }
+  return setLatencies(sweep, timings);
+}
+
+/** Put one timing on each point of a sweep (in order) and fit the latencies like the counts. */
+export function setLatencies(sweep: FamilySweep, timings: readonly PointTiming[]): FamilySweep {
+  if (timings.length !== sweep.points.length) throw new SweepError(`${sweep.family.name}: ${timings.length} timings for ${sweep.points.length} points`);
+  sweep.points.forEach((p, i) => {
+    const t = timings[i]!;
+    p.values.latency = t.medianMs;
+    p.latencyCi95 = t.ci95 ?? undefined;
+    p.latencyUnstable = t.unstable;
+  });
   sweep.fits = [...sweep.fits.filter((f) => f.metric !== 'latency'), fitMetric(sweep.points, sweep.axes, 'latency')];
   return sweep;
 }

@@ -1,15 +1,22 @@
 /**
  * Builds the NodeContext / CostContext handed to op rules. The engine supplies sub-graph callbacks;
  * tests of a single rule can call these with just a node and input facts.
+ *
+ * A context is one small object per node with its methods on the prototype and the attribute reader
+ * made on first use: the analysis makes one for every node it infers and every node it costs, so on a
+ * 100k-node graph per-node closures and copies are what the garbage collector spends its time on.
+ * Rules call the methods on the context (`ctx.isWeight(1)`); a user rule gets a detached copy whose
+ * methods work unbound too (src/analysis/user-rules.ts).
  */
 import type { Graph, Node, Tensor } from '../onnx/model.js';
 import { tensorNumbers } from '../onnx/tensor-data.js';
 import { attrReader } from './attrs.js';
-import { AnalysisError, type CostContext, type NodeContext, type ValueFacts } from './types.js';
+import { AnalysisError, type AttrReader, type CostContext, type NodeContext, type ValueFacts } from './types.js';
 
 /** Tensors above this many elements are not decoded for value propagation (they are weights). */
 export const MAX_VALUE_ELEMENTS = 4096;
 
+/** What the engine supplies; called as methods (`hooks.inferSubgraph(…)`), so a class instance may serve. */
 export interface ContextHooks {
   inferSubgraph?: (g: Graph, inputs: (ValueFacts | undefined)[]) => ValueFacts[];
   subgraphCost?: (g: Graph, inputs: (ValueFacts | undefined)[]) => { macs: number; flops: number };
@@ -24,30 +31,78 @@ function smallTensorValues(t: Tensor): number[] | undefined {
   return tensorNumbers(t);
 }
 
+class Context implements NodeContext {
+  private reader: AttrReader | undefined;
+
+  constructor(
+    readonly node: Node,
+    readonly inputs: (ValueFacts | undefined)[],
+    readonly opset: number,
+    protected readonly hooks: ContextHooks,
+  ) {}
+
+  get attr(): AttrReader {
+    return (this.reader ??= attrReader(this.node));
+  }
+
+  tensorValues(t: Tensor): number[] | undefined {
+    return smallTensorValues(t);
+  }
+
+  inferSubgraph(g: Graph, inputs: (ValueFacts | undefined)[]): ValueFacts[] {
+    if (!this.hooks.inferSubgraph) throw new AnalysisError('sub-graph inference is not available in this context', this.node.name || this.node.opType);
+    return this.hooks.inferSubgraph(g, inputs);
+  }
+}
+
+class CostingContext extends Context implements CostContext {
+  constructor(
+    node: Node,
+    inputs: (ValueFacts | undefined)[],
+    opset: number,
+    readonly outputs: ValueFacts[],
+    hooks: ContextHooks,
+  ) {
+    super(node, inputs, opset, hooks);
+  }
+
+  isWeight(i: number): boolean {
+    return this.hooks.weightInputs?.has(i) ?? false;
+  }
+
+  subgraphCost(g: Graph, inputs: (ValueFacts | undefined)[]): { macs: number; flops: number } {
+    if (!this.hooks.subgraphCost) throw new AnalysisError('sub-graph costing is not available in this context', this.node.name || this.node.opType);
+    return this.hooks.subgraphCost(g, inputs);
+  }
+}
+
 export function makeNodeContext(node: Node, inputs: (ValueFacts | undefined)[], opset: number, hooks: ContextHooks = {}): NodeContext {
-  return {
-    node,
-    opset,
-    inputs,
-    attr: attrReader(node),
-    tensorValues: smallTensorValues,
-    inferSubgraph:
-      hooks.inferSubgraph ??
-      (() => {
-        throw new AnalysisError('sub-graph inference is not available in this context', node.name || node.opType);
-      }),
-  };
+  return new Context(node, inputs, opset, hooks);
 }
 
 export function makeCostContext(ctx: NodeContext, outputs: ValueFacts[], hooks: ContextHooks = {}): CostContext {
-  return {
-    ...ctx,
-    outputs,
-    isWeight: (i) => hooks.weightInputs?.has(i) ?? false,
-    subgraphCost:
-      hooks.subgraphCost ??
-      (() => {
-        throw new AnalysisError('sub-graph costing is not available in this context', ctx.node.name || ctx.node.opType);
-      }),
-  };
+  const inferSubgraph = hooks.inferSubgraph ?? ((g: Graph, inputs: (ValueFacts | undefined)[]) => ctx.inferSubgraph(g, inputs));
+  return new CostingContext(ctx.node, ctx.inputs, ctx.opset, outputs, { ...hooks, inferSubgraph });
+}
+
+/**
+ * The cost context the engine makes for a node: the node's facts and the engine's hooks, without an
+ * intermediate NodeContext (one object per node).
+ */
+export function engineCostContext(node: Node, inputs: (ValueFacts | undefined)[], opset: number, outputs: ValueFacts[], hooks: ContextHooks): CostContext {
+  return new CostingContext(node, inputs, opset, outputs, hooks);
+}
+
+/** A context whose methods work unbound (`const { isWeight } = ctx`), for code the project does not own. */
+export function detachedContext<C extends NodeContext>(ctx: C): C {
+  const out: Record<string, unknown> = { node: ctx.node, opset: ctx.opset, inputs: ctx.inputs, attr: ctx.attr };
+  out.tensorValues = (t: Tensor) => ctx.tensorValues(t);
+  out.inferSubgraph = (g: Graph, inputs: (ValueFacts | undefined)[]) => ctx.inferSubgraph(g, inputs);
+  const c = ctx as unknown as Partial<CostContext>;
+  if (c.outputs !== undefined) {
+    out.outputs = c.outputs;
+    out.isWeight = (i: number) => c.isWeight!(i);
+    out.subgraphCost = (g: Graph, inputs: (ValueFacts | undefined)[]) => c.subgraphCost!(g, inputs);
+  }
+  return out as unknown as C;
 }

@@ -5,11 +5,11 @@
  * rules are kept, so depth and the uncounted list can see inside If/Loop/Scan bodies.
  */
 import type { Graph, Node } from '../onnx/model.js';
-import { makeCostContext } from './context.js';
+import { type ContextHooks, engineCostContext } from './context.js';
 import type { GraphAnalysis, Inferrer, NodeRecord } from './infer.js';
 import { problemText } from './infer.js';
 import { valueBytes } from './memory.js';
-import type { Convention, FormulaUse } from './types.js';
+import type { Convention, FormulaUse, ValueFacts } from './types.js';
 
 export interface NodeCostRecord {
   rec: NodeRecord;
@@ -18,8 +18,8 @@ export interface NodeCostRecord {
   macs: number;
   flops: number;
   formula?: FormulaUse | undefined;
-  /** Costs of the sub-graphs the node's rule asked for, by sub-graph. */
-  subCosts: Map<Graph, GraphCost>;
+  /** Costs of the sub-graphs the node's rule asked for, by sub-graph (made when a rule asks for one). */
+  subCosts?: Map<Graph, GraphCost> | undefined;
 }
 
 export interface GraphCost {
@@ -37,33 +37,50 @@ export interface UncountedNode {
   inside?: string | undefined;
 }
 
+/** The engine's hooks for one node's cost context: one object, its methods on the prototype. */
+class CostHooks implements ContextHooks {
+  constructor(
+    private readonly result: NodeCostRecord,
+    private readonly convention: Convention,
+    private readonly inferrer: Inferrer,
+  ) {}
+
+  /** Asked only by the rules that care (most never do): no set is built per node. */
+  get weightInputs(): { has(index: number): boolean } {
+    return this;
+  }
+
+  has(i: number): boolean {
+    const { rec } = this.result;
+    const name = rec.node.inputs[i];
+    return name !== undefined && name !== '' && rec.scope.constant(name) !== undefined;
+  }
+
+  inferSubgraph(g: Graph, inputs: (ValueFacts | undefined)[]): ValueFacts[] {
+    return this.inferrer.inferSubgraphOf(this.result.rec, g, inputs);
+  }
+
+  subgraphCost(g: Graph, inputs: (ValueFacts | undefined)[]): { macs: number; flops: number } {
+    const { rec } = this.result;
+    const sub = costGraph(this.inferrer.inferGraph(g, inputs, rec.scope), this.convention, this.inferrer);
+    (this.result.subCosts ??= new Map()).set(g, sub);
+    let macs = 0;
+    let flops = 0;
+    for (const n of sub.nodes) {
+      macs += n.macs;
+      flops += n.flops;
+    }
+    return { macs, flops };
+  }
+}
+
 function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer): NodeCostRecord {
-  const result: NodeCostRecord = { rec, counted: false, macs: 0, flops: 0, subCosts: new Map() };
+  const result: NodeCostRecord = { rec, counted: false, macs: 0, flops: 0, reason: undefined, formula: undefined, subCosts: undefined };
   if (rec.problem !== undefined || rec.rule === undefined) {
     result.reason = rec.problem ?? 'no rule';
     return result;
   }
-  // Asked only by the rules that care (most never do): no set is built per node.
-  const weightInputs = {
-    has: (i: number): boolean => {
-      const name = rec.node.inputs[i];
-      return name !== undefined && name !== '' && rec.scope.constant(name) !== undefined;
-    },
-  };
-  const ctx = makeCostContext(inferrer.nodeContext(rec), rec.outputs, {
-    weightInputs,
-    subgraphCost: (g, inputs) => {
-      const sub = costGraph(inferrer.inferGraph(g, inputs, rec.scope), convention, inferrer);
-      result.subCosts.set(g, sub);
-      let macs = 0;
-      let flops = 0;
-      for (const n of sub.nodes) {
-        macs += n.macs;
-        flops += n.flops;
-      }
-      return { macs, flops };
-    },
-  });
+  const ctx = engineCostContext(rec.node, rec.inputs, rec.opset, rec.outputs, new CostHooks(result, convention, inferrer));
   try {
     const entry = rec.rule.cost(ctx, convention);
     if (entry !== null) {
@@ -98,7 +115,7 @@ export function uncountedNodes(gc: GraphCost, inside?: string): UncountedNode[] 
   const out: UncountedNode[] = [];
   for (const n of gc.nodes) {
     if (!n.counted) out.push({ node: n.rec.node, outputBytes: outputBytes(n.rec), reason: n.reason ?? 'no rule', inside });
-    for (const sub of n.subCosts.values()) out.push(...uncountedNodes(sub, inside ?? (n.rec.node.name || n.rec.node.opType)));
+    if (n.subCosts) for (const sub of n.subCosts.values()) out.push(...uncountedNodes(sub, inside ?? (n.rec.node.name || n.rec.node.opType)));
   }
   return out;
 }

@@ -89,9 +89,9 @@ function recurrentSteps(n: NodeCostRecord, notes: string[]): number {
 }
 
 function subDepth(n: NodeCostRecord, g: Graph, inferrer: Inferrer, notes: string[]): number {
-  let sub = n.subCosts.get(g);
+  let sub = n.subCosts?.get(g);
   if (!sub) {
-    const analysis = n.rec.subgraphs.get(g);
+    const analysis = n.rec.subgraphs?.get(g);
     if (!analysis) return 1;
     sub = costGraph(analysis, 'exact', inferrer);
   }

@@ -12,7 +12,7 @@ import type { Dim, Graph, Model, Node, OpsetId, Tensor, TypeInfo } from '../onnx
 import { elementCount } from '../onnx/model.js';
 import { tensorNumbers } from '../onnx/tensor-data.js';
 import { substituteSymbols } from './bind.js';
-import { makeNodeContext, MAX_VALUE_ELEMENTS } from './context.js';
+import { type ContextHooks, makeNodeContext, MAX_VALUE_ELEMENTS } from './context.js';
 import type { NodeOpsets } from './functions.js';
 import { ruleFor } from './ops/index.js';
 import { nodeLabel, topologicalOrder } from './topology.js';
@@ -72,8 +72,8 @@ export interface NodeRecord {
   problem?: string | undefined;
   /** The scope the node was inferred in (for sub-graph inference at cost time). */
   scope: Scope;
-  /** Sub-graph inferences made by the node's rule, by sub-graph. */
-  subgraphs: Map<Graph, GraphAnalysis>;
+  /** Sub-graph inferences made by the node's rule, by sub-graph (made when a rule infers one). */
+  subgraphs?: Map<Graph, GraphAnalysis> | undefined;
 }
 
 export interface GraphAnalysis {
@@ -284,7 +284,7 @@ export class Inferrer {
       return f;
     });
     const rule = this.options.userRules?.get(userRuleKey(node.domain, node.opType)) ?? ruleFor(node.domain, node.opType);
-    const rec: NodeRecord = { node, index, opset: this.opsetFor(node), rule, inputs, outputs: [], scope, subgraphs: new Map() };
+    const rec: NodeRecord = { node, index, opset: this.opsetFor(node), rule, inputs, outputs: [], problem: undefined, scope, subgraphs: undefined };
     let outputs: ValueFacts[] = [];
     if (!rule) {
       rec.problem = 'no rule';
@@ -335,13 +335,26 @@ export class Inferrer {
 
   /** The NodeContext a rule sees, with sub-graph inference wired to this inferrer. */
   nodeContext(rec: NodeRecord): NodeContext {
-    return makeNodeContext(rec.node, rec.inputs, rec.opset, {
-      inferSubgraph: (g, inputs) => {
-        const a = this.inferGraph(g, inputs, rec.scope);
-        rec.subgraphs.set(g, a);
-        return g.outputs.map((o) => mergeFacts(a.scope.get(o.name) ?? { dtype: 0 }, factsFromType(o.type, this.options.symbols)));
-      },
-    });
+    return makeNodeContext(rec.node, rec.inputs, rec.opset, new RecordHooks(this, rec));
+  }
+
+  /** Infer a sub-graph of a node's attributes in the node's scope, keeping the inference on the record. */
+  inferSubgraphOf(rec: NodeRecord, g: Graph, inputs: (ValueFacts | undefined)[]): ValueFacts[] {
+    const a = this.inferGraph(g, inputs, rec.scope);
+    (rec.subgraphs ??= new Map()).set(g, a);
+    return g.outputs.map((o) => mergeFacts(a.scope.get(o.name) ?? { dtype: 0 }, factsFromType(o.type, this.options.symbols)));
+  }
+}
+
+/** Sub-graph inference for one node's context (an object, not a closure per node). */
+class RecordHooks implements ContextHooks {
+  constructor(
+    private readonly inferrer: Inferrer,
+    private readonly rec: NodeRecord,
+  ) {}
+
+  inferSubgraph(g: Graph, inputs: (ValueFacts | undefined)[]): ValueFacts[] {
+    return this.inferrer.inferSubgraphOf(this.rec, g, inputs);
   }
 }
 

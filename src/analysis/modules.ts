@@ -13,9 +13,32 @@ import type { ModuleTotals, NodeCost } from './types.js';
  */
 export const MAX_SCOPE_DEPTH = 64;
 
-/** Module path of a node name: `/layer1/layer1.0/conv1/Conv` → ['layer1', 'layer1.0', 'conv1']. */
+/**
+ * Scopes by the node-name prefix before its last '/' (the nodes of one module share it): one array per
+ * module instead of one per node. Bounded, so a long-running watch process does not grow with it.
+ */
+const scopeCache = new Map<string, string[]>();
+const MAX_CACHED_SCOPES = 1 << 16;
+
+/**
+ * Module path of a node name: `/layer1/layer1.0/conv1/Conv` → ['layer1', 'layer1.0', 'conv1']. Nodes
+ * of one module get the same (frozen) array.
+ */
 export function scopeOf(nodeName: string): string[] {
-  if (!nodeName.includes('/')) return [];
+  const cut = nodeName.lastIndexOf('/');
+  if (cut < 0) return [];
+  // A name ending in '/' keeps its last segment in the scope: not shared with its siblings.
+  if (cut === nodeName.length - 1) return scopeFromName(nodeName);
+  const prefix = nodeName.slice(0, cut + 1);
+  const cached = scopeCache.get(prefix);
+  if (cached) return cached;
+  const scope = Object.freeze(scopeFromName(nodeName)) as string[];
+  if (scopeCache.size >= MAX_CACHED_SCOPES) scopeCache.clear();
+  scopeCache.set(prefix, scope);
+  return scope;
+}
+
+function scopeFromName(nodeName: string): string[] {
   const segments = nodeName.split('/').filter((s) => s !== '');
   const scope = segments.slice(0, -1);
   if (scope.length <= MAX_SCOPE_DEPTH) return scope;
@@ -28,10 +51,25 @@ export function scopeOf(nodeName: string): string[] {
 export function moduleTree(nodes: readonly Pick<NodeCost, 'scope' | 'params' | 'macs' | 'flops'>[]): ModuleTotals {
   const root: ModuleTotals = { path: '', name: '', depth: 0, params: 0, macs: 0, flops: 0, nodes: 0, children: [] };
   const index = new Map<string, ModuleTotals>([['', root]]);
+  let prevScope: readonly string[] | undefined;
+  let chain: ModuleTotals[] = [root];
   for (const n of nodes) {
+    // Consecutive nodes of one module (the common case) share its chain.
+    if (prevScope !== n.scope) chain = moduleChain(n.scope);
+    prevScope = n.scope;
+    for (const m of chain) {
+      m.params += n.params;
+      m.macs += n.macs;
+      m.flops += n.flops;
+      m.nodes += 1;
+    }
+  }
+  return root;
+
+  function moduleChain(scope: readonly string[]): ModuleTotals[] {
     const chain: ModuleTotals[] = [root];
     let parent = root;
-    n.scope.forEach((segment, i) => {
+    scope.forEach((segment, i) => {
       const path = i === 0 ? segment : `${parent.path}/${segment}`;
       let m = index.get(path);
       if (!m) {
@@ -42,12 +80,6 @@ export function moduleTree(nodes: readonly Pick<NodeCost, 'scope' | 'params' | '
       chain.push(m);
       parent = m;
     });
-    for (const m of chain) {
-      m.params += n.params;
-      m.macs += n.macs;
-      m.flops += n.flops;
-      m.nodes += 1;
-    }
+    return chain;
   }
-  return root;
 }

@@ -71,13 +71,25 @@ const MAX_MASK_CHECK_ELEMENTS = 1 << 22;
 
 const isDefaultDomain = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onnx';
 
+const NO_INDICES: ReadonlySet<number> = new Set();
+const NO_ROLES: ReadonlyMap<number, 'scale' | 'zeroPoint'> = new Map();
+/** Sets of a rule's fixed index lists, made once per list (a rule's lists are constants). */
+const fixedSets = new WeakMap<readonly number[], ReadonlySet<number>>();
+
+function fixedSet(list: readonly number[] | undefined): ReadonlySet<number> {
+  if (list === undefined || list.length === 0) return NO_INDICES;
+  let set = fixedSets.get(list);
+  if (!set) fixedSets.set(list, (set = new Set(list)));
+  return set;
+}
+
 function indexSpec(
   spec: readonly number[] | ((ctx: NodeContext) => readonly number[]) | undefined,
   rec: NodeRecord,
   inferrer: Inferrer,
 ): ReadonlySet<number> {
-  if (spec === undefined) return new Set();
-  if (Array.isArray(spec)) return new Set(spec);
+  if (spec === undefined) return NO_INDICES;
+  if (Array.isArray(spec)) return fixedSet(spec);
   try {
     return new Set((spec as (ctx: NodeContext) => readonly number[])(inferrer.nodeContext(rec)));
   } catch {
@@ -119,15 +131,23 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
 
   const visitGraph = (a: GraphAnalysis, owner: Node | undefined): void => {
     // Who reads each value, to follow a constant through data-movement ops to a weight input.
-    const consumers = new Map<string, { rec: NodeRecord; input: number }[]>();
-    for (const rec of a.records) {
-      rec.node.inputs.forEach((name, input) => {
-        if (name === '') return;
-        const list = consumers.get(name) ?? [];
-        list.push({ rec, input });
-        consumers.set(name, list);
-      });
-    }
+    // Built on first need: only a constant fed to a data-movement op asks.
+    let consumerMap: Map<string, { rec: NodeRecord; input: number }[]> | undefined;
+    const consumersOf = (value: string): { rec: NodeRecord; input: number }[] | undefined => {
+      if (!consumerMap) {
+        const map = new Map<string, { rec: NodeRecord; input: number }[]>();
+        for (const rec of a.records) {
+          rec.node.inputs.forEach((name, input) => {
+            if (name === '') return;
+            const list = map.get(name);
+            if (list) list.push({ rec, input });
+            else map.set(name, [{ rec, input }]);
+          });
+        }
+        consumerMap = map;
+      }
+      return consumerMap.get(value);
+    };
     const weightSets = new Map<NodeRecord, ReadonlySet<number>>();
     const weightsOf = (rec: NodeRecord): ReadonlySet<number> => {
       let w = weightSets.get(rec);
@@ -139,7 +159,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
     };
     const reachesWeight = (value: string, depth: number): boolean => {
       if (depth > 16) return false;
-      for (const c of consumers.get(value) ?? []) {
+      for (const c of consumersOf(value) ?? []) {
         if (weightsOf(c.rec).has(c.input)) return true;
         if (isDefaultDomain(c.rec.node) && PASS_THROUGH.has(c.rec.node.opType) && c.input === 0) {
           const out = c.rec.node.outputs[0];
@@ -154,7 +174,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       const isIdentity = isDefaultDomain(rec.node) && rec.node.opType === 'Identity';
       const rule = rec.rule;
       const skip = indexSpec(rule?.nonParamInputs, rec, inferrer);
-      const bufferInputs = new Set(rule?.bufferInputs ?? []);
+      const bufferInputs = fixedSet(rule?.bufferInputs);
       const weights = weightsOf(rec);
       const passThrough = isDefaultDomain(rec.node) && PASS_THROUGH.has(rec.node.opType);
       const quantRoles = quantizedRoles(rec, inferrer);
@@ -199,7 +219,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
         tensors.push({ info, count: represented, bytes: byteSize(info.dataType, count), owner: nodeOwner, role });
       });
       for (const g of subgraphsOf(rec.node)) {
-        let sub = rec.subgraphs.get(g);
+        let sub = rec.subgraphs?.get(g);
         if (!sub) {
           // The node's rule did not infer this body (e.g. the node has no rule): infer it from its declared types.
           try {
@@ -248,9 +268,9 @@ interface StorageTensor {
 
 /** Roles from a rule's `quantized` hook: the inputs holding scales and zero points. */
 export function quantizedRoles(rec: NodeRecord, inferrer: Inferrer): ReadonlyMap<number, 'scale' | 'zeroPoint'> {
-  const roles = new Map<number, 'scale' | 'zeroPoint'>();
   const hook = rec.rule?.quantized;
-  if (hook === undefined) return roles;
+  if (hook === undefined) return NO_ROLES;
+  const roles = new Map<number, 'scale' | 'zeroPoint'>();
   let q;
   try {
     q = hook(inferrer.nodeContext(rec));

@@ -42,8 +42,12 @@ export function outerReferences(g: Graph): ReadonlySet<string> {
   return outer;
 }
 
-/** Every value a node reads: its explicit inputs and the outer-scope values of its sub-graphs. */
-export function nodeReads(node: Node): string[] {
+/**
+ * Every value a node reads: its explicit inputs and the outer-scope values of its sub-graphs. For the
+ * common node (no omitted input, no sub-graph) this is the node's own input list, not a copy.
+ */
+export function nodeReads(node: Node): readonly string[] {
+  if (!node.inputs.includes('') && !node.attributes.some((a) => a.type === 'graph' || a.type === 'graphs')) return node.inputs;
   const reads = node.inputs.filter((i) => i !== '');
   for (const g of subgraphsOf(node)) reads.push(...outerReferences(g));
   return reads;
@@ -66,13 +70,22 @@ export function topologicalOrder(g: Graph): Node[] {
       producer.set(o, i);
     }
   });
-  const deps: number[][] = nodes.map((n) => {
-    const d: number[] = [];
+  // Dependencies as one flat list (CSR): deps of node i are flat[depStart[i]] … flat[depStart[i + 1] − 1].
+  const depStart = new Int32Array(nodes.length + 1);
+  let flat = new Int32Array(Math.max(16, nodes.length * 2));
+  let used = 0;
+  nodes.forEach((n, i) => {
     for (const name of nodeReads(n)) {
       const p = producer.get(name);
-      if (p !== undefined) d.push(p);
+      if (p === undefined) continue;
+      if (used === flat.length) {
+        const grown = new Int32Array(flat.length * 2);
+        grown.set(flat);
+        flat = grown;
+      }
+      flat[used++] = p;
     }
-    return d;
+    depStart[i + 1] = used;
   });
   // Iterative depth-first search (graphs can be thousands of nodes deep): 0 new, 1 on the stack, 2 placed.
   const state = new Uint8Array(nodes.length);
@@ -83,12 +96,12 @@ export function topologicalOrder(g: Graph): Node[] {
     state[start] = 1;
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
-      const d = deps[top.node]!;
-      if (top.next < d.length) {
-        const dep = d[top.next++]!;
+      const from = depStart[top.node]!;
+      if (top.next < depStart[top.node + 1]! - from) {
+        const dep = flat[from + top.next++]!;
         if (state[dep] === 1) {
-          const from = stack.findIndex((f) => f.node === dep);
-          const cycle = stack.slice(from).map((f) => nodeLabel(nodes[f.node]!, f.node));
+          const first = stack.findIndex((f) => f.node === dep);
+          const cycle = stack.slice(first).map((f) => nodeLabel(nodes[f.node]!, f.node));
           cycle.push(nodeLabel(nodes[dep]!, dep));
           throw new AnalysisError(`the graph has a cycle: ${cycle.join(' → ')}`);
         }

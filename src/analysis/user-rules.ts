@@ -14,6 +14,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { detachedContext } from './context.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, CONVENTIONS, type NodeContext, type OpRule, type ValueFacts } from './types.js';
 
 /** A rule module that cannot be used: names the file and the rule. */
@@ -38,9 +39,9 @@ export function toOpRule(raw: unknown, where: string): OpRule {
   if (!Array.isArray(r.ops) || r.ops.length === 0 || !r.ops.every((o) => typeof o === 'string' && o !== '')) fail('`ops` must be a non-empty list of op type names');
   if (r.domain !== undefined && typeof r.domain !== 'string') fail('`domain` must be a string (e.g. "com.example")');
   if (typeof r.infer !== 'function') fail('`infer(ctx)` must be a function returning the output facts [{ dtype, shape }]');
-  let cost: CostFn;
+  let userCost: CostFn;
   if (typeof r.cost === 'function') {
-    cost = r.cost as CostFn;
+    userCost = r.cost as CostFn;
   } else if (typeof r.cost === 'object' && r.cost !== null) {
     const table = r.cost as Record<string, unknown>;
     for (const k of Object.keys(table)) {
@@ -48,10 +49,12 @@ export function toOpRule(raw: unknown, where: string): OpRule {
       if (typeof table[k] !== 'function') fail(`cost.${k} must be a function (ctx) => ({ macs, flops }) or null`);
     }
     if (typeof table.exact !== 'function') fail('cost.exact is required (conventions left out use it)');
-    cost = (ctx, convention) => ((table[convention] ?? table.exact) as (ctx: CostContext) => CostEntry | null)(ctx);
+    userCost = (ctx, convention) => ((table[convention] ?? table.exact) as (ctx: CostContext) => CostEntry | null)(ctx);
   } else {
     return fail('`cost` must be a function (ctx, convention) or an object with a function per convention');
   }
+  // The engine's contexts keep their methods on the prototype; a user's rule may take them apart.
+  const cost: CostFn = (ctx, convention) => userCost(detachedContext(ctx), convention);
   for (const k of ['weightInputs', 'nonParamInputs'] as const) {
     if (r[k] !== undefined && !isIndexList(r[k])) fail(`\`${k}\` must be a list of input indices`);
   }
@@ -60,7 +63,7 @@ export function toOpRule(raw: unknown, where: string): OpRule {
     ops: r.ops as string[],
     domain: (r.domain as string | undefined) ?? '',
     infer: (ctx: NodeContext): ValueFacts[] => {
-      const out = (r.infer as (ctx: NodeContext) => unknown)(ctx);
+      const out = (r.infer as (ctx: NodeContext) => unknown)(detachedContext(ctx));
       if (!Array.isArray(out) || !out.every((f) => typeof f === 'object' && f !== null)) {
         throw new AnalysisError(`the rule of ${where} returned ${JSON.stringify(out) ?? String(out)} from infer(); it must return a list of output facts [{ dtype, shape }]`);
       }
@@ -69,7 +72,7 @@ export function toOpRule(raw: unknown, where: string): OpRule {
     cost,
     ...(r.weightInputs !== undefined ? { weightInputs: r.weightInputs as number[] } : {}),
     ...(r.nonParamInputs !== undefined ? { nonParamInputs: r.nonParamInputs as number[] } : {}),
-    ...(r.weightParams !== undefined ? { weightParams: r.weightParams as OpRule['weightParams'] } : {}),
+    ...(r.weightParams !== undefined ? { weightParams: (ctx: NodeContext, i: number) => (r.weightParams as NonNullable<OpRule['weightParams']>)(detachedContext(ctx), i) } : {}),
   };
 }
 

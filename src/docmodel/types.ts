@@ -66,6 +66,8 @@ export interface Provenance {
   tool: string;
   /** Present for measured numbers. */
   benchmark?: {
+    /** The machine's short name in the results store (absent for results stored before machines were named). */
+    machine?: string | undefined;
     hardware: string;
     cpuModel: string;
     onnxruntime: string;
@@ -119,6 +121,8 @@ export interface CollectedChart {
 }
 
 export interface CollectedEnvironment {
+  /** The machine's short name in the results store (absent for results stored before machines were named). */
+  machine?: string | undefined;
   environment: Environment;
   threads: number;
   batch: number;

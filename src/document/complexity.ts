@@ -8,10 +8,13 @@
  *   values="n=128,256,512 d=64,128"  the swept values (default: each family's sweep)
  *   at="d=512"                       values of the variables not swept (default: each family's)
  *
- * A table and a chart of the same sweep measure it once.
+ * A table and a chart of the same sweep measure it once. `metrics="… latency"` also benchmarks
+ * every point (each one a model of its own, `self_attention(n=128,d=512)`, through the registry: the
+ * document's benchmark settings, cache, results store, --frozen and --refresh=<id> apply) and fits
+ * the medians; the footnote lists each point's median and 95% CI.
  */
 import type { VFile } from 'vfile';
-import { COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, sweepFamily, SweepError } from '../analysis/complexity.js';
+import { COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, type PointTiming, setLatencies, sweepFamily, SweepError } from '../analysis/complexity.js';
 import { CONVENTIONS } from '../analysis/types.js';
 import { toolVersion } from '../cache/tool-version.js';
 import { setOutput } from '../docmodel/output.js';
@@ -25,6 +28,10 @@ import { showError } from './error-box.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
 import { numberOf } from './xref.js';
 import { placeChart } from './chart.js';
+import type { InputPoint } from './input-shapes.js';
+import type { DeclaredModel } from './models.js';
+import type { Provenance } from './state.js';
+import { benchAt, isUnstable, latencyCi, provenance } from './uses.js';
 
 /** `n=128,256,512 d=64` → { n: [128, 256, 512], d: [64] }. */
 function parseAssignments(v: string): Record<string, number[]> {
@@ -42,14 +49,12 @@ function parseAssignments(v: string): Record<string, number[]> {
 const assignments = (description: string): AttributeSpec<Record<string, number[]>> => ({ description, parse: parseAssignments });
 
 const metricList: AttributeSpec<ComplexityMetric[]> = {
-  description: `what to count at each point: ${COMPLEXITY_METRICS.filter((m) => m !== 'latency').join(', ')} (default macs flops depth)`,
+  description: `what to measure at each point: ${COMPLEXITY_METRICS.join(', ')} (default macs flops depth; latency benchmarks every point like a ::table latency column)`,
   parse(v) {
     const words = v.split(/[\s,]+/).filter((w) => w !== '');
     if (words.length === 0) throw new AttributeError('is empty; list metrics separated by spaces');
-    const counted = COMPLEXITY_METRICS.filter((m) => m !== 'latency');
     for (const w of words) {
-      if (w === 'latency') throw new AttributeError('a document sweep counts the graphs; time the points with `modelpress complexity … --latency`, or one model with ::table');
-      if (!(counted as readonly string[]).includes(w)) throw new AttributeError(`unknown metric '${w}'; ${didYouMean(w, counted)}use ${counted.join(', ')}`);
+      if (!(COMPLEXITY_METRICS as readonly string[]).includes(w)) throw new AttributeError(`unknown metric '${w}'; ${didYouMean(w, COMPLEXITY_METRICS)}use ${COMPLEXITY_METRICS.join(', ')}`);
     }
     return words as ComplexityMetric[];
   },
@@ -87,6 +92,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
   const convention = values.convention ?? 'exact';
   const at: Vars = Object.fromEntries(Object.entries(values.at ?? {}).map(([k, v]) => [k, v[0]!]));
   const sweeps: FamilySweep[] = [];
+  const benchProvenance: Provenance[] = [];
   let memo = measuredSweeps.get(state);
   if (!memo) measuredSweeps.set(state, (memo = new Map()));
   for (const name of values.families) {
@@ -115,6 +121,11 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
         report(file, node, `${err.message}; change values= or at=`, 'bad-attribute', values.values ? 'values' : 'vary');
         return showError(node, file, err.message, 'bad-attribute');
       }
+      if (metrics.includes('latency')) {
+        const timed = await timeSweep(sweep, node, file, state);
+        if (!timed.ok) return showError(node, file, timed.reason, 'benchmark-failed');
+        benchProvenance.push(...timed.provenance);
+      }
       memo.set(key, sweep);
     }
     sweeps.push(sweep);
@@ -136,8 +147,47 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     table,
     models: sweeps.map((s) => s.family.name),
     metrics: metrics.filter((m): m is ComplexityMetric & MetricName => (METRIC_NAMES as readonly string[]).includes(m)),
-    provenance: sweeps.map((s) => ({ model: s.family.name, sha256: undefined, source: `family:${s.family.name}`, input: describeSweep(s), convention, tool: toolVersion() })),
+    provenance: [
+      ...sweeps.map((s) => ({ model: s.family.name, sha256: undefined, source: `family:${s.family.name}`, input: describeSweep(s), convention, tool: toolVersion() })),
+      ...benchProvenance,
+    ],
   };
   state.data.tables.push(collected);
   setOutput(node, { kind: 'tables', tables: [collected] });
+}
+
+/**
+ * Benchmark every point of a sweep as a model of its own (`family(n=128,d=64)`): the document's
+ * benchmark settings, cache, results store, --frozen and --refresh=<that id> apply as to a declared
+ * model, and a point's failure is reported at this directive.
+ */
+async function timeSweep(sweep: FamilySweep, node: DirectiveNode, file: VFile, state: DocumentState): Promise<{ ok: true; provenance: Provenance[] } | { ok: false; reason: string }> {
+  const timings: PointTiming[] = [];
+  const provenanceOut: Provenance[] = [];
+  for (const p of sweep.points) {
+    const vars = Object.entries(p.vars).map(([k, v]) => `${k}=${v}`).join(',');
+    const id = `${sweep.family.name}(${vars})`;
+    let model = state.registry.get(id);
+    let point: InputPoint;
+    if (model) {
+      point = model.points[0]!;
+    } else {
+      const { inputs } = sweep.family.build(p.vars, state.registry.zooSeed);
+      // Named by its sizes (`n=512,d=64`), which fix the inputs: messages, keys and stored file names
+      // stay short where a decoder's inputs would list every cached key and value.
+      point = { text: vars, shapes: new Map(Object.entries(inputs)), label: vars };
+      const declared: DeclaredModel = {
+        id, label: `${sweep.family.label} (${vars})`, source: { kind: 'family', family: sweep.family, vars: p.vars },
+        points: [point], inputGiven: false, batch: 1, place: node.position,
+      };
+      state.registry.declareGenerated(declared);
+      model = declared;
+    }
+    const { bench, failure } = await benchAt(state, file, model, point, undefined, node);
+    if (!bench || bench.result.status !== 'ok') return { ok: false, reason: failure?.reason ?? `the benchmark of ${id} gave no result` };
+    timings.push({ medianMs: bench.result.latencyMedianMs, ci95: latencyCi(bench), unstable: isUnstable(bench) });
+    provenanceOut.push(provenance(state, model, point, undefined, bench));
+  }
+  setLatencies(sweep, timings);
+  return { ok: true, provenance: provenanceOut };
 }

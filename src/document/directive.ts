@@ -32,6 +32,8 @@ export type RuleId =
   | 'input-binding'
   | 'analysis'
   | 'frozen-miss'
+  | 'missing-result'
+  | 'planned'
   | 'benchmark-failed'
   | 'unstable-measurement'
   | 'busy-machine'

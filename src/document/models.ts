@@ -29,12 +29,21 @@ import { writeModel } from '../onnx/writer.js';
 import { describeEnvironment, NOT_INSTALLED, ONNXRUNTIME_MISSING } from '../runtime/environment.js';
 import { runBenchmark } from '../runtime/orchestrator.js';
 import { effortPolicy } from '../runtime/effort.js';
-import type { BenchResult, EffortPolicy, Environment, ProtocolOptions } from '../runtime/types.js';
+import type { BenchResult, EffortPolicy, Environment, ExecutionProvider, ProtocolOptions } from '../runtime/types.js';
+import type { WorkUnit } from '../cache/work-unit.js';
 import { zooFileIn } from '../zoo/cache.js';
 import type { ZooEntry } from '../zoo/registry.js';
+import type { ModelFamily, Vars } from '../zoo/families.js';
 import type { InputPoint } from './input-shapes.js';
 
-export type ModelSource = { kind: 'file'; path: string; written: string } | { kind: 'zoo'; entry: ZooEntry };
+/**
+ * Where a model comes from: a file, a zoo architecture, or one point of a model family's sweep
+ * (`::complexity … metrics=latency`: the graph built in code at those sizes, benchmarked like any model).
+ */
+export type ModelSource =
+  | { kind: 'file'; path: string; written: string }
+  | { kind: 'zoo'; entry: ZooEntry }
+  | { kind: 'family'; family: ModelFamily; vars: Vars };
 
 export interface DeclaredModel {
   id: string;
@@ -53,7 +62,7 @@ export interface DeclaredModel {
 
 /** What went wrong with a measurement, in words, with the rule id of its diagnostic. */
 export interface Failure {
-  ruleId: 'missing-model' | 'model-load' | 'unbound-dim' | 'input-binding' | 'analysis' | 'frozen-miss' | 'benchmark-failed';
+  ruleId: 'missing-model' | 'model-load' | 'unbound-dim' | 'input-binding' | 'analysis' | 'frozen-miss' | 'missing-result' | 'planned' | 'benchmark-failed';
   reason: string;
 }
 
@@ -65,6 +74,8 @@ export interface StoredBench {
   result: BenchResult;
   environment: Environment;
   protocol: ProtocolOptions & { processes: number };
+  /** The machine's short name in the results store (absent in results stored before machines were named). */
+  machine?: string | undefined;
 }
 
 export interface MeasureSettings {
@@ -75,6 +86,15 @@ export interface MeasureSettings {
   protocol: ProtocolOptions;
   processes: number;
   floor: boolean;
+  /** Execution provider (default cpu): part of the configuration key. */
+  provider?: ExecutionProvider | undefined;
+}
+
+/** `modelpress plan`: benchmarks this machine's store lacks become work units instead of being measured. */
+export interface PlanCollector {
+  units: Omit<WorkUnit, 'index' | 'document'>[];
+  /** Benchmarks of the plan's machine the store already holds. */
+  stored: number;
 }
 
 export interface RegistryOptions {
@@ -100,6 +120,8 @@ export interface RegistryOptions {
   zooSeed?: number | undefined;
   /** User rules for custom operators (config `rules`) and the sha256 of their modules (part of the cache key). */
   rules?: { rules: readonly OpRule[]; key: string } | undefined;
+  /** Plan instead of measuring (`modelpress plan`): see PlanCollector. */
+  plan?: PlanCollector | undefined;
 }
 
 export interface ProgressEvent {
@@ -159,6 +181,7 @@ function attributeWording(text: string): string {
 
 export class ModelRegistry {
   private readonly models = new Map<string, DeclaredModel>();
+  private readonly generated = new Map<string, DeclaredModel>();
   private readonly cache: CacheStore | undefined;
   private readonly results: ResultsStore | undefined;
   private readonly hashes: FileHashes;
@@ -173,6 +196,11 @@ export class ModelRegistry {
     this.hashes = new FileHashes(options.cacheDir ? path.join(options.cacheDir, 'file-hashes.json') : undefined);
   }
 
+  /** This machine's short name (`--machine`, config `machine`, else the host name). */
+  get machine(): string {
+    return this.results?.machine ?? machineName(this.options.machine);
+  }
+
   /** A --frozen build from a results store: stored results are served even when a model file is absent. */
   get servesWithoutModels(): boolean {
     return this.options.frozen === true && this.results !== undefined;
@@ -182,8 +210,16 @@ export class ModelRegistry {
     this.models.set(model.id, model);
   }
 
+  /**
+   * A model the document does not declare but a directive measures (a point of a family's sweep): it
+   * is measured through the same cache and store as declared ones, and is not listed by ids()/all().
+   */
+  declareGenerated(model: DeclaredModel): void {
+    this.generated.set(model.id, model);
+  }
+
   get(id: string): DeclaredModel | undefined {
-    return this.models.get(id);
+    return this.models.get(id) ?? this.generated.get(id);
   }
 
   ids(): string[] {
@@ -192,6 +228,11 @@ export class ModelRegistry {
 
   all(): DeclaredModel[] {
     return [...this.models.values()];
+  }
+
+  /** The seed zoo and family models are built with. */
+  get zooSeed(): number {
+    return this.options.zooSeed ?? 1;
   }
 
   /** Persist the file-hash memo (call once at the end of a build). */
@@ -228,6 +269,11 @@ export class ModelRegistry {
         return { ok: false, failure: { ruleId: 'model-load', reason: `cannot read model file '${model.source.written}': ${message(err)}` } };
       }
     }
+    if (model.source.kind === 'family') {
+      const vars = Object.entries(model.source.vars).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+      const recipe = `family:${model.source.family.name}:${vars}:seed=${this.options.zooSeed ?? 1}:modelpress=${toolVersion()}`;
+      return { ok: true, value: { sha256: sha256Hex(recipe) }, cached: false };
+    }
     const size = zooSize(model.source.entry, point);
     if (!size.ok) return size;
     const recipe = `zoo:${model.source.entry.name}:${size.value.join('x')}:seed=${this.options.zooSeed ?? 1}:modelpress=${toolVersion()}`;
@@ -241,6 +287,7 @@ export class ModelRegistry {
    */
   private load(model: DeclaredModel, zooSize?: [number, number]): Model {
     if (model.source.kind === 'file') return readModel(model.source.path);
+    if (model.source.kind === 'family') return model.source.family.build(model.source.vars, this.options.zooSeed ?? 1).model;
     // Text models have no size to set ([0, 0]); image models are built at the point's size.
     const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
     return model.source.entry.build({ seed: this.options.zooSeed ?? 1, height, width });
@@ -248,7 +295,7 @@ export class ModelRegistry {
 
   /** Static profile of a model at an input point. */
   profile(id: string, point: InputPoint, convention: Convention): Promise<Outcome<Profile>> {
-    const model = this.models.get(id);
+    const model = this.get(id);
     if (!model) return Promise.resolve({ ok: false, failure: { ruleId: 'analysis', reason: `no model '${id}' is declared` } });
     const memoKey = `${id}\u0000${point.text}\u0000${convention}`;
     let p = this.profiles.get(memoKey);
@@ -314,7 +361,7 @@ export class ModelRegistry {
       say('failed');
       return { ok: false, failure: this.classify(model, err) };
     }
-    if (model.source.kind === 'zoo') profile.model.path = `zoo:${model.source.entry.name}`;
+    if (model.source.kind !== 'file') profile.model.path = sourceName(model.source);
     this.stats.profiled++;
     if (this.results) this.writeResult(this.results.profileFile(this.modelName(model), point.text, convention), 'profile', parts, profile);
     else this.store('profile', key, parts, profile);
@@ -323,7 +370,7 @@ export class ModelRegistry {
   }
 
   private classify(model: DeclaredModel, err: unknown): Failure {
-    const where = model.source.kind === 'file' ? `'${model.source.written}'` : `zoo '${model.source.entry.name}'`;
+    const where = model.source.kind === 'file' ? `'${model.source.written}'` : model.source.kind === 'zoo' ? `zoo '${model.source.entry.name}'` : `family '${model.source.family.name}'`;
     if (err instanceof ModelLoadError) {
       return { ruleId: 'model-load', reason: `cannot load model ${where}: ${err.reason}; re-export the model or point src= at a valid .onnx file` };
     }
@@ -352,6 +399,7 @@ export class ModelRegistry {
   /** The model's name in the results store: `zoo-<name>`, or the file's path from the project root. */
   private modelName(model: DeclaredModel): string {
     if (model.source.kind === 'zoo') return `zoo-${model.source.entry.name}`;
+    if (model.source.kind === 'family') return `family-${model.source.family.name}-${Object.entries(model.source.vars).map(([k, v]) => `${k}${v}`).join('-')}`;
     const root = this.options.projectRoot;
     return root ? path.relative(root, model.source.path) : model.source.written;
   }
@@ -381,8 +429,10 @@ export class ModelRegistry {
     ignore: string[] = [],
     /** Why a build without --frozen could not make the result either (then the advice says so). */
     never?: () => string | undefined,
+    /** Read only from the store even without --frozen (another machine's result), with this rule and remedy. */
+    only?: { ruleId: 'frozen-miss' | 'missing-result'; remedy: string },
   ): Outcome<T> | undefined {
-    const frozen = this.options.frozen === true;
+    const frozen = this.options.frozen === true || only !== undefined;
     if (!frozen && this.refreshes(model.id)) return undefined;
     const files = Array.isArray(file) ? file : [file];
     const modelAbsent = !ident.ok && ident.failure.ruleId === 'missing-model';
@@ -404,33 +454,42 @@ export class ModelRegistry {
     if (!frozen) return undefined;
     if (!ident.ok && !stale && !corrupt) return ident;
     const rel = (f: string) => path.relative(process.cwd(), f) || f;
+    const head = only ? '' : '--frozen: ';
+    const again = only?.remedy ?? 'build once without --frozen to re-measure it';
     const reason = stale
-      ? `--frozen: the stored ${what} (${rel(stale.file)}) was measured with different ${stale.differ.join(', ')}${stale.differ.includes('model') ? ' (the model file changed since)' : ''}; build once without --frozen to re-measure it`
+      ? `${head}the stored ${what} (${rel(stale.file)}) was measured with different ${stale.differ.join(', ')}${stale.differ.includes('model') ? ' (the model file changed since)' : ''}; ${again}`
       : corrupt && corrupt.status === 'corrupt'
-        ? `--frozen: the stored ${what} (${rel(corrupt.file)}) cannot be used: ${corrupt.reason}; build once without --frozen to re-measure it`
-        : missAdvice(
-            `--frozen: no stored ${what} (looked for ${rel(files[0]!)}: commit the results store ${rel(this.results!.root)} with the document)`,
-            never?.(),
-            `build once without --frozen ${kind === 'bench' ? 'on the benchmark machine' : 'to measure it'}`,
-          );
-    return { ok: false, failure: { ruleId: 'frozen-miss', reason } };
+        ? `${head}the stored ${what} (${rel(corrupt.file)}) cannot be used: ${corrupt.reason}; ${again}`
+        : only
+          ? `no stored ${what} (looked for ${rel(files[0]!)}); ${only.remedy}`
+          : missAdvice(
+              `--frozen: no stored ${what} (looked for ${rel(files[0]!)}: commit the results store ${rel(this.results!.root)} with the document)`,
+              never?.(),
+              `build once without --frozen ${kind === 'bench' ? 'on the benchmark machine' : 'to measure it'}`,
+            );
+    return { ok: false, failure: { ruleId: only?.ruleId ?? 'frozen-miss', reason } };
   }
 
-  /** Benchmark of a model at an input point (through the cache). */
-  bench(id: string, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined): Promise<Outcome<StoredBench>> {
-    const model = this.models.get(id);
+  /**
+   * Benchmark of a model at an input point (through the cache), on this machine or, with `machine`,
+   * the result another machine stored (never measured here: a miss names the commands that make it).
+   */
+  bench(id: string, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined, machine?: string): Promise<Outcome<StoredBench>> {
+    const model = this.get(id);
     if (!model) return Promise.resolve({ ok: false, failure: { ruleId: 'analysis', reason: `no model '${id}' is declared` } });
-    const memoKey = `${id}\u0000${point.text}\u0000${model.batch}`;
+    const target = machine === undefined ? this.machine : machineName(machine);
+    const memoKey = `${id}\u0000${point.text}\u0000${model.batch}\u0000${target}\u0000${settings.threads ?? ''}\u0000${settings.provider ?? 'cpu'}`;
     let p = this.benches.get(memoKey);
     if (!p) {
-      p = this.computeBench(model, point, settings, flopsPerSample);
+      p = this.computeBench(model, point, settings, flopsPerSample, target);
       this.benches.set(memoKey, p);
     }
     return p;
   }
 
-  private async computeBench(model: DeclaredModel, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined): Promise<Outcome<StoredBench>> {
+  private async computeBench(model: DeclaredModel, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined, target: string): Promise<Outcome<StoredBench>> {
     const ident = this.identity(model, point);
+    const provider = settings.provider ?? 'cpu';
     const protocol = { ...settings.protocol, processes: settings.processes };
     const effort = effortPolicy(settings.protocol, settings.effort);
     // Everything but the machine (and the model's hash): the --frozen lookup key.
@@ -438,7 +497,7 @@ export class ModelRegistry {
       kind: 'bench',
       inputs: point.text,
       batch: model.batch,
-      provider: 'cpu',
+      provider,
       requestedThreads: settings.threads ?? 'physical-cores',
       protocol,
       effort,
@@ -446,8 +505,35 @@ export class ModelRegistry {
       tool: toolVersion(),
     };
     const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'bench', model: model.id, input: point.text, state });
-    const config = `${point.text || 'declared'}.batch${model.batch}.threads${settings.threads ?? 'auto'}.cpu`;
+    const config = `${point.text || 'declared'}.batch${model.batch}.threads${settings.threads ?? 'auto'}.${provider}`;
     const what = `benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch}`;
+    const elsewhere = target !== this.machine;
+    if (elsewhere && !this.results) {
+      return { ok: false, failure: { ruleId: 'missing-result', reason: `${what} on machine '${target}': other machines' results are read from a results store, and this build has none (give it one: RegistryOptions.resultsDir)` } };
+    }
+
+    if (this.results && (elsewhere || this.options.plan)) {
+      // Another machine's result, or (planning) this one's: only ever read from the store.
+      const file = this.results.benchFile(this.modelName(model), config, target);
+      const stored = this.storedResult(model, ident, file, 'bench', isStoredBench, rest, `${what} on machine '${target}'`, ['threads', 'hardware', 'onnxruntime'], undefined, {
+        ruleId: this.options.frozen ? 'frozen-miss' : 'missing-result',
+        remedy: makeItOn(target, provider),
+      });
+      if (stored?.ok) {
+        this.stats.benchHits++;
+        if (this.options.plan && !elsewhere) this.options.plan.stored++;
+        say('cached');
+        return { ...stored, value: { ...stored.value, machine: stored.value.machine ?? target } };
+      }
+      if (stored && (elsewhere || !ident.ok)) return stored;
+      if (!ident.ok) return ident;
+      if (elsewhere) return { ok: false, failure: { ruleId: 'missing-result', reason: `no stored ${what} on machine '${target}'; ${makeItOn(target, provider)}` } };
+      // Planning, and the store lacks it: a work unit for the scheduler.
+      const unit = this.planUnit(model, ident.value, point, settings, flopsPerSample, file, target);
+      if (!unit.ok) return unit;
+      this.options.plan!.units.push(unit.value);
+      return { ok: false, failure: { ruleId: 'planned', reason: `${what}: planned as a work unit for machine '${target}'` } };
+    }
 
     if (this.results && this.options.frozen) {
       // This machine's result first, then any other machine's (its environment is disclosed with it).
@@ -458,6 +544,8 @@ export class ModelRegistry {
       if (stored?.ok) {
         this.stats.benchHits++;
         say('cached');
+        const m = machines[0];
+        return m ? { ...stored, value: { ...stored.value, machine: stored.value.machine ?? m } } : stored;
       }
       if (stored) return stored;
     }
@@ -520,14 +608,19 @@ export class ModelRegistry {
     let zooDir: string | undefined;
     try {
       const m = this.load(model, ident.value.zooSize);
-      if (model.source.kind === 'zoo' && this.results) zooDir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-zoo-'));
-      const modelPath = model.source.kind === 'file' ? model.source.path : this.zooFile(model.source.entry, m, ident.value.zooSize, zooDir);
+      // A family point is small and written for this one benchmark; a zoo model once per recipe (or per build with a store).
+      if ((model.source.kind === 'zoo' && this.results) || model.source.kind === 'family') zooDir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-zoo-'));
+      let modelPath: string;
+      if (model.source.kind === 'file') modelPath = model.source.path;
+      else if (model.source.kind === 'zoo') modelPath = this.zooFile(model.source.entry, m, ident.value.zooSize, zooDir);
+      else writeModel(m, (modelPath = path.join(zooDir!, `${this.modelName(model)}.onnx`)));
       const report = await runBenchmark({
         modelPath,
         model: m,
         inputShapes: benchInputs(m, point, model.batch),
         batches: [model.batch],
         threads: settings.threads !== undefined ? [settings.threads] : undefined,
+        providers: [provider],
         processes: settings.processes,
         protocol: settings.protocol,
         effort,
@@ -539,8 +632,8 @@ export class ModelRegistry {
       const result = report.results[0]!;
       // The stored record names the model as the document does (a zoo build's temporary file, or an
       // absolute path, means nothing on the machine that reads a committed store).
-      result.config = { ...result.config, modelPath: model.source.kind === 'zoo' ? `zoo:${model.source.entry.name}` : this.modelName(model) };
-      stored = { result, environment: report.environment, protocol };
+      result.config = { ...result.config, modelPath: model.source.kind === 'file' ? this.modelName(model) : sourceName(model.source) };
+      stored = { result, environment: report.environment, protocol, ...(this.results ? { machine: this.results.machine } : {}) };
     } catch (err) {
       say('failed');
       if (err instanceof ModelLoadError || err instanceof InputBindingError) return { ok: false, failure: this.classify(model, err) };
@@ -566,6 +659,57 @@ export class ModelRegistry {
     say('done');
     const notices = previous ? refreshNotices(model.id, point.text, previous, stored) : [];
     return { ok: true, value: stored, cached: false, notices };
+  }
+
+  /** The self-contained work unit that makes this benchmark on `machine` (modelpress plan). */
+  private planUnit(
+    model: DeclaredModel,
+    ident: { sha256: string; zooSize?: [number, number] | undefined },
+    point: InputPoint,
+    settings: MeasureSettings,
+    flopsPerSample: number | undefined,
+    resultFile: string,
+    machine: string,
+  ): Outcome<PlanCollector['units'][number]> {
+    if (model.source.kind === 'family') {
+      const reason = `a ::complexity sweep point (${sourceName(model.source)}) is built in code and measured where the document builds; build the document on machine '${machine}' instead`;
+      return { ok: false, failure: { ruleId: 'analysis', reason } };
+    }
+    const source = model.source;
+    try {
+      // The inputs must bind at this batch here, or the unit would fail on every worker.
+      const m = this.load(model, ident.zooSize);
+      bindInputs(m.graph, benchInputs(m, point, model.batch));
+    } catch (err) {
+      return { ok: false, failure: this.classify(model, err) };
+    }
+    const root = this.options.projectRoot ?? process.cwd();
+    return {
+      ok: true,
+      cached: false,
+      value: {
+        machine,
+        model: model.id,
+        source:
+          source.kind === 'file'
+            ? { kind: 'file', path: path.relative(root, source.path).split(path.sep).join('/') }
+            : { kind: 'zoo', name: source.entry.name, ...(this.options.zooSeed !== undefined ? { seed: this.options.zooSeed } : {}) },
+        sha256: ident.sha256,
+        input: point.text,
+        shapes: Object.fromEntries(point.shapes),
+        batch: model.batch,
+        settings: {
+          ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+          provider: settings.provider ?? 'cpu',
+          processes: settings.processes,
+          floor: settings.floor,
+          extraProcesses: settings.effort?.extraProcesses ?? effortPolicy(settings.protocol, settings.effort).extraProcesses,
+          protocol: { ...settings.protocol },
+        },
+        ...(flopsPerSample !== undefined && Number.isFinite(flopsPerSample) ? { flopsPerSample } : {}),
+        result: path.relative(this.results!.root, resultFile).split(path.sep).join('/'),
+      },
+    };
   }
 
   /** Why a benchmark of the model at this point can never be made (undefined: a rebuild may make it). */
@@ -594,6 +738,21 @@ export class ModelRegistry {
     if (!existsSync(file)) writeModel(model, file);
     return file;
   }
+}
+
+/** The commands that make a machine's missing result (docs/cluster.md). */
+export function makeItOn(machine: string, provider: ExecutionProvider): string {
+  const flags = `--machine ${machine}${provider === 'cpu' ? '' : ` --provider ${provider}`}`;
+  return (
+    `make it on that machine with 'modelpress build ${flags}', or plan it with 'modelpress plan ${flags} --out plan.json' ` +
+    `and run 'modelpress run-unit --plan plan.json' there (docs/cluster.md), then 'modelpress results merge <folder>' here`
+  );
+}
+
+/** How a built model is named in stored results: `zoo:resnet18`, `family:self_attention(n=128,d=64)`. */
+function sourceName(source: Exclude<ModelSource, { kind: 'file' }>): string {
+  if (source.kind === 'zoo') return `zoo:${source.entry.name}`;
+  return `family:${source.family.name}(${Object.entries(source.vars).map(([k, v]) => `${k}=${v}`).join(',')})`;
 }
 
 /** Height and width of a zoo image model at a point; text models keep their architecture. */

@@ -85,9 +85,32 @@ export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions
     `Each exponent is a least-squares fit of log(count) on the logarithms of the swept sizes; counted from the ONNX graphs (${sweeps[0]?.convention ?? 'exact'} convention), MACs are multiply-accumulates.`,
     ...sweeps.map((s) => `${s.family.label}: ${s.family.description}; ${describeSweep(s)}${s.family.axes ? `; fitted against ${s.axes.join(', ')}` : ''}.`),
   ];
+  if (o.metrics.includes('latency')) footnotes.push(latencyFootnote(sweeps));
   if (depth) footnotes.push('Depth is the number of counted operations on the longest input-to-output path (an RNN counts one per time step).');
   if (withPath) footnotes.push('Maximum path length is derived from how each layer is built, not measured: ' + sweeps.filter((s) => s.family.pathLength).map((s) => `${s.family.label.toLowerCase()}: ${s.family.pathLength!.derivation}`).join('; ') + '.');
   return { id: o.id, number: o.number, caption: o.caption, stubHeader: 'Layer type', groups: [{ columns }], rows, footnotes };
+}
+
+const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+
+/** What each latency point measured, with its uncertainty: the exponent is fitted to these medians. */
+function latencyFootnote(sweeps: FamilySweep[]): string {
+  const perFamily = sweeps.map((s) => {
+    const points = s.points.map((p) => {
+      const at = s.varied.map((v) => `${v} = ${p.vars[v]}`).join(', ');
+      const ci = p.latencyCi95 ? ` (${ms(p.latencyCi95[0])}–${ms(p.latencyCi95[1])})` : '';
+      return `${at}: ${ms(p.values.latency)}${ci}${p.latencyUnstable ? '†' : ''}`;
+    });
+    return `${s.family.label}: ${points.join('; ')}`;
+  });
+  const unstable = sweeps.some((s) => s.points.some((p) => p.latencyUnstable));
+  return (
+    'Latency is measured, not counted: each point is benchmarked with onnxruntime on this machine (median latency in ms, 95% CI in parentheses' +
+    (unstable ? ', † an unstable measurement' : '') +
+    '), and its exponent is fitted to the medians. It describes this machine as much as the graph: fixed per-call costs flatten the exponent of small layers. ' +
+    perFamily.join('. ') +
+    '.'
+  );
 }
 
 /** Log–log chart of each family's claimed metric against its first swept axis (other swept variables at their first value). */

@@ -131,6 +131,37 @@ describe('runBenchmark in child processes', () => {
   });
 });
 
+describe('the binding floor of identical inputs and outputs', () => {
+  // Two models with the same input and output (names, dtypes, shapes) but other weights, and one whose
+  // output differs: the floor model is built from the inputs and outputs alone, so the first two share it.
+  const tinyModel = (seed: number, out: number): string => {
+    const b = new GraphBuilder({ opset: 17, seed });
+    const x = b.input('x', 'float32', [1, 16]);
+    b.output(b.op('Relu', [b.op('MatMul', [x, b.weight('fc.weight', [16, out])], {}, '/fc/MatMul')], {}, '/act/Relu'), 'float32', [1, out]);
+    const file = path.join(dir, `floor-${seed}-${out}.onnx`);
+    writeModel(b.build(), file);
+    return file;
+  };
+  const bench = async (file: string, said: string[]) => {
+    const r = (await runBenchmark({ modelPath: file, model: readModel(file), batches: [1], threads: [1], processes: 1, protocol: quick, effort: { extraProcesses: 0 }, onProgress: (m) => said.push(m) })).results[0]!;
+    if (r.status !== 'ok' || !r.floor) throw new Error('expected a measured result with a floor');
+    return r.floor;
+  };
+
+  it('is measured once and reused; a different output gets its own', async () => {
+    const said: string[][] = [[], [], []];
+    const first = await bench(tinyModel(1, 8), said[0]!);
+    const second = await bench(tinyModel(2, 8), said[1]!);
+    const other = await bench(tinyModel(3, 4), said[2]!);
+    expect(said[0]!.some((m) => m.endsWith('binding floor…'))).toBe(true);
+    expect(said[1]!.some((m) => m.endsWith('binding floor…'))).toBe(false);
+    expect(said[1]!.some((m) => /binding floor of the same inputs and outputs measured \d+ s ago/.test(m))).toBe(true);
+    expect(second).toEqual(first);
+    expect(said[2]!.some((m) => m.endsWith('binding floor…'))).toBe(true);
+    expect(other.latency.n).toBeGreaterThanOrEqual(quick.minRuns);
+  }, 120_000);
+});
+
 describe('failures in a child', () => {
   it('a model onnxruntime cannot load is reported with the load error', async () => {
     const b = new GraphBuilder();
