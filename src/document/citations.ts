@@ -275,6 +275,21 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       const paper = zooPapers().get(model.source.entry.family.toLowerCase());
       return paper ? { ...paper, id: key, 'citation-key': key } : undefined;
     };
+    // A zoo model's paper that the bibliography also holds (same DOI, or same title and year) is that
+    // entry: `[@model:speckle]` and `[@li2018speckle]` are one work, listed once.
+    const sameWork = (a: CslItem, b: CslItem): boolean => {
+      const doi = (i: CslItem) => (typeof i.DOI === 'string' ? i.DOI.toLowerCase() : undefined);
+      if (doi(a) && doi(b)) return doi(a) === doi(b);
+      const title = (i: CslItem) => String(i.title ?? '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+      const year = (i: CslItem) => (i.issued as { 'date-parts'?: unknown[][] } | undefined)?.['date-parts']?.[0]?.[0];
+      return title(a) !== '' && title(a) === title(b) && year(a) === year(b);
+    };
+    const canonical = (key: string): string => {
+      if (!key.startsWith('model:') || works.has(key)) return key;
+      const paper = resolve(key);
+      const own = paper ? [...works.values()].find((w) => sameWork(w, paper)) : undefined;
+      return own?.id ?? key;
+    };
     const knownKeys = () => [...works.keys(), ...state.registry.ids().filter((id) => state.registry.get(id)?.source.kind === 'zoo').map((id) => `model:${id}`)];
 
     visit(tree, 'text', (node: Text, index, parent) => {
@@ -311,7 +326,10 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
           last = f.end;
           continue;
         }
-        for (const i of f.items) cited.set(i.key, resolve(i.key)!);
+        for (const i of f.items) {
+          i.key = canonical(i.key);
+          cited.set(i.key, resolve(i.key)!);
+        }
         const output: CitationOutput = { kind: 'citation', items: f.items, mode: f.mode, html: '' };
         const element = { type: 'text', value: node.value.slice(f.start, f.end), data: { hName: 'span', hProperties: { className: ['mp-cite'] } } } as Text;
         setOutput(element, output);

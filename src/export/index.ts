@@ -23,8 +23,6 @@ import { documentToLatex, titleHeading } from './latex.js';
 import { macrosFile } from './macros.js';
 import { standaloneDocument } from './standalone.js';
 
-export type ExportTarget = 'html' | 'pdf' | 'tex';
-
 export interface ExportOptions {
   /** File stem of the document (`survey` for survey.md). */
   stem: string;
@@ -62,10 +60,7 @@ export interface ExportResult {
 
 function writeIfChanged(file: string, content: string | Uint8Array, result: ExportResult): void {
   result.files.push(file);
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
-  if (existsSync(file) && readFileSync(file).equals(bytes)) return;
-  writeFileAtomic(file, bytes);
-  result.written.push(file);
+  if (writeFileAtomic(file, content)) result.written.push(file);
 }
 
 /** This document's generated side files (CSV, chart SVG/PDF) left over from an earlier build. */

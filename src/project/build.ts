@@ -12,7 +12,7 @@ import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
 import { sha256Hex, writeFileAtomic } from '../cache/store.js';
 import { copyAssets, copyDocumentAssets } from '../export/assets.js';
 import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
-import { dataJson, documentDataHash } from '../export/data-json.js';
+import { documentDataHash } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
 import { cjkFontProblem } from '../export/cjk-fonts.js';
@@ -257,7 +257,6 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data, placesReferences: rendered.body.includes(BOOK_REFERENCES_MARK) });
     else writeFileAtomic(htmlFile, stampHtml(rendered.html, dataHash));
     for (const problem of copyDocumentAssets(rendered.data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
-    writeFileAtomic(dataFile, dataJson(rendered.data));
     // Outputs never disagree: a format this document already has in the folder is rewritten too.
     const alsoRebuilt = existingFormats(out, stem).filter((f) => !to.includes(f));
     const targets: OutputFormat[] = [...to, ...alsoRebuilt];
@@ -296,7 +295,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         else file.message(`${why}${stale}`, { ruleId: 'export', source: 'modelpress' });
       }
     }
-    // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
+    // data.json (written once, by the exporter), a CSV per table and, with `tex`, the LaTeX files (src/export/).
     try {
       const docSettings = file.data.modelpress!.settings;
       const exported = await exportDocument(rendered.data, rendered.tree, out, targets, {

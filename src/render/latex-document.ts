@@ -59,6 +59,8 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     xelatex: data.xelatex === true,
     cjkScheme: data.cjkScheme ?? 'chinese',
     documentClass: data.documentClass ?? 'article',
+    // The report class titles it "Bibliography" and leaves it out of the contents: as the HTML, "References", listed.
+    chapters: data.documentClass === 'report',
     chaptersBefore: data.chaptersBefore !== undefined && data.chaptersBefore > 0 ? String(data.chaptersBefore) : undefined,
   }).replace(/^\n+/, '');
 }
