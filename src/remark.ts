@@ -120,7 +120,7 @@ export function resolveOptions(options: ModelpressOptions | null | undefined = {
   const dir = path.resolve(cacheDir ?? defaultCacheDir());
   return {
     settings: applySettings(DEFAULT_SETTINGS, settings),
-    registryOptions: { cacheDir: path.join(dir, 'cache'), modelsDir: path.join(dir, 'models'), frozen, refresh },
+    registryOptions: { cacheDir: path.join(dir, 'cache'), frozen, refresh },
     embedded: true,
     syntax: syntax ?? true,
   };

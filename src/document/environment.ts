@@ -10,10 +10,11 @@ import { h } from 'hastscript';
 import type { VFile } from 'vfile';
 import type { Environment } from '../runtime/types.js';
 import { decimalsForDigits, fixed } from '../render/format.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
 import { type DirectiveNode, readAttributes, replaceWith } from './directive.js';
 import { showError } from './error-box.js';
 import { setOutput } from '../docmodel/output.js';
-import { blockDirectivePlugin, type CollectedEnvironment, type DocumentState, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type CollectedEnvironment, type DocumentState, type StateOptions, stateMessages } from './state.js';
 
 export const environmentAttributes = {};
 
@@ -23,28 +24,29 @@ function gib(bytes: number): string {
 
 type Rows = [term: string, value: string][];
 
-export function hardwareRows(e: Environment): Rows {
+export function hardwareRows(e: Environment, msg: Messages = ENGLISH): Rows {
   return [
-    ['CPU', `${e.cpuModel}${e.cpuClockMhz > 0 ? ` (${(e.cpuClockMhz / 1000).toFixed(2)} GHz)` : ''}`],
-    ['Cores', `${e.physicalCores} physical, ${e.logicalCores} logical`],
-    ['Memory', gib(e.memoryBytes)],
+    [msg.t('env.cpu'), `${e.cpuModel}${e.cpuClockMhz > 0 ? ` (${(e.cpuClockMhz / 1000).toFixed(2)} GHz)` : ''}`],
+    [msg.t('env.cores'), msg.t('env.coresValue', { physical: e.physicalCores, logical: e.logicalCores })],
+    [msg.t('env.memory'), gib(e.memoryBytes)],
     ...(e.gpus ?? []).map((g, i, all): [string, string] => [
-      all.length > 1 ? `GPU ${i}` : 'GPU',
-      `${g.name}, ${gib(g.memoryBytes)}, driver ${g.driverVersion}${g.cudaVersion ? `, CUDA ${g.cudaVersion}` : ''}`,
+      all.length > 1 ? msg.t('env.gpuN', { n: i }) : msg.t('env.gpu'),
+      msg.t('env.gpuValue', { name: g.name, memory: gib(g.memoryBytes), driver: g.driverVersion, cuda: g.cudaVersion ? msg.t('env.cuda', { version: g.cudaVersion }) : '' }),
     ]),
-    ['OS', `${e.os} (${e.arch})`],
-    ['Node.js', e.nodeVersion],
-    ['ONNX Runtime', `onnxruntime-node ${e.onnxruntimeVersion}`],
-    ...(e.load ? ([['Machine load', loadText(e)]] as Rows) : []),
+    [msg.t('env.os'), `${e.os} (${e.arch})`],
+    [msg.t('env.node'), e.nodeVersion],
+    [msg.t('env.onnxruntime'), `onnxruntime-node ${e.onnxruntimeVersion}`],
+    ...(e.load ? ([[msg.t('env.load'), loadText(e, msg)]] as Rows) : []),
   ];
 }
 
 /** The load around the benchmark, and whether it was busy. */
-function loadText(e: Environment): string {
+function loadText(e: Environment, msg: Messages): string {
   const l = e.load!;
-  const share = (v: number | null) => (v === null ? 'unknown' : `${(v * 100).toFixed(0)}%`);
-  const seen = `load average ${l.start.loadAverage[0].toFixed(2)} before; other processes ${share(l.start.otherCpuShare)} of the CPU before, ${share(l.end?.otherCpuShare ?? null)} after`;
-  return l.busy ? `busy — ${l.reason} (numbers may be slower and noisier than on an idle machine)` : `idle enough (${seen})`;
+  const share = (v: number | null) => (v === null ? msg.t('env.unknown') : `${(v * 100).toFixed(0)}%`);
+  return l.busy
+    ? msg.t('env.busy', { reason: l.reason ?? '' })
+    : msg.t('env.idle', { load: l.start.loadAverage[0].toFixed(2), before: share(l.start.otherCpuShare), after: share(l.end?.otherCpuShare ?? null) });
 }
 
 /**
@@ -70,18 +72,18 @@ export function floorText(floors: CollectedEnvironment['floors']): { unit: strin
   return { unit, text: parts.join('; ') };
 }
 
-function describe(c: CollectedEnvironment, labelOf: (id: string) => string): Rows {
+function describe(c: CollectedEnvironment, msg: Messages, labelOf: (id: string) => string): Rows {
   const floor = c.floors.length ? floorText(c.floors) : undefined;
   return [
-    ...(c.machine ? ([['Machine', c.machine]] as Rows) : []),
-    ...hardwareRows(c.environment),
-    ['Execution provider', c.provider.toUpperCase()],
-    ['Threads', `${c.threads} (intra-op), 1 (inter-op)`],
-    ['Batch', String(c.batch)],
-    ['Method', c.method],
-    ...(floor ? ([[`Binding floor (${floor.unit} per call, by input shape)`, floor.text]] as Rows) : []),
-    ['Models', c.models.map(labelOf).join(', ')],
-    ['Hardware fingerprint', c.environment.fingerprint],
+    ...(c.machine ? ([[msg.t('env.machine'), c.machine]] as Rows) : []),
+    ...hardwareRows(c.environment, msg),
+    [msg.t('env.provider'), c.provider.toUpperCase()],
+    [msg.t('env.threads'), msg.t('env.threadsValue', { threads: c.threads })],
+    [msg.t('env.batch'), String(c.batch)],
+    [msg.t('env.method'), c.method],
+    ...(floor ? ([[msg.t('env.floorByShape', { unit: floor.unit }), floor.text]] as Rows) : []),
+    [msg.t('env.models'), c.models.map(labelOf).join(', ')],
+    [msg.t('env.fingerprint'), c.environment.fingerprint],
   ];
 }
 
@@ -89,16 +91,16 @@ function describe(c: CollectedEnvironment, labelOf: (id: string) => string): Row
  * The settings as one compact table (html.ts's booktabs look): a term column, then one value column
  * per setting (a term a setting lacks shows —). The LaTeX writer lays out the same rows.
  */
-function table(lists: Rows[]): Element {
+function table(lists: Rows[], msg: Messages): Element {
   const terms = [...new Set(lists.flatMap((rows) => rows.map(([t]) => t)))];
-  const head = lists.length > 1 ? [h('thead', [h('tr', [h('th', { scope: 'col' }, ''), ...lists.map((_, i) => h('th', { scope: 'col' }, `Setting ${i + 1}`))])])] : [];
+  const head = lists.length > 1 ? [h('thead', [h('tr', [h('th', { scope: 'col' }, ''), ...lists.map((_, i) => h('th', { scope: 'col' }, msg.t('env.setting', { n: i + 1 })))])])] : [];
   const body = terms.map((t) => h('tr', [h('th', { scope: 'row' }, t), ...lists.map((rows) => h('td', rows.find(([term]) => term === t)?.[1] ?? '—'))]));
   return h('table', { className: ['mp-environment-table'] }, [...head, h('tbody', body)]);
 }
 
 /** The section from its data: the HTML here, the LaTeX from the same output (export/latex.ts). */
-function show(node: DirectiveNode, intro: string | undefined, lists: Rows[]): void {
-  replaceWith(node, h('section', { className: ['mp-environment'] }, [...(intro ? [h('p', intro)] : []), table(lists)]));
+function show(node: DirectiveNode, intro: string | undefined, lists: Rows[], msg: Messages): void {
+  replaceWith(node, h('section', { className: ['mp-environment'] }, [...(intro ? [h('p', intro)] : []), table(lists, msg)]));
   setOutput(node, { kind: 'definitions', intro, lists });
 }
 
@@ -110,14 +112,15 @@ function render(node: DirectiveNode, file: VFile, state: DocumentState): void {
   const { ok } = readAttributes(node, file, environmentAttributes);
   if (!ok) return showError(node, file, '::environment takes no attributes', 'unknown-attribute');
   const envs = state.data.environments;
-  if (envs.length === 0) return show(node, 'No benchmark ran in this document. The machine that built it:', [hardwareRows(state.registry.hostEnvironment())]);
+  const msg = stateMessages(state);
+  if (envs.length === 0) return show(node, msg.t('env.none'), [hardwareRows(state.registry.hostEnvironment(), msg)], msg);
   const machines = [...new Set(envs.map((e) => e.machine).filter((m): m is string => m !== undefined))];
   const intro =
     machines.length > 1
-      ? `The measurements come from ${machines.length} machines (${machines.join(', ')}), in ${envs.length} settings:`
+      ? msg.t('env.severalMachines', { machines: machines.length, names: machines.join(', '), count: envs.length })
       : envs.length > 1
-        ? `The measurements come from ${envs.length} settings:`
+        ? msg.t('env.several', { count: envs.length })
         : undefined;
   const labels = new Map(state.data.models.map((m) => [m.id, m.label]));
-  show(node, intro, envs.map((e) => describe(e, (id) => labels.get(id) ?? id)));
+  show(node, intro, envs.map((c) => describe(c, msg, (id) => labels.get(id) ?? id)), msg);
 }

@@ -6,6 +6,7 @@ import type { Element } from 'hast';
 import type { Node } from 'mdast';
 import type { VFile } from 'vfile';
 import { errorBoxHast } from '../render/page.js';
+import { messagesFor } from '../i18n/index.js';
 import type { DirectiveNode } from './directive.js';
 import { replaceWith, report, SOURCE } from './directive.js';
 import { type ErrorOutput, setOutput } from '../docmodel/output.js';
@@ -96,7 +97,7 @@ function boxOutput(node: Node, file: VFile, d: Shown): ErrorOutput {
 function boxElement(node: Node, file: VFile, d: Shown): Element {
   return errorBoxHast(
     { message: d.message, ...placeOf(file, d), ruleId: d.ruleId ? `modelpress:${d.ruleId}` : undefined },
-    { inline: node.type === 'textDirective' || node.type === 'text' },
+    { inline: node.type === 'textDirective' || node.type === 'text', title: file.data.modelpress ? messagesFor(file.data.modelpress.settings.lang, file.data.modelpress.settings.messages).t('error.title') : undefined },
   );
 }
 

@@ -110,8 +110,6 @@ export interface RegistryOptions {
   machine?: string | undefined;
   /** The project root: file models are named by their path relative to it in the results store. */
   projectRoot?: string | undefined;
-  /** Where zoo models are written for benchmarking (default `<cacheDir>/zoo`, the folder `modelpress zoo export` uses; without a cache a temporary folder, never the working folder). */
-  modelsDir?: string | undefined;
   frozen?: boolean | undefined;
   /** true: recompute everything; a list: recompute these model ids. */
   refresh?: boolean | readonly string[] | undefined;
@@ -732,7 +730,8 @@ export class ModelRegistry {
    * folder with a results store, streaming generated tensors in pieces.
    */
   private zooFile(entry: ZooEntry, model: Model, zooSize: [number, number] | undefined, tempDir?: string): string {
-    const dir = tempDir ?? this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, 'zoo') : path.join(os.tmpdir(), 'modelpress-zoo'));
+    // `<cacheDir>/zoo`, the folder `modelpress zoo export` uses (zooCachePath): one copy of each zoo model on disk
+    const dir = tempDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, 'zoo') : path.join(os.tmpdir(), 'modelpress-zoo'));
     const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
     const file = zooFileIn(dir, { name: entry.name, seed: this.options.zooSeed ?? 1, height, width });
     if (!existsSync(file)) writeModel(model, file);

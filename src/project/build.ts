@@ -13,9 +13,11 @@ import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
 import { sha256Hex, writeFileAtomic } from '../cache/store.js';
 import { copyAssets, copyDocumentAssets } from '../export/assets.js';
 import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
-import { dataJson, documentDataHash } from '../export/data-json.js';
+import { documentDataHash } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
+import { cjkFontProblem } from '../export/cjk-fonts.js';
+import { hasCjk, isCjkLang } from '../i18n/index.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
 import { renderDocument, scanLabels } from '../document/pipeline.js';
 import { BOOK_REFERENCES_MARK, type BookCitations, bookReferences } from '../document/citations.js';
@@ -25,7 +27,7 @@ import { type BookChapter, chapterNav, withNav, withReferences, writeBook } from
 import { cacheDirOf, projectRoot } from '../cache/project.js';
 import { DEFAULT_RESULTS_DIR, machineName } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
-import type { DocumentData } from '../docmodel/types.js';
+import { type DocumentData, documentMessages } from '../docmodel/types.js';
 
 import { type OutputFormat, UsageError } from './formats.js';
 
@@ -263,7 +265,6 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data, placesReferences: rendered.body.includes(BOOK_REFERENCES_MARK) });
     else writeFileAtomic(htmlFile, stampHtml(rendered.html, dataHash));
     for (const problem of copyDocumentAssets(rendered.data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
-    writeFileAtomic(dataFile, dataJson(rendered.data));
     // Outputs never disagree: a format this document already has in the folder is rewritten too.
     const alsoRebuilt = existingFormats(out, stem).filter((f) => !to.includes(f));
     const targets: OutputFormat[] = [...to, ...alsoRebuilt];
@@ -281,6 +282,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       dataHash,
     };
     const made = [htmlFile, dataFile];
+    if (targets.includes('pdf') && (isCjkLang(rendered.data.lang) || hasCjk(rendered.body))) {
+      // Without a TrueType CJK font the PDF shows boxes or embeds Type 3 fonts: say so, with the package.
+      const problem = cjkFontProblem();
+      if (problem) file.message(`PDF: ${problem}`, { ruleId: 'no-cjk-font', source: 'modelpress' });
+    }
     if (targets.includes('pdf') && !book) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
@@ -298,7 +304,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         else file.message(`${why}${stale}`, { ruleId: 'export', source: 'modelpress' });
       }
     }
-    // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
+    // data.json (written once, by the exporter), a CSV per table and, with `tex`, the LaTeX files (src/export/).
     try {
       const docSettings = file.data.modelpress!.settings;
       const exported = await exportDocument(rendered.data, rendered.tree, out, targets, {
@@ -325,12 +331,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     built.push(entry);
   }
   if (book) {
-    const references = bookCitations ? bookReferences(bookCitations) : undefined;
+    const bookWords = documentMessages(bookChapters[0]?.data ?? {});
+    const references = bookCitations ? bookReferences(bookCitations, bookWords.t('bibliography.title')) : undefined;
     // The navigation runs through the References page when the book writes one.
-    const pages = ownReferencesPage && references ? [...bookChapters, { stem: referencesPage!, title: 'References' }] : bookChapters;
+    const pages = ownReferencesPage && references ? [...bookChapters, { stem: referencesPage!, title: bookWords.t('bibliography.title') }] : bookChapters;
     bookChapters.forEach((c, i) => {
       const page = built.find((b) => b.html === c.htmlFile);
-      if (page) writeFileAtomic(c.htmlFile, stampHtml(withReferences(withNav(page.page, chapterNav(pages, i)), references?.html), page.dataHash));
+      if (page) writeFileAtomic(c.htmlFile, stampHtml(withReferences(withNav(page.page, chapterNav(pages, i, documentMessages(c.data).t('toc.title'))), references?.html), page.dataHash));
     });
     // Without a browser the book's PDF is a warning on its first chapter, as each chapter's own PDF is.
     const first = built[0]?.file;

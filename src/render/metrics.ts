@@ -6,6 +6,7 @@
 import { decoderFacts } from '../analysis/decoder.js';
 import type { Profile } from '../analysis/types.js';
 import type { BenchResult } from '../runtime/types.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
 import { METRIC_NAMES, UnknownMetricError } from './types.js';
 import type { MetricName, MetricSpec, ScalePrefix } from './types.js';
 
@@ -202,8 +203,9 @@ export function scaleFactor(scale: ScalePrefix): number {
 export type SampleUnit = 'img' | 'samples';
 
 /** The unit part of a header, e.g. `M`, `MB`, `ms`, `img/s`, `GFLOP/s`; '' when there is none. */
-export function unitText(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples'): string {
+export function unitText(metric: MetricName, scale: ScalePrefix, sampleUnitName: SampleUnit = 'samples', messages: Messages = ENGLISH): string {
   const spec = METRICS[metric];
+  const sampleUnit = messages.t(sampleUnitName === 'img' ? 'unit.img' : 'unit.samples');
   switch (spec.kind) {
     case 'count':
       return scale;
@@ -228,25 +230,30 @@ export function unitText(metric: MetricName, scale: ScalePrefix, sampleUnit: Sam
  * `0.23 GFLOPs`, `1.82 GMACs`, `7632 FLOPs`, `6.3 GMACs/token`; bytes, times and rates as in the
  * header (`44.59 MB`, `12.3 ms`, `81.0 img/s`); '' for depth and input.
  */
-export function inlineUnit(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples'): string {
+export function inlineUnit(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples', messages: Messages = ENGLISH): string {
   switch (metric) {
     case 'params':
-      return scale === '' ? 'parameters' : `${scale} parameters`;
+      return messages.t('unit.parameters', { scale: scale === '' ? '' : `${scale} ` });
     case 'macs':
     case 'flops':
     case 'macs_per_token':
     case 'flops_per_token':
-      return `${scale}${METRICS[metric].label}`;
+      return `${scale}${metricLabel(metric, messages)}`;
     default:
-      return unitText(metric, scale, sampleUnit);
+      return unitText(metric, scale, sampleUnit, messages);
   }
 }
 
-/** The column header, e.g. `Params (M)`, `Latency (ms)`, `Throughput (img/s)`, `Depth`. */
-export function metricHeader(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples'): string {
-  const unit = unitText(metric, scale, sampleUnit);
-  const label = METRICS[metric].label;
-  return unit === '' ? label : `${label} (${unit})`;
+/** A metric's name in the document's language (`Params`, `参数量`). */
+export function metricLabel(metric: MetricName, messages: Messages = ENGLISH): string {
+  return messages.t(`metric.${metric}`);
+}
+
+/** The column header, e.g. `Params (M)`, `Latency (ms)`, `Throughput (img/s)`, `Depth`; `参数量 (M)` in Chinese. */
+export function metricHeader(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples', messages: Messages = ENGLISH): string {
+  const unit = unitText(metric, scale, sampleUnit, messages);
+  const label = metricLabel(metric, messages);
+  return unit === '' ? label : messages.t('header.unit', { label, unit });
 }
 
 /** Where a metric's value comes from: the static profile, the benchmark, or both. */

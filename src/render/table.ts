@@ -6,7 +6,8 @@
 import { h } from 'hastscript';
 import type { Element, ElementContent } from 'hast';
 import { DEFAULT_FORMAT, exactNumber, fixed, formatColumn, groupDigits } from './format.js';
-import { METRICS, metricHeader, scaleFactor, unitText } from './metrics.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
+import { METRICS, metricHeader, metricLabel, scaleFactor, unitText } from './metrics.js';
 import { escapeLatex, latexCaption, latexLabel } from './latex.js';
 import { smartQuotes } from './typography.js';
 import type { ColumnGroup, MetricName, MetricTableSpec, NumberFormat, TableCell, TableColumn, TableData, TableRow } from './types.js';
@@ -24,6 +25,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     }
   }
   const sampleUnit = spec.sampleUnit ?? 'samples';
+  const msg = spec.messages ?? ENGLISH;
   const labelled = spec.groups.some((g) => g !== undefined);
   const publishedMetrics = spec.metrics.filter((m) => spec.rows.some((r) => typeof r.published?.[m] === 'number'));
   if (labelled && publishedMetrics.length > 0) {
@@ -51,7 +53,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     // Published values share the measured column's scale, so the two read side by side; their
     // cells come after the measured ones in the formatted column.
     if (publishedMetrics.includes(metric)) all.push(...publishedOf(metric));
-    columnsByMetric.set(metric, formatColumn(metric, all, spec.format, sampleUnit, spec.scalePolicy ?? 'shared'));
+    columnsByMetric.set(metric, formatColumn(metric, all, spec.format, sampleUnit, msg, spec.scalePolicy ?? 'shared'));
   }
   // formatColumn formatted every cell of a metric in layout order; hand them out column by column.
   const offsets = new Map<MetricName, number>();
@@ -72,26 +74,32 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
       const cell: TableCell = { ...c, value: typeof raw === 'string' ? raw : c.value, ...(note ? { note } : {}) };
       const mark = markOf(i, metric, group);
       if (mark && typeof cell.value === 'number') {
-        const where = `${spec.rows[i]!.label}, ${formatted.header}${label === undefined ? '' : ` at ${label}`}`;
-        const ci = mark.ci95 ? uncertainty(mark.ci95, cell.plain, formatted.scale, unitText(metric, formatted.scale, sampleUnit)) : undefined;
-        if (mark.unstable) cell.unstable = `${where}: unstable measurement${mark.reason ? ` (${mark.reason})` : ''}${ci ? `; 95% CI ${ci.range}` : ''}`;
+        const where = label === undefined ? msg.t('table.cell', { row: spec.rows[i]!.label, header: formatted.header }) : msg.t('table.cellAt', { row: spec.rows[i]!.label, header: formatted.header, group: label });
+        const ci = mark.ci95 ? uncertainty(mark.ci95, cell.plain, formatted.scale, unitText(metric, formatted.scale, sampleUnit, msg)) : undefined;
+        if (mark.unstable) cell.unstable = `${msg.t('table.unstable', { where })}${mark.reason ? ` (${mark.reason})` : ''}${ci ? `; ${msg.t('table.ci95', { range: ci.range })}` : ''}`;
         if (spec.showCi && ci) cell.ci = ci.halfWidth;
       }
       return cell;
     });
-    const column = { key: label === undefined ? metric : `${metric}@${label}`, metric, header: columnsByMetric.get(metric)!.header, numeric: METRICS[metric].kind !== 'text', csvHeader: baseHeader(metric, sampleUnit) };
+    const column = { key: label === undefined ? metric : `${metric}@${label}`, metric, header: columnsByMetric.get(metric)!.header, numeric: METRICS[metric].kind !== 'text', csvHeader: baseHeader(metric, sampleUnit, msg) };
     return { column, cells };
   };
   // Called after measuredColumn: cellsFor hands out the published cells after the measured ones.
   const publishedColumn = (metric: MetricName): Built => ({
-    column: { key: `${metric}:published`, metric, header: `${columnsByMetric.get(metric)!.header}, published`, numeric: true, csvHeader: `${baseHeader(metric, sampleUnit)}, published` },
-    cells: cellsFor(metric).map((c) => (c.value === null ? { ...c, note: 'not published' } : c)),
+    column: {
+      key: `${metric}:published`,
+      metric,
+      header: msg.t('table.published', { header: columnsByMetric.get(metric)!.header }),
+      numeric: true,
+      csvHeader: msg.t('table.published', { header: baseHeader(metric, sampleUnit, msg) }),
+    },
+    cells: cellsFor(metric).map((c) => (c.value === null ? { ...c, note: msg.t('table.notPublished') } : c)),
   });
   const deltaColumn = (metric: MetricName): Built => {
     const published = publishedOf(metric);
     return {
-      column: { key: `${metric}:delta`, header: `Δ ${METRICS[metric].label} (%)`, numeric: true },
-      cells: valuesOf(metric, 0).map((m, i) => percentDifference(typeof m === 'number' ? m : null, published[i] ?? null, spec.format)),
+      column: { key: `${metric}:delta`, header: msg.t('table.delta', { label: metricLabel(metric, msg) }), numeric: true },
+      cells: valuesOf(metric, 0).map((m, i) => percentDifference(typeof m === 'number' ? m : null, published[i] ?? null, msg, spec.format)),
     };
   };
   /** A metric's columns in display order: published, measured, difference — or just measured. */
@@ -101,7 +109,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
   };
   const extraColumns: Built[] = (spec.extraColumns ?? []).map((extra, k) => ({
     column: { key: `extra:${k}`, header: extra.header, numeric: extra.numeric ?? extra.cells.every((v) => v === null || /^[-+]?\d+(\.\d+)?$/.test(v)) },
-    cells: extra.cells.map((v) => (v === null ? { value: null, text: '—', plain: '', note: 'not published' } : { value: v, text: v, plain: v })),
+    cells: extra.cells.map((v) => (v === null ? { value: null, text: '—', plain: '', note: msg.t('table.notPublished') } : { value: v, text: v, plain: v })),
   }));
 
   const built: { label?: string | undefined; columns: Built[] }[] = [];
@@ -116,7 +124,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     id: spec.id,
     number: spec.number,
     caption: spec.caption,
-    stubHeader: spec.stubHeader ?? 'Model',
+    stubHeader: spec.stubHeader ?? msg.t('table.model'),
     groups,
     rows,
     // Notes are prose: typographic quotes, as in the text (`input ‘x’`).
@@ -125,8 +133,8 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
 }
 
 /** A metric's header in its base unit, unscaled (`Params`, `FLOPs`, `Params size (B)`, `Latency (ms)`): the CSV's. */
-function baseHeader(metric: MetricName, sampleUnit: 'img' | 'samples'): string {
-  return metricHeader(metric, METRICS[metric].kind === 'time' ? 'ms' : '', sampleUnit);
+function baseHeader(metric: MetricName, sampleUnit: 'img' | 'samples', messages: Messages = ENGLISH): string {
+  return metricHeader(metric, METRICS[metric].kind === 'time' ? 'ms' : '', sampleUnit, messages);
 }
 
 /** A CI in a cell's scale and decimals: `547–1067 ms` and the ± half-width `260`. */
@@ -146,17 +154,17 @@ export function unstableMarks(table: TableData): { row: number; column: number; 
   return found.map((f, k) => ({ ...f, mark: found.length === 1 ? '†' : `†${k + 1}`, id: `${base}-unstable-${k + 1}` }));
 }
 
-/** The note under a table that says what the daggers mean. */
-export const UNSTABLE_LEGEND = '† Unstable measurement: the spread stayed above the protocol’s 10% limit after its extra effort; the value is the median, with its 95% confidence interval.';
+/** The note under a table that says what the daggers mean (English; documents read `table.unstableLegend`). */
+export const UNSTABLE_LEGEND = ENGLISH.t('table.unstableLegend');
 
 /**
  * (measured − published) ÷ published, in percent with one decimal and an explicit sign, grouped as
  * other numbers are (`+490,904.5`). The plain string keeps the `+` (`+0.2`), which LaTeX prints too
  * (siunitx `retain-explicit-plus`); a difference that rounds to zero is `0.0`, unsigned.
  */
-export function percentDifference(measured: number | null, published: number | null, fmt: NumberFormat = DEFAULT_FORMAT): TableCell {
+export function percentDifference(measured: number | null, published: number | null, messages: Messages = ENGLISH, fmt: NumberFormat = DEFAULT_FORMAT): TableCell {
   if (measured === null || published === null || published === 0) {
-    return { value: null, text: '—', plain: '', note: measured === null ? 'not measured' : 'no published value' };
+    return { value: null, text: '—', plain: '', note: messages.t(measured === null ? 'table.notMeasured' : 'table.noPublishedValue') };
   }
   const pct = ((measured - published) / published) * 100;
   const rounded = fixed(pct, 1);
@@ -181,9 +189,9 @@ function checkShape(table: TableData): void {
   }
 }
 
-/** `Table 3.` — the prefix of a numbered caption. */
-export function tableNumberLabel(table: TableData): string {
-  return table.number === undefined ? '' : `Table ${table.number}.`;
+/** `Table 3.` (`表 3`) — the prefix of a numbered caption. */
+export function tableNumberLabel(table: TableData, messages: Messages = ENGLISH): string {
+  return table.number === undefined ? '' : messages.t('caption.table', { n: table.number });
 }
 
 // ---- HTML
@@ -193,7 +201,7 @@ export function tableNumberLabel(table: TableData): string {
  * two-row `<thead>` when there are column groups, numeric cells right-aligned (`mp-num`), and the
  * footnotes after the table.
  */
-export function tableToHast(table: TableData): Element {
+export function tableToHast(table: TableData, messages: Messages = ENGLISH): Element {
   checkShape(table);
   const columns = flatColumns(table);
   const grouped = hasGroupRow(table);
@@ -233,7 +241,7 @@ export function tableToHast(table: TableData): Element {
   );
 
   const captionParts: ElementContent[] = [];
-  const numberLabel = tableNumberLabel(table);
+  const numberLabel = tableNumberLabel(table, messages);
   if (numberLabel) captionParts.push(h('span', { className: 'mp-caption-number' }, numberLabel), { type: 'text', value: ' ' });
   if (table.caption) captionParts.push({ type: 'text', value: table.caption });
 
@@ -242,7 +250,7 @@ export function tableToHast(table: TableData): Element {
     h('thead', headRows),
     h('tbody', body),
   ]);
-  const unstableNotes = marks.length ? [h('p', UNSTABLE_LEGEND), ...marks.map((m) => h('p', { id: m.id, className: 'mp-unstable-note' }, `${m.mark} ${m.note}`))] : [];
+  const unstableNotes = marks.length ? [h('p', messages.t('table.unstableLegend')), ...marks.map((m) => h('p', { id: m.id, className: 'mp-unstable-note' }, `${m.mark} ${m.note}`))] : [];
   const notes = table.footnotes.length || unstableNotes.length ? [h('div', { className: 'mp-table-notes' }, [...table.footnotes.map((f) => h('p', f)), ...unstableNotes])] : [];
   return h('figure', { className: 'mp-table', id: table.id }, [tableEl, ...notes]);
 }
@@ -285,7 +293,7 @@ function latexMark(mark: string): string {
  * braced headers (`{Params (M)}`), `\cmidrule` under each group label, `\caption` and
  * `\label{tbl:…}`, footnotes in small type under the tabular. Needs `booktabs` and `siunitx`.
  */
-export function tableToLatex(table: TableData): string {
+export function tableToLatex(table: TableData, messages: Messages = ENGLISH): string {
   checkShape(table);
   const columns = flatColumns(table);
   // A column with an explicit `+` (a Δ) keeps it: siunitx drops it unless told `retain-explicit-plus`.
@@ -330,7 +338,7 @@ export function tableToLatex(table: TableData): string {
   lines.push('\\bottomrule', '\\end{tabular}');
   const notes = [
     ...table.footnotes.map(escapeLatex),
-    ...(marks.length ? [escapeLatex(UNSTABLE_LEGEND).replace(/^†/, '\\dag'), ...marks.map((m) => `${latexMark(m.mark)}~${escapeLatex(m.note)}`)] : []),
+    ...(marks.length ? [escapeLatex(messages.t('table.unstableLegend')).replace(/^†/, '\\dag'), ...marks.map((m) => `${latexMark(m.mark)}~${escapeLatex(m.note)}`)] : []),
   ];
   if (notes.length) {
     lines.push('\\par\\smallskip', `{\\footnotesize ${notes.join('\\par\n')}\\par}`);

@@ -256,14 +256,14 @@ describe('breakdown scales (issue 20): every non-zero value keeps significant di
     // A 2,512-parameter encoder stage beside an 11,689,512-parameter model: M would print 0.00;
     // K prints 2.51 and 11,689.51. Zeros do not count (0 parameters of a ReLU).
     expect(significantScale('params', [2512, 11_689_512, 0], DEFAULT_FORMAT)).toBe('K');
-    const col = formatColumn('params', [2512, 11_689_512, 0], DEFAULT_FORMAT, 'samples', 'significant');
+    const col = formatColumn('params', [2512, 11_689_512, 0], DEFAULT_FORMAT, 'samples', undefined, 'significant');
     expect(col.header).toBe('Params (K)');
     expect(col.cells.map((c) => c.text)).toEqual(['2.51', '11,689.51', '0.00']);
     // The shared (comparison-table) scale keeps M for the same column: 0.00 for the stage.
     expect(formatColumn('params', [2512, 11_689_512, 0], DEFAULT_FORMAT).cells.map((c) => c.text)).toEqual(['0.00', '11.69', '0.00']);
     // 18 parameters: no prefix, a plain integer; 2,097,152 FLOPs beside 39,845,888: M (2.10, 39.85).
     expect(significantScale('params', [18, 0], DEFAULT_FORMAT)).toBe('');
-    expect(formatColumn('flops', [2_097_152, 39_845_888], DEFAULT_FORMAT, 'samples', 'significant').cells.map((c) => c.text)).toEqual(['2.10', '39.85']);
+    expect(formatColumn('flops', [2_097_152, 39_845_888], DEFAULT_FORMAT, 'samples', undefined, 'significant').cells.map((c) => c.text)).toEqual(['2.10', '39.85']);
     // A scale the author set is kept.
     expect(significantScale('params', [2512], resolveFormat({ scale: { params: 'M' } }))).toBe('M');
   });
