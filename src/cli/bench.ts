@@ -109,6 +109,7 @@ export function formatReport(report: BenchReport): string {
   return [
     `model        ${report.model.path}  opset ${report.model.opset ?? '—'}  sha256 ${report.model.sha256.slice(0, 16)}…`,
     `machine      ${e.cpuModel}, ${e.physicalCores} physical / ${e.logicalCores} logical cores, ${(e.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${e.os} ${e.arch}`,
+    ...(e.gpus ?? []).map((g, i) => `gpu ${String(i).padEnd(8)} ${g.name}, ${(g.memoryBytes / 2 ** 30).toFixed(1)} GiB, driver ${g.driverVersion}${g.cudaVersion ? `, CUDA ${g.cudaVersion}` : ''}`),
     `software     Node ${e.nodeVersion}, onnxruntime-node ${e.onnxruntimeVersion}  (fingerprint ${e.fingerprint})`,
     `protocol     ${p.processes} process${p.processes === 1 ? '' : 'es'} per configuration; warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s, cap ${p.maxRuns} runs / ${p.maxTimeMs / 1000} s; when unstable up to ${p.effort.extraProcesses} extra processes (${p.effort.runsFactor}× the minimums, ≤ ${p.effort.budgetMs / 1000} s in all)`,
     `load         ${e.load ? (e.load.busy ? `BUSY: ${e.load.reason}` : `idle enough (load average ${e.load.start.loadAverage[0].toFixed(2)}; other processes ${e.load.start.otherCpuShare === null ? '—' : `${(e.load.start.otherCpuShare * 100).toFixed(0)}%`} of the CPU)`) : 'not sampled'}`,

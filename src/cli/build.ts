@@ -17,6 +17,8 @@ export interface BuildFlags {
   frozen?: boolean;
   refresh?: boolean | string;
   strict?: boolean;
+  machine?: string;
+  provider?: 'cpu' | 'cuda';
 }
 
 /** Parse `--to html,pdf,tex`. */
@@ -51,6 +53,8 @@ export function buildOptions(content: string[], flags: BuildFlags): BuildOptions
     frozen: flags.frozen,
     refresh,
     strict: flags.strict,
+    machine: flags.machine,
+    provider: flags.provider,
     onProgress: progressPrinter(),
   };
 }
@@ -98,6 +102,8 @@ export function register(program: Command): void {
     .option('--frozen', 'use only stored results; fail on a miss (rebuild without the benchmark hardware)')
     .addOption(new Option('--refresh [ids]', 're-measure everything, or only these model ids (comma-separated)'))
     .option('--strict', 'exit 1 when there is any diagnostic')
+    .option('--machine <name>', "this machine's short name in the results store (default: config \"machine\", else the host name)")
+    .addOption(new Option('--provider <provider>', "this machine's execution provider (part of each benchmark's configuration)").choices(['cpu', 'cuda']))
     .action(async (content: string[], flags: BuildFlags) => {
       process.exitCode = (await runBuild(content, flags)).exitCode;
     });

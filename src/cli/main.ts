@@ -11,8 +11,11 @@ import { register as registerBench } from './bench.js';
 import { register as registerBuild } from './build.js';
 import { register as registerClean } from './clean.js';
 import { register as registerComplexity } from './complexity.js';
+import { register as registerPlan } from './plan.js';
 import { register as registerPreview } from './preview.js';
 import { register as registerProfile } from './profile.js';
+import { register as registerResults } from './results.js';
+import { register as registerRunUnit } from './run-unit.js';
 import { register as registerWatch } from './watch.js';
 import { register as registerZoo } from './zoo.js';
 
@@ -35,6 +38,9 @@ export function createProgram(): Command {
   registerWatch(program);
   registerPreview(program);
   registerProfile(program);
+  registerPlan(program);
+  registerRunUnit(program);
+  registerResults(program);
   registerZoo(program);
   return program;
 }

@@ -62,6 +62,8 @@ export interface Provenance {
   tool: string;
   /** Present for measured numbers. */
   benchmark?: {
+    /** The machine's short name in the results store (absent for results stored before machines were named). */
+    machine?: string | undefined;
     hardware: string;
     cpuModel: string;
     onnxruntime: string;
@@ -115,6 +117,8 @@ export interface CollectedChart {
 }
 
 export interface CollectedEnvironment {
+  /** The machine's short name in the results store (absent for results stored before machines were named). */
+  machine?: string | undefined;
   environment: Environment;
   threads: number;
   batch: number;

@@ -28,6 +28,7 @@ export const chartAttributes = {
   caption: text('the figure caption'),
   logx: boolean('logarithmic x axis'),
   logy: boolean('logarithmic y axis'),
+  machines: wordList('machine names separated by spaces (scatter): a point per model and machine, coloured by machine, from the results store'),
 };
 
 const BAR_METRICS: MetricName[] = ['flops', 'macs', 'params'];
@@ -50,7 +51,8 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
       return showError(node, file, reason, 'missing-attribute');
     }
     const metrics = [values.x!, values.y!];
-    const { measured, ok: known, problems: unknown } = await measureModels(state, file, node, values.models!, metrics, state.settings.convention);
+    const machines = values.machines ? [...new Set(values.machines)] : undefined;
+    const { measured, ok: known, problems: unknown } = await measureModels(state, file, node, values.models!, metrics, state.settings.convention, machines);
     if (!known) return showError(node, file, unknown.join('; '), 'unknown-model');
     const points: ScatterPoint[] = [];
     for (const rows of measured) {
@@ -59,7 +61,8 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
         const x = v[values.x!];
         const y = v[values.y!];
         if (typeof x !== 'number' || typeof y !== 'number') continue;
-        points.push({ label: rows.length > 1 ? `${m.model.label} @ ${m.label}` : m.model.label, x, y });
+        const sweeps = new Set(rows.map((r) => r.point)).size > 1;
+        points.push({ label: sweeps ? `${m.model.label} @ ${m.label}` : m.model.label, x, y, ...(m.machine !== undefined ? { group: m.machine } : {}) });
       }
     }
     if (points.length === 0) return showError(node, file, 'no model of this chart could be measured (see the build messages)', 'analysis');

@@ -31,6 +31,8 @@ export type RuleId =
   | 'input-binding'
   | 'analysis'
   | 'frozen-miss'
+  | 'missing-result'
+  | 'planned'
   | 'benchmark-failed'
   | 'unstable-measurement'
   | 'busy-machine'

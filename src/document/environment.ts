@@ -27,6 +27,10 @@ export function hardwareRows(e: Environment): Rows {
     ['CPU', `${e.cpuModel}${e.cpuClockMhz > 0 ? ` (${(e.cpuClockMhz / 1000).toFixed(2)} GHz)` : ''}`],
     ['Cores', `${e.physicalCores} physical, ${e.logicalCores} logical`],
     ['Memory', gib(e.memoryBytes)],
+    ...(e.gpus ?? []).map((g, i, all): [string, string] => [
+      all.length > 1 ? `GPU ${i}` : 'GPU',
+      `${g.name}, ${gib(g.memoryBytes)}, driver ${g.driverVersion}${g.cudaVersion ? `, CUDA ${g.cudaVersion}` : ''}`,
+    ]),
     ['OS', `${e.os} (${e.arch})`],
     ['Node.js', e.nodeVersion],
     ['ONNX Runtime', `onnxruntime-node ${e.onnxruntimeVersion}`],
@@ -45,6 +49,7 @@ function loadText(e: Environment): string {
 function describe(c: CollectedEnvironment): Rows {
   const floors = c.floors.map((f) => `${f.model} (${f.input}): ${f.latencyMedianMs < 0.1 ? (f.latencyMedianMs * 1000).toFixed(1) + ' µs' : f.latencyMedianMs.toFixed(3) + ' ms'}`);
   return [
+    ...(c.machine ? ([['Machine', c.machine]] as Rows) : []),
     ...hardwareRows(c.environment),
     ['Execution provider', c.provider.toUpperCase()],
     ['Threads', `${c.threads} (intra-op), 1 (inter-op)`],
@@ -75,5 +80,12 @@ function render(node: DirectiveNode, file: VFile, state: DocumentState): void {
   if (!ok) return showError(node, file, '::environment takes no attributes', 'unknown-attribute');
   const envs = state.data.environments;
   if (envs.length === 0) return show(node, 'No benchmark ran in this document. The machine that built it:', [hardwareRows(state.registry.hostEnvironment())]);
-  show(node, envs.length > 1 ? `The measurements come from ${envs.length} settings:` : undefined, envs.map(describe));
+  const machines = [...new Set(envs.map((e) => e.machine).filter((m): m is string => m !== undefined))];
+  const intro =
+    machines.length > 1
+      ? `The measurements come from ${machines.length} machines (${machines.join(', ')}), in ${envs.length} settings:`
+      : envs.length > 1
+        ? `The measurements come from ${envs.length} settings:`
+        : undefined;
+  show(node, intro, envs.map(describe));
 }

@@ -33,6 +33,7 @@ export const metricAttributes = {
   scale: oneOf('scale of the number: K, M, G, T (counts, bytes, rates) or us, ms, s (times)', ['', 'K', 'M', 'G', 'T', 'us', 'ms', 's', 'auto'] as const),
   unit: boolean('show the unit after the number (default true)'),
   convention: oneOf('counting convention', CONVENTIONS),
+  machine: text("a measured metric from this machine's stored result (the results store's machine name); default this machine"),
 };
 
 export default function remarkModelpressMetrics(options: StateOptions = {}) {
@@ -66,9 +67,12 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
   const p = await profileAt(state, file, model, point, values.convention);
   if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
+  if (values.machine !== undefined && !MEASURED.includes(name)) {
+    report(file, node, `${name} is counted, the same on every machine; machine= applies to measured metrics (${MEASURED.join(', ')})`, 'bad-attribute', 'machine');
+  }
   let stored;
   if (MEASURED.includes(name)) {
-    const b = await benchAt(state, file, model, point, p.profile, node);
+    const b = await benchAt(state, file, model, point, p.profile, node, values.machine);
     if (!b.bench) return showError(node, file, failureText(model, b.failure!), b.failure!.ruleId);
     stored = b.bench;
   }
@@ -77,7 +81,7 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   const inline = formatInline(name, value, fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples');
   const prov = provenance(state, model, point, p.profile, stored);
   const shown = values.unit === false ? inline.text : inline.withUnit;
-  const title = `${model.label}, ${metricSpec(name).label}: ${value ?? 'n/a'} (${prov.source}, input ${prov.input}, ${prov.convention} convention${prov.benchmark ? `, ${prov.benchmark.cpuModel}, batch ${prov.benchmark.batch}` : ''})`;
+  const title = `${model.label}, ${metricSpec(name).label}: ${value ?? 'n/a'} (${prov.source}, input ${prov.input}, ${prov.convention} convention${prov.benchmark ? `, ${prov.benchmark.machine ? `${prov.benchmark.machine}: ` : ''}${prov.benchmark.cpuModel}, batch ${prov.benchmark.batch}` : ''})`;
   // An unstable measurement is never printed bare: a † whose title gives the 95% CI (the build warns too).
   const mark = stored && MEASURED.includes(name) ? benchMarks([name], stored)?.[name] : undefined;
   let why: string | undefined;

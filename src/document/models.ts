@@ -29,7 +29,8 @@ import { writeModel } from '../onnx/writer.js';
 import { describeEnvironment, NOT_INSTALLED, ONNXRUNTIME_MISSING } from '../runtime/environment.js';
 import { runBenchmark } from '../runtime/orchestrator.js';
 import { effortPolicy } from '../runtime/effort.js';
-import type { BenchResult, EffortPolicy, Environment, ProtocolOptions } from '../runtime/types.js';
+import type { BenchResult, EffortPolicy, Environment, ExecutionProvider, ProtocolOptions } from '../runtime/types.js';
+import type { WorkUnit } from '../cache/work-unit.js';
 import { zooFileIn } from '../zoo/cache.js';
 import type { ZooEntry } from '../zoo/registry.js';
 import type { ModelFamily, Vars } from '../zoo/families.js';
@@ -61,7 +62,7 @@ export interface DeclaredModel {
 
 /** What went wrong with a measurement, in words, with the rule id of its diagnostic. */
 export interface Failure {
-  ruleId: 'missing-model' | 'model-load' | 'unbound-dim' | 'input-binding' | 'analysis' | 'frozen-miss' | 'benchmark-failed';
+  ruleId: 'missing-model' | 'model-load' | 'unbound-dim' | 'input-binding' | 'analysis' | 'frozen-miss' | 'missing-result' | 'planned' | 'benchmark-failed';
   reason: string;
 }
 
@@ -73,6 +74,8 @@ export interface StoredBench {
   result: BenchResult;
   environment: Environment;
   protocol: ProtocolOptions & { processes: number };
+  /** The machine's short name in the results store (absent in results stored before machines were named). */
+  machine?: string | undefined;
 }
 
 export interface MeasureSettings {
@@ -83,6 +86,15 @@ export interface MeasureSettings {
   protocol: ProtocolOptions;
   processes: number;
   floor: boolean;
+  /** Execution provider (default cpu): part of the configuration key. */
+  provider?: ExecutionProvider | undefined;
+}
+
+/** `modelpress plan`: benchmarks this machine's store lacks become work units instead of being measured. */
+export interface PlanCollector {
+  units: Omit<WorkUnit, 'index' | 'document'>[];
+  /** Benchmarks of the plan's machine the store already holds. */
+  stored: number;
 }
 
 export interface RegistryOptions {
@@ -108,6 +120,8 @@ export interface RegistryOptions {
   zooSeed?: number | undefined;
   /** User rules for custom operators (config `rules`) and the sha256 of their modules (part of the cache key). */
   rules?: { rules: readonly OpRule[]; key: string } | undefined;
+  /** Plan instead of measuring (`modelpress plan`): see PlanCollector. */
+  plan?: PlanCollector | undefined;
 }
 
 export interface ProgressEvent {
@@ -180,6 +194,11 @@ export class ModelRegistry {
     this.cache = options.cacheDir ? new CacheStore(options.cacheDir) : undefined;
     this.results = options.resultsDir ? new ResultsStore(options.resultsDir, machineName(options.machine)) : undefined;
     this.hashes = new FileHashes(options.cacheDir ? path.join(options.cacheDir, 'file-hashes.json') : undefined);
+  }
+
+  /** This machine's short name (`--machine`, config `machine`, else the host name). */
+  get machine(): string {
+    return this.results?.machine ?? machineName(this.options.machine);
   }
 
   /** A --frozen build from a results store: stored results are served even when a model file is absent. */
@@ -410,8 +429,10 @@ export class ModelRegistry {
     ignore: string[] = [],
     /** Why a build without --frozen could not make the result either (then the advice says so). */
     never?: () => string | undefined,
+    /** Read only from the store even without --frozen (another machine's result), with this rule and remedy. */
+    only?: { ruleId: 'frozen-miss' | 'missing-result'; remedy: string },
   ): Outcome<T> | undefined {
-    const frozen = this.options.frozen === true;
+    const frozen = this.options.frozen === true || only !== undefined;
     if (!frozen && this.refreshes(model.id)) return undefined;
     const files = Array.isArray(file) ? file : [file];
     const modelAbsent = !ident.ok && ident.failure.ruleId === 'missing-model';
@@ -433,33 +454,42 @@ export class ModelRegistry {
     if (!frozen) return undefined;
     if (!ident.ok && !stale && !corrupt) return ident;
     const rel = (f: string) => path.relative(process.cwd(), f) || f;
+    const head = only ? '' : '--frozen: ';
+    const again = only?.remedy ?? 'build once without --frozen to re-measure it';
     const reason = stale
-      ? `--frozen: the stored ${what} (${rel(stale.file)}) was measured with different ${stale.differ.join(', ')}${stale.differ.includes('model') ? ' (the model file changed since)' : ''}; build once without --frozen to re-measure it`
+      ? `${head}the stored ${what} (${rel(stale.file)}) was measured with different ${stale.differ.join(', ')}${stale.differ.includes('model') ? ' (the model file changed since)' : ''}; ${again}`
       : corrupt && corrupt.status === 'corrupt'
-        ? `--frozen: the stored ${what} (${rel(corrupt.file)}) cannot be used: ${corrupt.reason}; build once without --frozen to re-measure it`
-        : missAdvice(
-            `--frozen: no stored ${what} (looked for ${rel(files[0]!)}: commit the results store ${rel(this.results!.root)} with the document)`,
-            never?.(),
-            `build once without --frozen ${kind === 'bench' ? 'on the benchmark machine' : 'to measure it'}`,
-          );
-    return { ok: false, failure: { ruleId: 'frozen-miss', reason } };
+        ? `${head}the stored ${what} (${rel(corrupt.file)}) cannot be used: ${corrupt.reason}; ${again}`
+        : only
+          ? `no stored ${what} (looked for ${rel(files[0]!)}); ${only.remedy}`
+          : missAdvice(
+              `--frozen: no stored ${what} (looked for ${rel(files[0]!)}: commit the results store ${rel(this.results!.root)} with the document)`,
+              never?.(),
+              `build once without --frozen ${kind === 'bench' ? 'on the benchmark machine' : 'to measure it'}`,
+            );
+    return { ok: false, failure: { ruleId: only?.ruleId ?? 'frozen-miss', reason } };
   }
 
-  /** Benchmark of a model at an input point (through the cache). */
-  bench(id: string, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined): Promise<Outcome<StoredBench>> {
+  /**
+   * Benchmark of a model at an input point (through the cache), on this machine or, with `machine`,
+   * the result another machine stored (never measured here: a miss names the commands that make it).
+   */
+  bench(id: string, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined, machine?: string): Promise<Outcome<StoredBench>> {
     const model = this.get(id);
     if (!model) return Promise.resolve({ ok: false, failure: { ruleId: 'analysis', reason: `no model '${id}' is declared` } });
-    const memoKey = `${id}\u0000${point.text}\u0000${model.batch}`;
+    const target = machine === undefined ? this.machine : machineName(machine);
+    const memoKey = `${id}\u0000${point.text}\u0000${model.batch}\u0000${target}\u0000${settings.threads ?? ''}\u0000${settings.provider ?? 'cpu'}`;
     let p = this.benches.get(memoKey);
     if (!p) {
-      p = this.computeBench(model, point, settings, flopsPerSample);
+      p = this.computeBench(model, point, settings, flopsPerSample, target);
       this.benches.set(memoKey, p);
     }
     return p;
   }
 
-  private async computeBench(model: DeclaredModel, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined): Promise<Outcome<StoredBench>> {
+  private async computeBench(model: DeclaredModel, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined, target: string): Promise<Outcome<StoredBench>> {
     const ident = this.identity(model, point);
+    const provider = settings.provider ?? 'cpu';
     const protocol = { ...settings.protocol, processes: settings.processes };
     const effort = effortPolicy(settings.protocol, settings.effort);
     // Everything but the machine (and the model's hash): the --frozen lookup key.
@@ -467,7 +497,7 @@ export class ModelRegistry {
       kind: 'bench',
       inputs: point.text,
       batch: model.batch,
-      provider: 'cpu',
+      provider,
       requestedThreads: settings.threads ?? 'physical-cores',
       protocol,
       effort,
@@ -475,8 +505,35 @@ export class ModelRegistry {
       tool: toolVersion(),
     };
     const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'bench', model: model.id, input: point.text, state });
-    const config = `${point.text || 'declared'}.batch${model.batch}.threads${settings.threads ?? 'auto'}.cpu`;
+    const config = `${point.text || 'declared'}.batch${model.batch}.threads${settings.threads ?? 'auto'}.${provider}`;
     const what = `benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch}`;
+    const elsewhere = target !== this.machine;
+    if (elsewhere && !this.results) {
+      return { ok: false, failure: { ruleId: 'missing-result', reason: `${what} on machine '${target}': other machines' results are read from a results store, and this build has none (give it one: RegistryOptions.resultsDir)` } };
+    }
+
+    if (this.results && (elsewhere || this.options.plan)) {
+      // Another machine's result, or (planning) this one's: only ever read from the store.
+      const file = this.results.benchFile(this.modelName(model), config, target);
+      const stored = this.storedResult(model, ident, file, 'bench', isStoredBench, rest, `${what} on machine '${target}'`, ['threads', 'hardware', 'onnxruntime'], undefined, {
+        ruleId: this.options.frozen ? 'frozen-miss' : 'missing-result',
+        remedy: makeItOn(target, provider),
+      });
+      if (stored?.ok) {
+        this.stats.benchHits++;
+        if (this.options.plan && !elsewhere) this.options.plan.stored++;
+        say('cached');
+        return { ...stored, value: { ...stored.value, machine: stored.value.machine ?? target } };
+      }
+      if (stored && (elsewhere || !ident.ok)) return stored;
+      if (!ident.ok) return ident;
+      if (elsewhere) return { ok: false, failure: { ruleId: 'missing-result', reason: `no stored ${what} on machine '${target}'; ${makeItOn(target, provider)}` } };
+      // Planning, and the store lacks it: a work unit for the scheduler.
+      const unit = this.planUnit(model, ident.value, point, settings, flopsPerSample, file, target);
+      if (!unit.ok) return unit;
+      this.options.plan!.units.push(unit.value);
+      return { ok: false, failure: { ruleId: 'planned', reason: `${what}: planned as a work unit for machine '${target}'` } };
+    }
 
     if (this.results && this.options.frozen) {
       // This machine's result first, then any other machine's (its environment is disclosed with it).
@@ -487,6 +544,8 @@ export class ModelRegistry {
       if (stored?.ok) {
         this.stats.benchHits++;
         say('cached');
+        const m = machines[0];
+        return m ? { ...stored, value: { ...stored.value, machine: stored.value.machine ?? m } } : stored;
       }
       if (stored) return stored;
     }
@@ -561,6 +620,7 @@ export class ModelRegistry {
         inputShapes: benchInputs(m, point, model.batch),
         batches: [model.batch],
         threads: settings.threads !== undefined ? [settings.threads] : undefined,
+        providers: [provider],
         processes: settings.processes,
         protocol: settings.protocol,
         effort,
@@ -573,7 +633,7 @@ export class ModelRegistry {
       // The stored record names the model as the document does (a zoo build's temporary file, or an
       // absolute path, means nothing on the machine that reads a committed store).
       result.config = { ...result.config, modelPath: model.source.kind === 'file' ? this.modelName(model) : sourceName(model.source) };
-      stored = { result, environment: report.environment, protocol };
+      stored = { result, environment: report.environment, protocol, ...(this.results ? { machine: this.results.machine } : {}) };
     } catch (err) {
       say('failed');
       if (err instanceof ModelLoadError || err instanceof InputBindingError) return { ok: false, failure: this.classify(model, err) };
@@ -599,6 +659,54 @@ export class ModelRegistry {
     say('done');
     const notices = previous ? refreshNotices(model.id, point.text, previous, stored) : [];
     return { ok: true, value: stored, cached: false, notices };
+  }
+
+  /** The self-contained work unit that makes this benchmark on `machine` (modelpress plan). */
+  private planUnit(
+    model: DeclaredModel,
+    ident: { sha256: string; zooSize?: [number, number] | undefined },
+    point: InputPoint,
+    settings: MeasureSettings,
+    flopsPerSample: number | undefined,
+    resultFile: string,
+    machine: string,
+  ): Outcome<PlanCollector['units'][number]> {
+    try {
+      // The inputs must bind at this batch here, or the unit would fail on every worker.
+      const m = this.load(model, ident.zooSize);
+      bindInputs(m.graph, benchInputs(m, point, model.batch));
+    } catch (err) {
+      return { ok: false, failure: this.classify(model, err) };
+    }
+    const root = this.options.projectRoot ?? process.cwd();
+    return {
+      ok: true,
+      cached: false,
+      value: {
+        machine,
+        model: model.id,
+        source:
+          model.source.kind === 'file'
+            ? { kind: 'file', path: path.relative(root, model.source.path).split(path.sep).join('/') }
+            : model.source.kind === 'zoo'
+              ? { kind: 'zoo', name: model.source.entry.name, ...(this.options.zooSeed !== undefined ? { seed: this.options.zooSeed } : {}) }
+              : { kind: 'family', name: model.source.family.name, vars: model.source.vars, ...(this.options.zooSeed !== undefined ? { seed: this.options.zooSeed } : {}) },
+        sha256: ident.sha256,
+        input: point.text,
+        shapes: Object.fromEntries(point.shapes),
+        batch: model.batch,
+        settings: {
+          ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+          provider: settings.provider ?? 'cpu',
+          processes: settings.processes,
+          floor: settings.floor,
+          extraProcesses: settings.effort?.extraProcesses ?? effortPolicy(settings.protocol, settings.effort).extraProcesses,
+          protocol: { ...settings.protocol },
+        },
+        ...(flopsPerSample !== undefined && Number.isFinite(flopsPerSample) ? { flopsPerSample } : {}),
+        result: path.relative(this.results!.root, resultFile).split(path.sep).join('/'),
+      },
+    };
   }
 
   /** Why a benchmark of the model at this point can never be made (undefined: a rebuild may make it). */
@@ -633,6 +741,15 @@ export class ModelRegistry {
 function sourceName(source: Exclude<ModelSource, { kind: 'file' }>): string {
   if (source.kind === 'zoo') return `zoo:${source.entry.name}`;
   return `family:${source.family.name}(${Object.entries(source.vars).map(([k, v]) => `${k}=${v}`).join(',')})`;
+}
+
+/** The commands that make a machine's missing result (docs/cluster.md). */
+export function makeItOn(machine: string, provider: ExecutionProvider): string {
+  const flags = `--machine ${machine}${provider === 'cpu' ? '' : ` --provider ${provider}`}`;
+  return (
+    `make it on that machine with 'modelpress build ${flags}', or plan it with 'modelpress plan ${flags} --out plan.json' ` +
+    `and run 'modelpress run-unit --plan plan.json' there (docs/cluster.md), then 'modelpress results merge <folder>' here`
+  );
 }
 
 /** Height and width of a zoo image model at a point; text models keep their architecture. */

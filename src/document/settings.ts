@@ -33,6 +33,8 @@ const settingsShape = {
   processes: positiveInt.describe('Child processes per benchmark configuration (default 3).').optional(),
   /** Extra processes at most for a configuration that comes out unstable (0: none). */
   extra_processes: z.number().int().min(0).describe('Extra processes at most for a configuration that comes out unstable (0: none).').optional(),
+  /** onnxruntime's execution provider (part of every benchmark's configuration key). */
+  provider: z.enum(['cpu', 'cuda']).describe("Execution provider of benchmarks: cpu (default) or cuda (opt-in at install; docs/cluster.md).").optional(),
   /** Measure the binding's per-call floor (an Identity model with the same shapes). */
   floor: z.boolean().describe("Measure the binding's per-call floor with an Identity model (default true).").optional(),
   convention: z.enum(CONVENTIONS).describe("Counting convention (default 'exact'; docs/counting.md).").optional(),
@@ -62,6 +64,16 @@ export const projectConfigSchema = z
     $schema: z.string().describe('The JSON Schema of this file, for editors.').optional(),
     /** The committable results store (default `modelpress-results`). */
     results: z.string().describe("The committable results store (default 'modelpress-results').").optional(),
+    /** This machine's short name in the results store (default: the host name's first label); `--machine` wins. */
+    machine: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a short name of letters, digits, ".", "_" or "-"').describe("This machine's short name in the results store (default: the host name).").optional(),
+    /** Per-machine benchmark settings: what each named machine measures with (`threads`, `provider`). */
+    machines: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9._-]+$/, 'a short name of letters, digits, ".", "_" or "-"'),
+        z.object({ threads: positiveInt.optional(), provider: z.enum(['cpu', 'cuda']).optional() }).strict(),
+      )
+      .describe('Benchmark settings per machine name, e.g. {"h200": {"provider": "cuda"}, "laptop": {"threads": 4}}: they win over the document\'s threads/provider for that machine\'s results.')
+      .optional(),
     /** ES modules exporting `rules` for custom operators (docs/custom-ops.md), relative to the config file. */
     rules: z.array(z.string()).describe('ES modules exporting rules for custom operators (docs/custom-ops.md), relative to the config file.').optional(),
     /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
@@ -97,6 +109,10 @@ export interface DocumentSettings {
   processes: number;
   extraProcesses: number;
   floor: boolean;
+  /** Execution provider of benchmarks. */
+  provider: 'cpu' | 'cuda';
+  /** Per-machine overrides of threads and provider (config `machines`). */
+  machines: Record<string, { threads?: number | undefined; provider?: 'cpu' | 'cuda' | undefined }>;
   convention: Convention;
   format: NumberFormatOptions;
   toc: boolean;
@@ -123,6 +139,8 @@ export const DEFAULT_SETTINGS: DocumentSettings = {
   processes: 3,
   extraProcesses: 2,
   floor: true,
+  provider: 'cpu',
+  machines: {},
   convention: 'exact',
   format: {},
   toc: false,
@@ -131,6 +149,12 @@ export const DEFAULT_SETTINGS: DocumentSettings = {
   csl: undefined,
   linkCitations: true,
 };
+
+/** The threads and provider a machine's benchmarks use: its `machines` entry over the document's. */
+export function machineSettings(settings: DocumentSettings, machine: string): { threads: number | undefined; provider: 'cpu' | 'cuda' } {
+  const own = settings.machines[machine];
+  return { threads: own?.threads ?? settings.threads, provider: own?.provider ?? settings.provider };
+}
 
 /** One problem in a settings source: the key path and what is wrong. */
 export interface SettingsIssue {
@@ -165,6 +189,7 @@ export function applySettings(base: DocumentSettings, layer: FrontMatter): Docum
   if (layer.processes !== undefined) out.processes = layer.processes;
   if (layer.extra_processes !== undefined) out.extraProcesses = layer.extra_processes;
   if (layer.floor !== undefined) out.floor = layer.floor;
+  if (layer.provider !== undefined) out.provider = layer.provider;
   if (layer.convention !== undefined) out.convention = layer.convention;
   if (layer.toc !== undefined) out.toc = layer.toc;
   if (layer['number-sections'] !== undefined) out.numberSections = layer['number-sections'];
@@ -206,6 +231,6 @@ export function readProjectConfig(file: string): ProjectConfig {
 /** Settings of a project: defaults with the config file applied. */
 export function projectSettings(config: ProjectConfig | undefined): DocumentSettings {
   if (!config) return DEFAULT_SETTINGS;
-  const { out: _out, content: _content, book: _book, $schema: _schema, ...rest } = config;
-  return applySettings(DEFAULT_SETTINGS, rest);
+  const { out: _out, content: _content, book: _book, $schema: _schema, machine: _machine, machines, ...rest } = config;
+  return { ...applySettings(DEFAULT_SETTINGS, rest), machines: machines ?? {} };
 }

@@ -20,7 +20,7 @@ import { PublishedError, readPublished, type PublishedTable } from './published.
 import type { InputPoint } from './input-shapes.js';
 import type { DeclaredModel, Failure, StoredBench } from './models.js';
 import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions } from './state.js';
-import { benchAt, metricValues, needsBenchmark, profileAt, provenance, resolveModel } from './uses.js';
+import { benchAt, MEASURED, metricValues, needsBenchmark, profileAt, provenance, resolveModel } from './uses.js';
 import { numberOf } from './xref.js';
 
 /** `metrics=` with unknown names reported as unknown metrics (with the list of known ones). */
@@ -47,6 +47,7 @@ export const tableAttributes = {
   convention: oneOf('counting convention for this table', CONVENTIONS),
   ci: boolean('show ± the half-width of the 95% confidence interval beside measured values (latency, throughput, achieved FLOP/s)'),
   published: text('a CSV of published numbers beside the Markdown file (model,params (M),macs (G),…): shown beside the measured ones with the difference'),
+  machines: wordList('machine names separated by spaces: one column group of measured metrics (latency, throughput, …) per machine, from the results store'),
 };
 
 const DEFAULT_METRICS: MetricName[] = ['params', 'macs', 'flops'];
@@ -57,6 +58,8 @@ interface Measured {
   model: DeclaredModel;
   point: InputPoint;
   label: string;
+  /** The machine whose benchmark this is (`machines=`); undefined: this machine. */
+  machine?: string | undefined;
   profile?: Profile | undefined;
   bench?: StoredBench | undefined;
   failures: Failure[];
@@ -74,6 +77,8 @@ export async function measureModels(
   ids: string[],
   metrics: MetricName[],
   convention: Convention,
+  /** One benchmark per machine named (`machines=`) at every point; default this machine's. */
+  machines?: string[],
 ): Promise<{ measured: Measured[][]; ok: boolean; problems: string[] }> {
   const measured: Measured[][] = [];
   const problems: string[] = [];
@@ -87,14 +92,16 @@ export async function measureModels(
     const rows: Measured[] = [];
     for (const point of model.points) {
       const p = await profileAt(state, file, model, point, convention);
-      const m: Measured = { model, point, label: point.label, profile: p.profile, failures: p.failure ? [p.failure] : [] };
-      if (p.profile && !point.label) m.label = describeInputs(p.profile.inputs);
-      if (needsBenchmark(metrics) && !p.failure) {
-        const b = await benchAt(state, file, model, point, p.profile, node);
-        m.bench = b.bench;
-        if (b.failure) m.failures.push(b.failure);
+      for (const machine of machines ?? [undefined]) {
+        const m: Measured = { model, point, label: point.label, machine, profile: p.profile, failures: p.failure ? [p.failure] : [] };
+        if (p.profile && !point.label) m.label = describeInputs(p.profile.inputs);
+        if (needsBenchmark(metrics) && !p.failure) {
+          const b = await benchAt(state, file, model, point, p.profile, node, machine);
+          m.bench = b.bench;
+          if (b.failure) m.failures.push(b.failure);
+        }
+        rows.push(m);
       }
-      rows.push(m);
     }
     measured.push(rows);
   }
@@ -129,8 +136,9 @@ export function footnotes(convention: Convention, measured: Measured[], metrics:
       const r = m.bench?.result;
       if (!m.bench || r?.status !== 'ok') continue;
       const e = m.bench.environment;
+      const gpu = r.config.provider === 'cuda' && e.gpus?.length ? `${e.gpus[0]!.name} with ` : '';
       const line =
-        `Measured on ${e.cpuModel} (${r.config.intraOpNumThreads} thread${r.config.intraOpNumThreads === 1 ? '' : 's'}), ` +
+        `${m.bench.machine && m.machine !== undefined ? `${m.bench.machine}: measured` : 'Measured'} on ${gpu}${e.cpuModel} (${r.config.intraOpNumThreads} thread${r.config.intraOpNumThreads === 1 ? '' : 's'}), ` +
         `onnxruntime-node ${e.onnxruntimeVersion}, ${r.config.provider.toUpperCase()} execution provider, batch ${r.config.batch}; ` +
         `latency is the median ms per batch over ${m.bench.protocol.processes} process${m.bench.protocol.processes === 1 ? '' : 'es'}; ` +
         `throughput = batch ÷ median latency${metrics.includes('throughput_wall') ? '; throughput (wall) = batch × runs ÷ wall time of the timed loop, which includes the time between runs' : ''}.`;
@@ -152,20 +160,25 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
   if (!ok || !values.models) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
   const metrics = values.metrics ?? DEFAULT_METRICS;
   const convention = values.convention ?? state.settings.convention;
-  const { measured, ok: allKnown, problems: unknown } = await measureModels(state, file, node, values.models, metrics, convention);
+  const machines = values.machines && needsBenchmark(metrics) ? [...new Set(values.machines)] : undefined;
+  if (values.machines && !machines) report(file, node, 'machines= groups measured metrics (latency, throughput, …) by machine, and this table shows none; add one to metrics= or drop machines=', 'bad-attribute', 'machines');
+  const { measured, ok: allKnown, problems: unknown } = await measureModels(state, file, node, values.models, metrics, convention, machines);
   if (!allKnown || measured.length === 0) return showError(node, file, unknown.join('; '), 'unknown-model');
 
-  const sweeping = measured.some((rows) => rows.length > 1);
-  const groups: (string | undefined)[] = sweeping ? [...new Set(measured.flat().map((m) => m.label))] : [undefined];
+  const sweeping = measured.some((rows) => new Set(rows.map((r) => r.point)).size > 1);
+  // A column group per input size and/or machine: `224×224`, `laptop`, or `laptop, 224×224`.
+  const groupOf = (m: Measured): string | undefined =>
+    machines ? (sweeping ? `${m.machine}, ${m.label}` : m.machine) : sweeping ? m.label : undefined;
+  const groups: (string | undefined)[] = [...new Set(measured.flat().map(groupOf))];
   const empty = (why: string): MetricValues => ({ values: {}, notes: Object.fromEntries(metrics.map((m) => [m, why])) });
   const rows: MetricTableSpec['rows'] = measured.map((points) => ({
     label: points[0]!.model.label,
     points: groups.map((g) => {
-      const m = g === undefined ? points[0] : points.find((p) => p.label === g);
+      const m = g === undefined ? points[0] : points.find((p) => groupOf(p) === g);
       return m ? metricValues(metrics, m.profile, m.bench, m.failures) : empty(`not measured at ${g}`);
     }),
   }));
-  const published = values.published === undefined ? undefined : readPublishedFor(node, file, state, values.published, values.models, metrics, sweeping);
+  const published = values.published === undefined ? undefined : readPublishedFor(node, file, state, values.published, values.models, metrics, groups.length > 1);
   const ids = measured.map((r) => r[0]!.model.id);
   rows.forEach((row, i) => {
     const p = published?.metrics.get(ids[i]!);
@@ -180,7 +193,8 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
     groups,
     rows,
     sampleUnit: all.every((m) => m.profile && isImageInput(m.profile.inputs)) ? 'img' : 'samples',
-    sharedMetrics: sweeping ? SIZE_FREE : undefined,
+    // Counted metrics do not depend on the machine: once per row, the measured ones per machine.
+    sharedMetrics: sweeping ? SIZE_FREE : machines ? metrics.filter((m) => !MEASURED.includes(m)) : undefined,
     format: resolveFormat(state.settings.format),
     showCi: values.ci === true,
     footnotes: [

@@ -14,6 +14,7 @@ import { showError } from './error-box.js';
 import type { InputPoint } from './input-shapes.js';
 import { type DeclaredModel, type Failure, pointSamples, type StoredBench } from './models.js';
 import type { DocumentState, Provenance } from './state.js';
+import { machineSettings } from './settings.js';
 
 /** Metrics that need a benchmark. */
 export const MEASURED: readonly MetricName[] = ['latency', 'latency_p90', 'throughput', 'throughput_wall', 'achieved_flops'];
@@ -98,15 +99,19 @@ export async function benchAt(
   point: InputPoint,
   profile: Profile | undefined,
   node?: DirectiveNode,
+  /** Another machine's stored result (`machines=`, `machine=`); default this machine's. */
+  machine?: string,
 ): Promise<{ bench?: StoredBench; failure?: Failure }> {
   const s = state.settings;
   const flopsPerSample = profile ? profile.totals.flops / pointSamples(profile) : undefined;
+  const own = machineSettings(s, machine ?? state.registry.machine);
   const outcome = await state.registry.bench(
     model.id,
     point,
     {
       convention: s.convention,
-      threads: s.threads,
+      threads: own.threads,
+      provider: own.provider,
       processes: s.processes,
       effort: { extraProcesses: s.extraProcesses },
       floor: s.floor,
@@ -120,11 +125,22 @@ export async function benchAt(
       },
     },
     flopsPerSample,
+    machine,
   );
   if (outcome.ok) {
     recordEnvironment(state, model, outcome.value);
     if (node) warnAboutBench(state, file, node, model, point, outcome.value, outcome.notices ?? []);
     return { bench: outcome.value };
+  }
+  if (outcome.failure.ruleId === 'missing-result' || outcome.failure.ruleId === 'planned' || (machine !== undefined && outcome.failure.ruleId === 'frozen-miss')) {
+    // Another machine's result (or one `modelpress plan` listed) is missing at the directive that
+    // asked for it, not at the model: the model itself is fine.
+    const key = `${outcome.failure.ruleId}\u0000${outcome.failure.reason}\u0000${node?.position?.start.offset ?? ''}`;
+    if (node && !state.reported.has(key)) {
+      state.reported.add(key);
+      report(file, node, outcome.failure.reason, outcome.failure.ruleId, machine !== undefined ? (node.attributes?.machines !== undefined ? 'machines' : 'machine') : undefined);
+    }
+    return { failure: outcome.failure };
   }
   reportModelFailure(state, file, model, outcome.failure);
   return { failure: outcome.failure };
@@ -220,9 +236,10 @@ function recordEnvironment(state: DocumentState, model: DeclaredModel, stored: S
   const method = benchMethod(stored);
   const same = envs.find(
     (e) =>
-      e.environment.fingerprint === stored.environment.fingerprint && e.threads === r.config.intraOpNumThreads && e.batch === r.config.batch && e.method === method,
+      e.machine === stored.machine &&
+      e.environment.fingerprint === stored.environment.fingerprint && e.threads === r.config.intraOpNumThreads && e.batch === r.config.batch && e.provider === r.config.provider && e.method === method,
   );
-  const entry = same ?? { environment: stored.environment, threads: r.config.intraOpNumThreads, batch: r.config.batch, provider: r.config.provider, method, models: [], floors: [] };
+  const entry = same ?? { ...(stored.machine ? { machine: stored.machine } : {}), environment: stored.environment, threads: r.config.intraOpNumThreads, batch: r.config.batch, provider: r.config.provider, method, models: [], floors: [] };
   if (!same) envs.push(entry);
   if (!entry.models.includes(model.id)) entry.models.push(model.id);
   if (r.status === 'ok' && r.floor) {
@@ -246,6 +263,7 @@ export function provenance(state: DocumentState, model: DeclaredModel, point: In
   if (stored && stored.result.status === 'ok') {
     const c = stored.result.config;
     out.benchmark = {
+      ...(stored.machine ? { machine: stored.machine } : {}),
       hardware: stored.environment.fingerprint,
       cpuModel: stored.environment.cpuModel,
       onnxruntime: stored.environment.onnxruntimeVersion,

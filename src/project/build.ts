@@ -21,7 +21,7 @@ import type { CounterStart } from '../document/state.js';
 import type { Reference } from '../docmodel/types.js';
 import { type BookChapter, chapterNav, withNav, writeBook } from './book.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
-import { DEFAULT_RESULTS_DIR } from '../cache/results.js';
+import { DEFAULT_RESULTS_DIR, machineName } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
 import type { DocumentData } from '../docmodel/types.js';
 
@@ -42,6 +42,10 @@ export interface BuildOptions {
   results?: string | undefined;
   /** Where the project is (config, .modelpress/); default: the folder holding modelpress.config.json, else cwd. */
   cwd?: string | undefined;
+  /** This machine's short name in the results store (`--machine`); default: the config's `machine`, else the host name. */
+  machine?: string | undefined;
+  /** This machine's execution provider (`--provider`): wins over the document's and the config's. */
+  provider?: 'cpu' | 'cuda' | undefined;
   onProgress?: ((event: ProgressEvent & { document: string }) => void) | undefined;
 }
 
@@ -112,7 +116,24 @@ function withoutIncluded(documents: string[]): string[] {
   return documents.filter((d) => !included.has(path.resolve(d)));
 }
 
-export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+/** A project ready to render: its config and settings, rules, documents, and where things go. */
+export interface PreparedProject {
+  root: string;
+  configFile: string | undefined;
+  config: ProjectConfig | undefined;
+  settings: ReturnType<typeof projectSettings>;
+  rules: RegistryOptions['rules'];
+  out: string;
+  book: ProjectConfig['book'];
+  inputs: string[];
+  documents: string[];
+  resultsDir: string;
+  /** This machine's name (`--machine`, config `machine`; undefined: the host name). */
+  machine: string | undefined;
+}
+
+/** Read the config, load custom rules, find the documents (shared by build and `modelpress plan`). */
+export async function prepareProject(options: Pick<BuildOptions, 'cwd' | 'inputs' | 'out' | 'results' | 'machine' | 'provider'>): Promise<PreparedProject> {
   const { root, configFile } = projectRoot(path.resolve(options.cwd ?? process.cwd()));
   let config: ProjectConfig | undefined;
   if (configFile) {
@@ -123,7 +144,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       throw err;
     }
   }
-  const settings = projectSettings(config);
+  // A copy: the settings are adjusted below (paths, this machine's provider), never the defaults themselves.
+  const settings = { ...projectSettings(config) };
   let rules: RegistryOptions['rules'];
   if (config?.rules && config.rules.length > 0) {
     try {
@@ -148,8 +170,19 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     if (stems.has(stem)) throw new UsageError(`two documents would both write ${stem}.html: ${stems.get(stem)} and ${doc}; rename one`);
     stems.set(stem, doc);
   }
-  const to = options.to ?? ['html'];
   const resultsDir = path.resolve(root, options.results ?? config?.results ?? DEFAULT_RESULTS_DIR);
+  const machine = options.machine ?? config?.machine;
+  if (options.provider) {
+    // `--provider` is this machine's: over the document's setting, as a `machines` entry is.
+    const name = machineName(machine);
+    settings.machines = { ...settings.machines, [name]: { ...settings.machines[name], provider: options.provider } };
+  }
+  return { root, configFile, config, settings, rules, out, book, inputs, documents, resultsDir, machine };
+}
+
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const { root, settings, rules, out, book, documents, resultsDir, machine } = await prepareProject(options);
+  const to = options.to ?? ['html'];
 
   const built: BuiltDocument[] = [];
   const failures: string[] = [];
@@ -185,6 +218,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const registryOptions: RegistryOptions = {
       cacheDir: cacheDirOf(root),
       resultsDir,
+      machine,
       projectRoot: root,
       frozen: options.frozen,
       refresh: options.refresh,

@@ -130,6 +130,10 @@ export function scatterChart(spec: ScatterChartSpec): Element {
   // Series: a line through each series' points, in the order given.
   const palette = ['#1f5fa8', '#c0392b', '#27ae60', '#8e44ad', '#d35400', '#16a085'];
   const colourOf = (series: string | undefined) => (series === undefined ? palette[0]! : palette[seriesNames.indexOf(series) % palette.length]!);
+  // Colour groups (e.g. machines): a colour each, named in a legend at the plot's top left.
+  const groupNames = [...new Set(spec.points.map((p) => p.group).filter((n): n is string => n !== undefined))];
+  const groupColour = (group: string) => palette[groupNames.indexOf(group) % palette.length]!;
+  const pointColour = (p: (typeof spec.points)[number]) => (p.group !== undefined ? groupColour(p.group) : colourOf(p.series));
   for (const name of seriesNames) {
     const coords = spec.points.flatMap((p, i) => (p.series === name ? [`${r2(px(xs[i]!))},${r2(py(ys[i]!))}`] : []));
     children.push(s('polyline', { className: 'mp-series', points: coords.join(' '), fill: 'none', stroke: colourOf(name), 'stroke-width': 1.5 }));
@@ -142,7 +146,7 @@ export function scatterChart(spec: ScatterChartSpec): Element {
     const label = p.series === undefined ? p.label : lastOfSeries.has(i) ? p.series : '';
     return s('g', { className: 'mp-point' }, [
       s('title', `${p.label}: ${xTitle} ${fixed(xs[i]!, 2)}, ${yTitle} ${fixed(ys[i]!, 2)}`),
-      s('circle', { cx, cy, r: 4, fill: colourOf(p.series) }),
+      s('circle', { cx, cy, r: 4, fill: pointColour(p) }),
       // Labels of points in the right quarter go to the left of the point, so they stay inside the chart.
       ...(label === ''
         ? []
@@ -154,6 +158,18 @@ export function scatterChart(spec: ScatterChartSpec): Element {
     ]);
   });
   children.push(s('g', { className: 'mp-points' }, points));
+  if (groupNames.length > 0) {
+    children.push(
+      s(
+        'g',
+        { className: 'mp-legend', 'font-size': 11, fill: '#111' },
+        groupNames.flatMap((name, k) => [
+          s('circle', { cx: left + 12, cy: top + 14 + k * 16, r: 4, fill: groupColour(name) }),
+          text(left + 22, top + 18 + k * 16, name, {}),
+        ]),
+      ),
+    );
+  }
   return s(
     'svg',
     { xmlns: 'http://www.w3.org/2000/svg', viewBox: `0 0 ${width} ${height}`, className: 'mp-chart mp-scatter', role: 'img', 'font-family': 'sans-serif' },

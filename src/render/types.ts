@@ -293,6 +293,8 @@ export interface ScatterPoint {
   y: number;
   /** Points of one series are joined by a line and the series is labelled once, at its last point. */
   series?: string | undefined;
+  /** Points of one group share a colour, named in a legend (e.g. the machine that measured them). */
+  group?: string | undefined;
 }
 
 export interface ScatterChartSpec {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { hashFile } from '../cache/file-hash.js';
 import type { Model } from '../onnx/model.js';
 import { opsetVersion } from '../onnx/model.js';
+import { describeGpus, type NvidiaSmi, systemNvidiaSmi } from './gpu.js';
 import type { AchievedFlops, Environment, ModelIdentity } from './types.js';
 
 function readCpuinfo(): string | undefined {
@@ -95,11 +96,15 @@ export function hardwareFingerprint(env: Omit<Environment, 'fingerprint'>): stri
     arch: env.arch,
     onnxruntimeVersion: env.onnxruntimeVersion,
     nodeMajor: env.nodeVersion.replace(/^v/, '').split('.')[0],
+    // Only where there are GPUs, so a CPU machine's fingerprint (and its stored results) stay as they were.
+    ...(env.gpus && env.gpus.length > 0
+      ? { gpus: env.gpus.map((g) => ({ name: g.name, memoryGiB: Math.round(g.memoryBytes / 2 ** 30), driver: g.driverVersion, cuda: g.cudaVersion })) }
+      : {}),
   };
   return createHash('sha256').update(JSON.stringify(stable)).digest('hex').slice(0, 16);
 }
 
-export function describeEnvironment(cpuinfoText: string | undefined = readCpuinfo()): Environment {
+export function describeEnvironment(cpuinfoText: string | undefined = readCpuinfo(), nvidiaSmi: NvidiaSmi = systemNvidiaSmi): Environment {
   const cpus = os.cpus();
   const facts = cpuinfoText !== undefined ? parseCpuinfo(cpuinfoText) : { physicalCores: null, clockMhz: null, flags: new Set<string>() };
   const logicalCores = os.availableParallelism?.() ?? cpus.length;
@@ -117,6 +122,8 @@ export function describeEnvironment(cpuinfoText: string | undefined = readCpuinf
     nodeVersion: process.version,
     onnxruntimeVersion: installedOnnxruntime(),
   };
+  const gpus = describeGpus(nvidiaSmi);
+  if (gpus.length > 0) base.gpus = gpus;
   return { ...base, fingerprint: hardwareFingerprint({ ...base, os: os.type() }) };
 }
 

@@ -37,6 +37,34 @@ async function openSession(config: BenchConfig, settings: SessionSettings): Prom
   }
 }
 
+/** An output as the run returns it: where its data lives, and how to bring it to the host. */
+interface LocatedValue {
+  location?: string;
+  getData?: () => Promise<unknown>;
+}
+
+/**
+ * A run that ends when its work is complete. On a GPU a kernel launch returns before the kernel ends;
+ * a timed run must include the work, so the clock stops only once every output is on the host (the
+ * Node binding copies outputs to the host inside `run()`, location 'cpu'; an output still on the
+ * device — a binding that keeps it there — is downloaded, which waits for the work that makes it).
+ * The binding floor is timed through the same function, so both include the copy.
+ */
+export function completedRun<T extends Record<string, unknown>>(run: () => Promise<T>): () => Promise<T> {
+  return async () => {
+    const outputs = await run();
+    for (const value of Object.values(outputs) as LocatedValue[]) {
+      if (value && value.location !== undefined && value.location !== 'cpu' && value.location !== 'cpu-pinned' && typeof value.getData === 'function') await value.getData();
+    }
+    return outputs;
+  };
+}
+
+/** What a timed run is on this provider: the call itself on the CPU, the call and its completion elsewhere. */
+export function timedRun<T extends Record<string, unknown>>(provider: BenchConfig['provider'], run: () => Promise<T>): () => Promise<T> {
+  return provider === 'cpu' ? run : completedRun(run);
+}
+
 /** The measurement of one configuration in this process; the raw samples come back beside it. */
 export async function measureConfig(
   config: BenchConfig,
@@ -46,7 +74,7 @@ export async function measureConfig(
   const { session, createMs } = await openSession(config, settingsOf(config));
   try {
     const feeds = makeFeeds(config.inputs, config.inputSeed);
-    const result = await runProtocol(() => session.run(feeds), protocol, clock);
+    const result = await runProtocol(timedRun(config.provider, () => session.run(feeds)), protocol, clock);
     const { timed, warmup } = result;
     const run: ProcessRun = {
       pid: process.pid,

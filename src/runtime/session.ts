@@ -53,12 +53,17 @@ export const CUDA_INSTALL_HINT =
   '(it downloads libonnxruntime_providers_cuda.so from the Microsoft.ML.OnnxRuntime.Gpu.Linux NuGet package into node_modules/onnxruntime-node/bin)';
 
 /** null when the provider can be used, else the reason in words. */
-export function providerProblem(provider: ExecutionProvider): string | null {
+export function providerProblem(
+  provider: ExecutionProvider,
+  /** Where the native binaries are, and the platform (injectable: tests mock an installed provider). */
+  where: { binaries?: string; platform?: string } = {},
+): string | null {
   if (provider === 'cpu') return null;
-  if (`${process.platform}/${process.arch}` !== 'linux/x64') {
-    return `--provider cuda: onnxruntime-node 1.30 ships a CUDA provider only for linux/x64, not ${process.platform}/${process.arch}`;
+  const platform = where.platform ?? `${process.platform}/${process.arch}`;
+  if (platform !== 'linux/x64') {
+    return `--provider cuda: onnxruntime-node 1.30 ships a CUDA provider only for linux/x64, not ${platform}`;
   }
-  const library = path.join(ortBinaryFolder(), 'libonnxruntime_providers_cuda.so');
+  const library = path.join(where.binaries ?? ortBinaryFolder(), 'libonnxruntime_providers_cuda.so');
   if (!existsSync(library)) return `--provider cuda: ${CUDA_INSTALL_HINT}`;
   return null;
 }

@@ -246,8 +246,21 @@ export interface Environment {
   nodeVersion: string;
   onnxruntimeVersion: string;
   fingerprint: string;
+  /** NVIDIA GPUs, from `nvidia-smi` (part of the fingerprint); absent where there is none (or no nvidia-smi). */
+  gpus?: GpuInfo[] | undefined;
   /** How busy the machine was around the benchmark (not part of the fingerprint). Absent in older results. */
   load?: MachineLoad | undefined;
+}
+
+/** One GPU as `nvidia-smi` reports it. */
+export interface GpuInfo {
+  /** e.g. `NVIDIA H200`. */
+  name: string;
+  /** Total memory, bytes (nvidia-smi reports MiB). */
+  memoryBytes: number;
+  driverVersion: string;
+  /** The CUDA version the driver supports (nvidia-smi's header); null when it does not say. */
+  cudaVersion: string | null;
 }
 
 /** One look at the machine's load. */
