@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import pc from 'picocolors';
-import { mergeResults } from '../cache/merge.js';
 
 export function register(program: Command): void {
   const results = program.command('results').description('the results store (modelpress-results/)');
@@ -18,6 +17,7 @@ export function register(program: Command): void {
     .action(async (dirs: string[], flags: { results?: string }) => {
       const { prepareStore } = await import('../project/store.js');
       const store = flags.results ? path.resolve(flags.results) : prepareStore();
+      const { mergeResults } = await import('../cache/merge.js');
       const report = mergeResults(store, dirs.map((d) => path.resolve(d)));
       const rel = (f: string) => path.relative(process.cwd(), f) || f;
       for (const u of report.unreadable) process.stderr.write(`${pc.red('error')} cannot read ${rel(u.dir)}: ${u.reason}\n`);
