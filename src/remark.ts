@@ -68,6 +68,8 @@ export interface ModelpressOptions {
   processes?: number;
   /** Measure the binding's per-call floor beside each model (default true). */
   floor?: boolean;
+  /** Execution provider of benchmarks (default 'cpu'; 'cuda' needs onnxruntime-node's CUDA provider, README "Benchmarks on a GPU"). */
+  provider?: 'cpu' | 'cuda';
   /** Counting convention (default 'exact'): exact, fvcore, ptflops, deepspeed, thop. */
   convention?: Convention;
   /** Number format (docs/formatting.md). */
@@ -118,7 +120,7 @@ export function resolveOptions(options: ModelpressOptions | null | undefined = {
   const dir = path.resolve(cacheDir ?? defaultCacheDir());
   return {
     settings: applySettings(DEFAULT_SETTINGS, settings),
-    registryOptions: { cacheDir: path.join(dir, 'cache'), modelsDir: path.join(dir, 'models'), frozen, refresh },
+    registryOptions: { cacheDir: path.join(dir, 'cache'), frozen, refresh },
     embedded: true,
     syntax: syntax ?? true,
   };

@@ -6,7 +6,7 @@
  * is a miss, reported as corrupt so the caller recomputes and overwrites it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Sort object keys recursively so the same data always serialises to the same text. */
@@ -39,23 +39,37 @@ export function sameContent(file: string, bytes: Uint8Array): boolean {
 }
 
 /**
- * Write a file so readers see the old or the new content, never a partial one. A file that already
- * holds this content is left alone (not rewritten, its mtime kept), so a rebuild with nothing
- * changed writes nothing. Returns whether the file was written.
+ * The project's one atomic writer: `fill` writes a temporary file beside `file`, which then replaces
+ * `file` by a rename, so readers see the old or the new content, never a partial one; a failure
+ * removes the temporary file and leaves `file` as it was.
  */
-export function writeFileAtomic(file: string, content: string | Uint8Array): boolean {
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  if (sameContent(file, bytes)) return false;
+export function replaceFileAtomic(file: string, fill: (temp: string) => void): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeFileSync(temp, bytes);
+    fill(temp);
     renameSync(temp, file);
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;
   }
+}
+
+/**
+ * Write a file atomically (replaceFileAtomic). A file that already holds this content is left alone
+ * (not rewritten, its mtime kept), so a rebuild with nothing changed writes nothing. Returns whether
+ * the file was written.
+ */
+export function writeFileAtomic(file: string, content: string | Uint8Array): boolean {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  if (sameContent(file, bytes)) return false;
+  replaceFileAtomic(file, (temp) => writeFileSync(temp, bytes));
   return true;
+}
+
+/** Copy a file atomically (replaceFileAtomic). */
+export function copyFileAtomic(from: string, to: string): void {
+  replaceFileAtomic(to, (temp) => copyFileSync(from, temp));
 }
 
 const SCHEMA = 1;

@@ -24,8 +24,6 @@ export const workUnitSchema = z
     source: z.union([
       z.object({ kind: z.literal('file'), path: z.string().min(1) }).strict(),
       z.object({ kind: z.literal('zoo'), name: z.string().min(1), seed: z.number().int().optional() }).strict(),
-      /** A point of a model family's sweep (`::complexity … metrics=latency`), built in code at these sizes. */
-      z.object({ kind: z.literal('family'), name: z.string().min(1), vars: z.record(z.number()), seed: z.number().int().optional() }).strict(),
     ]),
     /** sha256 of the model file (a zoo model: of its build recipe); a worker holding another file refuses the unit. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/),

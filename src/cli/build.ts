@@ -75,7 +75,9 @@ export async function runBuild(content: string[], flags: BuildFlags): Promise<{ 
     throw err;
   }
   if (process.stderr.isTTY && !process.env.CI) process.stderr.write('\r\x1b[K');
-  const files = result.documents.map((d) => d.file);
+  // A message inside an included file is printed under that file's name, at its own line.
+  const { filesOfMessages } = await import('../document/source.js');
+  const files = result.documents.flatMap((d) => filesOfMessages(d.file));
   const report = reporter(files, { quiet: true });
   if (report) process.stderr.write(`${report}\n`);
   for (const f of result.failures) process.stderr.write(`${pc.red('error')} ${f}\n`);

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import pc from 'picocolors';
+import { UsageError } from '../project/formats.js';
 
 export function register(program: Command): void {
   const results = program.command('results').description('the results store (modelpress-results/)');
@@ -15,8 +16,16 @@ export function register(program: Command): void {
     .argument('<dirs...>', 'folders holding bench/… and profile/… result files')
     .option('--results <dir>', 'the store to merge into (default: the project\'s, config "results", else modelpress-results/)')
     .action(async (dirs: string[], flags: { results?: string }) => {
-      const { prepareStore } = await import('../project/store.js');
-      const store = flags.results ? path.resolve(flags.results) : prepareStore();
+      const { projectResultsDir } = await import('../project/store.js');
+      let store: string;
+      try {
+        store = flags.results ? path.resolve(flags.results) : projectResultsDir();
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        process.stderr.write(`modelpress results merge: ${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
       const { mergeResults } = await import('../cache/merge.js');
       const report = mergeResults(store, dirs.map((d) => path.resolve(d)));
       const rel = (f: string) => path.relative(process.cwd(), f) || f;

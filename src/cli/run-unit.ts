@@ -8,8 +8,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import pc from 'picocolors';
-// The plan's schema (zod) and the runner are imported when the command runs: every other command
-// starts without them (issue 13's start-up budget).
 import { UsageError } from '../project/formats.js';
 
 interface RunUnitFlags {
@@ -28,6 +26,7 @@ export function register(program: Command): void {
     .option('--shard <i/n>', 'run every n-th unit, starting at unit i')
     .option('--results <dir>', "where to write the result (default: the plan's results store)")
     .action(async (flags: RunUnitFlags) => {
+      // The plan's schema (zod) and the measuring code load only when a unit runs.
       const [{ describeUnit, runUnit, selectUnits }, { PlanError, readPlan }] = await Promise.all([import('../project/run-unit.js'), import('../cache/work-unit.js')]);
       let plan;
       let indexes: number[];

@@ -2,10 +2,10 @@
  * `modelpress zoo list` and `modelpress zoo export <name> [-o file.onnx] [--seed N] [--size HxW]`:
  * the built-in reference architectures as ONNX files (no download, seeded weights).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ZooEntry } from '../zoo/registry.js';
+import { copyFileAtomic } from '../cache/store.js';
 // The architectures and the writer are imported when a zoo command runs, not for `modelpress --help`.
 
 function parseSeed(value: string): number {
@@ -33,18 +33,6 @@ function listTable(zoo: readonly ZooEntry[]): string {
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** Copy through a temporary file and a rename, so an interrupted export never leaves half a file. */
-function copyAtomic(from: string, to: string): void {
-  fs.mkdirSync(path.dirname(to), { recursive: true });
-  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${process.pid}.tmp`);
-  try {
-    fs.copyFileSync(from, tmp);
-    fs.renameSync(tmp, to);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-}
 
 export function register(program: Command): void {
   const cmd = program.command('zoo').description('reference architectures built in code (seeded weights, no download)');
@@ -79,7 +67,7 @@ export function register(program: Command): void {
         return;
       }
       const file = ensureZooModel({ name, seed: opts.seed, height: opts.size?.[0], width: opts.size?.[1] });
-      copyAtomic(file.path, out);
+      copyFileAtomic(file.path, out);
       process.stdout.write(
         `${out}: ${file.entry.name}, ${formatInt(file.entry.params)} parameters, seed ${opts.seed}${file.cached ? ' (from cache)' : ''}\n`,
       );

@@ -3,7 +3,7 @@
  * (`node.data.modelpressOutput`). The HTML is made from the same data by remark-rehype; the LaTeX
  * writer reads this and never the HTML, so each output writes itself from the collected data.
  */
-import type { CitedWork, CollectedChart, CollectedFormula, CollectedMetric, CollectedTable, ItemKind } from './types.js';
+import type { CitedWork, ItemNumber, CollectedChart, CollectedFormula, CollectedMetric, CollectedTable, ItemKind } from './types.js';
 
 export interface ErrorOutput {
   kind: 'error';
@@ -57,6 +57,10 @@ export interface CrossRefOutput {
   document?: string | undefined;
   /** The item shows a number (unnumbered sections are referred to by title). */
   numbered: boolean;
+  /** `[-@id]`: the number alone (LaTeX `\ref`/`\eqref` without the word). */
+  bare?: boolean | undefined;
+  /** A book's chapter (its top-level heading): "Chapter 2". */
+  chapter?: boolean | undefined;
 }
 
 /** A citation: `[@a; @b, p. 3]`, `@a` (narrative), `[-@a]`. */
@@ -72,7 +76,7 @@ export interface CitationOutput {
 export interface ImageFigureOutput {
   kind: 'image-figure';
   id?: string | undefined;
-  number?: number | undefined;
+  number?: ItemNumber | undefined;
   /** Output-relative path (Asset.target), or the URL as written for a web image. */
   target: string;
   /** `0.6\linewidth` from `width=60%`, `8cm` as written; undefined: natural size up to the line width. */
@@ -85,12 +89,14 @@ export interface ImageFigureOutput {
 export interface TableCaptionOutput {
   kind: 'table-caption';
   id?: string | undefined;
-  number?: number | undefined;
+  number?: ItemNumber | undefined;
 }
 
 export interface BibliographyOutput {
   kind: 'bibliography';
   works: CitedWork[];
+  /** A book's References (every chapter's works): LaTeX prints the book's bibliography here. */
+  book?: boolean | undefined;
 }
 
 /** The table of contents (HTML and PDF; the standalone LaTeX has \tableofcontents). */
@@ -151,6 +157,6 @@ export function labelOf(node: WithData): ElementLabel | undefined {
 }
 
 /** The number the numbering pass gave a directive or element, if any. */
-export function numberOf(node: WithData): number | undefined {
-  return (node.data as { modelpressNumber?: number } | undefined)?.modelpressNumber;
+export function numberOf(node: WithData): ItemNumber | undefined {
+  return (node.data as { modelpressNumber?: ItemNumber } | undefined)?.modelpressNumber;
 }

@@ -6,7 +6,10 @@
  */
 import type { Convention, FormulaUse } from '../analysis/types.js';
 import type { Environment } from '../runtime/types.js';
-import type { FormulaLatex, MetricName, TableData } from '../render/types.js';
+import type { FormulaLatex, ItemNumber, MetricName, TableData } from '../render/types.js';
+import { type Messages, type MessageOverrides, messagesFor } from '../i18n/index.js';
+
+export type { ItemNumber } from '../render/types.js';
 
 /** What can be numbered and referred to with `@prefix-name`. */
 export type ItemKind = 'section' | 'table' | 'figure' | 'equation';
@@ -14,17 +17,24 @@ export type ItemKind = 'section' | 'table' | 'figure' | 'equation';
 /** The id prefix of each kind: `@sec-intro`, `@tbl-cnn`, `@fig-arch`, `@eq-conv`. */
 export const ID_PREFIX: Record<ItemKind, string> = { section: 'sec', table: 'tbl', figure: 'fig', equation: 'eq' };
 export const KIND_OF_PREFIX: Record<string, ItemKind> = { sec: 'section', tbl: 'table', fig: 'figure', eq: 'equation' };
-/** The word a reference reads ("Table 2"). */
+/** The word a reference reads ("Table 2"), in English (documents read theirs from the catalogue: `ref.<kind>`). */
 export const KIND_WORD: Record<ItemKind, string> = { section: 'Section', table: 'Table', figure: 'Figure', equation: 'Equation' };
+
+/** The words of a document: its language's catalogue with the user's overrides. */
+export function documentMessages(data: Pick<DocumentData, 'lang' | 'messages'>): Messages {
+  return messagesFor(data.lang ?? 'en', data.messages ?? {});
+}
 
 /** A labelled, numbered item of a document. */
 export interface Reference {
   id: string;
   kind: ItemKind;
-  /** Ordinal per kind in document order (sections: in document order too). */
-  number: number;
+  /** Per kind in document order (sections: in document order too); in a book `2.1`, the chapter first. */
+  number: ItemNumber;
   /** As shown: `2`, or `2.1` for a numbered section; absent for an unnumbered section. */
   text?: string | undefined;
+  /** A book's chapter (a top-level heading of a chapter): referred to as "Chapter 2". */
+  chapter?: boolean | undefined;
   /** A section's title (what an unnumbered section's reference reads). */
   title?: string | undefined;
   /** The document (file stem) that holds it: a book refers across chapters. */
@@ -88,7 +98,7 @@ export interface CollectedMetric {
 
 export interface CollectedFormula {
   id?: string | undefined;
-  number?: number | undefined;
+  number?: ItemNumber | undefined;
   /** For a node formula: the model and node; for a worked example: the op and its given numbers. */
   model?: string | undefined;
   node?: string | undefined;
@@ -110,7 +120,7 @@ export interface CollectedTable {
 
 export interface CollectedChart {
   id?: string | undefined;
-  number?: number | undefined;
+  number?: ItemNumber | undefined;
   kind: string;
   svg: string;
   models: string[];
@@ -135,6 +145,10 @@ export interface DocumentData {
   title: string | undefined;
   author: string | undefined;
   date: string | undefined;
+  /** The document's language (BCP 47, `lang:`); absent means English. */
+  lang?: string | undefined;
+  /** The user's overrides of catalogue messages (`messages:`), when any. */
+  messages?: MessageOverrides | undefined;
   convention: Convention;
   tool: string;
   models: { id: string; label: string; source: string; inputs: string[]; batch: number }[];

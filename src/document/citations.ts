@@ -21,7 +21,11 @@ import { type CitationOutput, setOutput } from '../docmodel/output.js';
 import { BUILTIN_TEMPLATES_DIR } from '../render/templates.js';
 import { advance, blockDirectives, didYouMean, markHandled, SOURCE } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { sourceSlice } from './source.js';
+import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
+import type { CitedWork } from '../docmodel/types.js';
+import rehypeStringify from 'rehype-stringify';
+import { unified } from 'unified';
 
 type CslItem = { id: string; author?: { family?: string; literal?: string }[]; [k: string]: unknown };
 
@@ -217,7 +221,6 @@ function findCitations(value: string, bracketsOnly: boolean): Found[] {
  * right after an `@key`) back into the text before looking for citations.
  */
 function restoreKeyColons(tree: Root, file: VFile): void {
-  const source = String(file.value ?? '');
   visit(tree, (node) => {
     const children = (node as { children?: PhrasingContent[] }).children;
     if (!children) return;
@@ -225,10 +228,8 @@ function restoreKeyColons(tree: Root, file: VFile): void {
       const prev = children[i - 1]!;
       const cur = children[i]!;
       if (cur.type !== 'textDirective' || prev.type !== 'text' || !/@[\w.-]+$/.test(prev.value)) continue;
-      const start = cur.position?.start.offset;
-      const end = cur.position?.end.offset;
-      if (start === undefined || end === undefined) continue;
-      const written = source.slice(start, end);
+      const written = sourceSlice(file, cur.position);
+      if (written === undefined) continue;
       if (written.includes('{')) continue;
       prev.value += written;
       if (prev.position && cur.position) prev.position = { start: prev.position.start, end: cur.position.end };
@@ -274,6 +275,21 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       const paper = zooPapers().get(model.source.entry.family.toLowerCase());
       return paper ? { ...paper, id: key, 'citation-key': key } : undefined;
     };
+    // A zoo model's paper that the bibliography also holds (same DOI, or same title and year) is that
+    // entry: `[@model:speckle]` and `[@li2018speckle]` are one work, listed once.
+    const sameWork = (a: CslItem, b: CslItem): boolean => {
+      const doi = (i: CslItem) => (typeof i.DOI === 'string' ? i.DOI.toLowerCase() : undefined);
+      if (doi(a) && doi(b)) return doi(a) === doi(b);
+      const title = (i: CslItem) => String(i.title ?? '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+      const year = (i: CslItem) => (i.issued as { 'date-parts'?: unknown[][] } | undefined)?.['date-parts']?.[0]?.[0];
+      return title(a) !== '' && title(a) === title(b) && year(a) === year(b);
+    };
+    const canonical = (key: string): string => {
+      if (!key.startsWith('model:') || works.has(key)) return key;
+      const paper = resolve(key);
+      const own = paper ? [...works.values()].find((w) => sameWork(w, paper)) : undefined;
+      return own?.id ?? key;
+    };
     const knownKeys = () => [...works.keys(), ...state.registry.ids().filter((id) => state.registry.get(id)?.source.kind === 'zoo').map((id) => `model:${id}`)];
 
     visit(tree, 'text', (node: Text, index, parent) => {
@@ -310,7 +326,10 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
           last = f.end;
           continue;
         }
-        for (const i of f.items) cited.set(i.key, resolve(i.key)!);
+        for (const i of f.items) {
+          i.key = canonical(i.key);
+          cited.set(i.key, resolve(i.key)!);
+        }
         const output: CitationOutput = { kind: 'citation', items: f.items, mode: f.mode, html: '' };
         const element = { type: 'text', value: node.value.slice(f.start, f.end), data: { hName: 'span', hProperties: { className: ['mp-cite'] } } } as Text;
         setOutput(element, output);
@@ -323,43 +342,52 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       return index + out.length;
     });
 
+    const book = state.bookCitations;
+    if (book) {
+      // A book has one References, with every chapter's works: the book fills this place once all
+      // chapters are built (or, without any ::bibliography, writes a References page of its own).
+      bibliographyDirectives.forEach((p, i) => {
+        p.children = [];
+        if (i === 0) {
+          p.data = { ...(p.data ?? {}), hName: 'section', hProperties: { className: ['mp-references'], id: 'references' }, hChildren: [{ type: 'raw', value: BOOK_REFERENCES_MARK } as never] };
+          setOutput(p, { kind: 'bibliography', works: [], book: true });
+        } else {
+          file.message('::bibliography is placed more than once; the References are shown at the first', { place: p.position, ruleId: 'bibliography', source: SOURCE });
+          (p.data as Record<string, unknown>).hName = 'div';
+        }
+      });
+    }
     if (cited.size === 0) {
+      if (book) return;
       for (const p of bibliographyDirectives) (p.data as Record<string, unknown>).hName = 'div';
       for (const p of bibliographyDirectives) p.children = [];
       return;
     }
-    const style = loadStyle(state, file, tree);
-    const csl = plugins.config.get('@csl') as { engine(data: CslItem[], style: string, locale: string, format: string): CiteprocEngine };
-    const data = [...cited.values()];
-    const engine = csl.engine(data, style, 'en-US', 'html');
-    const result = engine.rebuildProcessorState(
-      clusters.map((c, i) => ({
-        citationID: `c${i}`,
-        citationItems: c.output.items.map((it) => ({ id: it.key, locator: it.locator?.replace(/^(p\.|pp\.|page|pages)\s*/, ''), label: it.locator ? 'page' : undefined, prefix: it.prefix ? `${it.prefix} ` : undefined, suffix: it.suffix ? ` ${it.suffix}` : undefined, 'suppress-author': c.output.mode === 'suppress-author' ? true : undefined })),
-        properties: { noteIndex: 0 },
-      })),
-      'html',
-    );
-    const htmlOf = new Map(result.map(([id, , html]) => [id, html]));
+    // In a book the chapters before this one are cited first (numbered first), in one style.
+    const style = book?.style ?? loadStyle(state, file, tree);
+    const before = book?.clusters ?? [];
+    const items = new Map([...(book?.items ?? []), ...cited]);
+    const own = clusters.map((c, i) => clusterInput(c.output, `c${before.length + i}`));
+    const { htmlOf, works: all } = formatCitations([...items.values()], style, [...before, ...own]);
+    // References on another page of the book: cite links go there.
+    const refsPage = book && book.page !== state.documentName ? `${book.page}.html` : '';
     clusters.forEach((c, i) => {
-      const formatted = htmlOf.get(`c${i}`) ?? '';
+      const formatted = htmlOf.get(`c${before.length + i}`) ?? '';
       const names = c.output.mode === 'narrative' ? familyNames(cited.get(c.ids[0]!)) : '';
       c.output.html = names ? `${names} ${formatted}` : formatted;
       const raw: ElementContent = { type: 'raw', value: formatted } as unknown as ElementContent;
-      const inner: ElementContent[] = state.settings.linkCitations ? [h('a', { href: `#ref-${c.ids[0]}`, className: ['mp-cite-link'] }, [raw])] : [raw];
+      const inner: ElementContent[] = state.settings.linkCitations ? [h('a', { href: `${refsPage}#ref-${c.ids[0]}`, className: ['mp-cite-link'] }, [raw])] : [raw];
       (c.element.data as Record<string, unknown>).hChildren = names ? [{ type: 'text', value: `${names} ` }, ...inner] : inner;
     });
-    const [meta, entries] = engine.makeBibliography();
-    const works2 = meta.entry_ids.map((ids, i) => {
-      const key = ids[0]!;
-      const html = entries[i] ?? '';
-      return { key, html: html.trim(), text: html.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').replace(/&#38;/g, '&').replace(/\s+/g, ' ').trim(), csl: cited.get(key) };
-    });
+    const works2 = all.filter((w) => cited.has(w.key));
     state.data.citations = works2;
-    const section = h('section', { className: ['mp-references'], id: 'references' }, [
-      h('h2', 'References'),
-      h('div', { className: ['csl-bib-body'] }, works2.map((w) => h('div', { className: ['csl-entry'], id: `ref-${w.key}` }, [{ type: 'raw', value: w.html.replace(/^<div class="csl-entry">|<\/div>$/g, '') } as never]))),
-    ]);
+    if (book) {
+      book.style ??= style;
+      book.clusters.push(...own);
+      for (const [key, item] of cited) book.items.set(key, item);
+      return;
+    }
+    const section = referencesSection(works2, stateMessages(state).t('bibliography.title'));
     const target = bibliographyDirectives[0];
     if (target) {
       target.data = { ...(target.data ?? {}), hName: 'section', hProperties: section.properties as never, hChildren: section.children as never };
@@ -376,6 +404,62 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       tree.children.push(node as never);
     }
   };
+}
+
+/** Where a book's References go in a chapter's HTML (filled by the book, src/project/book.ts). */
+export const BOOK_REFERENCES_MARK = '<!--modelpress:book-references-->';
+
+/**
+ * What a book's chapters cite, in book order: each chapter's citations are formatted after the ones
+ * of the chapters before it, so numeric labels are the same on every page ([1] in chapter 3 is [1] in
+ * chapter 1) and the book's one References lists every work once.
+ */
+export interface BookCitations {
+  /** citeproc's clusters of the chapters built so far, in order. */
+  clusters: unknown[];
+  items: Map<string, CslItem>;
+  /** The style of the first chapter that cites (one style for the book). */
+  style?: string | undefined;
+  /** Stem of the page with the References: the chapter with ::bibliography, else the book's own page. */
+  page: string;
+}
+
+function clusterInput(output: CitationOutput, citationID: string): unknown {
+  return {
+    citationID,
+    citationItems: output.items.map((it) => ({ id: it.key, locator: it.locator?.replace(/^(p\.|pp\.|page|pages)\s*/, ''), label: it.locator ? 'page' : undefined, prefix: it.prefix ? `${it.prefix} ` : undefined, suffix: it.suffix ? ` ${it.suffix}` : undefined, 'suppress-author': output.mode === 'suppress-author' ? true : undefined })),
+    properties: { noteIndex: 0 },
+  };
+}
+
+/** citeproc over the clusters, in order: each cluster's formatted HTML by citationID, and the bibliography. */
+function formatCitations(data: CslItem[], style: string, clusters: unknown[]): { htmlOf: Map<string, string>; works: CitedWork[] } {
+  const csl = plugins.config.get('@csl') as { engine(data: CslItem[], style: string, locale: string, format: string): CiteprocEngine };
+  const byKey = new Map(data.map((d) => [d.id, d]));
+  const engine = csl.engine(data, style, 'en-US', 'html');
+  const result = engine.rebuildProcessorState(clusters, 'html');
+  const htmlOf = new Map(result.map(([id, , html]) => [id, html]));
+  const [meta, entries] = engine.makeBibliography();
+  const works = meta.entry_ids.map((ids, i) => {
+    const key = ids[0]!;
+    const html = entries[i] ?? '';
+    return { key, html: html.trim(), text: html.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').replace(/&#38;/g, '&').replace(/\s+/g, ' ').trim(), csl: byKey.get(key) };
+  });
+  return { htmlOf, works };
+}
+
+function referencesSection(works: readonly CitedWork[], title = 'References') {
+  return h('section', { className: ['mp-references'], id: 'references' }, [
+    h('h2', title),
+    h('div', { className: ['csl-bib-body'] }, works.map((w) => h('div', { className: ['csl-entry'], id: `ref-${w.key}` }, [{ type: 'raw', value: w.html.replace(/^<div class="csl-entry">|<\/div>$/g, '') } as never]))),
+  ]);
+}
+
+/** The book's one References (every chapter's works, in the style's order), as HTML and as works. */
+export function bookReferences(book: BookCitations, title = 'References'): { works: CitedWork[]; html: string } | undefined {
+  if (book.items.size === 0 || !book.style) return undefined;
+  const { works } = formatCitations([...book.items.values()], book.style, book.clusters);
+  return { works, html: unified().use(rehypeStringify, { allowDangerousHtml: true }).stringify({ type: 'root', children: [referencesSection(works, title)] }) };
 }
 
 interface CiteprocEngine {

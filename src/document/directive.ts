@@ -9,6 +9,7 @@ import type { ContainerDirective, LeafDirective, TextDirective } from 'mdast-uti
 import type { Point, Position } from 'unist';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
+import { sourceSlice } from './source.js';
 // remark-rehype's types declare `data.hName/hProperties/hChildren` on mdast nodes.
 import type {} from 'remark-rehype';
 
@@ -86,9 +87,8 @@ export function advance(point: Point, text: string): Point {
  */
 export function attributePlace(node: DirectiveNode, name: string, file: VFile): Position | undefined {
   const pos = node.position;
-  if (!pos || pos.start.offset === undefined || pos.end.offset === undefined) return pos;
-  const source = String(file.value ?? '');
-  const text = source.slice(pos.start.offset, pos.end.offset);
+  const text = sourceSlice(file, pos);
+  if (!pos || text === undefined) return pos;
   const open = text.indexOf('{');
   if (open < 0) return pos;
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

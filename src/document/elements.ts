@@ -80,7 +80,8 @@ export function maskEquationLabels(source: string): { masked: string; labels: Ma
 export default function remarkModelpressElements(options: StateOptions = {}) {
   return (tree: Root, file: VFile): void => {
     const state = documentState(file, options);
-    const used = new Set<string>();
+    // `references` is the References section's id (src/document/citations.ts): a heading "References" gets references-1.
+    const used = new Set<string>(['references']);
     const unique = (base: string): string => {
       let id = base;
       for (let i = 1; used.has(id); i++) id = `${base}-${i}`;

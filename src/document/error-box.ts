@@ -6,10 +6,12 @@ import type { Element } from 'hast';
 import type { Node } from 'mdast';
 import type { VFile } from 'vfile';
 import { errorBoxHast } from '../render/page.js';
+import { messagesFor } from '../i18n/index.js';
 import type { DirectiveNode } from './directive.js';
 import { replaceWith, report } from './directive.js';
 import { type ErrorOutput, setOutput } from '../docmodel/output.js';
 import { placeText } from '../render/page.js';
+import { placeName } from './source.js';
 
 /**
  * The boundary every directive is processed under: whatever its handler throws (a bug, an exhausted
@@ -47,21 +49,18 @@ export function showError(node: DirectiveNode, file: VFile, message: string, rul
 
 /** What the error box stands for, for the LaTeX writer. */
 export function errorOutput(node: Node, file: VFile, message: string, ruleId?: string): ErrorOutput {
-  const start = node.position?.start;
-  const where = placeText({ message, file: file.path ? file.basename : undefined, line: start?.line, column: start?.column });
+  const where = placeText({ message, ...placeName(file, node.position?.start) });
   return { kind: 'error', message, where: where || undefined, rule: ruleId ? `[modelpress:${ruleId}]` : undefined, inline: node.type === 'textDirective' || node.type === 'text' };
 }
 
 export function errorElement(node: Node, file: VFile, message: string, ruleId?: string): Element {
-  const start = node.position?.start;
   return errorBoxHast(
     {
       message,
-      file: file.path ? file.basename : undefined,
-      line: start?.line,
-      column: start?.column,
+      // The document's name, or an included file's (relative to the document) for included text.
+      ...placeName(file, node.position?.start),
       ruleId: ruleId ? `modelpress:${ruleId}` : undefined,
     },
-    { inline: node.type === 'textDirective' || node.type === 'text' },
+    { inline: node.type === 'textDirective' || node.type === 'text', title: file.data.modelpress ? messagesFor(file.data.modelpress.settings.lang, file.data.modelpress.settings.messages).t('error.title') : undefined },
   );
 }

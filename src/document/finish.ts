@@ -9,15 +9,15 @@ import { SKIP, visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { didYouMean, type DirectiveNode, isDirective, isHandled, report } from './directive.js';
 import { showError } from './error-box.js';
+import { sourceSlice } from './source.js';
 import { documentState, type StateOptions } from './state.js';
 
 export const DIRECTIVES = ['model', 'table', 'layers', 'ops', 'formula', 'metric', 'chart', 'complexity', 'environment', 'bibliography', 'include'] as const;
 
 /** The source text of a text directive, to put back in the prose. */
 function asText(node: DirectiveNode, file: VFile): string {
-  const start = node.position?.start.offset;
-  const end = node.position?.end.offset;
-  if (start !== undefined && end !== undefined && file.value !== undefined) return String(file.value).slice(start, end);
+  const text = sourceSlice(file, node.position);
+  if (text !== undefined) return text;
   return `:${node.name}`;
 }
 

@@ -2,9 +2,10 @@
  * Parsing a document, and `::include{file=part.md}`: the included file's Markdown takes the
  * directive's place before any plugin runs, so its headings, labels, citations and directives are
  * the document's own (numbered in order, referable from anywhere). Its relative image paths are
- * rewritten against the including document, and its nodes carry the place of the document's
- * `::include` line (diagnostics inside included text point there). A missing file or an include cycle is a positioned
- * diagnostic with an error box in place of the directive; the rest builds.
+ * rewritten against the including document, and its nodes keep their places in the included file
+ * (src/document/source.ts), so a diagnostic inside included text names that file, line and column,
+ * at any depth of nesting. A missing file or an include cycle is a positioned diagnostic at the
+ * `::include` that names it, with an error box in place of the directive; the rest builds.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { VFile } from 'vfile';
 import { didYouMean, type DirectiveNode, markHandled, SOURCE } from './directive.js';
 import { maskEquationLabels } from './elements.js';
 import { showError } from './error-box.js';
+import { placeIncluded } from './source.js';
 
 /** Parse Markdown text: `$$ {#eq-x}` labels are read first (remark-math would not close such a block). */
 export function parseMarkdown(processor: Pick<Processor, 'parse'>, text: string, filePath: string | undefined): Root {
@@ -37,8 +39,6 @@ export function expandIncludes(
   file: VFile,
   documentPath: string,
   stack: string[] = [documentPath],
-  /** In an included file: the top-level ::include of the document, where its problems are reported. */
-  anchor?: DirectiveNode,
 ): void {
   const dir = path.dirname(documentPath);
   const found: { node: DirectiveNode; parent: { children: RootContent[] } }[] = [];
@@ -47,11 +47,9 @@ export function expandIncludes(
   });
   for (const { node, parent } of found) {
     markHandled(node);
-    const fail = (problem: string) => {
-      const reason = anchor ? `in ${path.basename(documentPath)}: ${problem}` : problem;
-      const place = (anchor ?? node).position;
-      file.message(reason, { place, ruleId: 'include', source: SOURCE });
-      node.position = place;
+    // At this ::include, in whichever file it is written (relocateMessages names that file).
+    const fail = (reason: string) => {
+      file.message(reason, { place: node.position, ruleId: 'include', source: SOURCE });
       showError(node, file, reason, 'include');
     };
     const attrs = node.attributes ?? {};
@@ -90,7 +88,9 @@ export function expandIncludes(
     let included: Root;
     try {
       included = parseMarkdown(processor, text, full);
-      expandIncludes(processor, included, file, full, [...stack, full], anchor ?? node);
+      // Its own places first (nested includes then place theirs).
+      placeIncluded(file, included, full, text);
+      expandIncludes(processor, included, file, full, [...stack, full]);
     } catch (err) {
       // The boundary around an include: whatever fails in it is one diagnostic at the directive.
       fail(`cannot include '${written}': ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
@@ -100,14 +100,6 @@ export function expandIncludes(
     visit(included, 'image', (img) => {
       if (/^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(img.url)) return;
       img.url = path.relative(dir, path.resolve(path.dirname(full), img.url)).split(path.sep).join('/');
-    });
-    // Positions point into the included file: every included node takes the place of the document's
-    // ::include line instead, so a diagnostic inside included text names that line of this file.
-    const place = (anchor ?? node).position;
-    visit(included, (n) => {
-      if ((n.data as { hName?: string } | undefined)?.hName) return; // an error box keeps its anchor's place
-      if (place) (n as { position?: unknown }).position = { start: { ...place.start }, end: { ...place.end } };
-      else delete (n as { position?: unknown }).position;
     });
     const children = included.children.filter((c) => c.type !== 'yaml');
     const at = parent.children.indexOf(node as never);

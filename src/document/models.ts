@@ -110,8 +110,6 @@ export interface RegistryOptions {
   machine?: string | undefined;
   /** The project root: file models are named by their path relative to it in the results store. */
   projectRoot?: string | undefined;
-  /** Where zoo models are written for benchmarking (default `<cacheDir>/zoo`, the folder `modelpress zoo export` uses; without a cache a temporary folder, never the working folder). */
-  modelsDir?: string | undefined;
   frozen?: boolean | undefined;
   /** true: recompute everything; a list: recompute these model ids. */
   refresh?: boolean | readonly string[] | undefined;
@@ -671,6 +669,11 @@ export class ModelRegistry {
     resultFile: string,
     machine: string,
   ): Outcome<PlanCollector['units'][number]> {
+    if (model.source.kind === 'family') {
+      const reason = `a ::complexity sweep point (${sourceName(model.source)}) is built in code and measured where the document builds; build the document on machine '${machine}' instead`;
+      return { ok: false, failure: { ruleId: 'analysis', reason } };
+    }
+    const source = model.source;
     try {
       // The inputs must bind at this batch here, or the unit would fail on every worker.
       const m = this.load(model, ident.zooSize);
@@ -686,11 +689,9 @@ export class ModelRegistry {
         machine,
         model: model.id,
         source:
-          model.source.kind === 'file'
-            ? { kind: 'file', path: path.relative(root, model.source.path).split(path.sep).join('/') }
-            : model.source.kind === 'zoo'
-              ? { kind: 'zoo', name: model.source.entry.name, ...(this.options.zooSeed !== undefined ? { seed: this.options.zooSeed } : {}) }
-              : { kind: 'family', name: model.source.family.name, vars: model.source.vars, ...(this.options.zooSeed !== undefined ? { seed: this.options.zooSeed } : {}) },
+          source.kind === 'file'
+            ? { kind: 'file', path: path.relative(root, source.path).split(path.sep).join('/') }
+            : { kind: 'zoo', name: source.entry.name, ...(this.options.zooSeed !== undefined ? { seed: this.options.zooSeed } : {}) },
         sha256: ident.sha256,
         input: point.text,
         shapes: Object.fromEntries(point.shapes),
@@ -729,18 +730,13 @@ export class ModelRegistry {
    * folder with a results store, streaming generated tensors in pieces.
    */
   private zooFile(entry: ZooEntry, model: Model, zooSize: [number, number] | undefined, tempDir?: string): string {
-    const dir = tempDir ?? this.options.modelsDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, 'zoo') : path.join(os.tmpdir(), 'modelpress-zoo'));
+    // `<cacheDir>/zoo`, the folder `modelpress zoo export` uses (zooCachePath): one copy of each zoo model on disk
+    const dir = tempDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, 'zoo') : path.join(os.tmpdir(), 'modelpress-zoo'));
     const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
     const file = zooFileIn(dir, { name: entry.name, seed: this.options.zooSeed ?? 1, height, width });
     if (!existsSync(file)) writeModel(model, file);
     return file;
   }
-}
-
-/** How a built model is named in stored results: `zoo:resnet18`, `family:self_attention(n=128,d=64)`. */
-function sourceName(source: Exclude<ModelSource, { kind: 'file' }>): string {
-  if (source.kind === 'zoo') return `zoo:${source.entry.name}`;
-  return `family:${source.family.name}(${Object.entries(source.vars).map(([k, v]) => `${k}=${v}`).join(',')})`;
 }
 
 /** The commands that make a machine's missing result (docs/cluster.md). */
@@ -750,6 +746,12 @@ export function makeItOn(machine: string, provider: ExecutionProvider): string {
     `make it on that machine with 'modelpress build ${flags}', or plan it with 'modelpress plan ${flags} --out plan.json' ` +
     `and run 'modelpress run-unit --plan plan.json' there (docs/cluster.md), then 'modelpress results merge <folder>' here`
   );
+}
+
+/** How a built model is named in stored results: `zoo:resnet18`, `family:self_attention(n=128,d=64)`. */
+function sourceName(source: Exclude<ModelSource, { kind: 'file' }>): string {
+  if (source.kind === 'zoo') return `zoo:${source.entry.name}`;
+  return `family:${source.family.name}(${Object.entries(source.vars).map(([k, v]) => `${k}=${v}`).join(',')})`;
 }
 
 /** Height and width of a zoo image model at a point; text models keep their architecture. */

@@ -27,9 +27,10 @@ import remarkModelpressBrokenDirectives from './broken-directive.js';
 import remarkModelpressCharts from './chart.js';
 import remarkModelpressComplexity from './complexity.js';
 import remarkModelpressEnvironment from './environment.js';
-import remarkModelpressCitations from './citations.js';
+import remarkModelpressCitations, { type BookCitations } from './citations.js';
 import remarkModelpressElements from './elements.js';
 import { expandIncludes, parseMarkdown } from './include.js';
+import { relocateMessages } from './source.js';
 import remarkModelpressFinish from './finish.js';
 import remarkModelpressFormulas from './formula.js';
 import remarkModelpressFrontMatter from './front-matter.js';
@@ -40,7 +41,7 @@ import remarkModelpressModels from './model.js';
 import { ModelRegistry, type RegistryOptions } from './models.js';
 import remarkModelpressOps from './ops.js';
 import { DEFAULT_SETTINGS, type DocumentSettings } from './settings.js';
-import { type CounterStart, type DocumentData, documentState } from './state.js';
+import { type CounterStart, type DocumentData, documentState, stateMessages } from './state.js';
 import type { Reference } from '../docmodel/types.js';
 import remarkModelpressTables from './table.js';
 import { remarkModelpressNumbering, remarkModelpressReferences } from './xref.js';
@@ -106,13 +107,18 @@ export interface RenderOptions extends PipelineOptions {
   documentName?: string | undefined;
   counterStart?: CounterStart | undefined;
   externalNumbers?: Map<string, Reference> | undefined;
+  /** In a book: the citations of the chapters before (one numbering, one References for the book). */
+  bookCitations?: BookCitations | undefined;
 }
 
 /**
  * The labels of a document and its counts, without measuring anything (parse, front matter,
  * elements, numbering): a book reads every chapter's labels first, for cross-chapter references.
  */
-export async function scanLabels(file: VFile, options: RenderOptions = {}): Promise<{ numbers: Map<string, Reference>; counted: CounterStart | undefined }> {
+export async function scanLabels(
+  file: VFile,
+  options: RenderOptions = {},
+): Promise<{ numbers: Map<string, Reference>; counted: CounterStart | undefined; bibliography: boolean }> {
   const processor = unified()
     .use(remarkParse)
     .use(remarkFrontmatter, ['yaml'])
@@ -129,9 +135,13 @@ export async function scanLabels(file: VFile, options: RenderOptions = {}): Prom
   seedBookState(file, options);
   const mdast = parseMarkdown(processor, String(file.value ?? ''), file.path);
   if (file.path) expandIncludes(processor, mdast, scratch, path.resolve(file.cwd, file.path));
+  let bibliography = false;
+  visit(mdast, 'leafDirective', (n) => {
+    if (n.name === 'bibliography') bibliography = true;
+  });
   await processor.run(mdast, scratch);
   for (const ref of state.numbers.values()) ref.document = options.documentName;
-  return { numbers: state.numbers, counted: state.counted };
+  return { numbers: state.numbers, counted: state.counted, bibliography };
 }
 
 /** A book chapter's place in the book (its name, where its counters start, the other chapters' numbers), before the plugins run. */
@@ -140,6 +150,7 @@ function seedBookState(file: VFile, options: RenderOptions): void {
   pre.documentName = options.documentName;
   pre.counterStart = options.counterStart;
   pre.externalNumbers = options.externalNumbers;
+  pre.bookCitations = options.bookCitations;
 }
 
 /** The first level-1 heading's text, for a page title when front matter gives none. */
@@ -168,6 +179,8 @@ export async function renderDocument(file: VFile, options: RenderOptions = {}): 
   if (file.path) expandIncludes(processor, mdast, file, path.resolve(file.cwd, file.path));
   const hast = (await processor.run(mdast, file)) as HastRoot;
   const body = processor.stringify(hast, file);
+  // Diagnostics inside included text: at their own file, line and column.
+  relocateMessages(file);
   const state = documentState(file, options, toolVersion());
   state.data.tool = toolVersion();
   state.data.source = file.path;
@@ -176,7 +189,7 @@ export async function renderDocument(file: VFile, options: RenderOptions = {}): 
   let html: string;
   try {
     html = renderPage(
-      { title, author: state.settings.author, date: state.settings.date, lang: state.settings.lang, body, assetsHref: options.assetsHref },
+      { title, author: state.settings.author, date: state.settings.date, lang: state.settings.lang, body, assetsHref: options.assetsHref, footer: stateMessages(state).t('footer.text') },
       { templateDirs: [...(options.templateDirs ?? []), state.baseDir] },
     );
   } catch (err) {

@@ -11,11 +11,12 @@ import { h } from 'hastscript';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { labelOf, numberOf, setOutput } from '../docmodel/output.js';
-import { ID_PREFIX, type ItemKind, KIND_WORD, type Reference } from '../docmodel/types.js';
+import { ID_PREFIX, type ItemKind, type ItemNumber, type Reference } from '../docmodel/types.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
 import { plainText, titleHeading } from '../docmodel/title.js';
 import { advance, didYouMean, type DirectiveNode, isDirective, report, SOURCE } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
 
 const KIND_OF_DIRECTIVE: Record<string, ItemKind> = { table: 'table', chart: 'figure', formula: 'equation' };
 
@@ -27,21 +28,31 @@ function kindOf(node: DirectiveNode): ItemKind | undefined {
 
 export { numberOf } from '../docmodel/output.js';
 
-function setNumber(node: { data?: unknown }, number: number): void {
+function setNumber(node: { data?: unknown }, number: ItemNumber): void {
   node.data = { ...((node.data as object | undefined) ?? {}), modelpressNumber: number };
 }
 
-/** Number the labelled and numbered items; run after the element syntax, before the directives render. */
+/**
+ * Number the labelled and numbered items; run after the element syntax, before the directives render.
+ *
+ * In a book (as in Quarto books and LaTeX's report class) every chapter's top-level heading is a
+ * chapter: chapters count on from one chapter file to the next, and tables, figures and equations
+ * count per chapter with its number first (Table 2.1, Figure 2.1, Equation (2.1)); a top-level
+ * heading written `{.unnumbered}` starts no chapter.
+ */
 export function remarkModelpressNumbering(options: StateOptions = {}) {
   return (tree: Root, file: VFile): void => {
     const state = documentState(file, options);
     const start = state.counterStart;
     const counters: Record<ItemKind, number> = { section: 0, table: start?.table ?? 0, figure: start?.figure ?? 0, equation: start?.equation ?? 0 };
     // In a book every chapter's headings are sections (the book has the title).
-    const title = state.documentName !== undefined && (state.externalNumbers || state.counterStart) ? undefined : titleHeading(tree, state.settings.title)?.node;
+    const book = inBook(state);
+    const title = book ? undefined : titleHeading(tree, state.settings.title)?.node;
     const depths = tree.children.filter((n): n is Heading => n.type === 'heading' && n !== title).map((n) => n.depth);
     const top = depths.length > 0 ? Math.min(...depths) : 1;
     const levels: number[] = [start?.topSection ?? 0];
+    /** As shown: `3`, or in a book `2.1` (no chapter yet: `3`, as LaTeX's report class writes it). */
+    const shown = (n: number): ItemNumber => (book && (levels[0] ?? 0) > 0 ? `${levels[0]}.${n}` : n);
     const register = (node: { data?: unknown; position?: RootContent['position'] }, kind: ItemKind, id: string | undefined, extra: Partial<Reference> = {}, directive?: DirectiveNode): boolean => {
       if (id) {
         const expected = ID_PREFIX[kind];
@@ -54,7 +65,7 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
           return false;
         }
       }
-      const number = ++counters[kind];
+      const number = kind === 'section' ? ++counters.section : shown(++counters[kind]);
       setNumber(node, number);
       if (id) {
         const ref: Reference = { id, kind, number, ...extra };
@@ -85,10 +96,14 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
         }
         const level = Math.max(0, heading.depth - top);
         let text: string | undefined;
-        if (state.settings.numberSections && !label.unnumbered) {
+        if (!label.unnumbered) {
           levels.length = level + 1;
           for (let i = 0; i < level; i++) levels[i] ??= 0;
           levels[level] = (levels[level] ?? 0) + 1;
+          // A new chapter: its tables, figures and equations count from 1 (LaTeX's report class does the same).
+          if (book && level === 0) counters.table = counters.figure = counters.equation = 0;
+        }
+        if ((state.settings.numberSections || book) && !label.unnumbered) {
           text = levels.map((n) => n ?? 0).join('.');
           heading.children.unshift({
             type: 'text',
@@ -98,51 +113,56 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
           heading.children.splice(1, 0, { type: 'text', value: ' ' });
         }
         const headingTitle = plainText(heading.children).trim();
-        if (register(heading, 'section', label.id, { text, title: headingTitle })) {
+        if (register(heading, 'section', label.id, { text, title: headingTitle, ...(book && level === 0 ? { chapter: true } : {}) })) {
           (heading.data as Record<string, unknown>).modelpressSection = { text, unnumbered: label.unnumbered === true };
         }
         return;
       }
       if (label.kind === 'figure' && label.unnumbered) return;
       if (!register(node, label.kind, label.id)) return;
-      if (label.kind === 'figure') figureCaption(node as never, numberOf(node)!);
-      if (label.kind === 'table') tableCaptionNumber(node as never, numberOf(node)!);
+      if (label.kind === 'figure') figureCaption(node as never, numberOf(node)!, stateMessages(state));
+      if (label.kind === 'table') tableCaptionNumber(node as never, numberOf(node)!, stateMessages(state));
       if (label.kind === 'equation') equationNumber(node as never, numberOf(node)!, label.id);
     });
     state.counted = { table: counters.table, figure: counters.figure, equation: counters.equation, topSection: levels[0] ?? 0 };
-    if (state.settings.toc) insertToc(tree, title);
+    if (state.settings.toc) insertToc(tree, title, stateMessages(state));
   };
 }
 
-function figureCaption(node: { children: PhrasingContent[]; data: Record<string, unknown> }, number: number): void {
+/** A chapter of a book: its name is known and it has counters to continue or other chapters to refer to. */
+export function inBook(state: DocumentState): boolean {
+  return state.documentName !== undefined && (state.externalNumbers !== undefined || state.counterStart !== undefined);
+}
+
+function figureCaption(node: { children: PhrasingContent[]; data: Record<string, unknown> }, number: ItemNumber, msg: Messages): void {
   const caption = (node.data.modelpressFigure as { caption: string }).caption;
   node.children.push({
     type: 'text',
     value: '',
     data: {
       hName: 'figcaption',
-      hChildren: [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), { type: 'text', value: caption ? ` ${caption}` : '' }],
+      hChildren: [h('span', { className: ['mp-caption-number'] }, msg.t('caption.figure', { n: number })), { type: 'text', value: caption ? ` ${caption}` : '' }],
     },
   } as Text);
 }
 
-function tableCaptionNumber(node: { children: { type: string; children: PhrasingContent[] }[] }, number: number): void {
+function tableCaptionNumber(node: { children: { type: string; children: PhrasingContent[] }[] }, number: ItemNumber, msg: Messages): void {
   const caption = node.children[0]!;
   caption.children.unshift(
-    { type: 'text', value: `Table ${number}.`, data: { hName: 'span', hProperties: { className: ['mp-caption-number'] }, modelpressOutput: { kind: 'section-number' } } } as Text,
+    { type: 'text', value: msg.t('caption.table', { n: number }), data: { hName: 'span', hProperties: { className: ['mp-caption-number'] }, modelpressOutput: { kind: 'section-number' } } } as Text,
     { type: 'text', value: ' ' },
   );
 }
 
 /** A labelled `$$ … $$`: shown as ::formula shows its equations, the number at the right margin. */
-function equationNumber(node: { value: string; data: Record<string, unknown>; position?: unknown }, number: number, id: string | undefined): void {
+function equationNumber(node: { value: string; data: Record<string, unknown>; position?: unknown }, number: ItemNumber, id: string | undefined): void {
   const math = h('div', { className: ['math', 'math-display'] }, node.value);
   (math as { position?: unknown }).position = node.position;
   node.data = { ...node.data, hName: 'div', hProperties: { className: ['mp-formula'], id }, hChildren: [math, h('span', { className: ['mp-equation-number'] }, `(${number})`)] };
 }
 
 /** A `<nav class="mp-toc">` with every heading (after the title), nested by level. */
-function insertToc(tree: Root, title: Heading | undefined): void {
+function insertToc(tree: Root, title: Heading | undefined, msg: Messages): void {
   const headings = tree.children.filter((n): n is Heading => n.type === 'heading' && n !== title);
   if (headings.length === 0) return;
   const top = Math.min(...headings.map((n) => n.depth));
@@ -163,13 +183,14 @@ function insertToc(tree: Root, title: Heading | undefined): void {
     }
     stack[stack.length - 1]!.list.children.push(item);
   }
-  const nav = { type: 'mpToc', data: { hName: 'nav', hProperties: { className: ['mp-toc'] }, hChildren: [h('h2', 'Contents'), rootList] } };
+  const nav = { type: 'mpToc', data: { hName: 'nav', hProperties: { className: ['mp-toc'] }, hChildren: [h('h2', msg.t('toc.title')), rootList] } };
   setOutput(nav, { kind: 'toc' });
   const at = title ? tree.children.indexOf(title) + 1 : tree.children.findIndex((n) => n.type !== 'yaml');
   tree.children.splice(Math.max(0, at), 0, nav as never);
 }
 
-const REFERENCE = /(^|[^\w@.])@((?:sec|tbl|fig|eq)-[\w-]+)/g;
+/** `@tbl-x`, or `[-@tbl-x]` (Pandoc/Quarto: the number alone, without "Table"). */
+const REFERENCE = /(^|[^\w@.])(\[-)?@((?:sec|tbl|fig|eq)-[\w-]+)/g;
 
 /** Replace `@tbl-…` references in prose with links; run after numbering. */
 export function remarkModelpressReferences(options: StateOptions = {}) {
@@ -185,10 +206,19 @@ export function remarkModelpressReferences(options: StateOptions = {}) {
   };
 }
 
-/** How a reference to `target` reads: "Table 2", "Section 2.1", or an unnumbered section's title. */
-export function referenceText(target: Reference): { text: string; numbered: boolean } {
-  if (target.kind === 'section') return target.text ? { text: `Section\u00a0${target.text}`, numbered: true } : { text: target.title ?? target.id, numbered: false };
-  return { text: `${KIND_WORD[target.kind]}\u00a0${target.number}`, numbered: true };
+/**
+ * How a reference to `target` reads: "Table 2", "Section 2.1", a book's "Chapter 2", an unnumbered
+ * section's title; an equation as Quarto writes it with the number as the equation shows it,
+ * "Equation (3)" (LaTeX: `Equation~\eqref{eq:x}`). `bare` (`[-@tbl-x]`): the number alone, "2", "(3)".
+ * The words come from the document's catalogue (`表 2`, `第 2.1 节`, `式 (3)`).
+ */
+export function referenceText(target: Reference, bare = false, msg: Messages = ENGLISH): { text: string; numbered: boolean } {
+  if (target.kind === 'section') {
+    if (!target.text) return { text: target.title ?? target.id, numbered: false };
+    return { text: bare ? target.text : msg.t(target.chapter ? 'ref.chapter' : 'ref.section', { n: target.text }), numbered: true };
+  }
+  const number = target.kind === 'equation' ? `(${target.number})` : String(target.number);
+  return { text: bare ? number : msg.t(`ref.${target.kind}`, { n: number }), numbered: true };
 }
 
 function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[] {
@@ -198,22 +228,28 @@ function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[]
   REFERENCE.lastIndex = 0;
   for (let m = REFERENCE.exec(value); m; m = REFERENCE.exec(value)) {
     const start = m.index + m[1]!.length;
+    const bare = m[2] !== undefined;
     // A trailing '.' or '-' ends the sentence, not the id.
-    const id = m[2]!.replace(/[-.]+$/, '');
-    const end = start + 1 + id.length;
+    const id = m[3]!.replace(/[-.]+$/, '');
+    // `[-@id]` must close right after the id; otherwise it is `@id` after a literal "[-".
+    if (bare && value[start + 3 + id.length] !== ']') {
+      REFERENCE.lastIndex = start + 1;
+      continue;
+    }
+    const end = bare ? start + 4 + id.length : start + 1 + id.length;
     if (start > last) out.push({ type: 'text', value: value.slice(last, start) });
     const begin = node.position ? advance(node.position.start, value.slice(0, start)) : undefined;
     const place = begin ? { start: begin, end: advance(begin, value.slice(start, end)) } : undefined;
     const target = state.numbers.get(id) ?? state.externalNumbers?.get(id);
     if (target) {
-      const { text, numbered } = referenceText(target);
+      const { text, numbered } = referenceText(target, bare, stateMessages(state));
       const link: PhrasingContent = {
         type: 'link',
         url: target.document && target.document !== state.documentName ? `${target.document}.html#${id}` : `#${id}`,
         data: { hProperties: { className: ['mp-ref'] } },
         children: [{ type: 'text', value: text }],
       };
-      setOutput(link, { kind: 'xref', id, target: target.kind, text, numbered, document: target.document });
+      setOutput(link, { kind: 'xref', id, target: target.kind, text, numbered, document: target.document, ...(bare ? { bare: true } : {}), ...(target.chapter ? { chapter: true } : {}) });
       out.push(link);
     } else {
       const known = [...state.numbers.keys()];

@@ -4,10 +4,11 @@
  * stylesheet into `<out>/assets/modelpress.css`. Files already identical are left alone, so a
  * rebuild rewrites nothing.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { findTemplate } from '../render/templates.js';
+import { copyFileAtomic } from '../cache/store.js';
 
 /** The `dist/` folder of the installed katex package. */
 export function katexDistDir(): string {
@@ -29,13 +30,6 @@ function sameFile(a: string, b: string): boolean {
   return sa.size === sb.size && readFileSync(a).equals(readFileSync(b));
 }
 
-/** Copy through a temporary name and rename, so a reader never sees half a file. */
-function copyAtomic(from: string, to: string): void {
-  mkdirSync(dirname(to), { recursive: true });
-  const tmp = `${to}.tmp-${process.pid}`;
-  copyFileSync(from, tmp);
-  renameSync(tmp, to);
-}
 
 /**
  * Copy the page assets into `<outDir>/assets/`. KaTeX's CSS refers to `fonts/KaTeX_*.woff2` (then
@@ -56,7 +50,7 @@ export function copyAssets(outDir: string, options: { templateDirs?: readonly st
   for (const { from, to } of plan) {
     const target = join(outDir, to);
     if (sameFile(from, target)) continue;
-    copyAtomic(from, target);
+    copyFileAtomic(from, target);
     written.push(to);
   }
   return { files: plan.map((p) => p.to), written };
@@ -71,7 +65,7 @@ export function copyDocumentAssets(data: { assets: readonly { source: string; ta
   for (const asset of data.assets) {
     const target = join(outDir, asset.target);
     try {
-      if (!sameFile(asset.source, target)) copyAtomic(asset.source, target);
+      if (!sameFile(asset.source, target)) copyFileAtomic(asset.source, target);
     } catch (err) {
       problems.push(`${asset.source}: not copied to ${target}: ${(err as Error).message}`);
     }

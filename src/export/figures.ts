@@ -3,6 +3,12 @@
  * one-page PDF of the chart's own size by the same headless Chromium that prints the document.
  * Without a Chromium the SVG files are still written and the fragment shows a note instead.
  */
+
+/**
+ * Text of a modelpress chart in CJK (a Chinese document's axis titles) takes a TrueType CJK font first, as the
+ * page's stylesheet does: the printed figure then embeds CID TrueType, never Type 3 (docs/i18n.md).
+ */
+const SVG_CJK_FONTS = 'svg.mp-chart text{font-family:"DejaVu Sans","Liberation Sans",Arial,"WenQuanYi Micro Hei","Droid Sans Fallback","AR PL UMing CN",sans-serif;font-synthesis:none}';
 import { launchBrowser } from './pdf.js';
 
 export interface FigureJob {
@@ -28,7 +34,7 @@ export async function svgsToPdf(jobs: FigureJob[], executablePath?: string): Pro
     const page = await browser.newPage();
     for (const job of jobs) {
       const { width, height } = svgSize(job.svg);
-      const html = `<!doctype html><html><head><meta charset="utf-8"><style>@page{margin:0}html,body{margin:0;padding:0}svg{display:block;width:${width}px;height:${height}px}</style></head><body>${job.svg}</body></html>`;
+      const html = `<!doctype html><html><head><meta charset="utf-8"><style>@page{margin:0}html,body{margin:0;padding:0}svg{display:block;width:${width}px;height:${height}px}${SVG_CJK_FONTS}</style></head><body>${job.svg}</body></html>`;
       await page.setContent(html, { waitUntil: 'load' });
       const pdf = await page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1' });
       job.write(pdf);

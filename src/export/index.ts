@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Root } from 'mdast';
 import { writeFileAtomic } from '../cache/store.js';
-import type { DocumentData } from '../docmodel/types.js';
+import type { DocumentData, ItemNumber } from '../docmodel/types.js';
 import { tableCsvFiles } from './csv.js';
 import { bibFile } from './bib.js';
 import { stampTex } from './coherence.js';
@@ -21,9 +21,7 @@ import { dataJson } from './data-json.js';
 import { svgsToPdf } from './figures.js';
 import { documentToLatex, titleHeading } from './latex.js';
 import { macrosFile } from './macros.js';
-import { standaloneFile } from './standalone.js';
-
-export type ExportTarget = 'html' | 'pdf' | 'tex';
+import { standaloneDocument } from './standalone.js';
 
 export interface ExportOptions {
   /** File stem of the document (`survey` for survey.md). */
@@ -42,6 +40,11 @@ export interface ExportOptions {
   bibStyle?: string | undefined;
   /** The data hash the LaTeX files record (export/coherence.ts); none when absent. */
   dataHash?: string | undefined;
+  /**
+   * A book's chapter: its top-level headings are `\chapter`s (report class) and this many chapters
+   * come before it (its standalone starts its chapter counter there).
+   */
+  chaptersBefore?: number | undefined;
 }
 
 export interface ExportResult {
@@ -57,10 +60,7 @@ export interface ExportResult {
 
 function writeIfChanged(file: string, content: string | Uint8Array, result: ExportResult): void {
   result.files.push(file);
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
-  if (existsSync(file) && readFileSync(file).equals(bytes)) return;
-  writeFileAtomic(file, bytes);
-  result.written.push(file);
+  if (writeFileAtomic(file, content)) result.written.push(file);
 }
 
 /** This document's generated side files (CSV, chart SVG/PDF) left over from an earlier build. */
@@ -84,9 +84,10 @@ function removeStale(outDir: string, stem: string, keep: Set<string>, withFigure
   }
 }
 
-function figureBase(chart: { id?: string | undefined; number?: number | undefined }, index: number): string {
+function figureBase(chart: { id?: string | undefined; number?: ItemNumber | undefined }, index: number): string {
   if (chart.id) return chart.id.replace(/[^A-Za-z0-9_-]+/g, '-');
-  return `fig-${chart.number ?? index + 1}`;
+  // `2.1` in a book: no second dot in a file name that \includegraphics reads.
+  return `fig-${String(chart.number ?? index + 1).replace(/\./g, '-')}`;
 }
 
 /**
@@ -108,8 +109,8 @@ export async function exportDocument(
   for (const csv of tableCsvFiles(data, stem)) writeIfChanged(path.join(out, csv.name), csv.content, result);
 
   if (targets.includes('tex')) {
-    const figureFiles = new Map<number, string>();
-    const svgFiles = new Map<number, string>();
+    const figureFiles = new Map<ItemNumber, string>();
+    const svgFiles = new Map<ItemNumber, string>();
     const jobs: Parameters<typeof svgsToPdf>[0] = [];
     data.charts.forEach((chart, i) => {
       if (chart.number === undefined) return;
@@ -161,16 +162,14 @@ export async function exportDocument(
         result.problems.push(`SVG images not converted for LaTeX (the fragment shows a note instead): ${(err as Error).message}`);
       }
     }
-    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out, imageFiles, labelNamespace: options.labelNamespace, namespaceOf: options.namespaceOf });
+    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out, imageFiles, labelNamespace: options.labelNamespace, namespaceOf: options.namespaceOf, chapters: options.chaptersBefore !== undefined });
     const bib = data.citations.length > 0 ? bibFile(data) : undefined;
     if (bib !== undefined) writeIfChanged(path.join(out, `${stem}.bib`), bib, result);
     const stamp = (tex: string) => (options.dataHash ? stampTex(tex, options.dataHash) : tex);
     writeIfChanged(path.join(out, `${stem}.tex`), stamp(fragment), result);
     writeIfChanged(path.join(out, `${stem}.macros.tex`), stamp(macrosFile(data)), result);
     const title = data.title ?? titleHeading(tree, data.title)?.text ?? stem;
-    writeIfChanged(
-      path.join(out, `${stem}.standalone.tex`),
-      stamp(standaloneFile({
+    const standalone = standaloneDocument({
         title,
         author: data.author,
         date: data.date,
@@ -182,9 +181,11 @@ export async function exportDocument(
         bibFile: bib !== undefined ? `${stem}.bib` : undefined,
         bibStyle: options.bibStyle,
         bibPrinted: fragment.includes('\\printbibliography'),
-      })),
-      result,
-    );
+        lang: data.lang,
+        ...(options.chaptersBefore !== undefined ? { documentClass: 'report' as const, chaptersBefore: options.chaptersBefore } : {}),
+      });
+    result.problems.push(...standalone.problems);
+    writeIfChanged(path.join(out, `${stem}.standalone.tex`), stamp(standalone.tex), result);
   }
   removeStale(out, stem, new Set(result.files), targets.includes('tex'), result);
   return result;
@@ -194,4 +195,4 @@ export { documentToLatex, tableLatex, titleHeading, escapeText } from './latex.j
 export { macrosFile, metricMacros } from './macros.js';
 export { dataFile, dataJson, documentNumbers } from './data-json.js';
 export { tableCsvFiles } from './csv.js';
-export { standaloneFile } from './standalone.js';
+export { latexEngine, standaloneDocument, standaloneFile } from './standalone.js';

@@ -12,7 +12,7 @@
  *   b.output(y);
  *   const model = b.build();
  */
-import { byteSize, dtypeFromName, type DtypeName } from './dtypes.js';
+import { byteSize, DataType, dtypeFromName, type DtypeName, isFloatType } from './dtypes.js';
 import type { Attribute, ByteSource, Dim, Graph, Model, Node, OpsetId, Tensor, TensorData, TypeInfo, ValueInfo } from './model.js';
 import { elementCount } from './model.js';
 
@@ -48,18 +48,6 @@ export interface BuilderOptions {
   seed?: number;
   producerName?: string;
   irVersion?: number;
-}
-
-/** Mulberry32: tiny, fast, good enough for reproducible weights. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function dtypeCode(dtype: DtypeName | number): number {
@@ -157,7 +145,7 @@ function initBytes(dataType: number, dims: number[], init: Exclude<Init, { value
   const range = initRange(dims, init);
   if (range === undefined) return new Uint8Array(byteSize(dataType, count));
   const [lo, hi] = range;
-  if (dataType === 1) {
+  if (dataType === DataType.FLOAT) {
     // Fast path for the common case: write float32 directly.
     const arr = new Float32Array(count);
     const span = hi - lo;
@@ -166,7 +154,7 @@ function initBytes(dataType: number, dims: number[], init: Exclude<Init, { value
   }
   const values = new Float64Array(count);
   for (let i = 0; i < count; i++) values[i] = lo + (hi - lo) * drawAt(seed, first + i);
-  if (dataType !== 1 && dataType !== 10 && dataType !== 11 && dataType !== 16) {
+  if (!isFloatType(dataType)) {
     for (let i = 0; i < count; i++) values[i] = Math.round(values[i]!);
   }
   return encodeValues(dataType, values, count);

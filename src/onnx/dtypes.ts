@@ -82,10 +82,6 @@ for (const [alias, code] of [['float', 1], ['double', 11], ['half', 10], ['fp32'
   BY_NAME.set(alias, code);
 }
 
-export function isKnownDataType(code: number): boolean {
-  return code in INFO;
-}
-
 export function dtypeName(code: number): string {
   return INFO[code]?.name ?? `dtype(${code})`;
 }

@@ -101,8 +101,6 @@ export type Attribute =
   /** A reference to an attribute of the enclosing function (`ref_attr_name`). */
   | { name: string; type: 'ref'; refAttrName: string; refType: number; docString?: string };
 
-export type AttributeType = Attribute['type'];
-
 export interface Node {
   name: string;
   opType: string;

@@ -13,6 +13,7 @@ import type {
 import { elementCount } from './model.js';
 import { tensorBytes } from './tensor-data.js';
 import { type Chunk, chunkLength, WireType, Writer } from './wire.js';
+import { replaceFileAtomic } from '../cache/store.js';
 
 export interface WriteOptions {
   /** Move tensors of at least `threshold` bytes (default 1024) into `location` beside the model file. */
@@ -345,26 +346,21 @@ export function serializeModel(model: Model): Buffer {
  * file of a model described by dims alone.
  */
 export function writeChunksAtomic(file: string, chunks: Chunk[], options: { length?: number } = {}): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    for (const c of chunks) {
-      const bytes = materialize(c);
-      let done = 0;
-      while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
-      if (bytes.byteLength !== chunkLength(c)) throw new Error(`tensor payload changed size while writing ${file}`);
+  replaceFileAtomic(file, (tmp) => {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      for (const c of chunks) {
+        const bytes = materialize(c);
+        let done = 0;
+        while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+        if (bytes.byteLength !== chunkLength(c)) throw new Error(`tensor payload changed size while writing ${file}`);
+      }
+      if (options.length !== undefined) fs.ftruncateSync(fd, options.length);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
     }
-    if (options.length !== undefined) fs.ftruncateSync(fd, options.length);
-    fs.fsyncSync(fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  });
 }
 
 /** Write the model to `file` (atomic), optionally with large tensors in an external data file. */

@@ -12,18 +12,21 @@ import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
 import { sha256Hex, writeFileAtomic } from '../cache/store.js';
 import { copyAssets, copyDocumentAssets } from '../export/assets.js';
 import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
-import { dataJson, documentDataHash } from '../export/data-json.js';
+import { documentDataHash } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
+import { cjkFontProblem } from '../export/cjk-fonts.js';
+import { hasCjk, isCjkLang } from '../i18n/index.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
 import { renderDocument, scanLabels } from '../document/pipeline.js';
+import { BOOK_REFERENCES_MARK, type BookCitations, bookReferences } from '../document/citations.js';
 import type { CounterStart } from '../document/state.js';
 import type { Reference } from '../docmodel/types.js';
-import { type BookChapter, chapterNav, withNav, writeBook } from './book.js';
+import { type BookChapter, chapterNav, withNav, withReferences, writeBook } from './book.js';
 import { cacheDirOf, projectRoot } from '../cache/project.js';
 import { DEFAULT_RESULTS_DIR, machineName } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
-import type { DocumentData } from '../docmodel/types.js';
+import { type DocumentData, documentMessages } from '../docmodel/types.js';
 
 import { type OutputFormat, UsageError } from './formats.js';
 
@@ -190,6 +193,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   // A book: every chapter's labels and counts first, so chapters refer to each other and count on.
   const starts = new Map<string, CounterStart | undefined>();
   const external = new Map<string, Reference>();
+  // A book's References: on the first chapter with ::bibliography, else a page of their own.
+  let referencesPage: string | undefined;
   if (book) {
     let start: CounterStart | undefined;
     for (const doc of documents) {
@@ -199,12 +204,16 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         const text = await readFile(doc, 'utf8');
         const scanned = await scanLabels(new VFile({ value: text, path: doc }), { settings, documentName: stem, counterStart: start });
         for (const [id, ref] of scanned.numbers) if (!external.has(id)) external.set(id, ref);
+        if (scanned.bibliography) referencesPage ??= stem;
         start = scanned.counted;
       } catch {
         /* reported when the chapter is built */
       }
     }
   }
+  const ownReferencesPage = book !== undefined && referencesPage === undefined;
+  if (ownReferencesPage) referencesPage = documents.some((d) => path.basename(d, '.md') === 'references') ? 'book-references' : 'references';
+  const bookCitations: BookCitations | undefined = book ? { clusters: [], items: new Map(), page: referencesPage! } : undefined;
   const bookChapters: BookChapter[] = [];
   for (const doc of documents) {
     const stem = path.basename(doc, '.md');
@@ -235,7 +244,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         settings,
         registryOptions,
         templateDirs: [root],
-        ...(book ? { documentName: stem, counterStart: starts.get(doc), externalNumbers: external } : {}),
+        ...(book ? { documentName: stem, counterStart: starts.get(doc), externalNumbers: external, bookCitations } : {}),
       });
     } catch (err) {
       failures.push(`${path.relative(root, doc)}:1:1: not built: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
@@ -245,10 +254,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const dataFile = path.join(out, `${stem}.data.json`);
     const dataHash = documentDataHash(rendered.data);
     // A book's chapter pages get their navigation once every chapter's title is known (below).
-    if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data });
+    if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data, placesReferences: rendered.body.includes(BOOK_REFERENCES_MARK) });
     else writeFileAtomic(htmlFile, stampHtml(rendered.html, dataHash));
     for (const problem of copyDocumentAssets(rendered.data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
-    writeFileAtomic(dataFile, dataJson(rendered.data));
     // Outputs never disagree: a format this document already has in the folder is rewritten too.
     const alsoRebuilt = existingFormats(out, stem).filter((f) => !to.includes(f));
     const targets: OutputFormat[] = [...to, ...alsoRebuilt];
@@ -265,6 +273,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       dataHash,
     };
     const made = [htmlFile, dataFile];
+    if (targets.includes('pdf') && (isCjkLang(rendered.data.lang) || hasCjk(rendered.body))) {
+      // Without a TrueType CJK font the PDF shows boxes or embeds Type 3 fonts: say so, with the package.
+      const problem = cjkFontProblem();
+      if (problem) file.message(`PDF: ${problem}`, { ruleId: 'no-cjk-font', source: 'modelpress' });
+    }
     if (targets.includes('pdf') && !book) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
@@ -282,7 +295,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         else file.message(`${why}${stale}`, { ruleId: 'export', source: 'modelpress' });
       }
     }
-    // data.json (already written above), a CSV per table and, with `tex`, the LaTeX files (src/export/).
+    // data.json (written once, by the exporter), a CSV per table and, with `tex`, the LaTeX files (src/export/).
     try {
       const docSettings = file.data.modelpress!.settings;
       const exported = await exportDocument(rendered.data, rendered.tree, out, targets, {
@@ -291,7 +304,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         templateDirs: [root],
         toc: docSettings.toc,
         bibStyle: docSettings.csl === 'apa' ? 'authoryear' : 'numeric-comp',
-        ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d } : {}),
+        ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d, chaptersBefore: starts.get(doc)?.topSection ?? 0 } : {}),
       });
       made.push(...exported.files);
       for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
@@ -308,14 +321,19 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     built.push(entry);
   }
   if (book) {
+    const bookWords = documentMessages(bookChapters[0]?.data ?? {});
+    const references = bookCitations ? bookReferences(bookCitations, bookWords.t('bibliography.title')) : undefined;
+    // The navigation runs through the References page when the book writes one.
+    const pages = ownReferencesPage && references ? [...bookChapters, { stem: referencesPage!, title: bookWords.t('bibliography.title') }] : bookChapters;
     bookChapters.forEach((c, i) => {
       const page = built.find((b) => b.html === c.htmlFile);
-      if (page) writeFileAtomic(c.htmlFile, stampHtml(withNav(page.page, chapterNav(bookChapters, i)), page.dataHash));
+      if (page) writeFileAtomic(c.htmlFile, stampHtml(withReferences(withNav(page.page, chapterNav(pages, i, documentMessages(c.data).t('toc.title'))), references?.html), page.dataHash));
     });
     // Without a browser the book's PDF is a warning on its first chapter, as each chapter's own PDF is.
     const first = built[0]?.file;
     try {
-      await writeBook(book, bookChapters, out, to, [root], failures, first ? (m) => void first.message(m, { ruleId: 'no-browser', source: 'modelpress' }) : undefined);
+      const refs = references ? { ...references, page: ownReferencesPage ? referencesPage : undefined } : undefined;
+      await writeBook(book, bookChapters, out, to, [root], failures, first ? (m) => void first.message(m, { ruleId: 'no-browser', source: 'modelpress' }) : undefined, refs);
     } catch (err) {
       failures.push(`book: not written: ${(err as Error).message}`);
     }

@@ -10,7 +10,6 @@ import { type Plan, type WorkUnit } from '../cache/work-unit.js';
 import type { InputPoint } from '../document/input-shapes.js';
 import { type DeclaredModel, ModelRegistry } from '../document/models.js';
 import { zoo } from '../zoo/registry.js';
-import { families } from '../zoo/families.js';
 import { UsageError } from './formats.js';
 
 /** The scheduler variables that name a unit, in the order they are read. */
@@ -62,11 +61,6 @@ export async function runUnit(plan: Plan, planFile: string, unit: WorkUnit, resu
   let source: DeclaredModel['source'];
   if (unit.source.kind === 'file') {
     source = { kind: 'file', path: path.resolve(root, unit.source.path), written: unit.source.path };
-  } else if (unit.source.kind === 'family') {
-    const name = unit.source.name;
-    const family = families.find((f) => f.name === name);
-    if (!family) return { ok: false, reason: `model family '${name}' is not in this modelpress (${families.length} known); install the version that made the plan (${plan.tool})` };
-    source = { kind: 'family', family, vars: unit.source.vars };
   } else {
     const name = unit.source.name;
     const entry = zoo.find((z) => z.name === name);
@@ -77,7 +71,7 @@ export async function runUnit(plan: Plan, planFile: string, unit: WorkUnit, resu
     resultsDir,
     machine: unit.machine,
     projectRoot: root,
-    zooSeed: unit.source.kind !== 'file' ? unit.source.seed : undefined,
+    zooSeed: unit.source.kind === 'zoo' ? unit.source.seed : undefined,
   });
   const point: InputPoint = { text: unit.input, label: '', shapes: new Map(Object.entries(unit.shapes)) };
   const model: DeclaredModel = { id: unit.model, label: unit.model, source, points: [point], inputGiven: unit.input !== '', batch: unit.batch, place: undefined };
@@ -85,7 +79,7 @@ export async function runUnit(plan: Plan, planFile: string, unit: WorkUnit, resu
   const ident = registry.identity(model, point);
   if (!ident.ok) return { ok: false, reason: `${ident.failure.reason} (the plan's root is ${root}: run-unit reads the models from there)` };
   if (ident.value.sha256 !== unit.sha256) {
-    const what = unit.source.kind === 'file' ? `model file ${unit.source.path} on this worker` : `${unit.source.kind} '${unit.source.name}' built by this modelpress`;
+    const what = unit.source.kind === 'file' ? `model file ${unit.source.path} on this worker` : `zoo '${unit.source.name}' built by this modelpress`;
     return {
       ok: false,
       reason:

@@ -10,7 +10,7 @@
  * - outliers: outside Tukey's fences q1 − 1.5·IQR and q3 + 1.5·IQR, counted and never dropped;
  * - unstable: IQR ÷ median > 0.10.
  */
-import { seededRandom } from '../onnx/builder.js';
+import { seededRandom } from '../onnx/random.js';
 import type { LatencyStats } from './types.js';
 
 export const PERCENTILE_METHOD = 'linear interpolation between order statistics (Hyndman–Fan type 7)';

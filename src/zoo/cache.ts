@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { toolVersion } from '../cache/tool-version.js';
 import { writeModel } from '../onnx/writer.js';
 import { zooEntry, type ZooEntry } from './registry.js';
 
@@ -23,17 +23,6 @@ export interface ZooFile {
   entry: ZooEntry;
   /** True when the file was already in the cache. */
   cached: boolean;
-}
-
-let version: string | undefined;
-
-/** The tool version (package.json), part of the cache key: a new release may build different graphs. */
-export function toolVersion(): string {
-  if (version === undefined) {
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    version = (JSON.parse(fs.readFileSync(path.join(here, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-  }
-  return version;
 }
 
 /** Check a request against its entry and fill in the default size. */

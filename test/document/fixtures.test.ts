@@ -1,7 +1,7 @@
 /**
  * Fixture tests: each test/fixtures/document/<case>.md is rendered next to the tiny models of
  * ./models.ts; <case>.json lists HTML fragments that must appear (`contains`) or must not (`absent`)
- * and the exact diagnostics as `line:column ruleId`. The numbers in the fragments are derived by hand
+ * and the exact diagnostics as `line:column ruleId` (`parts/x.md:line:column ruleId` inside an included file). The numbers in the fragments are derived by hand
  * in each JSON's `why` and in models.ts.
  */
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -51,7 +51,9 @@ describe('document fixtures', () => {
       const { body, file: vfile } = await renderMarkdown(markdown, file);
       for (const fragment of expected.contains) expect(body).toContain(fragment);
       for (const fragment of expected.absent ?? []) expect(body).not.toContain(fragment);
-      const messages = machineIndependent(vfile.messages).map((m) => `${m.line}:${m.column} ${m.ruleId}`);
+      // A message inside included text names its own file (relative to the fixture folder).
+      const where = (m: { file?: string | undefined }) => (m.file && m.file !== vfile.path ? `${path.relative(dir, path.resolve(m.file))}:` : '');
+      const messages = machineIndependent(vfile.messages).map((m) => `${where(m)}${m.line}:${m.column} ${m.ruleId}`);
       expect(messages).toEqual(expected.messages);
       for (const m of vfile.messages) expect(m.source).toBe('modelpress');
     });

@@ -19,7 +19,7 @@ import { effortPolicy, type MeasuredProcess, spendEffort } from '../../src/runti
 import { runProtocol } from '../../src/runtime/protocol.js';
 import { hierarchicalMedianCi, median, summarize } from '../../src/runtime/stats.js';
 import type { ProtocolOptions } from '../../src/runtime/types.js';
-import { seededRandom } from '../../src/onnx/builder.js';
+import { seededRandom } from '../../src/onnx/random.js';
 import { QUICK_BENCH, writeTinyModels } from './models.js';
 
 const DOC = `---

@@ -117,7 +117,7 @@ describe('LaTeX fragment', () => {
   it('labels tables, figures and equations as the cross-references name them', () => {
     const tex = read('tiny.tex');
     for (const label of ['tbl:small', 'tbl:sweep', 'eq:node', 'fig:cost']) expect(tex).toContain(`\\label{${label}}`);
-    expect(tex).toContain('see Table~\\ref{tbl:small}\nand Table~\\ref{tbl:sweep}, Equation~\\ref{eq:node} and Figure~\\ref{fig:cost}.');
+    expect(tex).toContain('see Table~\\ref{tbl:small}\nand Table~\\ref{tbl:sweep}, Equation~\\eqref{eq:node} and Figure~\\ref{fig:cost}.');
     // The HTML numbers the same items 1, 2 (tables), 1 (labelled equation), 1 (figure).
     expect(data.references).toEqual([
       { id: 'tbl-small', kind: 'table', number: 1 },

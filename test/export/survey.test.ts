@@ -90,6 +90,8 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     const tex = read('survey.tex');
     for (const label of ['tbl:transformer', 'tbl:layer-complexity', 'tbl:ptflops', 'tbl:resnet-paper', 'tbl:cnn', 'tbl:vit', 'tbl:vit-swin', 'tbl:unet', 'tbl:speckle', 'fig:cnn', 'fig:layer-complexity', 'fig:vit-swin', 'eq:conv', 'eq:mlp']) expect(tex).toContain(`\\label{${label}}`);
     expect(tex).toContain('Table~\\ref{tbl:ptflops}');
+    // An equation as amsmath refers to it, printing "Equation (1)" as the HTML does.
+    expect(tex).toContain('the $-1$ of Equation~\\eqref{eq:conv} disappears');
     expect(tex).toContain('S[table-format=');
     expect(read('survey.macros.tex')).toContain('\\newcommand{\\ResNetEighteenParams}{11.69}');
   });
@@ -110,6 +112,7 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
       // The contents, the section references and, formatted by biblatex, the works the survey cites.
       expect(text).toContain('Contents');
       expect(text).toMatch(/Figure 1/);
+      expect(text.replace(/\s+/g, ' ')).toContain('of Equation (1) disappears');
       if (HAVE_BIBER) {
         expect(text).toContain('References');
         expect(text).toContain('Deep speckle correlation');
@@ -142,6 +145,7 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     expect(html).toContain('<section class="mp-references" id="references"><h2>References</h2>');
     expect(html).toContain('<figure id="fig-pipeline" class="mp-figure"><img src="figures/pipeline.svg"');
     expect(html).toMatch(/<a href="#sec-time" class="mp-ref">Section\u00a0\d+<\/a>/);
+    expect(html).toContain('of <a href="#eq-conv" class="mp-ref">Equation\u00a0(1)</a> disappears');
     expect(existsSync(path.join(OUT, 'figures', 'pipeline.svg'))).toBe(true);
     for (const key of ['sovrasov2018ptflops', 'li2018speckle', 'model:r50', 'model:d121', 'model:tfm', 'model:vit', 'model:swin', 'model:unet']) {
       expect(html).toContain(`id="ref-${key}"`);

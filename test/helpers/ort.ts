@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import type { Model, Tensor } from '../../src/onnx/model.js';
 import { tensorBytes } from '../../src/onnx/tensor-data.js';
 import { elementCount } from '../../src/onnx/model.js';
-import { seededRandom } from '../../src/onnx/builder.js';
+import { seededRandom } from '../../src/onnx/random.js';
 
 const ORT_TYPES: Record<number, ort.Tensor.Type> = {
   1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',

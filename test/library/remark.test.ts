@@ -61,7 +61,7 @@ describe('public options', () => {
   });
 
   it('keep results and zoo models under cacheDir, by default the user cache, never the working folder', () => {
-    expect(resolveOptions({ cacheDir }).registryOptions).toMatchObject({ cacheDir: path.join(cacheDir, 'cache'), modelsDir: path.join(cacheDir, 'models') });
+    expect(resolveOptions({ cacheDir }).registryOptions).toMatchObject({ cacheDir: path.join(cacheDir, 'cache') }); // zoo models in <cacheDir>/cache/zoo, as `zoo export`
     expect(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/u' })).toBe('/var/cache/u/modelpress');
     expect(defaultCacheDir({})).toBe(path.join(os.homedir(), '.cache', 'modelpress'));
     expect(resolveOptions({}).registryOptions?.cacheDir?.startsWith(process.cwd() + path.sep)).toBe(os.homedir().startsWith(process.cwd() + path.sep));

@@ -13,7 +13,8 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { GraphBuilder, seededRandom } from '../../src/onnx/builder.js';
+import { GraphBuilder } from '../../src/onnx/builder.js';
+import { seededRandom } from '../../src/onnx/random.js';
 import type { Model } from '../../src/onnx/model.js';
 import { readModelBytes } from '../../src/onnx/reader.js';
 import { serializeModel } from '../../src/onnx/writer.js';

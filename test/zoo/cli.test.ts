@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { readModel } from '../../src/onnx/reader.js';
-import { ensureZooModel, toolVersion, zooCachePath } from '../../src/zoo/cache.js';
+import { ensureZooModel, zooCachePath } from '../../src/zoo/cache.js';
+import { toolVersion } from '../../src/cache/tool-version.js';
 import { countParameters } from './count.js';
 
 let dir: string;

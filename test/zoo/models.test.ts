@@ -15,7 +15,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/onnx/builder.js';
+import { seededRandom } from '../../src/onnx/random.js';
 import { serializeModel } from '../../src/onnx/writer.js';
 import { zooEntry } from '../../src/zoo/registry.js';
 import { countParameters } from './count.js';

@@ -4,7 +4,7 @@
  * plain-text formula notation of the seed (`(2×3×3²−1)×4×6²`).
  */
 import type { Dim } from '../../onnx/model.js';
-import { AnalysisError, type CostEntry, type FormulaUse, type NodeContext, type ValueFacts } from '../types.js';
+import { AnalysisError, type CostEntry, type FormulaUse, type NodeContext } from '../types.js';
 
 /** The minus sign used in formulas (U+2212), as the seed writes it. */
 export const MINUS = '−';
@@ -48,16 +48,6 @@ export function prod(xs: readonly number[]): number {
   let n = 1;
   for (const x of xs) n *= x;
   return n;
-}
-
-/** Element count of input i with every dim known (throws otherwise). */
-export function knownNumel(ctx: NodeContext, i: number, what: string): number {
-  return prod(knownShape(ctx, ctx.inputs[i]?.shape, what));
-}
-
-/** Output facts of one tensor. */
-export function tensorFacts(dtype: number, shape: Dim[] | undefined): ValueFacts {
-  return { dtype, shape };
 }
 
 /** Two dims that must agree (numbers win over symbols); a conflict is an error naming `what`. */

@@ -3,33 +3,28 @@
  * spec (auto_pad, dilations, groups, output_shape/output_padding) and cost under every convention.
  * The counting rules are written out in docs/counting/conv.md.
  */
+import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
 import {
-  MINUS,
-  formula,
   hasInput,
   inputShape,
   kernelFromWeight,
   kernelNames,
   knownShape,
-  macsEntry,
   maybeShape,
   perAxis,
   presetTemplate,
   prod,
-  productText,
   readAutoPad,
   explicitPads,
   sameDim,
   slideWindow,
   spatialNames,
-  sub,
-  sym,
   where,
 } from './compute-common.js';
+import { dims, type Expr, flopsEntry, folded, macsOnly, minus, n, paren, perGroup, plus, plusIf, pow, q, q1, times } from './expr.js';
 
-const INT32 = 6;
 
 /** Where the operands of a Conv-like op sit among its inputs. */
 interface ConvInputs {
@@ -167,23 +162,25 @@ function convSize(ctx: CostContext, io: ConvInputs): ConvSize {
   };
 }
 
-/** Symbolic and substituted pieces of a conv formula. */
-function pieces(s: ConvSize) {
-  const rank = s.outSp.length;
-  const names = spatialNames(rank);
-  const k = kernelNames(rank);
-  const grouped = s.group !== 1;
+/** The quantities of a conv formula, named as the seed names them. */
+function terms(s: ConvSize) {
+  const names = spatialNames(s.outSp.length);
+  const g = q('g', s.group);
+  const N = q1('N', s.N);
+  const Cout = q('C_out', s.Cout);
+  const out = dims(names.map((d) => `${d}_out`), s.outSp);
   return {
-    nSym: s.N === 1 ? '' : 'N',
-    nSub: s.N === 1 ? '' : String(s.N),
-    cinSym: grouped ? '(C_in/g)' : 'C_in',
-    cinSub: grouped ? `(${s.Cin}/${s.group})` : String(s.Cin),
-    kSym: sym(...k.sym),
-    kSub: productText(s.kernel),
-    outSym: sym(...names.map((n) => `${n}_out`)),
-    outSub: productText(s.outSp),
-    inSym: sym(...names.map((n) => `${n}_in`)),
-    inSub: productText(s.inSp),
+    N,
+    Cin: q('C_in', s.Cin),
+    Cout,
+    /** Input channels one output sees: `C_in`, or `(C_in/g)` when grouped. */
+    CinPerGroup: perGroup(q('C_in', s.Cin), g),
+    CoutPerGroup: perGroup(Cout, g),
+    K: dims(kernelNames(s.kernel.length).sym, s.kernel),
+    inSp: dims(names.map((d) => `${d}_in`), s.inSp),
+    /** Output elements: one bias add each. */
+    outputs: times(N, Cout, out),
+    out,
   };
 }
 
@@ -199,153 +196,113 @@ function convVars(s: ConvSize): Record<string, number> {
 }
 
 /** MACs of a forward convolution: N·C_out·∏out·(C_in/g)·∏K. */
-function forwardMacs(s: ConvSize): number {
-  return s.N * s.Cout * prod(s.outSp) * (s.Cin / s.group) * prod(s.kernel);
+function forwardMacs(s: ConvSize): Expr {
+  const t = terms(s);
+  return times(t.outputs, t.CinPerGroup, t.K);
 }
 
-/** Exact count of a forward convolution (the seed's formula, generalised). */
-function forwardExact(s: ConvSize, template: string): CostEntry {
-  const p = pieces(s);
-  const perOutput = 2 * (s.Cin / s.group) * prod(s.kernel);
-  const outputs = s.N * s.Cout * prod(s.outSp);
-  const flops = (s.bias ? perOutput : perOutput - 1) * outputs;
-  const head = sym('2', p.cinSym, p.kSym);
-  const headSub = sub('2', p.cinSub, p.kSub);
-  const tailSym = sym(p.nSym, 'C_out', p.outSym);
-  const tailSub = sub(p.nSub, String(s.Cout), p.outSub);
-  const symbolic = s.bias ? sym(head, tailSym) : `(${head} ${MINUS} 1)·${tailSym}`;
-  const substituted = s.bias ? sub(headSub, tailSub) : `(${headSub}${MINUS}1)×${tailSub}`;
-  return { macs: forwardMacs(s), flops, formula: formula(template, convVars(s), symbolic, substituted) };
-}
-
-function macsFormula(s: ConvSize, template: string, withBias: boolean) {
-  const p = pieces(s);
-  let symbolic = sym(p.nSym, 'C_out', p.outSym, p.cinSym, p.kSym);
-  let substituted = sub(p.nSub, String(s.Cout), p.outSub, p.cinSub, p.kSub);
-  if (withBias) {
-    symbolic += ` + ${sym(p.nSym, 'C_out', p.outSym)}`;
-    substituted += ` + ${sub(p.nSub, String(s.Cout), p.outSub)}`;
-  }
-  return formula(template, convVars(s), symbolic, substituted);
-}
-
-/** Forward convolution under a preset (Conv, and the float counterpart of quantized convs). */
-function forwardPreset(s: ConvSize, convention: Exclude<Convention, 'exact'>): CostEntry {
-  const macs = forwardMacs(s);
-  const biasOps = s.bias ? s.N * s.Cout * prod(s.outSp) : 0;
-  const t = presetTemplate('conv', convention);
-  switch (convention) {
-    case 'ptflops': // conv_flops_counter_hook: MACs + one add per output element for the bias
-      return macsEntry(macs + biasOps, macsFormula(s, t, s.bias));
-    case 'fvcore': // conv_flop_count: bias ignored
-    case 'thop': // calculate_conv2d_flops: l_prod(output)·(C_in/g)·∏K, bias ignored
-      return macsEntry(macs, macsFormula(s, t, false));
-    case 'deepspeed': { // _conv_flops_compute: flops = 2·macs + bias
-      const f = macsFormula(s, t, false);
-      const p = pieces(s);
-      return {
-        macs,
-        flops: 2 * macs + biasOps,
-        formula: formula(
-          t,
-          convVars(s),
-          `2·${f.symbolic}${s.bias ? ` + ${sym(p.nSym, 'C_out', p.outSym)}` : ''}`,
-          `2×${f.substituted}${s.bias ? ` + ${sub(p.nSub, String(s.Cout), p.outSub)}` : ''}`,
-        ),
-      };
-    }
-    case 'torch': { // FlopCounterMode conv_flop_count: 2·MACs, bias ignored
-      const f = macsFormula(s, t, false);
-      return { macs, flops: 2 * macs, formula: formula(t, f.vars, `2·${f.symbolic}`, `2×${f.substituted}`) };
-    }
-  }
-}
-
-function convCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const s = convSize(ctx, CONV);
-  return convention === 'exact' ? forwardExact(s, 'conv') : forwardPreset(s, convention);
-}
-
-// ---- ConvTranspose
-
-function transposeMacs(s: ConvSize): number {
-  return s.N * s.Cin * prod(s.inSp) * (s.Cout / s.group) * prod(s.kernel);
-}
-
-function transposeFormula(s: ConvSize, template: string, prefix: string, biasTerm: boolean) {
-  const p = pieces(s);
-  const coutSym = s.group !== 1 ? '(C_out/g)' : 'C_out';
-  const coutSub = s.group !== 1 ? `(${s.Cout}/${s.group})` : String(s.Cout);
-  let symbolic = sym(prefix, p.nSym, 'C_in', p.inSym, coutSym, p.kSym);
-  let substituted = sub(prefix, p.nSub, String(s.Cin), p.inSub, coutSub, p.kSub);
-  if (biasTerm) {
-    symbolic += ` + ${sym(p.nSym, 'C_out', p.outSym)}`;
-    substituted += ` + ${sub(p.nSub, String(s.Cout), p.outSub)}`;
-  }
-  return formula(template, convVars(s), symbolic, substituted);
+/** MACs of a transposed convolution: every input element scattered through the kernel, N·C_in·∏in·(C_out/g)·∏K. */
+function transposeMacs(s: ConvSize): Expr {
+  const t = terms(s);
+  return times(t.N, t.Cin, t.inSp, t.CoutPerGroup, t.K);
 }
 
 /**
- * DeepSpeed's `_conv_trans_flops_compute` sizes the bias term with the forward-conv output formula
- * applied to the transposed conv's input, (in + 2p − eff)/stride + 1; reproduced as the tool counts.
+ * Exact count of a forward convolution (the seed's formula, generalised): per output element
+ * 2·(C_in/g)·∏K − 1 (the − 1 disappears with a bias), times N·C_out·∏out.
  */
-function deepspeedTransposeBiasDims(ctx: CostContext, s: ConvSize): number[] {
+function forwardExact(s: ConvSize, template: string): CostEntry {
+  const t = terms(s);
+  const perOutput = times(n(2), t.CinPerGroup, t.K);
+  const flops = times(s.bias ? perOutput : minus(perOutput, n(1)), t.outputs);
+  return flopsEntry(forwardMacs(s).value, template, convVars(s), flops);
+}
+
+/** Exact count of a transposed convolution: one multiply and one accumulate per MAC, one add per output for a bias. */
+function transposeExact(s: ConvSize): CostEntry {
+  const flops = plusIf(s.bias, times(n(2), transposeMacs(s)), terms(s).outputs);
+  return flopsEntry(transposeMacs(s).value, 'conv-transpose', convVars(s), flops);
+}
+
+// ---- Presets: what each tool counts differently from the exact rule (COUNTING.md "Presets")
+
+type ConvOp = 'Conv' | 'ConvTranspose' | 'DeformConv';
+type Preset = Exclude<Convention, 'exact'>;
+/** A preset's count of one op; a tool that does not count the op has no entry (it counts 0, not uncounted). */
+type PresetRule = (s: ConvSize, t: ReturnType<typeof terms>, ctx: CostContext) => Expr;
+
+/** MACs-reporting tools: the formula gives MACs, FLOPs are 2·MACs. */
+const MAC_TOOLS: ReadonlySet<Preset> = new Set(['ptflops', 'fvcore', 'thop']);
+
+const PRESETS: Record<Preset, Partial<Record<ConvOp, PresetRule>>> = {
+  ptflops: {
+    // conv_flops_counter_hook: MACs + one add per output element for the bias
+    Conv: (s, t) => plusIf(s.bias, forwardMacs(s), t.outputs),
+    // conv_flops_counter_hook(transpose=True), ptflops 0.7.5: per *input* position ∏K·C_in·(C_out/g), plus the
+    // bias adds per output element (releases before 0.7.5 used the output volume)
+    ConvTranspose: (s, t) => plusIf(s.bias, times(t.N, t.inSp, t.K, t.Cin, t.CoutPerGroup), t.outputs),
+    // deformable_conv_flops_counter_hook: per position ∏K·(C_in·C_out/g + 24, 25 with a mask), plus bias
+    DeformConv: (s, t, ctx) =>
+      plusIf(s.bias, times(t.N, t.out, t.K, plus(times(t.Cin, q('C_out/g', s.Cout / s.group)), n(24 + (hasInput(ctx, 4) ? 1 : 0)))), t.outputs),
+  },
+  fvcore: {
+    Conv: (s) => forwardMacs(s), // conv_flop_count: bias ignored
+    ConvTranspose: (s) => transposeMacs(s), // conv_flop_count(transposed): batch·prod(w)·prod(x spatial)
+  },
+  thop: {
+    Conv: (s) => forwardMacs(s), // calculate_conv2d_flops: l_prod(output)·(C_in/g)·∏K, bias ignored
+    ConvTranspose: (s) => forwardMacs(s), // the same formula: the output volume, as for a forward conv
+  },
+  deepspeed: {
+    Conv: (s, t) => plusIf(s.bias, times(n(2), forwardMacs(s)), t.outputs), // _conv_flops_compute: 2·macs + bias
+    // _conv_trans_flops_compute sizes the bias term with the forward-conv output formula applied to the
+    // transposed conv's input, (in + 2p − eff)/stride + 1; reproduced as the tool counts
+    ConvTranspose: (s, _t, ctx) => plusIf(s.bias, times(n(2), transposeMacs(s)), q('bias', deepspeedTransposeBias(ctx, s))),
+  },
+  torch: {
+    Conv: (s) => times(n(2), forwardMacs(s)), // FlopCounterMode conv_flop_count: 2·MACs, bias ignored
+    ConvTranspose: (s) => times(n(2), transposeMacs(s)),
+  },
+};
+
+const TEMPLATES: Record<ConvOp, string> = { Conv: 'conv', ConvTranspose: 'conv-transpose', DeformConv: 'deform-conv' };
+
+/** An op under a preset, from the preset's table; the MACs column of the FLOPs-reporting tools is the exact MACs. */
+function presetCost(ctx: CostContext, op: ConvOp, s: ConvSize, preset: Preset): CostEntry | null {
+  const rule = PRESETS[preset][op];
+  if (rule === undefined) return null;
+  const e = rule(s, terms(s), ctx);
+  const template = presetTemplate(TEMPLATES[op], preset);
+  let vars = convVars(s);
+  if (op === 'DeformConv') vars = { ...vars, extraPerPosition: 24 + (hasInput(ctx, 4) ? 1 : 0) };
+  if (op === 'ConvTranspose' && preset === 'deepspeed') vars = { ...vars, deepspeedBias: deepspeedTransposeBias(ctx, s) };
+  if (MAC_TOOLS.has(preset)) return macsOnly(template, vars, e);
+  const macs = op === 'ConvTranspose' ? transposeMacs(s) : forwardMacs(s);
+  return flopsEntry(macs.value, template, vars, e);
+}
+
+/** The bias adds DeepSpeed counts for a ConvTranspose: N·C_out times the forward-conv size of its input. */
+function deepspeedTransposeBias(ctx: CostContext, s: ConvSize): number {
+  if (!s.bias) return 0;
   const rank = s.inSp.length;
   const strides = perAxis(ctx, 'strides', rank, 1);
   const dilations = perAxis(ctx, 'dilations', rank, 1);
   const pads = explicitPads(ctx, rank);
-  return s.inSp.map((x, i) => {
+  const spatial = s.inSp.map((x, i) => {
     const eff = dilations[i]! * (s.kernel[i]! - 1) + 1;
     return Math.max(0, Math.floor((x + pads[i]! + pads[i + rank]! - eff) / strides[i]!) + 1);
   });
+  return s.N * s.Cout * prod(spatial);
+}
+
+function convCost(ctx: CostContext, convention: Convention): CostEntry | null {
+  const s = convSize(ctx, CONV);
+  return convention === 'exact' ? forwardExact(s, 'conv') : presetCost(ctx, 'Conv', s, convention);
 }
 
 function transposeCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const s = convSize(ctx, CONV);
-  const macs = transposeMacs(s);
-  const outputs = s.N * s.Cout * prod(s.outSp);
-  const biasOps = s.bias ? outputs : 0;
-  const t = convention === 'exact' ? 'conv-transpose' : presetTemplate('conv-transpose', convention);
-  switch (convention) {
-    case 'exact': {
-      // Each input element is scattered through the kernel: one multiply and one accumulate per MAC.
-      const f = transposeFormula(s, t, '2', s.bias);
-      return { macs, flops: 2 * macs + biasOps, formula: f };
-    }
-    case 'ptflops': {
-      // ptflops 0.7.5 conv_flops_counter_hook(transpose=True): per *input* position ∏K·C_in·(C_out/g),
-      // plus one add per output element for the bias (releases before 0.7.5 used the output volume).
-      const m = s.N * prod(s.inSp) * prod(s.kernel) * s.Cin * (s.Cout / s.group) + biasOps;
-      const p = pieces(s);
-      const coutSym = s.group !== 1 ? '(C_out/g)' : 'C_out';
-      const coutSub = s.group !== 1 ? `(${s.Cout}/${s.group})` : String(s.Cout);
-      let symbolic = sym(p.nSym, p.inSym, p.kSym, 'C_in', coutSym);
-      let substituted = sub(p.nSub, p.inSub, p.kSub, String(s.Cin), coutSub);
-      if (s.bias) {
-        symbolic += ` + ${sym(p.nSym, 'C_out', p.outSym)}`;
-        substituted += ` + ${sub(p.nSub, String(s.Cout), p.outSub)}`;
-      }
-      return macsEntry(m, formula(t, convVars(s), symbolic, substituted));
-    }
-    case 'fvcore': // conv_flop_count(transposed): batch·prod(w)·prod(x spatial)
-      return macsEntry(macs, transposeFormula(s, t, '', false));
-    case 'thop': {
-      // calculate_conv2d_flops: l_prod(output)·(C_in/g)·∏K (the output volume, as for a forward conv)
-      const m = s.N * s.Cout * prod(s.outSp) * (s.Cin / s.group) * prod(s.kernel);
-      return macsEntry(m, macsFormula(s, t, false));
-    }
-    case 'deepspeed': {
-      const dsBias = s.bias ? s.N * s.Cout * prod(deepspeedTransposeBiasDims(ctx, s)) : 0;
-      const f = transposeFormula(s, t, '2', false);
-      return {
-        macs,
-        flops: 2 * macs + dsBias,
-        formula: formula(t, { ...f.vars, deepspeedBias: dsBias }, `${f.symbolic}${s.bias ? ' + bias' : ''}`, `${f.substituted}${s.bias ? ` + ${dsBias}` : ''}`),
-      };
-    }
-    case 'torch':
-      return { macs, flops: 2 * macs, formula: transposeFormula(s, t, '2', false) };
-  }
+  return convention === 'exact' ? transposeExact(s) : presetCost(ctx, 'ConvTranspose', s, convention);
 }
 
 // ---- Quantized convolutions
@@ -354,38 +311,21 @@ function transposeCost(ctx: CostContext, convention: Convention): CostEntry | nu
  * ConvInteger / QLinearConv under `exact`: the integer dot products counted like Conv, plus one
  * subtraction per operand element for each zero point given (operands are shifted once), plus, for
  * QLinearConv, the int32 bias add and a requantisation of two ops per output (scale multiply, add y_zero_point).
+ * The tools profile the float model: under a preset they count a Conv.
  */
 function quantizedCost(ctx: CostContext, convention: Convention, io: ConvInputs, qlinear: boolean): CostEntry | null {
   const s = convSize(ctx, io);
-  if (convention !== 'exact') return forwardPreset(s, convention); // tools profile the float model
-  const base = forwardExact(s, qlinear ? 'qlinear-conv' : 'conv-integer');
+  if (convention !== 'exact') return presetCost(ctx, 'Conv', s, convention);
+  const t = terms(s);
+  const perOutput = times(n(2), t.CinPerGroup, t.K);
+  const conv = times(s.bias ? perOutput : minus(perOutput, n(1)), t.outputs);
   const xZero = qlinear || hasInput(ctx, 2);
   const wZero = qlinear || hasInput(ctx, 3);
-  const xCount = s.N * s.Cin * prod(s.inSp);
-  const wCount = s.Cout * (s.Cin / s.group) * prod(s.kernel);
-  const shifts = (xZero ? xCount : 0) + (wZero ? wCount : 0);
-  const requant = qlinear ? 2 * s.N * s.Cout * prod(s.outSp) : 0;
-  const f = base.formula!;
-  const extras: string[] = [];
-  const extrasSub: string[] = [];
-  if (shifts > 0) {
-    extras.push('zero-point shifts');
-    extrasSub.push(String(shifts));
-  }
-  if (requant > 0) {
-    extras.push(`2·${sym(s.N === 1 ? '' : 'N', 'C_out', pieces(s).outSym)}`);
-    extrasSub.push(String(requant));
-  }
-  return {
-    macs: base.macs,
-    flops: base.flops + shifts + requant,
-    formula: formula(
-      f.template,
-      { ...f.vars, zeroPointShifts: shifts, requantize: requant },
-      [f.symbolic, ...extras].join(' + '),
-      [f.substituted, ...extrasSub].join(' + '),
-    ),
-  };
+  const shifts = (xZero ? s.N * s.Cin * prod(s.inSp) : 0) + (wZero ? s.Cout * (s.Cin / s.group) * prod(s.kernel) : 0);
+  const requant = folded(times(n(2), t.outputs));
+  const flops = plus(conv, ...(shifts > 0 ? [q('zero-point shifts', shifts)] : []), ...(qlinear ? [requant] : []));
+  const vars = { ...convVars(s), zeroPointShifts: shifts, requantize: qlinear ? requant.value : 0 };
+  return flopsEntry(forwardMacs(s).value, qlinear ? 'qlinear-conv' : 'conv-integer', vars, flops);
 }
 
 // ---- DeformConv
@@ -399,44 +339,21 @@ function quantizedCost(ctx: CostContext, convention: Convention, io: ConvInputs,
  */
 function deformCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const s = convSize(ctx, DEFORM_CONV);
+  if (convention !== 'exact') return presetCost(ctx, 'DeformConv', s, convention);
+  const t = terms(s);
   const mask = hasInput(ctx, 4);
-  const d = s.outSp.length;
-  if (convention === 'exact') {
-    const base = forwardExact(s, 'deform-conv');
-    const offsetGroups = ctx.attr.int('offset_group', 1);
-    const samples = s.N * s.Cin * prod(s.kernel) * prod(s.outSp);
-    const perSample = 3 * (2 ** d - 1) + (mask ? 1 : 0);
-    const coords = s.N * offsetGroups * prod(s.kernel) * prod(s.outSp) * d;
-    const extra = samples * perSample + coords;
-    const f = base.formula!;
-    return {
-      macs: base.macs,
-      flops: base.flops + extra,
-      formula: formula(
-        f.template,
-        { ...f.vars, samples, perSample, offsetGroups, coordinateAdds: coords },
-        `${f.symbolic} + samples·(3·(2^d − 1)${mask ? ' + 1' : ''}) + offset_group·∏K·∏out·d`,
-        `${f.substituted} + ${samples}×${perSample} + ${coords}`,
-      ),
-    };
-  }
-  if (convention === 'ptflops') {
-    // deformable_conv_flops_counter_hook: per position ∏K·(C_in·C_out/g + 24 (+1 with a mask)), plus bias
-    const extraPerPosition = 24 + (mask ? 1 : 0);
-    const positions = s.N * prod(s.outSp);
-    const macs = positions * prod(s.kernel) * (s.Cin * (s.Cout / s.group) + extraPerPosition) + (s.bias ? s.Cout * positions : 0);
-    const p = pieces(s);
-    return macsEntry(
-      macs,
-      formula(
-        presetTemplate('deform-conv', convention),
-        { ...convVars(s), extraPerPosition },
-        `${sym(p.nSym, p.outSym, p.kSym)}·(C_in·C_out/g + ${extraPerPosition})${s.bias ? ` + ${sym(p.nSym, 'C_out', p.outSym)}` : ''}`,
-        `${sub(p.nSub, p.outSub, p.kSub)}×(${s.Cin}×${s.Cout / s.group} + ${extraPerPosition})${s.bias ? ` + ${sub(p.nSub, String(s.Cout), p.outSub)}` : ''}`,
-      ),
-    );
-  }
-  return null;
+  const d = q('d', s.outSp.length);
+  const perOutput = times(n(2), t.CinPerGroup, t.K);
+  const conv = times(s.bias ? perOutput : minus(perOutput, n(1)), t.outputs);
+  const ones = q('∏K·∏out', prod(s.kernel) * prod(s.outSp));
+  const samples = q('samples', s.N * s.Cin * prod(s.kernel) * prod(s.outSp));
+  const bilinear = times(n(3), minus(pow(n(2), d), n(1)));
+  const perSample = folded(paren(mask ? plus(bilinear, n(1)) : bilinear));
+  const offsetGroups = ctx.attr.int('offset_group', 1);
+  const coords = folded(times(t.N, q('offset_group', offsetGroups), ones, d));
+  const flops = plus(conv, times(samples, perSample), coords);
+  const vars = { ...convVars(s), samples: samples.value, perSample: perSample.value, offsetGroups, coordinateAdds: coords.value };
+  return flopsEntry(forwardMacs(s).value, 'deform-conv', vars, flops);
 }
 
 function inferDeform(ctx: NodeContext): ValueFacts[] {
@@ -469,7 +386,7 @@ export const rules: OpRule[] = [
   },
   {
     ops: ['ConvInteger'],
-    infer: (ctx) => inferForward(ctx, CONV_INTEGER, INT32),
+    infer: (ctx) => inferForward(ctx, CONV_INTEGER, DataType.INT32),
     cost: (ctx, c) => quantizedCost(ctx, c, CONV_INTEGER, false),
     // zero points are quantisation buffers, as in PyTorch's quantized modules: stored bytes, not parameters
     nonParamInputs: [2, 3],

@@ -7,13 +7,12 @@
  * The per-element cost helpers at the top are shared with the activation family.
  */
 import type { Dim } from '../../onnx/model.js';
-import { isIntegerType } from '../../onnx/dtypes.js';
+import { DataType, isIntegerType } from '../../onnx/dtypes.js';
 import { MAX_VALUE_ELEMENTS } from '../context.js';
 import { broadcastShapes, formatShape, product, unifyDim } from '../shapes.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type FormulaUse, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
 import { castValues, forEachIndex, given, nodeLabel, stridesOf } from './tensor-values.js';
 
-const BOOL = 9;
 
 // ---------------------------------------------------------------------------------------------------
 // Counting helpers (shared with activation.ts, reduce.ts, resize.ts)
@@ -171,7 +170,7 @@ export function broadcastMap(inputs: Known[], outShape: number[], fn: (args: num
  */
 export function fitValues(raw: number[] | undefined, dtype: number): number[] | undefined {
   if (raw === undefined) return undefined;
-  if ((isIntegerType(dtype) || dtype === BOOL) && raw.some((x) => !Number.isFinite(x))) return undefined;
+  if ((isIntegerType(dtype) || dtype === DataType.BOOL) && raw.some((x) => !Number.isFinite(x))) return undefined;
   if (dtype === 0) return raw;
   return castValues(raw, dtype);
 }
@@ -321,7 +320,7 @@ function binaryRule(op: string, spec: BinarySpec): OpRule {
     infer(ctx) {
       if (op === 'BitShift') shiftDirection(ctx); // a bad direction is an error even when no value is known
       const { shapes, legacyEqual } = binaryOperandShapes(ctx, spec.legacyBelow ?? 0);
-      const dtype = spec.bool ? BOOL : firstDtype(ctx, [0, 1]);
+      const dtype = spec.bool ? DataType.BOOL : firstDtype(ctx, [0, 1]);
       return [broadcastFacts(ctx, shapes, dtype, (args) => spec.value(args[0]!, args[1]!, ctx), legacyEqual)];
     },
     cost: (ctx, convention) => perElementCost(ctx, convention, { c: 1 }, spec.tools ?? {}),
@@ -428,7 +427,7 @@ function unaryRule(op: string, spec: UnarySpec): OpRule {
     ops: [op],
     infer(ctx) {
       const x = needInput(ctx, 0, 'X');
-      const dtype = spec.bool ? BOOL : x.dtype;
+      const dtype = spec.bool ? DataType.BOOL : x.dtype;
       const k = known(x);
       const fn = spec.value;
       const value = k !== undefined && fn !== undefined ? fitValues(k.value.map((v) => fn(v, ctx)), dtype) : undefined;

@@ -3,12 +3,12 @@
  * QLinearMatMul and Einsum. Shape rules per the ONNX spec and cost under every convention; the rules
  * are written out in docs/counting/gemm.md.
  */
+import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { broadcastShapes } from '../shapes.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
 import { MINUS, formula, hasInput, inputShape, knownShape, macsEntry, maybeShape, presetTemplate, prod, sameDim, where } from './compute-common.js';
 
-const INT32 = 6;
 
 // ---------------------------------------------------------------------------------------------
 // Gemm
@@ -516,7 +516,7 @@ export const rules: OpRule[] = [
   { ops: ['MatMul'], infer: (ctx) => inferMatMul(ctx, 0, 1, ctx.inputs[0]?.dtype ?? 0), cost: matmulCost, weightInputs: [0, 1] },
   {
     ops: ['MatMulInteger'],
-    infer: (ctx) => inferMatMul(ctx, 0, 1, INT32),
+    infer: (ctx) => inferMatMul(ctx, 0, 1, DataType.INT32),
     cost: (ctx, c) => quantizedMatMulCost(ctx, c, false),
     nonParamInputs: [2, 3],
     weightInputs: [0, 1],

@@ -8,12 +8,12 @@
  * normalise 2n (subtract mean, multiply by 1/σ), 2 for ε and the reciprocal square root, affine 2n
  * (scale, bias): 7n + 2 per group. Rules written out in docs/counting/norm.md.
  */
+import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { normalizeAxis } from '../shapes.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
 import { MINUS, formula, hasInput, inputShape, knownShape, macsEntry, maybeShape, presetTemplate, prod, sameDim, where } from './compute-common.js';
 
-const FLOAT = 1;
 
 function sameAsInput(ctx: NodeContext): ValueFacts {
   const shape = ctx.inputs[0]?.shape;
@@ -102,9 +102,9 @@ function statsShape(x: Dim[], axis: number): Dim[] {
 function inferLayerNorm(ctx: NodeContext, axisDefault = -1): ValueFacts[] {
   const x = ctx.inputs[0]?.shape;
   const y = sameAsInput(ctx);
-  if (x === undefined) return ctx.node.outputs.map((_, i) => (i === 0 ? y : { dtype: FLOAT, shape: undefined }));
+  if (x === undefined) return ctx.node.outputs.map((_, i) => (i === 0 ? y : { dtype: DataType.FLOAT, shape: undefined }));
   const axis = normalizeAxis(ctx.attr.int('axis', axisDefault), x.length, where(ctx));
-  return ctx.node.outputs.map((_, i) => (i === 0 ? y : { dtype: FLOAT, shape: statsShape(x, axis) }));
+  return ctx.node.outputs.map((_, i) => (i === 0 ? y : { dtype: DataType.FLOAT, shape: statsShape(x, axis) }));
 }
 
 function trailingGroups(ctx: CostContext, axisDefault = -1): { groups: number; n: number; numel: number } {
@@ -158,7 +158,7 @@ function inferSkip(ctx: NodeContext): ValueFacts[] {
   const y = sameAsInput(ctx);
   return ctx.node.outputs.map((_, i) => {
     if (i === 0 || i === 3) return { ...y, shape: y.shape && [...y.shape] };
-    return { dtype: FLOAT, shape: x === undefined ? undefined : statsShape(x, x.length - 1) };
+    return { dtype: DataType.FLOAT, shape: x === undefined ? undefined : statsShape(x, x.length - 1) };
   });
 }
 

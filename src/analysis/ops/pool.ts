@@ -3,6 +3,7 @@
  * MaxUnpool, RoiAlign. Window shapes follow the ONNX spec (auto_pad, ceil_mode, dilations); cost under
  * every convention. Rules written out in docs/counting/pool.md.
  */
+import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
 import {
@@ -22,7 +23,6 @@ import {
   where,
 } from './compute-common.js';
 
-const INT64 = 7;
 
 function readKernel(ctx: NodeContext, rank: number): number[] {
   const k = ctx.attr.intsOpt('kernel_shape');
@@ -41,7 +41,7 @@ function inferWindowPool(ctx: NodeContext): ValueFacts[] {
   const withDilations = op === 'MaxPool' || (op === 'AveragePool' && ctx.opset >= 19) || (op === 'LpPool' && ctx.opset >= 18);
   const w = slideWindow(ctx, x.slice(2), kernel, { ceilMode, dilations: withDilations });
   const y: ValueFacts = { dtype: ctx.inputs[0]?.dtype ?? 0, shape: [x[0]!, x[1]!, ...w.out] };
-  return ctx.node.outputs.map((_, i) => (i === 0 ? y : { dtype: INT64, shape: [...y.shape!] }));
+  return ctx.node.outputs.map((_, i) => (i === 0 ? y : { dtype: DataType.INT64, shape: [...y.shape!] }));
 }
 
 interface PoolSize {

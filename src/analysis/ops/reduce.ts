@@ -5,13 +5,13 @@
  * exports compute flattened sizes with ReduceProd/ReduceSum on shapes). Counting rules:
  * docs/counting/reduce.md.
  */
+import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { normalizeAxis, product } from '../shapes.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule } from '../types.js';
 import { countDims, dimsText, factorText, fitValues, known, needInput } from './elementwise.js';
 import { forEachIndex, given, nodeLabel, stridesOf } from './tensor-values.js';
 
-const INT64 = 7;
 
 // ---------------------------------------------------------------------------------------------------
 // Reduce*
@@ -179,7 +179,7 @@ function argRule(op: 'ArgMax' | 'ArgMin'): OpRule {
     infer(ctx) {
       const x = needInput(ctx, 0, 'data');
       const keepdims = ctx.attr.int('keepdims', 1) === 1;
-      if (x.shape === undefined) return [{ dtype: INT64 }];
+      if (x.shape === undefined) return [{ dtype: DataType.INT64 }];
       const axis = normalizeAxis(ctx.attr.int('axis', 0), x.shape.length, nodeLabel(ctx));
       const shape = keepdims ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis);
       let value: number[] | undefined;
@@ -192,7 +192,7 @@ function argRule(op: 'ArgMax' | 'ArgMin'): OpRule {
           return best;
         });
       }
-      return [{ dtype: INT64, shape, value }];
+      return [{ dtype: DataType.INT64, shape, value }];
     },
     // n − 1 compares per output
     cost(ctx, convention) {
@@ -297,7 +297,7 @@ const topkRule: OpRule = {
   infer(ctx) {
     const x = needInput(ctx, 0, 'X');
     const k = topK(ctx);
-    if (x.shape === undefined) return [{ dtype: x.dtype }, { dtype: INT64 }];
+    if (x.shape === undefined) return [{ dtype: x.dtype }, { dtype: DataType.INT64 }];
     const axis = normalizeAxis(ctx.attr.int('axis', -1), x.shape.length, nodeLabel(ctx));
     const n = x.shape[axis];
     if (k !== undefined && (k < 0 || (typeof n === 'number' && k > n))) {
@@ -306,7 +306,7 @@ const topkRule: OpRule = {
     const shape = x.shape.map((d, i) => (i === axis ? (k ?? null) : d));
     return [
       { dtype: x.dtype, shape },
-      { dtype: INT64, shape: [...shape] },
+      { dtype: DataType.INT64, shape: [...shape] },
     ];
   },
   // Selection by K passes of a max search over what is left: K·n − K(K+1)/2 compares per row.

@@ -1,0 +1,357 @@
+/**
+ * A count and its formula from one expression. A rule builds an `Expr` from named quantities
+ * (`q('C_in', 3)`), shapes (`dims(['H_out', 'W_out'], [6, 6])`) and literals; the expression evaluates
+ * to the count (`.value`) and prints itself symbolically and with numbers substituted, as plain text
+ * (`(2·C_in·K_h·K_w − 1)·C_out·H_out·W_out`, `(2×3×3²−1)×4×6²`) and as LaTeX. The FormulaUse a
+ * rule returns and the number it counts come from the same object, so they cannot disagree
+ * (test/analysis/formula-eval.test.ts evaluates every printed formula of the zoo).
+ */
+import type { CostEntry, FormulaUse } from '../types.js';
+
+/** Symbolic or substituted, plain text or LaTeX. */
+interface Mode {
+  substituted: boolean;
+  latex: boolean;
+}
+
+/** Binding strength: a sum needs parentheses inside a product, an atom never does. */
+const SUM = 1;
+const PRODUCT = 2;
+const ATOM = 3;
+
+export abstract class Expr {
+  abstract readonly value: number;
+  /** Binding strength of the printed form (SUM, PRODUCT or ATOM). */
+  abstract readonly precedence: number;
+  /** Left out of a product (a batch of 1, an empty shape): the seed writes `C_out·H·W`, not `1·C_out·H·W`. */
+  get omitted(): boolean {
+    return false;
+  }
+  protected abstract show(mode: Mode): string;
+  /** Printed in a context that binds `outer` tightly: in parentheses when it binds less. */
+  print(mode: Mode, outer = SUM): string {
+    const s = this.show(mode);
+    return this.precedence < outer ? `(${s})` : s;
+  }
+  /** Plain-text symbolic form (`·`, ` − `, names as `C_in`). */
+  get symbolic(): string {
+    return this.show({ substituted: false, latex: false });
+  }
+  /** Plain-text form with numbers substituted (`×`, `−`, powers as superscripts). */
+  get substituted(): string {
+    return this.show({ substituted: true, latex: false });
+  }
+  /** LaTeX of the symbolic form. */
+  get symbolicLatex(): string {
+    return this.show({ substituted: false, latex: true });
+  }
+  /** LaTeX of the substituted form. */
+  get substitutedLatex(): string {
+    return this.show({ substituted: true, latex: true });
+  }
+}
+
+class Literal extends Expr {
+  readonly precedence = ATOM;
+  constructor(readonly value: number) {
+    super();
+  }
+  protected show(): string {
+    return String(this.value);
+  }
+}
+
+/** A named quantity: its name symbolically, its value substituted. */
+class Quantity extends Expr {
+  readonly precedence: number;
+  constructor(
+    readonly name: string,
+    readonly value: number,
+    private readonly omitOne: boolean,
+  ) {
+    super();
+    // A name with spaces (`in-bounds taps`) or an operator binds like a product at most.
+    this.precedence = /[\s·×+−/]/.test(name) ? PRODUCT : ATOM;
+  }
+  override get omitted(): boolean {
+    return this.omitOne && this.value === 1;
+  }
+  protected show(mode: Mode): string {
+    if (mode.substituted) return mode.latex ? latexValue(this.value) : String(this.value);
+    return mode.latex ? latexName(this.name) : this.name;
+  }
+}
+
+/** The element count of a shape: its dim names joined symbolically, the sizes as the seed writes them (`6²`). */
+class Dims extends Expr {
+  readonly value: number;
+  readonly precedence: number;
+  constructor(
+    private readonly names: readonly string[],
+    private readonly sizes: readonly number[],
+  ) {
+    super();
+    this.value = sizes.reduce((a, b) => a * b, 1);
+    this.precedence = sizes.length > 1 ? PRODUCT : ATOM;
+  }
+  override get omitted(): boolean {
+    return this.sizes.length === 0;
+  }
+  protected show(mode: Mode): string {
+    if (!mode.substituted) return this.names.map((n) => (mode.latex ? latexName(n) : n)).join(mode.latex ? ' \\cdot ' : '·');
+    return powers(this.sizes, mode.latex);
+  }
+}
+
+class Product extends Expr {
+  readonly value: number;
+  readonly precedence = PRODUCT;
+  private readonly factors: Expr[];
+  constructor(factors: readonly Expr[]) {
+    super();
+    this.factors = factors.filter((f) => !f.omitted);
+    this.value = factors.reduce((a, f) => a * f.value, 1);
+  }
+  override get omitted(): boolean {
+    return this.factors.length === 0;
+  }
+  protected show(mode: Mode): string {
+    if (this.factors.length === 0) return '1';
+    const op = mode.latex ? (mode.substituted ? ' \\times ' : ' \\cdot ') : mode.substituted ? '×' : '·';
+    return this.factors.map((f) => f.print(mode, PRODUCT)).join(op);
+  }
+}
+
+/** A sum of terms, each added or subtracted. */
+class Sum extends Expr {
+  readonly value: number;
+  readonly precedence = SUM;
+  constructor(
+    private readonly terms: readonly { sign: 1 | -1; term: Expr }[],
+    /** Substituted form without spaces around + (`4×12²+12+6`); − is always tight there. */
+    private readonly tight: boolean,
+  ) {
+    super();
+    this.value = terms.reduce((a, t) => a + t.sign * t.term.value, 0);
+  }
+  protected show(mode: Mode): string {
+    return this.terms
+      .map(({ sign, term }, i) => {
+        const body = term.print(mode, sign < 0 ? PRODUCT : SUM);
+        if (i === 0) return sign < 0 ? `${minusSign(mode)}${body}` : body;
+        if (mode.latex) return `${sign < 0 ? ' - ' : ' + '}${body}`;
+        if (sign < 0) return `${mode.substituted ? '−' : ' − '}${body}`;
+        return `${mode.substituted && this.tight ? '+' : ' + '}${body}`;
+      })
+      .join('');
+  }
+}
+
+/** A ratio always set in parentheses, as the seed writes per-group channels: `(C_in/g)`. */
+class Ratio extends Expr {
+  readonly value: number;
+  readonly precedence = ATOM;
+  constructor(
+    private readonly num: Expr,
+    private readonly den: Expr,
+    private readonly bare: boolean,
+  ) {
+    super();
+    this.value = num.value / den.value;
+  }
+  protected show(mode: Mode): string {
+    const body = mode.latex
+      ? `${this.num.print(mode, PRODUCT)} / ${this.den.print(mode, ATOM)}`
+      : `${this.num.print(mode, PRODUCT)}/${this.den.print(mode, ATOM)}`;
+    return this.bare ? body : `(${body})`;
+  }
+  override print(mode: Mode, outer = SUM): string {
+    const s = this.show(mode);
+    return this.bare && outer > PRODUCT ? `(${s})` : s;
+  }
+}
+
+class Power extends Expr {
+  readonly value: number;
+  readonly precedence = ATOM;
+  constructor(
+    private readonly base: Expr,
+    private readonly exponent: Expr,
+  ) {
+    super();
+    this.value = base.value ** exponent.value;
+  }
+  protected show(mode: Mode): string {
+    const b = this.base.print(mode, ATOM);
+    return mode.latex ? `${b}^{${this.exponent.print(mode)}}` : `${b}^${this.exponent.print(mode, ATOM)}`;
+  }
+}
+
+/** Explicit parentheses the seed writes where precedence would not need them. */
+class Group extends Expr {
+  readonly precedence = ATOM;
+  constructor(private readonly inner: Expr) {
+    super();
+  }
+  get value(): number {
+    return this.inner.value;
+  }
+  protected show(mode: Mode): string {
+    return `(${this.inner.print(mode)})`;
+  }
+}
+
+/** Symbolically the expression, substituted only its value (a term whose numbers would say little). */
+class Folded extends Expr {
+  constructor(private readonly inner: Expr) {
+    super();
+  }
+  get value(): number {
+    return this.inner.value;
+  }
+  get precedence(): number {
+    return this.inner.precedence;
+  }
+  protected show(mode: Mode): string {
+    if (mode.substituted) return mode.latex ? latexValue(this.value) : String(this.value);
+    return this.inner.print(mode);
+  }
+  override print(mode: Mode, outer = SUM): string {
+    return mode.substituted ? this.show(mode) : this.inner.print(mode, outer);
+  }
+}
+
+function minusSign(mode: Mode): string {
+  return mode.latex ? '-' : '−';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builders
+
+/** A literal number (the 2 of `2·MACs`, the 1 of `− 1`). */
+export function n(value: number): Expr {
+  return new Literal(value);
+}
+
+/** A named quantity: `q('C_in', 3)` prints `C_in` and `3`. */
+export function q(name: string, value: number): Expr {
+  return new Quantity(name, value, false);
+}
+
+/** A named quantity left out of products when it is 1 (the batch N). */
+export function q1(name: string, value: number): Expr {
+  return new Quantity(name, value, true);
+}
+
+/** The element count of a shape: `dims(['H_out', 'W_out'], [6, 6])` prints `H_out·W_out` and `6²`. */
+export function dims(names: readonly string[], sizes: readonly number[]): Expr {
+  return new Dims(names, sizes);
+}
+
+export function times(...factors: Expr[]): Expr {
+  return factors.length === 1 ? factors[0]! : new Product(factors);
+}
+
+export function plus(...terms: Expr[]): Expr {
+  return terms.length === 1 ? terms[0]! : new Sum(terms.map((term) => ({ sign: 1, term })), false);
+}
+
+/** A sum whose substituted form sets + without spaces (`4×12²+12+6`). */
+export function plusTight(...terms: Expr[]): Expr {
+  return new Sum(terms.map((term) => ({ sign: 1, term })), true);
+}
+
+export function minus(a: Expr, b: Expr): Expr {
+  return new Sum([{ sign: 1, term: a }, { sign: -1, term: b }], false);
+}
+
+/** `(a/b)`; `a` alone when b is 1 (a convolution without groups: `C_in`, not `(C_in/1)`). */
+export function perGroup(a: Expr, b: Expr): Expr {
+  return b.value === 1 ? a : new Ratio(a, b, false);
+}
+
+/** `a/b`, parenthesised only where it must be. */
+export function over(a: Expr, b: Expr): Expr {
+  return new Ratio(a, b, true);
+}
+
+export function pow(base: Expr, exponent: Expr): Expr {
+  return new Power(base, exponent);
+}
+
+/** `(e)`: parentheses the formula keeps. */
+export function paren(e: Expr): Expr {
+  return new Group(e);
+}
+
+/** Symbolically `e`, substituted its value: `2·N·C_out·H_out·W_out` next to `288`. */
+export function folded(e: Expr): Expr {
+  return new Folded(e);
+}
+
+/** `a + b` where b counts only when `when` holds (a bias term): `a` alone otherwise. */
+export function plusIf(when: boolean, a: Expr, b: Expr): Expr {
+  return when ? plus(a, b) : a;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formulas and cost entries
+
+/** The FormulaUse of an expression: its symbolic and substituted text (notes after `; `). */
+export function formulaOf(
+  template: string,
+  vars: Record<string, number>,
+  e: Expr,
+  notes: readonly { label: string; expr: Expr }[] = [],
+): FormulaUse {
+  const noteSym = notes.map((x) => `; ${x.label} = ${x.expr.symbolic}`).join('');
+  const noteSub = notes.map((x) => `; ${x.label} = ${x.expr.substituted}`).join('');
+  return { template, vars, symbolic: e.symbolic + noteSym, substituted: e.substituted + noteSub };
+}
+
+/** An exact count: MACs as given, FLOPs and the formula from the expression. */
+export function flopsEntry(macs: number, template: string, vars: Record<string, number>, flops: Expr): CostEntry {
+  return { macs, flops: flops.value, formula: formulaOf(template, vars, flops) };
+}
+
+/** A tool that reports MACs only: `flops = 2·macs` (COUNTING.md, "Presets"); the formula gives the MACs. */
+export function macsOnly(template: string, vars: Record<string, number>, macs: Expr): CostEntry {
+  return { macs: macs.value, flops: 2 * macs.value, formula: formulaOf(template, vars, macs) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing helpers
+
+const SUPERSCRIPT = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+
+/**
+ * A product of sizes written as the seed does: runs of equal factors become powers
+ * (`[3, 3]` → `3²`, `[2, 3]` → `2×3`), factors joined by ×.
+ */
+function powers(sizes: readonly number[], latex: boolean): string {
+  const parts: string[] = [];
+  for (let i = 0; i < sizes.length; ) {
+    let j = i;
+    while (j < sizes.length && sizes[j] === sizes[i]) j++;
+    const run = j - i;
+    const base = latex ? latexValue(sizes[i]!) : String(sizes[i]);
+    if (run === 1) parts.push(base);
+    else parts.push(latex ? `${base}^${run > 9 ? `{${run}}` : run}` : `${base}${String(run).split('').map((c) => SUPERSCRIPT[Number(c)]).join('')}`);
+    i = j;
+  }
+  return parts.length === 0 ? '1' : parts.join(latex ? ' \\times ' : '×');
+}
+
+function latexValue(v: number): string {
+  return String(v).replace(/^-/, '-');
+}
+
+/** `C_in` → `C_{\mathrm{in}}`, `K_h` → `K_h`, `numel(Y)` → `\mathrm{numel}(Y)`, words → `\text{…}`. */
+function latexName(name: string): string {
+  if (/\s/.test(name)) return `\\text{${name}}`;
+  return name.replace(/([A-Za-z]+)(?:_([A-Za-z0-9]+))?/g, (_all, base: string, sub: string | undefined) => {
+    const b = base.length > 1 ? `\\mathrm{${base}}` : base;
+    if (sub === undefined) return b;
+    return sub.length === 1 ? `${b}_${sub}` : /^\d+$/.test(sub) ? `${b}_{${sub}}` : `${b}_{\\mathrm{${sub}}}`;
+  });
+}
