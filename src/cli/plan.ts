@@ -7,8 +7,6 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
-import { readableJson } from '../cache/results.js';
-import { writeFileAtomic } from '../cache/store.js';
 import { UsageError } from '../project/formats.js';
 
 interface PlanFlags {
@@ -42,6 +40,7 @@ export function register(program: Command): void {
       const out = path.resolve(flags.out);
       // Model paths are relative to the project root; the plan names the root relative to itself.
       made.plan.root = path.relative(path.dirname(out), made.root).split(path.sep).join('/') || '.';
+      const [{ readableJson }, { writeFileAtomic }] = await Promise.all([import('../cache/results.js'), import('../cache/store.js')]);
       writeFileAtomic(out, `${readableJson(made.plan, 2)}\n`);
       // Diagnostics as `build` prints them: one line each, file:line:col: severity: message [rule].
       const report = diagnostics.formatDiagnostics(made.files, { color: pc.isColorSupported && Boolean(process.stderr.isTTY) });

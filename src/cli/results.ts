@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import pc from 'picocolors';
-import { mergeResults } from '../cache/merge.js';
 import { UsageError } from '../project/formats.js';
 
 export function register(program: Command): void {
@@ -27,6 +26,7 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      const { mergeResults } = await import('../cache/merge.js');
       const report = mergeResults(store, dirs.map((d) => path.resolve(d)));
       const rel = (f: string) => path.relative(process.cwd(), f) || f;
       for (const u of report.unreadable) process.stderr.write(`${pc.red('error')} cannot read ${rel(u.dir)}: ${u.reason}\n`);

@@ -45,6 +45,26 @@ interface Dec {
   /** Sub-graphs and type protos open around the current position. */
   graphs?: number;
   types?: number;
+  /**
+   * One string object per value name and op type of the model: a node's input is the very string its
+   * producer's output is, so the analysis's maps compare names by pointer and hold each name once.
+   */
+  names?: Map<string, string>;
+}
+
+/**
+ * A list built by push, copied to its length: a pushed array keeps room for 16 or more elements,
+ * and a model has a few lists per node (inputs, outputs, dims), kept as long as the model.
+ */
+const exact = <T>(a: T[]): T[] => (a.length === 0 ? a : a.slice());
+
+/** A value name or op type, as the one shared string of the model. */
+function interned(d: Dec, s: string): string {
+  const names = (d.names ??= new Map());
+  const known = names.get(s);
+  if (known !== undefined) return known;
+  names.set(s, s);
+  return s;
 }
 
 function enter(d: Dec, what: 'graphs' | 'types'): void {
@@ -155,7 +175,7 @@ function shape(d: Dec, end: number): Dim[] {
     dims.push(dim);
     return true;
   });
-  return dims;
+  return exact(dims);
 }
 
 function typeProto(d: Dec, end: number): { type: TypeInfo; denotation?: string } {
@@ -218,7 +238,7 @@ function valueInfo(d: Dec, end: number): ValueInfo {
   const v: ValueInfo = { name: '' };
   fields(d, end, (f, wt) => {
     switch (f) {
-      case 1: v.name = str(d, wt, end, 'value_info.name'); return true;
+      case 1: v.name = interned(d, str(d, wt, end, 'value_info.name')); return true;
       case 2: {
         const t = typeProto(d, sub(d, wt, end, 'value_info.type'));
         v.type = t.type;
@@ -281,7 +301,7 @@ function tensor(d: Dec, end: number): Tensor {
         return true;
       }
       case 6: strings.push(bytes(d, wt, end, 'string_data')); return true;
-      case 8: t.name = str(d, wt, end, 'tensor.name'); return true;
+      case 8: t.name = interned(d, str(d, wt, end, 'tensor.name')); return true;
       case 9: {
         expectWire(wt, WireType.LEN, 'raw_data');
         const n = c.length(end);
@@ -317,6 +337,7 @@ function tensor(d: Dec, end: number): Tensor {
     data = { kind: 'strings', values: strings };
   }
   t.data = data;
+  t.dims = exact(t.dims);
   return t;
 }
 
@@ -395,8 +416,8 @@ function attribute(d: Dec, end: number): Attribute {
     case 'graph': if (g_) return { name, type: kind, value: g_, ...doc }; break;
     case 'sparse_tensor': if (sp_) return { name, type: kind, value: sp_, ...doc }; break;
     case 'type_proto': if (tp_) return { name, type: kind, value: tp_, ...doc }; break;
-    case 'floats': return { name, type: kind, value: floatsV, ...doc };
-    case 'ints': return { name, type: kind, value: intsV, ...doc };
+    case 'floats': return { name, type: kind, value: exact(floatsV), ...doc };
+    case 'ints': return { name, type: kind, value: exact(intsV), ...doc };
     case 'strings': return { name, type: kind, value: stringsV, ...doc };
     case 'tensors': return { name, type: kind, value: tensorsV, ...doc };
     case 'graphs': return { name, type: kind, value: graphsV, ...doc };
@@ -411,11 +432,11 @@ function node(d: Dec, end: number): Node {
   const n: Node = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [] };
   fields(d, end, (f, wt) => {
     switch (f) {
-      case 1: n.inputs.push(str(d, wt, end, 'node.input')); return true;
-      case 2: n.outputs.push(str(d, wt, end, 'node.output')); return true;
+      case 1: n.inputs.push(interned(d, str(d, wt, end, 'node.input'))); return true;
+      case 2: n.outputs.push(interned(d, str(d, wt, end, 'node.output'))); return true;
       case 3: n.name = str(d, wt, end, 'node.name'); return true;
-      case 4: n.opType = str(d, wt, end, 'op_type'); return true;
-      case 7: n.domain = str(d, wt, end, 'node.domain'); return true;
+      case 4: n.opType = interned(d, str(d, wt, end, 'op_type')); return true;
+      case 7: n.domain = interned(d, str(d, wt, end, 'node.domain')); return true;
       case 5: n.attributes.push(attribute(d, sub(d, wt, end, 'attribute'))); return true;
       case 6: n.docString = str(d, wt, end, 'doc_string'); return true;
       case 8: n.overload = str(d, wt, end, 'overload'); return true;
@@ -423,6 +444,8 @@ function node(d: Dec, end: number): Node {
       default: return false;
     }
   });
+  n.inputs = exact(n.inputs);
+  n.outputs = exact(n.outputs);
   return n;
 }
 
