@@ -68,6 +68,8 @@ export interface ModelpressOptions {
   processes?: number;
   /** Measure the binding's per-call floor beside each model (default true). */
   floor?: boolean;
+  /** Execution provider of benchmarks (default 'cpu'; 'cuda' needs onnxruntime-node's CUDA provider, README "Benchmarks on a GPU"). */
+  provider?: 'cpu' | 'cuda';
   /** Counting convention (default 'exact'): exact, fvcore, ptflops, deepspeed, thop. */
   convention?: Convention;
   /** Number format (docs/formatting.md). */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { mergeResults } from '../cache/merge.js';
+import { UsageError } from '../project/formats.js';
 
 export function register(program: Command): void {
   const results = program.command('results').description('the results store (modelpress-results/)');
@@ -16,8 +17,16 @@ export function register(program: Command): void {
     .argument('<dirs...>', 'folders holding bench/… and profile/… result files')
     .option('--results <dir>', 'the store to merge into (default: the project\'s, config "results", else modelpress-results/)')
     .action(async (dirs: string[], flags: { results?: string }) => {
-      const { prepareStore } = await import('../project/store.js');
-      const store = flags.results ? path.resolve(flags.results) : prepareStore();
+      const { projectResultsDir } = await import('../project/store.js');
+      let store: string;
+      try {
+        store = flags.results ? path.resolve(flags.results) : projectResultsDir();
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        process.stderr.write(`modelpress results merge: ${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
       const report = mergeResults(store, dirs.map((d) => path.resolve(d)));
       const rel = (f: string) => path.relative(process.cwd(), f) || f;
       for (const u of report.unreadable) process.stderr.write(`${pc.red('error')} cannot read ${rel(u.dir)}: ${u.reason}\n`);

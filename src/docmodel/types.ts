@@ -7,6 +7,7 @@
 import type { Convention, FormulaUse } from '../analysis/types.js';
 import type { Environment } from '../runtime/types.js';
 import type { FormulaLatex, ItemNumber, MetricName, TableData } from '../render/types.js';
+import { type Messages, type MessageOverrides, messagesFor } from '../i18n/index.js';
 
 export type { ItemNumber } from '../render/types.js';
 
@@ -16,8 +17,13 @@ export type ItemKind = 'section' | 'table' | 'figure' | 'equation';
 /** The id prefix of each kind: `@sec-intro`, `@tbl-cnn`, `@fig-arch`, `@eq-conv`. */
 export const ID_PREFIX: Record<ItemKind, string> = { section: 'sec', table: 'tbl', figure: 'fig', equation: 'eq' };
 export const KIND_OF_PREFIX: Record<string, ItemKind> = { sec: 'section', tbl: 'table', fig: 'figure', eq: 'equation' };
-/** The word a reference reads ("Table 2"). */
+/** The word a reference reads ("Table 2"), in English (documents read theirs from the catalogue: `ref.<kind>`). */
 export const KIND_WORD: Record<ItemKind, string> = { section: 'Section', table: 'Table', figure: 'Figure', equation: 'Equation' };
+
+/** The words of a document: its language's catalogue with the user's overrides. */
+export function documentMessages(data: Pick<DocumentData, 'lang' | 'messages'>): Messages {
+  return messagesFor(data.lang ?? 'en', data.messages ?? {});
+}
 
 /** A labelled, numbered item of a document. */
 export interface Reference {
@@ -139,6 +145,10 @@ export interface DocumentData {
   title: string | undefined;
   author: string | undefined;
   date: string | undefined;
+  /** The document's language (BCP 47, `lang:`); absent means English. */
+  lang?: string | undefined;
+  /** The user's overrides of catalogue messages (`messages:`), when any. */
+  messages?: MessageOverrides | undefined;
   convention: Convention;
   tool: string;
   models: { id: string; label: string; source: string; inputs: string[]; batch: number }[];

@@ -7,13 +7,13 @@ import { h } from 'hastscript';
 import type { VFile } from 'vfile';
 import { resolveFormat } from '../render/format.js';
 import { ChartError, chartToHast, chartToSvg } from '../render/chart.js';
-import { isImageInput } from '../render/metrics.js';
+import { isImageInput, metricLabel } from '../render/metrics.js';
 import type { ChartSpec, MetricName, ScatterPoint } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
 import { boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
 import { showError } from './error-box.js';
 import { metricNameAttribute } from './metric.js';
-import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import { measureModels } from './table.js';
 import { failureText, metricValues, profileAt, resolveModel } from './uses.js';
 import { numberOf } from './xref.js';
@@ -94,11 +94,12 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
     const p = await profileAt(state, file, model, model.points[0]!);
     if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
-    const label = y === 'flops' ? 'FLOPs' : y === 'macs' ? 'MACs' : 'parameters';
+    const label = metricLabel(y as 'flops' | 'macs' | 'params', stateMessages(state));
     spec = {
       kind: 'bar',
       bars: p.profile.byOpType.map((t) => ({ label: t.opType, value: t[y as 'flops' | 'macs' | 'params'] })).filter((b) => b.value > 0),
       valueLabel: label,
+      messages: stateMessages(state),
       title: values.caption,
     };
     models = [model.id];
@@ -119,6 +120,8 @@ export function placeChart(
   figure: { id?: string; caption?: string; kind: string; models: string[] },
 ): void {
   let svg;
+  const msg = stateMessages(state);
+  if (spec.messages === undefined) spec = { ...spec, messages: msg };
   try {
     svg = chartToHast(spec);
   } catch (err) {
@@ -128,7 +131,7 @@ export function placeChart(
   }
   const number = numberOf(node);
   const caption = [
-    ...(number !== undefined ? [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), ' '] : []),
+    ...(number !== undefined ? [h('span', { className: ['mp-caption-number'] }, msg.t('caption.figure', { n: number })), ' '] : []),
     ...(figure.caption ? [figure.caption] : []),
   ];
   replaceWith(node, h('figure', { className: ['mp-chart'], id: figure.id }, [svg, ...(caption.length ? [h('figcaption', caption)] : [])]));

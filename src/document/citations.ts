@@ -22,7 +22,7 @@ import { BUILTIN_TEMPLATES_DIR } from '../render/templates.js';
 import { advance, blockDirectives, didYouMean, markHandled, SOURCE } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
 import { sourceSlice } from './source.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import type { CitedWork } from '../docmodel/types.js';
 import rehypeStringify from 'rehype-stringify';
 import { unified } from 'unified';
@@ -275,6 +275,21 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       const paper = zooPapers().get(model.source.entry.family.toLowerCase());
       return paper ? { ...paper, id: key, 'citation-key': key } : undefined;
     };
+    // A zoo model's paper that the bibliography also holds (same DOI, or same title and year) is that
+    // entry: `[@model:speckle]` and `[@li2018speckle]` are one work, listed once.
+    const sameWork = (a: CslItem, b: CslItem): boolean => {
+      const doi = (i: CslItem) => (typeof i.DOI === 'string' ? i.DOI.toLowerCase() : undefined);
+      if (doi(a) && doi(b)) return doi(a) === doi(b);
+      const title = (i: CslItem) => String(i.title ?? '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+      const year = (i: CslItem) => (i.issued as { 'date-parts'?: unknown[][] } | undefined)?.['date-parts']?.[0]?.[0];
+      return title(a) !== '' && title(a) === title(b) && year(a) === year(b);
+    };
+    const canonical = (key: string): string => {
+      if (!key.startsWith('model:') || works.has(key)) return key;
+      const paper = resolve(key);
+      const own = paper ? [...works.values()].find((w) => sameWork(w, paper)) : undefined;
+      return own?.id ?? key;
+    };
     const knownKeys = () => [...works.keys(), ...state.registry.ids().filter((id) => state.registry.get(id)?.source.kind === 'zoo').map((id) => `model:${id}`)];
 
     visit(tree, 'text', (node: Text, index, parent) => {
@@ -311,7 +326,10 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
           last = f.end;
           continue;
         }
-        for (const i of f.items) cited.set(i.key, resolve(i.key)!);
+        for (const i of f.items) {
+          i.key = canonical(i.key);
+          cited.set(i.key, resolve(i.key)!);
+        }
         const output: CitationOutput = { kind: 'citation', items: f.items, mode: f.mode, html: '' };
         const element = { type: 'text', value: node.value.slice(f.start, f.end), data: { hName: 'span', hProperties: { className: ['mp-cite'] } } } as Text;
         setOutput(element, output);
@@ -369,7 +387,7 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       for (const [key, item] of cited) book.items.set(key, item);
       return;
     }
-    const section = referencesSection(works2);
+    const section = referencesSection(works2, stateMessages(state).t('bibliography.title'));
     const target = bibliographyDirectives[0];
     if (target) {
       target.data = { ...(target.data ?? {}), hName: 'section', hProperties: section.properties as never, hChildren: section.children as never };
@@ -430,18 +448,18 @@ function formatCitations(data: CslItem[], style: string, clusters: unknown[]): {
   return { htmlOf, works };
 }
 
-function referencesSection(works: readonly CitedWork[]) {
+function referencesSection(works: readonly CitedWork[], title = 'References') {
   return h('section', { className: ['mp-references'], id: 'references' }, [
-    h('h2', 'References'),
+    h('h2', title),
     h('div', { className: ['csl-bib-body'] }, works.map((w) => h('div', { className: ['csl-entry'], id: `ref-${w.key}` }, [{ type: 'raw', value: w.html.replace(/^<div class="csl-entry">|<\/div>$/g, '') } as never]))),
   ]);
 }
 
 /** The book's one References (every chapter's works, in the style's order), as HTML and as works. */
-export function bookReferences(book: BookCitations): { works: CitedWork[]; html: string } | undefined {
+export function bookReferences(book: BookCitations, title = 'References'): { works: CitedWork[]; html: string } | undefined {
   if (book.items.size === 0 || !book.style) return undefined;
   const { works } = formatCitations([...book.items.values()], book.style, book.clusters);
-  return { works, html: unified().use(rehypeStringify, { allowDangerousHtml: true }).stringify({ type: 'root', children: [referencesSection(works)] }) };
+  return { works, html: unified().use(rehypeStringify, { allowDangerousHtml: true }).stringify({ type: 'root', children: [referencesSection(works, title)] }) };
 }
 
 interface CiteprocEngine {

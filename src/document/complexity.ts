@@ -25,7 +25,7 @@ import { METRIC_NAMES, type MetricName } from '../render/types.js';
 import { families, familyNamed, type Vars } from '../zoo/families.js';
 import { AttributeError, type AttributeSpec, type DirectiveNode, didYouMean, oneOf, readAttributes, replaceWith, report, text, wordList } from './directive.js';
 import { showError } from './error-box.js';
-import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import { numberOf } from './xref.js';
 import { placeChart } from './chart.js';
 import type { InputPoint } from './input-shapes.js';
@@ -137,12 +137,12 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
       report(file, node, reason, 'bad-attribute', 'families');
       return showError(node, file, reason, 'bad-attribute');
     }
-    const spec = complexityChart(sweeps, resolveFormat(state.settings.format), values.caption);
+    const spec = complexityChart(sweeps, resolveFormat(state.settings.format), values.caption, stateMessages(state));
     placeChart(node, file, state, spec, { id: values.id, caption: values.caption, kind: 'scatter', models: values.families });
     return;
   }
-  const table = complexityTable(sweeps, { id: values.id, number, caption: values.caption, metrics });
-  replaceWith(node, tableToHast(table));
+  const table = complexityTable(sweeps, { id: values.id, number, caption: values.caption, metrics, messages: stateMessages(state) });
+  replaceWith(node, tableToHast(table, stateMessages(state)));
   const collected = {
     table,
     models: sweeps.map((s) => s.family.name),

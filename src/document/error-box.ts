@@ -6,6 +6,7 @@ import type { Element } from 'hast';
 import type { Node } from 'mdast';
 import type { VFile } from 'vfile';
 import { errorBoxHast } from '../render/page.js';
+import { messagesFor } from '../i18n/index.js';
 import type { DirectiveNode } from './directive.js';
 import { replaceWith, report } from './directive.js';
 import { type ErrorOutput, setOutput } from '../docmodel/output.js';
@@ -60,6 +61,6 @@ export function errorElement(node: Node, file: VFile, message: string, ruleId?: 
       ...placeName(file, node.position?.start),
       ruleId: ruleId ? `modelpress:${ruleId}` : undefined,
     },
-    { inline: node.type === 'textDirective' || node.type === 'text' },
+    { inline: node.type === 'textDirective' || node.type === 'text', title: file.data.modelpress ? messagesFor(file.data.modelpress.settings.lang, file.data.modelpress.settings.messages).t('error.title') : undefined },
   );
 }

@@ -22,7 +22,7 @@ import { setOutput } from '../docmodel/output.js';
 import { boolean, didYouMean, type DirectiveNode, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
-import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions, stateMessages } from './state.js';
 import { failureText, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
 import { numberOf } from './xref.js';
 
@@ -193,7 +193,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
   const { value, quantity } = resultOf(counted, convention);
   let latex;
   try {
-    latex = renderFormula(use, value, { templateDirs: [state.baseDir], quantity, format: resolveFormat(state.settings.format) });
+    latex = renderFormula(use, value, { templateDirs: [state.baseDir], quantity, format: resolveFormat(state.settings.format), messages: stateMessages(state) });
   } catch (err) {
     const reason = err instanceof TemplateError ? `formula template ${err.message}; fix the template or remove your override` : `cannot render the formula: ${(err as Error).message}`;
     report(file, node, reason, 'template-error');
@@ -201,7 +201,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
   }
   const number = numberOf(node);
   // The `with C_in = 3, …` row is set as prose under the formula, so it wraps on a narrow page.
-  const { math: display, where } = splitWhereRow(latex.display);
+  const { math: display, where } = splitWhereRow(latex.display, stateMessages(state));
   const math: Element = h('div', { className: ['math', 'math-display'] }, display);
   // Position lets a KaTeX error in the template be reported at the directive.
   math.position = node.position;
@@ -209,7 +209,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
   if (number !== undefined) children.push(h('span', { className: ['mp-equation-number'] }, `(${number})`));
   const formula = h('div', { className: ['mp-formula'], id: values.id, dataTemplate: latex.source }, children);
   if (where) {
-    const parts: (Element | string)[] = ['with '];
+    const parts: (Element | string)[] = [stateMessages(state).t('formula.with')];
     where.forEach((w, i) => {
       if (i > 0) parts.push(', ');
       const m = h('span', { className: ['math', 'math-inline'] }, w);

@@ -41,6 +41,9 @@ export default function remarkModelpressFrontMatter(options: FrontMatterOptions 
     state.data.title = settings.title;
     state.data.author = settings.author;
     state.data.date = settings.date;
+    state.data.lang = settings.lang;
+    if (Object.keys(settings.messages).length > 0) state.data.messages = settings.messages;
+    else delete state.data.messages;
     state.data.convention = settings.convention;
   };
 }

@@ -11,6 +11,7 @@ import type { Point } from 'unist';
 import { SKIP, visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { errorBoxHast } from '../render/page.js';
+import { messagesFor } from '../i18n/index.js';
 import { renderMath } from '../render/formula.js';
 import { SOURCE } from './directive.js';
 
@@ -57,7 +58,7 @@ export default function rehypeModelpressMathCheck() {
       file.message(reason, { place, ruleId: 'katex-error', source: SOURCE });
       const box = errorBoxHast(
         { message: reason, file: file.path ? file.basename : undefined, line: place?.line, column: place?.column, ruleId: 'modelpress:katex-error' },
-        { inline: !display },
+        { inline: !display, title: file.data.modelpress ? messagesFor(file.data.modelpress.settings.lang, file.data.modelpress.settings.messages).t('error.title') : undefined },
       );
       parent.children.splice(index, 1, box);
       return SKIP;

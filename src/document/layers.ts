@@ -13,7 +13,7 @@ import { setOutput } from '../docmodel/output.js';
 import { type DirectiveNode, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
-import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import { footnotes } from './table.js';
 import { provenance, profileOne } from './uses.js';
 
@@ -67,19 +67,21 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     label,
     points: [{ values: { params: m.params, macs: m.macs, flops: m.flops } }],
   });
+  const msg = stateMessages(state);
   const table = buildMetricTable({
-    caption: values.caption ?? `${model.label}: parameters and operations by module`,
+    caption: values.caption ?? msg.t('layers.caption', { model: model.label }),
     metrics: METRICS,
     groups: [undefined],
-    stubHeader: 'Module',
+    stubHeader: msg.t('table.module'),
     rows: [
       ...modules.map((m) => row(`${'\u2003'.repeat(m.depth - 1)}${m.name}`, m)),
-      row(`${model.label} (total)`, profile.totals),
+      row(msg.t('layers.total', { model: model.label }), profile.totals),
     ],
     format: resolveFormat(state.settings.format),
-    footnotes: footnotes(profile.convention, [], METRICS),
+    messages: msg,
+    footnotes: footnotes(profile.convention, [], METRICS, msg),
   });
-  const el = tableToHast(table);
+  const el = tableToHast(table, msg);
   el.properties = { ...el.properties, className: ['mp-table', 'mp-layers'] };
   replaceWith(node, el);
   const collected = { table, models: [model.id], metrics: METRICS, provenance: [provenance(state, model, point, profile)] };

@@ -14,7 +14,7 @@ import { setOutput } from '../docmodel/output.js';
 import { AttributeError, boolean, didYouMean, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives } from './directive.js';
 import { guarded, showError } from './error-box.js';
 import { inputAttribute } from './model.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import { benchAt, benchMarks, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
 
 export const metricNameAttribute = (required = true) => ({
@@ -78,7 +78,7 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   }
   const value = metricValues([name], p.profile, stored, []).values[name] ?? null;
   const fmt = resolveFormat(state.settings.format, values.scale !== undefined ? { scale: { [name]: values.scale } } : undefined);
-  const inline = formatInline(name, value, fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples');
+  const inline = formatInline(name, value, fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples', stateMessages(state));
   const prov = provenance(state, model, point, p.profile, stored);
   const shown = values.unit === false ? inline.text : inline.withUnit;
   const title = `${model.label}, ${metricSpec(name).label}: ${value ?? 'n/a'} (${prov.source}, input ${prov.input}, ${prov.convention} convention${prov.benchmark ? `, ${prov.benchmark.machine ? `${prov.benchmark.machine}: ` : ''}${prov.benchmark.cpuModel}, batch ${prov.benchmark.batch}` : ''})`;

@@ -7,12 +7,13 @@ import { h } from 'hastscript';
 import { resolveFormat } from '../render/format.js';
 import { chartToHast } from '../render/chart.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
+import { metricLabel } from '../render/metrics.js';
 import type { MetricName } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
 import { boolean, type DirectiveNode, readAttributes, replaceWith, text } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
-import { blockDirectivePlugin, type DocumentState, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import { footnotes } from './table.js';
 import { provenance, profileOne } from './uses.js';
 
@@ -35,21 +36,23 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
   const one = await profileOne(state, file, node, values.model, values.input);
   if (!one) return;
   const { model, point, profile } = one;
-  const notes = footnotes(profile.convention, [], METRICS);
-  for (const u of profile.uncounted) notes.push(`Not counted: ${u.nodes} ${u.opType} node${u.nodes === 1 ? '' : 's'} (${u.reason}).`);
+  const msg = stateMessages(state);
+  const notes = footnotes(profile.convention, [], METRICS, msg);
+  for (const u of profile.uncounted) notes.push(msg.t('note.notCounted', { count: u.nodes, op: u.opType, nodeWord: msg.t(u.nodes === 1 ? 'note.node' : 'note.nodes'), reason: u.reason }));
   const table = buildMetricTable({
-    caption: values.caption ?? `${model.label}: operations by operator type`,
+    caption: values.caption ?? msg.t('ops.caption', { model: model.label }),
     metrics: METRICS,
     groups: [undefined],
-    stubHeader: 'Operator (nodes)',
+    stubHeader: msg.t('table.operator'),
+    messages: msg,
     rows: profile.byOpType.map((t) => ({ label: `${t.opType} (${t.nodes})`, points: [{ values: { params: t.params, macs: t.macs, flops: t.flops } }] })),
     format: resolveFormat(state.settings.format),
     footnotes: notes,
   });
-  const el = tableToHast(table);
+  const el = tableToHast(table, msg);
   el.properties = { ...el.properties, className: ['mp-table', 'mp-ops'] };
   if (values.chart) {
-    const bars = chartToHast({ kind: 'bar', bars: profile.byOpType.filter((t) => t.flops > 0).map((t) => ({ label: t.opType, value: t.flops })), valueLabel: 'FLOPs' });
+    const bars = chartToHast({ kind: 'bar', bars: profile.byOpType.filter((t) => t.flops > 0).map((t) => ({ label: t.opType, value: t.flops })), valueLabel: metricLabel('flops', msg), messages: msg });
     replaceWith(node, h('div', { className: ['mp-ops-block'] }, [el, h('figure', { className: ['mp-chart'] }, [bars])]));
   } else {
     replaceWith(node, el);

@@ -41,7 +41,7 @@ import remarkModelpressModels from './model.js';
 import type { ModelRegistry, RegistryOptions } from './models.js';
 import remarkModelpressOps from './ops.js';
 import { DEFAULT_SETTINGS, type DocumentSettings } from './settings.js';
-import { type CounterStart, type DocumentData, documentState } from './state.js';
+import { type CounterStart, type DocumentData, documentState, stateMessages } from './state.js';
 import type { Reference } from '../docmodel/types.js';
 import remarkModelpressTables from './table.js';
 import { remarkModelpressNumbering, remarkModelpressReferences } from './xref.js';
@@ -189,7 +189,7 @@ export async function renderDocument(file: VFile, options: RenderOptions = {}): 
   let html: string;
   try {
     html = renderPage(
-      { title, author: state.settings.author, date: state.settings.date, lang: state.settings.lang, body, assetsHref: options.assetsHref },
+      { title, author: state.settings.author, date: state.settings.date, lang: state.settings.lang, body, assetsHref: options.assetsHref, footer: stateMessages(state).t('footer.text') },
       { templateDirs: [...(options.templateDirs ?? []), state.baseDir] },
     );
   } catch (err) {

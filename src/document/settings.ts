@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CONVENTIONS, type Convention } from '../analysis/types.js';
 import { numberFormatSchema } from '../render/format.js';
+import { LANG_PATTERN, type MessageOverrides, messageOverridesSchema } from '../i18n/index.js';
 import type { NumberFormatOptions } from '../render/types.js';
 
 const positiveInt = z.number().int().positive();
@@ -15,7 +16,13 @@ const settingsShape = {
   title: z.string().describe('Document title (page title, PDF header, LaTeX \\title).').optional(),
   author: z.string().describe('Author line.').optional(),
   date: z.string().describe('Date line, as written.').optional(),
-  lang: z.string().describe("Page language (default 'en').").optional(),
+  lang: z
+    .string()
+    .regex(LANG_PATTERN, "is not a BCP 47 language tag (e.g. 'en', 'zh', 'zh-CN')")
+    .describe("Document language, BCP 47 (default 'en'): the HTML lang attribute, the words modelpress writes (en, zh-CN catalogues), CJK fonts and xelatex for zh/ja/ko.")
+    .optional(),
+  /** Override any word modelpress writes into documents (src/i18n/en.ts lists the keys). */
+  messages: messageOverridesSchema.describe('Override any word modelpress writes into documents, by catalogue key (docs/i18n.md).').optional(),
   /** Samples per run for benchmarks (the seed measures at batch 2). */
   batch: positiveInt.describe('Samples per benchmark run (default 1).').optional(),
   /** intraOpNumThreads; default: physical cores. */
@@ -98,6 +105,8 @@ export interface DocumentSettings {
   author: string | undefined;
   date: string | undefined;
   lang: string;
+  /** The user's overrides of catalogue messages (config, then front matter over it). */
+  messages: MessageOverrides;
   batch: number;
   /** undefined: the runtime's default (physical cores). */
   threads: number | undefined;
@@ -129,6 +138,7 @@ export const DEFAULT_SETTINGS: DocumentSettings = {
   author: undefined,
   date: undefined,
   lang: 'en',
+  messages: {},
   batch: 1,
   threads: undefined,
   warmupSeconds: 1,
@@ -179,6 +189,7 @@ export function applySettings(base: DocumentSettings, layer: FrontMatter): Docum
   if (layer.author !== undefined) out.author = layer.author;
   if (layer.date !== undefined) out.date = layer.date;
   if (layer.lang !== undefined) out.lang = layer.lang;
+  if (layer.messages !== undefined) out.messages = { ...base.messages, ...layer.messages };
   if (layer.batch !== undefined) out.batch = layer.batch;
   if (layer.threads !== undefined) out.threads = layer.threads;
   if (layer.warmup !== undefined) out.warmupSeconds = layer.warmup;

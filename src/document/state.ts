@@ -8,6 +8,7 @@ import { blockDirectives, type DirectiveNode, markHandled } from './directive.js
 import { guarded } from './error-box.js';
 import type { DocumentData, Reference } from '../docmodel/types.js';
 import { ModelRegistry, type RegistryOptions } from './models.js';
+import { type Messages, messagesFor } from '../i18n/index.js';
 import type { BookCitations } from './citations.js';
 import { applySettings, DEFAULT_SETTINGS, type DocumentSettings, type FrontMatter } from './settings.js';
 
@@ -83,6 +84,8 @@ export function emptyData(settings: DocumentSettings, source: string | undefined
     title: settings.title,
     author: settings.author,
     date: settings.date,
+    lang: settings.lang,
+    ...(Object.keys(settings.messages).length > 0 ? { messages: settings.messages } : {}),
     convention: settings.convention,
     tool,
     models: [],
@@ -122,6 +125,11 @@ export function documentState(file: VFile, options: StateOptions = {}, tool = ''
   };
   file.data.modelpress = state;
   return state;
+}
+
+/** The words of this document (its language, the user's overrides): what every directive writes with. */
+export function stateMessages(state: DocumentState): Messages {
+  return messagesFor(state.settings.lang, state.settings.messages);
 }
 
 function resolveDir(cwd: string, dirname: string): string {

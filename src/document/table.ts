@@ -19,7 +19,8 @@ import { showError } from './error-box.js';
 import { PublishedError, readPublished, type PublishedTable } from './published.js';
 import type { InputPoint } from './input-shapes.js';
 import type { DeclaredModel, Failure, StoredBench } from './models.js';
-import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions } from './state.js';
+import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions, stateMessages } from './state.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
 import { benchAt, MEASURED, metricValues, needsBenchmark, profileAt, provenance, resolveModel } from './uses.js';
 import { numberOf } from './xref.js';
 
@@ -109,8 +110,8 @@ export async function measureModels(
 }
 
 /** The convention and hardware lines under a table or chart. */
-export function footnotes(convention: Convention, measured: Measured[], metrics: MetricName[]): string[] {
-  const notes = [`Counted from the ONNX graphs by modelpress ${toolVersion()} (${convention} convention); MACs are multiply-accumulates.`];
+export function footnotes(convention: Convention, measured: Measured[], metrics: MetricName[], msg: Messages = ENGLISH): string[] {
+  const notes = [msg.t('note.counted', { version: toolVersion(), convention })];
   // One line per assumption, naming the models that share it (a 25-row table gets one line, not 25).
   const assumed = new Map<string, { value: number; input: string; labels: Set<string> }>();
   for (const m of measured) {
@@ -124,10 +125,10 @@ export function footnotes(convention: Convention, measured: Measured[], metrics:
   const tabled = new Set(measured.map((m) => m.model.label));
   for (const { value, input, labels } of assumed.values()) {
     if (labels.size === 1) {
-      notes.push(`${[...labels][0]}: batch ${value} assumed for input '${input}' (its leading dim is symbolic; set it with input=)`);
+      notes.push(msg.t('note.assumedBatchOne', { model: [...labels][0]!, value, input }));
     } else {
-      const who = labels.size === tabled.size ? 'every model' : [...labels].join(', ');
-      notes.push(`Batch ${value} assumed for input '${input}' of ${who} (their leading dim is symbolic; set it with input=)`);
+      const who = labels.size === tabled.size ? msg.t('note.everyModel') : [...labels].join(', ');
+      notes.push(msg.t('note.assumedBatchMany', { value, input, models: who }));
     }
   }
   if (needsBenchmark(metrics)) {
@@ -136,12 +137,21 @@ export function footnotes(convention: Convention, measured: Measured[], metrics:
       const r = m.bench?.result;
       if (!m.bench || r?.status !== 'ok') continue;
       const e = m.bench.environment;
-      const gpu = r.config.provider === 'cuda' && e.gpus?.length ? `${e.gpus[0]!.name} with ` : '';
-      const line =
-        `${m.bench.machine && m.machine !== undefined ? `${m.bench.machine}: measured` : 'Measured'} on ${gpu}${e.cpuModel} (${r.config.intraOpNumThreads} thread${r.config.intraOpNumThreads === 1 ? '' : 's'}), ` +
-        `onnxruntime-node ${e.onnxruntimeVersion}, ${r.config.provider.toUpperCase()} execution provider, batch ${r.config.batch}; ` +
-        `latency is the median ms per batch over ${m.bench.protocol.processes} process${m.bench.protocol.processes === 1 ? '' : 'es'}; ` +
-        `throughput = batch ÷ median latency${metrics.includes('throughput_wall') ? '; throughput (wall) = batch × runs ÷ wall time of the timed loop, which includes the time between runs' : ''}.`;
+      const threads = r.config.intraOpNumThreads;
+      const processes = m.bench.protocol.processes;
+      const line = msg.t('note.measured', {
+        measuredOn: m.bench.machine && m.machine !== undefined ? msg.t('note.machineMeasuredOn', { machine: m.bench.machine }) : msg.t('note.measuredOn'),
+        gpu: r.config.provider === 'cuda' && e.gpus?.length ? msg.t('note.gpuWith', { gpu: e.gpus[0]!.name }) : '',
+        cpu: e.cpuModel,
+        threads,
+        threadWord: msg.t(threads === 1 ? 'note.thread' : 'note.threads'),
+        ort: e.onnxruntimeVersion,
+        provider: r.config.provider.toUpperCase(),
+        batch: r.config.batch,
+        processes,
+        processWord: msg.t(processes === 1 ? 'note.process' : 'note.processes'),
+        wall: metrics.includes('throughput_wall') ? msg.t('note.wall') : '',
+      });
       if (!seen.has(line)) {
         seen.add(line);
         notes.push(line);
@@ -165,6 +175,7 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
   const { measured, ok: allKnown, problems: unknown } = await measureModels(state, file, node, values.models, metrics, convention, machines);
   if (!allKnown || measured.length === 0) return showError(node, file, unknown.join('; '), 'unknown-model');
 
+  const msg = stateMessages(state);
   const sweeping = measured.some((rows) => new Set(rows.map((r) => r.point)).size > 1);
   // A column group per input size and/or machine: `224×224`, `laptop`, or `laptop, 224×224`.
   const groupOf = (m: Measured): string | undefined =>
@@ -175,7 +186,7 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
     label: points[0]!.model.label,
     points: groups.map((g) => {
       const m = g === undefined ? points[0] : points.find((p) => groupOf(p) === g);
-      return m ? metricValues(metrics, m.profile, m.bench, m.failures) : empty(`not measured at ${g}`);
+      return m ? metricValues(metrics, m.profile, m.bench, m.failures) : empty(msg.t('table.notMeasuredAt', { size: g ?? '' }));
     }),
   }));
   const published = values.published === undefined ? undefined : readPublishedFor(node, file, state, values.published, values.models, metrics, groups.length > 1);
@@ -197,14 +208,15 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
     sharedMetrics: sweeping ? SIZE_FREE : machines ? metrics.filter((m) => !MEASURED.includes(m)) : undefined,
     format: resolveFormat(state.settings.format),
     showCi: values.ci === true,
+    messages: msg,
     footnotes: [
-      ...(values.ci === true && needsBenchmark(metrics) ? ['± is half the width of the 95% confidence interval of the median (hierarchical bootstrap over processes and runs).'] : []),
-      ...footnotes(convention, all, metrics),
-      ...(published ? [`Columns marked "published" are quoted from ${values.published}, not measured; Δ = (measured − published) ÷ published.`] : []),
+      ...(values.ci === true && needsBenchmark(metrics) ? [msg.t('note.ci')] : []),
+      ...footnotes(convention, all, metrics, msg),
+      ...(published ? [msg.t('note.published', { file: values.published! })] : []),
     ],
-    extraColumns: published?.extra.map((e) => ({ header: `${e.header}, published`, cells: ids.map((id) => e.byModel.get(id) ?? null) })),
+    extraColumns: published?.extra.map((e) => ({ header: msg.t('table.published', { header: e.header }), cells: ids.map((id) => e.byModel.get(id) ?? null) })),
   });
-  replaceWith(node, tableToHast(table));
+  replaceWith(node, tableToHast(table, msg));
   const prov: Provenance[] = all.map((m) => provenance(state, m.model, m.point, m.profile, m.bench));
   const collected = { table, models: measured.map((r) => r[0]!.model.id), metrics, provenance: prov };
   state.data.tables.push(collected);

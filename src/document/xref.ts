@@ -11,11 +11,12 @@ import { h } from 'hastscript';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { labelOf, numberOf, setOutput } from '../docmodel/output.js';
-import { ID_PREFIX, type ItemKind, type ItemNumber, KIND_WORD, type Reference } from '../docmodel/types.js';
+import { ID_PREFIX, type ItemKind, type ItemNumber, type Reference } from '../docmodel/types.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
 import { plainText, titleHeading } from '../docmodel/title.js';
 import { advance, didYouMean, type DirectiveNode, isDirective, report, SOURCE } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
-import { documentState, type DocumentState, type StateOptions } from './state.js';
+import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
 
 const KIND_OF_DIRECTIVE: Record<string, ItemKind> = { table: 'table', chart: 'figure', formula: 'equation' };
 
@@ -119,12 +120,12 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
       }
       if (label.kind === 'figure' && label.unnumbered) return;
       if (!register(node, label.kind, label.id)) return;
-      if (label.kind === 'figure') figureCaption(node as never, numberOf(node)!);
-      if (label.kind === 'table') tableCaptionNumber(node as never, numberOf(node)!);
+      if (label.kind === 'figure') figureCaption(node as never, numberOf(node)!, stateMessages(state));
+      if (label.kind === 'table') tableCaptionNumber(node as never, numberOf(node)!, stateMessages(state));
       if (label.kind === 'equation') equationNumber(node as never, numberOf(node)!, label.id);
     });
     state.counted = { table: counters.table, figure: counters.figure, equation: counters.equation, topSection: levels[0] ?? 0 };
-    if (state.settings.toc) insertToc(tree, title);
+    if (state.settings.toc) insertToc(tree, title, stateMessages(state));
   };
 }
 
@@ -133,22 +134,22 @@ export function inBook(state: DocumentState): boolean {
   return state.documentName !== undefined && (state.externalNumbers !== undefined || state.counterStart !== undefined);
 }
 
-function figureCaption(node: { children: PhrasingContent[]; data: Record<string, unknown> }, number: ItemNumber): void {
+function figureCaption(node: { children: PhrasingContent[]; data: Record<string, unknown> }, number: ItemNumber, msg: Messages): void {
   const caption = (node.data.modelpressFigure as { caption: string }).caption;
   node.children.push({
     type: 'text',
     value: '',
     data: {
       hName: 'figcaption',
-      hChildren: [h('span', { className: ['mp-caption-number'] }, `Figure ${number}.`), { type: 'text', value: caption ? ` ${caption}` : '' }],
+      hChildren: [h('span', { className: ['mp-caption-number'] }, msg.t('caption.figure', { n: number })), { type: 'text', value: caption ? ` ${caption}` : '' }],
     },
   } as Text);
 }
 
-function tableCaptionNumber(node: { children: { type: string; children: PhrasingContent[] }[] }, number: ItemNumber): void {
+function tableCaptionNumber(node: { children: { type: string; children: PhrasingContent[] }[] }, number: ItemNumber, msg: Messages): void {
   const caption = node.children[0]!;
   caption.children.unshift(
-    { type: 'text', value: `Table ${number}.`, data: { hName: 'span', hProperties: { className: ['mp-caption-number'] }, modelpressOutput: { kind: 'section-number' } } } as Text,
+    { type: 'text', value: msg.t('caption.table', { n: number }), data: { hName: 'span', hProperties: { className: ['mp-caption-number'] }, modelpressOutput: { kind: 'section-number' } } } as Text,
     { type: 'text', value: ' ' },
   );
 }
@@ -161,7 +162,7 @@ function equationNumber(node: { value: string; data: Record<string, unknown>; po
 }
 
 /** A `<nav class="mp-toc">` with every heading (after the title), nested by level. */
-function insertToc(tree: Root, title: Heading | undefined): void {
+function insertToc(tree: Root, title: Heading | undefined, msg: Messages): void {
   const headings = tree.children.filter((n): n is Heading => n.type === 'heading' && n !== title);
   if (headings.length === 0) return;
   const top = Math.min(...headings.map((n) => n.depth));
@@ -182,7 +183,7 @@ function insertToc(tree: Root, title: Heading | undefined): void {
     }
     stack[stack.length - 1]!.list.children.push(item);
   }
-  const nav = { type: 'mpToc', data: { hName: 'nav', hProperties: { className: ['mp-toc'] }, hChildren: [h('h2', 'Contents'), rootList] } };
+  const nav = { type: 'mpToc', data: { hName: 'nav', hProperties: { className: ['mp-toc'] }, hChildren: [h('h2', msg.t('toc.title')), rootList] } };
   setOutput(nav, { kind: 'toc' });
   const at = title ? tree.children.indexOf(title) + 1 : tree.children.findIndex((n) => n.type !== 'yaml');
   tree.children.splice(Math.max(0, at), 0, nav as never);
@@ -209,14 +210,15 @@ export function remarkModelpressReferences(options: StateOptions = {}) {
  * How a reference to `target` reads: "Table 2", "Section 2.1", a book's "Chapter 2", an unnumbered
  * section's title; an equation as Quarto writes it with the number as the equation shows it,
  * "Equation (3)" (LaTeX: `Equation~\eqref{eq:x}`). `bare` (`[-@tbl-x]`): the number alone, "2", "(3)".
+ * The words come from the document's catalogue (`表 2`, `第 2.1 节`, `式 (3)`).
  */
-export function referenceText(target: Reference, bare = false): { text: string; numbered: boolean } {
+export function referenceText(target: Reference, bare = false, msg: Messages = ENGLISH): { text: string; numbered: boolean } {
   if (target.kind === 'section') {
     if (!target.text) return { text: target.title ?? target.id, numbered: false };
-    return { text: bare ? target.text : `${target.chapter ? 'Chapter' : KIND_WORD.section}\u00a0${target.text}`, numbered: true };
+    return { text: bare ? target.text : msg.t(target.chapter ? 'ref.chapter' : 'ref.section', { n: target.text }), numbered: true };
   }
   const number = target.kind === 'equation' ? `(${target.number})` : String(target.number);
-  return { text: bare ? number : `${KIND_WORD[target.kind]}\u00a0${number}`, numbered: true };
+  return { text: bare ? number : msg.t(`ref.${target.kind}`, { n: number }), numbered: true };
 }
 
 function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[] {
@@ -240,7 +242,7 @@ function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[]
     const place = begin ? { start: begin, end: advance(begin, value.slice(start, end)) } : undefined;
     const target = state.numbers.get(id) ?? state.externalNumbers?.get(id);
     if (target) {
-      const { text, numbered } = referenceText(target, bare);
+      const { text, numbered } = referenceText(target, bare, stateMessages(state));
       const link: PhrasingContent = {
         type: 'link',
         url: target.document && target.document !== state.documentName ? `${target.document}.html#${id}` : `#${id}`,

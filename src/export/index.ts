@@ -21,7 +21,7 @@ import { dataJson } from './data-json.js';
 import { svgsToPdf } from './figures.js';
 import { documentToLatex, titleHeading } from './latex.js';
 import { macrosFile } from './macros.js';
-import { standaloneFile } from './standalone.js';
+import { standaloneDocument } from './standalone.js';
 
 export interface ExportOptions {
   /** File stem of the document (`survey` for survey.md). */
@@ -169,9 +169,7 @@ export async function exportDocument(
     writeIfChanged(path.join(out, `${stem}.tex`), stamp(fragment), result);
     writeIfChanged(path.join(out, `${stem}.macros.tex`), stamp(macrosFile(data)), result);
     const title = data.title ?? titleHeading(tree, data.title)?.text ?? stem;
-    writeIfChanged(
-      path.join(out, `${stem}.standalone.tex`),
-      stamp(standaloneFile({
+    const standalone = standaloneDocument({
         title,
         author: data.author,
         date: data.date,
@@ -183,10 +181,11 @@ export async function exportDocument(
         bibFile: bib !== undefined ? `${stem}.bib` : undefined,
         bibStyle: options.bibStyle,
         bibPrinted: fragment.includes('\\printbibliography'),
+        lang: data.lang,
         ...(options.chaptersBefore !== undefined ? { documentClass: 'report' as const, chaptersBefore: options.chaptersBefore } : {}),
-      })),
-      result,
-    );
+      });
+    result.problems.push(...standalone.problems);
+    writeIfChanged(path.join(out, `${stem}.standalone.tex`), stamp(standalone.tex), result);
   }
   removeStale(out, stem, new Set(result.files), targets.includes('tex'), result);
   return result;
@@ -196,4 +195,4 @@ export { documentToLatex, tableLatex, titleHeading, escapeText } from './latex.j
 export { macrosFile, metricMacros } from './macros.js';
 export { dataFile, dataJson, documentNumbers } from './data-json.js';
 export { tableCsvFiles } from './csv.js';
-export { standaloneFile } from './standalone.js';
+export { latexEngine, standaloneDocument, standaloneFile } from './standalone.js';

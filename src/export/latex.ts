@@ -15,7 +15,8 @@ import type {} from 'mdast-util-math';
 import { errorBoxLatex, latexLabel, siunitxFormat, tableToLatex, type TableData } from '../render/index.js';
 import { escapeLatexText, latexComment, latexPath, latexUrl, unsafeMath } from '../render/latex-escape.js';
 import { type ElementOutput, type ErrorOutput, labelOf, numberOf as numberOfNode, outputOf } from '../docmodel/output.js';
-import type { CollectedChart, DocumentData, ItemNumber } from '../docmodel/types.js';
+import { type CollectedChart, type DocumentData, documentMessages, type ItemNumber } from '../docmodel/types.js';
+import { ENGLISH, hasCjk, isCjkLang, type Messages } from '../i18n/index.js';
 
 type Kind = 'table' | 'figure' | 'equation';
 
@@ -232,11 +233,13 @@ class FragmentWriter {
       case 'xref': {
         const label = this.label(output.id, output.document);
         if (!output.numbered) return `\\hyperref[${label}]{${escapeText(output.text)}}`;
-        // Equations as amsmath refers to them, "(3)"; the word as the HTML writes it ("Equation (3)").
+        // Equations as amsmath refers to them, "(3)"; the catalogue's words around the number, as the
+        // HTML writes them (`Table~\ref{…}`, `Equation~\eqref{…}`, `表~\ref{…}`, `第~\ref{…}~节`).
         const ref = output.target === 'equation' ? `\\eqref{${label}}` : `\\ref{${label}}`;
         if (output.bare) return ref;
-        const word = output.text.split(/\s|\u00a0/)[0] ?? '';
-        return `${word}~${ref}`;
+        const slot = '\ue000';
+        const words = documentMessages(this.data).t(output.chapter ? 'ref.chapter' : `ref.${output.target}`, { n: slot });
+        return escapeText(words).replace(slot, ref);
       }
       case 'citation':
         return this.citation(output);
@@ -311,8 +314,8 @@ class FragmentWriter {
         return step + this.errorBox(output, false);
       }
       case 'tables': {
-        const parts = output.tables.map((t) => tableLatex(t.table, this.label.bind(this)));
-        if (output.chartNote) parts.push('{\\small\\emph{The bar chart of this breakdown is drawn in the HTML and PDF versions.}\\par}');
+        const parts = output.tables.map((t) => tableLatex(t.table, this.label.bind(this), documentMessages(this.data)));
+        if (output.chartNote) parts.push(`{\\small\\emph{${escapeText(documentMessages(this.data).t('latex.barChartNote'))}}\\par}`);
         return parts.join('\n');
       }
       case 'formula': {
@@ -320,7 +323,7 @@ class FragmentWriter {
         const display = output.display ?? formula.latex.display;
         const math = number !== undefined && formula.id ? `\\begin{equation}\\label{${this.label(formula.id)}}\n${display}\n\\end{equation}` : `\\[\n${display}\n\\]`;
         // The `with …` assignments as a paragraph under the formula: it wraps instead of running off the line.
-        const where = output.where ? `\n{\\small\\noindent with ${output.where.map((w) => `$${w}$`).join(', ')}.\\par}` : '';
+        const where = output.where ? `\n{\\small\\noindent ${escapeText(documentMessages(this.data).t('formula.with'))}${output.where.map((w) => `$${w}$`).join(', ')}.\\par}` : '';
         return math + where;
       }
       case 'chart':
@@ -341,16 +344,25 @@ class FragmentWriter {
     const svgFile = number !== undefined ? this.options.svgFiles?.get(number) : undefined;
     const body = figureFile
       ? `\\includegraphics[width=0.85\\linewidth]{${figureFile}}`
-      : `\\fbox{\\parbox{0.85\\linewidth}{\\centering The chart is drawn in the HTML and PDF versions${svgFile ? ` and saved as \\texttt{${escapeText(svgFile)}}` : ''}; pdflatex cannot include SVG.}}`;
+      : `\\fbox{\\parbox{0.85\\linewidth}{\\centering ${this.chartNote(svgFile)}}}`;
     const lines = ['\\begin{figure}[htbp]', '\\centering', body, `\\caption{${escapeText(caption ?? '')}}`];
     if (chart.id) lines.push(`\\label{${this.label(chart.id)}}`);
     lines.push('\\end{figure}');
     return lines.join('\n');
   }
 
+  /** The note a chart's figure holds when there is no PDF of it (the slot of the file name set in \texttt). */
+  private chartNote(svgFile: string | undefined): string {
+    const msg = documentMessages(this.data);
+    const slot = '\ue001';
+    const text = escapeText(msg.t('latex.chartNote', { saved: svgFile ? msg.t('latex.chartSaved', { file: slot }) : '' }));
+    return svgFile ? text.replace(slot, `\\texttt{${escapeText(svgFile)}}`) : text;
+  }
+
   private errorBox(output: ErrorOutput, inline: boolean): string {
-    if (inline || output.inline) return `\\textbf{[modelpress error${output.where ? ` ${escapeText(output.where)}` : ''}: ${escapeText(output.message)}]}`;
-    return errorBoxLatex({ message: output.rule ? `${output.message} ${output.rule}` : output.message, file: output.where });
+    const title = documentMessages(this.data).t('error.title');
+    if (inline || output.inline) return `\\textbf{[${escapeText(title)}${output.where ? ` ${escapeText(output.where)}` : ''}: ${escapeText(output.message)}]}`;
+    return errorBoxLatex({ message: output.rule ? `${output.message} ${output.rule}` : output.message, file: output.where }, title);
   }
 
   // ---- Markdown tables
@@ -391,14 +403,14 @@ class FragmentWriter {
  * none was given, so LaTeX counts them as the HTML does; unnumbered ones (`::layers`, `::ops`) get
  * their caption as plain text, so they take no number from LaTeX's counter either.
  */
-export function tableLatex(table: TableData, label: (id: string) => string = latexLabel): string {
+export function tableLatex(table: TableData, label: (id: string) => string = latexLabel, messages: Messages = ENGLISH): string {
   let latex: string;
   if (table.number !== undefined) {
-    latex = tableToLatex(table);
+    latex = tableToLatex(table, messages);
     if (table.id) latex = latex.replace(`\\label{${latexLabel(table.id)}}`, `\\label{${label(table.id)}}`);
     if (!table.caption) latex = latex.replace('\\centering\n', '\\centering\n\\caption{}\n');
   } else {
-    latex = tableToLatex({ ...table, caption: undefined });
+    latex = tableToLatex({ ...table, caption: undefined }, messages);
     if (table.caption) latex = latex.replace('\\centering\n', `\\centering\n{\\small\\textbf{${escapeText(table.caption)}}\\par\\smallskip}\n`);
   }
   return fitWidth(stackableHeaders(latex));
@@ -440,6 +452,11 @@ import { titleHeading } from '../docmodel/title.js';
 
 export { titleHeading };
 
+/** The engine a document's LaTeX needs: xelatex (ctex) for a CJK language or CJK text, else pdflatex. */
+export function latexEngine(lang: string | undefined, text: string): 'pdflatex' | 'xelatex' {
+  return isCjkLang(lang) || hasCjk(text) ? 'xelatex' : 'pdflatex';
+}
+
 /** The LaTeX fragment of a document: `tree` is its Markdown tree after the pipeline ran. */
 export function documentToLatex(tree: Root, data: DocumentData, options: LatexFragmentOptions = {}): string {
   const title = options.labelNamespace !== undefined ? undefined : titleHeading(tree, data.title);
@@ -455,6 +472,9 @@ export function documentToLatex(tree: Root, data: DocumentData, options: LatexFr
     '% (see the .standalone.tex beside it). Numbers quoted in running text are in the .macros.tex.',
     '% Images are referred to relative to this folder: \\input from another folder after',
     '% \\graphicspath{{path/to/this/folder/}}; citations need biblatex with \\addbibresource{<doc>.bib}.',
+    ...(latexEngine(data.lang, body) === 'xelatex'
+      ? ['% CJK text: compile with xelatex and \\usepackage[UTF8]{ctex} (or xeCJK with a CJK font) in the preamble,', '% as the .standalone.tex beside it does; pdflatex cannot typeset it.']
+      : []),
     FIT_MACRO,
   ];
   return `${header.join('\n')}\n\n${body.replace(/\n{3,}/g, '\n\n').trim()}\n`;

@@ -11,6 +11,7 @@ import type { Browser } from 'puppeteer-core';
 import { hashParts, OutputStamps } from '../cache/output-stamps.js';
 import { writeFileAtomic } from '../cache/store.js';
 import { toolVersion } from '../cache/tool-version.js';
+import { fitTablesScript, mmToPx } from './print-fit.js';
 
 /** No Chromium was found: says how to install one. The HTML is still written by the caller. */
 export class BrowserNotFoundError extends Error {
@@ -126,6 +127,8 @@ export function pdfInputsHash(htmlFile: string, options: PdfOptions = {}): strin
   return hashParts([
     'modelpress-pdf',
     toolVersion(),
+    // How wide tables are fitted to the page is part of what is printed.
+    fitTablesScript(0),
     browser,
     options.title ?? '',
     fs.readFileSync(htmlFile),
@@ -150,15 +153,23 @@ export async function htmlToPdf(htmlFile: string, pdfFile: string, options: PdfO
   return true;
 }
 
+/** A4 in millimetres, and the printed margins (the running title and page numbers sit in them). */
+const A4_MM = [210, 297] as const;
+const MARGIN_MM = { top: 18, side: 15 };
+
 async function printPdf(htmlFile: string, pdfFile: string, options: PdfOptions): Promise<void> {
   const { browser, cleanup } = await launchBrowser(options.executablePath);
   try {
     const page = await browser.newPage();
     const timeout = options.timeoutMs ?? 120_000;
     page.setDefaultTimeout(timeout);
+    // Laid out as printed (print media, the A4 column's width), so wide tables are fitted to it.
+    await page.setViewport({ width: Math.round(mmToPx(A4_MM[0] - 2 * MARGIN_MM.side)), height: Math.round(mmToPx(A4_MM[1])) });
+    await page.emulateMediaType('print');
     await page.goto(pathToFileURL(path.resolve(htmlFile)).href, { waitUntil: 'load', timeout });
     // A string, not a function: this code runs in the page, where `document` exists.
     await page.evaluate('document.fonts.ready.then(() => true)');
+    await page.evaluate(fitTablesScript(mmToPx(A4_MM[1] - 2 * MARGIN_MM.side)));
     const title = escapeHtml(options.title ?? '');
     const small = 'font-family: sans-serif; font-size: 8px; color: #666; width: 100%; padding: 0 15mm;';
     const pdf = await page.pdf({
@@ -167,7 +178,7 @@ async function printPdf(htmlFile: string, pdfFile: string, options: PdfOptions):
       displayHeaderFooter: true,
       headerTemplate: `<div style="${small} text-align: right;">${title}</div>`,
       footerTemplate: `<div style="${small} text-align: center;"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`,
-      margin: { top: '18mm', bottom: '18mm', left: '15mm', right: '15mm' },
+      margin: { top: `${MARGIN_MM.top}mm`, bottom: `${MARGIN_MM.top}mm`, left: `${MARGIN_MM.side}mm`, right: `${MARGIN_MM.side}mm` },
       timeout,
     });
     writeFileAtomic(pdfFile, pdf);

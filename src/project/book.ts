@@ -14,7 +14,9 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../cache/store.js';
-import type { CitedWork, DocumentData } from '../docmodel/types.js';
+import { type CitedWork, type DocumentData, documentMessages } from '../docmodel/types.js';
+import { catalogueFor } from '../i18n/index.js';
+import { latexEngine } from '../export/latex.js';
 import { standaloneLatex } from '../render/latex-document.js';
 import { latexInputName } from '../render/latex-escape.js';
 import { renderPage } from '../render/page.js';
@@ -62,12 +64,12 @@ function escapeHtml(s: string): string {
 }
 
 /** The navigation bar of chapter `i`. */
-export function chapterNav(chapters: readonly { stem: string; title: string }[], i: number): string {
+export function chapterNav(chapters: readonly { stem: string; title: string }[], i: number, contents = 'Contents'): string {
   const prev = chapters[i - 1];
   const next = chapters[i + 1];
   return [
     '<nav class="mp-book-nav">',
-    '<a href="index.html">Contents</a>',
+    `<a href="index.html">${escapeHtml(contents)}</a>`,
     prev ? ` · <a href="${prev.stem}.html" rel="prev">← ${escapeHtml(prev.title)}</a>` : '',
     next ? ` · <a href="${next.stem}.html" rel="next">${escapeHtml(next.title)} →</a>` : '',
     '</nav>',
@@ -91,17 +93,21 @@ export async function writeBook(
   references?: BookReferences | undefined,
 ): Promise<string[]> {
   const written: string[] = [];
-  const pages = references?.page ? [...chapters, { stem: references.page, title: 'References' }] : chapters;
+  // The book's language is its first chapter's (lang: in the config applies to every chapter).
+  const lang = chapters[0]?.data.lang;
+  const words = documentMessages(chapters[0]?.data ?? {});
+  const referencesTitle = words.t('bibliography.title');
+  const pages = references?.page ? [...chapters, { stem: references.page, title: referencesTitle }] : chapters;
   const list = pages.map((c) => `<li><a href="${c.stem}.html">${escapeHtml(c.title)}</a></li>`).join('\n');
-  const index = renderPage({ title: book.title, author: book.author, body: `<h1>${escapeHtml(book.title)}</h1>\n<nav class="mp-book-index"><ol>\n${list}\n</ol></nav>` }, { templateDirs });
+  const index = renderPage({ title: book.title, author: book.author, lang, footer: words.t('footer.text'), body: `<h1>${escapeHtml(book.title)}</h1>\n<nav class="mp-book-index"><ol>\n${list}\n</ol></nav>` }, { templateDirs });
   writeFileAtomic(path.join(out, 'index.html'), index);
   written.push(path.join(out, 'index.html'));
   if (references?.page) {
     // The References page, after the last chapter in the navigation.
     // The page's title is the heading: the section's own "References" heading would repeat it.
-    const page = renderPage({ title: 'References', author: book.author, body: references.html.replace('<h2>References</h2>', '') }, { templateDirs });
+    const page = renderPage({ title: referencesTitle, author: book.author, lang, footer: words.t('footer.text'), body: references.html.replace(`<h2>${escapeHtml(referencesTitle)}</h2>`, '') }, { templateDirs });
     const file = path.join(out, `${references.page}.html`);
-    writeFileAtomic(file, withNav(page, chapterNav(pages, pages.length - 1)));
+    writeFileAtomic(file, withNav(page, chapterNav(pages, pages.length - 1, words.t('toc.title'))));
     written.push(file);
   }
 
@@ -109,7 +115,7 @@ export async function writeBook(
     // One page holding every chapter: links between chapters become links within the page.
     const bodies = chapters.map((c) => `<section class="mp-chapter" id="chapter-${c.stem}">\n${withReferences(c.body, references?.html).replace(/href="([\w.-]+)\.html#/g, 'href="#')}\n</section>`);
     if (references?.page) bodies.push(`<section class="mp-chapter" id="chapter-${references.page}">\n${references.html}\n</section>`);
-    const html = renderPage({ title: book.title, author: book.author, body: bodies.join('\n') }, { templateDirs });
+    const html = renderPage({ title: book.title, author: book.author, lang, footer: words.t('footer.text'), body: bodies.join('\n') }, { templateDirs });
     const htmlFile = path.join(out, 'book.html');
     writeFileAtomic(htmlFile, html);
     try {
@@ -137,6 +143,9 @@ export async function writeBook(
         bibPrinted: chapters.some((c) => c.placesReferences),
         // \chapter per chapter; tables, figures and equations numbered per chapter (2.1), as in the HTML.
         documentClass: 'report',
+        // A CJK book compiles with xelatex and ctex, as its chapters' standalone files do.
+        xelatex: latexEngine(lang, chapters.map((c) => `${c.title}\n${c.body}`).join('\n')) === 'xelatex',
+        cjkScheme: catalogueFor(lang) === 'zh-CN' ? 'chinese' : 'plain',
       },
       { templateDirs },
     );

@@ -15,6 +15,8 @@ import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest 
 import { documentDataHash } from '../export/data-json.js';
 import { exportDocument } from '../export/index.js';
 import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
+import { cjkFontProblem } from '../export/cjk-fonts.js';
+import { hasCjk, isCjkLang } from '../i18n/index.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
 import { renderDocument, scanLabels } from '../document/pipeline.js';
 import { BOOK_REFERENCES_MARK, type BookCitations, bookReferences } from '../document/citations.js';
@@ -24,7 +26,7 @@ import { type BookChapter, chapterNav, withNav, withReferences, writeBook } from
 import { cacheDirOf, projectRoot } from '../cache/project.js';
 import { DEFAULT_RESULTS_DIR, machineName } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
-import type { DocumentData } from '../docmodel/types.js';
+import { type DocumentData, documentMessages } from '../docmodel/types.js';
 
 import { type OutputFormat, UsageError } from './formats.js';
 
@@ -271,6 +273,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       dataHash,
     };
     const made = [htmlFile, dataFile];
+    if (targets.includes('pdf') && (isCjkLang(rendered.data.lang) || hasCjk(rendered.body))) {
+      // Without a TrueType CJK font the PDF shows boxes or embeds Type 3 fonts: say so, with the package.
+      const problem = cjkFontProblem();
+      if (problem) file.message(`PDF: ${problem}`, { ruleId: 'no-cjk-font', source: 'modelpress' });
+    }
     if (targets.includes('pdf') && !book) {
       const pdf = path.join(out, `${stem}.pdf`);
       try {
@@ -314,12 +321,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     built.push(entry);
   }
   if (book) {
-    const references = bookCitations ? bookReferences(bookCitations) : undefined;
+    const bookWords = documentMessages(bookChapters[0]?.data ?? {});
+    const references = bookCitations ? bookReferences(bookCitations, bookWords.t('bibliography.title')) : undefined;
     // The navigation runs through the References page when the book writes one.
-    const pages = ownReferencesPage && references ? [...bookChapters, { stem: referencesPage!, title: 'References' }] : bookChapters;
+    const pages = ownReferencesPage && references ? [...bookChapters, { stem: referencesPage!, title: bookWords.t('bibliography.title') }] : bookChapters;
     bookChapters.forEach((c, i) => {
       const page = built.find((b) => b.html === c.htmlFile);
-      if (page) writeFileAtomic(c.htmlFile, stampHtml(withReferences(withNav(page.page, chapterNav(pages, i)), references?.html), page.dataHash));
+      if (page) writeFileAtomic(c.htmlFile, stampHtml(withReferences(withNav(page.page, chapterNav(pages, i, documentMessages(c.data).t('toc.title'))), references?.html), page.dataHash));
     });
     // Without a browser the book's PDF is a warning on its first chapter, as each chapter's own PDF is.
     const first = built[0]?.file;

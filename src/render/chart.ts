@@ -6,6 +6,7 @@
 import { s } from 'hastscript';
 import type { Element, ElementContent } from 'hast';
 import { columnScale, fixed } from './format.js';
+import { ENGLISH } from '../i18n/index.js';
 import { metricHeader, scaleFactor } from './metrics.js';
 import { svgToXml } from './html.js';
 import type { BarChartSpec, ChartSpec, ScatterChartSpec } from './types.js';
@@ -102,8 +103,8 @@ export function scatterChart(spec: ScatterChartSpec): Element {
   const yAxis = makeAxis(ys, spec.logY ?? false, `y (${spec.y})`);
   const px = (v: number) => left + axisFraction(xAxis, v) * plotW;
   const py = (v: number) => top + plotH - axisFraction(yAxis, v) * plotH;
-  const xTitle = spec.xTitle ?? metricHeader(spec.x, xScale, sampleUnit);
-  const yTitle = `${spec.yPrefix ? `${spec.yPrefix} ` : ''}${metricHeader(spec.y, yScale, sampleUnit)}`;
+  const xTitle = spec.xTitle ?? metricHeader(spec.x, xScale, sampleUnit, spec.messages);
+  const yTitle = `${spec.yPrefix ? `${spec.yPrefix} ` : ''}${metricHeader(spec.y, yScale, sampleUnit, spec.messages)}`;
 
   const children: ElementContent[] = [];
   if (spec.title) children.push(s('title', spec.title));
@@ -197,7 +198,8 @@ export function barChart(spec: BarChartSpec): Element {
   const barArea = width - labelWidth - right;
   const children: ElementContent[] = [];
   if (spec.title) children.push(s('title', spec.title));
-  children.push(s('desc', `Share of ${spec.valueLabel} per item`));
+  const msg = spec.messages ?? ENGLISH;
+  children.push(s('desc', msg.t('chart.shareDesc', { value: spec.valueLabel })));
   bars.forEach((b, i) => {
     const share = total > 0 ? b.value / total : 0;
     const y = top + i * (barHeight + barGap);
@@ -211,7 +213,7 @@ export function barChart(spec: BarChartSpec): Element {
       ]),
     );
   });
-  children.push(text(labelWidth + barArea / 2, height - 12, `Share of ${spec.valueLabel} (%)`, { 'text-anchor': 'middle', 'font-size': 13, className: 'mp-axis-title' }));
+  children.push(text(labelWidth + barArea / 2, height - 12, msg.t('chart.share', { value: spec.valueLabel }), { 'text-anchor': 'middle', 'font-size': 13, className: 'mp-axis-title' }));
   return s(
     'svg',
     { xmlns: 'http://www.w3.org/2000/svg', viewBox: `0 0 ${width} ${height}`, className: 'mp-chart mp-bars', role: 'img', 'font-family': 'sans-serif' },

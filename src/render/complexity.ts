@@ -5,17 +5,10 @@
  * directive and `modelpress complexity`.
  */
 import type { ComplexityMetric, FamilySweep } from '../analysis/complexity.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
 import { fixed } from './format.js';
 import type { ItemNumber, NumberFormat, ScatterChartSpec, TableCell, TableColumn, TableData } from './types.js';
 
-const METRIC_WORD: Record<ComplexityMetric, string> = {
-  macs: 'MACs',
-  flops: 'FLOPs',
-  depth: 'depth',
-  attention_macs: 'attention MACs',
-  params: 'parameters',
-  latency: 'latency',
-};
 
 const textCell = (t: string, note?: string): TableCell => ({ value: t, text: t, plain: t, note });
 const numCell = (v: number | undefined, decimals: number, note?: string): TableCell =>
@@ -38,21 +31,24 @@ export interface ComplexityTableOptions {
   number?: ItemNumber | undefined;
   caption?: string | undefined;
   metrics: readonly ComplexityMetric[];
+  /** The document's words (headers, notes); English when absent. */
+  messages?: Messages | undefined;
 }
 
 export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions): TableData {
   const axes = [...new Set(sweeps.flatMap((s) => s.axes))];
   const shown = exponentMetrics(o.metrics);
-  const columns: TableColumn[] = [{ key: 'claim', header: 'Complexity (claimed)', numeric: false }];
-  for (const m of shown) for (const a of axes) columns.push({ key: `${m}@${a}`, header: `${METRIC_WORD[m]}: exponent of ${a}`, numeric: true });
-  columns.push({ key: 'r2', header: 'R² (lowest)', numeric: true });
+  const msg = o.messages ?? ENGLISH;
+  const columns: TableColumn[] = [{ key: 'claim', header: msg.t('complexity.claimed'), numeric: false }];
+  for (const m of shown) for (const a of axes) columns.push({ key: `${m}@${a}`, header: msg.t('complexity.exponent', { metric: msg.t(`complexity.word.${m}`), axis: a }), numeric: true });
+  columns.push({ key: 'r2', header: msg.t('complexity.r2'), numeric: true });
   const depth = o.metrics.includes('depth');
   if (depth) {
-    columns.push({ key: 'seq-claim', header: 'Sequential operations (claimed)', numeric: false });
-    columns.push({ key: 'depth', header: 'Depth (measured)', numeric: false });
+    columns.push({ key: 'seq-claim', header: msg.t('complexity.sequentialClaimed'), numeric: false });
+    columns.push({ key: 'depth', header: msg.t('complexity.depthMeasured'), numeric: false });
   }
   const withPath = sweeps.some((s) => s.family.pathLength);
-  if (withPath) columns.push({ key: 'path', header: 'Maximum path length (derived)', numeric: false });
+  if (withPath) columns.push({ key: 'path', header: msg.t('complexity.pathDerived'), numeric: false });
 
   const rows = sweeps.map((s) => {
     const cells: TableCell[] = [textCell(s.family.claim.text)];
@@ -82,19 +78,19 @@ export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions
     return { label: s.family.label, cells };
   });
   const footnotes = [
-    `Each exponent is a least-squares fit of log(count) on the logarithms of the swept sizes; counted from the ONNX graphs (${sweeps[0]?.convention ?? 'exact'} convention), MACs are multiply-accumulates.`,
+    msg.t('complexity.fitNote', { convention: sweeps[0]?.convention ?? 'exact' }),
     ...sweeps.map((s) => `${s.family.label}: ${s.family.description}; ${describeSweep(s)}${s.family.axes ? `; fitted against ${s.axes.join(', ')}` : ''}.`),
   ];
-  if (o.metrics.includes('latency')) footnotes.push(latencyFootnote(sweeps));
-  if (depth) footnotes.push('Depth is the number of counted operations on the longest input-to-output path (an RNN counts one per time step).');
-  if (withPath) footnotes.push('Maximum path length is derived from how each layer is built, not measured: ' + sweeps.filter((s) => s.family.pathLength).map((s) => `${s.family.label.toLowerCase()}: ${s.family.pathLength!.derivation}`).join('; ') + '.');
-  return { id: o.id, number: o.number, caption: o.caption, stubHeader: 'Layer type', groups: [{ columns }], rows, footnotes };
+  if (o.metrics.includes('latency')) footnotes.push(latencyFootnote(sweeps, msg));
+  if (depth) footnotes.push(msg.t('complexity.depthNote'));
+  if (withPath) footnotes.push(msg.t('complexity.pathNote', { derivations: sweeps.filter((s) => s.family.pathLength).map((s) => `${s.family.label.toLowerCase()}: ${s.family.pathLength!.derivation}`).join('; ') }));
+  return { id: o.id, number: o.number, caption: o.caption, stubHeader: msg.t('table.layerType'), groups: [{ columns }], rows, footnotes };
 }
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 
 /** What each latency point measured, with its uncertainty: the exponent is fitted to these medians. */
-function latencyFootnote(sweeps: FamilySweep[]): string {
+function latencyFootnote(sweeps: FamilySweep[], msg: Messages): string {
   const perFamily = sweeps.map((s) => {
     const points = s.points.map((p) => {
       const at = s.varied.map((v) => `${v} = ${p.vars[v]}`).join(', ');
@@ -104,17 +100,11 @@ function latencyFootnote(sweeps: FamilySweep[]): string {
     return `${s.family.label}: ${points.join('; ')}`;
   });
   const unstable = sweeps.some((s) => s.points.some((p) => p.latencyUnstable));
-  return (
-    'Latency is measured, not counted: each point is benchmarked with onnxruntime on this machine (median latency in ms, 95% CI in parentheses' +
-    (unstable ? ', † an unstable measurement' : '') +
-    '), and its exponent is fitted to the medians. It describes this machine as much as the graph: fixed per-call costs flatten the exponent of small layers. ' +
-    perFamily.join('. ') +
-    '.'
-  );
+  return msg.t('complexity.latencyNote', { unstable: unstable ? msg.t('complexity.unstableMark') : '', points: perFamily.join('. ') });
 }
 
 /** Log–log chart of each family's claimed metric against its first swept axis (other swept variables at their first value). */
-export function complexityChart(sweeps: FamilySweep[], format: NumberFormat, title?: string): ScatterChartSpec {
+export function complexityChart(sweeps: FamilySweep[], format: NumberFormat, title?: string, messages: Messages = ENGLISH): ScatterChartSpec {
   const axis = sweeps[0]!.axes[0]!;
   const metric = sweeps[0]!.family.claimMetric;
   const points = sweeps.flatMap((s) => {
@@ -129,7 +119,8 @@ export function complexityChart(sweeps: FamilySweep[], format: NumberFormat, tit
     x: 'macs',
     y: 'macs',
     xTitle: axis,
-    yPrefix: metric === 'attention_macs' ? 'Attention' : undefined,
+    yPrefix: metric === 'attention_macs' ? messages.t('chart.attention') : undefined,
+    messages,
     points,
     logX: true,
     logY: true,

@@ -10,7 +10,8 @@
  * - `plain` strings (CSV, LaTeX macros, siunitx) have no grouping and a '.' decimal point.
  */
 import { z } from 'zod';
-import { METRICS, SCALES_BY_KIND, metricHeader, scaleFactor } from './metrics.js';
+import { ENGLISH, LANG_PATTERN, type Messages } from '../i18n/index.js';
+import { METRICS, SCALES_BY_KIND, metricHeader, scaleFactor, unitText } from './metrics.js';
 import type { SampleUnit } from './metrics.js';
 import { FormatOptionsError, METRIC_NAMES } from './types.js';
 import type { FormattedNumber, MetricName, NumberFormat, NumberFormatOptions, ScalePrefix } from './types.js';
@@ -19,6 +20,7 @@ export const DEFAULT_FORMAT: Readonly<NumberFormat> = Object.freeze({
   digits: 3,
   decimals: 2,
   thousands: ',',
+  decimal: '.',
   groupMinDigits: 5,
   scale: {},
   precision: {},
@@ -37,6 +39,11 @@ export const numberFormatSchema = z
     decimals: z.number().int().min(0).max(10).optional(),
     thousands: z.string().max(3).optional(),
     groupMinDigits: z.number().int().min(1).max(20).optional(),
+    locale: z
+      .string()
+      .regex(LANG_PATTERN, 'is not a BCP 47 locale (e.g. de, fr-FR)')
+      .refine((l) => supportedLocale(l), 'is not a locale this Node.js can format numbers for')
+      .optional(),
     scale: z.record(metricKey, scaleValue).optional(),
     precision: z.record(metricKey, z.number().int().min(0).max(15)).optional(),
   })
@@ -72,6 +79,7 @@ export function resolveFormat(...layers: (NumberFormatOptions | undefined)[]): N
     if (!layer) continue;
     if (layer.digits !== undefined) out.digits = layer.digits;
     if (layer.decimals !== undefined) out.decimals = layer.decimals;
+    if (layer.locale !== undefined) Object.assign(out, localeMarks(layer.locale));
     if (layer.thousands !== undefined) out.thousands = layer.thousands;
     if (layer.groupMinDigits !== undefined) out.groupMinDigits = layer.groupMinDigits;
     Object.assign(out.scale, layer.scale ?? {});
@@ -132,14 +140,29 @@ export function decimalsForDigits(value: number, digits: number): number {
   return d;
 }
 
-/** Group the integer part of a plain number: `1234567.5` → `1,234,567.5` (when ≥ groupMinDigits). */
-export function groupDigits(plain: string, separator: string, minDigits: number): string {
-  if (separator === '') return plain;
+/** True when Intl can format numbers for the locale (a malformed tag is not). */
+function supportedLocale(locale: string): boolean {
+  try {
+    return Intl.NumberFormat.supportedLocalesOf([locale]).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A locale's digit-group separator and decimal mark, as Intl writes 12345.6 (`de` → '.', ','). */
+export function localeMarks(locale: string): { thousands: string; decimal: string } {
+  const parts = new Intl.NumberFormat(locale, { useGrouping: true }).formatToParts(12345.6);
+  return { thousands: parts.find((p) => p.type === 'group')?.value ?? ',', decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.' };
+}
+
+/** Group the integer part of a plain number: `1234567.5` → `1,234,567.5` (when ≥ groupMinDigits); `decimal` replaces the '.'. */
+export function groupDigits(plain: string, separator: string, minDigits: number, decimal = '.'): string {
   const m = /^(-?)(\d+)(\.\d+)?$/.exec(plain);
   if (!m) return plain;
   const [, sign, int, frac = ''] = m;
-  if (int!.length < minDigits) return plain;
-  return `${sign}${int!.replace(/\B(?=(\d{3})+(?!\d))/g, separator)}${frac}`;
+  const fraction = decimal === '.' ? frac : frac.replace('.', decimal);
+  if (separator === '' || int!.length < minDigits) return `${sign}${int}${fraction}`;
+  return `${sign}${int!.replace(/\B(?=(\d{3})+(?!\d))/g, separator)}${fraction}`;
 }
 
 /** Decimals this metric gets for this (already scaled) value under the format. */
@@ -171,7 +194,7 @@ export function formatMetric(
   if (typeof value === 'string') return { value: null, text: value, plain: value };
   const scaled = value / scaleFactor(scale);
   const plain = fixed(scaled, decimalsFor(metric, scaled, fmt, scale));
-  return { value, text: groupDigits(plain, fmt.thousands, fmt.groupMinDigits), plain };
+  return { value, text: groupDigits(plain, fmt.thousands, fmt.groupMinDigits, fmt.decimal), plain };
 }
 
 export interface FormattedColumn {
@@ -187,13 +210,14 @@ export function formatColumn(
   values: readonly (number | string | null | undefined)[],
   fmt: NumberFormat,
   sampleUnit: SampleUnit = 'samples',
+  messages: Messages = ENGLISH,
 ): FormattedColumn {
   const numbers = values.map((v) => (typeof v === 'number' ? v : null));
   const scale = columnScale(metric, numbers, fmt);
   return {
     metric,
     scale,
-    header: metricHeader(metric, scale, sampleUnit),
+    header: metricHeader(metric, scale, sampleUnit, messages),
     cells: values.map((v) => formatMetric(metric, v, scale, fmt)),
   };
 }
@@ -212,11 +236,11 @@ export function formatInline(
   value: number | string | null | undefined,
   fmt: NumberFormat,
   sampleUnit: SampleUnit = 'samples',
+  messages: Messages = ENGLISH,
 ): InlineMetric {
-  const col = formatColumn(metric, [value], fmt, sampleUnit);
+  const col = formatColumn(metric, [value], fmt, sampleUnit, messages);
   const cell = col.cells[0]!;
-  const unitMatch = /\((.*)\)$/.exec(col.header);
-  const unit = unitMatch ? unitMatch[1]! : '';
+  const unit = unitText(metric, col.scale, sampleUnit, messages);
   const withUnit = unit === '' || cell.value === null ? cell.text : `${cell.text}\u00a0${unit}`;
   return { ...cell, scale: col.scale, unit, withUnit };
 }

@@ -13,6 +13,8 @@ import katex from 'katex';
 import type { FormulaUse } from '../analysis/types.js';
 import { DEFAULT_FORMAT, formatInteger, decimalsForDigits, fixed } from './format.js';
 import { plainMathToLatex } from './math-text.js';
+import { escapeTextInMath } from './latex-escape.js';
+import { ENGLISH, type MessageKey, type Messages } from '../i18n/index.js';
 import { compileTemplateFile, findTemplate } from './templates.js';
 import { TemplateError } from './types.js';
 import type { FormulaLatex, MathRenderResult, NumberFormat } from './types.js';
@@ -24,6 +26,8 @@ export interface FormulaOptions {
   quantity?: string | undefined;
   /** Number format (digit grouping of the result, digits of the approximation). */
   format?: NumberFormat | undefined;
+  /** The document's words (`with …`, `no bias`); English when absent. */
+  messages?: Messages | undefined;
 }
 
 /** The handlebars environment of LaTeX templates, with the helpers templates may use. */
@@ -37,6 +41,11 @@ latexHbs.registerHelper('times', (...args: unknown[]) =>
 latexHbs.registerHelper('num', (value: unknown) => (typeof value === 'number' ? latexNumber(value, DEFAULT_FORMAT) : String(value)));
 latexHbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 latexHbs.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
+/** `{{tx "formula.with"}}` → `\text{with }`: a catalogue word in the document's language, as math text. */
+latexHbs.registerHelper('tx', (key: unknown, options: Handlebars.HelperOptions) => {
+  const messages = ((options.data as { root?: { messages?: Messages } } | undefined)?.root?.messages) ?? ENGLISH;
+  return new Handlebars.SafeString(`\\text{${escapeTextInMath(messages.t(String(key) as MessageKey))}}`);
+});
 
 /**
  * A number for LaTeX math: integers grouped by the format's rule with `{,}` (so math mode does not
@@ -111,6 +120,7 @@ export function renderFormula(use: FormulaUse, result: number, options: FormulaO
     notes,
     trivial: symbolicIsResult && notes.length === 0,
     substitutedIsResult,
+    messages: options.messages ?? ENGLISH,
   };
   const display = render(context).trim();
   return { source: basename(path), symbolic, substituted, result: resultTex, equation, display };
@@ -155,8 +165,9 @@ export function renderMath(latex: string, options: { displayMode?: boolean; stri
  * off so it can be set as wrapping prose under the formula instead of one long math line that is cut
  * off or scrolls. `math` is the display without that row; `where` its assignments (math), or undefined.
  */
-export function splitWhereRow(display: string): { math: string; where: string[] | undefined } {
-  const m = /\\\\\s*&\\text\{with \}\s*([\s\S]*?)\s*(\\end\{aligned\}\s*)$/.exec(display);
+export function splitWhereRow(display: string, messages: Messages = ENGLISH): { math: string; where: string[] | undefined } {
+  const words = [...new Set([escapeTextInMath(messages.t('formula.with')), 'with '])].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const m = new RegExp(`\\\\\\\\\\s*&\\\\text\\{(?:${words.join('|')})\\}\\s*([\\s\\S]*?)\\s*(\\\\end\\{aligned\\}\\s*)$`).exec(display);
   if (!m) return { math: display, where: undefined };
   const parts = m[1]!.split(/,\\\s*/).map((p) => p.trim()).filter((p) => p !== '');
   return { math: display.slice(0, m.index).replace(/\s+$/, '') + '\n' + m[2]!, where: parts };

@@ -29,6 +29,9 @@ export interface StandaloneLatexData {
   bibStyle?: string | undefined;
   /** The fragment places `\printbibliography` itself (::bibliography). */
   bibPrinted?: boolean | undefined;
+  /** Compile with xelatex and ctex (CJK text); `cjkScheme` `chinese` (Chinese names: 表, 图, 目录) or `plain`. */
+  xelatex?: boolean | undefined;
+  cjkScheme?: 'chinese' | 'plain' | undefined;
   /** `article` (default), or `report` for a book and its chapters (fragments with `\chapter`). */
   documentClass?: 'article' | 'report' | undefined;
   /** A book chapter's standalone: the chapters before it (its chapter number is one more). */
@@ -53,7 +56,11 @@ export function standaloneLatex(data: StandaloneLatexData, options: { templateDi
     bibStyle: data.bibStyle ?? 'numeric-comp',
     bibNumeric: (data.bibStyle ?? 'numeric-comp').startsWith('numeric'),
     printBibliography: data.bibFile !== undefined && data.bibPrinted !== true,
+    xelatex: data.xelatex === true,
+    cjkScheme: data.cjkScheme ?? 'chinese',
     documentClass: data.documentClass ?? 'article',
+    // The report class titles it "Bibliography" and leaves it out of the contents: as the HTML, "References", listed.
+    chapters: data.documentClass === 'report',
     chaptersBefore: data.chaptersBefore !== undefined && data.chaptersBefore > 0 ? String(data.chaptersBefore) : undefined,
   }).replace(/^\n+/, '');
 }

@@ -6,6 +6,7 @@
 import { decoderFacts } from '../analysis/decoder.js';
 import type { Profile } from '../analysis/types.js';
 import type { BenchResult } from '../runtime/types.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
 import { METRIC_NAMES, UnknownMetricError } from './types.js';
 import type { MetricName, MetricSpec, ScalePrefix } from './types.js';
 
@@ -202,8 +203,9 @@ export function scaleFactor(scale: ScalePrefix): number {
 export type SampleUnit = 'img' | 'samples';
 
 /** The unit part of a header, e.g. `M`, `MB`, `ms`, `img/s`, `GFLOP/s`; '' when there is none. */
-export function unitText(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples'): string {
+export function unitText(metric: MetricName, scale: ScalePrefix, sampleUnitName: SampleUnit = 'samples', messages: Messages = ENGLISH): string {
   const spec = METRICS[metric];
+  const sampleUnit = messages.t(sampleUnitName === 'img' ? 'unit.img' : 'unit.samples');
   switch (spec.kind) {
     case 'count':
       return scale;
@@ -222,11 +224,16 @@ export function unitText(metric: MetricName, scale: ScalePrefix, sampleUnit: Sam
   }
 }
 
-/** The column header, e.g. `Params (M)`, `Latency (ms)`, `Throughput (img/s)`, `Depth`. */
-export function metricHeader(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples'): string {
-  const unit = unitText(metric, scale, sampleUnit);
-  const label = METRICS[metric].label;
-  return unit === '' ? label : `${label} (${unit})`;
+/** A metric's name in the document's language (`Params`, `参数量`). */
+export function metricLabel(metric: MetricName, messages: Messages = ENGLISH): string {
+  return messages.t(`metric.${metric}`);
+}
+
+/** The column header, e.g. `Params (M)`, `Latency (ms)`, `Throughput (img/s)`, `Depth`; `参数量 (M)` in Chinese. */
+export function metricHeader(metric: MetricName, scale: ScalePrefix, sampleUnit: SampleUnit = 'samples', messages: Messages = ENGLISH): string {
+  const unit = unitText(metric, scale, sampleUnit, messages);
+  const label = metricLabel(metric, messages);
+  return unit === '' ? label : messages.t('header.unit', { label, unit });
 }
 
 /** Where a metric's value comes from: the static profile, the benchmark, or both. */

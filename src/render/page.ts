@@ -9,6 +9,7 @@ import { h } from 'hastscript';
 import type { Element } from 'hast';
 import { compileTemplateFile, findTemplate, templateSearchPath } from './templates.js';
 import { escapeLatex } from './latex.js';
+import { ENGLISH } from '../i18n/index.js';
 import { TemplateError } from './types.js';
 import type { ErrorBoxData, PageData } from './types.js';
 
@@ -57,6 +58,7 @@ export function renderPage(data: PageData, options: PageOptions = {}): string {
     author: data.author,
     date: data.date,
     lang: data.lang ?? 'en',
+    footer: data.footer ?? ENGLISH.t('footer.text'),
     assetsHref: (data.assetsHref ?? 'assets').replace(/\/+$/, ''),
     body: data.body,
   });
@@ -75,10 +77,10 @@ export function placeText(d: ErrorBoxData): string {
  * A visible box in place of a failed directive: `<div class="mp-error" role="alert">` with the
  * place, the message and the rule id; `inline` gives a `<span>` for directives inside prose.
  */
-export function errorBoxHast(d: ErrorBoxData, options: { inline?: boolean } = {}): Element {
+export function errorBoxHast(d: ErrorBoxData, options: { inline?: boolean; title?: string | undefined } = {}): Element {
   const where = placeText(d);
   const children = [
-    h('strong', { className: 'mp-error-title' }, 'modelpress error'),
+    h('strong', { className: 'mp-error-title' }, options.title ?? 'modelpress error'),
     ...(where ? [h('code', { className: 'mp-error-where' }, where)] : []),
     h('span', { className: 'mp-error-message' }, d.message),
     ...(d.ruleId ? [h('span', { className: 'mp-error-rule' }, `[${d.ruleId}]`)] : []),
@@ -87,7 +89,7 @@ export function errorBoxHast(d: ErrorBoxData, options: { inline?: boolean } = {}
 }
 
 /** The same box for the LaTeX export: a framed, bold note that cannot pass unnoticed. */
-export function errorBoxLatex(d: ErrorBoxData): string {
+export function errorBoxLatex(d: ErrorBoxData, title = 'modelpress error'): string {
   const where = placeText(d);
-  return `\\fbox{\\parbox{0.95\\linewidth}{\\textbf{modelpress error}${where ? ` \\texttt{${escapeLatex(where)}}` : ''}: ${escapeLatex(d.message)}}}`;
+  return `\\fbox{\\parbox{0.95\\linewidth}{\\textbf{${escapeLatex(title)}}${where ? ` \\texttt{${escapeLatex(where)}}` : ''}: ${escapeLatex(d.message)}}}`;
 }

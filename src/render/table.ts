@@ -6,7 +6,8 @@
 import { h } from 'hastscript';
 import type { Element, ElementContent } from 'hast';
 import { fixed, formatColumn } from './format.js';
-import { METRICS, scaleFactor, unitText } from './metrics.js';
+import { ENGLISH, type Messages } from '../i18n/index.js';
+import { METRICS, metricLabel, scaleFactor, unitText } from './metrics.js';
 import { escapeLatex, latexLabel } from './latex.js';
 import type { ColumnGroup, MetricName, MetricTableSpec, TableCell, TableColumn, TableData, TableRow } from './types.js';
 
@@ -23,6 +24,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     }
   }
   const sampleUnit = spec.sampleUnit ?? 'samples';
+  const msg = spec.messages ?? ENGLISH;
   const labelled = spec.groups.some((g) => g !== undefined);
   const publishedMetrics = spec.metrics.filter((m) => spec.rows.some((r) => typeof r.published?.[m] === 'number'));
   if (labelled && publishedMetrics.length > 0) {
@@ -50,7 +52,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     // Published values share the measured column's scale, so the two read side by side; their
     // cells come after the measured ones in the formatted column.
     if (publishedMetrics.includes(metric)) all.push(...publishedOf(metric));
-    columnsByMetric.set(metric, formatColumn(metric, all, spec.format, sampleUnit));
+    columnsByMetric.set(metric, formatColumn(metric, all, spec.format, sampleUnit, msg));
   }
   // formatColumn formatted every cell of a metric in layout order; hand them out column by column.
   const offsets = new Map<MetricName, number>();
@@ -71,9 +73,9 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
       const cell: TableCell = { ...c, value: typeof raw === 'string' ? raw : c.value, ...(note ? { note } : {}) };
       const mark = markOf(i, metric, group);
       if (mark && typeof cell.value === 'number') {
-        const where = `${spec.rows[i]!.label}, ${formatted.header}${label === undefined ? '' : ` at ${label}`}`;
-        const ci = mark.ci95 ? uncertainty(mark.ci95, cell.plain, formatted.scale, unitText(metric, formatted.scale, sampleUnit)) : undefined;
-        if (mark.unstable) cell.unstable = `${where}: unstable measurement${mark.reason ? ` (${mark.reason})` : ''}${ci ? `; 95% CI ${ci.range}` : ''}`;
+        const where = label === undefined ? msg.t('table.cell', { row: spec.rows[i]!.label, header: formatted.header }) : msg.t('table.cellAt', { row: spec.rows[i]!.label, header: formatted.header, group: label });
+        const ci = mark.ci95 ? uncertainty(mark.ci95, cell.plain, formatted.scale, unitText(metric, formatted.scale, sampleUnit, msg)) : undefined;
+        if (mark.unstable) cell.unstable = `${msg.t('table.unstable', { where })}${mark.reason ? ` (${mark.reason})` : ''}${ci ? `; ${msg.t('table.ci95', { range: ci.range })}` : ''}`;
         if (spec.showCi && ci) cell.ci = ci.halfWidth;
       }
       return cell;
@@ -83,14 +85,14 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
   };
   // Called after measuredColumn: cellsFor hands out the published cells after the measured ones.
   const publishedColumn = (metric: MetricName): Built => ({
-    column: { key: `${metric}:published`, metric, header: `${columnsByMetric.get(metric)!.header}, published`, numeric: true },
-    cells: cellsFor(metric).map((c) => (c.value === null ? { ...c, note: 'not published' } : c)),
+    column: { key: `${metric}:published`, metric, header: msg.t('table.published', { header: columnsByMetric.get(metric)!.header }), numeric: true },
+    cells: cellsFor(metric).map((c) => (c.value === null ? { ...c, note: msg.t('table.notPublished') } : c)),
   });
   const deltaColumn = (metric: MetricName): Built => {
     const published = publishedOf(metric);
     return {
-      column: { key: `${metric}:delta`, header: `Δ ${METRICS[metric].label} (%)`, numeric: true },
-      cells: valuesOf(metric, 0).map((m, i) => percentDifference(typeof m === 'number' ? m : null, published[i] ?? null)),
+      column: { key: `${metric}:delta`, header: msg.t('table.delta', { label: metricLabel(metric, msg) }), numeric: true },
+      cells: valuesOf(metric, 0).map((m, i) => percentDifference(typeof m === 'number' ? m : null, published[i] ?? null, msg)),
     };
   };
   /** A metric's columns in display order: published, measured, difference — or just measured. */
@@ -100,7 +102,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
   };
   const extraColumns: Built[] = (spec.extraColumns ?? []).map((extra, k) => ({
     column: { key: `extra:${k}`, header: extra.header, numeric: extra.cells.every((v) => v === null || /^[-+]?\d+(\.\d+)?$/.test(v)) },
-    cells: extra.cells.map((v) => (v === null ? { value: null, text: '—', plain: '', note: 'not published' } : { value: v, text: v, plain: v })),
+    cells: extra.cells.map((v) => (v === null ? { value: null, text: '—', plain: '', note: msg.t('table.notPublished') } : { value: v, text: v, plain: v })),
   }));
 
   const built: { label?: string | undefined; columns: Built[] }[] = [];
@@ -115,7 +117,7 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     id: spec.id,
     number: spec.number,
     caption: spec.caption,
-    stubHeader: spec.stubHeader ?? 'Model',
+    stubHeader: spec.stubHeader ?? msg.t('table.model'),
     groups,
     rows,
     footnotes: spec.footnotes ?? [],
@@ -139,13 +141,13 @@ export function unstableMarks(table: TableData): { row: number; column: number; 
   return found.map((f, k) => ({ ...f, mark: found.length === 1 ? '†' : `†${k + 1}`, id: `${base}-unstable-${k + 1}` }));
 }
 
-/** The note under a table that says what the daggers mean. */
-export const UNSTABLE_LEGEND = '† Unstable measurement: the spread stayed above the protocol\'s 10% limit after its extra effort; the value is the median, with its 95% confidence interval.';
+/** The note under a table that says what the daggers mean (English; documents read `table.unstableLegend`). */
+export const UNSTABLE_LEGEND = ENGLISH.t('table.unstableLegend');
 
 /** (measured − published) ÷ published, in percent with one decimal and an explicit sign. */
-export function percentDifference(measured: number | null, published: number | null): TableCell {
+export function percentDifference(measured: number | null, published: number | null, messages: Messages = ENGLISH): TableCell {
   if (measured === null || published === null || published === 0) {
-    return { value: null, text: '—', plain: '', note: measured === null ? 'not measured' : 'no published value' };
+    return { value: null, text: '—', plain: '', note: messages.t(measured === null ? 'table.notMeasured' : 'table.noPublishedValue') };
   }
   const pct = ((measured - published) / published) * 100;
   const plain = fixed(pct, 1);
@@ -168,9 +170,9 @@ function checkShape(table: TableData): void {
   }
 }
 
-/** `Table 3.` — the prefix of a numbered caption. */
-export function tableNumberLabel(table: TableData): string {
-  return table.number === undefined ? '' : `Table ${table.number}.`;
+/** `Table 3.` (`表 3`) — the prefix of a numbered caption. */
+export function tableNumberLabel(table: TableData, messages: Messages = ENGLISH): string {
+  return table.number === undefined ? '' : messages.t('caption.table', { n: table.number });
 }
 
 // ---- HTML
@@ -180,7 +182,7 @@ export function tableNumberLabel(table: TableData): string {
  * two-row `<thead>` when there are column groups, numeric cells right-aligned (`mp-num`), and the
  * footnotes after the table.
  */
-export function tableToHast(table: TableData): Element {
+export function tableToHast(table: TableData, messages: Messages = ENGLISH): Element {
   checkShape(table);
   const columns = flatColumns(table);
   const grouped = hasGroupRow(table);
@@ -220,7 +222,7 @@ export function tableToHast(table: TableData): Element {
   );
 
   const captionParts: ElementContent[] = [];
-  const numberLabel = tableNumberLabel(table);
+  const numberLabel = tableNumberLabel(table, messages);
   if (numberLabel) captionParts.push(h('span', { className: 'mp-caption-number' }, numberLabel), { type: 'text', value: ' ' });
   if (table.caption) captionParts.push({ type: 'text', value: table.caption });
 
@@ -229,7 +231,7 @@ export function tableToHast(table: TableData): Element {
     h('thead', headRows),
     h('tbody', body),
   ]);
-  const unstableNotes = marks.length ? [h('p', UNSTABLE_LEGEND), ...marks.map((m) => h('p', { id: m.id, className: 'mp-unstable-note' }, `${m.mark} ${m.note}`))] : [];
+  const unstableNotes = marks.length ? [h('p', messages.t('table.unstableLegend')), ...marks.map((m) => h('p', { id: m.id, className: 'mp-unstable-note' }, `${m.mark} ${m.note}`))] : [];
   const notes = table.footnotes.length || unstableNotes.length ? [h('div', { className: 'mp-table-notes' }, [...table.footnotes.map((f) => h('p', f)), ...unstableNotes])] : [];
   return h('figure', { className: 'mp-table', id: table.id }, [tableEl, ...notes]);
 }
@@ -272,7 +274,7 @@ function latexMark(mark: string): string {
  * braced headers (`{Params (M)}`), `\cmidrule` under each group label, `\caption` and
  * `\label{tbl:…}`, footnotes in small type under the tabular. Needs `booktabs` and `siunitx`.
  */
-export function tableToLatex(table: TableData): string {
+export function tableToLatex(table: TableData, messages: Messages = ENGLISH): string {
   checkShape(table);
   const columns = flatColumns(table);
   const spec = columns.map((c, i) =>
@@ -314,7 +316,7 @@ export function tableToLatex(table: TableData): string {
   lines.push('\\bottomrule', '\\end{tabular}');
   const notes = [
     ...table.footnotes.map(escapeLatex),
-    ...(marks.length ? [escapeLatex(UNSTABLE_LEGEND).replace(/^†/, '\\dag'), ...marks.map((m) => `${latexMark(m.mark)}~${escapeLatex(m.note)}`)] : []),
+    ...(marks.length ? [escapeLatex(messages.t('table.unstableLegend')).replace(/^†/, '\\dag'), ...marks.map((m) => `${latexMark(m.mark)}~${escapeLatex(m.note)}`)] : []),
   ];
   if (notes.length) {
     lines.push('\\par\\smallskip', `{\\footnotesize ${notes.join('\\par\n')}\\par}`);

@@ -4,6 +4,7 @@
  * Profiles and benchmark results; render turns them into HTML (hast), LaTeX and CSV.
  * docs/formatting.md explains the policy behind every field.
  */
+import type { Messages } from '../i18n/index.js';
 import type { Element } from 'hast';
 
 // ---------------------------------------------------------------------------------------------------
@@ -93,6 +94,11 @@ export interface NumberFormatOptions {
   thousands?: string | undefined;
   /** Numbers with fewer integer digits than this are not grouped (siunitx's rule). Default 5. */
   groupMinDigits?: number | undefined;
+  /**
+   * BCP 47 locale whose digit-group separator and decimal mark the text form uses (`de`: 12.345,6).
+   * Unset (the default), numbers are locale-neutral whatever the document's `lang:`.
+   */
+  locale?: string | undefined;
   /** Scale per metric, e.g. `{ params: 'M', macs: 'G', latency: 'ms' }`; 'auto' picks per column. */
   scale?: Partial<Record<MetricName, ScalePrefix | 'auto'>> | undefined;
   /** Per-metric override of `decimals` (counted) or `digits` (measured). */
@@ -104,6 +110,8 @@ export interface NumberFormat {
   digits: number;
   decimals: number;
   thousands: string;
+  /** Decimal mark of the text form (HTML, prose); `plain` always has '.'. Default '.'. */
+  decimal: string;
   groupMinDigits: number;
   scale: Partial<Record<MetricName, ScalePrefix | 'auto'>>;
   precision: Partial<Record<MetricName, number>>;
@@ -245,6 +253,8 @@ export interface MetricTableSpec {
   stubHeader?: string | undefined;
   /** Show ± the CI half-width beside measured values that have one (`ci=true`). */
   showCi?: boolean | undefined;
+  /** The document's words (headers, notes); English when absent. */
+  messages?: Messages | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -314,6 +324,8 @@ export interface ScatterChartSpec {
   xTitle?: string | undefined;
   /** Words put before the y metric's header (`Attention` → `Attention MACs (G)`). */
   yPrefix?: string | undefined;
+  /** The document's words (axis titles); English when absent. */
+  messages?: Messages | undefined;
 }
 
 export interface BarItem {
@@ -328,6 +340,8 @@ export interface BarChartSpec {
   bars: BarItem[];
   /** What the values are, for the axis, e.g. `FLOPs`. */
   valueLabel: string;
+  /** The document's words (axis title); English when absent. */
+  messages?: Messages | undefined;
   title?: string | undefined;
   /** Draw at most this many bars (largest first); the rest are summed into one `other` bar. */
   maxBars?: number | undefined;
@@ -348,6 +362,8 @@ export interface PageData {
   body: string;
   /** Relative URL of the assets folder from the page. Default `assets`. */
   assetsHref?: string | undefined;
+  /** The footer line (the catalogue's `footer.text`). Default: the English one. */
+  footer?: string | undefined;
 }
 
 /** A diagnostic shown in place of a failed directive. */

@@ -73,9 +73,11 @@ describe('pieces', () => {
 
   it('escapes characters pdflatex lacks and declares any other in the standalone wrapper', () => {
     expect(escapeText('≈ 5 → 6, 10²')).toBe('$\\approx$ 5 $\\rightarrow$ 6, 10\\textsuperscript{2}');
-    const wrapper = standaloneFile({ title: 'T', fragmentFile: 'x.tex', macrosFile: 'x.macros.tex', fragment: 'see ✓ and 模型' });
+    const wrapper = standaloneFile({ title: 'T', fragmentFile: 'x.tex', macrosFile: 'x.macros.tex', fragment: 'see ✓ and ⊕' });
     expect(wrapper).toContain('\\DeclareUnicodeCharacter{2713}{?}');
-    expect(wrapper).toContain('\\DeclareUnicodeCharacter{6A21}{?}');
+    expect(wrapper).toContain('\\DeclareUnicodeCharacter{2295}{?}');
+    // CJK text is never turned into question marks: it makes the standalone a xelatex (ctex) file.
+    expect(standaloneFile({ title: 'T', fragmentFile: 'x.tex', macrosFile: 'x.macros.tex', fragment: 'see 模型' })).not.toContain('DeclareUnicodeCharacter');
     expect(wrapper.indexOf('DeclareUnicodeCharacter')).toBeLessThan(wrapper.indexOf('\\begin{document}'));
   });
 

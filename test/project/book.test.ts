@@ -124,6 +124,7 @@ describe('book', () => {
     expect(main).toContain('\\input{ch1.tex}\n\\clearpage\n\\input{ch2.tex}');
     expect(main).toContain('\\tableofcontents');
     expect(main.match(/\\printbibliography/g)).toHaveLength(1);
+    expect(main).toContain('\\printbibliography[heading=bibintoc,title=References]');
     const bib = read('book.bib');
     expect(bib.indexOf('he2016deep')).toBeLessThan(bib.indexOf('vaswani2017attention'));
   });

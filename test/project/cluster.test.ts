@@ -6,7 +6,7 @@
  * column group per machine, in HTML, LaTeX and CSV.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,13 +86,17 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     expect(laptop.units[0]!.sha256).toBe(sha);
 
     // 2. The four units, two at a time, each writing into its machine's own folder (as cluster jobs would).
+    // The server has a GPU: a stand-in nvidia-smi there reports an H200 (test/runtime/gpu.test.ts parses the real output).
+    const smi = path.join(dir, 'nvidia-smi');
+    writeFileSync(smi, '#!/bin/sh\nif [ -n "$1" ]; then echo "NVIDIA H200, 143771, 550.54.15"; else echo "| NVIDIA-SMI 550.54.15   Driver Version: 550.54.15   CUDA Version: 12.4 |"; fi\n');
+    chmodSync(smi, 0o755);
     const jobs = ['laptop 0', 'laptop 1', 'server 0', 'server 1'].join('\n');
-    const script = `${cli.map((a) => `'${a}'`).join(' ')} run-unit --plan plan-$0.json --index $1 --results out-$0`;
+    const script = `if [ "$0" = server ]; then export MODELPRESS_NVIDIA_SMI='${smi}'; fi; ${cli.map((a) => `'${a}'`).join(' ')} run-unit --plan plan-$0.json --index $1 --results out-$0`;
     const x = spawnSync('xargs', ['-P', '2', '-L', '1', 'sh', '-c', script], { cwd: dir, input: jobs, encoding: 'utf8', env: { ...process.env, CI: '1' } });
     expect(x.status, x.stderr).toBe(0);
     expect(x.stdout.match(/: measured: /g)).toHaveLength(4);
-    // A task run again (a scheduler's retry) finds its result and measures nothing.
-    const retry = run(dir, ['run-unit', '--plan', 'plan-server.json', '--results', 'out-server'], { JOB_COMPLETION_INDEX: '1' });
+    // A task run again on the same machine (a scheduler's retry) finds its result and measures nothing.
+    const retry = run(dir, ['run-unit', '--plan', 'plan-server.json', '--results', 'out-server'], { JOB_COMPLETION_INDEX: '1', MODELPRESS_NVIDIA_SMI: smi });
     expect(retry.status, retry.stderr).toBe(0);
     expect(retry.stdout).toBe("unit 1 (model 'conv' at input 1x1x6x6, batch 2, machine server): already measured: out-server/bench/server/content-models-conv.onnx/1x1x6x6.batch2.threads2.cpu.json\n");
 
@@ -129,6 +133,10 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     expect(html).toMatch(/<th[^>]*colspan="2"[^>]*>laptop<\/th>/);
     expect(html).toMatch(/<th[^>]*colspan="2"[^>]*>server<\/th>/);
     expect(html).toContain('The measurements come from 2 machines (laptop, server)');
+    // The server's environment names its GPU (143771 MiB = 140.4 GiB); the laptop's has none.
+    expect(html.match(/<dt>GPU<\/dt><dd>NVIDIA H200, 140\.4 GiB, driver 550\.54\.15, CUDA 12\.4<\/dd>/g)).toHaveLength(1);
+    expect(html.indexOf('<dd>server</dd>')).toBeLessThan(html.indexOf('<dt>GPU</dt>'));
+    expect(html.indexOf('<dd>laptop</dd>')).toBeLessThan(html.indexOf('<dd>server</dd>'));
     const csv = readdirSync(path.join(dir, 'output')).find((f) => f.endsWith('.csv'))!;
     const header = readFileSync(path.join(dir, 'output', csv), 'utf8').split('\n')[0]!;
     expect(header).toContain('laptop');
