@@ -41,17 +41,17 @@ function windowText(attrs: Record<string, JsonAttribute>, kernel: readonly numbe
   const rank = kernel?.length ?? 0;
   if (kernel && kernel.length > 0) parts.push(`k${compact(kernel)}`);
   const strides = ints(attrs.strides);
-  if (strides && strides.some((s) => s !== 1)) parts.push(`s${compact(strides)}`);
+  if (strides?.some((s) => s !== 1)) parts.push(`s${compact(strides)}`);
   const autoPad = str(attrs.auto_pad);
   if (autoPad && autoPad !== 'NOTSET') {
     parts.push(autoPad === 'VALID' ? 'p0' : 'same');
   } else {
     const pads = ints(attrs.pads);
-    if (pads && pads.some((p) => p !== 0)) parts.push(`p${padText(pads)}`);
+    if (pads?.some((p) => p !== 0)) parts.push(`p${padText(pads)}`);
     else if (rank > 0 && pads === undefined) parts.push('p0');
   }
   const dilations = ints(attrs.dilations);
-  if (dilations && dilations.some((d) => d !== 1)) parts.push(`d${compact(dilations)}`);
+  if (dilations?.some((d) => d !== 1)) parts.push(`d${compact(dilations)}`);
   return parts;
 }
 

@@ -114,7 +114,7 @@ function isMaskValued(info: ConstantInfo, model: Pick<Model, 'path'>): boolean {
   if (!t || t.data.kind === 'external' || elementCount(t.dims) > MAX_MASK_CHECK_ELEMENTS) return false;
   try {
     const v = tensorNumbers(t, model);
-    return v !== undefined && v.some((x) => x === -Infinity || x <= -1e30);
+    return v?.some((x) => x === -Infinity || x <= -1e30) === true;
   } catch {
     return false;
   }

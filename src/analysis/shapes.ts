@@ -4,7 +4,7 @@ import { AnalysisError, type ValueFacts } from './types.js';
 
 /** True when every dim is a number. */
 export function isConcrete(shape: readonly Dim[] | undefined): shape is number[] {
-  return shape !== undefined && shape.every((d) => typeof d === 'number');
+  return shape?.every((d) => typeof d === 'number') === true;
 }
 
 /** Product of dims, or undefined if any is not a number. */

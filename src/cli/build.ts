@@ -5,7 +5,7 @@
  * a terminal and stays quiet in CI. Exit codes: 0 ok, 1 document/model errors, 2 usage errors.
  */
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import pc from 'picocolors';
 import type { BuildOptions, BuildResult } from '../project/build.js';
 import { OUTPUT_FORMATS, type OutputFormat, UsageError } from '../project/formats.js';

@@ -5,7 +5,7 @@
  * Exit codes: 0 ok, 1 document errors, 2 usage errors.
  */
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import pc from 'picocolors';
 import { UsageError } from '../project/formats.js';
 

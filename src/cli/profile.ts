@@ -4,7 +4,7 @@
  * or as the Profile JSON (docs/profile-json.md).
  * Exit codes: 0 ok, 1 model errors, 2 usage errors (including input shapes that do not bind).
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { InputBindingError } from '../analysis/bind.js';
 import { AnalysisError, type Convention, CONVENTIONS } from '../analysis/types.js';
 import { ModelLoadError } from '../onnx/errors.js';

@@ -4,7 +4,7 @@
  * Exit codes: 0 ok (conflicts are warnings), 1 a folder could not be read, 2 usage errors.
  */
 import path from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import pc from 'picocolors';
 import { UsageError } from '../project/formats.js';
 

@@ -6,7 +6,7 @@
  * units still run. Exit codes: 0 ok, 1 a unit failed, 2 usage errors.
  */
 import path from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import pc from 'picocolors';
 import { UsageError } from '../project/formats.js';
 

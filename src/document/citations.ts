@@ -271,7 +271,7 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       const m = /^model:(.+)$/.exec(key);
       if (!m) return undefined;
       const model = state.registry.get(m[1]!);
-      if (!model || model.source.kind !== 'zoo') return undefined;
+      if (model?.source.kind !== 'zoo') return undefined;
       const paper = zooPapers().get(model.source.entry.family.toLowerCase());
       return paper ? { ...paper, id: key, 'citation-key': key } : undefined;
     };

@@ -184,7 +184,7 @@ async function timeSweep(sweep: FamilySweep, node: DirectiveNode, file: VFile, s
       model = declared;
     }
     const { bench, failure } = await benchAt(state, file, model, point, undefined, node);
-    if (!bench || bench.result.status !== 'ok') return { ok: false, reason: failure?.reason ?? `the benchmark of ${id} gave no result` };
+    if (bench?.result.status !== 'ok') return { ok: false, reason: failure?.reason ?? `the benchmark of ${id} gave no result` };
     timings.push({ medianMs: bench.result.latencyMedianMs, ci95: latencyCi(bench), unstable: isUnstable(bench) });
     provenanceOut.push(provenance(state, model, point, undefined, bench));
   }

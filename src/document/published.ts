@@ -95,7 +95,7 @@ export function readPublished(file: string, where: string): PublishedTable {
     throw new PublishedError(`${where}: ${(err as Error).message}`);
   }
   const [header, ...body] = rows;
-  if (!header || header[0]?.toLowerCase() !== 'model') {
+  if (header?.[0]?.toLowerCase() !== 'model') {
     throw new PublishedError(`${where}: the first column must be 'model' (the declared model ids), e.g. "model,params (M),macs (G)"`);
   }
   const columns = header.slice(1).map((h) => ({ header: h, metric: metricHeader(h) }));

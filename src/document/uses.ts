@@ -202,7 +202,7 @@ function warnAboutBench(state: DocumentState, file: VFile, node: DirectiveNode, 
 
 /** Uncertainty marks of the measured metrics of a result (CI in base units; unstable flag and reason). */
 export function benchMarks(metrics: readonly MetricName[], stored: StoredBench | undefined): MetricValues['marks'] {
-  if (!stored || stored.result.status !== 'ok') return undefined;
+  if (stored?.result.status !== 'ok') return undefined;
   const r = stored.result;
   const unstable = isUnstable(stored);
   const reason = unstable ? unstableReason(stored) : undefined;

@@ -277,7 +277,7 @@ class FragmentWriter {
   /** `![caption](path){#fig-x width=60%}`: a figure environment with caption and label. */
   private imageFigure(node: Paragraph): string {
     const image = node.children.find((c) => c.type === 'image');
-    if (!image || image.type !== 'image') return '';
+    if (image?.type !== 'image') return '';
     const info = (node.data as { modelpressFigure?: { caption: string; width?: string } }).modelpressFigure;
     const id = labelOf(node)?.id;
     const body = this.image(image.url, image.alt ?? '', latexWidth(info?.width));

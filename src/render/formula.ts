@@ -42,7 +42,7 @@ latexHbs.registerHelper('num', (value: unknown) => (typeof value === 'number' ? 
 latexHbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 latexHbs.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
 /** `{{tx "formula.with"}}` → `\text{with }`: a catalogue word in the document's language, as math text. */
-latexHbs.registerHelper('tx', function (key: unknown, options: Handlebars.HelperOptions) {
+latexHbs.registerHelper('tx', (key: unknown, options: Handlebars.HelperOptions) => {
   const messages = ((options.data as { root?: { messages?: Messages } } | undefined)?.root?.messages) ?? ENGLISH;
   return new Handlebars.SafeString(`\\text{${escapeTextInMath(messages.t(String(key) as MessageKey))}}`);
 });

@@ -139,7 +139,7 @@ function baseHeader(metric: MetricName, sampleUnit: 'img' | 'samples', messages:
 
 /** A CI in a cell's scale and decimals: `547–1067 ms` and the ± half-width `260`. */
 function uncertainty(ci: [number, number], plain: string, scale: Parameters<typeof scaleFactor>[0], unit: string): { range: string; halfWidth: string } {
-  const decimals = /\.(\d+)$/.exec(plain)?.[1]!.length ?? 0;
+  const decimals = /\.(\d+)$/.exec(plain)?.[1]?.length ?? 0;
   const f = scaleFactor(scale);
   const lo = Math.min(ci[0], ci[1]) / f;
   const hi = Math.max(ci[0], ci[1]) / f;

@@ -114,7 +114,7 @@ describe('LSTM and GRU language models with zero initial states', () => {
 });
 
 describe('three-operand einsum bn,nd,de->be (B=64, N=8, D=64, E=8)', () => {
-  const e = roles['einsum3']!;
+  const e = roles.einsum3!;
 
   it('exact and torch count the pairwise left-to-right order onnxruntime and PyTorch execute', () => {
     expect(profile('einsum3').totals.params).toBe(e.params); // w1 8·64 + w2 64·8 = 1,024

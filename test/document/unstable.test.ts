@@ -137,7 +137,7 @@ describe('unstable measurements', () => {
     ]);
     const decimals = cells[0]![1]!.split('.')[1]?.length ?? 0;
     expect(Number(cells[0]![1])).toBeCloseTo(headline, decimals);
-    const note = new RegExp('<p id="tbl-speed-unstable-1" class="mp-unstable-note">†1 Tiny Gemm, Latency \\(ms\\): unstable measurement \\(IQR/median \\d\\d\\.\\d% > 10%; after 2 extra processes, stopped: extra-processes-exhausted\\); 95% CI ([\\d.]+)–([\\d.]+) ms</p>');
+    const note = /<p id="tbl-speed-unstable-1" class="mp-unstable-note">†1 Tiny Gemm, Latency \(ms\): unstable measurement \(IQR\/median \d\d\.\d% > 10%; after 2 extra processes, stopped: extra-processes-exhausted\); 95% CI ([\d.]+)–([\d.]+) ms<\/p>/;
     const m = note.exec(html);
     expect(m, 'the latency note').not.toBeNull();
     // the CI printed in the cell's decimals

@@ -31,7 +31,7 @@ export function backendCases(): BackendCase[] {
           ? fs
               .readdirSync(data)
               .filter((f) => f.startsWith(prefix))
-              .sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length)))
+              .sort((a, b) => parseInt(a.slice(prefix.length), 10) - parseInt(b.slice(prefix.length), 10))
               .map((f) => path.join(data, f))
           : [];
       cases.push({ id: `${group}/${name}`, model, inputs: list('input_'), outputs: list('output_') });

@@ -37,6 +37,7 @@ const doc = (frontMatter: string) =>
   `---\n${frontMatter}---\n::model{#g src="gemm.onnx" input="1x4"}\n\nParams :metric{model=g name=params}.\n\n:::note\nHost note.\n:::\n`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a processor of any unified pipeline
 type AnyProcessor = any;
 async function run(markdown: string, use: (p: AnyProcessor) => AnyProcessor) {
   const file = new VFile({ value: markdown, path: path.join(dir, 'doc.md') });

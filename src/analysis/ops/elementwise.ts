@@ -243,7 +243,7 @@ function sameShapes(shapes: (Dim[] | undefined)[], ctx: NodeContext): Dim[] | un
 function broadcastFacts(ctx: NodeContext, shapes: (Dim[] | undefined)[], dtype: number, fn: ((args: number[]) => number) | undefined, legacyEqual = false): ValueFacts {
   const shape = legacyEqual ? sameShapes(shapes, ctx) : broadcastShapes(shapes, nodeLabel(ctx));
   let value: number[] | undefined;
-  if (fn !== undefined && shape !== undefined && shape.every((d) => typeof d === 'number')) {
+  if (fn && shape?.every((d) => typeof d === 'number')) {
     const operands: Known[] = [];
     for (let i = 0; i < shapes.length; i++) {
       const k = known(ctx.inputs[i]);

@@ -120,7 +120,7 @@ export function backendCases(): BackendCase[] {
     for (const name of fs.readdirSync(dir).sort()) {
       const data = path.join(dir, name, 'test_data_set_0');
       const list = (prefix: string): string[] =>
-        fs.readdirSync(data).filter((f) => f.startsWith(prefix)).sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length))).map((f) => path.join(data, f));
+        fs.readdirSync(data).filter((f) => f.startsWith(prefix)).sort((a, b) => parseInt(a.slice(prefix.length), 10) - parseInt(b.slice(prefix.length), 10)).map((f) => path.join(data, f));
       cases.push({ id: `${group}/${name}`, model: path.join(dir, name, 'model.onnx'), inputs: list('input_'), outputs: list('output_') });
     }
   }
