@@ -13,7 +13,7 @@ export { smartQuotes };
 function lastChar(node: unknown): string {
   const n = node as { type: string; value?: string; children?: unknown[] };
   if (typeof n.value === 'string') return n.value.slice(-1);
-  if (n.children && n.children.length) return lastChar(n.children[n.children.length - 1]);
+  if (n.children?.length) return lastChar(n.children[n.children.length - 1]);
   // An inline element without text (an image, a rendered directive) reads like a word.
   return 'x';
 }
