@@ -81,7 +81,7 @@ describe('a Chinese document (lang: zh)', () => {
     expect(html).toContain('其中 ');
     expect(html).toContain('无偏置');
     expect(html).toContain('MACs 为乘加次数');
-    expect(html).toContain('<dt>批大小</dt>');
+    expect(html).toContain('<tr><th scope="row">批大小</th>');
     expect(html).not.toMatch(/\bTable 1\b|\bno bias\b|\bwith bias\b/);
   });
 
