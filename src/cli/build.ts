@@ -9,7 +9,7 @@ import { type Command, Option } from 'commander';
 import pc from 'picocolors';
 import type { BuildOptions, BuildResult } from '../project/build.js';
 import { OUTPUT_FORMATS, type OutputFormat, UsageError } from '../project/formats.js';
-import type { ProgressEvent } from '../document/models.js';
+import type { ProgressEvent } from '../measure/registry.js';
 import type { DocumentData } from '../docmodel/types.js';
 
 export interface BuildFlags {

@@ -29,7 +29,7 @@ import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessa
 import { numberOf } from './xref.js';
 import { placeChart } from './chart.js';
 import type { InputPoint } from './input-shapes.js';
-import type { DeclaredModel } from './models.js';
+import type { DeclaredModel } from '../measure/registry.js';
 import type { Provenance } from './state.js';
 import { benchAt, isUnstable, latencyCi, provenance } from './uses.js';
 

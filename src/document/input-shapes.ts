@@ -7,14 +7,8 @@
 import { describeInputs } from '../render/metrics.js';
 
 /** One concrete binding of the model inputs. */
-export interface InputPoint {
-  /** Canonical text, e.g. `1x3x224x224` or `input_ids=1x128,mask=1x128`. */
-  text: string;
-  /** Shapes by input name; '' for a bare shape (the model's only input). */
-  shapes: Map<string, number[]>;
-  /** Column-group label of a sweep, as render describes inputs: `224×224` for images, else the shape without its batch dim. */
-  label: string;
-}
+export type { InputPoint } from '../measure/types.js';
+import type { InputPoint } from '../measure/types.js';
 
 export class InputSyntaxError extends Error {
   constructor(

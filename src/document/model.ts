@@ -12,7 +12,7 @@ import type { VFile } from 'vfile';
 import { zoo, type ZooEntry } from '../zoo/registry.js';
 import { AttributeError, didYouMean, type DirectiveNode, markHandled, positiveInteger, readAttributes, report, text } from './directive.js';
 import { InputSyntaxError, type InputPoint, parseInputAttribute } from './input-shapes.js';
-import type { DeclaredModel } from './models.js';
+import type { DeclaredModel } from '../measure/registry.js';
 import { guardedSync, showError } from './error-box.js';
 import { documentState, type StateOptions } from './state.js';
 import { reportModelFailure } from './uses.js';

@@ -38,7 +38,7 @@ import rehypeModelpressMathCheck from './katex-check.js';
 import remarkModelpressLayers from './layers.js';
 import remarkModelpressMetrics from './metric.js';
 import remarkModelpressModels from './model.js';
-import type { ModelRegistry, RegistryOptions } from './models.js';
+import type { ModelRegistry, RegistryOptions } from '../measure/registry.js';
 import remarkModelpressOps from './ops.js';
 import { DEFAULT_SETTINGS, type DocumentSettings } from './settings.js';
 import { type CounterStart, type DocumentData, documentState, stateMessages } from './state.js';

@@ -7,7 +7,7 @@ import type { VFile } from 'vfile';
 import { blockDirectives, type DirectiveNode, markHandled } from './directive.js';
 import { guarded } from './error-box.js';
 import type { DocumentData, Reference } from '../docmodel/types.js';
-import { ModelRegistry, type RegistryOptions } from './models.js';
+import { ModelRegistry, type RegistryOptions } from '../measure/registry.js';
 import { type Messages, messagesFor } from '../i18n/index.js';
 import type { BookCitations } from './citations.js';
 import { applySettings, DEFAULT_SETTINGS, type DocumentSettings, type FrontMatter } from './settings.js';

@@ -19,7 +19,7 @@ import { showError } from './error-box.js';
 import { metricNameAttribute } from './metric.js';
 import { PublishedError, readPublished, type PublishedTable } from './published.js';
 import type { InputPoint } from './input-shapes.js';
-import type { DeclaredModel, Failure, StoredBench } from './models.js';
+import type { DeclaredModel, Failure, StoredBench } from '../measure/registry.js';
 import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions, stateMessages } from './state.js';
 import { ENGLISH, type Messages } from '../i18n/index.js';
 import { benchAt, MEASURED, metricValues, needsBenchmark, profileAt, provenance, resolveModel } from './uses.js';

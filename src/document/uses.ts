@@ -12,7 +12,7 @@ import type { MetricName, MetricValues } from '../render/types.js';
 import { didYouMean, type DirectiveNode, report } from './directive.js';
 import { showError } from './error-box.js';
 import type { InputPoint } from './input-shapes.js';
-import { type DeclaredModel, type Failure, pointSamples, type StoredBench } from './models.js';
+import { type DeclaredModel, type Failure, pointSamples, type StoredBench } from '../measure/registry.js';
 import type { DocumentState, Provenance } from './state.js';
 import { machineSettings } from './settings.js';
 

@@ -18,7 +18,7 @@ import { exportDocument } from '../export/index.js';
 import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
 import { cjkFontProblem } from '../export/cjk-fonts.js';
 import { hasCjk, isCjkLang } from '../i18n/index.js';
-import type { MeasureStats, ProgressEvent, RegistryOptions } from '../document/models.js';
+import type { MeasureStats, ProgressEvent, RegistryOptions } from '../measure/registry.js';
 import { renderDocument, scanLabels } from '../document/pipeline.js';
 import { BOOK_REFERENCES_MARK, type BookCitations, bookReferences } from '../document/citations.js';
 import type { CounterStart } from '../document/state.js';

@@ -11,7 +11,7 @@ import { cacheDirOf } from '../cache/project.js';
 import { machineName } from '../cache/results.js';
 import { toolVersion } from '../cache/tool-version.js';
 import { type Plan, PLAN_SCHEMA, type WorkUnit } from '../cache/work-unit.js';
-import type { PlanCollector } from '../document/models.js';
+import type { PlanCollector } from '../measure/registry.js';
 import { renderDocument } from '../document/pipeline.js';
 import { type BuildOptions, prepareProject } from './build.js';
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Plan, WorkUnit } from '../cache/work-unit.js';
 import type { InputPoint } from '../document/input-shapes.js';
-import { type DeclaredModel, ModelRegistry } from '../document/models.js';
+import { type DeclaredModel, ModelRegistry } from '../measure/registry.js';
 import { zoo } from '../zoo/registry.js';
 import { UsageError } from './formats.js';
 

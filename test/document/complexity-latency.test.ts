@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/cache/results.js';
-import type { StoredBench } from '../../src/document/models.js';
+import type { StoredBench } from '../../src/measure/registry.js';
 import { build } from '../../src/project/build.js';
 import { QUICK_BENCH } from './models.js';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/cache/results.js';
 import { build } from '../../src/project/build.js';
-import { refreshNotices, type StoredBench } from '../../src/document/models.js';
+import { refreshNotices, type StoredBench } from '../../src/measure/registry.js';
 import { effortPolicy, type MeasuredProcess, spendEffort } from '../../src/runtime/effort.js';
 import { runProtocol } from '../../src/runtime/protocol.js';
 import { hierarchicalMedianCi, median, summarize } from '../../src/runtime/stats.js';

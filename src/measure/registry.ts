@@ -1,5 +1,5 @@
 /**
- * The models a document declares and their measurements. A declaration (`::model`) names a source —
+ * The measurement hub: the models documents declare and their measurements. A declaration (`::model`) names a source —
  * an ONNX file beside the Markdown, or a zoo architecture built in code — and the input points to
  * measure at. Measurements are made on demand, once per (model, point), through the cache:
  *
@@ -14,168 +14,35 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Position } from 'unist';
-import { bindInputs, feedInputs, InputBindingError } from '../analysis/bind.js';
+import { bindInputs, InputBindingError } from '../analysis/bind.js';
 import { profileModel } from '../analysis/profile.js';
-import type { Convention, OpRule, Profile } from '../analysis/types.js';
+import type { Convention, Profile } from '../analysis/types.js';
 import { differingParts, machineName, type ResultLookup, ResultsStore } from '../cache/results.js';
 import { CacheStore, cacheKey, sha256Hex } from '../cache/store.js';
 import { FileHashes } from '../cache/file-hash.js';
 import { toolVersion } from '../cache/tool-version.js';
 import { ModelLoadError } from '../onnx/errors.js';
-import type { Dim, Model } from '../onnx/model.js';
+import type { Model } from '../onnx/model.js';
 import { readModel } from '../onnx/reader.js';
 import { writeModel } from '../onnx/writer.js';
 import { describeEnvironment, NOT_INSTALLED, ONNXRUNTIME_MISSING } from '../runtime/environment.js';
 import { runBenchmark } from '../runtime/orchestrator.js';
 import { effortPolicy } from '../runtime/effort.js';
-import type { BenchResult, EffortPolicy, Environment, ExecutionProvider, ProtocolOptions } from '../runtime/types.js';
-import type { WorkUnit } from '../cache/work-unit.js';
+import type { Environment } from '../runtime/types.js';
 import { zooFileIn } from '../zoo/cache.js';
 import type { ZooEntry } from '../zoo/registry.js';
-import type { ModelFamily, Vars } from '../zoo/families.js';
-import type { InputPoint } from './input-shapes.js';
 
-/**
- * Where a model comes from: a file, a zoo architecture, or one point of a model family's sweep
- * (`::complexity … metrics=latency`: the graph built in code at those sizes, benchmarked like any model).
- */
-export type ModelSource =
-  | { kind: 'file'; path: string; written: string }
-  | { kind: 'zoo'; entry: ZooEntry }
-  | { kind: 'family'; family: ModelFamily; vars: Vars };
+import { benchInputs, profileInputs, zooSize } from './inputs.js';
+import type { DeclaredModel, Failure, InputPoint, MeasureSettings, MeasureStats, Outcome, PlanCollector, ProgressEvent, RegistryOptions, StoredBench } from './types.js';
+import { attributeWording, makeItOn, message, missAdvice, refreshNotices, sourceName } from './wording.js';
 
-export interface DeclaredModel {
-  id: string;
-  /** Shown in tables and charts (`label=`, else the id). */
-  label: string;
-  source: ModelSource;
-  /** Input points (one unless the input sweeps); a point with no shapes means "as the model declares". */
-  points: InputPoint[];
-  /** True when `input=` was given (a sweep is only possible then). */
-  inputGiven: boolean;
-  /** Samples per benchmark run. */
-  batch: number;
-  /** Where the declaration is, for diagnostics about the model itself. */
-  place: Position | undefined;
-}
-
-/** What went wrong with a measurement, in words, with the rule id of its diagnostic. */
-export interface Failure {
-  ruleId: 'missing-model' | 'model-load' | 'unbound-dim' | 'input-binding' | 'analysis' | 'frozen-miss' | 'missing-result' | 'planned' | 'benchmark-failed';
-  reason: string;
-}
-
-/** `notices`: things the directive that uses the value should say (e.g. a refresh that moved a number beyond its CIs). */
-export type Outcome<T> = { ok: true; value: T; cached: boolean; notices?: string[] } | { ok: false; failure: Failure };
-
-/** A benchmark with the environment it ran in (stored together: --frozen may serve another machine's). */
-export interface StoredBench {
-  result: BenchResult;
-  environment: Environment;
-  protocol: ProtocolOptions & { processes: number };
-  /** The machine's short name in the results store (absent in results stored before machines were named). */
-  machine?: string | undefined;
-}
-
-export interface MeasureSettings {
-  convention: Convention;
-  /** Extra effort on unstable results (runtime/effort.ts); defaults from the protocol. */
-  effort?: Partial<EffortPolicy> | undefined;
-  threads: number | undefined;
-  protocol: ProtocolOptions;
-  processes: number;
-  floor: boolean;
-  /** Execution provider (default cpu): part of the configuration key. */
-  provider?: ExecutionProvider | undefined;
-}
-
-/** `modelpress plan`: benchmarks this machine's store lacks become work units instead of being measured. */
-export interface PlanCollector {
-  units: Omit<WorkUnit, 'index' | 'document'>[];
-  /** Benchmarks of the plan's machine the store already holds. */
-  stored: number;
-}
-
-export interface RegistryOptions {
-  /** The cache; undefined keeps results in memory for this build only. */
-  cacheDir?: string | undefined;
-  /**
-   * The committable results store (src/cache/results.ts). When given, profiles and benchmarks are
-   * stored there (one small JSON file each) instead of in the cache, and zoo models written for
-   * onnxruntime are temporary (rebuilt on demand).
-   */
-  resultsDir?: string | undefined;
-  /** This machine's short name in the results store (default: the host name). */
-  machine?: string | undefined;
-  /** The project root: file models are named by their path relative to it in the results store. */
-  projectRoot?: string | undefined;
-  frozen?: boolean | undefined;
-  /** true: recompute everything; a list: recompute these model ids. */
-  refresh?: boolean | readonly string[] | undefined;
-  onProgress?: ((event: ProgressEvent) => void) | undefined;
-  /** Seed of zoo weights (they change nothing counted; fixed so zoo builds are reproducible). */
-  zooSeed?: number | undefined;
-  /** User rules for custom operators (config `rules`) and the sha256 of their modules (part of the cache key). */
-  rules?: { rules: readonly OpRule[]; key: string } | undefined;
-  /** Plan instead of measuring (`modelpress plan`): see PlanCollector. */
-  plan?: PlanCollector | undefined;
-}
-
-export interface ProgressEvent {
-  phase: 'profile' | 'bench';
-  model: string;
-  input: string;
-  state: 'start' | 'done' | 'cached' | 'failed';
-}
-
-/** How many results were computed vs served from the cache in this build. */
-export interface MeasureStats {
-  profiled: number;
-  benchmarked: number;
-  profileHits: number;
-  benchHits: number;
-}
+export type { DeclaredModel, Failure, InputPoint, MeasureSettings, MeasureStats, ModelSource, Outcome, PlanCollector, ProgressEvent, RegistryOptions, StoredBench } from './types.js';
+export { makeItOn, refreshNotices } from './wording.js';
+export { pointSamples } from './inputs.js';
 
 const isProfile = (v: unknown): v is Profile => !!v && typeof v === 'object' && (v as Profile).schema === 1 && typeof (v as Profile).totals?.params === 'number' && Array.isArray((v as Profile).nodes);
 const isStoredBench = (v: unknown): v is StoredBench =>
   !!v && typeof v === 'object' && typeof (v as StoredBench).result?.status === 'string' && typeof (v as StoredBench).environment?.fingerprint === 'string';
-
-/** A --frozen miss: how to make the result, or why a build without --frozen would not make it either. */
-function missAdvice(miss: string, never: string | undefined, remedy: string): string {
-  return never ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its batch=/input= instead` : `${miss}; ${remedy}`;
-}
-
-function ms(v: number): string {
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
-}
-
-/**
- * What a `--refresh` should say: the latency moved by more than the CIs allow (the two 95% CIs do not
- * overlap), old → new with both CIs. Same model, same settings: only the machine's state changed.
- */
-export function refreshNotices(id: string, input: string, before: StoredBench, after: StoredBench): string[] {
-  const a = before.result;
-  const b = after.result;
-  if (a.status !== 'ok' || b.status !== 'ok') return [];
-  const ciA = a.latencyCi95Ms ?? a.pooled.medianCi95Ms;
-  const ciB = b.latencyCi95Ms ?? b.pooled.medianCi95Ms;
-  if (ciA[1] >= ciB[0] && ciB[1] >= ciA[0]) return [];
-  return [
-    `--refresh changed the latency of model '${id}'${input ? ` at input ${input}` : ''} beyond its confidence intervals: ` +
-      `${ms(a.latencyMedianMs)} ms (95% CI ${ms(ciA[0])}–${ms(ciA[1])}) → ${ms(b.latencyMedianMs)} ms (95% CI ${ms(ciB[0])}–${ms(ciB[1])}); ` +
-      `same model and settings, so the machine changed (load, clock, other processes): check that it is idle and refresh again`,
-  ];
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Shapes as the analysis and the runtime take them, with CLI wording turned into attribute wording. */
-function attributeWording(text: string): string {
-  return text.replace(/--input /g, 'input=').replace(/--batch /g, 'batch=');
-}
 
 export class ModelRegistry {
   private readonly models = new Map<string, DeclaredModel>();
@@ -738,90 +605,3 @@ export class ModelRegistry {
     return file;
   }
 }
-
-/** The commands that make a machine's missing result (docs/cluster.md). */
-export function makeItOn(machine: string, provider: ExecutionProvider): string {
-  const flags = `--machine ${machine}${provider === 'cpu' ? '' : ` --provider ${provider}`}`;
-  return (
-    `make it on that machine with 'modelpress build ${flags}', or plan it with 'modelpress plan ${flags} --out plan.json' ` +
-    `and run 'modelpress run-unit --plan plan.json' there (docs/cluster.md), then 'modelpress results merge <folder>' here`
-  );
-}
-
-/** How a built model is named in stored results: `zoo:resnet18`, `family:self_attention(n=128,d=64)`. */
-function sourceName(source: Exclude<ModelSource, { kind: 'file' }>): string {
-  if (source.kind === 'zoo') return `zoo:${source.entry.name}`;
-  return `family:${source.family.name}(${Object.entries(source.vars).map(([k, v]) => `${k}=${v}`).join(',')})`;
-}
-
-/** Height and width of a zoo image model at a point; text models keep their architecture. */
-function zooSize(entry: ZooEntry, point: InputPoint): Outcome<[number, number]> {
-  const declared = entry.input.shape;
-  const given = point.shapes.get(entry.input.name) ?? point.shapes.get('');
-  const other = [...point.shapes.keys()].filter((k) => k !== '' && k !== entry.input.name);
-  // Text models: other names (a decoder's past_key_values.*, or dims such as past_sequence_length) go to the binder.
-  if (entry.input.name !== 'input') return { ok: true, value: [0, 0], cached: false };
-  if (other.length > 0) {
-    return { ok: false, failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' has one input, '${entry.input.name}'; it has no input ${other.map((o) => `'${o}'`).join(', ')}` } };
-  }
-  const h = declared[2] as number;
-  const w = declared[3] as number;
-  if (!given) return { ok: true, value: [h, w], cached: false };
-  if (given.length !== 4 || given[1] !== declared[1]) {
-    return {
-      ok: false,
-      failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' takes N×${String(declared[1])}×H×W images; input=${given.join('x')} does not fit (e.g. input=1x${String(declared[1])}x${h}x${w})` },
-    };
-  }
-  if (!entry.resizable && (given[2] !== h || given[3] !== w)) {
-    return { ok: false, failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' is built for ${h}×${w} only (${entry.description}); use input=1x${String(declared[1])}x${h}x${w}` } };
-  }
-  return { ok: true, value: [given[2]!, given[3]!], cached: false };
-}
-
-/** Graph inputs to feed, with their declared shapes. */
-function declaredInputs(model: Model): { name: string; shape: Dim[] | undefined }[] {
-  return feedInputs(model.graph).map((v) => ({ name: v.name, shape: v.type?.kind === 'tensor' ? v.type.shape : undefined }));
-}
-
-/**
- * Shapes for the analysis: the point's shapes, or — when none were given — the declared shapes with a
- * symbolic leading (batch) dim set to 1; other symbolic dims stay unbound and the binder names them.
- */
-function profileInputs(model: Model, point: InputPoint): Map<string, number[]> {
-  const feeds = declaredInputs(model);
-  if (point.shapes.size > 0) {
-    const bare = point.shapes.get('');
-    // A bare shape binds the only input, whatever its name.
-    if (bare && feeds.length === 1) return new Map([[feeds[0]!.name, bare]]);
-    return new Map(point.shapes);
-  }
-  // As declared: the binder sizes a symbolic leading (batch) dim with the default batch, as profile
-  // and bench do, and records it (Profile.assumedBatch → the table's footnote).
-  return new Map();
-}
-
-/** The runtime's input shapes: the point's shapes with the leading dim of batch-free inputs set to the batch. */
-function benchInputs(model: Model, point: InputPoint, batch: number): Map<string, number[]> {
-  let shapes = profileInputs(model, point);
-  const feeds = declaredInputs(model);
-  if ([...shapes.keys()].some((n) => !feeds.some((f) => f.name === n))) {
-    // dims bound by name (`past_sequence_length=127`): the binder gives every input its shape
-    shapes = new Map(bindInputs(model.graph, shapes).inputs.map((b) => [b.name, b.shape]));
-  }
-  const out = new Map<string, number[]>();
-  for (const d of declaredInputs(model)) {
-    const given = shapes.get(d.name);
-    if (!given) continue;
-    const leadingFree = d.shape !== undefined && d.shape.length > 0 && typeof d.shape[0] !== 'number';
-    out.set(d.name, leadingFree && given.length > 0 ? [batch, ...given.slice(1)] : [...given]);
-  }
-  return out;
-}
-
-/** Samples in the leading dim of the first input at a point (FLOPs per sample = FLOPs ÷ this). */
-export function pointSamples(profile: Profile): number {
-  const first = profile.inputs[0]?.shape[0];
-  return typeof first === 'number' && first > 0 ? first : 1;
-}
-
