@@ -428,16 +428,74 @@ export function tableLatex(table: TableData, label: (id: string) => string = lat
     latex = tableToLatex({ ...table, caption: undefined }, messages);
     if (table.caption) latex = latex.replace('\\centering\n', `\\centering\n{\\small\\textbf{${escapeText(table.caption)}}\\par\\smallskip}\n`);
   }
-  return fitWidth(stackableHeaders(latex));
+  return fitWidth(wrappableCells(latex));
 }
 
-/** Braced numeric headers `{Throughput (img/s)}` → `{\mphead{Throughput}{(img/s)}}`, in the header rows only. */
-function stackableHeaders(latex: string): string {
+/**
+ * The cells `\mpfit` may wrap when it has to narrow a table (at natural size they print as written):
+ * braced numeric headers `{Throughput (img/s)}` → `{\mphead{Throughput}{(img/s)}}` (name above unit);
+ * other headers of several words split at the space nearest their middle; long text cells of the body
+ * → `\mpcell{…}` (a ragged-right box 8em wide when narrowed; header lines wrap at 5.5em). Group headers (`\multicolumn`) and
+ * numeric (braced) body cells are left alone.
+ */
+export function wrappableCells(latex: string): string {
   const top = latex.indexOf('\\toprule');
   const mid = latex.indexOf('\\midrule', top);
   if (top < 0 || mid < 0) return latex;
-  const head = latex.slice(top, mid).replace(/\{([^{}]*?[^\s{}])\s(\([^{}]*)\}/g, '{\\mphead{$1}{$2}}');
-  return latex.slice(0, top) + head + latex.slice(mid);
+  const end = latex.indexOf('\\bottomrule', mid);
+  const bottom = end < 0 ? latex.length : end;
+  const head = latex
+    .slice(top, mid)
+    .replace(/\{([^{}]*?[^\s{}])\s(\([^{}]*)\}/g, '{\\mphead{$1}{$2}}')
+    .split('\n')
+    .map((line) => mapCells(line, headerCell))
+    .join('\n');
+  const body = latex
+    .slice(mid, bottom)
+    .split('\n')
+    .map((line) => mapCells(line, bodyCell))
+    .join('\n');
+  return latex.slice(0, top) + head + body + latex.slice(bottom);
+}
+
+/** A table row `a & b & c \\`: each cell through `f`; other lines (rules) unchanged. */
+function mapCells(line: string, f: (cell: string) => string): string {
+  if (!line.endsWith(' \\\\') || line.startsWith('\\')) return line;
+  return `${line.slice(0, -3).split(' & ').map(f).join(' & ')} \\\\`;
+}
+
+/** Positions of the spaces outside braces and math in a cell. */
+function breakableSpaces(text: string): number[] {
+  const spaces: number[] = [];
+  let depth = 0;
+  let math = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') i++;
+    else if (c === '{') depth++;
+    else if (c === '}') depth--;
+    else if (c === '$') math = !math;
+    else if (c === ' ' && depth === 0 && !math) spaces.push(i);
+  }
+  return spaces;
+}
+
+function headerCell(cell: string): string {
+  if (cell.includes('\\mphead') || cell.includes('\\multicolumn')) return cell;
+  const braced = cell.startsWith('{') && cell.endsWith('}');
+  const text = braced ? cell.slice(1, -1) : cell;
+  const spaces = breakableSpaces(text);
+  if (spaces.length === 0) return cell;
+  const middle = text.length / 2;
+  const at = spaces.reduce((best, i) => (Math.abs(i - middle) < Math.abs(best - middle) ? i : best));
+  const stacked = `\\mphead{${text.slice(0, at)}}{${text.slice(at + 1)}}`;
+  return braced ? `{${stacked}}` : stacked;
+}
+
+function bodyCell(cell: string): string {
+  if (cell.startsWith('{') || cell.includes('\\multicolumn')) return cell;
+  const visible = cell.replace(/\\[a-zA-Z]+/g, '').replace(/[{}$]/g, '');
+  return visible.length > 24 && breakableSpaces(cell).length > 0 ? `\\mpcell{${cell}}` : cell;
 }
 
 /**
@@ -456,10 +514,13 @@ function fitWidth(latex: string): string {
  */
 export const FIT_MACRO = [
   '\\providecommand{\\mphead}[2]{#1 #2}',
-  '\\providecommand{\\mpstack}[2]{\\begin{tabular}[b]{@{}c@{}}#1\\\\#2\\end{tabular}}',
+  '\\providecommand{\\mpcell}[1]{#1}',
+  '\\providecommand{\\mpline}[1]{\\setbox2=\\hbox{#1}\\ifdim\\wd2>5.5em\\parbox{5.5em}{\\centering\\hspace{0pt}#1}\\else#1\\fi}',
+  '\\providecommand{\\mpstack}[2]{\\begin{tabular}[b]{@{}c@{}}\\mpline{#1}\\\\\\mpline{#2}\\end{tabular}}',
+  '\\providecommand{\\mpwrap}[1]{\\setbox2=\\hbox{#1}\\ifdim\\wd2>8em\\parbox[t]{8em}{\\raggedright\\hspace{0pt}#1}\\else#1\\fi}',
   '\\providecommand{\\mpfit}[1]{\\setbox0=\\hbox{#1}',
-  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\small\\setlength{\\tabcolsep}{4pt}#1}\\fi',
-  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\footnotesize\\setlength{\\tabcolsep}{3pt}#1}\\fi',
+  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\let\\mpcell\\mpwrap\\small\\setlength{\\tabcolsep}{4pt}#1}\\fi',
+  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\let\\mpcell\\mpwrap\\footnotesize\\setlength{\\tabcolsep}{3pt}#1}\\fi',
   '\\leavevmode\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\box0}\\else\\box0\\fi}',
 ].join('%\n');
 
