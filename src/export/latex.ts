@@ -428,6 +428,11 @@ export function tableLatex(table: TableData, label: (id: string) => string = lat
     latex = tableToLatex({ ...table, caption: undefined }, messages);
     if (table.caption) latex = latex.replace('\\centering\n', `\\centering\n{\\small\\textbf{${escapeText(table.caption)}}\\par\\smallskip}\n`);
   }
+  return fittedTable(latex);
+}
+
+/** A `table` environment's tabular made wrappable and fitted to the line (`\\mpfit` / `\\mpfitnotes`). */
+export function fittedTable(latex: string): string {
   return fitWidth(wrappableCells(latex));
 }
 
@@ -503,8 +508,14 @@ function bodyCell(cell: string): string {
  * top of the fragment; tables that fit are left at their natural size.
  */
 function fitWidth(latex: string): string {
-  return latex.replace(/\\begin\{tabular\}[\s\S]*?\\end\{tabular\}/g, (tabular) => `\\mpfit{%\n${tabular}}`);
+  return latex.replace(TABULAR_AND_NOTES, (all: string, notes: string | undefined) => {
+    const tabular = all.slice(0, all.indexOf('\\end{tabular}') + '\\end{tabular}'.length);
+    return notes === undefined ? `\\mpfit{%\n${tabular}}` : `\\mpfitnotes{%\n${tabular}}{%\n${notes}}`;
+  });
 }
+
+/** A tabular and the notes under it (render's `\par\smallskip {\footnotesize …\par}` before `\end{table}`). */
+const TABULAR_AND_NOTES = /\\begin\{tabular\}[\s\S]*?\\end\{tabular\}(?:\n\\par\\smallskip\n\{\\footnotesize ([\s\S]*?)\\par\}(?=\n\\end\{table\}))?/g;
 
 /**
  * `\mpfit{…}`: its content at natural size; when wider than the line, at \small with narrower column
@@ -515,13 +526,19 @@ function fitWidth(latex: string): string {
 export const FIT_MACRO = [
   '\\providecommand{\\mphead}[2]{#1 #2}',
   '\\providecommand{\\mpcell}[1]{#1}',
-  '\\providecommand{\\mpline}[1]{\\setbox2=\\hbox{#1}\\ifdim\\wd2>5.5em\\parbox{5.5em}{\\centering\\hspace{0pt}#1}\\else#1\\fi}',
-  '\\providecommand{\\mpstack}[2]{\\begin{tabular}[b]{@{}c@{}}\\mpline{#1}\\\\\\mpline{#2}\\end{tabular}}',
-  '\\providecommand{\\mpwrap}[1]{\\setbox2=\\hbox{#1}\\ifdim\\wd2>8em\\parbox[t]{8em}{\\raggedright\\hspace{0pt}#1}\\else#1\\fi}',
-  '\\providecommand{\\mpfit}[1]{\\setbox0=\\hbox{#1}',
+  '\\providecommand{\\mplinew}{5.5em}',
+  '\\providecommand{\\mpcellw}{8em}',
+  '\\providecommand{\\mpstackwrap}[2]{\\parbox[b]{\\mplinew}{\\centering\\hspace{0pt}#1\\par\\hspace{0pt}#2}}',
+  '\\providecommand{\\mpstack}[2]{\\setbox2=\\hbox{#1}\\setbox4=\\hbox{#2}\\ifdim\\wd2>\\mplinew\\mpstackwrap{#1}{#2}\\else\\ifdim\\wd4>\\mplinew\\mpstackwrap{#1}{#2}\\else\\begin{tabular}[b]{@{}c@{}}#1\\\\#2\\end{tabular}\\fi\\fi}',
+  '\\providecommand{\\mpwrap}[1]{\\setbox2=\\hbox{#1}\\ifdim\\wd2>\\mpcellw\\parbox[t]{\\mpcellw}{\\raggedright\\hspace{0pt}#1}\\else#1\\fi}',
+  '\\providecommand{\\mpfitbox}[1]{\\setbox0=\\hbox{#1}',
   '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\let\\mpcell\\mpwrap\\small\\setlength{\\tabcolsep}{4pt}#1}\\fi',
   '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\let\\mpcell\\mpwrap\\footnotesize\\setlength{\\tabcolsep}{3pt}#1}\\fi',
-  '\\leavevmode\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\box0}\\else\\box0\\fi}',
+  '\\ifdim\\wd0>\\linewidth\\setbox0=\\hbox{\\let\\mphead\\mpstack\\let\\mpcell\\mpwrap\\def\\mplinew{4em}\\def\\mpcellw{5em}\\footnotesize\\setlength{\\tabcolsep}{2pt}#1}\\fi',
+  '}',
+  '\\providecommand{\\mpfit}[1]{\\mpfitbox{#1}\\leavevmode\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\box0}\\else\\box0\\fi}',
+  '\\providecommand{\\mpnotes}[1]{\\par\\smallskip{\\footnotesize #1\\par}}',
+  '\\providecommand{\\mpfitnotes}[2]{\\mpfitbox{#1}\\leavevmode\\ifdim\\wd0>\\linewidth\\rotatebox{90}{\\vbox{\\hsize=\\wd0\\linewidth=\\hsize\\box0\\mpnotes{#2}}}\\else\\box0\\mpnotes{#2}\\fi}',
 ].join('%\n');
 
 import { plainText, titleHeading } from '../docmodel/title.js';

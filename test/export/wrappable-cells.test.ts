@@ -4,8 +4,13 @@
  * above unit, long text cells of the body in `\mpcell` (8em ragged-right when narrowed). Expected
  * strings are written by hand from those rules.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { wrappableCells } from '../../src/export/latex.js';
+import { FIT_MACRO, fittedTable, wrappableCells } from '../../src/export/latex.js';
+import { hasCommand } from '../helpers/system.js';
 
 const table = [
   '\\begin{tabular}{l l S[table-format=1.2] l}',
@@ -37,5 +42,42 @@ describe('wrappableCells', () => {
     const out = wrappableCells(t).split('\n');
     expect(out[1]).toBe(' & \\multicolumn{2}{c}{laptop} \\\\');
     expect(out[2]).toBe('Model & {\\mphead{Latency}{(ms)}} \\\\');
+  });
+});
+
+// A table of ten long text columns is about 1,800 pt wide at natural size: wider than the A4 text
+// height (≈ 700 pt), so before issue 10's fitting it overflowed even rotated ("Float too large").
+// Wrapped (headers at 5.5em/4em, cells at 8em/5em) it must fit: no float too large, no hbox more than 2 pt over.
+describe.runIf(hasCommand('pdflatex') && hasCommand('pdftotext'))('a wide table compiles without overflowing', () => {
+  it('fits ten long text columns and their notes on the page', () => {
+    const head = Array.from({ length: 10 }, (_, i) => `Sequential operations ${i} (claimed)`).join(' & ');
+    const row = Array.from({ length: 10 }, (_, i) => `O(n/k) (${i} at n = 128, d = 64, k = 3)`).join(' & ');
+    const table = [
+      '\\begin{table}[htbp]',
+      '\\centering',
+      '\\caption{Wide}',
+      '\\begin{tabular}{l l l l l l l l l l}',
+      '\\toprule',
+      `${head} \\\\`,
+      '\\midrule',
+      `${row} \\\\`,
+      `${row} \\\\`,
+      '\\bottomrule',
+      '\\end{tabular}',
+      '\\par\\smallskip',
+      `{\\footnotesize ${'A note under the table that runs for a while. '.repeat(6)}\\par}`,
+      '\\end{table}',
+    ].join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'mp-wide-'));
+    const doc = `\\documentclass{article}\n\\usepackage[a4paper]{geometry}\n\\usepackage{booktabs,graphicx}\n${FIT_MACRO}\n\\begin{document}\n${fittedTable(table)}\n\\end{document}\n`;
+    writeFileSync(join(dir, 'wide.tex'), doc);
+    execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'wide.tex'], { cwd: dir, stdio: 'pipe' });
+    const log = readFileSync(join(dir, 'wide.log'), 'utf8');
+    expect(log).not.toContain('Float too large');
+    const overfull = [...log.matchAll(/Overfull \\hbox \(([\d.]+)pt too wide\)/g)].map((m) => Number(m[1]));
+    expect(overfull.filter((pt) => pt > 2)).toEqual([]);
+    const text = execFileSync('pdftotext', ['wide.pdf', '-'], { cwd: dir }).toString();
+    expect(text).toContain('(claimed)');
+    expect(text).toContain('A note under the table');
   });
 });
