@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/document/pipeline.js';
 import { copyDocumentAssets } from '../../src/export/assets.js';
 import { exportDocument } from '../../src/export/index.js';
-import { documentToLatex } from '../../src/export/latex.js';
+import { documentToLatex, FIT_MACRO } from '../../src/export/latex.js';
 import { chromiumPath, hasCommand } from '../helpers/system.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'document');
@@ -34,7 +34,8 @@ afterAll(() => {
 });
 
 const render = async (name: string) => renderMarkdown(readFileSync(path.join(dir, `${name}.md`), 'utf8'), path.join(dir, `${name}.md`));
-const body = (tex: string) => tex.slice(tex.indexOf('\\box0\\fi}') + '\\box0\\fi}'.length).trim();
+// The fragment after its header: the `%` comment lines and the fitting macros (`FIT_MACRO`).
+const body = (tex: string) => tex.slice(tex.indexOf(FIT_MACRO) + FIT_MACRO.length).trim();
 
 describe('LaTeX from the document model', () => {
   it('writes sections, the image figure, the captioned table and labelled equations', async () => {
