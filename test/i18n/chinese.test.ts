@@ -37,7 +37,7 @@ ${QUICK_BENCH}format:
 
 ## 时间复杂度 {#sec-time}
 
-全连接层 Tiny-Gemm 有 :metric{model=gemm name=params} 个参数，每个样本 :metric{model=gemm name=macs} 次乘加（见@tbl-gemm）；卷积的计算量 $C_{\\mathrm{in}} K^2$ 随通道数线性增长。
+全连接层 Tiny-Gemm 有 :metric{model=gemm name=params}，每个样本做 :metric{model=gemm name=macs}（乘加，见@tbl-gemm）；卷积的计算量 $C_{\\mathrm{in}} K^2$ 随通道数线性增长。
 
 ::table{#tbl-gemm models="gemm" metrics="params macs flops latency throughput" caption="全连接层的参数量与计算量"}
 
