@@ -144,6 +144,16 @@ export interface PreparedProject {
 }
 
 /** Read the config, load custom rules, find the documents (shared by build and `modelpress plan`). */
+/** A document's text, or undefined with the reason added to `failures` (the other documents still build). */
+export async function readDocument(doc: string, failures: string[]): Promise<string | undefined> {
+  try {
+    return await readFile(doc, 'utf8');
+  } catch (err) {
+    failures.push(`${doc}: cannot read: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 export async function prepareProject(options: Pick<BuildOptions, 'cwd' | 'inputs' | 'out' | 'results' | 'machine' | 'provider'>): Promise<PreparedProject> {
   const { root, configFile } = projectRoot(path.resolve(options.cwd ?? process.cwd()));
   let config: ProjectConfig | undefined;
@@ -225,13 +235,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const bookChapters: BookChapter[] = [];
   for (const doc of documents) {
     const stem = path.basename(doc, '.md');
-    let value: string;
-    try {
-      value = await readFile(doc, 'utf8');
-    } catch (err) {
-      failures.push(`${doc}: cannot read: ${(err as Error).message}`);
-      continue;
-    }
+    const value = await readDocument(doc, failures);
+    if (value === undefined) continue;
     const registryOptions: RegistryOptions = {
       cacheDir: cacheDirOf(root),
       resultsDir,

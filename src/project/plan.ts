@@ -5,7 +5,6 @@
  * folder and no benchmark runs: each missing one becomes a unit, once however many documents need it.
  */
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { VFile } from 'vfile';
 import { cacheDirOf } from '../cache/project.js';
 import { machineName } from '../cache/results.js';
@@ -13,7 +12,7 @@ import { toolVersion } from '../cache/tool-version.js';
 import { type Plan, PLAN_SCHEMA, type WorkUnit } from '../cache/work-unit.js';
 import type { PlanCollector } from '../measure/registry.js';
 import { renderDocument } from '../document/pipeline.js';
-import { type BuildOptions, prepareProject } from './build.js';
+import { type BuildOptions, prepareProject, readDocument } from './build.js';
 
 export interface PlanOptions extends Pick<BuildOptions, 'cwd' | 'inputs' | 'results' | 'provider'> {
   /** The machine the units are for (required: a plan is for one machine). */
@@ -40,13 +39,8 @@ export async function makePlan(options: PlanOptions): Promise<PlanResult> {
   const failures: string[] = [];
   let stored = 0;
   for (const doc of project.documents) {
-    let value: string;
-    try {
-      value = await readFile(doc, 'utf8');
-    } catch (err) {
-      failures.push(`${doc}: cannot read: ${(err as Error).message}`);
-      continue;
-    }
+    const value = await readDocument(doc, failures);
+    if (value === undefined) continue;
     const collector: PlanCollector = { units: [], stored: 0 };
     const file = new VFile({ value, path: path.relative(process.cwd(), doc) || doc, cwd: process.cwd() });
     try {
