@@ -37,7 +37,7 @@ import type { DeclaredModel, Failure, InputPoint, MeasureSettings, MeasureStats,
 import { attributeWording, makeItOn, message, missAdvice, refreshNotices, sourceName } from './wording.js';
 
 export type { DeclaredModel, Failure, InputPoint, MeasureSettings, MeasureStats, ModelSource, Outcome, PlanCollector, ProgressEvent, RegistryOptions, StoredBench } from './types.js';
-export { makeItOn, refreshNotices } from './wording.js';
+export { refreshNotices } from './wording.js';
 export { pointSamples } from './inputs.js';
 
 const isProfile = (v: unknown): v is Profile => !!v && typeof v === 'object' && (v as Profile).schema === 1 && typeof (v as Profile).totals?.params === 'number' && Array.isArray((v as Profile).nodes);

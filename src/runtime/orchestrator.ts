@@ -185,7 +185,10 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
         }
         state.measured.push({ run: reply.run, samplesMs: reply.samplesMs });
         say(`${config.label}: process ${round + 1}/${processes}: median ${formatMs(reply.run.latency.medianMs)} ms over ${reply.run.latency.n} runs`);
-        if (round === 0 && plan.floor !== false) floors[i] = await measureFloor(config, reply.run, protocol, scratch, i, timeoutMs, say);
+        if (round === 0 && plan.floor !== false) {
+          const run = reply.run;
+          floors[i] = await reusedFloor(floorKey(config, run.outputs, protocol), config.label, () => measureFloorInChild(config, run, protocol, scratch, i, timeoutMs, say), say);
+        }
       }
     }
     // Unstable configurations get more effort (extra, longer processes; outlier processes discarded).
@@ -268,7 +271,7 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
  * protocol and session settings minutes later repeats a measurement, it adds no rigour. A floor is
  * reused for FLOOR_REUSE_MS (a long `watch` session measures it afresh), and a failed one is not kept.
  */
-const floorMemo = new Map<string, { at: number; floor: Promise<{ floor: CallFloor | null; error: string | null }> }>();
+const floorMemo = new Map<string, { at: number; floor: Promise<FloorOutcome> }>();
 export const FLOOR_REUSE_MS = 10 * 60_000;
 
 /** What a floor measurement depends on: the floor model (inputs, outputs), the session settings and the protocol. */
@@ -277,26 +280,20 @@ export function floorKey(config: BenchConfig, outputs: ProcessRun['outputs'], pr
   return JSON.stringify({ settings, outputs: outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: o.shape })), protocol });
 }
 
-async function measureFloor(
-  config: BenchConfig,
-  first: ProcessRun,
-  protocol: ProtocolOptions,
-  scratch: string,
-  index: number,
-  timeoutMs: number,
-  say: (m: string) => void,
-): Promise<{ floor: CallFloor | null; error: string | null }> {
-  const key = floorKey(config, first.outputs, protocol);
+type FloorOutcome = { floor: CallFloor | null; error: string | null };
+
+/** The floor stored under `key` when it is recent and good, else `measure()`'s (kept unless it failed). */
+async function reusedFloor(key: string, label: string, measure: () => Promise<FloorOutcome>, say: (m: string) => void): Promise<FloorOutcome> {
   const now = Date.now();
   const known = floorMemo.get(key);
   if (known && now - known.at < FLOOR_REUSE_MS) {
     const reused = await known.floor;
     if (reused.floor) {
-      say(`${config.label}: binding floor of the same inputs and outputs measured ${((now - known.at) / 1000).toFixed(0)} s ago`);
+      say(`${label}: binding floor of the same inputs and outputs measured ${((now - known.at) / 1000).toFixed(0)} s ago`);
       return reused;
     }
   }
-  const floor = measureFloorInChild(config, first, protocol, scratch, index, timeoutMs, say);
+  const floor = measure();
   floorMemo.set(key, { at: now, floor });
   const result = await floor;
   if (!result.floor) floorMemo.delete(key);
@@ -311,7 +308,7 @@ async function measureFloorInChild(
   index: number,
   timeoutMs: number,
   say: (m: string) => void,
-): Promise<{ floor: CallFloor | null; error: string | null }> {
+): Promise<FloorOutcome> {
   let floorPath: string;
   try {
     floorPath = path.join(scratch, `floor-${index}.onnx`);

@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { buildGpt } from '../helpers/gpt.js';
@@ -13,21 +13,7 @@ const dir = path.resolve('test/.tmp/cli-profile');
 const mlpFile = path.join(dir, 'mlp.onnx');
 const gptFile = path.join(dir, 'gpt.onnx');
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const run = runCli;
 
 beforeAll(() => {
   fs.mkdirSync(dir, { recursive: true });
