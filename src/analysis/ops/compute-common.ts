@@ -142,6 +142,11 @@ export function costRule(exact: (ctx: CostContext) => CostEntry | null, preset: 
   return (ctx, convention) => (convention === 'exact' ? exact(ctx) : preset(ctx, convention));
 }
 
+/** What the presets count for an op, from a table of the tools that count it (the others do not). */
+export function presetTable(table: Partial<Record<Preset, PresetCost>>): PresetCost {
+  return (ctx, preset) => table[preset]?.(ctx, preset) ?? null;
+}
+
 /** Names of spatial dims by rank, for formula text and vars: 1-D L, 2-D H W, 3-D D H W. */
 export function spatialNames(rank: number): string[] {
   if (rank === 1) return ['L'];

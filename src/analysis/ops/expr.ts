@@ -428,9 +428,11 @@ class Juxtaposed extends Expr {
   }
   protected show(mode: Mode): string {
     const a = this.coefficient.print(mode, ATOM);
-    const b = this.factor.print(mode, ATOM);
-    if (!mode.substituted) return mode.latex ? `${a} ${b}` : `${a}${b}`;
-    return `${a}${mode.latex ? ' \\times ' : '×'}${b}`;
+    if (!mode.substituted) {
+      const b = this.factor.print(mode, ATOM);
+      return mode.latex ? `${a} ${b}` : `${a}${b}`;
+    }
+    return `${a}${mode.latex ? ' \\times ' : '×'}${this.factor.print(mode, PRODUCT)}`;
   }
 }
 
