@@ -12,7 +12,7 @@ import { MAX_VALUE_ELEMENTS } from '../context.js';
 import { broadcastShapes, formatShape, product, unifyDim } from '../shapes.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type FormulaUse, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
 import { costRule, type Preset, presetEntry } from './compute-common.js';
-import { each, type Expr, flopsEntry, formulaOf, juxt, minus, n, numel, numelFactor, over, plusTight, q, scaled, sup, times } from './expr.js';
+import { each, type Expr, flopsEntry, juxt, minus, n, numel, numelFactor, over, plusTight, q, scaled, sup, times } from './expr.js';
 import { castValues, forEachIndex, given, nodeLabel, stridesOf } from './tensor-values.js';
 
 
@@ -67,11 +67,15 @@ export function perElementExpr(dims: readonly number[], c: number | Expr): Expr 
   return typeof c === 'number' ? scaled(c, elements) : times(c, elements);
 }
 
-/** The `elementwise` formula: c FLOPs for each of the N output elements. */
-export function elementwiseFormula(dims: readonly number[], per: PerElement): FormulaUse {
-  const e = perElementExpr(dims, per.c);
+/** The exact `elementwise` count: c FLOPs for each of the N output elements. */
+export function elementwiseEntry(dims: readonly number[], per: PerElement): CostEntry {
   const c = typeof per.c === 'number' ? per.c : per.c.value;
-  return formulaOf('elementwise', { N: elementCount(dims), c, ...per.vars }, e);
+  return flopsEntry(0, 'elementwise', { N: elementCount(dims), c, ...per.vars }, perElementExpr(dims, per.c));
+}
+
+/** The formula of `elementwiseEntry`, for rules that count the same way under their own template. */
+export function elementwiseFormula(dims: readonly number[], per: PerElement): FormulaUse {
+  return elementwiseEntry(dims, per).formula!;
 }
 
 /**
@@ -84,12 +88,10 @@ export function perElementCost(per: (ctx: CostContext) => PerElement, presets: P
   return costRule(
     (ctx) => {
       const p = per(ctx);
-      const out = countDims(ctx.outputs[0], 'the output', ctx);
-      const e = perElementExpr(out, p.c);
-      return { macs: 0, flops: e.value, formula: elementwiseFormula(out, p) };
+      return elementwiseEntry(countDims(ctx.outputs[0], 'the output', ctx), p);
     },
     (ctx, preset) => {
-      per(ctx); // a malformed node fails under every convention alike
+      per(ctx); // its attributes are checked under every convention alike
       const out = countDims(ctx.outputs[0], 'the output', ctx);
       const rule = presets[preset][ctx.node.opType];
       if (rule === undefined) return null;
