@@ -98,7 +98,7 @@ export function presetEntry(preset: Preset, template: string, vars: Record<strin
 export type PresetCost = (ctx: CostContext, preset: Preset) => CostEntry | null;
 
 /** The tools count nothing for the op. */
-export const notCounted: PresetCost = () => null;
+const notCounted: PresetCost = () => null;
 
 /**
  * An op's cost function from its exact rule and its presets' deviations: the one place a rule's

@@ -50,10 +50,10 @@ function elementCount(dims: readonly number[]): number {
  * What a preset tool counts for an element-wise op: one per output element ('elements'), or zero
  * though it hooks the op ('zero'). An op a preset's table leaves out is not counted by that tool.
  */
-export type ToolCount = 'elements' | 'zero';
+type ElementwiseTool = 'elements' | 'zero';
 
 /** Per preset, the ops of a family the tool counts (COUNTING.md "Presets"). */
-export type PresetTable = Record<Preset, Readonly<Record<string, ToolCount>>>;
+export type PresetTable = Record<Preset, Readonly<Record<string, ElementwiseTool>>>;
 
 /** FLOPs per output element under `exact`: a constant, or an expression (`k − 1`), with extra formula vars. */
 export interface PerElement {
@@ -62,13 +62,13 @@ export interface PerElement {
 }
 
 /** c·N: c FLOPs for each of the N output elements (`N`, `2·N`, `(k − 1)·N`; `0` for a constant 0). */
-export function perElementExpr(dims: readonly number[], c: number | Expr): Expr {
+function perElementExpr(dims: readonly number[], c: number | Expr): Expr {
   const elements = numel('N', dims);
   return typeof c === 'number' ? scaled(c, elements) : times(c, elements);
 }
 
 /** The exact `elementwise` count: c FLOPs for each of the N output elements. */
-export function elementwiseEntry(dims: readonly number[], per: PerElement): CostEntry {
+function elementwiseEntry(dims: readonly number[], per: PerElement): CostEntry {
   const c = typeof per.c === 'number' ? per.c : per.c.value;
   return flopsEntry(0, 'elementwise', { N: elementCount(dims), c, ...per.vars }, perElementExpr(dims, per.c));
 }
