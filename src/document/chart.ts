@@ -21,7 +21,7 @@ import { numberOf } from './xref.js';
 
 export const chartAttributes = {
   id: text('cross-reference id, written #fig-name'),
-  kind: oneOf('scatter (two metrics over models) or bar (share per operator type of one model)', ['scatter', 'bar'] as const, true),
+  kind: oneOf(phrase('attr.chart.kind'), ['scatter', 'bar'] as const, true),
   x: metricNameAttribute(false),
   y: metricNameAttribute(false),
   models: wordList('model ids separated by spaces (scatter)'),

@@ -63,8 +63,8 @@ const metricList: AttributeSpec<ComplexityMetric[]> = {
 
 export const complexityAttributes = {
   id: text('cross-reference id, #tbl-name (a table) or #fig-name (show=chart)'),
-  families: wordList(`model families separated by spaces: ${families.map((f) => f.name).join(', ')}`, true),
-  vary: wordList('one or two size variables to sweep, e.g. "n" or "n d"', true),
+  families: wordList(phrase('attr.complexity.families', { names: families.map((f) => f.name).join(', ') }), true),
+  vary: wordList(phrase('attr.complexity.vary'), true),
   values: assignments('the swept values, e.g. "n=128,256,512 d=64,128" (default: each family\'s sweep)'),
   at: assignments('values of the variables not swept, e.g. "d=512" (default: each family\'s)'),
   metrics: metricList,

@@ -160,6 +160,8 @@ export class AttributeError extends SaidError {
 export interface AttributeSpec<T> {
   /** One line for the docs and the unknown-attribute remedy. */
   description: string;
+  /** The same line in any document's language, where it differs from `description` (a required attribute's, for the box that asks for it). */
+  said?: Said | undefined;
   required?: boolean;
   parse(value: string): T;
 }
@@ -281,7 +283,7 @@ export function readAttributes<S extends AttributeSpecs>(node: DirectiveNode, fi
   for (const [name, spec] of Object.entries(specs)) {
     if (spec.required && (attrs[name] === undefined || attrs[name] === null)) {
       ok = false;
-      problem(phrase('diag.needsAttribute', { directive, name, description: spec.description }), 'missing-attribute');
+      problem(phrase('diag.needsAttribute', { directive, name, description: spec.said ?? spec.description }), 'missing-attribute');
     }
   }
   return { ok, values: values as Parsed<S>, problems };
@@ -295,8 +297,11 @@ export function attributeProblems(problems: readonly Said[]): Said {
 // Parsers shared by several directives.
 
 /** A caption or other prose given as an attribute: straight quotes become typographic, as in the text. */
-export const prose = (description: string, required = false): AttributeSpec<string> => ({
-  description,
+/** A spec's description in English, and in words when it was given as a catalogue message. */
+const described = (description: Said) => (typeof description === 'string' ? { description } : { description: english(description), said: description });
+
+export const prose = (description: Said, required = false): AttributeSpec<string> => ({
+  ...described(description),
   required,
   parse: (v) => {
     if (v.trim() === '') throw new AttributeError(phrase('diag.empty'));
@@ -304,8 +309,8 @@ export const prose = (description: string, required = false): AttributeSpec<stri
   },
 });
 
-export const text = (description: string, required = false): AttributeSpec<string> => ({
-  description,
+export const text = (description: Said, required = false): AttributeSpec<string> => ({
+  ...described(description),
   required,
   parse: (v) => {
     if (v.trim() === '') throw new AttributeError(phrase('diag.empty'));
@@ -321,8 +326,8 @@ export const positiveInteger = (description: string): AttributeSpec<number> => (
   },
 });
 
-export const oneOf = <T extends string>(description: string, choices: readonly T[], required = false): AttributeSpec<T> => ({
-  description,
+export const oneOf = <T extends string>(description: Said, choices: readonly T[], required = false): AttributeSpec<T> => ({
+  ...described(description),
   required,
   parse: (v) => {
     if (!(choices as readonly string[]).includes(v)) throw new AttributeError(phrase('diag.oneOf', { suggestion: suggestion(v, choices), choices: names(choices) }));
@@ -340,8 +345,8 @@ export const boolean = (description: string): AttributeSpec<boolean> => ({
 });
 
 /** A list of words separated by spaces or commas (`models="a b c"`). */
-export const wordList = (description: string, required = false): AttributeSpec<string[]> => ({
-  description,
+export const wordList = (description: Said, required = false): AttributeSpec<string[]> => ({
+  ...described(description),
   required,
   parse: (v) => {
     const words = v.split(/[\s,]+/).filter((w) => w !== '');

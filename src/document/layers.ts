@@ -19,7 +19,7 @@ import { footnotes } from './table.js';
 import { provenance, profileOne } from './uses.js';
 
 export const layersAttributes = {
-  model: text('the model id', true),
+  model: text(phrase('attr.model'), true),
   depth: positiveInteger('how many module levels to show (default 1)'),
   top: positiveInteger('show only this many modules, those with the most FLOPs (default: all)'),
   input: inputAttribute,

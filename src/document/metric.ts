@@ -11,7 +11,7 @@ import { formatInline, resolveFormat } from '../render/format.js';
 import { isImageInput, isMetricName, metricLabel, metricSpec, SCALES_BY_KIND } from '../render/metrics.js';
 import { METRIC_NAMES, type MetricName, type ScalePrefix } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { phrase, type Said } from '../i18n/index.js';
+import { english, phrase, type Said } from '../i18n/index.js';
 import { AttributeError, boolean, names, suggestion, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives, attributeProblems, allOf } from './directive.js';
 import { guarded, showError } from './error-box.js';
 import { inputAttribute } from './model.js';
@@ -19,7 +19,8 @@ import { documentState, type DocumentState, type StateOptions, stateMessages } f
 import { benchAt, benchMarks, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
 
 export const metricNameAttribute = (required = true) => ({
-  description: `a metric: ${METRIC_NAMES.join(', ')}`,
+  description: english(phrase('attr.metric.name', { names: METRIC_NAMES.join(', ') })),
+  said: phrase('attr.metric.name', { names: METRIC_NAMES.join(', ') }),
   required,
   parse(value: string): MetricName {
     if (!isMetricName(value)) throw new AttributeError(phrase('diag.metric.unknown', { name: value, suggestion: suggestion(value, METRIC_NAMES), known: names(METRIC_NAMES) }), 'unknown-metric');
@@ -28,7 +29,7 @@ export const metricNameAttribute = (required = true) => ({
 });
 
 export const metricAttributes = {
-  model: text('the model id', true),
+  model: text(phrase('attr.model'), true),
   name: metricNameAttribute(),
   input: inputAttribute,
   scale: oneOf('scale of the number: K, M, G, T (counts, bytes, rates) or us, ms, s (times)', ['', 'K', 'M', 'G', 'T', 'us', 'ms', 's', 'auto'] as const),

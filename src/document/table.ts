@@ -42,7 +42,7 @@ export const metricsAttribute = (description: string, required = false) => ({
 
 export const tableAttributes = {
   id: text('cross-reference id, written #tbl-name'),
-  models: wordList('model ids separated by spaces', true),
+  models: wordList(phrase('attr.table.models'), true),
   metrics: metricsAttribute('metric names separated by spaces (default: params macs flops)'),
   caption: prose('the table caption'),
   convention: oneOf('counting convention for this table', CONVENTIONS),

@@ -156,7 +156,6 @@ export const en = {
   'chart.share': 'Share of {value} (%)',
   'chart.shareDesc': 'Share of {value} per item',
 
-  // Measured results in words, and the diagnostics an error box in the page shows.
   // Lists and attributes
   'list.semicolon': '; ',
   'list.comma': ', ',
@@ -199,6 +198,14 @@ export const en = {
   'diag.model.twice': 'model \'{id}\' is declared twice; give each ::model its own #id',
   'diag.model.srcAndZoo': '::model{#{id}} has both src= and zoo=; keep one',
   'diag.model.needsSource': '::model{#{id}} needs src="models/x.onnx" (a file next to the Markdown) or zoo=resnet50 (built in)',
+
+  // Required attributes, as the box that asks for one describes them
+  'attr.model': 'the model id',
+  'attr.table.models': 'model ids separated by spaces',
+  'attr.metric.name': 'a metric: {names}',
+  'attr.chart.kind': 'scatter (two metrics over models) or bar (share per operator type of one model)',
+  'attr.complexity.families': 'model families separated by spaces: {names}',
+  'attr.complexity.vary': 'one or two size variables to sweep, e.g. "n" or "n d"',
 
   // Models and measurements that failed
   'diag.model.fileMissing': 'model file \'{written}\' not found (looked at {file}); src= is relative to the Markdown file',

@@ -152,7 +152,6 @@ export const zhCN: Record<MessageKey, string> = {
   'chart.share': '{value}占比 (%)',
   'chart.shareDesc': '各项{value}占比',
 
-  // Measured results in words, and the diagnostics an error box in the page shows.
   // Lists and attributes
   'list.semicolon': '；',
   'list.comma': '，',
@@ -195,6 +194,14 @@ export const zhCN: Record<MessageKey, string> = {
   'diag.model.twice': '模型 \'{id}\' 声明了两次；请给每个 ::model 不同的 #id',
   'diag.model.srcAndZoo': '::model{#{id}} 同时有 src= 和 zoo=；请只保留一个',
   'diag.model.needsSource': '::model{#{id}} 需要 src="models/x.onnx"（Markdown 文件旁的模型文件）或 zoo=resnet50（内置模型）',
+
+  // Required attributes, as the box that asks for one describes them
+  'attr.model': '模型 id',
+  'attr.table.models': '以空格分隔的模型 id',
+  'attr.metric.name': '一个指标：{names}',
+  'attr.chart.kind': 'scatter（多个模型上的两个指标）或 bar（一个模型中各算子类型的占比）',
+  'attr.complexity.families': '以空格分隔的模型族：{names}',
+  'attr.complexity.vary': '要扫描的一个或两个尺寸变量，例如 "n" 或 "n d"',
 
   // Models and measurements that failed
   'diag.model.fileMissing': '找不到模型文件 \'{written}\'（查找位置：{file}）；src= 相对于 Markdown 文件',
