@@ -243,6 +243,7 @@ export const en = {
   'diag.bench.failed': 'benchmark of model \'{id}\' failed: {reason}',
   'diag.bench.sweepPoint': 'a ::complexity sweep point ({source}) is built in code and measured where the document builds; build the document on machine \'{machine}\' instead',
   'diag.result.makeItOn': 'make it on that machine with \'modelpress build {flags}\', or plan it with \'modelpress plan {flags} --out plan.json\' and run \'modelpress run-unit --plan plan.json\' there (docs/cluster.md), then \'modelpress results merge <folder>\' here',
+  'diag.profile.what': 'profile for model \'{id}\' at input {input}',
 
   // Uses of declared models
   'diag.unknownModel': 'unknown model \'{id}\'; {suggestion}{known}',

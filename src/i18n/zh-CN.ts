@@ -239,6 +239,7 @@ export const zhCN: Record<MessageKey, string> = {
   'diag.bench.failed': '模型 \'{id}\' 的基准测试失败：{reason}',
   'diag.bench.sweepPoint': '::complexity 的扫描点（{source}）在代码中构建，只能在构建文档的机器上测量；请改在机器 \'{machine}\' 上构建文档',
   'diag.result.makeItOn': '请在该机器上运行 \'modelpress build {flags}\' 生成，或用 \'modelpress plan {flags} --out plan.json\' 列入计划并在那里运行 \'modelpress run-unit --plan plan.json\'（见 docs/cluster.md），再在本机运行 \'modelpress results merge <folder>\'',
+  'diag.profile.what': '模型 \'{id}\' 在输入 {input} 下的分析结果',
 
   // Uses of declared models
   'diag.unknownModel': '未知模型 \'{id}\'；{suggestion}{known}',

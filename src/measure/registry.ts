@@ -179,7 +179,7 @@ export class ModelRegistry {
       const stored = this.storedResult(model, ident, this.results.profileFile(this.modelName(model), point.text, convention), 'profile', isProfile, {
         kind: 'profile', inputs: point.text, convention, tool: toolVersion(),
         ...(this.options.rules ? { rules: this.options.rules.key } : {}),
-      }, `profile for model '${model.id}' at input ${point.text || '(as declared)'}`);
+      }, phrase('diag.profile.what', { id: model.id, input: point.text || phrase('diag.asDeclared') }));
       if (stored) {
         if (stored.ok) {
           this.stats.profileHits++;
