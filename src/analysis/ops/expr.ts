@@ -366,26 +366,19 @@ export function named(name: string, e: Expr): Expr {
 }
 
 /** Symbolically a name, substituted the expression itself (`Σ steps` next to `1536 + 768`). */
-class Labelled extends Expr {
+class Labelled extends Quantity {
   constructor(
-    private readonly name: string,
+    name: string,
     private readonly inner: Expr,
   ) {
-    super();
+    super(name, inner.value, false);
   }
-  get value(): number {
-    return this.inner.value;
-  }
-  get precedence(): number {
-    return this.inner.precedence;
-  }
-  protected show(mode: Mode): string {
-    if (mode.substituted) return this.inner.print(mode);
-    return mode.latex ? latexName(this.name) : this.name;
+  protected override show(mode: Mode): string {
+    return mode.substituted ? this.inner.print(mode) : super.show(mode);
   }
   override print(mode: Mode, outer = SUM): string {
     // the name binds like a product (`2·Σ steps`); the substituted expression by its own strength
-    return mode.substituted ? this.inner.print(mode, outer) : this.show(mode);
+    return mode.substituted ? this.inner.print(mode, outer) : super.print(mode, outer);
   }
 }
 
