@@ -1,7 +1,8 @@
 /**
  * Helpers shared by the compute-heavy op families (conv, gemm, attention, norm, pool, softmax,
- * recurrent): reading shapes that cost needs as numbers, convolution/pooling window geometry, and the
- * plain-text formula notation of the seed (`(2×3×3²−1)×4×6²`).
+ * recurrent): reading shapes that cost needs as numbers, convolution/pooling window geometry, and how
+ * a rule's convention is told apart (`costRule`: the exact rule, or the preset's table of deviations).
+ * Formulas are printed by the expression objects of expr.ts.
  */
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type FormulaUse, type NodeContext } from '../types.js';
@@ -65,41 +66,6 @@ export function sameDim(ctx: NodeContext, a: Dim, b: Dim, what: string): Dim {
 // ---------------------------------------------------------------------------------------------
 // Formula text
 
-const SUPERSCRIPT = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-
-function superscript(n: number): string {
-  return String(n)
-    .split('')
-    .map((c) => SUPERSCRIPT[Number(c)] ?? c)
-    .join('');
-}
-
-/**
- * A product of numbers written as the seed does: runs of equal factors become powers
- * (`[3, 3]` → `3²`, `[2, 3]` → `2×3`), factors joined by ×.
- */
-export function productText(factors: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < factors.length; ) {
-    let j = i;
-    while (j < factors.length && factors[j] === factors[i]) j++;
-    const run = j - i;
-    parts.push(run > 1 ? `${factors[i]}${superscript(run)}` : String(factors[i]));
-    i = j;
-  }
-  return parts.length === 0 ? '1' : parts.join('×');
-}
-
-/** Join symbolic factors with the middle dot. */
-export function sym(...factors: string[]): string {
-  return factors.filter((f) => f !== '').join('·');
-}
-
-/** Join substituted factors with ×. */
-export function sub(...factors: string[]): string {
-  return factors.filter((f) => f !== '').join('×');
-}
-
 export function formula(template: string, vars: Record<string, number>, symbolic: string, substituted: string): FormulaUse {
   return { template, vars, symbolic, substituted };
 }
@@ -140,6 +106,11 @@ export const notCounted: PresetCost = () => null;
  */
 export function costRule(exact: (ctx: CostContext) => CostEntry | null, preset: PresetCost = notCounted): (ctx: CostContext, convention: Convention) => CostEntry | null {
   return (ctx, convention) => (convention === 'exact' ? exact(ctx) : preset(ctx, convention));
+}
+
+/** What the presets count for an op, from a table of the tools that count it (the others do not). */
+export function presetTable(table: Partial<Record<Preset, PresetCost>>): PresetCost {
+  return (ctx, preset) => table[preset]?.(ctx, preset) ?? null;
 }
 
 /** Names of spatial dims by rank, for formula text and vars: 1-D L, 2-D H W, 3-D D H W. */

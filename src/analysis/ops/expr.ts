@@ -481,9 +481,11 @@ class Juxtaposed extends Expr {
   }
   protected show(mode: Mode): string {
     const a = this.coefficient.print(mode, ATOM);
-    const b = this.factor.print(mode, ATOM);
-    if (!mode.substituted) return mode.latex ? `${a} ${b}` : `${a}${b}`;
-    return `${a}${mode.latex ? ' \\times ' : '×'}${b}`;
+    if (!mode.substituted) {
+      const b = this.factor.print(mode, ATOM);
+      return `${a}${b}`;
+    }
+    return `${a}${mode.latex ? ' \\times ' : '×'}${this.factor.print(mode, PRODUCT)}`;
   }
 }
 
@@ -501,7 +503,10 @@ class Superscript extends Expr {
   protected show(mode: Mode): string {
     const b = this.base.print(mode, ATOM);
     const literal = this.exponent instanceof Literal;
-    if (mode.latex) return `${b}^{${mode.substituted || literal ? this.exponent.value : this.exponent.print(mode)}}`;
+    if (mode.latex) {
+      const e = mode.substituted || literal ? String(this.exponent.value) : this.exponent.print(mode);
+      return e.length === 1 ? `${b}^${e}` : `${b}^{${e}}`;
+    }
     if (mode.substituted || literal) return `${b}${superscriptDigits(this.exponent.value)}`;
     return `${b}^${this.exponent.print(mode, ATOM)}`;
   }
