@@ -91,7 +91,7 @@ function grid(vary: { name: string; values: number[] }[]): Vars[] {
 }
 
 /** Check a sweep against the family (unknown variables, unbuildable values) before building anything. */
-export function planSweep(family: ModelFamily, request: SweepRequest): { vary: { name: string; values: number[] }[]; at: Vars } {
+function planSweep(family: ModelFamily, request: SweepRequest): { vary: { name: string; values: number[] }[]; at: Vars } {
   if (request.vary.length < 1 || request.vary.length > 2) throw new SweepError(`sweep one or two variables, not ${request.vary.length}`);
   const known = Object.keys(family.variables);
   const vary = request.vary.map((v) => {

@@ -118,7 +118,7 @@ function resultText(r: BenchResult): string[] {
   return lines;
 }
 
-export function formatReport(report: BenchReport): string {
+function formatReport(report: BenchReport): string {
   const e = report.environment;
   const p = report.protocol;
   return [

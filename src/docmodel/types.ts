@@ -17,8 +17,6 @@ export type ItemKind = 'section' | 'table' | 'figure' | 'equation';
 /** The id prefix of each kind: `@sec-intro`, `@tbl-cnn`, `@fig-arch`, `@eq-conv`. */
 export const ID_PREFIX: Record<ItemKind, string> = { section: 'sec', table: 'tbl', figure: 'fig', equation: 'eq' };
 export const KIND_OF_PREFIX: Record<string, ItemKind> = { sec: 'section', tbl: 'table', fig: 'figure', eq: 'equation' };
-/** The word a reference reads ("Table 2"), in English (documents read theirs from the catalogue: `ref.<kind>`). */
-export const KIND_WORD: Record<ItemKind, string> = { section: 'Section', table: 'Table', figure: 'Figure', equation: 'Equation' };
 
 /** The words of a document: its language's catalogue with the user's overrides. */
 export function documentMessages(data: Pick<DocumentData, 'lang' | 'messages'>): Messages {

@@ -18,7 +18,7 @@ import { measureModels } from './table.js';
 import { failureText, metricValues, profileAt, resolveModel } from './uses.js';
 import { numberOf } from './xref.js';
 
-export const chartAttributes = {
+const chartAttributes = {
   id: text('cross-reference id, written #fig-name'),
   kind: oneOf('scatter (two metrics over models) or bar (share per operator type of one model)', ['scatter', 'bar'] as const, true),
   x: metricNameAttribute(false),

@@ -30,7 +30,7 @@ import { unified } from 'unified';
 type CslItem = { id: string; author?: { family?: string; literal?: string }[]; [k: string]: unknown };
 
 /** Bundled styles: name → file under templates/csl/. */
-export const BUNDLED_STYLES: Record<string, string> = { numeric: 'numeric.csl', ieee: 'ieee.csl', apa: 'apa.csl' };
+const BUNDLED_STYLES: Record<string, string> = { numeric: 'numeric.csl', ieee: 'ieee.csl', apa: 'apa.csl' };
 
 const ZOO_BIB = path.join(BUILTIN_TEMPLATES_DIR, 'bibliography', 'zoo.bib');
 
@@ -53,7 +53,7 @@ function keyPlace(tree: Root, key: string) {
 }
 
 /** Parse a .bib entry by entry, so one malformed entry is reported (at its line) and the rest load. */
-export function parseBibtex(text: string, onError: (line: number, column: number, message: string) => void): CslItem[] {
+function parseBibtex(text: string, onError: (line: number, column: number, message: string) => void): CslItem[] {
   const items: CslItem[] = [];
   const starts: number[] = [];
   const re = /^[ \t]*@/gm;

@@ -60,7 +60,7 @@ const metricList: AttributeSpec<ComplexityMetric[]> = {
   },
 };
 
-export const complexityAttributes = {
+const complexityAttributes = {
   id: text('cross-reference id, #tbl-name (a table) or #fig-name (show=chart)'),
   families: wordList(`model families separated by spaces: ${families.map((f) => f.name).join(', ')}`, true),
   vary: wordList('one or two size variables to sweep, e.g. "n" or "n d"', true),

@@ -29,7 +29,7 @@ import { numberOf } from './xref.js';
 const WORKED_OPS = ['Conv', 'Gemm', 'MatMul'] as const;
 type WorkedOp = (typeof WORKED_OPS)[number];
 
-export const formulaAttributes = {
+const formulaAttributes = {
   id: text('equation id, written #eq-name'),
   model: text('the model id (with node=)'),
   node: text('the node name in the ONNX graph, e.g. /conv1/Conv'),
@@ -82,7 +82,7 @@ function tooLarge(op: WorkedOp, dims: number[], attribute: string): { error: str
   };
 }
 
-export function workedExample(op: WorkedOp, v: Values): { model: Model } | { error: string; attribute?: string } {
+function workedExample(op: WorkedOp, v: Values): { model: Model } | { error: string; attribute?: string } {
   const b = new GraphBuilder({ opset: 17, name: `worked_${op.toLowerCase()}`, producerName: 'modelpress formula' });
   if (op === 'Conv') {
     const kh = v.kh ?? v.k;

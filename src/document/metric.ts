@@ -26,7 +26,7 @@ export const metricNameAttribute = (required = true) => ({
   },
 });
 
-export const metricAttributes = {
+const metricAttributes = {
   model: text('the model id', true),
   name: metricNameAttribute(),
   input: inputAttribute,

@@ -17,7 +17,7 @@ import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessa
 import { footnotes } from './table.js';
 import { provenance, profileOne } from './uses.js';
 
-export const opsAttributes = {
+const opsAttributes = {
   model: text('the model id', true),
   input: inputAttribute,
   caption: prose('the table caption'),

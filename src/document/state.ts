@@ -77,7 +77,7 @@ export interface StateOptions {
   embedded?: boolean | undefined;
 }
 
-export function emptyData(settings: DocumentSettings, source: string | undefined, tool: string): DocumentData {
+function emptyData(settings: DocumentSettings, source: string | undefined, tool: string): DocumentData {
   return {
     schema: 1,
     source,

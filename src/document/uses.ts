@@ -164,7 +164,7 @@ function ms(v: number): string {
 }
 
 /** Why a result is unstable, in words, with the effort spent. */
-export function unstableReason(stored: StoredBench): string {
+function unstableReason(stored: StoredBench): string {
   const r = stored.result;
   if (r.status !== 'ok') return '';
   if (!r.stability) return `IQR/median ${(r.pooled.relativeIqr * 100).toFixed(1)}% > 10%`;
@@ -222,7 +222,7 @@ export function benchMarks(metrics: readonly MetricName[], stored: StoredBench |
 }
 
 /** The method line of a benchmark, in words. */
-export function benchMethod(stored: StoredBench): string {
+function benchMethod(stored: StoredBench): string {
   const p = stored.protocol;
   return (
     `median of ${p.processes} process${p.processes === 1 ? '' : 'es'} (one session each); warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; ` +

@@ -22,7 +22,7 @@ import { ENGLISH, hasCjk, isCjkLang, type Messages } from '../i18n/index.js';
 type Kind = 'table' | 'figure' | 'equation';
 
 /** `width=60%` → `0.6\linewidth`; lengths LaTeX knows pass through; px at 96 per inch. */
-export function latexWidth(width: string | undefined): string | undefined {
+function latexWidth(width: string | undefined): string | undefined {
   if (!width) return undefined;
   const m = /^(\d+(?:\.\d+)?)(%|px|cm|mm|in|pt|em)$/.exec(width);
   if (!m) return undefined;

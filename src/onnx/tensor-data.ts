@@ -229,7 +229,7 @@ export function tensorNumbers(t: Tensor, model: Pick<Model, 'path'> = {}): numbe
   return out;
 }
 
-export function float16ToNumber(h: number): number {
+function float16ToNumber(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >>> 10) & 0x1f;
   const mant = h & 0x3ff;
@@ -238,7 +238,7 @@ export function float16ToNumber(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
-export function bfloat16ToNumber(b: number): number {
+function bfloat16ToNumber(b: number): number {
   const f = new Float32Array(1);
   new Uint32Array(f.buffer)[0] = b << 16;
   return f[0]!;

@@ -19,7 +19,7 @@ export interface PageOptions {
 }
 
 /** Partial name → file: every `partials/*.hbs` in the search path, the first folder's file winning. */
-export function pagePartials(templateDirs: readonly string[] = []): Map<string, string> {
+function pagePartials(templateDirs: readonly string[] = []): Map<string, string> {
   const found = new Map<string, string>();
   for (const dir of templateSearchPath(templateDirs)) {
     let names: string[];

@@ -148,15 +148,13 @@ function uncertainty(ci: [number, number], plain: string, scale: Parameters<type
 }
 
 /** The unstable cells of a table in reading order, each with its mark (`†`, or `†1`, `†2` … when several) and note id. */
-export function unstableMarks(table: TableData): { row: number; column: number; mark: string; id: string; note: string }[] {
+function unstableMarks(table: TableData): { row: number; column: number; mark: string; id: string; note: string }[] {
   const found: { row: number; column: number; note: string }[] = [];
   table.rows.forEach((r, row) => r.cells.forEach((c, column) => c.unstable && found.push({ row, column, note: c.unstable })));
   const base = table.id ?? `tbl-${table.number ?? 'x'}`;
   return found.map((f, k) => ({ ...f, mark: found.length === 1 ? '†' : `†${k + 1}`, id: `${base}-unstable-${k + 1}` }));
 }
 
-/** The note under a table that says what the daggers mean (English; documents read `table.unstableLegend`). */
-export const UNSTABLE_LEGEND = ENGLISH.t('table.unstableLegend');
 
 /**
  * (measured − published) ÷ published, in percent with one decimal and an explicit sign, grouped as

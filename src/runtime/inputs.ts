@@ -41,7 +41,7 @@ const ELEMENT_BYTES: Record<string, number> = {
 };
 
 /** Random inputs of all inputs together are made only up to this many bytes (1 GiB). */
-export const MAX_GENERATED_INPUT_BYTES = 2 ** 30;
+const MAX_GENERATED_INPUT_BYTES = 2 ** 30;
 
 /** An input that cannot be generated: a bad dim, an unsupported type, or too many bytes. */
 export class InputSpecError extends Error {
