@@ -8,7 +8,7 @@
  * tokens for global attention and linear for windowed attention.
  */
 import type { Model } from '../onnx/model.js';
-import type { ModelFamily, Vars } from '../zoo/families.js';
+import type { ModelFamily, Vars } from '../types/family.js';
 import { fitPowerLaw, FitError, type PowerLawFit } from './fit.js';
 import { profileModel } from './profile.js';
 import type { Convention, Profile } from './types.js';

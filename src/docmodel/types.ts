@@ -58,6 +58,24 @@ export interface CitedWork {
   csl?: unknown;
 }
 
+/** A CSL-JSON record, as citation-js reads and writes it. */
+export type CslItem = { id: string; author?: { family?: string; literal?: string }[]; [k: string]: unknown };
+
+/**
+ * What a book's chapters cite, in book order: each chapter's citations are formatted after the ones
+ * of the chapters before it, so numeric labels are the same on every page ([1] in chapter 3 is [1] in
+ * chapter 1) and the book's one References lists every work once.
+ */
+export interface BookCitations {
+  /** citeproc's clusters of the chapters built so far, in order. */
+  clusters: unknown[];
+  items: Map<string, CslItem>;
+  /** The style of the first chapter that cites (one style for the book). */
+  style?: string | undefined;
+  /** Stem of the page with the References: the chapter with ::bibliography, else the book's own page. */
+  page: string;
+}
+
 /** Where a number comes from: enough to reproduce it. */
 export interface Provenance {
   model: string;

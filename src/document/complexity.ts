@@ -22,7 +22,8 @@ import { complexityChart, complexityTable, describeSweep } from '../render/compl
 import { resolveFormat } from '../render/format.js';
 import { tableToHast } from '../render/table.js';
 import { METRIC_NAMES, type MetricName } from '../render/types.js';
-import { families, familyNamed, type Vars } from '../zoo/families.js';
+import type { Vars } from '../types/family.js';
+import { families, familyNamed } from '../zoo/families.js';
 import { AttributeError, type AttributeSpec, type DirectiveNode, didYouMean, oneOf, readAttributes, replaceWith, report, text, wordList, prose } from './directive.js';
 import { showError } from './error-box.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';

@@ -6,7 +6,7 @@
  * axis and as masks, so embedding lookups never go out of range); bool random.
  */
 import * as ort from 'onnxruntime-node';
-import { float32ToFloat16Bits } from '../onnx/builder.js';
+import { float32ToFloat16Bits } from '../onnx/half.js';
 import { seededRandom } from '../onnx/random.js';
 import { elementCount } from '../onnx/model.js';
 import type { InputSpec } from './types.js';
