@@ -37,63 +37,33 @@ import { applySettings, DEFAULT_SETTINGS, describeIssues, frontMatterSchema } fr
 import type { StateOptions } from './document/state.js';
 import tablePlugin from './document/table.js';
 import { remarkModelpressNumbering as numberingPlugin, remarkModelpressReferences as referencesPlugin } from './document/xref.js';
-import type { Convention } from './analysis/types.js';
-import type { NumberFormatOptions } from './render/types.js';
 
-/** The public options of every plugin of `modelpress/remark` (all optional; defaults in docs/library.md). */
-export interface ModelpressOptions {
-  title?: string;
-  author?: string;
-  date?: string;
-  /** Page language (default 'en'). */
-  lang?: string;
-  /** Samples per benchmark run (default 1). */
-  batch?: number;
-  /** intraOpNumThreads (default: physical cores). */
-  threads?: number;
-  /** Warm-up: at least this many seconds (default 1)… */
-  warmup?: number;
-  /** …and at least this many runs (default 10). Also `warmupRuns`. */
-  warmup_runs?: number;
-  warmupRuns?: number;
-  /** Timed phase: at least this many seconds (default 2). Also `minTime`. */
-  min_time?: number;
-  minTime?: number;
-  /** …and at least this many runs (default 30). */
-  runs?: number;
-  /** Stop a timed phase after this many seconds (default 60). Also `maxTime`. */
-  max_time?: number;
-  maxTime?: number;
-  /** Child processes per benchmark configuration (default 3). */
-  processes?: number;
-  /** Measure the binding's per-call floor beside each model (default true). */
-  floor?: boolean;
-  /** Execution provider of benchmarks (default 'cpu'; 'cuda' needs onnxruntime-node's CUDA provider, README "Benchmarks on a GPU"). */
-  provider?: 'cpu' | 'cuda';
-  /** Counting convention (default 'exact'): exact, fvcore, ptflops, deepspeed, thop. */
-  convention?: Convention;
-  /** Number format (docs/formatting.md). */
-  format?: NumberFormatOptions;
+/** The camelCase spellings the library also takes for three two-word settings. */
+const CAMEL_TO_SNAKE = { warmupRuns: 'warmup_runs', minTime: 'min_time', maxTime: 'max_time' } as const;
+
+/** The options only the library has: where its cache lives and how it uses it. */
+const libraryOnly = {
   /** Where results and built zoo models are kept (default `$XDG_CACHE_HOME/modelpress`, else `~/.cache/modelpress`). */
-  cacheDir?: string;
+  cacheDir: z.string().min(1).optional(),
   /** Use only stored results; a miss is an error message (default false). */
-  frozen?: boolean;
+  frozen: z.boolean().optional(),
   /** Re-measure everything (true) or these model ids (default: nothing). */
-  refresh?: boolean | string[];
+  refresh: z.union([z.boolean(), z.array(z.string())]).optional(),
   /** Preset only: add remark-directive's syntax (default true; false when the host already parses directives). */
-  syntax?: boolean;
-}
+  syntax: z.boolean().optional(),
+};
 
-const CAMEL_TO_SNAKE: Record<string, string> = { warmupRuns: 'warmup_runs', minTime: 'min_time', maxTime: 'max_time' };
+const libraryOptionsSchema = frontMatterSchema.extend(libraryOnly).strict();
 
-const libraryOptionsSchema = frontMatterSchema
-  .extend({
-    cacheDir: z.string().min(1).optional(),
-    frozen: z.boolean().optional(),
-    refresh: z.union([z.boolean(), z.array(z.string())]).optional(),
-    syntax: z.boolean().optional(),
-  })
-  .strict();
+type SettingOptions = z.input<typeof frontMatterSchema>;
+/**
+ * The public options of every plugin of `modelpress/remark` (all optional; defaults in docs/library.md):
+ * the document settings as config and front matter write them (src/document/settings.ts), their
+ * camelCase aliases, and the library's own.
+ */
+export type ModelpressOptions = SettingOptions & { [A in keyof typeof CAMEL_TO_SNAKE]?: SettingOptions[(typeof CAMEL_TO_SNAKE)[A]] } & z.input<
+    z.ZodObject<typeof libraryOnly>
+  >;
 
 /** The default cache folder of the library: the user's cache, never the host's working folder. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -106,7 +76,7 @@ export function resolveOptions(options: ModelpressOptions | null | undefined = {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options ?? {})) {
     if (value === undefined) continue;
-    const snake = CAMEL_TO_SNAKE[key];
+    const snake: string | undefined = CAMEL_TO_SNAKE[key as keyof typeof CAMEL_TO_SNAKE];
     if (snake && (options as Record<string, unknown>)[snake] !== undefined) {
       throw new Error(`modelpress/remark: options '${key}' and '${snake}' are the same setting; give one`);
     }

@@ -8,7 +8,7 @@
  * tokens for global attention and linear for windowed attention.
  */
 import type { Model } from '../onnx/model.js';
-import type { ModelFamily, Vars } from '../zoo/families.js';
+import type { ModelFamily, Vars } from '../types/family.js';
 import { fitPowerLaw, FitError, type PowerLawFit } from './fit.js';
 import { profileModel } from './profile.js';
 import { phrase, type Said, SaidError, saidOf } from '../i18n/index.js';
@@ -92,7 +92,7 @@ function grid(vary: { name: string; values: number[] }[]): Vars[] {
 }
 
 /** Check a sweep against the family (unknown variables, unbuildable values) before building anything. */
-export function planSweep(family: ModelFamily, request: SweepRequest): { vary: { name: string; values: number[] }[]; at: Vars } {
+function planSweep(family: ModelFamily, request: SweepRequest): { vary: { name: string; values: number[] }[]; at: Vars } {
   if (request.vary.length < 1 || request.vary.length > 2) throw new SweepError(phrase('diag.sweep.count', { count: request.vary.length }));
   const known = Object.keys(family.variables);
   const vary = request.vary.map((v) => {

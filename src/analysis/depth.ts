@@ -16,7 +16,7 @@ export interface DepthResult {
 }
 
 /** Iterations of a Loop or Scan node when known from its inputs. */
-export function tripCount(n: NodeCostRecord): number | undefined {
+function tripCount(n: NodeCostRecord): number | undefined {
   const { node, inputs, opset } = n.rec;
   if (node.opType === 'Loop') {
     const m = inputs[0]?.value?.[0];

@@ -101,7 +101,7 @@ export interface InferOptions {
 const normDomain = (d: string): string => (d === 'ai.onnx' ? '' : d);
 
 /** Facts from a declared type (value_info, graph inputs/outputs). */
-export function factsFromType(t: TypeInfo | undefined, symbols?: ReadonlyMap<string, number>): ValueFacts | undefined {
+function factsFromType(t: TypeInfo | undefined, symbols?: ReadonlyMap<string, number>): ValueFacts | undefined {
   if (!t) return undefined;
   switch (t.kind) {
     case 'tensor':
@@ -118,7 +118,7 @@ export function factsFromType(t: TypeInfo | undefined, symbols?: ReadonlyMap<str
 }
 
 /** Fill what `f` leaves unknown from a hint; numbers already inferred are kept. */
-export function mergeFacts(f: ValueFacts, hint: ValueFacts | undefined): ValueFacts {
+function mergeFacts(f: ValueFacts, hint: ValueFacts | undefined): ValueFacts {
   if (!hint) return f;
   const out: ValueFacts = { ...f };
   if (!out.dtype && hint.dtype) out.dtype = hint.dtype;
@@ -140,7 +140,7 @@ export function mergeFacts(f: ValueFacts, hint: ValueFacts | undefined): ValueFa
 }
 
 /** Facts of a constant tensor: dims, and element values when small enough to matter for shapes. */
-export function constantFacts(t: Tensor, model: Pick<Model, 'path'> = {}): ValueFacts {
+function constantFacts(t: Tensor, model: Pick<Model, 'path'> = {}): ValueFacts {
   const count = elementCount(t.dims);
   const facts: ValueFacts = { dtype: t.dataType, shape: [...t.dims] };
   const small = isFloatType(t.dataType) ? count <= MAX_FLOAT_VALUE_ELEMENTS : count <= MAX_VALUE_ELEMENTS;
@@ -187,7 +187,7 @@ export function constantNodeTensor(node: Node): Tensor | undefined {
  * and SequenceMaps over up to 4,096 items multiply when nested (1,024^3 bodies from a few hundred
  * bytes); a real model needs its node count times a small factor.
  */
-export const MAX_NODE_INFERENCES = 3_000_000;
+const MAX_NODE_INFERENCES = 3_000_000;
 
 /** Runs the op rules over graphs; one instance per model analysis. */
 export class Inferrer {

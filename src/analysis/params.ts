@@ -267,7 +267,7 @@ interface StorageTensor {
 }
 
 /** Roles from a rule's `quantized` hook: the inputs holding scales and zero points. */
-export function quantizedRoles(rec: NodeRecord, inferrer: Inferrer): ReadonlyMap<number, 'scale' | 'zeroPoint'> {
+function quantizedRoles(rec: NodeRecord, inferrer: Inferrer): ReadonlyMap<number, 'scale' | 'zeroPoint'> {
   const hook = rec.rule?.quantized;
   if (hook === undefined) return NO_ROLES;
   const roles = new Map<number, 'scale' | 'zeroPoint'>();

@@ -25,7 +25,7 @@ export function subgraphsOf(node: Node): Graph[] {
 }
 
 /** Names a graph reads from enclosing scopes: used but not produced, input or initializer inside it. */
-export function outerReferences(g: Graph): ReadonlySet<string> {
+function outerReferences(g: Graph): ReadonlySet<string> {
   const cached = outerCache.get(g);
   if (cached) return cached;
   const defined = new Set<string>();

@@ -78,3 +78,11 @@ export class FileHashes {
 export function projectFileHashes(cwd: string): FileHashes {
   return new FileHashes(path.join(cacheDirOf(projectRoot(cwd).root), 'file-hashes.json'));
 }
+
+/** sha256 of one file through the project's (path, size, mtime) memo, saved at once: re-profiling or re-benchmarking does not re-hash. */
+export function projectSha256(file: string, cwd: string = process.cwd()): string {
+  const hashes = projectFileHashes(cwd);
+  const sha256 = hashes.sha256(file);
+  hashes.save();
+  return sha256;
+}

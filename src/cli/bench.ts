@@ -118,7 +118,7 @@ function resultText(r: BenchResult): string[] {
   return lines;
 }
 
-export function formatReport(report: BenchReport): string {
+function formatReport(report: BenchReport): string {
   const e = report.environment;
   const p = report.protocol;
   return [
@@ -181,15 +181,6 @@ function assumedBatchLines(model: Model, flags: BenchFlags): string {
   }
 }
 
-/** sha256 through the project's (path, size, mtime) memo, so re-benchmarking does not re-hash. */
-async function modelHash(modelPath: string): Promise<string> {
-  const { projectFileHashes } = await import('../cache/file-hash.js');
-  const hashes = projectFileHashes(process.cwd());
-  const sha256 = hashes.sha256(modelPath);
-  hashes.save();
-  return sha256;
-}
-
 async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
   const [{ profileModel }, { readModel }, { runBenchmark }, { protocolFromFlags }] = await Promise.all([
     import('../analysis/profile.js'),
@@ -215,7 +206,7 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     flopsPerSample: flags.flops,
     // Without --flops, achieved FLOP/s comes from counting the model at each configuration's shapes.
     countFlops: (inputs) => profileModel(model, { inputs: Object.fromEntries(inputs.map((i) => [i.name, i.shape])) }).totals.flops,
-    modelSha256: await modelHash(modelPath),
+    modelSha256: (await import('../cache/file-hash.js')).projectSha256(modelPath),
     graphOptimizationLevel: flags.optimization,
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,

@@ -24,7 +24,7 @@ export interface BuildFlags {
 }
 
 /** Parse `--to html,pdf,tex`. */
-export function parseFormats(text: string): OutputFormat[] {
+function parseFormats(text: string): OutputFormat[] {
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (items.length === 0) throw new UsageError(`--to needs at least one format: ${OUTPUT_FORMATS.join(', ')}`);
   for (const item of items) {
@@ -54,7 +54,7 @@ export function progressPrinter(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'writ
   };
 }
 
-export function buildOptions(content: string[], flags: BuildFlags): BuildOptions {
+function buildOptions(content: string[], flags: BuildFlags): BuildOptions {
   const refresh = flags.refresh === undefined ? undefined : flags.refresh === true ? true : String(flags.refresh).split(',').map((s) => s.trim()).filter((s) => s !== '');
   return {
     inputs: content,
@@ -113,7 +113,7 @@ export async function runBuild(content: string[], flags: BuildFlags): Promise<{ 
 }
 
 /** Tables of a document with a measured cell left empty (a model that could not be measured). */
-export function incompleteTables(data: DocumentData): number {
+function incompleteTables(data: DocumentData): number {
   return data.tables.filter((t) => {
     const columns = t.table.groups.flatMap((g) => g.columns);
     return t.table.rows.some((r) => r.cells.some((c, i) => c.value === null && columns[i]?.metric !== undefined && !columns[i]!.key.endsWith(':published')));

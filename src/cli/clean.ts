@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { projectRoot } from '../cache/project.js';
 
-export async function clean(cwd: string, options: { out?: string; keepCache?: boolean } = {}): Promise<string[]> {
+async function clean(cwd: string, options: { out?: string; keepCache?: boolean } = {}): Promise<string[]> {
   const { root, configFile } = projectRoot(path.resolve(cwd));
   let out = options.out;
   // The config schema (zod) is loaded only when there is a config to read.

@@ -22,7 +22,7 @@ import { register as registerZoo } from './zoo.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(readFileSync(path.join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
 
-export function createProgram(): Command {
+function createProgram(): Command {
   const program = new Command();
   program
     .name('modelpress')

@@ -69,7 +69,7 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     // reads every weight byte; the hash is remembered by (path, size, mtime) under
     // .modelpress/cache, so re-profiling an unchanged 500 MB model does not read them again.
     const format = flags.json ? 'json' : flags.format;
-    const sha256 = format === 'json' ? await fileSha256(modelPath) : undefined;
+    const sha256 = format === 'json' ? (await import('../cache/file-hash.js')).projectSha256(modelPath) : undefined;
     let runtimeShapes: Map<string, number[]> | undefined;
     if (flags.shapes === 'runtime') {
       const { binding } = analyzeModel(model, { inputs: flags.input });
@@ -100,12 +100,4 @@ async function runProfile(modelPath: string, flags: ProfileFlags): Promise<numbe
     }
     throw err;
   }
-}
-
-async function fileSha256(file: string): Promise<string> {
-  const { projectFileHashes } = await import('../cache/file-hash.js');
-  const hashes = projectFileHashes(process.cwd());
-  const sha256 = hashes.sha256(file);
-  hashes.save();
-  return sha256;
 }

@@ -17,8 +17,6 @@ export type ItemKind = 'section' | 'table' | 'figure' | 'equation';
 /** The id prefix of each kind: `@sec-intro`, `@tbl-cnn`, `@fig-arch`, `@eq-conv`. */
 export const ID_PREFIX: Record<ItemKind, string> = { section: 'sec', table: 'tbl', figure: 'fig', equation: 'eq' };
 export const KIND_OF_PREFIX: Record<string, ItemKind> = { sec: 'section', tbl: 'table', fig: 'figure', eq: 'equation' };
-/** The word a reference reads ("Table 2"), in English (documents read theirs from the catalogue: `ref.<kind>`). */
-export const KIND_WORD: Record<ItemKind, string> = { section: 'Section', table: 'Table', figure: 'Figure', equation: 'Equation' };
 
 /** The words of a document: its language's catalogue with the user's overrides. */
 export function documentMessages(data: Pick<DocumentData, 'lang' | 'messages'>): Messages {
@@ -58,6 +56,24 @@ export interface CitedWork {
   text: string;
   /** The CSL-JSON record (the LaTeX export writes the .bib from it). */
   csl?: unknown;
+}
+
+/** A CSL-JSON record, as citation-js reads and writes it. */
+export type CslItem = { id: string; author?: { family?: string; literal?: string }[]; [k: string]: unknown };
+
+/**
+ * What a book's chapters cite, in book order: each chapter's citations are formatted after the ones
+ * of the chapters before it, so numeric labels are the same on every page ([1] in chapter 3 is [1] in
+ * chapter 1) and the book's one References lists every work once.
+ */
+export interface BookCitations {
+  /** citeproc's clusters of the chapters built so far, in order. */
+  clusters: unknown[];
+  items: Map<string, CslItem>;
+  /** The style of the first chapter that cites (one style for the book). */
+  style?: string | undefined;
+  /** Stem of the page with the References: the chapter with ::bibliography, else the book's own page. */
+  page: string;
 }
 
 /** Where a number comes from: enough to reproduce it. */

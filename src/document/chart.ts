@@ -19,7 +19,7 @@ import { measureModels } from './table.js';
 import { failureText, metricValues, profileAt, resolveModel } from './uses.js';
 import { numberOf } from './xref.js';
 
-export const chartAttributes = {
+const chartAttributes = {
   id: text('cross-reference id, written #fig-name'),
   kind: oneOf(phrase('attr.chart.kind'), ['scatter', 'bar'] as const, true),
   x: metricNameAttribute(false),

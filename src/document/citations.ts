@@ -24,14 +24,12 @@ import { phrase } from '../i18n/index.js';
 import { errorElement, errorOutput } from './error-box.js';
 import { sourceSlice } from './source.js';
 import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
-import type { CitedWork } from '../docmodel/types.js';
+import type { BookCitations, CitedWork, CslItem } from '../docmodel/types.js';
 import rehypeStringify from 'rehype-stringify';
 import { unified } from 'unified';
 
-type CslItem = { id: string; author?: { family?: string; literal?: string }[]; [k: string]: unknown };
-
 /** Bundled styles: name → file under templates/csl/. */
-export const BUNDLED_STYLES: Record<string, string> = { numeric: 'numeric.csl', ieee: 'ieee.csl', apa: 'apa.csl' };
+const BUNDLED_STYLES: Record<string, string> = { numeric: 'numeric.csl', ieee: 'ieee.csl', apa: 'apa.csl' };
 
 const ZOO_BIB = path.join(BUILTIN_TEMPLATES_DIR, 'bibliography', 'zoo.bib');
 
@@ -54,7 +52,7 @@ function keyPlace(tree: Root, key: string) {
 }
 
 /** Parse a .bib entry by entry, so one malformed entry is reported (at its line) and the rest load. */
-export function parseBibtex(text: string, onError: (line: number, column: number, message: string) => void): CslItem[] {
+function parseBibtex(text: string, onError: (line: number, column: number, message: string) => void): CslItem[] {
   const items: CslItem[] = [];
   const starts: number[] = [];
   const re = /^[ \t]*@/gm;
@@ -413,21 +411,6 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
 
 /** Where a book's References go in a chapter's HTML (filled by the book, src/project/book.ts). */
 export const BOOK_REFERENCES_MARK = '<!--modelpress:book-references-->';
-
-/**
- * What a book's chapters cite, in book order: each chapter's citations are formatted after the ones
- * of the chapters before it, so numeric labels are the same on every page ([1] in chapter 3 is [1] in
- * chapter 1) and the book's one References lists every work once.
- */
-export interface BookCitations {
-  /** citeproc's clusters of the chapters built so far, in order. */
-  clusters: unknown[];
-  items: Map<string, CslItem>;
-  /** The style of the first chapter that cites (one style for the book). */
-  style?: string | undefined;
-  /** Stem of the page with the References: the chapter with ::bibliography, else the book's own page. */
-  page: string;
-}
 
 function clusterInput(output: CitationOutput, citationID: string): unknown {
   return {

@@ -22,7 +22,8 @@ import { complexityChart, complexityTable, describeSweep } from '../render/compl
 import { resolveFormat } from '../render/format.js';
 import { tableToHast } from '../render/table.js';
 import { METRIC_NAMES, type MetricName } from '../render/types.js';
-import { families, familyNamed, type Vars } from '../zoo/families.js';
+import type { Vars } from '../types/family.js';
+import { families, familyNamed } from '../zoo/families.js';
 import { phrase, type Said, saidOf } from '../i18n/index.js';
 import { AttributeError, type AttributeSpec, type DirectiveNode, suggestion, oneOf, readAttributes, replaceWith, report, text, wordList, prose, attributeProblems } from './directive.js';
 import { showError } from './error-box.js';
@@ -61,7 +62,7 @@ const metricList: AttributeSpec<ComplexityMetric[]> = {
   },
 };
 
-export const complexityAttributes = {
+const complexityAttributes = {
   id: text('cross-reference id, #tbl-name (a table) or #fig-name (show=chart)'),
   families: wordList(phrase('attr.complexity.families', { names: families.map((f) => f.name).join(', ') }), true),
   vary: wordList(phrase('attr.complexity.vary'), true),

@@ -29,7 +29,7 @@ function setLabel(node: { data?: unknown }, label: ElementLabel, id?: string): v
 }
 
 /** `{#id .class key=value}` → its parts; undefined when the braces hold something else. */
-export function parseAttributes(inner: string): { id?: string; classes: string[]; values: Record<string, string> } | undefined {
+function parseAttributes(inner: string): { id?: string; classes: string[]; values: Record<string, string> } | undefined {
   const out: { id?: string; classes: string[]; values: Record<string, string> } = { classes: [], values: {} };
   const tokens = inner.match(/[^\s"]+="[^"]*"|\S+/g) ?? [];
   if (tokens.length === 0) return undefined;
@@ -48,7 +48,7 @@ export function parseAttributes(inner: string): { id?: string; classes: string[]
 const TRAILING_ATTRIBUTES = /\s*\{([^{}]*)\}\s*$/;
 
 /** A slug as GitHub and Pandoc make them: lower case, letters, digits, `-` and `_`. */
-export function slug(text: string): string {
+function slug(text: string): string {
   const s = text
     .toLowerCase()
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')

@@ -17,7 +17,7 @@ import { showError } from './error-box.js';
 import { setOutput } from '../docmodel/output.js';
 import { blockDirectivePlugin, type CollectedEnvironment, type DocumentState, type StateOptions, stateMessages } from './state.js';
 
-export const environmentAttributes = {};
+const environmentAttributes = {};
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -25,7 +25,7 @@ function gib(bytes: number): string {
 
 type Rows = [term: string, value: string][];
 
-export function hardwareRows(e: Environment, msg: Messages = ENGLISH): Rows {
+function hardwareRows(e: Environment, msg: Messages = ENGLISH): Rows {
   return [
     [msg.t('env.cpu'), `${e.cpuModel}${e.cpuClockMhz > 0 ? ` (${(e.cpuClockMhz / 1000).toFixed(2)} GHz)` : ''}`],
     [msg.t('env.cores'), msg.t('env.coresValue', { physical: e.physicalCores, logical: e.logicalCores })],

@@ -14,7 +14,7 @@ import { showError } from './error-box.js';
 import { sourceSlice } from './source.js';
 import { documentState, type StateOptions } from './state.js';
 
-export const DIRECTIVES = ['model', 'table', 'layers', 'ops', 'formula', 'metric', 'chart', 'complexity', 'environment', 'bibliography', 'include'] as const;
+const DIRECTIVES = ['model', 'table', 'layers', 'ops', 'formula', 'metric', 'chart', 'complexity', 'environment', 'bibliography', 'include'] as const;
 
 /** The source text of a text directive, to put back in the prose. */
 function asText(node: DirectiveNode, file: VFile): string {

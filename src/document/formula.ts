@@ -30,7 +30,7 @@ import { numberOf } from './xref.js';
 const WORKED_OPS = ['Conv', 'Gemm', 'MatMul'] as const;
 type WorkedOp = (typeof WORKED_OPS)[number];
 
-export const formulaAttributes = {
+const formulaAttributes = {
   id: text('equation id, written #eq-name'),
   model: text('the model id (with node=)'),
   node: text('the node name in the ONNX graph, e.g. /conv1/Conv'),
@@ -83,7 +83,7 @@ function tooLarge(op: WorkedOp, dims: number[], attribute: string): { error: Sai
   };
 }
 
-export function workedExample(op: WorkedOp, v: Values): { model: Model } | { error: Said; attribute?: string } {
+function workedExample(op: WorkedOp, v: Values): { model: Model } | { error: Said; attribute?: string } {
   const b = new GraphBuilder({ opset: 17, name: `worked_${op.toLowerCase()}`, producerName: 'modelpress formula' });
   if (op === 'Conv') {
     const kh = v.kh ?? v.k;

@@ -61,7 +61,7 @@ function hostFrontMatter(file: VFile): Record<string, unknown> | undefined {
 /** Aliases expanded at most (a "billion laughs" alias bomb stops here); front matter needs none. */
 const MAX_ALIAS_COUNT = 100;
 /** Nesting of mappings and lists allowed in front matter (settings nest two levels). */
-export const MAX_FRONT_MATTER_DEPTH = 16;
+const MAX_FRONT_MATTER_DEPTH = 16;
 
 /** Deepest nesting of a YAML value, iteratively (a crafted block may nest thousands deep). */
 function nestingDepth(value: unknown): number {

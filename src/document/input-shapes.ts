@@ -135,6 +135,6 @@ export function parseInputAttribute(value: string): InputPoint[] {
 }
 
 /** `1x3x224x224`, or `a=1x3,b=1x128` for named inputs. */
-export function formatInputs(shapes: ReadonlyMap<string, readonly number[]>): string {
+function formatInputs(shapes: ReadonlyMap<string, readonly number[]>): string {
   return [...shapes].map(([name, dims]) => (name === '' ? dims.join('x') : `${name}=${dims.join('x')}`)).join(',');
 }

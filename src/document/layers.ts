@@ -18,7 +18,7 @@ import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessa
 import { footnotes } from './table.js';
 import { provenance, profileOne } from './uses.js';
 
-export const layersAttributes = {
+const layersAttributes = {
   model: text(phrase('attr.model'), true),
   depth: positiveInteger('how many module levels to show (default 1)'),
   top: positiveInteger('show only this many modules, those with the most FLOPs (default: all)'),
@@ -29,7 +29,7 @@ export const layersAttributes = {
 const METRICS: MetricName[] = ['params', 'macs', 'flops'];
 
 /** Modules down to `depth`, in graph order (pre-order of the module tree). */
-export function modulesToDepth(root: ModuleTotals, depth: number): ModuleTotals[] {
+function modulesToDepth(root: ModuleTotals, depth: number): ModuleTotals[] {
   const out: ModuleTotals[] = [];
   const walk = (m: ModuleTotals): void => {
     for (const c of m.children) {
@@ -43,7 +43,7 @@ export function modulesToDepth(root: ModuleTotals, depth: number): ModuleTotals[
 }
 
 /** The `top` modules by FLOPs (then MACs, then params), kept in graph order. */
-export function topModules(modules: ModuleTotals[], top: number | undefined): ModuleTotals[] {
+function topModules(modules: ModuleTotals[], top: number | undefined): ModuleTotals[] {
   if (top === undefined || top >= modules.length) return modules;
   const ranked = [...modules].sort((a, b) => b.flops - a.flops || b.macs - a.macs || b.params - a.params).slice(0, top);
   const keep = new Set(ranked);

@@ -28,7 +28,7 @@ export const metricNameAttribute = (required = true) => ({
   },
 });
 
-export const metricAttributes = {
+const metricAttributes = {
   model: text(phrase('attr.model'), true),
   name: metricNameAttribute(),
   input: inputAttribute,

@@ -40,7 +40,7 @@ const zooAttribute = {
   },
 };
 
-export const modelAttributes = {
+const modelAttributes = {
   id: text('the model id, written #id'),
   src: text('path of the .onnx file, relative to the Markdown file'),
   zoo: zooAttribute,

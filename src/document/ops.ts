@@ -18,7 +18,7 @@ import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessa
 import { footnotes } from './table.js';
 import { provenance, profileOne } from './uses.js';
 
-export const opsAttributes = {
+const opsAttributes = {
   model: text(phrase('attr.model'), true),
   input: inputAttribute,
   caption: prose('the table caption'),

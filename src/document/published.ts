@@ -34,7 +34,7 @@ export interface PublishedTable {
 const SCALES: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
 /** Split CSV text into rows of fields (RFC 4180 quoting; blank lines skipped). */
-export function parseCsv(text: string): string[][] {
+function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';

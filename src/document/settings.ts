@@ -5,59 +5,107 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CONVENTIONS, type Convention } from '../analysis/types.js';
+import { CONVENTIONS } from '../analysis/types.js';
 import { numberFormatSchema } from '../render/format.js';
 import { LANG_PATTERN, type MessageOverrides, messageOverridesSchema } from '../i18n/index.js';
 import type { NumberFormatOptions } from '../render/types.js';
 
 const positiveInt = z.number().int().positive();
+const providerSchema = z.enum(['cpu', 'cuda']);
+const machineName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a short name of letters, digits, ".", "_" or "-"');
+
+/**
+ * One document setting, declared once: the key config and front matter write (the table's key); its
+ * schema, with `.default()` where the setting has a default (BENCHMARK.md's protocol for documents);
+ * `field`, its name in DocumentSettings where that differs from the key; and `over`, how a layer's
+ * value settles over the one below where it does not simply replace it.
+ */
+interface Setting {
+  field?: string;
+  schema: z.ZodTypeAny;
+  over?: (value: never, below: never) => unknown;
+}
+
 /** Keys shared by the config file and front matter. Times are in seconds, as authors think of them. */
-const settingsShape = {
-  title: z.string().describe('Document title (page title, PDF header, LaTeX \\title).').optional(),
-  author: z.string().describe('Author line.').optional(),
-  date: z.string().describe('Date line, as written.').optional(),
-  lang: z
-    .string()
-    .regex(LANG_PATTERN, "is not a BCP 47 language tag (e.g. 'en', 'zh', 'zh-CN')")
-    .describe("Document language, BCP 47 (default 'en'): the HTML lang attribute, the words modelpress writes (en, zh-CN catalogues), CJK fonts and xelatex for zh/ja/ko.")
-    .optional(),
-  /** Override any word modelpress writes into documents (src/i18n/en.ts lists the keys). */
-  messages: messageOverridesSchema.describe('Override any word modelpress writes into documents, by catalogue key (docs/i18n.md).').optional(),
-  /** Samples per run for benchmarks (the seed measures at batch 2). */
-  batch: positiveInt.describe('Samples per benchmark run (default 1).').optional(),
-  /** intraOpNumThreads; default: physical cores. */
-  threads: positiveInt.describe('intraOpNumThreads (default: physical cores).').optional(),
-  /** Warm-up: at least this many seconds… */
-  warmup: z.number().min(0).describe('Warm-up: at least this many seconds (default 1).').optional(),
-  warmup_runs: z.number().int().min(0).describe('Warm-up: at least this many runs (default 10).').optional(),
-  /** Timed phase: at least this many seconds… */
-  min_time: z.number().min(0).describe('Timed phase: at least this many seconds (default 2).').optional(),
-  /** …and at least this many runs. */
-  runs: positiveInt.describe('Timed phase: at least this many runs (default 30).').optional(),
-  /** Stop a timed phase after this many seconds at most. */
-  max_time: z.number().positive().describe('Stop a timed phase after this many seconds (default 60).').optional(),
+const SETTINGS = {
+  title: { schema: z.string().describe('Document title (page title, PDF header, LaTeX \\title).') },
+  author: { schema: z.string().describe('Author line.') },
+  date: { schema: z.string().describe('Date line, as written.') },
+  lang: {
+    schema: z
+      .string()
+      .regex(LANG_PATTERN, "is not a BCP 47 language tag (e.g. 'en', 'zh', 'zh-CN')")
+      .describe("Document language, BCP 47 (default 'en'): the HTML lang attribute, the words modelpress writes (en, zh-CN catalogues), CJK fonts and xelatex for zh/ja/ko.")
+      .default('en'),
+  },
+  /** Overrides of any word modelpress writes (src/i18n/en.ts lists the keys); a layer adds to the one below. */
+  messages: {
+    schema: messageOverridesSchema.describe('Override any word modelpress writes into documents, by catalogue key (docs/i18n.md).').default({}),
+    over: (value: MessageOverrides, below: MessageOverrides): MessageOverrides => ({ ...below, ...value }),
+  },
+  batch: { schema: positiveInt.describe('Samples per benchmark run (default 1).').default(1) },
+  /** intraOpNumThreads; undefined: the runtime's default (physical cores). */
+  threads: { schema: positiveInt.describe('intraOpNumThreads (default: physical cores).') },
+  warmup: { field: 'warmupSeconds', schema: z.number().min(0).describe('Warm-up: at least this many seconds (default 1).').default(1) },
+  warmup_runs: { field: 'warmupRuns', schema: z.number().int().min(0).describe('Warm-up: at least this many runs (default 10).').default(10) },
+  min_time: { field: 'minTimeSeconds', schema: z.number().min(0).describe('Timed phase: at least this many seconds (default 2).').default(2) },
+  runs: { schema: positiveInt.describe('Timed phase: at least this many runs (default 30).').default(30) },
+  max_time: { field: 'maxTimeSeconds', schema: z.number().positive().describe('Stop a timed phase after this many seconds (default 60).').default(60) },
   /** Child processes per configuration (median of their medians). */
-  processes: positiveInt.describe('Child processes per benchmark configuration (default 3).').optional(),
-  /** Extra processes at most for a configuration that comes out unstable (0: none). */
-  extra_processes: z.number().int().min(0).describe('Extra processes at most for a configuration that comes out unstable (0: none).').optional(),
+  processes: { schema: positiveInt.describe('Child processes per benchmark configuration (default 3).').default(3) },
+  extra_processes: {
+    field: 'extraProcesses',
+    schema: z.number().int().min(0).describe('Extra processes at most for a configuration that comes out unstable (0: none).').default(2),
+  },
   /** onnxruntime's execution provider (part of every benchmark's configuration key). */
-  provider: z.enum(['cpu', 'cuda']).describe("Execution provider of benchmarks: cpu (default) or cuda (opt-in at install; docs/cluster.md).").optional(),
-  /** Measure the binding's per-call floor (an Identity model with the same shapes). */
-  floor: z.boolean().describe("Measure the binding's per-call floor with an Identity model (default true).").optional(),
-  convention: z.enum(CONVENTIONS).describe("Counting convention (default 'exact'; docs/counting.md).").optional(),
-  /** The number-format policy (render's schema: docs/formatting.md). */
-  format: numberFormatSchema.describe('Number format (docs/formatting.md).').optional(),
+  provider: { schema: providerSchema.describe('Execution provider of benchmarks: cpu (default) or cuda (opt-in at install; docs/cluster.md).').default('cpu') },
+  floor: { schema: z.boolean().describe("Measure the binding's per-call floor with an Identity model (default true).").default(true) },
+  convention: { schema: z.enum(CONVENTIONS).describe("Counting convention (default 'exact'; docs/counting.md).").default('exact') },
+  /** The number-format policy (render's schema: docs/formatting.md); a layer refines the one below. */
+  format: {
+    schema: numberFormatSchema.describe('Number format (docs/formatting.md).').default({}),
+    over: (value: z.output<typeof numberFormatSchema>, below: NumberFormatOptions): NumberFormatOptions => {
+      const f = value as NumberFormatOptions;
+      return { ...below, ...f, scale: { ...below.scale, ...f.scale }, precision: { ...below.precision, ...f.precision } };
+    },
+  },
   /** A table of contents after the title (HTML, PDF; \tableofcontents in the standalone LaTeX). */
-  toc: z.boolean().describe('A table of contents after the title.').optional(),
-  /** Number sections 1, 1.1, … (Pandoc/Quarto `number-sections`). */
-  'number-sections': z.boolean().describe('Number sections 1, 1.1, … (Pandoc/Quarto number-sections).').optional(),
-  /** BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files, relative to the document (front matter) or project. */
-  bibliography: z.union([z.string(), z.array(z.string())]).describe('BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files.').optional(),
-  /** A .csl file or a bundled style: ieee, apa, numeric (default). */
-  csl: z.string().describe('A .csl file or a bundled style: ieee, apa, numeric (default).').optional(),
-  /** In-text citations link to their bibliography entry (default true). */
-  'link-citations': z.boolean().describe('In-text citations link to their bibliography entry (default true).').optional(),
-};
+  toc: { schema: z.boolean().describe('A table of contents after the title.').default(false) },
+  'number-sections': { field: 'numberSections', schema: z.boolean().describe('Number sections 1, 1.1, … (Pandoc/Quarto number-sections).').default(false) },
+  /** Files relative to the document (front matter) or project; settled as a list. */
+  bibliography: {
+    schema: z.union([z.string(), z.array(z.string())]).describe('BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files.').default([]),
+    over: (value: string | string[]): string[] => (typeof value === 'string' ? [value] : value),
+  },
+  /** undefined: the bundled numeric style. */
+  csl: { schema: z.string().describe('A .csl file or a bundled style: ieee, apa, numeric (default).') },
+  'link-citations': { field: 'linkCitations', schema: z.boolean().describe('In-text citations link to their bibliography entry (default true).').default(true) },
+} as const satisfies Record<string, Setting>;
+
+type Settings = typeof SETTINGS;
+/** What a file writes: every key optional, no default filled in, so the layer below shows through. */
+type Written<S extends z.ZodTypeAny> = S extends z.ZodDefault<infer Inner> ? z.ZodOptional<Inner> : z.ZodOptional<S>;
+/** The settled value: what `over` makes of it, else the schema's output (undefined where no default). */
+type Settled<E> = E extends { over: (value: never, below: never) => infer V }
+  ? V
+  : E extends { schema: z.ZodDefault<z.ZodTypeAny> }
+    ? z.output<E['schema']>
+    : E extends { schema: z.ZodTypeAny }
+      ? z.output<E['schema']> | undefined
+      : never;
+type FieldOf<K, E> = E extends { field: infer F extends string } ? F : K;
+
+const settingsShape = Object.fromEntries(
+  Object.entries(SETTINGS).map(([key, entry]) => {
+    const schema: z.ZodTypeAny = entry.schema;
+    return [key, (schema instanceof z.ZodDefault ? (schema.removeDefault() as z.ZodTypeAny) : schema).optional()];
+  }),
+) as { [K in keyof Settings]: Written<Settings[K]['schema']> };
+
+/** Config-only: benchmark settings per machine name (they win over the document's threads/provider). */
+const machinesSchema = z
+  .record(machineName, z.object({ threads: positiveInt.optional(), provider: providerSchema.optional() }).strict())
+  .describe('Benchmark settings per machine name, e.g. {"h200": {"provider": "cuda"}, "laptop": {"threads": 4}}: they win over the document\'s threads/provider for that machine\'s results.');
 
 export const frontMatterSchema = z.object(settingsShape).strict();
 export const projectConfigSchema = z
@@ -72,15 +120,8 @@ export const projectConfigSchema = z
     /** The committable results store (default `modelpress-results`). */
     results: z.string().describe("The committable results store (default 'modelpress-results').").optional(),
     /** This machine's short name in the results store (default: the host name's first label); `--machine` wins. */
-    machine: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a short name of letters, digits, ".", "_" or "-"').describe("This machine's short name in the results store (default: the host name).").optional(),
-    /** Per-machine benchmark settings: what each named machine measures with (`threads`, `provider`). */
-    machines: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9._-]+$/, 'a short name of letters, digits, ".", "_" or "-"'),
-        z.object({ threads: positiveInt.optional(), provider: z.enum(['cpu', 'cuda']).optional() }).strict(),
-      )
-      .describe('Benchmark settings per machine name, e.g. {"h200": {"provider": "cuda"}, "laptop": {"threads": 4}}: they win over the document\'s threads/provider for that machine\'s results.')
-      .optional(),
+    machine: machineName.describe("This machine's short name in the results store (default: the host name).").optional(),
+    machines: machinesSchema.optional(),
     /** ES modules exporting `rules` for custom operators (docs/custom-ops.md), relative to the config file. */
     rules: z.array(z.string()).describe('ES modules exporting rules for custom operators (docs/custom-ops.md), relative to the config file.').optional(),
     /** A book: its chapters (Markdown files, in order) build to one page each, an index, one PDF and a LaTeX main file. */
@@ -99,69 +140,21 @@ export const projectConfigSchema = z
 export type FrontMatter = z.infer<typeof frontMatterSchema>;
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 
-/** Every document setting, settled. */
-export interface DocumentSettings {
-  title: string | undefined;
-  author: string | undefined;
-  date: string | undefined;
-  lang: string;
-  /** The user's overrides of catalogue messages (config, then front matter over it). */
-  messages: MessageOverrides;
-  batch: number;
-  /** undefined: the runtime's default (physical cores). */
-  threads: number | undefined;
-  warmupSeconds: number;
-  warmupRuns: number;
-  minTimeSeconds: number;
-  runs: number;
-  maxTimeSeconds: number;
-  processes: number;
-  extraProcesses: number;
-  floor: boolean;
-  /** Execution provider of benchmarks. */
-  provider: 'cpu' | 'cuda';
-  /** Per-machine overrides of threads and provider (config `machines`). */
-  machines: Record<string, { threads?: number | undefined; provider?: 'cpu' | 'cuda' | undefined }>;
-  convention: Convention;
-  format: NumberFormatOptions;
-  toc: boolean;
-  numberSections: boolean;
-  /** Absolute paths, or as written when relative to the document. */
-  bibliography: string[];
-  csl: string | undefined;
-  linkCitations: boolean;
-}
+/** Every document setting, settled: the table's fields, plus the config's per-machine overrides. */
+export type DocumentSettings = { -readonly [K in keyof Settings as FieldOf<K, Settings[K]>]: Settled<Settings[K]> } & {
+  machines: z.output<typeof machinesSchema>;
+};
 
-/** The defaults of BENCHMARK.md's protocol for documents. */
+/** The defaults: each setting's `.default()`, else undefined. */
 export const DEFAULT_SETTINGS: DocumentSettings = {
-  title: undefined,
-  author: undefined,
-  date: undefined,
-  lang: 'en',
-  messages: {},
-  batch: 1,
-  threads: undefined,
-  warmupSeconds: 1,
-  warmupRuns: 10,
-  minTimeSeconds: 2,
-  runs: 30,
-  maxTimeSeconds: 60,
-  processes: 3,
-  extraProcesses: 2,
-  floor: true,
-  provider: 'cpu',
+  ...(Object.fromEntries(
+    Object.entries(SETTINGS).map(([key, entry]: [string, Setting]) => [entry.field ?? key, entry.schema instanceof z.ZodDefault ? entry.schema._def.defaultValue() : undefined]),
+  ) as Omit<DocumentSettings, 'machines'>),
   machines: {},
-  convention: 'exact',
-  format: {},
-  toc: false,
-  numberSections: false,
-  bibliography: [],
-  csl: undefined,
-  linkCitations: true,
 };
 
 /** The threads and provider a machine's benchmarks use: its `machines` entry over the document's. */
-export function machineSettings(settings: DocumentSettings, machine: string): { threads: number | undefined; provider: 'cpu' | 'cuda' } {
+export function machineSettings(settings: DocumentSettings, machine: string): Pick<DocumentSettings, 'threads' | 'provider'> {
   const own = settings.machines[machine];
   return { threads: own?.threads ?? settings.threads, provider: own?.provider ?? settings.provider };
 }
@@ -184,34 +177,14 @@ export function describeIssues(error: z.ZodError): SettingsIssue[] {
 
 /** Layer a validated source over settings (front matter over config over defaults). */
 export function applySettings(base: DocumentSettings, layer: FrontMatter): DocumentSettings {
-  const out: DocumentSettings = { ...base, format: { ...base.format } };
-  if (layer.title !== undefined) out.title = layer.title;
-  if (layer.author !== undefined) out.author = layer.author;
-  if (layer.date !== undefined) out.date = layer.date;
-  if (layer.lang !== undefined) out.lang = layer.lang;
-  if (layer.messages !== undefined) out.messages = { ...base.messages, ...layer.messages };
-  if (layer.batch !== undefined) out.batch = layer.batch;
-  if (layer.threads !== undefined) out.threads = layer.threads;
-  if (layer.warmup !== undefined) out.warmupSeconds = layer.warmup;
-  if (layer.warmup_runs !== undefined) out.warmupRuns = layer.warmup_runs;
-  if (layer.min_time !== undefined) out.minTimeSeconds = layer.min_time;
-  if (layer.runs !== undefined) out.runs = layer.runs;
-  if (layer.max_time !== undefined) out.maxTimeSeconds = layer.max_time;
-  if (layer.processes !== undefined) out.processes = layer.processes;
-  if (layer.extra_processes !== undefined) out.extraProcesses = layer.extra_processes;
-  if (layer.floor !== undefined) out.floor = layer.floor;
-  if (layer.provider !== undefined) out.provider = layer.provider;
-  if (layer.convention !== undefined) out.convention = layer.convention;
-  if (layer.toc !== undefined) out.toc = layer.toc;
-  if (layer['number-sections'] !== undefined) out.numberSections = layer['number-sections'];
-  if (layer.bibliography !== undefined) out.bibliography = typeof layer.bibliography === 'string' ? [layer.bibliography] : layer.bibliography;
-  if (layer.csl !== undefined) out.csl = layer.csl;
-  if (layer['link-citations'] !== undefined) out.linkCitations = layer['link-citations'];
-  if (layer.format !== undefined) {
-    const f = layer.format as NumberFormatOptions;
-    out.format = { ...out.format, ...f, scale: { ...out.format.scale, ...f.scale }, precision: { ...out.format.precision, ...f.precision } };
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, entry] of Object.entries(SETTINGS) as [keyof Settings, Setting][]) {
+    const value = layer[key];
+    if (value === undefined) continue;
+    const field = entry.field ?? key;
+    out[field] = entry.over ? (entry.over as (value: unknown, below: unknown) => unknown)(value, out[field]) : value;
   }
-  return out;
+  return out as DocumentSettings;
 }
 
 export class ConfigError extends Error {
@@ -239,9 +212,8 @@ export function readProjectConfig(file: string): ProjectConfig {
   return parsed.data;
 }
 
-/** Settings of a project: defaults with the config file applied. */
+/** Settings of a project: defaults with the config file applied (its settings keys and `machines`). */
 export function projectSettings(config: ProjectConfig | undefined): DocumentSettings {
   if (!config) return DEFAULT_SETTINGS;
-  const { out: _out, content: _content, book: _book, $schema: _schema, machine: _machine, machines, ...rest } = config;
-  return { ...applySettings(DEFAULT_SETTINGS, rest), machines: machines ?? {} };
+  return { ...applySettings(DEFAULT_SETTINGS, config), machines: config.machines ?? {} };
 }

@@ -6,10 +6,9 @@ import type { Root } from 'mdast';
 import type { VFile } from 'vfile';
 import { blockDirectives, type DirectiveNode, markHandled } from './directive.js';
 import { guarded } from './error-box.js';
-import type { DocumentData, Reference } from '../docmodel/types.js';
+import type { BookCitations, DocumentData, Reference } from '../docmodel/types.js';
 import { type Failure, ModelRegistry, type RegistryOptions } from '../measure/registry.js';
 import { type Messages, messagesFor } from '../i18n/index.js';
-import type { BookCitations } from './citations.js';
 import { applySettings, DEFAULT_SETTINGS, type DocumentSettings, type FrontMatter } from './settings.js';
 
 export type { CitedWork, CollectedChart, CollectedEnvironment, CollectedFormula, CollectedMetric, CollectedTable, DocumentData, Provenance, Reference } from '../docmodel/types.js';
@@ -77,7 +76,7 @@ export interface StateOptions {
   embedded?: boolean | undefined;
 }
 
-export function emptyData(settings: DocumentSettings, source: string | undefined, tool: string): DocumentData {
+function emptyData(settings: DocumentSettings, source: string | undefined, tool: string): DocumentData {
   return {
     schema: 1,
     source,

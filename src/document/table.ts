@@ -29,7 +29,7 @@ import { numberOf } from './xref.js';
  * `metrics=`: each name read by `:metric`'s own `name=` parser, so an unknown one gets the same
  * message, did-you-mean and rule (`unknown metric 'flopz'; did you mean 'flops'? …`, unknown-metric).
  */
-export const metricsAttribute = (description: string, required = false) => ({
+const metricsAttribute = (description: string, required = false) => ({
   description,
   required,
   parse(value: string): MetricName[] {
@@ -40,7 +40,7 @@ export const metricsAttribute = (description: string, required = false) => ({
   },
 });
 
-export const tableAttributes = {
+const tableAttributes = {
   id: text('cross-reference id, written #tbl-name'),
   models: wordList(phrase('attr.table.models'), true),
   metrics: metricsAttribute('metric names separated by spaces (default: params macs flops)'),

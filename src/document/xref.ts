@@ -33,7 +33,7 @@ function setNumber(node: { data?: unknown }, number: ItemNumber): void {
 }
 
 /** How to label an item of the kind an id's prefix names (`fig-x` → a figure), for a remedy. */
-export function labelExample(id: string): Said {
+function labelExample(id: string): Said {
   switch (KIND_OF_PREFIX[id.split('-')[0] ?? '']) {
     case 'figure':
       return phrase('diag.ref.labelFigure', { id });
@@ -144,7 +144,7 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
 }
 
 /** A chapter of a book: its name is known and it has counters to continue or other chapters to refer to. */
-export function inBook(state: DocumentState): boolean {
+function inBook(state: DocumentState): boolean {
   return state.documentName !== undefined && (state.externalNumbers !== undefined || state.counterStart !== undefined);
 }
 
@@ -226,7 +226,7 @@ export function remarkModelpressReferences(options: StateOptions = {}) {
  * "Equation (3)" (LaTeX: `Equation~\eqref{eq:x}`). `bare` (`[-@tbl-x]`): the number alone, "2", "(3)".
  * The words come from the document's catalogue (`表 2`, `第 2.1 节`, `式 (3)`).
  */
-export function referenceText(target: Reference, bare = false, msg: Messages = ENGLISH): { text: string; numbered: boolean } {
+function referenceText(target: Reference, bare = false, msg: Messages = ENGLISH): { text: string; numbered: boolean } {
   if (target.kind === 'section') {
     if (!target.text) return { text: target.title ?? target.id, numbered: false };
     return { text: bare ? target.text : msg.t(target.chapter ? 'ref.chapter' : 'ref.section', { n: target.text }), numbered: true };

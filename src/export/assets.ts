@@ -11,7 +11,7 @@ import { findTemplate } from '../render/templates.js';
 import { copyFileAtomic } from '../cache/store.js';
 
 /** The `dist/` folder of the installed katex package. */
-export function katexDistDir(): string {
+function katexDistDir(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve('katex/package.json')), 'dist');
 }

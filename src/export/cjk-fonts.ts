@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 
 /** The TrueType CJK families of the stylesheet's stack, in its order, with the package that has each. */
-export const TRUETYPE_CJK_FONTS: readonly { family: string; debian: string }[] = [
+const TRUETYPE_CJK_FONTS: readonly { family: string; debian: string }[] = [
   { family: 'WenQuanYi Micro Hei', debian: 'fonts-wqy-microhei' },
   { family: 'Droid Sans Fallback', debian: 'fonts-droid-fallback' },
   { family: 'AR PL UMing CN', debian: 'fonts-arphic-uming' },

@@ -16,8 +16,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { sha256Hex, writeFileAtomic } from '../cache/store.js';
 
-export const HASH_META = 'modelpress-data-hash';
-export const TEX_HASH_PREFIX = '% modelpress-data-hash: ';
+const HASH_META = 'modelpress-data-hash';
+const TEX_HASH_PREFIX = '% modelpress-data-hash: ';
 
 /** The hash of a document's data (the canonical text of its data file, without the hash itself). */
 export function dataHashOf(dataText: string): string {
@@ -61,7 +61,7 @@ export interface OutputManifest {
   builtAt: string;
 }
 
-export function manifestFile(outDir: string, stem: string): string {
+function manifestFile(outDir: string, stem: string): string {
   return path.join(outDir, `${stem}.outputs.json`);
 }
 

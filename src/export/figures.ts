@@ -18,7 +18,7 @@ export interface FigureJob {
 }
 
 /** `viewBox="0 0 640 400"` → 640 × 400 (CSS pixels), the size the chart is drawn at. */
-export function svgSize(svg: string): { width: number; height: number } {
+function svgSize(svg: string): { width: number; height: number } {
   const box = /viewBox="\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)\s+([\d.]+)\s*"/.exec(svg);
   if (box) return { width: Number(box[1]), height: Number(box[2]) };
   const w = /\bwidth="([\d.]+)"/.exec(svg);

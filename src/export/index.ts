@@ -191,7 +191,7 @@ export async function exportDocument(
   return result;
 }
 
-export { documentToLatex, tableLatex, titleHeading, escapeText } from './latex.js';
+export { documentToLatex, tableLatex, titleHeading } from './latex.js';
 export { macrosFile, metricMacros } from './macros.js';
 export { dataFile, dataJson, documentNumbers } from './data-json.js';
 export { tableCsvFiles } from './csv.js';

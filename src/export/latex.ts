@@ -22,7 +22,7 @@ import { ENGLISH, hasCjk, isCjkLang, type MessageKey, type Messages } from '../i
 type Kind = 'table' | 'figure' | 'equation';
 
 /** `width=60%` → `0.6\linewidth`; lengths LaTeX knows pass through; px at 96 per inch. */
-export function latexWidth(width: string | undefined): string | undefined {
+function latexWidth(width: string | undefined): string | undefined {
   if (!width) return undefined;
   const m = /^(\d+(?:\.\d+)?)(%|px|cm|mm|in|pt|em)$/.exec(width);
   if (!m) return undefined;
@@ -59,9 +59,6 @@ export interface LatexFragmentOptions {
 function mathLeftOut(tex: string, msg: Messages): string {
   return `\\textbf{[${escapeLatexText(msg.t('latex.mathLeftOut', { command: unsafeMath(tex) ?? '' }))}]}`;
 }
-
-/** Escape prose for LaTeX text mode (the one escaper, render/latex-escape.ts). */
-export const escapeText = escapeLatexText;
 
 /**
  * Characters outside what pdflatex with T1 + utf8 input reads (ASCII, Latin-1, the usual quotes and
@@ -186,7 +183,7 @@ class FragmentWriter {
     if (output) return this.inlineOutput(output);
     switch (node.type) {
       case 'text':
-        return escapeText(node.value);
+        return escapeLatexText(node.value);
       case 'emphasis':
         return `\\emph{${this.inline(node.children)}}`;
       case 'strong':
@@ -194,7 +191,7 @@ class FragmentWriter {
       case 'delete':
         return this.inline(node.children);
       case 'inlineCode':
-        return `\\texttt{${escapeText(node.value)}}`;
+        return `\\texttt{${escapeLatexText(node.value)}}`;
       case 'inlineMath':
         return unsafeMath(node.value) ? mathLeftOut(node.value, documentMessages(this.data)) : `$${node.value}$`;
       case 'break':
@@ -209,7 +206,7 @@ class FragmentWriter {
       case 'image':
         return this.image(node.url, node.alt ?? '', undefined);
       case 'imageReference':
-        return `[${escapeText(node.alt ?? '')}]`;
+        return `[${escapeLatexText(node.alt ?? '')}]`;
       case 'footnoteReference': {
         const body = this.footnotes.get(node.identifier);
         return body ? `\\footnote{${this.blocks(body).replace(/\n\n/g, '\\par ')}}` : '';
@@ -228,19 +225,19 @@ class FragmentWriter {
         return '';
       case 'metric':
         // An unstable measurement is never printed bare: a footnote gives its 95% CI.
-        return escapeText(output.text) + (output.metric?.unstable ? `\\footnote{${escapeText(output.metric.unstable.replace(/^./, (c) => c.toUpperCase()))}.}` : '');
+        return escapeLatexText(output.text) + (output.metric?.unstable ? `\\footnote{${escapeLatexText(output.metric.unstable.replace(/^./, (c) => c.toUpperCase()))}.}` : '');
       case 'error':
         return this.errorBox(output, true);
       case 'xref': {
         const label = this.label(output.id, output.document);
-        if (!output.numbered) return `\\hyperref[${label}]{${escapeText(output.text)}}`;
+        if (!output.numbered) return `\\hyperref[${label}]{${escapeLatexText(output.text)}}`;
         // Equations as amsmath refers to them, "(3)"; the catalogue's words around the number, as the
         // HTML writes them (`Table~\ref{…}`, `Equation~\eqref{…}`, `表~\ref{…}`, `第~\ref{…}~节`).
         const ref = output.target === 'equation' ? `\\eqref{${label}}` : `\\ref{${label}}`;
         if (output.bare) return ref;
         const slot = '\ue000';
         const words = documentMessages(this.data).t(output.chapter ? 'ref.chapter' : `ref.${output.target}`, { n: slot });
-        return escapeText(words).replace(slot, ref);
+        return escapeLatexText(words).replace(slot, ref);
       }
       case 'citation':
         return this.citation(output);
@@ -252,8 +249,8 @@ class FragmentWriter {
   private citation(output: Extract<ElementOutput, { kind: 'citation' }>): string {
     const keys = output.items.map((i) => i.key).join(',');
     const one = output.items.length === 1 ? output.items[0]! : undefined;
-    const pre = one?.prefix ? `[${escapeText(one.prefix)}]` : '';
-    const post = one?.locator || one?.suffix ? `[${escapeText([one.locator, one.suffix].filter(Boolean).join(' '))}]` : pre ? '[]' : '';
+    const pre = one?.prefix ? `[${escapeLatexText(one.prefix)}]` : '';
+    const post = one?.locator || one?.suffix ? `[${escapeLatexText([one.locator, one.suffix].filter(Boolean).join(' '))}]` : pre ? '[]' : '';
     const command = output.mode === 'narrative' ? 'textcite' : output.mode === 'suppress-author' ? 'autocite*' : 'autocite';
     return `\\${command}${pre}${post}{${keys}}`;
   }
@@ -265,8 +262,8 @@ class FragmentWriter {
   private image(url: string, alt: string, width: string | undefined): string {
     const msg = documentMessages(this.data);
     const note = (why: MessageKey) => {
-      const text = escapeText(msg.t('latex.image', { alt: '\ue001', url: '\ue002', why: msg.t(why) }));
-      return `\\fbox{\\parbox{0.9\\linewidth}{${text.replace('\ue001', `\\emph{${escapeText(alt || url)}}`).replace('\ue002', `\\texttt{${escapeText(url)}}`)}}}`;
+      const text = escapeLatexText(msg.t('latex.image', { alt: '\ue001', url: '\ue002', why: msg.t(why) }));
+      return `\\fbox{\\parbox{0.9\\linewidth}{${text.replace('\ue001', `\\emph{${escapeLatexText(alt || url)}}`).replace('\ue002', `\\texttt{${escapeLatexText(url)}}`)}}}`;
     };
     if (/^[a-z]+:/i.test(url)) return note('latex.imageOnWeb');
     const converted = this.options.imageFiles?.get(url);
@@ -286,7 +283,7 @@ class FragmentWriter {
     const id = labelOf(node)?.id;
     const body = this.image(image.url, image.alt ?? '', latexWidth(info?.width));
     if (numberOfNode(node) === undefined) return `\\begin{center}\n${body}\n\\end{center}`;
-    const lines = ['\\begin{figure}[htbp]', '\\centering', body, latexCaption(info?.caption ?? '', escapeText(info?.caption ?? ''), escapeText)];
+    const lines = ['\\begin{figure}[htbp]', '\\centering', body, latexCaption(info?.caption ?? '', escapeLatexText(info?.caption ?? ''))];
     if (id) lines.push(`\\label{${this.label(id)}}`);
     lines.push('\\end{figure}');
     return lines.join('\n');
@@ -296,7 +293,7 @@ class FragmentWriter {
   private captionedTable(node: { children: RootContent[]; data?: unknown }): string {
     const [caption, table] = node.children as [Paragraph, Table];
     const id = labelOf(node)?.id;
-    const lines = ['\\begin{table}[htbp]', '\\centering', latexCaption(plainText(caption.children), this.inline(caption.children).trim(), escapeText)];
+    const lines = ['\\begin{table}[htbp]', '\\centering', latexCaption(plainText(caption.children), this.inline(caption.children).trim())];
     if (id) lines.push(`\\label{${this.label(id)}}`);
     lines.push(this.tabular(table), '\\end{table}');
     return lines.join('\n');
@@ -320,7 +317,7 @@ class FragmentWriter {
       }
       case 'tables': {
         const parts = output.tables.map((t) => tableLatex(t.table, this.label.bind(this), documentMessages(this.data)));
-        if (output.chartNote) parts.push(`{\\small\\emph{${escapeText(documentMessages(this.data).t('latex.barChartNote'))}}\\par}`);
+        if (output.chartNote) parts.push(`{\\small\\emph{${escapeLatexText(documentMessages(this.data).t('latex.barChartNote'))}}\\par}`);
         return parts.join('\n');
       }
       case 'formula': {
@@ -328,7 +325,7 @@ class FragmentWriter {
         const display = output.display ?? formula.latex.display;
         const math = number !== undefined && formula.id ? `\\begin{equation}\\label{${this.label(formula.id)}}\n${display}\n\\end{equation}` : `\\[\n${display}\n\\]`;
         // The `with …` assignments as a paragraph under the formula: it wraps instead of running off the line.
-        const where = output.where ? `\n{\\small\\noindent ${escapeText(documentMessages(this.data).t('formula.with'))}${output.where.map((w) => `$${w}$`).join(', ')}.\\par}` : '';
+        const where = output.where ? `\n{\\small\\noindent ${escapeLatexText(documentMessages(this.data).t('formula.with'))}${output.where.map((w) => `$${w}$`).join(', ')}.\\par}` : '';
         return math + where;
       }
       case 'chart':
@@ -339,7 +336,7 @@ class FragmentWriter {
         const n = output.lists.length;
         const width = `${(0.7 / n).toFixed(3)}\\linewidth`;
         const head = n > 1 ? [` & ${output.lists.map((_, i) => `Setting ${i + 1}`).join(' & ')} \\\\`, '\\midrule'] : [];
-        const rows = terms.map((t) => `${escapeText(t)} & ${output.lists.map((l) => escapeText(l.find(([term]) => term === t)?.[1] ?? '---')).join(' & ')} \\\\`);
+        const rows = terms.map((t) => `${escapeLatexText(t)} & ${output.lists.map((l) => escapeLatexText(l.find(([term]) => term === t)?.[1] ?? '---')).join(' & ')} \\\\`);
         const tabular = [
           '\\begin{center}\\small\\sloppy',
           `\\begin{tabular}{@{}>{\\raggedright\\arraybackslash}p{0.25\\linewidth}${` >{\\raggedright\\arraybackslash}p{${width}}`.repeat(n)}@{}}`,
@@ -350,7 +347,7 @@ class FragmentWriter {
           '\\end{tabular}',
           '\\end{center}',
         ].join('\n');
-        return [...(output.intro ? [escapeText(output.intro)] : []), tabular].join('\n\n');
+        return [...(output.intro ? [escapeLatexText(output.intro)] : []), tabular].join('\n\n');
       }
       default:
         return '';
@@ -364,7 +361,7 @@ class FragmentWriter {
     const body = figureFile
       ? `\\includegraphics[width=0.85\\linewidth]{${figureFile}}`
       : `\\fbox{\\parbox{0.85\\linewidth}{\\centering ${this.chartNote(svgFile)}}}`;
-    const lines = ['\\begin{figure}[htbp]', '\\centering', body, latexCaption(caption ?? '', escapeText(caption ?? ''), escapeText)];
+    const lines = ['\\begin{figure}[htbp]', '\\centering', body, latexCaption(caption ?? '', escapeLatexText(caption ?? ''))];
     if (chart.id) lines.push(`\\label{${this.label(chart.id)}}`);
     lines.push('\\end{figure}');
     return lines.join('\n');
@@ -374,13 +371,13 @@ class FragmentWriter {
   private chartNote(svgFile: string | undefined): string {
     const msg = documentMessages(this.data);
     const slot = '\ue001';
-    const text = escapeText(msg.t('latex.chartNote', { saved: svgFile ? msg.t('latex.chartSaved', { file: slot }) : '' }));
-    return svgFile ? text.replace(slot, `\\texttt{${escapeText(svgFile)}}`) : text;
+    const text = escapeLatexText(msg.t('latex.chartNote', { saved: svgFile ? msg.t('latex.chartSaved', { file: slot }) : '' }));
+    return svgFile ? text.replace(slot, `\\texttt{${escapeLatexText(svgFile)}}`) : text;
   }
 
   private errorBox(output: ErrorOutput, inline: boolean): string {
     const title = documentMessages(this.data).t('error.title');
-    if (inline || output.inline) return `\\textbf{[${escapeText(title)}${output.where ? ` ${escapeText(output.where)}` : ''}: ${escapeText(output.message)}]}`;
+    if (inline || output.inline) return `\\textbf{[${escapeLatexText(title)}${output.where ? ` ${escapeLatexText(output.where)}` : ''}: ${escapeLatexText(output.message)}]}`;
     return errorBoxLatex({ message: output.rule ? `${output.message} ${output.rule}` : output.message, file: output.where }, title);
   }
 
@@ -430,7 +427,7 @@ export function tableLatex(table: TableData, label: (id: string) => string = lat
     if (!table.caption) latex = latex.replace('\\centering\n', '\\centering\n\\caption{}\n');
   } else {
     latex = tableToLatex({ ...table, caption: undefined }, messages);
-    if (table.caption) latex = latex.replace('\\centering\n', `\\centering\n{\\small\\textbf{${escapeText(table.caption)}}\\par\\smallskip}\n`);
+    if (table.caption) latex = latex.replace('\\centering\n', `\\centering\n{\\small\\textbf{${escapeLatexText(table.caption)}}\\par\\smallskip}\n`);
   }
   return fittedTable(latex);
 }

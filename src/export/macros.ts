@@ -7,7 +7,7 @@
  * `\<name>Value` the number alone (`11.69`), for siunitx or a table. Each pair is preceded by a
  * comment saying where the number comes from.
  */
-import { escapeLatex, macroDefinitions, macroName, metricSpec } from '../render/index.js';
+import { escapeLatexText, macroDefinitions, macroName, metricSpec } from '../render/index.js';
 import { latexComment } from '../render/latex-escape.js';
 import { numberWords } from '../render/latex.js';
 import type { CollectedMetric, DocumentData } from '../docmodel/types.js';
@@ -55,7 +55,7 @@ export function metricMacros(data: DocumentData): MetricMacro[] {
     names.set(name, key);
     // An unstable measurement is never printed bare: a dagger, explained by the comment above the macro.
     const dagger = metric.unstable ? '\\textsuperscript{\\dag}' : '';
-    const macro: MetricMacro = { name, value: escapeLatex(metric.withUnit) + dagger, number: escapeLatex(metric.text) + dagger, withUnit: metric.withUnit, metric };
+    const macro: MetricMacro = { name, value: escapeLatexText(metric.withUnit) + dagger, number: escapeLatexText(metric.text) + dagger, withUnit: metric.withUnit, metric };
     byKey.set(key, macro);
     out.push(macro);
   }

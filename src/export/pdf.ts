@@ -117,7 +117,7 @@ function folderParts(dir: string, prefix = ''): (string | Uint8Array)[] {
 }
 
 /** The hash of everything a printed PDF depends on (see PdfOptions.stamps). */
-export function pdfInputsHash(htmlFile: string, options: PdfOptions = {}): string {
+function pdfInputsHash(htmlFile: string, options: PdfOptions = {}): string {
   let browser: string;
   try {
     browser = options.executablePath ?? findChromium();

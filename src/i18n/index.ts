@@ -38,7 +38,7 @@ export function isCjkLang(lang: string | undefined): boolean {
 }
 
 /** Han ideographs, kana, Hangul and CJK/full-width punctuation. */
-export const CJK_CHAR = /[\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/u;
+const CJK_CHAR = /[\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/u;
 
 /** True when the text holds a CJK character. */
 export function hasCjk(text: string): boolean {

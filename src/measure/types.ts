@@ -8,7 +8,7 @@ import type { Position } from 'unist';
 import type { Convention, OpRule } from '../analysis/types.js';
 import type { WorkUnit } from '../cache/work-unit.js';
 import type { BenchResult, EffortPolicy, Environment, ExecutionProvider, ProtocolOptions } from '../runtime/types.js';
-import type { ModelFamily, Vars } from '../zoo/families.js';
+import type { ModelFamily, Vars } from '../types/family.js';
 import type { ZooEntry } from '../zoo/registry.js';
 
 /** One point of a model's inputs, as `input=` gives it. */

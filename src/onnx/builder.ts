@@ -15,6 +15,7 @@
 import { byteSize, DataType, dtypeFromName, type DtypeName, isFloatType } from './dtypes.js';
 import type { Attribute, ByteSource, Dim, Graph, Model, Node, OpsetId, Tensor, TensorData, TypeInfo, ValueInfo } from './model.js';
 import { elementCount } from './model.js';
+import { float32ToBfloat16Bits, float32ToFloat16Bits } from './half.js';
 
 /** An attribute value: plain JS values are typed by shape (integers → int, other numbers → float). */
 export type AttrValue =
@@ -80,38 +81,6 @@ export function encodeValues(dataType: number, values: ArrayLike<number> | Array
     }
   }
   return bytes;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-export function float32ToBfloat16Bits(x: number): number {
-  f32[0] = x;
-  const bits = u32[0]!;
-  // round to nearest even
-  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
-}
-
-export function float32ToFloat16Bits(x: number): number {
-  f32[0] = x;
-  const bits = u32[0]!;
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  let mant = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    if ((mant >>> (shift - 1)) & 1) half += 1;
-    return sign | half;
-  }
-  let half = sign | (e << 10) | (mant >>> 13);
-  if (mant & 0x1000) half += 1;
-  return half;
 }
 
 /** The range a generated initializer's values are drawn from, or undefined for all zeros. */

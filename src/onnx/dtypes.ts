@@ -91,7 +91,7 @@ export function dtypeFromName(name: string): number | undefined {
 }
 
 /** Bits per element, or undefined for unknown codes. Strings report 0. */
-export function dtypeBits(code: number): number | undefined {
+function dtypeBits(code: number): number | undefined {
   return INFO[code]?.bits;
 }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { byteSize, dtypeName } from './dtypes.js';
 import { ModelLoadError } from './errors.js';
+import { bfloat16ToNumber, float16ToNumber } from './half.js';
 import type { Attribute, Graph, Model, Node, SparseTensor, Tensor, TypedField } from './model.js';
 import { elementCount } from './model.js';
 import { BufferCursor } from './wire.js';
@@ -227,19 +228,4 @@ export function tensorNumbers(t: Tensor, model: Pick<Model, 'path'> = {}): numbe
     }
   }
   return out;
-}
-
-export function float16ToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-
-export function bfloat16ToNumber(b: number): number {
-  const f = new Float32Array(1);
-  new Uint32Array(f.buffer)[0] = b << 16;
-  return f[0]!;
 }

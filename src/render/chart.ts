@@ -23,7 +23,7 @@ export class ChartError extends SaidError {
 /** Scatter geometry, in viewBox units. */
 export const SCATTER = { width: 640, height: 400, left: 80, right: 30, top: 30, bottom: 60 } as const;
 /** Bar geometry, in viewBox units. */
-export const BARS = { width: 640, labelWidth: 150, barGap: 6, barHeight: 18, top: 30, bottom: 40, right: 70 } as const;
+const BARS = { width: 640, labelWidth: 150, barGap: 6, barHeight: 18, top: 30, bottom: 40, right: 70 } as const;
 
 const r2 = (v: number) => Number(v.toFixed(2));
 
@@ -72,7 +72,7 @@ export function makeAxis(values: readonly number[], log: boolean, what: string):
 }
 
 /** Position of a value along an axis as a fraction 0…1. */
-export function axisFraction(axis: Axis, v: number): number {
+function axisFraction(axis: Axis, v: number): number {
   if (axis.log) return (Math.log10(v) - Math.log10(axis.min)) / (Math.log10(axis.max) - Math.log10(axis.min));
   return (v - axis.min) / (axis.max - axis.min);
 }
@@ -227,7 +227,7 @@ export function scatterChart(spec: ScatterChartSpec): Element {
 }
 
 /** Bars largest first (ties by label, so the order is stable); beyond `maxBars` they merge into `other`. */
-export function orderBars(spec: BarChartSpec): { label: string; value: number }[] {
+function orderBars(spec: BarChartSpec): { label: string; value: number }[] {
   const sorted = [...spec.bars].sort((a, b) => b.value - a.value || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
   const max = spec.maxBars ?? sorted.length;
   if (sorted.length <= max) return sorted;

@@ -7,7 +7,7 @@
 import type { ComplexityMetric, FamilySweep } from '../analysis/complexity.js';
 import { ENGLISH, type MessageKey, type Messages } from '../i18n/index.js';
 import { en } from '../i18n/en.js';
-import type { ModelFamily } from '../zoo/families.js';
+import type { ModelFamily } from '../types/family.js';
 import { fixed } from './format.js';
 import type { ItemNumber, NumberFormat, ScatterChartSpec, TableCell, TableColumn, TableData } from './types.js';
 

@@ -59,14 +59,14 @@ export function latexNumber(value: number, fmt: NumberFormat = DEFAULT_FORMAT): 
 }
 
 /** `1.81 \times 10^{9}` for large results, with the format's significant digits. */
-export function scientific(value: number, fmt: NumberFormat = DEFAULT_FORMAT): string {
+function scientific(value: number, fmt: NumberFormat = DEFAULT_FORMAT): string {
   const exp = Math.floor(Math.log10(Math.abs(value)));
   const mantissa = value / 10 ** exp;
   return `${fixed(mantissa, Math.max(0, fmt.digits - 1))} \\times 10^{${exp}}`;
 }
 
 /** Candidate template files for an id: `conv:ptflops` → conv.ptflops, conv. */
-export function formulaTemplateNames(template: string): string[] {
+function formulaTemplateNames(template: string): string[] {
   const [family, convention] = template.split(':');
   const names = [`formulas/${family}.tex.hbs`];
   if (convention) names.unshift(`formulas/${family}.${convention}.tex.hbs`);

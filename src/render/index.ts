@@ -44,7 +44,8 @@ export {
 } from './format.js';
 export type { FormattedColumn, InlineMetric } from './format.js';
 export { buildMetricTable, siunitxFormat, tableNumberLabel, tableToCsv, tableToHast, tableToLatex } from './table.js';
-export { escapeLatex, latexLabel, macroDefinitions, macroName } from './latex.js';
+export { macroDefinitions, macroName } from './latex.js';
+export { escapeLatexText, latexLabel } from './latex-escape.js';
 export { formulaToLatex, standaloneLatex } from './latex-document.js';
 export type { StandaloneLatexData } from './latex-document.js';
 export { latexNumber, renderFormula, renderMath, resolveFormulaTemplate, splitWhereRow } from './formula.js';

@@ -2,10 +2,7 @@
  * Small LaTeX helpers shared by tables, macros and the standalone wrapper: macro names that LaTeX
  * accepts (letters only) and their definitions. Escaping is in latex-escape.ts.
  */
-
-// Escaping lives in latex-escape.ts, the one place user text becomes LaTeX; re-exported here for the
-// modules that import it with the other helpers.
-export { escapeLatexText as escapeLatex, latexLabel } from './latex-escape.js';
+import { escapeLatexText } from './latex-escape.js';
 
 const SMALL = ['Zero', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten', 'Eleven',
   'Twelve', 'Thirteen', 'Fourteen', 'Fifteen', 'Sixteen', 'Seventeen', 'Eighteen', 'Nineteen'];
@@ -71,7 +68,7 @@ export function shortCaption(caption: string): string | undefined {
 }
 
 /** `\caption[short]{long}` (the short form only when it differs), from the caption's plain text and its LaTeX. */
-export function latexCaption(plain: string, latex: string, escape: (s: string) => string): string {
+export function latexCaption(plain: string, latex: string): string {
   const short = shortCaption(plain);
-  return short === undefined ? `\\caption{${latex}}` : `\\caption[${escape(short)}]{${latex}}`;
+  return short === undefined ? `\\caption{${latex}}` : `\\caption[${escapeLatexText(short)}]{${latex}}`;
 }

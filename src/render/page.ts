@@ -8,7 +8,7 @@ import Handlebars from 'handlebars';
 import { h } from 'hastscript';
 import type { Element } from 'hast';
 import { compileTemplateFile, findTemplate, templateSearchPath } from './templates.js';
-import { escapeLatex } from './latex.js';
+import { escapeLatexText } from './latex-escape.js';
 import { ENGLISH } from '../i18n/index.js';
 import { TemplateError } from './types.js';
 import type { ErrorBoxData, PageData } from './types.js';
@@ -19,7 +19,7 @@ export interface PageOptions {
 }
 
 /** Partial name → file: every `partials/*.hbs` in the search path, the first folder's file winning. */
-export function pagePartials(templateDirs: readonly string[] = []): Map<string, string> {
+function pagePartials(templateDirs: readonly string[] = []): Map<string, string> {
   const found = new Map<string, string>();
   for (const dir of templateSearchPath(templateDirs)) {
     let names: string[];
@@ -91,5 +91,5 @@ export function errorBoxHast(d: ErrorBoxData, options: { inline?: boolean; title
 /** The same box for the LaTeX export: a framed, bold note that cannot pass unnoticed. */
 export function errorBoxLatex(d: ErrorBoxData, title = 'modelpress error'): string {
   const where = placeText(d);
-  return `\\fbox{\\parbox{0.95\\linewidth}{\\textbf{${escapeLatex(title)}}${where ? ` \\texttt{${escapeLatex(where)}}` : ''}: ${escapeLatex(d.message)}}}`;
+  return `\\fbox{\\parbox{0.95\\linewidth}{\\textbf{${escapeLatexText(title)}}${where ? ` \\texttt{${escapeLatexText(where)}}` : ''}: ${escapeLatexText(d.message)}}}`;
 }

@@ -8,7 +8,8 @@ import type { Element, ElementContent } from 'hast';
 import { DEFAULT_FORMAT, exactNumber, fixed, formatColumn, groupDigits } from './format.js';
 import { ENGLISH, type Messages } from '../i18n/index.js';
 import { METRICS, metricHeader, metricLabel, scaleFactor, unitText } from './metrics.js';
-import { escapeLatex, latexCaption, latexLabel } from './latex.js';
+import { latexCaption } from './latex.js';
+import { escapeLatexText, latexLabel } from './latex-escape.js';
 import { smartQuotes } from './typography.js';
 import type { ColumnGroup, MetricName, MetricTableSpec, NumberFormat, TableCell, TableColumn, TableData, TableRow } from './types.js';
 
@@ -147,15 +148,13 @@ function uncertainty(ci: [number, number], plain: string, scale: Parameters<type
 }
 
 /** The unstable cells of a table in reading order, each with its mark (`†`, or `†1`, `†2` … when several) and note id. */
-export function unstableMarks(table: TableData): { row: number; column: number; mark: string; id: string; note: string }[] {
+function unstableMarks(table: TableData): { row: number; column: number; mark: string; id: string; note: string }[] {
   const found: { row: number; column: number; note: string }[] = [];
   table.rows.forEach((r, row) => r.cells.forEach((c, column) => c.unstable && found.push({ row, column, note: c.unstable })));
   const base = table.id ?? `tbl-${table.number ?? 'x'}`;
   return found.map((f, k) => ({ ...f, mark: found.length === 1 ? '†' : `†${k + 1}`, id: `${base}-unstable-${k + 1}` }));
 }
 
-/** The note under a table that says what the daggers mean (English; documents read `table.unstableLegend`). */
-export const UNSTABLE_LEGEND = ENGLISH.t('table.unstableLegend');
 
 /**
  * (measured − published) ÷ published, in percent with one decimal and an explicit sign, grouped as
@@ -273,12 +272,12 @@ export function siunitxFormat(plains: readonly string[]): string {
 }
 
 function latexCell(cell: TableCell, column: TableColumn, mark?: string): string {
-  if (!column.numeric) return escapeLatex(cell.text);
+  if (!column.numeric) return escapeLatexText(cell.text);
   // siunitx parses S cells as numbers; anything else must be braced to pass through as text.
   if (cell.plain === '') return '{---}';
   const numeric = /^[-+]?\d+(\.\d+)?$/.test(cell.plain);
-  if (!mark && !cell.ci) return numeric ? cell.plain : `{${escapeLatex(cell.text)}}`;
-  const value = numeric ? cell.plain : escapeLatex(cell.text);
+  if (!mark && !cell.ci) return numeric ? cell.plain : `{${escapeLatexText(cell.text)}}`;
+  const value = numeric ? cell.plain : escapeLatexText(cell.text);
   const ci = cell.ci ? `\\,$\\pm$\\,${cell.ci}` : '';
   return `{${value}${ci}${mark ? latexMark(mark) : ''}}`;
 }
@@ -302,22 +301,22 @@ export function tableToLatex(table: TableData, messages: Messages = ENGLISH): st
     const plains = table.rows.map((r) => r.cells[i]!.plain);
     return `S[table-format=${siunitxFormat(plains)}${plains.some((p) => p.startsWith('+')) ? ', retain-explicit-plus' : ''}]`;
   });
-  const header = (c: TableColumn) => (c.numeric ? `{${escapeLatex(c.header)}}` : escapeLatex(c.header));
+  const header = (c: TableColumn) => (c.numeric ? `{${escapeLatexText(c.header)}}` : escapeLatexText(c.header));
   const lines: string[] = [];
   lines.push('\\begin{table}[htbp]', '\\centering');
-  if (table.caption) lines.push(latexCaption(table.caption, escapeLatex(table.caption), escapeLatex));
+  if (table.caption) lines.push(latexCaption(table.caption, escapeLatexText(table.caption)));
   if (table.id) lines.push(`\\label{${latexLabel(table.id)}}`);
   lines.push(`\\begin{tabular}{l ${spec.join(' ')}}`, '\\toprule');
 
   if (hasGroupRow(table)) {
-    const top: string[] = [escapeLatex(table.stubHeader)];
+    const top: string[] = [escapeLatexText(table.stubHeader)];
     const rules: string[] = [];
     let col = 2; // column 1 is the stub
     for (const g of table.groups) {
       if (g.label === undefined) {
         for (const c of g.columns) top.push(header(c));
       } else {
-        top.push(`\\multicolumn{${g.columns.length}}{c}{${escapeLatex(g.label)}}`);
+        top.push(`\\multicolumn{${g.columns.length}}{c}{${escapeLatexText(g.label)}}`);
         rules.push(`\\cmidrule(lr){${col}-${col + g.columns.length - 1}}`);
       }
       col += g.columns.length;
@@ -327,18 +326,18 @@ export function tableToLatex(table: TableData, messages: Messages = ENGLISH): st
     const second = table.groups.flatMap((g) => g.columns.map((c) => (g.label === undefined ? '' : header(c))));
     lines.push(`${['', ...second].join(' & ')} \\\\`);
   } else {
-    lines.push(`${[escapeLatex(table.stubHeader), ...columns.map(header)].join(' & ')} \\\\`);
+    lines.push(`${[escapeLatexText(table.stubHeader), ...columns.map(header)].join(' & ')} \\\\`);
   }
   lines.push('\\midrule');
   const marks = unstableMarks(table);
   table.rows.forEach((row, r) => {
     const cells = row.cells.map((c, i) => latexCell(c, columns[i]!, marks.find((m) => m.row === r && m.column === i)?.mark));
-    lines.push(`${[escapeLatex(row.label), ...cells].join(' & ')} \\\\`);
+    lines.push(`${[escapeLatexText(row.label), ...cells].join(' & ')} \\\\`);
   });
   lines.push('\\bottomrule', '\\end{tabular}');
   const notes = [
-    ...table.footnotes.map(escapeLatex),
-    ...(marks.length ? [escapeLatex(messages.t('table.unstableLegend')).replace(/^†/, '\\dag'), ...marks.map((m) => `${latexMark(m.mark)}~${escapeLatex(m.note)}`)] : []),
+    ...table.footnotes.map(escapeLatexText),
+    ...(marks.length ? [escapeLatexText(messages.t('table.unstableLegend')).replace(/^†/, '\\dag'), ...marks.map((m) => `${latexMark(m.mark)}~${escapeLatexText(m.note)}`)] : []),
   ];
   if (notes.length) {
     lines.push('\\par\\smallskip', `{\\footnotesize ${notes.join('\\par\n')}\\par}`);

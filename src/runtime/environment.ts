@@ -71,7 +71,7 @@ function installedOnnxruntime(): string {
   }
 }
 
-export function onnxruntimeVersion(): string {
+function onnxruntimeVersion(): string {
   const require = createRequire(import.meta.url);
   let file: string;
   try {

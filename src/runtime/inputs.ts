@@ -6,7 +6,7 @@
  * axis and as masks, so embedding lookups never go out of range); bool random.
  */
 import * as ort from 'onnxruntime-node';
-import { float32ToFloat16Bits } from '../onnx/builder.js';
+import { float32ToFloat16Bits } from '../onnx/half.js';
 import { seededRandom } from '../onnx/random.js';
 import { elementCount } from '../onnx/model.js';
 import type { InputSpec } from './types.js';
@@ -41,7 +41,7 @@ const ELEMENT_BYTES: Record<string, number> = {
 };
 
 /** Random inputs of all inputs together are made only up to this many bytes (1 GiB). */
-export const MAX_GENERATED_INPUT_BYTES = 2 ** 30;
+const MAX_GENERATED_INPUT_BYTES = 2 ** 30;
 
 /** An input that cannot be generated: a bad dim, an unsupported type, or too many bytes. */
 export class InputSpecError extends Error {

@@ -13,10 +13,10 @@ import type { MessageKey } from '../i18n/en.js';
 import { inEnglish } from '../i18n/fill.js';
 
 /** Linux's USER_HZ: /proc times are in 1/100 s on every mainstream architecture. */
-export const CLOCK_TICKS_PER_SECOND = 100;
-export const BUSY_OTHER_CPU_SHARE = 0.2;
-export const BUSY_LOAD_PER_CORE = 0.5;
-export const LOAD_SAMPLE_MS = 300;
+const CLOCK_TICKS_PER_SECOND = 100;
+const BUSY_OTHER_CPU_SHARE = 0.2;
+const BUSY_LOAD_PER_CORE = 0.5;
+const LOAD_SAMPLE_MS = 300;
 
 export interface ProcTimes {
   pid: number;
@@ -40,7 +40,7 @@ export function parseProcStat(text: string): ProcTimes | null {
 }
 
 /** Every process's CPU times now; empty off Linux. */
-export function readProcTimes(procDir = '/proc'): ProcTimes[] {
+function readProcTimes(procDir = '/proc'): ProcTimes[] {
   let names: string[];
   try {
     names = readdirSync(procDir);

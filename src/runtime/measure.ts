@@ -9,7 +9,7 @@ import { createSession, type SessionSettings } from './session.js';
 import { summarize } from './stats.js';
 import type { BenchConfig, ProcessRun, ProtocolOptions } from './types.js';
 
-export function settingsOf(config: BenchConfig): SessionSettings {
+function settingsOf(config: BenchConfig): SessionSettings {
   return {
     provider: config.provider,
     intraOpNumThreads: config.intraOpNumThreads,

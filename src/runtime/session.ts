@@ -34,7 +34,7 @@ export function sessionOptions(settings: SessionSettings): ort.InferenceSession.
 }
 
 /** The folder holding onnxruntime-node's native binaries for this platform. */
-export function ortBinaryFolder(): string {
+function ortBinaryFolder(): string {
   const require = createRequire(import.meta.url);
   const pkgDir = path.dirname(require.resolve('onnxruntime-node/package.json'));
   return path.join(pkgDir, 'bin', 'napi-v6', process.platform, process.arch);

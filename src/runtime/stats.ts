@@ -17,10 +17,10 @@ export const PERCENTILE_METHOD = 'linear interpolation between order statistics 
 export const STD_METHOD = 'sample standard deviation (n − 1)';
 export const UNSTABLE_RELATIVE_IQR = 0.1;
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 2000;
-export const DEFAULT_BOOTSTRAP_SEED = 20240607;
+const DEFAULT_BOOTSTRAP_SEED = 20240607;
 
 /** Type-7 quantile of values already sorted ascending. */
-export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) throw new Error('quantile of an empty sample');
   if (!(p >= 0 && p <= 1)) throw new Error(`quantile probability must be in [0, 1], got ${p}`);
   const h = (sorted.length - 1) * p;
@@ -42,7 +42,7 @@ export function percentileMinSamples(p: number): number {
   return Math.ceil(Math.round((1 / (1 - p)) * 1e6) / 1e6);
 }
 
-export function mean(values: readonly number[]): number {
+function mean(values: readonly number[]): number {
   let sum = 0;
   for (const v of values) sum += v;
   return sum / values.length;
@@ -166,6 +166,4 @@ export function hierarchicalMedianCi(
   return [quantileSorted(out, tail), quantileSorted(out, 1 - tail)];
 }
 
-export const DEFAULT_HIERARCHICAL_RESAMPLES = 1000;
-export const HEADLINE_CI_METHOD =
-  'seeded hierarchical bootstrap, 95%: resample processes, then samples within each; median of the process medians';
+const DEFAULT_HIERARCHICAL_RESAMPLES = 1000;

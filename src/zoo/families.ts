@@ -16,48 +16,13 @@
  * lets each position attend to the r positions of a window centred on it (r odd; the sequence is
  * zero-padded by (r − 1)/2 at both ends).
  */
-import type { Model } from '../onnx/model.js';
+import type { FamilyVariable, ModelFamily } from '../types/family.js';
 import { en } from '../i18n/en.js';
 import { phrase, type Said, SaidError } from '../i18n/index.js';
 import { buildLlama, llamaTiny } from './llama.js';
 import { Net } from './nn.js';
 import { swinT } from './swin.js';
 import { vitB16 } from './vit.js';
-
-export type Vars = Record<string, number>;
-
-export interface FamilyVariable {
-  description: string;
-  /** Value when the variable is not swept. */
-  default: number;
-  /** Values swept when none are given. */
-  sweep: number[];
-  /** Why a value cannot be built, or undefined when it can. */
-  check?: (v: number) => Said | undefined;
-}
-
-export interface ModelFamily {
-  name: string;
-  label: string;
-  description: string;
-  variables: Record<string, FamilyVariable>;
-  /**
-   * The quantities a power law is fitted against, computed from the variables (default: the
-   * variables themselves). ViT and Swin are built from the image side and fitted against tokens.
-   */
-  axes?: (v: Vars) => Vars;
-  /** Claimed exponents of the complexity per fitted axis, and the claim as written. */
-  claim: { exponents: Record<string, number>; text: string };
-  /** Claimed sequential operations: exponents per axis (0 = O(1)) and as written. */
-  sequential: { exponents: Record<string, number>; text: string };
-  /** Maximum path length between two positions in a stack of these layers, derived from the construction. */
-  pathLength?: { text: string; derivation: string; value: (v: Vars) => number };
-  /** The metric the claim is about (`macs`, or `attention_macs` for the vision models). */
-  claimMetric: 'macs' | 'attention_macs';
-  /** Why a combination of values cannot be built (beyond each variable's own check). */
-  checkPoint?: (v: Vars) => Said | undefined;
-  build(v: Vars, seed: number): { model: Model; inputs: Record<string, number[]> };
-}
 
 /** Bounds keep a sweep to graphs that build in seconds (a document cannot ask for a 10⁹-token layer). */
 const bounded = (name: string, max: number, v: number): Said | undefined => (v > max ? phrase('family.check.bounded', { name, value: v, max }) : undefined);

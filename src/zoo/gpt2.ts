@@ -11,7 +11,7 @@
 import type { Model } from '../onnx/model.js';
 import { Net, type BuildOptions } from './nn.js';
 
-export const gpt2Small = { vocab: 50257, context: 1024, dModel: 768, heads: 12, layers: 12 } as const;
+const gpt2Small = { vocab: 50257, context: 1024, dModel: 768, heads: 12, layers: 12 } as const;
 
 /** The large negative score of masked positions (HF fills with the dtype's minimum). */
 const maskedScore = -1_000_000_000;

@@ -11,7 +11,7 @@
 import type { Model } from '../onnx/model.js';
 import { Net, type BuildOptions } from './nn.js';
 
-export const transformerBase = { vocab: 37000, dModel: 512, heads: 8, layers: 6, ffn: 2048 } as const;
+const transformerBase = { vocab: 37000, dModel: 512, heads: 8, layers: 6, ffn: 2048 } as const;
 
 /** Sinusoidal encoding [sequence, d] for the sequence length of `ids` [B, S]. */
 function positionEncoding(net: Net, ids: string, d: number): string {

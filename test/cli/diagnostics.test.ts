@@ -7,20 +7,17 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { summaryLine } from '../../src/cli/diagnostics.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { gemmModel } from '../document/models.js';
+import { CLI_ARGS } from '../helpers/cli-child.js';
 
-const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-diagnostics-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function build(...flags: string[]) {
-  return spawnSync(process.execPath, ['--import', tsx, main, 'build', ...flags], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 90_000 });
+  return spawnSync(process.execPath, [...CLI_ARGS, 'build', ...flags], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 90_000 });
 }
 
 // Line 5 of doc.md: `::table{models="gemm gone" metrics="params flopz"}` — the attribute metrics= is at
@@ -68,7 +65,7 @@ describe('diagnostics', () => {
   }, 120_000);
 
   it('build --help describes every output', () => {
-    const help = spawnSync(process.execPath, ['--import', tsx, main, 'build', '--help'], { encoding: 'utf8', timeout: 60_000 }).stdout.replace(/\s+/g, ' ');
+    const help = spawnSync(process.execPath, [...CLI_ARGS, 'build', '--help'], { encoding: 'utf8', timeout: 60_000 }).stdout.replace(/\s+/g, ' ');
     for (const words of ['<doc>.html', '<doc>.data.json', 'a CSV per table', '--to pdf the PDF', '--to tex the LaTeX', '.macros.tex', '.standalone.tex', '--lenient']) expect(help).toContain(words);
   }, 60_000);
 

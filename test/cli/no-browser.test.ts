@@ -7,21 +7,18 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BrowserNotFoundError, findChromium } from '../../src/export/pdf.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { gemmModel } from '../document/models.js';
+import { CLI_ARGS } from '../helpers/cli-child.js';
 
-const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-nobrowser-'));
 const NOWHERE = path.join(dir, 'no-such-chromium');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function build(...flags: string[]) {
-  return spawnSync(process.execPath, ['--import', tsx, main, 'build', '--to', 'html,pdf,tex', ...flags], {
+  return spawnSync(process.execPath, [...CLI_ARGS, 'build', '--to', 'html,pdf,tex', ...flags], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, PUPPETEER_EXECUTABLE_PATH: NOWHERE, CI: 'true' },

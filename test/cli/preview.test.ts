@@ -8,15 +8,12 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EVENTS_PATH, startPreviewServer, withReload } from '../../src/cli/preview.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { gemmModel } from '../document/models.js';
+import { CLI_ARGS } from '../helpers/cli-child.js';
 
-const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-preview-'));
 let child: ChildProcess | undefined;
 afterAll(() => {
@@ -61,7 +58,7 @@ describe('modelpress preview', () => {
 
     const out = { text: '' };
     const err = { text: '' };
-    child = spawn(process.execPath, ['--import', tsx, main, 'preview', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    child = spawn(process.execPath, [...CLI_ARGS, 'preview', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
     child.stdout!.on('data', (d: Buffer) => (out.text += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (err.text += d.toString()));
     const url = await until('preview URL', () => /preview: .*?(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.text)?.[1], 60_000, () => out.text + err.text);

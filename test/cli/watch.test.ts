@@ -4,15 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeModel } from '../../src/onnx/writer.js';
 import { gemmModel } from '../document/models.js';
+import { CLI_ARGS } from '../helpers/cli-child.js';
 
-const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.ts');
-// The child runs in a temp folder: point --import at this checkout's tsx, not the folder's.
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-watch-'));
 let child: ChildProcess | undefined;
 afterAll(() => {
@@ -48,7 +44,7 @@ describe('modelpress watch', () => {
 
     const stderr = { text: '' };
     const stdout = { text: '' };
-    child = spawn(process.execPath, ['--import', tsx, main, 'watch'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...CLI_ARGS, 'watch'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (stderr.text += d.toString()));
     child.stdout!.on('data', (d: Buffer) => (stdout.text += d.toString()));
     const html = (): string => fs.readFileSync(path.join(dir, 'output', 'doc.html'), 'utf8');

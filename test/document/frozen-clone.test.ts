@@ -7,14 +7,14 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/project/build.js';
 import { MACHINE_DEPENDENT_RULES } from '../helpers/diagnostics.js';
 import { QUICK_BENCH, writeTinyModels } from './models.js';
+import { TSX } from '../helpers/cli-child.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -81,8 +81,7 @@ describe('frozen build from a committed store, without models and without onnxru
     expect(probe.status).not.toBe(0);
     expect(probe.stderr).toMatch(/Cannot find package 'onnxruntime-node'/);
 
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const run = spawnSync(process.execPath, ['--import', tsx, path.join(tool, 'src', 'cli', 'main.ts'), 'build', '--frozen'], {
+    const run = spawnSync(process.execPath, ['--import', TSX, path.join(tool, 'src', 'cli', 'main.ts'), 'build', '--frozen'], {
       cwd: clone,
       encoding: 'utf8',
       env: { ...process.env, CI: '1' },

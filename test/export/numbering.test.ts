@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentToLatex, escapeText, tableLatex } from '../../src/export/latex.js';
+import { documentToLatex, tableLatex } from '../../src/export/latex.js';
+import { escapeLatexText } from '../../src/render/latex-escape.js';
 import { metricMacros } from '../../src/export/macros.js';
 import { standaloneFile } from '../../src/export/standalone.js';
 import type { DocumentData } from '../../src/document/state.js';
@@ -72,7 +73,7 @@ describe('pieces', () => {
   });
 
   it('escapes characters pdflatex lacks and declares any other in the standalone wrapper', () => {
-    expect(escapeText('≈ 5 → 6, 10²')).toBe('$\\approx$ 5 $\\rightarrow$ 6, 10\\textsuperscript{2}');
+    expect(escapeLatexText('≈ 5 → 6, 10²')).toBe('$\\approx$ 5 $\\rightarrow$ 6, 10\\textsuperscript{2}');
     const wrapper = standaloneFile({ title: 'T', fragmentFile: 'x.tex', macrosFile: 'x.macros.tex', fragment: 'see ✓ and ⊕' });
     expect(wrapper).toContain('\\DeclareUnicodeCharacter{2713}{?}');
     expect(wrapper).toContain('\\DeclareUnicodeCharacter{2295}{?}');

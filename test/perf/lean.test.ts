@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +21,7 @@ import { readModel } from '../../src/onnx/reader.js';
 import { tensorBytes } from '../../src/onnx/tensor-data.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { zooEntry } from '../../src/zoo/registry.js';
+import { CLI_MAIN, TSX } from '../helpers/cli-child.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mp-lean-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,8 +136,7 @@ describe('start-up', () => {
       hook,
       `import { register } from 'node:module';\nregister('data:text/javascript,' + encodeURIComponent('export async function load(u, c, next) { process.stderr.write("LOAD " + u + "\\\\n"); return next(u, c); }'));\n`,
     );
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const r = spawnSync(process.execPath, ['--import', tsx, '--import', pathToFileURL(hook).href, path.resolve('src/cli/main.ts'), '--help'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', TSX, '--import', pathToFileURL(hook).href, CLI_MAIN, '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('profile');
     const loaded = r.stderr.split('\n').filter((l) => l.startsWith('LOAD ')).map((l) => l.slice(5));

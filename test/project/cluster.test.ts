@@ -7,18 +7,15 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPlan } from '../../src/cache/work-unit.js';
 import { gemmModel, writeTinyModels } from '../document/models.js';
 import { writeModel } from '../../src/onnx/writer.js';
+import { CLI_ARGS } from '../helpers/cli-child.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const cli = [process.execPath, '--import', tsx, path.join(repo, 'src', 'cli', 'main.ts')];
+const cli = [process.execPath, ...CLI_ARGS];
 
 // Benchmarks of milliseconds: one process, a few runs, no floor (QUICK_BENCH without threads, which the machines set).
 const DOC = `---

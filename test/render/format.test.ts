@@ -294,8 +294,8 @@ describe('typographic quotes (issue 20)', () => {
     expect(smartQuotes('" and', 'd')).toBe('\u201d and');
   });
   test('LaTeX writes them as TeX quotes', async () => {
-    const { escapeLatex } = await import('../../src/render/latex.js');
-    expect(escapeLatex('\u201cFLOPs\u201d and ResNet\u2019s')).toBe("``FLOPs'' and ResNet's");
+    const { escapeLatexText } = await import('../../src/render/latex-escape.js');
+    expect(escapeLatexText('\u201cFLOPs\u201d and ResNet\u2019s')).toBe("``FLOPs'' and ResNet's");
   });
 });
 

@@ -16,7 +16,7 @@ import {
   tableToHast,
   tableToLatex,
 } from '../../src/render/index.js';
-import { escapeLatex, latexLabel } from '../../src/render/latex.js';
+import { escapeLatexText, latexLabel } from '../../src/render/latex-escape.js';
 import { percentDifference } from '../../src/render/table.js';
 import { hasCommand } from '../helpers/system.js';
 
@@ -257,7 +257,7 @@ describe('published values beside measured ones', () => {
 
 describe('LaTeX helpers', () => {
   test('escaping, labels, siunitx formats, macro names', () => {
-    expect(escapeLatex('50% of #1 & $2_x {a} ~ ^ \\')).toBe('50\\% of \\#1 \\& \\$2\\_x \\{a\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}');
+    expect(escapeLatexText('50% of #1 & $2_x {a} ~ ^ \\')).toBe('50\\% of \\#1 \\& \\$2\\_x \\{a\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}');
     expect(latexLabel('tbl-cnn')).toBe('tbl:cnn');
     expect(siunitxFormat(['-1.5', '12.25', ''])).toBe('-2.2');
     expect(macroName('ResNet-18', 'params')).toBe('ResNetEighteenParams');

@@ -11,14 +11,14 @@
  * (quotes and braces dropped, numbers made huge, names made long, YAML aliases and nestings added).
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { seededRandom } from '../../src/onnx/random.js';
 import type { Model } from '../../src/onnx/model.js';
 import { readModelBytes } from '../../src/onnx/reader.js';
 import { serializeModel } from '../../src/onnx/writer.js';
 import * as H from './hostile-models.js';
+import { TSX } from '../helpers/cli-child.js';
 
 export type Rand = () => number;
 
@@ -280,9 +280,8 @@ export interface OnnxRunOptions {
 }
 
 function childCommand(): { command: string; args: string[] } {
-  const tsx = createRequire(import.meta.url).resolve('tsx');
   const script = fileURLToPath(new URL('./fuzz-child.ts', import.meta.url));
-  return { command: process.execPath, args: ['--import', pathToFileURL(tsx).href, script] };
+  return { command: process.execPath, args: ['--import', TSX, script] };
 }
 
 /** Run cases [start, end) in one child; resolves with its results and, if it died, where. */

@@ -5,10 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_INLINED_NODES } from '../../src/analysis/functions.js';
 import { MAX_SCOPE_DEPTH, moduleTree, scopeOf } from '../../src/analysis/modules.js';
@@ -20,6 +18,7 @@ import { serializeModel, writeModel } from '../../src/onnx/writer.js';
 import { captureShapes, ShapeCaptureError } from '../../src/runtime/shape-capture.js';
 import * as H from './hostile-models.js';
 import { atimeDetectsReads, leakedIn, prepareSentinel, type Sentinel, SENTINEL_DIMS, SENTINEL_NAME, sentinelWasRead } from './sentinel.js';
+import { CLI_ARGS } from '../helpers/cli-child.js';
 
 let dir: string;
 let modelDir: string;
@@ -55,9 +54,7 @@ function loadError(fn: () => unknown): ModelLoadError {
 
 /** `modelpress profile` in a child process (cwd: the sentinel's folder), as an attacker would run it. */
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const main = path.resolve('src/cli/main.ts');
-  const r = spawnSync(process.execPath, ['--max-old-space-size=512', '--import', tsx, main, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--max-old-space-size=512', ...CLI_ARGS, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

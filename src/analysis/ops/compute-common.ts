@@ -6,7 +6,7 @@
  */
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type FormulaUse, type NodeContext } from '../types.js';
-import { type Expr, flopsEntry, macsOnly } from './expr.js';
+import { Expr, flopsEntry, macsOnly } from './expr.js';
 
 /** The minus sign used in formulas (U+2212), as the seed writes it. */
 export const MINUS = '−';
@@ -255,4 +255,32 @@ export function kernelFromWeight(ctx: NodeContext, weight: readonly Dim[] | unde
   if (weight === undefined) return undefined;
   const k = weight.slice(2);
   return k.every((d): d is number => typeof d === 'number') ? k : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A preset's count as an expression (gemm, attention, rotary, softmax, recurrent, quantization):
+// each family's table of deviations gives the tool's count from the op's sizes, toolEntry the entry
+
+/** A FLOPs tool's count with the MACs it reports beside it when those are not the exact MACs (DeepSpeed's 0). */
+export interface ToolCount {
+  count: Expr;
+  macs: number;
+}
+
+/** What a preset counts for an op: the tool's number as an expression, or null where it does not count the op. */
+export type Counted = Expr | ToolCount | null;
+
+export function reporting(count: Expr, macs: number): ToolCount {
+  return { count, macs };
+}
+
+/**
+ * The cost entry of an op under a preset from the preset's deviation (undefined: the table has no
+ * entry, the tool does not count the op), with the template `<base>:<preset>`: a MAC tool's count is
+ * its MACs; a FLOPs tool's MACs column is `macs` (the exact MACs) unless the deviation reports its own.
+ */
+export function toolEntry(preset: Preset, counted: Counted | undefined, template: string, vars: Record<string, number>, macs: number): CostEntry | null {
+  if (counted === null || counted === undefined) return null;
+  const { count, macs: reported } = counted instanceof Expr ? { count: counted, macs } : counted;
+  return presetEntry(preset, presetTemplate(template, preset), vars, count, reported);
 }
