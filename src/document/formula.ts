@@ -23,7 +23,7 @@ import { boolean, didYouMean, type DirectiveNode, nearestNames, oneOf, positiveI
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions, stateMessages } from './state.js';
-import { failureText, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+import { profileOne, provenance } from './uses.js';
 import { numberOf } from './xref.js';
 
 const WORKED_OPS = ['Conv', 'Gemm', 'MatMul'] as const;
@@ -161,17 +161,13 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
       report(file, node, '::formula needs model= and node= (a node of a declared model), or op= with its numbers (a worked example)', 'missing-attribute');
       return showError(node, file, 'formula needs model= node= or op=', 'missing-attribute');
     }
-    const unknown: string[] = [];
-    const model = resolveModel(state, file, node, values.model, 'model', unknown);
-    if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
-    const point = singlePoint(file, node, model, values.input);
-    if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
-    const p = await profileAt(state, file, model, point, convention);
-    if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
-    const found = p.profile.nodes.find((n) => n.name === values.node);
+    const one = await profileOne(state, file, node, values.model, values.input, convention);
+    if (!one) return;
+    const { model, point, profile } = one;
+    const found = profile.nodes.find((n) => n.name === values.node);
     if (!found) {
       // Suggestions are nodes whose formula shows arithmetic (an Identity's costs nothing), nearest first.
-      const withFormula = p.profile.nodes.filter((n) => n.formula);
+      const withFormula = profile.nodes.filter((n) => n.formula);
       const working = withFormula.filter((n) => n.flops > 0 || n.macs > 0);
       const names = (working.length ? working : withFormula).map((n) => n.name);
       const nearest = nearestNames(values.node, names, 5);
@@ -186,7 +182,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     }
     use = found.formula;
     counted = found;
-    prov = provenance(state, model, point, p.profile);
+    prov = provenance(state, model, point, profile);
   }
 
   if (!use || !counted) {

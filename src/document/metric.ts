@@ -15,7 +15,7 @@ import { AttributeError, boolean, didYouMean, type DirectiveNode, markHandled, o
 import { guarded, showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
-import { benchAt, benchMarks, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+import { benchAt, benchMarks, failureText, metricValues, MEASURED, profileOne, provenance } from './uses.js';
 
 export const metricNameAttribute = (required = true) => ({
   description: `a metric: ${METRIC_NAMES.join(', ')}`,
@@ -60,33 +60,29 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
     report(file, node, `scale '${values.scale}' does not apply to ${name}; use one of ${allowed}`, 'bad-attribute', 'scale');
     return showError(node, file, `bad scale for ${name}`, 'bad-attribute');
   }
-  const unknown: string[] = [];
-  const model = resolveModel(state, file, node, values.model, 'model', unknown);
-  if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
-  const point = singlePoint(file, node, model, values.input);
-  if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
-  const p = await profileAt(state, file, model, point, values.convention);
-  if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
+  const one = await profileOne(state, file, node, values.model, values.input, values.convention);
+  if (!one) return;
+  const { model, point, profile } = one;
   if (values.machine !== undefined && !MEASURED.includes(name)) {
     report(file, node, `${name} is counted, the same on every machine; machine= applies to measured metrics (${MEASURED.join(', ')})`, 'bad-attribute', 'machine');
   }
   let stored;
   if (MEASURED.includes(name)) {
-    const b = await benchAt(state, file, model, point, p.profile, node, values.machine);
+    const b = await benchAt(state, file, model, point, profile, node, values.machine);
     if (!b.bench) return showError(node, file, failureText(model, b.failure!), b.failure!.ruleId);
     stored = b.bench;
   }
-  const value = metricValues([name], p.profile, stored, []).values[name] ?? null;
+  const value = metricValues([name], profile, stored, []).values[name] ?? null;
   const fmt = resolveFormat(state.settings.format, values.scale !== undefined ? { scale: { [name]: values.scale } } : undefined);
-  const inline = formatInline(name, value, fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples', stateMessages(state));
-  const prov = provenance(state, model, point, p.profile, stored);
+  const inline = formatInline(name, value, fmt, isImageInput(profile.inputs) ? 'img' : 'samples', stateMessages(state));
+  const prov = provenance(state, model, point, profile, stored);
   const shown = values.unit === false ? inline.text : inline.withUnit;
   const title = `${model.label}, ${metricSpec(name).label}: ${value ?? 'n/a'} (${prov.source}, input ${prov.input}, ${prov.convention} convention${prov.benchmark ? `, ${prov.benchmark.machine ? `${prov.benchmark.machine}: ` : ''}${prov.benchmark.cpuModel}, batch ${prov.benchmark.batch}` : ''})`;
   // An unstable measurement is never printed bare: a † whose title gives the 95% CI (the build warns too).
   const mark = stored && MEASURED.includes(name) ? benchMarks([name], stored)?.[name] : undefined;
   let why: string | undefined;
   if (mark?.unstable) {
-    const ci = mark.ci95 ? formatInline(name, mark.ci95[0], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').text + '–' + formatInline(name, mark.ci95[1], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').withUnit : '';
+    const ci = mark.ci95 ? formatInline(name, mark.ci95[0], fmt, isImageInput(profile.inputs) ? 'img' : 'samples').text + '–' + formatInline(name, mark.ci95[1], fmt, isImageInput(profile.inputs) ? 'img' : 'samples').withUnit : '';
     why = `unstable measurement (${mark.reason})${ci ? `; 95% CI ${ci}` : ''}`;
     replaceWith(node, h('span', { className: ['mp-metric', 'mp-unstable'], dataMetric: name, dataModel: model.id, title: `${title}; ${why}` }, [shown, h('sup', { className: 'mp-unstable-mark', title: why }, '†')]));
   } else {

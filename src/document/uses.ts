@@ -306,13 +306,14 @@ export async function profileOne(
   node: DirectiveNode,
   id: string,
   input: InputPoint[] | undefined,
+  convention?: Convention,
 ): Promise<{ model: DeclaredModel; point: InputPoint; profile: Profile } | undefined> {
   const unknown: string[] = [];
   const model = resolveModel(state, file, node, id, 'model', unknown);
   if (!model) return void showError(node, file, unknown.join('; '), 'unknown-model');
   const point = singlePoint(file, node, model, input);
   if (!point) return void showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
-  const p = await profileAt(state, file, model, point);
+  const p = await profileAt(state, file, model, point, convention);
   if (!p.profile) return void showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
   return { model, point, profile: p.profile };
 }
