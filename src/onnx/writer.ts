@@ -18,6 +18,11 @@ import { replaceFileAtomic } from '../cache/store.js';
 export interface WriteOptions {
   /** Move tensors of at least `threshold` bytes (default 1024) into `location` beside the model file. */
   externalData?: { location: string; threshold?: number };
+  /**
+   * Flush the bytes to disk before the rename (default true). A scratch file read once and deleted
+   * (a zoo model written for one benchmark) skips the flush: gigabytes of fsync buy it nothing.
+   */
+  durable?: boolean;
 }
 
 /** Tensor payloads are streamed to a file in pieces of at most this many bytes. */
@@ -139,7 +144,17 @@ function tensor(w: Writer, field: number, t: Tensor, st: EncodeState): void {
         ext.offset += pad;
       }
       const length = d.kind === 'raw' ? d.span.length : d.kind === 'bytes' ? d.bytes.byteLength : bytesLength();
-      ext.chunks.push({ length, read: () => tensorBytes(t, st.model) });
+      if (d.kind === 'raw') {
+        // In pieces read one at a time, as inline: a generated 400 MB weight is never in memory whole.
+        const { source, span } = d;
+        for (let at = 0; at < span.length; at += PIECE_BYTES) {
+          const start = span.offset + at;
+          const piece = Math.min(PIECE_BYTES, span.length - at);
+          ext.chunks.push({ length: piece, read: () => source.read(start, piece) });
+        }
+      } else {
+        ext.chunks.push({ length, read: () => tensorBytes(t, st.model) });
+      }
       const list: StringEntry[] = [
         { key: 'location', value: ext.location },
         { key: 'offset', value: String(ext.offset) },
@@ -345,7 +360,7 @@ export function serializeModel(model: Model): Buffer {
  * `length` extends the file to that many bytes with a hole (sparse: nothing written), e.g. the data
  * file of a model described by dims alone.
  */
-export function writeChunksAtomic(file: string, chunks: Chunk[], options: { length?: number } = {}): void {
+export function writeChunksAtomic(file: string, chunks: Chunk[], options: { length?: number; durable?: boolean } = {}): void {
   replaceFileAtomic(file, (tmp) => {
     const fd = fs.openSync(tmp, 'w');
     try {
@@ -356,7 +371,7 @@ export function writeChunksAtomic(file: string, chunks: Chunk[], options: { leng
         if (bytes.byteLength !== chunkLength(c)) throw new Error(`tensor payload changed size while writing ${file}`);
       }
       if (options.length !== undefined) fs.ftruncateSync(fd, options.length);
-      fs.fsyncSync(fd);
+      if (options.durable !== false) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -374,6 +389,7 @@ export function writeModel(model: Model, file: string, options: WriteOptions = {
     st.external = { location: loc, threshold: options.externalData.threshold ?? 1024, chunks: [], offset: 0 };
   }
   const chunks = encode(model, st);
-  if (st.external) writeChunksAtomic(path.join(path.dirname(file), st.external.location), st.external.chunks);
-  writeChunksAtomic(file, chunks);
+  const durable = options.durable;
+  if (st.external) writeChunksAtomic(path.join(path.dirname(file), st.external.location), st.external.chunks, { durable });
+  writeChunksAtomic(file, chunks, { durable });
 }

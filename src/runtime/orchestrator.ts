@@ -16,7 +16,7 @@ import { achievedFlops, describeEnvironment, identifyModel, peakFlopsEstimate } 
 import { buildFloorModel, FLOOR_METHOD } from './floor.js';
 import { type InputShapes, resolveInputs } from './input-shapes.js';
 import { effortPolicy, type MeasuredProcess, spendEffort } from './effort.js';
-import { judgeLoad, sampleLoad } from './load.js';
+import { afterBenchmark, beforeBenchmark, judgeLoad } from './load.js';
 import { DEFAULT_PROTOCOL, throughputFromLatency } from './protocol.js';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, hierarchicalMedianCi, median, PERCENTILE_METHOD, STD_METHOD } from './stats.js';
 import { findTraceFile, readTrace } from './trace.js';
@@ -164,7 +164,7 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
   const say = plan.onProgress ?? (() => {});
   const model = identifyModel(plan.modelPath, plan.model, plan.modelSha256);
   const effort = effortPolicy(protocol, plan.effort);
-  const loadStart = plan.sampleLoad === false ? null : await sampleLoad();
+  const loadStart = plan.sampleLoad === false ? null : await beforeBenchmark();
 
   const progress: Progress[] = configs.map(() => ({ measured: [], failure: null }));
   const outcomes: (Awaited<ReturnType<typeof spendEffort>> | null)[] = configs.map(() => null);
@@ -221,7 +221,7 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
   }
 
   if (loadStart) {
-    const end = await sampleLoad();
+    const end = await afterBenchmark();
     environment.load = judgeLoad(loadStart, end, environment.logicalCores);
     if (environment.load.busy) say(`warning: the machine was busy: ${environment.load.reason}`);
   }

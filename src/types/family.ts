@@ -3,6 +3,7 @@
  * and the CLI show them): size variables to sweep, the paper's claims, and a builder. Here, apart
  * from both, so that measuring a family does not import the zoo.
  */
+import type { Said } from '../i18n/index.js';
 import type { Model } from '../onnx/model.js';
 
 export type Vars = Record<string, number>;
@@ -14,7 +15,7 @@ export interface FamilyVariable {
   /** Values swept when none are given. */
   sweep: number[];
   /** Why a value cannot be built, or undefined when it can. */
-  check?: (v: number) => string | undefined;
+  check?: (v: number) => Said | undefined;
 }
 
 export interface ModelFamily {
@@ -36,6 +37,6 @@ export interface ModelFamily {
   /** The metric the claim is about (`macs`, or `attention_macs` for the vision models). */
   claimMetric: 'macs' | 'attention_macs';
   /** Why a combination of values cannot be built (beyond each variable's own check). */
-  checkPoint?: (v: Vars) => string | undefined;
+  checkPoint?: (v: Vars) => Said | undefined;
   build(v: Vars, seed: number): { model: Model; inputs: Record<string, number[]> };
 }

@@ -120,6 +120,30 @@ describe('writeModel', () => {
     expect(Buffer.compare(Buffer.from(tensorBytes(back.graph.initializers[0]!, back)), Buffer.from(tensorBytes(model.graph.initializers[0]!)))).toBe(0);
   });
 
+  it('streams a large generated weight into the external data file in pieces of at most 4 MiB', () => {
+    // 3 × 2^20 float32 = 12 MiB: written as three 4 MiB reads, never one 12 MiB read, byte for byte
+    // what the tensor generates (the benchmark's scratch zoo files are written this way, durable: false).
+    const b = new GraphBuilder({ seed: 7 });
+    const x = b.input('input', 'float32', [1, 1024]);
+    const y = b.op('MatMul', [x, b.weight('w', [1024, 3072])], {}, '/MatMul');
+    b.output(y, 'float32', [1, 3072]);
+    const model = b.build();
+    const w = model.graph.initializers[0]!;
+    expect(w.data.kind).toBe('raw');
+    if (w.data.kind !== 'raw') return;
+    const source = w.data.source;
+    const reads: number[] = [];
+    const spied = { ...w, data: { ...w.data, source: { ...source, read: (offset: number, length: number) => (reads.push(length), source.read(offset, length)) } } };
+    const spiedModel = { ...model, graph: { ...model.graph, initializers: [spied] } };
+    const file = path.join(dir, 'big.onnx');
+    writeModel(spiedModel, file, { externalData: { location: 'big.weights' }, durable: false });
+    expect(reads).toEqual([4 * 2 ** 20, 4 * 2 ** 20, 4 * 2 ** 20]);
+    const written = fs.readFileSync(path.join(dir, 'big.weights'));
+    expect(written.byteLength).toBe(12 * 2 ** 20);
+    expect(Buffer.compare(written, Buffer.from(tensorBytes(w)))).toBe(0);
+    expect(readModel(file).graph.initializers[0]!.data.kind).toBe('external');
+  });
+
   it('replaces files atomically and leaves no temp files behind', () => {
     const file = path.join(dir, 'atomic.onnx');
     fs.writeFileSync(file, 'old content');

@@ -1,6 +1,6 @@
 /** Machine load: /proc/<pid>/stat parsing, the other processes' CPU share and the busy verdict, from hand-made readings. */
 import { describe, expect, it } from 'vitest';
-import { judgeLoad, otherCpuShare, parseProcStat, sampleLoad } from '../../src/runtime/load.js';
+import { afterBenchmark, beforeBenchmark, judgeLoad, otherCpuShare, parseProcStat, REUSE_SAMPLE_MS, sampleLoad } from '../../src/runtime/load.js';
 import type { LoadSample } from '../../src/runtime/types.js';
 
 describe('parseProcStat', () => {
@@ -60,5 +60,24 @@ describe('sampleLoad on this machine', () => {
       expect(s.otherCpuShare).toBeGreaterThanOrEqual(0);
       expect(s.otherCpuShare).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('back-to-back benchmarks share a load sample', () => {
+  it("takes the previous benchmark's after-sample as the next one's before-sample within 2 s, once", async () => {
+    const after = await afterBenchmark(20);
+    const now = process.hrtime.bigint();
+    // 1.9 s later (the injected clock): the same sample object, not a new 0.3 s sample.
+    expect(await beforeBenchmark(20, () => now + 1_900_000_000n)).toBe(after);
+    // It is used once: the next benchmark without an after-sample in between samples anew.
+    expect(await beforeBenchmark(20, () => now + 1_900_000_000n)).not.toBe(after);
+  });
+
+  it('samples anew when the previous after-sample is older than REUSE_SAMPLE_MS', async () => {
+    const after = await afterBenchmark(20);
+    const now = process.hrtime.bigint();
+    const fresh = await beforeBenchmark(20, () => now + BigInt(REUSE_SAMPLE_MS + 100) * 1_000_000n);
+    expect(fresh).not.toBe(after);
+    expect(fresh.intervalMs).toBeGreaterThanOrEqual(15);
   });
 });

@@ -8,7 +8,25 @@
  */
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { MINUS, formula, hasInput, inputShape, knownShape, macsEntry, maybeShape, presetTemplate, sameDim, where } from './compute-common.js';
+import { hasInput, inputShape, knownShape, maybeShape, sameDim, where } from './compute-common.js';
+import {
+  type Counted,
+  type Expr,
+  exactEntry,
+  folded,
+  minus,
+  n,
+  named,
+  type Preset,
+  paren,
+  plus,
+  plusIf,
+  plusTight,
+  q,
+  q1,
+  times,
+  toolEntry,
+} from './expr.js';
 
 /** The scaled-dot-product core, as numbers. */
 interface Core {
@@ -28,99 +46,105 @@ interface Core {
 /** Fused input projection (com.microsoft Attention). */
 interface Projection {
   /** Tokens projected: B·S. */
-  tokens: number;
+  B: number;
+  S: number;
   Din: number;
-  /** Output width of the fused Q, K, V projections (hq + hk + hv). */
-  width: number;
+  /** Output widths of the fused Q, K, V projections. */
+  hq: number;
+  hk: number;
+  hv: number;
   bias: boolean;
 }
 
-interface Parts {
-  projMacs: number;
-  qkMacs: number;
-  avMacs: number;
-  scores: number;
-  flops: number;
+type Kind = 'sdpa' | 'fused' | 'mha' | 'gqa';
+
+/** The fused input projection's quantities: B·S tokens of D_in projected to h_q + h_k + h_v. */
+function projectionTerms(p: Projection) {
+  const tokens = folded(times(q('B', p.B), q('S', p.S)));
+  const width = folded(plus(q('h_q', p.hq), q('h_k', p.hk), q('h_v', p.hv)));
+  const Din = q('D_in', p.Din);
+  return { bias: p.bias, Din, width, outputs: times(tokens, width), macs: times(tokens, Din, width) };
 }
 
-function exactParts(c: Core, p: Projection | undefined, biasAdds: number): Parts {
-  const rows = c.B * c.H * c.Sq;
-  const scores = rows * c.Skv;
-  const qkMacs = scores * c.d;
-  const avMacs = rows * c.dv * c.Skv;
-  const projMacs = p === undefined ? 0 : p.tokens * p.Din * p.width;
-  let flops = 0;
-  if (p !== undefined) flops += p.tokens * p.width * (2 * p.Din - 1) + (p.bias ? p.tokens * p.width : 0);
-  flops += biasAdds;
-  flops += scores * (2 * c.d - 1); // QKᵀ
-  flops += scores; // scale
-  if (c.masked) flops += scores;
-  if (c.softcap) flops += 3 * scores; // softcap·tanh(x / softcap)
-  flops += rows * (5 * c.Skv - 2); // softmax per row (COUNTING.md)
-  flops += rows * c.dv * (2 * c.Skv - 1); // AV
-  return { projMacs, qkMacs, avMacs, scores, flops };
+/** The quantities of an attention count, as its formulas name them. */
+function attentionTerms(kind: Kind, c: Core, p: Projection | undefined, biasAdds: number) {
+  const heads = times(q1('B', c.B), q('H', c.H));
+  const [Sq, Skv, d, dv] = [q('Sq', c.Sq), q('Skv', c.Skv), q('d', c.d), q('d_v', c.dv)];
+  const proj = p === undefined ? undefined : projectionTerms(p);
+  return {
+    kind, c, heads, Sq, Skv, d, dv, proj, biasAdds,
+    scores: times(heads, Sq, Skv),
+    /** MACs: the projection, then QKᵀ and AV, Sq·Skv·d and Sq·Skv·d_v per head. */
+    macs: plus(...(proj === undefined ? [] : [proj.macs]), times(heads, Sq, Skv, plusTight(d, dv))),
+  };
+}
+type Terms = ReturnType<typeof attentionTerms>;
+
+/**
+ * Exact FLOPs: the projection (a Gemm per token, with its bias) and the bias adds, then per head QKᵀ
+ * Sq·Skv·(2·d − 1), the scale (one per score), the mask, softcap·tanh(x / softcap) (3 per score), the
+ * softmax per row (5·Skv − 2, COUNTING.md) and AV Sq·d_v·(2·Skv − 1).
+ */
+function exactFlops(a: Terms): Expr {
+  const { c, heads, Sq, Skv, d, dv, proj, scores } = a;
+  const terms: Expr[] = [];
+  if (proj !== undefined) terms.push(named('proj', plusIf(proj.bias, times(proj.outputs, minus(times(n(2), proj.Din), n(1))), proj.outputs)));
+  if (a.biasAdds) terms.push(q('bias', a.biasAdds));
+  terms.push(times(heads, Sq, Skv, minus(times(n(2), d), n(1))));
+  terms.push(named('scale', scores));
+  if (c.masked) terms.push(named('mask', scores));
+  if (c.softcap) terms.push(named('softcap', times(n(3), scores)));
+  terms.push(times(heads, Sq, minus(times(n(5), Skv), n(2))));
+  terms.push(times(heads, Sq, dv, minus(times(n(2), Skv), n(1))));
+  return plus(...terms);
 }
 
-function coreVars(c: Core, p: Projection | undefined, extra: Record<string, number> = {}): Record<string, number> {
+/**
+ * What each tool counts differently (COUNTING.md "Presets"). The kind says what a tool would have seen:
+ * 'sdpa' (opset-23 Attention = F.scaled_dot_product_attention), 'fused' (projections + matmuls +
+ * softmax), 'mha' and 'gqa' (matmuls + softmax, projections elsewhere).
+ */
+const PRESETS: Record<Preset, (a: Terms) => Counted> = {
+  // timm Attention / nn.MultiheadAttention hooks: Q scaling + per head (QKᵀ + softmax + AV)
+  // [+ in-projections and their bias for the fused op]; the output projection is its own node
+  ptflops: (a) => {
+    const proj = a.kind === 'fused' && a.proj !== undefined ? [named('proj', plusIf(a.proj.bias, a.proj.macs, a.proj.outputs))] : [];
+    const perHead = plus(times(a.Sq, a.Skv, a.d), times(a.Sq, a.Skv), times(a.Sq, a.Skv, a.dv));
+    return folded(plus(...proj, times(a.heads, a.Sq, a.d), times(a.heads, perHead)));
+  },
+  // aten::scaled_dot_product_attention has no fvcore handle; decomposed graphs count linear + matmul MACs
+  fvcore: (a) => (a.kind === 'sdpa' ? null : a.macs),
+  // only nn.Linear modules are seen: the fused op's projections
+  thop: (a) => (a.kind === 'fused' && a.proj !== undefined && a.proj.macs.value > 0 ? a.proj.macs : null),
+  // F.scaled_dot_product_attention: flops 2·macs; decomposed: linear/matmul 2·macs + softmax numel
+  deepspeed: (a) => folded(plusIf(a.kind !== 'sdpa', times(n(2), paren(a.macs)), named('scores', a.scores))),
+  // sdpa_flop_count / mm + bmm: 2·MACs
+  torch: (a) => times(n(2), paren(a.macs)),
+};
+
+const TEMPLATES: Record<Kind, string> = { sdpa: 'attention', fused: 'attention-fused', mha: 'multihead-attention', gqa: 'group-query-attention' };
+
+function coreVars(a: Terms): Record<string, number> {
+  const { c, proj } = a;
   return {
     B: c.B, H: c.H, Sq: c.Sq, Skv: c.Skv, d: c.d, dv: c.dv, masked: c.masked ? 1 : 0, softcap: c.softcap ? 1 : 0,
-    ...(p === undefined ? {} : { Din: p.Din, projWidth: p.width, projBias: p.bias ? 1 : 0 }),
-    ...extra,
+    ...(proj === undefined ? {} : { Din: proj.Din.value, projWidth: proj.width.value, projBias: proj.bias ? 1 : 0 }),
+    projMacs: proj?.macs.value ?? 0,
+    qkMacs: times(a.scores, a.d).value,
+    avMacs: times(a.heads, a.Sq, a.dv, a.Skv).value,
+    scores: a.scores.value,
   };
 }
 
 /**
- * Cost of an attention node under a convention. `kind` says where the op comes from, which decides
- * what a preset tool would have seen: 'sdpa' (opset-23 Attention = F.scaled_dot_product_attention),
- * 'fused' (projections + matmuls + softmax), 'mha' (matmuls + softmax, projections elsewhere).
+ * Cost of an attention node under a convention: the exact rule (after `before`, work a fused op does
+ * ahead of the attention, each printed as its value, with its vars), or the preset's deviation.
  */
-function attentionCost(kind: 'sdpa' | 'fused' | 'mha' | 'gqa', c: Core, p: Projection | undefined, biasAdds: number, convention: Convention): CostEntry | null {
-  const parts = exactParts(c, p, biasAdds);
-  const coreMacs = parts.qkMacs + parts.avMacs;
-  const macs = parts.projMacs + coreMacs;
-  const vars = coreVars(c, p, { projMacs: parts.projMacs, qkMacs: parts.qkMacs, avMacs: parts.avMacs, scores: parts.scores });
-  const heads = c.B === 1 ? 'H' : 'B·H';
-  const headsSub = c.B === 1 ? `${c.H}` : `${c.B}×${c.H}`;
-  const projSym = p === undefined ? '' : 'B·S·D_in·(h_q + h_k + h_v) + ';
-  const projSub = p === undefined ? '' : `${p.tokens}×${p.Din}×${p.width} + `;
-  const macsSym = `${projSym}${heads}·Sq·Skv·(d + d_v)`;
-  const macsSub = `${projSub}${headsSub}×${c.Sq}×${c.Skv}×(${c.d}+${c.dv})`;
-  const template = kind === 'sdpa' ? 'attention' : kind === 'fused' ? 'attention-fused' : kind === 'gqa' ? 'group-query-attention' : 'multihead-attention';
-  const t = presetTemplate(template, convention);
-  switch (convention) {
-    case 'exact':
-      return {
-        macs,
-        flops: parts.flops,
-        formula: formula(
-          template,
-          vars,
-          `${p === undefined ? '' : 'proj + '}${biasAdds ? 'bias + ' : ''}${heads}·Sq·Skv·(2·d ${MINUS} 1) + scale${c.masked ? ' + mask' : ''}${c.softcap ? ' + softcap' : ''} + ${heads}·Sq·(5·Skv ${MINUS} 2) + ${heads}·Sq·d_v·(2·Skv ${MINUS} 1); MACs = ${macsSym}`,
-          `${parts.flops}; MACs = ${macsSub}`,
-        ),
-      };
-    case 'ptflops': {
-      // timm Attention / nn.MultiheadAttention hooks: Q scaling + per head (QKᵀ + softmax + AV)
-      // [+ in-projections and their bias for the fused op]; the output projection is its own node.
-      const rows = c.B * c.H * c.Sq;
-      let m = rows * c.d + coreMacs + parts.scores;
-      if (kind === 'fused' && p !== undefined) m += parts.projMacs + (p.bias ? p.tokens * p.width : 0);
-      return macsEntry(m, formula(t, vars, `${kind === 'fused' ? 'proj + ' : ''}${heads}·Sq·d + ${heads}·(Sq·Skv·d + Sq·Skv + Sq·Skv·d_v)`, String(m)));
-    }
-    case 'fvcore':
-      // aten::scaled_dot_product_attention has no fvcore handle; decomposed graphs count linear + matmul MACs
-      return kind === 'sdpa' ? null : macsEntry(macs, formula(t, vars, macsSym, macsSub));
-    case 'thop':
-      // only nn.Linear modules are seen: the fused op's projections
-      return kind === 'fused' && parts.projMacs > 0 ? macsEntry(parts.projMacs, formula(t, vars, 'B·S·D_in·(h_q + h_k + h_v)', `${p!.tokens}×${p!.Din}×${p!.width}`)) : null;
-    case 'deepspeed': {
-      // F.scaled_dot_product_attention: flops 2·macs; decomposed: linear/matmul 2·macs + softmax numel
-      const flops = 2 * macs + (kind === 'sdpa' ? 0 : parts.scores);
-      return { macs, flops, formula: formula(t, vars, `2·(${macsSym})${kind === 'sdpa' ? '' : ' + scores'}`, String(flops)) };
-    }
-    case 'torch': // sdpa_flop_count / mm + bmm: 2·MACs
-      return { macs, flops: 2 * macs, formula: formula(t, vars, `2·(${macsSym})`, `2×(${macsSub})`) };
-  }
+function attentionCost(a: Terms, convention: Convention, before: { terms: Expr[]; vars: Record<string, number> } = { terms: [], vars: {} }): CostEntry | null {
+  const template = TEMPLATES[a.kind];
+  if (convention !== 'exact') return toolEntry(convention, PRESETS[convention](a), template, coreVars(a), a.macs.value);
+  const flops = plus(...before.terms.map(folded), folded(exactFlops(a)));
+  return exactEntry(template, { ...coreVars(a), ...before.vars }, flops, a.macs);
 }
 
 function divide(ctx: NodeContext, total: Dim, parts: number, what: string): Dim {
@@ -129,7 +153,8 @@ function divide(ctx: NodeContext, total: Dim, parts: number, what: string): Dim 
   return total / parts;
 }
 
-function plus(a: Dim, b: Dim | undefined): Dim {
+/** Two lengths added (past + new); unknown when either is. */
+function addDims(a: Dim, b: Dim | undefined): Dim {
   if (b === undefined) return a;
   return typeof a === 'number' && typeof b === 'number' ? a + b : null;
 }
@@ -177,7 +202,7 @@ function sdpaDims(ctx: NodeContext): SdpaDims {
     throw new AnalysisError(`q heads ${Hq} are not a multiple of kv heads ${Hkv}`, where(ctx));
   }
   const past = maybeShape(ctx, 4);
-  const total = plus(Skv, past === undefined ? undefined : past[2]!);
+  const total = addDims(Skv, past === undefined ? undefined : past[2]!);
   return { B: sameDim(ctx, q[0]!, k[0]!, 'Q and K batch'), Hq, Hkv, Sq, Skv, total, d, dv, rank: q.length };
 }
 
@@ -199,6 +224,13 @@ function num(ctx: NodeContext, d: Dim, what: string): number {
   throw new AnalysisError(`cannot count: ${what} is ${d === null ? 'unknown' : `the symbol '${d}'`}; bind it with --input`, where(ctx));
 }
 
+/** Several dims a count needs, as numbers, checked in order (the first unknown one is named). */
+function nums<K extends string>(ctx: NodeContext, dims: Record<K, [Dim, string]>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of Object.keys(dims) as K[]) out[k] = num(ctx, dims[k][0], dims[k][1]);
+  return out;
+}
+
 function sdpaCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const s = sdpaDims(ctx);
   const core: Core = {
@@ -207,7 +239,7 @@ function sdpaCost(ctx: CostContext, convention: Convention): CostEntry | null {
     masked: hasInput(ctx, 3) || ctx.attr.int('is_causal', 0) === 1,
     softcap: ctx.attr.float('softcap', 0) > 0,
   };
-  return attentionCost('sdpa', core, undefined, 0, convention);
+  return attentionCost(attentionTerms('sdpa', core, undefined, 0), convention);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,26 +272,24 @@ function inferContribAttention(ctx: NodeContext): ValueFacts[] {
   const head = typeof s.hq === 'number' ? s.hq / s.heads : null;
   const outs: ValueFacts[] = [
     { dtype, shape: [s.B, s.S, s.hv] },
-    { dtype, shape: [2, s.B, s.heads, plus(s.S, s.past), head] },
+    { dtype, shape: [2, s.B, s.heads, addDims(s.S, s.past), head] },
   ];
   return ctx.node.outputs.map((_, i) => outs[i] ?? { dtype, shape: undefined });
 }
 
 function contribAttentionCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const s = contribSizes(ctx);
-  const B = num(ctx, s.B, 'batch');
-  const S = num(ctx, s.S, 'sequence length');
-  const hq = num(ctx, s.hq, 'q hidden size');
-  const hk = num(ctx, s.hk, 'k hidden size');
-  const hv = num(ctx, s.hv, 'v hidden size');
-  const past = s.past === undefined ? 0 : num(ctx, s.past, 'past sequence length');
+  const { B, S, hq, hk, hv, past, Din } = nums(ctx, {
+    B: [s.B, 'batch'], S: [s.S, 'sequence length'], hq: [s.hq, 'q hidden size'], hk: [s.hk, 'k hidden size'], hv: [s.hv, 'v hidden size'],
+    past: [s.past === undefined ? 0 : s.past, 'past sequence length'], Din: [s.Din, 'input hidden size'],
+  });
   const core: Core = {
     B, H: s.heads, Sq: S, Skv: S + past, d: hq / s.heads, dv: hv / s.heads,
     masked: hasInput(ctx, 3) || hasInput(ctx, 5) || ctx.attr.int('unidirectional', 0) === 1,
     softcap: false,
   };
-  const proj: Projection = { tokens: B * S, Din: num(ctx, s.Din, 'input hidden size'), width: hq + hk + hv, bias: hasInput(ctx, 2) };
-  return attentionCost('fused', core, proj, 0, convention);
+  const proj: Projection = { B, S, Din, hq, hk, hv, bias: hasInput(ctx, 2) };
+  return attentionCost(attentionTerms('fused', core, proj, 0), convention);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +334,7 @@ function inferMha(ctx: NodeContext): ValueFacts[] {
   const dtype = ctx.inputs[0]?.dtype ?? 0;
   const d = typeof s.D === 'number' ? s.D / s.heads : null;
   const dv = typeof s.Dv === 'number' ? s.Dv / s.heads : null;
-  const total = plus(s.L, s.past);
+  const total = addDims(s.L, s.past);
   const outs: ValueFacts[] = [
     { dtype, shape: [s.B, s.S, s.Dv] },
     { dtype, shape: [s.B, s.heads, total, d] },
@@ -315,12 +345,10 @@ function inferMha(ctx: NodeContext): ValueFacts[] {
 
 function mhaCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const s = mhaSizes(ctx);
-  const B = num(ctx, s.B, 'batch');
-  const S = num(ctx, s.S, 'query length');
-  const L = num(ctx, s.L, 'key length');
-  const D = num(ctx, s.D, 'hidden size');
-  const Dv = num(ctx, s.Dv, 'value hidden size');
-  const past = s.past === undefined ? 0 : num(ctx, s.past, 'past length');
+  const { B, S, L, D, Dv, past } = nums(ctx, {
+    B: [s.B, 'batch'], S: [s.S, 'query length'], L: [s.L, 'key length'], D: [s.D, 'hidden size'], Dv: [s.Dv, 'value hidden size'],
+    past: [s.past === undefined ? 0 : s.past, 'past length'],
+  });
   // the bias input (D + D + D_v) is added to the new query, key and value tokens
   const biasAdds = hasInput(ctx, 3) ? B * (S * D + L * D + L * Dv) : 0;
   const core: Core = {
@@ -329,7 +357,7 @@ function mhaCost(ctx: CostContext, convention: Convention): CostEntry | null {
     softcap: false,
   };
   knownShape(ctx, ctx.inputs[0]?.shape, 'query');
-  return attentionCost('mha', core, undefined, biasAdds, convention);
+  return attentionCost(attentionTerms('mha', core, undefined, biasAdds), convention);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,7 +396,7 @@ function gqaSizes(ctx: NodeContext): GqaSizes {
   const given = hasInput(ctx, 6) ? ctx.inputs[6]?.value : undefined;
   const totalValue = given !== undefined && given.length === 1 ? given[0]! : undefined;
   const S = q[1]!;
-  const total: Dim = totalValue ?? (P === undefined ? S : plus(S, P));
+  const total: Dim = totalValue ?? (P === undefined ? S : addDims(S, P));
   const present: Dim = typeof total === 'number' && typeof P === 'number' ? Math.max(total, P) : total;
   let rotaryDim: Dim = 0;
   if (ctx.attr.int('do_rotary', 0) === 1) {
@@ -399,26 +427,20 @@ function inferGqa(ctx: NodeContext): ValueFacts[] {
  */
 function gqaCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const s = gqaSizes(ctx);
-  const B = num(ctx, s.B, 'batch');
-  const S = num(ctx, s.S, 'sequence length');
-  const d = num(ctx, s.d, 'head size');
-  const T = num(ctx, s.total, 'total sequence length (past + new)');
+  const { B, S, d, T } = nums(ctx, { B: [s.B, 'batch'], S: [s.S, 'sequence length'], d: [s.d, 'head size'], T: [s.total, 'total sequence length (past + new)'] });
   const core: Core = { B, H: s.Hq, Sq: S, Skv: T, d, dv: d, masked: true, softcap: ctx.attr.float('softcap', 0) > 0 };
-  const rotary = s.rotaryDim === 0 ? 0 : 3 * B * S * (s.Hq + s.Hkv) * num(ctx, s.rotaryDim, 'rotary dimension (2 × cos_cache width)');
-  const smooth = ctx.attr.int('smooth_softmax', 0) === 1 ? B * s.Hq * S : 0;
-  const e = attentionCost('gqa', core, undefined, 0, convention);
-  if (e === null || convention !== 'exact' || rotary + smooth === 0) return e;
-  const f = e.formula!;
-  return {
-    macs: e.macs,
-    flops: e.flops + rotary + smooth,
-    formula: {
-      ...f,
-      vars: { ...f.vars, rotary, smooth, kvHeads: s.Hkv },
-      symbolic: `${rotary ? `3·B·S·(H_q + H_kv)·rotary_dim + ` : ''}${smooth ? 'B·H·Sq + ' : ''}${f.symbolic}`,
-      substituted: `${rotary ? `${rotary} + ` : ''}${smooth ? `${smooth} + ` : ''}${f.substituted}`,
-    },
-  };
+  const a = attentionTerms('gqa', core, undefined, 0);
+  const rotary =
+    s.rotaryDim === 0
+      ? n(0)
+      : times(n(3), q('B', B), q('S', S), plus(q('H_q', s.Hq), q('H_kv', s.Hkv)), q('rotary_dim', num(ctx, s.rotaryDim, 'rotary dimension (2 × cos_cache width)')));
+  // smooth_softmax adds a 1 to each softmax denominator: one add per row
+  const smooth = ctx.attr.int('smooth_softmax', 0) === 1 ? times(q('B', B), q('H', s.Hq), q('Sq', S)) : n(0);
+  if (rotary.value + smooth.value === 0) return attentionCost(a, convention);
+  return attentionCost(a, convention, {
+    terms: [rotary, smooth].filter((e) => e.value !== 0),
+    vars: { rotary: rotary.value, smooth: smooth.value, kvHeads: s.Hkv },
+  });
 }
 
 export const rules: OpRule[] = [

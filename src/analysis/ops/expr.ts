@@ -6,7 +6,8 @@
  * rule returns and the number it counts come from the same object, so they cannot disagree
  * (test/analysis/formula-eval.test.ts evaluates every printed formula of the zoo).
  */
-import type { CostEntry, FormulaUse } from '../types.js';
+import type { Convention, CostEntry, FormulaUse } from '../types.js';
+import { presetTemplate } from './compute-common.js';
 
 /** Symbolic or substituted, plain text or LaTeX. */
 interface Mode {
@@ -354,4 +355,134 @@ function latexName(name: string): string {
     if (sub === undefined) return b;
     return sub.length === 1 ? `${b}_${sub}` : /^\d+$/.test(sub) ? `${b}_{${sub}}` : `${b}_{\\mathrm{${sub}}}`;
   });
+}
+
+// =============================================================================================
+// Helpers of the gemm, attention, rotary, softmax, recurrent, quantization, misc and indexing rules
+
+/** A named subtotal: its name symbolically (`proj`, `perStep`), its value substituted; the value is `e`'s. */
+export function named(name: string, e: Expr): Expr {
+  return q(name, e.value);
+}
+
+/** Symbolically a name, substituted the expression itself (`Σ steps` next to `1536 + 768`). */
+class Labelled extends Expr {
+  constructor(
+    private readonly name: string,
+    private readonly inner: Expr,
+  ) {
+    super();
+  }
+  get value(): number {
+    return this.inner.value;
+  }
+  get precedence(): number {
+    return this.inner.precedence;
+  }
+  protected show(mode: Mode): string {
+    if (mode.substituted) return this.inner.print(mode);
+    return mode.latex ? latexName(this.name) : this.name;
+  }
+  override print(mode: Mode, outer = SUM): string {
+    // the name binds like a product (`2·Σ steps`); the substituted expression by its own strength
+    return mode.substituted ? this.inner.print(mode, outer) : this.show(mode);
+  }
+}
+
+export function labelled(name: string, e: Expr): Expr {
+  return new Labelled(name, e);
+}
+
+/** The element count of a shape written `N`; substituted its sizes other than 1 (`4×12²`, `1` for a scalar). */
+class Elements extends Dims {
+  override get omitted(): boolean {
+    return false;
+  }
+}
+
+export function elementsN(sizes: readonly number[]): Expr {
+  return new Elements(['N'], sizes.filter((d) => d !== 1));
+}
+
+/** `a / b` with spaces symbolically and tight substituted (`3·N·rotary_dim / head_size`, `3×64×32/64`). */
+class SpacedRatio extends Expr {
+  readonly value: number;
+  readonly precedence = PRODUCT;
+  constructor(
+    private readonly num: Expr,
+    private readonly den: Expr,
+  ) {
+    super();
+    this.value = num.value / den.value;
+  }
+  protected show(mode: Mode): string {
+    if (mode.latex) return `${this.num.print(mode, PRODUCT)} / ${this.den.print(mode, ATOM)}`;
+    return `${this.num.print(mode, PRODUCT)}${mode.substituted ? '/' : ' / '}${this.den.print(mode, ATOM)}`;
+  }
+}
+
+export function overSpaced(a: Expr, b: Expr): Expr {
+  return new SpacedRatio(a, b);
+}
+
+/** `floor(a / b)`: a tool's integer halving (fvcore's einsum). */
+class Floor extends Expr {
+  readonly precedence = ATOM;
+  constructor(private readonly inner: Expr) {
+    super();
+  }
+  get value(): number {
+    return Math.floor(this.inner.value);
+  }
+  protected show(mode: Mode): string {
+    const body = this.inner.print(mode);
+    return mode.latex ? `\\lfloor ${body} \\rfloor` : `floor(${body})`;
+  }
+}
+
+export function floorOf(e: Expr): Expr {
+  return new Floor(e);
+}
+
+/** An exact count with MACs: FLOPs, MACs and the formula (`…; MACs = …`) from the two expressions. */
+export function exactEntry(template: string, vars: Record<string, number>, flops: Expr, macs: Expr): CostEntry {
+  return { macs: macs.value, flops: flops.value, formula: formulaOf(template, vars, flops, [{ label: 'MACs', expr: macs }]) };
+}
+
+// ---- Presets as tables of deviations
+
+export type Preset = Exclude<Convention, 'exact'>;
+
+/** The tools that report MACs only: their formula gives MACs, FLOPs are 2·MACs (COUNTING.md "Presets"). */
+export const MACS_TOOLS: ReadonlySet<Convention> = new Set<Convention>(['ptflops', 'fvcore', 'thop']);
+
+/** A FLOPs tool's count with the MACs it reports beside it when those are not the exact MACs (DeepSpeed's 0). */
+export interface ToolCount {
+  count: Expr;
+  macs: number;
+}
+
+/** What a preset counts for an op: its number as an expression, or null where the tool does not count the op. */
+export type Counted = Expr | ToolCount | null;
+
+export function reporting(count: Expr, macs: number): ToolCount {
+  return { count, macs };
+}
+
+/**
+ * The cost entry of an op under a preset, from the preset's deviation (undefined: no entry, the tool
+ * does not count the op). A MACs tool's count is its MACs; a FLOPs tool's MACs column is `macs` (the
+ * exact MACs) unless the deviation reports its own.
+ */
+export function toolEntry(
+  preset: Preset,
+  counted: Counted | undefined,
+  template: string,
+  vars: Record<string, number>,
+  macs: number,
+): CostEntry | null {
+  if (counted === null || counted === undefined) return null;
+  const { count, macs: reported } = counted instanceof Expr ? { count: counted, macs } : counted;
+  const t = presetTemplate(template, preset);
+  return MACS_TOOLS.has(preset) ? macsOnly(t, vars, count) : flopsEntry(reported, t, vars, count);
 }

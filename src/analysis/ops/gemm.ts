@@ -7,7 +7,27 @@ import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { broadcastShapes } from '../shapes.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { MINUS, formula, hasInput, inputShape, knownShape, macsEntry, maybeShape, presetTemplate, prod, sameDim, where } from './compute-common.js';
+import { hasInput, inputShape, knownShape, maybeShape, prod, sameDim, where } from './compute-common.js';
+import {
+  type Counted,
+  type Expr,
+  exactEntry,
+  flopsEntry,
+  floorOf,
+  folded,
+  labelled,
+  minus,
+  n,
+  overSpaced,
+  type Preset,
+  plus,
+  plusIf,
+  q,
+  q1,
+  reporting,
+  times,
+  toolEntry,
+} from './expr.js';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -21,6 +41,8 @@ interface GemmSize {
   cCount: number;
   alpha: number;
   beta: number;
+  /** PyTorch exports nn.Linear as Gemm(transB=1) with a weight B; other Gemms come from torch.addmm. */
+  linear: boolean;
 }
 
 function gemmDims(ctx: NodeContext, a: Dim[], b: Dim[]): { M: Dim; K: Dim; N: Dim } {
@@ -59,72 +81,53 @@ function gemmSize(ctx: CostContext): GemmSize {
   const b = knownShape(ctx, ctx.inputs[1]?.shape, 'B');
   const { M, K, N } = gemmDims(ctx, a, b) as { M: number; K: number; N: number };
   const cCount = hasInput(ctx, 2) ? prod(knownShape(ctx, ctx.inputs[2]?.shape, 'C')) : 0;
-  return { M, K, N, cCount, alpha: ctx.attr.float('alpha', 1), beta: ctx.attr.float('beta', 1) };
+  const linear = ctx.isWeight(1) && ctx.attr.int('transB', 0) === 1;
+  return { M, K, N, cCount, alpha: ctx.attr.float('alpha', 1), beta: ctx.attr.float('beta', 1), linear };
 }
 
-/** The seed's fully-connected count: b·M·N·(2K−1), + b·M·N for a bias, + b·M·N per alpha≠1 / beta≠1. */
-function matmulExact(
-  template: string,
-  s: { b: number; M: number; K: number; N: number },
-  extras: { bias?: boolean; alpha?: boolean; beta?: boolean } = {},
-): CostEntry {
-  const outputs = s.b * s.M * s.N;
-  let flops = outputs * (2 * s.K - 1);
-  const bSym = s.b === 1 ? '' : 'b·';
-  const bSub = s.b === 1 ? '' : `${s.b}×`;
-  let symbolic = extras.bias ? `${bSym}2·K·M·N` : `${bSym}(2·K ${MINUS} 1)·M·N`;
-  let substituted = extras.bias ? `${bSub}2×${s.K}×${s.M}×${s.N}` : `${bSub}(2×${s.K}${MINUS}1)×${s.M}×${s.N}`;
-  if (extras.bias) flops += outputs;
-  for (const scaled of [extras.alpha, extras.beta]) {
-    if (scaled) {
-      flops += outputs;
-      symbolic += ` + ${bSym}M·N`;
-      substituted += ` + ${bSub}${s.M}×${s.N}`;
-    }
-  }
+/** The quantities of a matrix product: a batch b (left out when 1) of M×K by K×N. */
+function matTerms(s: { b: number; M: number; K: number; N: number }) {
+  return { b: q1('b', s.b), M: q('M', s.M), K: q('K', s.K), N: q('N', s.N) };
+}
+type MatTerms = ReturnType<typeof matTerms>;
+
+/** MACs of a matrix product: b·M·K·N. */
+function matmulMacs(t: MatTerms): Expr {
+  return times(t.b, t.M, t.K, t.N);
+}
+
+/** Work beyond the dot products: a bias (C) added, outputs scaled by alpha ≠ 1, C scaled by beta ≠ 1. */
+interface Extras {
+  bias?: boolean;
+  alpha?: boolean;
+  beta?: boolean;
+}
+
+/**
+ * The seed's fully-connected count: K multiplies and K − 1 adds per output, b·(2·K − 1)·M·N; with a
+ * bias the add completes the dot product, b·2·K·M·N; alpha ≠ 1 and beta ≠ 1 scale each output once more (b·M·N).
+ */
+function matmulFlops(t: MatTerms, extras: Extras = {}): Expr {
+  const products = extras.bias ? times(t.b, n(2), t.K, t.M, t.N) : times(t.b, minus(times(n(2), t.K), n(1)), t.M, t.N);
+  const scalings = [extras.alpha, extras.beta].filter((x) => x === true).map(() => times(t.b, t.M, t.N));
+  return plus(products, ...scalings);
+}
+
+function matmulExact(template: string, s: { b: number; M: number; K: number; N: number }, extras: Extras = {}): CostEntry {
+  const t = matTerms(s);
   const vars = { b: s.b, M: s.M, K: s.K, N: s.N, bias: extras.bias ? 1 : 0, alphaScaled: extras.alpha ? 1 : 0, betaScaled: extras.beta ? 1 : 0 };
-  return { macs: s.b * s.M * s.K * s.N, flops, formula: formula(template, vars, symbolic, substituted) };
+  return flopsEntry(matmulMacs(t).value, template, vars, matmulFlops(t, extras));
+}
+
+function gemmExact(s: GemmSize): CostEntry {
+  return matmulExact('gemm', { b: 1, M: s.M, K: s.K, N: s.N }, { bias: s.cCount > 0, alpha: s.alpha !== 1, beta: s.cCount > 0 && s.beta !== 1 });
 }
 
 function gemmCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const s = gemmSize(ctx);
-  const macs = s.M * s.K * s.N;
+  if (convention === 'exact') return gemmExact(s);
   const vars = { M: s.M, K: s.K, N: s.N, C: s.cCount };
-  const mkn = { symbolic: 'M·K·N', substituted: `${s.M}×${s.K}×${s.N}` };
-  // PyTorch exports nn.Linear as Gemm(transB=1) with a weight B; other Gemms come from torch.addmm.
-  const linear = ctx.isWeight(1) && ctx.attr.int('transB', 0) === 1;
-  const biasCounted = s.cCount > 0 && s.beta !== 0;
-  const t = presetTemplate('gemm', convention);
-  switch (convention) {
-    case 'exact':
-      return matmulExact('gemm', { b: 1, M: s.M, K: s.K, N: s.N }, { bias: s.cCount > 0, alpha: s.alpha !== 1, beta: s.cCount > 0 && s.beta !== 1 });
-    case 'ptflops': {
-      // ptflops 0.7.5: the nn.Linear hook adds the bias once per row, (K·N + N)·M; the torch.addmm hook
-      // (other Gemms) adds numel(C) once.
-      if (linear && biasCounted) {
-        return macsEntry(macs + s.M * s.N, formula(t, vars, `${mkn.symbolic} + M·N`, `${mkn.substituted} + ${s.M}×${s.N}`));
-      }
-      return macsEntry(
-        macs + (biasCounted ? s.cCount : 0),
-        formula(t, vars, biasCounted ? `${mkn.symbolic} + numel(C)` : mkn.symbolic, biasCounted ? `${mkn.substituted} + ${s.cCount}` : mkn.substituted),
-      );
-    }
-    case 'fvcore': // linear_flop_jit / addmm_flop_jit: bias ignored
-      return macsEntry(macs, formula(t, vars, mkn.symbolic, mkn.substituted));
-    case 'thop': // count_linear: in_features·numel(Y); torch.addmm is not a module, thop does not see it
-      return linear ? macsEntry(macs, formula(t, vars, 'K·M·N', `${s.K}×${s.M}×${s.N}`)) : null;
-    case 'deepspeed': {
-      // F.linear: flops = 2·macs (bias ignored); torch.addmm: 2·macs + numel(C)
-      const bias = !linear && s.cCount > 0 ? s.cCount : 0;
-      return {
-        macs,
-        flops: 2 * macs + bias,
-        formula: formula(t, vars, `2·${mkn.symbolic}${bias ? ' + numel(C)' : ''}`, `2×${mkn.substituted}${bias ? ` + ${bias}` : ''}`),
-      };
-    }
-    case 'torch': // aten.mm / aten.addmm: 2·M·K·N
-      return { macs, flops: 2 * macs, formula: formula(t, vars, `2·${mkn.symbolic}`, `2×${mkn.substituted}`) };
-  }
+  return toolEntry(convention, PRESETS[convention].Gemm?.(s), 'gemm', vars, mkn(s).value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,42 +166,32 @@ interface MatMulSize {
   N: number;
   aShape: number[];
   bShape: number[];
+  /** B is a weight: the node is an nn.Linear (thop sees only modules). */
+  weightB: boolean;
 }
 
 function matmulSize(ctx: CostContext, ai: number, bi: number): MatMulSize {
   const aShape = knownShape(ctx, ctx.inputs[ai]?.shape, 'A');
   const bShape = knownShape(ctx, ctx.inputs[bi]?.shape, 'B');
   const d = matmulDims(ctx, aShape, bShape);
-  return { b: prod(d.batch as number[]), M: d.M as number, K: d.K as number, N: d.N as number, aShape, bShape };
+  return { b: prod(d.batch as number[]), M: d.M as number, K: d.K as number, N: d.N as number, aShape, bShape, weightB: ctx.isWeight(bi) };
 }
 
 /** MatMul (and the float counterpart of the quantized ones) under a preset. */
-function matmulPreset(ctx: CostContext, s: MatMulSize, convention: Exclude<Convention, 'exact'>, bi: number): CostEntry | null {
+function matmulPreset(s: MatMulSize, preset: Preset): CostEntry | null {
   const vars = { b: s.b, M: s.M, K: s.K, N: s.N };
-  const t = presetTemplate('matmul', convention);
-  // ptflops, fvcore and DeepSpeed all count torch.matmul as prod(A.shape)·B.shape[-1].
-  const toolMacs = prod(s.aShape) * s.bShape[s.bShape.length - 1]!;
-  const toolText = { symbolic: 'numel(A)·B[-1]', substituted: `${prod(s.aShape)}×${s.bShape[s.bShape.length - 1]}` };
-  const trueMacs = s.b * s.M * s.K * s.N;
-  const trueText = { symbolic: s.b === 1 ? 'M·K·N' : 'b·M·K·N', substituted: `${s.b === 1 ? '' : `${s.b}×`}${s.M}×${s.K}×${s.N}` };
-  switch (convention) {
-    case 'ptflops':
-    case 'fvcore':
-      return macsEntry(toolMacs, formula(t, vars, toolText.symbolic, toolText.substituted));
-    case 'deepspeed':
-      return { macs: toolMacs, flops: 2 * toolMacs, formula: formula(t, vars, `2·${toolText.symbolic}`, `2×${toolText.substituted}`) };
-    case 'thop':
-      // Only nn.Linear (a weight B) is a module thop hooks: in_features·numel(Y).
-      return ctx.isWeight(bi) ? macsEntry(trueMacs, formula(t, vars, trueText.symbolic, trueText.substituted)) : null;
-    case 'torch':
-      return { macs: trueMacs, flops: 2 * trueMacs, formula: formula(t, vars, `2·${trueText.symbolic}`, `2×${trueText.substituted}`) };
-  }
+  return toolEntry(preset, PRESETS[preset].MatMul?.(s), 'matmul', vars, matmulMacs(matTerms(s)).value);
+}
+
+/** How ptflops, fvcore and DeepSpeed count torch.matmul: prod(A.shape)·B.shape[-1]. */
+function torchMatmulMacs(s: MatMulSize): Expr {
+  return times(q('numel(A)', prod(s.aShape)), q('B[-1]', s.bShape[s.bShape.length - 1]!));
 }
 
 function matmulCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const s = matmulSize(ctx, 0, 1);
   if (convention === 'exact') return matmulExact('matmul', s);
-  return matmulPreset(ctx, s, convention, 1);
+  return matmulPreset(s, convention);
 }
 
 /**
@@ -210,28 +203,15 @@ function quantizedMatMulCost(ctx: CostContext, convention: Convention, qlinear: 
   const ai = 0;
   const bi = qlinear ? 3 : 1;
   const s = matmulSize(ctx, ai, bi);
-  if (convention !== 'exact') return matmulPreset(ctx, s, convention, bi);
-  const base = matmulExact(qlinear ? 'qlinear-matmul' : 'matmul-integer', s);
+  if (convention !== 'exact') return matmulPreset(s, convention);
+  const t = matTerms(s);
   const aZero = qlinear || hasInput(ctx, 2);
   const bZero = qlinear || hasInput(ctx, 3);
   const shifts = (aZero ? prod(s.aShape) : 0) + (bZero ? prod(s.bShape) : 0);
-  const requant = qlinear ? 2 * s.b * s.M * s.N : 0;
-  const f = base.formula!;
-  const terms = [f.symbolic];
-  const termsSub = [f.substituted];
-  if (shifts) {
-    terms.push('zero-point shifts');
-    termsSub.push(String(shifts));
-  }
-  if (requant) {
-    terms.push(s.b === 1 ? '2·M·N' : '2·b·M·N');
-    termsSub.push(String(requant));
-  }
-  return {
-    macs: base.macs,
-    flops: base.flops + shifts + requant,
-    formula: formula(f.template, { ...f.vars, zeroPointShifts: shifts, requantize: requant }, terms.join(' + '), termsSub.join(' + ')),
-  };
+  const requant = folded(times(n(2), t.b, t.M, t.N));
+  const flops = plus(matmulFlops(t), ...(shifts > 0 ? [q('zero-point shifts', shifts)] : []), ...(qlinear ? [requant] : []));
+  const vars = { b: s.b, M: s.M, K: s.K, N: s.N, bias: 0, alphaScaled: 0, betaScaled: 0, zeroPointShifts: shifts, requantize: qlinear ? requant.value : 0 };
+  return flopsEntry(matmulMacs(t).value, qlinear ? 'qlinear-matmul' : 'matmul-integer', vars, flops);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,62 +434,114 @@ function threeDigitExponent(x: number): number {
   return Number(x.toExponential(3));
 }
 
-function einsumCost(ctx: CostContext, convention: Convention): CostEntry | null {
+/** fvcore and DeepSpeed read numpy's optimal path (einsum_path); exact and torch count what the runtimes execute. */
+const NUMPY_PATH: ReadonlySet<Convention> = new Set<Convention>(['fvcore', 'deepspeed']);
+
+/** An einsum along its contraction path, with the quantities its formulas name. */
+interface EinsumSize {
+  steps: Step[];
+  /** The equation with its letters renamed a, b, c… (fvcore matches bmm-shaped ones). */
+  canonical: string;
+  /** The product of every label's size (`i·j·k`, `2×3×4`): the MACs of a two-operand einsum. */
+  all: Expr;
+  /** MACs: (k − 1) multiplies per combination of a step's labels, over the steps. */
+  macs: Expr;
+  /** numpy's optimized FLOP count of the path (einsum_path's opt_cost: Σ steps + 1). */
+  numpy: number;
+  vars: Record<string, number>;
+}
+
+function einsumSize(ctx: CostContext, numpyPath: boolean): EinsumSize {
   const shapes = ctx.node.inputs.map((_, i) => knownShape(ctx, ctx.inputs[i]?.shape, `einsum operand ${i}`));
-  const equation = ctx.attr.string('equation', '');
-  const spec = parseEinsum(ctx, equation, shapes.map((s) => s.length));
+  const spec = parseEinsum(ctx, ctx.attr.string('equation', ''), shapes.map((s) => s.length));
   const sizes = labelSizes(ctx, spec, shapes) as Map<string, number>;
   const termSets = spec.terms.map((t) => new Set(t));
-  // exact and torch count what the runtimes execute (pairwise, left to right); fvcore and DeepSpeed
-  // read numpy's optimal path (einsum_path), so their counts follow that order.
-  const optimal = convention === 'fvcore' || convention === 'deepspeed';
-  const steps = optimal ? einsumPath(termSets, new Set(spec.output), sizes) : leftToRightPath(termSets, new Set(spec.output), sizes);
-  // Per step: (k − 1) multiplies per combination of all labels, then (summed − 1) adds per result element.
-  const macs = steps.reduce((n, s) => n + (s.operands >= 2 ? s.all * (s.operands - 1) : 0), 0);
-  const flops = steps.reduce((n, s) => n + (s.operands >= 2 ? s.all * (s.operands - 1) : 0) + (s.inner ? s.result * (s.summed - 1) : 0), 0);
-  const numpy = steps.reduce((n, s) => n + numpyFlops(s), 0) + 1; // einsum_path: opt_cost = sum + 1
-  const vars: Record<string, number> = { steps: steps.length, numpyFlops: numpy };
-  for (const [l, n] of sizes) if (!l.startsWith('…')) vars[l] = n;
-  const labelText = [...sizes.keys()].map((l) => (l.startsWith('…') ? `e${l.slice(1)}` : l));
-  const allSym = labelText.join('·');
-  const allSub = [...sizes.values()].join('×');
-  const t = presetTemplate('einsum', convention);
+  const path = numpyPath ? einsumPath : leftToRightPath;
+  const steps = path(termSets, new Set(spec.output), sizes);
+  const all = times(...[...sizes].map(([l, size]) => q(l.startsWith('…') ? `e${l.slice(1)}` : l, size)));
+  const stepMacs = steps.reduce((m, s) => m + (s.operands >= 2 ? s.all * (s.operands - 1) : 0), 0);
   const twoOperands = steps.length === 1 && steps[0]!.operands === 2;
-  switch (convention) {
-    case 'exact': {
-      const s = steps[0]!;
-      const symbolic =
-        twoOperands && s.inner
-          ? `result·(2·summed ${MINUS} 1)`
-          : steps.length === 1 && s.operands === 1
-            ? s.inner ? `result·(summed ${MINUS} 1)` : '0'
-            : 'Σ steps';
-      const substituted =
-        twoOperands && s.inner
-          ? `${s.result}×(2×${s.summed}${MINUS}1)`
-          : steps.length === 1 && s.operands === 1
-            ? s.inner ? `${s.result}×(${s.summed}${MINUS}1)` : '0'
-            : steps.map((x) => String(x.all * Math.max(0, x.operands - 1) + (x.inner ? x.result * (x.summed - 1) : 0))).join(' + ');
-      return { macs, flops, formula: formula('einsum', { ...vars, macs }, `${symbolic}; MACs = ${twoOperands ? allSym : 'Σ steps'}`, `${substituted}; MACs = ${twoOperands ? allSub : String(macs)}`) };
-    }
-    case 'fvcore': {
-      // einsum_flop_jit: two bmm-shaped equations counted exactly, others floor(optimized FLOP count / 2).
-      const bmm = spec.canonical === 'abc,abd->acd' || spec.canonical === 'abc,adc->adb';
-      const m = bmm ? macs : Math.floor(threeDigitExponent(numpy) / 2);
-      return macsEntry(m, formula(t, vars, bmm ? allSym : 'floor(numpy FLOP count / 2)', bmm ? allSub : `floor(${threeDigitExponent(numpy)}/2)`));
-    }
-    case 'deepspeed': {
-      // _einsum_flops_compute: flops = the optimized FLOP count as printed, macs 0.
-      const f = threeDigitExponent(numpy);
-      return { macs: 0, flops: f, formula: formula(t, vars, 'numpy optimized FLOP count', String(f)) };
-    }
-    case 'torch': // torch.einsum runs as bmm: 2·MACs
-      return { macs, flops: 2 * macs, formula: formula(t, vars, `2·${twoOperands ? allSym : 'Σ steps'}`, `2×${twoOperands ? allSub : String(macs)}`) };
-    case 'ptflops': // torch.einsum is not among ptflops's hooked tensor ops
-    case 'thop':
-      return null;
-  }
+  const numpy = steps.reduce((f, s) => f + numpyFlops(s), 0) + 1;
+  const vars: Record<string, number> = { steps: steps.length, numpyFlops: numpy };
+  for (const [l, size] of sizes) if (!l.startsWith('…')) vars[l] = size;
+  return { steps, canonical: spec.canonical, all, macs: twoOperands ? all : labelled('Σ steps', n(stepMacs)), numpy, vars };
 }
+
+/**
+ * Exact FLOPs of an einsum: per step (k − 1) multiplies per combination of all its labels, then
+ * (summed − 1) adds per result element: `result·(2·summed − 1)` for one two-operand contraction.
+ */
+function einsumFlops(e: EinsumSize): Expr {
+  const s = e.steps[0]!;
+  const result = q('result', s.result);
+  const summed = q('summed', s.summed);
+  if (e.steps.length === 1 && s.operands === 2 && s.inner) return times(result, minus(times(n(2), summed), n(1)));
+  if (e.steps.length === 1 && s.operands === 1) return s.inner ? times(result, minus(summed, n(1))) : n(0);
+  const perStep = (x: Step) => x.all * Math.max(0, x.operands - 1) + (x.inner ? x.result * (x.summed - 1) : 0);
+  return labelled('Σ steps', plus(...e.steps.map((x) => n(perStep(x)))));
+}
+
+function einsumCost(ctx: CostContext, convention: Convention): CostEntry | null {
+  const e = einsumSize(ctx, NUMPY_PATH.has(convention));
+  if (convention === 'exact') return exactEntry('einsum', { ...e.vars, macs: e.macs.value }, einsumFlops(e), e.macs);
+  return toolEntry(convention, PRESETS[convention].Einsum?.(e), 'einsum', e.vars, e.macs.value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presets: what each tool counts differently from the exact rules (COUNTING.md "Presets"). An op a
+// preset does not list is one the tool does not count.
+
+interface Deviations {
+  Gemm?: (s: GemmSize) => Counted;
+  MatMul?: (s: MatMulSize) => Counted;
+  Einsum?: (e: EinsumSize) => Counted;
+}
+
+/** The bias a tool adds to a Gemm: C is counted only when given and scaled by a non-zero beta. */
+function numelC(s: GemmSize): Expr {
+  return q('numel(C)', s.cCount);
+}
+const biasCounted = (s: GemmSize) => s.cCount > 0 && s.beta !== 0;
+/** A Gemm's MACs, M·K·N. */
+const mkn = (s: GemmSize) => matmulMacs(matTerms({ b: 1, ...s }));
+
+const PRESETS: Record<Preset, Deviations> = {
+  ptflops: {
+    // ptflops 0.7.5: the nn.Linear hook adds the bias once per row, (K·N + N)·M; the torch.addmm hook
+    // (other Gemms) adds numel(C) once
+    Gemm: (s) =>
+      s.linear && biasCounted(s) ? plus(mkn(s), times(q('M', s.M), q('N', s.N))) : plusIf(biasCounted(s), mkn(s), numelC(s)),
+    MatMul: torchMatmulMacs,
+    // torch.einsum is not among ptflops's hooked tensor ops
+  },
+  fvcore: {
+    Gemm: mkn, // linear_flop_jit / addmm_flop_jit: bias ignored
+    MatMul: torchMatmulMacs,
+    // einsum_flop_jit: two bmm-shaped equations counted exactly, others floor(optimized FLOP count / 2),
+    // the count read back from numpy's '%.3e' print
+    Einsum: (e) =>
+      e.canonical === 'abc,abd->acd' || e.canonical === 'abc,adc->adb'
+        ? e.all
+        : floorOf(overSpaced(q('numpy FLOP count', threeDigitExponent(e.numpy)), n(2))),
+  },
+  thop: {
+    // count_linear: in_features·numel(Y); torch.addmm and torch.matmul are not modules, thop does not see them
+    Gemm: (s) => (s.linear ? times(q('K', s.K), q('M', s.M), q('N', s.N)) : null),
+    MatMul: (s) => (s.weightB ? matmulMacs(matTerms(s)) : null),
+  },
+  deepspeed: {
+    // F.linear: 2·macs (bias ignored); torch.addmm: 2·macs + numel(C)
+    Gemm: (s) => plusIf(!s.linear && s.cCount > 0, times(n(2), mkn(s)), numelC(s)),
+    MatMul: (s) => reporting(times(n(2), torchMatmulMacs(s)), torchMatmulMacs(s).value),
+    // _einsum_flops_compute: the optimized FLOP count as printed, no MACs
+    Einsum: (e) => reporting(q('numpy optimized FLOP count', threeDigitExponent(e.numpy)), 0),
+  },
+  torch: {
+    Gemm: (s) => times(n(2), mkn(s)), // aten.mm / aten.addmm: 2·M·K·N
+    MatMul: (s) => times(n(2), matmulMacs(matTerms(s))),
+    Einsum: (e) => times(n(2), e.macs), // torch.einsum runs as bmm: 2·MACs
+  },
+};
 
 export const rules: OpRule[] = [
   { ops: ['Gemm'], infer: inferGemm, cost: gemmCost, weightInputs: [0, 1, 2] },

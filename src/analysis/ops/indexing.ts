@@ -15,6 +15,7 @@ import type { Dim } from '../../onnx/model.js';
 import { DataType } from '../../onnx/dtypes.js';
 import { normalizeAxis, isConcrete, product, unifyDim } from '../shapes.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { flopsEntry, q } from './expr.js';
 import { forEachIndex, freshDim, gatherValues, keepValue, need, nodeLabel, scalarOf, stridesOf, valueOf, zeroCost } from './tensor-values.js';
 
 const INT64 = DataType.INT64;
@@ -113,11 +114,7 @@ function scatterCost(ctx: CostContext, convention: Convention): CostEntry | null
   const updates = ctx.inputs[2]?.shape;
   const n = product(updates);
   if (n === undefined) throw new AnalysisError(`the shape of the updates (${updates?.join('×') ?? 'unknown'}) is not known`, nodeLabel(ctx));
-  return {
-    macs: 0,
-    flops: n,
-    formula: { template: 'scatter-reduce', vars: { updates: n }, symbolic: 'n_updates', substituted: String(n) },
-  };
+  return flopsEntry(0, 'scatter-reduce', { updates: n }, q('n_updates', n));
 }
 
 function scatterRule(op: string): OpRule {
@@ -163,7 +160,7 @@ const nonZero: OpRule = {
     if (convention !== 'exact') return null;
     const n = product(ctx.inputs[0]?.shape);
     if (n === undefined) throw new AnalysisError('the input shape is not known', nodeLabel(ctx));
-    return { macs: 0, flops: n, formula: { template: 'compare', vars: { n }, symbolic: 'n', substituted: String(n) } };
+    return flopsEntry(0, 'compare', { n }, q('n', n));
   },
 };
 

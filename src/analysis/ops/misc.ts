@@ -14,6 +14,7 @@ import type { Dim } from '../../onnx/model.js';
 import { DataType } from '../../onnx/dtypes.js';
 import { product } from '../shapes.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule } from '../types.js';
+import { flopsEntry, minus, n, plus, plusTight, q, times } from './expr.js';
 import { freshDim, need, nodeLabel, zeroCost } from './tensor-values.js';
 
 function fail(ctx: NodeContext, message: string): never {
@@ -65,21 +66,18 @@ const gradient: OpRule = {
 
 // ------------------------------------------------------------------------------------------------ Random
 
-function randomCost(perElement: number, what: string) {
+/** A generator's arithmetic on its random bits: `perElement` ops per output element (2 for an affine map, 1 for Bernoulli's compare). */
+function randomCost(perElement: number) {
   return (ctx: CostContext, convention: Convention): CostEntry | null => {
     if (convention !== 'exact') return null;
     const shape = ctx.outputs[0]?.shape;
-    const n = product(shape);
-    if (n === undefined) throw new AnalysisError(`the output shape (${shape?.join('×') ?? 'unknown'}) is not known`, nodeLabel(ctx));
-    return {
-      macs: 0,
-      flops: perElement * n,
-      formula: { template: 'random', vars: { n, perElement }, symbolic: `${what}·n`, substituted: `${perElement}×${n}` },
-    };
+    const count = product(shape);
+    if (count === undefined) throw new AnalysisError(`the output shape (${shape?.join('×') ?? 'unknown'}) is not known`, nodeLabel(ctx));
+    return flopsEntry(0, 'random', { n: count, perElement }, times(n(perElement), q('n', count)));
   };
 }
 
-function randomRule(op: string, perElement: number, what: string): OpRule {
+function randomRule(op: string, perElement: number): OpRule {
   return {
     ops: [op],
     infer(ctx) {
@@ -88,18 +86,18 @@ function randomRule(op: string, perElement: number, what: string): OpRule {
       if (shape.some((d) => d < 0)) fail(ctx, `${op} shape [${shape.join(', ')}] has a negative dim`);
       return [{ dtype: ctx.attr.int('dtype', DataType.FLOAT), shape: [...shape] }];
     },
-    cost: randomCost(perElement, what),
+    cost: randomCost(perElement),
   };
 }
 
-function randomLikeRule(op: string, perElement: number, what: string): OpRule {
+function randomLikeRule(op: string, perElement: number): OpRule {
   return {
     ops: [op],
     infer(ctx) {
       const x = need(ctx, 0, 'input');
       return [{ dtype: ctx.attr.int('dtype', x.dtype), shape: x.shape ? [...x.shape] : undefined }];
     },
-    cost: randomCost(perElement, what),
+    cost: randomCost(perElement),
     // The input only lends its shape (and type).
     nonParamInputs: [0],
   };
@@ -111,7 +109,7 @@ const bernoulli: OpRule = {
     const p = need(ctx, 0, 'input');
     return [{ dtype: ctx.attr.int('dtype', p.dtype), shape: p.shape ? [...p.shape] : undefined }];
   },
-  cost: randomCost(1, '1'),
+  cost: randomCost(1),
 };
 
 const multinomial: OpRule = {
@@ -133,27 +131,20 @@ const multinomial: OpRule = {
     }
     const s = ctx.attr.int('sample_size', 1);
     const search = Math.ceil(Math.log2(Math.max(c, 1)));
-    const flops = b * (2 * c - 1) + b * s * (1 + search);
-    return {
-      macs: 0,
-      flops,
-      formula: {
-        template: 'multinomial',
-        vars: { B: b, C: c, S: s, search },
-        symbolic: 'B·(2·C − 1) + B·S·(1 + ⌈log₂C⌉)',
-        substituted: `${b}×(2×${c}−1) + ${b}×${s}×(1+${search})`,
-      },
-    };
+    const [B, C, S] = [q('B', b), q('C', c), q('S', s)];
+    // per row C exponentials and C − 1 prefix-sum adds; per sample a multiply and a binary search
+    const flops = plus(times(B, minus(times(n(2), C), n(1))), times(B, S, plusTight(n(1), q('⌈log₂C⌉', search))));
+    return flopsEntry(0, 'multinomial', { B: b, C: c, S: s, search }, flops);
   },
 };
 
 export const rules: OpRule[] = [
   stringNormalizer,
   gradient,
-  randomRule('RandomNormal', 2, '2'),
-  randomRule('RandomUniform', 2, '2'),
-  randomLikeRule('RandomNormalLike', 2, '2'),
-  randomLikeRule('RandomUniformLike', 2, '2'),
+  randomRule('RandomNormal', 2),
+  randomRule('RandomUniform', 2),
+  randomLikeRule('RandomNormalLike', 2),
+  randomLikeRule('RandomUniformLike', 2),
   bernoulli,
   multinomial,
 ];

@@ -14,8 +14,8 @@ import type { Dim } from '../../onnx/model.js';
 import { DataType } from '../../onnx/dtypes.js';
 import { normalizeAxis } from '../shapes.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule, type QuantizedInputs, type ValueFacts } from '../types.js';
-import { MINUS, formula, hasInput, inputShape, knownShape, macsEntry, maybeShape, presetTemplate, prod, sameDim, where } from './compute-common.js';
-import { elementwiseFormula } from './elementwise.js';
+import { hasInput, inputShape, knownShape, maybeShape, prod, sameDim, where } from './compute-common.js';
+import { type Counted, type Expr, elementsN, exactEntry, flopsEntry, minus, n, type Preset, plus, plusIf, q, times, toolEntry } from './expr.js';
 
 const MS = 'com.microsoft';
 
@@ -68,11 +68,15 @@ function inferDequantize(ctx: NodeContext): ValueFacts[] {
  */
 function linearQuantCost(ctx: CostContext, convention: Convention, kind: 'quantize' | 'dequantize'): CostEntry | null {
   if (convention !== 'exact') return null;
-  const { n, dims } = numel(ctx, 0, 'x');
-  const zp = hasInput(ctx, 2);
-  const c = zp ? 2 : 1;
-  const f = elementwiseFormula(dims, { c });
-  return { macs: 0, flops: c * n, formula: { ...f, template: kind, vars: { ...f.vars, zeroPoint: zp ? 1 : 0 } } };
+  const { dims } = numel(ctx, 0, 'x');
+  return perElement(kind, dims, hasInput(ctx, 2));
+}
+
+/** One op per element, two with a zero point to shift by: `2·N` or `N` (the elementwise notation). */
+function perElement(template: string, dims: readonly number[], zeroPoint: boolean): CostEntry {
+  const N = elementsN(dims);
+  const c = zeroPoint ? 2 : 1;
+  return flopsEntry(0, template, { N: N.value, c, zeroPoint: zeroPoint ? 1 : 0 }, c === 1 ? N : times(n(c), N));
 }
 
 function inferDynamicQuantize(ctx: NodeContext): ValueFacts[] {
@@ -92,23 +96,14 @@ function inferDynamicQuantize(ctx: NodeContext): ValueFacts[] {
  */
 function dynamicQuantizeCost(ctx: CostContext, convention: Convention): CostEntry | null {
   if (convention !== 'exact') return null;
-  const { n } = numel(ctx, 0, 'x');
-  const flops = 4 * n + 4;
-  return { macs: 0, flops, formula: formula('dynamic-quantize', { N: n }, `2·(N ${MINUS} 1) + 6 + 2·N`, `2×(${n}${MINUS}1) + 6 + 2×${n}`) };
+  const N = q('N', numel(ctx, 0, 'x').n);
+  return flopsEntry(0, 'dynamic-quantize', { N: N.value }, plus(times(n(2), minus(N, n(1))), n(6), times(n(2), N)));
 }
 
 // ---------------------------------------------------------------------------------------------
 // MatMulNBits (com.microsoft): A [..., K] × dequantized B [N, K]ᵀ, B packed [N, ⌈K/bs⌉, bs·bits/8]
 
-interface NBits {
-  K: number;
-  N: number;
-  bits: number;
-  blockSize: number;
-  blocks: number;
-}
-
-function nbitsAttrs(ctx: NodeContext): NBits {
+function nbitsAttrs(ctx: NodeContext) {
   const K = ctx.attr.int('K', 0);
   const N = ctx.attr.int('N', 0);
   const bits = ctx.attr.int('bits', 4);
@@ -136,39 +131,41 @@ function inferMatMulNBits(ctx: NodeContext): ValueFacts[] {
   return [{ dtype: ctx.inputs[0]?.dtype ?? 0, shape: [...a.slice(0, -1), q.N] }];
 }
 
-/**
- * exact: the product as MatMul, `M·N·(2K − 1)`, + bias `M·N`, + dequantizing the weight once per
- * call, `(w − zero point)·scale` = `2·K·N` (the default zero point 2^(bits−1) is subtracted too).
- * MACs `M·K·N`. Presets count it as the nn.Linear it replaces.
- */
-function matmulNBitsCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const q = nbitsAttrs(ctx);
+/** A MatMulNBits node's sizes: A's rows M (all but its last dim) times the K×N weight, and a bias. */
+function nbitsSize(ctx: CostContext) {
+  const { K, N, bits, blockSize } = nbitsAttrs(ctx);
   const a = knownShape(ctx, ctx.inputs[0]?.shape, 'A');
   const M = prod(a.slice(0, -1));
-  const { K, N } = q;
   const bias = hasInput(ctx, 5);
-  const macs = M * K * N;
-  const vars = { M, K, N, bits: q.bits, blockSize: q.blockSize, bias: bias ? 1 : 0 };
-  const mkn = { s: 'M·K·N', v: `${M}×${K}×${N}` };
-  const t = presetTemplate('matmul-nbits', convention);
-  switch (convention) {
-    case 'exact': {
-      const flops = M * N * (2 * K - 1) + (bias ? M * N : 0) + 2 * K * N;
-      return {
-        macs,
-        flops,
-        formula: formula('matmul-nbits', vars, `(2·K ${MINUS} 1)·M·N${bias ? ' + M·N' : ''} + 2·K·N; MACs = ${mkn.s}`, `(2×${K}${MINUS}1)×${M}×${N}${bias ? ` + ${M}×${N}` : ''} + 2×${K}×${N}; MACs = ${mkn.v}`),
-      };
-    }
-    case 'ptflops': // Linear hook: M·K·N + numel(bias output)
-      return macsEntry(macs + (bias ? M * N : 0), formula(t, vars, bias ? `${mkn.s} + M·N` : mkn.s, bias ? `${mkn.v} + ${M}×${N}` : mkn.v));
-    case 'fvcore':
-    case 'thop':
-      return macsEntry(macs, formula(t, vars, mkn.s, mkn.v));
-    case 'deepspeed':
-    case 'torch':
-      return { macs, flops: 2 * macs, formula: formula(t, vars, `2·${mkn.s}`, `2×${mkn.v}`) };
-  }
+  return { M: q('M', M), K: q('K', K), N: q('N', N), bias, vars: { M, K, N, bits, blockSize, bias: bias ? 1 : 0 } };
+}
+type NBitsSize = ReturnType<typeof nbitsSize>;
+
+const mkn = (s: NBitsSize) => times(s.M, s.K, s.N);
+
+/**
+ * exact: the product as MatMul, `(2·K − 1)·M·N`, + bias `M·N`, + dequantizing the weight once per
+ * call, `(w − zero point)·scale` = `2·K·N` (the default zero point 2^(bits−1) is subtracted too).
+ * MACs `M·K·N`.
+ */
+function nbitsFlops(s: NBitsSize): Expr {
+  const bias = s.bias ? [times(s.M, s.N)] : [];
+  return plus(times(minus(times(n(2), s.K), n(1)), s.M, s.N), ...bias, times(n(2), s.K, s.N));
+}
+
+/** Presets count MatMulNBits as the nn.Linear it replaces (COUNTING.md "Presets"). */
+const NBITS_PRESETS: Record<Preset, (s: NBitsSize) => Counted> = {
+  ptflops: (s) => plusIf(s.bias, mkn(s), times(s.M, s.N)), // Linear hook: M·K·N + numel(bias output)
+  fvcore: mkn,
+  thop: mkn,
+  deepspeed: (s) => times(n(2), mkn(s)),
+  torch: (s) => times(n(2), mkn(s)),
+};
+
+function matmulNBitsCost(ctx: CostContext, convention: Convention): CostEntry | null {
+  const s = nbitsSize(ctx);
+  if (convention === 'exact') return exactEntry('matmul-nbits', s.vars, nbitsFlops(s), mkn(s));
+  return toolEntry(convention, NBITS_PRESETS[convention](s), 'matmul-nbits', s.vars, mkn(s).value);
 }
 
 function matmulNBitsStorage(ctx: NodeContext): QuantizedInputs {
@@ -215,13 +212,10 @@ function inferGatherBlockQuantized(ctx: NodeContext): ValueFacts[] {
  */
 function gatherBlockQuantizedCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const out = knownShape(ctx, ctx.outputs[0]?.shape, 'the output');
-  const n = prod(out);
   const dtype = ctx.inputs[0]?.dtype ?? 0;
   const zp = hasInput(ctx, 3) || dtype === DataType.UINT8 || dtype === DataType.UINT4;
-  if (convention !== 'exact') return { macs: 0, flops: 0, formula: formula(presetTemplate('gather-block-quantized', convention), { N: n }, '0', '0') };
-  const c = zp ? 2 : 1;
-  const f = elementwiseFormula(out, { c });
-  return { macs: 0, flops: c * n, formula: { ...f, template: 'gather-block-quantized', vars: { ...f.vars, zeroPoint: zp ? 1 : 0 } } };
+  if (convention === 'exact') return perElement('gather-block-quantized', out, zp);
+  return toolEntry(convention, n(0), 'gather-block-quantized', { N: prod(out) }, 0); // every tool: an embedding lookup
 }
 
 function gatherBlockQuantizedStorage(ctx: NodeContext): QuantizedInputs {

@@ -5,7 +5,8 @@
  */
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { formula, hasInput, inputShape, knownShape, macsEntry, maybeShape, presetTemplate, sameDim, where } from './compute-common.js';
+import { hasInput, inputShape, knownShape, maybeShape, sameDim, where } from './compute-common.js';
+import { type Expr, exactEntry, folded, minus, n, type Preset, plus, plusTight, q, q1, reporting, times, toolEntry } from './expr.js';
 
 const GATES: Record<string, number> = { RNN: 1, GRU: 3, LSTM: 4 };
 
@@ -135,48 +136,70 @@ function stepFlops(ctx: CostContext, s: CellSize): number {
   return f;
 }
 
+/** The quantities of a recurrent count: T·B(·dirs) steps of G gates of H units over I inputs. */
+function cellTerms(s: CellSize) {
+  const H = q('H', s.H);
+  const G = q('G', s.G);
+  return {
+    steps: times(q('T', s.T), q('B', s.B), q1('dirs', s.dirs)),
+    G, H, I: q('I', s.I),
+    /** Weight elements a step reads, G·H·(I + H): its MACs. */
+    gateMacs: times(G, H, plusTight(q('I', s.I), H)),
+    /** The per-step extra of ptflops and DeepSpeed's rnn_flops: H for RNN, 7·H for GRU, 10·H for LSTM. */
+    toolExtra: q('extra', s.G === 1 ? s.H : s.G === 3 ? 7 * s.H : 10 * s.H),
+    biases: s.bias ? [times(n(2), G, H)] : [],
+  };
+}
+type CellTerms = ReturnType<typeof cellTerms>;
+
+/** thop's _count_rnn_cell / _count_gru_cell / _count_lstm_cell per step. */
+function thopCell(s: CellSize): number {
+  const { I, H } = s;
+  const cell = (I + H) * H + H + (s.bias ? 2 * H : 0);
+  if (s.G === 1) return cell;
+  if (s.G === 3) return 2 * cell + cell + H + 3 * H;
+  return 4 * cell + 3 * H + H;
+}
+
+/** A tool's count: per step (then × T·B·dirs, the step count named in the vars), or as a whole. */
+interface ToolRule {
+  perStep?: (s: CellSize, t: CellTerms) => Expr;
+  whole?: (t: CellTerms) => Expr;
+  /** The count is FLOPs with no MACs beside it (DeepSpeed's _rnn_flops). */
+  noMacs?: boolean;
+}
+
+/** What each tool counts differently (COUNTING.md "Presets"); fvcore has no handle for aten::rnn_* / lstm. */
+const PRESETS: Record<Preset, ToolRule | null> = {
+  // rnn_flops: w_ih + w_hh elements + per-op extra (+ b_ih + b_hh), × batch × seq (× 2 bidirectional)
+  ptflops: { perStep: (_s, t) => folded(plus(times(t.G, t.H, t.I), times(t.G, t.H, t.H), t.toolExtra, ...t.biases)) },
+  fvcore: null,
+  thop: { perStep: (s) => q('cell', thopCell(s)) },
+  // _rnn_flops: 2·G·H·I − G·H + 2·G·H·H − G·H + extra (+ biases)
+  deepspeed: {
+    perStep: (_s, t) => folded(plus(minus(times(n(2), t.G, t.H, plus(t.I, t.H)), times(n(2), t.G, t.H)), t.toolExtra, ...t.biases)),
+    noMacs: true,
+  },
+  // the gate matmuls run as addmm/mm: 2·MACs
+  torch: { whole: (t) => times(n(2), t.steps, t.gateMacs) },
+};
+
 function recurrentCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const s = cellSize(ctx);
-  const { T, B, I, H, G, dirs } = s;
-  const steps = T * B * dirs;
-  const macs = steps * G * H * (I + H);
-  const op = ctx.node.opType;
-  const vars = { T, B, I, H, G, dirs, bias: s.bias ? 1 : 0 };
-  const stepsSym = dirs === 1 ? 'T·B' : 'T·B·dirs';
-  const stepsSub = dirs === 1 ? `${T}×${B}` : `${T}×${B}×${dirs}`;
-  const template = op.toLowerCase();
-  const t = presetTemplate(template, convention);
-  // extra per-step terms of ptflops / DeepSpeed's rnn_flops, per op
-  const toolExtra = op === 'RNN' ? H : op === 'GRU' ? 7 * H : 10 * H;
-  switch (convention) {
-    case 'exact': {
-      const per = stepFlops(ctx, s);
-      return { macs, flops: steps * per, formula: formula(template, { ...vars, perStep: per }, `${stepsSym}·perStep; MACs = ${stepsSym}·G·H·(I + H)`, `${stepsSub}×${per}; MACs = ${stepsSub}×${G}×${H}×(${I}+${H})`) };
-    }
-    case 'ptflops': {
-      // rnn_flops: w_ih + w_hh elements + per-op extra (+ b_ih + b_hh), × batch × seq (× 2 bidirectional)
-      const per = G * H * I + G * H * H + toolExtra + (s.bias ? 2 * G * H : 0);
-      return macsEntry(steps * per, formula(t, { ...vars, perStep: per }, `${stepsSym}·(G·H·I + G·H·H + extra${s.bias ? ' + 2·G·H' : ''})`, `${stepsSub}×${per}`));
-    }
-    case 'deepspeed': {
-      // _rnn_flops: 2·G·H·I − G·H + 2·G·H·H − G·H + extra (+ biases); FLOPs only, no MACs
-      const per = 2 * G * H * I - G * H + 2 * G * H * H - G * H + toolExtra + (s.bias ? 2 * G * H : 0);
-      return { macs: 0, flops: steps * per, formula: formula(t, { ...vars, perStep: per }, `${stepsSym}·(2·G·H·(I + H) − 2·G·H + extra${s.bias ? ' + 2·G·H' : ''})`, `${stepsSub}×${per}`) };
-    }
-    case 'thop': {
-      // _count_rnn_cell / _count_gru_cell / _count_lstm_cell
-      const cell = () => (I + H) * H + H + (s.bias ? 2 * H : 0);
-      let per: number;
-      if (op === 'RNN') per = cell();
-      else if (op === 'GRU') per = 2 * cell() + cell() + H + 3 * H;
-      else per = 4 * cell() + 3 * H + H;
-      return macsEntry(steps * per, formula(t, { ...vars, perStep: per }, `${stepsSym}·cell`, `${stepsSub}×${per}`));
-    }
-    case 'fvcore': // aten::rnn_* / lstm have no fvcore handle
-      return null;
-    case 'torch': // the gate matmuls run as addmm/mm: 2·MACs
-      return { macs, flops: 2 * macs, formula: formula(t, vars, `2·${stepsSym}·G·H·(I + H)`, `2×${stepsSub}×${G}×${H}×(${I}+${H})`) };
+  const t = cellTerms(s);
+  const vars = { T: s.T, B: s.B, I: s.I, H: s.H, G: s.G, dirs: s.dirs, bias: s.bias ? 1 : 0 };
+  const macs = times(t.steps, t.gateMacs);
+  const template = ctx.node.opType.toLowerCase();
+  if (convention === 'exact') {
+    const perStep = q('perStep', stepFlops(ctx, s));
+    return exactEntry(template, { ...vars, perStep: perStep.value }, times(t.steps, perStep), macs);
   }
+  const rule = PRESETS[convention];
+  if (rule === null) return null;
+  if (rule.perStep === undefined) return toolEntry(convention, rule.whole!(t), template, vars, macs.value);
+  const perStep = rule.perStep(s, t);
+  const count = times(t.steps, perStep);
+  return toolEntry(convention, rule.noMacs ? reporting(count, 0) : count, template, { ...vars, perStep: perStep.value }, macs.value);
 }
 
 export const rules: OpRule[] = [

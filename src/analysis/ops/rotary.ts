@@ -10,7 +10,8 @@
  */
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { formula, inputShape, knownShape, maybeShape, presetTemplate, prod, where } from './compute-common.js';
+import { inputShape, knownShape, maybeShape, prod, where } from './compute-common.js';
+import { type Counted, type Expr, flopsEntry, n, overSpaced, type Preset, q, reporting, times, toolEntry } from './expr.js';
 
 interface Layout {
   /** Input index of cos_cache. */
@@ -59,26 +60,32 @@ function inferRotary(ctx: NodeContext): ValueFacts[] {
   return [{ dtype: ctx.inputs[0]?.dtype ?? 0, shape: [...x] as Dim[] }];
 }
 
+/**
+ * Exact: 3 ops per rotated element, 3·N over a full rotation, 3·N·rotary_dim / head_size when only the
+ * first rotary_dim channels of each head turn.
+ */
+function rotatedFlops(elements: number, g: { head: number; rot: number }): Expr {
+  const three = times(n(3), q('N', elements));
+  return g.rot === g.head ? three : overSpaced(times(three, q('rotary_dim', g.rot)), q('head_size', g.head));
+}
+
+/** ptflops and DeepSpeed count the PyTorch form's mul, mul, add (ptflops as MACs, DeepSpeed as FLOPs, no MACs); the others none. */
+const PRESETS: Record<Preset, (flops: Expr) => Counted> = {
+  ptflops: (flops) => flops,
+  fvcore: () => null,
+  thop: () => null,
+  deepspeed: (flops) => reporting(flops, 0),
+  torch: () => null,
+};
+
 function rotaryCost(ctx: CostContext, convention: Convention, layout: Layout): CostEntry | null {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input');
   const g = rotaryGeometry(ctx, layout, x);
-  const n = prod(x);
-  const rotated = (n / g.head) * g.rot;
-  const vars = { N: n, head: g.head, rotaryDim: g.rot, heads: g.heads, rotated };
-  const symbolic = g.rot === g.head ? '3·N' : '3·N·rotary_dim / head_size';
-  const substituted = g.rot === g.head ? `3×${n}` : `3×${n}×${g.rot}/${g.head}`;
-  switch (convention) {
-    case 'exact':
-      return { macs: 0, flops: 3 * rotated, formula: formula('rotary', vars, symbolic, substituted) };
-    case 'ptflops':
-      return { macs: 3 * rotated, flops: 6 * rotated, formula: formula(presetTemplate('rotary', convention), vars, symbolic, substituted) };
-    case 'deepspeed':
-      return { macs: 0, flops: 3 * rotated, formula: formula(presetTemplate('rotary', convention), vars, symbolic, substituted) };
-    case 'fvcore':
-    case 'thop':
-    case 'torch':
-      return null;
-  }
+  const elements = prod(x);
+  const vars = { N: elements, head: g.head, rotaryDim: g.rot, heads: g.heads, rotated: (elements / g.head) * g.rot };
+  const flops = rotatedFlops(elements, g);
+  if (convention === 'exact') return flopsEntry(0, 'rotary', vars, flops);
+  return toolEntry(convention, PRESETS[convention](flops), 'rotary', vars, 0);
 }
 
 export const rules: OpRule[] = [

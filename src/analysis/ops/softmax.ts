@@ -5,7 +5,8 @@
  */
 import { normalizeAxis } from '../shapes.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { MINUS, formula, knownShape, macsEntry, presetTemplate, prod, where } from './compute-common.js';
+import { knownShape, prod, where } from './compute-common.js';
+import { type Counted, type Expr, flopsEntry, minus, n, type Preset, q, reporting, times, toolEntry } from './expr.js';
 
 function inferSoftmax(ctx: NodeContext): ValueFacts[] {
   const shape = ctx.inputs[0]?.shape;
@@ -33,32 +34,43 @@ export function softmaxRows(ctx: NodeContext, shape: number[]): { rows: number; 
   return { rows: prod(shape.slice(0, axis)), n };
 }
 
+/** The row count and length of a softmax-like op, as its formulas name them. */
+function rowTerms(rows: number, n: number) {
+  return { rows: q('rows', rows), n: q('n', n) };
+}
+type RowTerms = ReturnType<typeof rowTerms>;
+
+/**
+ * Exact: Hardmax is an argmax per row, n − 1 compares (the one-hot output is a write, not arithmetic);
+ * Softmax and LogSoftmax 5n − 2 per row (COUNTING.md: max n−1, subtract n, exp n, sum n−1, divide n).
+ */
+function exactFlops(op: string, { rows, n: len }: RowTerms): Expr {
+  return op === 'Hardmax' ? times(rows, minus(len, n(1))) : times(rows, minus(times(n(5), len), n(2)));
+}
+
+type SoftmaxOp = 'Softmax' | 'LogSoftmax' | 'Hardmax';
+
+/**
+ * What each tool counts differently (COUNTING.md "Presets"); an op a preset does not list is not
+ * counted by that tool. fvcore has softmax on its ignore list; torch's FlopCounterMode counts
+ * matmul/conv/attention only; no tool hooks log_softmax or hardmax.
+ */
+const PRESETS: Record<Preset, Partial<Record<SoftmaxOp, (t: RowTerms) => Counted>>> = {
+  ptflops: { Softmax: (t) => times(t.rows, t.n) }, // F.softmax: numel
+  fvcore: {},
+  thop: { Softmax: (t) => times(t.rows, minus(times(n(3), t.n), n(1))) }, // count_softmax: exp n + add n−1 + div n per row
+  deepspeed: { Softmax: (t) => reporting(times(t.rows, t.n), 0) }, // _softmax_flops_compute: numel FLOPs, no MACs
+  torch: {},
+};
+
 function softmaxCost(ctx: CostContext, convention: Convention): CostEntry | null {
   const shape = knownShape(ctx, ctx.inputs[0]?.shape, 'input');
   const { rows, n } = softmaxRows(ctx, shape);
-  const op = ctx.node.opType;
+  const op = ctx.node.opType as SoftmaxOp;
   const vars = { rows, n };
-  const numel = rows * n;
-  switch (convention) {
-    case 'exact':
-      if (op === 'Hardmax') {
-        // argmax per row: n − 1 compares; the one-hot output is a write, not arithmetic
-        return { macs: 0, flops: rows * (n - 1), formula: formula('hardmax', vars, `rows·(n ${MINUS} 1)`, `${rows}×(${n}${MINUS}1)`) };
-      }
-      // COUNTING.md: 5n − 2 per row (max n−1, subtract n, exp n, sum n−1, divide n), for LogSoftmax too
-      return { macs: 0, flops: rows * (5 * n - 2), formula: formula('softmax', vars, `rows·(5·n ${MINUS} 2)`, `${rows}×(5×${n}${MINUS}2)`) };
-    case 'ptflops': // F.softmax: numel; log_softmax and hardmax are not hooked
-      return op === 'Softmax' ? macsEntry(numel, formula(presetTemplate('softmax', convention), vars, 'rows·n', `${rows}×${n}`)) : null;
-    case 'thop': // count_softmax: exp n + add n−1 + div n per row; nn.LogSoftmax is not registered
-      return op === 'Softmax'
-        ? macsEntry(rows * (3 * n - 1), formula(presetTemplate('softmax', convention), vars, `rows·(3·n ${MINUS} 1)`, `${rows}×(3×${n}${MINUS}1)`))
-        : null;
-    case 'deepspeed': // _softmax_flops_compute: numel FLOPs, no MACs
-      return op === 'Softmax' ? { macs: 0, flops: numel, formula: formula(presetTemplate('softmax', convention), vars, 'rows·n', `${rows}×${n}`) } : null;
-    case 'fvcore': // softmax is on fvcore's ignore list
-    case 'torch': // FlopCounterMode counts matmul/conv/attention only
-      return null;
-  }
+  const t = rowTerms(rows, n);
+  if (convention === 'exact') return flopsEntry(0, op === 'Hardmax' ? 'hardmax' : 'softmax', vars, exactFlops(op, t));
+  return toolEntry(convention, PRESETS[convention][op]?.(t), 'softmax', vars, 0);
 }
 
 export const rules: OpRule[] = [
