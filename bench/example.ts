@@ -1,19 +1,28 @@
 /**
- * The example survey (issue 13): a cold build (`build content --to html,pdf,tex` with no
- * `.modelpress/` and no `output/`), then a warm rebuild with nothing changed. Prints wall times, the
- * CPU time and peak RSS of the cold build (the modelpress process, and the largest process it started:
- * a benchmark worker or Chromium; VmHWM polled every 100 ms), how many output files the warm rebuild wrote and how
- * many times it launched Chromium (through a logging wrapper set as PUPPETEER_EXECUTABLE_PATH), each
- * against its goal: cold < 90 s and < 600 MB, warm < 1.5 s with 0 files written and 0 launches.
+ * The example survey (issue 13): a cold build (`build content --to html,pdf,tex` of a fresh copy of
+ * content/ with no `.modelpress/`, no results store and no `output/`), then a warm rebuild with nothing
+ * changed. Prints wall times, the CPU time and peak RSS of the cold build, each process watched on its
+ * own (VmHWM polled every 100 ms): the modelpress process, the largest onnxruntime benchmark worker (and
+ * the model it ran), Chromium. The worker is set against the floor onnxruntime itself needs for that
+ * model: a bare session (same file, threads and inputs, default session options) created and run once
+ * in a fresh Node process. Then how many output files the warm rebuild wrote and how many times it
+ * launched Chromium (through a logging wrapper set as PUPPETEER_EXECUTABLE_PATH), each against its
+ * goal: cold < 90 s and < 600 MB, the worker within 1.1× of the bare session, warm < 1.5 s with 0
+ * files written and 0 launches.
  *
- *   npm run build && npx tsx bench/example.ts [--warm-only] [warm rounds=3]
+ * The build runs in bench/.work/example/project (a copy of content/), so the repository's own
+ * .modelpress/, output/ and modelpress-results/ are never touched.
+ *
+ *   npm run build && npx tsx bench/example.ts [--warm-only] [--cold-only] [warm rounds=3]
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChromium } from '../src/export/pdf.js';
+import { writeModel } from '../src/onnx/writer.js';
+import { zooEntry } from '../src/zoo/registry.js';
 import { median } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -21,9 +30,11 @@ const repo = path.join(here, '..');
 const cli = path.join(repo, 'dist', 'cli', 'main.js');
 const args = process.argv.slice(2);
 const warmOnly = args.includes('--warm-only');
+const coldOnly = args.includes('--cold-only');
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
 const work = path.join(here, '.work', 'example');
 mkdirSync(work, { recursive: true });
+const project = path.join(work, 'project');
 
 // A Chromium that writes a line per launch, then runs the real one.
 const launches = path.join(work, 'launches.log');
@@ -38,8 +49,10 @@ interface Run {
   ms: number;
   /** Peak RSS of the modelpress process itself (its VmHWM). */
   mainMB: number;
-  /** Largest peak RSS of any process it started (benchmark workers, Chromium). */
-  childMB: number;
+  /** The onnxruntime benchmark worker with the largest peak RSS, and the model file it loaded. */
+  worker: { mb: number; model: string | undefined };
+  /** Largest peak RSS of a Chromium process. */
+  chromiumMB: number;
   /** User + system CPU seconds of the build and everything it started (GNU time). */
   cpuS: number;
 }
@@ -53,6 +66,31 @@ const hwmKiB = (pid: number): number | undefined => {
     return undefined;
   }
 };
+
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+};
+
+/** The .onnx files a process has open (a worker holds its model's file while onnxruntime loads it). */
+function openModels(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })
+      .filter((f) => f.endsWith('.onnx'));
+  } catch {
+    return [];
+  }
+}
 
 /** Processes whose parent chain reaches `root`. */
 function descendants(root: number): number[] {
@@ -74,29 +112,47 @@ function descendants(root: number): number[] {
 
 async function run(): Promise<Run> {
   const t0 = process.hrtime.bigint();
-  const child = spawn('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, cli, 'build', 'content', '--to', 'html,pdf,tex'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, cli, 'build', 'content', '--to', 'html,pdf,tex'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let main = 0;
-  let kids = 0;
+  let chromium = 0;
+  // Per worker pid: its peak and the model it loaded.
+  const workers = new Map<number, { kib: number; model: string | undefined }>();
   const poll = setInterval(() => {
-    const builder = descendants(child.pid!).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('main.js'));
+    const builder = descendants(child.pid!).find((p) => cmdline(p).includes('main.js'));
     if (builder === undefined) return;
     main = Math.max(main, hwmKiB(builder) ?? 0);
-    for (const p of descendants(builder)) kids = Math.max(kids, hwmKiB(p) ?? 0);
+    for (const p of descendants(builder)) {
+      const line = cmdline(p);
+      const kib = hwmKiB(p) ?? 0;
+      if (/runtime\/worker\.(js|ts)/.test(line)) {
+        const w = workers.get(p) ?? { kib: 0, model: undefined };
+        w.kib = Math.max(w.kib, kib);
+        w.model ??= openModels(p)[0];
+        workers.set(p, w);
+      } else if (/chrom/i.test(line)) chromium = Math.max(chromium, kib);
+    }
   }, 100);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(poll);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (code !== 0) throw new Error(`build failed (${code}):\n${stdout}\n${stderr}`);
   const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(stderr);
-  return { ms, mainMB: main / 1024, childMB: kids / 1024, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
+  const top = [...workers.values()].sort((a, b) => b.kib - a.kib)[0];
+  return {
+    ms,
+    mainMB: main / 1024,
+    worker: { mb: (top?.kib ?? 0) / 1024, model: top?.model },
+    chromiumMB: chromium / 1024,
+    cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
+  };
 }
 
 function outputs(): Map<string, string> {
-  const dir = path.join(repo, 'output');
+  const dir = path.join(project, 'output');
   const out = new Map<string, string>();
   const walk = (d: string): void => {
     for (const name of readdirSync(d)) {
@@ -112,18 +168,88 @@ function outputs(): Map<string, string> {
 
 const launchCount = (): number => (existsSync(launches) ? readFileSync(launches, 'utf8').split('\n').filter(Boolean).length : 0);
 
+interface StoredConfig {
+  inputs: { name: string; dtype: string; shape: number[] }[];
+  intraOpNumThreads: number;
+  interOpNumThreads: number;
+}
+
+/**
+ * The benchmark configuration stored for a zoo model file (`<name>-<H>x<W>-seed<s>-v<v>.onnx`): the
+ * results-store record of that model whose input ends in H×W (or its only record).
+ */
+function storedConfig(model: string): { name: string; height?: number; width?: number; seed: number; config: StoredConfig } | undefined {
+  const m = /^(.+?)(?:-(\d+)x(\d+))?-seed(\d+)-v[^-]+\.onnx$/.exec(path.basename(model));
+  if (!m) return undefined;
+  const [, name, h, w, seed] = m;
+  const store = path.join(project, 'modelpress-results', 'bench');
+  const records: StoredConfig[] = [];
+  for (const machine of existsSync(store) ? readdirSync(store) : []) {
+    const dir = path.join(store, machine, `zoo-${name}`);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) {
+      const j = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { value?: { result?: { config?: StoredConfig } } };
+      if (j.value?.result?.config) records.push(j.value.result.config);
+    }
+  }
+  const fits = records.filter((c) => h === undefined || c.inputs.some((i) => i.shape.slice(-2).join('x') === `${h}x${w}`));
+  const config = fits[0] ?? (records.length === 1 ? records[0] : undefined);
+  if (!config) return undefined;
+  return { name: name!, seed: Number(seed), config, ...(h !== undefined ? { height: Number(h), width: Number(w) } : {}) };
+}
+
+/**
+ * Peak RSS (MB) of a fresh Node process that creates a bare onnxruntime session on `file` (default
+ * options, the benchmark's threads) and runs it once on zero inputs: what onnxruntime needs for the model.
+ */
+function bareSessionMB(file: string, config: StoredConfig): number {
+  const script = `
+    import { createRequire } from 'node:module';
+    import { readFileSync } from 'node:fs';
+    const ort = createRequire(${JSON.stringify(path.join(repo, 'package.json'))})('onnxruntime-node');
+    const config = ${JSON.stringify(config)};
+    const session = await ort.InferenceSession.create(${JSON.stringify(file)}, { executionProviders: ['cpu'], intraOpNumThreads: config.intraOpNumThreads, interOpNumThreads: config.interOpNumThreads });
+    const feeds = {};
+    const arrays = { float32: Float32Array, float16: Uint16Array, int64: BigInt64Array, int32: Int32Array, bool: Uint8Array };
+    for (const i of config.inputs) feeds[i.name] = new ort.Tensor(i.dtype, new (arrays[i.dtype] ?? Float32Array)(i.shape.reduce((a, b) => a * b, 1)), i.shape);
+    for (let k = 0; k < 3; k++) await session.run(feeds);
+    process.stdout.write(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bare session failed: ${r.stderr}`);
+  return Number(r.stdout) / 1024;
+}
+
 if (!warmOnly) {
-  rmSync(path.join(repo, '.modelpress'), { recursive: true, force: true });
-  rmSync(path.join(repo, 'output'), { recursive: true, force: true });
+  // A fresh project: a copy of content/, no cache, no results store, no output.
+  rmSync(project, { recursive: true, force: true });
+  mkdirSync(project, { recursive: true });
+  cpSync(path.join(repo, 'content'), path.join(project, 'content'), { recursive: true });
   console.log(`cold build: starting (${load()})`);
   const cold = await run();
-  const zooDir = path.join(repo, '.modelpress', 'cache', 'zoo');
+  const zooDir = path.join(project, '.modelpress', 'cache', 'zoo');
   const zooFiles = existsSync(zooDir) ? readdirSync(zooDir).filter((f) => f.endsWith('.onnx')) : [];
-  const legacy = path.join(repo, '.modelpress', 'models');
   console.log(`cold build: ${(cold.ms / 1000).toFixed(1)} s wall (${(cold.ms / 90_000).toFixed(2)}× the goal of 90 s), ${cold.cpuS.toFixed(1)} CPU-s; ${load()}`);
-  console.log(`  peak RSS of modelpress ${cold.mainMB.toFixed(0)} MB (${(cold.mainMB / 600).toFixed(2)}× the goal of 600 MB); largest process it started ${cold.childMB.toFixed(0)} MB (${(cold.childMB / 600).toFixed(2)}×)`);
-  console.log(`zoo files: ${zooFiles.length} in .modelpress/cache/zoo, ${existsSync(legacy) ? readdirSync(legacy).length : 0} in .modelpress/models`);
+  console.log(`  peak RSS of modelpress ${cold.mainMB.toFixed(0)} MB (${(cold.mainMB / 600).toFixed(2)}× the goal of 600 MB); Chromium ${cold.chromiumMB.toFixed(0)} MB`);
+  const model = cold.worker.model;
+  const stored = model ? storedConfig(model) : undefined;
+  let bare = '';
+  if (stored) {
+    // The same zoo model, written again (the build's temporary copy is gone), for a bare session.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-bare-'));
+    try {
+      const file = path.join(dir, path.basename(model!));
+      writeModel(zooEntry(stored.name).build({ seed: stored.seed, height: stored.height, width: stored.width }), file);
+      const floor = bareSessionMB(file, stored.config);
+      bare = `; a bare onnxruntime session on it (same threads and inputs, created and run in a fresh process) ${floor.toFixed(0)} MB: ${(cold.worker.mb / floor).toFixed(2)}× (goal ≤ 1.1×)`;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  console.log(`  largest benchmark worker ${cold.worker.mb.toFixed(0)} MB (${model ? path.basename(model) : 'model not seen'})${bare}`);
+  console.log(`zoo files: ${zooFiles.length} in .modelpress/cache/zoo`);
 }
+if (coldOnly) process.exit(0);
 
 const times: number[] = [];
 let written = 0;

@@ -88,8 +88,9 @@ function leave(d: Dec, what: 'graphs' | 'types'): void {
 function fields(d: Dec, end: number, on: (field: number, wt: number) => boolean): void {
   const { c } = d;
   while (c.pos < end) {
-    const [field, wt] = c.tag();
-    if (!on(field, wt)) c.skipField(wt, end);
+    const t = c.tagValue();
+    const wt = t % 8;
+    if (!on(Math.floor(t / 8), wt)) c.skipField(wt, end);
   }
   if (c.pos !== end) throw new WireError(`message overruns its length (ends at ${c.pos}, expected ${end})`, c.pos);
 }
@@ -520,7 +521,9 @@ function modelProto(d: Dec, end: number): { model: Model; sawIrVersion: boolean;
   };
   while (c.pos < end) {
     const start = c.pos;
-    const [f, wt] = c.tag();
+    const t = c.tagValue();
+    const f = Math.floor(t / 8);
+    const wt = t % 8;
     switch (f) {
       case 1: m.irVersion = int(d, wt, 'ir_version'); sawIrVersion = true; break;
       case 2: m.producerName = str(d, wt, end, 'producer_name'); break;

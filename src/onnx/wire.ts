@@ -155,7 +155,14 @@ export abstract class Cursor {
   string(n: number): string {
     if (n === 0) return '';
     const at = this.fixed(n);
-    return utf8.decode(this.buf.subarray(at, at + n));
+    const buf = this.buf;
+    // Names and op types are ASCII: decoded as Latin-1 (the same string for bytes below 0x80) without
+    // a TextDecoder call, which costs more than the copy for strings this short.
+    let i = at;
+    const stop = at + n;
+    while (i < stop && buf[i]! < 0x80) i++;
+    if (i === stop) return buf.toString('latin1', at, stop);
+    return utf8.decode(buf.subarray(at, stop));
   }
 
   /** Move past n bytes without reading them. */
@@ -197,13 +204,21 @@ export abstract class Cursor {
 
   /** Read a tag; returns [field, wireType]. */
   tag(): [number, number] {
+    const t = this.tagValue();
+    return [Math.floor(t / 8), t % 8];
+  }
+
+  /**
+   * Read a tag as its raw value, checked: the field is `Math.floor(t / 8)`, the wire type `t % 8`.
+   * No pair is made per field (a model has several fields per node; the pairs were garbage).
+   */
+  tagValue(): number {
     const at = this.pos;
     const t = this.varint();
-    const field = Math.floor(t / 8);
+    if (t < 8) throw new WireError(`invalid field number 0 at byte ${at}`, at);
     const wireType = t % 8;
-    if (field === 0) throw new WireError(`invalid field number 0 at byte ${at}`, at);
     if (wireType > 5) throw new WireError(`invalid wire type ${wireType} at byte ${at}`, at);
-    return [field, wireType];
+    return t;
   }
 }
 
@@ -261,6 +276,10 @@ export class FileCursor extends Cursor {
  * synchronous work is done (setImmediate): the analysis reads thousands of small constants in one
  * burst through one descriptor, and no descriptor outlives it.
  */
+/** Reads up to this many bytes are served from a window (FileSource.small). */
+const SMALL_READ = 4096;
+const SMALL_WINDOW = 64 * 1024;
+
 export class FileSource implements ByteSource {
   private fd: number | undefined;
 
@@ -269,20 +288,54 @@ export class FileSource implements ByteSource {
     readonly size: number,
   ) {}
 
+  /** Bytes [windowStart, windowStart + window.length) of the file, read in this burst (dropped with the descriptor). */
+  private window: Buffer | undefined;
+  private windowStart = 0;
+
   private descriptor(): number {
     if (this.fd === undefined) {
       const fd = fs.openSync(this.name, 'r');
       this.fd = fd;
       setImmediate(() => {
         this.fd = undefined;
+        this.window = undefined;
         fs.closeSync(fd);
       }).unref();
     }
     return this.fd;
   }
 
+  /**
+   * A small read (a bias, a shape constant) served from a 64 KiB window of the file: the small
+   * tensors of a model sit side by side, so one read serves hundreds of them instead of one system
+   * call each. The window lives only as long as the descriptor (this burst of work), so a file
+   * rewritten between two analyses is read afresh; the bytes handed out are a copy.
+   */
+  private small(offset: number, length: number): Buffer {
+    const fd = this.descriptor();
+    let w = this.window;
+    if (w === undefined || offset < this.windowStart || offset + length > this.windowStart + w.length) {
+      const want = Math.min(SMALL_WINDOW, this.size - offset);
+      w = Buffer.allocUnsafe(want);
+      let got = 0;
+      while (got < want) {
+        const r = fs.readSync(fd, w, got, want - got, offset + got);
+        if (r === 0) break;
+        got += r;
+      }
+      if (got < length) throw new Error(`${this.name}: file shrank while reading`);
+      w = w.subarray(0, got);
+      this.window = w;
+      this.windowStart = offset;
+    }
+    const out = Buffer.allocUnsafe(length);
+    w.copy(out, 0, offset - this.windowStart, offset - this.windowStart + length);
+    return out;
+  }
+
   read(offset: number, length: number): Buffer {
     if (offset + length > this.size) throw new Error(`${this.name}: read of ${length} bytes at ${offset} runs past the end (${this.size} bytes)`);
+    if (length <= SMALL_READ) return this.small(offset, length);
     const out = Buffer.allocUnsafe(length);
     const fd = this.descriptor();
     let got = 0;

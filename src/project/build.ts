@@ -201,6 +201,15 @@ export async function prepareProject(options: Pick<BuildOptions, 'cwd' | 'inputs
   return { root, configFile, config, settings, rules, out, book, inputs, documents, resultsDir, machine };
 }
 
+/**
+ * Drop a built document's plugin state (`file.data.modelpress`: its model registry with every profile
+ * and benchmark it measured or read, the cross-reference numbers, the collected data's working copy).
+ * The VFile stays for its messages; nothing reads the state once the document's outputs are written.
+ */
+export function releaseDocumentState(file: VFile): void {
+  delete file.data.modelpress;
+}
+
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const { root, settings, rules, out, book, documents, resultsDir, machine } = await prepareProject(options);
   const to = options.to ?? ['html'];
@@ -333,6 +342,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     } catch (err) {
       failures.push(`${path.relative(root, doc)}: ${stem}.outputs.json not written: ${(err as Error).message}`);
     }
+    // This document's outputs are written: its measurements (the registry's profiles and benchmarks,
+    // tens of MB for a survey) go with its plugin state, so the next document does not build on top of
+    // them. What the report and watch read (messages, data, stats) stays on the entry.
+    releaseDocumentState(file);
     built.push(entry);
   }
   if (book) {

@@ -37,23 +37,35 @@ export function relativePositionIndex(w: number): number[] {
 }
 
 /**
+ * Where a query and a key of one shifted window come from different regions of an H×W map
+ * (torchvision's region ids of the three bands per axis): 1 there, 0 where they share a region, as
+ * [windows, w², w²] bytes. One byte per pair: at side 1792 stage 1 has 4,096 windows of 49×49 pairs,
+ * 9.8 million entries, which as a JS number array (and a mapped copy of it) cost over 150 MB per block.
+ */
+export function shiftedWindowCrossings(height: number, width: number, w: number, shift: number): Uint8Array {
+  const bands = (n: number): number[] => Array.from({ length: n }, (_, i) => (i < n - w ? 0 : i < n - shift ? 1 : 2));
+  const rows = bands(height);
+  const cols = bands(width);
+  const tokens = w * w;
+  const out = new Uint8Array((height / w) * (width / w) * tokens * tokens);
+  const region = new Uint8Array(tokens);
+  let k = 0;
+  for (let wy = 0; wy < height / w; wy++) {
+    for (let wx = 0; wx < width / w; wx++) {
+      for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) region[y * w + x] = rows[wy * w + y]! * 3 + cols[wx * w + x]!;
+      for (let i = 0; i < tokens; i++) for (let j = 0; j < tokens; j++) out[k++] = region[i] === region[j] ? 0 : 1;
+    }
+  }
+  return out;
+}
+
+/**
  * torchvision's attention mask for a shifted window on an H×W map: region ids of the three bands
  * per axis, then −100 where a query and a key of one window come from different regions.
  * Returned as [windows, w², w²] values.
  */
 export function shiftedWindowMask(height: number, width: number, w: number, shift: number): number[] {
-  const bands = (n: number): number[] => Array.from({ length: n }, (_, i) => (i < n - w ? 0 : i < n - shift ? 1 : 2));
-  const rows = bands(height);
-  const cols = bands(width);
-  const mask: number[] = [];
-  for (let wy = 0; wy < height / w; wy++) {
-    for (let wx = 0; wx < width / w; wx++) {
-      const region: number[] = [];
-      for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) region.push(rows[wy * w + y]! * 3 + cols[wx * w + x]!);
-      for (let i = 0; i < w * w; i++) for (let j = 0; j < w * w; j++) mask.push(region[i] === region[j] ? 0 : -100);
-    }
-  }
-  return mask;
+  return Array.from(shiftedWindowCrossings(height, width, w, shift), (c) => (c === 0 ? 0 : -100));
 }
 
 /** ShiftedWindowAttention on x [B, H, W, C]. */
@@ -78,7 +90,7 @@ function windowAttention(net: Net, x: string, size: number, dim: number, heads: 
   scores = net.add(scores, net.unsqueeze(net.transpose(net.reshape(bias, [tokens, tokens, heads]), [2, 0, 1]), [0]));
   if (shift > 0) {
     const windows = perSide * perSide;
-    const crossesRegions = shiftedWindowMask(size, size, window, shift).map((m) => (m === 0 ? 0 : 1));
+    const crossesRegions = shiftedWindowCrossings(size, size, window, shift);
     const mask = net.op('Constant', [], { value: makeTensor('value', 'bool', [1, windows, 1, tokens, tokens], crossesRegions) });
     const additive = net.op('Where', [mask, net.floatFromInt(-100), net.floatFromInt(0)]);
     scores = net.reshape(scores, [-1, windows, heads, tokens, tokens]);

@@ -99,14 +99,18 @@ function englishPhrases(): { key: MessageKey; phrase: string }[] {
 describe('the words of a Chinese page (lang: zh)', () => {
   let dir: string;
   const html: Record<string, string> = {};
+  const tex: Record<string, string> = {};
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mp-zh-words-'));
     mkdirSync(path.join(dir, 'models'));
     writeModel(gemmModel(), path.join(dir, 'models', 'gemm.onnx'));
     writeFileSync(path.join(dir, 'zh.md'), front('zh') + BODY);
     writeFileSync(path.join(dir, 'en.md'), front('en') + BODY);
-    await build({ cwd: dir, inputs: ['zh.md', 'en.md'], to: ['html'], lenient: true });
-    for (const name of ['zh', 'en']) html[name] = readFileSync(path.join(dir, 'output', `${name}.html`), 'utf8');
+    await build({ cwd: dir, inputs: ['zh.md', 'en.md'], to: ['html', 'tex'], lenient: true });
+    for (const name of ['zh', 'en']) {
+      html[name] = readFileSync(path.join(dir, 'output', `${name}.html`), 'utf8');
+      tex[name] = readFileSync(path.join(dir, 'output', `${name}.tex`), 'utf8');
+    }
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -128,6 +132,9 @@ describe('the words of a Chinese page (lang: zh)', () => {
     expect(html.en).toContain("unknown cross-reference '@tbl-nowhere'; labels in this document: sec-results, tbl-gemm, fig-scatter, tbl-cx");
     expect(html.en).toContain("unknown model 'gemn'; did you mean 'gemm'? declared models: gemm");
     expect(html.en).toContain('::ops needs model=… (the model id)');
+    // The LaTeX export's boxes say the same as the page's.
+    expect(tex.zh).toContain("\\textbf{modelpress 错误} \\texttt{zh.md:25:9}: 未知模型 'gemn'；是否应为 'gemm'？已声明的模型：gemm [modelpress:unknown-model]");
+    expect(tex.en).toContain("\\textbf{modelpress error} \\texttt{en.md:25:9}: unknown model 'gemn'; did you mean 'gemm'? declared models: gemm [modelpress:unknown-model]");
   });
 
   it('writes the measured parts in Chinese: method, notes, complexity families, chart texts', () => {

@@ -6,17 +6,23 @@
  */
 import { broadcastShapes, formatShape } from '../shapes.js';
 import { AnalysisError, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { needInput, perElementCost, type ToolRules } from './elementwise.js';
+import { needInput, type PresetTable, perElementCost } from './elementwise.js';
 import { given, nodeLabel } from './tensor-values.js';
 
 const MS = 'com.microsoft';
 
-// What the preset tools hook (docs/counting/activation.md): ptflops and DeepSpeed count one per
-// element for ReLU, PReLU, ELU, LeakyReLU, ReLU6 and GELU; thop hooks ReLU/ReLU6/LeakyReLU with zero
-// ops and counts PReLU at one per element; fvcore and torch ignore activations.
-const RELU_TOOLS: ToolRules = { ptflops: 'elements', thop: 'zero', deepspeed: 'elements' };
-const PRELU_TOOLS: ToolRules = { ptflops: 'elements', thop: 'elements', deepspeed: 'elements' };
-const COUNTED_TOOLS: ToolRules = { ptflops: 'elements', deepspeed: 'elements' };
+/** The activations ptflops and DeepSpeed hook (ReLU6 is Clip, in the element-wise family): one per element. */
+const HOOKED = { Relu: 'elements', LeakyRelu: 'elements', PRelu: 'elements', Elu: 'elements', Gelu: 'elements', FastGelu: 'elements', BiasGelu: 'elements' } as const;
+
+// What the preset tools count (docs/counting/activation.md); fvcore and torch ignore activations.
+const PRESETS: PresetTable = {
+  ptflops: HOOKED,
+  fvcore: {},
+  // ReLU and LeakyReLU hooked with zero ops; PReLU one per element
+  thop: { Relu: 'zero', LeakyRelu: 'zero', PRelu: 'elements' },
+  deepspeed: HOOKED,
+  torch: {},
+};
 
 function sameAsInput(ctx: NodeContext): ValueFacts[] {
   const x = needInput(ctx, 0, 'X');
@@ -24,7 +30,7 @@ function sameAsInput(ctx: NodeContext): ValueFacts[] {
 }
 
 /** An activation costing `c` scalar operations per element. */
-function activation(ops: string[], c: number | ((ctx: NodeContext) => number), tools: ToolRules = {}, domain?: string): OpRule {
+function activation(ops: string[], c: number | ((ctx: NodeContext) => number), domain?: string): OpRule {
   return {
     ops,
     ...(domain ? { domain } : {}),
@@ -32,7 +38,7 @@ function activation(ops: string[], c: number | ((ctx: NodeContext) => number), t
       if (typeof c !== 'number') c(ctx); // attribute errors surface at inference, not only when counting
       return sameAsInput(ctx);
     },
-    cost: (ctx, convention) => perElementCost(ctx, convention, { c: typeof c === 'number' ? c : c(ctx) }, tools),
+    cost: perElementCost((ctx) => ({ c: typeof c === 'number' ? c : c(ctx) }), PRESETS),
   };
 }
 
@@ -55,7 +61,7 @@ const preluRule: OpRule = {
     return [{ dtype: x.dtype, shape: x.shape ? [...x.shape] : undefined }];
   },
   // compare + multiply per element
-  cost: (ctx, convention) => perElementCost(ctx, convention, { c: 2 }, PRELU_TOOLS),
+  cost: perElementCost(() => ({ c: 2 }), PRESETS),
   weightInputs: [1],
 };
 
@@ -69,19 +75,19 @@ function geluFlops(ctx: NodeContext): number {
 
 export const rules: OpRule[] = [
   // max(0, x): one compare
-  activation(['Relu'], 1, RELU_TOOLS),
+  activation(['Relu'], 1),
   // x < 0 ? αx : x: compare + multiply
-  activation(['LeakyRelu'], 2, RELU_TOOLS),
+  activation(['LeakyRelu'], 2),
   preluRule,
   // x < 0 ? α(eˣ − 1) : x: compare, exp, subtract, multiply
-  activation(['Elu'], 4, COUNTED_TOOLS),
+  activation(['Elu'], 4),
   // γ·(x ≤ 0 ? α(eˣ − 1) : x): compare, exp, subtract, multiply, multiply
   activation(['Selu'], 5),
   // max(0, x) + min(0, α(exp(x/α) − 1)): divide, exp, subtract, multiply, min, max, add
   activation(['Celu'], 7),
   // 0.5·x·(1 + erf(x/√2)) = multiply, erf, add, multiply, multiply; tanh form:
   // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) = x³ (2), ·0.044715, +x, ·√(2/π), tanh, +1, ·x, ·0.5
-  activation(['Gelu'], geluFlops, COUNTED_TOOLS),
+  activation(['Gelu'], geluFlops),
   // 1/(1 + e⁻ˣ): negate, exp, add, divide
   activation(['Sigmoid'], 4),
   activation(['Tanh'], 1),
@@ -100,11 +106,11 @@ export const rules: OpRule[] = [
   // x < −λ ? x + bias : x > λ ? x − bias : 0: two compares, one add or subtract
   activation(['Shrink'], 3),
   // onnxruntime contrib ops (fusions of the ONNX graphs above).
-  activation(['Gelu'], 5, COUNTED_TOOLS, MS),
+  activation(['Gelu'], 5, MS),
   // FastGelu: the tanh form (9), plus one add when the optional bias input is given
-  activation(['FastGelu'], (ctx) => 9 + (given(ctx, 1) ? 1 : 0), COUNTED_TOOLS, MS),
+  activation(['FastGelu'], (ctx) => 9 + (given(ctx, 1) ? 1 : 0), MS),
   // BiasGelu: bias add, then the erf form (5)
-  activation(['BiasGelu'], 6, COUNTED_TOOLS, MS),
+  activation(['BiasGelu'], 6, MS),
   // QuickGelu: x·sigmoid(αx): multiply, the sigmoid's four, multiply
-  activation(['QuickGelu'], 6, {}, MS),
+  activation(['QuickGelu'], 6, MS),
 ];

@@ -8,25 +8,8 @@
  */
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { hasInput, inputShape, knownShape, maybeShape, sameDim, where } from './compute-common.js';
-import {
-  type Counted,
-  type Expr,
-  exactEntry,
-  folded,
-  minus,
-  n,
-  named,
-  type Preset,
-  paren,
-  plus,
-  plusIf,
-  plusTight,
-  q,
-  q1,
-  times,
-  toolEntry,
-} from './expr.js';
+import { type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, sameDim, toolEntry, where } from './compute-common.js';
+import { exactEntry, type Expr, folded, minus, n, named, paren, plus, plusIf, plusTight, q, q1, times } from './expr.js';
 
 /** The scaled-dot-product core, as numbers. */
 interface Core {

@@ -1,10 +1,12 @@
 /**
  * Helpers shared by the compute-heavy op families (conv, gemm, attention, norm, pool, softmax,
- * recurrent): reading shapes that cost needs as numbers, convolution/pooling window geometry, and the
- * plain-text formula notation of the seed (`(2×3×3²−1)×4×6²`).
+ * recurrent): reading shapes that cost needs as numbers, convolution/pooling window geometry, and how
+ * a rule's convention is told apart (`costRule`: the exact rule, or the preset's table of deviations).
+ * Formulas are printed by the expression objects of expr.ts.
  */
 import type { Dim } from '../../onnx/model.js';
-import { AnalysisError, type CostEntry, type FormulaUse, type NodeContext } from '../types.js';
+import { AnalysisError, type Convention, type CostContext, type CostEntry, type FormulaUse, type NodeContext } from '../types.js';
+import { Expr, flopsEntry, macsOnly } from './expr.js';
 
 /** The minus sign used in formulas (U+2212), as the seed writes it. */
 export const MINUS = '−';
@@ -64,41 +66,6 @@ export function sameDim(ctx: NodeContext, a: Dim, b: Dim, what: string): Dim {
 // ---------------------------------------------------------------------------------------------
 // Formula text
 
-const SUPERSCRIPT = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-
-function superscript(n: number): string {
-  return String(n)
-    .split('')
-    .map((c) => SUPERSCRIPT[Number(c)] ?? c)
-    .join('');
-}
-
-/**
- * A product of numbers written as the seed does: runs of equal factors become powers
- * (`[3, 3]` → `3²`, `[2, 3]` → `2×3`), factors joined by ×.
- */
-export function productText(factors: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < factors.length; ) {
-    let j = i;
-    while (j < factors.length && factors[j] === factors[i]) j++;
-    const run = j - i;
-    parts.push(run > 1 ? `${factors[i]}${superscript(run)}` : String(factors[i]));
-    i = j;
-  }
-  return parts.length === 0 ? '1' : parts.join('×');
-}
-
-/** Join symbolic factors with the middle dot. */
-export function sym(...factors: string[]): string {
-  return factors.filter((f) => f !== '').join('·');
-}
-
-/** Join substituted factors with ×. */
-export function sub(...factors: string[]): string {
-  return factors.filter((f) => f !== '').join('×');
-}
-
 export function formula(template: string, vars: Record<string, number>, symbolic: string, substituted: string): FormulaUse {
   return { template, vars, symbolic, substituted };
 }
@@ -111,6 +78,39 @@ export function presetTemplate(base: string, convention: string): string {
 /** A tool that reports MACs only: `flops = 2·macs` (COUNTING.md, "Presets"). */
 export function macsEntry(macs: number, f: FormulaUse): CostEntry {
   return { macs, flops: 2 * macs, formula: f };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conventions: the exact rule, or a preset's deviation from it
+
+/** A tool's convention (COUNTING.md, "Presets"). */
+export type Preset = Exclude<Convention, 'exact'>;
+
+/** The tools that report MACs: their formula gives the MACs, and FLOPs are 2·MACs. DeepSpeed and torch report FLOPs. */
+export const MAC_TOOLS: ReadonlySet<Preset> = new Set(['ptflops', 'fvcore', 'thop']);
+
+/** A preset's count from its expression: the MACs of a MAC tool, else the FLOPs (with `macs` as the MACs column). */
+export function presetEntry(preset: Preset, template: string, vars: Record<string, number>, e: Expr, macs = 0): CostEntry {
+  return MAC_TOOLS.has(preset) ? macsOnly(template, vars, e) : flopsEntry(macs, template, vars, e);
+}
+
+/** What a preset counts for an op; null when the tool does not count it (uncounted, not zero). */
+export type PresetCost = (ctx: CostContext, preset: Preset) => CostEntry | null;
+
+/** The tools count nothing for the op. */
+export const notCounted: PresetCost = () => null;
+
+/**
+ * An op's cost function from its exact rule and its presets' deviations: the one place a rule's
+ * convention is told apart, so that the exact rule stays pure and each preset reads as a table.
+ */
+export function costRule(exact: (ctx: CostContext) => CostEntry | null, preset: PresetCost = notCounted): (ctx: CostContext, convention: Convention) => CostEntry | null {
+  return (ctx, convention) => (convention === 'exact' ? exact(ctx) : preset(ctx, convention));
+}
+
+/** What the presets count for an op, from a table of the tools that count it (the others do not). */
+export function presetTable(table: Partial<Record<Preset, PresetCost>>): PresetCost {
+  return (ctx, preset) => table[preset]?.(ctx, preset) ?? null;
 }
 
 /** Names of spatial dims by rank, for formula text and vars: 1-D L, 2-D H W, 3-D D H W. */
@@ -255,4 +255,32 @@ export function kernelFromWeight(ctx: NodeContext, weight: readonly Dim[] | unde
   if (weight === undefined) return undefined;
   const k = weight.slice(2);
   return k.every((d): d is number => typeof d === 'number') ? k : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A preset's count as an expression (gemm, attention, rotary, softmax, recurrent, quantization):
+// each family's table of deviations gives the tool's count from the op's sizes, toolEntry the entry
+
+/** A FLOPs tool's count with the MACs it reports beside it when those are not the exact MACs (DeepSpeed's 0). */
+export interface ToolCount {
+  count: Expr;
+  macs: number;
+}
+
+/** What a preset counts for an op: the tool's number as an expression, or null where it does not count the op. */
+export type Counted = Expr | ToolCount | null;
+
+export function reporting(count: Expr, macs: number): ToolCount {
+  return { count, macs };
+}
+
+/**
+ * The cost entry of an op under a preset from the preset's deviation (undefined: the table has no
+ * entry, the tool does not count the op), with the template `<base>:<preset>`: a MAC tool's count is
+ * its MACs; a FLOPs tool's MACs column is `macs` (the exact MACs) unless the deviation reports its own.
+ */
+export function toolEntry(preset: Preset, counted: Counted | undefined, template: string, vars: Record<string, number>, macs: number): CostEntry | null {
+  if (counted === null || counted === undefined) return null;
+  const { count, macs: reported } = counted instanceof Expr ? { count: counted, macs } : counted;
+  return presetEntry(preset, presetTemplate(template, preset), vars, count, reported);
 }

@@ -17,6 +17,7 @@ import type { Dim, Graph } from '../../onnx/model.js';
 import { DataType } from '../../onnx/dtypes.js';
 import { normalizeAxis, unifyDim } from '../shapes.js';
 import { AnalysisError, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { flopsEntry, max, q, series, times } from './expr.js';
 import { cloneFacts, freshDim, given, mergeFacts, nodeLabel, sameFacts, scalarOf, valueOf } from './tensor-values.js';
 
 /** Loops with at most this many iterations are unrolled when their carried values change shape. */
@@ -35,17 +36,10 @@ function bodyOf(ctx: NodeContext, name: string): Graph {
   return g;
 }
 
+/** `trips` runs of a body: M·FLOPs_body. */
 function repeated(template: string, trips: number, body: { macs: number; flops: number }, symbol: string): CostEntry {
-  return {
-    macs: trips * body.macs,
-    flops: trips * body.flops,
-    formula: {
-      template,
-      vars: { trips, bodyMacs: body.macs, bodyFlops: body.flops },
-      symbolic: `${symbol}·FLOPs_body`,
-      substituted: `${trips}×${body.flops}`,
-    },
-  };
+  const flops = times(q(symbol, trips), q('FLOPs_body', body.flops));
+  return flopsEntry(trips * body.macs, template, { trips, bodyMacs: body.macs, bodyFlops: body.flops }, flops);
 }
 
 // -------------------------------------------------------------------------------------------------- If
@@ -53,13 +47,8 @@ function repeated(template: string, trips: number, body: { macs: number; flops: 
 function branchCost(branch: 'then' | 'else', c: { macs: number; flops: number }, other?: { macs: number; flops: number }): CostEntry {
   const vars: Record<string, number> = { [`${branch}Macs`]: c.macs, [`${branch}Flops`]: c.flops };
   if (other) Object.assign(vars, { [`${branch === 'then' ? 'else' : 'then'}Macs`]: other.macs, [`${branch === 'then' ? 'else' : 'then'}Flops`]: other.flops });
-  return {
-    macs: c.macs,
-    flops: c.flops,
-    formula: other
-      ? { template: 'if', vars, symbolic: 'max(FLOPs_then, FLOPs_else)', substituted: `max(${vars.thenFlops}, ${vars.elseFlops})` }
-      : { template: 'if', vars, symbolic: `FLOPs_${branch}`, substituted: String(c.flops) },
-  };
+  const flops = other ? max(q('FLOPs_then', vars.thenFlops!), q('FLOPs_else', vars.elseFlops!)) : q(`FLOPs_${branch}`, c.flops);
+  return flopsEntry(c.macs, 'if', vars, flops);
 }
 
 const ifRule: OpRule = {
@@ -182,13 +171,8 @@ const loop: OpRule = {
       const out = ctx.inferSubgraph(plan.body, inputs);
       facts = [given(ctx, 1) ? out[0]! : facts[0]!, ...out.slice(1, facts.length)];
     }
-    const flops = per.reduce((a, b) => a + b, 0);
-    const terms = per.length <= 8 ? per.join(' + ') : `${per.slice(0, 3).join(' + ')} + … + ${per.slice(-2).join(' + ')}`;
-    return {
-      macs,
-      flops,
-      formula: { template: 'loop-unrolled', vars: { trips: plan.trips }, symbolic: 'Σ_i FLOPs_body(i)', substituted: terms },
-    };
+    // a long loop is printed as its first three and last two iterations around `…`
+    return flopsEntry(macs, 'loop-unrolled', { trips: plan.trips }, series('Σ_i FLOPs_body(i)', per, 8));
   },
   nonParamInputs: [0, 1],
 };

@@ -11,6 +11,8 @@ import { DataType, isIntegerType } from '../../onnx/dtypes.js';
 import { MAX_VALUE_ELEMENTS } from '../context.js';
 import { broadcastShapes, formatShape, product, unifyDim } from '../shapes.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type FormulaUse, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { costRule, type Preset, presetEntry } from './compute-common.js';
+import { each, type Expr, flopsEntry, juxt, minus, n, numel, numelFactor, over, plusTight, q, scaled, sup, times } from './expr.js';
 import { castValues, forEachIndex, given, nodeLabel, stridesOf } from './tensor-values.js';
 
 
@@ -32,33 +34,12 @@ export function countDims(v: ValueFacts | undefined, what: string, ctx: NodeCont
   return shape as number[];
 }
 
-const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
-/** An exponent written with superscript digits, as the seed writes `3²`. */
-export function superscript(n: number): string {
-  return String(n).split('').map((ch) => SUPERSCRIPT[Number(ch)] ?? ch).join('');
-}
-
 /**
  * A product of dims written the seed's way: factors of 1 dropped, equal neighbours as a power
  * (`[1, 4, 6, 6]` → `4×6²`); `1` when nothing is left.
  */
 export function dimsText(dims: readonly number[]): string {
-  const parts: string[] = [];
-  const kept = dims.filter((d) => d !== 1);
-  for (let i = 0; i < kept.length; ) {
-    let j = i;
-    while (j + 1 < kept.length && kept[j + 1] === kept[i]) j++;
-    const run = j - i + 1;
-    parts.push(run === 1 ? String(kept[i]) : `${kept[i]}${superscript(run)}`);
-    i = j + 1;
-  }
-  return parts.length === 0 ? '1' : parts.join('×');
-}
-
-/** `dimsText` wrapped in parentheses when it is a product, for use as a factor. */
-export function factorText(dims: readonly number[]): string {
-  const t = dimsText(dims);
-  return t.includes('×') ? `(${t})` : t;
+  return numel('N', dims).substituted;
 }
 
 function elementCount(dims: readonly number[]): number {
@@ -66,62 +47,73 @@ function elementCount(dims: readonly number[]): number {
 }
 
 /**
- * How a preset tool treats an element-wise op: it counts one per output element ('elements'), it
- * hooks the op but counts zero ('zero'), or it does not see the op at all (null).
+ * What a preset tool counts for an element-wise op: one per output element ('elements'), or zero
+ * though it hooks the op ('zero'). An op a preset's table leaves out is not counted by that tool.
  */
-export type ToolRule = 'elements' | 'zero' | null;
+export type ToolCount = 'elements' | 'zero';
 
-/** Per-tool rules of an element-wise op; an absent key means the tool ignores the op (null). */
-export interface ToolRules {
-  ptflops?: ToolRule;
-  fvcore?: ToolRule;
-  thop?: ToolRule;
-  deepspeed?: ToolRule;
-}
+/** Per preset, the ops of a family the tool counts (COUNTING.md "Presets"). */
+export type PresetTable = Record<Preset, Readonly<Record<string, ToolCount>>>;
 
-/** FLOPs per output element under `exact`, with its symbolic and substituted forms. */
+/** FLOPs per output element under `exact`: a constant, or an expression (`k − 1`), with extra formula vars. */
 export interface PerElement {
-  c: number;
-  /** Symbolic factor in front of N (omitted when c is a plain constant), e.g. `(k − 1)`. */
-  symbolic?: string;
-  substituted?: string;
+  c: number | Expr;
   vars?: Record<string, number>;
 }
 
-/** The `elementwise` formula: c FLOPs for each of the N output elements. */
-export function elementwiseFormula(dims: readonly number[], per: PerElement): FormulaUse {
-  const n = elementCount(dims);
-  const sym = per.symbolic ?? (per.c === 1 ? '' : String(per.c));
-  const sub = per.substituted ?? (per.c === 1 ? '' : String(per.c));
-  const body = dimsText(dims);
-  return {
-    template: 'elementwise',
-    vars: { N: n, c: per.c, ...per.vars },
-    symbolic: per.c === 0 && per.symbolic === undefined ? '0' : sym === '' ? 'N' : `${sym}·N`,
-    substituted: per.c === 0 && per.substituted === undefined ? '0' : sub === '' ? body : `${sub}×${body}`,
-  };
+/** c·N: c FLOPs for each of the N output elements (`N`, `2·N`, `(k − 1)·N`; `0` for a constant 0). */
+export function perElementExpr(dims: readonly number[], c: number | Expr): Expr {
+  const elements = numel('N', dims);
+  return typeof c === 'number' ? scaled(c, elements) : times(c, elements);
 }
 
-const ZERO_FORMULA: FormulaUse = { template: 'elementwise', vars: { N: 0, c: 0 }, symbolic: '0', substituted: '0' };
+/** The exact `elementwise` count: c FLOPs for each of the N output elements. */
+export function elementwiseEntry(dims: readonly number[], per: PerElement): CostEntry {
+  const c = typeof per.c === 'number' ? per.c : per.c.value;
+  return flopsEntry(0, 'elementwise', { N: elementCount(dims), c, ...per.vars }, perElementExpr(dims, per.c));
+}
+
+/** The formula of `elementwiseEntry`, for rules that count the same way under their own template. */
+export function elementwiseFormula(dims: readonly number[], per: PerElement): FormulaUse {
+  return elementwiseEntry(dims, per).formula!;
+}
 
 /**
- * Cost of an op that does `per.c` scalar operations per output element (exact), and what each preset
- * tool counts for it. MAC-reporting tools (ptflops, fvcore, thop) put their count in `macs` and
- * `flops = 2·macs`; DeepSpeed reports element-wise work as FLOPs with zero MACs; torch's
+ * Cost of an op that does `per` scalar operations per output element (exact), and what each preset
+ * counts for it from the family's table: MAC-reporting tools (ptflops, fvcore, thop) put their count
+ * in `macs` and `flops = 2·macs`; DeepSpeed reports element-wise work as FLOPs with zero MACs; torch's
  * FlopCounterMode ignores every element-wise op.
  */
-export function perElementCost(ctx: CostContext, convention: Convention, per: PerElement, tools: ToolRules): CostEntry | null {
-  const out = countDims(ctx.outputs[0], 'the output', ctx);
-  const n = elementCount(out);
-  if (convention === 'exact') return { macs: 0, flops: per.c * n, formula: elementwiseFormula(out, per) };
-  if (convention === 'torch') return null;
-  const rule = tools[convention] ?? null;
-  if (rule === null) return null;
-  if (rule === 'zero') return { macs: 0, flops: 0, formula: { ...ZERO_FORMULA, vars: { N: n, c: 0 } } };
-  const formula = elementwiseFormula(out, { c: 1 });
-  if (convention === 'deepspeed') return { macs: 0, flops: n, formula };
-  return { macs: n, flops: 2 * n, formula };
+export function perElementCost(per: (ctx: CostContext) => PerElement, presets: PresetTable): (ctx: CostContext, convention: Convention) => CostEntry | null {
+  return costRule(
+    (ctx) => {
+      const p = per(ctx);
+      return elementwiseEntry(countDims(ctx.outputs[0], 'the output', ctx), p);
+    },
+    (ctx, preset) => {
+      per(ctx); // its attributes are checked under every convention alike
+      const out = countDims(ctx.outputs[0], 'the output', ctx);
+      const rule = presets[preset][ctx.node.opType];
+      if (rule === undefined) return null;
+      const c = rule === 'elements' ? 1 : 0;
+      return presetEntry(preset, 'elementwise', { N: elementCount(out), c }, perElementExpr(out, c));
+    },
+  );
 }
+
+/**
+ * What the tools count of this family: torch.add / torch.mul (and their Tensor methods) are the
+ * element-wise ops ptflops and DeepSpeed patch; an ONNX Add/Mul cannot tell them from Python's `+`/`*`,
+ * so we count them as those tools would for the function form (docs/counting/elementwise.md). Clip is
+ * what they see of ReLU6 / hardtanh.
+ */
+const PRESETS: PresetTable = {
+  ptflops: { Add: 'elements', Mul: 'elements', Clip: 'elements' },
+  fvcore: {},
+  thop: { Clip: 'zero' }, // nn.ReLU6 is hooked with zero ops
+  deepspeed: { Add: 'elements', Mul: 'elements', Clip: 'elements' },
+  torch: {},
+};
 
 // ---------------------------------------------------------------------------------------------------
 // Value propagation helpers
@@ -284,18 +276,12 @@ interface BinarySpec {
   /** Opset from which numpy broadcasting applies; below it the legacy attributes do. */
   legacyBelow?: number;
   value: (a: number, b: number, ctx: NodeContext) => number;
-  tools?: ToolRules;
 }
 
-// torch.add / torch.mul (and their Tensor methods) are the element-wise ops ptflops and DeepSpeed
-// patch; an ONNX Add/Mul cannot tell them from Python's `+`/`*`, so we count them as those tools would
-// for the function form (docs/counting/elementwise.md).
-const ADD_MUL_TOOLS: ToolRules = { ptflops: 'elements', deepspeed: 'elements' };
-
 const BINARY: Record<string, BinarySpec> = {
-  Add: { legacyBelow: 7, value: (a, b) => a + b, tools: ADD_MUL_TOOLS },
+  Add: { legacyBelow: 7, value: (a, b) => a + b },
   Sub: { legacyBelow: 7, value: (a, b) => a - b },
-  Mul: { legacyBelow: 7, value: (a, b) => a * b, tools: ADD_MUL_TOOLS },
+  Mul: { legacyBelow: 7, value: (a, b) => a * b },
   // Integer division truncates toward zero (the reference implementation casts the quotient back).
   Div: { legacyBelow: 7, value: (a, b) => a / b },
   Pow: { legacyBelow: 7, value: (a, b) => a ** b },
@@ -323,7 +309,7 @@ function binaryRule(op: string, spec: BinarySpec): OpRule {
       const dtype = spec.bool ? DataType.BOOL : firstDtype(ctx, [0, 1]);
       return [broadcastFacts(ctx, shapes, dtype, (args) => spec.value(args[0]!, args[1]!, ctx), legacyEqual)];
     },
-    cost: (ctx, convention) => perElementCost(ctx, convention, { c: 1 }, spec.tools ?? {}),
+    cost: perElementCost(() => ({ c: 1 }), PRESETS),
     // Pow's exponent is a constant of the formula (x², √x), never a learned weight.
     ...(op === 'Pow' ? { nonParamInputs: [1] } : {}),
   };
@@ -340,7 +326,7 @@ const whereRule: OpRule = {
     return [broadcastFacts(ctx, shapes, firstDtype(ctx, [1, 2]), (args) => (args[0] !== 0 ? args[1]! : args[2]!))];
   },
   // One select per output element.
-  cost: (ctx, convention) => perElementCost(ctx, convention, { c: 1 }, {}),
+  cost: perElementCost(() => ({ c: 1 }), PRESETS),
 };
 
 interface VariadicSpec {
@@ -349,12 +335,12 @@ interface VariadicSpec {
   per: (k: number) => PerElement;
 }
 
-const minusOne = (k: number): PerElement => ({ c: k - 1, symbolic: '(k − 1)', substituted: `(${k}−1)`, vars: { k } });
+const minusOne = (k: number): PerElement => ({ c: minus(q('k', k), n(1)), vars: { k } });
 
 const VARIADIC: Record<string, VariadicSpec> = {
   Sum: { value: (xs) => xs.reduce((a, b) => a + b, 0), per: minusOne },
   // k − 1 adds and one divide per element.
-  Mean: { value: (xs) => xs.reduce((a, b) => a + b, 0) / xs.length, per: (k) => ({ c: k, symbolic: 'k', substituted: String(k), vars: { k } }) },
+  Mean: { value: (xs) => xs.reduce((a, b) => a + b, 0) / xs.length, per: (k) => ({ c: q('k', k), vars: { k } }) },
   Max: { value: (xs) => Math.max(...xs), per: minusOne },
   Min: { value: (xs) => Math.min(...xs), per: minusOne },
 };
@@ -369,7 +355,7 @@ function variadicRule(op: string, spec: VariadicSpec): OpRule {
       // Multidirectional broadcasting from opset 8; before, all inputs have one shape.
       return [broadcastFacts(ctx, shapes, firstDtype(ctx, shapes.map((_, i) => i)), spec.value, ctx.opset < 8)];
     },
-    cost: (ctx, convention) => perElementCost(ctx, convention, spec.per(ctx.node.inputs.length), {}),
+    cost: perElementCost((ctx) => spec.per(ctx.node.inputs.length), PRESETS),
   };
 }
 
@@ -433,7 +419,7 @@ function unaryRule(op: string, spec: UnarySpec): OpRule {
       const value = k !== undefined && fn !== undefined ? fitValues(k.value.map((v) => fn(v, ctx)), dtype) : undefined;
       return [{ dtype, shape: x.shape ? [...x.shape] : undefined, value }];
     },
-    cost: (ctx, convention) => perElementCost(ctx, convention, { c: 1 }, {}),
+    cost: perElementCost(() => ({ c: 1 }), PRESETS),
   };
 }
 
@@ -476,11 +462,10 @@ const clipRule: OpRule = {
   },
   // One compare per bound given (ReLU6 = Clip(0, 6): 2). The tools see Clip as ReLU6 / hardtanh:
   // ptflops and DeepSpeed count one per element, thop hooks ReLU6 with zero ops.
-  cost(ctx, convention) {
+  cost: perElementCost((ctx) => {
     const { lower, upper } = clipBounds(ctx);
-    const c = (lower.given ? 1 : 0) + (upper.given ? 1 : 0);
-    return perElementCost(ctx, convention, { c }, { ptflops: 'elements', thop: 'zero', deepspeed: 'elements' });
-  },
+    return { c: (lower.given ? 1 : 0) + (upper.given ? 1 : 0) };
+  }, PRESETS),
   nonParamInputs: [1, 2],
 };
 
@@ -494,7 +479,14 @@ const clipRule: OpRule = {
  * M(M−1)/2 + (M−1)M(2M−1)/3 + (M−1) = (M − 1)(4M² + M + 6)/6.
  */
 export function detFlops(m: number): number {
-  return m <= 1 ? 0 : ((m - 1) * (4 * m * m + m + 6)) / 6;
+  return determinant(m).value;
+}
+
+/** `(M − 1)·(4M² + M + 6)/6` for one M×M determinant (nothing to do for an empty matrix). */
+function determinant(m: number): Expr {
+  if (m === 0) return n(0);
+  const M = q('M', m);
+  return over(times(minus(M, n(1)), plusTight(juxt(n(4), sup(M, n(2))), M, n(6))), n(6));
 }
 
 const detRule: OpRule = {
@@ -506,23 +498,13 @@ const detRule: OpRule = {
     unifyDim(x.shape[x.shape.length - 2]!, x.shape[x.shape.length - 1]!, nodeLabel(ctx));
     return [{ dtype: x.dtype, shape: x.shape.slice(0, -2) }];
   },
-  cost(ctx, convention) {
-    if (convention !== 'exact') return null;
+  // B determinants of M×M
+  cost: costRule((ctx) => {
     const dims = countDims(ctx.inputs[0], 'the input', ctx);
     const m = dims[dims.length - 1]!;
-    const batch = dims.slice(0, -2);
-    const b = elementCount(batch);
-    return {
-      macs: 0,
-      flops: b * detFlops(m),
-      formula: {
-        template: 'det',
-        vars: { B: b, M: m },
-        symbolic: 'B·(M − 1)·(4M² + M + 6)/6',
-        substituted: `${b === 1 ? '' : `${factorText(batch)}×`}(${m}−1)×(4×${m}²+${m}+6)/6`,
-      },
-    };
-  },
+    const batch = numelFactor('B', dims.slice(0, -2));
+    return flopsEntry(0, 'det', { B: batch.value, M: m }, each(batch, determinant(m)));
+  }),
 };
 
 export const rules: OpRule[] = [

@@ -6,8 +6,7 @@
  * rule returns and the number it counts come from the same object, so they cannot disagree
  * (test/analysis/formula-eval.test.ts evaluates every printed formula of the zoo).
  */
-import type { Convention, CostEntry, FormulaUse } from '../types.js';
-import { presetTemplate } from './compute-common.js';
+import type { CostEntry, FormulaUse } from '../types.js';
 
 /** Symbolic or substituted, plain text or LaTeX. */
 interface Mode {
@@ -365,45 +364,6 @@ export function named(name: string, e: Expr): Expr {
   return q(name, e.value);
 }
 
-/** Symbolically a name, substituted the expression itself (`Σ steps` next to `1536 + 768`). */
-class Labelled extends Expr {
-  constructor(
-    private readonly name: string,
-    private readonly inner: Expr,
-  ) {
-    super();
-  }
-  get value(): number {
-    return this.inner.value;
-  }
-  get precedence(): number {
-    return this.inner.precedence;
-  }
-  protected show(mode: Mode): string {
-    if (mode.substituted) return this.inner.print(mode);
-    return mode.latex ? latexName(this.name) : this.name;
-  }
-  override print(mode: Mode, outer = SUM): string {
-    // the name binds like a product (`2·Σ steps`); the substituted expression by its own strength
-    return mode.substituted ? this.inner.print(mode, outer) : this.show(mode);
-  }
-}
-
-export function labelled(name: string, e: Expr): Expr {
-  return new Labelled(name, e);
-}
-
-/** The element count of a shape written `N`; substituted its sizes other than 1 (`4×12²`, `1` for a scalar). */
-class Elements extends Dims {
-  override get omitted(): boolean {
-    return false;
-  }
-}
-
-export function elementsN(sizes: readonly number[]): Expr {
-  return new Elements(['N'], sizes.filter((d) => d !== 1));
-}
-
 /** `a / b` with spaces symbolically and tight substituted (`3·N·rotary_dim / head_size`, `3×64×32/64`). */
 class SpacedRatio extends Expr {
   readonly value: number;
@@ -449,40 +409,192 @@ export function exactEntry(template: string, vars: Record<string, number>, flops
   return { macs: macs.value, flops: flops.value, formula: formulaOf(template, vars, flops, [{ label: 'MACs', expr: macs }]) };
 }
 
-// ---- Presets as tables of deviations
-
-export type Preset = Exclude<Convention, 'exact'>;
-
-/** The tools that report MACs only: their formula gives MACs, FLOPs are 2·MACs (COUNTING.md "Presets"). */
-export const MACS_TOOLS: ReadonlySet<Convention> = new Set<Convention>(['ptflops', 'fvcore', 'thop']);
-
-/** A FLOPs tool's count with the MACs it reports beside it when those are not the exact MACs (DeepSpeed's 0). */
-export interface ToolCount {
-  count: Expr;
-  macs: number;
-}
-
-/** What a preset counts for an op: its number as an expression, or null where the tool does not count the op. */
-export type Counted = Expr | ToolCount | null;
-
-export function reporting(count: Expr, macs: number): ToolCount {
-  return { count, macs };
-}
+// ---------------------------------------------------------------------------------------------
+// Seed notations of the element-wise, reduce, resize, norm, pool and control-flow rules (ops2)
 
 /**
- * The cost entry of an op under a preset, from the preset's deviation (undefined: no entry, the tool
- * does not count the op). A MACs tool's count is its MACs; a FLOPs tool's MACs column is `macs` (the
- * exact MACs) unless the deviation reports its own.
+ * The element count of a shape as the element-wise rules write it: symbolically its name (`N`,
+ * `B·C·P`), substituted its dims with factors of 1 dropped and equal neighbours as powers
+ * (`[1, 4, 6, 6]` → `4×6²`, all ones → `1`); `grouped` sets a product in parentheses (`(2×3)`).
  */
-export function toolEntry(
-  preset: Preset,
-  counted: Counted | undefined,
-  template: string,
-  vars: Record<string, number>,
-  macs: number,
-): CostEntry | null {
-  if (counted === null || counted === undefined) return null;
-  const { count, macs: reported } = counted instanceof Expr ? { count: counted, macs } : counted;
-  const t = presetTemplate(template, preset);
-  return MACS_TOOLS.has(preset) ? macsOnly(t, vars, count) : flopsEntry(reported, t, vars, count);
+class Numel extends Expr {
+  readonly value: number;
+  private readonly kept: readonly number[];
+  constructor(
+    private readonly names: readonly string[],
+    sizes: readonly number[],
+    private readonly grouped: boolean,
+  ) {
+    super();
+    this.value = sizes.reduce((a, b) => a * b, 1);
+    this.kept = sizes.filter((d) => d !== 1);
+  }
+  get precedence(): number {
+    return this.names.length > 1 ? PRODUCT : ATOM;
+  }
+  private runs(): number {
+    let runs = 0;
+    for (let i = 0; i < this.kept.length; i++) if (i === 0 || this.kept[i] !== this.kept[i - 1]) runs++;
+    return runs;
+  }
+  protected show(mode: Mode): string {
+    if (!mode.substituted) return this.names.map((x) => (mode.latex ? latexName(x) : x)).join(mode.latex ? ' \\cdot ' : '·');
+    const body = powers(this.kept, mode.latex);
+    return this.grouped && this.runs() > 1 ? `(${body})` : body;
+  }
+  override print(mode: Mode, outer = SUM): string {
+    const s = this.show(mode);
+    const precedence = mode.substituted ? (this.grouped || this.runs() <= 1 ? ATOM : PRODUCT) : this.precedence;
+    return precedence < outer ? `(${s})` : s;
+  }
+}
+
+/** `count` items of `each`: `M·(n − 1)`; substituted the count is left out when it is 1 (`(4−1)`, not `1×(4−1)`). */
+class Each extends Expr {
+  readonly value: number;
+  readonly precedence = PRODUCT;
+  constructor(
+    private readonly count: Expr,
+    private readonly each: Expr,
+  ) {
+    super();
+    this.value = count.value * each.value;
+  }
+  protected show(mode: Mode): string {
+    const rest = this.each.print(mode, PRODUCT);
+    if (mode.substituted && this.count.value === 1) return rest;
+    const op = mode.latex ? (mode.substituted ? ' \\times ' : ' \\cdot ') : mode.substituted ? '×' : '·';
+    return `${this.count.print(mode, PRODUCT)}${op}${rest}`;
+  }
+}
+
+/** A coefficient written against its factor symbolically (`2n`, `4M²`), with × substituted (`2×5`). */
+class Juxtaposed extends Expr {
+  readonly value: number;
+  readonly precedence = PRODUCT;
+  constructor(
+    private readonly coefficient: Expr,
+    private readonly factor: Expr,
+  ) {
+    super();
+    this.value = coefficient.value * factor.value;
+  }
+  protected show(mode: Mode): string {
+    const a = this.coefficient.print(mode, ATOM);
+    if (!mode.substituted) {
+      const b = this.factor.print(mode, ATOM);
+      return `${a}${b}`;
+    }
+    return `${a}${mode.latex ? ' \\times ' : '×'}${this.factor.print(mode, PRODUCT)}`;
+  }
+}
+
+/** A power whose substituted exponent is set in superscript digits (`2^d` → `2²`, `M²` → `5²`). */
+class Superscript extends Expr {
+  readonly value: number;
+  readonly precedence = ATOM;
+  constructor(
+    private readonly base: Expr,
+    private readonly exponent: Expr,
+  ) {
+    super();
+    this.value = base.value ** exponent.value;
+  }
+  protected show(mode: Mode): string {
+    const b = this.base.print(mode, ATOM);
+    const literal = this.exponent instanceof Literal;
+    if (mode.latex) {
+      const e = mode.substituted || literal ? String(this.exponent.value) : this.exponent.print(mode);
+      return e.length === 1 ? `${b}^${e}` : `${b}^{${e}}`;
+    }
+    if (mode.substituted || literal) return `${b}${superscriptDigits(this.exponent.value)}`;
+    return `${b}^${this.exponent.print(mode, ATOM)}`;
+  }
+}
+
+/** `max(a, b)`: the larger, as printed in both forms. */
+class Max extends Expr {
+  readonly value: number;
+  readonly precedence = ATOM;
+  constructor(private readonly args: readonly Expr[]) {
+    super();
+    this.value = Math.max(...args.map((a) => a.value));
+  }
+  protected show(mode: Mode): string {
+    return `${mode.latex ? '\\max' : 'max'}(${this.args.map((a) => a.print(mode)).join(', ')})`;
+  }
+}
+
+/** A sum over runs of a body (`Σ_i FLOPs_body(i)`), substituted as its terms (`5 + 7 + 9`), `0` when empty. */
+class Series extends Expr {
+  readonly value: number;
+  readonly precedence = SUM;
+  constructor(
+    private readonly label: string,
+    private readonly terms: readonly number[],
+    /** More terms than this are shortened to the first three and the last two around `…`. */
+    private readonly shortenAbove: number,
+  ) {
+    super();
+    this.value = terms.reduce((a, b) => a + b, 0);
+  }
+  protected show(mode: Mode): string {
+    if (!mode.substituted) return mode.latex ? latexName(this.label) : this.label;
+    const t = this.terms;
+    if (t.length === 0) return '0';
+    const shown = t.length <= this.shortenAbove ? t.map(String) : [...t.slice(0, 3).map(String), mode.latex ? '\\ldots' : '…', ...t.slice(-2).map(String)];
+    return shown.join(' + ');
+  }
+}
+
+function superscriptDigits(v: number): string {
+  return String(v)
+    .split('')
+    .map((c) => SUPERSCRIPT[Number(c)] ?? c)
+    .join('');
+}
+
+/** The element count of a shape: `numel('N', [1, 4, 6, 6])` prints `N` and `4×6²` (ones dropped). */
+export function numel(names: string | readonly string[], sizes: readonly number[]): Expr {
+  return new Numel(typeof names === 'string' ? [names] : names, sizes, false);
+}
+
+/** `numel` set in parentheses when its substituted form is a product, as a leading factor: `(2×3)×(4−1)`. */
+export function numelFactor(names: string | readonly string[], sizes: readonly number[]): Expr {
+  return new Numel(typeof names === 'string' ? [names] : names, sizes, true);
+}
+
+/** A shape's element count under one name (`∏K`), substituted with every dim (`3²`, `1×3`). */
+export function shape(name: string, sizes: readonly number[]): Expr {
+  return new Dims([name], sizes);
+}
+
+/** `count` things costing `each`: `M·(n − 1)`; a count of 1 is left out of the substituted form only. */
+export function each(count: Expr, per: Expr): Expr {
+  return new Each(count, per);
+}
+
+/** `2n`, `4M²` symbolically; `2×5`, `4×5²` substituted. */
+export function juxt(coefficient: Expr, factor: Expr): Expr {
+  return new Juxtaposed(coefficient, factor);
+}
+
+/** A power with a superscript exponent where it is a number: `sup(n(2), q('d', 2))` prints `2^d` and `2²`. */
+export function sup(base: Expr, exponent: Expr): Expr {
+  return new Superscript(base, exponent);
+}
+
+export function max(...args: Expr[]): Expr {
+  return new Max(args);
+}
+
+/** `Σ_i FLOPs_body(i)` over the given terms; more than `shortenAbove` are printed as `a + b + c + … + y + z`. */
+export function series(label: string, terms: readonly number[], shortenAbove = Number.POSITIVE_INFINITY): Expr {
+  return new Series(label, terms, shortenAbove);
+}
+
+/** `c·e` for a constant c: `e` alone when c is 1, `0` when c is 0 (`N`, `2·N`, `0`). */
+export function scaled(c: number, e: Expr): Expr {
+  if (c === 0) return n(0);
+  return c === 1 ? e : times(n(c), e);
 }

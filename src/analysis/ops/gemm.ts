@@ -7,27 +7,8 @@ import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { broadcastShapes } from '../shapes.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { hasInput, inputShape, knownShape, maybeShape, prod, sameDim, where } from './compute-common.js';
-import {
-  type Counted,
-  type Expr,
-  exactEntry,
-  flopsEntry,
-  floorOf,
-  folded,
-  labelled,
-  minus,
-  n,
-  overSpaced,
-  type Preset,
-  plus,
-  plusIf,
-  q,
-  q1,
-  reporting,
-  times,
-  toolEntry,
-} from './expr.js';
+import { type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, prod, reporting, sameDim, toolEntry, where } from './compute-common.js';
+import { exactEntry, type Expr, floorOf, flopsEntry, folded, minus, n, overSpaced, plus, plusIf, q, q1, series, times } from './expr.js';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -464,7 +445,7 @@ function einsumSize(ctx: CostContext, numpyPath: boolean): EinsumSize {
   const numpy = steps.reduce((f, s) => f + numpyFlops(s), 0) + 1;
   const vars: Record<string, number> = { steps: steps.length, numpyFlops: numpy };
   for (const [l, size] of sizes) if (!l.startsWith('…')) vars[l] = size;
-  return { steps, canonical: spec.canonical, all, macs: twoOperands ? all : labelled('Σ steps', n(stepMacs)), numpy, vars };
+  return { steps, canonical: spec.canonical, all, macs: twoOperands ? all : q('Σ steps', stepMacs), numpy, vars };
 }
 
 /**
@@ -478,7 +459,7 @@ function einsumFlops(e: EinsumSize): Expr {
   if (e.steps.length === 1 && s.operands === 2 && s.inner) return times(result, minus(times(n(2), summed), n(1)));
   if (e.steps.length === 1 && s.operands === 1) return s.inner ? times(result, minus(summed, n(1))) : n(0);
   const perStep = (x: Step) => x.all * Math.max(0, x.operands - 1) + (x.inner ? x.result * (x.summed - 1) : 0);
-  return labelled('Σ steps', plus(...e.steps.map((x) => n(perStep(x)))));
+  return series('Σ steps', e.steps.map(perStep));
 }
 
 function einsumCost(ctx: CostContext, convention: Convention): CostEntry | null {

@@ -11,8 +11,9 @@
 import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { normalizeAxis } from '../shapes.js';
-import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { MINUS, formula, hasInput, inputShape, knownShape, macsEntry, maybeShape, presetTemplate, prod, sameDim, where } from './compute-common.js';
+import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { costRule, hasInput, inputShape, knownShape, maybeShape, type Preset, type PresetCost, presetEntry, presetTemplate, prod, sameDim, where } from './compute-common.js';
+import { flopsEntry, minus, n, plus, plusTight, q, times } from './expr.js';
 
 
 function sameAsInput(ctx: NodeContext): ValueFacts {
@@ -30,41 +31,57 @@ function checkChannelInput(ctx: NodeContext, i: number, c: Dim, what: string): v
 }
 
 // ---------------------------------------------------------------------------------------------
-// Preset tables
+// Counts
+
+/**
+ * Exact count of normalising `groups` groups of `size` elements: 5n + 2 for statistics and
+ * normalisation, plus `affinePerElement` (scale, bias) and `extraPerElement` (a skip add) per element.
+ */
+function normExact(template: string, groups: number, size: number, affinePerElement: number, extraPerElement = 0): CostEntry {
+  const perElement = 5 + affinePerElement + extraPerElement;
+  const flops = times(q('groups', groups), plusTight(times(n(perElement), q('n', size)), n(2)));
+  return flopsEntry(0, template, { groups, n: size, affine: affinePerElement, extra: extraPerElement }, flops);
+}
+
+/** RMS norm over n: square n, sum n−1, divide 1, ε and rsqrt 2, normalise n, scale n = 4n + 2 (plus skip adds). */
+function rmsExact(template: string, groups: number, size: number, extraPerElement = 0): CostEntry {
+  const flops = times(q('groups', groups), plusTight(times(n(4 + extraPerElement), q('n', size)), n(2)));
+  return flopsEntry(0, template, { groups, n: size, extra: extraPerElement }, flops);
+}
+
+// ---- Presets: what each tool counts instead (COUNTING.md "Presets")
 
 type Family = 'batchnorm' | 'layernorm' | 'groupnorm' | 'instancenorm';
 
-/** FLOPs per element the tools charge for a norm with affine parameters (ONNX norms always carry them). */
-const PRESET_PER_ELEMENT: Record<Exclude<Convention, 'exact'>, Record<Family, number | null>> = {
-  // bn_flops_counter_hook: numel·2 when affine (BN, IN, GN, LN alike)
-  ptflops: { batchnorm: 2, layernorm: 2, groupnorm: 2, instancenorm: 2 },
-  // batchnorm_flop_jit (inference) 2n; norm_flop_counter 5n with affine
-  fvcore: { batchnorm: 2, layernorm: 5, groupnorm: 5, instancenorm: 5 },
-  // count_normalization: 2n, ×2 when affine; nn.GroupNorm is not registered
-  thop: { batchnorm: 4, layernorm: 4, groupnorm: null, instancenorm: 4 },
-  // _batch_norm_flops_compute 2n (inference); layer/group/instance norm 5n with affine; no MACs
-  deepspeed: { batchnorm: 2, layernorm: 5, groupnorm: 5, instancenorm: 5 },
-  // FlopCounterMode counts matmul/conv/attention only
-  torch: { batchnorm: null, layernorm: null, groupnorm: null, instancenorm: null },
-};
-
-function presetNorm(family: Family, convention: Exclude<Convention, 'exact'>, numel: number, training = false): CostEntry | null {
-  let per = PRESET_PER_ELEMENT[convention][family];
-  if (per === null) return null;
-  // Training-mode batch norm: fvcore and DeepSpeed switch to their 5n estimate.
-  if (family === 'batchnorm' && training && (convention === 'fvcore' || convention === 'deepspeed')) per = 5;
-  const f = formula(presetTemplate(family, convention), { n: numel, perElement: per }, `${per}·n`, `${per}×${numel}`);
-  return convention === 'deepspeed' ? { macs: 0, flops: per * numel, formula: f } : macsEntry(per * numel, f);
+interface NormPreset {
+  /** FLOPs per element the tool charges for a norm with affine parameters (ONNX norms always carry them); a family left out is not counted. */
+  perElement: Partial<Record<Family, number>>;
+  /** Per element for a training-mode BatchNormalization, where the tool switches to its general estimate. */
+  training?: number;
 }
 
-/**
- * Exact count of normalising `groups` groups of n elements: 5n + 2 for statistics and normalisation,
- * plus `affinePerElement` (scale, bias) per element.
- */
-function normExact(template: string, groups: number, n: number, affinePerElement: number, extraPerElement = 0): CostEntry {
-  const per = 5 + affinePerElement + extraPerElement;
-  const flops = groups * (per * n + 2);
-  return { macs: 0, flops, formula: formula(template, { groups, n, affine: affinePerElement, extra: extraPerElement }, `groups·(${per}·n + 2)`, `${groups}×(${per}×${n}+2)`) };
+const PRESETS: Record<Preset, NormPreset> = {
+  // bn_flops_counter_hook: numel·2 when affine (BN, IN, GN, LN alike)
+  ptflops: { perElement: { batchnorm: 2, layernorm: 2, groupnorm: 2, instancenorm: 2 } },
+  // batchnorm_flop_jit: 2n at inference, 5n in training; norm_flop_counter 5n with affine
+  fvcore: { perElement: { batchnorm: 2, layernorm: 5, groupnorm: 5, instancenorm: 5 }, training: 5 },
+  // count_normalization: 2n, ×2 when affine; nn.GroupNorm is not registered
+  thop: { perElement: { batchnorm: 4, layernorm: 4, instancenorm: 4 } },
+  // _batch_norm_flops_compute 2n at inference, 5n in training; layer/group/instance norm 5n with affine; FLOPs, no MACs
+  deepspeed: { perElement: { batchnorm: 2, layernorm: 5, groupnorm: 5, instancenorm: 5 }, training: 5 },
+  // FlopCounterMode counts matmul/conv/attention only
+  torch: { perElement: {} },
+};
+
+/** A family's count under a preset: perElement·n over the input's n elements. */
+function presetNorm(family: Family): PresetCost {
+  return (ctx, preset) => {
+    const numel = prod(knownShape(ctx, ctx.inputs[0]?.shape, 'input X'));
+    const table = PRESETS[preset];
+    const per = family === 'batchnorm' && batchNormTraining(ctx) && table.training !== undefined ? table.training : table.perElement[family];
+    if (per === undefined) return null;
+    return presetEntry(preset, presetTemplate(family, preset), { n: numel, perElement: per }, times(n(per), q('n', numel)));
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,17 +96,19 @@ function inferBatchNorm(ctx: NodeContext): ValueFacts[] {
   return ctx.node.outputs.map((_, i) => (i === 0 ? sameAsInput(ctx) : { ...stats, shape: [c] }));
 }
 
-function batchNormCost(ctx: CostContext, convention: Convention): CostEntry | null {
+function batchNormTraining(ctx: CostContext): boolean {
+  return ctx.opset >= 14 && ctx.attr.int('training_mode', 0) === 1;
+}
+
+function batchNormExact(ctx: CostContext): CostEntry {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input X');
   const numel = prod(x);
-  const training = ctx.opset >= 14 && ctx.attr.int('training_mode', 0) === 1;
-  if (convention !== 'exact') return presetNorm('batchnorm', convention, numel, training);
-  if (training) {
+  if (batchNormTraining(ctx)) {
     // statistics over N·spatial per channel, then normalise and affine: 7n + 2 per channel
     return normExact('batchnorm-training', x[1]!, numel / x[1]!, 2);
   }
   // inference: y = x·a + b with per-channel a, b folded from scale, mean, var (COUNTING.md)
-  return { macs: 0, flops: 2 * numel, formula: formula('batchnorm', { n: numel }, '2·n', `2×${numel}`) };
+  return flopsEntry(0, 'batchnorm', { n: numel }, times(n(2), q('n', numel)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -107,29 +126,21 @@ function inferLayerNorm(ctx: NodeContext, axisDefault = -1): ValueFacts[] {
   return ctx.node.outputs.map((_, i) => (i === 0 ? y : { dtype: DataType.FLOAT, shape: statsShape(x, axis) }));
 }
 
-function trailingGroups(ctx: CostContext, axisDefault = -1): { groups: number; n: number; numel: number } {
+function trailingGroups(ctx: CostContext, axisDefault = -1): { groups: number; size: number } {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input X');
   const axis = normalizeAxis(ctx.attr.int('axis', axisDefault), x.length, where(ctx));
-  const n = prod(x.slice(axis));
-  return { groups: prod(x.slice(0, axis)), n, numel: prod(x) };
+  return { groups: prod(x.slice(0, axis)), size: prod(x.slice(axis)) };
 }
 
-function layerNormCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const { groups, n, numel } = trailingGroups(ctx);
-  if (convention !== 'exact') return presetNorm('layernorm', convention, numel);
-  return normExact('layernorm', groups, n, hasInput(ctx, 2) ? 2 : 1);
+function layerNormExact(ctx: CostContext): CostEntry {
+  const { groups, size } = trailingGroups(ctx);
+  return normExact('layernorm', groups, size, hasInput(ctx, 2) ? 2 : 1);
 }
 
-/** RMS norm over n: square n, sum n−1, divide 1, ε and rsqrt 2, normalise n, scale n = 4n + 2. */
-function rmsExact(template: string, groups: number, n: number, extraPerElement = 0): CostEntry {
-  const per = 4 + extraPerElement;
-  return { macs: 0, flops: groups * (per * n + 2), formula: formula(template, { groups, n, extra: extraPerElement }, `groups·(${per}·n + 2)`, `${groups}×(${per}×${n}+2)`) };
-}
-
-function rmsNormCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  if (convention !== 'exact') return null; // no preset tool counts RMSNorm (nn.RMSNorm is not hooked)
-  const { groups, n } = trailingGroups(ctx);
-  return rmsExact('rmsnorm', groups, n);
+/** No preset tool counts RMSNorm (nn.RMSNorm is not hooked). */
+function rmsNormExact(ctx: CostContext): CostEntry {
+  const { groups, size } = trailingGroups(ctx);
+  return rmsExact('rmsnorm', groups, size);
 }
 
 /** ORT SkipLayerNormalization: input + skip (+ bias), then LayerNorm over the last axis. */
@@ -137,16 +148,14 @@ function skipExtra(ctx: CostContext): number {
   return 1 + (hasInput(ctx, 4) ? 1 : 0);
 }
 
-function skipLayerNormCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const { groups, n, numel } = trailingGroups(ctx);
-  if (convention !== 'exact') return presetNorm('layernorm', convention, numel);
-  return normExact('skip-layernorm', groups, n, hasInput(ctx, 3) ? 2 : 1, skipExtra(ctx));
+function skipLayerNormExact(ctx: CostContext): CostEntry {
+  const { groups, size } = trailingGroups(ctx);
+  return normExact('skip-layernorm', groups, size, hasInput(ctx, 3) ? 2 : 1, skipExtra(ctx));
 }
 
-function skipRmsCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  if (convention !== 'exact') return null;
-  const { groups, n } = trailingGroups(ctx);
-  return rmsExact('skip-rmsnorm', groups, n, 1 + (hasInput(ctx, 3) ? 1 : 0));
+function skipRmsExact(ctx: CostContext): CostEntry {
+  const { groups, size } = trailingGroups(ctx);
+  return rmsExact('skip-rmsnorm', groups, size, 1 + (hasInput(ctx, 3) ? 1 : 0));
 }
 
 function inferSkip(ctx: NodeContext): ValueFacts[] {
@@ -179,10 +188,9 @@ function inferGroupNorm(ctx: NodeContext): ValueFacts[] {
   return [sameAsInput(ctx)];
 }
 
-function groupNormCost(ctx: CostContext, convention: Convention): CostEntry | null {
+function groupNormExact(ctx: CostContext): CostEntry {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input X');
   const g = ctx.attr.int('num_groups', 1);
-  if (convention !== 'exact') return presetNorm('groupnorm', convention, prod(x));
   return normExact('groupnorm', x[0]! * g, prod(x) / (x[0]! * g), 2);
 }
 
@@ -194,38 +202,31 @@ function inferInstanceNorm(ctx: NodeContext): ValueFacts[] {
   return [sameAsInput(ctx)];
 }
 
-function instanceNormCost(ctx: CostContext, convention: Convention): CostEntry | null {
+function instanceNormExact(ctx: CostContext): CostEntry {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input X');
-  if (convention !== 'exact') return presetNorm('instancenorm', convention, prod(x));
   return normExact('instancenorm', x[0]! * x[1]!, prod(x.slice(2)), 2);
 }
 
 // ---------------------------------------------------------------------------------------------
 // LpNormalization, LRN, MeanVarianceNormalization (no preset tool counts these)
 
-function lpNormCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  if (convention !== 'exact') return null;
+function lpNormExact(ctx: CostContext): CostEntry {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input');
   const axis = normalizeAxis(ctx.attr.int('axis', -1), x.length, where(ctx));
   const p = ctx.attr.int('p', 2);
   if (p !== 1 && p !== 2) throw new AnalysisError(`p must be 1 or 2, got ${p}`, where(ctx));
-  const n = x[axis]!;
-  const rows = prod(x) / n;
+  const size = x[axis]!;
+  const rows = q('rows', prod(x) / size);
   // p=2: square n, sum n−1, sqrt 1, divide n = 3n; p=1: abs n, sum n−1, divide n = 3n − 1
-  const per = p === 2 ? 3 * n : 3 * n - 1;
-  return {
-    macs: 0,
-    flops: rows * per,
-    formula: formula('lpnorm', { rows, n, p }, p === 2 ? 'rows·3·n' : `rows·(3·n ${MINUS} 1)`, p === 2 ? `${rows}×3×${n}` : `${rows}×(3×${n}${MINUS}1)`),
-  };
+  const flops = p === 2 ? times(rows, n(3), q('n', size)) : times(rows, minus(times(n(3), q('n', size)), n(1)));
+  return flopsEntry(0, 'lpnorm', { rows: rows.value, n: size, p }, flops);
 }
 
 /**
  * LRN: each element is squared once (n), each output sums the squares of the channels in its window
  * (window − 1 adds, windows clipped at the channel edges), then bias + α/size·sum (2), ^β (1), divide (1).
  */
-function lrnCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  if (convention !== 'exact') return null;
+function lrnExact(ctx: CostContext): CostEntry {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input X');
   const size = ctx.attr.int('size', 0);
   if (size <= 0) throw new AnalysisError(`LRN size must be positive, got ${size}`, where(ctx));
@@ -236,32 +237,31 @@ function lrnCost(ctx: CostContext, convention: Convention): CostEntry | null {
   for (let ch = 0; ch < c; ch++) windowAdds += Math.min(c - 1, ch + after) - Math.max(0, ch - before);
   const positions = prod(x) / c;
   const numel = prod(x);
-  const flops = 5 * numel + positions * windowAdds;
-  return { macs: 0, flops, formula: formula('lrn', { n: numel, positions, windowAdds, size }, '5·n + positions·Σ_c(window_c − 1)', `5×${numel} + ${positions}×${windowAdds}`) };
+  const flops = plus(times(n(5), q('n', numel)), times(q('positions', positions), q('Σ_c(window_c − 1)', windowAdds)));
+  return flopsEntry(0, 'lrn', { n: numel, positions, windowAdds, size }, flops);
 }
 
-function mvnCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  if (convention !== 'exact') return null;
+function mvnExact(ctx: CostContext): CostEntry {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input X');
   const axes = ctx.attr.ints('axes', [0, 2, 3]).map((a) => normalizeAxis(a, x.length, where(ctx)));
-  const n = prod(axes.map((a) => x[a]!));
+  const size = prod(axes.map((a) => x[a]!));
   // mean n, variance 2n, normalise 2n, ε and sqrt 2; no affine
-  return normExact('mvn', prod(x) / n, n, 0);
+  return normExact('mvn', prod(x) / size, size, 0);
 }
 
 const same = (ctx: NodeContext): ValueFacts[] => [sameAsInput(ctx)];
 
 export const rules: OpRule[] = [
-  { ops: ['BatchNormalization'], infer: inferBatchNorm, cost: batchNormCost, weightInputs: [1, 2], nonParamInputs: [3, 4], bufferInputs: [3, 4] },
-  { ops: ['LayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: layerNormCost, weightInputs: [1, 2] },
-  { ops: ['RMSNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: rmsNormCost, weightInputs: [1] },
+  { ops: ['BatchNormalization'], infer: inferBatchNorm, cost: costRule(batchNormExact, presetNorm('batchnorm')), weightInputs: [1, 2], nonParamInputs: [3, 4], bufferInputs: [3, 4] },
+  { ops: ['LayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: costRule(layerNormExact, presetNorm('layernorm')), weightInputs: [1, 2] },
+  { ops: ['RMSNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: costRule(rmsNormExact), weightInputs: [1] },
   // ONNX Runtime registers SimplifiedLayerNormalization in the default domain (and exporters also use com.microsoft).
-  { ops: ['SimplifiedLayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: rmsNormCost, weightInputs: [1] },
-  { ops: ['SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization'], domain: 'com.microsoft', infer: (ctx) => (ctx.node.opType.startsWith('Skip') ? inferSkip(ctx) : inferLayerNorm(ctx)), cost: (ctx, c) => (ctx.node.opType.startsWith('Skip') ? skipRmsCost(ctx, c) : rmsNormCost(ctx, c)), weightInputs: (ctx) => (ctx.node.opType.startsWith('Skip') ? [2, 3] : [1]) },
-  { ops: ['SkipLayerNormalization'], domain: 'com.microsoft', infer: inferSkip, cost: skipLayerNormCost, weightInputs: [2, 3, 4] },
-  { ops: ['GroupNormalization'], infer: inferGroupNorm, cost: groupNormCost, weightInputs: [1, 2] },
-  { ops: ['InstanceNormalization'], infer: inferInstanceNorm, cost: instanceNormCost, weightInputs: [1, 2] },
-  { ops: ['LpNormalization'], infer: same, cost: lpNormCost },
-  { ops: ['LRN'], infer: same, cost: lrnCost },
-  { ops: ['MeanVarianceNormalization'], infer: same, cost: mvnCost },
+  { ops: ['SimplifiedLayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: costRule(rmsNormExact), weightInputs: [1] },
+  { ops: ['SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization'], domain: 'com.microsoft', infer: (ctx) => (ctx.node.opType.startsWith('Skip') ? inferSkip(ctx) : inferLayerNorm(ctx)), cost: costRule((ctx) => (ctx.node.opType.startsWith('Skip') ? skipRmsExact(ctx) : rmsNormExact(ctx))), weightInputs: (ctx) => (ctx.node.opType.startsWith('Skip') ? [2, 3] : [1]) },
+  { ops: ['SkipLayerNormalization'], domain: 'com.microsoft', infer: inferSkip, cost: costRule(skipLayerNormExact, presetNorm('layernorm')), weightInputs: [2, 3, 4] },
+  { ops: ['GroupNormalization'], infer: inferGroupNorm, cost: costRule(groupNormExact, presetNorm('groupnorm')), weightInputs: [1, 2] },
+  { ops: ['InstanceNormalization'], infer: inferInstanceNorm, cost: costRule(instanceNormExact, presetNorm('instancenorm')), weightInputs: [1, 2] },
+  { ops: ['LpNormalization'], infer: same, cost: costRule(lpNormExact) },
+  { ops: ['LRN'], infer: same, cost: costRule(lrnExact) },
+  { ops: ['MeanVarianceNormalization'], infer: same, cost: costRule(mvnExact) },
 ];

@@ -5,24 +5,24 @@
  */
 import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
-import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
 import {
-  MINUS,
-  formula,
+  costRule,
+  explicitPads,
   hasInput,
   inputShape,
   knownShape,
-  macsEntry,
   maybeShape,
   perAxis,
-  explicitPads,
+  type Preset,
+  type PresetCost,
+  presetEntry,
   presetTemplate,
   prod,
-  productText,
   slideWindow,
   where,
 } from './compute-common.js';
-
+import { type Expr, flopsEntry, folded, minus, n, plus, plusTight, q, q1, shape, sup, times } from './expr.js';
 
 function readKernel(ctx: NodeContext, rank: number): number[] {
   const k = ctx.attr.intsOpt('kernel_shape');
@@ -62,30 +62,9 @@ function vars(s: PoolSize): Record<string, number> {
   return { N: s.N, C: s.C, outputs: s.N * s.C * prod(s.outSp), inputs: s.N * s.C * prod(s.inSp), K: prod(s.kernel) };
 }
 
-function outText(s: PoolSize): string {
-  return [s.N === 1 ? '' : String(s.N), String(s.C), productText(s.outSp)].filter((x) => x !== '').join('×');
-}
-
-function outSym(s: PoolSize): string {
-  return s.N === 1 ? 'C·∏out' : 'N·C·∏out';
-}
-
-/** Presets shared by the pools: ptflops numel(X), DeepSpeed numel(X) FLOPs, the rest per op. */
-function poolPreset(s: PoolSize, convention: Exclude<Convention, 'exact'>, template: string, thop: CostEntry | null, fvcore: CostEntry | null): CostEntry | null {
-  const inputs = s.N * s.C * prod(s.inSp);
-  const t = presetTemplate(template, convention);
-  switch (convention) {
-    case 'ptflops': // pool_flops_counter_hook: numel of the input
-      return macsEntry(inputs, formula(t, vars(s), 'numel(X)', String(inputs)));
-    case 'deepspeed': // _pool_flops_compute: numel of the input, FLOPs only
-      return { macs: 0, flops: inputs, formula: formula(t, vars(s), 'numel(X)', String(inputs)) };
-    case 'thop':
-      return thop;
-    case 'fvcore':
-      return fvcore;
-    case 'torch':
-      return null;
-  }
+/** The quantities of a pool formula: the kernel `∏K`, the outputs `N·C·∏out` (N left out when 1). */
+function terms(s: PoolSize) {
+  return { K: shape('∏K', s.kernel), outputs: times(q1('N', s.N), q('C', s.C), shape('∏out', s.outSp)) };
 }
 
 /** Work allowed for counting in-bounds taps on one axis (iterations of the shorter loop). */
@@ -129,44 +108,34 @@ function inBoundsTaps(ctx: CostContext, s: PoolSize): number {
   return total;
 }
 
-function maxPoolCost(ctx: CostContext, convention: Convention): CostEntry | null {
+/** MaxPool: ∏K − 1 compares per output element (COUNTING.md). */
+function maxPoolExact(ctx: CostContext): CostEntry {
   const s = poolSize(ctx);
-  const outputs = s.N * s.C * prod(s.outSp);
-  const K = prod(s.kernel);
-  if (convention === 'exact') {
-    // COUNTING.md: ∏K − 1 compares per output element
-    return { macs: 0, flops: outputs * (K - 1), formula: formula('maxpool', vars(s), `(∏K ${MINUS} 1)·${outSym(s)}`, `(${productText(s.kernel)}${MINUS}1)×${outText(s)}`) };
-  }
-  // thop registers MaxPool as zero_ops; fvcore ignores pooling
-  const thop = { macs: 0, flops: 0, formula: formula(presetTemplate('maxpool', 'thop'), vars(s), '0', '0') };
-  return poolPreset(s, convention, 'maxpool', thop, null);
+  const t = terms(s);
+  return flopsEntry(0, 'maxpool', vars(s), times(minus(t.K, n(1)), t.outputs));
 }
 
-function avgPoolCost(ctx: CostContext, convention: Convention): CostEntry | null {
+/**
+ * AveragePool: ∏K − 1 adds + 1 divide per output element (COUNTING.md); with padding excluded from
+ * the count, each window adds its in-bounds taps (taps − 1 adds) and divides once.
+ */
+function avgPoolExact(ctx: CostContext): CostEntry {
   const s = poolSize(ctx);
-  const outputs = s.N * s.C * prod(s.outSp);
-  if (convention === 'exact') {
-    const includePad = ctx.attr.int('count_include_pad', 0) === 1;
-    const padded = explicitPads(ctx, s.inSp.length).some((p) => p > 0) || ctx.attr.string('auto_pad', 'NOTSET').startsWith('SAME') || ctx.attr.int('ceil_mode', 0) === 1;
-    if (!includePad && padded) {
-      // padding excluded: each window adds its in-bounds taps (taps − 1 adds) and divides once
-      const taps = inBoundsTaps(ctx, s);
-      return { macs: 0, flops: taps, formula: formula('avgpool', { ...vars(s), taps }, 'Σ in-bounds taps (taps − 1 adds + 1 divide per window)', String(taps)) };
-    }
-    // COUNTING.md: ∏K − 1 adds + 1 divide per output element
-    return { macs: 0, flops: outputs * prod(s.kernel), formula: formula('avgpool', vars(s), `∏K·${outSym(s)}`, `${productText(s.kernel)}×${outText(s)}`) };
+  const includePad = ctx.attr.int('count_include_pad', 0) === 1;
+  const padded = explicitPads(ctx, s.inSp.length).some((p) => p > 0) || ctx.attr.string('auto_pad', 'NOTSET').startsWith('SAME') || ctx.attr.int('ceil_mode', 0) === 1;
+  if (!includePad && padded) {
+    const taps = q('Σ in-bounds taps (taps − 1 adds + 1 divide per window)', inBoundsTaps(ctx, s));
+    return flopsEntry(0, 'avgpool', { ...vars(s), taps: taps.value }, taps);
   }
-  // thop count_avgpool: one op per output element; fvcore ignores avg_pool
-  const thop = macsEntry(outputs, formula(presetTemplate('avgpool', 'thop'), vars(s), 'numel(Y)', String(outputs)));
-  return poolPreset(s, convention, 'avgpool', thop, null);
+  const t = terms(s);
+  return flopsEntry(0, 'avgpool', vars(s), times(t.K, t.outputs));
 }
 
-function lpPoolCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  if (convention !== 'exact') return null; // nn.LPPool is hooked by none of the tools
+/** LpPool, per window: |x|^p per tap, ∏K − 1 adds, one p-th root = 2·∏K. nn.LPPool is hooked by none of the tools. */
+function lpPoolExact(ctx: CostContext): CostEntry {
   const s = poolSize(ctx);
-  const outputs = s.N * s.C * prod(s.outSp);
-  // per window: |x|^p per tap, ∏K − 1 adds, one p-th root = 2·∏K
-  return { macs: 0, flops: outputs * 2 * prod(s.kernel), formula: formula('lppool', vars(s), `2·∏K·${outSym(s)}`, `2×${productText(s.kernel)}×${outText(s)}`) };
+  const t = terms(s);
+  return flopsEntry(0, 'lppool', vars(s), times(n(2), t.K, t.outputs));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,44 +147,27 @@ function inferGlobal(ctx: NodeContext): ValueFacts[] {
   return [{ dtype: ctx.inputs[0]?.dtype ?? 0, shape: [x[0]!, x[1]!, ...x.slice(2).map(() => 1)] }];
 }
 
-function globalCost(ctx: CostContext, convention: Convention): CostEntry | null {
+function globalSize(ctx: CostContext): PoolSize {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input X');
-  const channels = x[0]! * x[1]!;
-  const spatial = prod(x.slice(2));
-  const numel = channels * spatial;
+  const spatial = x.slice(2);
+  return { N: x[0]!, C: x[1]!, kernel: spatial, inSp: spatial, outSp: spatial.map(() => 1) };
+}
+
+function globalVars(s: PoolSize): Record<string, number> {
+  const spatial = prod(s.inSp);
+  return { N: s.N, C: s.C, spatial, inputs: s.N * s.C * spatial };
+}
+
+const GLOBAL_TEMPLATES: Record<string, string> = { GlobalAveragePool: 'globalavgpool', GlobalMaxPool: 'globalmaxpool', GlobalLpPool: 'globallppool' };
+
+/** Global pools per output channel: average ∏spatial − 1 adds + 1 divide, max ∏spatial − 1 compares, Lp 2·∏spatial. */
+function globalExact(ctx: CostContext): CostEntry {
+  const s = globalSize(ctx);
   const op = ctx.node.opType;
-  const template = op === 'GlobalAveragePool' ? 'globalavgpool' : op === 'GlobalMaxPool' ? 'globalmaxpool' : 'globallppool';
-  const v = { N: x[0]!, C: x[1]!, spatial, inputs: numel };
-  const nc = x[0] === 1 ? 'C' : 'N·C';
-  const ncSub = x[0] === 1 ? String(x[1]) : `${x[0]}×${x[1]}`;
-  if (convention === 'exact') {
-    if (op === 'GlobalAveragePool') {
-      // ∏spatial − 1 adds + 1 divide per output channel
-      return { macs: 0, flops: channels * spatial, formula: formula(template, v, `${nc}·∏spatial`, `${ncSub}×${productText(x.slice(2))}`) };
-    }
-    if (op === 'GlobalMaxPool') {
-      return { macs: 0, flops: channels * (spatial - 1), formula: formula(template, v, `${nc}·(∏spatial ${MINUS} 1)`, `${ncSub}×(${productText(x.slice(2))}${MINUS}1)`) };
-    }
-    return { macs: 0, flops: channels * 2 * spatial, formula: formula(template, v, `${nc}·2·∏spatial`, `${ncSub}×2×${productText(x.slice(2))}`) };
-  }
-  if (op === 'GlobalLpPool') return null;
-  const t = presetTemplate(template, convention);
-  switch (convention) {
-    case 'ptflops': // adaptive pools: numel of the input
-      return macsEntry(numel, formula(t, v, 'numel(X)', String(numel)));
-    case 'deepspeed':
-      return { macs: 0, flops: numel, formula: formula(t, v, 'numel(X)', String(numel)) };
-    case 'fvcore':
-      // aten::adaptive_avg_pool2d is the only pool fvcore counts: numel of the input
-      return op === 'GlobalAveragePool' && x.length === 4 ? macsEntry(numel, formula(t, v, 'numel(X)', String(numel))) : null;
-    case 'thop':
-      // count_adap_avgpool: (∏(in/out) + 1)·numel(Y); adaptive max pools are zero_ops
-      return op === 'GlobalAveragePool'
-        ? macsEntry((spatial + 1) * channels, formula(t, v, `(∏spatial + 1)·${nc}`, `(${spatial}+1)×${ncSub}`))
-        : { macs: 0, flops: 0, formula: formula(t, v, '0', '0') };
-    case 'torch':
-      return null;
-  }
+  const channels = times(q1('N', s.N), q('C', s.C));
+  const spatial = shape('∏spatial', s.inSp);
+  const per = op === 'GlobalAveragePool' ? spatial : op === 'GlobalMaxPool' ? minus(spatial, n(1)) : times(n(2), spatial);
+  return flopsEntry(0, GLOBAL_TEMPLATES[op]!, globalVars(s), times(channels, per));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,9 +190,9 @@ function inferMaxUnpool(ctx: NodeContext): ValueFacts[] {
   return [{ dtype, shape: [x[0]!, x[1]!, ...spatial] }];
 }
 
-function maxUnpoolCost(_ctx: CostContext, convention: Convention): CostEntry | null {
-  // a scatter of values to their indices: no arithmetic
-  return convention === 'exact' ? { macs: 0, flops: 0, formula: formula('maxunpool', {}, '0', '0') } : null;
+/** MaxUnpool scatters values to their indices: no arithmetic. */
+function maxUnpoolExact(): CostEntry {
+  return flopsEntry(0, 'maxunpool', {}, n(0));
 }
 
 function inferRoiAlign(ctx: NodeContext): ValueFacts[] {
@@ -257,26 +209,62 @@ function inferRoiAlign(ctx: NodeContext): ValueFacts[] {
  * RoiAlign: each output bin averages (or maxes) sampling_ratio² bilinear samples of 3·(2²−1) = 9 ops.
  * With sampling_ratio 0 the sample count depends on each ROI's size, i.e. on data: not countable statically.
  */
-function roiAlignCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  if (convention !== 'exact') return null;
+function roiAlignExact(ctx: CostContext): CostEntry {
   const y = knownShape(ctx, ctx.outputs[0]?.shape, 'output Y');
   const ratio = ctx.attr.int('sampling_ratio', 0);
   if (ratio <= 0) {
     throw new AnalysisError('RoiAlign with sampling_ratio 0 samples ceil(roi size / output size) points per bin, which depends on the ROI values', where(ctx));
   }
-  const samples = ratio * ratio;
-  const outputs = prod(y);
+  const samples = sup(q('s', ratio), n(2));
+  const outputs = q('numel(Y)', prod(y));
   // bilinear per sample, then samples − 1 adds/compares and (avg) one divide
-  const avg = ctx.attr.string('mode', 'avg') === 'avg';
-  const per = samples * 9 + (samples - 1) + (avg ? 1 : 0);
-  return { macs: 0, flops: outputs * per, formula: formula('roialign', { outputs, samples }, `numel(Y)·(9·s² + s² ${MINUS} 1${avg ? ' + 1' : ''})`, `${outputs}×${per}`) };
+  const reduce = minus(plus(times(n(9), samples), samples), n(1));
+  const per = ctx.attr.string('mode', 'avg') === 'avg' ? plus(reduce, n(1)) : reduce;
+  return flopsEntry(0, 'roialign', { outputs: outputs.value, samples: samples.value }, times(outputs, folded(per)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presets: what each tool counts instead (COUNTING.md "Presets"); an op left out is not counted
+
+/** A preset's count of a pool op; null where the tool does not count this form of it. */
+type PoolPreset = (s: PoolSize) => Expr | null;
+
+const inputElements: PoolPreset = (s) => q('numel(X)', s.N * s.C * prod(s.inSp));
+const zeroOps: PoolPreset = () => n(0);
+
+const PRESETS: Record<Preset, Partial<Record<string, PoolPreset>>> = {
+  // pool_flops_counter_hook, for the adaptive pools too: numel of the input
+  ptflops: { MaxPool: inputElements, AveragePool: inputElements, GlobalAveragePool: inputElements, GlobalMaxPool: inputElements },
+  // aten::adaptive_avg_pool2d (a 4-D GlobalAveragePool) is the only pool fvcore counts: numel of the input
+  fvcore: { GlobalAveragePool: (s) => (s.inSp.length === 2 ? inputElements(s) : null) },
+  thop: {
+    MaxPool: zeroOps, // zero_ops
+    AveragePool: (s) => q('numel(Y)', s.N * s.C * prod(s.outSp)), // count_avgpool: one op per output element
+    // count_adap_avgpool: (∏(in/out) + 1)·numel(Y)
+    GlobalAveragePool: (s) => times(plusTight(q('∏spatial', prod(s.inSp)), n(1)), q1('N', s.N), q('C', s.C)),
+    GlobalMaxPool: zeroOps, // adaptive max pools are zero_ops
+  },
+  // _pool_flops_compute: numel of the input, as FLOPs
+  deepspeed: { MaxPool: inputElements, AveragePool: inputElements, GlobalAveragePool: inputElements, GlobalMaxPool: inputElements },
+  // FlopCounterMode counts matmul/conv/attention only
+  torch: {},
+};
+
+/** A pool under a preset, from the preset's table. */
+function presetPool(size: (ctx: CostContext) => PoolSize, template: (op: string) => string, varsOf: (s: PoolSize) => Record<string, number>): PresetCost {
+  return (ctx, preset) => {
+    const s = size(ctx);
+    const op = ctx.node.opType;
+    const e = PRESETS[preset][op]?.(s) ?? null;
+    return e === null ? null : presetEntry(preset, presetTemplate(template(op), preset), varsOf(s), e);
+  };
 }
 
 export const rules: OpRule[] = [
-  { ops: ['MaxPool'], infer: inferWindowPool, cost: maxPoolCost },
-  { ops: ['AveragePool'], infer: inferWindowPool, cost: avgPoolCost },
-  { ops: ['LpPool'], infer: inferWindowPool, cost: lpPoolCost },
-  { ops: ['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'], infer: inferGlobal, cost: globalCost },
-  { ops: ['MaxUnpool'], infer: inferMaxUnpool, cost: maxUnpoolCost, nonParamInputs: [1, 2] },
-  { ops: ['RoiAlign'], infer: inferRoiAlign, cost: roiAlignCost, nonParamInputs: [1, 2] },
+  { ops: ['MaxPool'], infer: inferWindowPool, cost: costRule(maxPoolExact, presetPool(poolSize, () => 'maxpool', vars)) },
+  { ops: ['AveragePool'], infer: inferWindowPool, cost: costRule(avgPoolExact, presetPool(poolSize, () => 'avgpool', vars)) },
+  { ops: ['LpPool'], infer: inferWindowPool, cost: costRule(lpPoolExact) },
+  { ops: ['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'], infer: inferGlobal, cost: costRule(globalExact, presetPool(globalSize, (op) => GLOBAL_TEMPLATES[op]!, globalVars)) },
+  { ops: ['MaxUnpool'], infer: inferMaxUnpool, cost: costRule(maxUnpoolExact), nonParamInputs: [1, 2] },
+  { ops: ['RoiAlign'], infer: inferRoiAlign, cost: costRule(roiAlignExact), nonParamInputs: [1, 2] },
 ];

@@ -14,15 +14,10 @@ import type { Dim } from '../../onnx/model.js';
 import { DataType } from '../../onnx/dtypes.js';
 import { normalizeAxis } from '../shapes.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule, type QuantizedInputs, type ValueFacts } from '../types.js';
-import { hasInput, inputShape, knownShape, maybeShape, prod, sameDim, where } from './compute-common.js';
-import { type Counted, type Expr, elementsN, exactEntry, flopsEntry, minus, n, type Preset, plus, plusIf, q, times, toolEntry } from './expr.js';
+import { type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, prod, sameDim, toolEntry, where } from './compute-common.js';
+import { exactEntry, type Expr, flopsEntry, minus, n, numel, plus, plusIf, q, scaled, times } from './expr.js';
 
 const MS = 'com.microsoft';
-
-function numel(ctx: CostContext, i: number, what: string): { n: number; dims: number[] } {
-  const dims = knownShape(ctx, ctx.inputs[i]?.shape, what);
-  return { n: prod(dims), dims };
-}
 
 // ---------------------------------------------------------------------------------------------
 // QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear
@@ -68,15 +63,14 @@ function inferDequantize(ctx: NodeContext): ValueFacts[] {
  */
 function linearQuantCost(ctx: CostContext, convention: Convention, kind: 'quantize' | 'dequantize'): CostEntry | null {
   if (convention !== 'exact') return null;
-  const { dims } = numel(ctx, 0, 'x');
-  return perElement(kind, dims, hasInput(ctx, 2));
+  return perElement(kind, knownShape(ctx, ctx.inputs[0]?.shape, 'x'), hasInput(ctx, 2));
 }
 
 /** One op per element, two with a zero point to shift by: `2·N` or `N` (the elementwise notation). */
 function perElement(template: string, dims: readonly number[], zeroPoint: boolean): CostEntry {
-  const N = elementsN(dims);
+  const N = numel('N', dims);
   const c = zeroPoint ? 2 : 1;
-  return flopsEntry(0, template, { N: N.value, c, zeroPoint: zeroPoint ? 1 : 0 }, c === 1 ? N : times(n(c), N));
+  return flopsEntry(0, template, { N: N.value, c, zeroPoint: zeroPoint ? 1 : 0 }, scaled(c, N));
 }
 
 function inferDynamicQuantize(ctx: NodeContext): ValueFacts[] {
@@ -96,7 +90,7 @@ function inferDynamicQuantize(ctx: NodeContext): ValueFacts[] {
  */
 function dynamicQuantizeCost(ctx: CostContext, convention: Convention): CostEntry | null {
   if (convention !== 'exact') return null;
-  const N = q('N', numel(ctx, 0, 'x').n);
+  const N = q('N', prod(knownShape(ctx, ctx.inputs[0]?.shape, 'x')));
   return flopsEntry(0, 'dynamic-quantize', { N: N.value }, plus(times(n(2), minus(N, n(1))), n(6), times(n(2), N)));
 }
 

@@ -5,8 +5,8 @@
  */
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { hasInput, inputShape, knownShape, maybeShape, sameDim, where } from './compute-common.js';
-import { type Expr, exactEntry, folded, minus, n, type Preset, plus, plusTight, q, q1, reporting, times, toolEntry } from './expr.js';
+import { hasInput, inputShape, knownShape, maybeShape, type Preset, reporting, sameDim, toolEntry, where } from './compute-common.js';
+import { exactEntry, type Expr, folded, minus, n, plus, plusTight, q, q1, times } from './expr.js';
 
 const GATES: Record<string, number> = { RNN: 1, GRU: 3, LSTM: 4 };
 

@@ -8,8 +8,10 @@
 import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { normalizeAxis, product } from '../shapes.js';
-import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule } from '../types.js';
-import { countDims, dimsText, factorText, fitValues, known, needInput } from './elementwise.js';
+import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule } from '../types.js';
+import { costRule } from './compute-common.js';
+import { countDims, fitValues, known, needInput } from './elementwise.js';
+import { each, type Expr, flopsEntry, juxt, minus, n, numel, numelFactor, over, q, times } from './expr.js';
 import { forEachIndex, given, nodeLabel, stridesOf } from './tensor-values.js';
 
 
@@ -86,49 +88,45 @@ const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 interface ReduceSpec {
   fold: (xs: number[]) => number;
-  /** FLOPs per output for n reduced elements, with its symbolic and substituted forms. */
-  perOutput: (n: number) => number;
-  symbolic: string;
-  substituted: (n: string) => string;
+  /** FLOPs per output for the `size` reduced elements (`n`). */
+  perOutput: (size: Expr) => Expr;
 }
+
+/** n − 1 adds, compares or multiplies. */
+const pairwise = (size: Expr): Expr => minus(size, n(1));
 
 const REDUCE: Record<string, ReduceSpec> = {
-  // n − 1 adds
-  ReduceSum: { fold: sum, perOutput: (n) => n - 1, symbolic: 'M·(n − 1)', substituted: (n) => `(${n}−1)` },
+  ReduceSum: { fold: sum, perOutput: pairwise },
   // n − 1 adds + 1 divide
-  ReduceMean: { fold: (xs) => sum(xs) / xs.length, perOutput: (n) => n, symbolic: 'M·n', substituted: (n) => n },
-  // n − 1 compares
-  ReduceMax: { fold: (xs) => (xs.length === 0 ? -Infinity : Math.max(...xs)), perOutput: (n) => n - 1, symbolic: 'M·(n − 1)', substituted: (n) => `(${n}−1)` },
-  ReduceMin: { fold: (xs) => (xs.length === 0 ? Infinity : Math.min(...xs)), perOutput: (n) => n - 1, symbolic: 'M·(n − 1)', substituted: (n) => `(${n}−1)` },
-  // n − 1 multiplies
-  ReduceProd: { fold: (xs) => xs.reduce((a, b) => a * b, 1), perOutput: (n) => n - 1, symbolic: 'M·(n − 1)', substituted: (n) => `(${n}−1)` },
+  ReduceMean: { fold: (xs) => sum(xs) / xs.length, perOutput: (size) => size },
+  ReduceMax: { fold: (xs) => (xs.length === 0 ? -Infinity : Math.max(...xs)), perOutput: pairwise },
+  ReduceMin: { fold: (xs) => (xs.length === 0 ? Infinity : Math.min(...xs)), perOutput: pairwise },
+  ReduceProd: { fold: (xs) => xs.reduce((a, b) => a * b, 1), perOutput: pairwise },
   // n abs + n − 1 adds
-  ReduceL1: { fold: (xs) => sum(xs.map(Math.abs)), perOutput: (n) => 2 * n - 1, symbolic: 'M·(2n − 1)', substituted: (n) => `(2×${n}−1)` },
+  ReduceL1: { fold: (xs) => sum(xs.map(Math.abs)), perOutput: (size) => minus(juxt(n(2), size), n(1)) },
   // n squares + n − 1 adds + 1 sqrt
-  ReduceL2: { fold: (xs) => Math.sqrt(sum(xs.map((x) => x * x))), perOutput: (n) => 2 * n, symbolic: 'M·2n', substituted: (n) => `2×${n}` },
+  ReduceL2: { fold: (xs) => Math.sqrt(sum(xs.map((x) => x * x))), perOutput: (size) => juxt(n(2), size) },
   // n squares + n − 1 adds
-  ReduceSumSquare: { fold: (xs) => sum(xs.map((x) => x * x)), perOutput: (n) => 2 * n - 1, symbolic: 'M·(2n − 1)', substituted: (n) => `(2×${n}−1)` },
+  ReduceSumSquare: { fold: (xs) => sum(xs.map((x) => x * x)), perOutput: (size) => minus(juxt(n(2), size), n(1)) },
   // n − 1 adds + 1 log
-  ReduceLogSum: { fold: (xs) => Math.log(sum(xs)), perOutput: (n) => n, symbolic: 'M·n', substituted: (n) => n },
+  ReduceLogSum: { fold: (xs) => Math.log(sum(xs)), perOutput: (size) => size },
   // the definition log(Σ eˣ): n exps + n − 1 adds + 1 log
-  ReduceLogSumExp: { fold: (xs) => Math.log(sum(xs.map(Math.exp))), perOutput: (n) => 2 * n, symbolic: 'M·2n', substituted: (n) => `2×${n}` },
+  ReduceLogSumExp: { fold: (xs) => Math.log(sum(xs.map(Math.exp))), perOutput: (size) => juxt(n(2), size) },
 };
 
-/** The `reduce` formula: M outputs, each folding n elements at perOutput(n) FLOPs. */
-function reduceEntry(outDims: number[], reducedDims: number[], spec: Pick<ReduceSpec, 'perOutput' | 'symbolic' | 'substituted'>): CostEntry {
-  const m = outDims.reduce((a, b) => a * b, 1);
-  const n = reducedDims.reduce((a, b) => a * b, 1);
-  const flops = m * Math.max(0, spec.perOutput(n));
-  const per = spec.substituted(dimsText(reducedDims));
-  const mText = dimsText(outDims);
-  return {
-    macs: 0,
-    flops,
-    formula: { template: 'reduce', vars: { M: m, n }, symbolic: spec.symbolic, substituted: mText === '1' ? per : `${factorText(outDims)}×${per}` },
-  };
+/** M outputs of `per` each (`M·(n − 1)`); an empty line costs nothing rather than −1. */
+function perLine(template: string, vars: Record<string, number>, outputs: Expr, per: Expr): CostEntry {
+  return flopsEntry(0, template, vars, per.value < 0 ? n(0) : each(outputs, per));
 }
 
-const NOOP_ENTRY: CostEntry = { macs: 0, flops: 0, formula: { template: 'reduce', vars: { M: 0, n: 1 }, symbolic: '0', substituted: '0' } };
+/** The `reduce` formula: M outputs, each folding n elements at perOutput(n) FLOPs. */
+function reduceEntry(outDims: number[], reducedDims: number[], spec: Pick<ReduceSpec, 'perOutput'>): CostEntry {
+  const outputs = numelFactor('M', outDims);
+  const size = numel('n', reducedDims);
+  return perLine('reduce', { M: outputs.value, n: size.value }, outputs, spec.perOutput(size));
+}
+
+const NOOP_ENTRY: CostEntry = flopsEntry(0, 'reduce', { M: 0, n: 1 }, n(0));
 
 function reduceRule(op: string, spec: ReduceSpec): OpRule {
   return {
@@ -151,8 +149,7 @@ function reduceRule(op: string, spec: ReduceSpec): OpRule {
     },
     // No preset tool counts reductions (ptflops/thop/DeepSpeed hook no torch.sum/mean, fvcore and
     // torch ignore them).
-    cost(ctx: CostContext, convention: Convention) {
-      if (convention !== 'exact') return null;
+    cost: costRule((ctx: CostContext) => {
       const dims = countDims(ctx.inputs[0], 'the input', ctx);
       const choice = reduceAxes(ctx, dims.length);
       if (choice.kind === 'noop') return NOOP_ENTRY;
@@ -163,7 +160,7 @@ function reduceRule(op: string, spec: ReduceSpec): OpRule {
         axes.map((a) => dims[a]!),
         spec,
       );
-    },
+    }),
     nonParamInputs: [1],
   };
 }
@@ -195,12 +192,11 @@ function argRule(op: 'ArgMax' | 'ArgMin'): OpRule {
       return [{ dtype: DataType.INT64, shape, value }];
     },
     // n − 1 compares per output
-    cost(ctx, convention) {
-      if (convention !== 'exact') return null;
+    cost: costRule((ctx) => {
       const dims = countDims(ctx.inputs[0], 'the input', ctx);
       const axis = normalizeAxis(ctx.attr.int('axis', 0), dims.length, nodeLabel(ctx));
       return reduceEntry(dims.filter((_, i) => i !== axis), [dims[axis]!], REDUCE.ReduceMax!);
-    },
+    }),
   };
 }
 
@@ -249,29 +245,15 @@ const cumsumRule: OpRule = {
     return [{ dtype: x.dtype, shape: x.shape ? [...x.shape] : undefined, value }];
   },
   // L − 1 adds per line of length L (an exclusive scan starts from 0 and skips the last element: L − 2).
-  cost(ctx, convention) {
-    if (convention !== 'exact') return null;
+  cost: costRule((ctx) => {
     const dims = countDims(ctx.inputs[0], 'the input', ctx);
     const axis = cumsumAxis(ctx, dims.length);
     if (axis === undefined) throw new AnalysisError('cannot count: the CumSum axis is not known', nodeLabel(ctx));
     const exclusive = ctx.attr.int('exclusive', 0) === 1;
-    const lines = dims.filter((_, i) => i !== axis);
-    const len = dims[axis]!;
-    const m = lines.reduce((a, b) => a * b, 1);
-    const per = Math.max(0, len - (exclusive ? 2 : 1));
-    const mText = dimsText(lines);
-    const perText = `(${len}−${exclusive ? 2 : 1})`;
-    return {
-      macs: 0,
-      flops: m * per,
-      formula: {
-        template: 'reduce',
-        vars: { M: m, n: len },
-        symbolic: exclusive ? 'M·(n − 2)' : 'M·(n − 1)',
-        substituted: mText === '1' ? perText : `${factorText(lines)}×${perText}`,
-      },
-    };
-  },
+    const lines = numelFactor('M', dims.filter((_, i) => i !== axis));
+    const len = q('n', dims[axis]!);
+    return perLine('reduce', { M: lines.value, n: len.value }, lines, minus(len, n(exclusive ? 2 : 1)));
+  }),
   nonParamInputs: [1],
 };
 
@@ -310,28 +292,17 @@ const topkRule: OpRule = {
     ];
   },
   // Selection by K passes of a max search over what is left: K·n − K(K+1)/2 compares per row.
-  cost(ctx, convention) {
-    if (convention !== 'exact') return null;
+  cost: costRule((ctx) => {
     const dims = countDims(ctx.inputs[0], 'the input', ctx);
     const axis = normalizeAxis(ctx.attr.int('axis', -1), dims.length, nodeLabel(ctx));
     const k = topK(ctx);
     if (k === undefined) throw new AnalysisError("cannot count: TopK's K is not known", nodeLabel(ctx));
-    const n = dims[axis]!;
-    const rows = dims.filter((_, i) => i !== axis);
-    const m = rows.reduce((a, b) => a * b, 1);
-    const per = (k * (2 * n - k - 1)) / 2;
-    const perText = `${k}×(2×${n}−${k}−1)/2`;
-    return {
-      macs: 0,
-      flops: m * per,
-      formula: {
-        template: 'topk',
-        vars: { M: m, n, K: k },
-        symbolic: 'M·K·(2n − K − 1)/2',
-        substituted: dimsText(rows) === '1' ? perText : `${factorText(rows)}×${perText}`,
-      },
-    };
-  },
+    const K = q('K', k);
+    const size = q('n', dims[axis]!);
+    const rows = numelFactor('M', dims.filter((_, i) => i !== axis));
+    const perRow = over(times(K, minus(minus(juxt(n(2), size), K), n(1))), n(2));
+    return flopsEntry(0, 'topk', { M: rows.value, n: size.value, K: k }, each(rows, perRow));
+  }),
   nonParamInputs: [1],
 };
 

@@ -6,8 +6,10 @@
  */
 import type { Dim } from '../../onnx/model.js';
 import { formatShape, normalizeAxis, product, unifyDim, windowOutput } from '../shapes.js';
-import { AnalysisError, type Convention, type CostContext, type CostEntry, type FormulaUse, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { countDims, dimsText, factorText, needInput, superscript } from './elementwise.js';
+import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { costRule, type Preset, presetEntry, presetTable } from './compute-common.js';
+import { countDims, needInput } from './elementwise.js';
+import { type Expr, flopsEntry, folded, minus, n, numel, numelFactor, over, plus, plusTight, q, scaled, sup, times } from './expr.js';
 import { given, nodeLabel } from './tensor-values.js';
 
 /** An optional input that is given and not an empty tensor standing in for "absent" (PyTorch passes `[]` scales). */
@@ -164,74 +166,59 @@ export function interpolationFlops(taps: number[]): number {
 
 const BASE_TAPS: Record<Mode, number> = { nearest: 1, linear: 2, cubic: 4 };
 
-/** Per-element FLOPs and the formula text of an interpolation over d axes. */
-function interpolation(mode: Mode, taps: number[]): { c: number; symbolic: string; substituted: string } {
-  const d = taps.length;
-  const c = mode === 'nearest' ? 0 : interpolationFlops(taps);
-  const standard = taps.every((t) => t === BASE_TAPS[mode]);
-  if (mode === 'nearest') return { c, symbolic: '0', substituted: '0' };
-  if (!standard) return { c, symbolic: 'c·N', substituted: String(c) };
-  if (mode === 'linear') return { c, symbolic: '3·(2^d − 1)·N', substituted: `3×(2${superscript(d)}−1)` };
-  return { c, symbolic: '7·(4^d − 1)/3·N', substituted: `7×(4${superscript(d)}−1)/3` };
+/**
+ * FLOPs per output element of an interpolation with the given taps per resized axis: 0 for nearest,
+ * 3·(2^d − 1) for linear and 7·(4^d − 1)/3 for cubic with their usual taps, else `c` (antialias).
+ */
+function interpolation(mode: Mode, taps: number[]): Expr {
+  if (mode === 'nearest') return n(0);
+  const d = q('d', taps.length);
+  if (!taps.every((t) => t === BASE_TAPS[mode])) return q('c', interpolationFlops(taps));
+  if (mode === 'linear') return times(n(3), minus(sup(n(2), d), n(1)));
+  return over(times(n(7), minus(sup(n(4), d), n(1))), n(3));
 }
 
-function resizeCost(ctx: CostContext, convention: Convention): CostEntry | null {
+/** What a Resize node's count needs: its input and output dims, its request, and the resized axes. */
+function resizeSize(ctx: CostContext) {
   const inDims = countDims(ctx.inputs[0], 'the input', ctx);
   const outDims = countDims(ctx.outputs[0], 'the output', ctx);
-  const n = outDims.reduce((a, b) => a * b, 1);
   const req = resizeRequest(ctx, inDims.length);
   const resized = inDims.map((_, i) => i).filter((i) => inDims[i] !== outDims[i]);
-  const d = resized.length;
-  const rank = inDims.length;
-  const nText = dimsText(outDims);
-  const elements = (count: number, factor: number, factorText?: string): CostEntry => ({
-    macs: count,
-    flops: 2 * count,
-    formula: {
-      template: 'resize',
-      vars: { N: n, d },
-      symbolic: factor === 1 ? 'N' : `${factorText ?? factor}·N`,
-      substituted: factor === 1 ? nText : `${factor}×${nText}`,
-    },
+  return { inDims, outDims, req, resized, vars: { N: product(outDims)!, d: resized.length } };
+}
+
+/** c·N: the interpolation per output element (nearest copies: 0); with nothing resized the count is shown as its value, 0. */
+function resizeExact(ctx: CostContext): CostEntry {
+  const { inDims, outDims, req, resized, vars } = resizeSize(ctx);
+  // With antialias, a downscaling linear/cubic filter is stretched by 1/scale and reads more taps.
+  const taps = resized.map((a) => {
+    const base = BASE_TAPS[req.mode];
+    const scale = outDims[a]! / inDims[a]!;
+    return req.antialias && req.mode !== 'nearest' && scale < 1 ? Math.ceil(base / scale) : base;
   });
-  const zero: CostEntry = { macs: 0, flops: 0, formula: { template: 'resize', vars: { N: n, d }, symbolic: '0', substituted: '0' } };
-  switch (convention) {
-    case 'exact': {
-      // With antialias, a downscaling linear/cubic filter is stretched by 1/scale and reads more taps.
-      const taps = resized.map((a) => {
-        const base = BASE_TAPS[req.mode];
-        const scale = outDims[a]! / inDims[a]!;
-        return req.antialias && req.mode !== 'nearest' && scale < 1 ? Math.ceil(base / scale) : base;
-      });
-      const { c, symbolic, substituted } = interpolation(req.mode, taps);
-      const formula: FormulaUse = {
-        template: 'resize',
-        vars: { N: n, d, c },
-        symbolic,
-        substituted: c === 0 ? '0' : `${substituted}×${nText}`,
-      };
-      return { macs: 0, flops: c * n, formula };
-    }
-    // ptflops' nn.Upsample / F.interpolate hook: output elements, whatever the mode.
-    case 'ptflops':
-      return elements(n, 1);
-    // fvcore handles only upsample_nearest2d (1 per output element) and upsample_bilinear2d (4).
-    case 'fvcore':
-      if (rank !== 4 || req.mode === 'cubic') return null;
-      return req.mode === 'nearest' ? elements(n, 1) : elements(4 * n, 4);
-    // thop's count_upsample: nearest 1, linear 5, bilinear 11, bicubic 259 per output element;
-    // trilinear (5-D linear) is outside its list and counts zero.
-    case 'thop': {
-      if (req.mode === 'nearest') return elements(n, 1);
-      const perElement = req.mode === 'linear' ? { 3: 5, 4: 11 }[rank] : rank === 4 ? 259 : undefined;
-      return perElement === undefined ? zero : elements(perElement * n, perElement);
-    }
-    // DeepSpeed's F.interpolate patch: output elements as FLOPs, no MACs.
-    case 'deepspeed':
-      return { macs: 0, flops: n, formula: { template: 'resize', vars: { N: n, d }, symbolic: 'N', substituted: nText } };
-    case 'torch':
-      return null;
-  }
+  const c = interpolation(req.mode, taps);
+  const perElements = times(c, numel('N', outDims));
+  const flops = req.mode === 'nearest' ? n(0) : c.value === 0 ? folded(perElements) : perElements;
+  return flopsEntry(0, 'resize', { ...vars, c: c.value }, flops);
+}
+
+/** Per output element, what each tool counts for a Resize/Upsample; null: the tool does not count it. */
+const RESIZE_PRESETS: Record<Preset, (mode: Mode, rank: number) => number | null> = {
+  // the nn.Upsample / F.interpolate hook: output elements, whatever the mode
+  ptflops: () => 1,
+  // upsample_nearest2d (1 per output element) and upsample_bilinear2d (4) only
+  fvcore: (mode, rank) => (rank !== 4 || mode === 'cubic' ? null : mode === 'nearest' ? 1 : 4),
+  // count_upsample: nearest 1, linear 5, bilinear 11, bicubic 259; trilinear (5-D linear) is outside its list and counts zero
+  thop: (mode, rank) => (mode === 'nearest' ? 1 : ((mode === 'linear' ? { 3: 5, 4: 11 }[rank] : rank === 4 ? 259 : undefined) ?? 0)),
+  // the F.interpolate patch: output elements, as FLOPs (no MACs)
+  deepspeed: () => 1,
+  torch: () => null,
+};
+
+function resizePreset(ctx: CostContext, preset: Preset): CostEntry | null {
+  const { outDims, req, vars } = resizeSize(ctx);
+  const per = RESIZE_PRESETS[preset](req.mode, outDims.length);
+  return per === null ? null : presetEntry(preset, 'resize', vars, scaled(per, numel('N', outDims)));
 }
 
 const resizeRule: OpRule = {
@@ -240,7 +227,7 @@ const resizeRule: OpRule = {
     const x = needInput(ctx, 0, 'X');
     return [{ dtype: x.dtype, shape: resizeShape(ctx, x) }];
   },
-  cost: resizeCost,
+  cost: costRule(resizeExact, resizePreset),
   nonParamInputs: (ctx) => (ctx.node.opType === 'Upsample' ? [1] : ctx.opset < 11 ? [1] : [1, 2, 3]),
 };
 
@@ -269,35 +256,26 @@ const gridSampleRule: OpRule = {
     const batch = unifyDim(x.shape[0]!, grid.shape[0]!, nodeLabel(ctx));
     return [{ dtype: x.dtype, shape: [batch, x.shape[1]!, ...grid.shape.slice(1, r + 1)] }];
   },
-  cost(ctx, convention): CostEntry | null {
+  // Per output element the interpolation c, per sampling location and axis the coordinate's a + w ops.
+  cost: costRule((ctx) => {
     const out = countDims(ctx.outputs[0], 'the output', ctx);
-    const [b, c] = [out[0]!, out[1]!];
     const spatial = out.slice(2);
-    const p = spatial.reduce((a, e) => a * e, 1);
     const r = spatial.length;
-    const elements = b * c * p;
-    if (convention === 'fvcore') {
-      // fvcore's grid_sampler handle: 4 per output element (it assumes bilinear).
-      return { macs: 4 * elements, flops: 8 * elements, formula: { template: 'gridsample', vars: { B: b, C: c, P: p }, symbolic: '4·B·C·P', substituted: `4×${dimsText(out)}` } };
-    }
-    if (convention !== 'exact') return null;
     const mode = parseMode(ctx, ctx.opset >= 20 ? 'linear' : 'bilinear');
-    const interp = mode === 'nearest' ? 0 : interpolationFlops(Array.from({ length: r }, () => BASE_TAPS[mode]));
+    const interp = q('c', mode === 'nearest' ? 0 : interpolationFlops(Array.from({ length: r }, () => BASE_TAPS[mode])));
     // Unnormalising a coordinate: ((g + 1)·size − 1)/2 is 4 ops, (g + 1)/2·(size − 1) with aligned corners 3.
-    const a = ctx.attr.int('align_corners', 0) === 1 ? 3 : 4;
-    const w = WEIGHT_OPS[mode];
-    const locations = b * p;
-    return {
-      macs: 0,
-      flops: elements * interp + locations * r * (a + w),
-      formula: {
-        template: 'gridsample',
-        vars: { B: b, C: c, P: p, r, c: interp, a, w },
-        symbolic: 'B·C·P·c + B·P·r·(a + w)',
-        substituted: `${dimsText(out)}×${interp} + ${factorText([b, ...spatial])}×${r}×(${a}+${w})`,
-      },
-    };
-  },
+    const a = q('a', ctx.attr.int('align_corners', 0) === 1 ? 3 : 4);
+    const w = q('w', WEIGHT_OPS[mode]);
+    const flops = plus(times(numel(['B', 'C', 'P'], out), interp), times(numelFactor(['B', 'P'], [out[0]!, ...spatial]), q('r', r), plusTight(a, w)));
+    const vars = { B: out[0]!, C: out[1]!, P: product(spatial)!, r, c: interp.value, a: a.value, w: w.value };
+    return flopsEntry(0, 'gridsample', vars, flops);
+  }, presetTable({
+    // fvcore's grid_sampler handle: 4 per output element (it assumes bilinear).
+    fvcore: (ctx, preset) => {
+      const out = countDims(ctx.outputs[0], 'the output', ctx);
+      return presetEntry(preset, 'gridsample', { B: out[0]!, C: out[1]!, P: product(out.slice(2))! }, times(n(4), numel(['B', 'C', 'P'], out)));
+    },
+  })),
   nonParamInputs: [1],
 };
 
@@ -312,7 +290,7 @@ function blocksize(ctx: NodeContext): number {
 }
 
 /** A dim multiplied by b (symbols survive only b = 1). */
-function times(d: Dim, b: number): Dim {
+function timesDim(d: Dim, b: number): Dim {
   return typeof d === 'number' ? d * b : b === 1 ? d : null;
 }
 
@@ -322,13 +300,10 @@ function dividedBy(d: Dim, b: number, what: string, ctx: NodeContext): Dim {
   return d / b;
 }
 
-/** Pure data movement: 0 FLOPs. thop hooks nn.PixelShuffle with zero ops; the other tools ignore it. */
-function movementCost(thopZero: boolean) {
-  return (ctx: CostContext, convention: Convention): CostEntry | null => {
-    if (convention !== 'exact' && !(thopZero && convention === 'thop')) return null;
-    const out = countDims(ctx.outputs[0], 'the output', ctx);
-    return { macs: 0, flops: 0, formula: { template: 'resize', vars: { N: out.reduce((a, e) => a * e, 1), d: 0 }, symbolic: '0', substituted: '0' } };
-  };
+/** Pure data movement: 0 FLOPs. */
+function movementExact(ctx: CostContext): CostEntry {
+  const out = countDims(ctx.outputs[0], 'the output', ctx);
+  return flopsEntry(0, 'resize', { N: product(out)!, d: 0 }, n(0));
 }
 
 const depthToSpaceRule: OpRule = {
@@ -341,9 +316,10 @@ const depthToSpaceRule: OpRule = {
     if (x.shape === undefined) return [{ dtype: x.dtype }];
     if (x.shape.length !== 4) throw new AnalysisError(`DepthToSpace needs a 4-D input, got ${formatShape(x.shape)}`, nodeLabel(ctx));
     const [n, c, h, w] = x.shape as [Dim, Dim, Dim, Dim];
-    return [{ dtype: x.dtype, shape: [n, dividedBy(c, b * b, 'channels', ctx), times(h, b), times(w, b)] }];
+    return [{ dtype: x.dtype, shape: [n, dividedBy(c, b * b, 'channels', ctx), timesDim(h, b), timesDim(w, b)] }];
   },
-  cost: movementCost(true),
+  // thop hooks nn.PixelShuffle with zero ops; the other tools ignore it
+  cost: costRule(movementExact, presetTable({ thop: movementExact })),
 };
 
 const spaceToDepthRule: OpRule = {
@@ -354,9 +330,9 @@ const spaceToDepthRule: OpRule = {
     if (x.shape === undefined) return [{ dtype: x.dtype }];
     if (x.shape.length !== 4) throw new AnalysisError(`SpaceToDepth needs a 4-D input, got ${formatShape(x.shape)}`, nodeLabel(ctx));
     const [n, c, h, w] = x.shape as [Dim, Dim, Dim, Dim];
-    return [{ dtype: x.dtype, shape: [n, times(c, b * b), dividedBy(h, b, 'height', ctx), dividedBy(w, b, 'width', ctx)] }];
+    return [{ dtype: x.dtype, shape: [n, timesDim(c, b * b), dividedBy(h, b, 'height', ctx), dividedBy(w, b, 'width', ctx)] }];
   },
-  cost: movementCost(false),
+  cost: costRule(movementExact),
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -393,19 +369,14 @@ const col2imRule: OpRule = {
     return [{ dtype: x.dtype, shape: [n, c, ...(image ?? Array.from({ length: r }, () => null))] }];
   },
   // Every column element is added into the (zero-initialised) image: N·C·∏block·L adds.
-  cost(ctx, convention) {
-    if (convention !== 'exact') return null;
+  cost: costRule((ctx) => {
     const dims = countDims(ctx.inputs[0], 'the input', ctx);
     const out = countDims(ctx.outputs[0], 'the output', ctx);
-    const [n, ck, l] = dims as [number, number, number];
+    const [batch, ck, l] = dims as [number, number, number];
     const c = out[1]!;
     const k = ck / c;
-    return {
-      macs: 0,
-      flops: n * ck * l,
-      formula: { template: 'col2im', vars: { N: n, C: c, K: k, L: l }, symbolic: 'N·C·K·L', substituted: dimsText([n, c, k, l]) },
-    };
-  },
+    return flopsEntry(0, 'col2im', { N: batch, C: c, K: k, L: l }, numel(['N', 'C', 'K', 'L'], [batch, c, k, l]));
+  }),
   nonParamInputs: [1, 2],
 };
 

@@ -10,8 +10,8 @@
  */
 import type { Dim } from '../../onnx/model.js';
 import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { inputShape, knownShape, maybeShape, prod, where } from './compute-common.js';
-import { type Counted, type Expr, flopsEntry, n, overSpaced, type Preset, q, reporting, times, toolEntry } from './expr.js';
+import { type Counted, inputShape, knownShape, maybeShape, type Preset, prod, reporting, toolEntry, where } from './compute-common.js';
+import { type Expr, flopsEntry, n, overSpaced, q, times } from './expr.js';
 
 interface Layout {
   /** Input index of cos_cache. */

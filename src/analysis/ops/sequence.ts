@@ -12,6 +12,7 @@ import { DataType } from '../../onnx/dtypes.js';
 import { MAX_VALUE_ELEMENTS } from '../context.js';
 import { normalizeAxis, unifyDim } from '../shapes.js';
 import { AnalysisError, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { flopsEntry, series } from './expr.js';
 import { cloneFacts, given, mergeFacts, need, nodeLabel, scalarOf, valueOf, zeroCost } from './tensor-values.js';
 
 function fail(ctx: NodeContext, message: string): never {
@@ -209,8 +210,7 @@ const sequenceMap: OpRule = {
       macs += c.macs;
       per.push(c.flops);
     }
-    const flops = per.reduce((a, b) => a + b, 0);
-    return { macs, flops, formula: { template: 'sequence-map', vars: { elements: n }, symbolic: 'Σ_j FLOPs_body(j)', substituted: per.length ? per.join(' + ') : '0' } };
+    return flopsEntry(macs, 'sequence-map', { elements: n }, series('Σ_j FLOPs_body(j)', per));
   },
 };
 

@@ -5,8 +5,8 @@
  */
 import { normalizeAxis } from '../shapes.js';
 import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { knownShape, prod, where } from './compute-common.js';
-import { type Counted, type Expr, flopsEntry, minus, n, type Preset, q, reporting, times, toolEntry } from './expr.js';
+import { type Counted, knownShape, type Preset, prod, reporting, toolEntry, where } from './compute-common.js';
+import { type Expr, flopsEntry, minus, n, q, times } from './expr.js';
 
 function inferSoftmax(ctx: NodeContext): ValueFacts[] {
   const shape = ctx.inputs[0]?.shape;

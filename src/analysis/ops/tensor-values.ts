@@ -7,6 +7,7 @@ import type { Dim } from '../../onnx/model.js';
 import { MAX_VALUE_ELEMENTS } from '../context.js';
 import { product } from '../shapes.js';
 import { AnalysisError, type CostEntry, type NodeContext, type ValueFacts } from '../types.js';
+import { flopsEntry, n } from './expr.js';
 
 /** The node's name for messages (its op type when unnamed). */
 export function nodeLabel(ctx: NodeContext): string {
@@ -96,7 +97,7 @@ export function freshDim(prefix: string, ctx: NodeContext): string {
 
 /** The zero cost of pure data movement: counted (at zero), never listed as uncounted. */
 export function zeroCost(): CostEntry {
-  return { macs: 0, flops: 0, formula: { template: 'shape-only', vars: {}, symbolic: '0', substituted: '0' } };
+  return flopsEntry(0, 'shape-only', {}, n(0));
 }
 
 /** Row-major strides of a concrete shape. */

@@ -10,6 +10,7 @@ import { serializeModel } from '../../../src/onnx/writer.js';
 import { makeCostContext, makeNodeContext } from '../../../src/analysis/context.js';
 import { ruleFor } from '../../../src/analysis/ops/index.js';
 import { detFlops, dimsText } from '../../../src/analysis/ops/elementwise.js';
+import { evaluateFormulaText } from '../../helpers/formula-text.js';
 import { AnalysisError, CONVENTIONS, type Convention, type ValueFacts } from '../../../src/analysis/types.js';
 
 const F32 = 1;
@@ -279,6 +280,13 @@ describe('Det', () => {
     });
     expect(det.cost('torch')).toBeNull();
     expect(() => run(node('Det', ['x']), [t(F32, [2, 3, 4])])).toThrow(AnalysisError);
+  });
+  it('counts nothing for empty matrices, and prints it so', () => {
+    // 0×0 determinants: no elimination steps; the general formula would give (0 − 1)·6/6 = −1 each
+    expect(detFlops(0)).toBe(0);
+    const det = run(node('Det', ['x']), [t(F32, [2, 0, 0])]).cost('exact')!;
+    expect(det.flops).toBe(0);
+    expect(evaluateFormulaText(det.formula!.substituted)).toBe(0);
   });
 });
 

@@ -5,7 +5,7 @@
  * text-to-LaTeX conversion (src/render/math-text.ts) makes of the same text.
  */
 import { describe, expect, it } from 'vitest';
-import { dims, minus, n, perGroup, plus, q, q1, times } from '../../../src/analysis/ops/expr.js';
+import { dims, each, juxt, max, minus, n, numel, numelFactor, over, perGroup, plus, plusTight, q, q1, series, shape, sup, times } from '../../../src/analysis/ops/expr.js';
 import { plainMathToLatex } from '../../../src/render/math-text.js';
 
 describe('expression objects', () => {
@@ -29,5 +29,41 @@ describe('expression objects', () => {
     expect(grouped.symbolic).toBe('2·(C_in/g)·K·N·C_out·L_out');
     expect(grouped.substituted).toBe('2×(8/4)×3×2×16×10');
     expect(plus(grouped, q('bias', 5)).substituted).toBe('2×(8/4)×3×2×16×10 + 5');
+  });
+});
+
+describe('the seed notations of the element-wise, reduce, resize and pool rules', () => {
+  it('print a determinant batch, leaving a batch of 1 out of the substituted form only', () => {
+    // 2×3 batch of 3×3 determinants: 6 × (3 − 1)(4·9 + 3 + 6)/6 = 6 × 15 = 90 (COUNTING.md's Gaussian elimination)
+    const M = q('M', 3);
+    const det = (batch: number[]) => each(numelFactor('B', batch), over(times(minus(M, n(1)), plusTight(juxt(n(4), sup(M, n(2))), M, n(6))), n(6)));
+    expect(det([2, 3]).value).toBe(90);
+    expect(det([2, 3]).symbolic).toBe('B·(M − 1)·(4M² + M + 6)/6');
+    expect(det([2, 3]).substituted).toBe('(2×3)×(3−1)×(4×3²+3+6)/6');
+    expect(det([1]).substituted).toBe('(3−1)×(4×3²+3+6)/6');
+    expect(det([1]).symbolic).toBe('B·(M − 1)·(4M² + M + 6)/6');
+  });
+
+  it('print element counts with ones dropped and kernels with every dim', () => {
+    // ReduceL1 of [2, 3, 4, 5] over the last two axes: 6 outputs × (2·20 − 1) = 234
+    const l1 = each(numelFactor('M', [2, 3]), minus(juxt(n(2), numel('n', [4, 5])), n(1)));
+    expect([l1.value, l1.symbolic, l1.substituted]).toEqual([234, 'M·(2n − 1)', '(2×3)×(2×4×5−1)']);
+    expect(l1.substitutedLatex).toBe(plainMathToLatex(l1.substituted));
+    expect(l1.symbolicLatex).toBe(plainMathToLatex(l1.symbolic));
+    // cubic resize to 3×8×8: 7·(4² − 1)/3 = 35 per element, 35 × 192 = 6720
+    const cubic = times(over(times(n(7), minus(sup(n(4), q('d', 2)), n(1))), n(3)), numel('N', [1, 3, 8, 8]));
+    expect([cubic.value, cubic.symbolic, cubic.substituted]).toEqual([6720, '7·(4^d − 1)/3·N', '7×(4²−1)/3×3×8²']);
+    // MaxPool 3×3 over a 4-channel 6×6 output: (9 − 1) × 4 × 36 = 1152
+    const pool = times(minus(shape('∏K', [3, 3]), n(1)), q('C', 4), shape('∏out', [6, 6]));
+    expect([pool.value, pool.symbolic, pool.substituted]).toEqual([1152, '(∏K − 1)·C·∏out', '(3²−1)×4×6²']);
+  });
+
+  it('print the larger branch and a series of loop iterations', () => {
+    const branch = max(q('FLOPs_then', 5), q('FLOPs_else', 7));
+    expect([branch.value, branch.symbolic, branch.substituted]).toEqual([7, 'max(FLOPs_then, FLOPs_else)', 'max(5, 7)']);
+    expect(branch.substitutedLatex).toBe(plainMathToLatex(branch.substituted));
+    const iterations = series('Σ_i FLOPs_body(i)', [1, 2, 3, 4, 5, 6], 5);
+    expect([iterations.value, iterations.substituted]).toEqual([21, '1 + 2 + 3 + … + 5 + 6']);
+    expect(series('Σ_j FLOPs_body(j)', []).substituted).toBe('0');
   });
 });

@@ -10,6 +10,7 @@ import { serializeModel } from '../../../src/onnx/writer.js';
 import { makeCostContext, makeNodeContext } from '../../../src/analysis/context.js';
 import { ruleFor } from '../../../src/analysis/ops/index.js';
 import { AnalysisError, CONVENTIONS, type Convention, type ValueFacts } from '../../../src/analysis/types.js';
+import { evaluateFormulaText } from '../../helpers/formula-text.js';
 
 const F32 = 1;
 const I64 = 7;
@@ -147,6 +148,17 @@ describe('CumSum', () => {
     // exclusive: 2 × 126 = 252
     expect(run('CumSum', ['x', 'axis'], [t(F32, [2, 128]), t(I64, [], [1])], 14, [int('exclusive', 1)]).cost('exact')!.flops).toBe(252);
     expect(() => run('CumSum', ['x', 'axis'], [t(F32, [2, 128]), t(I64, [])], 14).cost('exact')).toThrow(/axis is not known/);
+  });
+
+  it('counts nothing for lines too short to add, and prints it so', () => {
+    // an exclusive scan of one element writes 0: no add (L − 2 would be −1 per line)
+    const one = run('CumSum', ['x', 'axis'], [t(F32, [2, 1]), t(I64, [], [1])], 14, [int('exclusive', 1)]).cost('exact')!;
+    expect(one.flops).toBe(0);
+    expect(evaluateFormulaText(one.formula!.substituted)).toBe(0);
+    // summing an empty axis: 3 outputs of no elements, no adds (n − 1 would be −1 per output)
+    const empty = run('ReduceSum', ['x', 'axes'], [t(F32, [3, 0]), t(I64, [1], [1])], 13).cost('exact')!;
+    expect(empty.flops).toBe(0);
+    expect(evaluateFormulaText(empty.formula!.substituted)).toBe(0);
   });
 
   it('propagates values (position ids from a mask), exclusive and reverse', () => {
