@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hashFile } from './file-hash.js';
 import { writeFileAtomic } from './store.js';
 
 interface Stamp {
@@ -25,9 +26,10 @@ export function hashParts(parts: readonly (string | Uint8Array)[]): string {
   return h.digest('hex');
 }
 
+/** The file's sha256 (the one file hasher, file-hash.ts), or undefined when it cannot be read. */
 function fileSha256(file: string): string | undefined {
   try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
+    return hashFile(file);
   } catch {
     return undefined;
   }

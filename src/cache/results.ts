@@ -15,7 +15,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cacheKey, writeFileAtomic } from './store.js';
+import { cacheKey, type Entry, writeFileAtomic } from './store.js';
 
 export const RESULTS_SCHEMA = 1;
 export const DEFAULT_RESULTS_DIR = 'modelpress-results';
@@ -51,17 +51,10 @@ export function readableJson(value: unknown, depth = 3, indent = ''): string {
   return JSON.stringify(value);
 }
 
-export interface ResultFile<T> {
-  schema: number;
+export interface ResultFile<T> extends Entry<T> {
   kind: 'profile' | 'bench';
   /** The machine that measured it (benchmarks only). */
   machine?: string | undefined;
-  /** sha256 of the canonical JSON of `parts`. */
-  key: string;
-  /** Everything the result depends on. */
-  parts: Record<string, unknown>;
-  storedAt: string;
-  value: T;
 }
 
 export type ResultLookup<T> =

@@ -74,9 +74,11 @@ export function copyFileAtomic(from: string, to: string): void {
 
 const SCHEMA = 1;
 
-interface Entry<T> {
+/** One stored result, in the cache and (with its machine) in the results store (results.ts). */
+export interface Entry<T> {
   schema: number;
   kind: string;
+  /** sha256 of the canonical JSON of `parts`. */
   key: string;
   /** What the key was computed from, kept readable for `cat`-debugging and for --frozen lookups. */
   parts: Record<string, unknown>;

@@ -20,11 +20,11 @@ import { renderFormula, splitWhereRow } from '../render/formula.js';
 import { TemplateError } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
 import { phrase, type Said } from '../i18n/index.js';
-import { boolean, suggestion, type DirectiveNode, nearestNames, oneOf, positiveInteger, readAttributes, replaceWith, report, text, attributeProblems, allOf } from './directive.js';
+import { boolean, suggestion, type DirectiveNode, nearestNames, oneOf, positiveInteger, readAttributes, replaceWith, report, text, attributeProblems } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions, stateMessages } from './state.js';
-import { failureText, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+import { profileOne, provenance } from './uses.js';
 import { numberOf } from './xref.js';
 
 const WORKED_OPS = ['Conv', 'Gemm', 'MatMul'] as const;
@@ -162,17 +162,13 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
       report(file, node, phrase('diag.formula.needs'), 'missing-attribute');
       return showError(node, file, phrase('diag.formula.needsShort'), 'missing-attribute');
     }
-    const unknown: Said[] = [];
-    const model = resolveModel(state, file, node, values.model, 'model', unknown);
-    if (!model) return showError(node, file, allOf(unknown), 'unknown-model');
-    const point = singlePoint(file, node, model, values.input);
-    if (!point) return showError(node, file, phrase('diag.input.chooseOf', { id: model.id }), 'bad-attribute');
-    const p = await profileAt(state, file, model, point, convention);
-    if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
-    const found = p.profile.nodes.find((n) => n.name === values.node);
+    const one = await profileOne(state, file, node, values.model, values.input, convention);
+    if (!one) return;
+    const { model, point, profile } = one;
+    const found = profile.nodes.find((n) => n.name === values.node);
     if (!found) {
       // Suggestions are nodes whose formula shows arithmetic (an Identity's costs nothing), nearest first.
-      const withFormula = p.profile.nodes.filter((n) => n.formula);
+      const withFormula = profile.nodes.filter((n) => n.formula);
       const working = withFormula.filter((n) => n.flops > 0 || n.macs > 0);
       const names = (working.length ? working : withFormula).map((n) => n.name);
       const nearest = nearestNames(values.node, names, 5);
@@ -187,7 +183,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     }
     use = found.formula;
     counted = found;
-    prov = provenance(state, model, point, p.profile);
+    prov = provenance(state, model, point, profile);
   }
 
   if (!use || !counted) {

@@ -11,12 +11,12 @@ import { formatInline, resolveFormat } from '../render/format.js';
 import { isImageInput, isMetricName, metricLabel, metricSpec, SCALES_BY_KIND } from '../render/metrics.js';
 import { METRIC_NAMES, type MetricName, type ScalePrefix } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { english, phrase, type Said } from '../i18n/index.js';
-import { AttributeError, boolean, names, suggestion, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives, attributeProblems, allOf } from './directive.js';
+import { english, phrase } from '../i18n/index.js';
+import { AttributeError, boolean, names, suggestion, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives, attributeProblems } from './directive.js';
 import { guarded, showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
-import { benchAt, benchMarks, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
+import { benchAt, benchMarks, failureText, metricValues, MEASURED, profileOne, provenance } from './uses.js';
 
 export const metricNameAttribute = (required = true) => ({
   description: english(phrase('attr.metric.name', { names: METRIC_NAMES.join(', ') })),
@@ -62,26 +62,22 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
     report(file, node, phrase('diag.metric.scale', { scale: values.scale, name, allowed }), 'bad-attribute', 'scale');
     return showError(node, file, phrase('diag.metric.badScale', { name }), 'bad-attribute');
   }
-  const unknown: Said[] = [];
-  const model = resolveModel(state, file, node, values.model, 'model', unknown);
-  if (!model) return showError(node, file, allOf(unknown), 'unknown-model');
-  const point = singlePoint(file, node, model, values.input);
-  if (!point) return showError(node, file, phrase('diag.input.chooseOf', { id: model.id }), 'bad-attribute');
-  const p = await profileAt(state, file, model, point, values.convention);
-  if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
+  const one = await profileOne(state, file, node, values.model, values.input, values.convention);
+  if (!one) return;
+  const { model, point, profile } = one;
   if (values.machine !== undefined && !MEASURED.includes(name)) {
     report(file, node, phrase('diag.metric.counted', { name, measured: names(MEASURED) }), 'bad-attribute', 'machine');
   }
   let stored;
   if (MEASURED.includes(name)) {
-    const b = await benchAt(state, file, model, point, p.profile, node, values.machine);
+    const b = await benchAt(state, file, model, point, profile, node, values.machine);
     if (!b.bench) return showError(node, file, failureText(model, b.failure!), b.failure!.ruleId);
     stored = b.bench;
   }
-  const value = metricValues([name], p.profile, stored, []).values[name] ?? null;
+  const value = metricValues([name], profile, stored, []).values[name] ?? null;
   const fmt = resolveFormat(state.settings.format, values.scale !== undefined ? { scale: { [name]: values.scale } } : undefined);
-  const inline = formatInline(name, value, fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples', stateMessages(state));
-  const prov = provenance(state, model, point, p.profile, stored);
+  const inline = formatInline(name, value, fmt, isImageInput(profile.inputs) ? 'img' : 'samples', stateMessages(state));
+  const prov = provenance(state, model, point, profile, stored);
   const shown = values.unit === false ? inline.text : inline.withUnit;
   const msg = stateMessages(state);
   const bench = prov.benchmark ? msg.t('metric.titleBench', { machine: prov.benchmark.machine ? `${prov.benchmark.machine}: ` : '', cpu: prov.benchmark.cpuModel, batch: prov.benchmark.batch }) : '';
@@ -90,7 +86,7 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   const mark = stored && MEASURED.includes(name) ? benchMarks([name], stored, msg)?.[name] : undefined;
   let why: string | undefined;
   if (mark?.unstable) {
-    const ci = mark.ci95 ? formatInline(name, mark.ci95[0], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').text + '–' + formatInline(name, mark.ci95[1], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').withUnit : '';
+    const ci = mark.ci95 ? formatInline(name, mark.ci95[0], fmt, isImageInput(profile.inputs) ? 'img' : 'samples').text + '–' + formatInline(name, mark.ci95[1], fmt, isImageInput(profile.inputs) ? 'img' : 'samples').withUnit : '';
     why = msg.t('metric.unstable', { reason: mark.reason ?? '', ci: ci ? msg.t('metric.ci', { range: ci }) : '' });
     replaceWith(node, h('span', { className: ['mp-metric', 'mp-unstable'], dataMetric: name, dataModel: model.id, title: `${title}; ${why}` }, [shown, h('sup', { className: 'mp-unstable-mark', title: why }, '†')]));
   } else {

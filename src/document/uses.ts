@@ -40,7 +40,7 @@ export function resolveModel(state: DocumentState, file: VFile, node: DirectiveN
  * The one point a single-number directive (metric, formula, layers, ops) reads: `input=` when given
  * (one of the model's points, or any concrete shape), else the model's only point.
  */
-export function singlePoint(file: VFile, node: DirectiveNode, model: DeclaredModel, chosen: InputPoint[] | undefined): InputPoint | undefined {
+function singlePoint(file: VFile, node: DirectiveNode, model: DeclaredModel, chosen: InputPoint[] | undefined): InputPoint | undefined {
   if (chosen) {
     if (chosen.length !== 1) {
       report(file, node, phrase('diag.input.oneSize', { count: chosen.length }), 'malformed-shape', 'input');
@@ -318,13 +318,14 @@ export async function profileOne(
   node: DirectiveNode,
   id: string,
   input: InputPoint[] | undefined,
+  convention?: Convention,
 ): Promise<{ model: DeclaredModel; point: InputPoint; profile: Profile } | undefined> {
   const unknown: Said[] = [];
   const model = resolveModel(state, file, node, id, 'model', unknown);
   if (!model) return void showError(node, file, allOf(unknown), 'unknown-model');
   const point = singlePoint(file, node, model, input);
   if (!point) return void showError(node, file, phrase('diag.input.chooseOf', { id: model.id }), 'bad-attribute');
-  const p = await profileAt(state, file, model, point);
+  const p = await profileAt(state, file, model, point, convention);
   if (!p.profile) return void showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
   return { model, point, profile: p.profile };
 }

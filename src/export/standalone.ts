@@ -7,31 +7,25 @@
  * compile still succeeds — and reported, never silently.
  */
 import { catalogueFor } from '../i18n/index.js';
-import { standaloneLatex } from '../render/index.js';
+import { standaloneLatex, type StandaloneLatexData } from '../render/index.js';
 import { latexComment } from '../render/latex-escape.js';
 import { latexEngine, unsupportedCharacters } from './latex.js';
 
 export { latexEngine };
 
-export interface StandaloneOptions {
-  title: string;
-  author?: string | undefined;
-  date?: string | undefined;
+/** The standalone's settings: the template's own (render/latex-document.ts) and what the export adds. */
+export type StandaloneOptions = Pick<
+  StandaloneLatexData,
+  'title' | 'author' | 'date' | 'toc' | 'bibFile' | 'bibStyle' | 'bibPrinted' | 'chaptersBefore' | 'documentClass'
+> & {
   fragmentFile: string;
   macrosFile: string;
   /** The fragment's text, scanned for characters the engine does not know. */
   fragment: string;
   templateDirs?: readonly string[] | undefined;
-  toc?: boolean | undefined;
-  bibFile?: string | undefined;
-  bibStyle?: string | undefined;
-  bibPrinted?: boolean | undefined;
   /** The document's language (BCP 47). */
   lang?: string | undefined;
-  /** A book's chapter: `report` class, its chapter counter after the chapters before it. */
-  chaptersBefore?: number | undefined;
-  documentClass?: 'article' | 'report' | undefined;
-}
+};
 
 export type LatexEngine = 'pdflatex' | 'xelatex';
 

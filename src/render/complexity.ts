@@ -17,7 +17,7 @@ const numCell = (v: number | undefined, decimals: number, note?: string): TableC
   v === undefined || !Number.isFinite(v) ? { value: null, text: '—', plain: '', note } : { value: v, text: fixed(v, decimals), plain: fixed(v, decimals), note };
 
 /** A family's words in the document's language (its own text where the catalogue has none: formulas, names). */
-export function familyText(family: ModelFamily, field: 'label' | 'description' | 'claim' | 'sequential' | 'derivation', msg: Messages = ENGLISH): string {
+function familyText(family: ModelFamily, field: 'label' | 'description' | 'claim' | 'sequential' | 'derivation', msg: Messages = ENGLISH): string {
   const key = `family.${family.name}.${field}`;
   if (key in en) return msg.t(key as MessageKey);
   return field === 'label' || field === 'description' ? family[field] : field === 'derivation' ? (family.pathLength?.derivation ?? '') : family[field].text;
