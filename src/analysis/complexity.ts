@@ -11,6 +11,7 @@ import type { Model } from '../onnx/model.js';
 import type { ModelFamily, Vars } from '../zoo/families.js';
 import { fitPowerLaw, FitError, type PowerLawFit } from './fit.js';
 import { profileModel } from './profile.js';
+import { phrase, type Said, SaidError, saidOf } from '../i18n/index.js';
 import type { Convention, Profile } from './types.js';
 
 import { COMPLEXITY_METRICS, type ComplexityMetric } from './complexity-metrics.js';
@@ -62,8 +63,8 @@ export interface FamilySweep {
   convention: Convention;
 }
 
-export class SweepError extends Error {
-  constructor(message: string) {
+export class SweepError extends SaidError {
+  constructor(message: Said) {
     super(message);
     this.name = 'SweepError';
   }
@@ -92,27 +93,27 @@ function grid(vary: { name: string; values: number[] }[]): Vars[] {
 
 /** Check a sweep against the family (unknown variables, unbuildable values) before building anything. */
 export function planSweep(family: ModelFamily, request: SweepRequest): { vary: { name: string; values: number[] }[]; at: Vars } {
-  if (request.vary.length < 1 || request.vary.length > 2) throw new SweepError(`sweep one or two variables, not ${request.vary.length}`);
+  if (request.vary.length < 1 || request.vary.length > 2) throw new SweepError(phrase('diag.sweep.count', { count: request.vary.length }));
   const known = Object.keys(family.variables);
   const vary = request.vary.map((v) => {
     const spec = family.variables[v.name];
-    if (!spec) throw new SweepError(`${family.name} has no variable '${v.name}'; its variables are ${known.join(', ')}`);
+    if (!spec) throw new SweepError(phrase('diag.sweep.noVariable', { family: family.name, name: v.name, known: known.join(', ') }));
     const values = v.values && v.values.length > 0 ? v.values : spec.sweep;
-    if (new Set(values).size < 2) throw new SweepError(`${family.name}: sweep ${v.name} over at least two different values`);
+    if (new Set(values).size < 2) throw new SweepError(phrase('diag.sweep.twoValues', { family: family.name, name: v.name }));
     for (const x of values) {
       const why = spec.check?.(x);
-      if (why) throw new SweepError(`${family.name}: ${why}`);
+      if (why) throw new SweepError(phrase('diag.sweep.why', { family: family.name, why }));
     }
     return { name: v.name, values };
   });
   const points = vary.reduce((t, v) => t * v.values.length, 1);
-  if (points > 64) throw new SweepError(`${family.name}: ${points} points is more than one sweep measures (at most 64); give fewer values`);
+  if (points > 64) throw new SweepError(phrase('diag.sweep.tooMany', { family: family.name, points }));
   const at: Vars = {};
   for (const [name, spec] of Object.entries(family.variables)) {
     const given = request.at?.[name];
     const value = given ?? spec.default;
     const why = spec.check?.(value);
-    if (why) throw new SweepError(`${family.name}: ${why}`);
+    if (why) throw new SweepError(phrase('diag.sweep.why', { family: family.name, why }));
     at[name] = value;
   }
   return { vary, at };
@@ -124,7 +125,7 @@ export function sweepFamily(family: ModelFamily, request: SweepRequest, metrics:
   const combos = grid(vary).map((g) => ({ ...at, ...g }));
   for (const vars of combos) {
     const why = family.checkPoint?.(vars);
-    if (why) throw new SweepError(`${family.name}: ${why}`);
+    if (why) throw new SweepError(phrase('diag.sweep.why', { family: family.name, why }));
   }
   const points: SweepPoint[] = [];
   for (const vars of combos) {
@@ -136,7 +137,7 @@ export function sweepFamily(family: ModelFamily, request: SweepRequest, metrics:
       profile = profileModel(model, { inputs, convention });
     } catch (err) {
       const at = Object.entries(vars).map(([k, v]) => `${k} = ${v}`).join(', ');
-      throw new SweepError(`${family.name} at ${at}: ${(err as Error).message}`);
+      throw new SweepError(phrase('diag.sweep.at', { family: family.name, at, reason: saidOf(err) }));
     }
     const values: Record<ComplexityMetric, number> = {
       macs: profile.totals.macs,

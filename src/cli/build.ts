@@ -36,9 +36,17 @@ export function parseFormats(text: string): OutputFormat[] {
   return items as OutputFormat[];
 }
 
-/** A one-line status on a terminal; nothing in CI or when stderr is a file. */
-export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): ((e: ProgressEvent & { document: string }) => void) | undefined {
-  if (!stream.isTTY || process.env.CI) return undefined;
+/**
+ * Progress: on a terminal, one status line rewritten in place (profiling and benchmarking); in CI or
+ * a log file, a plain line per benchmark started, the long steps (seconds each), so a cold build of
+ * minutes is never silent. Cached measurements print nothing.
+ */
+export function progressPrinter(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr): (e: ProgressEvent & { document: string }) => void {
+  if (!stream.isTTY || process.env.CI) {
+    return (e) => {
+      if (e.state === 'start' && e.phase === 'bench') stream.write(`${e.document}: benchmarking ${e.model}${e.input ? ` (${e.input})` : ''}…\n`);
+    };
+  }
   return (e) => {
     if (e.state !== 'start') return;
     const what = e.phase === 'bench' ? 'benchmarking' : 'profiling';

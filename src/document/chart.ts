@@ -10,8 +10,9 @@ import { ChartError, chartToHast, chartToSvg } from '../render/chart.js';
 import { isImageInput, metricLabel } from '../render/metrics.js';
 import type { ChartSpec, MetricName, ScatterPoint } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList, prose } from './directive.js';
+import { boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList, prose, attributeProblems, allOf } from './directive.js';
 import { showError } from './error-box.js';
+import { phrase, type Said, saidOf } from '../i18n/index.js';
 import { metricNameAttribute } from './metric.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import { measureModels } from './table.js';
@@ -20,7 +21,7 @@ import { numberOf } from './xref.js';
 
 export const chartAttributes = {
   id: text('cross-reference id, written #fig-name'),
-  kind: oneOf('scatter (two metrics over models) or bar (share per operator type of one model)', ['scatter', 'bar'] as const, true),
+  kind: oneOf(phrase('attr.chart.kind'), ['scatter', 'bar'] as const, true),
   x: metricNameAttribute(false),
   y: metricNameAttribute(false),
   models: wordList('model ids separated by spaces (scatter)'),
@@ -41,25 +42,25 @@ export default function remarkModelpressCharts(options: StateOptions = {}) {
 
 async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
   const { ok, values, problems } = readAttributes(node, file, chartAttributes);
-  if (!ok || !values.kind) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  if (!ok || !values.kind) return showError(node, file, attributeProblems(problems), 'bad-attribute');
   const format = resolveFormat(state.settings.format);
   let spec: ChartSpec;
   let models: string[];
   if (values.kind === 'scatter') {
     const missing = (['x', 'y', 'models'] as const).filter((a) => values[a] === undefined);
     if (missing.length > 0 || values.model !== undefined) {
-      const reason = missing.length > 0 ? `a scatter chart needs ${missing.map((a) => `${a}=…`).join(' ')}` : 'a scatter chart takes models="…", not model=';
-      report(file, node, `${reason}, e.g. ::chart{kind=scatter x=macs y=throughput models="a b"}`, 'missing-attribute', values.model !== undefined ? 'model' : undefined);
+      const reason = missing.length > 0 ? phrase('diag.chart.scatterNeeds', { attributes: missing.map((a) => `${a}=…`).join(' ') }) : phrase('diag.chart.scatterModels');
+      report(file, node, phrase('diag.chart.scatterExample', { reason }), 'missing-attribute', values.model !== undefined ? 'model' : undefined);
       return showError(node, file, reason, 'missing-attribute');
     }
     const metrics = [values.x!, values.y!];
     const machines = values.machines ? [...new Set(values.machines)] : undefined;
     const { measured, ok: known, problems: unknown } = await measureModels(state, file, node, values.models!, metrics, state.settings.convention, machines);
-    if (!known) return showError(node, file, unknown.join('; '), 'unknown-model');
+    if (!known) return showError(node, file, allOf(unknown), 'unknown-model');
     const points: ScatterPoint[] = [];
     for (const rows of measured) {
       for (const m of rows) {
-        const mv = metricValues(metrics, m.profile, m.bench, m.failures);
+        const mv = metricValues(metrics, m.profile, m.bench, m.failures, stateMessages(state));
         const x = mv.values[values.x!];
         const y = mv.values[values.y!];
         if (typeof x !== 'number' || typeof y !== 'number') continue;
@@ -68,7 +69,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
         const group =
           values.group === 'convention' ? m.profile?.convention
           : m.machine !== undefined ? m.machine
-          : values.group === 'machine' ? (m.bench ? `${m.bench.environment.cpuModel} (${m.bench.result.config.provider.toUpperCase()})` : 'not measured')
+          : values.group === 'machine' ? (m.bench ? `${m.bench.environment.cpuModel} (${m.bench.result.config.provider.toUpperCase()})` : stateMessages(state).t('table.notMeasured'))
           : undefined;
         const sweeps = new Set(rows.map((r) => r.point)).size > 1;
         points.push({
@@ -80,7 +81,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
         });
       }
     }
-    if (points.length === 0) return showError(node, file, 'no model of this chart could be measured (see the build messages)', 'analysis');
+    if (points.length === 0) return showError(node, file, phrase('diag.chart.nothing'), 'analysis');
     models = measured.map((r) => r[0]!.model.id);
     const all = measured.flat();
     spec = {
@@ -91,24 +92,24 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
       logX: values.logx,
       logY: values.logy,
       errorBars: values.ci,
-      groupTitle: values.group ?? (machines ? 'machine' : undefined),
+      groupTitle: values.group ? stateMessages(state).t(`chart.group.${values.group}`) : machines ? stateMessages(state).t('chart.group.machine') : undefined,
       title: values.caption,
       format,
       sampleUnit: all.every((m) => m.profile && isImageInput(m.profile.inputs)) ? 'img' : 'samples',
     };
   } else {
     if (values.model === undefined) {
-      report(file, node, 'a bar chart needs model=…, e.g. ::chart{kind=bar model=a y=flops}', 'missing-attribute');
-      return showError(node, file, 'bar chart needs model=', 'missing-attribute');
+      report(file, node, phrase('diag.chart.barNeeds'), 'missing-attribute');
+      return showError(node, file, phrase('diag.chart.barNeedsShort'), 'missing-attribute');
     }
     const y = values.y ?? 'flops';
     if (!BAR_METRICS.includes(y)) {
-      report(file, node, `a bar chart shows the share of ${BAR_METRICS.join(', ')} per operator type; y=${y} is not one of them`, 'bad-attribute', 'y');
-      return showError(node, file, `bar chart of ${y} is not possible`, 'bad-attribute');
+      report(file, node, phrase('diag.chart.barMetric', { metrics: BAR_METRICS.join(', '), y }), 'bad-attribute', 'y');
+      return showError(node, file, phrase('diag.chart.barImpossible', { y }), 'bad-attribute');
     }
-    const unknown: string[] = [];
+    const unknown: Said[] = [];
     const model = resolveModel(state, file, node, values.model, 'model', unknown);
-    if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
+    if (!model) return showError(node, file, allOf(unknown), 'unknown-model');
     const p = await profileAt(state, file, model, model.points[0]!);
     if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
     const label = metricLabel(y as 'flops' | 'macs' | 'params', stateMessages(state));
@@ -143,8 +144,8 @@ export function placeChart(
     svg = chartToHast(spec);
   } catch (err) {
     if (!(err instanceof ChartError)) throw err;
-    report(file, node, `cannot draw this chart: ${err.message}`, 'bad-attribute');
-    return showError(node, file, err.message, 'bad-attribute');
+    report(file, node, phrase('diag.chart.cannotDraw', { reason: saidOf(err) }), 'bad-attribute');
+    return showError(node, file, saidOf(err), 'bad-attribute');
   }
   const number = numberOf(node);
   const caption = [

@@ -19,7 +19,8 @@ import '@citation-js/plugin-bibtex';
 import '@citation-js/plugin-csl';
 import { type CitationOutput, setOutput } from '../docmodel/output.js';
 import { BUILTIN_TEMPLATES_DIR } from '../render/templates.js';
-import { advance, blockDirectives, didYouMean, markHandled, SOURCE } from './directive.js';
+import { advance, blockDirectives, diagnose, didYouMean, markHandled, SOURCE, suggestion } from './directive.js';
+import { phrase } from '../i18n/index.js';
 import { errorElement, errorOutput } from './error-box.js';
 import { sourceSlice } from './source.js';
 import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
@@ -313,11 +314,15 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
           const key = unknown[0]!.key;
           const known = knownKeys();
           const reason = !hasBibliography && !key.startsWith('model:')
-            ? `citation '@${key}' but the document has no bibliography; add bibliography: refs.bib to the front matter or modelpress.config.json`
+            ? phrase('diag.cite.noBibliography', { key })
             : key.startsWith('model:')
-              ? `citation '@${key}': ${state.registry.get(key.slice(6)) ? `model '${key.slice(6)}' is not a zoo model, so modelpress does not know its paper; cite the paper's own key` : `no model '${key.slice(6)}' is declared; ${didYouMean(key, known)}`}`
-              : `unknown citation key '@${key}'; ${didYouMean(key, known)}${known.length ? `the bibliography has ${known.length} ${known.length === 1 ? "entry" : "entries"}` : 'the bibliography is empty'}`;
-          file.message(reason, { place, ruleId: 'unknown-citation', source: SOURCE });
+              ? phrase('diag.cite.model', { key, why: state.registry.get(key.slice(6)) ? phrase('diag.cite.notZoo', { id: key.slice(6) }) : phrase('diag.cite.undeclared', { id: key.slice(6), suggestion: suggestion(key, known) }) })
+              : phrase('diag.cite.unknown', {
+                  key,
+                  suggestion: suggestion(key, known),
+                  size: known.length ? phrase('diag.cite.size', { count: known.length, entryWord: phrase(known.length === 1 ? 'diag.cite.entry' : 'diag.cite.entries') }) : phrase('diag.cite.empty'),
+                });
+          diagnose(file, reason, { place, ruleId: 'unknown-citation' });
           const at = { type: 'text', position: place } as Text;
           const box = errorElement(at, file, reason, 'unknown-citation');
           const text = { type: 'text', value: node.value.slice(f.start, f.end), data: { hName: box.tagName, hProperties: box.properties, hChildren: box.children } } as Text;

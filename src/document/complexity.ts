@@ -23,7 +23,8 @@ import { resolveFormat } from '../render/format.js';
 import { tableToHast } from '../render/table.js';
 import { METRIC_NAMES, type MetricName } from '../render/types.js';
 import { families, familyNamed, type Vars } from '../zoo/families.js';
-import { AttributeError, type AttributeSpec, type DirectiveNode, didYouMean, oneOf, readAttributes, replaceWith, report, text, wordList, prose } from './directive.js';
+import { phrase, type Said, saidOf } from '../i18n/index.js';
+import { AttributeError, type AttributeSpec, type DirectiveNode, suggestion, oneOf, readAttributes, replaceWith, report, text, wordList, prose, attributeProblems } from './directive.js';
 import { showError } from './error-box.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import { numberOf } from './xref.js';
@@ -31,16 +32,16 @@ import { placeChart } from './chart.js';
 import type { InputPoint } from './input-shapes.js';
 import type { DeclaredModel } from '../measure/registry.js';
 import type { Provenance } from './state.js';
-import { benchAt, isUnstable, latencyCi, provenance } from './uses.js';
+import { benchAt, failureSaid, isUnstable, latencyCi, provenance } from './uses.js';
 
 /** `n=128,256,512 d=64` → { n: [128, 256, 512], d: [64] }. */
 function parseAssignments(v: string): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const part of v.split(/\s+/).filter((p) => p !== '')) {
     const m = /^([A-Za-z_]\w*)=([\d.,]+)$/.exec(part);
-    if (!m) throw new AttributeError(`'${part}' is not name=value[,value…], e.g. "n=128,256,512 d=64"`);
+    if (!m) throw new AttributeError(phrase('diag.complexity.assignment', { part }));
     const values = m[2]!.split(',').filter((x) => x !== '').map(Number);
-    if (values.length === 0 || values.some((x) => !Number.isFinite(x) || x <= 0)) throw new AttributeError(`'${part}': values must be positive numbers`);
+    if (values.length === 0 || values.some((x) => !Number.isFinite(x) || x <= 0)) throw new AttributeError(phrase('diag.complexity.positive', { part }));
     out[m[1]!] = values;
   }
   return out;
@@ -52,9 +53,9 @@ const metricList: AttributeSpec<ComplexityMetric[]> = {
   description: `what to measure at each point: ${COMPLEXITY_METRICS.join(', ')} (default macs flops depth; latency benchmarks every point like a ::table latency column)`,
   parse(v) {
     const words = v.split(/[\s,]+/).filter((w) => w !== '');
-    if (words.length === 0) throw new AttributeError('is empty; list metrics separated by spaces');
+    if (words.length === 0) throw new AttributeError(phrase('diag.complexity.emptyMetrics'));
     for (const w of words) {
-      if (!(COMPLEXITY_METRICS as readonly string[]).includes(w)) throw new AttributeError(`unknown metric '${w}'; ${didYouMean(w, COMPLEXITY_METRICS)}use ${COMPLEXITY_METRICS.join(', ')}`);
+      if (!(COMPLEXITY_METRICS as readonly string[]).includes(w)) throw new AttributeError(phrase('diag.complexity.unknownMetric', { name: w, suggestion: suggestion(w, COMPLEXITY_METRICS), known: COMPLEXITY_METRICS.join(', ') }));
     }
     return words as ComplexityMetric[];
   },
@@ -62,8 +63,8 @@ const metricList: AttributeSpec<ComplexityMetric[]> = {
 
 export const complexityAttributes = {
   id: text('cross-reference id, #tbl-name (a table) or #fig-name (show=chart)'),
-  families: wordList(`model families separated by spaces: ${families.map((f) => f.name).join(', ')}`, true),
-  vary: wordList('one or two size variables to sweep, e.g. "n" or "n d"', true),
+  families: wordList(phrase('attr.complexity.families', { names: families.map((f) => f.name).join(', ') }), true),
+  vary: wordList(phrase('attr.complexity.vary'), true),
   values: assignments('the swept values, e.g. "n=128,256,512 d=64,128" (default: each family\'s sweep)'),
   at: assignments('values of the variables not swept, e.g. "d=512" (default: each family\'s)'),
   metrics: metricList,
@@ -83,11 +84,11 @@ export default function remarkModelpressComplexity(options: StateOptions = {}) {
 
 async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
   if (node.type === 'textDirective') {
-    report(file, node, '::complexity is a block directive: write it on a line of its own', 'bad-attribute');
-    return showError(node, file, '::complexity must stand on its own line', 'bad-attribute');
+    report(file, node, phrase('diag.block', { directive: '::complexity' }), 'bad-attribute');
+    return showError(node, file, phrase('diag.ownLine', { directive: '::complexity' }), 'bad-attribute');
   }
   const { ok, values, problems } = readAttributes(node, file, complexityAttributes);
-  if (!ok || !values.families || !values.vary) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  if (!ok || !values.families || !values.vary) return showError(node, file, attributeProblems(problems), 'bad-attribute');
   const metrics = values.metrics ?? DEFAULT_METRICS;
   const convention = values.convention ?? 'exact';
   const at: Vars = Object.fromEntries(Object.entries(values.at ?? {}).map(([k, v]) => [k, v[0]!]));
@@ -100,13 +101,13 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     try {
       family = familyNamed(name);
     } catch (err) {
-      report(file, node, `${(err as Error).message}`, 'unknown-model', 'families');
-      return showError(node, file, (err as Error).message, 'unknown-model');
+      report(file, node, saidOf(err), 'unknown-model', 'families');
+      return showError(node, file, saidOf(err), 'unknown-model');
     }
     // A family sweeps the variables of vary= that it has (k means nothing to self-attention).
     const vary = values.vary.filter((v) => v in family.variables).map((v) => ({ name: v, values: values.values?.[v] }));
     if (vary.length === 0) {
-      const reason = `${name} has none of the variables ${values.vary.join(', ')}; its variables are ${Object.keys(family.variables).join(', ')}`;
+      const reason = phrase('diag.complexity.noVariables', { family: name, vary: values.vary.join(', '), known: Object.keys(family.variables).join(', ') });
       report(file, node, reason, 'bad-attribute', 'vary');
       return showError(node, file, reason, 'bad-attribute');
     }
@@ -118,8 +119,8 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
         sweep = sweepFamily(family, { vary, at: ownAt, convention }, metrics);
       } catch (err) {
         if (!(err instanceof SweepError)) throw err;
-        report(file, node, `${err.message}; change values= or at=`, 'bad-attribute', values.values ? 'values' : 'vary');
-        return showError(node, file, err.message, 'bad-attribute');
+        report(file, node, phrase('diag.complexity.sweep', { reason: err.said }), 'bad-attribute', values.values ? 'values' : 'vary');
+        return showError(node, file, err.said, 'bad-attribute');
       }
       if (metrics.includes('latency')) {
         const timed = await timeSweep(sweep, node, file, state);
@@ -133,7 +134,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
   const number = numberOf(node);
   if (values.show === 'chart') {
     if (new Set(sweeps.map((s) => s.family.claimMetric)).size > 1) {
-      const reason = 'the families of one chart must claim the same metric (the sequence layers MACs, the vision models attention MACs); chart them separately';
+      const reason = phrase('diag.complexity.sameClaim');
       report(file, node, reason, 'bad-attribute', 'families');
       return showError(node, file, reason, 'bad-attribute');
     }
@@ -161,7 +162,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
  * benchmark settings, cache, results store, --frozen and --refresh=<that id> apply as to a declared
  * model, and a point's failure is reported at this directive.
  */
-async function timeSweep(sweep: FamilySweep, node: DirectiveNode, file: VFile, state: DocumentState): Promise<{ ok: true; provenance: Provenance[] } | { ok: false; reason: string }> {
+async function timeSweep(sweep: FamilySweep, node: DirectiveNode, file: VFile, state: DocumentState): Promise<{ ok: true; provenance: Provenance[] } | { ok: false; reason: Said }> {
   const timings: PointTiming[] = [];
   const provenanceOut: Provenance[] = [];
   for (const p of sweep.points) {
@@ -184,7 +185,7 @@ async function timeSweep(sweep: FamilySweep, node: DirectiveNode, file: VFile, s
       model = declared;
     }
     const { bench, failure } = await benchAt(state, file, model, point, undefined, node);
-    if (bench?.result.status !== 'ok') return { ok: false, reason: failure?.reason ?? `the benchmark of ${id} gave no result` };
+    if (bench?.result.status !== 'ok') return { ok: false, reason: failure ? failureSaid(failure) : phrase('diag.complexity.noResult', { id }) };
     timings.push({ medianMs: bench.result.latencyMedianMs, ci95: latencyCi(bench), unstable: isUnstable(bench) });
     provenanceOut.push(provenance(state, model, point, undefined, bench));
   }

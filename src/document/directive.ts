@@ -9,6 +9,8 @@ import type { ContainerDirective, LeafDirective, TextDirective } from 'mdast-uti
 import type { Point, Position } from 'unist';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
+import type { VFileMessage } from 'vfile-message';
+import { english, joined, phrase, type Said, SaidError, saidOf } from '../i18n/index.js';
 import { smartQuotes } from '../render/typography.js';
 import { sourceSlice } from './source.js';
 // remark-rehype's types declare `data.hName/hProperties/hChildren` on mdast nodes.
@@ -100,10 +102,25 @@ export function attributePlace(node: DirectiveNode, name: string, file: VFile): 
   return { start, end: advance(start, m[0]) };
 }
 
+/** What each diagnostic says, in words any language can give (the message's reason is the English). */
+const SAID = new WeakMap<VFileMessage, Said>();
+
+/** A diagnostic: the terminal reads its English, an error box in the page its words in the document's language. */
+export function diagnose(file: VFile, reason: Said, options: { place?: Point | Position | undefined; ruleId?: string | undefined; source?: string }): VFileMessage {
+  const m = file.message(english(reason), { source: SOURCE, ...options });
+  if (typeof reason !== 'string') SAID.set(m, reason);
+  return m;
+}
+
+/** What a diagnostic says (its English reason when it was reported as plain text). */
+export function saidOfMessage(m: VFileMessage): Said {
+  return SAID.get(m) ?? m.reason;
+}
+
 /** Report a diagnostic at a directive (or one of its attributes). */
-export function report(file: VFile, node: DirectiveNode | Node, reason: string, ruleId: RuleId, attribute?: string): void {
+export function report(file: VFile, node: DirectiveNode | Node, reason: Said, ruleId: RuleId, attribute?: string): void {
   const place = attribute !== undefined && isDirective(node) ? attributePlace(node, attribute, file) : node.position;
-  file.message(reason, { place, ruleId, source: SOURCE });
+  diagnose(file, reason, { place, ruleId });
 }
 
 /** Put a rendered element in the directive's place. */
@@ -130,9 +147,9 @@ export function isHandled(node: DirectiveNode): boolean {
 // Attributes
 
 /** A value that fails its check: the reason says what is allowed. */
-export class AttributeError extends Error {
+export class AttributeError extends SaidError {
   constructor(
-    message: string,
+    message: Said,
     readonly ruleId: RuleId = 'bad-attribute',
   ) {
     super(message);
@@ -143,6 +160,8 @@ export class AttributeError extends Error {
 export interface AttributeSpec<T> {
   /** One line for the docs and the unknown-attribute remedy. */
   description: string;
+  /** The same line in any document's language, where it differs from `description` (a required attribute's, for the box that asks for it). */
+  said?: Said | undefined;
   required?: boolean;
   parse(value: string): T;
 }
@@ -208,8 +227,23 @@ export function nearestNames(word: string, known: readonly string[], count: numb
 
 /** `did you mean 'x'? ` or ''. */
 export function didYouMean(word: string, known: readonly string[]): string {
+  return english(suggestion(word, known));
+}
+
+/** `did you mean 'x'? ` or '', in the document's language when said. */
+export function suggestion(word: string, known: readonly string[]): Said {
   const s = suggest(word, known);
-  return s ? `did you mean '${s}'? ` : '';
+  return s ? phrase('diag.didYouMean', { name: s }) : '';
+}
+
+/** `a, b, c`: names (ids, attributes, metrics) as written, in any language. */
+export function names(list: readonly string[]): string {
+  return list.join(', ');
+}
+
+/** Several reasons as one: `a; b` (in Chinese `a；b`). */
+export function allOf(reasons: readonly Said[]): Said {
+  return reasons.length === 1 ? reasons[0]! : joined(reasons);
 }
 
 /**
@@ -217,24 +251,25 @@ export function didYouMean(word: string, known: readonly string[]): string {
  * reported (each at its place); `ok` is false when any was, and the directive should then render an
  * error box instead of guessing.
  */
-export function readAttributes<S extends AttributeSpecs>(node: DirectiveNode, file: VFile, specs: S): { ok: boolean; values: Parsed<S>; problems: string[] } {
+export function readAttributes<S extends AttributeSpecs>(node: DirectiveNode, file: VFile, specs: S): { ok: boolean; values: Parsed<S>; problems: Said[] } {
   const attrs = node.attributes ?? {};
   const values: Record<string, unknown> = {};
-  const problems: string[] = [];
-  const problem = (reason: string, ruleId: RuleId, attribute?: string): void => {
+  const problems: Said[] = [];
+  const problem = (reason: Said, ruleId: RuleId, attribute?: string): void => {
     problems.push(reason);
     report(file, node, reason, ruleId, attribute);
   };
   let ok = true;
   const known = Object.keys(specs);
   const marker = node.type === 'textDirective' ? ':' : '::';
+  const directive = `${marker}${node.name}`;
   for (const [name, raw] of Object.entries(attrs)) {
     if (raw === null || raw === undefined) continue;
     const spec = specs[name];
     if (!spec) {
       ok = false;
-      const allowed = known.length > 0 ? `${marker}${node.name} takes ${known.join(', ')}` : `${marker}${node.name} takes no attributes`;
-      problem(`unknown attribute '${name}' on ${marker}${node.name}; ${didYouMean(name, known)}${allowed}`, 'unknown-attribute', name);
+      const allowed = known.length > 0 ? phrase('diag.takes', { directive, names: names(known) }) : phrase('diag.takesNone', { directive });
+      problem(phrase('diag.unknownAttribute', { name, directive, suggestion: suggestion(name, known), allowed }), 'unknown-attribute', name);
       continue;
     }
     try {
@@ -242,35 +277,43 @@ export function readAttributes<S extends AttributeSpecs>(node: DirectiveNode, fi
     } catch (err) {
       ok = false;
       const ruleId = err instanceof AttributeError ? err.ruleId : 'bad-attribute';
-      problem(`${marker}${node.name} ${name}="${raw}": ${(err as Error).message}`, ruleId, name);
+      problem(phrase('diag.badValue', { directive, name, raw, reason: saidOf(err) }), ruleId, name);
     }
   }
   for (const [name, spec] of Object.entries(specs)) {
     if (spec.required && (attrs[name] === undefined || attrs[name] === null)) {
       ok = false;
-      problem(`${marker}${node.name} needs ${name}=… (${spec.description})`, 'missing-attribute');
+      problem(phrase('diag.needsAttribute', { directive, name, description: spec.said ?? spec.description }), 'missing-attribute');
     }
   }
   return { ok, values: values as Parsed<S>, problems };
 }
 
+/** What an attribute-error box says: every problem found, or that there were some. */
+export function attributeProblems(problems: readonly Said[]): Said {
+  return problems.length > 0 ? allOf(problems) : phrase('diag.attributeErrors');
+}
+
 // Parsers shared by several directives.
 
 /** A caption or other prose given as an attribute: straight quotes become typographic, as in the text. */
-export const prose = (description: string, required = false): AttributeSpec<string> => ({
-  description,
+/** A spec's description in English, and in words when it was given as a catalogue message. */
+const described = (description: Said) => (typeof description === 'string' ? { description } : { description: english(description), said: description });
+
+export const prose = (description: Said, required = false): AttributeSpec<string> => ({
+  ...described(description),
   required,
   parse: (v) => {
-    if (v.trim() === '') throw new AttributeError('is empty; give a value or leave the attribute out');
+    if (v.trim() === '') throw new AttributeError(phrase('diag.empty'));
     return smartQuotes(v);
   },
 });
 
-export const text = (description: string, required = false): AttributeSpec<string> => ({
-  description,
+export const text = (description: Said, required = false): AttributeSpec<string> => ({
+  ...described(description),
   required,
   parse: (v) => {
-    if (v.trim() === '') throw new AttributeError('is empty; give a value or leave the attribute out');
+    if (v.trim() === '') throw new AttributeError(phrase('diag.empty'));
     return v;
   },
 });
@@ -278,16 +321,16 @@ export const text = (description: string, required = false): AttributeSpec<strin
 export const positiveInteger = (description: string): AttributeSpec<number> => ({
   description,
   parse: (v) => {
-    if (!/^\s*\d+\s*$/.test(v) || Number(v) < 1) throw new AttributeError('must be a positive whole number, e.g. 2');
+    if (!/^\s*\d+\s*$/.test(v) || Number(v) < 1) throw new AttributeError(phrase('diag.positiveInteger'));
     return Number(v);
   },
 });
 
-export const oneOf = <T extends string>(description: string, choices: readonly T[], required = false): AttributeSpec<T> => ({
-  description,
+export const oneOf = <T extends string>(description: Said, choices: readonly T[], required = false): AttributeSpec<T> => ({
+  ...described(description),
   required,
   parse: (v) => {
-    if (!(choices as readonly string[]).includes(v)) throw new AttributeError(`${didYouMean(v, choices)}use one of ${choices.join(', ')}`);
+    if (!(choices as readonly string[]).includes(v)) throw new AttributeError(phrase('diag.oneOf', { suggestion: suggestion(v, choices), choices: names(choices) }));
     return v as T;
   },
 });
@@ -297,17 +340,17 @@ export const boolean = (description: string): AttributeSpec<boolean> => ({
   parse: (v) => {
     if (v === '' || v === 'true' || v === 'yes') return true;
     if (v === 'false' || v === 'no') return false;
-    throw new AttributeError('must be true or false');
+    throw new AttributeError(phrase('diag.boolean'));
   },
 });
 
 /** A list of words separated by spaces or commas (`models="a b c"`). */
-export const wordList = (description: string, required = false): AttributeSpec<string[]> => ({
-  description,
+export const wordList = (description: Said, required = false): AttributeSpec<string[]> => ({
+  ...described(description),
   required,
   parse: (v) => {
     const words = v.split(/[\s,]+/).filter((w) => w !== '');
-    if (words.length === 0) throw new AttributeError('is empty; list at least one, separated by spaces');
+    if (words.length === 0) throw new AttributeError(phrase('diag.emptyList'));
     return words;
   },
 });

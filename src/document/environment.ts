@@ -9,8 +9,9 @@ import type { Element } from 'hast';
 import { h } from 'hastscript';
 import type { VFile } from 'vfile';
 import type { Environment } from '../runtime/types.js';
+import { busyReasons } from '../runtime/load.js';
 import { decimalsForDigits, fixed } from '../render/format.js';
-import { ENGLISH, type Messages } from '../i18n/index.js';
+import { ENGLISH, type Messages, phrase } from '../i18n/index.js';
 import { type DirectiveNode, readAttributes, replaceWith } from './directive.js';
 import { showError } from './error-box.js';
 import { setOutput } from '../docmodel/output.js';
@@ -44,8 +45,10 @@ export function hardwareRows(e: Environment, msg: Messages = ENGLISH): Rows {
 function loadText(e: Environment, msg: Messages): string {
   const l = e.load!;
   const share = (v: number | null) => (v === null ? msg.t('env.unknown') : `${(v * 100).toFixed(0)}%`);
+  // The reasons said again from the samples, in the document's language (the stored words are English).
+  const reasons = l.busy ? busyReasons(l.start, l.end, e.logicalCores, msg.t) : [];
   return l.busy
-    ? msg.t('env.busy', { reason: l.reason ?? '' })
+    ? msg.t('env.busy', { reason: reasons.length > 0 ? reasons.join(msg.t('list.semicolon')) : (l.reason ?? '') })
     : msg.t('env.idle', { load: l.start.loadAverage[0].toFixed(2), before: share(l.start.otherCpuShare), after: share(l.end?.otherCpuShare ?? null) });
 }
 
@@ -110,7 +113,7 @@ export default function remarkModelpressEnvironment(options: StateOptions = {}) 
 
 function render(node: DirectiveNode, file: VFile, state: DocumentState): void {
   const { ok } = readAttributes(node, file, environmentAttributes);
-  if (!ok) return showError(node, file, '::environment takes no attributes', 'unknown-attribute');
+  if (!ok) return showError(node, file, phrase('diag.takesNone', { directive: '::environment' }), 'unknown-attribute');
   const envs = state.data.environments;
   const msg = stateMessages(state);
   if (envs.length === 0) return show(node, msg.t('env.none'), [hardwareRows(state.registry.hostEnvironment(), msg)], msg);

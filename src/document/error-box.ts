@@ -6,9 +6,9 @@ import type { Element } from 'hast';
 import type { Node } from 'mdast';
 import type { VFile } from 'vfile';
 import { errorBoxHast } from '../render/page.js';
-import { messagesFor } from '../i18n/index.js';
+import { ENGLISH, type Messages, messagesFor, phrase, type Said, say, saidOf } from '../i18n/index.js';
 import type { DirectiveNode } from './directive.js';
-import { replaceWith, report, SOURCE } from './directive.js';
+import { allOf, diagnose, replaceWith, report, saidOfMessage, SOURCE } from './directive.js';
 import { type ErrorOutput, setOutput } from '../docmodel/output.js';
 import { placeText } from '../render/page.js';
 import { placeName } from './source.js';
@@ -22,10 +22,7 @@ export async function guarded(node: DirectiveNode, file: VFile, handle: () => vo
   try {
     await handle();
   } catch (err) {
-    const marker = node.type === 'textDirective' ? ':' : '::';
-    const reason = `${marker}${node.name} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; the rest of the document was built`;
-    report(file, node, reason, 'directive-failed');
-    showError(node, file, reason, 'directive-failed');
+    failed(node, file, err);
   }
 }
 
@@ -34,11 +31,16 @@ export function guardedSync(node: DirectiveNode, file: VFile, handle: () => void
   try {
     handle();
   } catch (err) {
-    const marker = node.type === 'textDirective' ? ':' : '::';
-    const reason = `${marker}${node.name} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; the rest of the document was built`;
-    report(file, node, reason, 'directive-failed');
-    showError(node, file, reason, 'directive-failed');
+    failed(node, file, err);
   }
+}
+
+function failed(node: DirectiveNode, file: VFile, err: unknown): void {
+  const marker = node.type === 'textDirective' ? ':' : '::';
+  const said = saidOf(err);
+  const reason = phrase('diag.directiveFailed', { directive: `${marker}${node.name}`, reason: typeof said === 'string' ? said.split('\n')[0]! : said });
+  report(file, node, reason, 'directive-failed');
+  showError(node, file, reason, 'directive-failed');
 }
 
 /** Rules that only advise (the value is still shown): they never become the text of an error box. */
@@ -46,7 +48,7 @@ const ADVISORY = new Set(['busy-machine', 'unstable-measurement', 'refresh-chang
 
 /** One diagnostic as both the terminal and the page's box print it. */
 interface Shown {
-  message: string;
+  message: Said;
   line?: number | undefined;
   column?: number | undefined;
   ruleId?: string | undefined;
@@ -66,19 +68,19 @@ function within(point: { line: number; column: number } | undefined, node: Node)
  * diagnostic is an error (the page shows a box where content should be), so the terminal and the
  * page say the same thing, at the same place, with the same rule and severity.
  */
-function diagnosticAt(node: Node, file: VFile, message: string, ruleId: string | undefined): Shown {
+function diagnosticAt(node: Node, file: VFile, message: Said, ruleId: string | undefined): Shown {
   const inside = file.messages.filter((m) => m.source === SOURCE && !ADVISORY.has(m.ruleId ?? '') && within(m.place && 'start' in m.place ? m.place.start : m.place, node));
   if (inside.length > 0) {
     for (const m of inside) m.fatal = true;
-    return { message: inside.map((m) => m.reason).join('; '), line: inside[0]!.line, column: inside[0]!.column, ruleId: inside[0]!.ruleId ?? ruleId };
+    return { message: allOf(inside.map(saidOfMessage)), line: inside[0]!.line, column: inside[0]!.column, ruleId: inside[0]!.ruleId ?? ruleId };
   }
-  const m = file.message(message, { place: node.position, ruleId, source: SOURCE });
+  const m = diagnose(file, message, { place: node.position, ruleId });
   m.fatal = true;
   return { message, line: node.position?.start.line, column: node.position?.start.column, ruleId };
 }
 
 /** Replace a directive with an error box (block or inline, matching the directive). */
-export function showError(node: DirectiveNode, file: VFile, message: string, ruleId?: string): void {
+export function showError(node: DirectiveNode, file: VFile, message: Said, ruleId?: string): void {
   const shown = diagnosticAt(node, file, message, ruleId);
   replaceWith(node, boxElement(node, file, shown));
   setOutput(node, boxOutput(node, file, shown));
@@ -89,15 +91,23 @@ function placeOf(file: VFile, d: Shown): { file: string | undefined; line: numbe
   return placeName(file, d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : undefined);
 }
 
+/** The document's words (English outside a modelpress document). */
+function wordsOf(file: VFile): Messages {
+  const s = file.data.modelpress?.settings;
+  return s ? messagesFor(s.lang, s.messages) : ENGLISH;
+}
+
 function boxOutput(node: Node, file: VFile, d: Shown): ErrorOutput {
-  const where = placeText({ message: d.message, ...placeOf(file, d) });
-  return { kind: 'error', message: d.message, where: where || undefined, rule: d.ruleId ? `[modelpress:${d.ruleId}]` : undefined, inline: node.type === 'textDirective' || node.type === 'text' };
+  const message = say(wordsOf(file), d.message);
+  const where = placeText({ message, ...placeOf(file, d) });
+  return { kind: 'error', message, where: where || undefined, rule: d.ruleId ? `[modelpress:${d.ruleId}]` : undefined, inline: node.type === 'textDirective' || node.type === 'text' };
 }
 
 function boxElement(node: Node, file: VFile, d: Shown): Element {
+  const words = wordsOf(file);
   return errorBoxHast(
-    { message: d.message, ...placeOf(file, d), ruleId: d.ruleId ? `modelpress:${d.ruleId}` : undefined },
-    { inline: node.type === 'textDirective' || node.type === 'text', title: file.data.modelpress ? messagesFor(file.data.modelpress.settings.lang, file.data.modelpress.settings.messages).t('error.title') : undefined },
+    { message: say(words, d.message), ...placeOf(file, d), ruleId: d.ruleId ? `modelpress:${d.ruleId}` : undefined },
+    { inline: node.type === 'textDirective' || node.type === 'text', title: file.data.modelpress ? words.t('error.title') : undefined },
   );
 }
 
@@ -105,11 +115,11 @@ function boxElement(node: Node, file: VFile, d: Shown): Element {
  * What the error box for a diagnostic just reported at `node` stands for, for the LaTeX writer (the
  * caller reported it; it becomes an error, as every box's diagnostic is).
  */
-export function errorOutput(node: Node, file: VFile, message: string, ruleId?: string): ErrorOutput {
+export function errorOutput(node: Node, file: VFile, message: Said, ruleId?: string): ErrorOutput {
   return boxOutput(node, file, diagnosticAt(node, file, message, ruleId));
 }
 
 /** The error box for a diagnostic just reported at `node` (see errorOutput). */
-export function errorElement(node: Node, file: VFile, message: string, ruleId?: string): Element {
+export function errorElement(node: Node, file: VFile, message: Said, ruleId?: string): Element {
   return boxElement(node, file, diagnosticAt(node, file, message, ruleId));
 }

@@ -7,7 +7,9 @@
 import type { PhrasingContent, Root } from 'mdast';
 import { SKIP, visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
-import { didYouMean, type DirectiveNode, isDirective, isHandled, report } from './directive.js';
+import { allOf, type DirectiveNode, isDirective, isHandled, names, report, suggestion } from './directive.js';
+import { phrase } from '../i18n/index.js';
+import { failureSaid } from './uses.js';
 import { showError } from './error-box.js';
 import { sourceSlice } from './source.js';
 import { documentState, type StateOptions } from './state.js';
@@ -30,7 +32,7 @@ export default function remarkModelpressFinish(options: StateOptions = {}) {
         const id = node.attributes?.id;
         const failures = id ? state.modelFailures.get(id) : undefined;
         if (failures && failures.length > 0) {
-          showError(node, file, failures.map((f) => f.reason).join('; '), failures[0]!.ruleId);
+          showError(node, file, allOf(failures.map(failureSaid)), failures[0]!.ruleId);
           return SKIP;
         }
         if ((node.data as { hName?: string } | undefined)?.hName) return SKIP; // already an error box
@@ -55,9 +57,10 @@ export default function remarkModelpressFinish(options: StateOptions = {}) {
       if (state.embedded && !ours) return;
       const marker = node.type === 'textDirective' ? ':' : node.type === 'leafDirective' ? '::' : ':::';
       const known = ours;
+      const directive = `${marker}${node.name}`;
       const reason = known
-        ? `${marker}${node.name} is not handled in this pipeline; add its modelpress plugin`
-        : `unknown directive '${marker}${node.name}'; ${didYouMean(node.name, DIRECTIVES)}modelpress knows ${DIRECTIVES.map((d) => (d === 'metric' ? ':metric' : `::${d}`)).join(', ')}`;
+        ? phrase('diag.notHandled', { directive })
+        : phrase('diag.unknownDirective', { directive, suggestion: suggestion(node.name, DIRECTIVES), known: names(DIRECTIVES.map((d) => (d === 'metric' ? ':metric' : `::${d}`))) });
       report(file, node, reason, 'unknown-directive');
       showError(node, file, reason, 'unknown-directive');
       return SKIP;

@@ -19,7 +19,8 @@ import { resolveFormat } from '../render/format.js';
 import { renderFormula, splitWhereRow } from '../render/formula.js';
 import { TemplateError } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { boolean, didYouMean, type DirectiveNode, nearestNames, oneOf, positiveInteger, readAttributes, replaceWith, report, text } from './directive.js';
+import { phrase, type Said } from '../i18n/index.js';
+import { boolean, suggestion, type DirectiveNode, nearestNames, oneOf, positiveInteger, readAttributes, replaceWith, report, text, attributeProblems, allOf } from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions, stateMessages } from './state.js';
@@ -73,23 +74,23 @@ const ALLOWED: Record<WorkedOp, string[]> = {
  */
 export const MAX_WORKED_WEIGHTS = 2 ** 24;
 
-function tooLarge(op: WorkedOp, dims: number[], attribute: string): { error: string; attribute: string } | undefined {
+function tooLarge(op: WorkedOp, dims: number[], attribute: string): { error: Said; attribute: string } | undefined {
   const n = dims.reduce((a, b) => a * b, 1);
   if (dims.every((d) => Number.isSafeInteger(d)) && n <= MAX_WORKED_WEIGHTS) return undefined;
   return {
-    error: `op=${op}: the worked example's weight would hold ${dims.join('×')} = ${n.toLocaleString('en-US')} elements; worked examples are limited to ${MAX_WORKED_WEIGHTS.toLocaleString('en-US')} (use smaller numbers, or model= and node= for a real layer)`,
+    error: phrase('diag.formula.tooLarge', { op, dims: dims.join('×'), count: n.toLocaleString('en-US'), limit: MAX_WORKED_WEIGHTS.toLocaleString('en-US') }),
     attribute,
   };
 }
 
-export function workedExample(op: WorkedOp, v: Values): { model: Model } | { error: string; attribute?: string } {
+export function workedExample(op: WorkedOp, v: Values): { model: Model } | { error: Said; attribute?: string } {
   const b = new GraphBuilder({ opset: 17, name: `worked_${op.toLowerCase()}`, producerName: 'modelpress formula' });
   if (op === 'Conv') {
     const kh = v.kh ?? v.k;
     const kw = v.kw ?? v.k;
-    if (kh === undefined || kw === undefined) return { error: 'op=Conv needs the kernel size: k=3 (square) or kh=… kw=…', attribute: 'op' };
+    if (kh === undefined || kw === undefined) return { error: phrase('diag.formula.kernel'), attribute: 'op' };
     const groups = v.groups ?? 1;
-    if (v.cin! % groups !== 0 || v.cout! % groups !== 0) return { error: `groups=${groups} must divide cin=${v.cin} and cout=${v.cout}`, attribute: 'groups' };
+    if (v.cin! % groups !== 0 || v.cout! % groups !== 0) return { error: phrase('diag.formula.groups', { groups, cin: v.cin!, cout: v.cout! }), attribute: 'groups' };
     const big = tooLarge(op, [v.cout!, v.cin! / groups, kh, kw], 'cin');
     if (big) return big;
     // h and w are the output size: a valid (unpadded) window over an input of h+kh−1 × w+kw−1.
@@ -116,11 +117,11 @@ function resultOf(profileNode: { macs: number; flops: number }, convention: Conv
 
 async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
   if (node.type === 'textDirective') {
-    report(file, node, '::formula is a block directive: write it on a line of its own', 'bad-attribute');
-    return showError(node, file, '::formula must stand on its own line', 'bad-attribute');
+    report(file, node, phrase('diag.block', { directive: '::formula' }), 'bad-attribute');
+    return showError(node, file, phrase('diag.ownLine', { directive: '::formula' }), 'bad-attribute');
   }
   const { ok, values, problems } = readAttributes(node, file, formulaAttributes);
-  if (!ok) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  if (!ok) return showError(node, file, attributeProblems(problems), 'bad-attribute');
   const convention = values.convention ?? state.settings.convention;
   let use: FormulaUse | undefined;
   let counted: { macs: number; flops: number } | undefined;
@@ -129,16 +130,16 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
 
   if (values.op !== undefined) {
     if (values.model !== undefined || values.node !== undefined) {
-      report(file, node, 'a worked example (op=…) takes numbers, not model= or node=; use one form or the other', 'bad-attribute', values.model !== undefined ? 'model' : 'node');
-      return showError(node, file, 'mixed formula forms', 'bad-attribute');
+      report(file, node, phrase('diag.formula.mixed'), 'bad-attribute', values.model !== undefined ? 'model' : 'node');
+      return showError(node, file, phrase('diag.formula.mixedShort'), 'bad-attribute');
     }
     const op = values.op;
     const attrs = Object.keys(node.attributes ?? {}).filter((a) => !['id', 'op', 'convention'].includes(a));
     const stray = attrs.filter((a) => !ALLOWED[op].includes(a));
     const missing = NEEDS[op].filter((a) => (values as Record<string, unknown>)[a] === undefined);
-    for (const a of stray) report(file, node, `op=${op} does not take ${a}=; it takes ${ALLOWED[op].join(', ')}`, 'unknown-attribute', a);
-    if (missing.length > 0) report(file, node, `op=${op} needs ${missing.map((a) => `${a}=…`).join(' ')} (${ALLOWED[op].join(', ')})`, 'missing-attribute', 'op');
-    if (stray.length > 0 || missing.length > 0) return showError(node, file, `worked example of ${op} is incomplete`, 'missing-attribute');
+    for (const a of stray) report(file, node, phrase('diag.formula.stray', { op, name: a, allowed: ALLOWED[op].join(', ') }), 'unknown-attribute', a);
+    if (missing.length > 0) report(file, node, phrase('diag.formula.missing', { op, missing: missing.map((a) => `${a}=…`).join(' '), allowed: ALLOWED[op].join(', ') }), 'missing-attribute', 'op');
+    if (stray.length > 0 || missing.length > 0) return showError(node, file, phrase('diag.formula.incomplete', { op }), 'missing-attribute');
     const built = workedExample(op, values);
     if ('error' in built) {
       report(file, node, built.error, 'bad-attribute', built.attribute);
@@ -148,7 +149,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     try {
       profile = profileModel(built.model, { convention });
     } catch (err) {
-      const reason = `cannot count this ${op}: ${(err as Error).message}`;
+      const reason = phrase('diag.formula.cannotCount', { op, reason: (err as Error).message });
       report(file, node, reason, 'analysis');
       return showError(node, file, reason, 'analysis');
     }
@@ -158,14 +159,14 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     for (const a of attrs) given[a] = node.attributes![a] ?? '';
   } else {
     if (values.model === undefined || values.node === undefined) {
-      report(file, node, '::formula needs model= and node= (a node of a declared model), or op= with its numbers (a worked example)', 'missing-attribute');
-      return showError(node, file, 'formula needs model= node= or op=', 'missing-attribute');
+      report(file, node, phrase('diag.formula.needs'), 'missing-attribute');
+      return showError(node, file, phrase('diag.formula.needsShort'), 'missing-attribute');
     }
-    const unknown: string[] = [];
+    const unknown: Said[] = [];
     const model = resolveModel(state, file, node, values.model, 'model', unknown);
-    if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
+    if (!model) return showError(node, file, allOf(unknown), 'unknown-model');
     const point = singlePoint(file, node, model, values.input);
-    if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
+    if (!point) return showError(node, file, phrase('diag.input.chooseOf', { id: model.id }), 'bad-attribute');
     const p = await profileAt(state, file, model, point, convention);
     if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
     const found = p.profile.nodes.find((n) => n.name === values.node);
@@ -175,12 +176,12 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
       const working = withFormula.filter((n) => n.flops > 0 || n.macs > 0);
       const names = (working.length ? working : withFormula).map((n) => n.name);
       const nearest = nearestNames(values.node, names, 5);
-      const reason = `model '${model.id}' has no node named '${values.node}'; ${didYouMean(values.node, names)}the nearest nodes with formulas are ${nearest.join(', ')}${names.length > 5 ? ` (of ${names.length})` : ''}`;
+      const reason = phrase('diag.formula.noNode', { id: model.id, node: values.node, suggestion: suggestion(values.node, names), nearest: nearest.join(', '), of: names.length > 5 ? phrase('diag.formula.ofCount', { count: names.length }) : '' });
       report(file, node, reason, 'unknown-node', 'node');
       return showError(node, file, reason, 'unknown-node');
     }
     if (!found.formula) {
-      const reason = `node '${found.name}' (${found.opType}) has no cost formula${found.counted ? ' (it costs no arithmetic)' : ' (no rule counts this op)'}; pick a Conv, Gemm, MatMul, norm, pool or activation node`;
+      const reason = phrase('diag.formula.noFormula', { node: found.name, op: found.opType, why: phrase(found.counted ? 'diag.formula.free' : 'diag.formula.noRule') });
       report(file, node, reason, 'unknown-node', 'node');
       return showError(node, file, reason, 'unknown-node');
     }
@@ -190,7 +191,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
   }
 
   if (!use || !counted) {
-    const reason = 'the op rule gave no formula for this op';
+    const reason = phrase('diag.formula.noRuleFormula');
     report(file, node, reason, 'analysis');
     return showError(node, file, reason, 'analysis');
   }
@@ -199,7 +200,7 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
   try {
     latex = renderFormula(use, value, { templateDirs: [state.baseDir], quantity, format: resolveFormat(state.settings.format), messages: stateMessages(state) });
   } catch (err) {
-    const reason = err instanceof TemplateError ? `formula template ${err.message}; fix the template or remove your override` : `cannot render the formula: ${(err as Error).message}`;
+    const reason = err instanceof TemplateError ? phrase('diag.formula.template', { reason: err.message }) : phrase('diag.formula.cannotRender', { reason: (err as Error).message });
     report(file, node, reason, 'template-error');
     return showError(node, file, reason, 'template-error');
   }

@@ -13,7 +13,8 @@ import type { Root, RootContent } from 'mdast';
 import type { Processor } from 'unified';
 import { visit } from 'unist-util-visit';
 import { VFile } from 'vfile';
-import { didYouMean, type DirectiveNode, markHandled, SOURCE } from './directive.js';
+import { diagnose, type DirectiveNode, markHandled, suggestion } from './directive.js';
+import { phrase, type Said } from '../i18n/index.js';
 import { maskEquationLabels } from './elements.js';
 import { showError } from './error-box.js';
 import { placeIncluded } from './source.js';
@@ -48,28 +49,28 @@ export function expandIncludes(
   for (const { node, parent } of found) {
     markHandled(node);
     // At this ::include, in whichever file it is written (relocateMessages names that file).
-    const fail = (reason: string) => {
-      file.message(reason, { place: node.position, ruleId: 'include', source: SOURCE });
+    const fail = (reason: Said) => {
+      diagnose(file, reason, { place: node.position, ruleId: 'include' });
       showError(node, file, reason, 'include');
     };
     const attrs = node.attributes ?? {};
     const unknown = Object.keys(attrs).filter((k) => k !== 'file');
     if (unknown.length > 0) {
-      fail(`unknown attribute '${unknown[0]}' on ::include; ::include takes file`);
+      fail(phrase('diag.include.attribute', { name: unknown[0]! }));
       continue;
     }
     const written = attrs.file;
     if (!written) {
-      fail('::include needs file=… (a Markdown file, relative to this one)');
+      fail(phrase('diag.include.needsFile'));
       continue;
     }
     const full = path.resolve(dir, written);
     if (stack.length > MAX_INCLUDE_DEPTH) {
-      fail(`includes are nested more than ${MAX_INCLUDE_DEPTH} files deep (${path.basename(full)}); include the parts from fewer levels`);
+      fail(phrase('diag.include.deep', { max: MAX_INCLUDE_DEPTH, file: path.basename(full) }));
       continue;
     }
     if (stack.includes(full)) {
-      fail(`include cycle: ${[...stack, full].map((p) => path.basename(p)).join(' → ')}; remove one of the ::include lines`);
+      fail(phrase('diag.include.cycle', { cycle: [...stack, full].map((p) => path.basename(p)).join(' → ') }));
       continue;
     }
     let text: string;
@@ -82,7 +83,7 @@ export function expandIncludes(
       } catch {
         /* no folder either */
       }
-      fail(`cannot include '${written}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${didYouMean(path.basename(full), siblings.filter((s) => s.endsWith('.md')))}the path is relative to ${path.basename(documentPath)}`);
+      fail(phrase('diag.include.unreadable', { written, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message, suggestion: suggestion(path.basename(full), siblings.filter((s) => s.endsWith('.md'))), document: path.basename(documentPath) }));
       continue;
     }
     let included: Root;
@@ -93,7 +94,7 @@ export function expandIncludes(
       expandIncludes(processor, included, file, full, [...stack, full]);
     } catch (err) {
       // The boundary around an include: whatever fails in it is one diagnostic at the directive.
-      fail(`cannot include '${written}': ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      fail(phrase('diag.include.failed', { written, reason: err instanceof Error ? err.message.split('\n')[0]! : String(err) }));
       continue;
     }
     // Images of the included file are relative to it: rewrite them against the including document.

@@ -5,14 +5,15 @@
  * in order. Each resulting point binds every named input; its label shows only the sizes that vary.
  */
 import { describeInputs } from '../render/metrics.js';
+import { phrase, type Said, SaidError } from '../i18n/index.js';
 
 /** One concrete binding of the model inputs. */
 export type { InputPoint } from '../measure/types.js';
 import type { InputPoint } from '../measure/types.js';
 
-export class InputSyntaxError extends Error {
+export class InputSyntaxError extends SaidError {
   constructor(
-    message: string,
+    message: Said,
     /** 0-based offset into the attribute value. */
     readonly offset: number,
   ) {
@@ -29,7 +30,7 @@ interface NamedTemplate {
   dims: DimToken[];
 }
 
-const EXAMPLE = 'write e.g. 1x3x224x224, name=1x3x224x224,mask=1x128 or 1x3x{200,224,256}x{200,224,256}';
+const EXAMPLE = phrase('diag.input.example');
 
 /** Split on commas outside braces, keeping each part's offset. */
 function splitTopLevel(text: string): { part: string; offset: number }[] {
@@ -39,17 +40,17 @@ function splitTopLevel(text: string): { part: string; offset: number }[] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '{') {
-      if (depth > 0) throw new InputSyntaxError(`nested '{' in input shape; ${EXAMPLE}`, i);
+      if (depth > 0) throw new InputSyntaxError(phrase('diag.input.nested', { example: EXAMPLE }), i);
       depth++;
     } else if (c === '}') {
-      if (depth === 0) throw new InputSyntaxError(`'}' without a matching '{'; ${EXAMPLE}`, i);
+      if (depth === 0) throw new InputSyntaxError(phrase('diag.input.unopened', { example: EXAMPLE }), i);
       depth--;
     } else if (c === ',' && depth === 0) {
       parts.push({ part: text.slice(start, i), offset: start });
       start = i + 1;
     }
   }
-  if (depth !== 0) throw new InputSyntaxError(`'{' is never closed; ${EXAMPLE}`, text.lastIndexOf('{'));
+  if (depth !== 0) throw new InputSyntaxError(phrase('diag.input.unclosed', { example: EXAMPLE }), text.lastIndexOf('{'));
   parts.push({ part: text.slice(start), offset: start });
   return parts;
 }
@@ -58,29 +59,29 @@ function splitTopLevel(text: string): { part: string; offset: number }[] {
 function parseSize(text: string, offset: number, allowZero = false): number {
   const t = text.trim();
   if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t)) || Number(t) < (allowZero ? 0 : 1)) {
-    throw new InputSyntaxError(`'${t}' is not a positive size; ${EXAMPLE}`, offset);
+    throw new InputSyntaxError(phrase('diag.input.notSize', { text: t, example: EXAMPLE }), offset);
   }
   return Number(t);
 }
 
 /** Parse an `input=` value into the points it denotes (one point unless it sweeps). */
 export function parseInputAttribute(value: string): InputPoint[] {
-  if (value.trim() === '') throw new InputSyntaxError(`empty input shape; ${EXAMPLE}`, 0);
+  if (value.trim() === '') throw new InputSyntaxError(phrase('diag.input.empty', { example: EXAMPLE }), 0);
   const sweeps: number[][] = [];
   const templates: NamedTemplate[] = [];
   const parts = splitTopLevel(value);
   for (const { part, offset } of parts) {
-    if (part.trim() === '') throw new InputSyntaxError(`empty entry between commas; ${EXAMPLE}`, offset);
+    if (part.trim() === '') throw new InputSyntaxError(phrase('diag.input.emptyEntry', { example: EXAMPLE }), offset);
     const eq = part.indexOf('=');
     const name = eq < 0 ? '' : part.slice(0, eq).trim();
-    if (eq >= 0 && !/^[^\s{}=,]+$/.test(name)) throw new InputSyntaxError(`input name missing before '='; ${EXAMPLE}`, offset);
+    if (eq >= 0 && !/^[^\s{}=,]+$/.test(name)) throw new InputSyntaxError(phrase('diag.input.noName', { example: EXAMPLE }), offset);
     if (eq < 0 && parts.length > 1) {
-      throw new InputSyntaxError(`with several inputs, name each one (name=1x3x224x224); '${part.trim()}' has no name`, offset);
+      throw new InputSyntaxError(phrase('diag.input.unnamed', { part: part.trim() }), offset);
     }
-    if (templates.some((t) => t.name === name)) throw new InputSyntaxError(`input '${name}' is given twice`, offset);
+    if (templates.some((t) => t.name === name)) throw new InputSyntaxError(phrase('diag.input.twice', { name }), offset);
     const dimsText = eq < 0 ? part : part.slice(eq + 1);
     const dimsOffset = offset + (eq < 0 ? 0 : eq + 1);
-    if (dimsText.trim() === '') throw new InputSyntaxError(`input '${name}' has no shape; ${EXAMPLE}`, dimsOffset);
+    if (dimsText.trim() === '') throw new InputSyntaxError(phrase('diag.input.noShape', { name, example: EXAMPLE }), dimsOffset);
     const dims: DimToken[] = [];
     // Split dims on 'x' outside braces.
     let depth = 0;
@@ -100,9 +101,9 @@ export function parseInputAttribute(value: string): InputPoint[] {
       const at = piece.offset;
       const t = piece.text.trim();
       if (t.startsWith('{')) {
-        if (!t.endsWith('}')) throw new InputSyntaxError(`'${t}' must be a whole dim like {200,224,256}`, at);
+        if (!t.endsWith('}')) throw new InputSyntaxError(phrase('diag.input.wholeDim', { text: t }), at);
         const items = t.slice(1, -1).split(',');
-        if (items.length < 1 || items.some((s) => s.trim() === '')) throw new InputSyntaxError(`empty size in '${t}'; ${EXAMPLE}`, at);
+        if (items.length < 1 || items.some((s) => s.trim() === '')) throw new InputSyntaxError(phrase('diag.input.emptySize', { text: t, example: EXAMPLE }), at);
         sweeps.push(items.map((s) => parseSize(s, at, allowZero)));
         dims.push({ sweep: sweeps.length - 1 });
       } else {

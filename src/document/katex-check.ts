@@ -11,9 +11,9 @@ import type { Point } from 'unist';
 import { SKIP, visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { errorBoxHast } from '../render/page.js';
-import { messagesFor } from '../i18n/index.js';
+import { english, messagesFor, phrase, say } from '../i18n/index.js';
 import { renderMath } from '../render/formula.js';
-import { SOURCE } from './directive.js';
+import { diagnose } from './directive.js';
 
 function textOf(node: Element | ElementContent): string {
   if (node.type === 'text') return node.value;
@@ -54,11 +54,12 @@ export default function rehypeModelpressMathCheck() {
       if (start && !display && result.error.position !== undefined && !latex.includes('\n')) {
         place = { line: start.line, column: start.column + 1 + result.error.position };
       }
-      const reason = `bad LaTeX: ${result.error.message}; fix the math (KaTeX's supported functions: katex.org/docs/supported)`;
-      file.message(reason, { place, ruleId: 'katex-error', source: SOURCE });
+      const reason = phrase('diag.katex', { reason: result.error.message });
+      diagnose(file, reason, { place, ruleId: 'katex-error' });
+      const words = file.data.modelpress ? messagesFor(file.data.modelpress.settings.lang, file.data.modelpress.settings.messages) : undefined;
       const box = errorBoxHast(
-        { message: reason, file: file.path ? file.basename : undefined, line: place?.line, column: place?.column, ruleId: 'modelpress:katex-error' },
-        { inline: !display, title: file.data.modelpress ? messagesFor(file.data.modelpress.settings.lang, file.data.modelpress.settings.messages).t('error.title') : undefined },
+        { message: words ? say(words, reason) : english(reason), file: file.path ? file.basename : undefined, line: place?.line, column: place?.column, ruleId: 'modelpress:katex-error' },
+        { inline: !display, title: words?.t('error.title') },
       );
       parent.children.splice(index, 1, box);
       return SKIP;

@@ -10,7 +10,8 @@ import { resolveFormat } from '../render/format.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { type DirectiveNode, positiveInteger, readAttributes, replaceWith, report, text, prose } from './directive.js';
+import { type DirectiveNode, positiveInteger, readAttributes, replaceWith, report, text, prose, attributeProblems } from './directive.js';
+import { phrase } from '../i18n/index.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';
@@ -18,7 +19,7 @@ import { footnotes } from './table.js';
 import { provenance, profileOne } from './uses.js';
 
 export const layersAttributes = {
-  model: text('the model id', true),
+  model: text(phrase('attr.model'), true),
   depth: positiveInteger('how many module levels to show (default 1)'),
   top: positiveInteger('show only this many modules, those with the most FLOPs (default: all)'),
   input: inputAttribute,
@@ -55,13 +56,13 @@ export default function remarkModelpressLayers(options: StateOptions = {}) {
 
 async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
   const { ok, values, problems } = readAttributes(node, file, layersAttributes);
-  if (!ok || !values.model) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  if (!ok || !values.model) return showError(node, file, attributeProblems(problems), 'bad-attribute');
   const one = await profileOne(state, file, node, values.model, values.input);
   if (!one) return;
   const { model, point, profile } = one;
   const modules = topModules(modulesToDepth(profile.modules, values.depth ?? 1), values.top);
   if (modules.length === 0) {
-    report(file, node, `model '${model.id}' has no module scopes in its node names (names like /layer1/conv1/Conv); use ::ops{model=${model.id}} for a breakdown by operator`, 'analysis');
+    report(file, node, phrase('diag.layers.noScopes', { id: model.id }), 'analysis');
   }
   const row = (label: string, m: { params: number; macs: number; flops: number }) => ({
     label,

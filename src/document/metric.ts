@@ -8,26 +8,28 @@ import type { VFile } from 'vfile';
 import { h } from 'hastscript';
 import { CONVENTIONS } from '../analysis/types.js';
 import { formatInline, resolveFormat } from '../render/format.js';
-import { isImageInput, isMetricName, metricSpec, SCALES_BY_KIND } from '../render/metrics.js';
+import { isImageInput, isMetricName, metricLabel, metricSpec, SCALES_BY_KIND } from '../render/metrics.js';
 import { METRIC_NAMES, type MetricName, type ScalePrefix } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { AttributeError, boolean, didYouMean, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives } from './directive.js';
+import { english, phrase, type Said } from '../i18n/index.js';
+import { AttributeError, boolean, names, suggestion, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives, attributeProblems, allOf } from './directive.js';
 import { guarded, showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import { benchAt, benchMarks, failureText, metricValues, MEASURED, profileAt, provenance, resolveModel, singlePoint } from './uses.js';
 
 export const metricNameAttribute = (required = true) => ({
-  description: `a metric: ${METRIC_NAMES.join(', ')}`,
+  description: english(phrase('attr.metric.name', { names: METRIC_NAMES.join(', ') })),
+  said: phrase('attr.metric.name', { names: METRIC_NAMES.join(', ') }),
   required,
   parse(value: string): MetricName {
-    if (!isMetricName(value)) throw new AttributeError(`unknown metric '${value}'; ${didYouMean(value, METRIC_NAMES)}known metrics: ${METRIC_NAMES.join(', ')}`, 'unknown-metric');
+    if (!isMetricName(value)) throw new AttributeError(phrase('diag.metric.unknown', { name: value, suggestion: suggestion(value, METRIC_NAMES), known: names(METRIC_NAMES) }), 'unknown-metric');
     return value;
   },
 });
 
 export const metricAttributes = {
-  model: text('the model id', true),
+  model: text(phrase('attr.model'), true),
   name: metricNameAttribute(),
   input: inputAttribute,
   scale: oneOf('scale of the number: K, M, G, T (counts, bytes, rates) or us, ms, s (times)', ['', 'K', 'M', 'G', 'T', 'us', 'ms', 's', 'auto'] as const),
@@ -41,8 +43,8 @@ export default function remarkModelpressMetrics(options: StateOptions = {}) {
     const state = documentState(file, options);
     for (const node of blockDirectives(tree, 'metric')) {
       markHandled(node);
-      report(file, node, ':metric is inline: write it inside a sentence with one colon, e.g. "ResNet-50 has :metric{model=r50 name=params} parameters"', 'bad-attribute');
-      showError(node, file, ':metric belongs inside a sentence', 'bad-attribute');
+      report(file, node, phrase('diag.metric.inline'), 'bad-attribute');
+      showError(node, file, phrase('diag.metric.inSentence'), 'bad-attribute');
     }
     for (const node of textDirectives(tree, 'metric')) {
       markHandled(node);
@@ -53,22 +55,22 @@ export default function remarkModelpressMetrics(options: StateOptions = {}) {
 
 async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
   const { ok, values, problems } = readAttributes(node, file, metricAttributes);
-  if (!ok || !values.model || !values.name) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  if (!ok || !values.model || !values.name) return showError(node, file, attributeProblems(problems), 'bad-attribute');
   const name = values.name;
   if (values.scale !== undefined && values.scale !== 'auto' && !SCALES_BY_KIND[metricSpec(name).kind].includes(values.scale as ScalePrefix)) {
     const allowed = SCALES_BY_KIND[metricSpec(name).kind].map((s) => (s === '' ? "''" : s)).join(', ');
-    report(file, node, `scale '${values.scale}' does not apply to ${name}; use one of ${allowed}`, 'bad-attribute', 'scale');
-    return showError(node, file, `bad scale for ${name}`, 'bad-attribute');
+    report(file, node, phrase('diag.metric.scale', { scale: values.scale, name, allowed }), 'bad-attribute', 'scale');
+    return showError(node, file, phrase('diag.metric.badScale', { name }), 'bad-attribute');
   }
-  const unknown: string[] = [];
+  const unknown: Said[] = [];
   const model = resolveModel(state, file, node, values.model, 'model', unknown);
-  if (!model) return showError(node, file, unknown.join('; '), 'unknown-model');
+  if (!model) return showError(node, file, allOf(unknown), 'unknown-model');
   const point = singlePoint(file, node, model, values.input);
-  if (!point) return showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
+  if (!point) return showError(node, file, phrase('diag.input.chooseOf', { id: model.id }), 'bad-attribute');
   const p = await profileAt(state, file, model, point, values.convention);
   if (!p.profile) return showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
   if (values.machine !== undefined && !MEASURED.includes(name)) {
-    report(file, node, `${name} is counted, the same on every machine; machine= applies to measured metrics (${MEASURED.join(', ')})`, 'bad-attribute', 'machine');
+    report(file, node, phrase('diag.metric.counted', { name, measured: names(MEASURED) }), 'bad-attribute', 'machine');
   }
   let stored;
   if (MEASURED.includes(name)) {
@@ -81,13 +83,15 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   const inline = formatInline(name, value, fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples', stateMessages(state));
   const prov = provenance(state, model, point, p.profile, stored);
   const shown = values.unit === false ? inline.text : inline.withUnit;
-  const title = `${model.label}, ${metricSpec(name).label}: ${value ?? 'n/a'} (${prov.source}, input ${prov.input}, ${prov.convention} convention${prov.benchmark ? `, ${prov.benchmark.machine ? `${prov.benchmark.machine}: ` : ''}${prov.benchmark.cpuModel}, batch ${prov.benchmark.batch}` : ''})`;
+  const msg = stateMessages(state);
+  const bench = prov.benchmark ? msg.t('metric.titleBench', { machine: prov.benchmark.machine ? `${prov.benchmark.machine}: ` : '', cpu: prov.benchmark.cpuModel, batch: prov.benchmark.batch }) : '';
+  const title = msg.t('metric.title', { model: model.label, metric: metricLabel(name, msg), value: value ?? 'n/a', source: prov.source, input: prov.input, convention: prov.convention, bench });
   // An unstable measurement is never printed bare: a † whose title gives the 95% CI (the build warns too).
-  const mark = stored && MEASURED.includes(name) ? benchMarks([name], stored)?.[name] : undefined;
+  const mark = stored && MEASURED.includes(name) ? benchMarks([name], stored, msg)?.[name] : undefined;
   let why: string | undefined;
   if (mark?.unstable) {
     const ci = mark.ci95 ? formatInline(name, mark.ci95[0], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').text + '–' + formatInline(name, mark.ci95[1], fmt, isImageInput(p.profile.inputs) ? 'img' : 'samples').withUnit : '';
-    why = `unstable measurement (${mark.reason})${ci ? `; 95% CI ${ci}` : ''}`;
+    why = msg.t('metric.unstable', { reason: mark.reason ?? '', ci: ci ? msg.t('metric.ci', { range: ci }) : '' });
     replaceWith(node, h('span', { className: ['mp-metric', 'mp-unstable'], dataMetric: name, dataModel: model.id, title: `${title}; ${why}` }, [shown, h('sup', { className: 'mp-unstable-mark', title: why }, '†')]));
   } else {
     replaceWith(node, h('span', { className: ['mp-metric'], dataMetric: name, dataModel: model.id, title }, shown));

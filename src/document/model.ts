@@ -10,7 +10,8 @@ import type { Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { zoo, type ZooEntry } from '../zoo/registry.js';
-import { AttributeError, didYouMean, type DirectiveNode, markHandled, positiveInteger, readAttributes, report, text } from './directive.js';
+import { AttributeError, attributeProblems, type DirectiveNode, markHandled, names, positiveInteger, readAttributes, report, suggestion, text } from './directive.js';
+import { phrase, type Said } from '../i18n/index.js';
 import { InputSyntaxError, type InputPoint, parseInputAttribute } from './input-shapes.js';
 import type { DeclaredModel } from '../measure/registry.js';
 import { guardedSync, showError } from './error-box.js';
@@ -24,7 +25,7 @@ export const inputAttribute = {
     try {
       return parseInputAttribute(value);
     } catch (err) {
-      if (err instanceof InputSyntaxError) throw new AttributeError(`${err.message} (at character ${err.offset + 1})`, 'malformed-shape');
+      if (err instanceof InputSyntaxError) throw new AttributeError(phrase('diag.input.at', { reason: err.said, character: err.offset + 1 }), 'malformed-shape');
       throw err;
     }
   },
@@ -34,7 +35,7 @@ const zooAttribute = {
   description: 'a built-in architecture: ' + zoo.map((z) => z.name).join(', '),
   parse(value: string): ZooEntry {
     const entry = zoo.find((z) => z.name === value);
-    if (!entry) throw new AttributeError(`unknown zoo architecture; ${didYouMean(value, zoo.map((z) => z.name))}known: ${zoo.map((z) => z.name).join(', ')}`);
+    if (!entry) throw new AttributeError(phrase('diag.model.unknownZoo', { suggestion: suggestion(value, zoo.map((z) => z.name)), known: names(zoo.map((z) => z.name)) }));
     return entry;
   },
 };
@@ -55,16 +56,16 @@ export default function remarkModelpressModels(options: StateOptions = {}) {
       if ((node.type !== 'leafDirective' && node.type !== 'containerDirective' && node.type !== 'textDirective') || (node as DirectiveNode).name !== 'model') return;
       const directive = node as DirectiveNode;
       markHandled(directive);
-      const problems: string[] = [];
+      const problems: Said[] = [];
       guardedSync(directive, file, () => {
-        if (!declare(directive, file, state, problems)) showError(directive, file, problems.join('; ') || 'this model declaration has errors', 'bad-attribute');
+        if (!declare(directive, file, state, problems)) showError(directive, file, problems.length > 0 ? attributeProblems(problems) : phrase('diag.model.hasErrors'), 'bad-attribute');
       });
     });
   };
 
-  function declare(node: DirectiveNode, file: VFile, state: ReturnType<typeof documentState>, problems: string[]): boolean {
+  function declare(node: DirectiveNode, file: VFile, state: ReturnType<typeof documentState>, problems: Said[]): boolean {
     if (node.type === 'textDirective') {
-      report(file, node, '::model is a block directive: write it on a line of its own, ::model{#id src="…"}', 'bad-attribute');
+      report(file, node, phrase('diag.model.block'), 'bad-attribute');
       return false;
     }
     const read = readAttributes(node, file, modelAttributes);
@@ -72,23 +73,23 @@ export default function remarkModelpressModels(options: StateOptions = {}) {
     problems.push(...read.problems);
     const id = values.id;
     if (!id) {
-      if (ok) report(file, node, '::model needs an id: write ::model{#resnet50 …} and use it as model=resnet50', 'missing-attribute');
+      if (ok) report(file, node, phrase('diag.model.needsId'), 'missing-attribute');
       return false;
     }
     if (!/^[A-Za-z_][\w.-]*$/.test(id)) {
-      report(file, node, `model id '${id}' must start with a letter and use letters, digits, '_', '-', '.' only`, 'bad-attribute', 'id');
+      report(file, node, phrase('diag.model.badId', { id }), 'bad-attribute', 'id');
       return false;
     }
     if (state.registry.get(id)) {
-      report(file, node, `model '${id}' is declared twice; give each ::model its own #id`, 'duplicate-id', 'id');
+      report(file, node, phrase('diag.model.twice', { id }), 'duplicate-id', 'id');
       return false;
     }
     if (values.src !== undefined && values.zoo !== undefined) {
-      report(file, node, `::model{#${id}} has both src= and zoo=; keep one`, 'bad-attribute', 'zoo');
+      report(file, node, phrase('diag.model.srcAndZoo', { id }), 'bad-attribute', 'zoo');
       return false;
     }
     if (values.src === undefined && values.zoo === undefined) {
-      if (ok) report(file, node, `::model{#${id}} needs src="models/x.onnx" (a file next to the Markdown) or zoo=resnet50 (built in)`, 'missing-attribute');
+      if (ok) report(file, node, phrase('diag.model.needsSource', { id }), 'missing-attribute');
       return false;
     }
     if (!ok) return false;

@@ -10,7 +10,8 @@ import { buildMetricTable, tableToHast } from '../render/table.js';
 import { metricLabel } from '../render/metrics.js';
 import type { MetricName } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { boolean, type DirectiveNode, readAttributes, replaceWith, text, prose } from './directive.js';
+import { boolean, type DirectiveNode, readAttributes, replaceWith, text, prose, attributeProblems } from './directive.js';
+import { phrase } from '../i18n/index.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';
@@ -18,7 +19,7 @@ import { footnotes } from './table.js';
 import { provenance, profileOne } from './uses.js';
 
 export const opsAttributes = {
-  model: text('the model id', true),
+  model: text(phrase('attr.model'), true),
   input: inputAttribute,
   caption: prose('the table caption'),
   chart: boolean('also draw the share of FLOPs per op type as bars (default false)'),
@@ -44,7 +45,7 @@ export default function remarkModelpressOps(options: StateOptions = {}) {
 
 async function render(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
   const { ok, values, problems } = readAttributes(node, file, opsAttributes);
-  if (!ok || !values.model) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  if (!ok || !values.model) return showError(node, file, attributeProblems(problems), 'bad-attribute');
   const one = await profileOne(state, file, node, values.model, values.input);
   if (!one) return;
   const { model, point, profile } = one;

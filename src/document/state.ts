@@ -7,7 +7,7 @@ import type { VFile } from 'vfile';
 import { blockDirectives, type DirectiveNode, markHandled } from './directive.js';
 import { guarded } from './error-box.js';
 import type { DocumentData, Reference } from '../docmodel/types.js';
-import { ModelRegistry, type RegistryOptions } from '../measure/registry.js';
+import { type Failure, ModelRegistry, type RegistryOptions } from '../measure/registry.js';
 import { type Messages, messagesFor } from '../i18n/index.js';
 import type { BookCitations } from './citations.js';
 import { applySettings, DEFAULT_SETTINGS, type DocumentSettings, type FrontMatter } from './settings.js';
@@ -46,7 +46,7 @@ export interface DocumentState {
   /** Model failures already reported (each once, at its declaration). */
   reported: Set<string>;
   /** Why each failed model failed: its declaration shows these in an error box. */
-  modelFailures: Map<string, { ruleId: string; reason: string }[]>;
+  modelFailures: Map<string, Failure[]>;
 }
 
 /** Items counted before a document (a book's earlier chapters). */

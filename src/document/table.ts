@@ -14,14 +14,14 @@ import { describeInputs, isImageInput } from '../render/metrics.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName, MetricTableSpec, MetricValues } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { AttributeError, boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList, prose } from './directive.js';
+import { AttributeError, boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList, prose, attributeProblems, allOf } from './directive.js';
 import { showError } from './error-box.js';
 import { metricNameAttribute } from './metric.js';
 import { PublishedError, readPublished, type PublishedTable } from './published.js';
 import type { InputPoint } from './input-shapes.js';
 import type { DeclaredModel, Failure, StoredBench } from '../measure/registry.js';
 import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions, stateMessages } from './state.js';
-import { ENGLISH, type Messages } from '../i18n/index.js';
+import { ENGLISH, type Messages, phrase, type Said } from '../i18n/index.js';
 import { benchAt, MEASURED, metricValues, needsBenchmark, profileAt, provenance, resolveModel } from './uses.js';
 import { numberOf } from './xref.js';
 
@@ -34,7 +34,7 @@ export const metricsAttribute = (description: string, required = false) => ({
   required,
   parse(value: string): MetricName[] {
     const words = value.split(/[\s,]+/).filter((s) => s !== '');
-    if (words.length === 0) throw new AttributeError('is empty; list metrics separated by spaces, e.g. "params macs latency"');
+    if (words.length === 0) throw new AttributeError(phrase('diag.table.emptyMetrics'));
     const one = metricNameAttribute();
     return words.map((w) => one.parse(w));
   },
@@ -42,7 +42,7 @@ export const metricsAttribute = (description: string, required = false) => ({
 
 export const tableAttributes = {
   id: text('cross-reference id, written #tbl-name'),
-  models: wordList('model ids separated by spaces', true),
+  models: wordList(phrase('attr.table.models'), true),
   metrics: metricsAttribute('metric names separated by spaces (default: params macs flops)'),
   caption: prose('the table caption'),
   convention: oneOf('counting convention for this table', CONVENTIONS),
@@ -80,9 +80,9 @@ export async function measureModels(
   convention: Convention,
   /** One benchmark per machine named (`machines=`) at every point; default this machine's. */
   machines?: string[],
-): Promise<{ measured: Measured[][]; ok: boolean; problems: string[] }> {
+): Promise<{ measured: Measured[][]; ok: boolean; problems: Said[] }> {
   const measured: Measured[][] = [];
-  const problems: string[] = [];
+  const problems: Said[] = [];
   let ok = true;
   for (const id of ids) {
     const model = resolveModel(state, file, node, id, 'models', problems);
@@ -163,17 +163,17 @@ export function footnotes(convention: Convention, measured: Measured[], metrics:
 
 async function renderTable(node: DirectiveNode, file: VFile, state: DocumentState): Promise<void> {
   if (node.type === 'textDirective') {
-    report(file, node, '::table is a block directive: write it on a line of its own', 'bad-attribute');
-    return showError(node, file, '::table must stand on its own line', 'bad-attribute');
+    report(file, node, phrase('diag.block', { directive: '::table' }), 'bad-attribute');
+    return showError(node, file, phrase('diag.ownLine', { directive: '::table' }), 'bad-attribute');
   }
   const { ok, values, problems } = readAttributes(node, file, tableAttributes);
-  if (!ok || !values.models) return showError(node, file, problems.join('; ') || 'attribute errors', 'bad-attribute');
+  if (!ok || !values.models) return showError(node, file, attributeProblems(problems), 'bad-attribute');
   const metrics = values.metrics ?? DEFAULT_METRICS;
   const convention = values.convention ?? state.settings.convention;
   const machines = values.machines && needsBenchmark(metrics) ? [...new Set(values.machines)] : undefined;
   if (values.machines && !machines) report(file, node, 'machines= groups measured metrics (latency, throughput, …) by machine, and this table shows none; add one to metrics= or drop machines=', 'bad-attribute', 'machines');
   const { measured, ok: allKnown, problems: unknown } = await measureModels(state, file, node, values.models, metrics, convention, machines);
-  if (!allKnown || measured.length === 0) return showError(node, file, unknown.join('; '), 'unknown-model');
+  if (!allKnown || measured.length === 0) return showError(node, file, allOf(unknown), 'unknown-model');
 
   const msg = stateMessages(state);
   const sweeping = measured.some((rows) => new Set(rows.map((r) => r.point)).size > 1);
@@ -186,7 +186,7 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
     label: points[0]!.model.label,
     points: groups.map((g) => {
       const m = g === undefined ? points[0] : points.find((p) => groupOf(p) === g);
-      return m ? metricValues(metrics, m.profile, m.bench, m.failures) : empty(msg.t('table.notMeasuredAt', { size: g ?? '' }));
+      return m ? metricValues(metrics, m.profile, m.bench, m.failures, msg) : empty(msg.t('table.notMeasuredAt', { size: g ?? '' }));
     }),
   }));
   const published = values.published === undefined ? undefined : readPublishedFor(node, file, state, values.published, values.models, metrics, groups.length > 1);

@@ -9,11 +9,13 @@ import type { Convention, Profile } from '../analysis/types.js';
 import { toolVersion } from '../cache/tool-version.js';
 import { metricValue } from '../render/metrics.js';
 import type { MetricName, MetricValues } from '../render/types.js';
-import { didYouMean, type DirectiveNode, report } from './directive.js';
+import { allOf, type DirectiveNode, names, report, suggestion } from './directive.js';
+import { ENGLISH, type Messages, phrase, type Said, say } from '../i18n/index.js';
 import { showError } from './error-box.js';
 import type { InputPoint } from './input-shapes.js';
 import { type DeclaredModel, type Failure, pointSamples, type StoredBench } from '../measure/registry.js';
-import type { DocumentState, Provenance } from './state.js';
+import { type DocumentState, type Provenance, stateMessages } from './state.js';
+import { UNSTABLE_RELATIVE_IQR } from '../runtime/stats.js';
 import { machineSettings } from './settings.js';
 
 /** Metrics that need a benchmark. */
@@ -24,11 +26,11 @@ export function needsBenchmark(metrics: readonly MetricName[]): boolean {
 }
 
 /** The declared model named by `model=`, or a diagnostic at that attribute. */
-export function resolveModel(state: DocumentState, file: VFile, node: DirectiveNode, id: string, attribute = 'model', problems?: string[]): DeclaredModel | undefined {
+export function resolveModel(state: DocumentState, file: VFile, node: DirectiveNode, id: string, attribute = 'model', problems?: Said[]): DeclaredModel | undefined {
   const model = state.registry.get(id);
   if (model) return model;
   const ids = state.registry.ids();
-  const reason = `unknown model '${id}'; ${didYouMean(id, ids)}${ids.length > 0 ? `declared models: ${ids.join(', ')}` : 'declare it first with ::model{#' + id + ' src="…"} or ::model{#' + id + ' zoo=…}'}`;
+  const reason = phrase('diag.unknownModel', { id, suggestion: suggestion(id, ids), known: ids.length > 0 ? phrase('diag.declaredModels', { ids: names(ids) }) : phrase('diag.declareFirst', { id }) });
   report(file, node, reason, 'unknown-model', attribute);
   problems?.push(reason);
   return undefined;
@@ -41,18 +43,13 @@ export function resolveModel(state: DocumentState, file: VFile, node: DirectiveN
 export function singlePoint(file: VFile, node: DirectiveNode, model: DeclaredModel, chosen: InputPoint[] | undefined): InputPoint | undefined {
   if (chosen) {
     if (chosen.length !== 1) {
-      report(file, node, `input= must name one input size here, not a sweep of ${chosen.length}`, 'malformed-shape', 'input');
+      report(file, node, phrase('diag.input.oneSize', { count: chosen.length }), 'malformed-shape', 'input');
       return undefined;
     }
     return chosen[0]!;
   }
   if (model.points.length === 1) return model.points[0]!;
-  report(
-    file,
-    node,
-    `model '${model.id}' sweeps ${model.points.length} input sizes (${model.points.map((p) => p.label).join(', ')}); choose one with input=${model.points[0]!.text}`,
-    'bad-attribute',
-  );
+  report(file, node, phrase('diag.input.chooseOne', { id: model.id, count: model.points.length, labels: names(model.points.map((p) => p.label)), example: model.points[0]!.text }), 'bad-attribute');
   return undefined;
 }
 
@@ -63,7 +60,7 @@ export function reportModelFailure(state: DocumentState, file: VFile, model: Dec
   if (seen.has(key)) return;
   seen.add(key);
   const list = state.modelFailures.get(model.id) ?? [];
-  list.push({ ruleId: failure.ruleId, reason: failure.reason });
+  list.push(failure);
   state.modelFailures.set(model.id, list);
   const attribute =
     failure.ruleId === 'missing-model' || failure.ruleId === 'model-load'
@@ -78,7 +75,7 @@ export function reportModelFailure(state: DocumentState, file: VFile, model: Dec
           : undefined
         : undefined;
   const node = { type: 'leafDirective', name: 'model', attributes: {}, children: [], position: model.place } as DirectiveNode;
-  report(file, node, failure.reason, failure.ruleId, attribute);
+  report(file, node, failureSaid(failure), failure.ruleId, attribute);
 }
 
 export async function profileAt(state: DocumentState, file: VFile, model: DeclaredModel, point: InputPoint, convention?: Convention): Promise<{ profile?: Profile; failure?: Failure }> {
@@ -138,7 +135,7 @@ export async function benchAt(
     const key = `${outcome.failure.ruleId}\u0000${outcome.failure.reason}\u0000${node?.position?.start.offset ?? ''}`;
     if (node && !state.reported.has(key)) {
       state.reported.add(key);
-      report(file, node, outcome.failure.reason, outcome.failure.ruleId, machine !== undefined ? (node.attributes?.machines !== undefined ? 'machines' : 'machine') : undefined);
+      report(file, node, failureSaid(outcome.failure), outcome.failure.ruleId, machine !== undefined ? (node.attributes?.machines !== undefined ? 'machines' : 'machine') : undefined);
     }
     return { failure: outcome.failure };
   }
@@ -164,13 +161,19 @@ function ms(v: number): string {
 }
 
 /** Why a result is unstable, in words, with the effort spent. */
-export function unstableReason(stored: StoredBench): string {
+export function unstableReason(stored: StoredBench, msg: Messages = ENGLISH): string {
   const r = stored.result;
   if (r.status !== 'ok') return '';
-  if (!r.stability) return `IQR/median ${(r.pooled.relativeIqr * 100).toFixed(1)}% > 10%`;
+  const iqr = (v: number) => msg.t('unstable.iqr', { value: (v * 100).toFixed(1) });
+  if (!r.stability) return iqr(r.pooled.relativeIqr);
   const s = r.stability;
-  const effort = s.extraProcesses > 0 ? `after ${s.extraProcesses} extra process${s.extraProcesses === 1 ? '' : 'es'}` : 'no extra process';
-  return `${s.reasons.join(', ')}; ${effort}, stopped: ${s.stoppedBecause}`;
+  // The verdict's reasons, said again from its numbers (the stored words are English).
+  const reasons = [
+    ...(s.relativeIqr > UNSTABLE_RELATIVE_IQR ? [iqr(s.relativeIqr)] : []),
+    ...(s.processSpread > UNSTABLE_RELATIVE_IQR ? [msg.t('unstable.spread', { value: (s.processSpread * 100).toFixed(1) })] : []),
+  ];
+  const effort = s.extraProcesses > 0 ? msg.t('unstable.afterExtra', { count: s.extraProcesses, processWord: msg.t(s.extraProcesses === 1 ? 'unstable.extraProcess' : 'unstable.extraProcesses') }) : msg.t('unstable.noExtra');
+  return msg.t('unstable.reason', { reasons: reasons.length > 0 ? reasons.join(msg.t('list.comma')) : s.reasons.join(', '), effort, stop: msg.t(`stop.${s.stoppedBecause}`) });
 }
 
 /** Warnings about a benchmark at the directive that prints it; each said once per directive. */
@@ -201,11 +204,11 @@ function warnAboutBench(state: DocumentState, file: VFile, node: DirectiveNode, 
 }
 
 /** Uncertainty marks of the measured metrics of a result (CI in base units; unstable flag and reason). */
-export function benchMarks(metrics: readonly MetricName[], stored: StoredBench | undefined): MetricValues['marks'] {
+export function benchMarks(metrics: readonly MetricName[], stored: StoredBench | undefined, msg: Messages = ENGLISH): MetricValues['marks'] {
   if (stored?.result.status !== 'ok') return undefined;
   const r = stored.result;
   const unstable = isUnstable(stored);
-  const reason = unstable ? unstableReason(stored) : undefined;
+  const reason = unstable ? unstableReason(stored, msg) : undefined;
   const [lo, hi] = latencyCi(stored)!;
   const rate = (perBatch: number): [number, number] | null => (lo > 0 && hi > 0 ? [perBatch / (hi / 1000), perBatch / (lo / 1000)] : null);
   const marks: NonNullable<MetricValues['marks']> = {};
@@ -222,18 +225,22 @@ export function benchMarks(metrics: readonly MetricName[], stored: StoredBench |
 }
 
 /** The method line of a benchmark, in words. */
-export function benchMethod(stored: StoredBench): string {
+export function benchMethod(stored: StoredBench, msg: Messages = ENGLISH): string {
   const p = stored.protocol;
-  return (
-    `median of ${p.processes} process${p.processes === 1 ? '' : 'es'} (one session each); warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; ` +
-    `timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s; latency = median ms per batch, throughput = batch ÷ median latency`
-  );
+  return msg.t('env.methodValue', {
+    processes: p.processes,
+    processWord: msg.t(p.processes === 1 ? 'note.process' : 'note.processes'),
+    warmupRuns: p.warmupMinRuns,
+    warmupS: p.warmupMinMs / 1000,
+    runs: p.minRuns,
+    timeS: p.minTimeMs / 1000,
+  });
 }
 
 function recordEnvironment(state: DocumentState, model: DeclaredModel, stored: StoredBench): void {
   const r = stored.result;
   const envs = state.data.environments;
-  const method = benchMethod(stored);
+  const method = benchMethod(stored, stateMessages(state));
   const same = envs.find(
     (e) =>
       e.machine === stored.machine &&
@@ -277,23 +284,28 @@ export function provenance(state: DocumentState, model: DeclaredModel, point: In
 }
 
 /** Values of the metrics for one model at one point, with a note for each missing value. */
-export function metricValues(metrics: readonly MetricName[], profile: Profile | undefined, stored: StoredBench | undefined, failures: Failure[]): MetricValues {
+export function metricValues(metrics: readonly MetricName[], profile: Profile | undefined, stored: StoredBench | undefined, failures: Failure[], msg: Messages = ENGLISH): MetricValues {
   const values: MetricValues['values'] = {};
   const notes: NonNullable<MetricValues['notes']> = {};
   const bench = stored?.result;
   for (const m of metrics) {
     values[m] = metricValue(m, { profile, bench });
     if (values[m] === null) {
-      const why = failures.map((f) => f.reason).join('; ');
-      notes[m] = why || (MEASURED.includes(m) ? 'not measured' : 'not available');
+      const why = failures.length > 0 ? say(msg, allOf(failures.map(failureSaid))) : '';
+      notes[m] = why || msg.t(MEASURED.includes(m) ? 'table.notMeasured' : 'table.notAvailable');
     }
   }
-  return { values, notes, marks: benchMarks(metrics, stored) };
+  return { values, notes, marks: benchMarks(metrics, stored, msg) };
 }
 
 /** A short one-line explanation for an error box at a use site. */
-export function failureText(model: DeclaredModel, failure: Failure): string {
-  return `model '${model.id}' could not be measured: ${failure.reason}`;
+export function failureText(model: DeclaredModel, failure: Failure): Said {
+  return phrase('diag.notMeasured', { id: model.id, reason: failureSaid(failure) });
+}
+
+/** What a failure says (its English reason when it has no words of its own). */
+export function failureSaid(failure: Failure): Said {
+  return failure.said ?? failure.reason;
 }
 
 /**
@@ -307,11 +319,11 @@ export async function profileOne(
   id: string,
   input: InputPoint[] | undefined,
 ): Promise<{ model: DeclaredModel; point: InputPoint; profile: Profile } | undefined> {
-  const unknown: string[] = [];
+  const unknown: Said[] = [];
   const model = resolveModel(state, file, node, id, 'model', unknown);
-  if (!model) return void showError(node, file, unknown.join('; '), 'unknown-model');
+  if (!model) return void showError(node, file, allOf(unknown), 'unknown-model');
   const point = singlePoint(file, node, model, input);
-  if (!point) return void showError(node, file, `choose one input size of '${model.id}'`, 'bad-attribute');
+  if (!point) return void showError(node, file, phrase('diag.input.chooseOf', { id: model.id }), 'bad-attribute');
   const p = await profileAt(state, file, model, point);
   if (!p.profile) return void showError(node, file, failureText(model, p.failure!), p.failure!.ruleId);
   return { model, point, profile: p.profile };

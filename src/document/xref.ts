@@ -12,9 +12,9 @@ import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { labelOf, numberOf, setOutput } from '../docmodel/output.js';
 import { ID_PREFIX, type ItemKind, type ItemNumber, KIND_OF_PREFIX, type Reference } from '../docmodel/types.js';
-import { ENGLISH, type Messages } from '../i18n/index.js';
+import { ENGLISH, type Messages, phrase, type Said } from '../i18n/index.js';
 import { plainText, titleHeading } from '../docmodel/title.js';
-import { advance, didYouMean, type DirectiveNode, isDirective, report, SOURCE } from './directive.js';
+import { advance, diagnose, type DirectiveNode, isDirective, names, report, SOURCE, suggestion } from './directive.js';
 import { errorElement, errorOutput } from './error-box.js';
 import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
 
@@ -33,16 +33,16 @@ function setNumber(node: { data?: unknown }, number: ItemNumber): void {
 }
 
 /** How to label an item of the kind an id's prefix names (`fig-x` → a figure), for a remedy. */
-export function labelExample(id: string): string {
+export function labelExample(id: string): Said {
   switch (KIND_OF_PREFIX[id.split('-')[0] ?? '']) {
     case 'figure':
-      return `![caption](image.png){#${id}} or ::chart{#${id} …}`;
+      return phrase('diag.ref.labelFigure', { id });
     case 'equation':
-      return `$$ … $$ {#${id}} or ::formula{#${id} …}`;
+      return phrase('diag.ref.labelEquation', { id });
     case 'section':
-      return `## Heading {#${id}}`;
+      return phrase('diag.ref.labelSection', { id });
     default:
-      return `::table{#${id} …} or a Markdown table captioned ': caption {#${id}}'`;
+      return phrase('diag.ref.labelTable', { id });
   }
 }
 
@@ -267,8 +267,9 @@ function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[]
       out.push(link);
     } else {
       const known = [...state.numbers.keys()];
-      const reason = `unknown cross-reference '@${id}'; ${didYouMean(id, known)}${known.length ? `labels in this document: ${known.join(', ')}` : `label an item first, e.g. ${labelExample(id)}`}`;
-      file.message(reason, { place, ruleId: 'unknown-reference', source: SOURCE });
+      const hint = known.length ? phrase('diag.ref.labels', { ids: names(known) }) : phrase('diag.ref.labelFirst', { example: labelExample(id) });
+      const reason = phrase('diag.ref.unknown', { id, suggestion: suggestion(id, known), hint });
+      diagnose(file, reason, { place, ruleId: 'unknown-reference' });
       const at = { type: 'text', position: place } as Text;
       const box = errorElement(at, file, reason, 'unknown-reference');
       const text: Text = { type: 'text', value: `@${id}`, data: { hName: box.tagName, hProperties: box.properties as never, hChildren: box.children } } as Text;

@@ -17,7 +17,7 @@ import { latexCaption } from '../render/latex.js';
 import { escapeLatexText, latexComment, latexPath, latexUrl, unsafeMath } from '../render/latex-escape.js';
 import { type ElementOutput, type ErrorOutput, labelOf, numberOf as numberOfNode, outputOf } from '../docmodel/output.js';
 import { type CollectedChart, type DocumentData, documentMessages, type ItemNumber } from '../docmodel/types.js';
-import { ENGLISH, hasCjk, isCjkLang, type Messages } from '../i18n/index.js';
+import { ENGLISH, hasCjk, isCjkLang, type MessageKey, type Messages } from '../i18n/index.js';
 
 type Kind = 'table' | 'figure' | 'equation';
 
@@ -56,8 +56,8 @@ export interface LatexFragmentOptions {
 // Text
 
 /** A formula that would read files or change how TeX reads (render/latex-escape.ts unsafeMath), left out visibly. */
-function mathLeftOut(tex: string): string {
-  return `\\textbf{[formula left out of the LaTeX export: it uses ${escapeLatexText(unsafeMath(tex) ?? '')}, which reads files or changes how LaTeX reads]}`;
+function mathLeftOut(tex: string, msg: Messages): string {
+  return `\\textbf{[${escapeLatexText(msg.t('latex.mathLeftOut', { command: unsafeMath(tex) ?? '' }))}]}`;
 }
 
 /** Escape prose for LaTeX text mode (the one escaper, render/latex-escape.ts). */
@@ -141,7 +141,7 @@ class FragmentWriter {
         return `\\begin{verbatim}\n${node.value.replace(/\\end\{verbatim\}/g, '\\end {verbatim}')}\n\\end{verbatim}`;
       case 'math': {
         const label = labelOf(node);
-        if (unsafeMath(node.value)) return mathLeftOut(node.value);
+        if (unsafeMath(node.value)) return mathLeftOut(node.value, documentMessages(this.data));
         if (label?.id && numberOfNode(node) !== undefined) return `\\begin{equation}\\label{${this.label(label.id)}}\n${node.value}\n\\end{equation}`;
         return `\\[\n${node.value}\n\\]`;
       }
@@ -196,7 +196,7 @@ class FragmentWriter {
       case 'inlineCode':
         return `\\texttt{${escapeText(node.value)}}`;
       case 'inlineMath':
-        return unsafeMath(node.value) ? mathLeftOut(node.value) : `$${node.value}$`;
+        return unsafeMath(node.value) ? mathLeftOut(node.value, documentMessages(this.data)) : `$${node.value}$`;
       case 'break':
         return '\\\\\n';
       case 'link': {
@@ -263,14 +263,18 @@ class FragmentWriter {
   }
 
   private image(url: string, alt: string, width: string | undefined): string {
-    const note = (why: string) => `\\fbox{\\parbox{0.9\\linewidth}{Image \\emph{${escapeText(alt || url)}} (\\texttt{${escapeText(url)}}) ${why}.}}`;
-    if (/^[a-z]+:/i.test(url)) return note('is on the web; it is shown in the HTML');
+    const msg = documentMessages(this.data);
+    const note = (why: MessageKey) => {
+      const text = escapeText(msg.t('latex.image', { alt: '\ue001', url: '\ue002', why: msg.t(why) }));
+      return `\\fbox{\\parbox{0.9\\linewidth}{${text.replace('\ue001', `\\emph{${escapeText(alt || url)}}`).replace('\ue002', `\\texttt{${escapeText(url)}}`)}}}`;
+    };
+    if (/^[a-z]+:/i.test(url)) return note('latex.imageOnWeb');
     const converted = this.options.imageFiles?.get(url);
     const file = converted ?? url;
-    if (!/\.(pdf|png|jpe?g)$/i.test(file)) return note('is not in a format pdflatex can include (PDF, PNG, JPEG)');
+    if (!/\.(pdf|png|jpe?g)$/i.test(file)) return note('latex.imageFormat');
     const asset = this.data.assets.find((a) => a.target === url);
-    if (!asset && !converted) return note('was not found next to the Markdown file');
-    if (latexPath(file) === undefined) return note('has a path LaTeX cannot read safely (use letters, digits and . / - \\_ + only)');
+    if (!asset && !converted) return note('latex.imageMissing');
+    if (latexPath(file) === undefined) return note('latex.imagePath');
     return `\\includegraphics[width=${width ?? '0.8\\linewidth'}]{${file}}`;
   }
 

@@ -8,6 +8,9 @@
 import { z } from 'zod';
 import { en, type MessageKey } from './en.js';
 import { zhCN } from './zh-CN.js';
+import { fill } from './fill.js';
+
+export { fill } from './fill.js';
 
 export type { MessageKey } from './en.js';
 
@@ -57,10 +60,6 @@ export interface Messages {
   t(key: MessageKey, vars?: Readonly<Record<string, string | number>>): string;
 }
 
-/** Fill `{name}` slots of a message with `vars` (values pass through `wrap` first, e.g. LaTeX). */
-export function fill(message: string, vars: Readonly<Record<string, string | number>> = {}): string {
-  return message.replace(/\{(\w+)\}/g, (all, name: string) => (name in vars ? String(vars[name]) : all));
-}
 
 const cache = new Map<string, Messages>();
 
@@ -78,3 +77,53 @@ export function messagesFor(lang: string | undefined = 'en', overrides: MessageO
 
 /** English with no overrides: what renderers use when no document language is given. */
 export const ENGLISH: Messages = messagesFor('en');
+
+/**
+ * Something said in a document's language, decided where it is said: a catalogue key with its slot
+ * values (each itself said), a plain string or number said as written (a name, a path, a number, an
+ * engine's own words), or parts said one after another. Diagnostics carry one, so the terminal prints
+ * English and the error box in the page speaks the document's language.
+ */
+export type Said = string | number | Phrase | readonly Said[];
+export interface Phrase {
+  readonly key: MessageKey;
+  readonly vars?: Readonly<Record<string, Said>> | undefined;
+}
+
+/** A catalogue message to be said later, with its slot values. */
+export function phrase(key: MessageKey, vars?: Readonly<Record<string, Said>>): Phrase {
+  return vars ? { key, vars } : { key };
+}
+
+/** The words of `said` in `messages`' language. */
+export function say(messages: Messages, said: Said): string {
+  if (typeof said === 'string') return said;
+  if (typeof said === 'number') return String(said);
+  if (Array.isArray(said)) return (said as readonly Said[]).map((s) => say(messages, s)).join('');
+  const p = said as Phrase;
+  if (!p.vars) return messages.t(p.key);
+  return messages.t(p.key, Object.fromEntries(Object.entries(p.vars).map(([k, v]) => [k, say(messages, v)])));
+}
+
+/** What the terminal prints: English, no overrides. */
+export function english(said: Said): string {
+  return say(ENGLISH, said);
+}
+
+/** `parts` with the language's separator between them (`; ` / `；` by default). */
+export function joined(parts: readonly Said[], separator: MessageKey = 'list.semicolon'): Said[] {
+  return parts.flatMap((p, i) => (i === 0 ? [p] : [phrase(separator), p]));
+}
+
+/** An error whose message can be said in any language (its `message` is the English). */
+export class SaidError extends Error {
+  constructor(readonly said: Said) {
+    super(english(said));
+  }
+}
+
+/** What an error says: its Said when it has one, else its own (untranslatable) message. */
+export function saidOf(err: unknown): Said {
+  if (err instanceof SaidError) return err.said;
+  return err instanceof Error ? err.message : String(err);
+}

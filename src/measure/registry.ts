@@ -34,7 +34,8 @@ import type { ZooEntry } from '../zoo/registry.js';
 
 import { benchInputs, profileInputs, zooSize } from './inputs.js';
 import type { DeclaredModel, Failure, InputPoint, MeasureSettings, MeasureStats, Outcome, PlanCollector, ProgressEvent, RegistryOptions, StoredBench } from './types.js';
-import { attributeWording, makeItOn, message, missAdvice, refreshNotices, sourceName } from './wording.js';
+import { attributeWording, failure, makeItOn, message, missAdvice, refreshNotices, sourceName } from './wording.js';
+import { phrase, type Said } from '../i18n/index.js';
 
 export type { DeclaredModel, Failure, InputPoint, MeasureSettings, MeasureStats, ModelSource, Outcome, PlanCollector, ProgressEvent, RegistryOptions, StoredBench } from './types.js';
 export { refreshNotices } from './wording.js';
@@ -125,13 +126,13 @@ export class ModelRegistry {
       if (!existsSync(file)) {
         return {
           ok: false,
-          failure: { ruleId: 'missing-model', reason: `model file '${model.source.written}' not found (looked at ${file}); src= is relative to the Markdown file` },
+          failure: failure('missing-model', phrase('diag.model.fileMissing', { written: model.source.written, file })),
         };
       }
       try {
         return { ok: true, value: { sha256: this.hashes.sha256(file) }, cached: false };
       } catch (err) {
-        return { ok: false, failure: { ruleId: 'model-load', reason: `cannot read model file '${model.source.written}': ${message(err)}` } };
+        return { ok: false, failure: failure('model-load', phrase('diag.model.unreadable', { written: model.source.written, reason: message(err) })) };
       }
     }
     if (model.source.kind === 'family') {
@@ -161,7 +162,7 @@ export class ModelRegistry {
   /** Static profile of a model at an input point. */
   profile(id: string, point: InputPoint, convention: Convention): Promise<Outcome<Profile>> {
     const model = this.get(id);
-    if (!model) return Promise.resolve({ ok: false, failure: { ruleId: 'analysis', reason: `no model '${id}' is declared` } });
+    if (!model) return Promise.resolve({ ok: false, failure: failure('analysis', phrase('diag.model.undeclared', { id })) });
     const memoKey = `${id}\u0000${point.text}\u0000${convention}`;
     let p = this.profiles.get(memoKey);
     if (!p) {
@@ -178,7 +179,7 @@ export class ModelRegistry {
       const stored = this.storedResult(model, ident, this.results.profileFile(this.modelName(model), point.text, convention), 'profile', isProfile, {
         kind: 'profile', inputs: point.text, convention, tool: toolVersion(),
         ...(this.options.rules ? { rules: this.options.rules.key } : {}),
-      }, `profile for model '${model.id}' at input ${point.text || '(as declared)'}`);
+      }, phrase('diag.profile.what', { id: model.id, input: point.text || phrase('diag.asDeclared') }));
       if (stored) {
         if (stored.ok) {
           this.stats.profileHits++;
@@ -200,21 +201,18 @@ export class ModelRegistry {
       return { ok: true, value: cachedProfile, cached: true };
     }
     if (this.options.frozen) {
-      const miss = `--frozen: no stored profile for model '${model.id}' at input ${point.text || '(as declared)'} (cache key ${key.slice(0, 12)}…)`;
-      let never: string | undefined;
+      const miss = phrase('diag.frozen.noProfile', { id: model.id, input: point.text || phrase('diag.asDeclared'), key: key.slice(0, 12) });
+      let never: Said | undefined;
       try {
         const m = this.load(model, ident.value.zooSize);
         bindInputs(m.graph, profileInputs(m, point));
       } catch (err) {
-        if (err instanceof ModelLoadError) never = `the model cannot be loaded (${err.reason})`;
-        else if (err instanceof InputBindingError) never = `its inputs do not bind (${attributeWording(err.message)})`;
+        if (err instanceof ModelLoadError) never = phrase('diag.never.load', { reason: err.reason });
+        else if (err instanceof InputBindingError) never = phrase('diag.never.bind', { reason: attributeWording(err.message) });
       }
       return {
         ok: false,
-        failure: {
-          ruleId: 'frozen-miss',
-          reason: never ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its input= instead` : `${miss}; build once without --frozen to measure it`,
-        },
+        failure: failure('frozen-miss', never ? phrase('diag.frozen.neverProfile', { miss, never }) : phrase('diag.frozen.buildProfile', { miss })),
       };
     }
     say('start');
@@ -235,15 +233,14 @@ export class ModelRegistry {
   }
 
   private classify(model: DeclaredModel, err: unknown): Failure {
-    const where = model.source.kind === 'file' ? `'${model.source.written}'` : model.source.kind === 'zoo' ? `zoo '${model.source.entry.name}'` : `family '${model.source.family.name}'`;
-    if (err instanceof ModelLoadError) {
-      return { ruleId: 'model-load', reason: `cannot load model ${where}: ${err.reason}; re-export the model or point src= at a valid .onnx file` };
-    }
+    const where: Said =
+      model.source.kind === 'file' ? `'${model.source.written}'` : model.source.kind === 'zoo' ? phrase('diag.where.zoo', { name: model.source.entry.name }) : phrase('diag.where.family', { name: model.source.family.name });
+    if (err instanceof ModelLoadError) return failure('model-load', phrase('diag.model.cannotLoad', { where, reason: err.reason }));
     if (err instanceof InputBindingError) {
       const unbound = / unknown(\.|;|$)| unknown\b/.test(err.message) && /dim \d/.test(err.message);
-      return { ruleId: unbound ? 'unbound-dim' : 'input-binding', reason: `model '${model.id}': ${attributeWording(err.message)}` };
+      return failure(unbound ? 'unbound-dim' : 'input-binding', phrase('diag.model.binding', { id: model.id, reason: attributeWording(err.message) }));
     }
-    return { ruleId: 'analysis', reason: `cannot analyse model '${model.id}' (${where}): ${message(err)}` };
+    return failure('analysis', phrase('diag.model.cannotAnalyse', { id: model.id, where, reason: message(err) }));
   }
 
   /** A stored result, unless there is no cache or the model is being refreshed (a miss or corrupt entry: undefined). */
@@ -290,12 +287,12 @@ export class ModelRegistry {
     kind: 'profile' | 'bench',
     check: (v: unknown) => v is T,
     rest: Record<string, unknown>,
-    what: string,
+    what: Said,
     ignore: string[] = [],
     /** Why a build without --frozen could not make the result either (then the advice says so). */
-    never?: () => string | undefined,
+    never?: () => Said | undefined,
     /** Read only from the store even without --frozen (another machine's result), with this rule and remedy. */
-    only?: { ruleId: 'frozen-miss' | 'missing-result'; remedy: string },
+    only?: { ruleId: 'frozen-miss' | 'missing-result'; remedy: Said },
   ): Outcome<T> | undefined {
     const frozen = this.options.frozen === true || only !== undefined;
     if (!frozen && this.refreshes(model.id)) return undefined;
@@ -320,19 +317,19 @@ export class ModelRegistry {
     if (!ident.ok && !stale && !corrupt) return ident;
     const rel = (f: string) => path.relative(process.cwd(), f) || f;
     const head = only ? '' : '--frozen: ';
-    const again = only?.remedy ?? 'build once without --frozen to re-measure it';
-    const reason = stale
-      ? `${head}the stored ${what} (${rel(stale.file)}) was measured with different ${stale.differ.join(', ')}${stale.differ.includes('model') ? ' (the model file changed since)' : ''}; ${again}`
+    const again = only?.remedy ?? phrase('diag.frozen.remeasure');
+    const reason: Said = stale
+      ? phrase('diag.stored.stale', { head, what, file: rel(stale.file), differ: stale.differ.join(', '), changed: stale.differ.includes('model') ? phrase('diag.stored.modelChanged') : '', again })
       : corrupt && corrupt.status === 'corrupt'
-        ? `${head}the stored ${what} (${rel(corrupt.file)}) cannot be used: ${corrupt.reason}; ${again}`
+        ? phrase('diag.stored.corrupt', { head, what, file: rel(corrupt.file), reason: corrupt.reason, again })
         : only
-          ? `no stored ${what} (looked for ${rel(files[0]!)}); ${only.remedy}`
+          ? phrase('diag.stored.none', { what, file: rel(files[0]!), remedy: only.remedy })
           : missAdvice(
-              `--frozen: no stored ${what} (looked for ${rel(files[0]!)}: commit the results store ${rel(this.results!.root)} with the document)`,
+              phrase('diag.frozen.none', { what, file: rel(files[0]!), root: rel(this.results!.root) }),
               never?.(),
-              `build once without --frozen ${kind === 'bench' ? 'on the benchmark machine' : 'to measure it'}`,
+              phrase(kind === 'bench' ? 'diag.frozen.buildBench' : 'diag.frozen.buildMeasure'),
             );
-    return { ok: false, failure: { ruleId: only?.ruleId ?? 'frozen-miss', reason } };
+    return { ok: false, failure: failure(only?.ruleId ?? 'frozen-miss', reason) };
   }
 
   /**
@@ -341,7 +338,7 @@ export class ModelRegistry {
    */
   bench(id: string, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined, machine?: string): Promise<Outcome<StoredBench>> {
     const model = this.get(id);
-    if (!model) return Promise.resolve({ ok: false, failure: { ruleId: 'analysis', reason: `no model '${id}' is declared` } });
+    if (!model) return Promise.resolve({ ok: false, failure: failure('analysis', phrase('diag.model.undeclared', { id })) });
     const target = machine === undefined ? this.machine : machineName(machine);
     const memoKey = `${id}\u0000${point.text}\u0000${model.batch}\u0000${target}\u0000${settings.threads ?? ''}\u0000${settings.provider ?? 'cpu'}`;
     let p = this.benches.get(memoKey);
@@ -371,16 +368,15 @@ export class ModelRegistry {
     };
     const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'bench', model: model.id, input: point.text, state });
     const config = `${point.text || 'declared'}.batch${model.batch}.threads${settings.threads ?? 'auto'}.${provider}`;
-    const what = `benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch}`;
+    const what = phrase('diag.bench.what', { id: model.id, input: point.text || phrase('diag.asDeclared'), batch: model.batch });
+    const onMachine = phrase('diag.bench.onMachine', { what, machine: target });
     const elsewhere = target !== this.machine;
-    if (elsewhere && !this.results) {
-      return { ok: false, failure: { ruleId: 'missing-result', reason: `${what} on machine '${target}': other machines' results are read from a results store, and this build has none (give it one: RegistryOptions.resultsDir)` } };
-    }
+    if (elsewhere && !this.results) return { ok: false, failure: failure('missing-result', phrase('diag.bench.noStore', { what: onMachine })) };
 
     if (this.results && (elsewhere || this.options.plan)) {
       // Another machine's result, or (planning) this one's: only ever read from the store.
       const file = this.results.benchFile(this.modelName(model), config, target);
-      const stored = this.storedResult(model, ident, file, 'bench', isStoredBench, rest, `${what} on machine '${target}'`, ['threads', 'hardware', 'onnxruntime'], undefined, {
+      const stored = this.storedResult(model, ident, file, 'bench', isStoredBench, rest, onMachine, ['threads', 'hardware', 'onnxruntime'], undefined, {
         ruleId: this.options.frozen ? 'frozen-miss' : 'missing-result',
         remedy: makeItOn(target, provider),
       });
@@ -392,12 +388,12 @@ export class ModelRegistry {
       }
       if (stored && (elsewhere || !ident.ok)) return stored;
       if (!ident.ok) return ident;
-      if (elsewhere) return { ok: false, failure: { ruleId: 'missing-result', reason: `no stored ${what} on machine '${target}'; ${makeItOn(target, provider)}` } };
+      if (elsewhere) return { ok: false, failure: failure('missing-result', phrase('diag.bench.notStored', { what: onMachine, remedy: makeItOn(target, provider) })) };
       // Planning, and the store lacks it: a work unit for the scheduler.
       const unit = this.planUnit(model, ident.value, point, settings, flopsPerSample, file, target);
       if (!unit.ok) return unit;
       this.options.plan!.units.push(unit.value);
-      return { ok: false, failure: { ruleId: 'planned', reason: `${what}: planned as a work unit for machine '${target}'` } };
+      return { ok: false, failure: failure('planned', phrase('diag.bench.planned', { what, machine: target })) };
     }
 
     if (this.results && this.options.frozen) {
@@ -426,24 +422,19 @@ export class ModelRegistry {
         say('cached');
         return { ok: true, value: hit.value, cached: true };
       }
-      const miss = `--frozen: no stored benchmark for model '${model.id}' at input ${point.text || '(as declared)'}, batch ${model.batch} (cache key ${portableKey.slice(0, 12)}…)`;
+      const miss = phrase('diag.frozen.noBench', { id: model.id, input: point.text || phrase('diag.asDeclared'), batch: model.batch, key: portableKey.slice(0, 12) });
       // Advice only where it can help: a benchmark that failed when last measured, or inputs that do
       // not bind at this batch, will not be made by a build without --frozen either.
       const never = this.cannotBenchmark(model, ident.value, point, portableKey);
       return {
         ok: false,
-        failure: {
-          ruleId: 'frozen-miss',
-          reason: never
-            ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its batch=/input= instead`
-            : `${miss}; build once without --frozen on the benchmark machine`,
-        },
+        failure: failure('frozen-miss', missAdvice(miss, never, phrase('diag.frozen.buildBench'))),
       };
     }
 
     const env = this.hostEnvironment();
     if (env.onnxruntimeVersion === NOT_INSTALLED) {
-      return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `cannot benchmark model '${model.id}': ${ONNXRUNTIME_MISSING}` } };
+      return { ok: false, failure: failure('benchmark-failed', phrase('diag.bench.cannot', { id: model.id, reason: ONNXRUNTIME_MISSING })) };
     }
     const parts = { ...portable, threads: settings.threads ?? env.physicalCores, hardware: env.fingerprint, onnxruntime: env.onnxruntimeVersion };
     const key = cacheKey(parts);
@@ -502,7 +493,7 @@ export class ModelRegistry {
     } catch (err) {
       say('failed');
       if (err instanceof ModelLoadError || err instanceof InputBindingError) return { ok: false, failure: this.classify(model, err) };
-      return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `cannot benchmark model '${model.id}': ${attributeWording(message(err))}` } };
+      return { ok: false, failure: failure('benchmark-failed', phrase('diag.bench.cannot', { id: model.id, reason: attributeWording(message(err)) })) };
     } finally {
       // Zoo models are rebuilt on demand: gigabytes of seeded weights are not worth keeping.
       if (zooDir) rmSync(zooDir, { recursive: true, force: true });
@@ -512,7 +503,7 @@ export class ModelRegistry {
       // Failed runs are not stored as results (the next build tries again); the failure is remembered
       // so that --frozen does not advise a rebuild that fails the same way.
       this.store('bench-failed', portableKey, portable, { reason: stored.result.reason });
-      return { ok: false, failure: { ruleId: 'benchmark-failed', reason: `benchmark of model '${model.id}' failed: ${stored.result.reason}` } };
+      return { ok: false, failure: failure('benchmark-failed', phrase('diag.bench.failed', { id: model.id, reason: stored.result.reason })) };
     }
     this.stats.benchmarked++;
     if (this.results && resultFile) {
@@ -537,8 +528,7 @@ export class ModelRegistry {
     machine: string,
   ): Outcome<PlanCollector['units'][number]> {
     if (model.source.kind === 'family') {
-      const reason = `a ::complexity sweep point (${sourceName(model.source)}) is built in code and measured where the document builds; build the document on machine '${machine}' instead`;
-      return { ok: false, failure: { ruleId: 'analysis', reason } };
+      return { ok: false, failure: failure('analysis', phrase('diag.bench.sweepPoint', { source: sourceName(model.source), machine })) };
     }
     const source = model.source;
     try {
@@ -578,15 +568,15 @@ export class ModelRegistry {
   }
 
   /** Why a benchmark of the model at this point can never be made (undefined: a rebuild may make it). */
-  private cannotBenchmark(model: DeclaredModel, ident: { sha256: string; zooSize?: [number, number] | undefined }, point: InputPoint, portableKey: string): string | undefined {
+  private cannotBenchmark(model: DeclaredModel, ident: { sha256: string; zooSize?: [number, number] | undefined }, point: InputPoint, portableKey: string): Said | undefined {
     const failed = this.cache?.get('bench-failed', portableKey, (v): v is { reason: string } => typeof (v as { reason?: unknown })?.reason === 'string');
-    if (failed?.status === 'hit') return `the last build that measured it failed (${failed.value.reason.split('\n')[0]!.trim()})`;
+    if (failed?.status === 'hit') return phrase('diag.never.failedBefore', { reason: failed.value.reason.split('\n')[0]!.trim() });
     try {
       const m = this.load(model, ident.zooSize);
       bindInputs(m.graph, benchInputs(m, point, model.batch));
     } catch (err) {
-      if (err instanceof ModelLoadError) return `the model cannot be loaded (${err.reason})`;
-      if (err instanceof InputBindingError) return `its inputs do not bind at batch ${model.batch} (${attributeWording(err.message)})`;
+      if (err instanceof ModelLoadError) return phrase('diag.never.load', { reason: err.reason });
+      if (err instanceof InputBindingError) return phrase('diag.never.bindAt', { batch: model.batch, reason: attributeWording(err.message) });
     }
     return undefined;
   }

@@ -3,6 +3,7 @@
  * build and the cluster commands: where a model comes from, what a measurement settles on, and the
  * failures that the asking directive turns into a positioned diagnostic.
  */
+import type { Said } from '../i18n/index.js';
 import type { Position } from 'unist';
 import type { Convention, OpRule } from '../analysis/types.js';
 import type { WorkUnit } from '../cache/work-unit.js';
@@ -47,7 +48,10 @@ export interface DeclaredModel {
 /** What went wrong with a measurement, in words, with the rule id of its diagnostic. */
 export interface Failure {
   ruleId: 'missing-model' | 'model-load' | 'unbound-dim' | 'input-binding' | 'analysis' | 'frozen-miss' | 'missing-result' | 'planned' | 'benchmark-failed';
+  /** In English (the terminal, `plan`, stored records). */
   reason: string;
+  /** The same in words any document language can give (an error box in the page). */
+  said?: Said | undefined;
 }
 
 /** `notices`: things the directive that uses the value should say (e.g. a refresh that moved a number beyond its CIs). */

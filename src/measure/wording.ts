@@ -1,10 +1,16 @@
 /** What the measurement hub says: remedies for misses, refresh notices, how built models are named. */
 import type { ExecutionProvider } from '../runtime/types.js';
-import type { ModelSource, StoredBench } from './types.js';
+import { english, phrase, type Said } from '../i18n/index.js';
+import type { Failure, ModelSource, StoredBench } from './types.js';
+
+/** A failure from what it says: its English reason and its words. */
+export function failure(ruleId: Failure['ruleId'], said: Said): Failure {
+  return { ruleId, reason: english(said), said };
+}
 
 /** A --frozen miss: how to make the result, or why a build without --frozen would not make it either. */
-export function missAdvice(miss: string, never: string | undefined, remedy: string): string {
-  return never ? `${miss}, and a build without --frozen would not make one: ${never}; fix the model or its batch=/input= instead` : `${miss}; ${remedy}`;
+export function missAdvice(miss: Said, never: Said | undefined, remedy: Said): Said {
+  return never ? phrase('diag.frozen.never', { miss, never }) : [miss, phrase('list.semicolon'), remedy];
 }
 
 function ms(v: number): string {
@@ -39,12 +45,9 @@ export function attributeWording(text: string): string {
 }
 
 /** The commands that make a machine's missing result (docs/cluster.md). */
-export function makeItOn(machine: string, provider: ExecutionProvider): string {
+export function makeItOn(machine: string, provider: ExecutionProvider): Said {
   const flags = `--machine ${machine}${provider === 'cpu' ? '' : ` --provider ${provider}`}`;
-  return (
-    `make it on that machine with 'modelpress build ${flags}', or plan it with 'modelpress plan ${flags} --out plan.json' ` +
-    `and run 'modelpress run-unit --plan plan.json' there (docs/cluster.md), then 'modelpress results merge <folder>' here`
-  );
+  return phrase('diag.result.makeItOn', { flags });
 }
 
 /** How a built model is named in stored results: `zoo:resnet18`, `family:self_attention(n=128,d=64)`. */

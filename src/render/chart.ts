@@ -6,15 +6,15 @@
 import { s } from 'hastscript';
 import type { Element, ElementContent } from 'hast';
 import { columnScale, fixed } from './format.js';
-import { ENGLISH } from '../i18n/index.js';
+import { ENGLISH, phrase, type Said, SaidError } from '../i18n/index.js';
 import { metricHeader, scaleFactor } from './metrics.js';
 import { svgToXml } from './html.js';
 import type { BarChartSpec, ChartSpec, ScatterChartSpec, ScatterPoint } from './types.js';
 import { type Box, labelWidth, placeLabels } from './chart-labels.js';
 
 /** A chart that cannot be drawn (e.g. a zero or negative value on a log axis). */
-export class ChartError extends Error {
-  constructor(message: string) {
+export class ChartError extends SaidError {
+  constructor(message: Said) {
     super(message);
     this.name = 'ChartError';
   }
@@ -52,7 +52,7 @@ export function makeAxis(values: readonly number[], log: boolean, what: string):
   if (values.length === 0) return { min: 0, max: 1, ticks: [0, 1], log: false };
   if (log) {
     const bad = values.find((v) => !(v > 0));
-    if (bad !== undefined) throw new ChartError(`${what} has the value ${bad}, which a log axis cannot show`);
+    if (bad !== undefined) throw new ChartError(phrase('diag.chart.logAxis', { what, value: bad }));
     const lo = Math.floor(Math.log10(Math.min(...values)));
     let hi = Math.ceil(Math.log10(Math.max(...values)));
     if (hi === lo) hi = lo + 1;
@@ -127,10 +127,12 @@ export function scatterChart(spec: ScatterChartSpec): Element {
   const xTitle = spec.xTitle ?? metricHeader(spec.x, xScale, sampleUnit, spec.messages);
   const yTitle = `${spec.yPrefix ? `${spec.yPrefix} ` : ''}${metricHeader(spec.y, yScale, sampleUnit, spec.messages)}`;
 
+  const msg = spec.messages ?? ENGLISH;
   const children: ElementContent[] = [];
   if (spec.title) children.push(s('title', spec.title));
   const seriesNames = [...new Set(spec.points.map((p) => p.series).filter((n): n is string => n !== undefined))];
-  children.push(s('desc', `${yTitle} against ${xTitle}, ${seriesNames.length > 0 ? `one line per series (${seriesNames.join(', ')})` : 'one point per model'}`));
+  const layout = seriesNames.length > 0 ? msg.t('chart.perSeries', { names: seriesNames.join(', ') }) : msg.t('chart.perModel');
+  children.push(s('desc', msg.t('chart.scatterDesc', { y: yTitle, x: xTitle, layout })));
   // Grid and ticks
   const grid: ElementContent[] = [];
   for (const t of xAxis.ticks) {
@@ -185,7 +187,7 @@ export function scatterChart(spec: ScatterChartSpec): Element {
   if (groupNames.length > 0) {
     const legend: ElementContent[] = [];
     let lx = left;
-    const title = spec.groupTitle ? `${spec.groupTitle}:` : '';
+    const title = spec.groupTitle ? msg.t('chart.groupTitle', { group: spec.groupTitle }) : '';
     if (title) {
       legend.push(text(lx, top - 10, title, { 'font-size': 11, fill: '#444' }));
       lx += labelWidth(title, 11) + 6;
@@ -210,7 +212,7 @@ export function scatterChart(spec: ScatterChartSpec): Element {
     const cy = r2(py(ys[i]!));
     const label = labelText(p, i) === '' ? undefined : labels[next++];
     return s('g', { className: 'mp-point' }, [
-      s('title', `${p.label}: ${xTitle} ${fixed(xs[i]!, 2)}, ${yTitle} ${fixed(ys[i]!, 2)}${p.group !== undefined ? ` (${p.group})` : ''}`),
+      s('title', msg.t('chart.pointTitle', { label: p.label, x: xTitle, xValue: fixed(xs[i]!, 2), y: yTitle, yValue: fixed(ys[i]!, 2), group: p.group !== undefined ? msg.t('chart.pointGroup', { group: p.group }) : '' })),
       groupOf(p) >= 0 ? marker(groupOf(p), cx, cy, fillOf(p)) : s('circle', { cx, cy, r: 4, fill: fillOf(p) }),
       ...(label?.leader ? [s('line', { x1: r2(label.leader.x1), y1: r2(label.leader.y1), x2: r2(label.leader.x2), y2: r2(label.leader.y2), stroke: '#888', 'stroke-width': 0.75, className: 'mp-leader' })] : []),
       ...(label ? [text(label.x, label.y, label.text, { 'font-size': LABEL_FONT_SIZE, fill: '#111', ...(label.anchor === 'start' ? {} : { 'text-anchor': label.anchor }) })] : []),
@@ -231,7 +233,7 @@ export function orderBars(spec: BarChartSpec): { label: string; value: number }[
   if (sorted.length <= max) return sorted;
   const kept = sorted.slice(0, Math.max(0, max - 1));
   const rest = sorted.slice(kept.length);
-  return [...kept, { label: `other (${rest.length})`, value: rest.reduce((a, b) => a + b.value, 0) }];
+  return [...kept, { label: (spec.messages ?? ENGLISH).t('chart.other', { count: rest.length }), value: rest.reduce((a, b) => a + b.value, 0) }];
 }
 
 /** Share bars (e.g. FLOPs by op type) as an `<svg>`: one row per bar with its percentage. */
@@ -239,7 +241,7 @@ export function barChart(spec: BarChartSpec): Element {
   const { width, labelWidth, barGap, barHeight, top, bottom, right } = BARS;
   const bars = orderBars(spec);
   const total = bars.reduce((a, b) => a + b.value, 0);
-  if (bars.some((b) => b.value < 0 || !Number.isFinite(b.value))) throw new ChartError('share bars need values ≥ 0');
+  if (bars.some((b) => b.value < 0 || !Number.isFinite(b.value))) throw new ChartError(phrase('diag.chart.negativeBars'));
   const height = top + bars.length * (barHeight + barGap) + bottom;
   const barArea = width - labelWidth - right;
   const children: ElementContent[] = [];
@@ -252,7 +254,7 @@ export function barChart(spec: BarChartSpec): Element {
     const w = r2(share * barArea);
     children.push(
       s('g', { className: 'mp-bar' }, [
-        s('title', `${b.label}: ${fixed(share * 100, 1)}% of ${spec.valueLabel}`),
+        s('title', msg.t('chart.barTitle', { label: b.label, share: fixed(share * 100, 1), value: spec.valueLabel })),
         text(labelWidth - 8, y + barHeight - 5, b.label, { 'text-anchor': 'end', 'font-size': 12 }),
         s('rect', { x: labelWidth, y: r2(y), width: w, height: barHeight, fill: '#1f5fa8' }),
         text(labelWidth + w + 6, y + barHeight - 5, `${fixed(share * 100, 1)}%`, { 'font-size': 12 }),

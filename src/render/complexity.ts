@@ -5,7 +5,9 @@
  * directive and `modelpress complexity`.
  */
 import type { ComplexityMetric, FamilySweep } from '../analysis/complexity.js';
-import { ENGLISH, type Messages } from '../i18n/index.js';
+import { ENGLISH, type MessageKey, type Messages } from '../i18n/index.js';
+import { en } from '../i18n/en.js';
+import type { ModelFamily } from '../zoo/families.js';
 import { fixed } from './format.js';
 import type { ItemNumber, NumberFormat, ScatterChartSpec, TableCell, TableColumn, TableData } from './types.js';
 
@@ -13,6 +15,13 @@ import type { ItemNumber, NumberFormat, ScatterChartSpec, TableCell, TableColumn
 const textCell = (t: string, note?: string): TableCell => ({ value: t, text: t, plain: t, note });
 const numCell = (v: number | undefined, decimals: number, note?: string): TableCell =>
   v === undefined || !Number.isFinite(v) ? { value: null, text: '—', plain: '', note } : { value: v, text: fixed(v, decimals), plain: fixed(v, decimals), note };
+
+/** A family's words in the document's language (its own text where the catalogue has none: formulas, names). */
+export function familyText(family: ModelFamily, field: 'label' | 'description' | 'claim' | 'sequential' | 'derivation', msg: Messages = ENGLISH): string {
+  const key = `family.${family.name}.${field}`;
+  if (key in en) return msg.t(key as MessageKey);
+  return field === 'label' || field === 'description' ? family[field] : field === 'derivation' ? (family.pathLength?.derivation ?? '') : family[field].text;
+}
 
 /** `n ∈ {128, 256, 512}; d = 256` for a footnote. */
 export function describeSweep(s: FamilySweep): string {
@@ -51,14 +60,14 @@ export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions
   if (withPath) columns.push({ key: 'path', header: msg.t('complexity.pathDerived'), numeric: false });
 
   const rows = sweeps.map((s) => {
-    const cells: TableCell[] = [textCell(s.family.claim.text)];
+    const cells: TableCell[] = [textCell(familyText(s.family, 'claim', msg))];
     let r2 = Infinity;
     for (const m of shown) {
       const f = s.fits.find((x) => x.metric === m);
       for (const a of axes) {
         const e = f?.exponents[a];
         const claimed = m === s.family.claimMetric ? s.family.claim.exponents[a] : undefined;
-        cells.push(numCell(e, 2, f?.problem ?? (claimed !== undefined ? `claimed ${claimed}` : undefined)));
+        cells.push(numCell(e, 2, f?.problem ?? (claimed !== undefined ? msg.t('complexity.claimedNote', { value: claimed }) : undefined)));
       }
       if (f?.fit) r2 = Math.min(r2, f.fit.r2);
     }
@@ -67,23 +76,34 @@ export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions
       const ds = s.points.map((p) => p.values.depth);
       const lo = Math.min(...ds);
       const hi = Math.max(...ds);
-      cells.push(textCell(s.family.sequential.text));
-      cells.push(textCell(lo === hi ? String(lo) : `${lo} → ${hi}`, `depth over the sweep (${describeSweep(s)})`));
+      cells.push(textCell(familyText(s.family, 'sequential', msg)));
+      cells.push(textCell(lo === hi ? String(lo) : `${lo} → ${hi}`, msg.t('complexity.depthOver', { sweep: describeSweep(s) })));
     }
     if (withPath) {
       const p = s.family.pathLength;
       const at = s.points[0]!.vars;
-      cells.push(p ? textCell(`${p.text} (${p.value(at).toLocaleString('en-US')} at ${Object.entries(at).map(([k, v]) => `${k} = ${v}`).join(', ')})`, p.derivation) : textCell('—'));
+      const where = Object.entries(at).map(([k, v]) => `${k} = ${v}`).join(', ');
+      cells.push(p ? textCell(msg.t('complexity.pathAt', { path: p.text, value: p.value(at).toLocaleString('en-US'), vars: where }), familyText(s.family, 'derivation', msg)) : textCell('—'));
     }
-    return { label: s.family.label, cells };
+    return { label: familyText(s.family, 'label', msg), cells };
   });
   const footnotes = [
     msg.t('complexity.fitNote', { convention: sweeps[0]?.convention ?? 'exact' }),
-    ...sweeps.map((s) => `${s.family.label}: ${s.family.description}; ${describeSweep(s)}${s.family.axes ? `; fitted against ${s.axes.join(', ')}` : ''}.`),
+    ...sweeps.map((s) =>
+      msg.t('complexity.familyNote', {
+        label: familyText(s.family, 'label', msg),
+        description: familyText(s.family, 'description', msg),
+        sweep: describeSweep(s),
+        fitted: s.family.axes ? msg.t('complexity.fittedAgainst', { axes: s.axes.join(', ') }) : '',
+      }),
+    ),
   ];
   if (o.metrics.includes('latency')) footnotes.push(latencyFootnote(sweeps, msg));
   if (depth) footnotes.push(msg.t('complexity.depthNote'));
-  if (withPath) footnotes.push(msg.t('complexity.pathNote', { derivations: sweeps.filter((s) => s.family.pathLength).map((s) => `${s.family.label.toLowerCase()}: ${s.family.pathLength!.derivation}`).join('; ') }));
+  if (withPath) {
+    const derivations = sweeps.filter((s) => s.family.pathLength).map((s) => msg.t('complexity.derivation', { label: familyText(s.family, 'label', msg).toLowerCase(), derivation: familyText(s.family, 'derivation', msg) }));
+    footnotes.push(msg.t('complexity.pathNote', { derivations: derivations.join(msg.t('list.semicolon')) }));
+  }
   return { id: o.id, number: o.number, caption: o.caption, stubHeader: msg.t('table.layerType'), groups: [{ columns }], rows, footnotes };
 }
 
@@ -94,13 +114,13 @@ function latencyFootnote(sweeps: FamilySweep[], msg: Messages): string {
   const perFamily = sweeps.map((s) => {
     const points = s.points.map((p) => {
       const at = s.varied.map((v) => `${v} = ${p.vars[v]}`).join(', ');
-      const ci = p.latencyCi95 ? ` (${ms(p.latencyCi95[0])}–${ms(p.latencyCi95[1])})` : '';
+      const ci = p.latencyCi95 ? msg.t('complexity.latencyCi', { range: `${ms(p.latencyCi95[0])}–${ms(p.latencyCi95[1])}` }) : '';
       return `${at}: ${ms(p.values.latency)}${ci}${p.latencyUnstable ? '†' : ''}`;
     });
-    return `${s.family.label}: ${points.join('; ')}`;
+    return msg.t('complexity.latencyFamily', { label: familyText(s.family, 'label', msg), points: points.join(msg.t('list.semicolon')) });
   });
   const unstable = sweeps.some((s) => s.points.some((p) => p.latencyUnstable));
-  return msg.t('complexity.latencyNote', { unstable: unstable ? msg.t('complexity.unstableMark') : '', points: perFamily.join('. ') });
+  return msg.t('complexity.latencyNote', { unstable: unstable ? msg.t('complexity.unstableMark') : '', points: perFamily.join(msg.t('list.sentence')) });
 }
 
 /** Log–log chart of each family's claimed metric against its first swept axis (other swept variables at their first value). */
@@ -112,7 +132,7 @@ export function complexityChart(sweeps: FamilySweep[], format: NumberFormat, tit
     const first = s.points[0]!.vars;
     return s.points
       .filter((p) => other.every((v) => p.vars[v] === first[v]))
-      .map((p) => ({ label: `${s.family.label} ${axis} = ${p.axes[s.axes[0]!]}`, series: s.family.label, x: p.axes[s.axes[0]!]!, y: p.values[s.family.claimMetric] }));
+      .map((p) => ({ label: messages.t('complexity.pointLabel', { label: familyText(s.family, 'label', messages), axis, value: p.axes[s.axes[0]!]! }), series: familyText(s.family, 'label', messages), x: p.axes[s.axes[0]!]!, y: p.values[s.family.claimMetric] }));
   });
   return {
     kind: 'scatter',

@@ -15,6 +15,7 @@
  * orchestrator with child processes.
  */
 import { median, summarize, UNSTABLE_RELATIVE_IQR } from './stats.js';
+import { inEnglish } from '../i18n/fill.js';
 import type { EffortPolicy, EffortStop, LatencyStats, ProcessRun, ProtocolOptions, Stability } from './types.js';
 
 /** One process's measurement with its raw samples (the parent pools them). */
@@ -78,8 +79,8 @@ export function assess(processes: readonly MeasuredProcess[]): Assessment {
   const center = median(keptMedians);
   const processSpread = keptMedians.length > 1 && center > 0 ? (Math.max(...keptMedians) - Math.min(...keptMedians)) / center : 0;
   const reasons: string[] = [];
-  if (pooled.relativeIqr > UNSTABLE_RELATIVE_IQR) reasons.push(`IQR/median ${(pooled.relativeIqr * 100).toFixed(1)}% > 10%`);
-  if (processSpread > UNSTABLE_RELATIVE_IQR) reasons.push(`process medians spread ${(processSpread * 100).toFixed(1)}% > 10%`);
+  if (pooled.relativeIqr > UNSTABLE_RELATIVE_IQR) reasons.push(inEnglish('unstable.iqr', { value: (pooled.relativeIqr * 100).toFixed(1) }));
+  if (processSpread > UNSTABLE_RELATIVE_IQR) reasons.push(inEnglish('unstable.spread', { value: (processSpread * 100).toFixed(1) }));
   return { kept, discarded, pooled, relativeIqr: pooled.relativeIqr, processSpread, unstable: reasons.length > 0, reasons };
 }
 

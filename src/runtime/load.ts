@@ -9,6 +9,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { LoadSample, MachineLoad } from './types.js';
+import type { MessageKey } from '../i18n/en.js';
+import { inEnglish } from '../i18n/fill.js';
 
 /** Linux's USER_HZ: /proc times are in 1/100 s on every mainstream architecture. */
 export const CLOCK_TICKS_PER_SECOND = 100;
@@ -133,17 +135,29 @@ export async function beforeBenchmark(intervalMs = LOAD_SAMPLE_MS, clock: () => 
   return sampleLoad(intervalMs);
 }
 
-/** The busy verdict from the two samples, with the reason in words. */
-export function judgeLoad(start: LoadSample, end: LoadSample | null, logicalCores: number): MachineLoad {
+/** The words a busy verdict is said in: a catalogue's `t` (English by default, what results store). */
+export type Say = (key: MessageKey, vars?: Readonly<Record<string, string | number>>) => string;
+
+/**
+ * Why the samples make the machine busy, in words (empty when it was idle enough): the load average
+ * where the other processes' share is unknown, else the share before and after the benchmark.
+ */
+export function busyReasons(start: LoadSample, end: LoadSample | null, logicalCores: number, say: Say = inEnglish): string[] {
   const reasons: string[] = [];
   if (start.otherCpuShare === null && start.loadAverage[0] > BUSY_LOAD_PER_CORE * logicalCores) {
-    reasons.push(`load average ${start.loadAverage[0].toFixed(2)} on ${logicalCores} logical core${logicalCores === 1 ? '' : 's'} before the benchmark`);
+    reasons.push(say('load.average', { load: start.loadAverage[0].toFixed(2), cores: logicalCores, coreWord: say(logicalCores === 1 ? 'load.core' : 'load.cores') }));
   }
-  for (const [when, s] of [['before', start], ['after', end]] as const) {
+  for (const [when, s] of [['load.before', start], ['load.after', end]] as const) {
     if (s && s.otherCpuShare !== null && s.otherCpuShare > BUSY_OTHER_CPU_SHARE) {
-      const who = s.topProcesses.map((p) => `${p.command} ${(p.cpuShare * 100).toFixed(0)}%`).join(', ');
-      reasons.push(`other processes used ${(s.otherCpuShare * 100).toFixed(0)}% of the CPU ${when} it${who ? ` (${who})` : ''}`);
+      const who = s.topProcesses.map((p) => `${p.command} ${(p.cpuShare * 100).toFixed(0)}%`).join(say('list.comma'));
+      reasons.push(say('load.other', { share: `${(s.otherCpuShare * 100).toFixed(0)}%`, when: say(when), who: who ? say('load.who', { list: who }) : '' }));
     }
   }
-  return { start, end, busy: reasons.length > 0, reason: reasons.length > 0 ? reasons.join('; ') : null };
+  return reasons;
+}
+
+/** The busy verdict from the two samples, with the reason in words. */
+export function judgeLoad(start: LoadSample, end: LoadSample | null, logicalCores: number): MachineLoad {
+  const reasons = busyReasons(start, end, logicalCores);
+  return { start, end, busy: reasons.length > 0, reason: reasons.length > 0 ? reasons.join(inEnglish('list.semicolon')) : null };
 }

@@ -17,6 +17,8 @@
  * zero-padded by (r − 1)/2 at both ends).
  */
 import type { Model } from '../onnx/model.js';
+import { en } from '../i18n/en.js';
+import { phrase, type Said, SaidError } from '../i18n/index.js';
 import { buildLlama, llamaTiny } from './llama.js';
 import { Net } from './nn.js';
 import { swinT } from './swin.js';
@@ -31,7 +33,7 @@ export interface FamilyVariable {
   /** Values swept when none are given. */
   sweep: number[];
   /** Why a value cannot be built, or undefined when it can. */
-  check?: (v: number) => string | undefined;
+  check?: (v: number) => Said | undefined;
 }
 
 export interface ModelFamily {
@@ -53,15 +55,15 @@ export interface ModelFamily {
   /** The metric the claim is about (`macs`, or `attention_macs` for the vision models). */
   claimMetric: 'macs' | 'attention_macs';
   /** Why a combination of values cannot be built (beyond each variable's own check). */
-  checkPoint?: (v: Vars) => string | undefined;
+  checkPoint?: (v: Vars) => Said | undefined;
   build(v: Vars, seed: number): { model: Model; inputs: Record<string, number[]> };
 }
 
 /** Bounds keep a sweep to graphs that build in seconds (a document cannot ask for a 10⁹-token layer). */
-const bounded = (name: string, max: number, v: number): string | undefined => (v > max ? `${name} = ${v} is larger than this family builds (at most ${max})` : undefined);
+const bounded = (name: string, max: number, v: number): Said | undefined => (v > max ? phrase('family.check.bounded', { name, value: v, max }) : undefined);
 const odd = (name: string, max: number) => (v: number) =>
-  Number.isInteger(v) && v % 2 === 1 ? bounded(name, max, v) : `${name} must be an odd whole number (a window centred on each position), got ${v}`;
-const positive = (name: string, max: number) => (v: number) => (Number.isInteger(v) && v >= 1 ? bounded(name, max, v) : `${name} must be a positive whole number, got ${v}`);
+  Number.isInteger(v) && v % 2 === 1 ? bounded(name, max, v) : phrase('family.check.odd', { name, value: v });
+const positive = (name: string, max: number) => (v: number) => (Number.isInteger(v) && v >= 1 ? bounded(name, max, v) : phrase('family.check.positive', { name, value: v }));
 
 const seqVars = (): Record<string, FamilyVariable> => ({
   n: { description: 'sequence length', default: 512, sweep: [128, 256, 512, 1024, 2048], check: positive('n', 65_536) },
@@ -82,12 +84,12 @@ function sequenceNet(name: string, seed: number, d: number): { net: Net; x: stri
 
 const selfAttention: ModelFamily = {
   name: 'self_attention',
-  label: 'Self-attention',
-  description: 'softmax(x·xᵀ/√d)·x over n positions of width d',
+  label: en['family.self_attention.label'],
+  description: en['family.self_attention.description'],
   variables: seqVars(),
   claim: { exponents: { n: 2, d: 1 }, text: 'O(n²·d)' },
   sequential: { exponents: { n: 0, d: 0 }, text: 'O(1)' },
-  pathLength: { text: 'O(1)', derivation: 'every position attends to every other in one layer', value: () => 1 },
+  pathLength: { text: 'O(1)', derivation: en['family.self_attention.derivation'], value: () => 1 },
   claimMetric: 'macs',
   build({ n, d }, seed) {
     const { net, x } = sequenceNet('self_attention', seed, d!);
@@ -99,12 +101,12 @@ const selfAttention: ModelFamily = {
 
 const recurrent: ModelFamily = {
   name: 'recurrent',
-  label: 'Recurrent',
-  description: 'an RNN (tanh) with input and hidden width d over n steps',
+  label: en['family.recurrent.label'],
+  description: en['family.recurrent.description'],
   variables: seqVars(),
   claim: { exponents: { n: 1, d: 2 }, text: 'O(n·d²)' },
   sequential: { exponents: { n: 1, d: 0 }, text: 'O(n)' },
-  pathLength: { text: 'O(n)', derivation: 'position i reaches position j through |i − j| hidden-state updates', value: ({ n }) => n! - 1 },
+  pathLength: { text: 'O(n)', derivation: en['family.recurrent.derivation'], value: ({ n }) => n! - 1 },
   claimMetric: 'macs',
   build({ n, d }, seed) {
     const net = new Net({ name: 'recurrent', seed, opset: 17 });
@@ -124,14 +126,14 @@ const recurrent: ModelFamily = {
 
 const convolutional: ModelFamily = {
   name: 'convolutional',
-  label: 'Convolutional',
-  description: 'a 1-D convolution of width k, d → d channels, over n positions',
+  label: en['family.convolutional.label'],
+  description: en['family.convolutional.description'],
   variables: { ...seqVars(), k: { description: 'kernel width', default: 3, sweep: [3, 5, 9, 17, 33], check: odd('k', 1025) } },
   claim: { exponents: { n: 1, d: 2, k: 1 }, text: 'O(k·n·d²)' },
   sequential: { exponents: { n: 0, d: 0, k: 0 }, text: 'O(1)' },
   pathLength: {
     text: 'O(n/k)',
-    derivation: 'a layer of centred width-k windows moves information (k − 1)/2 positions: ⌈2(n − 1)/(k − 1)⌉ layers connect the two ends (O(log_k n) with dilations)',
+    derivation: en['family.convolutional.derivation'],
     value: ({ n, k }) => Math.ceil((2 * (n! - 1)) / (k! - 1)),
   },
   claimMetric: 'macs',
@@ -152,18 +154,18 @@ const convolutional: ModelFamily = {
 
 const restricted: ModelFamily = {
   name: 'restricted_attention',
-  label: 'Self-attention (restricted)',
-  description: 'each of n positions attends to the r positions of a window centred on it',
+  label: en['family.restricted_attention.label'],
+  description: en['family.restricted_attention.description'],
   variables: { ...seqVars(), r: { description: 'neighbourhood size', default: 17, sweep: [5, 9, 17, 33, 65], check: odd('r', 1025) } },
   claim: { exponents: { n: 1, d: 1, r: 1 }, text: 'O(r·n·d)' },
   sequential: { exponents: { n: 0, d: 0, r: 0 }, text: 'O(1)' },
   pathLength: {
     text: 'O(n/r)',
-    derivation: 'a layer moves information (r − 1)/2 positions: ⌈2(n − 1)/(r − 1)⌉ layers connect the two ends',
+    derivation: en['family.restricted_attention.derivation'],
     value: ({ n, r }) => Math.ceil((2 * (n! - 1)) / (r! - 1)),
   },
   claimMetric: 'macs',
-  checkPoint: ({ n, r }) => (n! * r! > 4_194_304 ? `n·r = ${n! * r!} window indices is more than this family builds (at most 4,194,304)` : undefined),
+  checkPoint: ({ n, r }) => (n! * r! > 4_194_304 ? phrase('family.check.windows', { value: n! * r! }) : undefined),
   build({ n, d, r }, seed) {
     // The window index depends on n, so this graph is built for one n (no symbolic sequence).
     const net = new Net({ name: 'restricted_attention', seed, opset: 17 });
@@ -186,11 +188,11 @@ const restricted: ModelFamily = {
 const vit: ModelFamily = {
   name: 'vit_b_16',
   label: 'ViT-B/16',
-  description: 'ViT-B/16 over the image side (position embedding of (side/16)² + 1 rows)',
-  variables: { side: { description: 'image side in pixels (a multiple of 16)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 16 === 0 ? bounded('side', 2048, v) : `side must be a multiple of 16, got ${v}`) } },
+  description: en['family.vit_b_16.description'],
+  variables: { side: { description: 'image side in pixels (a multiple of 16)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 16 === 0 ? bounded('side', 2048, v) : phrase('family.check.side16', { value: v })) } },
   axes: ({ side }) => ({ tokens: (side! / 16) ** 2 + 1 }),
-  claim: { exponents: { tokens: 2 }, text: 'O(N²·d) attention, N tokens' },
-  sequential: { exponents: { tokens: 0 }, text: 'O(1) in N' },
+  claim: { exponents: { tokens: 2 }, text: en['family.vit_b_16.claim'] },
+  sequential: { exponents: { tokens: 0 }, text: en['family.vit_b_16.sequential'] },
   claimMetric: 'attention_macs',
   build({ side }, seed) {
     return { model: vitB16({ seed, height: side, width: side }, true), inputs: { input: [1, 3, side!, side!] } };
@@ -200,11 +202,11 @@ const vit: ModelFamily = {
 const swin: ModelFamily = {
   name: 'swin_t',
   label: 'Swin-T',
-  description: 'Swin-T over the image side (7×7 windows: sides that are multiples of 224)',
-  variables: { side: { description: 'image side in pixels (a multiple of 224)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 224 === 0 ? bounded('side', 2240, v) : `side must be a multiple of 224 (every stage a whole number of 7×7 windows), got ${v}`) } },
+  description: en['family.swin_t.description'],
+  variables: { side: { description: 'image side in pixels (a multiple of 224)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 224 === 0 ? bounded('side', 2240, v) : phrase('family.check.side224', { value: v })) } },
   axes: ({ side }) => ({ tokens: (side! / 4) ** 2 }),
-  claim: { exponents: { tokens: 1 }, text: 'O(M²·N·d) windowed attention, N tokens, M = 7' },
-  sequential: { exponents: { tokens: 0 }, text: 'O(1) in N' },
+  claim: { exponents: { tokens: 1 }, text: en['family.swin_t.claim'] },
+  sequential: { exponents: { tokens: 0 }, text: en['family.swin_t.sequential'] },
   claimMetric: 'attention_macs',
   build({ side }, seed) {
     return { model: swinT({ seed, height: side, width: side }), inputs: { input: [1, 3, side!, side!] } };
@@ -219,11 +221,11 @@ const swin: ModelFamily = {
  */
 const llamaDecode: ModelFamily = {
   name: 'llama_decode',
-  label: 'Llama decode step',
-  description: 'one decode step of llama_tiny (grouped-query attention, KV cache) at a context of n tokens (n − 1 cached, one new)',
-  variables: { n: { description: 'context length in tokens (cached + the new one)', default: 512, sweep: [128, 256, 512, 1024, 2048], check: (v) => (Number.isInteger(v) && v >= 2 ? bounded('n', 32768, v) : `n must be a whole number ≥ 2, got ${v}`) } },
-  claim: { exponents: { n: 1 }, text: 'O(n·d) attention per new token' },
-  sequential: { exponents: { n: 0 }, text: 'O(1) in n' },
+  label: en['family.llama_decode.label'],
+  description: en['family.llama_decode.description'],
+  variables: { n: { description: 'context length in tokens (cached + the new one)', default: 512, sweep: [128, 256, 512, 1024, 2048], check: (v) => (Number.isInteger(v) && v >= 2 ? bounded('n', 32768, v) : phrase('family.check.context', { value: v })) } },
+  claim: { exponents: { n: 1 }, text: en['family.llama_decode.claim'] },
+  sequential: { exponents: { n: 0 }, text: en['family.llama_decode.sequential'] },
   claimMetric: 'attention_macs',
   build({ n }, seed) {
     const c = llamaTiny;
@@ -239,6 +241,6 @@ export const families: readonly ModelFamily[] = [selfAttention, recurrent, convo
 /** The family named `name`, or an error listing those that exist. */
 export function familyNamed(name: string): ModelFamily {
   const f = families.find((x) => x.name === name);
-  if (!f) throw new Error(`unknown model family '${name}'; known: ${families.map((x) => x.name).join(', ')}`);
+  if (!f) throw new SaidError(phrase('family.unknown', { name, known: families.map((x) => x.name).join(', ') }));
   return f;
 }
