@@ -7,8 +7,8 @@
  * sets these beside the seed's closed forms.
  */
 import type { Dim } from '../../onnx/model.js';
-import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, sameDim, toolEntry, where } from './compute-common.js';
+import { AnalysisError, type CostContext, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { costRule, type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, sameDim, toolEntry, where } from './compute-common.js';
 import { exactEntry, type Expr, folded, minus, n, named, paren, plus, plusIf, plusTight, q, q1, times } from './expr.js';
 
 /** The scaled-dot-product core, as numbers. */
@@ -119,15 +119,28 @@ function coreVars(a: Terms): Record<string, number> {
   };
 }
 
+/** Work a fused op does ahead of the attention (GQA's rotary embedding), each term printed as its value, with its vars. */
+interface Before {
+  terms: Expr[];
+  vars: Record<string, number>;
+}
+
 /**
- * Cost of an attention node under a convention: the exact rule (after `before`, work a fused op does
- * ahead of the attention, each printed as its value, with its vars), or the preset's deviation.
+ * The cost rule of an attention op from how it reads its terms off a node: the exact rule (after the
+ * work `before` it), or the preset's deviation.
  */
-function attentionCost(a: Terms, convention: Convention, before: { terms: Expr[]; vars: Record<string, number> } = { terms: [], vars: {} }): CostEntry | null {
-  const template = TEMPLATES[a.kind];
-  if (convention !== 'exact') return toolEntry(convention, PRESETS[convention](a), template, coreVars(a), a.macs.value);
-  const flops = plus(...before.terms.map(folded), folded(exactFlops(a)));
-  return exactEntry(template, { ...coreVars(a), ...before.vars }, flops, a.macs);
+function attentionRule(build: (ctx: CostContext) => { a: Terms; before?: Before }) {
+  return costRule(
+    (ctx) => {
+      const { a, before = { terms: [], vars: {} } } = build(ctx);
+      const flops = plus(...before.terms.map(folded), folded(exactFlops(a)));
+      return exactEntry(TEMPLATES[a.kind], { ...coreVars(a), ...before.vars }, flops, a.macs);
+    },
+    (ctx, preset) => {
+      const { a } = build(ctx);
+      return toolEntry(preset, PRESETS[preset](a), TEMPLATES[a.kind], coreVars(a), a.macs.value);
+    },
+  );
 }
 
 function divide(ctx: NodeContext, total: Dim, parts: number, what: string): Dim {
@@ -214,7 +227,7 @@ function nums<K extends string>(ctx: NodeContext, dims: Record<K, [Dim, string]>
   return out;
 }
 
-function sdpaCost(ctx: CostContext, convention: Convention): CostEntry | null {
+function sdpaTerms(ctx: CostContext): { a: Terms } {
   const s = sdpaDims(ctx);
   const core: Core = {
     B: num(ctx, s.B, 'batch'), H: num(ctx, s.Hq, 'q heads'), Sq: num(ctx, s.Sq, 'query length'), Skv: num(ctx, s.total, 'key length'),
@@ -222,7 +235,7 @@ function sdpaCost(ctx: CostContext, convention: Convention): CostEntry | null {
     masked: hasInput(ctx, 3) || ctx.attr.int('is_causal', 0) === 1,
     softcap: ctx.attr.float('softcap', 0) > 0,
   };
-  return attentionCost(attentionTerms('sdpa', core, undefined, 0), convention);
+  return { a: attentionTerms('sdpa', core, undefined, 0) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,7 +273,7 @@ function inferContribAttention(ctx: NodeContext): ValueFacts[] {
   return ctx.node.outputs.map((_, i) => outs[i] ?? { dtype, shape: undefined });
 }
 
-function contribAttentionCost(ctx: CostContext, convention: Convention): CostEntry | null {
+function contribAttentionTerms(ctx: CostContext): { a: Terms } {
   const s = contribSizes(ctx);
   const { B, S, hq, hk, hv, past, Din } = nums(ctx, {
     B: [s.B, 'batch'], S: [s.S, 'sequence length'], hq: [s.hq, 'q hidden size'], hk: [s.hk, 'k hidden size'], hv: [s.hv, 'v hidden size'],
@@ -272,7 +285,7 @@ function contribAttentionCost(ctx: CostContext, convention: Convention): CostEnt
     softcap: false,
   };
   const proj: Projection = { B, S, Din, hq, hk, hv, bias: hasInput(ctx, 2) };
-  return attentionCost(attentionTerms('fused', core, proj, 0), convention);
+  return { a: attentionTerms('fused', core, proj, 0) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,7 +339,7 @@ function inferMha(ctx: NodeContext): ValueFacts[] {
   return ctx.node.outputs.map((_, i) => outs[i] ?? { dtype, shape: undefined });
 }
 
-function mhaCost(ctx: CostContext, convention: Convention): CostEntry | null {
+function mhaTerms(ctx: CostContext): { a: Terms } {
   const s = mhaSizes(ctx);
   const { B, S, L, D, Dv, past } = nums(ctx, {
     B: [s.B, 'batch'], S: [s.S, 'query length'], L: [s.L, 'key length'], D: [s.D, 'hidden size'], Dv: [s.Dv, 'value hidden size'],
@@ -340,7 +353,7 @@ function mhaCost(ctx: CostContext, convention: Convention): CostEntry | null {
     softcap: false,
   };
   knownShape(ctx, ctx.inputs[0]?.shape, 'query');
-  return attentionCost(attentionTerms('mha', core, undefined, biasAdds), convention);
+  return { a: attentionTerms('mha', core, undefined, biasAdds) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,7 +421,7 @@ function inferGqa(ctx: NodeContext): ValueFacts[] {
  * mask, and under `exact` the fused rotary embedding of Q and K (`3·B·S·(H_q + H_kv)·rotary_dim`:
  * two multiplies and an add per rotated element).
  */
-function gqaCost(ctx: CostContext, convention: Convention): CostEntry | null {
+function gqaTerms(ctx: CostContext): { a: Terms; before?: Before } {
   const s = gqaSizes(ctx);
   const { B, S, d, T } = nums(ctx, { B: [s.B, 'batch'], S: [s.S, 'sequence length'], d: [s.d, 'head size'], T: [s.total, 'total sequence length (past + new)'] });
   const core: Core = { B, H: s.Hq, Sq: S, Skv: T, d, dv: d, masked: true, softcap: ctx.attr.float('softcap', 0) > 0 };
@@ -419,17 +432,14 @@ function gqaCost(ctx: CostContext, convention: Convention): CostEntry | null {
       : times(n(3), q('B', B), q('S', S), plus(q('H_q', s.Hq), q('H_kv', s.Hkv)), q('rotary_dim', num(ctx, s.rotaryDim, 'rotary dimension (2 × cos_cache width)')));
   // smooth_softmax adds a 1 to each softmax denominator: one add per row
   const smooth = ctx.attr.int('smooth_softmax', 0) === 1 ? times(q('B', B), q('H', s.Hq), q('Sq', S)) : n(0);
-  if (rotary.value + smooth.value === 0) return attentionCost(a, convention);
-  return attentionCost(a, convention, {
-    terms: [rotary, smooth].filter((e) => e.value !== 0),
-    vars: { rotary: rotary.value, smooth: smooth.value, kvHeads: s.Hkv },
-  });
+  if (rotary.value + smooth.value === 0) return { a };
+  return { a, before: { terms: [rotary, smooth].filter((e) => e.value !== 0), vars: { rotary: rotary.value, smooth: smooth.value, kvHeads: s.Hkv } } };
 }
 
 export const rules: OpRule[] = [
-  { ops: ['GroupQueryAttention'], domain: 'com.microsoft', infer: inferGqa, cost: gqaCost, nonParamInputs: [5, 6, 7, 8, 9, 10] },
+  { ops: ['GroupQueryAttention'], domain: 'com.microsoft', infer: inferGqa, cost: attentionRule(gqaTerms), nonParamInputs: [5, 6, 7, 8, 9, 10] },
   // attn_mask and the past key/value caches are masks and state, not parameters
-  { ops: ['Attention'], infer: inferSdpa, cost: sdpaCost, nonParamInputs: [3, 4, 5] },
-  { ops: ['Attention'], domain: 'com.microsoft', infer: inferContribAttention, cost: contribAttentionCost, weightInputs: [1, 2], nonParamInputs: [3, 4, 6] },
-  { ops: ['MultiHeadAttention'], domain: 'com.microsoft', infer: inferMha, cost: mhaCost, weightInputs: [3], nonParamInputs: [4, 7, 8] },
+  { ops: ['Attention'], infer: inferSdpa, cost: attentionRule(sdpaTerms), nonParamInputs: [3, 4, 5] },
+  { ops: ['Attention'], domain: 'com.microsoft', infer: inferContribAttention, cost: attentionRule(contribAttentionTerms), weightInputs: [1, 2], nonParamInputs: [3, 4, 6] },
+  { ops: ['MultiHeadAttention'], domain: 'com.microsoft', infer: inferMha, cost: attentionRule(mhaTerms), weightInputs: [3], nonParamInputs: [4, 7, 8] },
 ];

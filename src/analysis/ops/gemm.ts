@@ -6,8 +6,8 @@
 import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { broadcastShapes } from '../shapes.js';
-import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, prod, reporting, sameDim, toolEntry, where } from './compute-common.js';
+import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { costRule, type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, prod, reporting, sameDim, toolEntry, where } from './compute-common.js';
 import { exactEntry, type Expr, floorOf, flopsEntry, folded, minus, n, overSpaced, plus, plusIf, q, q1, series, times } from './expr.js';
 
 
@@ -104,12 +104,13 @@ function gemmExact(s: GemmSize): CostEntry {
   return matmulExact('gemm', { b: 1, M: s.M, K: s.K, N: s.N }, { bias: s.cCount > 0, alpha: s.alpha !== 1, beta: s.cCount > 0 && s.beta !== 1 });
 }
 
-function gemmCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const s = gemmSize(ctx);
-  if (convention === 'exact') return gemmExact(s);
-  const vars = { M: s.M, K: s.K, N: s.N, C: s.cCount };
-  return toolEntry(convention, PRESETS[convention].Gemm?.(s), 'gemm', vars, mkn(s).value);
-}
+const gemmCost = costRule(
+  (ctx) => gemmExact(gemmSize(ctx)),
+  (ctx, preset) => {
+    const s = gemmSize(ctx);
+    return toolEntry(preset, PRESETS[preset].Gemm?.(s), 'gemm', { M: s.M, K: s.K, N: s.N, C: s.cCount }, mkn(s).value);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // MatMul (numpy.matmul semantics)
@@ -169,22 +170,25 @@ function torchMatmulMacs(s: MatMulSize): Expr {
   return times(q('numel(A)', prod(s.aShape)), q('B[-1]', s.bShape[s.bShape.length - 1]!));
 }
 
-function matmulCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const s = matmulSize(ctx, 0, 1);
-  if (convention === 'exact') return matmulExact('matmul', s);
-  return matmulPreset(s, convention);
-}
+const matmulCost = costRule(
+  (ctx) => matmulExact('matmul', matmulSize(ctx, 0, 1)),
+  (ctx, preset) => matmulPreset(matmulSize(ctx, 0, 1), preset),
+);
 
 /**
  * MatMulInteger / QLinearMatMul under `exact`: the integer products counted like MatMul, plus one
  * subtraction per operand element for each zero point given, plus (QLinearMatMul) two requantisation
  * ops per output element. Presets count them as the float MatMul they replace.
  */
-function quantizedMatMulCost(ctx: CostContext, convention: Convention, qlinear: boolean): CostEntry | null {
-  const ai = 0;
-  const bi = qlinear ? 3 : 1;
-  const s = matmulSize(ctx, ai, bi);
-  if (convention !== 'exact') return matmulPreset(s, convention);
+function quantizedMatMulCost(qlinear: boolean) {
+  const b = qlinear ? 3 : 1;
+  return costRule(
+    (ctx) => quantizedMatMulExact(ctx, matmulSize(ctx, 0, b), qlinear),
+    (ctx, preset) => matmulPreset(matmulSize(ctx, 0, b), preset),
+  );
+}
+
+function quantizedMatMulExact(ctx: CostContext, s: MatMulSize, qlinear: boolean): CostEntry {
   const t = matTerms(s);
   const aZero = qlinear || hasInput(ctx, 2);
   const bZero = qlinear || hasInput(ctx, 3);
@@ -416,7 +420,7 @@ function threeDigitExponent(x: number): number {
 }
 
 /** fvcore and DeepSpeed read numpy's optimal path (einsum_path); exact and torch count what the runtimes execute. */
-const NUMPY_PATH: ReadonlySet<Convention> = new Set<Convention>(['fvcore', 'deepspeed']);
+const NUMPY_PATH: ReadonlySet<Preset> = new Set<Preset>(['fvcore', 'deepspeed']);
 
 /** An einsum along its contraction path, with the quantities its formulas name. */
 interface EinsumSize {
@@ -462,11 +466,16 @@ function einsumFlops(e: EinsumSize): Expr {
   return series('Σ steps', e.steps.map(perStep));
 }
 
-function einsumCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const e = einsumSize(ctx, NUMPY_PATH.has(convention));
-  if (convention === 'exact') return exactEntry('einsum', { ...e.vars, macs: e.macs.value }, einsumFlops(e), e.macs);
-  return toolEntry(convention, PRESETS[convention].Einsum?.(e), 'einsum', e.vars, e.macs.value);
-}
+const einsumCost = costRule(
+  (ctx) => {
+    const e = einsumSize(ctx, false);
+    return exactEntry('einsum', { ...e.vars, macs: e.macs.value }, einsumFlops(e), e.macs);
+  },
+  (ctx, preset) => {
+    const e = einsumSize(ctx, NUMPY_PATH.has(preset));
+    return toolEntry(preset, PRESETS[preset].Einsum?.(e), 'einsum', e.vars, e.macs.value);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Presets: what each tool counts differently from the exact rules (COUNTING.md "Presets"). An op a
@@ -530,7 +539,7 @@ export const rules: OpRule[] = [
   {
     ops: ['MatMulInteger'],
     infer: (ctx) => inferMatMul(ctx, 0, 1, DataType.INT32),
-    cost: (ctx, c) => quantizedMatMulCost(ctx, c, false),
+    cost: quantizedMatMulCost(false),
     nonParamInputs: [2, 3],
     weightInputs: [0, 1],
     quantized: () => ({ zeroPoints: [2, 3] }),
@@ -538,7 +547,7 @@ export const rules: OpRule[] = [
   {
     ops: ['QLinearMatMul'],
     infer: (ctx) => inferMatMul(ctx, 0, 3, ctx.inputs[7]?.dtype || ctx.inputs[0]?.dtype || 0),
-    cost: (ctx, c) => quantizedMatMulCost(ctx, c, true),
+    cost: quantizedMatMulCost(true),
     nonParamInputs: [1, 2, 4, 5, 6, 7],
     weightInputs: [0, 3],
     quantized: () => ({ scales: [1, 4, 6], zeroPoints: [2, 5, 7] }),

@@ -14,7 +14,8 @@
 import type { Dim } from '../../onnx/model.js';
 import { DataType } from '../../onnx/dtypes.js';
 import { normalizeAxis, isConcrete, product, unifyDim } from '../shapes.js';
-import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { costRule } from './compute-common.js';
 import { flopsEntry, q } from './expr.js';
 import { forEachIndex, freshDim, gatherValues, keepValue, need, nodeLabel, scalarOf, stridesOf, valueOf, zeroCost } from './tensor-values.js';
 
@@ -106,11 +107,18 @@ const gatherND: OpRule = {
 
 // ---------------------------------------------------------------------------------------------- Scatter
 
-/** Scatter cost: placing is free; with a reduction each update element is combined with one op. */
-function scatterCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const reduction = ctx.node.opType === 'Scatter' ? 'none' : ctx.attr.string('reduction', 'none');
-  if (reduction === 'none') return zeroCost();
-  if (convention !== 'exact') return null;
+function reduces(ctx: CostContext): boolean {
+  return ctx.node.opType !== 'Scatter' && ctx.attr.string('reduction', 'none') !== 'none';
+}
+
+/**
+ * Scatter cost: placing is free (0 in every convention); with a reduction each update element is
+ * combined with one op, which no tool counts.
+ */
+const scatterCost = costRule(scatterExact, (ctx) => (reduces(ctx) ? null : zeroCost()));
+
+function scatterExact(ctx: CostContext): CostEntry {
+  if (!reduces(ctx)) return zeroCost();
   const updates = ctx.inputs[2]?.shape;
   const n = product(updates);
   if (n === undefined) throw new AnalysisError(`the shape of the updates (${updates?.join('×') ?? 'unknown'}) is not known`, nodeLabel(ctx));
@@ -156,12 +164,11 @@ const nonZero: OpRule = {
     }
     return [{ dtype: INT64, shape: [rank, freshDim('nonzero', ctx)] }];
   },
-  cost(ctx, convention) {
-    if (convention !== 'exact') return null;
+  cost: costRule((ctx) => {
     const n = product(ctx.inputs[0]?.shape);
     if (n === undefined) throw new AnalysisError('the input shape is not known', nodeLabel(ctx));
     return flopsEntry(0, 'compare', { n }, q('n', n));
-  },
+  }),
 };
 
 // ------------------------------------------------------------------------------------- OneHot, Compress
@@ -210,10 +217,9 @@ const compress: OpRule = {
 
 /** Cost of an op whose work depends on the data: not knowable statically (uncounted under exact). */
 function dataDependent(why: string) {
-  return (ctx: CostContext, convention: Convention): CostEntry | null => {
-    if (convention !== 'exact') return null;
+  return costRule((ctx) => {
     throw new AnalysisError(`not counted: ${why}`, nodeLabel(ctx));
-  };
+  });
 }
 
 const unique: OpRule = {

@@ -13,7 +13,8 @@
 import type { Dim } from '../../onnx/model.js';
 import { DataType } from '../../onnx/dtypes.js';
 import { product } from '../shapes.js';
-import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule } from '../types.js';
+import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule } from '../types.js';
+import { costRule } from './compute-common.js';
 import { flopsEntry, minus, n, plus, plusTight, q, times } from './expr.js';
 import { freshDim, need, nodeLabel, zeroCost } from './tensor-values.js';
 
@@ -58,23 +59,21 @@ const gradient: OpRule = {
       return { dtype: x.dtype, shape: x.shape ? [...x.shape] : undefined };
     });
   },
-  cost(ctx, convention) {
-    if (convention !== 'exact') return null;
+  cost: costRule((ctx) => {
     throw new AnalysisError('not counted: a gradient costs the backward pass of the forward sub-graph from xs to y, which the node does not hold', nodeLabel(ctx));
-  },
+  }),
 };
 
 // ------------------------------------------------------------------------------------------------ Random
 
 /** A generator's arithmetic on its random bits: `perElement` ops per output element (2 for an affine map, 1 for Bernoulli's compare). */
 function randomCost(perElement: number) {
-  return (ctx: CostContext, convention: Convention): CostEntry | null => {
-    if (convention !== 'exact') return null;
+  return costRule((ctx: CostContext): CostEntry => {
     const shape = ctx.outputs[0]?.shape;
     const count = product(shape);
     if (count === undefined) throw new AnalysisError(`the output shape (${shape?.join('×') ?? 'unknown'}) is not known`, nodeLabel(ctx));
     return flopsEntry(0, 'random', { n: count, perElement }, times(n(perElement), q('n', count)));
-  };
+  });
 }
 
 function randomRule(op: string, perElement: number): OpRule {
@@ -122,8 +121,7 @@ const multinomial: OpRule = {
     if (x.shape !== undefined && x.shape.length !== 2) fail(ctx, `Multinomial needs a [batch, classes] input, got rank ${x.shape.length}`);
     return [{ dtype, shape: [x.shape?.[0] ?? null, samples] }];
   },
-  cost(ctx, convention) {
-    if (convention !== 'exact') return null;
+  cost: costRule((ctx) => {
     const shape = ctx.inputs[0]?.shape;
     const [b, c] = shape ?? [];
     if (typeof b !== 'number' || typeof c !== 'number') {
@@ -135,7 +133,7 @@ const multinomial: OpRule = {
     // per row C exponentials and C − 1 prefix-sum adds; per sample a multiply and a binary search
     const flops = plus(times(B, minus(times(n(2), C), n(1))), times(B, S, plusTight(n(1), q('⌈log₂C⌉', search))));
     return flopsEntry(0, 'multinomial', { B: b, C: c, S: s, search }, flops);
-  },
+  }),
 };
 
 export const rules: OpRule[] = [

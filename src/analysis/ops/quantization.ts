@@ -13,8 +13,8 @@
 import type { Dim } from '../../onnx/model.js';
 import { DataType } from '../../onnx/dtypes.js';
 import { normalizeAxis } from '../shapes.js';
-import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule, type QuantizedInputs, type ValueFacts } from '../types.js';
-import { type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, prod, sameDim, toolEntry, where } from './compute-common.js';
+import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule, type QuantizedInputs, type ValueFacts } from '../types.js';
+import { costRule, type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, prod, sameDim, toolEntry, where } from './compute-common.js';
 import { exactEntry, type Expr, flopsEntry, minus, n, numel, plus, plusIf, q, scaled, times } from './expr.js';
 
 const MS = 'com.microsoft';
@@ -61,9 +61,8 @@ function inferDequantize(ctx: NodeContext): ValueFacts[] {
  * Dequantize: (x − zero point) · scale. One op per element each, the zero point's only when given.
  * No preset tool sees these ops (PyTorch's fake-quant stubs are not hooked): null.
  */
-function linearQuantCost(ctx: CostContext, convention: Convention, kind: 'quantize' | 'dequantize'): CostEntry | null {
-  if (convention !== 'exact') return null;
-  return perElement(kind, knownShape(ctx, ctx.inputs[0]?.shape, 'x'), hasInput(ctx, 2));
+function linearQuantCost(kind: 'quantize' | 'dequantize') {
+  return costRule((ctx) => perElement(kind, knownShape(ctx, ctx.inputs[0]?.shape, 'x'), hasInput(ctx, 2)));
 }
 
 /** One op per element, two with a zero point to shift by: `2·N` or `N` (the elementwise notation). */
@@ -88,11 +87,10 @@ function inferDynamicQuantize(ctx: NodeContext): ValueFacts[] {
  * (2), scale = (max − min) / 255 (2), zero point = saturate(round(−min / scale)) (2: negate, divide),
  * then quantize every element (divide, add zero point: 2·n). Total 4·n + 4.
  */
-function dynamicQuantizeCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  if (convention !== 'exact') return null;
+const dynamicQuantizeCost = costRule((ctx) => {
   const N = q('N', prod(knownShape(ctx, ctx.inputs[0]?.shape, 'x')));
   return flopsEntry(0, 'dynamic-quantize', { N: N.value }, plus(times(n(2), minus(N, n(1))), n(6), times(n(2), N)));
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // MatMulNBits (com.microsoft): A [..., K] × dequantized B [N, K]ᵀ, B packed [N, ⌈K/bs⌉, bs·bits/8]
@@ -156,11 +154,16 @@ const NBITS_PRESETS: Record<Preset, (s: NBitsSize) => Counted> = {
   torch: (s) => times(n(2), mkn(s)),
 };
 
-function matmulNBitsCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const s = nbitsSize(ctx);
-  if (convention === 'exact') return exactEntry('matmul-nbits', s.vars, nbitsFlops(s), mkn(s));
-  return toolEntry(convention, NBITS_PRESETS[convention](s), 'matmul-nbits', s.vars, mkn(s).value);
-}
+const matmulNBitsCost = costRule(
+  (ctx) => {
+    const s = nbitsSize(ctx);
+    return exactEntry('matmul-nbits', s.vars, nbitsFlops(s), mkn(s));
+  },
+  (ctx, preset) => {
+    const s = nbitsSize(ctx);
+    return toolEntry(preset, NBITS_PRESETS[preset](s), 'matmul-nbits', s.vars, mkn(s).value);
+  },
+);
 
 function matmulNBitsStorage(ctx: NodeContext): QuantizedInputs {
   return { scales: [2], zeroPoints: hasInput(ctx, 3) ? [3] : [] };
@@ -204,13 +207,15 @@ function inferGatherBlockQuantized(ctx: NodeContext): ValueFacts[] {
  * exact: each gathered element is dequantized, `(q − zero point)·scale`: 2 ops, 1 when there is no
  * zero point to subtract (signed int4 data without zero points). Presets: an embedding lookup, 0.
  */
-function gatherBlockQuantizedCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const out = knownShape(ctx, ctx.outputs[0]?.shape, 'the output');
-  const dtype = ctx.inputs[0]?.dtype ?? 0;
-  const zp = hasInput(ctx, 3) || dtype === DataType.UINT8 || dtype === DataType.UINT4;
-  if (convention === 'exact') return perElement('gather-block-quantized', out, zp);
-  return toolEntry(convention, n(0), 'gather-block-quantized', { N: prod(out) }, 0); // every tool: an embedding lookup
-}
+const gatherBlockQuantizedCost = costRule(
+  (ctx) => {
+    const dtype = ctx.inputs[0]?.dtype ?? 0;
+    const zp = hasInput(ctx, 3) || dtype === DataType.UINT8 || dtype === DataType.UINT4;
+    return perElement('gather-block-quantized', knownShape(ctx, ctx.outputs[0]?.shape, 'the output'), zp);
+  },
+  // every tool: an embedding lookup, 0
+  (ctx, preset) => toolEntry(preset, n(0), 'gather-block-quantized', { N: prod(knownShape(ctx, ctx.outputs[0]?.shape, 'the output')) }, 0),
+);
 
 function gatherBlockQuantizedStorage(ctx: NodeContext): QuantizedInputs {
   return { scales: [2], zeroPoints: hasInput(ctx, 3) ? [3] : [] };
@@ -230,8 +235,8 @@ const quantizeStorage = (ctx: NodeContext): QuantizedInputs => ({ scales: [1], z
 function linearRules(domain: string | undefined): OpRule[] {
   const d = domain === undefined ? {} : { domain };
   return [
-    { ops: ['QuantizeLinear'], ...d, infer: inferQuantize, cost: (ctx, c) => linearQuantCost(ctx, c, 'quantize'), quantized: quantizeStorage },
-    { ops: ['DequantizeLinear'], ...d, infer: inferDequantize, cost: (ctx, c) => linearQuantCost(ctx, c, 'dequantize'), quantized: quantizeStorage },
+    { ops: ['QuantizeLinear'], ...d, infer: inferQuantize, cost: linearQuantCost('quantize'), quantized: quantizeStorage },
+    { ops: ['DequantizeLinear'], ...d, infer: inferDequantize, cost: linearQuantCost('dequantize'), quantized: quantizeStorage },
   ];
 }
 

@@ -4,8 +4,8 @@
  * FLOPs add biases, gate arithmetic and activations. Rules written out in docs/counting/recurrent.md.
  */
 import type { Dim } from '../../onnx/model.js';
-import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { hasInput, inputShape, knownShape, maybeShape, type Preset, reporting, sameDim, toolEntry, where } from './compute-common.js';
+import { AnalysisError, type CostContext, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { costRule, hasInput, inputShape, knownShape, maybeShape, type Preset, reporting, sameDim, toolEntry, where } from './compute-common.js';
 import { exactEntry, type Expr, folded, minus, n, plus, plusTight, q, q1, times } from './expr.js';
 
 const GATES: Record<string, number> = { RNN: 1, GRU: 3, LSTM: 4 };
@@ -184,23 +184,30 @@ const PRESETS: Record<Preset, ToolRule | null> = {
   torch: { whole: (t) => times(n(2), t.steps, t.gateMacs) },
 };
 
-function recurrentCost(ctx: CostContext, convention: Convention): CostEntry | null {
+/** A node's sizes, quantities, vars, MACs (T·B·G·H·(I + H)) and template. */
+function recurrentSize(ctx: CostContext) {
   const s = cellSize(ctx);
   const t = cellTerms(s);
   const vars = { T: s.T, B: s.B, I: s.I, H: s.H, G: s.G, dirs: s.dirs, bias: s.bias ? 1 : 0 };
-  const macs = times(t.steps, t.gateMacs);
-  const template = ctx.node.opType.toLowerCase();
-  if (convention === 'exact') {
+  return { s, t, vars, macs: times(t.steps, t.gateMacs), template: ctx.node.opType.toLowerCase() };
+}
+
+const recurrentCost = costRule(
+  (ctx) => {
+    const { s, t, vars, macs, template } = recurrentSize(ctx);
     const perStep = q('perStep', stepFlops(ctx, s));
     return exactEntry(template, { ...vars, perStep: perStep.value }, times(t.steps, perStep), macs);
-  }
-  const rule = PRESETS[convention];
-  if (rule === null) return null;
-  if (rule.perStep === undefined) return toolEntry(convention, rule.whole!(t), template, vars, macs.value);
-  const perStep = rule.perStep(s, t);
-  const count = times(t.steps, perStep);
-  return toolEntry(convention, rule.noMacs ? reporting(count, 0) : count, template, { ...vars, perStep: perStep.value }, macs.value);
-}
+  },
+  (ctx, preset) => {
+    const { s, t, vars, macs, template } = recurrentSize(ctx);
+    const rule = PRESETS[preset];
+    if (rule === null) return null;
+    if (rule.perStep === undefined) return toolEntry(preset, rule.whole!(t), template, vars, macs.value);
+    const perStep = rule.perStep(s, t);
+    const count = times(t.steps, perStep);
+    return toolEntry(preset, rule.noMacs ? reporting(count, 0) : count, template, { ...vars, perStep: perStep.value }, macs.value);
+  },
+);
 
 export const rules: OpRule[] = [
   {

@@ -9,8 +9,8 @@
  * torch count none of it. docs/counting/rotary.md.
  */
 import type { Dim } from '../../onnx/model.js';
-import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { type Counted, inputShape, knownShape, maybeShape, type Preset, prod, reporting, toolEntry, where } from './compute-common.js';
+import { AnalysisError, type CostContext, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { costRule, type Counted, inputShape, knownShape, maybeShape, type Preset, prod, reporting, toolEntry, where } from './compute-common.js';
 import { type Expr, flopsEntry, n, overSpaced, q, times } from './expr.js';
 
 interface Layout {
@@ -78,19 +78,29 @@ const PRESETS: Record<Preset, (flops: Expr) => Counted> = {
   torch: () => null,
 };
 
-function rotaryCost(ctx: CostContext, convention: Convention, layout: Layout): CostEntry | null {
+function rotarySize(ctx: CostContext, layout: Layout) {
   const x = knownShape(ctx, ctx.inputs[0]?.shape, 'input');
   const g = rotaryGeometry(ctx, layout, x);
   const elements = prod(x);
-  const vars = { N: elements, head: g.head, rotaryDim: g.rot, heads: g.heads, rotated: (elements / g.head) * g.rot };
-  const flops = rotatedFlops(elements, g);
-  if (convention === 'exact') return flopsEntry(0, 'rotary', vars, flops);
-  return toolEntry(convention, PRESETS[convention](flops), 'rotary', vars, 0);
+  return { vars: { N: elements, head: g.head, rotaryDim: g.rot, heads: g.heads, rotated: (elements / g.head) * g.rot }, flops: rotatedFlops(elements, g) };
+}
+
+function rotaryCost(layout: Layout) {
+  return costRule(
+    (ctx) => {
+      const s = rotarySize(ctx, layout);
+      return flopsEntry(0, 'rotary', s.vars, s.flops);
+    },
+    (ctx, preset) => {
+      const s = rotarySize(ctx, layout);
+      return toolEntry(preset, PRESETS[preset](s.flops), 'rotary', s.vars, 0);
+    },
+  );
 }
 
 export const rules: OpRule[] = [
   // opset 23: X, cos_cache, sin_cache, position_ids
-  { ops: ['RotaryEmbedding'], infer: inferRotary, cost: (ctx, c) => rotaryCost(ctx, c, ONNX), nonParamInputs: [1, 2, 3] },
+  { ops: ['RotaryEmbedding'], infer: inferRotary, cost: rotaryCost(ONNX), nonParamInputs: [1, 2, 3] },
   // com.microsoft: input, position_ids, cos_cache, sin_cache
-  { ops: ['RotaryEmbedding'], domain: 'com.microsoft', infer: inferRotary, cost: (ctx, c) => rotaryCost(ctx, c, MS), nonParamInputs: [1, 2, 3] },
+  { ops: ['RotaryEmbedding'], domain: 'com.microsoft', infer: inferRotary, cost: rotaryCost(MS), nonParamInputs: [1, 2, 3] },
 ];

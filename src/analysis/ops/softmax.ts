@@ -4,8 +4,8 @@
  * it runs over one axis (default −1). Rules written out in docs/counting/softmax.md.
  */
 import { normalizeAxis } from '../shapes.js';
-import { AnalysisError, type CostContext, type CostEntry, type Convention, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { type Counted, knownShape, type Preset, prod, reporting, toolEntry, where } from './compute-common.js';
+import { AnalysisError, type CostContext, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
+import { costRule, type Counted, knownShape, type Preset, prod, reporting, toolEntry, where } from './compute-common.js';
 import { type Expr, flopsEntry, minus, n, q, times } from './expr.js';
 
 function inferSoftmax(ctx: NodeContext): ValueFacts[] {
@@ -63,15 +63,21 @@ const PRESETS: Record<Preset, Partial<Record<SoftmaxOp, (t: RowTerms) => Counted
   torch: {},
 };
 
-function softmaxCost(ctx: CostContext, convention: Convention): CostEntry | null {
-  const shape = knownShape(ctx, ctx.inputs[0]?.shape, 'input');
-  const { rows, n } = softmaxRows(ctx, shape);
-  const op = ctx.node.opType as SoftmaxOp;
-  const vars = { rows, n };
-  const t = rowTerms(rows, n);
-  if (convention === 'exact') return flopsEntry(0, op === 'Hardmax' ? 'hardmax' : 'softmax', vars, exactFlops(op, t));
-  return toolEntry(convention, PRESETS[convention][op]?.(t), 'softmax', vars, 0);
+function softmaxSize(ctx: CostContext) {
+  const { rows, n } = softmaxRows(ctx, knownShape(ctx, ctx.inputs[0]?.shape, 'input'));
+  return { op: ctx.node.opType as SoftmaxOp, vars: { rows, n }, t: rowTerms(rows, n) };
 }
+
+const softmaxCost = costRule(
+  (ctx) => {
+    const { op, vars, t } = softmaxSize(ctx);
+    return flopsEntry(0, op === 'Hardmax' ? 'hardmax' : 'softmax', vars, exactFlops(op, t));
+  },
+  (ctx, preset) => {
+    const { op, vars, t } = softmaxSize(ctx);
+    return toolEntry(preset, PRESETS[preset][op]?.(t), 'softmax', vars, 0);
+  },
+);
 
 export const rules: OpRule[] = [
   {
