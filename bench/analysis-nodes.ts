@@ -60,7 +60,12 @@ if (!fs.existsSync(file)) {
     const t = b.op('Transpose', [b.op('Reshape', [g, shape4], {}, `${p}/Reshape`)], { perm: [0, 1, 3, 2] }, `${p}/Transpose`);
     const back = b.op('Reshape', [t, shape3], {}, `${p}/Reshape_1`);
     const res = b.op('Add', [back, x], {}, `${p}/Add_1`);
-    x = b.op('LayerNormalization', [res, b.weight(`blocks.${i}.ln.w`, [16], 'ones'), b.weight(`blocks.${i}.ln.b`, [16], 'zeros')], { axis: -1 }, `${p}/LayerNormalization`);
+    x = b.op(
+      'LayerNormalization',
+      [res, b.weight(`blocks.${i}.ln.w`, [16], 'ones'), b.weight(`blocks.${i}.ln.b`, [16], 'zeros')],
+      { axis: -1 },
+      `${p}/LayerNormalization`,
+    );
   }
   b.output(x, 'float32', [1, 64, 16]);
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -68,11 +73,25 @@ if (!fs.existsSync(file)) {
 }
 
 const tsx = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, String(nodes)];
-const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, tsx, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] })) as { cpuUs: number; wallMs: number; rssKiB: number });
+const runs = [0, 1, 2].map(
+  () =>
+    JSON.parse(execFileSync(process.execPath, tsx, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] })) as {
+      cpuUs: number;
+      wallMs: number;
+      rssKiB: number;
+    },
+);
 runs.sort((a, b) => a.cpuUs - b.cpuUs);
 const best = runs[1]!;
 const perNodeUs = best.cpuUs / nodes;
 const perNodeKB = (best.rssKiB * 1024) / nodes / 1000;
-console.log(`load ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}; ${nodes.toLocaleString('en-US')} nodes, read + profile in a fresh process (median of 3)`);
-console.log(`CPU ${(best.cpuUs / 1e6).toFixed(2)} s = ${perNodeUs.toFixed(1)} µs per node (${(perNodeUs / 15).toFixed(2)}× the goal of ≤ 15 µs); wall ${(best.wallMs / 1000).toFixed(2)} s`);
+console.log(
+  `load ${os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')}; ${nodes.toLocaleString('en-US')} nodes, read + profile in a fresh process (median of 3)`,
+);
+console.log(
+  `CPU ${(best.cpuUs / 1e6).toFixed(2)} s = ${perNodeUs.toFixed(1)} µs per node (${(perNodeUs / 15).toFixed(2)}× the goal of ≤ 15 µs); wall ${(best.wallMs / 1000).toFixed(2)} s`,
+);
 console.log(`RSS growth ${(best.rssKiB / 1024).toFixed(0)} MiB = ${perNodeKB.toFixed(2)} KB per node (${(perNodeKB / 3).toFixed(2)}× the goal of ≤ 3 KB)`);

@@ -43,7 +43,11 @@ writeFileSync(wrapper, `#!/bin/sh\necho launch >> ${JSON.stringify(launches)}\ne
 chmodSync(wrapper, 0o755);
 const env = { ...process.env, PUPPETEER_EXECUTABLE_PATH: wrapper, CI: '1' };
 
-const load = (): string => `load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs`;
+const load = (): string =>
+  `load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (1/5/15 min), ${os.cpus().length} CPUs`;
 
 interface Run {
   ms: number;
@@ -112,7 +116,11 @@ function descendants(root: number): number[] {
 
 async function run(): Promise<Run> {
   const t0 = process.hrtime.bigint();
-  const child = spawn('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, cli, 'build', 'content', '--to', 'html,pdf,tex'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, cli, 'build', 'content', '--to', 'html,pdf,tex'], {
+    cwd: project,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -229,8 +237,12 @@ if (!warmOnly) {
   const cold = await run();
   const zooDir = path.join(project, '.modelpress', 'cache', 'zoo');
   const zooFiles = existsSync(zooDir) ? readdirSync(zooDir).filter((f) => f.endsWith('.onnx')) : [];
-  console.log(`cold build: ${(cold.ms / 1000).toFixed(1)} s wall (${(cold.ms / 90_000).toFixed(2)}× the goal of 90 s), ${cold.cpuS.toFixed(1)} CPU-s; ${load()}`);
-  console.log(`  peak RSS of modelpress ${cold.mainMB.toFixed(0)} MB (${(cold.mainMB / 600).toFixed(2)}× the goal of 600 MB); Chromium ${cold.chromiumMB.toFixed(0)} MB`);
+  console.log(
+    `cold build: ${(cold.ms / 1000).toFixed(1)} s wall (${(cold.ms / 90_000).toFixed(2)}× the goal of 90 s), ${cold.cpuS.toFixed(1)} CPU-s; ${load()}`,
+  );
+  console.log(
+    `  peak RSS of modelpress ${cold.mainMB.toFixed(0)} MB (${(cold.mainMB / 600).toFixed(2)}× the goal of 600 MB); Chromium ${cold.chromiumMB.toFixed(0)} MB`,
+  );
   const model = cold.worker.model;
   const stored = model ? storedConfig(model) : undefined;
   let bare = '';
@@ -265,4 +277,6 @@ for (let i = 0; i < rounds; i++) {
   if (changed.length > 0) console.log(`warm round ${i + 1} wrote: ${changed.join(', ')}`);
 }
 const warm = median(times);
-console.log(`warm rebuild (nothing changed, --to html,pdf,tex): ${(warm / 1000).toFixed(2)} s median of ${rounds} (${(warm / 1500).toFixed(2)}× the goal of 1.5 s); ${written} files written, ${launched} Chromium launches in ${rounds} rounds (goal 0, 0); ${load()}`);
+console.log(
+  `warm rebuild (nothing changed, --to html,pdf,tex): ${(warm / 1000).toFixed(2)} s median of ${rounds} (${(warm / 1500).toFixed(2)}× the goal of 1.5 s); ${written} files written, ${launched} Chromium launches in ${rounds} rounds (goal 0, 0); ${load()}`,
+);

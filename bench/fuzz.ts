@@ -41,10 +41,19 @@ async function main(): Promise<number> {
     bad += md.problems.length + (md.sentinelRead ? 1 : 0);
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  for (const [label, cases, runtime] of [['static', onnx, false], ['runtime', runtimeOnnx, true]] as const) {
+  for (const [label, cases, runtime] of [
+    ['static', onnx, false],
+    ['runtime', runtimeOnnx, true],
+  ] as const) {
     if (cases <= 0) continue;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mp-fuzz-${label}-`));
-    const s = await runOnnxFuzz({ seed: runtime ? seed + 1 : seed, cases, runtime, dir, onProgress: (n) => n % 1000 === 0 && log(`onnx ${label} ${n}/${cases}`) });
+    const s = await runOnnxFuzz({
+      seed: runtime ? seed + 1 : seed,
+      cases,
+      runtime,
+      dir,
+      onProgress: (n) => n % 1000 === 0 && log(`onnx ${label} ${n}/${cases}`),
+    });
     summary[`onnx_${label}`] = s;
     log(`onnx ${label}: ${JSON.stringify({ ...s, bugs: s.bugs.slice(0, 5) })}`);
     bad += s.bugs.length + s.crashes.length + s.leaks.length + (s.sentinelRead ? 1 : 0);

@@ -85,7 +85,12 @@ async function bareLoop(modelPath: string, threads: number): Promise<void> {
  * of modelpress's timed loop (`runPhase`, the code the worker runs) and the bare loop, in ABBA order,
  * so both see the same machine state. Compares the loop code only, not process placement.
  */
-async function pairedInProcess(modelPath: string, threads: number, blocks: number, runsPerBlock: number): Promise<{ harnessMs: number; bareMs: number; n: number }> {
+async function pairedInProcess(
+  modelPath: string,
+  threads: number,
+  blocks: number,
+  runsPerBlock: number,
+): Promise<{ harnessMs: number; bareMs: number; n: number }> {
   const { session, feeds } = await openSession(modelPath, threads);
   const harness: number[] = [];
   const bare: number[] = [];
@@ -132,7 +137,9 @@ async function compare(): Promise<void> {
     buildModel(modelPath, layers);
     const model = readModel(modelPath);
     const macs = layers * ROWS * WIDTH * WIDTH;
-    console.log(`model: ${layers} × (MatMul [1,${ROWS},${WIDTH}]·[${WIDTH},${WIDTH}] + Relu) = ${(2 * macs / 1e9).toFixed(2)} GFLOP per run; intraOpNumThreads ${threads}; ${rounds} rounds`);
+    console.log(
+      `model: ${layers} × (MatMul [1,${ROWS},${WIDTH}]·[${WIDTH},${WIDTH}] + Relu) = ${((2 * macs) / 1e9).toFixed(2)} GFLOP per run; intraOpNumThreads ${threads}; ${rounds} rounds`,
+    );
     const harness: number[] = [];
     const bare: number[] = [];
     let floorMs: number | null = null;
@@ -165,7 +172,11 @@ async function compare(): Promise<void> {
     console.log(
       `paired in one process (100 alternating blocks of 2 runs each): protocol loop ${paired.harnessMs.toFixed(3)} ms, bare loop ${paired.bareMs.toFixed(3)} ms, ratio ${(paired.harnessMs / paired.bareMs).toFixed(4)}`,
     );
-    console.log(floorMs !== null ? `binding floor (Identity model, same I/O shapes): ${(floorMs * 1000).toFixed(1)} µs per call` : `binding floor: not available (${floorError})`);
+    console.log(
+      floorMs !== null
+        ? `binding floor (Identity model, same I/O shapes): ${(floorMs * 1000).toFixed(1)} µs per call`
+        : `binding floor: not available (${floorError})`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

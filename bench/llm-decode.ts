@@ -48,7 +48,12 @@ function emptyCache(batch: number): Record<string, ort.Tensor> {
   return feeds;
 }
 
-const ids = (n: number, offset: number): ort.Tensor => new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 31 + offset) % c.vocab)), [1, n]);
+const ids = (n: number, offset: number): ort.Tensor =>
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 31 + offset) % c.vocab)),
+    [1, n],
+  );
 
 /** One prefill then GEN decode steps; returns the prefill time and each step's time (ms). */
 async function generate(session: ort.InferenceSession): Promise<{ prefill: number; steps: number[] }> {
@@ -97,7 +102,9 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 
-console.log(`llama_tiny (${c.layers} layers, D ${c.dModel}, ${c.heads}/${c.kvHeads} heads), prompt ${PROMPT}, ${GEN} generated tokens, ${THREADS} thread(s), ${ROUNDS} interleaved rounds`);
+console.log(
+  `llama_tiny (${c.layers} layers, D ${c.dModel}, ${c.heads}/${c.kvHeads} heads), prompt ${PROMPT}, ${GEN} generated tokens, ${THREADS} thread(s), ${ROUNDS} interleaved rounds`,
+);
 console.log('machine shared with other jobs: absolute times are noisy, the ratios between interleaved forms less so');
 forms.forEach((f, i) => {
   const p = median(prefill[i]!);
@@ -109,6 +116,10 @@ forms.forEach((f, i) => {
   );
 });
 const ratio = (i: number, j: number, xs: number[][]): string => (median(xs[i]!) / median(xs[j]!)).toFixed(2);
-console.log(`  fused/plain: prefill ${ratio(1, 0, prefill)}, decode ${ratio(1, 0, step)};  int4/fused: prefill ${ratio(2, 1, prefill)}, decode ${ratio(2, 1, step)}`);
-console.log(`  decode per token vs prefill per token (plain): ${(median(step[0]!) / (median(prefill[0]!) / PROMPT)).toFixed(1)}× (same MACs per token, ${PROMPT}× fewer tokens per weight read)`);
+console.log(
+  `  fused/plain: prefill ${ratio(1, 0, prefill)}, decode ${ratio(1, 0, step)};  int4/fused: prefill ${ratio(2, 1, prefill)}, decode ${ratio(2, 1, step)}`,
+);
+console.log(
+  `  decode per token vs prefill per token (plain): ${(median(step[0]!) / (median(prefill[0]!) / PROMPT)).toFixed(1)}× (same MACs per token, ${PROMPT}× fewer tokens per weight read)`,
+);
 for (const s of sessions) await s.release();

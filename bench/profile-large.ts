@@ -66,12 +66,25 @@ function buildLlm(): number {
     const s = b.op('Shape', [ids], {}, undefined);
     return b.op('Gather', [s, b.int64s(`seq_index_${seqDims++}`, [1])], { axis: 0 });
   };
-  const mask = b.op('Trilu', [b.op('ConstantOfShape', [b.op('Concat', [seqDim(), seqDim()], { axis: 0 }, '/mask/Concat')], { value: makeTensor('one', 'bool', [1], [1]) }, '/mask/ConstantOfShape')], { upper: 0 }, '/mask/Trilu');
+  const mask = b.op(
+    'Trilu',
+    [
+      b.op(
+        'ConstantOfShape',
+        [b.op('Concat', [seqDim(), seqDim()], { axis: 0 }, '/mask/Concat')],
+        { value: makeTensor('one', 'bool', [1], [1]) },
+        '/mask/ConstantOfShape',
+      ),
+    ],
+    { upper: 0 },
+    '/mask/Trilu',
+  );
   let h = b.op('Gather', [w('model.embed_tokens.weight', [V, D]), ids], { axis: 0 }, '/model/embed_tokens/Gather');
   for (let l = 0; l < L; l++) {
     const p = `model.layers.${l}`;
     const x = rmsNorm(`${p}.input_layernorm`, h);
-    const proj = (n: string, input: string, fin: number, fout: number): string => b.op('MatMul', [input, w(`${p}.${n}.weight`, [fin, fout])], {}, `/${p}/${n}/MatMul`);
+    const proj = (n: string, input: string, fin: number, fout: number): string =>
+      b.op('MatMul', [input, w(`${p}.${n}.weight`, [fin, fout])], {}, `/${p}/${n}/MatMul`);
     const split = (t: string, perm: number[]): string => b.op('Transpose', [b.op('Reshape', [t, heads])], { perm });
     const q = split(proj('self_attn.q_proj', x, D, D), [0, 2, 1, 3]);
     const k = split(proj('self_attn.k_proj', x, D, D), [0, 2, 3, 1]);
@@ -115,7 +128,9 @@ interface ChildReport {
 }
 
 function inChild(file: string, inputs: string, expectParams: number): ChildReport {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, inputs, String(expectParams)], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, inputs, String(expectParams)], {
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as ChildReport;
 }
 
@@ -170,13 +185,19 @@ if (process.argv[2] === '--child') {
   console.log(`CNN: ${(size / 1e6).toFixed(0)} MB, ${VGG19_PARAMS.toLocaleString('en-US')} parameters (VGG-19)`);
   console.log(`  streaming floor (1 MB buffer)   median ${floor.toFixed(1)} ms of 5`);
   console.log(`  readModel + profileModel        median ${prof.toFixed(1)} ms of 5   ratio ${(prof / floor).toFixed(2)} (goal ≤ 2; what \`profile\` does)`);
-  console.log(`  --json, sha256 first run        median ${(prof + hash).toFixed(1)} ms        ratio ${((prof + hash) / floor).toFixed(2)} (hashing reads every weight byte)`);
+  console.log(
+    `  --json, sha256 first run        median ${(prof + hash).toFixed(1)} ms        ratio ${((prof + hash) / floor).toFixed(2)} (hashing reads every weight byte)`,
+  );
   console.log(`  --json, sha256 from the memo    median ${(prof + memo).toFixed(1)} ms        ratio ${((prof + memo) / floor).toFixed(2)} (goal ≤ 2)`);
-  console.log(`  peak RSS, fresh process         ${(cnnChild.peakKiB / 1024).toFixed(1)} MB (baseline ${(cnnChild.baselineKiB / 1024).toFixed(1)} MB) ratio to 200 MB: ${(cnnChild.peakKiB / 1024 / 200).toFixed(2)}`);
+  console.log(
+    `  peak RSS, fresh process         ${(cnnChild.peakKiB / 1024).toFixed(1)} MB (baseline ${(cnnChild.baselineKiB / 1024).toFixed(1)} MB) ratio to 200 MB: ${(cnnChild.peakKiB / 1024 / 200).toFixed(2)}`,
+  );
 
   // 2. 7B decoder with sparse external weights, in a fresh process.
   const llm = inChild(llmFile, 'input_ids=1x128', LLM_PARAMS);
   console.log(`7B decoder: ${LLM_PARAMS.toLocaleString('en-US')} float16 parameters in external data (sparse, never read), 128 tokens`);
   console.log(`  readModel + profileModel        ${llm.ms.toFixed(1)} ms   ratio to 2 s: ${(llm.ms / 2000).toFixed(3)}`);
-  console.log(`  peak RSS, fresh process         ${(llm.peakKiB / 1024).toFixed(1)} MB (baseline ${(llm.baselineKiB / 1024).toFixed(1)} MB) ratio to 300 MB: ${(llm.peakKiB / 1024 / 300).toFixed(2)}`);
+  console.log(
+    `  peak RSS, fresh process         ${(llm.peakKiB / 1024).toFixed(1)} MB (baseline ${(llm.baselineKiB / 1024).toFixed(1)} MB) ratio to 300 MB: ${(llm.peakKiB / 1024 / 300).toFixed(2)}`,
+  );
 }

@@ -73,5 +73,7 @@ if (process.argv[2] === '--child-rss') {
   console.log(`streaming floor (1 MB buffer): median ${floor.toFixed(1)} ms of 7`);
   console.log(`readModel:                     median ${read.toFixed(1)} ms of 7`);
   console.log(`ratio readModel / floor: ${(read / floor).toFixed(3)}  (goal ≤ 2)`);
-  console.log(`readModel peak RSS in a fresh process: ${peakMB.toFixed(1)} MB (process baseline before loading ${(child.baselineKiB / 1024).toFixed(1)} MB; goal < 150 MB)`);
+  console.log(
+    `readModel peak RSS in a fresh process: ${peakMB.toFixed(1)} MB (process baseline before loading ${(child.baselineKiB / 1024).toFixed(1)} MB; goal < 150 MB)`,
+  );
 }

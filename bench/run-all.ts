@@ -8,7 +8,16 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // bench/example.ts is left out: a cold build of the whole example takes minutes (it runs in a copy of content/).
-const SCRIPTS = ['reader-large.ts', 'profile-large.ts', 'zoo-generate.ts', 'harness-overhead.ts', 'rebuild.ts', 'zoo-static.ts', 'startup.ts', 'analysis-nodes.ts'];
+const SCRIPTS = [
+  'reader-large.ts',
+  'profile-large.ts',
+  'zoo-generate.ts',
+  'harness-overhead.ts',
+  'rebuild.ts',
+  'zoo-static.ts',
+  'startup.ts',
+  'analysis-nodes.ts',
+];
 
 let failed = 0;
 for (const script of SCRIPTS) {

@@ -54,7 +54,12 @@ const startup: Record<string, [string, string[]]> = {
 };
 const times: Record<string, number[]> = Object.fromEntries(Object.keys(startup).map((k) => [k, []]));
 for (let i = 0; i < rounds; i++) for (const [k, [cmd, args]] of Object.entries(startup)) times[k]!.push(timeMs(cmd, args));
-console.log(`load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs; ${rounds} interleaved rounds, medians`);
+console.log(
+  `load: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (1/5/15 min), ${os.cpus().length} CPUs; ${rounds} interleaved rounds, medians`,
+);
 const base = median(times['node -e 0']!);
 for (const k of Object.keys(startup)) {
   const m = median(times[k]!);

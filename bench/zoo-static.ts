@@ -19,7 +19,10 @@ import { median } from './lib.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '.work', 'zoo-static');
 const rounds = Number(process.argv[2] ?? 3);
-const MODELS = zoo.map((e) => e.name).filter((n) => n !== 'inception_v3_noaux' && n !== 'vgg13').slice(0, 20);
+const MODELS = zoo
+  .map((e) => e.name)
+  .filter((n) => n !== 'inception_v3_noaux' && n !== 'vgg13')
+  .slice(0, 20);
 if (MODELS.length !== 20) throw new Error(`expected 20 zoo models, the zoo has ${MODELS.length}`);
 
 const id = (name: string): string => name.replace(/_/g, '-');
@@ -46,7 +49,10 @@ function coldBuild(dist: string): Run {
   rmSync(path.join(root, '.modelpress'), { recursive: true, force: true });
   rmSync(path.join(root, 'output'), { recursive: true, force: true });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(timeBin, ['-f', 'MAXRSS %M', process.execPath, path.join(dist, 'cli', 'main.js'), 'build', 'content', '--to', 'html'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(timeBin, ['-f', 'MAXRSS %M', process.execPath, path.join(dist, 'cli', 'main.js'), 'build', 'content', '--to', 'html'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`build with ${dist} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   const kb = Number(/MAXRSS (\d+)/.exec(r.stderr)?.[1]);
@@ -62,7 +68,12 @@ for (let i = 0; i < rounds; i++) {
 }
 const summary = (rs: Run[]): Run => ({ ms: median(rs.map((r) => r.ms)), rssMB: median(rs.map((r) => r.rssMB)) });
 const m = summary(runs.mine);
-console.log(`load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs; ${rounds} rounds, medians`);
+console.log(
+  `load: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (1/5/15 min), ${os.cpus().length} CPUs; ${rounds} rounds, medians`,
+);
 console.log(`20-zoo-model static document, cold: ${(m.ms / 1000).toFixed(2)} s, peak RSS ${m.rssMB.toFixed(0)} MB`);
 console.log(`  time ${(m.ms / 3000).toFixed(2)}× the goal (< 3 s); RSS ${(m.rssMB / 300).toFixed(2)}× the goal (< 300 MB)`);
 if (baseline) {

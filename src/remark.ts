@@ -84,7 +84,11 @@ export function resolveOptions(options: ModelpressOptions | null | undefined = {
   }
   const parsed = libraryOptionsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`modelpress/remark: ${describeIssues(parsed.error).map((i) => i.message.replace(/^unknown setting/, 'unknown option')).join('; ')}`);
+    throw new Error(
+      `modelpress/remark: ${describeIssues(parsed.error)
+        .map((i) => i.message.replace(/^unknown setting/, 'unknown option'))
+        .join('; ')}`,
+    );
   }
   const { cacheDir, frozen, refresh, syntax, ...settings } = parsed.data;
   const dir = path.resolve(cacheDir ?? defaultCacheDir());

@@ -70,7 +70,9 @@ export function parseInputShapes(specs: string | readonly string[]): InputShapes
       if (eq >= 0 && name === '') throw new InputBindingError(`input shape '${item}' has no input name before '='`);
       const dims = eq >= 0 && dimsText.trim() === '' ? [] : parseDims(dimsText, item);
       if (out.has(name)) {
-        throw new InputBindingError(name === '' ? 'more than one bare input shape given; name the inputs (name=1x3x224x224)' : `input '${name}' is given twice`);
+        throw new InputBindingError(
+          name === '' ? 'more than one bare input shape given; name the inputs (name=1x3x224x224)' : `input '${name}' is given twice`,
+        );
       }
       out.set(name, dims);
     }
@@ -101,18 +103,25 @@ export function bindInputs(graph: Graph, given: InputShapes = new Map()): Bindin
     shapes.set(names[0]!, bare);
   }
   // A name that is no input but a symbolic dim of one (`past_sequence_length=128`) binds that symbol.
-  const symbolNames = new Set(feeds.flatMap((f) => (f.type?.kind === 'tensor' || f.type?.kind === 'sparse_tensor' ? f.type.shape ?? [] : []).filter((d): d is string => typeof d === 'string')));
+  const symbolNames = new Set(
+    feeds.flatMap((f) =>
+      (f.type?.kind === 'tensor' || f.type?.kind === 'sparse_tensor' ? (f.type.shape ?? []) : []).filter((d): d is string => typeof d === 'string'),
+    ),
+  );
   const boundSymbols = new Map<string, number>();
   for (const [name, dims] of [...shapes]) {
     if (names.includes(name) || !symbolNames.has(name)) continue;
-    if (dims.length !== 1) throw new InputBindingError(`'${name}' is a dimension of the inputs, not an input: give it one size (${name}=128), got '${dims.join('x') || 'nothing'}'`);
+    if (dims.length !== 1)
+      throw new InputBindingError(`'${name}' is a dimension of the inputs, not an input: give it one size (${name}=128), got '${dims.join('x') || 'nothing'}'`);
     boundSymbols.set(name, dims[0]!);
     shapes.delete(name);
   }
   const unknownNames = [...shapes.keys()].filter((n) => !names.includes(n));
   if (unknownNames.length > 0) {
     const dims = symbolNames.size > 0 ? `; its symbolic dimensions (bound with name=N): ${[...symbolNames].join(', ')}` : '';
-    throw new InputBindingError(`the model has no input named ${unknownNames.map((n) => `'${n}'`).join(', ')}; its inputs are: ${names.join(', ') || '(none)'}${dims}`);
+    throw new InputBindingError(
+      `the model has no input named ${unknownNames.map((n) => `'${n}'`).join(', ')}; its inputs are: ${names.join(', ') || '(none)'}${dims}`,
+    );
   }
 
   const problems: string[] = [];

@@ -136,7 +136,9 @@ export function sweepFamily(family: ModelFamily, request: SweepRequest, metrics:
       ({ model, inputs } = family.build(vars, request.seed ?? 1));
       profile = profileModel(model, { inputs, convention });
     } catch (err) {
-      const at = Object.entries(vars).map(([k, v]) => `${k} = ${v}`).join(', ');
+      const at = Object.entries(vars)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', ');
       throw new SweepError(phrase('diag.sweep.at', { family: family.name, at, reason: saidOf(err) }));
     }
     const values: Record<ComplexityMetric, number> = {
@@ -156,7 +158,10 @@ export function sweepFamily(family: ModelFamily, request: SweepRequest, metrics:
 
 function fitMetric(points: SweepPoint[], axes: string[], metric: ComplexityMetric): MetricFit {
   try {
-    const fit = fitPowerLaw(points.map((p) => axes.map((a) => p.axes[a]!)), points.map((p) => p.values[metric]));
+    const fit = fitPowerLaw(
+      points.map((p) => axes.map((a) => p.axes[a]!)),
+      points.map((p) => p.values[metric]),
+    );
     return { metric, fit, exponents: Object.fromEntries(axes.map((a, i) => [a, fit.exponents[i]!])) };
   } catch (err) {
     if (!(err instanceof FitError)) throw err;

@@ -33,7 +33,12 @@ export function decoderFacts(p: Profile): DecoderFacts | undefined {
     if (!/^present/.test(o.name)) continue;
     const code = dtypeFromName(o.dtype);
     if (o.shape === null || code === undefined || !o.shape.every((d) => typeof d === 'number')) return { tokens, kvCacheBytes: null };
-    kv = (kv ?? 0) + byteSize(code, (o.shape as number[]).reduce((a, b) => a * b, 1));
+    kv =
+      (kv ?? 0) +
+      byteSize(
+        code,
+        (o.shape as number[]).reduce((a, b) => a * b, 1),
+      );
   }
   return { tokens, kvCacheBytes: kv };
 }

@@ -53,8 +53,10 @@ export function fitPowerLaw(xs: readonly (readonly number[])[], ys: readonly num
   if (xs.length < k + 1) throw new FitError(`a fit in ${k} variable${k === 1 ? '' : 's'} needs at least ${k + 1} points, got ${xs.length}`);
   xs.forEach((row, i) => {
     if (row.length !== k) throw new FitError(`point ${i + 1} has ${row.length} variables, expected ${k}`);
-    for (const v of row) if (!(v > 0) || !Number.isFinite(v)) throw new FitError(`point ${i + 1}: variable ${v} is not a positive number (a power law is fitted on logarithms)`);
-    if (!(ys[i]! > 0) || !Number.isFinite(ys[i]!)) throw new FitError(`point ${i + 1}: value ${ys[i]} is not a positive number (a power law is fitted on logarithms)`);
+    for (const v of row)
+      if (!(v > 0) || !Number.isFinite(v)) throw new FitError(`point ${i + 1}: variable ${v} is not a positive number (a power law is fitted on logarithms)`);
+    if (!(ys[i]! > 0) || !Number.isFinite(ys[i]!))
+      throw new FitError(`point ${i + 1}: value ${ys[i]} is not a positive number (a power law is fitted on logarithms)`);
   });
   // Design matrix [1, log x₁, …, log x_k]; normal equations XᵀX β = Xᵀ log y.
   const rows = xs.map((row) => [1, ...row.map(Math.log)]);

@@ -229,8 +229,7 @@ export class Inferrer {
     const declared = hint?.shape;
     if (inferred === undefined || declared === undefined) return;
     const differs =
-      inferred.length !== declared.length ||
-      inferred.some((d, i) => typeof d === 'number' && typeof declared[i] === 'number' && d !== declared[i]);
+      inferred.length !== declared.length || inferred.some((d, i) => typeof d === 'number' && typeof declared[i] === 'number' && d !== declared[i]);
     if (differs && !this.disagreements.some((x) => x.name === name)) this.disagreements.push({ name, declared: [...declared], inferred: [...inferred] });
   }
 

@@ -142,4 +142,3 @@ export function describeModule(nodes: readonly LayerNode[]): string | undefined 
   }
   return undefined;
 }
-

@@ -83,11 +83,7 @@ function fixedSet(list: readonly number[] | undefined): ReadonlySet<number> {
   return set;
 }
 
-function indexSpec(
-  spec: readonly number[] | ((ctx: NodeContext) => readonly number[]) | undefined,
-  rec: NodeRecord,
-  inferrer: Inferrer,
-): ReadonlySet<number> {
+function indexSpec(spec: readonly number[] | ((ctx: NodeContext) => readonly number[]) | undefined, rec: NodeRecord, inferrer: Inferrer): ReadonlySet<number> {
   if (spec === undefined) return NO_INDICES;
   if (Array.isArray(spec)) return fixedSet(spec);
   try {
@@ -225,7 +221,9 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
           try {
             sub = inferrer.inferGraph(g, [], rec.scope);
           } catch (err) {
-            notes.push(`parameters inside a sub-graph of '${rec.node.name || rec.node.opType}' were not counted: ${err instanceof Error ? err.message : String(err)}`);
+            notes.push(
+              `parameters inside a sub-graph of '${rec.node.name || rec.node.opType}' were not counted: ${err instanceof Error ? err.message : String(err)}`,
+            );
             continue;
           }
         }

@@ -20,7 +20,16 @@ import { userRuleTable } from './user-rules.js';
 import { countParams, dedupeParams } from './params.js';
 import { allSubgraphs } from './topology.js';
 import {
-  AnalysisError, type Convention, CONVENTIONS, type NodeCost, type OpRule, type OpTypeTotals, type Profile, type TensorEntry, type UncountedOp, type ValueFacts,
+  AnalysisError,
+  type Convention,
+  CONVENTIONS,
+  type NodeCost,
+  type OpRule,
+  type OpTypeTotals,
+  type Profile,
+  type TensorEntry,
+  type UncountedOp,
+  type ValueFacts,
 } from './types.js';
 
 /** Input shapes as the CLI gives them (`name=1x3x224x224,…`), or by name. */
@@ -82,7 +91,11 @@ function analyzeModelUnbounded(model: Model, options: AnalyzeOptions): ModelAnal
   const { graph, nodeOpsets } = inlineFunctions(model);
   const inferrer = new Inferrer(
     {
-      opsets: model.opsetImports, nodeOpsets, symbols: binding.symbols, runtimeShapes: options.runtimeShapes, model,
+      opsets: model.opsetImports,
+      nodeOpsets,
+      symbols: binding.symbols,
+      runtimeShapes: options.runtimeShapes,
+      model,
       userRules: options.rules && options.rules.length > 0 ? userRuleTable(options.rules) : undefined,
     },
     [graph, ...allSubgraphs(graph)],
@@ -116,7 +129,10 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   const costs: GraphCost = convention === 'exact' ? exact : costGraph(main, convention, inferrer);
   const params = countParams(main, inferrer, model);
   notes.push(...params.notes);
-  const memory = activationMemory(main, feedInputs(a.graph).map((i) => i.name));
+  const memory = activationMemory(
+    main,
+    feedInputs(a.graph).map((i) => i.name),
+  );
   if (memory.unknownValues > 0) {
     notes.push(`memory: ${memory.unknownValues} values with unknown shapes are left out of the activation bytes`);
   }
@@ -150,11 +166,16 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   });
 
   const modules = moduleTree(nodes);
-  annotateModules(modules, nodes, a.graph.outputs.map((o) => o.name), {
-    isConstant: (name) => main.scope.constant(name) !== undefined,
-    isStatic: (name) => main.scope.get(name)?.value !== undefined,
-    bytes: (name) => valueBytes(main.scope.get(name)),
-  });
+  annotateModules(
+    modules,
+    nodes,
+    a.graph.outputs.map((o) => o.name),
+    {
+      isConstant: (name) => main.scope.constant(name) !== undefined,
+      isStatic: (name) => main.scope.get(name)?.value !== undefined,
+      bytes: (name) => valueBytes(main.scope.get(name)),
+    },
+  );
   const uncounted = groupUncounted(costs);
   const uncountedNodeCount = sum(uncounted.map((u) => u.nodes));
   if (uncountedNodeCount > 0) {
@@ -192,8 +213,26 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
     modules,
     nodes,
     tensors: [
-      ...params.tensors.map((t): TensorEntry => ({ name: t.info.name, dtype: dtypeName(t.info.dataType), dims: [...t.info.dims], count: t.count, owner: t.owner.name || t.owner.opType, kind: 'parameter' })),
-      ...params.buffers.map((t): TensorEntry => ({ name: t.info.name, dtype: dtypeName(t.info.dataType), dims: [...t.info.dims], count: t.count, owner: t.owner.name || t.owner.opType, kind: 'buffer' })),
+      ...params.tensors.map(
+        (t): TensorEntry => ({
+          name: t.info.name,
+          dtype: dtypeName(t.info.dataType),
+          dims: [...t.info.dims],
+          count: t.count,
+          owner: t.owner.name || t.owner.opType,
+          kind: 'parameter',
+        }),
+      ),
+      ...params.buffers.map(
+        (t): TensorEntry => ({
+          name: t.info.name,
+          dtype: dtypeName(t.info.dataType),
+          dims: [...t.info.dims],
+          count: t.count,
+          owner: t.owner.name || t.owner.opType,
+          kind: 'buffer',
+        }),
+      ),
     ],
     uncounted,
     notes,
@@ -232,7 +271,9 @@ function declaredShapeNotes(inferrer: Inferrer): string[] {
   if (d.length === 0) return [];
   const shape = (s: readonly Dim[]): string => `[${s.map((x) => (x === null ? '?' : String(x))).join('×')}]`;
   const shown = d.slice(0, 3).map((x) => `'${x.name}' declared ${shape(x.declared)}, inferred ${shape(x.inferred)}`);
-  return [`value_info: ${d.length} declared shape(s) disagree with the shapes inferred from the bound inputs; the inferred ones are used (${shown.join('; ')}${d.length > 3 ? '; …' : ''})`];
+  return [
+    `value_info: ${d.length} declared shape(s) disagree with the shapes inferred from the bound inputs; the inferred ones are used (${shown.join('; ')}${d.length > 3 ? '; …' : ''})`,
+  ];
 }
 
 /**

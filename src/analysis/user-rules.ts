@@ -36,7 +36,8 @@ export function toOpRule(raw: unknown, where: string): OpRule {
   };
   if (typeof raw !== 'object' || raw === null) return fail('a rule must be an object with ops, infer and cost');
   const r = raw as Record<string, unknown>;
-  if (!Array.isArray(r.ops) || r.ops.length === 0 || !r.ops.every((o) => typeof o === 'string' && o !== '')) fail('`ops` must be a non-empty list of op type names');
+  if (!Array.isArray(r.ops) || r.ops.length === 0 || !r.ops.every((o) => typeof o === 'string' && o !== ''))
+    fail('`ops` must be a non-empty list of op type names');
   if (r.domain !== undefined && typeof r.domain !== 'string') fail('`domain` must be a string (e.g. "com.example")');
   if (typeof r.infer !== 'function') fail('`infer(ctx)` must be a function returning the output facts [{ dtype, shape }]');
   let userCost: CostFn;
@@ -58,21 +59,26 @@ export function toOpRule(raw: unknown, where: string): OpRule {
   for (const k of ['weightInputs', 'nonParamInputs'] as const) {
     if (r[k] !== undefined && !isIndexList(r[k])) fail(`\`${k}\` must be a list of input indices`);
   }
-  if (r.weightParams !== undefined && typeof r.weightParams !== 'function') fail('`weightParams(ctx, input)` must be a function returning the parameters a weight input stands for');
+  if (r.weightParams !== undefined && typeof r.weightParams !== 'function')
+    fail('`weightParams(ctx, input)` must be a function returning the parameters a weight input stands for');
   return {
     ops: r.ops as string[],
     domain: (r.domain as string | undefined) ?? '',
     infer: (ctx: NodeContext): ValueFacts[] => {
       const out = (r.infer as (ctx: NodeContext) => unknown)(detachedContext(ctx));
       if (!Array.isArray(out) || !out.every((f) => typeof f === 'object' && f !== null)) {
-        throw new AnalysisError(`the rule of ${where} returned ${JSON.stringify(out) ?? String(out)} from infer(); it must return a list of output facts [{ dtype, shape }]`);
+        throw new AnalysisError(
+          `the rule of ${where} returned ${JSON.stringify(out) ?? String(out)} from infer(); it must return a list of output facts [{ dtype, shape }]`,
+        );
       }
       return out as ValueFacts[];
     },
     cost,
     ...(r.weightInputs !== undefined ? { weightInputs: r.weightInputs as number[] } : {}),
     ...(r.nonParamInputs !== undefined ? { nonParamInputs: r.nonParamInputs as number[] } : {}),
-    ...(r.weightParams !== undefined ? { weightParams: (ctx: NodeContext, i: number) => (r.weightParams as NonNullable<OpRule['weightParams']>)(detachedContext(ctx), i) } : {}),
+    ...(r.weightParams !== undefined
+      ? { weightParams: (ctx: NodeContext, i: number) => (r.weightParams as NonNullable<OpRule['weightParams']>)(detachedContext(ctx), i) }
+      : {}),
   };
 }
 

@@ -45,7 +45,15 @@ function parseResult(text: string): ResultFile<unknown> | string {
   } catch (err) {
     return `not valid JSON (${(err as Error).message})`;
   }
-  if (!entry || typeof entry !== 'object' || entry.schema !== RESULTS_SCHEMA || (entry.kind !== 'bench' && entry.kind !== 'profile') || !entry.parts || typeof entry.key !== 'string' || entry.value === undefined) {
+  if (
+    !entry ||
+    typeof entry !== 'object' ||
+    entry.schema !== RESULTS_SCHEMA ||
+    (entry.kind !== 'bench' && entry.kind !== 'profile') ||
+    !entry.parts ||
+    typeof entry.key !== 'string' ||
+    entry.value === undefined
+  ) {
     return `not a modelpress result of schema ${RESULTS_SCHEMA}`;
   }
   return entry as ResultFile<unknown>;
@@ -78,7 +86,10 @@ export function mergeResults(root: string, dirs: string[]): MergeReport {
       const segments = rel.split('/');
       const top = segments[0];
       if (top !== entry.kind || (entry.kind === 'bench' && segments.length !== 4) || (entry.kind === 'profile' && segments.length !== 3)) {
-        report.skipped.push({ file, reason: `a ${entry.kind} result belongs at ${entry.kind === 'bench' ? 'bench/<machine>/<model>/<config>.json' : 'profile/<model>/<input>.json'} inside the folder, not at ${rel}` });
+        report.skipped.push({
+          file,
+          reason: `a ${entry.kind} result belongs at ${entry.kind === 'bench' ? 'bench/<machine>/<model>/<config>.json' : 'profile/<model>/<input>.json'} inside the folder, not at ${rel}`,
+        });
         continue;
       }
       if (entry.kind === 'bench' && entry.machine !== undefined && entry.machine !== segments[1]) {

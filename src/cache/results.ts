@@ -117,7 +117,15 @@ export class ResultsStore {
 
   /** Write one result file atomically, as `readableJson` (small, and diffs line by line in git). */
   write<T>(file: string, kind: ResultFile<T>['kind'], parts: Record<string, unknown>, value: T, machine?: string): void {
-    const entry: ResultFile<T> = { schema: RESULTS_SCHEMA, kind, ...(machine ? { machine } : {}), key: cacheKey(parts), parts, storedAt: new Date().toISOString(), value };
+    const entry: ResultFile<T> = {
+      schema: RESULTS_SCHEMA,
+      kind,
+      ...(machine ? { machine } : {}),
+      key: cacheKey(parts),
+      parts,
+      storedAt: new Date().toISOString(),
+      value,
+    };
     writeFileAtomic(file, `${readableJson(entry)}\n`);
   }
 }

@@ -86,10 +86,7 @@ export interface Entry<T> {
   value: T;
 }
 
-export type CacheLookup<T> =
-  | { status: 'hit'; value: T; storedAt: string }
-  | { status: 'absent' }
-  | { status: 'corrupt'; reason: string };
+export type CacheLookup<T> = { status: 'hit'; value: T; storedAt: string } | { status: 'absent' } | { status: 'corrupt'; reason: string };
 
 export class CacheStore {
   constructor(readonly root: string) {}

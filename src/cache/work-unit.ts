@@ -90,12 +90,18 @@ export function readPlan(file: string): Plan {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new PlanError(code === 'ENOENT' ? `${file}: no such plan; make one with modelpress plan --out ${file}` : `${file}: not a readable JSON plan (${(err as Error).message})`);
+    throw new PlanError(
+      code === 'ENOENT'
+        ? `${file}: no such plan; make one with modelpress plan --out ${file}`
+        : `${file}: not a readable JSON plan (${(err as Error).message})`,
+    );
   }
   const parsed = planSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    throw new PlanError(`${file}: not a modelpress plan of schema ${PLAN_SCHEMA}: ${first.path.join('.') || '(top level)'}: ${first.message}; make it again with modelpress plan`);
+    throw new PlanError(
+      `${file}: not a modelpress plan of schema ${PLAN_SCHEMA}: ${first.path.join('.') || '(top level)'}: ${first.message}; make it again with modelpress plan`,
+    );
   }
   parsed.data.units.forEach((u, i) => {
     if (u.index !== i) throw new PlanError(`${file}: unit ${i} says it is unit ${u.index}; make the plan again with modelpress plan`);

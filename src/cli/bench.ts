@@ -92,21 +92,26 @@ function resultText(r: BenchResult): string[] {
     `  throughput   ${r.throughputPerSecond.toFixed(1)} samples/s (batch ÷ median latency); wall-time ${r.throughputWallPerSecond.toFixed(1)} samples/s (batch × runs ÷ timed wall time)`,
     `  stability    ${r.stability.unstable ? `UNSTABLE (${r.stability.reasons.join('; ')})` : 'stable'}; ${r.stability.extraProcesses} extra process${r.stability.extraProcesses === 1 ? '' : 'es'}; stopped: ${r.stability.stoppedBecause}`,
     `  pooled       every timed run of every process together: ${statsLine(r.pooled)}`,
-    ...pooledNote(r.latencyMedianMs, r.pooled.medianMs, r.processes.map((p) => ({ medianMs: p.latency.medianMs, runs: p.latency.n }))),
+    ...pooledNote(
+      r.latencyMedianMs,
+      r.pooled.medianMs,
+      r.processes.map((p) => ({ medianMs: p.latency.medianMs, runs: p.latency.n })),
+    ),
     `  session      create ${r.processes.map((p) => ms(p.sessionCreateMs)).join(', ')} ms; first run ${r.processes.map((p) => ms(p.firstRunMs)).join(', ')} ms; warm-up ${r.processes.map((p) => p.warmupRuns).join(', ')} runs`,
-    r.floor
-      ? `  floor        ${ms(r.floor.latencyMedianMs)} ms per call (Identity model, same I/O shapes)`
-      : `  floor        not available: ${r.floorError}`,
+    r.floor ? `  floor        ${ms(r.floor.latencyMedianMs)} ms per call (Identity model, same I/O shapes)` : `  floor        not available: ${r.floorError}`,
   ];
   if (r.achieved) {
     const a = r.achieved;
-    const peak = a.fractionOfPeak === null ? '' : `, ${(a.fractionOfPeak * 100).toFixed(1)}% of an estimated peak of ${(a.peakFlopsPerSecond! / 1e9).toFixed(1)} GFLOP/s`;
+    const peak =
+      a.fractionOfPeak === null ? '' : `, ${(a.fractionOfPeak * 100).toFixed(1)}% of an estimated peak of ${(a.peakFlopsPerSecond! / 1e9).toFixed(1)} GFLOP/s`;
     lines.push(`  achieved     ${(a.flopsPerSecond / 1e9).toFixed(2)} GFLOP/s${peak}`);
   }
   if (r.trace) {
     lines.push(`  kernel time by op type (mean of ${r.trace.runs} profiled runs, ${r.trace.kernelTimeUs.toFixed(1)} µs per run):`);
     for (const op of r.trace.byOpType.slice(0, 12)) {
-      lines.push(`    ${op.opType.padEnd(24)} ${op.timeUs.toFixed(1).padStart(10)} µs  ${(op.share * 100).toFixed(1).padStart(5)}%  (${op.nodeCount} node${op.nodeCount === 1 ? '' : 's'})`);
+      lines.push(
+        `    ${op.opType.padEnd(24)} ${op.timeUs.toFixed(1).padStart(10)} µs  ${(op.share * 100).toFixed(1).padStart(5)}%  (${op.nodeCount} node${op.nodeCount === 1 ? '' : 's'})`,
+      );
     }
     lines.push('  slowest nodes:');
     for (const n of r.trace.byNode.slice(0, 10)) {
@@ -124,7 +129,10 @@ function formatReport(report: BenchReport): string {
   return [
     `model        ${report.model.path}  opset ${report.model.opset ?? '—'}  sha256 ${report.model.sha256.slice(0, 16)}…`,
     `machine      ${e.cpuModel}, ${e.physicalCores} physical / ${e.logicalCores} logical cores, ${(e.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${e.os} ${e.arch}`,
-    ...(e.gpus ?? []).map((g, i) => `gpu ${String(i).padEnd(8)} ${g.name}, ${(g.memoryBytes / 2 ** 30).toFixed(1)} GiB, driver ${g.driverVersion}${g.cudaVersion ? `, CUDA ${g.cudaVersion}` : ''}`),
+    ...(e.gpus ?? []).map(
+      (g, i) =>
+        `gpu ${String(i).padEnd(8)} ${g.name}, ${(g.memoryBytes / 2 ** 30).toFixed(1)} GiB, driver ${g.driverVersion}${g.cudaVersion ? `, CUDA ${g.cudaVersion}` : ''}`,
+    ),
     `software     Node ${e.nodeVersion}, onnxruntime-node ${e.onnxruntimeVersion}  (fingerprint ${e.fingerprint})`,
     `protocol     ${p.processes} process${p.processes === 1 ? '' : 'es'} per configuration; warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s, cap ${p.maxRuns} runs / ${p.maxTimeMs / 1000} s; when unstable up to ${p.effort.extraProcesses} extra processes (${p.effort.runsFactor}× the minimums, ≤ ${p.effort.budgetMs / 1000} s in all)`,
     `load         ${e.load ? (e.load.busy ? `BUSY: ${e.load.reason}` : `idle enough (load average ${e.load.start.loadAverage[0].toFixed(2)}; other processes ${e.load.start.otherCpuShare === null ? '—' : `${(e.load.start.otherCpuShare * 100).toFixed(0)}%`} of the CPU)`) : 'not sampled'}`,
@@ -143,15 +151,24 @@ export function register(program: Command): void {
     .option('--threads <n>', 'intraOpNumThreads, comma-separated (default: physical cores)', positiveIntList('--threads'))
     .option('--provider <name>', 'execution provider(s): cpu, cuda (comma-separated)', providerList)
     .option('--processes <n>', 'child processes per configuration', positiveInt('--processes'), 3)
-    .option('--extra-processes <n>', 'extra processes at most for a configuration that comes out unstable (0: none)', (v: string) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('--extra-processes must be a whole number ≥ 0');
-      return Number(v);
-    }, 2)
+    .option(
+      '--extra-processes <n>',
+      'extra processes at most for a configuration that comes out unstable (0: none)',
+      (v: string) => {
+        if (!/^\d+$/.test(v)) throw new InvalidArgumentError('--extra-processes must be a whole number ≥ 0');
+        return Number(v);
+      },
+      2,
+    )
     .option('--min-time <s>', 'minimum timed phase, seconds (default 2, 5 with --precise)', positiveNumber('--min-time'))
     .option('--runs <n>', 'minimum timed runs (default 30, 100 with --precise)', positiveInt('--runs'))
     .option('--precise', 'timed phase ≥ 5 s and ≥ 100 runs')
     .option('--trace', 'add a per-node breakdown from a separate profiled pass')
-    .option('--flops <n>', 'FLOPs of one sample for achieved FLOP/s (default: counted by modelpress profile at the benchmarked shapes)', positiveNumber('--flops'))
+    .option(
+      '--flops <n>',
+      'FLOPs of one sample for achieved FLOP/s (default: counted by modelpress profile at the benchmarked shapes)',
+      positiveNumber('--flops'),
+    )
     .option('--no-floor', 'skip measuring the binding floor (Identity model)')
     .addOption(new Option('--optimization <level>', 'ORT graph optimisation level').choices(['disabled', 'basic', 'extended', 'all']).default('all'))
     .option('--timeout <s>', 'kill a worker process after this many seconds', positiveNumber('--timeout'))
@@ -174,7 +191,10 @@ function assumedBatchLines(model: Model, flags: BenchFlags): string {
   try {
     const { assumed } = bindInputs(model.graph, flags.input !== undefined ? parseInputFlag(flags.input) : undefined);
     return assumed
-      .map((a) => `note: input '${a.input}': its leading dim (${typeof a.dim === 'string' ? `'${a.dim}'` : 'unnamed'}) was not given and is assumed ${a.value}; set it with --batch or --input\n`)
+      .map(
+        (a) =>
+          `note: input '${a.input}': its leading dim (${typeof a.dim === 'string' ? `'${a.dim}'` : 'unnamed'}) was not given and is assumed ${a.value}; set it with --batch or --input\n`,
+      )
       .join('');
   } catch {
     return ''; // shapes that do not bind were reported by the run itself
@@ -212,9 +232,15 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,
   });
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n${assumedBatchLines(model, flags)}`);
-  if (report.environment.load?.busy) process.stderr.write(`modelpress bench: warning: the machine was busy (${report.environment.load.reason}); latencies may be slower and noisier than on an idle machine\n`);
+  if (report.environment.load?.busy)
+    process.stderr.write(
+      `modelpress bench: warning: the machine was busy (${report.environment.load.reason}); latencies may be slower and noisier than on an idle machine\n`,
+    );
   for (const r of report.results) {
-    if (r.status === 'ok' && r.stability.unstable) process.stderr.write(`modelpress bench: warning: ${r.config.label} is unstable after extra effort (${r.stability.reasons.join('; ')}; stopped: ${r.stability.stoppedBecause})\n`);
+    if (r.status === 'ok' && r.stability.unstable)
+      process.stderr.write(
+        `modelpress bench: warning: ${r.config.label} is unstable after extra effort (${r.stability.reasons.join('; ')}; stopped: ${r.stability.stoppedBecause})\n`,
+      );
   }
   if (report.results.some((r) => r.status === 'failed')) process.exitCode = 1;
 }

@@ -25,7 +25,10 @@ export interface BuildFlags {
 
 /** Parse `--to html,pdf,tex`. */
 function parseFormats(text: string): OutputFormat[] {
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) throw new UsageError(`--to needs at least one format: ${OUTPUT_FORMATS.join(', ')}`);
   for (const item of items) {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(item)) {
@@ -55,7 +58,15 @@ export function progressPrinter(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'writ
 }
 
 function buildOptions(content: string[], flags: BuildFlags): BuildOptions {
-  const refresh = flags.refresh === undefined ? undefined : flags.refresh === true ? true : String(flags.refresh).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const refresh =
+    flags.refresh === undefined
+      ? undefined
+      : flags.refresh === true
+        ? true
+        : String(flags.refresh)
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
   return {
     inputs: content,
     out: flags.out,
@@ -91,7 +102,10 @@ export async function runBuild(content: string[], flags: BuildFlags): Promise<{ 
   const files = result.documents.flatMap((d) => filesOfMessages(d.file));
   const report = diagnostics.formatDiagnostics(files, { color: pc.isColorSupported && Boolean(process.stderr.isTTY) });
   if (report) process.stderr.write(`${report}\n`);
-  const summary = diagnostics.summaryLine({ ...diagnostics.countDiagnostics(files), incompleteTables: result.documents.reduce((n, d) => n + incompleteTables(d.data), 0) });
+  const summary = diagnostics.summaryLine({
+    ...diagnostics.countDiagnostics(files),
+    incompleteTables: result.documents.reduce((n, d) => n + incompleteTables(d.data), 0),
+  });
   if (summary) process.stderr.write(`${summary}\n`);
   for (const f of result.failures) process.stderr.write(`${pc.red('error')} ${f}\n`);
   const cwd = process.cwd();
@@ -101,8 +115,12 @@ export async function runBuild(content: string[], flags: BuildFlags): Promise<{ 
       `${path.relative(cwd, d.html)}  (${s.profiled} profiled, ${s.benchmarked} benchmarked, ${s.profileHits + s.benchHits} from cache)${d.pdf ? `  ${path.relative(cwd, d.pdf)}` : ''}` +
         `${d.latex.length ? `  LaTeX: ${d.latex.map((f) => path.relative(cwd, f)).join(', ')}` : ''}\n`,
     );
-    if (d.alsoRebuilt.length > 0) process.stdout.write(`  also rewrote the ${d.alsoRebuilt.join(' and ')} output (it existed: every output is made from the same data, hash ${d.dataHash})\n`);
-    for (const f of d.removedStale) process.stderr.write(`${pc.yellow('warning')} removed ${path.relative(cwd, f)}: it was made from other data and could not be rewritten\n`);
+    if (d.alsoRebuilt.length > 0)
+      process.stdout.write(
+        `  also rewrote the ${d.alsoRebuilt.join(' and ')} output (it existed: every output is made from the same data, hash ${d.dataHash})\n`,
+      );
+    for (const f of d.removedStale)
+      process.stderr.write(`${pc.yellow('warning')} removed ${path.relative(cwd, f)}: it was made from other data and could not be rewritten\n`);
   }
   const errors = files.some((f) => f.messages.some((m) => m.fatal === true));
   if (result.exitCode !== 0 && result.failures.length === 0) {
@@ -129,12 +147,16 @@ export function register(program: Command): void {
     )
     .argument('[content...]', 'Markdown files or folders (default: config "content", else content/)')
     .option('--out <dir>', 'output folder (default: config "out", else output/)')
-    .option('--to <formats>', `output formats, comma-separated: ${OUTPUT_FORMATS.join(', ')} (html: the page; pdf: printed from it by Chromium; tex: LaTeX for pdflatex)`, 'html')
+    .option(
+      '--to <formats>',
+      `output formats, comma-separated: ${OUTPUT_FORMATS.join(', ')} (html: the page; pdf: printed from it by Chromium; tex: LaTeX for pdflatex)`,
+      'html',
+    )
     .option('--frozen', 'use only stored results; fail on a miss (rebuild without the benchmark hardware)')
     .addOption(new Option('--refresh [ids]', 're-measure everything, or only these model ids (comma-separated)'))
     .option('--strict', 'exit 1 when there is any diagnostic, warnings included')
     .option('--lenient', 'exit 0 even with errors (error boxes in the pages: tables that cannot be filled, missing model files)')
-    .option('--machine <name>', "this machine's short name in the results store (default: config \"machine\", else the host name)")
+    .option('--machine <name>', 'this machine\'s short name in the results store (default: config "machine", else the host name)')
     .addOption(new Option('--provider <provider>', "this machine's execution provider (part of each benchmark's configuration)").choices(['cpu', 'cuda']))
     .action(async (content: string[], flags: BuildFlags) => {
       process.exitCode = (await runBuild(content, flags)).exitCode;

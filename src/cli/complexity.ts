@@ -17,7 +17,12 @@ function parseAssignments(value: string): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const part of value.split(/\s+/).filter((p) => p !== '')) {
     const m = /^([A-Za-z_]\w*)=([\d.,]+)$/.exec(part);
-    const values = m ? m[2]!.split(',').filter((x) => x !== '').map(Number) : [];
+    const values = m
+      ? m[2]!
+          .split(',')
+          .filter((x) => x !== '')
+          .map(Number)
+      : [];
     if (!m || values.length === 0 || values.some((x) => !Number.isFinite(x) || x <= 0)) {
       throw new InvalidArgumentError(`'${part}' is not name=value[,value…] with positive values, e.g. "n=128,256,512 d=64"`);
     }
@@ -28,7 +33,8 @@ function parseAssignments(value: string): Record<string, number[]> {
 
 function parseMetrics(value: string): ComplexityMetric[] {
   const words = parseList(value);
-  for (const w of words) if (!(COMPLEXITY_METRICS as readonly string[]).includes(w)) throw new InvalidArgumentError(`unknown metric '${w}'; use ${COMPLEXITY_METRICS.join(', ')}`);
+  for (const w of words)
+    if (!(COMPLEXITY_METRICS as readonly string[]).includes(w)) throw new InvalidArgumentError(`unknown metric '${w}'; use ${COMPLEXITY_METRICS.join(', ')}`);
   return words as ComplexityMetric[];
 }
 

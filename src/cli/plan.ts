@@ -19,7 +19,7 @@ interface PlanFlags {
 export function register(program: Command): void {
   program
     .command('plan')
-    .description("list the benchmarks the documents need that the results store lacks for a machine, as work units for a scheduler")
+    .description('list the benchmarks the documents need that the results store lacks for a machine, as work units for a scheduler')
     .argument('[content...]', 'Markdown files or folders (default: config "content", else content/)')
     .requiredOption('--machine <name>', 'the machine the units are for (its short name in the results store)')
     .addOption(new Option('--provider <provider>', "that machine's execution provider").choices(['cpu', 'cuda']))
@@ -49,7 +49,9 @@ export function register(program: Command): void {
       const n = made.plan.units.length;
       process.stdout.write(
         `${path.relative(process.cwd(), out) || out}: ${n} unit${n === 1 ? '' : 's'} for machine ${made.plan.machine} (${made.stored} already stored)` +
-          (n > 0 ? `; run them with modelpress run-unit --plan ${path.relative(process.cwd(), out)} --index 0…${n - 1} (sbatch --array=0-${n - 1}, or a Job with completions: ${n})` : '') +
+          (n > 0
+            ? `; run them with modelpress run-unit --plan ${path.relative(process.cwd(), out)} --index 0…${n - 1} (sbatch --array=0-${n - 1}, or a Job with completions: ${n})`
+            : '') +
           '\n',
       );
       // A model that cannot be counted or bound cannot be planned either: exit 1, as a build would fail it.

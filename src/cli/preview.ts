@@ -54,7 +54,13 @@ export async function startPreviewServer(out: string, port: number, documents: (
         return;
       }
       const list = pages.map((p) => `<li><a href="/${encodeURI(p)}">${p.replace(/[<&]/g, '')}</a></li>`).join('');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(withReload(`<!doctype html><html><head><meta charset="utf-8"><title>modelpress preview</title></head><body><ul>${list || '<li>nothing built yet</li>'}</ul></body></html>`));
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          withReload(
+            `<!doctype html><html><head><meta charset="utf-8"><title>modelpress preview</title></head><body><ul>${list || '<li>nothing built yet</li>'}</ul></body></html>`,
+          ),
+        );
       return;
     }
     if (url.pathname.endsWith('.html')) {

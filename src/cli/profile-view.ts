@@ -28,7 +28,12 @@ export interface ViewOptions {
 
 /** 11689512 → `11.69 M`; below a thousand the integer itself. */
 export function formatCount(n: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'K']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ];
   for (const [scale, suffix] of units) if (Math.abs(n) >= scale) return `${(n / scale).toFixed(2)} ${suffix}`;
   return String(n);
 }
@@ -37,8 +42,18 @@ export function formatCount(n: number): string {
 export function formatBytes(n: number, units: Units = 'si'): string {
   const steps: [number, string][] =
     units === 'binary'
-      ? [[2 ** 40, 'TiB'], [2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']]
-      : [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'KB']];
+      ? [
+          [2 ** 40, 'TiB'],
+          [2 ** 30, 'GiB'],
+          [2 ** 20, 'MiB'],
+          [2 ** 10, 'KiB'],
+        ]
+      : [
+          [1e12, 'TB'],
+          [1e9, 'GB'],
+          [1e6, 'MB'],
+          [1e3, 'KB'],
+        ];
   for (const [scale, suffix] of steps) if (n >= scale) return `${(n / scale).toFixed(2)} ${suffix}`;
   return `${n} B`;
 }
@@ -92,10 +107,14 @@ function moduleCells(r: ModuleRow, p: Profile, units: Units, indentText: string)
     r.kind,
     r.input,
     r.output,
-    formatCount(r.params), percent(r.params, t.params),
-    formatCount(r.macs), percent(r.macs, t.macs),
-    formatCount(r.flops), percent(r.flops, t.flops),
-    formatBytes(r.activationBytes, units), percent(r.activationBytes, t.activationsTotalBytes),
+    formatCount(r.params),
+    percent(r.params, t.params),
+    formatCount(r.macs),
+    percent(r.macs, t.macs),
+    formatCount(r.flops),
+    percent(r.flops, t.flops),
+    formatBytes(r.activationBytes, units),
+    percent(r.activationBytes, t.activationsTotalBytes),
   ];
 }
 
@@ -106,7 +125,9 @@ const TENSOR_HEADER = ['tensor', 'shape', 'dtype', 'count', 'kind', 'owner'];
 
 function totalsLines(p: Profile, units: Units): [string, string][] {
   const t = p.totals;
-  const dtypes = Object.entries(t.paramsBytesByDtype).map(([d, b]) => `${formatBytes(b, units)} ${d}`).join(', ');
+  const dtypes = Object.entries(t.paramsBytesByDtype)
+    .map(([d, b]) => `${formatBytes(b, units)} ${d}`)
+    .join(', ');
   const out: [string, string][] = [
     ['params', `${grouped(t.params)} trainable (${formatBytes(t.paramsBytes, units)}${dtypes ? `: ${dtypes}` : ''})`],
     ['buffers', `${grouped(t.buffers ?? 0)} (BN running statistics and other non-trained state)`],
@@ -123,12 +144,20 @@ function totalsLines(p: Profile, units: Units): [string, string][] {
 
 /** The uncounted list, each line saying how to count the op. */
 function uncountedLines(p: Profile, units: Units): string[] {
-  return p.uncounted.map((u) => `${u.domain ? `${u.domain}.` : ''}${u.opType} ×${u.nodes} (outputs ${formatBytes(u.outputBytes, units)}): ${u.reason}${u.remedy ? ` — ${u.remedy}` : ''}`);
+  return p.uncounted.map(
+    (u) =>
+      `${u.domain ? `${u.domain}.` : ''}${u.opType} ×${u.nodes} (outputs ${formatBytes(u.outputBytes, units)}): ${u.reason}${u.remedy ? ` — ${u.remedy}` : ''}`,
+  );
 }
 
 function alignedTable(rows: string[][], rightAlign: boolean[]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (rightAlign[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (rightAlign[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 const mdCell = (s: string): string => s.replaceAll('|', '\\|');
@@ -195,7 +224,14 @@ function renderText(p: Profile, o: ViewOptions, markdown: boolean): string {
     const heaviest = [...p.nodes].sort((a, b) => b.flops - a.flops).slice(0, o.top);
     const nodeRows = [['node', 'op', 'output', 'MACs', 'FLOPs', '%']];
     for (const n of heaviest) {
-      nodeRows.push([n.name || '(unnamed)', n.opType, formatShape(n.outputShapes[0] ?? undefined), formatCount(n.macs), formatCount(n.flops), percent(n.flops, t.flops)]);
+      nodeRows.push([
+        n.name || '(unnamed)',
+        n.opType,
+        formatShape(n.outputShapes[0] ?? undefined),
+        formatCount(n.macs),
+        formatCount(n.flops),
+        percent(n.flops, t.flops),
+      ]);
     }
     lines.push(...table(nodeRows, [false, false, false, true, true, true]));
   }

@@ -44,12 +44,18 @@ export function register(program: Command): void {
     .argument('<model>', 'the .onnx file')
     .option('--input <shapes...>', 'input shapes: name=1x3x224x224[,name=…] or a bare 1x3x224x224 for a single-input model')
     .addOption(new Option('--convention <name>', 'counting convention').choices([...CONVENTIONS]).default('exact'))
-    .addOption(new Option('--shapes <source>', 'where shapes come from: static inference or one onnxruntime run').choices(['static', 'runtime']).default('static'))
+    .addOption(
+      new Option('--shapes <source>', 'where shapes come from: static inference or one onnxruntime run').choices(['static', 'runtime']).default('static'),
+    )
     .option('--depth <n>', 'module tree levels to show', '3')
     .option('--top <k>', 'also list the k heaviest op types and nodes')
     .option('--json', 'print the Profile as JSON (docs/profile-json.md); the same as --format json')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'markdown']).default('table'))
-    .addOption(new Option('--units <system>', 'byte units: decimal SI (KB = 10³ B, MB, as documents print) or binary (KiB, MiB)').choices(['si', 'binary']).default('si'))
+    .addOption(
+      new Option('--units <system>', 'byte units: decimal SI (KB = 10³ B, MB, as documents print) or binary (KiB, MiB)')
+        .choices(['si', 'binary'])
+        .default('si'),
+    )
     .option('--params', 'also list every parameter and buffer tensor with its shape and owner')
     .option('--rules <modules...>', 'ES modules exporting `rules` for custom operators (docs/custom-ops.md)')
     .option('--dedupe', 'hash parameter tensors and also report params with copies (or transposed copies) counted once')

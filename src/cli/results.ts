@@ -27,12 +27,17 @@ export function register(program: Command): void {
         return;
       }
       const { mergeResults } = await import('../cache/merge.js');
-      const report = mergeResults(store, dirs.map((d) => path.resolve(d)));
+      const report = mergeResults(
+        store,
+        dirs.map((d) => path.resolve(d)),
+      );
       const rel = (f: string) => path.relative(process.cwd(), f) || f;
       for (const u of report.unreadable) process.stderr.write(`${pc.red('error')} cannot read ${rel(u.dir)}: ${u.reason}\n`);
       for (const s of report.skipped) process.stderr.write(`${pc.yellow('warning')} skipped ${rel(s.file)}: ${s.reason}\n`);
       for (const c of report.conflicts) {
-        process.stderr.write(`${pc.yellow('warning')} conflict at ${rel(c.file)}: ${c.reason}; kept both: the incoming one as ${rel(c.kept)} (delete the one you do not want; only ${path.basename(c.file)} is read)\n`);
+        process.stderr.write(
+          `${pc.yellow('warning')} conflict at ${rel(c.file)}: ${c.reason}; kept both: the incoming one as ${rel(c.kept)} (delete the one you do not want; only ${path.basename(c.file)} is read)\n`,
+        );
       }
       process.stdout.write(
         `${rel(store)}: ${report.imported.length} imported, ${report.unchanged.length} already there, ${report.conflicts.length} conflict${report.conflicts.length === 1 ? '' : 's'}` +

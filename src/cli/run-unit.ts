@@ -27,7 +27,10 @@ export function register(program: Command): void {
     .option('--results <dir>', "where to write the result (default: the plan's results store)")
     .action(async (flags: RunUnitFlags) => {
       // The plan's schema (zod) and the measuring code load only when a unit runs.
-      const [{ describeUnit, runUnit, selectUnits }, { PlanError, readPlan }] = await Promise.all([import('../project/run-unit.js'), import('../cache/work-unit.js')]);
+      const [{ describeUnit, runUnit, selectUnits }, { PlanError, readPlan }] = await Promise.all([
+        import('../project/run-unit.js'),
+        import('../cache/work-unit.js'),
+      ]);
       let plan;
       let indexes: number[];
       try {

@@ -26,12 +26,21 @@ function dependencies(result: BuildResult | undefined): string[] {
 }
 
 /** What a watch loop watches and where the build writes. */
-export async function watchTargets(content: string[], flags: { out?: string | undefined }, cwd = process.cwd()): Promise<{ root: string; inputs: string[]; out: string }> {
+export async function watchTargets(
+  content: string[],
+  flags: { out?: string | undefined },
+  cwd = process.cwd(),
+): Promise<{ root: string; inputs: string[]; out: string }> {
   const { root, configFile } = projectRoot(cwd);
   return resolveTargets(content, flags, root, configFile);
 }
 
-async function resolveTargets(content: string[], flags: { out?: string | undefined }, root: string, configFile: string | undefined): Promise<{ root: string; inputs: string[]; out: string }> {
+async function resolveTargets(
+  content: string[],
+  flags: { out?: string | undefined },
+  root: string,
+  configFile: string | undefined,
+): Promise<{ root: string; inputs: string[]; out: string }> {
   let config: ProjectConfig | undefined;
   try {
     config = configFile ? (await import('../document/settings.js')).readProjectConfig(configFile) : undefined;
@@ -50,7 +59,11 @@ export interface WatchLoop {
 }
 
 /** Build now and after every change; `onBuilt` runs after each build (preview reloads the browser). */
-export async function watchBuilds(content: string[], buildFlags: BuildFlags, onBuilt: (exitCode: number, result: BuildResult | undefined) => void = () => {}): Promise<WatchLoop> {
+export async function watchBuilds(
+  content: string[],
+  buildFlags: BuildFlags,
+  onBuilt: (exitCode: number, result: BuildResult | undefined) => void = () => {},
+): Promise<WatchLoop> {
   const { watch: chokidarWatch } = await import('chokidar');
   const { root, inputs, out } = await watchTargets(content, buildFlags);
   let running = false;
@@ -64,7 +77,9 @@ export async function watchBuilds(content: string[], buildFlags: BuildFlags, onB
     do {
       again = false;
       const { exitCode, result } = await runBuild(content, buildFlags);
-      process.stderr.write(pc.dim(`[${new Date().toLocaleTimeString()}] build ${exitCode === 0 ? 'done' : `exited ${exitCode}`}; watching for changes (Ctrl-C to stop)\n`));
+      process.stderr.write(
+        pc.dim(`[${new Date().toLocaleTimeString()}] build ${exitCode === 0 ? 'done' : `exited ${exitCode}`}; watching for changes (Ctrl-C to stop)\n`),
+      );
       watcher.add(dependencies(result));
       onBuilt(exitCode, result);
     } while (again);

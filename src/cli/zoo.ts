@@ -28,11 +28,9 @@ function listTable(zoo: readonly ZooEntry[]): string {
   const rows = zoo.map((e) => [e.name, e.input.shape.join('×'), formatInt(e.params), e.resizable ? 'yes' : 'no', e.description]);
   const head = ['name', 'input', 'params', 'resizable', 'description'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string =>
-    r.map((c, i) => (i === 2 ? c.padStart(widths[i]!) : i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const line = (r: string[]): string => r.map((c, i) => (i === 2 ? c.padStart(widths[i]!) : i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
-
 
 export function register(program: Command): void {
   const cmd = program.command('zoo').description('reference architectures built in code (seeded weights, no download)');
@@ -68,8 +66,6 @@ export function register(program: Command): void {
       }
       const file = ensureZooModel({ name, seed: opts.seed, height: opts.size?.[0], width: opts.size?.[1] });
       copyFileAtomic(file.path, out);
-      process.stdout.write(
-        `${out}: ${file.entry.name}, ${formatInt(file.entry.params)} parameters, seed ${opts.seed}${file.cached ? ' (from cache)' : ''}\n`,
-      );
+      process.stdout.write(`${out}: ${file.entry.name}, ${formatInt(file.entry.params)} parameters, seed ${opts.seed}${file.cached ? ' (from cache)' : ''}\n`);
     });
 }

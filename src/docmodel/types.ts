@@ -87,17 +87,19 @@ export interface Provenance {
   convention: Convention;
   tool: string;
   /** Present for measured numbers. */
-  benchmark?: {
-    /** The machine's short name in the results store (absent for results stored before machines were named). */
-    machine?: string | undefined;
-    hardware: string;
-    cpuModel: string;
-    onnxruntime: string;
-    provider: string;
-    threads: number;
-    batch: number;
-    method: string;
-  } | undefined;
+  benchmark?:
+    | {
+        /** The machine's short name in the results store (absent for results stored before machines were named). */
+        machine?: string | undefined;
+        hardware: string;
+        cpuModel: string;
+        onnxruntime: string;
+        provider: string;
+        threads: number;
+        batch: number;
+        method: string;
+      }
+    | undefined;
 }
 
 export interface CollectedMetric {
@@ -179,4 +181,3 @@ export interface DocumentData {
   /** Works cited, in the order the style's bibliography lists them (empty without citations). */
   citations: CitedWork[];
 }
-

@@ -28,10 +28,11 @@ function warn(file: VFile, at: Text, index: number, name: string, marker: string
   // Included text has no positions in this document (include.ts drops them): no place, no warning.
   if (!at.position) return;
   const start = advance(at.position.start, at.value.slice(0, index));
-  file.message(
-    `this looks like the directive ${marker}${name}{…} but is shown as plain text: ${reason}; fix it, or escape the colon (\\:) if it is prose`,
-    { place: start, ruleId: 'broken-directive', source: SOURCE },
-  );
+  file.message(`this looks like the directive ${marker}${name}{…} but is shown as plain text: ${reason}; fix it, or escape the colon (\\:) if it is prose`, {
+    place: start,
+    ruleId: 'broken-directive',
+    source: SOURCE,
+  });
 }
 
 export default function remarkModelpressBrokenDirectives() {

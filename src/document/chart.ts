@@ -30,7 +30,10 @@ const chartAttributes = {
   logx: boolean('logarithmic x axis'),
   logy: boolean('logarithmic y axis'),
   ci: boolean('draw the 95% confidence interval of measured values as error bars (scatter)'),
-  group: oneOf('colour and mark the points by their counting convention or the machine that measured them (scatter; with machines=, by machine)', ['convention', 'machine'] as const),
+  group: oneOf('colour and mark the points by their counting convention or the machine that measured them (scatter; with machines=, by machine)', [
+    'convention',
+    'machine',
+  ] as const),
   machines: wordList('machine names separated by spaces (scatter): a point per model and machine, coloured by machine, from the results store'),
 };
 
@@ -49,7 +52,8 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
   if (values.kind === 'scatter') {
     const missing = (['x', 'y', 'models'] as const).filter((a) => values[a] === undefined);
     if (missing.length > 0 || values.model !== undefined) {
-      const reason = missing.length > 0 ? phrase('diag.chart.scatterNeeds', { attributes: missing.map((a) => `${a}=…`).join(' ') }) : phrase('diag.chart.scatterModels');
+      const reason =
+        missing.length > 0 ? phrase('diag.chart.scatterNeeds', { attributes: missing.map((a) => `${a}=…`).join(' ') }) : phrase('diag.chart.scatterModels');
       report(file, node, phrase('diag.chart.scatterExample', { reason }), 'missing-attribute', values.model !== undefined ? 'model' : undefined);
       return showError(node, file, reason, 'missing-attribute');
     }
@@ -67,10 +71,15 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
         // A point per machine (machines=) is grouped by its machine; group=machine names the machine
         // that measured each point otherwise (its CPU and provider).
         const group =
-          values.group === 'convention' ? m.profile?.convention
-          : m.machine !== undefined ? m.machine
-          : values.group === 'machine' ? (m.bench ? `${m.bench.environment.cpuModel} (${m.bench.result.config.provider.toUpperCase()})` : stateMessages(state).t('table.notMeasured'))
-          : undefined;
+          values.group === 'convention'
+            ? m.profile?.convention
+            : m.machine !== undefined
+              ? m.machine
+              : values.group === 'machine'
+                ? m.bench
+                  ? `${m.bench.environment.cpuModel} (${m.bench.result.config.provider.toUpperCase()})`
+                  : stateMessages(state).t('table.notMeasured')
+                : undefined;
         const sweeps = new Set(rows.map((r) => r.point)).size > 1;
         points.push({
           label: sweeps ? `${m.model.label} @ ${m.label}` : m.model.label,

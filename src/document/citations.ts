@@ -84,11 +84,14 @@ function loadStyle(state: DocumentState, file: VFile, tree: Root): string {
     config.templates.add(name, readFileSync(stylePath, 'utf8'));
     return name;
   } catch (err) {
-    file.message(`csl '${csl}' cannot be read (${(err as Error).message}); ${didYouMean(csl, Object.keys(BUNDLED_STYLES))}give a .csl file or one of ${Object.keys(BUNDLED_STYLES).join(', ')}; the numeric style is used`, {
-      place: keyPlace(tree, 'csl'),
-      ruleId: 'bibliography',
-      source: SOURCE,
-    });
+    file.message(
+      `csl '${csl}' cannot be read (${(err as Error).message}); ${didYouMean(csl, Object.keys(BUNDLED_STYLES))}give a .csl file or one of ${Object.keys(BUNDLED_STYLES).join(', ')}; the numeric style is used`,
+      {
+        place: keyPlace(tree, 'csl'),
+        ruleId: 'bibliography',
+        source: SOURCE,
+      },
+    );
     return loadStyleNamed('numeric');
   }
 }
@@ -111,11 +114,14 @@ function loadWorks(state: DocumentState, file: VFile, tree: Root): Map<string, C
     } catch (err) {
       const dir = path.dirname(full);
       const siblings = existsSync(dir) ? (readFileSyncDir(dir) ?? []) : [];
-      file.message(`bibliography '${written}' cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${didYouMean(path.basename(full), siblings)}the path is relative to the Markdown file`, {
-        place: keyPlace(tree, 'bibliography'),
-        ruleId: 'bibliography',
-        source: SOURCE,
-      });
+      file.message(
+        `bibliography '${written}' cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${didYouMean(path.basename(full), siblings)}the path is relative to the Markdown file`,
+        {
+          place: keyPlace(tree, 'bibliography'),
+          ruleId: 'bibliography',
+          source: SOURCE,
+        },
+      );
       continue;
     }
     const shown = path.relative(process.cwd(), full) || full;
@@ -126,11 +132,19 @@ function loadWorks(state: DocumentState, file: VFile, tree: Root): Map<string, C
         items = (Array.isArray(parsed) ? parsed : [parsed]) as CslItem[];
         items = items.filter((i, n) => {
           if (i && typeof i === 'object' && typeof i.id === 'string') return true;
-          file.message(`${shown}: entry ${n + 1} has no string "id"; it is left out`, { ruleId: 'bibliography', source: SOURCE, place: keyPlace(tree, 'bibliography') });
+          file.message(`${shown}: entry ${n + 1} has no string "id"; it is left out`, {
+            ruleId: 'bibliography',
+            source: SOURCE,
+            place: keyPlace(tree, 'bibliography'),
+          });
           return false;
         });
       } catch (err) {
-        file.message(`${shown}: not valid CSL-JSON (${(err as Error).message}); fix the file`, { place: keyPlace(tree, 'bibliography'), ruleId: 'bibliography', source: SOURCE });
+        file.message(`${shown}: not valid CSL-JSON (${(err as Error).message}); fix the file`, {
+          place: keyPlace(tree, 'bibliography'),
+          ruleId: 'bibliography',
+          source: SOURCE,
+        });
       }
     } else {
       items = parseBibtex(text, (line, column, message) => {
@@ -197,9 +211,17 @@ function findCitations(value: string, bracketsOnly: boolean): Found[] {
       }
       if (k[1]) suppress = true;
       const prefix = part.slice(0, k.index).trim();
-      const rest = part.slice(k.index + k[0].length).replace(/^\s*,\s*/, '').trim();
+      const rest = part
+        .slice(k.index + k[0].length)
+        .replace(/^\s*,\s*/, '')
+        .trim();
       const loc = /^(p\.|pp\.|page|pages|chap\.|sec\.|§)?\s*([\d-–,]+)(.*)$/.exec(rest);
-      items.push({ key: k[2]!, prefix: prefix || undefined, locator: loc ? rest.slice(0, rest.length - loc[3]!.length).trim() : undefined, suffix: loc ? loc[3]!.trim() || undefined : rest || undefined });
+      items.push({
+        key: k[2]!,
+        prefix: prefix || undefined,
+        locator: loc ? rest.slice(0, rest.length - loc[3]!.length).trim() : undefined,
+        suffix: loc ? loc[3]!.trim() || undefined : rest || undefined,
+      });
     }
     if (ok && items.length > 0) found.push({ start: m.index, end: m.index + m[0].length, mode: suppress ? 'suppress-author' : 'normal', items });
   }
@@ -279,7 +301,10 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
     const sameWork = (a: CslItem, b: CslItem): boolean => {
       const doi = (i: CslItem) => (typeof i.DOI === 'string' ? i.DOI.toLowerCase() : undefined);
       if (doi(a) && doi(b)) return doi(a) === doi(b);
-      const title = (i: CslItem) => String(i.title ?? '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+      const title = (i: CslItem) =>
+        String(i.title ?? '')
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}]+/gu, '');
       const year = (i: CslItem) => (i.issued as { 'date-parts'?: unknown[][] } | undefined)?.['date-parts']?.[0]?.[0];
       return title(a) !== '' && title(a) === title(b) && year(a) === year(b);
     };
@@ -289,7 +314,13 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       const own = paper ? [...works.values()].find((w) => sameWork(w, paper)) : undefined;
       return own?.id ?? key;
     };
-    const knownKeys = () => [...works.keys(), ...state.registry.ids().filter((id) => state.registry.get(id)?.source.kind === 'zoo').map((id) => `model:${id}`)];
+    const knownKeys = () => [
+      ...works.keys(),
+      ...state.registry
+        .ids()
+        .filter((id) => state.registry.get(id)?.source.kind === 'zoo')
+        .map((id) => `model:${id}`),
+    ];
 
     visit(tree, 'text', (node: Text, index, parent) => {
       if (!parent || index === undefined || !node.value.includes('@')) return;
@@ -311,19 +342,31 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
           }
           const key = unknown[0]!.key;
           const known = knownKeys();
-          const reason = !hasBibliography && !key.startsWith('model:')
-            ? phrase('diag.cite.noBibliography', { key })
-            : key.startsWith('model:')
-              ? phrase('diag.cite.model', { key, why: state.registry.get(key.slice(6)) ? phrase('diag.cite.notZoo', { id: key.slice(6) }) : phrase('diag.cite.undeclared', { id: key.slice(6), suggestion: suggestion(key, known) }) })
-              : phrase('diag.cite.unknown', {
-                  key,
-                  suggestion: suggestion(key, known),
-                  size: known.length ? phrase('diag.cite.size', { count: known.length, entryWord: phrase(known.length === 1 ? 'diag.cite.entry' : 'diag.cite.entries') }) : phrase('diag.cite.empty'),
-                });
+          const reason =
+            !hasBibliography && !key.startsWith('model:')
+              ? phrase('diag.cite.noBibliography', { key })
+              : key.startsWith('model:')
+                ? phrase('diag.cite.model', {
+                    key,
+                    why: state.registry.get(key.slice(6))
+                      ? phrase('diag.cite.notZoo', { id: key.slice(6) })
+                      : phrase('diag.cite.undeclared', { id: key.slice(6), suggestion: suggestion(key, known) }),
+                  })
+                : phrase('diag.cite.unknown', {
+                    key,
+                    suggestion: suggestion(key, known),
+                    size: known.length
+                      ? phrase('diag.cite.size', { count: known.length, entryWord: phrase(known.length === 1 ? 'diag.cite.entry' : 'diag.cite.entries') })
+                      : phrase('diag.cite.empty'),
+                  });
           diagnose(file, reason, { place, ruleId: 'unknown-citation' });
           const at = { type: 'text', position: place } as Text;
           const box = errorElement(at, file, reason, 'unknown-citation');
-          const text = { type: 'text', value: node.value.slice(f.start, f.end), data: { hName: box.tagName, hProperties: box.properties, hChildren: box.children } } as Text;
+          const text = {
+            type: 'text',
+            value: node.value.slice(f.start, f.end),
+            data: { hName: box.tagName, hProperties: box.properties, hChildren: box.children },
+          } as Text;
           setOutput(text, errorOutput(at, file, reason, 'unknown-citation'));
           out.push(text);
           last = f.end;
@@ -352,10 +395,19 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       bibliographyDirectives.forEach((p, i) => {
         p.children = [];
         if (i === 0) {
-          p.data = { ...(p.data ?? {}), hName: 'section', hProperties: { className: ['mp-references'], id: 'references' }, hChildren: [{ type: 'raw', value: BOOK_REFERENCES_MARK } as never] };
+          p.data = {
+            ...(p.data ?? {}),
+            hName: 'section',
+            hProperties: { className: ['mp-references'], id: 'references' },
+            hChildren: [{ type: 'raw', value: BOOK_REFERENCES_MARK } as never],
+          };
           setOutput(p, { kind: 'bibliography', works: [], book: true });
         } else {
-          file.message('::bibliography is placed more than once; the References are shown at the first', { place: p.position, ruleId: 'bibliography', source: SOURCE });
+          file.message('::bibliography is placed more than once; the References are shown at the first', {
+            place: p.position,
+            ruleId: 'bibliography',
+            source: SOURCE,
+          });
           (p.data as Record<string, unknown>).hName = 'div';
         }
       });
@@ -379,7 +431,9 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       const names = c.output.mode === 'narrative' ? familyNames(cited.get(c.ids[0]!)) : '';
       c.output.html = names ? `${names} ${formatted}` : formatted;
       const raw: ElementContent = { type: 'raw', value: formatted } as unknown as ElementContent;
-      const inner: ElementContent[] = state.settings.linkCitations ? [h('a', { href: `${refsPage}#ref-${c.ids[0]}`, className: ['mp-cite-link'] }, [raw])] : [raw];
+      const inner: ElementContent[] = state.settings.linkCitations
+        ? [h('a', { href: `${refsPage}#ref-${c.ids[0]}`, className: ['mp-cite-link'] }, [raw])]
+        : [raw];
       (c.element.data as Record<string, unknown>).hChildren = names ? [{ type: 'text', value: `${names} ` }, ...inner] : inner;
     });
     const works2 = all.filter((w) => cited.has(w.key));
@@ -397,7 +451,11 @@ export default function remarkModelpressCitations(options: StateOptions = {}) {
       target.children = [];
       setOutput(target, { kind: 'bibliography', works: works2 });
       for (const extra of bibliographyDirectives.slice(1)) {
-        file.message('::bibliography is placed more than once; the References are shown at the first', { place: extra.position, ruleId: 'bibliography', source: SOURCE });
+        file.message('::bibliography is placed more than once; the References are shown at the first', {
+          place: extra.position,
+          ruleId: 'bibliography',
+          source: SOURCE,
+        });
         extra.data = { ...(extra.data ?? {}), hName: 'div' };
         extra.children = [];
       }
@@ -415,7 +473,14 @@ export const BOOK_REFERENCES_MARK = '<!--modelpress:book-references-->';
 function clusterInput(output: CitationOutput, citationID: string): unknown {
   return {
     citationID,
-    citationItems: output.items.map((it) => ({ id: it.key, locator: it.locator?.replace(/^(p\.|pp\.|page|pages)\s*/, ''), label: it.locator ? 'page' : undefined, prefix: it.prefix ? `${it.prefix} ` : undefined, suffix: it.suffix ? ` ${it.suffix}` : undefined, 'suppress-author': output.mode === 'suppress-author' ? true : undefined })),
+    citationItems: output.items.map((it) => ({
+      id: it.key,
+      locator: it.locator?.replace(/^(p\.|pp\.|page|pages)\s*/, ''),
+      label: it.locator ? 'page' : undefined,
+      prefix: it.prefix ? `${it.prefix} ` : undefined,
+      suffix: it.suffix ? ` ${it.suffix}` : undefined,
+      'suppress-author': output.mode === 'suppress-author' ? true : undefined,
+    })),
     properties: { noteIndex: 0 },
   };
 }
@@ -431,7 +496,17 @@ function formatCitations(data: CslItem[], style: string, clusters: unknown[]): {
   const works = meta.entry_ids.map((ids, i) => {
     const key = ids[0]!;
     const html = entries[i] ?? '';
-    return { key, html: html.trim(), text: html.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').replace(/&#38;/g, '&').replace(/\s+/g, ' ').trim(), csl: byKey.get(key) };
+    return {
+      key,
+      html: html.trim(),
+      text: html
+        .replace(/<[^>]+>/g, '')
+        .replace(/&amp;/g, '&')
+        .replace(/&#38;/g, '&')
+        .replace(/\s+/g, ' ')
+        .trim(),
+      csl: byKey.get(key),
+    };
   });
   return { htmlOf, works };
 }
@@ -439,7 +514,13 @@ function formatCitations(data: CslItem[], style: string, clusters: unknown[]): {
 function referencesSection(works: readonly CitedWork[], title = 'References') {
   return h('section', { className: ['mp-references'], id: 'references' }, [
     h('h2', title),
-    h('div', { className: ['csl-bib-body'] }, works.map((w) => h('div', { className: ['csl-entry'], id: `ref-${w.key}` }, [{ type: 'raw', value: w.html.replace(/^<div class="csl-entry">|<\/div>$/g, '') } as never]))),
+    h(
+      'div',
+      { className: ['csl-bib-body'] },
+      works.map((w) =>
+        h('div', { className: ['csl-entry'], id: `ref-${w.key}` }, [{ type: 'raw', value: w.html.replace(/^<div class="csl-entry">|<\/div>$/g, '') } as never]),
+      ),
+    ),
   ]);
 }
 
@@ -447,7 +528,12 @@ function referencesSection(works: readonly CitedWork[], title = 'References') {
 export function bookReferences(book: BookCitations, title = 'References'): { works: CitedWork[]; html: string } | undefined {
   if (book.items.size === 0 || !book.style) return undefined;
   const { works } = formatCitations([...book.items.values()], book.style, book.clusters);
-  return { works, html: unified().use(rehypeStringify, { allowDangerousHtml: true }).stringify({ type: 'root', children: [referencesSection(works, title)] }) };
+  return {
+    works,
+    html: unified()
+      .use(rehypeStringify, { allowDangerousHtml: true })
+      .stringify({ type: 'root', children: [referencesSection(works, title)] }),
+  };
 }
 
 interface CiteprocEngine {

@@ -14,7 +14,15 @@
  * the medians; the footnote lists each point's median and 95% CI.
  */
 import type { VFile } from 'vfile';
-import { COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, type PointTiming, setLatencies, sweepFamily, SweepError } from '../analysis/complexity.js';
+import {
+  COMPLEXITY_METRICS,
+  type ComplexityMetric,
+  type FamilySweep,
+  type PointTiming,
+  setLatencies,
+  sweepFamily,
+  SweepError,
+} from '../analysis/complexity.js';
 import { CONVENTIONS } from '../analysis/types.js';
 import { toolVersion } from '../cache/tool-version.js';
 import { setOutput } from '../docmodel/output.js';
@@ -25,7 +33,20 @@ import { METRIC_NAMES, type MetricName } from '../render/types.js';
 import type { Vars } from '../types/family.js';
 import { families, familyNamed } from '../zoo/families.js';
 import { phrase, type Said, saidOf } from '../i18n/index.js';
-import { AttributeError, type AttributeSpec, type DirectiveNode, suggestion, oneOf, readAttributes, replaceWith, report, text, wordList, prose, attributeProblems } from './directive.js';
+import {
+  AttributeError,
+  type AttributeSpec,
+  type DirectiveNode,
+  suggestion,
+  oneOf,
+  readAttributes,
+  replaceWith,
+  report,
+  text,
+  wordList,
+  prose,
+  attributeProblems,
+} from './directive.js';
 import { showError } from './error-box.js';
 import { blockDirectivePlugin, type DocumentState, type StateOptions, stateMessages } from './state.js';
 import { numberOf } from './xref.js';
@@ -41,7 +62,10 @@ function parseAssignments(v: string): Record<string, number[]> {
   for (const part of v.split(/\s+/).filter((p) => p !== '')) {
     const m = /^([A-Za-z_]\w*)=([\d.,]+)$/.exec(part);
     if (!m) throw new AttributeError(phrase('diag.complexity.assignment', { part }));
-    const values = m[2]!.split(',').filter((x) => x !== '').map(Number);
+    const values = m[2]!
+      .split(',')
+      .filter((x) => x !== '')
+      .map(Number);
     if (values.length === 0 || values.some((x) => !Number.isFinite(x) || x <= 0)) throw new AttributeError(phrase('diag.complexity.positive', { part }));
     out[m[1]!] = values;
   }
@@ -56,7 +80,10 @@ const metricList: AttributeSpec<ComplexityMetric[]> = {
     const words = v.split(/[\s,]+/).filter((w) => w !== '');
     if (words.length === 0) throw new AttributeError(phrase('diag.complexity.emptyMetrics'));
     for (const w of words) {
-      if (!(COMPLEXITY_METRICS as readonly string[]).includes(w)) throw new AttributeError(phrase('diag.complexity.unknownMetric', { name: w, suggestion: suggestion(w, COMPLEXITY_METRICS), known: COMPLEXITY_METRICS.join(', ') }));
+      if (!(COMPLEXITY_METRICS as readonly string[]).includes(w))
+        throw new AttributeError(
+          phrase('diag.complexity.unknownMetric', { name: w, suggestion: suggestion(w, COMPLEXITY_METRICS), known: COMPLEXITY_METRICS.join(', ') }),
+        );
     }
     return words as ComplexityMetric[];
   },
@@ -150,7 +177,14 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     models: sweeps.map((s) => s.family.name),
     metrics: metrics.filter((m): m is ComplexityMetric & MetricName => (METRIC_NAMES as readonly string[]).includes(m)),
     provenance: [
-      ...sweeps.map((s) => ({ model: s.family.name, sha256: undefined, source: `family:${s.family.name}`, input: describeSweep(s), convention, tool: toolVersion() })),
+      ...sweeps.map((s) => ({
+        model: s.family.name,
+        sha256: undefined,
+        source: `family:${s.family.name}`,
+        input: describeSweep(s),
+        convention,
+        tool: toolVersion(),
+      })),
       ...benchProvenance,
     ],
   };
@@ -163,11 +197,18 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
  * benchmark settings, cache, results store, --frozen and --refresh=<that id> apply as to a declared
  * model, and a point's failure is reported at this directive.
  */
-async function timeSweep(sweep: FamilySweep, node: DirectiveNode, file: VFile, state: DocumentState): Promise<{ ok: true; provenance: Provenance[] } | { ok: false; reason: Said }> {
+async function timeSweep(
+  sweep: FamilySweep,
+  node: DirectiveNode,
+  file: VFile,
+  state: DocumentState,
+): Promise<{ ok: true; provenance: Provenance[] } | { ok: false; reason: Said }> {
   const timings: PointTiming[] = [];
   const provenanceOut: Provenance[] = [];
   for (const p of sweep.points) {
-    const vars = Object.entries(p.vars).map(([k, v]) => `${k}=${v}`).join(',');
+    const vars = Object.entries(p.vars)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const id = `${sweep.family.name}(${vars})`;
     let model = state.registry.get(id);
     let point: InputPoint;
@@ -179,8 +220,13 @@ async function timeSweep(sweep: FamilySweep, node: DirectiveNode, file: VFile, s
       // stay short where a decoder's inputs would list every cached key and value.
       point = { text: vars, shapes: new Map(Object.entries(inputs)), label: vars };
       const declared: DeclaredModel = {
-        id, label: `${sweep.family.label} (${vars})`, source: { kind: 'family', family: sweep.family, vars: p.vars },
-        points: [point], inputGiven: false, batch: 1, place: node.position,
+        id,
+        label: `${sweep.family.label} (${vars})`,
+        source: { kind: 'family', family: sweep.family, vars: p.vars },
+        points: [point],
+        inputGiven: false,
+        batch: 1,
+        place: node.position,
       };
       state.registry.declareGenerated(declared);
       model = declared;

@@ -106,7 +106,11 @@ export function attributePlace(node: DirectiveNode, name: string, file: VFile): 
 const SAID = new WeakMap<VFileMessage, Said>();
 
 /** A diagnostic: the terminal reads its English, an error box in the page its words in the document's language. */
-export function diagnose(file: VFile, reason: Said, options: { place?: Point | Position | undefined; ruleId?: string | undefined; source?: string }): VFileMessage {
+export function diagnose(
+  file: VFile,
+  reason: Said,
+  options: { place?: Point | Position | undefined; ruleId?: string | undefined; source?: string },
+): VFileMessage {
   const m = file.message(english(reason), { source: SOURCE, ...options });
   if (typeof reason !== 'string') SAID.set(m, reason);
   return m;
@@ -330,7 +334,8 @@ export const oneOf = <T extends string>(description: Said, choices: readonly T[]
   ...described(description),
   required,
   parse: (v) => {
-    if (!(choices as readonly string[]).includes(v)) throw new AttributeError(phrase('diag.oneOf', { suggestion: suggestion(v, choices), choices: names(choices) }));
+    if (!(choices as readonly string[]).includes(v))
+      throw new AttributeError(phrase('diag.oneOf', { suggestion: suggestion(v, choices), choices: names(choices) }));
     return v as T;
   },
 });

@@ -131,7 +131,11 @@ function heading(node: Heading, unique: (base: string) => string, file: VFile): 
       id = attrs.id;
       unnumbered = attrs.classes.includes('unnumbered');
       if (id && !id.startsWith('sec-')) {
-        file.message(`heading id '#${id}' does not start with 'sec-', so @${id} cannot refer to it; write {#sec-${id}}`, { place: last.position, ruleId: 'bad-attribute', source: SOURCE });
+        file.message(`heading id '#${id}' does not start with 'sec-', so @${id} cannot refer to it; write {#sec-${id}}`, {
+          place: last.position,
+          ruleId: 'bad-attribute',
+          source: SOURCE,
+        });
       }
     }
   }
@@ -141,7 +145,9 @@ function heading(node: Heading, unique: (base: string) => string, file: VFile): 
 }
 
 function plainHeadingText(nodes: readonly PhrasingContent[]): string {
-  return nodes.map((n) => ('value' in n && typeof n.value === 'string' ? n.value : 'children' in n ? plainHeadingText(n.children as PhrasingContent[]) : '')).join('');
+  return nodes
+    .map((n) => ('value' in n && typeof n.value === 'string' ? n.value : 'children' in n ? plainHeadingText(n.children as PhrasingContent[]) : ''))
+    .join('');
 }
 
 /** `$$ E = mc^2 $$ {#eq-x}` on one line: remark-math reads inline math followed by the label. */
@@ -165,18 +171,29 @@ function figure(node: Paragraph, file: VFile): boolean {
   }
   const caption = image.alt ?? '';
   if (attrs.id && !attrs.id.startsWith('fig-')) {
-    file.message(`figure id '#${attrs.id}' should start with 'fig-' (e.g. #fig-${attrs.id}) so that @fig-… references find it`, { place: attrText?.position, ruleId: 'bad-attribute', source: SOURCE });
+    file.message(`figure id '#${attrs.id}' should start with 'fig-' (e.g. #fig-${attrs.id}) so that @fig-… references find it`, {
+      place: attrText?.position,
+      ruleId: 'bad-attribute',
+      source: SOURCE,
+    });
   }
   const width = attrs.values.width;
   if (width !== undefined && !/^\d+(\.\d+)?(%|px|cm|mm|in|pt|em)$/.test(width)) {
-    file.message(`figure width '${width}' is not a length; write e.g. width=60% or width=8cm`, { place: attrText?.position, ruleId: 'bad-attribute', source: SOURCE });
+    file.message(`figure width '${width}' is not a length; write e.g. width=60% or width=8cm`, {
+      place: attrText?.position,
+      ruleId: 'bad-attribute',
+      source: SOURCE,
+    });
   }
   const numbered = caption.trim() !== '' || attrs.id !== undefined;
   setLabel(node, { kind: 'figure', id: attrs.id, unnumbered: !numbered }, attrs.id);
   const data = node.data as Record<string, unknown>;
   data.hName = 'figure';
   data.hProperties = { ...(data.hProperties as object), className: ['mp-figure'] };
-  (image.data ??= {}).hProperties = { ...(image.data.hProperties ?? {}), ...(width && /^\d+(\.\d+)?(%|px|cm|mm|in|pt|em)$/.test(width) ? { style: `width:${width}` } : {}) };
+  (image.data ??= {}).hProperties = {
+    ...(image.data.hProperties ?? {}),
+    ...(width && /^\d+(\.\d+)?(%|px|cm|mm|in|pt|em)$/.test(width) ? { style: `width:${width}` } : {}),
+  };
   (node.data as Record<string, unknown>).modelpressFigure = { caption, width };
   return true;
 }
@@ -184,7 +201,9 @@ function figure(node: Paragraph, file: VFile): boolean {
 function tableCaption(node: Table, parent: Parents, index: number, file: VFile): void {
   const next = parent.children[index + 1];
   const prev = index > 0 ? parent.children[index - 1] : undefined;
-  const candidate = [next, prev].find((p): p is Paragraph => p?.type === 'paragraph' && p.children[0]?.type === 'text' && /^(:|Table:)\s/.test(p.children[0].value));
+  const candidate = [next, prev].find(
+    (p): p is Paragraph => p?.type === 'paragraph' && p.children[0]?.type === 'text' && /^(:|Table:)\s/.test(p.children[0].value),
+  );
   if (!candidate) return;
   const first = candidate.children[0] as Text;
   first.value = first.value.replace(/^(:|Table:)\s+/, '');
@@ -197,13 +216,22 @@ function tableCaption(node: Table, parent: Parents, index: number, file: VFile):
       last.value = last.value.slice(0, m.index);
       id = attrs.id;
       if (id && !id.startsWith('tbl-')) {
-        file.message(`table id '#${id}' should start with 'tbl-' (e.g. #tbl-${id}) so that @tbl-… references find it`, { place: last.position, ruleId: 'bad-attribute', source: SOURCE });
+        file.message(`table id '#${id}' should start with 'tbl-' (e.g. #tbl-${id}) so that @tbl-… references find it`, {
+          place: last.position,
+          ruleId: 'bad-attribute',
+          source: SOURCE,
+        });
       }
     }
   }
   // The table and its caption become one figure: caption first, as the HTML of ::table has it.
   const captionNode: Paragraph = { type: 'paragraph', children: candidate.children, data: { hName: 'figcaption' } };
-  const wrapper = { type: 'mpTableFigure', children: [captionNode, node], data: { hName: 'figure', hProperties: { className: ['mp-table', 'mp-md-table'] } }, position: node.position };
+  const wrapper = {
+    type: 'mpTableFigure',
+    children: [captionNode, node],
+    data: { hName: 'figure', hProperties: { className: ['mp-table', 'mp-md-table'] } },
+    position: node.position,
+  };
   setLabel(wrapper, { kind: 'table', id }, id);
   setOutput(wrapper, { kind: 'table-caption', id });
   const from = Math.min(index, parent.children.indexOf(candidate as never));
@@ -226,11 +254,14 @@ function asset(node: Image, file: VFile, state: DocumentState): void {
     } catch {
       /* the folder is missing too */
     }
-    file.message(`image '${written}' not found (looked for ${source}); ${didYouMean(path.basename(source), siblings)}fix the path (it is relative to the Markdown file)`, {
-      place: node.position,
-      ruleId: 'missing-asset',
-      source: SOURCE,
-    });
+    file.message(
+      `image '${written}' not found (looked for ${source}); ${didYouMean(path.basename(source), siblings)}fix the path (it is relative to the Markdown file)`,
+      {
+        place: node.position,
+        ruleId: 'missing-asset',
+        source: SOURCE,
+      },
+    );
   } else if (!state.data.assets.some((a) => a.target === target)) {
     state.data.assets.push({ source, target });
   }

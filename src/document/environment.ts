@@ -32,7 +32,12 @@ function hardwareRows(e: Environment, msg: Messages = ENGLISH): Rows {
     [msg.t('env.memory'), gib(e.memoryBytes)],
     ...(e.gpus ?? []).map((g, i, all): [string, string] => [
       all.length > 1 ? msg.t('env.gpuN', { n: i }) : msg.t('env.gpu'),
-      msg.t('env.gpuValue', { name: g.name, memory: gib(g.memoryBytes), driver: g.driverVersion, cuda: g.cudaVersion ? msg.t('env.cuda', { version: g.cudaVersion }) : '' }),
+      msg.t('env.gpuValue', {
+        name: g.name,
+        memory: gib(g.memoryBytes),
+        driver: g.driverVersion,
+        cuda: g.cudaVersion ? msg.t('env.cuda', { version: g.cudaVersion }) : '',
+      }),
     ]),
     [msg.t('env.os'), `${e.os} (${e.arch})`],
     [msg.t('env.node'), e.nodeVersion],
@@ -96,7 +101,10 @@ function describe(c: CollectedEnvironment, msg: Messages, labelOf: (id: string) 
  */
 function table(lists: Rows[], msg: Messages): Element {
   const terms = [...new Set(lists.flatMap((rows) => rows.map(([t]) => t)))];
-  const head = lists.length > 1 ? [h('thead', [h('tr', [h('th', { scope: 'col' }, ''), ...lists.map((_, i) => h('th', { scope: 'col' }, msg.t('env.setting', { n: i + 1 })))])])] : [];
+  const head =
+    lists.length > 1
+      ? [h('thead', [h('tr', [h('th', { scope: 'col' }, ''), ...lists.map((_, i) => h('th', { scope: 'col' }, msg.t('env.setting', { n: i + 1 })))])])]
+      : [];
   const body = terms.map((t) => h('tr', [h('th', { scope: 'row' }, t), ...lists.map((rows) => h('td', rows.find(([term]) => term === t)?.[1] ?? '—'))]));
   return h('table', { className: ['mp-environment-table'] }, [...head, h('tbody', body)]);
 }
@@ -125,5 +133,10 @@ function render(node: DirectiveNode, file: VFile, state: DocumentState): void {
         ? msg.t('env.several', { count: envs.length })
         : undefined;
   const labels = new Map(state.data.models.map((m) => [m.id, m.label]));
-  show(node, intro, envs.map((c) => describe(c, msg, (id) => labels.get(id) ?? id)), msg);
+  show(
+    node,
+    intro,
+    envs.map((c) => describe(c, msg, (id) => labels.get(id) ?? id)),
+    msg,
+  );
 }

@@ -69,7 +69,9 @@ function within(point: { line: number; column: number } | undefined, node: Node)
  * page say the same thing, at the same place, with the same rule and severity.
  */
 function diagnosticAt(node: Node, file: VFile, message: Said, ruleId: string | undefined): Shown {
-  const inside = file.messages.filter((m) => m.source === SOURCE && !ADVISORY.has(m.ruleId ?? '') && within(m.place && 'start' in m.place ? m.place.start : m.place, node));
+  const inside = file.messages.filter(
+    (m) => m.source === SOURCE && !ADVISORY.has(m.ruleId ?? '') && within(m.place && 'start' in m.place ? m.place.start : m.place, node),
+  );
   if (inside.length > 0) {
     for (const m of inside) m.fatal = true;
     return { message: allOf(inside.map(saidOfMessage)), line: inside[0]!.line, column: inside[0]!.column, ruleId: inside[0]!.ruleId ?? ruleId };
@@ -100,7 +102,13 @@ function wordsOf(file: VFile): Messages {
 function boxOutput(node: Node, file: VFile, d: Shown): ErrorOutput {
   const message = say(wordsOf(file), d.message);
   const where = placeText({ message, ...placeOf(file, d) });
-  return { kind: 'error', message, where: where || undefined, rule: d.ruleId ? `[modelpress:${d.ruleId}]` : undefined, inline: node.type === 'textDirective' || node.type === 'text' };
+  return {
+    kind: 'error',
+    message,
+    where: where || undefined,
+    rule: d.ruleId ? `[modelpress:${d.ruleId}]` : undefined,
+    inline: node.type === 'textDirective' || node.type === 'text',
+  };
 }
 
 function boxElement(node: Node, file: VFile, d: Shown): Element {

@@ -60,7 +60,11 @@ export default function remarkModelpressFinish(options: StateOptions = {}) {
       const directive = `${marker}${node.name}`;
       const reason = known
         ? phrase('diag.notHandled', { directive })
-        : phrase('diag.unknownDirective', { directive, suggestion: suggestion(node.name, DIRECTIVES), known: names(DIRECTIVES.map((d) => (d === 'metric' ? ':metric' : `::${d}`))) });
+        : phrase('diag.unknownDirective', {
+            directive,
+            suggestion: suggestion(node.name, DIRECTIVES),
+            known: names(DIRECTIVES.map((d) => (d === 'metric' ? ':metric' : `::${d}`))),
+          });
       report(file, node, reason, 'unknown-directive');
       showError(node, file, reason, 'unknown-directive');
       return SKIP;

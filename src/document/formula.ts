@@ -20,7 +20,19 @@ import { renderFormula, splitWhereRow } from '../render/formula.js';
 import { TemplateError } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
 import { phrase, type Said } from '../i18n/index.js';
-import { boolean, suggestion, type DirectiveNode, nearestNames, oneOf, positiveInteger, readAttributes, replaceWith, report, text, attributeProblems } from './directive.js';
+import {
+  boolean,
+  suggestion,
+  type DirectiveNode,
+  nearestNames,
+  oneOf,
+  positiveInteger,
+  readAttributes,
+  replaceWith,
+  report,
+  text,
+  attributeProblems,
+} from './directive.js';
 import { showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { blockDirectivePlugin, type DocumentState, type Provenance, type StateOptions, stateMessages } from './state.js';
@@ -90,7 +102,8 @@ function workedExample(op: WorkedOp, v: Values): { model: Model } | { error: Sai
     const kw = v.kw ?? v.k;
     if (kh === undefined || kw === undefined) return { error: phrase('diag.formula.kernel'), attribute: 'op' };
     const groups = v.groups ?? 1;
-    if (v.cin! % groups !== 0 || v.cout! % groups !== 0) return { error: phrase('diag.formula.groups', { groups, cin: v.cin!, cout: v.cout! }), attribute: 'groups' };
+    if (v.cin! % groups !== 0 || v.cout! % groups !== 0)
+      return { error: phrase('diag.formula.groups', { groups, cin: v.cin!, cout: v.cout! }), attribute: 'groups' };
     const big = tooLarge(op, [v.cout!, v.cin! / groups, kh, kw], 'cin');
     if (big) return big;
     // h and w are the output size: a valid (unpadded) window over an input of h+kh−1 × w+kw−1.
@@ -138,7 +151,14 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
     const stray = attrs.filter((a) => !ALLOWED[op].includes(a));
     const missing = NEEDS[op].filter((a) => (values as Record<string, unknown>)[a] === undefined);
     for (const a of stray) report(file, node, phrase('diag.formula.stray', { op, name: a, allowed: ALLOWED[op].join(', ') }), 'unknown-attribute', a);
-    if (missing.length > 0) report(file, node, phrase('diag.formula.missing', { op, missing: missing.map((a) => `${a}=…`).join(' '), allowed: ALLOWED[op].join(', ') }), 'missing-attribute', 'op');
+    if (missing.length > 0)
+      report(
+        file,
+        node,
+        phrase('diag.formula.missing', { op, missing: missing.map((a) => `${a}=…`).join(' '), allowed: ALLOWED[op].join(', ') }),
+        'missing-attribute',
+        'op',
+      );
     if (stray.length > 0 || missing.length > 0) return showError(node, file, phrase('diag.formula.incomplete', { op }), 'missing-attribute');
     const built = workedExample(op, values);
     if ('error' in built) {
@@ -172,12 +192,22 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
       const working = withFormula.filter((n) => n.flops > 0 || n.macs > 0);
       const names = (working.length ? working : withFormula).map((n) => n.name);
       const nearest = nearestNames(values.node, names, 5);
-      const reason = phrase('diag.formula.noNode', { id: model.id, node: values.node, suggestion: suggestion(values.node, names), nearest: nearest.join(', '), of: names.length > 5 ? phrase('diag.formula.ofCount', { count: names.length }) : '' });
+      const reason = phrase('diag.formula.noNode', {
+        id: model.id,
+        node: values.node,
+        suggestion: suggestion(values.node, names),
+        nearest: nearest.join(', '),
+        of: names.length > 5 ? phrase('diag.formula.ofCount', { count: names.length }) : '',
+      });
       report(file, node, reason, 'unknown-node', 'node');
       return showError(node, file, reason, 'unknown-node');
     }
     if (!found.formula) {
-      const reason = phrase('diag.formula.noFormula', { node: found.name, op: found.opType, why: phrase(found.counted ? 'diag.formula.free' : 'diag.formula.noRule') });
+      const reason = phrase('diag.formula.noFormula', {
+        node: found.name,
+        op: found.opType,
+        why: phrase(found.counted ? 'diag.formula.free' : 'diag.formula.noRule'),
+      });
       report(file, node, reason, 'unknown-node', 'node');
       return showError(node, file, reason, 'unknown-node');
     }
@@ -194,9 +224,17 @@ async function renderFormulaDirective(node: DirectiveNode, file: VFile, state: D
   const { value, quantity } = resultOf(counted, convention);
   let latex;
   try {
-    latex = renderFormula(use, value, { templateDirs: [state.baseDir], quantity, format: resolveFormat(state.settings.format), messages: stateMessages(state) });
+    latex = renderFormula(use, value, {
+      templateDirs: [state.baseDir],
+      quantity,
+      format: resolveFormat(state.settings.format),
+      messages: stateMessages(state),
+    });
   } catch (err) {
-    const reason = err instanceof TemplateError ? phrase('diag.formula.template', { reason: err.message }) : phrase('diag.formula.cannotRender', { reason: (err as Error).message });
+    const reason =
+      err instanceof TemplateError
+        ? phrase('diag.formula.template', { reason: err.message })
+        : phrase('diag.formula.cannotRender', { reason: (err as Error).message });
     report(file, node, reason, 'template-error');
     return showError(node, file, reason, 'template-error');
   }

@@ -117,7 +117,8 @@ function read(node: Yaml, file: VFile, embedded: boolean): FrontMatter {
     const indent = line.length - line.trimStart().replace(/^(- +)+/, '').length;
     while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
     indents.push(indent);
-    if (indents.length > MAX_FRONT_MATTER_DEPTH) throw new Error(`it nests more than ${MAX_FRONT_MATTER_DEPTH} levels of indentation; front matter settings nest at most two`);
+    if (indents.length > MAX_FRONT_MATTER_DEPTH)
+      throw new Error(`it nests more than ${MAX_FRONT_MATTER_DEPTH} levels of indentation; front matter settings nest at most two`);
   }
   const doc = parseDocument(node.value, { prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -132,7 +133,8 @@ function read(node: Yaml, file: VFile, embedded: boolean): FrontMatter {
     return {};
   }
   const raw = (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}) as Record<string, unknown>;
-  if (nestingDepth(raw) > MAX_FRONT_MATTER_DEPTH) throw new Error(`it nests more than ${MAX_FRONT_MATTER_DEPTH} levels; front matter settings nest at most two`);
+  if (nestingDepth(raw) > MAX_FRONT_MATTER_DEPTH)
+    throw new Error(`it nests more than ${MAX_FRONT_MATTER_DEPTH} levels; front matter settings nest at most two`);
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     file.message('front matter must be a YAML mapping (key: value lines)', { place: node.position, ruleId: 'front-matter', source: SOURCE });
     return {};
@@ -153,11 +155,14 @@ function validate(raw: Record<string, unknown>, file: VFile, embedded: boolean, 
         bad.add(issue.path.length > 0 ? String(issue.path[0]) : key);
         if (embedded && issue.path.length === 0) continue; // the host's key
         const where = issue.path.length > 0 ? `${issue.path.join('.')}.${key}` : key;
-        file.message(`unknown front-matter setting '${where}'; ${issue.path.length === 0 ? didYouMean(key, known) : ''}known: ${issue.path.length === 0 ? known.join(', ') : 'see docs/formatting.md'}`, {
-          place: node ? keyPlace(node, issue.path.length > 0 ? String(issue.path[0]) : key) : undefined,
-          ruleId: 'front-matter',
-          source: SOURCE,
-        });
+        file.message(
+          `unknown front-matter setting '${where}'; ${issue.path.length === 0 ? didYouMean(key, known) : ''}known: ${issue.path.length === 0 ? known.join(', ') : 'see docs/formatting.md'}`,
+          {
+            place: node ? keyPlace(node, issue.path.length > 0 ? String(issue.path[0]) : key) : undefined,
+            ruleId: 'front-matter',
+            source: SOURCE,
+          },
+        );
       }
       continue;
     }

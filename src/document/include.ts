@@ -34,17 +34,12 @@ export function parseMarkdown(processor: Pick<Processor, 'parse'>, text: string,
 export const MAX_INCLUDE_DEPTH = 32;
 
 /** Replace every `::include{file=…}` in `tree` (recursively) by the included file's content. */
-export function expandIncludes(
-  processor: Pick<Processor, 'parse'>,
-  tree: Root,
-  file: VFile,
-  documentPath: string,
-  stack: string[] = [documentPath],
-): void {
+export function expandIncludes(processor: Pick<Processor, 'parse'>, tree: Root, file: VFile, documentPath: string, stack: string[] = [documentPath]): void {
   const dir = path.dirname(documentPath);
   const found: { node: DirectiveNode; parent: { children: RootContent[] } }[] = [];
   visit(tree, (node, _index, parent) => {
-    if ((node.type === 'leafDirective' || node.type === 'containerDirective') && (node as DirectiveNode).name === 'include' && parent) found.push({ node: node as DirectiveNode, parent: parent as never });
+    if ((node.type === 'leafDirective' || node.type === 'containerDirective') && (node as DirectiveNode).name === 'include' && parent)
+      found.push({ node: node as DirectiveNode, parent: parent as never });
   });
   for (const { node, parent } of found) {
     markHandled(node);
@@ -83,7 +78,17 @@ export function expandIncludes(
       } catch {
         /* no folder either */
       }
-      fail(phrase('diag.include.unreadable', { written, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message, suggestion: suggestion(path.basename(full), siblings.filter((s) => s.endsWith('.md'))), document: path.basename(documentPath) }));
+      fail(
+        phrase('diag.include.unreadable', {
+          written,
+          reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message,
+          suggestion: suggestion(
+            path.basename(full),
+            siblings.filter((s) => s.endsWith('.md')),
+          ),
+          document: path.basename(documentPath),
+        }),
+      );
       continue;
     }
     let included: Root;
@@ -100,7 +105,10 @@ export function expandIncludes(
     // Images of the included file are relative to it: rewrite them against the including document.
     visit(included, 'image', (img) => {
       if (/^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(img.url)) return;
-      img.url = path.relative(dir, path.resolve(path.dirname(full), img.url)).split(path.sep).join('/');
+      img.url = path
+        .relative(dir, path.resolve(path.dirname(full), img.url))
+        .split(path.sep)
+        .join('/');
     });
     const children = included.children.filter((c) => c.type !== 'yaml');
     const at = parent.children.indexOf(node as never);

@@ -103,7 +103,8 @@ export function parseInputAttribute(value: string): InputPoint[] {
       if (t.startsWith('{')) {
         if (!t.endsWith('}')) throw new InputSyntaxError(phrase('diag.input.wholeDim', { text: t }), at);
         const items = t.slice(1, -1).split(',');
-        if (items.length < 1 || items.some((s) => s.trim() === '')) throw new InputSyntaxError(phrase('diag.input.emptySize', { text: t, example: EXAMPLE }), at);
+        if (items.length < 1 || items.some((s) => s.trim() === ''))
+          throw new InputSyntaxError(phrase('diag.input.emptySize', { text: t, example: EXAMPLE }), at);
         sweeps.push(items.map((s) => parseSize(s, at, allowZero)));
         dims.push({ sweep: sweeps.length - 1 });
       } else {
@@ -128,7 +129,11 @@ export function parseInputAttribute(value: string): InputPoint[] {
 
   return combos.map((combo) => {
     const shapes = new Map<string, number[]>();
-    for (const t of templates) shapes.set(t.name, t.dims.map((d) => ('size' in d ? d.size : combo[d.sweep]!)));
+    for (const t of templates)
+      shapes.set(
+        t.name,
+        t.dims.map((d) => ('size' in d ? d.size : combo[d.sweep]!)),
+      );
     const text = formatInputs(shapes);
     return { text, shapes, label: describeInputs([...shapes].map(([name, shape]) => ({ name, shape }))) };
   });

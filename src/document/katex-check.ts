@@ -33,7 +33,12 @@ export default function rehypeModelpressMathCheck() {
       const cls = classes(el);
       let scope: Element | undefined;
       let display = false;
-      if (el.tagName === 'pre' && el.children.length === 1 && el.children[0]!.type === 'element' && classes(el.children[0] as Element).includes('language-math')) {
+      if (
+        el.tagName === 'pre' &&
+        el.children.length === 1 &&
+        el.children[0]!.type === 'element' &&
+        classes(el.children[0] as Element).includes('language-math')
+      ) {
         scope = el;
         display = true;
       } else if (cls.includes('math-display') || cls.includes('math-inline')) {
@@ -58,7 +63,13 @@ export default function rehypeModelpressMathCheck() {
       diagnose(file, reason, { place, ruleId: 'katex-error' });
       const words = file.data.modelpress ? messagesFor(file.data.modelpress.settings.lang, file.data.modelpress.settings.messages) : undefined;
       const box = errorBoxHast(
-        { message: words ? say(words, reason) : english(reason), file: file.path ? file.basename : undefined, line: place?.line, column: place?.column, ruleId: 'modelpress:katex-error' },
+        {
+          message: words ? say(words, reason) : english(reason),
+          file: file.path ? file.basename : undefined,
+          line: place?.line,
+          column: place?.column,
+          ruleId: 'modelpress:katex-error',
+        },
         { inline: !display, title: words?.t('error.title') },
       );
       parent.children.splice(index, 1, box);

@@ -74,10 +74,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     metrics: METRICS,
     groups: [undefined],
     stubHeader: msg.t('table.module'),
-    rows: [
-      ...modules.map((m) => row(`${'\u2003'.repeat(m.depth - 1)}${m.name}`, m)),
-      row(msg.t('layers.total', { model: model.label }), profile.totals),
-    ],
+    rows: [...modules.map((m) => row(`${'\u2003'.repeat(m.depth - 1)}${m.name}`, m)), row(msg.t('layers.total', { model: model.label }), profile.totals)],
     format: resolveFormat(state.settings.format),
     scalePolicy: 'significant',
     messages: msg,

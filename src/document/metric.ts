@@ -12,7 +12,22 @@ import { isImageInput, isMetricName, metricLabel, metricSpec, SCALES_BY_KIND } f
 import { METRIC_NAMES, type MetricName, type ScalePrefix } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
 import { english, phrase } from '../i18n/index.js';
-import { AttributeError, boolean, names, suggestion, type DirectiveNode, markHandled, oneOf, readAttributes, replaceWith, report, text, textDirectives, blockDirectives, attributeProblems } from './directive.js';
+import {
+  AttributeError,
+  boolean,
+  names,
+  suggestion,
+  type DirectiveNode,
+  markHandled,
+  oneOf,
+  readAttributes,
+  replaceWith,
+  report,
+  text,
+  textDirectives,
+  blockDirectives,
+  attributeProblems,
+} from './directive.js';
 import { guarded, showError } from './error-box.js';
 import { inputAttribute } from './model.js';
 import { documentState, type DocumentState, type StateOptions, stateMessages } from './state.js';
@@ -23,7 +38,11 @@ export const metricNameAttribute = (required = true) => ({
   said: phrase('attr.metric.name', { names: METRIC_NAMES.join(', ') }),
   required,
   parse(value: string): MetricName {
-    if (!isMetricName(value)) throw new AttributeError(phrase('diag.metric.unknown', { name: value, suggestion: suggestion(value, METRIC_NAMES), known: names(METRIC_NAMES) }), 'unknown-metric');
+    if (!isMetricName(value))
+      throw new AttributeError(
+        phrase('diag.metric.unknown', { name: value, suggestion: suggestion(value, METRIC_NAMES), known: names(METRIC_NAMES) }),
+        'unknown-metric',
+      );
     return value;
   },
 });
@@ -80,19 +99,52 @@ async function renderMetric(node: DirectiveNode, file: VFile, state: DocumentSta
   const prov = provenance(state, model, point, profile, stored);
   const shown = values.unit === false ? inline.text : inline.withUnit;
   const msg = stateMessages(state);
-  const bench = prov.benchmark ? msg.t('metric.titleBench', { machine: prov.benchmark.machine ? `${prov.benchmark.machine}: ` : '', cpu: prov.benchmark.cpuModel, batch: prov.benchmark.batch }) : '';
-  const title = msg.t('metric.title', { model: model.label, metric: metricLabel(name, msg), value: value ?? 'n/a', source: prov.source, input: prov.input, convention: prov.convention, bench });
+  const bench = prov.benchmark
+    ? msg.t('metric.titleBench', {
+        machine: prov.benchmark.machine ? `${prov.benchmark.machine}: ` : '',
+        cpu: prov.benchmark.cpuModel,
+        batch: prov.benchmark.batch,
+      })
+    : '';
+  const title = msg.t('metric.title', {
+    model: model.label,
+    metric: metricLabel(name, msg),
+    value: value ?? 'n/a',
+    source: prov.source,
+    input: prov.input,
+    convention: prov.convention,
+    bench,
+  });
   // An unstable measurement is never printed bare: a † whose title gives the 95% CI (the build warns too).
   const mark = stored && MEASURED.includes(name) ? benchMarks([name], stored, msg)?.[name] : undefined;
   let why: string | undefined;
   if (mark?.unstable) {
-    const ci = mark.ci95 ? formatInline(name, mark.ci95[0], fmt, isImageInput(profile.inputs) ? 'img' : 'samples').text + '–' + formatInline(name, mark.ci95[1], fmt, isImageInput(profile.inputs) ? 'img' : 'samples').withUnit : '';
+    const ci = mark.ci95
+      ? formatInline(name, mark.ci95[0], fmt, isImageInput(profile.inputs) ? 'img' : 'samples').text +
+        '–' +
+        formatInline(name, mark.ci95[1], fmt, isImageInput(profile.inputs) ? 'img' : 'samples').withUnit
+      : '';
     why = msg.t('metric.unstable', { reason: mark.reason ?? '', ci: ci ? msg.t('metric.ci', { range: ci }) : '' });
-    replaceWith(node, h('span', { className: ['mp-metric', 'mp-unstable'], dataMetric: name, dataModel: model.id, title: `${title}; ${why}` }, [shown, h('sup', { className: 'mp-unstable-mark', title: why }, '†')]));
+    replaceWith(
+      node,
+      h('span', { className: ['mp-metric', 'mp-unstable'], dataMetric: name, dataModel: model.id, title: `${title}; ${why}` }, [
+        shown,
+        h('sup', { className: 'mp-unstable-mark', title: why }, '†'),
+      ]),
+    );
   } else {
     replaceWith(node, h('span', { className: ['mp-metric'], dataMetric: name, dataModel: model.id, title }, shown));
   }
-  const collected = { model: model.id, name, input: prov.input, value, text: inline.text, withUnit: inline.withUnit, provenance: prov, ...(why ? { unstable: why } : {}) };
+  const collected = {
+    model: model.id,
+    name,
+    input: prov.input,
+    value,
+    text: inline.text,
+    withUnit: inline.withUnit,
+    provenance: prov,
+    ...(why ? { unstable: why } : {}),
+  };
   state.data.metrics.push(collected);
   setOutput(node, { kind: 'metric', metric: collected, text: shown });
 }

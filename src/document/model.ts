@@ -10,7 +10,18 @@ import type { Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { zoo, type ZooEntry } from '../zoo/registry.js';
-import { AttributeError, attributeProblems, type DirectiveNode, markHandled, names, positiveInteger, readAttributes, report, suggestion, text } from './directive.js';
+import {
+  AttributeError,
+  attributeProblems,
+  type DirectiveNode,
+  markHandled,
+  names,
+  positiveInteger,
+  readAttributes,
+  report,
+  suggestion,
+  text,
+} from './directive.js';
 import { phrase, type Said } from '../i18n/index.js';
 import { InputSyntaxError, type InputPoint, parseInputAttribute } from './input-shapes.js';
 import type { DeclaredModel } from '../measure/registry.js';
@@ -25,7 +36,8 @@ export const inputAttribute = {
     try {
       return parseInputAttribute(value);
     } catch (err) {
-      if (err instanceof InputSyntaxError) throw new AttributeError(phrase('diag.input.at', { reason: err.said, character: err.offset + 1 }), 'malformed-shape');
+      if (err instanceof InputSyntaxError)
+        throw new AttributeError(phrase('diag.input.at', { reason: err.said, character: err.offset + 1 }), 'malformed-shape');
       throw err;
     }
   },
@@ -35,7 +47,16 @@ const zooAttribute = {
   description: 'a built-in architecture: ' + zoo.map((z) => z.name).join(', '),
   parse(value: string): ZooEntry {
     const entry = zoo.find((z) => z.name === value);
-    if (!entry) throw new AttributeError(phrase('diag.model.unknownZoo', { suggestion: suggestion(value, zoo.map((z) => z.name)), known: names(zoo.map((z) => z.name)) }));
+    if (!entry)
+      throw new AttributeError(
+        phrase('diag.model.unknownZoo', {
+          suggestion: suggestion(
+            value,
+            zoo.map((z) => z.name),
+          ),
+          known: names(zoo.map((z) => z.name)),
+        }),
+      );
     return entry;
   },
 };
@@ -53,12 +74,14 @@ export default function remarkModelpressModels(options: StateOptions = {}) {
   return (tree: Root, file: VFile): void => {
     const state = documentState(file, options);
     visit(tree, (node) => {
-      if ((node.type !== 'leafDirective' && node.type !== 'containerDirective' && node.type !== 'textDirective') || (node as DirectiveNode).name !== 'model') return;
+      if ((node.type !== 'leafDirective' && node.type !== 'containerDirective' && node.type !== 'textDirective') || (node as DirectiveNode).name !== 'model')
+        return;
       const directive = node as DirectiveNode;
       markHandled(directive);
       const problems: Said[] = [];
       guardedSync(directive, file, () => {
-        if (!declare(directive, file, state, problems)) showError(directive, file, problems.length > 0 ? attributeProblems(problems) : phrase('diag.model.hasErrors'), 'bad-attribute');
+        if (!declare(directive, file, state, problems))
+          showError(directive, file, problems.length > 0 ? attributeProblems(problems) : phrase('diag.model.hasErrors'), 'bad-attribute');
       });
     });
   };

@@ -51,7 +51,8 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
   const { model, point, profile } = one;
   const msg = stateMessages(state);
   const notes = footnotes(profile.convention, [], METRICS, msg);
-  for (const u of profile.uncounted) notes.push(msg.t('note.notCounted', { count: u.nodes, op: u.opType, nodeWord: msg.t(u.nodes === 1 ? 'note.node' : 'note.nodes'), reason: u.reason }));
+  for (const u of profile.uncounted)
+    notes.push(msg.t('note.notCounted', { count: u.nodes, op: u.opType, nodeWord: msg.t(u.nodes === 1 ? 'note.node' : 'note.nodes'), reason: u.reason }));
   const table = buildMetricTable({
     caption: values.caption ?? msg.t('ops.caption', { model: model.label }),
     metrics: METRICS,
@@ -67,7 +68,12 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
   const el = tableToHast(table, msg);
   el.properties = { ...el.properties, className: ['mp-table', 'mp-ops'] };
   if (values.chart) {
-    const bars = chartToHast({ kind: 'bar', bars: profile.byOpType.filter((t) => t.flops > 0).map((t) => ({ label: t.opType, value: t.flops })), valueLabel: metricLabel('flops', msg), messages: msg });
+    const bars = chartToHast({
+      kind: 'bar',
+      bars: profile.byOpType.filter((t) => t.flops > 0).map((t) => ({ label: t.opType, value: t.flops })),
+      valueLabel: metricLabel('flops', msg),
+      messages: msg,
+    });
     replaceWith(node, h('div', { className: ['mp-ops-block'] }, [el, h('figure', { className: ['mp-chart'] }, [bars])]));
   } else {
     replaceWith(node, el);

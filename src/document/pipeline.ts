@@ -191,7 +191,15 @@ export async function renderDocument(file: VFile, options: RenderOptions = {}): 
   let html: string;
   try {
     html = renderPage(
-      { title, author: state.settings.author, date: state.settings.date, lang: state.settings.lang, body, assetsHref: options.assetsHref, footer: stateMessages(state).t('footer.text') },
+      {
+        title,
+        author: state.settings.author,
+        date: state.settings.date,
+        lang: state.settings.lang,
+        body,
+        assetsHref: options.assetsHref,
+        footer: stateMessages(state).t('footer.text'),
+      },
       { templateDirs: [...(options.templateDirs ?? []), state.baseDir] },
     );
   } catch (err) {

@@ -35,7 +35,9 @@ const SETTINGS = {
     schema: z
       .string()
       .regex(LANG_PATTERN, "is not a BCP 47 language tag (e.g. 'en', 'zh', 'zh-CN')")
-      .describe("Document language, BCP 47 (default 'en'): the HTML lang attribute, the words modelpress writes (en, zh-CN catalogues), CJK fonts and xelatex for zh/ja/ko.")
+      .describe(
+        "Document language, BCP 47 (default 'en'): the HTML lang attribute, the words modelpress writes (en, zh-CN catalogues), CJK fonts and xelatex for zh/ja/ko.",
+      )
       .default('en'),
   },
   /** Overrides of any word modelpress writes (src/i18n/en.ts lists the keys); a layer adds to the one below. */
@@ -74,12 +76,18 @@ const SETTINGS = {
   'number-sections': { field: 'numberSections', schema: z.boolean().describe('Number sections 1, 1.1, … (Pandoc/Quarto number-sections).').default(false) },
   /** Files relative to the document (front matter) or project; settled as a list. */
   bibliography: {
-    schema: z.union([z.string(), z.array(z.string())]).describe('BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files.').default([]),
+    schema: z
+      .union([z.string(), z.array(z.string())])
+      .describe('BibTeX/BibLaTeX (.bib) or CSL-JSON (.json) files.')
+      .default([]),
     over: (value: string | string[]): string[] => (typeof value === 'string' ? [value] : value),
   },
   /** undefined: the bundled numeric style. */
   csl: { schema: z.string().describe('A .csl file or a bundled style: ieee, apa, numeric (default).') },
-  'link-citations': { field: 'linkCitations', schema: z.boolean().describe('In-text citations link to their bibliography entry (default true).').default(true) },
+  'link-citations': {
+    field: 'linkCitations',
+    schema: z.boolean().describe('In-text citations link to their bibliography entry (default true).').default(true),
+  },
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
@@ -105,7 +113,9 @@ const settingsShape = Object.fromEntries(
 /** Config-only: benchmark settings per machine name (they win over the document's threads/provider). */
 const machinesSchema = z
   .record(machineName, z.object({ threads: positiveInt.optional(), provider: providerSchema.optional() }).strict())
-  .describe('Benchmark settings per machine name, e.g. {"h200": {"provider": "cuda"}, "laptop": {"threads": 4}}: they win over the document\'s threads/provider for that machine\'s results.');
+  .describe(
+    'Benchmark settings per machine name, e.g. {"h200": {"provider": "cuda"}, "laptop": {"threads": 4}}: they win over the document\'s threads/provider for that machine\'s results.',
+  );
 
 export const frontMatterSchema = z.object(settingsShape).strict();
 export const projectConfigSchema = z
@@ -148,7 +158,10 @@ export type DocumentSettings = { -readonly [K in keyof Settings as FieldOf<K, Se
 /** The defaults: each setting's `.default()`, else undefined. */
 export const DEFAULT_SETTINGS: DocumentSettings = {
   ...(Object.fromEntries(
-    Object.entries(SETTINGS).map(([key, entry]: [string, Setting]) => [entry.field ?? key, entry.schema instanceof z.ZodDefault ? entry.schema._def.defaultValue() : undefined]),
+    Object.entries(SETTINGS).map(([key, entry]: [string, Setting]) => [
+      entry.field ?? key,
+      entry.schema instanceof z.ZodDefault ? entry.schema._def.defaultValue() : undefined,
+    ]),
   ) as Omit<DocumentSettings, 'machines'>),
   machines: {},
 };

@@ -34,7 +34,11 @@ export function placeIncluded(file: VFile, tree: Node, includedPath: string, tex
   const sources = (file.data.modelpressSources ??= []);
   sources.push({ path: includedPath, text });
   const band = sources.length;
-  const shift = (p: Point): Point => ({ line: p.line + band * LINE_BAND, column: p.column, ...(p.offset !== undefined ? { offset: p.offset + band * OFFSET_BAND } : {}) });
+  const shift = (p: Point): Point => ({
+    line: p.line + band * LINE_BAND,
+    column: p.column,
+    ...(p.offset !== undefined ? { offset: p.offset + band * OFFSET_BAND } : {}),
+  });
   visit(tree, (n) => {
     if (n.position) n.position = { start: shift(n.position.start), end: shift(n.position.end) };
   });
@@ -45,7 +49,12 @@ export function sourcePoint(file: VFile, point: Point): { source?: IncludedSourc
   const band = Math.floor(point.line / LINE_BAND);
   const source = band > 0 ? file.data.modelpressSources?.[band - 1] : undefined;
   if (!source) return { line: point.line, column: point.column, offset: point.offset };
-  return { source, line: point.line - band * LINE_BAND, column: point.column, offset: point.offset !== undefined ? point.offset - band * OFFSET_BAND : undefined };
+  return {
+    source,
+    line: point.line - band * LINE_BAND,
+    column: point.column,
+    offset: point.offset !== undefined ? point.offset - band * OFFSET_BAND : undefined,
+  };
 }
 
 /** The source text of a place (the document's, or the included file's that holds it). */
@@ -86,7 +95,9 @@ export function relocateMessages(file: VFile): void {
     if (!at.source) continue;
     const end = 'end' in place ? sourcePoint(file, place.end) : undefined;
     const startPoint = { line: at.line, column: at.column, ...(at.offset !== undefined ? { offset: at.offset } : {}) };
-    message.place = end ? { start: startPoint, end: { line: end.line, column: end.column, ...(end.offset !== undefined ? { offset: end.offset } : {}) } } : startPoint;
+    message.place = end
+      ? { start: startPoint, end: { line: end.line, column: end.column, ...(end.offset !== undefined ? { offset: end.offset } : {}) } }
+      : startPoint;
     message.line = at.line;
     message.column = at.column;
     message.file = path.relative(file.cwd, at.source.path) || at.source.path;

@@ -11,7 +11,17 @@ import { type Failure, ModelRegistry, type RegistryOptions } from '../measure/re
 import { type Messages, messagesFor } from '../i18n/index.js';
 import { applySettings, DEFAULT_SETTINGS, type DocumentSettings, type FrontMatter } from './settings.js';
 
-export type { CitedWork, CollectedChart, CollectedEnvironment, CollectedFormula, CollectedMetric, CollectedTable, DocumentData, Provenance, Reference } from '../docmodel/types.js';
+export type {
+  CitedWork,
+  CollectedChart,
+  CollectedEnvironment,
+  CollectedFormula,
+  CollectedMetric,
+  CollectedTable,
+  DocumentData,
+  Provenance,
+  Reference,
+} from '../docmodel/types.js';
 
 export interface DocumentState {
   /**

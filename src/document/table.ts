@@ -14,7 +14,20 @@ import { describeInputs, isImageInput } from '../render/metrics.js';
 import { buildMetricTable, tableToHast } from '../render/table.js';
 import type { MetricName, MetricTableSpec, MetricValues } from '../render/types.js';
 import { setOutput } from '../docmodel/output.js';
-import { AttributeError, boolean, type DirectiveNode, oneOf, readAttributes, replaceWith, report, text, wordList, prose, attributeProblems, allOf } from './directive.js';
+import {
+  AttributeError,
+  boolean,
+  type DirectiveNode,
+  oneOf,
+  readAttributes,
+  replaceWith,
+  report,
+  text,
+  wordList,
+  prose,
+  attributeProblems,
+  allOf,
+} from './directive.js';
 import { showError } from './error-box.js';
 import { metricNameAttribute } from './metric.js';
 import { PublishedError, readPublished, type PublishedTable } from './published.js';
@@ -171,15 +184,21 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
   const metrics = values.metrics ?? DEFAULT_METRICS;
   const convention = values.convention ?? state.settings.convention;
   const machines = values.machines && needsBenchmark(metrics) ? [...new Set(values.machines)] : undefined;
-  if (values.machines && !machines) report(file, node, 'machines= groups measured metrics (latency, throughput, …) by machine, and this table shows none; add one to metrics= or drop machines=', 'bad-attribute', 'machines');
+  if (values.machines && !machines)
+    report(
+      file,
+      node,
+      'machines= groups measured metrics (latency, throughput, …) by machine, and this table shows none; add one to metrics= or drop machines=',
+      'bad-attribute',
+      'machines',
+    );
   const { measured, ok: allKnown, problems: unknown } = await measureModels(state, file, node, values.models, metrics, convention, machines);
   if (!allKnown || measured.length === 0) return showError(node, file, allOf(unknown), 'unknown-model');
 
   const msg = stateMessages(state);
   const sweeping = measured.some((rows) => new Set(rows.map((r) => r.point)).size > 1);
   // A column group per input size and/or machine: `224×224`, `laptop`, or `laptop, 224×224`.
-  const groupOf = (m: Measured): string | undefined =>
-    machines ? (sweeping ? `${m.machine}, ${m.label}` : m.machine) : sweeping ? m.label : undefined;
+  const groupOf = (m: Measured): string | undefined => (machines ? (sweeping ? `${m.machine}, ${m.label}` : m.machine) : sweeping ? m.label : undefined);
   const groups: (string | undefined)[] = [...new Set(measured.flat().map(groupOf))];
   const empty = (why: string): MetricValues => ({ values: {}, notes: Object.fromEntries(metrics.map((m) => [m, why])) });
   const rows: MetricTableSpec['rows'] = measured.map((points) => ({
@@ -189,7 +208,8 @@ async function renderTable(node: DirectiveNode, file: VFile, state: DocumentStat
       return m ? metricValues(metrics, m.profile, m.bench, m.failures, msg) : empty(msg.t('table.notMeasuredAt', { size: g ?? '' }));
     }),
   }));
-  const published = values.published === undefined ? undefined : readPublishedFor(node, file, state, values.published, values.models, metrics, groups.length > 1);
+  const published =
+    values.published === undefined ? undefined : readPublishedFor(node, file, state, values.published, values.models, metrics, groups.length > 1);
   const ids = measured.map((r) => r[0]!.model.id);
   rows.forEach((row, i) => {
     const p = published?.metrics.get(ids[i]!);
@@ -234,7 +254,13 @@ function readPublishedFor(
   sweeping: boolean,
 ): PublishedTable | undefined {
   if (sweeping) {
-    report(file, node, 'published numbers cannot be compared in a table whose inputs sweep: give each size its own table, or drop published=', 'bad-attribute', 'published');
+    report(
+      file,
+      node,
+      'published numbers cannot be compared in a table whose inputs sweep: give each size its own table, or drop published=',
+      'bad-attribute',
+      'published',
+    );
     return undefined;
   }
   let table: PublishedTable;
@@ -247,11 +273,23 @@ function readPublishedFor(
   }
   const strangers = [...table.metrics.keys()].filter((id) => !ids.includes(id));
   if (strangers.length) {
-    report(file, node, `${written} lists models that are not in this table: ${strangers.join(', ')} (its 'model' column holds the ids of models=)`, 'bad-attribute', 'published');
+    report(
+      file,
+      node,
+      `${written} lists models that are not in this table: ${strangers.join(', ')} (its 'model' column holds the ids of models=)`,
+      'bad-attribute',
+      'published',
+    );
   }
   const unused = table.metricNames.filter((m) => !metrics.includes(m));
   if (unused.length) {
-    report(file, node, `${written} publishes ${unused.join(', ')}, which this table does not show; add it to metrics= to compare`, 'bad-attribute', 'published');
+    report(
+      file,
+      node,
+      `${written} publishes ${unused.join(', ')}, which this table does not show; add it to metrics= to compare`,
+      'bad-attribute',
+      'published',
+    );
   }
   return table;
 }

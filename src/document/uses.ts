@@ -26,11 +26,22 @@ export function needsBenchmark(metrics: readonly MetricName[]): boolean {
 }
 
 /** The declared model named by `model=`, or a diagnostic at that attribute. */
-export function resolveModel(state: DocumentState, file: VFile, node: DirectiveNode, id: string, attribute = 'model', problems?: Said[]): DeclaredModel | undefined {
+export function resolveModel(
+  state: DocumentState,
+  file: VFile,
+  node: DirectiveNode,
+  id: string,
+  attribute = 'model',
+  problems?: Said[],
+): DeclaredModel | undefined {
   const model = state.registry.get(id);
   if (model) return model;
   const ids = state.registry.ids();
-  const reason = phrase('diag.unknownModel', { id, suggestion: suggestion(id, ids), known: ids.length > 0 ? phrase('diag.declaredModels', { ids: names(ids) }) : phrase('diag.declareFirst', { id }) });
+  const reason = phrase('diag.unknownModel', {
+    id,
+    suggestion: suggestion(id, ids),
+    known: ids.length > 0 ? phrase('diag.declaredModels', { ids: names(ids) }) : phrase('diag.declareFirst', { id }),
+  });
   report(file, node, reason, 'unknown-model', attribute);
   problems?.push(reason);
   return undefined;
@@ -49,7 +60,17 @@ function singlePoint(file: VFile, node: DirectiveNode, model: DeclaredModel, cho
     return chosen[0]!;
   }
   if (model.points.length === 1) return model.points[0]!;
-  report(file, node, phrase('diag.input.chooseOne', { id: model.id, count: model.points.length, labels: names(model.points.map((p) => p.label)), example: model.points[0]!.text }), 'bad-attribute');
+  report(
+    file,
+    node,
+    phrase('diag.input.chooseOne', {
+      id: model.id,
+      count: model.points.length,
+      labels: names(model.points.map((p) => p.label)),
+      example: model.points[0]!.text,
+    }),
+    'bad-attribute',
+  );
   return undefined;
 }
 
@@ -78,7 +99,13 @@ export function reportModelFailure(state: DocumentState, file: VFile, model: Dec
   report(file, node, failureSaid(failure), failure.ruleId, attribute);
 }
 
-export async function profileAt(state: DocumentState, file: VFile, model: DeclaredModel, point: InputPoint, convention?: Convention): Promise<{ profile?: Profile; failure?: Failure }> {
+export async function profileAt(
+  state: DocumentState,
+  file: VFile,
+  model: DeclaredModel,
+  point: InputPoint,
+  convention?: Convention,
+): Promise<{ profile?: Profile; failure?: Failure }> {
   const outcome = await state.registry.profile(model.id, point, convention ?? state.settings.convention);
   if (outcome.ok) return { profile: outcome.value };
   reportModelFailure(state, file, model, outcome.failure);
@@ -129,13 +156,23 @@ export async function benchAt(
     if (node) warnAboutBench(state, file, node, model, point, outcome.value, outcome.notices ?? []);
     return { bench: outcome.value };
   }
-  if (outcome.failure.ruleId === 'missing-result' || outcome.failure.ruleId === 'planned' || (machine !== undefined && outcome.failure.ruleId === 'frozen-miss')) {
+  if (
+    outcome.failure.ruleId === 'missing-result' ||
+    outcome.failure.ruleId === 'planned' ||
+    (machine !== undefined && outcome.failure.ruleId === 'frozen-miss')
+  ) {
     // Another machine's result (or one `modelpress plan` listed) is missing at the directive that
     // asked for it, not at the model: the model itself is fine.
     const key = `${outcome.failure.ruleId}\u0000${outcome.failure.reason}\u0000${node?.position?.start.offset ?? ''}`;
     if (node && !state.reported.has(key)) {
       state.reported.add(key);
-      report(file, node, failureSaid(outcome.failure), outcome.failure.ruleId, machine !== undefined ? (node.attributes?.machines !== undefined ? 'machines' : 'machine') : undefined);
+      report(
+        file,
+        node,
+        failureSaid(outcome.failure),
+        outcome.failure.ruleId,
+        machine !== undefined ? (node.attributes?.machines !== undefined ? 'machines' : 'machine') : undefined,
+      );
     }
     return { failure: outcome.failure };
   }
@@ -172,12 +209,30 @@ export function unstableReason(stored: StoredBench, msg: Messages = ENGLISH): st
     ...(s.relativeIqr > UNSTABLE_RELATIVE_IQR ? [iqr(s.relativeIqr)] : []),
     ...(s.processSpread > UNSTABLE_RELATIVE_IQR ? [msg.t('unstable.spread', { value: (s.processSpread * 100).toFixed(1) })] : []),
   ];
-  const effort = s.extraProcesses > 0 ? msg.t('unstable.afterExtra', { count: s.extraProcesses, processWord: msg.t(s.extraProcesses === 1 ? 'unstable.extraProcess' : 'unstable.extraProcesses') }) : msg.t('unstable.noExtra');
-  return msg.t('unstable.reason', { reasons: reasons.length > 0 ? reasons.join(msg.t('list.comma')) : s.reasons.join(', '), effort, stop: msg.t(`stop.${s.stoppedBecause}`) });
+  const effort =
+    s.extraProcesses > 0
+      ? msg.t('unstable.afterExtra', {
+          count: s.extraProcesses,
+          processWord: msg.t(s.extraProcesses === 1 ? 'unstable.extraProcess' : 'unstable.extraProcesses'),
+        })
+      : msg.t('unstable.noExtra');
+  return msg.t('unstable.reason', {
+    reasons: reasons.length > 0 ? reasons.join(msg.t('list.comma')) : s.reasons.join(', '),
+    effort,
+    stop: msg.t(`stop.${s.stoppedBecause}`),
+  });
 }
 
 /** Warnings about a benchmark at the directive that prints it; each said once per directive. */
-function warnAboutBench(state: DocumentState, file: VFile, node: DirectiveNode, model: DeclaredModel, point: InputPoint, stored: StoredBench, notices: string[]): void {
+function warnAboutBench(
+  state: DocumentState,
+  file: VFile,
+  node: DirectiveNode,
+  model: DeclaredModel,
+  point: InputPoint,
+  stored: StoredBench,
+  notices: string[],
+): void {
   const once = (key: string, reason: string, ruleId: 'unstable-measurement' | 'busy-machine' | 'refresh-changed') => {
     const k = `${ruleId}\u0000${key}\u0000${node.position?.start.offset ?? ''}`;
     if (state.reported.has(k)) return;
@@ -198,7 +253,12 @@ function warnAboutBench(state: DocumentState, file: VFile, node: DirectiveNode, 
   // Once per document: every benchmark of a build shares the machine's state.
   if (load?.busy && !state.reported.has('busy-machine')) {
     state.reported.add('busy-machine');
-    report(file, node, `model '${model.id}'${at} (and maybe others) was benchmarked on a busy machine: ${load.reason}; numbers may be slower and noisier than on an idle one (re-measure with --refresh when it is idle)`, 'busy-machine');
+    report(
+      file,
+      node,
+      `model '${model.id}'${at} (and maybe others) was benchmarked on a busy machine: ${load.reason}; numbers may be slower and noisier than on an idle one (re-measure with --refresh when it is idle)`,
+      'busy-machine',
+    );
   }
   for (const n of notices) once(`${model.id}\u0000${point.text}\u0000${n}`, n, 'refresh-changed');
 }
@@ -215,10 +275,13 @@ export function benchMarks(metrics: readonly MetricName[], stored: StoredBench |
   for (const m of metrics) {
     if (!MEASURED.includes(m)) continue;
     const ci95 =
-      m === 'latency' ? ([lo, hi] as [number, number])
-      : m === 'throughput' ? rate(r.config.batch)
-      : m === 'achieved_flops' && r.achieved ? rate(r.achieved.flopsPerSample * r.config.batch)
-      : null;
+      m === 'latency'
+        ? ([lo, hi] as [number, number])
+        : m === 'throughput'
+          ? rate(r.config.batch)
+          : m === 'achieved_flops' && r.achieved
+            ? rate(r.achieved.flopsPerSample * r.config.batch)
+            : null;
     marks[m] = { unstable, reason, ci95 };
   }
   return marks;
@@ -244,9 +307,22 @@ function recordEnvironment(state: DocumentState, model: DeclaredModel, stored: S
   const same = envs.find(
     (e) =>
       e.machine === stored.machine &&
-      e.environment.fingerprint === stored.environment.fingerprint && e.threads === r.config.intraOpNumThreads && e.batch === r.config.batch && e.provider === r.config.provider && e.method === method,
+      e.environment.fingerprint === stored.environment.fingerprint &&
+      e.threads === r.config.intraOpNumThreads &&
+      e.batch === r.config.batch &&
+      e.provider === r.config.provider &&
+      e.method === method,
   );
-  const entry = same ?? { ...(stored.machine ? { machine: stored.machine } : {}), environment: stored.environment, threads: r.config.intraOpNumThreads, batch: r.config.batch, provider: r.config.provider, method, models: [], floors: [] };
+  const entry = same ?? {
+    ...(stored.machine ? { machine: stored.machine } : {}),
+    environment: stored.environment,
+    threads: r.config.intraOpNumThreads,
+    batch: r.config.batch,
+    provider: r.config.provider,
+    method,
+    models: [],
+    floors: [],
+  };
   if (!same) envs.push(entry);
   if (!entry.models.includes(model.id)) entry.models.push(model.id);
   if (r.status === 'ok' && r.floor) {
@@ -262,7 +338,12 @@ export function provenance(state: DocumentState, model: DeclaredModel, point: In
   const out: Provenance = {
     model: model.id,
     sha256: profile?.model.sha256,
-    source: model.source.kind === 'zoo' ? `zoo:${model.source.entry.name}` : model.source.kind === 'family' ? `family:${model.source.family.name}` : model.source.written,
+    source:
+      model.source.kind === 'zoo'
+        ? `zoo:${model.source.entry.name}`
+        : model.source.kind === 'family'
+          ? `family:${model.source.family.name}`
+          : model.source.written,
     input: point.text || (profile ? profile.inputs.map((i) => `${i.name}=${i.shape.join('x')}`).join(',') : ''),
     convention: profile?.convention ?? state.settings.convention,
     tool: `modelpress ${toolVersion()}`,
@@ -284,7 +365,13 @@ export function provenance(state: DocumentState, model: DeclaredModel, point: In
 }
 
 /** Values of the metrics for one model at one point, with a note for each missing value. */
-export function metricValues(metrics: readonly MetricName[], profile: Profile | undefined, stored: StoredBench | undefined, failures: Failure[], msg: Messages = ENGLISH): MetricValues {
+export function metricValues(
+  metrics: readonly MetricName[],
+  profile: Profile | undefined,
+  stored: StoredBench | undefined,
+  failures: Failure[],
+  msg: Messages = ENGLISH,
+): MetricValues {
   const values: MetricValues['values'] = {};
   const notes: NonNullable<MetricValues['notes']> = {};
   const bench = stored?.result;

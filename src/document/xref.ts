@@ -67,11 +67,23 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
     const levels: number[] = [start?.topSection ?? 0];
     /** As shown: `3`, or in a book `2.1` (no chapter yet: `3`, as LaTeX's report class writes it). */
     const shown = (n: number): ItemNumber => (book && (levels[0] ?? 0) > 0 ? `${levels[0]}.${n}` : n);
-    const register = (node: { data?: unknown; position?: RootContent['position'] }, kind: ItemKind, id: string | undefined, extra: Partial<Reference> = {}, directive?: DirectiveNode): boolean => {
+    const register = (
+      node: { data?: unknown; position?: RootContent['position'] },
+      kind: ItemKind,
+      id: string | undefined,
+      extra: Partial<Reference> = {},
+      directive?: DirectiveNode,
+    ): boolean => {
       if (id) {
         const expected = ID_PREFIX[kind];
         if (directive && !id.startsWith(`${expected}-`)) {
-          report(file, directive, `the id of a ::${directive.name} should start with '${expected}-' (e.g. #${expected}-${id}) so that @${expected}-… references find it`, 'bad-attribute', 'id');
+          report(
+            file,
+            directive,
+            `the id of a ::${directive.name} should start with '${expected}-' (e.g. #${expected}-${id}) so that @${expected}-… references find it`,
+            'bad-attribute',
+            'id',
+          );
         }
         if (state.numbers.has(id)) {
           if (directive) report(file, directive, `id '${id}' is used twice; give each labelled item its own id`, 'duplicate-id', 'id');
@@ -122,7 +134,12 @@ export function remarkModelpressNumbering(options: StateOptions = {}) {
           heading.children.unshift({
             type: 'text',
             value: text,
-            data: { hName: 'span', hProperties: { className: ['mp-section-number'] }, hChildren: [{ type: 'text', value: text }], modelpressOutput: { kind: 'section-number' } },
+            data: {
+              hName: 'span',
+              hProperties: { className: ['mp-section-number'] },
+              hChildren: [{ type: 'text', value: text }],
+              modelpressOutput: { kind: 'section-number' },
+            },
           } as Text);
           heading.children.splice(1, 0, { type: 'text', value: ' ' });
         }
@@ -155,7 +172,10 @@ function figureCaption(node: { children: PhrasingContent[]; data: Record<string,
     value: '',
     data: {
       hName: 'figcaption',
-      hChildren: [h('span', { className: ['mp-caption-number'] }, msg.t('caption.figure', { n: number })), { type: 'text', value: caption ? ` ${caption}` : '' }],
+      hChildren: [
+        h('span', { className: ['mp-caption-number'] }, msg.t('caption.figure', { n: number })),
+        { type: 'text', value: caption ? ` ${caption}` : '' },
+      ],
     },
   } as Text);
 }
@@ -163,7 +183,11 @@ function figureCaption(node: { children: PhrasingContent[]; data: Record<string,
 function tableCaptionNumber(node: { children: { type: string; children: PhrasingContent[] }[] }, number: ItemNumber, msg: Messages): void {
   const caption = node.children[0]!;
   caption.children.unshift(
-    { type: 'text', value: msg.t('caption.table', { n: number }), data: { hName: 'span', hProperties: { className: ['mp-caption-number'] }, modelpressOutput: { kind: 'section-number' } } } as Text,
+    {
+      type: 'text',
+      value: msg.t('caption.table', { n: number }),
+      data: { hName: 'span', hProperties: { className: ['mp-caption-number'] }, modelpressOutput: { kind: 'section-number' } },
+    } as Text,
     { type: 'text', value: ' ' },
   );
 }
@@ -172,7 +196,12 @@ function tableCaptionNumber(node: { children: { type: string; children: Phrasing
 function equationNumber(node: { value: string; data: Record<string, unknown>; position?: unknown }, number: ItemNumber, id: string | undefined): void {
   const math = h('div', { className: ['math', 'math-display'] }, node.value);
   (math as { position?: unknown }).position = node.position;
-  node.data = { ...node.data, hName: 'div', hProperties: { className: ['mp-formula'], id }, hChildren: [math, h('span', { className: ['mp-equation-number'] }, `(${number})`)] };
+  node.data = {
+    ...node.data,
+    hName: 'div',
+    hProperties: { className: ['mp-formula'], id },
+    hChildren: [math, h('span', { className: ['mp-equation-number'] }, `(${number})`)],
+  };
 }
 
 /** A `<nav class="mp-toc">` with every heading (after the title), nested by level. */
@@ -185,7 +214,9 @@ function insertToc(tree: Root, title: Heading | undefined, msg: Messages): void 
   for (const heading of headings) {
     const id = String((heading.data?.hProperties as { id?: string } | undefined)?.id ?? '');
     const number = (heading.data as { modelpressSection?: { text?: string } } | undefined)?.modelpressSection?.text;
-    const item = h('li', [h('a', { href: `#${id}` }, [...(number ? [h('span', { className: ['mp-section-number'] }, number), ' '] : []), plainText(heading.children).trim()])]);
+    const item = h('li', [
+      h('a', { href: `#${id}` }, [...(number ? [h('span', { className: ['mp-section-number'] }, number), ' '] : []), plainText(heading.children).trim()]),
+    ]);
     while (stack.length > 1 && heading.depth < stack[stack.length - 1]!.depth) stack.pop();
     if (heading.depth > stack[stack.length - 1]!.depth) {
       const parent = stack[stack.length - 1]!.list;
@@ -263,7 +294,16 @@ function split(node: Text, file: VFile, state: DocumentState): PhrasingContent[]
         data: { hProperties: { className: ['mp-ref'] } },
         children: [{ type: 'text', value: text }],
       };
-      setOutput(link, { kind: 'xref', id, target: target.kind, text, numbered, document: target.document, ...(bare ? { bare: true } : {}), ...(target.chapter ? { chapter: true } : {}) });
+      setOutput(link, {
+        kind: 'xref',
+        id,
+        target: target.kind,
+        text,
+        numbered,
+        document: target.document,
+        ...(bare ? { bare: true } : {}),
+        ...(target.chapter ? { chapter: true } : {}),
+      });
       out.push(link);
     } else {
       const known = [...state.numbers.keys()];

@@ -30,7 +30,6 @@ function sameFile(a: string, b: string): boolean {
   return sa.size === sb.size && readFileSync(a).equals(readFileSync(b));
 }
 
-
 /**
  * Copy the page assets into `<outDir>/assets/`. KaTeX's CSS refers to `fonts/KaTeX_*.woff2` (then
  * .woff, .ttf) relative to itself; all three formats are copied so every browser finds one.

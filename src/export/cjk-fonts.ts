@@ -24,7 +24,15 @@ export interface CjkFontReport {
 export function listCjkFonts(run: typeof spawnSync = spawnSync): CjkFontReport | undefined {
   const r = run('fc-list', [':lang=zh', 'family'], { encoding: 'utf8', timeout: 10_000 });
   if (r.error || r.status !== 0 || typeof r.stdout !== 'string') return undefined;
-  const any = [...new Set(r.stdout.split('\n').flatMap((line) => line.split(',')).map((f) => f.trim()).filter((f) => f !== ''))];
+  const any = [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .flatMap((line) => line.split(','))
+        .map((f) => f.trim())
+        .filter((f) => f !== ''),
+    ),
+  ];
   const trueType = TRUETYPE_CJK_FONTS.map((f) => f.family).filter((f) => any.includes(f));
   return { trueType, any };
 }
@@ -37,7 +45,9 @@ let memo: { report: CjkFontReport | undefined } | undefined;
  */
 export function cjkFontProblem(report: CjkFontReport | undefined = (memo ??= { report: listCjkFonts() }).report): string | undefined {
   if (!report || report.trueType.length > 0) return undefined;
-  const install = `install one: apt-get install -y ${TRUETYPE_CJK_FONTS[0]!.debian} (Debian/Ubuntu; or ${TRUETYPE_CJK_FONTS.slice(1).map((f) => f.debian).join(', ')})`;
+  const install = `install one: apt-get install -y ${TRUETYPE_CJK_FONTS[0]!.debian} (Debian/Ubuntu; or ${TRUETYPE_CJK_FONTS.slice(1)
+    .map((f) => f.debian)
+    .join(', ')})`;
   if (report.any.length === 0) return `no CJK font is installed, so the PDF's Chinese, Japanese or Korean text would print as empty boxes; ${install}`;
   return `the only CJK fonts installed (${report.any.slice(0, 3).join(', ')}) are CFF-based, which Chromium embeds in the PDF as Type 3 fonts that PDF checkers (IEEE PDF eXpress, thesis offices) reject; for a TrueType CJK font (embedded as CID TrueType) ${install}`;
 }

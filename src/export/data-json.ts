@@ -95,10 +95,24 @@ export function documentNumbers(data: DocumentData): DocumentNumber[] {
   });
   for (const m of data.metrics) {
     if (typeof m.value !== 'number') continue;
-    out.push({ place: 'metric', where: `:metric{model=${m.model} name=${m.name}}`, metric: m.name, value: m.value, text: m.withUnit, provenance: m.provenance, ...(m.unstable ? { unstable: m.unstable } : {}) });
+    out.push({
+      place: 'metric',
+      where: `:metric{model=${m.model} name=${m.name}}`,
+      metric: m.name,
+      value: m.value,
+      text: m.withUnit,
+      provenance: m.provenance,
+      ...(m.unstable ? { unstable: m.unstable } : {}),
+    });
   }
   data.formulas.forEach((f, i) => {
-    const where = f.id ?? (f.op ? `${f.op} worked example (${Object.entries(f.given ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')})` : `${f.model} ${f.node}`) + (f.id ? '' : ` (formula ${i + 1})`);
+    const where =
+      f.id ??
+      (f.op
+        ? `${f.op} worked example (${Object.entries(f.given ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')})`
+        : `${f.model} ${f.node}`) + (f.id ? '' : ` (formula ${i + 1})`);
     out.push({ place: 'formula', where, metric: f.formula.template, value: f.value, text: f.latex.result, provenance: f.provenance });
   });
   return out;

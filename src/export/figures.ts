@@ -8,7 +8,8 @@
  * Text of a modelpress chart in CJK (a Chinese document's axis titles) takes a TrueType CJK font first, as the
  * page's stylesheet does: the printed figure then embeds CID TrueType, never Type 3 (docs/i18n.md).
  */
-const SVG_CJK_FONTS = 'svg.mp-chart text{font-family:"DejaVu Sans","Liberation Sans",Arial,"WenQuanYi Micro Hei","Droid Sans Fallback","AR PL UMing CN",sans-serif;font-synthesis:none}';
+const SVG_CJK_FONTS =
+  'svg.mp-chart text{font-family:"DejaVu Sans","Liberation Sans",Arial,"WenQuanYi Micro Hei","Droid Sans Fallback","AR PL UMing CN",sans-serif;font-synthesis:none}';
 import { launchBrowser } from './pdf.js';
 
 export interface FigureJob {

@@ -153,7 +153,13 @@ export async function exportDocument(
         result.files.push(pdf);
         continue;
       }
-      imageJobs.push({ svg: readFileSync(asset.source, 'utf8'), write: (bytes) => { writeIfChanged(pdf, bytes, result); imageFiles.set(asset.target, pdfTarget); } });
+      imageJobs.push({
+        svg: readFileSync(asset.source, 'utf8'),
+        write: (bytes) => {
+          writeIfChanged(pdf, bytes, result);
+          imageFiles.set(asset.target, pdfTarget);
+        },
+      });
     }
     if (imageJobs.length > 0) {
       try {
@@ -162,7 +168,15 @@ export async function exportDocument(
         result.problems.push(`SVG images not converted for LaTeX (the fragment shows a note instead): ${(err as Error).message}`);
       }
     }
-    const fragment = documentToLatex(tree, data, { figureFiles, svgFiles, outDir: out, imageFiles, labelNamespace: options.labelNamespace, namespaceOf: options.namespaceOf, chapters: options.chaptersBefore !== undefined });
+    const fragment = documentToLatex(tree, data, {
+      figureFiles,
+      svgFiles,
+      outDir: out,
+      imageFiles,
+      labelNamespace: options.labelNamespace,
+      namespaceOf: options.namespaceOf,
+      chapters: options.chaptersBefore !== undefined,
+    });
     const bib = data.citations.length > 0 ? bibFile(data) : undefined;
     if (bib !== undefined) writeIfChanged(path.join(out, `${stem}.bib`), bib, result);
     const stamp = (tex: string) => (options.dataHash ? stampTex(tex, options.dataHash) : tex);
@@ -170,20 +184,20 @@ export async function exportDocument(
     writeIfChanged(path.join(out, `${stem}.macros.tex`), stamp(macrosFile(data)), result);
     const title = data.title ?? titleHeading(tree, data.title)?.text ?? stem;
     const standalone = standaloneDocument({
-        title,
-        author: data.author,
-        date: data.date,
-        fragmentFile: `${stem}.tex`,
-        macrosFile: `${stem}.macros.tex`,
-        fragment,
-        templateDirs: options.templateDirs,
-        toc: options.toc,
-        bibFile: bib !== undefined ? `${stem}.bib` : undefined,
-        bibStyle: options.bibStyle,
-        bibPrinted: fragment.includes('\\printbibliography'),
-        lang: data.lang,
-        ...(options.chaptersBefore !== undefined ? { documentClass: 'report' as const, chaptersBefore: options.chaptersBefore } : {}),
-      });
+      title,
+      author: data.author,
+      date: data.date,
+      fragmentFile: `${stem}.tex`,
+      macrosFile: `${stem}.macros.tex`,
+      fragment,
+      templateDirs: options.templateDirs,
+      toc: options.toc,
+      bibFile: bib !== undefined ? `${stem}.bib` : undefined,
+      bibStyle: options.bibStyle,
+      bibPrinted: fragment.includes('\\printbibliography'),
+      lang: data.lang,
+      ...(options.chaptersBefore !== undefined ? { documentClass: 'report' as const, chaptersBefore: options.chaptersBefore } : {}),
+    });
     result.problems.push(...standalone.problems);
     writeIfChanged(path.join(out, `${stem}.standalone.tex`), stamp(standalone.tex), result);
   }

@@ -120,7 +120,9 @@ class FragmentWriter {
     switch (node.type) {
       case 'heading': {
         const level = node.depth + this.headingOffset;
-        const commands = this.options.chapters ? ['chapter', 'section', 'subsection', 'subsubsection', 'paragraph'] : ['section', 'subsection', 'subsubsection', 'paragraph', 'subparagraph'];
+        const commands = this.options.chapters
+          ? ['chapter', 'section', 'subsection', 'subsubsection', 'paragraph']
+          : ['section', 'subsection', 'subsubsection', 'paragraph', 'subparagraph'];
         const command = commands[Math.min(Math.max(level, 1), 5) - 1]!;
         const section = (node.data as { modelpressSection?: { unnumbered: boolean } } | undefined)?.modelpressSection;
         const star = section?.unnumbered && this.numberedSections ? '*' : '';
@@ -225,7 +227,10 @@ class FragmentWriter {
         return '';
       case 'metric':
         // An unstable measurement is never printed bare: a footnote gives its 95% CI.
-        return escapeLatexText(output.text) + (output.metric?.unstable ? `\\footnote{${escapeLatexText(output.metric.unstable.replace(/^./, (c) => c.toUpperCase()))}.}` : '');
+        return (
+          escapeLatexText(output.text) +
+          (output.metric?.unstable ? `\\footnote{${escapeLatexText(output.metric.unstable.replace(/^./, (c) => c.toUpperCase()))}.}` : '')
+        );
       case 'error':
         return this.errorBox(output, true);
       case 'xref': {
@@ -323,9 +328,12 @@ class FragmentWriter {
       case 'formula': {
         const { formula } = output;
         const display = output.display ?? formula.latex.display;
-        const math = number !== undefined && formula.id ? `\\begin{equation}\\label{${this.label(formula.id)}}\n${display}\n\\end{equation}` : `\\[\n${display}\n\\]`;
+        const math =
+          number !== undefined && formula.id ? `\\begin{equation}\\label{${this.label(formula.id)}}\n${display}\n\\end{equation}` : `\\[\n${display}\n\\]`;
         // The `with …` assignments as a paragraph under the formula: it wraps instead of running off the line.
-        const where = output.where ? `\n{\\small\\noindent ${escapeLatexText(documentMessages(this.data).t('formula.with'))}${output.where.map((w) => `$${w}$`).join(', ')}.\\par}` : '';
+        const where = output.where
+          ? `\n{\\small\\noindent ${escapeLatexText(documentMessages(this.data).t('formula.with'))}${output.where.map((w) => `$${w}$`).join(', ')}.\\par}`
+          : '';
         return math + where;
       }
       case 'chart':
@@ -336,7 +344,9 @@ class FragmentWriter {
         const n = output.lists.length;
         const width = `${(0.7 / n).toFixed(3)}\\linewidth`;
         const head = n > 1 ? [` & ${output.lists.map((_, i) => `Setting ${i + 1}`).join(' & ')} \\\\`, '\\midrule'] : [];
-        const rows = terms.map((t) => `${escapeLatexText(t)} & ${output.lists.map((l) => escapeLatexText(l.find(([term]) => term === t)?.[1] ?? '---')).join(' & ')} \\\\`);
+        const rows = terms.map(
+          (t) => `${escapeLatexText(t)} & ${output.lists.map((l) => escapeLatexText(l.find(([term]) => term === t)?.[1] ?? '---')).join(' & ')} \\\\`,
+        );
         const tabular = [
           '\\begin{center}\\small\\sloppy',
           `\\begin{tabular}{@{}>{\\raggedright\\arraybackslash}p{0.25\\linewidth}${` >{\\raggedright\\arraybackslash}p{${width}}`.repeat(n)}@{}}`,
@@ -377,7 +387,8 @@ class FragmentWriter {
 
   private errorBox(output: ErrorOutput, inline: boolean): string {
     const title = documentMessages(this.data).t('error.title');
-    if (inline || output.inline) return `\\textbf{[${escapeLatexText(title)}${output.where ? ` ${escapeLatexText(output.where)}` : ''}: ${escapeLatexText(output.message)}]}`;
+    if (inline || output.inline)
+      return `\\textbf{[${escapeLatexText(title)}${output.where ? ` ${escapeLatexText(output.where)}` : ''}: ${escapeLatexText(output.message)}]}`;
     return errorBoxLatex({ message: output.rule ? `${output.message} ${output.rule}` : output.message, file: output.where }, title);
   }
 
@@ -385,7 +396,14 @@ class FragmentWriter {
 
   private tabular(node: Table): string {
     const rows = node.children.map((r) => r.children.map((c) => this.inline(c.children)));
-    const plain = node.children.map((r) => r.children.map((c) => c.children.map((p) => (p.type === 'text' ? p.value : p.type === 'inlineCode' ? p.value : '\u0000')).join('').trim()));
+    const plain = node.children.map((r) =>
+      r.children.map((c) =>
+        c.children
+          .map((p) => (p.type === 'text' ? p.value : p.type === 'inlineCode' ? p.value : '\u0000'))
+          .join('')
+          .trim(),
+      ),
+    );
     const width = Math.max(...rows.map((r) => r.length));
     const body = plain.slice(1);
     const numericColumn = (i: number) => body.length > 0 && body.every((r) => /^-?\d+(\.\d+)?$/.test(r[i] ?? '') || (r[i] ?? '') === '');
@@ -567,7 +585,10 @@ export function documentToLatex(tree: Root, data: DocumentData, options: LatexFr
     '% Images are referred to relative to this folder: \\input from another folder after',
     '% \\graphicspath{{path/to/this/folder/}}; citations need biblatex with \\addbibresource{<doc>.bib}.',
     ...(latexEngine(data.lang, body) === 'xelatex'
-      ? ['% CJK text: compile with xelatex and \\usepackage[UTF8]{ctex} (or xeCJK with a CJK font) in the preamble,', '% as the .standalone.tex beside it does; pdflatex cannot typeset it.']
+      ? [
+          '% CJK text: compile with xelatex and \\usepackage[UTF8]{ctex} (or xeCJK with a CJK font) in the preamble,',
+          '% as the .standalone.tex beside it does; pdflatex cannot typeset it.',
+        ]
       : []),
     FIT_MACRO,
   ];

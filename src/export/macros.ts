@@ -25,7 +25,10 @@ export interface MetricMacro {
 
 /** `input=1x3x200x200` → `TwoHundredByTwoHundred` (the spatial size of an image input, else every dim). */
 function inputWords(input: string): string {
-  const dims = (input.split(',')[0] ?? '').replace(/^[^=]*=/, '').split('x').filter((d) => /^\d+$/.test(d));
+  const dims = (input.split(',')[0] ?? '')
+    .replace(/^[^=]*=/, '')
+    .split('x')
+    .filter((d) => /^\d+$/.test(d));
   const shown = dims.length === 4 ? dims.slice(2) : dims;
   return shown.map((d) => numberWords(Number(d))).join('By');
 }
@@ -55,7 +58,13 @@ export function metricMacros(data: DocumentData): MetricMacro[] {
     names.set(name, key);
     // An unstable measurement is never printed bare: a dagger, explained by the comment above the macro.
     const dagger = metric.unstable ? '\\textsuperscript{\\dag}' : '';
-    const macro: MetricMacro = { name, value: escapeLatexText(metric.withUnit) + dagger, number: escapeLatexText(metric.text) + dagger, withUnit: metric.withUnit, metric };
+    const macro: MetricMacro = {
+      name,
+      value: escapeLatexText(metric.withUnit) + dagger,
+      number: escapeLatexText(metric.text) + dagger,
+      withUnit: metric.withUnit,
+      metric,
+    };
     byKey.set(key, macro);
     out.push(macro);
   }
@@ -84,7 +93,13 @@ export function macrosFile(data: DocumentData): string {
   if (macros.length === 0) return `${header.join('\n')}\n% This document quotes no inline metric (:metric{…}).\n`;
   const lines: string[] = [];
   for (const m of macros) {
-    lines.push(comment(m), macroDefinitions([{ name: m.name, value: m.value }, { name: `${m.name}Value`, value: m.number }]).trimEnd());
+    lines.push(
+      comment(m),
+      macroDefinitions([
+        { name: m.name, value: m.value },
+        { name: `${m.name}Value`, value: m.number },
+      ]).trimEnd(),
+    );
   }
   return `${header.join('\n')}\n${lines.join('\n')}\n`;
 }

@@ -36,7 +36,6 @@ export interface StandaloneDocument {
   problems: string[];
 }
 
-
 export function standaloneDocument(options: StandaloneOptions): StandaloneDocument {
   const everything = `${options.title}\n${options.author ?? ''}\n${options.date ?? ''}\n${options.fragment}`;
   const engine = latexEngine(options.lang, everything);
@@ -67,11 +66,16 @@ export function standaloneDocument(options: StandaloneOptions): StandaloneDocume
     `% Characters pdflatex cannot typeset, shown as ?: ${latexComment(unknown.join(' '))}`,
     ...unknown.map((ch) => `\\DeclareUnicodeCharacter{${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}{?}`),
   ].join('\n');
-  const shown = unknown.slice(0, 12).map((ch) => `${ch} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`).join(', ');
+  const shown = unknown
+    .slice(0, 12)
+    .map((ch) => `${ch} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`)
+    .join(', ');
   return {
     tex: tex.replace('\\begin{document}', `${declarations}\n\n\\begin{document}`),
     engine,
-    problems: [`${unknown.length} character${unknown.length === 1 ? '' : 's'} that pdflatex cannot typeset will print as ? in the standalone LaTeX: ${shown}${unknown.length > 12 ? ', …' : ''}; set lang: to the document's language (zh, ja, ko compile with xelatex) or write them as LaTeX commands`],
+    problems: [
+      `${unknown.length} character${unknown.length === 1 ? '' : 's'} that pdflatex cannot typeset will print as ? in the standalone LaTeX: ${shown}${unknown.length > 12 ? ', …' : ''}; set lang: to the document's language (zh, ja, ko compile with xelatex) or write them as LaTeX commands`,
+    ],
   };
 }
 

@@ -49,7 +49,17 @@ export type MessageOverrides = Partial<Record<MessageKey, string>>;
 
 /** The `messages:` setting: any key of the catalogue, a string with the same `{name}` slots. */
 export const messageOverridesSchema = z
-  .object(Object.fromEntries(MESSAGE_KEYS.map((k) => [k, z.string().describe(`Default (en): ${JSON.stringify(en[k])}`).optional()])) as Record<MessageKey, z.ZodOptional<z.ZodString>>)
+  .object(
+    Object.fromEntries(
+      MESSAGE_KEYS.map((k) => [
+        k,
+        z
+          .string()
+          .describe(`Default (en): ${JSON.stringify(en[k])}`)
+          .optional(),
+      ]),
+    ) as Record<MessageKey, z.ZodOptional<z.ZodString>>,
+  )
   .strict();
 
 export interface Messages {
@@ -59,7 +69,6 @@ export interface Messages {
   /** The message with its `{name}` slots filled; an unknown slot stays as written. */
   t(key: MessageKey, vars?: Readonly<Record<string, string | number>>): string;
 }
-
 
 const cache = new Map<string, Messages>();
 

@@ -13,7 +13,13 @@ export function zooSize(entry: ZooEntry, point: InputPoint): Outcome<[number, nu
   // Text models: other names (a decoder's past_key_values.*, or dims such as past_sequence_length) go to the binder.
   if (entry.input.name !== 'input') return { ok: true, value: [0, 0], cached: false };
   if (other.length > 0) {
-    return { ok: false, failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' has one input, '${entry.input.name}'; it has no input ${other.map((o) => `'${o}'`).join(', ')}` } };
+    return {
+      ok: false,
+      failure: {
+        ruleId: 'input-binding',
+        reason: `zoo '${entry.name}' has one input, '${entry.input.name}'; it has no input ${other.map((o) => `'${o}'`).join(', ')}`,
+      },
+    };
   }
   const h = declared[2] as number;
   const w = declared[3] as number;
@@ -21,11 +27,20 @@ export function zooSize(entry: ZooEntry, point: InputPoint): Outcome<[number, nu
   if (given.length !== 4 || given[1] !== declared[1]) {
     return {
       ok: false,
-      failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' takes N×${String(declared[1])}×H×W images; input=${given.join('x')} does not fit (e.g. input=1x${String(declared[1])}x${h}x${w})` },
+      failure: {
+        ruleId: 'input-binding',
+        reason: `zoo '${entry.name}' takes N×${String(declared[1])}×H×W images; input=${given.join('x')} does not fit (e.g. input=1x${String(declared[1])}x${h}x${w})`,
+      },
     };
   }
   if (!entry.resizable && (given[2] !== h || given[3] !== w)) {
-    return { ok: false, failure: { ruleId: 'input-binding', reason: `zoo '${entry.name}' is built for ${h}×${w} only (${entry.description}); use input=1x${String(declared[1])}x${h}x${w}` } };
+    return {
+      ok: false,
+      failure: {
+        ruleId: 'input-binding',
+        reason: `zoo '${entry.name}' is built for ${h}×${w} only (${entry.description}); use input=1x${String(declared[1])}x${h}x${w}`,
+      },
+    };
   }
   return { ok: true, value: [given[2]!, given[3]!], cached: false };
 }
@@ -75,4 +90,3 @@ export function pointSamples(profile: Profile): number {
   const first = profile.inputs[0]?.shape[0];
   return typeof first === 'number' && first > 0 ? first : 1;
 }
-

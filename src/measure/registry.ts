@@ -33,15 +33,39 @@ import { zooFileIn } from '../zoo/cache.js';
 import type { ZooEntry } from '../zoo/registry.js';
 
 import { benchInputs, profileInputs, zooSize } from './inputs.js';
-import type { DeclaredModel, Failure, InputPoint, MeasureSettings, MeasureStats, Outcome, PlanCollector, ProgressEvent, RegistryOptions, StoredBench } from './types.js';
+import type {
+  DeclaredModel,
+  Failure,
+  InputPoint,
+  MeasureSettings,
+  MeasureStats,
+  Outcome,
+  PlanCollector,
+  ProgressEvent,
+  RegistryOptions,
+  StoredBench,
+} from './types.js';
 import { attributeWording, failure, makeItOn, message, missAdvice, refreshNotices, sourceName } from './wording.js';
 import { phrase, type Said } from '../i18n/index.js';
 
-export type { DeclaredModel, Failure, InputPoint, MeasureSettings, MeasureStats, ModelSource, Outcome, PlanCollector, ProgressEvent, RegistryOptions, StoredBench } from './types.js';
+export type {
+  DeclaredModel,
+  Failure,
+  InputPoint,
+  MeasureSettings,
+  MeasureStats,
+  ModelSource,
+  Outcome,
+  PlanCollector,
+  ProgressEvent,
+  RegistryOptions,
+  StoredBench,
+} from './types.js';
 export { refreshNotices } from './wording.js';
 export { pointSamples } from './inputs.js';
 
-const isProfile = (v: unknown): v is Profile => !!v && typeof v === 'object' && (v as Profile).schema === 1 && typeof (v as Profile).totals?.params === 'number' && Array.isArray((v as Profile).nodes);
+const isProfile = (v: unknown): v is Profile =>
+  !!v && typeof v === 'object' && (v as Profile).schema === 1 && typeof (v as Profile).totals?.params === 'number' && Array.isArray((v as Profile).nodes);
 const isStoredBench = (v: unknown): v is StoredBench =>
   !!v && typeof v === 'object' && typeof (v as StoredBench).result?.status === 'string' && typeof (v as StoredBench).environment?.fingerprint === 'string';
 
@@ -136,7 +160,10 @@ export class ModelRegistry {
       }
     }
     if (model.source.kind === 'family') {
-      const vars = Object.entries(model.source.vars).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+      const vars = Object.entries(model.source.vars)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
       const recipe = `family:${model.source.family.name}:${vars}:seed=${this.options.zooSeed ?? 1}:modelpress=${toolVersion()}`;
       return { ok: true, value: { sha256: sha256Hex(recipe) }, cached: false };
     }
@@ -176,10 +203,21 @@ export class ModelRegistry {
     const ident = this.identity(model, point);
     const say = (state: ProgressEvent['state']) => this.options.onProgress?.({ phase: 'profile', model: model.id, input: point.text, state });
     if (this.results) {
-      const stored = this.storedResult(model, ident, this.results.profileFile(this.modelName(model), point.text, convention), 'profile', isProfile, {
-        kind: 'profile', inputs: point.text, convention, tool: toolVersion(),
-        ...(this.options.rules ? { rules: this.options.rules.key } : {}),
-      }, phrase('diag.profile.what', { id: model.id, input: point.text || phrase('diag.asDeclared') }));
+      const stored = this.storedResult(
+        model,
+        ident,
+        this.results.profileFile(this.modelName(model), point.text, convention),
+        'profile',
+        isProfile,
+        {
+          kind: 'profile',
+          inputs: point.text,
+          convention,
+          tool: toolVersion(),
+          ...(this.options.rules ? { rules: this.options.rules.key } : {}),
+        },
+        phrase('diag.profile.what', { id: model.id, input: point.text || phrase('diag.asDeclared') }),
+      );
       if (stored) {
         if (stored.ok) {
           this.stats.profileHits++;
@@ -190,7 +228,11 @@ export class ModelRegistry {
     }
     if (!ident.ok) return ident;
     const parts = {
-      kind: 'profile', model: ident.value.sha256, inputs: point.text, convention, tool: toolVersion(),
+      kind: 'profile',
+      model: ident.value.sha256,
+      inputs: point.text,
+      convention,
+      tool: toolVersion(),
       ...(this.options.rules ? { rules: this.options.rules.key } : {}),
     };
     const key = cacheKey(parts);
@@ -234,7 +276,11 @@ export class ModelRegistry {
 
   private classify(model: DeclaredModel, err: unknown): Failure {
     const where: Said =
-      model.source.kind === 'file' ? `'${model.source.written}'` : model.source.kind === 'zoo' ? phrase('diag.where.zoo', { name: model.source.entry.name }) : phrase('diag.where.family', { name: model.source.family.name });
+      model.source.kind === 'file'
+        ? `'${model.source.written}'`
+        : model.source.kind === 'zoo'
+          ? phrase('diag.where.zoo', { name: model.source.entry.name })
+          : phrase('diag.where.family', { name: model.source.family.name });
     if (err instanceof ModelLoadError) return failure('model-load', phrase('diag.model.cannotLoad', { where, reason: err.reason }));
     if (err instanceof InputBindingError) {
       const unbound = / unknown(\.|;|$)| unknown\b/.test(err.message) && /dim \d/.test(err.message);
@@ -261,7 +307,10 @@ export class ModelRegistry {
   /** The model's name in the results store: `zoo-<name>`, or the file's path from the project root. */
   private modelName(model: DeclaredModel): string {
     if (model.source.kind === 'zoo') return `zoo-${model.source.entry.name}`;
-    if (model.source.kind === 'family') return `family-${model.source.family.name}-${Object.entries(model.source.vars).map(([k, v]) => `${k}${v}`).join('-')}`;
+    if (model.source.kind === 'family')
+      return `family-${model.source.family.name}-${Object.entries(model.source.vars)
+        .map(([k, v]) => `${k}${v}`)
+        .join('-')}`;
     const root = this.options.projectRoot;
     return root ? path.relative(root, model.source.path) : model.source.written;
   }
@@ -319,7 +368,14 @@ export class ModelRegistry {
     const head = only ? '' : '--frozen: ';
     const again = only?.remedy ?? phrase('diag.frozen.remeasure');
     const reason: Said = stale
-      ? phrase('diag.stored.stale', { head, what, file: rel(stale.file), differ: stale.differ.join(', '), changed: stale.differ.includes('model') ? phrase('diag.stored.modelChanged') : '', again })
+      ? phrase('diag.stored.stale', {
+          head,
+          what,
+          file: rel(stale.file),
+          differ: stale.differ.join(', '),
+          changed: stale.differ.includes('model') ? phrase('diag.stored.modelChanged') : '',
+          again,
+        })
       : corrupt && corrupt.status === 'corrupt'
         ? phrase('diag.stored.corrupt', { head, what, file: rel(corrupt.file), reason: corrupt.reason, again })
         : only
@@ -349,7 +405,13 @@ export class ModelRegistry {
     return p;
   }
 
-  private async computeBench(model: DeclaredModel, point: InputPoint, settings: MeasureSettings, flopsPerSample: number | undefined, target: string): Promise<Outcome<StoredBench>> {
+  private async computeBench(
+    model: DeclaredModel,
+    point: InputPoint,
+    settings: MeasureSettings,
+    flopsPerSample: number | undefined,
+    target: string,
+  ): Promise<Outcome<StoredBench>> {
     const ident = this.identity(model, point);
     const provider = settings.provider ?? 'cpu';
     const protocol = { ...settings.protocol, processes: settings.processes };
@@ -388,7 +450,8 @@ export class ModelRegistry {
       }
       if (stored && (elsewhere || !ident.ok)) return stored;
       if (!ident.ok) return ident;
-      if (elsewhere) return { ok: false, failure: failure('missing-result', phrase('diag.bench.notStored', { what: onMachine, remedy: makeItOn(target, provider) })) };
+      if (elsewhere)
+        return { ok: false, failure: failure('missing-result', phrase('diag.bench.notStored', { what: onMachine, remedy: makeItOn(target, provider) })) };
       // Planning, and the store lacks it: a work unit for the scheduler.
       const unit = this.planUnit(model, ident.value, point, settings, flopsPerSample, file, target);
       if (!unit.ok) return unit;
@@ -399,7 +462,10 @@ export class ModelRegistry {
     if (this.results && this.options.frozen) {
       // This machine's result first, then any other machine's (its environment is disclosed with it).
       const machines = this.results.benchMachines(this.modelName(model), config);
-      const files = machines.length > 0 ? machines.map((m) => this.results!.benchFile(this.modelName(model), config, m)) : [this.results.benchFile(this.modelName(model), config)];
+      const files =
+        machines.length > 0
+          ? machines.map((m) => this.results!.benchFile(this.modelName(model), config, m))
+          : [this.results.benchFile(this.modelName(model), config)];
       const never = ident.ok ? () => this.cannotBenchmark(model, ident.value, point, cacheKey({ ...rest, model: ident.value.sha256 })) : undefined;
       const stored = this.storedResult(model, ident, files, 'bench', isStoredBench, rest, what, ['threads', 'hardware', 'onnxruntime'], never);
       if (stored?.ok) {
@@ -422,7 +488,12 @@ export class ModelRegistry {
         say('cached');
         return { ok: true, value: hit.value, cached: true };
       }
-      const miss = phrase('diag.frozen.noBench', { id: model.id, input: point.text || phrase('diag.asDeclared'), batch: model.batch, key: portableKey.slice(0, 12) });
+      const miss = phrase('diag.frozen.noBench', {
+        id: model.id,
+        input: point.text || phrase('diag.asDeclared'),
+        batch: model.batch,
+        key: portableKey.slice(0, 12),
+      });
       // Advice only where it can help: a benchmark that failed when last measured, or inputs that do
       // not bind at this batch, will not be made by a build without --frozen either.
       const never = this.cannotBenchmark(model, ident.value, point, portableKey);
@@ -568,7 +639,12 @@ export class ModelRegistry {
   }
 
   /** Why a benchmark of the model at this point can never be made (undefined: a rebuild may make it). */
-  private cannotBenchmark(model: DeclaredModel, ident: { sha256: string; zooSize?: [number, number] | undefined }, point: InputPoint, portableKey: string): Said | undefined {
+  private cannotBenchmark(
+    model: DeclaredModel,
+    ident: { sha256: string; zooSize?: [number, number] | undefined },
+    point: InputPoint,
+    portableKey: string,
+  ): Said | undefined {
     const failed = this.cache?.get('bench-failed', portableKey, (v): v is { reason: string } => typeof (v as { reason?: unknown })?.reason === 'string');
     if (failed?.status === 'hit') return phrase('diag.never.failedBefore', { reason: failed.value.reason.split('\n')[0]!.trim() });
     try {

@@ -124,4 +124,3 @@ export interface MeasureStats {
   profileHits: number;
   benchHits: number;
 }
-

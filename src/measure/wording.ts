@@ -53,5 +53,7 @@ export function makeItOn(machine: string, provider: ExecutionProvider): Said {
 /** How a built model is named in stored results: `zoo:resnet18`, `family:self_attention(n=128,d=64)`. */
 export function sourceName(source: Exclude<ModelSource, { kind: 'file' }>): string {
   if (source.kind === 'zoo') return `zoo:${source.entry.name}`;
-  return `family:${source.family.name}(${Object.entries(source.vars).map(([k, v]) => `${k}=${v}`).join(',')})`;
+  return `family:${source.family.name}(${Object.entries(source.vars)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')})`;
 }

@@ -18,17 +18,7 @@ import { elementCount } from './model.js';
 import { float32ToBfloat16Bits, float32ToFloat16Bits } from './half.js';
 
 /** An attribute value: plain JS values are typed by shape (integers → int, other numbers → float). */
-export type AttrValue =
-  | number
-  | string
-  | number[]
-  | string[]
-  | Tensor
-  | Graph
-  | { float: number }
-  | { floats: number[] }
-  | { ints: number[] }
-  | Attribute;
+export type AttrValue = number | string | number[] | string[] | Tensor | Graph | { float: number } | { floats: number[] } | { ints: number[] } | Attribute;
 
 export type Init =
   /** Uniform in ±1/sqrt(fan_in) (PyTorch's default Linear/Conv scale), seeded. fan_in = ∏dims[1:]. */
@@ -65,19 +55,45 @@ export function encodeValues(dataType: number, values: ArrayLike<number> | Array
   const num = (i: number): number => Number(values[i]);
   for (let i = 0; i < count; i++) {
     switch (dataType) {
-      case 1: view.setFloat32(i * 4, num(i), true); break;
-      case 11: view.setFloat64(i * 8, num(i), true); break;
-      case 2: case 9: view.setUint8(i, num(i)); break;
-      case 3: view.setInt8(i, num(i)); break;
-      case 4: view.setUint16(i * 2, num(i), true); break;
-      case 5: view.setInt16(i * 2, num(i), true); break;
-      case 6: view.setInt32(i * 4, num(i), true); break;
-      case 12: view.setUint32(i * 4, num(i), true); break;
-      case 7: view.setBigInt64(i * 8, BigInt(values[i] as number | bigint), true); break;
-      case 13: view.setBigUint64(i * 8, BigInt(values[i] as number | bigint), true); break;
-      case 10: view.setUint16(i * 2, float32ToFloat16Bits(num(i)), true); break;
-      case 16: view.setUint16(i * 2, float32ToBfloat16Bits(num(i)), true); break;
-      default: throw new Error(`cannot encode values of ONNX dtype ${dataType}`);
+      case 1:
+        view.setFloat32(i * 4, num(i), true);
+        break;
+      case 11:
+        view.setFloat64(i * 8, num(i), true);
+        break;
+      case 2:
+      case 9:
+        view.setUint8(i, num(i));
+        break;
+      case 3:
+        view.setInt8(i, num(i));
+        break;
+      case 4:
+        view.setUint16(i * 2, num(i), true);
+        break;
+      case 5:
+        view.setInt16(i * 2, num(i), true);
+        break;
+      case 6:
+        view.setInt32(i * 4, num(i), true);
+        break;
+      case 12:
+        view.setUint32(i * 4, num(i), true);
+        break;
+      case 7:
+        view.setBigInt64(i * 8, BigInt(values[i] as number | bigint), true);
+        break;
+      case 13:
+        view.setBigUint64(i * 8, BigInt(values[i] as number | bigint), true);
+        break;
+      case 10:
+        view.setUint16(i * 2, float32ToFloat16Bits(num(i)), true);
+        break;
+      case 16:
+        view.setUint16(i * 2, float32ToBfloat16Bits(num(i)), true);
+        break;
+      default:
+        throw new Error(`cannot encode values of ONNX dtype ${dataType}`);
     }
   }
   return bytes;
@@ -110,7 +126,14 @@ function drawAt(seed: number, i: number): number {
  * Generate elements [first, first + count) of an initializer as bytes (float types get seeded
  * uniform values; element i is draw i of the tensor's seed, whatever range it is made in).
  */
-function initBytes(dataType: number, dims: number[], init: Exclude<Init, { values: unknown }>, seed: number, first = 0, count = elementCount(dims) - first): Uint8Array {
+function initBytes(
+  dataType: number,
+  dims: number[],
+  init: Exclude<Init, { values: unknown }>,
+  seed: number,
+  first = 0,
+  count = elementCount(dims) - first,
+): Uint8Array {
   const range = initRange(dims, init);
   if (range === undefined) return new Uint8Array(byteSize(dataType, count));
   const [lo, hi] = range;
@@ -142,7 +165,8 @@ function generatedSource(name: string, size: number, elementBytes: number, make:
     name: `<generated ${name}>`,
     size,
     read(offset: number, length: number): Buffer {
-      if (offset < 0 || length < 0 || offset + length > size) throw new Error(`${name}: read of ${length} bytes at ${offset} runs past the end (${size} bytes)`);
+      if (offset < 0 || length < 0 || offset + length > size)
+        throw new Error(`${name}: read of ${length} bytes at ${offset} runs past the end (${size} bytes)`);
       const first = Math.floor(offset / elementBytes);
       const last = Math.ceil((offset + length) / elementBytes);
       const bytes = make(first, last - first);

@@ -35,10 +35,32 @@ export const DataType = {
 
 /** The short, user-facing dtype names used in the CLI, the builder and reports. */
 export type DtypeName =
-  | 'float32' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'int64' | 'string' | 'bool'
-  | 'float16' | 'float64' | 'uint32' | 'uint64' | 'complex64' | 'complex128' | 'bfloat16'
-  | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'uint4' | 'int4'
-  | 'float4e2m1' | 'float8e8m0' | 'uint2' | 'int2';
+  | 'float32'
+  | 'uint8'
+  | 'int8'
+  | 'uint16'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'string'
+  | 'bool'
+  | 'float16'
+  | 'float64'
+  | 'uint32'
+  | 'uint64'
+  | 'complex64'
+  | 'complex128'
+  | 'bfloat16'
+  | 'float8e4m3fn'
+  | 'float8e4m3fnuz'
+  | 'float8e5m2'
+  | 'float8e5m2fnuz'
+  | 'uint4'
+  | 'int4'
+  | 'float4e2m1'
+  | 'float8e8m0'
+  | 'uint2'
+  | 'int2';
 
 interface DtypeInfo {
   name: DtypeName;
@@ -78,7 +100,15 @@ const INFO: Record<number, DtypeInfo> = {
 
 const BY_NAME = new Map<string, number>(Object.entries(INFO).map(([code, info]) => [info.name, Number(code)]));
 // Common aliases users type.
-for (const [alias, code] of [['float', 1], ['double', 11], ['half', 10], ['fp32', 1], ['fp16', 10], ['bf16', 16], ['fp64', 11]] as const) {
+for (const [alias, code] of [
+  ['float', 1],
+  ['double', 11],
+  ['half', 10],
+  ['fp32', 1],
+  ['fp16', 10],
+  ['bf16', 16],
+  ['fp64', 11],
+] as const) {
   BY_NAME.set(alias, code);
 }
 

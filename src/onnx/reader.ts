@@ -7,8 +7,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ModelLoadError } from './errors.js';
 import type {
-  Attribute, ByteSource, Dim, FunctionDef, Graph, Model, Node, OpsetId, RawField, Span, SparseTensor,
-  StringEntry, Tensor, TensorAnnotation, TensorData, TypeInfo, TypedField, ValueInfo,
+  Attribute,
+  ByteSource,
+  Dim,
+  FunctionDef,
+  Graph,
+  Model,
+  Node,
+  OpsetId,
+  RawField,
+  Span,
+  SparseTensor,
+  StringEntry,
+  Tensor,
+  TensorAnnotation,
+  TensorData,
+  TypeInfo,
+  TypedField,
+  ValueInfo,
 } from './model.js';
 import { BufferCursor, type Cursor, FileCursor, FileSource, MemorySource, WireError, WireType } from './wire.js';
 import { checkRelativeLocation, forEachTensor, resolveExternalPath } from './tensor-data.js';
@@ -211,10 +227,18 @@ function typeProtoBody(d: Dec, end: number): { type: TypeInfo; denotation?: stri
   };
   fields(d, end, (f, wt) => {
     switch (f) {
-      case 1: type = tensorLike('tensor', sub(d, wt, end, 'tensor_type')); return true;
-      case 8: type = tensorLike('sparse_tensor', sub(d, wt, end, 'sparse_tensor_type')); return true;
-      case 4: type = elemOnly('sequence', sub(d, wt, end, 'sequence_type')); return true;
-      case 9: type = elemOnly('optional', sub(d, wt, end, 'optional_type')); return true;
+      case 1:
+        type = tensorLike('tensor', sub(d, wt, end, 'tensor_type'));
+        return true;
+      case 8:
+        type = tensorLike('sparse_tensor', sub(d, wt, end, 'sparse_tensor_type'));
+        return true;
+      case 4:
+        type = elemOnly('sequence', sub(d, wt, end, 'sequence_type'));
+        return true;
+      case 9:
+        type = elemOnly('optional', sub(d, wt, end, 'optional_type'));
+        return true;
       case 5: {
         const mEnd = sub(d, wt, end, 'map_type');
         let keyType = 0;
@@ -228,8 +252,11 @@ function typeProtoBody(d: Dec, end: number): { type: TypeInfo; denotation?: stri
         type = { kind: 'map', keyType, value };
         return true;
       }
-      case 6: denotation = str(d, wt, end, 'denotation'); return true;
-      default: return false;
+      case 6:
+        denotation = str(d, wt, end, 'denotation');
+        return true;
+      default:
+        return false;
     }
   });
   return denotation === undefined ? { type } : { type, denotation };
@@ -239,16 +266,23 @@ function valueInfo(d: Dec, end: number): ValueInfo {
   const v: ValueInfo = { name: '' };
   fields(d, end, (f, wt) => {
     switch (f) {
-      case 1: v.name = interned(d, str(d, wt, end, 'value_info.name')); return true;
+      case 1:
+        v.name = interned(d, str(d, wt, end, 'value_info.name'));
+        return true;
       case 2: {
         const t = typeProto(d, sub(d, wt, end, 'value_info.type'));
         v.type = t.type;
         if (t.denotation !== undefined) v.denotation = t.denotation;
         return true;
       }
-      case 3: v.docString = str(d, wt, end, 'doc_string'); return true;
-      case 4: (v.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
-      default: return false;
+      case 3:
+        v.docString = str(d, wt, end, 'doc_string');
+        return true;
+      case 4:
+        (v.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+        return true;
+      default:
+        return false;
     }
   });
   return v;
@@ -268,8 +302,12 @@ function tensor(d: Dec, end: number): Tensor {
   let location = 0;
   fields(d, end, (f, wt) => {
     switch (f) {
-      case 1: ints(d, wt, end, t.dims, 'dims'); return true;
-      case 2: t.dataType = int(d, wt, 'data_type'); return true;
+      case 1:
+        ints(d, wt, end, t.dims, 'dims');
+        return true;
+      case 2:
+        t.dataType = int(d, wt, 'data_type');
+        return true;
       case 3: {
         const sEnd = sub(d, wt, end, 'segment');
         const seg = { begin: 0, end: 0 };
@@ -282,7 +320,11 @@ function tensor(d: Dec, end: number): Tensor {
         t.segment = seg;
         return true;
       }
-      case 4: case 5: case 7: case 10: case 11: {
+      case 4:
+      case 5:
+      case 7:
+      case 10:
+      case 11: {
         const field = TYPED_FIELDS[f]!;
         if (typedField !== undefined && typedField !== field) throw new SchemaError(`tensor '${t.name}' stores data in both ${typedField} and ${field}`);
         typedField = field;
@@ -301,8 +343,12 @@ function tensor(d: Dec, end: number): Tensor {
         }
         return true;
       }
-      case 6: strings.push(bytes(d, wt, end, 'string_data')); return true;
-      case 8: t.name = interned(d, str(d, wt, end, 'tensor.name')); return true;
+      case 6:
+        strings.push(bytes(d, wt, end, 'string_data'));
+        return true;
+      case 8:
+        t.name = interned(d, str(d, wt, end, 'tensor.name'));
+        return true;
       case 9: {
         expectWire(wt, WireType.LEN, 'raw_data');
         const n = c.length(end);
@@ -310,11 +356,20 @@ function tensor(d: Dec, end: number): Tensor {
         c.skip(n); // the weights: never read here
         return true;
       }
-      case 12: t.docString = str(d, wt, end, 'doc_string'); return true;
-      case 13: external.push(entry(d, sub(d, wt, end, 'external_data'))); return true;
-      case 14: location = int(d, wt, 'data_location'); return true;
-      case 16: (t.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
-      default: return false;
+      case 12:
+        t.docString = str(d, wt, end, 'doc_string');
+        return true;
+      case 13:
+        external.push(entry(d, sub(d, wt, end, 'external_data')));
+        return true;
+      case 14:
+        location = int(d, wt, 'data_location');
+        return true;
+      case 16:
+        (t.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+        return true;
+      default:
+        return false;
     }
   });
   let data: TensorData = { kind: 'none' };
@@ -358,8 +413,20 @@ function sparseTensor(d: Dec, end: number): SparseTensor {
 }
 
 const ATTR_TYPES: Record<number, Attribute['type']> = {
-  1: 'float', 2: 'int', 3: 'string', 4: 'tensor', 5: 'graph', 11: 'sparse_tensor', 13: 'type_proto',
-  6: 'floats', 7: 'ints', 8: 'strings', 9: 'tensors', 10: 'graphs', 12: 'sparse_tensors', 14: 'type_protos',
+  1: 'float',
+  2: 'int',
+  3: 'string',
+  4: 'tensor',
+  5: 'graph',
+  11: 'sparse_tensor',
+  13: 'type_proto',
+  6: 'floats',
+  7: 'ints',
+  8: 'strings',
+  9: 'tensors',
+  10: 'graphs',
+  12: 'sparse_tensors',
+  14: 'type_protos',
 };
 
 function attribute(d: Dec, end: number): Attribute {
@@ -384,25 +451,77 @@ function attribute(d: Dec, end: number): Attribute {
   const typesV: TypeInfo[] = [];
   fields(d, end, (f, wt) => {
     switch (f) {
-      case 1: name = str(d, wt, end, 'attribute.name'); return true;
-      case 21: refAttrName = str(d, wt, end, 'ref_attr_name'); return true;
-      case 13: docString = str(d, wt, end, 'doc_string'); return true;
-      case 20: type = int(d, wt, 'attribute.type'); return true;
-      case 2: expectWire(wt, WireType.I32, 'f'); f_ = d.c.float32(); seen.add('float'); return true;
-      case 3: i_ = int(d, wt, 'i'); seen.add('int'); return true;
-      case 4: s_ = bytes(d, wt, end, 's'); seen.add('string'); return true;
-      case 5: t_ = tensor(d, sub(d, wt, end, 't')); seen.add('tensor'); return true;
-      case 6: g_ = graph(d, sub(d, wt, end, 'g')); seen.add('graph'); return true;
-      case 22: sp_ = sparseTensor(d, sub(d, wt, end, 'sparse_tensor')); seen.add('sparse_tensor'); return true;
-      case 14: tp_ = typeProto(d, sub(d, wt, end, 'tp')).type; seen.add('type_proto'); return true;
-      case 7: floats(d, wt, end, floatsV, 'floats'); seen.add('floats'); return true;
-      case 8: ints(d, wt, end, intsV, 'ints'); seen.add('ints'); return true;
-      case 9: stringsV.push(bytes(d, wt, end, 'strings')); seen.add('strings'); return true;
-      case 10: tensorsV.push(tensor(d, sub(d, wt, end, 'tensors'))); seen.add('tensors'); return true;
-      case 11: graphsV.push(graph(d, sub(d, wt, end, 'graphs'))); seen.add('graphs'); return true;
-      case 23: sparseV.push(sparseTensor(d, sub(d, wt, end, 'sparse_tensors'))); seen.add('sparse_tensors'); return true;
-      case 15: typesV.push(typeProto(d, sub(d, wt, end, 'type_protos')).type); seen.add('type_protos'); return true;
-      default: return false;
+      case 1:
+        name = str(d, wt, end, 'attribute.name');
+        return true;
+      case 21:
+        refAttrName = str(d, wt, end, 'ref_attr_name');
+        return true;
+      case 13:
+        docString = str(d, wt, end, 'doc_string');
+        return true;
+      case 20:
+        type = int(d, wt, 'attribute.type');
+        return true;
+      case 2:
+        expectWire(wt, WireType.I32, 'f');
+        f_ = d.c.float32();
+        seen.add('float');
+        return true;
+      case 3:
+        i_ = int(d, wt, 'i');
+        seen.add('int');
+        return true;
+      case 4:
+        s_ = bytes(d, wt, end, 's');
+        seen.add('string');
+        return true;
+      case 5:
+        t_ = tensor(d, sub(d, wt, end, 't'));
+        seen.add('tensor');
+        return true;
+      case 6:
+        g_ = graph(d, sub(d, wt, end, 'g'));
+        seen.add('graph');
+        return true;
+      case 22:
+        sp_ = sparseTensor(d, sub(d, wt, end, 'sparse_tensor'));
+        seen.add('sparse_tensor');
+        return true;
+      case 14:
+        tp_ = typeProto(d, sub(d, wt, end, 'tp')).type;
+        seen.add('type_proto');
+        return true;
+      case 7:
+        floats(d, wt, end, floatsV, 'floats');
+        seen.add('floats');
+        return true;
+      case 8:
+        ints(d, wt, end, intsV, 'ints');
+        seen.add('ints');
+        return true;
+      case 9:
+        stringsV.push(bytes(d, wt, end, 'strings'));
+        seen.add('strings');
+        return true;
+      case 10:
+        tensorsV.push(tensor(d, sub(d, wt, end, 'tensors')));
+        seen.add('tensors');
+        return true;
+      case 11:
+        graphsV.push(graph(d, sub(d, wt, end, 'graphs')));
+        seen.add('graphs');
+        return true;
+      case 23:
+        sparseV.push(sparseTensor(d, sub(d, wt, end, 'sparse_tensors')));
+        seen.add('sparse_tensors');
+        return true;
+      case 15:
+        typesV.push(typeProto(d, sub(d, wt, end, 'type_protos')).type);
+        seen.add('type_protos');
+        return true;
+      default:
+        return false;
     }
   });
   const doc = docString === undefined ? {} : { docString };
@@ -410,21 +529,40 @@ function attribute(d: Dec, end: number): Attribute {
   // IR version 1 had no type discriminator: infer it from the one field present.
   const kind: Attribute['type'] | undefined = ATTR_TYPES[type] ?? (seen.size === 1 ? [...seen][0] : undefined);
   switch (kind) {
-    case 'float': return { name, type: kind, value: f_, ...doc };
-    case 'int': return { name, type: kind, value: i_, ...doc };
-    case 'string': return { name, type: kind, value: s_, ...doc };
-    case 'tensor': if (t_) return { name, type: kind, value: t_, ...doc }; break;
-    case 'graph': if (g_) return { name, type: kind, value: g_, ...doc }; break;
-    case 'sparse_tensor': if (sp_) return { name, type: kind, value: sp_, ...doc }; break;
-    case 'type_proto': if (tp_) return { name, type: kind, value: tp_, ...doc }; break;
-    case 'floats': return { name, type: kind, value: exact(floatsV), ...doc };
-    case 'ints': return { name, type: kind, value: exact(intsV), ...doc };
-    case 'strings': return { name, type: kind, value: stringsV, ...doc };
-    case 'tensors': return { name, type: kind, value: tensorsV, ...doc };
-    case 'graphs': return { name, type: kind, value: graphsV, ...doc };
-    case 'sparse_tensors': return { name, type: kind, value: sparseV, ...doc };
-    case 'type_protos': return { name, type: kind, value: typesV, ...doc };
-    default: break;
+    case 'float':
+      return { name, type: kind, value: f_, ...doc };
+    case 'int':
+      return { name, type: kind, value: i_, ...doc };
+    case 'string':
+      return { name, type: kind, value: s_, ...doc };
+    case 'tensor':
+      if (t_) return { name, type: kind, value: t_, ...doc };
+      break;
+    case 'graph':
+      if (g_) return { name, type: kind, value: g_, ...doc };
+      break;
+    case 'sparse_tensor':
+      if (sp_) return { name, type: kind, value: sp_, ...doc };
+      break;
+    case 'type_proto':
+      if (tp_) return { name, type: kind, value: tp_, ...doc };
+      break;
+    case 'floats':
+      return { name, type: kind, value: exact(floatsV), ...doc };
+    case 'ints':
+      return { name, type: kind, value: exact(intsV), ...doc };
+    case 'strings':
+      return { name, type: kind, value: stringsV, ...doc };
+    case 'tensors':
+      return { name, type: kind, value: tensorsV, ...doc };
+    case 'graphs':
+      return { name, type: kind, value: graphsV, ...doc };
+    case 'sparse_tensors':
+      return { name, type: kind, value: sparseV, ...doc };
+    case 'type_protos':
+      return { name, type: kind, value: typesV, ...doc };
+    default:
+      break;
   }
   throw new SchemaError(`attribute '${name}' has type ${type} and no value of that type`);
 }
@@ -433,16 +571,35 @@ function node(d: Dec, end: number): Node {
   const n: Node = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [] };
   fields(d, end, (f, wt) => {
     switch (f) {
-      case 1: n.inputs.push(interned(d, str(d, wt, end, 'node.input'))); return true;
-      case 2: n.outputs.push(interned(d, str(d, wt, end, 'node.output'))); return true;
-      case 3: n.name = str(d, wt, end, 'node.name'); return true;
-      case 4: n.opType = interned(d, str(d, wt, end, 'op_type')); return true;
-      case 7: n.domain = interned(d, str(d, wt, end, 'node.domain')); return true;
-      case 5: n.attributes.push(attribute(d, sub(d, wt, end, 'attribute'))); return true;
-      case 6: n.docString = str(d, wt, end, 'doc_string'); return true;
-      case 8: n.overload = str(d, wt, end, 'overload'); return true;
-      case 9: (n.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
-      default: return false;
+      case 1:
+        n.inputs.push(interned(d, str(d, wt, end, 'node.input')));
+        return true;
+      case 2:
+        n.outputs.push(interned(d, str(d, wt, end, 'node.output')));
+        return true;
+      case 3:
+        n.name = str(d, wt, end, 'node.name');
+        return true;
+      case 4:
+        n.opType = interned(d, str(d, wt, end, 'op_type'));
+        return true;
+      case 7:
+        n.domain = interned(d, str(d, wt, end, 'node.domain'));
+        return true;
+      case 5:
+        n.attributes.push(attribute(d, sub(d, wt, end, 'attribute')));
+        return true;
+      case 6:
+        n.docString = str(d, wt, end, 'doc_string');
+        return true;
+      case 8:
+        n.overload = str(d, wt, end, 'overload');
+        return true;
+      case 9:
+        (n.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+        return true;
+      default:
+        return false;
     }
   });
   n.inputs = exact(n.inputs);
@@ -461,14 +618,30 @@ function graphBody(d: Dec, end: number): Graph {
   const g: Graph = { name: '', nodes: [], initializers: [], sparseInitializers: [], inputs: [], outputs: [], valueInfo: [] };
   fields(d, end, (f, wt) => {
     switch (f) {
-      case 1: g.nodes.push(node(d, sub(d, wt, end, 'node'))); return true;
-      case 2: g.name = str(d, wt, end, 'graph.name'); return true;
-      case 5: g.initializers.push(tensor(d, sub(d, wt, end, 'initializer'))); return true;
-      case 15: g.sparseInitializers.push(sparseTensor(d, sub(d, wt, end, 'sparse_initializer'))); return true;
-      case 10: g.docString = str(d, wt, end, 'doc_string'); return true;
-      case 11: g.inputs.push(valueInfo(d, sub(d, wt, end, 'input'))); return true;
-      case 12: g.outputs.push(valueInfo(d, sub(d, wt, end, 'output'))); return true;
-      case 13: g.valueInfo.push(valueInfo(d, sub(d, wt, end, 'value_info'))); return true;
+      case 1:
+        g.nodes.push(node(d, sub(d, wt, end, 'node')));
+        return true;
+      case 2:
+        g.name = str(d, wt, end, 'graph.name');
+        return true;
+      case 5:
+        g.initializers.push(tensor(d, sub(d, wt, end, 'initializer')));
+        return true;
+      case 15:
+        g.sparseInitializers.push(sparseTensor(d, sub(d, wt, end, 'sparse_initializer')));
+        return true;
+      case 10:
+        g.docString = str(d, wt, end, 'doc_string');
+        return true;
+      case 11:
+        g.inputs.push(valueInfo(d, sub(d, wt, end, 'input')));
+        return true;
+      case 12:
+        g.outputs.push(valueInfo(d, sub(d, wt, end, 'output')));
+        return true;
+      case 13:
+        g.valueInfo.push(valueInfo(d, sub(d, wt, end, 'value_info')));
+        return true;
       case 14: {
         const aEnd = sub(d, wt, end, 'quantization_annotation');
         const a: TensorAnnotation = { tensorName: '', quantParameterTensorNames: [] };
@@ -481,30 +654,68 @@ function graphBody(d: Dec, end: number): Graph {
         (g.quantizationAnnotation ??= []).push(a);
         return true;
       }
-      case 16: (g.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
-      default: return false;
+      case 16:
+        (g.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+        return true;
+      default:
+        return false;
     }
   });
   return g;
 }
 
 function functionDef(d: Dec, end: number): FunctionDef {
-  const fn: FunctionDef = { name: '', domain: '', inputs: [], outputs: [], attributeNames: [], attributeDefaults: [], nodes: [], opsetImports: [], valueInfo: [] };
+  const fn: FunctionDef = {
+    name: '',
+    domain: '',
+    inputs: [],
+    outputs: [],
+    attributeNames: [],
+    attributeDefaults: [],
+    nodes: [],
+    opsetImports: [],
+    valueInfo: [],
+  };
   fields(d, end, (f, wt) => {
     switch (f) {
-      case 1: fn.name = str(d, wt, end, 'function.name'); return true;
-      case 4: fn.inputs.push(str(d, wt, end, 'function.input')); return true;
-      case 5: fn.outputs.push(str(d, wt, end, 'function.output')); return true;
-      case 6: fn.attributeNames.push(str(d, wt, end, 'function.attribute')); return true;
-      case 11: fn.attributeDefaults.push(attribute(d, sub(d, wt, end, 'attribute_proto'))); return true;
-      case 7: fn.nodes.push(node(d, sub(d, wt, end, 'function.node'))); return true;
-      case 8: fn.docString = str(d, wt, end, 'doc_string'); return true;
-      case 9: fn.opsetImports.push(opset(d, sub(d, wt, end, 'opset_import'))); return true;
-      case 10: fn.domain = str(d, wt, end, 'function.domain'); return true;
-      case 13: fn.overload = str(d, wt, end, 'overload'); return true;
-      case 12: fn.valueInfo.push(valueInfo(d, sub(d, wt, end, 'value_info'))); return true;
-      case 14: (fn.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props'))); return true;
-      default: return false;
+      case 1:
+        fn.name = str(d, wt, end, 'function.name');
+        return true;
+      case 4:
+        fn.inputs.push(str(d, wt, end, 'function.input'));
+        return true;
+      case 5:
+        fn.outputs.push(str(d, wt, end, 'function.output'));
+        return true;
+      case 6:
+        fn.attributeNames.push(str(d, wt, end, 'function.attribute'));
+        return true;
+      case 11:
+        fn.attributeDefaults.push(attribute(d, sub(d, wt, end, 'attribute_proto')));
+        return true;
+      case 7:
+        fn.nodes.push(node(d, sub(d, wt, end, 'function.node')));
+        return true;
+      case 8:
+        fn.docString = str(d, wt, end, 'doc_string');
+        return true;
+      case 9:
+        fn.opsetImports.push(opset(d, sub(d, wt, end, 'opset_import')));
+        return true;
+      case 10:
+        fn.domain = str(d, wt, end, 'function.domain');
+        return true;
+      case 13:
+        fn.overload = str(d, wt, end, 'overload');
+        return true;
+      case 12:
+        fn.valueInfo.push(valueInfo(d, sub(d, wt, end, 'value_info')));
+        return true;
+      case 14:
+        (fn.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+        return true;
+      default:
+        return false;
     }
   });
   return fn;
@@ -515,9 +726,17 @@ function modelProto(d: Dec, end: number): { model: Model; sawIrVersion: boolean;
   let sawIrVersion = false;
   let sawGraph = false;
   const m: Model = {
-    irVersion: 0, opsetImports: [], producerName: '', producerVersion: '', domain: '', modelVersion: 0, docString: '',
+    irVersion: 0,
+    opsetImports: [],
+    producerName: '',
+    producerVersion: '',
+    domain: '',
+    modelVersion: 0,
+    docString: '',
     graph: { name: '', nodes: [], initializers: [], sparseInitializers: [], inputs: [], outputs: [], valueInfo: [] },
-    metadataProps: [], functions: [], extraFields: [],
+    metadataProps: [],
+    functions: [],
+    extraFields: [],
   };
   while (c.pos < end) {
     const start = c.pos;
@@ -525,16 +744,38 @@ function modelProto(d: Dec, end: number): { model: Model; sawIrVersion: boolean;
     const f = Math.floor(t / 8);
     const wt = t % 8;
     switch (f) {
-      case 1: m.irVersion = int(d, wt, 'ir_version'); sawIrVersion = true; break;
-      case 2: m.producerName = str(d, wt, end, 'producer_name'); break;
-      case 3: m.producerVersion = str(d, wt, end, 'producer_version'); break;
-      case 4: m.domain = str(d, wt, end, 'domain'); break;
-      case 5: m.modelVersion = int(d, wt, 'model_version'); break;
-      case 6: m.docString = str(d, wt, end, 'doc_string'); break;
-      case 7: m.graph = graph(d, sub(d, wt, end, 'graph')); sawGraph = true; break;
-      case 8: m.opsetImports.push(opset(d, sub(d, wt, end, 'opset_import'))); break;
-      case 14: m.metadataProps.push(entry(d, sub(d, wt, end, 'metadata_props'))); break;
-      case 25: m.functions.push(functionDef(d, sub(d, wt, end, 'functions'))); break;
+      case 1:
+        m.irVersion = int(d, wt, 'ir_version');
+        sawIrVersion = true;
+        break;
+      case 2:
+        m.producerName = str(d, wt, end, 'producer_name');
+        break;
+      case 3:
+        m.producerVersion = str(d, wt, end, 'producer_version');
+        break;
+      case 4:
+        m.domain = str(d, wt, end, 'domain');
+        break;
+      case 5:
+        m.modelVersion = int(d, wt, 'model_version');
+        break;
+      case 6:
+        m.docString = str(d, wt, end, 'doc_string');
+        break;
+      case 7:
+        m.graph = graph(d, sub(d, wt, end, 'graph'));
+        sawGraph = true;
+        break;
+      case 8:
+        m.opsetImports.push(opset(d, sub(d, wt, end, 'opset_import')));
+        break;
+      case 14:
+        m.metadataProps.push(entry(d, sub(d, wt, end, 'metadata_props')));
+        break;
+      case 25:
+        m.functions.push(functionDef(d, sub(d, wt, end, 'functions')));
+        break;
       default: {
         c.skipField(wt, end);
         const raw: RawField = { field: f, bytes: new Uint8Array(d.source.read(start, c.pos - start)) };
@@ -566,7 +807,10 @@ function decode(c: Cursor, source: ByteSource, where: string): Model {
   } catch (err) {
     if (err instanceof WireError) {
       if (err.truncated) {
-        throw new ModelLoadError(where, `the file is truncated: it ends inside a protobuf field (at byte ${err.position} of ${c.size}); re-export or copy the model again`);
+        throw new ModelLoadError(
+          where,
+          `the file is truncated: it ends inside a protobuf field (at byte ${err.position} of ${c.size}); re-export or copy the model again`,
+        );
       }
       throw new ModelLoadError(where, `not an ONNX model: invalid protobuf data (${err.message}); check that this is a .onnx file`);
     }
@@ -592,7 +836,10 @@ function decode(c: Cursor, source: ByteSource, where: string): Model {
     );
   }
   if (model.irVersion >= 3 && model.opsetImports.length === 0) {
-    throw new ModelLoadError(where, 'the model imports no operator set (opset_import is empty): the file may be truncated or was not written by an ONNX exporter');
+    throw new ModelLoadError(
+      where,
+      'the model imports no operator set (opset_import is empty): the file may be truncated or was not written by an ONNX exporter',
+    );
   }
   return model;
 }
@@ -605,7 +852,8 @@ export function readModel(file: string): Model {
     stat = fs.statSync(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ModelLoadError(file, 'file not found; check the path (relative paths resolve against the current folder or the Markdown file)');
+    if (code === 'ENOENT')
+      throw new ModelLoadError(file, 'file not found; check the path (relative paths resolve against the current folder or the Markdown file)');
     throw new ModelLoadError(file, `cannot read the file (${code ?? String(err)})`);
   }
   if (stat.isDirectory()) throw new ModelLoadError(file, 'is a folder, not an .onnx file');

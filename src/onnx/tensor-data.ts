@@ -14,11 +14,16 @@ import { BufferCursor } from './wire.js';
 /** Bytes each element occupies in a typed field once written as raw little-endian data. */
 function fieldElementBytes(field: TypedField, dataType: number): number {
   switch (field) {
-    case 'float_data': return 4;
-    case 'double_data': return 8;
-    case 'int64_data': return 8;
-    case 'uint64_data': return dataType === 12 ? 4 : 8;
-    case 'int32_data': return Math.max(1, byteSize(dataType, 1));
+    case 'float_data':
+      return 4;
+    case 'double_data':
+      return 8;
+    case 'int64_data':
+      return 8;
+    case 'uint64_data':
+      return dataType === 12 ? 4 : 8;
+    case 'int32_data':
+      return Math.max(1, byteSize(dataType, 1));
   }
 }
 
@@ -30,11 +35,21 @@ function typedNumbers(t: Tensor & { data: { kind: 'typed' } }): number[] {
     const cur = new BufferCursor(source.read(span.offset, span.length));
     while (!cur.done()) {
       switch (field) {
-        case 'float_data': out.push(cur.float32()); break;
-        case 'double_data': out.push(cur.float64()); break;
-        case 'int32_data': out.push(cur.int32()); break;
-        case 'int64_data': out.push(cur.int64()); break;
-        case 'uint64_data': out.push(cur.uint64()); break;
+        case 'float_data':
+          out.push(cur.float32());
+          break;
+        case 'double_data':
+          out.push(cur.float64());
+          break;
+        case 'int32_data':
+          out.push(cur.int32());
+          break;
+        case 'int64_data':
+          out.push(cur.int64());
+          break;
+        case 'uint64_data':
+          out.push(cur.uint64());
+          break;
       }
     }
   }
@@ -72,13 +87,26 @@ export function forEachTensor(model: Pick<Model, 'graph' | 'functions'>, fn: (t:
     let a: Attribute | undefined;
     while ((a = attrs.pop())) {
       switch (a.type) {
-        case 'tensor': fn(a.value); break;
-        case 'tensors': a.value.forEach(fn); break;
-        case 'sparse_tensor': sparse(a.value); break;
-        case 'sparse_tensors': a.value.forEach(sparse); break;
-        case 'graph': graphs.push(a.value); break;
-        case 'graphs': graphs.push(...a.value); break;
-        default: break;
+        case 'tensor':
+          fn(a.value);
+          break;
+        case 'tensors':
+          a.value.forEach(fn);
+          break;
+        case 'sparse_tensor':
+          sparse(a.value);
+          break;
+        case 'sparse_tensors':
+          a.value.forEach(sparse);
+          break;
+        case 'graph':
+          graphs.push(a.value);
+          break;
+        case 'graphs':
+          graphs.push(...a.value);
+          break;
+        default:
+          break;
       }
     }
     if (graphs.length === 0) return;
@@ -212,19 +240,45 @@ export function tensorNumbers(t: Tensor, model: Pick<Model, 'path'> = {}): numbe
   const out = new Array<number>(count);
   for (let i = 0; i < count; i++) {
     switch (t.dataType) {
-      case 1: out[i] = view.getFloat32(i * 4, true); break;
-      case 11: out[i] = view.getFloat64(i * 8, true); break;
-      case 2: case 9: out[i] = view.getUint8(i); break;
-      case 3: out[i] = view.getInt8(i); break;
-      case 4: out[i] = view.getUint16(i * 2, true); break;
-      case 5: out[i] = view.getInt16(i * 2, true); break;
-      case 6: out[i] = view.getInt32(i * 4, true); break;
-      case 12: out[i] = view.getUint32(i * 4, true); break;
-      case 7: out[i] = Number(view.getBigInt64(i * 8, true)); break;
-      case 13: out[i] = Number(view.getBigUint64(i * 8, true)); break;
-      case 10: out[i] = float16ToNumber(view.getUint16(i * 2, true)); break;
-      case 16: out[i] = bfloat16ToNumber(view.getUint16(i * 2, true)); break;
-      default: return undefined;
+      case 1:
+        out[i] = view.getFloat32(i * 4, true);
+        break;
+      case 11:
+        out[i] = view.getFloat64(i * 8, true);
+        break;
+      case 2:
+      case 9:
+        out[i] = view.getUint8(i);
+        break;
+      case 3:
+        out[i] = view.getInt8(i);
+        break;
+      case 4:
+        out[i] = view.getUint16(i * 2, true);
+        break;
+      case 5:
+        out[i] = view.getInt16(i * 2, true);
+        break;
+      case 6:
+        out[i] = view.getInt32(i * 4, true);
+        break;
+      case 12:
+        out[i] = view.getUint32(i * 4, true);
+        break;
+      case 7:
+        out[i] = Number(view.getBigInt64(i * 8, true));
+        break;
+      case 13:
+        out[i] = Number(view.getBigUint64(i * 8, true));
+        break;
+      case 10:
+        out[i] = float16ToNumber(view.getUint16(i * 2, true));
+        break;
+      case 16:
+        out[i] = bfloat16ToNumber(view.getUint16(i * 2, true));
+        break;
+      default:
+        return undefined;
     }
   }
   return out;

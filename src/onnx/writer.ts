@@ -7,8 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { byteSize } from './dtypes.js';
 import type {
-  Attribute, Dim, FunctionDef, Graph, Model, Node, OpsetId, SparseTensor, StringEntry, Tensor, TensorAnnotation,
-  TypeInfo, ValueInfo,
+  Attribute,
+  Dim,
+  FunctionDef,
+  Graph,
+  Model,
+  Node,
+  OpsetId,
+  SparseTensor,
+  StringEntry,
+  Tensor,
+  TensorAnnotation,
+  TypeInfo,
+  ValueInfo,
 } from './model.js';
 import { elementCount } from './model.js';
 import { tensorBytes } from './tensor-data.js';
@@ -204,11 +215,17 @@ function tensor(w: Writer, field: number, t: Tensor, st: EncodeState): void {
           for (const s of d.values) m.lenField(6, s);
           break;
         case 'external':
-          entries(m, 13, d.entries.length ? d.entries : [
-            { key: 'location', value: d.location },
-            ...(d.offset ? [{ key: 'offset', value: String(d.offset) }] : []),
-            ...(d.length !== undefined ? [{ key: 'length', value: String(d.length) }] : []),
-          ]);
+          entries(
+            m,
+            13,
+            d.entries.length
+              ? d.entries
+              : [
+                  { key: 'location', value: d.location },
+                  ...(d.offset ? [{ key: 'offset', value: String(d.offset) }] : []),
+                  ...(d.length !== undefined ? [{ key: 'length', value: String(d.length) }] : []),
+                ],
+          );
           m.tag(14, WireType.VARINT);
           m.varint(1);
           break;
@@ -231,8 +248,20 @@ function sparseTensor(w: Writer, field: number, s: SparseTensor, st: EncodeState
 
 function attribute(w: Writer, field: number, a: Attribute, st: EncodeState): void {
   const TYPE_CODES: Record<string, number> = {
-    float: 1, int: 2, string: 3, tensor: 4, graph: 5, sparse_tensor: 11, type_proto: 13,
-    floats: 6, ints: 7, strings: 8, tensors: 9, graphs: 10, sparse_tensors: 12, type_protos: 14,
+    float: 1,
+    int: 2,
+    string: 3,
+    tensor: 4,
+    graph: 5,
+    sparse_tensor: 11,
+    type_proto: 13,
+    floats: 6,
+    ints: 7,
+    strings: 8,
+    tensors: 9,
+    graphs: 10,
+    sparse_tensors: 12,
+    type_protos: 14,
   };
   w.message(field, (m) => {
     m.stringField(1, a.name);
@@ -246,20 +275,56 @@ function attribute(w: Writer, field: number, a: Attribute, st: EncodeState): voi
     m.tag(20, WireType.VARINT);
     m.varint(TYPE_CODES[a.type]!);
     switch (a.type) {
-      case 'float': m.tag(2, WireType.I32); m.float32(a.value); break;
-      case 'int': m.tag(3, WireType.VARINT); m.int64(a.value); break;
-      case 'string': m.lenField(4, a.value); break;
-      case 'tensor': tensor(m, 5, a.value, st); break;
-      case 'graph': m.message(6, (g) => graph(g, a.value, st)); break;
-      case 'sparse_tensor': sparseTensor(m, 22, a.value, st); break;
-      case 'type_proto': m.message(14, (t) => typeProto(t, a.value)); break;
-      case 'floats': for (const v of a.value) { m.tag(7, WireType.I32); m.float32(v); } break;
-      case 'ints': for (const v of a.value) { m.tag(8, WireType.VARINT); m.int64(v); } break;
-      case 'strings': for (const v of a.value) m.lenField(9, v); break;
-      case 'tensors': for (const v of a.value) tensor(m, 10, v, st); break;
-      case 'graphs': for (const v of a.value) m.message(11, (g) => graph(g, v, st)); break;
-      case 'sparse_tensors': for (const v of a.value) sparseTensor(m, 23, v, st); break;
-      case 'type_protos': for (const v of a.value) m.message(15, (t) => typeProto(t, v)); break;
+      case 'float':
+        m.tag(2, WireType.I32);
+        m.float32(a.value);
+        break;
+      case 'int':
+        m.tag(3, WireType.VARINT);
+        m.int64(a.value);
+        break;
+      case 'string':
+        m.lenField(4, a.value);
+        break;
+      case 'tensor':
+        tensor(m, 5, a.value, st);
+        break;
+      case 'graph':
+        m.message(6, (g) => graph(g, a.value, st));
+        break;
+      case 'sparse_tensor':
+        sparseTensor(m, 22, a.value, st);
+        break;
+      case 'type_proto':
+        m.message(14, (t) => typeProto(t, a.value));
+        break;
+      case 'floats':
+        for (const v of a.value) {
+          m.tag(7, WireType.I32);
+          m.float32(v);
+        }
+        break;
+      case 'ints':
+        for (const v of a.value) {
+          m.tag(8, WireType.VARINT);
+          m.int64(v);
+        }
+        break;
+      case 'strings':
+        for (const v of a.value) m.lenField(9, v);
+        break;
+      case 'tensors':
+        for (const v of a.value) tensor(m, 10, v, st);
+        break;
+      case 'graphs':
+        for (const v of a.value) m.message(11, (g) => graph(g, v, st));
+        break;
+      case 'sparse_tensors':
+        for (const v of a.value) sparseTensor(m, 23, v, st);
+        break;
+      case 'type_protos':
+        for (const v of a.value) m.message(15, (t) => typeProto(t, v));
+        break;
     }
   });
 }

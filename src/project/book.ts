@@ -99,13 +99,31 @@ export async function writeBook(
   const referencesTitle = words.t('bibliography.title');
   const pages = references?.page ? [...chapters, { stem: references.page, title: referencesTitle }] : chapters;
   const list = pages.map((c) => `<li><a href="${c.stem}.html">${escapeHtml(c.title)}</a></li>`).join('\n');
-  const index = renderPage({ title: book.title, author: book.author, lang, footer: words.t('footer.text'), body: `<h1>${escapeHtml(book.title)}</h1>\n<nav class="mp-book-index"><ol>\n${list}\n</ol></nav>` }, { templateDirs });
+  const index = renderPage(
+    {
+      title: book.title,
+      author: book.author,
+      lang,
+      footer: words.t('footer.text'),
+      body: `<h1>${escapeHtml(book.title)}</h1>\n<nav class="mp-book-index"><ol>\n${list}\n</ol></nav>`,
+    },
+    { templateDirs },
+  );
   writeFileAtomic(path.join(out, 'index.html'), index);
   written.push(path.join(out, 'index.html'));
   if (references?.page) {
     // The References page, after the last chapter in the navigation.
     // The page's title is the heading: the section's own "References" heading would repeat it.
-    const page = renderPage({ title: referencesTitle, author: book.author, lang, footer: words.t('footer.text'), body: references.html.replace(`<h2>${escapeHtml(referencesTitle)}</h2>`, '') }, { templateDirs });
+    const page = renderPage(
+      {
+        title: referencesTitle,
+        author: book.author,
+        lang,
+        footer: words.t('footer.text'),
+        body: references.html.replace(`<h2>${escapeHtml(referencesTitle)}</h2>`, ''),
+      },
+      { templateDirs },
+    );
     const file = path.join(out, `${references.page}.html`);
     writeFileAtomic(file, withNav(page, chapterNav(pages, pages.length - 1, words.t('toc.title'))));
     written.push(file);
@@ -113,7 +131,10 @@ export async function writeBook(
 
   if (to.includes('pdf')) {
     // One page holding every chapter: links between chapters become links within the page.
-    const bodies = chapters.map((c) => `<section class="mp-chapter" id="chapter-${c.stem}">\n${withReferences(c.body, references?.html).replace(/href="([\w.-]+)\.html#/g, 'href="#')}\n</section>`);
+    const bodies = chapters.map(
+      (c) =>
+        `<section class="mp-chapter" id="chapter-${c.stem}">\n${withReferences(c.body, references?.html).replace(/href="([\w.-]+)\.html#/g, 'href="#')}\n</section>`,
+    );
     if (references?.page) bodies.push(`<section class="mp-chapter" id="chapter-${references.page}">\n${references.html}\n</section>`);
     const html = renderPage({ title: book.title, author: book.author, lang, footer: words.t('footer.text'), body: bodies.join('\n') }, { templateDirs });
     const htmlFile = path.join(out, 'book.html');

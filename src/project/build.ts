@@ -276,7 +276,15 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const dataFile = path.join(out, `${stem}.data.json`);
     const dataHash = documentDataHash(rendered.data);
     // A book's chapter pages get their navigation once every chapter's title is known (below).
-    if (book) bookChapters.push({ stem, title: rendered.title ?? stem, htmlFile, body: rendered.body, data: rendered.data, placesReferences: rendered.body.includes(BOOK_REFERENCES_MARK) });
+    if (book)
+      bookChapters.push({
+        stem,
+        title: rendered.title ?? stem,
+        htmlFile,
+        body: rendered.body,
+        data: rendered.data,
+        placesReferences: rendered.body.includes(BOOK_REFERENCES_MARK),
+      });
     else writeFileAtomic(htmlFile, stampHtml(rendered.html, dataHash));
     for (const problem of copyDocumentAssets(rendered.data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
     // Outputs never disagree: a format this document already has in the folder is rewritten too.
@@ -355,13 +363,26 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const pages = ownReferencesPage && references ? [...bookChapters, { stem: referencesPage!, title: bookWords.t('bibliography.title') }] : bookChapters;
     bookChapters.forEach((c, i) => {
       const page = built.find((b) => b.html === c.htmlFile);
-      if (page) writeFileAtomic(c.htmlFile, stampHtml(withReferences(withNav(page.page, chapterNav(pages, i, documentMessages(c.data).t('toc.title'))), references?.html), page.dataHash));
+      if (page)
+        writeFileAtomic(
+          c.htmlFile,
+          stampHtml(withReferences(withNav(page.page, chapterNav(pages, i, documentMessages(c.data).t('toc.title'))), references?.html), page.dataHash),
+        );
     });
     // Without a browser the book's PDF is a warning on its first chapter, as each chapter's own PDF is.
     const first = built[0]?.file;
     try {
       const refs = references ? { ...references, page: ownReferencesPage ? referencesPage : undefined } : undefined;
-      await writeBook(book, bookChapters, out, to, [root], failures, first ? (m) => void first.message(m, { ruleId: 'no-browser', source: 'modelpress' }) : undefined, refs);
+      await writeBook(
+        book,
+        bookChapters,
+        out,
+        to,
+        [root],
+        failures,
+        first ? (m) => void first.message(m, { ruleId: 'no-browser', source: 'modelpress' }) : undefined,
+        refs,
+      );
     } catch (err) {
       failures.push(`book: not written: ${(err as Error).message}`);
     }

@@ -46,7 +46,14 @@ export async function makePlan(options: PlanOptions): Promise<PlanResult> {
     try {
       await renderDocument(file, {
         settings: project.settings,
-        registryOptions: { cacheDir: cacheDirOf(project.root), resultsDir: project.resultsDir, projectRoot: project.root, machine, rules: project.rules, plan: collector },
+        registryOptions: {
+          cacheDir: cacheDirOf(project.root),
+          resultsDir: project.resultsDir,
+          projectRoot: project.root,
+          machine,
+          rules: project.rules,
+          plan: collector,
+        },
         templateDirs: [project.root],
       });
     } catch (err) {

@@ -25,13 +25,17 @@ export function selectUnits(count: number, flags: { index?: string | undefined; 
     return Number(text.trim());
   };
   const inRange = (i: number, what: string): number => {
-    if (i >= count) throw new UsageError(`${what} is ${i}, but the plan has ${count} unit${count === 1 ? '' : 's'} (indexes 0–${Math.max(0, count - 1)}); size the array as 0-${Math.max(0, count - 1)}`);
+    if (i >= count)
+      throw new UsageError(
+        `${what} is ${i}, but the plan has ${count} unit${count === 1 ? '' : 's'} (indexes 0–${Math.max(0, count - 1)}); size the array as 0-${Math.max(0, count - 1)}`,
+      );
     return i;
   };
   if (flags.index !== undefined && flags.shard !== undefined) throw new UsageError('--index and --shard contradict each other: give one');
   if (flags.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(flags.shard.trim());
-    if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard must be i/n with 0 ≤ i < n, e.g. --shard 0/4; got '${flags.shard}'`);
+    if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2]))
+      throw new UsageError(`--shard must be i/n with 0 ≤ i < n, e.g. --shard 0/4; got '${flags.shard}'`);
     const [i, n] = [Number(m[1]), Number(m[2])];
     return Array.from({ length: count }, (_, k) => k).filter((k) => k % n === i);
   }
@@ -64,7 +68,11 @@ export async function runUnit(plan: Plan, planFile: string, unit: WorkUnit, resu
   } else {
     const name = unit.source.name;
     const entry = zoo.find((z) => z.name === name);
-    if (!entry) return { ok: false, reason: `zoo architecture '${name}' is not in this modelpress (${zoo.length} known); install the version that made the plan (${plan.tool})` };
+    if (!entry)
+      return {
+        ok: false,
+        reason: `zoo architecture '${name}' is not in this modelpress (${zoo.length} known); install the version that made the plan (${plan.tool})`,
+      };
     source = { kind: 'zoo', entry };
   }
   const registry = new ModelRegistry({
@@ -74,7 +82,15 @@ export async function runUnit(plan: Plan, planFile: string, unit: WorkUnit, resu
     zooSeed: unit.source.kind === 'zoo' ? unit.source.seed : undefined,
   });
   const point: InputPoint = { text: unit.input, label: '', shapes: new Map(Object.entries(unit.shapes)) };
-  const model: DeclaredModel = { id: unit.model, label: unit.model, source, points: [point], inputGiven: unit.input !== '', batch: unit.batch, place: undefined };
+  const model: DeclaredModel = {
+    id: unit.model,
+    label: unit.model,
+    source,
+    points: [point],
+    inputGiven: unit.input !== '',
+    batch: unit.batch,
+    place: undefined,
+  };
   registry.declare(model);
   const ident = registry.identity(model, point);
   if (!ident.ok) return { ok: false, reason: `${ident.failure.reason} (the plan's root is ${root}: run-unit reads the models from there)` };

@@ -135,7 +135,8 @@ export function placeLabels(
     const gap = pointRadius + 2 + ring * 14;
     const x = p.x + dir.dx * gap;
     // Vertically: above the point the baseline sits `gap` above it, below the box's top `gap` below it.
-    const y = dir.dy < 0 ? p.y - gap * (dir.dx === 0 ? 1 : 0.7) - descent : dir.dy > 0 ? p.y + gap * (dir.dx === 0 ? 1 : 0.7) + ascent : p.y + (ascent - descent) / 2;
+    const y =
+      dir.dy < 0 ? p.y - gap * (dir.dx === 0 ? 1 : 0.7) - descent : dir.dy > 0 ? p.y + gap * (dir.dx === 0 ? 1 : 0.7) + ascent : p.y + (ascent - descent) / 2;
     const left = dir.anchor === 'start' ? x : dir.anchor === 'end' ? x - width : x - width / 2;
     const box = { x: left, y: y - ascent, width, height: ascent + descent };
     if (ring === 0) return { text: p.text, anchor: dir.anchor, x, y, box };
@@ -155,7 +156,10 @@ export function placeLabels(
 
   // Most crowded first: the point with the most others within three label heights.
   const near = (i: number) => points.filter((q, j) => j !== i && Math.hypot(q.x - points[i]!.x, q.y - points[i]!.y) < fontSize * 6).length;
-  const base = points.map((_, i) => i).filter((i) => points[i]!.text !== '').sort((a, b) => near(b) - near(a) || a - b);
+  const base = points
+    .map((_, i) => i)
+    .filter((i) => points[i]!.text !== '')
+    .sort((a, b) => near(b) - near(a) || a - b);
 
   const readsAsOwn = (label: PlacedLabel, i: number): boolean => {
     const own = points[i]!;

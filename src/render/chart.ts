@@ -113,8 +113,19 @@ export function scatterChart(spec: ScatterChartSpec): Element {
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const sampleUnit = spec.sampleUnit ?? 'samples';
-  const xScale = spec.xTitle !== undefined ? '' : columnScale(spec.x, spec.points.map((p) => p.x), spec.format);
-  const yScale = columnScale(spec.y, spec.points.map((p) => p.y), spec.format);
+  const xScale =
+    spec.xTitle !== undefined
+      ? ''
+      : columnScale(
+          spec.x,
+          spec.points.map((p) => p.x),
+          spec.format,
+        );
+  const yScale = columnScale(
+    spec.y,
+    spec.points.map((p) => p.y),
+    spec.format,
+  );
   const xs = spec.points.map((p) => p.x / scaleFactor(xScale));
   const ys = spec.points.map((p) => p.y / scaleFactor(yScale));
   // With error bars the axes span the CIs too (a log axis only their positive ends).
@@ -173,12 +184,26 @@ export function scatterChart(spec: ScatterChartSpec): Element {
       const fx = scaleFactor(xScale);
       if (p.yCi) {
         const [y1, y2] = [py(Math.max(p.yCi[0] / fy, yAxis.min)), py(Math.min(p.yCi[1] / fy, yAxis.max))];
-        bars.push(s('path', { d: `M${r2(cx)},${r2(y1)}V${r2(y2)}M${r2(cx - 3)},${r2(y1)}H${r2(cx + 3)}M${r2(cx - 3)},${r2(y2)}H${r2(cx + 3)}`, stroke: fillOf(p), 'stroke-width': 1, fill: 'none' }));
+        bars.push(
+          s('path', {
+            d: `M${r2(cx)},${r2(y1)}V${r2(y2)}M${r2(cx - 3)},${r2(y1)}H${r2(cx + 3)}M${r2(cx - 3)},${r2(y2)}H${r2(cx + 3)}`,
+            stroke: fillOf(p),
+            'stroke-width': 1,
+            fill: 'none',
+          }),
+        );
         obstacles.push({ x: cx - 3, y: Math.min(y1, y2), width: 6, height: Math.abs(y1 - y2) });
       }
       if (p.xCi) {
         const [x1, x2] = [px(Math.max(p.xCi[0] / fx, xAxis.min)), px(Math.min(p.xCi[1] / fx, xAxis.max))];
-        bars.push(s('path', { d: `M${r2(x1)},${r2(cy)}H${r2(x2)}M${r2(x1)},${r2(cy - 3)}V${r2(cy + 3)}M${r2(x2)},${r2(cy - 3)}V${r2(cy + 3)}`, stroke: fillOf(p), 'stroke-width': 1, fill: 'none' }));
+        bars.push(
+          s('path', {
+            d: `M${r2(x1)},${r2(cy)}H${r2(x2)}M${r2(x1)},${r2(cy - 3)}V${r2(cy + 3)}M${r2(x2)},${r2(cy - 3)}V${r2(cy + 3)}`,
+            stroke: fillOf(p),
+            'stroke-width': 1,
+            fill: 'none',
+          }),
+        );
         obstacles.push({ x: Math.min(x1, x2), y: cy - 3, width: Math.abs(x1 - x2), height: 6 });
       }
     });
@@ -212,10 +237,40 @@ export function scatterChart(spec: ScatterChartSpec): Element {
     const cy = r2(py(ys[i]!));
     const label = labelText(p, i) === '' ? undefined : labels[next++];
     return s('g', { className: 'mp-point' }, [
-      s('title', msg.t('chart.pointTitle', { label: p.label, x: xTitle, xValue: fixed(xs[i]!, 2), y: yTitle, yValue: fixed(ys[i]!, 2), group: p.group !== undefined ? msg.t('chart.pointGroup', { group: p.group }) : '' })),
+      s(
+        'title',
+        msg.t('chart.pointTitle', {
+          label: p.label,
+          x: xTitle,
+          xValue: fixed(xs[i]!, 2),
+          y: yTitle,
+          yValue: fixed(ys[i]!, 2),
+          group: p.group !== undefined ? msg.t('chart.pointGroup', { group: p.group }) : '',
+        }),
+      ),
       groupOf(p) >= 0 ? marker(groupOf(p), cx, cy, fillOf(p)) : s('circle', { cx, cy, r: 4, fill: fillOf(p) }),
-      ...(label?.leader ? [s('line', { x1: r2(label.leader.x1), y1: r2(label.leader.y1), x2: r2(label.leader.x2), y2: r2(label.leader.y2), stroke: '#888', 'stroke-width': 0.75, className: 'mp-leader' })] : []),
-      ...(label ? [text(label.x, label.y, label.text, { 'font-size': LABEL_FONT_SIZE, fill: '#111', ...(label.anchor === 'start' ? {} : { 'text-anchor': label.anchor }) })] : []),
+      ...(label?.leader
+        ? [
+            s('line', {
+              x1: r2(label.leader.x1),
+              y1: r2(label.leader.y1),
+              x2: r2(label.leader.x2),
+              y2: r2(label.leader.y2),
+              stroke: '#888',
+              'stroke-width': 0.75,
+              className: 'mp-leader',
+            }),
+          ]
+        : []),
+      ...(label
+        ? [
+            text(label.x, label.y, label.text, {
+              'font-size': LABEL_FONT_SIZE,
+              fill: '#111',
+              ...(label.anchor === 'start' ? {} : { 'text-anchor': label.anchor }),
+            }),
+          ]
+        : []),
     ]);
   });
   children.push(s('g', { className: 'mp-points' }, points));
@@ -261,7 +316,13 @@ export function barChart(spec: BarChartSpec): Element {
       ]),
     );
   });
-  children.push(text(labelWidth + barArea / 2, height - 12, msg.t('chart.share', { value: spec.valueLabel }), { 'text-anchor': 'middle', 'font-size': 13, className: 'mp-axis-title' }));
+  children.push(
+    text(labelWidth + barArea / 2, height - 12, msg.t('chart.share', { value: spec.valueLabel }), {
+      'text-anchor': 'middle',
+      'font-size': 13,
+      className: 'mp-axis-title',
+    }),
+  );
   return s(
     'svg',
     { xmlns: 'http://www.w3.org/2000/svg', viewBox: `0 0 ${width} ${height}`, className: 'mp-chart mp-bars', role: 'img', 'font-family': 'sans-serif' },

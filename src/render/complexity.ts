@@ -11,10 +11,11 @@ import type { ModelFamily } from '../types/family.js';
 import { fixed } from './format.js';
 import type { ItemNumber, NumberFormat, ScatterChartSpec, TableCell, TableColumn, TableData } from './types.js';
 
-
 const textCell = (t: string, note?: string): TableCell => ({ value: t, text: t, plain: t, note });
 const numCell = (v: number | undefined, decimals: number, note?: string): TableCell =>
-  v === undefined || !Number.isFinite(v) ? { value: null, text: '—', plain: '', note } : { value: v, text: fixed(v, decimals), plain: fixed(v, decimals), note };
+  v === undefined || !Number.isFinite(v)
+    ? { value: null, text: '—', plain: '', note }
+    : { value: v, text: fixed(v, decimals), plain: fixed(v, decimals), note };
 
 /** A family's words in the document's language (its own text where the catalogue has none: formulas, names). */
 function familyText(family: ModelFamily, field: 'label' | 'description' | 'claim' | 'sequential' | 'derivation', msg: Messages = ENGLISH): string {
@@ -26,7 +27,9 @@ function familyText(family: ModelFamily, field: 'label' | 'description' | 'claim
 /** `n ∈ {128, 256, 512}; d = 256` for a footnote. */
 export function describeSweep(s: FamilySweep): string {
   const swept = s.varied.map((v) => `${v} ∈ {${[...new Set(s.points.map((p) => p.vars[v]!))].join(', ')}}`);
-  const fixedVars = Object.keys(s.family.variables).filter((v) => !s.varied.includes(v)).map((v) => `${v} = ${s.points[0]!.vars[v]}`);
+  const fixedVars = Object.keys(s.family.variables)
+    .filter((v) => !s.varied.includes(v))
+    .map((v) => `${v} = ${s.points[0]!.vars[v]}`);
   return [...swept, ...fixedVars].join(', ');
 }
 
@@ -49,7 +52,9 @@ export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions
   const shown = exponentMetrics(o.metrics);
   const msg = o.messages ?? ENGLISH;
   const columns: TableColumn[] = [{ key: 'claim', header: msg.t('complexity.claimed'), numeric: false }];
-  for (const m of shown) for (const a of axes) columns.push({ key: `${m}@${a}`, header: msg.t('complexity.exponent', { metric: msg.t(`complexity.word.${m}`), axis: a }), numeric: true });
+  for (const m of shown)
+    for (const a of axes)
+      columns.push({ key: `${m}@${a}`, header: msg.t('complexity.exponent', { metric: msg.t(`complexity.word.${m}`), axis: a }), numeric: true });
   columns.push({ key: 'r2', header: msg.t('complexity.r2'), numeric: true });
   const depth = o.metrics.includes('depth');
   if (depth) {
@@ -82,8 +87,17 @@ export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions
     if (withPath) {
       const p = s.family.pathLength;
       const at = s.points[0]!.vars;
-      const where = Object.entries(at).map(([k, v]) => `${k} = ${v}`).join(', ');
-      cells.push(p ? textCell(msg.t('complexity.pathAt', { path: p.text, value: p.value(at).toLocaleString('en-US'), vars: where }), familyText(s.family, 'derivation', msg)) : textCell('—'));
+      const where = Object.entries(at)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', ');
+      cells.push(
+        p
+          ? textCell(
+              msg.t('complexity.pathAt', { path: p.text, value: p.value(at).toLocaleString('en-US'), vars: where }),
+              familyText(s.family, 'derivation', msg),
+            )
+          : textCell('—'),
+      );
     }
     return { label: familyText(s.family, 'label', msg), cells };
   });
@@ -101,7 +115,11 @@ export function complexityTable(sweeps: FamilySweep[], o: ComplexityTableOptions
   if (o.metrics.includes('latency')) footnotes.push(latencyFootnote(sweeps, msg));
   if (depth) footnotes.push(msg.t('complexity.depthNote'));
   if (withPath) {
-    const derivations = sweeps.filter((s) => s.family.pathLength).map((s) => msg.t('complexity.derivation', { label: familyText(s.family, 'label', msg).toLowerCase(), derivation: familyText(s.family, 'derivation', msg) }));
+    const derivations = sweeps
+      .filter((s) => s.family.pathLength)
+      .map((s) =>
+        msg.t('complexity.derivation', { label: familyText(s.family, 'label', msg).toLowerCase(), derivation: familyText(s.family, 'derivation', msg) }),
+      );
     footnotes.push(msg.t('complexity.pathNote', { derivations: derivations.join(msg.t('list.semicolon')) }));
   }
   return { id: o.id, number: o.number, caption: o.caption, stubHeader: msg.t('table.layerType'), groups: [{ columns }], rows, footnotes };
@@ -132,7 +150,12 @@ export function complexityChart(sweeps: FamilySweep[], format: NumberFormat, tit
     const first = s.points[0]!.vars;
     return s.points
       .filter((p) => other.every((v) => p.vars[v] === first[v]))
-      .map((p) => ({ label: messages.t('complexity.pointLabel', { label: familyText(s.family, 'label', messages), axis, value: p.axes[s.axes[0]!]! }), series: familyText(s.family, 'label', messages), x: p.axes[s.axes[0]!]!, y: p.values[s.family.claimMetric] }));
+      .map((p) => ({
+        label: messages.t('complexity.pointLabel', { label: familyText(s.family, 'label', messages), axis, value: p.axes[s.axes[0]!]! }),
+        series: familyText(s.family, 'label', messages),
+        x: p.axes[s.axes[0]!]!,
+        y: p.values[s.family.claimMetric],
+      }));
   });
   return {
     kind: 'scatter',

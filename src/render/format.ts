@@ -202,12 +202,7 @@ export function decimalsFor(metric: MetricName, scaled: number, fmt: NumberForma
 }
 
 /** One value of a metric at a given scale. Text values (`input`) pass through. */
-export function formatMetric(
-  metric: MetricName,
-  value: number | string | null | undefined,
-  scale: ScalePrefix,
-  fmt: NumberFormat,
-): FormattedNumber {
+export function formatMetric(metric: MetricName, value: number | string | null | undefined, scale: ScalePrefix, fmt: NumberFormat): FormattedNumber {
   if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) {
     return { value: null, text: MISSING, plain: '' };
   }

@@ -32,18 +32,13 @@ export interface FormulaOptions {
 
 /** The handlebars environment of LaTeX templates, with the helpers templates may use. */
 const latexHbs = Handlebars.create();
-latexHbs.registerHelper('times', (...args: unknown[]) =>
-  args
-    .slice(0, -1)
-    .map(String)
-    .join(' \\times '),
-);
+latexHbs.registerHelper('times', (...args: unknown[]) => args.slice(0, -1).map(String).join(' \\times '));
 latexHbs.registerHelper('num', (value: unknown) => (typeof value === 'number' ? latexNumber(value, DEFAULT_FORMAT) : String(value)));
 latexHbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 latexHbs.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
 /** `{{tx "formula.with"}}` → `\text{with }`: a catalogue word in the document's language, as math text. */
 latexHbs.registerHelper('tx', (key: unknown, options: Handlebars.HelperOptions) => {
-  const messages = ((options.data as { root?: { messages?: Messages } } | undefined)?.root?.messages) ?? ENGLISH;
+  const messages = (options.data as { root?: { messages?: Messages } } | undefined)?.root?.messages ?? ENGLISH;
   return new Handlebars.SafeString(`\\text{${escapeTextInMath(messages.t(String(key) as MessageKey))}}`);
 });
 
@@ -169,6 +164,9 @@ export function splitWhereRow(display: string, messages: Messages = ENGLISH): { 
   const words = [...new Set([escapeTextInMath(messages.t('formula.with')), 'with '])].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   const m = new RegExp(`\\\\\\\\\\s*&\\\\text\\{(?:${words.join('|')})\\}\\s*([\\s\\S]*?)\\s*(\\\\end\\{aligned\\}\\s*)$`).exec(display);
   if (!m) return { math: display, where: undefined };
-  const parts = m[1]!.split(/,\\\s*/).map((p) => p.trim()).filter((p) => p !== '');
+  const parts = m[1]!
+    .split(/,\\\s*/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   return { math: display.slice(0, m.index).replace(/\s+$/, '') + '\n' + m[2]!, where: parts };
 }

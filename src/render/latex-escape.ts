@@ -32,13 +32,13 @@ const TEXT_ESCAPES: Record<string, string> = {
   '×': '$\\times$',
   '·': '$\\cdot$',
   '−': '$-$',
-  'µ': '\\textmu{}',
-  'μ': '\\textmu{}',
+  µ: '\\textmu{}',
+  μ: '\\textmu{}',
   '—': '---',
   '–': '--',
   '≤': '$\\leq$',
   '≥': '$\\geq$',
-  'Δ': '$\\Delta$',
+  Δ: '$\\Delta$',
   '\u201c': '``',
   '\u201d': "''",
   '\u2018': '`',
@@ -63,14 +63,14 @@ const EXTRA_ESCAPES: Record<string, string> = {
   '³': '\\textsuperscript{3}',
   '¹': '\\textsuperscript{1}',
   '⁻': '\\textsuperscript{$-$}',
-  'ᵀ': '\\textsuperscript{T}',
+  ᵀ: '\\textsuperscript{T}',
   '√': '$\\surd$',
   '∑': '$\\sum$',
   '∏': '$\\prod$',
-  'θ': '$\\theta$',
-  'α': '$\\alpha$',
-  'β': '$\\beta$',
-  'σ': '$\\sigma$',
+  θ: '$\\theta$',
+  α: '$\\alpha$',
+  β: '$\\beta$',
+  σ: '$\\sigma$',
   '⌊': '$\\lfloor$',
   '⌋': '$\\rfloor$',
   '⌈': '$\\lceil$',
@@ -80,10 +80,10 @@ const EXTRA_ESCAPES: Record<string, string> = {
   '≪': '$\\ll$',
   '≫': '$\\gg$',
   '∝': '$\\propto$',
-  'γ': '$\\gamma$',
-  'λ': '$\\lambda$',
-  'ε': '$\\varepsilon$',
-  'π': '$\\pi$',
+  γ: '$\\gamma$',
+  λ: '$\\lambda$',
+  ε: '$\\varepsilon$',
+  π: '$\\pi$',
   '†': '\\textdagger{}',
   '‡': '\\textdaggerdbl{}',
   '⁰': '\\textsuperscript{0}',
@@ -103,7 +103,12 @@ const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029]/gu;
 
 const ALL_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, ...EXTRA_ESCAPES };
 // Escape only the characters that are special inside a character class; in `u` mode others may not be escaped.
-const ESCAPE_PATTERN = new RegExp(`[${Object.keys(ALL_ESCAPES).map((c) => c.replace(/[\\\]^-]/g, '\\$&')).join('')}]`, 'gu');
+const ESCAPE_PATTERN = new RegExp(
+  `[${Object.keys(ALL_ESCAPES)
+    .map((c) => c.replace(/[\\\]^-]/g, '\\$&'))
+    .join('')}]`,
+  'gu',
+);
 
 /** Escape plain text for LaTeX text mode. */
 export function escapeLatexText(text: string): string {
@@ -141,7 +146,9 @@ export function latexUrl(url: string): string {
 /** A file name for `\input{}`: plain names only (a crafted document name must not become LaTeX). */
 export function latexInputName(name: string): string {
   if (!/^[\w.+-]+$/.test(name)) {
-    throw new Error(`the file name '${latexComment(name)}' cannot be written into \\input{} safely; rename the document with letters, digits, '.', '-', '_' or '+' only`);
+    throw new Error(
+      `the file name '${latexComment(name)}' cannot be written into \\input{} safely; rename the document with letters, digits, '.', '-', '_' or '+' only`,
+    );
   }
   return name;
 }
@@ -158,7 +165,15 @@ export function latexPath(file: string): string | undefined {
 
 /** Characters that are special in math mode, as math commands. */
 export const MATH_ESCAPES: Readonly<Record<string, string>> = {
-  '\\': '\\backslash', '{': '\\{', '}': '\\}', '#': '\\#', $: '\\$', '%': '\\%', '&': '\\&', '~': '\\sim', '|': '\\vert',
+  '\\': '\\backslash',
+  '{': '\\{',
+  '}': '\\}',
+  '#': '\\#',
+  $: '\\$',
+  '%': '\\%',
+  '&': '\\&',
+  '~': '\\sim',
+  '|': '\\vert',
 };
 
 /**
@@ -170,6 +185,9 @@ export const MATH_ESCAPES: Readonly<Record<string, string>> = {
  */
 export function unsafeMath(tex: string): string | undefined {
   if (tex.includes('^^')) return '^^';
-  const m = /\\(input|include|includeonly|InputIfFileExists|IfFileExists|openin|openout|read|readline|write|immediate|closein|closeout|newread|newwrite|special|csname|catcode|scantokens|everyeof|endlinechar|directlua|latelua|pdffiledump|pdfmdfivesum|filesize|usepackage|RequirePackage|documentclass|includegraphics|verbatiminput|lstinputlisting|makeatletter|string|detokenize|endinput|ExplSyntaxOn|pdf[A-Za-z]*|XeTeX[A-Za-z]*)(?![A-Za-z])/.exec(tex);
+  const m =
+    /\\(input|include|includeonly|InputIfFileExists|IfFileExists|openin|openout|read|readline|write|immediate|closein|closeout|newread|newwrite|special|csname|catcode|scantokens|everyeof|endlinechar|directlua|latelua|pdffiledump|pdfmdfivesum|filesize|usepackage|RequirePackage|documentclass|includegraphics|verbatiminput|lstinputlisting|makeatletter|string|detokenize|endinput|ExplSyntaxOn|pdf[A-Za-z]*|XeTeX[A-Za-z]*)(?![A-Za-z])/.exec(
+      tex,
+    );
   return m ? `\\${m[1]}` : undefined;
 }

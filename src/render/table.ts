@@ -41,12 +41,9 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
     ...shared.map((metric) => ({ metric, group: null })),
     ...spec.groups.flatMap((_, g) => perGroup.map((metric) => ({ metric, group: g }))),
   ];
-  const valuesOf = (metric: MetricName, group: number | null) =>
-    spec.rows.map((r) => r.points[group ?? 0]!.values[metric] ?? null);
-  const noteOf = (rowIndex: number, metric: MetricName, group: number | null) =>
-    spec.rows[rowIndex]!.points[group ?? 0]!.notes?.[metric];
-  const markOf = (rowIndex: number, metric: MetricName, group: number | null) =>
-    spec.rows[rowIndex]!.points[group ?? 0]!.marks?.[metric];
+  const valuesOf = (metric: MetricName, group: number | null) => spec.rows.map((r) => r.points[group ?? 0]!.values[metric] ?? null);
+  const noteOf = (rowIndex: number, metric: MetricName, group: number | null) => spec.rows[rowIndex]!.points[group ?? 0]!.notes?.[metric];
+  const markOf = (rowIndex: number, metric: MetricName, group: number | null) => spec.rows[rowIndex]!.points[group ?? 0]!.marks?.[metric];
 
   const columnsByMetric = new Map<MetricName, ReturnType<typeof formatColumn>>();
   for (const metric of new Set(layout.map((l) => l.metric))) {
@@ -75,14 +72,24 @@ export function buildMetricTable(spec: MetricTableSpec): TableData {
       const cell: TableCell = { ...c, value: typeof raw === 'string' ? raw : c.value, ...(note ? { note } : {}) };
       const mark = markOf(i, metric, group);
       if (mark && typeof cell.value === 'number') {
-        const where = label === undefined ? msg.t('table.cell', { row: spec.rows[i]!.label, header: formatted.header }) : msg.t('table.cellAt', { row: spec.rows[i]!.label, header: formatted.header, group: label });
+        const where =
+          label === undefined
+            ? msg.t('table.cell', { row: spec.rows[i]!.label, header: formatted.header })
+            : msg.t('table.cellAt', { row: spec.rows[i]!.label, header: formatted.header, group: label });
         const ci = mark.ci95 ? uncertainty(mark.ci95, cell.plain, formatted.scale, unitText(metric, formatted.scale, sampleUnit, msg)) : undefined;
-        if (mark.unstable) cell.unstable = `${msg.t('table.unstable', { where })}${mark.reason ? ` (${mark.reason})` : ''}${ci ? `; ${msg.t('table.ci95', { range: ci.range })}` : ''}`;
+        if (mark.unstable)
+          cell.unstable = `${msg.t('table.unstable', { where })}${mark.reason ? ` (${mark.reason})` : ''}${ci ? `; ${msg.t('table.ci95', { range: ci.range })}` : ''}`;
         if (spec.showCi && ci) cell.ci = ci.halfWidth;
       }
       return cell;
     });
-    const column = { key: label === undefined ? metric : `${metric}@${label}`, metric, header: columnsByMetric.get(metric)!.header, numeric: METRICS[metric].kind !== 'text', csvHeader: baseHeader(metric, sampleUnit, msg) };
+    const column = {
+      key: label === undefined ? metric : `${metric}@${label}`,
+      metric,
+      header: columnsByMetric.get(metric)!.header,
+      numeric: METRICS[metric].kind !== 'text',
+      csvHeader: baseHeader(metric, sampleUnit, msg),
+    };
     return { column, cells };
   };
   // Called after measuredColumn: cellsFor hands out the published cells after the measured ones.
@@ -155,13 +162,17 @@ function unstableMarks(table: TableData): { row: number; column: number; mark: s
   return found.map((f, k) => ({ ...f, mark: found.length === 1 ? '†' : `†${k + 1}`, id: `${base}-unstable-${k + 1}` }));
 }
 
-
 /**
  * (measured − published) ÷ published, in percent with one decimal and an explicit sign, grouped as
  * other numbers are (`+490,904.5`). The plain string keeps the `+` (`+0.2`), which LaTeX prints too
  * (siunitx `retain-explicit-plus`); a difference that rounds to zero is `0.0`, unsigned.
  */
-export function percentDifference(measured: number | null, published: number | null, messages: Messages = ENGLISH, fmt: NumberFormat = DEFAULT_FORMAT): TableCell {
+export function percentDifference(
+  measured: number | null,
+  published: number | null,
+  messages: Messages = ENGLISH,
+  fmt: NumberFormat = DEFAULT_FORMAT,
+): TableCell {
   if (measured === null || published === null || published === 0) {
     return { value: null, text: '—', plain: '', note: messages.t(measured === null ? 'table.notMeasured' : 'table.noPublishedValue') };
   }
@@ -244,13 +255,14 @@ export function tableToHast(table: TableData, messages: Messages = ENGLISH): Ele
   if (numberLabel) captionParts.push(h('span', { className: 'mp-caption-number' }, numberLabel), { type: 'text', value: ' ' });
   if (table.caption) captionParts.push({ type: 'text', value: table.caption });
 
-  const tableEl = h('table', [
-    ...(captionParts.length ? [h('caption', captionParts)] : []),
-    h('thead', headRows),
-    h('tbody', body),
-  ]);
-  const unstableNotes = marks.length ? [h('p', messages.t('table.unstableLegend')), ...marks.map((m) => h('p', { id: m.id, className: 'mp-unstable-note' }, `${m.mark} ${m.note}`))] : [];
-  const notes = table.footnotes.length || unstableNotes.length ? [h('div', { className: 'mp-table-notes' }, [...table.footnotes.map((f) => h('p', f)), ...unstableNotes])] : [];
+  const tableEl = h('table', [...(captionParts.length ? [h('caption', captionParts)] : []), h('thead', headRows), h('tbody', body)]);
+  const unstableNotes = marks.length
+    ? [h('p', messages.t('table.unstableLegend')), ...marks.map((m) => h('p', { id: m.id, className: 'mp-unstable-note' }, `${m.mark} ${m.note}`))]
+    : [];
+  const notes =
+    table.footnotes.length || unstableNotes.length
+      ? [h('div', { className: 'mp-table-notes' }, [...table.footnotes.map((f) => h('p', f)), ...unstableNotes])]
+      : [];
   return h('figure', { className: 'mp-table', id: table.id }, [tableEl, ...notes]);
 }
 
@@ -337,7 +349,9 @@ export function tableToLatex(table: TableData, messages: Messages = ENGLISH): st
   lines.push('\\bottomrule', '\\end{tabular}');
   const notes = [
     ...table.footnotes.map(escapeLatexText),
-    ...(marks.length ? [escapeLatexText(messages.t('table.unstableLegend')).replace(/^†/, '\\dag'), ...marks.map((m) => `${latexMark(m.mark)}~${escapeLatexText(m.note)}`)] : []),
+    ...(marks.length
+      ? [escapeLatexText(messages.t('table.unstableLegend')).replace(/^†/, '\\dag'), ...marks.map((m) => `${latexMark(m.mark)}~${escapeLatexText(m.note)}`)]
+      : []),
   ];
   if (notes.length) {
     lines.push('\\par\\smallskip', `{\\footnotesize ${notes.join('\\par\n')}\\par}`);
@@ -363,12 +377,8 @@ export function tableToCsv(table: TableData): string {
   checkShape(table);
   const columns = flatColumns(table);
   const header = (c: TableColumn) => c.csvHeader ?? c.header;
-  const headers = [
-    table.stubHeader,
-    ...table.groups.flatMap((g) => g.columns.map((c) => (g.label === undefined ? header(c) : `${header(c)} [${g.label}]`))),
-  ];
-  const field = (c: TableCell, column: TableColumn) =>
-    column.csvHeader !== undefined && typeof c.value === 'number' ? exactNumber(c.value) : c.plain;
+  const headers = [table.stubHeader, ...table.groups.flatMap((g) => g.columns.map((c) => (g.label === undefined ? header(c) : `${header(c)} [${g.label}]`)))];
+  const field = (c: TableCell, column: TableColumn) => (column.csvHeader !== undefined && typeof c.value === 'number' ? exactNumber(c.value) : c.plain);
   const lines = [headers, ...table.rows.map((r) => [r.label, ...r.cells.map((c, i) => field(c, columns[i]!))])];
   return lines.map((l) => l.map(csvField).join(',')).join('\n') + '\n';
 }

@@ -27,7 +27,8 @@ export interface MeasuredProcess {
 /** Defaults: 2 extra processes, 3× the timed minimums, all of it within the protocol's max time. */
 export function effortPolicy(protocol: ProtocolOptions, overrides: Partial<EffortPolicy> = {}): EffortPolicy {
   const policy = { extraProcesses: 2, runsFactor: 3, budgetMs: protocol.maxTimeMs, ...overrides };
-  if (!Number.isSafeInteger(policy.extraProcesses) || policy.extraProcesses < 0) throw new Error(`extra processes must be an integer ≥ 0, got ${policy.extraProcesses}`);
+  if (!Number.isSafeInteger(policy.extraProcesses) || policy.extraProcesses < 0)
+    throw new Error(`extra processes must be an integer ≥ 0, got ${policy.extraProcesses}`);
   if (!(policy.runsFactor >= 1)) throw new Error(`the extra processes' runs factor must be ≥ 1, got ${policy.runsFactor}`);
   if (!(policy.budgetMs >= 0)) throw new Error(`the extra effort's time budget must be ≥ 0 ms, got ${policy.budgetMs}`);
   return policy;
@@ -51,7 +52,7 @@ export function outlierProcesses(medians: readonly number[]): { index: number; m
       out.push({
         index,
         medianMs: x,
-        reason: `median ${x.toPrecision(4)} ms is ${(Math.abs(x - m) / m * 100).toFixed(0)}% from the processes' median ${m.toPrecision(4)} ms (limit: max(3 scaled MADs, 10%))`,
+        reason: `median ${x.toPrecision(4)} ms is ${((Math.abs(x - m) / m) * 100).toFixed(0)}% from the processes' median ${m.toPrecision(4)} ms (limit: max(3 scaled MADs, 10%))`,
       });
     }
   });

@@ -70,13 +70,15 @@ export function resolveInputs(graph: Graph, given: InputShapes = new Map(), batc
 
   // Size the free leading dimensions, then let the shared binder check and complete everything else.
   const size = batch ?? DEFAULT_BATCH;
-  const batchSymbols = new Set(freeLeading.map((f) => declaredShape(f)![0]).filter((d): d is string => typeof d === 'string' && (batch !== undefined || !userSymbols.has(d))));
+  const batchSymbols = new Set(
+    freeLeading.map((f) => declaredShape(f)![0]).filter((d): d is string => typeof d === 'string' && (batch !== undefined || !userSymbols.has(d))),
+  );
   const sized: Graph = {
     ...graph,
     inputs: graph.inputs.map((v): ValueInfo => {
       const shape = declaredShape(v);
       if (!shape || v.type?.kind !== 'tensor' || explicit.has(v.name)) return v;
-      const next = shape.map((d, i) => (typeof d === 'string' && batchSymbols.has(d)) || (i === 0 && d === null) ? size : d);
+      const next = shape.map((d, i) => ((typeof d === 'string' && batchSymbols.has(d)) || (i === 0 && d === null) ? size : d));
       return { ...v, type: { ...v.type, shape: next } };
     }),
   };

@@ -11,25 +11,50 @@ import { seededRandom } from '../onnx/random.js';
 import { elementCount } from '../onnx/model.js';
 import type { InputSpec } from './types.js';
 
-type Data = string[] | Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+type Data =
+  | string[]
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
 
 function fill(dtype: string, count: number, rand: () => number): Data {
   const bit = (): number => (rand() < 0.5 ? 0 : 1);
   switch (dtype) {
-    case 'float32': return Float32Array.from({ length: count }, rand);
-    case 'float64': return Float64Array.from({ length: count }, rand);
-    case 'float16': return Uint16Array.from({ length: count }, () => float32ToFloat16Bits(rand()));
-    case 'int8': return Int8Array.from({ length: count }, bit);
-    case 'int16': return Int16Array.from({ length: count }, bit);
-    case 'int32': return Int32Array.from({ length: count }, bit);
-    case 'int64': return BigInt64Array.from({ length: count }, () => BigInt(bit()));
-    case 'uint8': case 'bool': return Uint8Array.from({ length: count }, bit);
-    case 'uint16': return Uint16Array.from({ length: count }, bit);
-    case 'uint32': return Uint32Array.from({ length: count }, bit);
-    case 'uint64': return BigUint64Array.from({ length: count }, () => BigInt(bit()));
+    case 'float32':
+      return Float32Array.from({ length: count }, rand);
+    case 'float64':
+      return Float64Array.from({ length: count }, rand);
+    case 'float16':
+      return Uint16Array.from({ length: count }, () => float32ToFloat16Bits(rand()));
+    case 'int8':
+      return Int8Array.from({ length: count }, bit);
+    case 'int16':
+      return Int16Array.from({ length: count }, bit);
+    case 'int32':
+      return Int32Array.from({ length: count }, bit);
+    case 'int64':
+      return BigInt64Array.from({ length: count }, () => BigInt(bit()));
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from({ length: count }, bit);
+    case 'uint16':
+      return Uint16Array.from({ length: count }, bit);
+    case 'uint32':
+      return Uint32Array.from({ length: count }, bit);
+    case 'uint64':
+      return BigUint64Array.from({ length: count }, () => BigInt(bit()));
     // Strings: '0' or '1' (a model that parses or looks them up gets a valid, small vocabulary).
-    case 'string': return Array.from({ length: count }, () => String(bit()));
-    default: throw new InputSpecError(`inputs of type ${dtype} cannot be generated (supported: ${GENERATED_TYPES})`);
+    case 'string':
+      return Array.from({ length: count }, () => String(bit()));
+    default:
+      throw new InputSpecError(`inputs of type ${dtype} cannot be generated (supported: ${GENERATED_TYPES})`);
   }
 }
 
@@ -37,7 +62,19 @@ const GENERATED_TYPES = 'float32, float64, float16, int8–64, uint8–64, bool,
 
 /** Bytes per element of the generated types (strings counted at 16, their JS cost). */
 const ELEMENT_BYTES: Record<string, number> = {
-  float32: 4, float64: 8, float16: 2, int8: 1, int16: 2, int32: 4, int64: 8, uint8: 1, bool: 1, uint16: 2, uint32: 4, uint64: 8, string: 16,
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  bool: 1,
+  uint16: 2,
+  uint32: 4,
+  uint64: 8,
+  string: 16,
 };
 
 /** Random inputs of all inputs together are made only up to this many bytes (1 GiB). */

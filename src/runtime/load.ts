@@ -31,7 +31,10 @@ export function parseProcStat(text: string): ProcTimes | null {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state): utime (14) is rest[11], stime (15) rest[12].
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
@@ -145,9 +148,14 @@ export type Say = (key: MessageKey, vars?: Readonly<Record<string, string | numb
 export function busyReasons(start: LoadSample, end: LoadSample | null, logicalCores: number, say: Say = inEnglish): string[] {
   const reasons: string[] = [];
   if (start.otherCpuShare === null && start.loadAverage[0] > BUSY_LOAD_PER_CORE * logicalCores) {
-    reasons.push(say('load.average', { load: start.loadAverage[0].toFixed(2), cores: logicalCores, coreWord: say(logicalCores === 1 ? 'load.core' : 'load.cores') }));
+    reasons.push(
+      say('load.average', { load: start.loadAverage[0].toFixed(2), cores: logicalCores, coreWord: say(logicalCores === 1 ? 'load.core' : 'load.cores') }),
+    );
   }
-  for (const [when, s] of [['load.before', start], ['load.after', end]] as const) {
+  for (const [when, s] of [
+    ['load.before', start],
+    ['load.after', end],
+  ] as const) {
     if (s && s.otherCpuShare !== null && s.otherCpuShare > BUSY_OTHER_CPU_SHARE) {
       const who = s.topProcesses.map((p) => `${p.command} ${(p.cpuShare * 100).toFixed(0)}%`).join(say('list.comma'));
       reasons.push(say('load.other', { share: `${(s.otherCpuShare * 100).toFixed(0)}%`, when: say(when), who: who ? say('load.who', { list: who }) : '' }));

@@ -54,7 +54,8 @@ export function completedRun<T extends Record<string, unknown>>(run: () => Promi
   return async () => {
     const outputs = await run();
     for (const value of Object.values(outputs) as LocatedValue[]) {
-      if (value && value.location !== undefined && value.location !== 'cpu' && value.location !== 'cpu-pinned' && typeof value.getData === 'function') await value.getData();
+      if (value && value.location !== undefined && value.location !== 'cpu' && value.location !== 'cpu-pinned' && typeof value.getData === 'function')
+        await value.getData();
     }
     return outputs;
   };
@@ -74,7 +75,11 @@ export async function measureConfig(
   const { session, createMs } = await openSession(config, settingsOf(config));
   try {
     const feeds = makeFeeds(config.inputs, config.inputSeed);
-    const result = await runProtocol(timedRun(config.provider, () => session.run(feeds)), protocol, clock);
+    const result = await runProtocol(
+      timedRun(config.provider, () => session.run(feeds)),
+      protocol,
+      clock,
+    );
     const { timed, warmup } = result;
     const run: ProcessRun = {
       pid: process.pid,
@@ -99,7 +104,10 @@ export async function measureConfig(
  * The profiled pass: `warmupRuns` then `runs` runs with profiling on; ORT writes the trace when the
  * session is released. Returns how many leading runs the parser must skip.
  */
-export async function profileConfig(config: BenchConfig, options: { profileFilePrefix: string; warmupRuns: number; runs: number }): Promise<{ skipRuns: number }> {
+export async function profileConfig(
+  config: BenchConfig,
+  options: { profileFilePrefix: string; warmupRuns: number; runs: number },
+): Promise<{ skipRuns: number }> {
   const { session } = await openSession(config, { ...settingsOf(config), profileFilePrefix: options.profileFilePrefix });
   try {
     const feeds = makeFeeds(config.inputs, config.inputSeed);

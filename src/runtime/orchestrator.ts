@@ -21,8 +21,18 @@ import { DEFAULT_PROTOCOL, throughputFromLatency } from './protocol.js';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, hierarchicalMedianCi, median, PERCENTILE_METHOD, STD_METHOD } from './stats.js';
 import { findTraceFile, readTrace } from './trace.js';
 import type {
-  BenchConfig, BenchReport, BenchResult, CallFloor, EffortPolicy, Environment, ExecutionProvider, GraphOptimizationLevel, InputSpec, ProcessRun,
-  ProtocolOptions, TraceBreakdown,
+  BenchConfig,
+  BenchReport,
+  BenchResult,
+  CallFloor,
+  EffortPolicy,
+  Environment,
+  ExecutionProvider,
+  GraphOptimizationLevel,
+  InputSpec,
+  ProcessRun,
+  ProtocolOptions,
+  TraceBreakdown,
 } from './types.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -187,7 +197,12 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
         say(`${config.label}: process ${round + 1}/${processes}: median ${formatMs(reply.run.latency.medianMs)} ms over ${reply.run.latency.n} runs`);
         if (round === 0 && plan.floor !== false) {
           const run = reply.run;
-          floors[i] = await reusedFloor(floorKey(config, run.outputs, protocol), config.label, () => measureFloorInChild(config, run, protocol, scratch, i, timeoutMs, say), say);
+          floors[i] = await reusedFloor(
+            floorKey(config, run.outputs, protocol),
+            config.label,
+            () => measureFloorInChild(config, run, protocol, scratch, i, timeoutMs, say),
+            say,
+          );
         }
       }
     }

@@ -87,7 +87,9 @@ export async function captureShapes(model: Model, inputs: readonly CaptureInput[
     throw new ShapeCaptureError(where, 'the model keeps tensors in external data files but was not read from a file, so they cannot be found');
   }
   const tempDir = external ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'modelpress-shapes-'));
-  const tempFile = tempDir ? path.join(tempDir, 'model.onnx') : path.join(path.dirname(model.path!), `.${path.basename(model.path!)}.shapes.${process.pid}.onnx`);
+  const tempFile = tempDir
+    ? path.join(tempDir, 'model.onnx')
+    : path.join(path.dirname(model.path!), `.${path.basename(model.path!)}.shapes.${process.pid}.onnx`);
   try {
     try {
       writeModel(exposed, tempFile);
@@ -96,7 +98,8 @@ export async function captureShapes(model: Model, inputs: readonly CaptureInput[
     }
     const feeds = Object.entries(options.feeds ?? {}).map(([name, t]) => ({ name, type: t.type, dims: [...t.dims], data: t.data }));
     const reply = await shapeWorker.run({ modelPath: tempFile, inputs: specs, seed: options.seed ?? 1, feeds }, options.timeoutMs ?? 600_000);
-    if ('crashed' in reply) throw new ShapeCaptureError(where, `onnxruntime crashed running the model (${reply.crashed}); the model is malformed or meets an onnxruntime bug`);
+    if ('crashed' in reply)
+      throw new ShapeCaptureError(where, `onnxruntime crashed running the model (${reply.crashed}); the model is malformed or meets an onnxruntime bug`);
     if (!reply.ok) throw new ShapeCaptureError(where, `onnxruntime cannot ${reply.phase} the model (${reply.message})`);
     return new Map(reply.shapes);
   } finally {

@@ -12,6 +12,4 @@ export interface ShapeRequest {
   feeds: { name: string; type: string; dims: number[]; data: unknown }[];
 }
 
-export type ShapeReply =
-  | { id: number; ok: true; shapes: [string, number[]][] }
-  | { id: number; ok: false; phase: 'load' | 'run'; message: string };
+export type ShapeReply = { id: number; ok: true; shapes: [string, number[]][] } | { id: number; ok: false; phase: 'load' | 'run'; message: string };

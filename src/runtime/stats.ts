@@ -58,10 +58,7 @@ export function sampleStd(values: readonly number[]): number | null {
 }
 
 /** Seeded percentile-bootstrap confidence interval of the median. */
-export function bootstrapMedianCi(
-  values: readonly number[],
-  options: { resamples?: number; seed?: number; level?: number } = {},
-): [number, number] {
+export function bootstrapMedianCi(values: readonly number[], options: { resamples?: number; seed?: number; level?: number } = {}): [number, number] {
   const resamples = options.resamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
   const level = options.level ?? 0.95;
   const rand = seededRandom(options.seed ?? DEFAULT_BOOTSTRAP_SEED);

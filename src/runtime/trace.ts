@@ -131,7 +131,10 @@ export function readTrace(file: string, options: { skipRuns: number; originalNod
  */
 export function moduleOfNode(nodeName: string): string {
   if (!nodeName.includes('/')) return '';
-  const scope = nodeName.split('/').filter((s) => s !== '').slice(0, -1);
+  const scope = nodeName
+    .split('/')
+    .filter((s) => s !== '')
+    .slice(0, -1);
   let name = '';
   for (const seg of scope) name = name !== '' && seg.startsWith(`${name}.`) ? seg : name === '' ? seg : `${name}.${seg}`;
   return name;
@@ -140,7 +143,7 @@ export function moduleOfNode(nodeName: string): string {
 /** What ORT made of a model's node, from the suffix or prefix of its trace name. */
 function derivedKind(traceName: string): string {
   if (traceName.startsWith('fused ') || /Fusion/.test(traceName)) return 'fused by ORT';
-  if (/_nchwc$/i.test(traceName)) return 'ORT\'s NCHWc-layout version';
+  if (/_nchwc$/i.test(traceName)) return "ORT's NCHWc-layout version";
   if (/Reorder(Input|Output)?/.test(traceName)) return 'a layout reorder ORT inserted';
   return 'made by ORT';
 }

@@ -28,7 +28,8 @@ import { vitB16 } from './vit.js';
 const bounded = (name: string, max: number, v: number): Said | undefined => (v > max ? phrase('family.check.bounded', { name, value: v, max }) : undefined);
 const odd = (name: string, max: number) => (v: number) =>
   Number.isInteger(v) && v % 2 === 1 ? bounded(name, max, v) : phrase('family.check.odd', { name, value: v });
-const positive = (name: string, max: number) => (v: number) => (Number.isInteger(v) && v >= 1 ? bounded(name, max, v) : phrase('family.check.positive', { name, value: v }));
+const positive = (name: string, max: number) => (v: number) =>
+  Number.isInteger(v) && v >= 1 ? bounded(name, max, v) : phrase('family.check.positive', { name, value: v });
 
 const seqVars = (): Record<string, FamilyVariable> => ({
   n: { description: 'sequence length', default: 512, sweep: [128, 256, 512, 1024, 2048], check: positive('n', 65_536) },
@@ -154,7 +155,14 @@ const vit: ModelFamily = {
   name: 'vit_b_16',
   label: 'ViT-B/16',
   description: en['family.vit_b_16.description'],
-  variables: { side: { description: 'image side in pixels (a multiple of 16)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 16 === 0 ? bounded('side', 2048, v) : phrase('family.check.side16', { value: v })) } },
+  variables: {
+    side: {
+      description: 'image side in pixels (a multiple of 16)',
+      default: 224,
+      sweep: [224, 448, 896, 1792],
+      check: (v) => (Number.isInteger(v) && v % 16 === 0 ? bounded('side', 2048, v) : phrase('family.check.side16', { value: v })),
+    },
+  },
   axes: ({ side }) => ({ tokens: (side! / 16) ** 2 + 1 }),
   claim: { exponents: { tokens: 2 }, text: en['family.vit_b_16.claim'] },
   sequential: { exponents: { tokens: 0 }, text: en['family.vit_b_16.sequential'] },
@@ -168,7 +176,14 @@ const swin: ModelFamily = {
   name: 'swin_t',
   label: 'Swin-T',
   description: en['family.swin_t.description'],
-  variables: { side: { description: 'image side in pixels (a multiple of 224)', default: 224, sweep: [224, 448, 896, 1792], check: (v) => (Number.isInteger(v) && v % 224 === 0 ? bounded('side', 2240, v) : phrase('family.check.side224', { value: v })) } },
+  variables: {
+    side: {
+      description: 'image side in pixels (a multiple of 224)',
+      default: 224,
+      sweep: [224, 448, 896, 1792],
+      check: (v) => (Number.isInteger(v) && v % 224 === 0 ? bounded('side', 2240, v) : phrase('family.check.side224', { value: v })),
+    },
+  },
   axes: ({ side }) => ({ tokens: (side! / 4) ** 2 }),
   claim: { exponents: { tokens: 1 }, text: en['family.swin_t.claim'] },
   sequential: { exponents: { tokens: 0 }, text: en['family.swin_t.sequential'] },
@@ -188,7 +203,14 @@ const llamaDecode: ModelFamily = {
   name: 'llama_decode',
   label: en['family.llama_decode.label'],
   description: en['family.llama_decode.description'],
-  variables: { n: { description: 'context length in tokens (cached + the new one)', default: 512, sweep: [128, 256, 512, 1024, 2048], check: (v) => (Number.isInteger(v) && v >= 2 ? bounded('n', 32768, v) : phrase('family.check.context', { value: v })) } },
+  variables: {
+    n: {
+      description: 'context length in tokens (cached + the new one)',
+      default: 512,
+      sweep: [128, 256, 512, 1024, 2048],
+      check: (v) => (Number.isInteger(v) && v >= 2 ? bounded('n', 32768, v) : phrase('family.check.context', { value: v })),
+    },
+  },
   claim: { exponents: { n: 1 }, text: en['family.llama_decode.claim'] },
   sequential: { exponents: { n: 0 }, text: en['family.llama_decode.sequential'] },
   claimMetric: 'attention_macs',

@@ -27,9 +27,7 @@ function basic(net: Net, x: string, name: string | number, cin: number, cout: nu
 
 /** nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False). */
 function avgPoolExcludePad(net: Net, x: string, module: string | number): string {
-  return net.scope(module, () =>
-    net.op('AveragePool', [x], { ceil_mode: 0, count_include_pad: 0, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] }),
-  );
+  return net.scope(module, () => net.op('AveragePool', [x], { ceil_mode: 0, count_include_pad: 0, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] }));
 }
 
 /** A Sequential of BasicConv2d given as [cin, cout, kernel, stride, padding]. */
@@ -43,8 +41,16 @@ function mixed3a(net: Net, x: string): string {
 }
 
 function mixed4a(net: Net, x: string): string {
-  const b0 = tower(net, x, 'branch0', [[160, 64, 1, 1, 0], [64, 96, 3, 1, 0]]);
-  const b1 = tower(net, x, 'branch1', [[160, 64, 1, 1, 0], [64, 64, [1, 7], 1, [0, 3]], [64, 64, [7, 1], 1, [3, 0]], [64, 96, 3, 1, 0]]);
+  const b0 = tower(net, x, 'branch0', [
+    [160, 64, 1, 1, 0],
+    [64, 96, 3, 1, 0],
+  ]);
+  const b1 = tower(net, x, 'branch1', [
+    [160, 64, 1, 1, 0],
+    [64, 64, [1, 7], 1, [0, 3]],
+    [64, 64, [7, 1], 1, [3, 0]],
+    [64, 96, 3, 1, 0],
+  ]);
   return net.concat([b0, b1], 1);
 }
 
@@ -55,21 +61,36 @@ function mixed5a(net: Net, x: string): string {
 
 function inceptionA(net: Net, x: string): string {
   const b0 = basic(net, x, 'branch0', 384, 96, 1);
-  const b1 = tower(net, x, 'branch1', [[384, 64, 1, 1, 0], [64, 96, 3, 1, 1]]);
-  const b2 = tower(net, x, 'branch2', [[384, 64, 1, 1, 0], [64, 96, 3, 1, 1], [96, 96, 3, 1, 1]]);
+  const b1 = tower(net, x, 'branch1', [
+    [384, 64, 1, 1, 0],
+    [64, 96, 3, 1, 1],
+  ]);
+  const b2 = tower(net, x, 'branch2', [
+    [384, 64, 1, 1, 0],
+    [64, 96, 3, 1, 1],
+    [96, 96, 3, 1, 1],
+  ]);
   const b3 = net.scope('branch3', () => basic(net, avgPoolExcludePad(net, x, 0), 1, 384, 96, 1));
   return net.concat([b0, b1, b2, b3], 1);
 }
 
 function reductionA(net: Net, x: string): string {
   const b0 = basic(net, x, 'branch0', 384, 384, 3, { stride: 2 });
-  const b1 = tower(net, x, 'branch1', [[384, 192, 1, 1, 0], [192, 224, 3, 1, 1], [224, 256, 3, 2, 0]]);
+  const b1 = tower(net, x, 'branch1', [
+    [384, 192, 1, 1, 0],
+    [192, 224, 3, 1, 1],
+    [224, 256, 3, 2, 0],
+  ]);
   return net.concat([b0, b1, net.maxPool2d(x, 3, 2, 0, { module: 'branch2' })], 1);
 }
 
 function inceptionB(net: Net, x: string): string {
   const b0 = basic(net, x, 'branch0', 1024, 384, 1);
-  const b1 = tower(net, x, 'branch1', [[1024, 192, 1, 1, 0], [192, 224, [1, 7], 1, [0, 3]], [224, 256, [7, 1], 1, [3, 0]]]);
+  const b1 = tower(net, x, 'branch1', [
+    [1024, 192, 1, 1, 0],
+    [192, 224, [1, 7], 1, [0, 3]],
+    [224, 256, [7, 1], 1, [3, 0]],
+  ]);
   const b2 = tower(net, x, 'branch2', [
     [1024, 192, 1, 1, 0],
     [192, 192, [7, 1], 1, [3, 0]],
@@ -82,19 +103,33 @@ function inceptionB(net: Net, x: string): string {
 }
 
 function reductionB(net: Net, x: string): string {
-  const b0 = tower(net, x, 'branch0', [[1024, 192, 1, 1, 0], [192, 192, 3, 2, 0]]);
-  const b1 = tower(net, x, 'branch1', [[1024, 256, 1, 1, 0], [256, 256, [1, 7], 1, [0, 3]], [256, 320, [7, 1], 1, [3, 0]], [320, 320, 3, 2, 0]]);
+  const b0 = tower(net, x, 'branch0', [
+    [1024, 192, 1, 1, 0],
+    [192, 192, 3, 2, 0],
+  ]);
+  const b1 = tower(net, x, 'branch1', [
+    [1024, 256, 1, 1, 0],
+    [256, 256, [1, 7], 1, [0, 3]],
+    [256, 320, [7, 1], 1, [3, 0]],
+    [320, 320, 3, 2, 0],
+  ]);
   return net.concat([b0, b1, net.maxPool2d(x, 3, 2, 0, { module: 'branch2' })], 1);
 }
 
 function inceptionC(net: Net, x: string): string {
   const b0 = basic(net, x, 'branch0', 1536, 256, 1);
   const b10 = basic(net, x, 'branch1_0', 1536, 384, 1);
-  const b1 = net.concat([basic(net, b10, 'branch1_1a', 384, 256, [1, 3], { padding: [0, 1] }), basic(net, b10, 'branch1_1b', 384, 256, [3, 1], { padding: [1, 0] })], 1);
+  const b1 = net.concat(
+    [basic(net, b10, 'branch1_1a', 384, 256, [1, 3], { padding: [0, 1] }), basic(net, b10, 'branch1_1b', 384, 256, [3, 1], { padding: [1, 0] })],
+    1,
+  );
   let b2 = basic(net, x, 'branch2_0', 1536, 384, 1);
   b2 = basic(net, b2, 'branch2_1', 384, 448, [3, 1], { padding: [1, 0] });
   b2 = basic(net, b2, 'branch2_2', 448, 512, [1, 3], { padding: [0, 1] });
-  const b2c = net.concat([basic(net, b2, 'branch2_3a', 512, 256, [1, 3], { padding: [0, 1] }), basic(net, b2, 'branch2_3b', 512, 256, [3, 1], { padding: [1, 0] })], 1);
+  const b2c = net.concat(
+    [basic(net, b2, 'branch2_3a', 512, 256, [1, 3], { padding: [0, 1] }), basic(net, b2, 'branch2_3b', 512, 256, [3, 1], { padding: [1, 0] })],
+    1,
+  );
   const b3 = net.scope('branch3', () => basic(net, avgPoolExcludePad(net, x, 0), 1, 1536, 256, 1));
   return net.concat([b0, b1, b2c, b3], 1);
 }
@@ -121,9 +156,13 @@ export function inceptionV4(o: BuildOptions): Model {
     y = basic(net, y, i++, 32, 32, 3);
     y = basic(net, y, i++, 32, 64, 3, { padding: 1 });
     const stages: ((n: Net, v: string) => string)[] = [
-      mixed3a, mixed4a, mixed5a,
-      ...Array<typeof inceptionA>(4).fill(inceptionA), reductionA,
-      ...Array<typeof inceptionB>(7).fill(inceptionB), reductionB,
+      mixed3a,
+      mixed4a,
+      mixed5a,
+      ...Array<typeof inceptionA>(4).fill(inceptionA),
+      reductionA,
+      ...Array<typeof inceptionB>(7).fill(inceptionB),
+      reductionB,
       ...Array<typeof inceptionC>(3).fill(inceptionC),
     ];
     for (const stage of stages) y = net.scope(i++, () => stage(net, y));
@@ -131,7 +170,9 @@ export function inceptionV4(o: BuildOptions): Model {
   });
   x =
     mh === 8 && mw === 8
-      ? net.scope('avg_pool', () => net.op('AveragePool', [x], { ceil_mode: 0, count_include_pad: 0, kernel_shape: [8, 8], pads: [0, 0, 0, 0], strides: [8, 8] }))
+      ? net.scope('avg_pool', () =>
+          net.op('AveragePool', [x], { ceil_mode: 0, count_include_pad: 0, kernel_shape: [8, 8], pads: [0, 0, 0, 0], strides: [8, 8] }),
+        )
       : net.adaptiveAvgPool2d(x, mh, mw, 1, 'avg_pool');
   x = net.flatten(x);
   x = net.linear(x, 'last_linear', 1536, 1000, { rank2: true });

@@ -88,7 +88,8 @@ export function buildLlama(c: LlamaConfig, o: LlamaOptions = {}): { model: Model
   const external = o.weights === 'external';
   const dataFile = o.dataFile ?? 'model.weights';
   if (o.quant !== undefined && form !== 'fused') throw new Error('quantized projections (MatMulNBits) need the fused form');
-  if (c.dModel % c.heads !== 0 || c.heads % c.kvHeads !== 0) throw new Error(`heads ${c.heads} must divide D ${c.dModel} and be a multiple of kv heads ${c.kvHeads}`);
+  if (c.dModel % c.heads !== 0 || c.heads % c.kvHeads !== 0)
+    throw new Error(`heads ${c.heads} must divide D ${c.dModel} and be a multiple of kv heads ${c.kvHeads}`);
   const D = c.dModel;
   const d = D / c.heads;
   const kvWidth = c.kvHeads * d;
@@ -107,7 +108,8 @@ export function buildLlama(c: LlamaConfig, o: LlamaOptions = {}): { model: Model
   };
   const param = (local: string, dims: number[], bound: number): string =>
     stored(local, dims, elem, elemBytes, () => b.initializer(net.paramName(local), dtype, dims, { uniform: [-bound, bound] }));
-  const ones = (local: string, n: number): string => stored(local, [n], elem, elemBytes, () => b.initializer(net.paramName(local), dtype, [n], { uniform: [0.9, 1.1] }));
+  const ones = (local: string, n: number): string =>
+    stored(local, [n], elem, elemBytes, () => b.initializer(net.paramName(local), dtype, [n], { uniform: [0.9, 1.1] }));
   /** A float constant of the model's type, from an integer (no float scalar is mistaken for a weight). */
   const num = (v: number): string => net.op('Cast', [net.int(v)], { to: elem });
   const ratio = (p: number, q: number): string => net.op('Div', [num(p), num(q)]);
@@ -119,8 +121,12 @@ export function buildLlama(c: LlamaConfig, o: LlamaOptions = {}): { model: Model
       const bits = o.quant;
       const blocks = Math.ceil(fin / BLOCK);
       const blob = (BLOCK * bits) / 8;
-      const q = stored(`weight_Q${bits}`, [fout, blocks, blob], 2, 1, () => b.initializer(net.paramName(`weight_Q${bits}`), 'uint8', [fout, blocks, blob], { uniform: [0, 255] }));
-      const s = stored('weight_scales', [fout * blocks], elem, elemBytes, () => b.initializer(net.paramName('weight_scales'), dtype, [fout * blocks], { uniform: [0.001, 0.01] }));
+      const q = stored(`weight_Q${bits}`, [fout, blocks, blob], 2, 1, () =>
+        b.initializer(net.paramName(`weight_Q${bits}`), 'uint8', [fout, blocks, blob], { uniform: [0, 255] }),
+      );
+      const s = stored('weight_scales', [fout * blocks], elem, elemBytes, () =>
+        b.initializer(net.paramName('weight_scales'), dtype, [fout * blocks], { uniform: [0.001, 0.01] }),
+      );
       return net.domainOp('com.microsoft', 'MatMulNBits', [x, q, s], { K: fin, N: fout, bits, block_size: BLOCK, accuracy_level: 0 })[0]!;
     });
 
@@ -159,9 +165,17 @@ export function buildLlama(c: LlamaConfig, o: LlamaOptions = {}): { model: Model
     });
 
   // Plain form: causal mask over absolute positions, key j visible from query P + i when j ≤ P + i.
-  const causal = form === 'plain' ? net.op('GreaterOrEqual', [net.unsqueeze(positions, [1]), net.unsqueeze(net.op('Range', [net.int(0), T, net.int(1)]), [0])]) : '';
+  const causal =
+    form === 'plain' ? net.op('GreaterOrEqual', [net.unsqueeze(positions, [1]), net.unsqueeze(net.op('Range', [net.int(0), T, net.int(1)]), [0])]) : '';
   // Fused form: GroupQueryAttention's seqlens_k (T − 1 per batch row) and total_sequence_length.
-  const seqlens = form === 'fused' ? net.op('Cast', [net.op('Expand', [net.op('Sub', [T, net.int(1)]), net.op('Slice', [net.op('Shape', [ids]), net.ints([0]), net.ints([1]), net.ints([0])])])], { to: 6 }) : '';
+  const seqlens =
+    form === 'fused'
+      ? net.op(
+          'Cast',
+          [net.op('Expand', [net.op('Sub', [T, net.int(1)]), net.op('Slice', [net.op('Shape', [ids]), net.ints([0]), net.ints([1]), net.ints([0])])])],
+          { to: 6 },
+        )
+      : '';
   const total = form === 'fused' ? net.op('Cast', [T], { to: 6 }) : '';
 
   const rotateHalf = (x: string): string => net.concat([net.op('Neg', [net.slice(x, 3, d / 2, d)]), net.slice(x, 3, 0, d / 2)], 3);
@@ -192,9 +206,19 @@ export function buildLlama(c: LlamaConfig, o: LlamaOptions = {}): { model: Model
             if (form === 'fused') {
               const [pk, pv] = kv ? past[l]! : ['', ''];
               const outputs = kv ? [`/model/layers.${l}/self_attn/GroupQueryAttention_output_0`, `present.${l}.key`, `present.${l}.value`] : 3;
-              const [out, presentK, presentV] = net.domainOp('com.microsoft', 'GroupQueryAttention', [q, k, v, pk || null, pv || null, seqlens, total, rope.cos, rope.sin], {
-                num_heads: c.heads, kv_num_heads: c.kvHeads, do_rotary: 1, rotary_interleaved: 0, local_window_size: -1,
-              }, outputs) as [string, string, string];
+              const [out, presentK, presentV] = net.domainOp(
+                'com.microsoft',
+                'GroupQueryAttention',
+                [q, k, v, pk || null, pv || null, seqlens, total, rope.cos, rope.sin],
+                {
+                  num_heads: c.heads,
+                  kv_num_heads: c.kvHeads,
+                  do_rotary: 1,
+                  rotary_interleaved: 0,
+                  local_window_size: -1,
+                },
+                outputs,
+              ) as [string, string, string];
               if (kv) presents.push([presentK, presentV]);
               return linear(out, 'o_proj', D, D);
             }
@@ -214,7 +238,8 @@ export function buildLlama(c: LlamaConfig, o: LlamaOptions = {}): { model: Model
           if (form === 'fused') {
             const w = net.scope('post_attention_layernorm', () => ones('weight', D));
             const outs = net.scope('post_attention_layernorm', () =>
-              net.domainOp('com.microsoft', 'SkipSimplifiedLayerNormalization', [attn, x, w], { epsilon: { float: 1 / c.epsInverse } }, 4));
+              net.domainOp('com.microsoft', 'SkipSimplifiedLayerNormalization', [attn, x, w], { epsilon: { float: 1 / c.epsInverse } }, 4),
+            );
             [y, resid] = [outs[0]!, outs[3]!];
           } else {
             resid = net.add(x, attn);
@@ -264,4 +289,3 @@ export function writeLlamaExternal(c: LlamaConfig, file: string, o: Omit<LlamaOp
 export function decoderInputs(batch: number, sequence: number, past: number): string {
   return `batch=${batch},sequence_length=${sequence},past_sequence_length=${past}`;
 }
-

@@ -106,7 +106,10 @@ export class Net {
     const frame = this.stack[this.stack.length - 1]!;
     const n = frame.ops.get(opType) ?? 0;
     frame.ops.set(opType, n + 1);
-    const prefix = this.stack.slice(1).map((f) => `/${f.segment}`).join('');
+    const prefix = this.stack
+      .slice(1)
+      .map((f) => `/${f.segment}`)
+      .join('');
     return `${prefix}/${n === 0 ? opType : `${opType}_${n}`}`;
   }
 
@@ -121,7 +124,13 @@ export class Net {
   }
 
   /** A node of another operator domain (com.microsoft fused ops), named in the current scope. */
-  domainOp(domain: string, opType: string, inputs: (string | null)[], attrs: Record<string, AttrValue | undefined> = {}, outputs: number | string[] = 1): string[] {
+  domainOp(
+    domain: string,
+    opType: string,
+    inputs: (string | null)[],
+    attrs: Record<string, AttrValue | undefined> = {},
+    outputs: number | string[] = 1,
+  ): string[] {
     return this.b.node(opType, inputs, attrs, { name: this.nodeName(opType), outputs, domain });
   }
 
@@ -307,7 +316,9 @@ export class Net {
     const emit = (): string => {
       if (out === 1) return this.op('GlobalAveragePool', [x]);
       if (inH % out !== 0 || inW % out !== 0) {
-        throw new Error(`adaptive average pool from ${inH}×${inW} to ${out}×${out} is not a plain AveragePool; use an input size whose feature map divides ${out}`);
+        throw new Error(
+          `adaptive average pool from ${inH}×${inW} to ${out}×${out} is not a plain AveragePool; use an input size whose feature map divides ${out}`,
+        );
       }
       const kh = inH / out;
       const kw = inW / out;

@@ -47,9 +47,7 @@ function bottleneck(net: Net, x: string, cin: number, planes: number, stride: nu
   y = net.conv2d(y, 'conv3', planes, out, 1, { bias: false });
   y = net.batchNorm2d(y, 'bn3', out, 1e-5, { residualBranch: true });
   const shortcut =
-    stride !== 1 || cin !== out
-      ? net.scope('downsample', () => net.batchNorm2d(net.conv2d(x, 0, cin, out, 1, { stride, bias: false }), 1, out))
-      : x;
+    stride !== 1 || cin !== out ? net.scope('downsample', () => net.batchNorm2d(net.conv2d(x, 0, cin, out, 1, { stride, bias: false }), 1, out)) : x;
   return net.relu(net.add(seModule(net, y, out), shortcut), 'relu');
 }
 

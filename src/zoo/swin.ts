@@ -134,7 +134,9 @@ export function swinT(o: BuildOptions): Model {
   const height = o.height ?? 224;
   const width = o.width ?? 224;
   if (height !== width || height % (patch * 8 * window) !== 0) {
-    throw new Error(`swin_t here takes square images whose side is a multiple of ${patch * 8 * window} (every stage's map a whole number of 7×7 windows); got ${height}×${width}`);
+    throw new Error(
+      `swin_t here takes square images whose side is a multiple of ${patch * 8 * window} (every stage's map a whole number of 7×7 windows); got ${height}×${width}`,
+    );
   }
   const net = new Net({ name: 'swin_t', seed: o.seed, opset: 20 });
   let x = net.imageInput(3, height, width);

@@ -49,7 +49,10 @@ export function transformerBaseEncoder(o: BuildOptions): Model {
   });
   // "In the embedding layers, we multiply those weights by √d_model."
   x = net.op('Mul', [x, net.sqrtOf(dModel)]);
-  x = net.add(x, net.scope('pos_encoder', () => positionEncoding(net, ids, dModel)));
+  x = net.add(
+    x,
+    net.scope('pos_encoder', () => positionEncoding(net, ids, dModel)),
+  );
   x = net.scope('encoder', () =>
     net.scope('layers', () => {
       let y = x;

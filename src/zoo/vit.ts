@@ -41,7 +41,9 @@ export function vitB16(o: BuildOptions, anySize = false): Model {
   const width = o.width ?? imageSize;
   if (anySize && (height % patch !== 0 || width % patch !== 0)) throw new Error(`vit_b_16 needs a side divisible by ${patch}; got ${height}×${width}`);
   if (!anySize && (height !== imageSize || width !== imageSize)) {
-    throw new Error(`vit_b_16 takes ${imageSize}×${imageSize} images only (its position embedding has ${(imageSize / patch) ** 2 + 1} rows); got ${height}×${width}`);
+    throw new Error(
+      `vit_b_16 takes ${imageSize}×${imageSize} images only (its position embedding has ${(imageSize / patch) ** 2 + 1} rows); got ${height}×${width}`,
+    );
   }
   const tokens = (height / patch) * (width / patch);
   const net = new Net({ name: 'vit_b_16', seed: o.seed, opset: 20 });

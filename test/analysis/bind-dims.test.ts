@@ -15,7 +15,10 @@ describe('binding dims by name', () => {
   it('sizes every input that uses the dim, 0 included (an empty cache)', () => {
     const b = bindInputs(decoderInputs(), parseInputShapes('batch=1,sequence_length=128,past_sequence_length=0'));
     expect(b.inputs.map((i) => [i.name, i.shape])).toEqual([
-      ['input_ids', [1, 128]], ['past.0.key', [1, 2, 0, 8]], ['past.0.value', [1, 2, 0, 8]], ['past.1.key', [1, 2, 0, 8]],
+      ['input_ids', [1, 128]],
+      ['past.0.key', [1, 2, 0, 8]],
+      ['past.0.value', [1, 2, 0, 8]],
+      ['past.1.key', [1, 2, 0, 8]],
     ]);
     expect(b.symbols.get('past_sequence_length')).toBe(0);
   });
@@ -23,12 +26,16 @@ describe('binding dims by name', () => {
   it('mixes with input shapes; a contradiction names both sources', () => {
     const b = bindInputs(decoderInputs(), parseInputShapes('input_ids=1x1,past_sequence_length=127'));
     expect(b.inputs[1]!.shape).toEqual([1, 2, 127, 8]);
-    expect(() => bindInputs(decoderInputs(), parseInputShapes('input_ids=1x1,sequence_length=2'))).toThrow(/dim 'sequence_length' is 2 .* but 1 in input 'input_ids'/);
+    expect(() => bindInputs(decoderInputs(), parseInputShapes('input_ids=1x1,sequence_length=2'))).toThrow(
+      /dim 'sequence_length' is 2 .* but 1 in input 'input_ids'/,
+    );
   });
 
   it('a dim takes one size; an unknown name lists the inputs and the dims', () => {
     expect(() => bindInputs(decoderInputs(), parseInputShapes('past_sequence_length=1x2'))).toThrow(InputBindingError);
     expect(() => bindInputs(decoderInputs(), parseInputShapes('past_sequence_length=1x2'))).toThrow(/give it one size/);
-    expect(() => bindInputs(decoderInputs(), parseInputShapes('past_len=3'))).toThrow(/its symbolic dimensions \(bound with name=N\): batch, sequence_length, past_sequence_length/);
+    expect(() => bindInputs(decoderInputs(), parseInputShapes('past_len=3'))).toThrow(
+      /its symbolic dimensions \(bound with name=N\): batch, sequence_length, past_sequence_length/,
+    );
   });
 });

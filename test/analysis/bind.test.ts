@@ -22,7 +22,11 @@ const bindError = (fn: () => unknown): string => {
 describe('parseInputShapes', () => {
   it('reads named shapes, several per flag and across flags', () => {
     const m = parseInputShapes(['input_ids=1x128,mask=1x128', 'pixels=2×3×224×224']);
-    expect([...m]).toEqual([['input_ids', [1, 128]], ['mask', [1, 128]], ['pixels', [2, 3, 224, 224]]]);
+    expect([...m]).toEqual([
+      ['input_ids', [1, 128]],
+      ['mask', [1, 128]],
+      ['pixels', [2, 3, 224, 224]],
+    ]);
   });
   it('reads a bare shape under the empty name and a scalar as name=', () => {
     expect([...parseInputShapes('1x3x224x224')]).toEqual([['', [1, 3, 224, 224]]]);
@@ -46,13 +50,22 @@ describe('bindInputs', () => {
   });
 
   it('lets a symbol bound on one input complete another input', () => {
-    const g = graphWith([['input_ids', 'int64', ['batch', 'sequence']], ['attention_mask', 'int64', ['batch', 'sequence']]]);
+    const g = graphWith([
+      ['input_ids', 'int64', ['batch', 'sequence']],
+      ['attention_mask', 'int64', ['batch', 'sequence']],
+    ]);
     const b = bindInputs(g, parseInputShapes('input_ids=1x128'));
-    expect(b.inputs.map((i) => i.shape)).toEqual([[1, 128], [1, 128]]);
+    expect(b.inputs.map((i) => i.shape)).toEqual([
+      [1, 128],
+      [1, 128],
+    ]);
   });
 
   it('lists every input and dim still unknown in one error', () => {
-    const g = graphWith([['input_ids', 'int64', ['batch', 'sequence']], ['pixels', 'float32', [1, 3, 'height', null]]]);
+    const g = graphWith([
+      ['input_ids', 'int64', ['batch', 'sequence']],
+      ['pixels', 'float32', [1, 3, 'height', null]],
+    ]);
     const msg = bindError(() => bindInputs(g));
     // The leading (batch) dim is assumed 1 as bench does (issue 14), so only 'sequence' is missing there.
     expect(msg).toContain("input 'input_ids' batch×sequence: dim 1 ('sequence') unknown");
@@ -61,10 +74,21 @@ describe('bindInputs', () => {
   });
 
   it('assumes 1 for a symbolic or unnamed leading dim nobody sized, shared symbols included, and says so', () => {
-    const g = graphWith([['x', 'float32', ['batch', 3, 8, 8]], ['y', 'float32', ['batch', 4]], ['z', 'float32', [null, 2]]]);
+    const g = graphWith([
+      ['x', 'float32', ['batch', 3, 8, 8]],
+      ['y', 'float32', ['batch', 4]],
+      ['z', 'float32', [null, 2]],
+    ]);
     const b = bindInputs(g);
-    expect(b.inputs.map((i) => i.shape)).toEqual([[1, 3, 8, 8], [1, 4], [1, 2]]);
-    expect(b.assumed).toEqual([{ input: 'x', dim: 'batch', value: 1 }, { input: 'z', dim: null, value: 1 }]);
+    expect(b.inputs.map((i) => i.shape)).toEqual([
+      [1, 3, 8, 8],
+      [1, 4],
+      [1, 2],
+    ]);
+    expect(b.assumed).toEqual([
+      { input: 'x', dim: 'batch', value: 1 },
+      { input: 'z', dim: null, value: 1 },
+    ]);
     expect(assumedBatchNote(b.assumed[0]!)).toBe(
       "input 'x': its leading dim ('batch') was not given and is assumed 1, as bench does; give --input (input= in a document) to set it",
     );
@@ -80,12 +104,18 @@ describe('bindInputs', () => {
     expect(bindError(() => bindInputs(g, parseInputShapes('1x4x224x224')))).toMatch(/Give them with --input 1x3x224x224$/);
     expect(bindError(() => bindInputs(g, parseInputShapes('1x3x224')))).toMatch(/Give them with --input Nx3x224x224$/);
     expect(bindError(() => bindInputs(g, parseInputShapes('1x3x224')))).toContain("input 'input' has rank 4 (batch×3×224×224), but 3 dims were given");
-    const two = graphWith([['a', 'int64', ['batch', 'sequence']], ['b', 'int64', ['batch', 'sequence']]]);
+    const two = graphWith([
+      ['a', 'int64', ['batch', 'sequence']],
+      ['b', 'int64', ['batch', 'sequence']],
+    ]);
     expect(bindError(() => bindInputs(two, parseInputShapes('a=1x128,b=1x64')))).toContain("dim 'sequence' is 128 in input 'a' but 64 in input 'b'");
   });
 
   it('names the inputs when a name is wrong or a bare shape is ambiguous', () => {
-    const two = graphWith([['a', 'int64', [1, 2]], ['b', 'int64', [1, 2]]]);
+    const two = graphWith([
+      ['a', 'int64', [1, 2]],
+      ['b', 'int64', [1, 2]],
+    ]);
     expect(bindError(() => bindInputs(two, parseInputShapes('c=1x2')))).toContain("the model has no input named 'c'; its inputs are: a, b");
     expect(bindError(() => bindInputs(two, parseInputShapes('1x2')))).toContain('this model has 2 inputs (a, b)');
   });

@@ -44,7 +44,7 @@ describe('Attention Is All You Need, Table 1, measured', () => {
     expect(at('restricted_attention', { n: 100, d: 32, r: 9 })).toBe(2 * 9 * 100 * 32);
   });
 
-  it('sequential operations: the RNN\'s depth is n, the others\' does not grow with n', () => {
+  it("sequential operations: the RNN's depth is n, the others' does not grow with n", () => {
     const depthExponent = (name: string) => {
       const s = sweepFamily(familyNamed(name), { vary: [{ name: 'n', values: [64, 128, 256] }] });
       return { fit: s.fits.find((f) => f.metric === 'depth')!.exponents.n!, depths: s.points.map((p) => p.values.depth) };
@@ -72,11 +72,20 @@ describe('Attention Is All You Need, Table 1, measured', () => {
     expect(() => sweepFamily(familyNamed('convolutional'), { vary: [{ name: 'k', values: [3, 4] }] })).toThrow(/odd/);
     expect(() => sweepFamily(familyNamed('recurrent'), { vary: [{ name: 'n', values: [8, 8] }] })).toThrow(SweepError);
     // Sizes a document could ask for but no one can build in a build: bounded, with the limit named.
-    expect(() => sweepFamily(familyNamed('recurrent'), { vary: [{ name: 'n', values: [8, 1e9] }] })).toThrow(/n = 1000000000 is larger than this family builds \(at most 65536\)/);
+    expect(() => sweepFamily(familyNamed('recurrent'), { vary: [{ name: 'n', values: [8, 1e9] }] })).toThrow(
+      /n = 1000000000 is larger than this family builds \(at most 65536\)/,
+    );
     expect(() => sweepFamily(familyNamed('vit_b_16'), { vary: [{ name: 'side', values: [224, 160000] }] })).toThrow(/at most 2048/);
     expect(() => sweepFamily(familyNamed('restricted_attention'), { vary: [{ name: 'n', values: [128, 65536] }], at: { r: 1025 } })).toThrow(/window indices/);
     const many = Array.from({ length: 9 }, (_, i) => 2 ** (i + 3));
-    expect(() => sweepFamily(familyNamed('self_attention'), { vary: [{ name: 'n', values: many }, { name: 'd', values: many }] })).toThrow(/81 points is more than one sweep measures \(at most 64\)/);
+    expect(() =>
+      sweepFamily(familyNamed('self_attention'), {
+        vary: [
+          { name: 'n', values: many },
+          { name: 'd', values: many },
+        ],
+      }),
+    ).toThrow(/81 points is more than one sweep measures \(at most 64\)/);
   });
 });
 
@@ -104,7 +113,12 @@ describe('ViT-B/16 against Swin-T over the image side', () => {
     // ViT's attention at 224: 12 layers × 2 products × N²·d, N = 197, d = 768.
     expect(vit.points[0]!.values.attention_macs).toBe(12 * 2 * 197 * 197 * 768);
     // Swin-T's at 224: per block (windows·49²·C·2), stage sides 56/28/14/7, widths 96/192/384/768, 2-2-6-2 blocks.
-    const swinAttention = [[56, 96, 2], [28, 192, 2], [14, 384, 6], [7, 768, 2]].reduce((t, [s, c, b]) => t + b! * (s! / 7) ** 2 * 2 * 49 * 49 * c!, 0);
+    const swinAttention = [
+      [56, 96, 2],
+      [28, 192, 2],
+      [14, 384, 6],
+      [7, 768, 2],
+    ].reduce((t, [s, c, b]) => t + b! * (s! / 7) ** 2 * 2 * 49 * 49 * c!, 0);
     expect(swin.points[0]!.values.attention_macs).toBe(swinAttention);
     // The total is dominated by the linear layers at these sizes: ViT's total grows slower than N².
     expect(exp(vit, 'macs')).toBeLessThan(1.6);

@@ -23,7 +23,12 @@ describe('uncounted nodes', () => {
       // 2 nodes; output bytes 4000 from the hinted one, the other's shape is unknown (0 known bytes).
       // (issue 14: an op without a rule also says how to count it)
       {
-        opType: 'Frobnicate', domain: '', nodes: 2, outputBytes: 4000, reason: 'no rule', examples: ['/f/Frobnicate', '/g/Frobnicate'],
+        opType: 'Frobnicate',
+        domain: '',
+        nodes: 2,
+        outputBytes: 4000,
+        reason: 'no rule',
+        examples: ['/f/Frobnicate', '/g/Frobnicate'],
         remedy: 'give Frobnicate a rule (its shape and its cost per convention) in a module passed with --rules my-ops.mjs (docs/custom-ops.md)',
       },
       { opType: 'Relu', domain: '', nodes: 1, outputBytes: 0, reason: 'output shape is unknown', examples: ['/lost/Relu'] },
@@ -63,15 +68,24 @@ describe('sub-graphs and functions', () => {
     b.output(y!);
     const model = b.build();
     model.functions.push({
-      name: 'DoubleRelu', domain: 'custom', inputs: ['in'], outputs: ['out'], attributeNames: [], attributeDefaults: [],
+      name: 'DoubleRelu',
+      domain: 'custom',
+      inputs: ['in'],
+      outputs: ['out'],
+      attributeNames: [],
+      attributeDefaults: [],
       nodes: [
         { name: 'r1', opType: 'Relu', domain: '', inputs: ['in'], outputs: ['mid'], attributes: [] },
         { name: 'r2', opType: 'Relu', domain: '', inputs: ['mid'], outputs: ['out'], attributes: [] },
       ],
-      opsetImports: [{ domain: '', version: 17 }], valueInfo: [],
+      opsetImports: [{ domain: '', version: 17 }],
+      valueInfo: [],
     });
     const p = profileModel(model);
-    expect(p.nodes.map((n) => [n.name, n.flops])).toEqual([['/block/DoubleRelu/r1', 10], ['/block/DoubleRelu/r2', 10]]);
+    expect(p.nodes.map((n) => [n.name, n.flops])).toEqual([
+      ['/block/DoubleRelu/r1', 10],
+      ['/block/DoubleRelu/r2', 10],
+    ]);
     expect(p.modules.children.map((m) => [m.path, m.flops])).toEqual([['block', 20]]);
     expect(p.uncounted).toEqual([]);
   });

@@ -19,31 +19,37 @@ if (!hasTorch) console.warn(`no Python with torch and onnx at ${PYTHON} (set MOD
 function readmeExportCall(): string {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const block = /```python\n(model\.eval\(\)\ntorch\.onnx\.export\([\s\S]*?\n\))\n```/.exec(readme);
-  if (!block) throw new Error("README.md has no ```python block with model.eval() and torch.onnx.export(…)");
+  if (!block) throw new Error('README.md has no ```python block with model.eval() and torch.onnx.export(…)');
   return block[1]!;
 }
 
 describe('README export advice', () => {
-  it.runIf(hasTorch)('runs on PyTorch without a warning and keeps BatchNorm', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-export-advice-'));
-    try {
-      const script = [
-        'import warnings, torch, onnx',
-        'warnings.simplefilter("always")',
-        'model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, bias=False), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1))',
-        'with warnings.catch_warnings(record=True) as caught:',
-        '    warnings.simplefilter("always")',
-        ...readmeExportCall().split('\n').map((l) => `    ${l}`),
-        'for w in caught: print("WARNING:", w.message)',
-        'print("OPS:", sorted({n.op_type for n in onnx.load("model.onnx").graph.node}))',
-      ].join('\n');
-      const run = spawnSync(PYTHON, ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-      expect(run.status, run.stderr).toBe(0);
-      expect(run.stdout).not.toContain('WARNING:');
-      expect(run.stderr).not.toMatch(/constant folding|UserWarning/);
-      expect(run.stdout).toMatch(/OPS: \[.*'BatchNormalization'.*\]/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 180_000);
+  it.runIf(hasTorch)(
+    'runs on PyTorch without a warning and keeps BatchNorm',
+    () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-export-advice-'));
+      try {
+        const script = [
+          'import warnings, torch, onnx',
+          'warnings.simplefilter("always")',
+          'model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, bias=False), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1))',
+          'with warnings.catch_warnings(record=True) as caught:',
+          '    warnings.simplefilter("always")',
+          ...readmeExportCall()
+            .split('\n')
+            .map((l) => `    ${l}`),
+          'for w in caught: print("WARNING:", w.message)',
+          'print("OPS:", sorted({n.op_type for n in onnx.load("model.onnx").graph.node}))',
+        ].join('\n');
+        const run = spawnSync(PYTHON, ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+        expect(run.status, run.stderr).toBe(0);
+        expect(run.stdout).not.toContain('WARNING:');
+        expect(run.stderr).not.toMatch(/constant folding|UserWarning/);
+        expect(run.stdout).toMatch(/OPS: \[.*'BatchNormalization'.*\]/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
 });

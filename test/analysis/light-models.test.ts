@@ -12,14 +12,14 @@ import { BACKEND_DATA } from '../helpers/backend-data.js';
 const light = (name: string) => readModel(path.join(BACKEND_DATA, 'light', `light_${name}.onnx`));
 
 describe('light backend models', () => {
-  it('ResNet-50: 25,557,032 params and 4,089,184,256 MACs, torchvision resnet50\'s numbers', () => {
+  it("ResNet-50: 25,557,032 params and 4,089,184,256 MACs, torchvision resnet50's numbers", () => {
     // torchvision's resnet50 docs: 25,557,032 parameters, 4.09 GFLOPS (= MACs); same architecture.
     const p = profileModel(light('resnet50'));
     expect(p.totals.params).toBe(25_557_032);
     expect(p.totals.macs).toBe(4_089_184_256);
   });
 
-  it('VGG-19: 143,667,240 params, torchvision vgg19\'s count', () => {
+  it("VGG-19: 143,667,240 params, torchvision vgg19's count", () => {
     expect(profileModel(light('vgg19')).totals.params).toBe(143_667_240);
   });
 

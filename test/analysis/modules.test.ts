@@ -27,7 +27,10 @@ describe('moduleTree', () => {
     const layer1 = tree.children[1]!;
     // layer1: 20 + 0 + 20 params, 300 + 300 MACs, 600 + 5 + 600 FLOPs.
     expect(layer1).toMatchObject({ name: 'layer1', depth: 1, params: 40, macs: 600, flops: 1205, nodes: 3 });
-    expect(layer1.children.map((c) => [c.path, c.flops, c.nodes])).toEqual([['layer1/layer1.0', 605, 2], ['layer1/layer1.1', 600, 1]]);
+    expect(layer1.children.map((c) => [c.path, c.flops, c.nodes])).toEqual([
+      ['layer1/layer1.0', 605, 2],
+      ['layer1/layer1.1', 600, 1],
+    ]);
     expect(layer1.children[0]!.children.map((c) => c.name)).toEqual(['conv1', 'relu']);
   });
 });

@@ -26,7 +26,12 @@ function paramsGraph() {
   const y8 = b.op('Mul', [y7, literal], {}, '/Mul');
   const vec = b.op('Constant', [], { value: makeTensor('vec', 'float32', [4], [1, 2, 3, 4]) }, '/Constant_1');
   const y9 = b.op('Add', [y8, vec], {}, '/d/Add');
-  const ext = b.addInitializer({ name: 'ext', dataType: 1, dims: [4, 4], data: { kind: 'external', location: 'never-read.bin', offset: 0, length: 64, entries: [] } });
+  const ext = b.addInitializer({
+    name: 'ext',
+    dataType: 1,
+    dims: [4, 4],
+    data: { kind: 'external', location: 'never-read.bin', offset: 0, length: 64, entries: [] },
+  });
   const y10 = b.op('MatMul', [y9, ext], {}, '/ext/MatMul');
   const half = b.initializer('h16', 'float16', [4], 'ones');
   b.output(b.op('Add', [y10, half], {}, '/e/Add'));

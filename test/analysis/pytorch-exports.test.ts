@@ -65,7 +65,7 @@ describe('small CNN (Conv+BN+ReLU, MaxPool, residual add, GAP, Linear), PyTorch 
     expect(e.macs).toBe(442_368 + 1_179_648 + 294_912 + 320);
   });
 
-  it('TrainingMode.PRESERVE on an eval() model keeps BatchNorm: params equal PyTorch\'s count exactly', () => {
+  it("TrainingMode.PRESERVE on an eval() model keeps BatchNorm: params equal PyTorch's count exactly", () => {
     // torch 1.13 runs the Conv+BN fold (_jit_pass_onnx_eval_peephole) only for training=EVAL, so
     // PRESERVE with model.eval() exports inference-mode BatchNormalization nodes with their stats.
     const bns = preserveModel.graph.nodes.filter((n) => n.opType === 'BatchNormalization');
@@ -90,7 +90,7 @@ describe('small CNN (Conv+BN+ReLU, MaxPool, residual add, GAP, Linear), PyTorch 
     expect(folded.totals.params).toBe(10_058);
   });
 
-  it('MACs are identical in both exports and equal PyTorch\'s', () => {
+  it("MACs are identical in both exports and equal PyTorch's", () => {
     expect(preserve.totals.macs).toBe(e.macs);
     expect(folded.totals.macs).toBe(e.macs);
   });
@@ -101,11 +101,11 @@ describe('small CNN (Conv+BN+ReLU, MaxPool, residual add, GAP, Linear), PyTorch 
   });
 });
 
-describe('the same CNN at PyTorch\'s initialisation, PRESERVE: BN parameters and statistics merged by the exporter', () => {
+describe("the same CNN at PyTorch's initialisation, PRESERVE: BN parameters and statistics merged by the exporter", () => {
   const e = expected['small-cnn-fresh'];
   const model = load(e.file);
 
-  it('BN weights, biases and running stats are Identity copies of 4 initializers; params still = PyTorch\'s', () => {
+  it("BN weights, biases and running stats are Identity copies of 4 initializers; params still = PyTorch's", () => {
     // Fresh BN: weight = running_var = 1, bias = running_mean = 0. The exporter keeps bn1.weight,
     // bn1.bias (16) and bn_down.weight, bn_down.bias (32) and hands out the other 12 BN inputs through
     // Identity nodes, e.g. bn1.running_var = Identity(bn1.weight), block.bn1.bias = Identity(bn1.bias).
@@ -158,7 +158,7 @@ describe('pre-norm transformer block (nn.MultiheadAttention, LayerNorm, GELU), o
     });
   }
 
-  it('--dedupe leaves the exporter\'s Identity copies alone: they stand for distinct PyTorch parameters', () => {
+  it("--dedupe leaves the exporter's Identity copies alone: they stand for distinct PyTorch parameters", () => {
     // The three Identity copies (ln2.weight, ln2.bias, attn.out_proj.bias) share ln1's stored bytes;
     // they are separate parameters in PyTorch, so dedupe finds no duplicate and keeps PyTorch's count.
     const p = profileModel(model, { inputs: { x: [1, 8, D] }, dedupe: true });
@@ -181,7 +181,7 @@ describe('tiny GPT with tied token embedding / LM head, default constant folding
     expect(headWeight?.dims).toEqual([D, V]);
   });
 
-  it('default params = what the graph holds = PyTorch\'s count + V·D', () => {
+  it("default params = what the graph holds = PyTorch's count + V·D", () => {
     const p = profileModel(model, { inputs: e.input });
     expect(p.uncounted).toEqual([]);
     // PyTorch: wte V·D + wpe N·D + L blocks × (12D² + 13D) + ln_f 2D = 3,072 + 512 + 2 × 12,704 + 64.
@@ -192,7 +192,7 @@ describe('tiny GPT with tied token embedding / LM head, default constant folding
     expect(p.totals.paramsBytesByDtype).toEqual({ float32: 4 * (e.params + V * D) });
   });
 
-  it('with dedupe the transposed copy is found and the count equals PyTorch\'s', () => {
+  it("with dedupe the transposed copy is found and the count equals PyTorch's", () => {
     const p = profileModel(model, { inputs: e.input, dedupe: true });
     expect(p.totals.params).toBe(e.params + V * D);
     expect(p.dedupe!.params).toBe(e.params);
@@ -200,7 +200,7 @@ describe('tiny GPT with tied token embedding / LM head, default constant folding
     expect(p.dedupe!.duplicates[0]).toMatchObject({ of: 'wte.weight', transposed: true, params: e.tied.numel });
   });
 
-  it('MACs = L·(12D²N + 2N²D) + D·V·N, PyTorch\'s count', () => {
+  it("MACs = L·(12D²N + 2N²D) + D·V·N, PyTorch's count", () => {
     const p = profileModel(model, { inputs: e.input });
     const macs = L * (12 * D * D * N + 2 * N * N * D) + D * V * N;
     expect(macs).toBe(e.macs);

@@ -192,7 +192,7 @@ describe('encoder–decoder Transformer, cross-attention with kdim ≠ vdim ≠ 
     expect(p.totals.macs).toBe(24640);
   });
 
-  it("scripted Loop: the Linear in the body counts once (72), the folded zeros_like accumulator not", () => {
+  it('scripted Loop: the Linear in the body counts once (72), the folded zeros_like accumulator not', () => {
     const e = roles['scripted-loop']!;
     // the accumulator torch.zeros_like(x), x static 2×8, folded into a Constant fed to the Loop
     expect(floatConstantNodes(load(e.file))).toEqual([{ elements: 16, consumers: ['Loop'] }]);

@@ -14,7 +14,10 @@ const round2 = (n: number, scale: number): number => Math.round((n / scale) * 10
 describe("the seed's worked examples", () => {
   it('Conv 3→4, 3×3, 6×6 output: 7632 FLOPs without bias, 7776 with', () => {
     // (2×3×3²−1)×4×6² = 7632; with a bias 2×3×3²×4×6² = 7776 (COUNTING.md).
-    for (const [bias, flops] of [[false, 7632], [true, 7776]] as const) {
+    for (const [bias, flops] of [
+      [false, 7632],
+      [true, 7776],
+    ] as const) {
       const b = new GraphBuilder();
       const x = b.input('x', 'float32', [1, 3, 8, 8]);
       const inputs = [x, b.weight('w', [4, 3, 3, 3])];

@@ -60,7 +60,9 @@ describe('runtime shape capture', () => {
       }
       let observed: Map<string, number[]>;
       try {
-        const feeds = Object.fromEntries(feedInputs(model.graph).flatMap((input, i) => (m.inputs[i] ? [[input.name, toOrt(readTensorFile(m.inputs[i]!))]] : [])));
+        const feeds = Object.fromEntries(
+          feedInputs(model.graph).flatMap((input, i) => (m.inputs[i] ? [[input.name, toOrt(readTensorFile(m.inputs[i]!))]] : [])),
+        );
         observed = await captureShapes(model, a.binding.inputs, { feeds });
       } catch (err) {
         if (!(err instanceof ShapeCaptureError) && !/cannot be generated/.test((err as Error).message)) throw err;

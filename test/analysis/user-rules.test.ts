@@ -23,7 +23,9 @@ describe('custom operator rules', () => {
     const p = profileModel(model());
     expect(p.uncounted).toHaveLength(2); // FusedGelu (no rule), and Relu whose input shape is then unknown
     expect(p.uncounted[0]).toMatchObject({
-      opType: 'FusedGelu', domain: 'com.example', reason: 'no rule',
+      opType: 'FusedGelu',
+      domain: 'com.example',
+      reason: 'no rule',
       remedy: 'give com.example.FusedGelu a rule (its shape and its cost per convention) in a module passed with --rules my-ops.mjs (docs/custom-ops.md)',
     });
   });
@@ -46,7 +48,9 @@ describe('custom operator rules', () => {
   it('a broken module is one clear error naming the file, the rule and the fix', async () => {
     const file = path.join(rulesDir, 'broken.mjs');
     await expect(loadRuleModules([file])).rejects.toThrow(RuleModuleError);
-    await expect(loadRuleModules([file])).rejects.toThrow(`${file}: rules[0]: \`cost\` must be a function (ctx, convention) or an object with a function per convention; see docs/custom-ops.md`);
+    await expect(loadRuleModules([file])).rejects.toThrow(
+      `${file}: rules[0]: \`cost\` must be a function (ctx, convention) or an object with a function per convention; see docs/custom-ops.md`,
+    );
     await expect(loadRuleModules([path.join(rulesDir, 'missing.mjs')])).rejects.toThrow(/missing\.mjs: cannot load the rule module/);
   });
 });
@@ -78,7 +82,10 @@ describe('weightParams: a packed weight counts the parameters it stands for', ()
 
 describe('a rule that misbehaves at run time', () => {
   it('leaves the op uncounted with the reason instead of crashing', () => {
-    const rule = toOpRule({ domain: 'com.example', ops: ['FusedGelu'], infer: () => undefined, cost: { exact: () => ({ macs: 1, flops: 1 }) } }, 'bad.mjs: rules[0]');
+    const rule = toOpRule(
+      { domain: 'com.example', ops: ['FusedGelu'], infer: () => undefined, cost: { exact: () => ({ macs: 1, flops: 1 }) } },
+      'bad.mjs: rules[0]',
+    );
     const p = profileModel(model(), { rules: [rule] });
     expect(p.uncounted[0]).toMatchObject({
       opType: 'FusedGelu',

@@ -48,7 +48,14 @@ describe('helpers', () => {
     expect(differingParts({ a: 1 }, { a: 1, b: 2 })).toEqual(['b']);
   });
   it('readableJson: objects indented, lists of objects one element per line, the same data back', () => {
-    const value = { a: 1, nodes: [{ n: 'x', s: [1, 2] }, { n: 'y', s: [3] }], deep: { b: { c: { d: [1] } } } };
+    const value = {
+      a: 1,
+      nodes: [
+        { n: 'x', s: [1, 2] },
+        { n: 'y', s: [3] },
+      ],
+      deep: { b: { c: { d: [1] } } },
+    };
     const text = readableJson(value);
     expect(text).toBe('{\n "a": 1,\n "nodes": [\n  {"n":"x","s":[1,2]},\n  {"n":"y","s":[3]}\n ],\n "deep": {\n  "b": {\n   "c": {"d":[1]}\n  }\n }\n}');
     expect(JSON.parse(text)).toEqual(value);

@@ -22,7 +22,10 @@ describe('modelpress complexity', () => {
     fs.rmSync(svg, { force: true });
     const r = await run(['complexity', 'self_attention', '--vary', 'n,d', '--values', 'n=32,64 d=8,16', '--json', '--svg', svg]);
     expect(r.code).toBe(0);
-    const data = JSON.parse(r.out) as { points: { vars: Record<string, number>; values: { macs: number } }[]; fits: { metric: string; exponents: Record<string, number> }[] }[];
+    const data = JSON.parse(r.out) as {
+      points: { vars: Record<string, number>; values: { macs: number } }[];
+      fits: { metric: string; exponents: Record<string, number> }[];
+    }[];
     expect(data[0]!.points).toHaveLength(4);
     expect(data[0]!.points[0]!.values.macs).toBe(2 * 32 * 32 * 8);
     expect(data[0]!.fits[0]!.exponents.n).toBeCloseTo(2, 10);

@@ -49,13 +49,17 @@ describe('diagnostics', () => {
     );
     // The unknown metric: at metrics=, with the message and did-you-mean :metric prints, an error.
     const metric = lines.find((l) => l.includes('flopz'));
-    expect(metric).toMatch(/^content\/doc\.md:5:28: error: ::table metrics="params flopz": unknown metric 'flopz'; did you mean 'flops'\? known metrics: .* \[modelpress:unknown-metric\]$/);
+    expect(metric).toMatch(
+      /^content\/doc\.md:5:28: error: ::table metrics="params flopz": unknown metric 'flopz'; did you mean 'flops'\? known metrics: .* \[modelpress:unknown-metric\]$/,
+    );
     // Summary: the errors, and the one table left with empty cells by the missing model.
     expect(run.stderr).toContain('2 errors; 1 table incomplete');
     expect(run.stderr).toContain('--lenient exits 0');
     // The page's box: the same place, rule and message as the terminal line.
     const html = fs.readFileSync(path.join(dir, 'output', 'doc.html'), 'utf8');
-    expect(html).toContain('<code class="mp-error-where">doc.md:5:28</code><span class="mp-error-message">::table metrics="params flopz": unknown metric \'flopz\'; did you mean \'flops\'?');
+    expect(html).toContain(
+      '<code class="mp-error-where">doc.md:5:28</code><span class="mp-error-message">::table metrics="params flopz": unknown metric \'flopz\'; did you mean \'flops\'?',
+    );
     expect(html).toContain('<span class="mp-error-rule">[modelpress:unknown-metric]</span>');
     expect(html).toContain('<code class="mp-error-where">doc.md:3:15</code>');
 
@@ -66,7 +70,17 @@ describe('diagnostics', () => {
 
   it('build --help describes every output', () => {
     const help = spawnSync(process.execPath, [...CLI_ARGS, 'build', '--help'], { encoding: 'utf8', timeout: 60_000 }).stdout.replace(/\s+/g, ' ');
-    for (const words of ['<doc>.html', '<doc>.data.json', 'a CSV per table', '--to pdf the PDF', '--to tex the LaTeX', '.macros.tex', '.standalone.tex', '--lenient']) expect(help).toContain(words);
+    for (const words of [
+      '<doc>.html',
+      '<doc>.data.json',
+      'a CSV per table',
+      '--to pdf the PDF',
+      '--to tex the LaTeX',
+      '.macros.tex',
+      '.standalone.tex',
+      '--lenient',
+    ])
+      expect(help).toContain(words);
   }, 60_000);
 
   it('summary line', () => {

@@ -39,11 +39,13 @@ function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000, 
 
 function get(url: string): Promise<{ status: number; body: string; location?: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -58,10 +60,19 @@ describe('modelpress preview', () => {
 
     const out = { text: '' };
     const err = { text: '' };
-    child = spawn(process.execPath, [...CLI_ARGS, 'preview', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    child = spawn(process.execPath, [...CLI_ARGS, 'preview', '--port', '0'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+    });
     child.stdout!.on('data', (d: Buffer) => (out.text += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (err.text += d.toString()));
-    const url = await until('preview URL', () => /preview: .*?(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.text)?.[1], 60_000, () => out.text + err.text);
+    const url = await until(
+      'preview URL',
+      () => /preview: .*?(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.text)?.[1],
+      60_000,
+      () => out.text + err.text,
+    );
 
     // Both folders built; the index lists both pages.
     const index = await get(url);
@@ -79,7 +90,12 @@ describe('modelpress preview', () => {
     const stream = http.get(`${url}${EVENTS_PATH.slice(1)}`, (res) => res.on('data', (d: Buffer) => (events.text += d.toString())));
     await until('event stream', () => (events.text.includes(': modelpress preview') ? true : undefined));
     note('Second version.');
-    await until('build event', () => (events.text.includes('event: build') ? true : undefined), 60_000, () => err.text);
+    await until(
+      'build event',
+      () => (events.text.includes('event: build') ? true : undefined),
+      60_000,
+      () => err.text,
+    );
     stream.destroy();
     expect((await get(`${url}b.html`)).body).toContain('Second version.');
     // The file on disk is what build wrote: the reload script lives only in the served copy.
@@ -92,7 +108,9 @@ describe('modelpress preview', () => {
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const port = Number(new URL(server.url).port);
-      const outside = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+      const outside = Object.values(os.networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
       if (outside) {
         const refused = await new Promise<boolean>((resolve) => {
           const s = net.connect({ host: outside, port }, () => (s.destroy(), resolve(false)));

@@ -19,7 +19,12 @@ describe('module rows', () => {
   it('conv1: Conv 3→64, k7 s2 p3 from 1×3×224×224 to 1×64×112×112', () => {
     // params 64·3·7² = 9,408; MACs 64·112²·3·7² = 118,013,952; output 64·112²·4 B = 3,211,264 B.
     expect(rows.get('conv1')).toMatchObject({
-      kind: 'Conv 3→64, k7 s2 p3', input: '1×3×224×224', output: '1×64×112×112', params: 9408, macs: 118013952, activationBytes: 3211264,
+      kind: 'Conv 3→64, k7 s2 p3',
+      input: '1×3×224×224',
+      output: '1×64×112×112',
+      params: 9408,
+      macs: 118013952,
+      activationBytes: 3211264,
     });
   });
 
@@ -43,7 +48,9 @@ describe('formats', () => {
   it('table: kind, shapes, counts and shares on the conv1 row; trainable and buffer totals', () => {
     const text = view('table');
     // 9,408 / 11,689,512 = 0.08% → 0.1%; 118,013,952 / 1,814,073,344 = 6.5%; 3,211,264 / 32,923,552 = 9.8%
-    expect(line(text, /^ {2}conv1 /)).toMatch(/^ {2}conv1 +Conv 3→64, k7 s2 p3 +1×3×224×224 +1×64×112×112 +9\.41 K +0\.1% +118\.01 M +6\.5% +235\.23 M +6\.5% +3\.21 MB +9\.8%$/);
+    expect(line(text, /^ {2}conv1 /)).toMatch(
+      /^ {2}conv1 +Conv 3→64, k7 s2 p3 +1×3×224×224 +1×64×112×112 +9\.41 K +0\.1% +118\.01 M +6\.5% +235\.23 M +6\.5% +3\.21 MB +9\.8%$/,
+    );
     expect(text).toContain('params        11,689,512 trainable (46.76 MB: 46.76 MB float32)');
     // 20 BNs × (running mean + var) = 2 · 4,800
     expect(text).toContain('buffers       9,600');
@@ -98,19 +105,57 @@ describe('the JSON keeps what rebuilds the graph', () => {
 describe('layer kinds', () => {
   it('groups, dilation, asymmetric kernels and transposed convs', () => {
     const conv = { domain: '', params: 1, macs: 1, flops: 1, outputShapes: [] };
-    expect(describeNode({ ...conv, opType: 'Conv', inputShapes: [[1, 32, 9, 9], [32, 1, 3, 3]], attributes: { group: 32, strides: [2, 2], pads: [2, 2, 2, 2], dilations: [2, 2] } })).toBe('Conv 32→32, k3 s2 p2 d2 g32');
-    expect(describeNode({ ...conv, opType: 'Conv', inputShapes: [[1, 4, 9, 9], [8, 4, 3, 1]], attributes: { pads: [1, 0, 1, 0] } })).toBe('Conv 4→8, k3×1 p1×0');
+    expect(
+      describeNode({
+        ...conv,
+        opType: 'Conv',
+        inputShapes: [
+          [1, 32, 9, 9],
+          [32, 1, 3, 3],
+        ],
+        attributes: { group: 32, strides: [2, 2], pads: [2, 2, 2, 2], dilations: [2, 2] },
+      }),
+    ).toBe('Conv 32→32, k3 s2 p2 d2 g32');
+    expect(
+      describeNode({
+        ...conv,
+        opType: 'Conv',
+        inputShapes: [
+          [1, 4, 9, 9],
+          [8, 4, 3, 1],
+        ],
+        attributes: { pads: [1, 0, 1, 0] },
+      }),
+    ).toBe('Conv 4→8, k3×1 p1×0');
     // ConvTranspose W is [C_in, C_out/g, …]: 8 → 2·2 = 4
-    expect(describeNode({ ...conv, opType: 'ConvTranspose', inputShapes: [[1, 8, 7, 7], [8, 2, 4, 4]], attributes: { group: 2, strides: [2, 2], pads: [1, 1, 1, 1] } })).toBe('ConvTranspose 8→4, k4 s2 p1 g2');
-    expect(describeNode({ ...conv, opType: 'Gather', inputShapes: [[100, 32], [1, 16]] })).toBe('Embedding 100×32');
+    expect(
+      describeNode({
+        ...conv,
+        opType: 'ConvTranspose',
+        inputShapes: [
+          [1, 8, 7, 7],
+          [8, 2, 4, 4],
+        ],
+        attributes: { group: 2, strides: [2, 2], pads: [1, 1, 1, 1] },
+      }),
+    ).toBe('ConvTranspose 8→4, k4 s2 p1 g2');
+    expect(
+      describeNode({
+        ...conv,
+        opType: 'Gather',
+        inputShapes: [
+          [100, 32],
+          [1, 16],
+        ],
+      }),
+    ).toBe('Embedding 100×32');
     expect(describeNode({ ...conv, opType: 'LSTM', inputShapes: [[10, 1, 16]], attributes: { hidden_size: 32 } })).toBe('LSTM 16→32');
     expect(describeNode({ ...conv, opType: 'Reshape', params: 0, macs: 0, flops: 0, inputShapes: [] })).toBeUndefined();
   });
 });
 
 describe('module kinds and boundaries on real PyTorch exports (test/fixtures/pytorch/roles.json)', () => {
-  const fixture = (file: string, input: Record<string, number[]>) =>
-    profileModel(readModel(path.resolve('test/fixtures/pytorch', file)), { inputs: input });
+  const fixture = (file: string, input: Record<string, number[]>) => profileModel(readModel(path.resolve('test/fixtures/pytorch', file)), { inputs: input });
 
   it('BERT-like encoder: Linear exported as MatMul + Add, LayerNorm decomposed at opset 14', () => {
     const rows = new Map(moduleRows(fixture('bert-like-encoder.onnx', { input_ids: [1, 16] }), 3).map((r) => [r.path, r]));

@@ -44,10 +44,17 @@ describe('modelpress profile', () => {
     expect(p.model).toMatchObject({ path: mlpFile, opset: 17 });
     expect(p.convention).toBe('exact');
     expect(p.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [2, 16] }]);
-    expect(p.nodes.map((n: { name: string; scope: string[] }) => [n.name, n.scope])).toEqual([['/fc1/Gemm', ['fc1']], ['/act/Relu', ['act']], ['/fc2/Gemm', ['fc2']]]);
+    expect(p.nodes.map((n: { name: string; scope: string[] }) => [n.name, n.scope])).toEqual([
+      ['/fc1/Gemm', ['fc1']],
+      ['/act/Relu', ['act']],
+      ['/fc2/Gemm', ['fc2']],
+    ]);
     expect(p.nodes[0]).toMatchObject({ opType: 'Gemm', inputShapes: [[2, 16], [32, 16], [32]], outputShapes: [[2, 32]], params: 544, macs: 1024, flops: 2048 });
     expect(p.modules.children.map((m: { name: string }) => m.name)).toEqual(['fc1', 'act', 'fc2']);
-    expect(p.byOpType.map((o: { opType: string; nodes: number }) => [o.opType, o.nodes])).toEqual([['Gemm', 2], ['Relu', 1]]);
+    expect(p.byOpType.map((o: { opType: string; nodes: number }) => [o.opType, o.nodes])).toEqual([
+      ['Gemm', 2],
+      ['Relu', 1],
+    ]);
     expect(p.uncounted).toEqual([]);
   });
 

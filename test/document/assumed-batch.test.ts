@@ -17,9 +17,24 @@ describe('assumed batch in document footnotes', () => {
     expect(notes).toContain("Tiny: batch 1 assumed for input 'x' (its leading dim is symbolic; set it with input=)");
     // Several models sharing the assumption get one line naming them; all of a table's models, "every model".
     const given = profileModel(b.build(), { inputs: 'x=3x4' });
-    const shared = footnotes('exact', [{ model: { label: 'A' }, profile }, { model: { label: 'B' }, profile }, { model: { label: 'C' }, profile: given }] as never, ['params']);
+    const shared = footnotes(
+      'exact',
+      [
+        { model: { label: 'A' }, profile },
+        { model: { label: 'B' }, profile },
+        { model: { label: 'C' }, profile: given },
+      ] as never,
+      ['params'],
+    );
     expect(shared).toContain("Batch 1 assumed for input 'x' of A, B (their leading dim is symbolic; set it with input=)");
-    const all = footnotes('exact', [{ model: { label: 'A' }, profile }, { model: { label: 'B' }, profile }] as never, ['params']);
+    const all = footnotes(
+      'exact',
+      [
+        { model: { label: 'A' }, profile },
+        { model: { label: 'B' }, profile },
+      ] as never,
+      ['params'],
+    );
     expect(all).toContain("Batch 1 assumed for input 'x' of every model (their leading dim is symbolic; set it with input=)");
     // given explicitly, nothing is assumed
     expect(profileModel(b.build(), { inputs: 'x=3x4' }).assumedBatch).toBeUndefined();

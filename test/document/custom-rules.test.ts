@@ -28,7 +28,7 @@ describe('config rules for custom operators', () => {
   it('without rules the op is not counted; with them the document quotes the rule count', async () => {
     const without = await build({ cwd: root });
     expect(without.failures).toEqual([]);
-    expect(readFileSync(path.join(root, "output", "doc.html"), "utf8")).not.toMatch(/MACs: (<[^>]+>)*32(<[^>]+>)*\./);
+    expect(readFileSync(path.join(root, 'output', 'doc.html'), 'utf8')).not.toMatch(/MACs: (<[^>]+>)*32(<[^>]+>)*\./);
     writeFileSync(path.join(root, 'modelpress.config.json'), JSON.stringify({ rules: ['my-ops.mjs'] }));
     await build({ cwd: root });
     const html = readFileSync(path.join(root, 'output', 'doc.html'), 'utf8');

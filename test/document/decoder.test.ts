@@ -39,8 +39,12 @@ describe('a decoder document', () => {
     expect(doc.file.messages.map((m) => m.reason)).toEqual([]);
     expect(result.exitCode).toBe(0);
     const html = readFileSync(path.join(root, 'output', 'llm.html'), 'utf8');
-    expect(html).toContain('<th scope="col" class="mp-num">MACs/token (M)</th><th scope="col" class="mp-num">KV cache (MB)</th><th scope="col" class="mp-num">Arithmetic intensity (FLOP/B)</th>');
-    expect(html).toMatch(/<th scope="row">llama_tiny<\/th><td class="mp-num">4\.13<\/td><td class="mp-num">0\.26<\/td><td class="mp-num">[\d.]+<\/td><td class="mp-num">4\.13<\/td><td class="mp-num">0\.26<\/td><td class="mp-num">0\.4\d<\/td>/);
+    expect(html).toContain(
+      '<th scope="col" class="mp-num">MACs/token (M)</th><th scope="col" class="mp-num">KV cache (MB)</th><th scope="col" class="mp-num">Arithmetic intensity (FLOP/B)</th>',
+    );
+    expect(html).toMatch(
+      /<th scope="row">llama_tiny<\/th><td class="mp-num">4\.13<\/td><td class="mp-num">0\.26<\/td><td class="mp-num">[\d.]+<\/td><td class="mp-num">4\.13<\/td><td class="mp-num">0\.26<\/td><td class="mp-num">0\.4\d<\/td>/,
+    );
     expect(html).toContain('6,738,415,616');
     expect(html).toContain('3.98\u00a0GB');
     const data = JSON.parse(readFileSync(path.join(root, 'output', 'llm.data.json'), 'utf8'));

@@ -76,7 +76,9 @@ describe('end to end', () => {
     expect(html).toContain('<th scope="colgroup" colspan="2" class="mp-group">6×6</th><th scope="colgroup" colspan="2" class="mp-group">8×8</th>');
     // `auto` scale: the largest prefix keeping the column's largest value ≥ 1 (K here): 648 → 0.65 K.
     expect(html).toContain('<th scope="col" class="mp-num">MACs (K)</th><th scope="col" class="mp-num">FLOPs (K)</th>');
-    expect(html).toContain('<th scope="row">Tiny Conv</th><td class="mp-num">18</td><td class="mp-num">0.65</td><td class="mp-num">1.37</td><td class="mp-num">1.15</td><td class="mp-num">2.43</td>');
+    expect(html).toContain(
+      '<th scope="row">Tiny Conv</th><td class="mp-num">18</td><td class="mp-num">0.65</td><td class="mp-num">1.37</td><td class="mp-num">1.15</td><td class="mp-num">2.43</td>',
+    );
     // Formulas: node and worked example, rendered by KaTeX.
     expect(html).toContain('(2 \\times 1 \\times 3^2 - 1) \\times 2 \\times 6^2 = 1224');
     expect(html).toContain('(2 \\times 3 \\times 3^2 - 1) \\times 4 \\times 6^2 = 7632');
@@ -86,7 +88,9 @@ describe('end to end', () => {
     expect(html).not.toContain('mp-error');
     // The benchmarked table has a number (not the missing mark) and says how it was measured.
     // (On a busy machine the measured cells may carry the unstable mark: class mp-unstable and a †.)
-    expect(html).toMatch(/<th scope="row">Tiny Gemm<\/th><td class="mp-num">[\d.]+<\/td>(?:<td class="mp-num(?: mp-unstable)?"(?: title="[^"]*")?>\d[\d.,]*(?:<sup>.*?<\/sup>)?<\/td>){2}<\/tr>/);
+    expect(html).toMatch(
+      /<th scope="row">Tiny Gemm<\/th><td class="mp-num">[\d.]+<\/td>(?:<td class="mp-num(?: mp-unstable)?"(?: title="[^"]*")?>\d[\d.,]*(?:<sup>.*?<\/sup>)?<\/td>){2}<\/tr>/,
+    );
     expect(html).toContain('onnxruntime-node 1.30.0, CPU execution provider, batch 2');
     // Assets and the collected data.
     expect(existsSync(path.join(root, 'output', 'assets', 'katex', 'katex.min.css'))).toBe(true);
@@ -144,14 +148,24 @@ describe('end to end', () => {
       const miss = await build({ cwd: other, frozen: true });
       expect(miss.exitCode).toBe(1);
       const reasons = () => miss.documents[0]!.file.messages.filter((m) => m.ruleId === 'frozen-miss').map((m) => m.reason);
-      expect(reasons()).toContainEqual(expect.stringMatching(/^--frozen: no stored profile for model 'r18' at input \(as declared\) \(looked for [^)]*modelpress-results\/profile\/zoo-resnet18\/declared\.exact\.json: commit the results store [^)]*\)/));
-      expect(reasons()).toContainEqual(expect.stringMatching(/^--frozen: no stored profile for model 'gemm' at input 1x4 \(looked for [^)]*modelpress-results\/profile\/content-models-gemm\.onnx\/1x4\.exact\.json: commit the results store [^)]*\)/));
+      expect(reasons()).toContainEqual(
+        expect.stringMatching(
+          /^--frozen: no stored profile for model 'r18' at input \(as declared\) \(looked for [^)]*modelpress-results\/profile\/zoo-resnet18\/declared\.exact\.json: commit the results store [^)]*\)/,
+        ),
+      );
+      expect(reasons()).toContainEqual(
+        expect.stringMatching(
+          /^--frozen: no stored profile for model 'gemm' at input 1x4 \(looked for [^)]*modelpress-results\/profile\/content-models-gemm\.onnx\/1x4\.exact\.json: commit the results store [^)]*\)/,
+        ),
+      );
       // With the profiles stored but no benchmark: the benchmark miss is named.
       cpSync(path.join(results(), 'profile'), path.join(other, 'modelpress-results', 'profile'), { recursive: true });
       const benchMiss = await build({ cwd: other, frozen: true });
       expect(benchMiss.exitCode).toBe(1);
       expect(machineIndependent(benchMiss.documents[0]!.file.messages).map((m) => m.reason)).toEqual([
-        expect.stringMatching(/^--frozen: no stored benchmark for model 'gemm' at input 1x4, batch 2 \(looked for [^)]*modelpress-results\/bench\/[^/]+\/content-models-gemm\.onnx\/1x4\.batch2\.threads1\.cpu\.json: commit the results store [^)]*\)/),
+        expect.stringMatching(
+          /^--frozen: no stored benchmark for model 'gemm' at input 1x4, batch 2 \(looked for [^)]*modelpress-results\/bench\/[^/]+\/content-models-gemm\.onnx\/1x4\.batch2\.threads1\.cpu\.json: commit the results store [^)]*\)/,
+        ),
       ]);
     } finally {
       rmSync(other, { recursive: true, force: true });

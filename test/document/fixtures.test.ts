@@ -13,7 +13,10 @@ import { writeTinyModels } from './models.js';
 import { machineIndependent } from '../helpers/diagnostics.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'document');
-const cases = readdirSync(FIXTURES).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)).sort();
+const cases = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => f.slice(0, -3))
+  .sort();
 
 interface Expectation {
   contains: string[];
@@ -35,7 +38,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('document fixtures', () => {
   it('has a fixture for every directive and every diagnostic', () => {
     for (const name of ['table', 'sweep', 'layers', 'ops', 'formula-worked', 'formula-node', 'metric', 'chart', 'environment']) expect(cases).toContain(name);
-    for (const rule of ['unknown-directive', 'unknown-attribute', 'malformed-shape', 'missing-model', 'model-load', 'unbound-dim', 'unknown-metric', 'unknown-reference', 'katex']) {
+    for (const rule of [
+      'unknown-directive',
+      'unknown-attribute',
+      'malformed-shape',
+      'missing-model',
+      'model-load',
+      'unbound-dim',
+      'unknown-metric',
+      'unknown-reference',
+      'katex',
+    ]) {
       expect(cases).toContain(`diag-${rule}`);
     }
   });

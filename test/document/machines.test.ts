@@ -43,7 +43,10 @@ describe('machine names', () => {
   it('defaults to the host name', async () => {
     write(MEASURE);
     expect((await build({ cwd: dir })).exitCode).toBe(0);
-    const host = os.hostname().split('.')[0]!.replace(/[^A-Za-z0-9._-]+/g, '-');
+    const host = os
+      .hostname()
+      .split('.')[0]!
+      .replace(/[^A-Za-z0-9._-]+/g, '-');
     expect((JSON.parse(readFileSync(resultFile(host), 'utf8')) as { machine: string }).machine).toBe(host);
   });
 
@@ -96,7 +99,9 @@ describe('machine names', () => {
   it('benchmarks with the provider the settings name, part of the configuration key', async () => {
     // This machine has no CUDA provider installed (the project keeps its install script from running):
     // the CUDA benchmark fails with the opt-in command, and would be filed as …cuda.json.
-    write(`---\n${QUICK_BENCH}provider: cuda\n---\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\n::table{models="gemm" metrics="latency"}\n`, { machine: 'cfgbox' });
+    write(`---\n${QUICK_BENCH}provider: cuda\n---\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\n::table{models="gemm" metrics="latency"}\n`, {
+      machine: 'cfgbox',
+    });
     const result = await build({ cwd: dir });
     const failed = result.documents[0]!.file.messages.filter((m) => m.ruleId === 'benchmark-failed');
     expect(failed).toHaveLength(1);
@@ -124,13 +129,15 @@ describe('machine names', () => {
     expect(['cfgbox, 6×6', 'flagbox, 6×6'].every((g) => typeof value(`latency@${g}`) === 'number')).toBe(true);
   });
 
-  it('shows a machine\'s GPUs in ::environment', async () => {
+  it("shows a machine's GPUs in ::environment", async () => {
     // flagbox's stored result, as if nvidia-smi had reported a GPU there (test/runtime/gpu.test.ts parses the real output).
     const file = resultFile('flagbox');
     const stored = JSON.parse(readFileSync(file, 'utf8')) as { value: { environment: Record<string, unknown> } };
     stored.value.environment.gpus = [{ name: 'NVIDIA H200', memoryBytes: 150_754_820_096, driverVersion: '550.54.15', cudaVersion: '12.4' }];
     writeFileSync(file, JSON.stringify(stored));
-    write(`---\n${QUICK_BENCH}---\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\n:metric{model=gemm name=latency machine=flagbox}\n\n::environment\n`, { machine: 'cfgbox' });
+    write(`---\n${QUICK_BENCH}---\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\n:metric{model=gemm name=latency machine=flagbox}\n\n::environment\n`, {
+      machine: 'cfgbox',
+    });
     const result = await build({ cwd: dir, frozen: true });
     expect(result.exitCode).toBe(0);
     const html = readFileSync(result.documents[0]!.html, 'utf8');

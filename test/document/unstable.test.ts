@@ -49,11 +49,22 @@ function benchFile(): string {
 async function fakeProcess(noise: (i: number) => number, p: ProtocolOptions, pid: number): Promise<MeasuredProcess> {
   let now = 0n;
   let calls = 0;
-  const r = await runProtocol(async () => void (now += BigInt(Math.round(noise(calls++) * 1e6))), p, () => now);
+  const r = await runProtocol(
+    async () => void (now += BigInt(Math.round(noise(calls++) * 1e6))),
+    p,
+    () => now,
+  );
   const run = {
-    pid, sessionCreateMs: 1, firstRunMs: r.firstRunMs, warmupRuns: r.warmup.runs + 1, warmupMs: r.warmup.wallMs,
-    timedWallMs: r.timed.wallMs, stoppedBy: r.timed.stoppedBy, latency: summarize(r.timed.samplesMs),
-    throughputWallPerSecond: (2 * r.timed.runs) / (r.timed.wallMs / 1000), outputs: [],
+    pid,
+    sessionCreateMs: 1,
+    firstRunMs: r.firstRunMs,
+    warmupRuns: r.warmup.runs + 1,
+    warmupMs: r.warmup.wallMs,
+    timedWallMs: r.timed.wallMs,
+    stoppedBy: r.timed.stoppedBy,
+    latency: summarize(r.timed.samplesMs),
+    throughputWallPerSecond: (2 * r.timed.runs) / (r.timed.wallMs / 1000),
+    outputs: [],
   };
   return { run, samplesMs: r.timed.samplesMs };
 }
@@ -84,7 +95,8 @@ describe('unstable measurements', () => {
     if (r.status !== 'ok') throw new Error('expected a measured result');
     // batch 2 (QUICK_BENCH): 2 samples per batch ÷ the median ms per batch
     expect(r.throughputPerSecond).toBeCloseTo(2 / (r.latencyMedianMs / 1000), 9);
-    const numbers = (JSON.parse(readFileSync(path.join(out(), 'survey.data.json'), 'utf8')) as { numbers: { where: string; metric: string; value: number }[] }).numbers;
+    const numbers = (JSON.parse(readFileSync(path.join(out(), 'survey.data.json'), 'utf8')) as { numbers: { where: string; metric: string; value: number }[] })
+      .numbers;
     const latency = numbers.find((n) => n.metric === 'latency')!.value;
     const throughput = numbers.find((n) => n.metric === 'throughput')!.value;
     expect(throughput).toBeCloseTo(2000 / latency, 6);
@@ -97,7 +109,11 @@ describe('unstable measurements', () => {
     if (stored.result.status !== 'ok') throw new Error('expected a measured result');
     // Run-bound quick protocol: 20 timed runs per base process (3 processes).
     const protocol: ProtocolOptions = { warmupMinRuns: 1, warmupMinMs: 0, minRuns: 20, minTimeMs: 0, maxRuns: 1000, maxTimeMs: 10_000 };
-    const base = [await fakeProcess(uniformNoise(1), protocol, 1), await fakeProcess(uniformNoise(2), protocol, 2), await fakeProcess(uniformNoise(3), protocol, 3)];
+    const base = [
+      await fakeProcess(uniformNoise(1), protocol, 1),
+      await fakeProcess(uniformNoise(2), protocol, 2),
+      await fakeProcess(uniformNoise(3), protocol, 3),
+    ];
     let pid = 10;
     const extraProtocols: ProtocolOptions[] = [];
     const outcome = await spendEffort(base, async (p) => (extraProtocols.push(p), fakeProcess(uniformNoise(pid), p, pid++)), protocol, effortPolicy(protocol));
@@ -129,7 +145,11 @@ describe('unstable measurements', () => {
     const result = await build({ cwd: root, to: ['html', 'tex'], frozen: true });
     expect(effortRecord.unstable).toBe(true);
     const html = readFileSync(path.join(out(), 'survey.html'), 'utf8');
-    const cells = [...html.matchAll(/<td class="mp-num mp-unstable" title="[^"]*">([^<]+)<sup><a href="#(tbl-speed-unstable-\d)" class="mp-unstable-mark" title="[^"]*">(†\d?)<\/a><\/sup><\/td>/g)];
+    const cells = [
+      ...html.matchAll(
+        /<td class="mp-num mp-unstable" title="[^"]*">([^<]+)<sup><a href="#(tbl-speed-unstable-\d)" class="mp-unstable-mark" title="[^"]*">(†\d?)<\/a><\/sup><\/td>/g,
+      ),
+    ];
     // latency and throughput of the speed table are both marked: †1 and †2
     expect(cells.map((c) => [c[2], c[3]])).toEqual([
       ['tbl-speed-unstable-1', '†1'],
@@ -137,7 +157,8 @@ describe('unstable measurements', () => {
     ]);
     const decimals = cells[0]![1]!.split('.')[1]?.length ?? 0;
     expect(Number(cells[0]![1])).toBeCloseTo(headline, decimals);
-    const note = /<p id="tbl-speed-unstable-1" class="mp-unstable-note">†1 Tiny Gemm, Latency \(ms\): unstable measurement \(IQR\/median \d\d\.\d% > 10%; after 2 extra processes, stopped: extra-processes-exhausted\); 95% CI ([\d.]+)–([\d.]+) ms<\/p>/;
+    const note =
+      /<p id="tbl-speed-unstable-1" class="mp-unstable-note">†1 Tiny Gemm, Latency \(ms\): unstable measurement \(IQR\/median \d\d\.\d% > 10%; after 2 extra processes, stopped: extra-processes-exhausted\); 95% CI ([\d.]+)–([\d.]+) ms<\/p>/;
     const m = note.exec(html);
     expect(m, 'the latency note').not.toBeNull();
     // the CI printed in the cell's decimals
@@ -152,8 +173,12 @@ describe('unstable measurements', () => {
     // and 18, the :metric on line 20
     expect(warnings.map((w) => w.line)).toEqual([16, 18, 20]);
     // the inline metric: a † whose title gives the CI
-    expect(html).toMatch(/<span class="mp-metric mp-unstable" data-metric="latency" data-model="gemm" title="[^"]*">[\d.]+\u00a0ms<sup class="mp-unstable-mark" title="unstable measurement \([^"]*\); 95% CI [\d.]+–[\d.]+\u00a0ms">†<\/sup><\/span>/);
-    expect(warnings[0]!.reason).toMatch(/^the latency of model 'gemm' at input 1x4 is an unstable measurement \(IQR\/median \d\d\.\d% > 10%; after 2 extra processes, stopped: extra-processes-exhausted\): [\d.]+ ms, 95% CI [\d.]+–[\d.]+ ms/);
+    expect(html).toMatch(
+      /<span class="mp-metric mp-unstable" data-metric="latency" data-model="gemm" title="[^"]*">[\d.]+\u00a0ms<sup class="mp-unstable-mark" title="unstable measurement \([^"]*\); 95% CI [\d.]+–[\d.]+\u00a0ms">†<\/sup><\/span>/,
+    );
+    expect(warnings[0]!.reason).toMatch(
+      /^the latency of model 'gemm' at input 1x4 is an unstable measurement \(IQR\/median \d\d\.\d% > 10%; after 2 extra processes, stopped: extra-processes-exhausted\): [\d.]+ ms, 95% CI [\d.]+–[\d.]+ ms/,
+    );
   });
 
   it('LaTeX: a dagger in the cell and a table note with the CI; ci=true shows $\\pm$', () => {
@@ -165,7 +190,9 @@ describe('unstable measurements', () => {
     expect(tex).toMatch(/A batch takes [\d.]+(?:\\,|~|\u00a0| )?ms\\footnote\{Unstable measurement \(.*?; 95\\% CI [\d.]+--[\d.]+(?:\\,|~|\u00a0| )?ms\.\}/);
     // the macro of the inline metric carries the dagger, and its comment the CI
     const macros = readFileSync(path.join(out(), 'survey.macros.tex'), 'utf8');
-    expect(macros).toMatch(/% Latency of gemm: [^\n]*; † unstable measurement \([^\n]*; 95% CI [\d.]+–[\d.]+\u00a0ms\n\\newcommand\{\\TinyGemmLatency\}\{[\d.]+~ms\\textsuperscript\{\\dag\}\}/);
+    expect(macros).toMatch(
+      /% Latency of gemm: [^\n]*; † unstable measurement \([^\n]*; 95% CI [\d.]+–[\d.]+\u00a0ms\n\\newcommand\{\\TinyGemmLatency\}\{[\d.]+~ms\\textsuperscript\{\\dag\}\}/,
+    );
   });
 
   it('--strict fails on it', async () => {

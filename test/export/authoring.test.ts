@@ -41,12 +41,18 @@ describe('LaTeX from the document model', () => {
   it('writes sections, the image figure, the captioned table and labelled equations', async () => {
     const r = await render('elements');
     const tex = body(documentToLatex(r.tree, r.data));
-    expect(tex).toContain('\\section{Introduction}\\label{sec:intro}\n\nSee Section~\\ref{sec:method}, Figure~\\ref{fig:pic}, Table~\\ref{tbl:md}, Equation~\\eqref{eq:e} and Equation~\\eqref{eq:one}; in short \\ref{fig:pic} and \\eqref{eq:one}.');
+    expect(tex).toContain(
+      '\\section{Introduction}\\label{sec:intro}\n\nSee Section~\\ref{sec:method}, Figure~\\ref{fig:pic}, Table~\\ref{tbl:md}, Equation~\\eqref{eq:e} and Equation~\\eqref{eq:one}; in short \\ref{fig:pic} and \\eqref{eq:one}.',
+    );
     expect(tex).toContain('\\subsection{Method}\\label{sec:method}');
     // Without a PDF of the SVG pdflatex cannot include it: a note in the figure, the caption kept.
-    expect(tex).toContain('\\begin{figure}[htbp]\n\\centering\n\\fbox{\\parbox{0.9\\linewidth}{Image \\emph{A blue box} (\\texttt{elements.svg}) is not in a format pdflatex can include (PDF, PNG, JPEG).}}\n\\caption{A blue box}\n\\label{fig:pic}\n\\end{figure}');
+    expect(tex).toContain(
+      '\\begin{figure}[htbp]\n\\centering\n\\fbox{\\parbox{0.9\\linewidth}{Image \\emph{A blue box} (\\texttt{elements.svg}) is not in a format pdflatex can include (PDF, PNG, JPEG).}}\n\\caption{A blue box}\n\\label{fig:pic}\n\\end{figure}',
+    );
     // 2.5 has one integer and one decimal digit: table-format=1.1.
-    expect(tex).toContain('\\begin{table}[htbp]\n\\centering\n\\caption{Small table}\n\\label{tbl:md}\n\\mpfit{%\n\\begin{tabular}{l S[table-format=1.1]}\n\\toprule\na & {b} \\\\\n\\midrule\n1 & 2.5 \\\\\n\\bottomrule\n\\end{tabular}}\n\\end{table}');
+    expect(tex).toContain(
+      '\\begin{table}[htbp]\n\\centering\n\\caption{Small table}\n\\label{tbl:md}\n\\mpfit{%\n\\begin{tabular}{l S[table-format=1.1]}\n\\toprule\na & {b} \\\\\n\\midrule\n1 & 2.5 \\\\\n\\bottomrule\n\\end{tabular}}\n\\end{table}',
+    );
     expect(tex).toContain('\\begin{equation}\\label{eq:e}\nE = mc^2\n\\end{equation}\n\n\\begin{equation}\\label{eq:one}\nx = 1\n\\end{equation}');
     expect(tex).toContain('\\section*{Appendix}');
     expect(tex).not.toContain('\\resizebox');

@@ -23,12 +23,13 @@ import { FIXTURE_MD, renderWithTree, writeFixture } from './fixture.js';
 import { chromiumPath, hasCommand } from '../helpers/system.js';
 import { machineIndependent } from '../helpers/diagnostics.js';
 
-
-
 const HAVE_PDFLATEX = hasCommand('pdflatex');
 const HAVE_POPPLER = hasCommand('pdftotext') && hasCommand('pdffonts') && hasCommand('pdfinfo');
 const CHROMIUM = chromiumPath();
-if (!HAVE_PDFLATEX) console.warn('pdflatex not found: skipping the standalone LaTeX compile test (apt-get install texlive-latex-base texlive-latex-recommended texlive-science lmodern)');
+if (!HAVE_PDFLATEX)
+  console.warn(
+    'pdflatex not found: skipping the standalone LaTeX compile test (apt-get install texlive-latex-base texlive-latex-recommended texlive-science lmodern)',
+  );
 if (!HAVE_POPPLER) console.warn('poppler-utils not found: skipping the PDF text and font tests (apt-get install poppler-utils)');
 if (!CHROMIUM) console.warn('no Chromium found: skipping the PDF and page tests (apt-get install chromium)');
 
@@ -100,7 +101,9 @@ describe('LaTeX fragment', () => {
   it('writes the comparison tables with booktabs, siunitx S columns and braced headers', () => {
     const tex = read('tiny.tex');
     // Tiny-Gemm: params 15, MACs 12, FLOPs 24 (counted by hand in fixture.ts).
-    expect(tex).toMatch(/\\caption\{Small\\_table: 100\\% measured\}\n\\label\{tbl:small\}\n\\mpfit(?:notes)?\{%\n\\begin\{tabular\}\{l S\[table-format=2\.0\] S\[table-format=2\.0\] S\[table-format=2\.0\] S\[table-format=[\d.]+\] S\[table-format=[\d.]+\]\}/);
+    expect(tex).toMatch(
+      /\\caption\{Small\\_table: 100\\% measured\}\n\\label\{tbl:small\}\n\\mpfit(?:notes)?\{%\n\\begin\{tabular\}\{l S\[table-format=2\.0\] S\[table-format=2\.0\] S\[table-format=2\.0\] S\[table-format=[\d.]+\] S\[table-format=[\d.]+\]\}/,
+    );
     // Headers with a unit are \\mphead{name}{(unit)}: one line at natural size, two lines when \\mpfit has to narrow the table.
     expect(tex).toContain('Model & {Params} & {MACs} & {FLOPs} & {\\mphead{Latency}{(ms)}} & {\\mphead{Throughput}{(samples/s)}} \\\\');
     // Latency and throughput are measured: on a busy machine they may carry the unstable mark (issue 12).
@@ -130,7 +133,9 @@ describe('LaTeX fragment', () => {
   it('writes formulas: the worked example unnumbered, the labelled node formula as an equation', () => {
     const tex = read('tiny.tex');
     expect(tex).toContain('&= (2 \\times 3 \\times 3^2 - 1) \\times 4 \\times 6^2 = 7632');
-    expect(tex).toMatch(/\\begin\{equation\}\\label\{eq:node\}\n\\begin\{aligned\}[\s\S]*= \(2 \\times 1 \\times 3\^2 - 1\) \\times 2 \\times 6\^2 = 1224[\s\S]*\\end\{aligned\}\n\\end\{equation\}/);
+    expect(tex).toMatch(
+      /\\begin\{equation\}\\label\{eq:node\}\n\\begin\{aligned\}[\s\S]*= \(2 \\times 1 \\times 3\^2 - 1\) \\times 2 \\times 6\^2 = 1224[\s\S]*\\end\{aligned\}\n\\end\{equation\}/,
+    );
   });
 
   it('writes the chart as a figure and the Markdown table with an S column for its numbers', () => {
@@ -160,17 +165,30 @@ describe('macros, data.json and CSV', () => {
 
   it('lists every number with its provenance: model file sha256, input, convention, tool, benchmark method', () => {
     const json = JSON.parse(read('tiny.data.json')) as DocumentDataFile;
-    const sha = (f: string) => createHash('sha256').update(readFileSync(path.join(dir, 'models', f))).digest('hex');
+    const sha = (f: string) =>
+      createHash('sha256')
+        .update(readFileSync(path.join(dir, 'models', f)))
+        .digest('hex');
     const cell = (where: string, column: string, group?: string) => json.numbers.find((n) => n.where === where && n.column === column && n.group === group);
     expect(cell('tbl-sweep', 'MACs', '6×6')?.value).toBe(648);
     expect(cell('tbl-sweep', 'FLOPs', '8×8')?.value).toBe(2432);
-    expect(cell('tbl-sweep', 'FLOPs', '8×8')?.provenance).toMatchObject({ model: 'conv', sha256: sha('conv.onnx'), source: 'models/conv.onnx', input: '1x1x8x8', convention: 'exact', tool: 'modelpress 0.1.0' });
+    expect(cell('tbl-sweep', 'FLOPs', '8×8')?.provenance).toMatchObject({
+      model: 'conv',
+      sha256: sha('conv.onnx'),
+      source: 'models/conv.onnx',
+      input: '1x1x8x8',
+      convention: 'exact',
+      tool: 'modelpress 0.1.0',
+    });
     expect(cell('tbl-sweep', 'MACs', '6×6')?.provenance?.input).toBe('1x1x6x6');
     const latency = json.numbers.find((n) => n.where === 'tbl-small' && n.metric === 'latency')!;
     expect(latency.value).toBeGreaterThan(0);
     expect(latency.provenance?.benchmark).toMatchObject({ threads: 1, batch: 2, provider: 'cpu', onnxruntime: '1.30.0' });
     expect(latency.provenance?.benchmark?.method).toContain('timed ≥ 3 runs and ≥ 0.02 s');
-    expect(json.numbers.filter((n) => n.place === 'metric').map((n) => [n.metric, n.value])).toEqual([['params', 15], ['macs', 12]]);
+    expect(json.numbers.filter((n) => n.place === 'metric').map((n) => [n.metric, n.value])).toEqual([
+      ['params', 15],
+      ['macs', 12],
+    ]);
     expect(json.numbers.filter((n) => n.place === 'formula').map((n) => n.value)).toEqual([7632, 1224]);
     expect(json.environments[0]?.environment.onnxruntimeVersion).toBe('1.30.0');
   });
@@ -207,7 +225,9 @@ describe.skipIf(!CHROMIUM || !HAVE_POPPLER)('PDF and page (Chromium)', () => {
     expect(statSync(pdf).size).toBeGreaterThan(10_000);
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))?.[1]);
     expect(pages).toBeGreaterThanOrEqual(1);
-    const fonts = execFileSync('pdffonts', [pdf], { encoding: 'utf8' }).split('\n').filter((l) => /KaTeX/.test(l));
+    const fonts = execFileSync('pdffonts', [pdf], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => /KaTeX/.test(l));
     expect(fonts.length).toBeGreaterThan(0);
     // pdffonts columns: name type encoding emb sub uni object ID; "emb" must be yes for every KaTeX font.
     for (const line of fonts) expect(line).toMatch(/\syes\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$/);

@@ -66,7 +66,13 @@ describe('pieces', () => {
 
   it('gives a numbered table without caption an empty \\caption, so LaTeX still counts it', () => {
     // Params 15 of the tiny Gemm (4·3 + 3).
-    const table = buildMetricTable({ metrics: ['params'], groups: [undefined], rows: [{ label: 'g', points: [{ values: { params: 15 } }] }], format: { ...DEFAULT_FORMAT, scale: { params: '' }, precision: { params: 0 } }, number: 3 });
+    const table = buildMetricTable({
+      metrics: ['params'],
+      groups: [undefined],
+      rows: [{ label: 'g', points: [{ values: { params: 15 } }] }],
+      format: { ...DEFAULT_FORMAT, scale: { params: '' }, precision: { params: 0 } },
+      number: 3,
+    });
     const tex = tableLatex(table);
     expect(tex).toContain('\\centering\n\\caption{}\n');
     expect(tex).toContain('g & 15 \\\\');
@@ -83,7 +89,14 @@ describe('pieces', () => {
   });
 
   it('names macros after label and metric, telling apart inputs and conventions of one model', () => {
-    const prov = (input: string, convention = 'exact') => ({ model: 'unet', sha256: undefined, source: 'zoo:unet', input, convention, tool: 'modelpress 0.1.0' });
+    const prov = (input: string, convention = 'exact') => ({
+      model: 'unet',
+      sha256: undefined,
+      source: 'zoo:unet',
+      input,
+      convention,
+      tool: 'modelpress 0.1.0',
+    });
     const data = {
       models: [{ id: 'unet', label: 'UNet', source: 'zoo:unet', inputs: [], batch: 2 }],
       metrics: [

@@ -44,7 +44,7 @@ describe.skipIf(!CHROMIUM || !HAVE_POPPLER)('wide tables in the PDF', () => {
     const sizes = execFileSync('pdfinfo', ['-f', '1', '-l', '20', pdf], { encoding: 'utf8' })
       .split('\n')
       .filter((l) => /^Page\s+\d+ size/.test(l))
-      .map((l) => (/size:\s+([\d.]+) x ([\d.]+)/.exec(l)!.slice(1).map(Number) as [number, number]))
+      .map((l) => /size:\s+([\d.]+) x ([\d.]+)/.exec(l)!.slice(1).map(Number) as [number, number])
       .map(([w, h]) => (w > h ? 'landscape' : 'portrait'));
     // Page 1: the text and the two tables that fit the portrait column; then the forty columns on a
     // landscape page; then the text after it on portrait again.

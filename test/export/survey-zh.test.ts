@@ -16,14 +16,29 @@ import { hasCommand } from '../helpers/system.js';
 const OUT = path.resolve('output');
 const FILES = ['survey.zh.html', 'survey.zh.data.json', 'survey.data.json', 'survey.zh.standalone.tex'];
 const BUILT = FILES.every((f) => existsSync(path.join(OUT, f)));
-if (!BUILT) console.warn(`the Chinese example survey is not built (missing in output/: ${FILES.filter((f) => !existsSync(path.join(OUT, f))).join(', ')}); run \`npm start\` first — skipping its checks`);
+if (!BUILT)
+  console.warn(
+    `the Chinese example survey is not built (missing in output/: ${FILES.filter((f) => !existsSync(path.join(OUT, f))).join(', ')}); run \`npm start\` first — skipping its checks`,
+  );
 const HAVE_PDF = existsSync(path.join(OUT, 'survey.zh.pdf')) && hasCommand('pdftotext') && hasCommand('pdffonts');
-if (BUILT && !HAVE_PDF) console.warn('output/survey.zh.pdf or poppler-utils missing: skipping the Chinese PDF checks (apt-get install -y chromium poppler-utils fonts-wqy-microhei, then npm start)');
+if (BUILT && !HAVE_PDF)
+  console.warn(
+    'output/survey.zh.pdf or poppler-utils missing: skipping the Chinese PDF checks (apt-get install -y chromium poppler-utils fonts-wqy-microhei, then npm start)',
+  );
 const read = (name: string) => readFileSync(path.join(OUT, name), 'utf8');
-const HEADINGS = ['模型复杂度', '时间复杂度', '卷积的 FLOPs', '空间复杂度', '深度学习模型调研', 'flops-counter.pytorch 的表格', '散射成像领域的模型对比', '测量环境'];
+const HEADINGS = [
+  '模型复杂度',
+  '时间复杂度',
+  '卷积的 FLOPs',
+  '空间复杂度',
+  '深度学习模型调研',
+  'flops-counter.pytorch 的表格',
+  '散射成像领域的模型对比',
+  '测量环境',
+];
 
 describe.skipIf(!BUILT)('the Chinese example survey (output/survey.zh.*)', () => {
-  it('is the seed in Chinese: lang, headings, the catalogue\'s words', () => {
+  it("is the seed in Chinese: lang, headings, the catalogue's words", () => {
     const html = read('survey.zh.html');
     expect(html).toContain('<html lang="zh-CN">');
     for (const h of HEADINGS) expect(html).toContain(h);
@@ -32,7 +47,7 @@ describe.skipIf(!BUILT)('the Chinese example survey (output/survey.zh.*)', () =>
     expect(html).not.toMatch(/>Table \d+\.</);
   });
 
-  it('has the English survey\'s tables, with the same numbers from the same measurements', () => {
+  it("has the English survey's tables, with the same numbers from the same measurements", () => {
     const zh = JSON.parse(read('survey.zh.data.json')) as DocumentDataFile;
     const en = JSON.parse(read('survey.data.json')) as DocumentDataFile;
     const tables = (d: DocumentDataFile) => d.references.filter((r) => r.kind === 'table').map((r) => r.id);
@@ -65,7 +80,10 @@ describe.skipIf(!BUILT)('the Chinese example survey (output/survey.zh.*)', () =>
     expect(text).toContain('7632');
     expect(text).toMatch(/ResNet-18\s+224×224\s+11\.69/);
     expect(text).not.toContain('?');
-    const rows = execFileSync('pdffonts', [pdf], { encoding: 'utf8' }).split('\n').slice(2).filter((l) => l.trim() !== '');
+    const rows = execFileSync('pdffonts', [pdf], { encoding: 'utf8' })
+      .split('\n')
+      .slice(2)
+      .filter((l) => l.trim() !== '');
     expect(rows.filter((l) => /WenQuanYi|Droid|UMing/.test(l)).every((l) => /CID TrueType\s+Identity-H\s+yes/.test(l))).toBe(true);
     expect(rows.some((l) => /WenQuanYi|Droid|UMing/.test(l))).toBe(true);
     expect(rows.filter((l) => /Type 3/.test(l))).toEqual([]);

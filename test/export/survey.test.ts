@@ -19,15 +19,22 @@ import { chromiumPath, hasCommand } from '../helpers/system.js';
 const OUT = path.resolve('output');
 const FILES = ['survey.html', 'survey.tex', 'survey.macros.tex', 'survey.standalone.tex', 'survey.data.json'];
 const BUILT = FILES.every((f) => existsSync(path.join(OUT, f)));
-if (!BUILT) console.warn(`the example survey is not built (missing in output/: ${FILES.filter((f) => !existsSync(path.join(OUT, f))).join(', ')}); run \`npm start\` first — skipping its checks`);
+if (!BUILT)
+  console.warn(
+    `the example survey is not built (missing in output/: ${FILES.filter((f) => !existsSync(path.join(OUT, f))).join(', ')}); run \`npm start\` first — skipping its checks`,
+  );
 // Without a Chromium, `npm start` writes everything but the PDF (and says so): its checks skip.
 const HAVE_PDF = existsSync(path.join(OUT, 'survey.pdf'));
-if (BUILT && !HAVE_PDF) console.warn('output/survey.pdf is missing (built without a Chromium?): skipping the PDF checks (apt-get install -y chromium, then npm start)');
+if (BUILT && !HAVE_PDF)
+  console.warn('output/survey.pdf is missing (built without a Chromium?): skipping the PDF checks (apt-get install -y chromium, then npm start)');
 
 const HAVE_POPPLER = hasCommand('pdftotext') && hasCommand('pdffonts') && hasCommand('pdfinfo');
 if (BUILT && !HAVE_POPPLER) console.warn('poppler-utils not found: skipping the survey PDF checks (apt-get install -y poppler-utils)');
 const HAVE_PDFLATEX = hasCommand('pdflatex');
-if (BUILT && !HAVE_PDFLATEX) console.warn('pdflatex not found: skipping the survey LaTeX compile check (apt-get install -y texlive-latex-base texlive-latex-recommended texlive-science lmodern)');
+if (BUILT && !HAVE_PDFLATEX)
+  console.warn(
+    'pdflatex not found: skipping the survey LaTeX compile check (apt-get install -y texlive-latex-base texlive-latex-recommended texlive-science lmodern)',
+  );
 const HAVE_BIBER = hasCommand('biber');
 const CHROMIUM = chromiumPath();
 if (BUILT && !CHROMIUM) console.warn('no Chromium found: skipping the survey page check (apt-get install -y chromium)');
@@ -37,7 +44,17 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
   it('has every table of the seed, numbered as cross-referenced, with measured cells', () => {
     const data = JSON.parse(read('survey.data.json')) as DocumentDataFile;
     expect(data.references.filter((r) => r.kind === 'table').map((r) => r.id)).toEqual([
-      'tbl-transformer', 'tbl-layer-complexity', 'tbl-window-complexity', 'tbl-resnet-paper', 'tbl-ptflops', 'tbl-cnn', 'tbl-vit', 'tbl-vit-swin', 'tbl-unet', 'tbl-speckle', 'tbl-speckle-published',
+      'tbl-transformer',
+      'tbl-layer-complexity',
+      'tbl-window-complexity',
+      'tbl-resnet-paper',
+      'tbl-ptflops',
+      'tbl-cnn',
+      'tbl-vit',
+      'tbl-vit-swin',
+      'tbl-unet',
+      'tbl-speckle',
+      'tbl-speckle-published',
     ]);
     const cell = (where: string, row: string, metric: string, group?: string) =>
       data.numbers.find((n) => n.where === where && n.row === row && n.metric === metric && n.group === group);
@@ -62,7 +79,7 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     expect(data.environments.length).toBeGreaterThan(0);
   });
 
-  it('measures all 25 rows of the seed\'s ptflops table, the speckle row and the ResNet paper\'s row', () => {
+  it("measures all 25 rows of the seed's ptflops table, the speckle row and the ResNet paper's row", () => {
     const data = JSON.parse(read('survey.data.json')) as DocumentDataFile;
     const inTable = (where: string) => data.numbers.filter((n) => n.where === where);
     // Every row with a published MACs value (the seed's 25, content/ptflops-published.csv) is measured within 2%.
@@ -88,7 +105,23 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
 
   it('exports LaTeX with labels for every table and macros for the quoted numbers', () => {
     const tex = read('survey.tex');
-    for (const label of ['tbl:transformer', 'tbl:layer-complexity', 'tbl:ptflops', 'tbl:resnet-paper', 'tbl:cnn', 'tbl:vit', 'tbl:vit-swin', 'tbl:unet', 'tbl:speckle', 'fig:cnn', 'fig:layer-complexity', 'fig:vit-swin', 'eq:conv', 'eq:mlp']) expect(tex).toContain(`\\label{${label}}`);
+    for (const label of [
+      'tbl:transformer',
+      'tbl:layer-complexity',
+      'tbl:ptflops',
+      'tbl:resnet-paper',
+      'tbl:cnn',
+      'tbl:vit',
+      'tbl:vit-swin',
+      'tbl:unet',
+      'tbl:speckle',
+      'fig:cnn',
+      'fig:layer-complexity',
+      'fig:vit-swin',
+      'eq:conv',
+      'eq:mlp',
+    ])
+      expect(tex).toContain(`\\label{${label}}`);
     expect(tex).toContain('Table~\\ref{tbl:ptflops}');
     // An equation as amsmath refers to it, printing "Equation (1)" as the HTML does.
     expect(tex).toContain('the $-1$ of Equation~\\eqref{eq:conv} disappears');
@@ -101,8 +134,10 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'modelpress-survey-tex-'));
     try {
       for (const f of ['survey.tex', 'survey.macros.tex', 'survey.standalone.tex']) cpSync(path.join(OUT, f), path.join(work, f));
-      for (const f of ['survey.fig-cnn.pdf', 'survey.fig-layer-complexity.pdf', 'survey.fig-vit-swin.pdf', 'survey.bib', 'figures']) if (existsSync(path.join(OUT, f))) cpSync(path.join(OUT, f), path.join(work, f), { recursive: true });
-      const latex = () => execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'survey.standalone.tex'], { cwd: work, stdio: 'pipe', timeout: 120_000 });
+      for (const f of ['survey.fig-cnn.pdf', 'survey.fig-layer-complexity.pdf', 'survey.fig-vit-swin.pdf', 'survey.bib', 'figures'])
+        if (existsSync(path.join(OUT, f))) cpSync(path.join(OUT, f), path.join(work, f), { recursive: true });
+      const latex = () =>
+        execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'survey.standalone.tex'], { cwd: work, stdio: 'pipe', timeout: 120_000 });
       latex();
       if (HAVE_BIBER) execFileSync('biber', ['survey.standalone'], { cwd: work, stdio: 'pipe', timeout: 120_000 });
       latex();
@@ -128,7 +163,9 @@ describe.skipIf(!BUILT)('the example survey (output/)', () => {
     const pdf = path.join(OUT, 'survey.pdf');
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))?.[1]);
     expect(pages).toBeGreaterThanOrEqual(4);
-    const katex = execFileSync('pdffonts', [pdf], { encoding: 'utf8' }).split('\n').filter((l) => /KaTeX/.test(l));
+    const katex = execFileSync('pdffonts', [pdf], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => /KaTeX/.test(l));
     expect(katex.length).toBeGreaterThan(0);
     for (const line of katex) expect(line).toMatch(/\syes\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$/);
     const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });

@@ -111,4 +111,3 @@ export function fakeOpsModule(): { ruleFor: (domain: string, opType: string) => 
     ruleFor: (domain, opType) => (domain === '' || domain === 'ai.onnx' ? table.get(opType) : undefined),
   };
 }
-

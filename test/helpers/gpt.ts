@@ -51,7 +51,12 @@ export function buildGpt(cfg: GptConfig): Model {
 
   const layerNorm = (prefix: string, x: string): string => {
     const p = prefix.slice(1).replaceAll('/', '.');
-    return b.op('LayerNormalization', [x, b.weight(`${p}.weight`, [D], 'ones'), b.weight(`${p}.bias`, [D], 'zeros')], { axis: -1, epsilon: { float: 1e-5 } }, `${prefix}/LayerNormalization`);
+    return b.op(
+      'LayerNormalization',
+      [x, b.weight(`${p}.weight`, [D], 'ones'), b.weight(`${p}.bias`, [D], 'zeros')],
+      { axis: -1, epsilon: { float: 1e-5 } },
+      `${prefix}/LayerNormalization`,
+    );
   };
   const linear = (prefix: string, x: string, fin: number, fout: number): string => {
     const p = prefix.slice(1).replaceAll('/', '.');

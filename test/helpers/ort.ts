@@ -6,8 +6,19 @@ import { elementCount } from '../../src/onnx/model.js';
 import { seededRandom } from '../../src/onnx/random.js';
 
 const ORT_TYPES: Record<number, ort.Tensor.Type> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
-  10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
 };
 
 export function ortType(dataType: number): ort.Tensor.Type {
@@ -28,12 +39,18 @@ export function toOrt(t: Tensor, model: Pick<Model, 'path'> = {}): ort.Tensor {
   const buf = copy.buffer;
   const n = elementCount(t.dims);
   const arrays: Record<string, () => ort.Tensor.DataType> = {
-    float32: () => new Float32Array(buf, 0, n), float64: () => new Float64Array(buf, 0, n),
-    int8: () => new Int8Array(buf, 0, n), uint8: () => new Uint8Array(buf, 0, n),
-    int16: () => new Int16Array(buf, 0, n), uint16: () => new Uint16Array(buf, 0, n),
-    int32: () => new Int32Array(buf, 0, n), uint32: () => new Uint32Array(buf, 0, n),
-    int64: () => new BigInt64Array(buf, 0, n), uint64: () => new BigUint64Array(buf, 0, n),
-    bool: () => new Uint8Array(buf, 0, n), float16: () => new Uint16Array(buf, 0, n),
+    float32: () => new Float32Array(buf, 0, n),
+    float64: () => new Float64Array(buf, 0, n),
+    int8: () => new Int8Array(buf, 0, n),
+    uint8: () => new Uint8Array(buf, 0, n),
+    int16: () => new Int16Array(buf, 0, n),
+    uint16: () => new Uint16Array(buf, 0, n),
+    int32: () => new Int32Array(buf, 0, n),
+    uint32: () => new Uint32Array(buf, 0, n),
+    int64: () => new BigInt64Array(buf, 0, n),
+    uint64: () => new BigUint64Array(buf, 0, n),
+    bool: () => new Uint8Array(buf, 0, n),
+    float16: () => new Uint16Array(buf, 0, n),
   };
   return new ort.Tensor(type, arrays[type]!(), t.dims);
 }
@@ -44,12 +61,38 @@ export function randomOrt(dataType: number, dims: number[], seed: number): ort.T
   const n = elementCount(dims);
   const type = ortType(dataType);
   switch (type) {
-    case 'float32': return new ort.Tensor(type, Float32Array.from({ length: n }, () => rand() * 2 - 1), dims);
-    case 'float64': return new ort.Tensor(type, Float64Array.from({ length: n }, () => rand() * 2 - 1), dims);
-    case 'int64': return new ort.Tensor(type, BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 4))), dims);
-    case 'int32': return new ort.Tensor(type, Int32Array.from({ length: n }, () => Math.floor(rand() * 4)), dims);
-    case 'bool': return new ort.Tensor(type, Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)), dims);
-    default: throw new Error(`randomOrt: unsupported type ${type}`);
+    case 'float32':
+      return new ort.Tensor(
+        type,
+        Float32Array.from({ length: n }, () => rand() * 2 - 1),
+        dims,
+      );
+    case 'float64':
+      return new ort.Tensor(
+        type,
+        Float64Array.from({ length: n }, () => rand() * 2 - 1),
+        dims,
+      );
+    case 'int64':
+      return new ort.Tensor(
+        type,
+        BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 4))),
+        dims,
+      );
+    case 'int32':
+      return new ort.Tensor(
+        type,
+        Int32Array.from({ length: n }, () => Math.floor(rand() * 4)),
+        dims,
+      );
+    case 'bool':
+      return new ort.Tensor(
+        type,
+        Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)),
+        dims,
+      );
+    default:
+      throw new Error(`randomOrt: unsupported type ${type}`);
   }
 }
 

@@ -26,7 +26,13 @@ export function buildResNet18(options: { batch?: number | string; mode?: WeightM
   const bn = (prefix: string, input: string, c: number): string => {
     if (options.foldBn) return input;
     const p = prefix.slice(1).replaceAll('/', '.');
-    const inputs = [input, w.add(`${p}.weight`, [c], 'ones'), w.add(`${p}.bias`, [c], 'zeros'), w.add(`${p}.running_mean`, [c], 'zeros'), w.add(`${p}.running_var`, [c], 'ones')];
+    const inputs = [
+      input,
+      w.add(`${p}.weight`, [c], 'ones'),
+      w.add(`${p}.bias`, [c], 'zeros'),
+      w.add(`${p}.running_mean`, [c], 'zeros'),
+      w.add(`${p}.running_var`, [c], 'ones'),
+    ];
     return b.op('BatchNormalization', inputs, { epsilon: { float: 1e-5 }, momentum: { float: 0.9 } }, `${prefix}/BatchNormalization`);
   };
   const relu = (prefix: string, input: string): string => b.op('Relu', [input], {}, `${prefix}/Relu`);

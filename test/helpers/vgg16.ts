@@ -31,7 +31,12 @@ export function buildVgg16(options: { batch?: number | string; mode?: WeightMode
   }
   y = b.op('Flatten', [y], { axis: 1 }, '/Flatten');
   const fc = (i: number, input: string, fin: number, fout: number): string =>
-    b.op('Gemm', [input, w.add(`classifier.${i}.weight`, [fout, fin]), w.add(`classifier.${i}.bias`, [fout], 'zeros')], { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 }, `/classifier/classifier.${i}/Gemm`);
+    b.op(
+      'Gemm',
+      [input, w.add(`classifier.${i}.weight`, [fout, fin]), w.add(`classifier.${i}.bias`, [fout], 'zeros')],
+      { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 },
+      `/classifier/classifier.${i}/Gemm`,
+    );
   y = b.op('Relu', [fc(0, y, 512 * 7 * 7, 4096)], {}, '/classifier/classifier.1/Relu');
   y = b.op('Relu', [fc(3, y, 4096, 4096)], {}, '/classifier/classifier.4/Relu');
   y = fc(6, y, 4096, 1000);

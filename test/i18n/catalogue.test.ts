@@ -52,7 +52,9 @@ describe('the message catalogue', () => {
   });
 
   it('takes overrides of any key from the config, declared in the schema (npm run schema)', () => {
-    const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { properties: { messages: { properties: Record<string, unknown>; additionalProperties: boolean } } };
+    const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as {
+      properties: { messages: { properties: Record<string, unknown>; additionalProperties: boolean } };
+    };
     expect(Object.keys(schema.properties.messages.properties).sort()).toEqual([...MESSAGE_KEYS].sort());
     expect(schema.properties.messages.additionalProperties).toBe(false);
     expect(projectConfigSchema.safeParse({ messages: { 'caption.table': 'Tab. {n}:' } }).success).toBe(true);
@@ -70,7 +72,8 @@ describe('the message catalogue', () => {
     expect(metricHeader('params', 'M')).toBe('Params (M)');
     // ResNet-18's 11,689,512 parameters (torchvision) print 11.69 in either language.
     const rows = [{ label: 'ResNet-18', points: [{ values: { params: 11_689_512, macs: 1_814_083_584 } }] }];
-    const table = (messages = messagesFor('en')) => buildMetricTable({ metrics: ['params', 'macs'], groups: [undefined], rows, format: DEFAULT_FORMAT, number: 2, messages });
+    const table = (messages = messagesFor('en')) =>
+      buildMetricTable({ metrics: ['params', 'macs'], groups: [undefined], rows, format: DEFAULT_FORMAT, number: 2, messages });
     const html = toHtml(tableToHast(table(zh), zh));
     expect(html).toContain('表 2');
     expect(html).toContain('<th scope="col">模型</th>');
@@ -79,15 +82,26 @@ describe('the message catalogue', () => {
     expect(tableToLatex(table(zh), zh)).toContain('{参数量 (M)}');
   });
 
-  it('writes the formula annotations in the document\'s language and still sets them as prose', () => {
+  it("writes the formula annotations in the document's language and still sets them as prose", () => {
     // The seed's worked convolution: C_in 3, C_out 4, 3×3 kernel, 6×6 output, no bias → 7632.
-    const use = { template: 'conv', symbolic: '(2·C_in·K_h·K_w − 1)·C_out·H_out·W_out', substituted: '(2×3×3² − 1)×4×6²', vars: { N: 1, Cin: 3, Cout: 4, groups: 1, bias: 0, Kh: 3, Kw: 3, Hout: 6, Wout: 6 } };
+    const use = {
+      template: 'conv',
+      symbolic: '(2·C_in·K_h·K_w − 1)·C_out·H_out·W_out',
+      substituted: '(2×3×3² − 1)×4×6²',
+      vars: { N: 1, Cin: 3, Cout: 4, groups: 1, bias: 0, Kh: 3, Kw: 3, Hout: 6, Wout: 6 },
+    };
     const zh = messagesFor('zh');
     const latex = renderFormula(use as never, 7632, { messages: zh });
     expect(latex.display).toContain('\\text{其中 }');
     expect(latex.display).toContain('\\text{无偏置}');
     const { where } = splitWhereRow(latex.display, zh);
-    expect(where).toEqual(['C_{\\mathrm{in}} = 3', 'C_{\\mathrm{out}} = 4', 'K_h \\times K_w = 3 \\times 3', 'H_{\\mathrm{out}} \\times W_{\\mathrm{out}} = 6 \\times 6', '\\text{无偏置}']);
+    expect(where).toEqual([
+      'C_{\\mathrm{in}} = 3',
+      'C_{\\mathrm{out}} = 4',
+      'K_h \\times K_w = 3 \\times 3',
+      'H_{\\mathrm{out}} \\times W_{\\mathrm{out}} = 6 \\times 6',
+      '\\text{无偏置}',
+    ]);
     expect(renderFormula(use as never, 7632).display).toContain('\\text{no bias}');
   });
 

@@ -64,7 +64,10 @@ describe('a Chinese document (lang: zh)', () => {
     const to = chromiumPath() ? (['html', 'pdf', 'tex'] as const) : (['html', 'tex'] as const);
     result = await build({ cwd: dir, inputs: ['zh.md'], to: [...to] });
   }, 120_000);
-  afterAll(() => { if (!process.env.MP_KEEP) rmSync(dir, { recursive: true, force: true }); else console.log(dir); });
+  afterAll(() => {
+    if (!process.env.MP_KEEP) rmSync(dir, { recursive: true, force: true });
+    else console.log(dir);
+  });
 
   it('writes HTML with lang="zh" and the catalogue\'s Chinese words, numbers unchanged', () => {
     expect(result.failures).toEqual([]);
@@ -94,11 +97,18 @@ describe('a Chinese document (lang: zh)', () => {
     expect(fragment).toContain('\\section{时间复杂度}');
     expect(fragment).toContain('表~\\ref{tbl:gemm}');
     if (!has('xelatex') || !has('pdftotext')) {
-      console.log('skipped: compiling the XeLaTeX standalone needs xelatex and pdftotext (apt-get install -y texlive-xetex texlive-lang-chinese poppler-utils)');
+      console.log(
+        'skipped: compiling the XeLaTeX standalone needs xelatex and pdftotext (apt-get install -y texlive-xetex texlive-lang-chinese poppler-utils)',
+      );
       return;
     }
     // Twice: the second run resolves \ref (表 1).
-    for (let run = 0; run < 2; run++) execFileSync('xelatex', ['-interaction=nonstopmode', '-halt-on-error', '-no-shell-escape', 'zh.standalone.tex'], { cwd: out(), stdio: 'pipe', timeout: 120_000 });
+    for (let run = 0; run < 2; run++)
+      execFileSync('xelatex', ['-interaction=nonstopmode', '-halt-on-error', '-no-shell-escape', 'zh.standalone.tex'], {
+        cwd: out(),
+        stdio: 'pipe',
+        timeout: 120_000,
+      });
     const text = execFileSync('pdftotext', ['-layout', 'zh.standalone.pdf', '-'], { cwd: out(), encoding: 'utf8' });
     for (const h of HEADINGS) expect(text).toContain(h);
     expect(text).toContain('全连接层的参数量与计算量');
@@ -119,7 +129,10 @@ describe('a Chinese document (lang: zh)', () => {
     expect(text).toMatch(/Tiny-Gemm\s+15\s+12\s+24/);
     expect(text).toContain('7632');
     const fonts = execFileSync('pdffonts', [pdf], { encoding: 'utf8' });
-    const rows = fonts.split('\n').slice(2).filter((l) => l.trim() !== '');
+    const rows = fonts
+      .split('\n')
+      .slice(2)
+      .filter((l) => l.trim() !== '');
     const cjk = rows.filter((l) => /WenQuanYi|Droid|UMing|CJK/i.test(l));
     expect(cjk.length).toBeGreaterThan(0);
     for (const row of cjk) expect(row).toMatch(/CID TrueType\s+Identity-H\s+yes/);

@@ -61,8 +61,16 @@ ${QUICK_BENCH}format:
 `;
 
 const decode = (s: string) =>
-  s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const plain = (s: string) => decode(s.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  s
+    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+const plain = (s: string) =>
+  decode(s.replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** The words modelpress generated into the page: error boxes, table notes, the environment, chart texts, tooltips. */
 function generatedParts(html: string): string[] {
@@ -114,7 +122,7 @@ describe('the words of a Chinese page (lang: zh)', () => {
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('shows the broken directives\' diagnostics in Chinese, at their places, with their rules', () => {
+  it("shows the broken directives' diagnostics in Chinese, at their places, with their rules", () => {
     const boxes = [...html.zh!.matchAll(/<span class="mp-error-message">([\s\S]*?)<\/span>/g)].map((m) => plain(m[1]!));
     // One box per broken directive: the reference, the misspelt model, the metric, the bar chart, the
     // formula, the unknown attribute, the missing one.
@@ -134,7 +142,9 @@ describe('the words of a Chinese page (lang: zh)', () => {
     expect(html.en).toContain('::ops needs model=… (the model id)');
     // The LaTeX export's boxes say the same as the page's.
     expect(tex.zh).toContain("\\textbf{modelpress 错误} \\texttt{zh.md:25:9}: 未知模型 'gemn'；是否应为 'gemm'？已声明的模型：gemm [modelpress:unknown-model]");
-    expect(tex.en).toContain("\\textbf{modelpress error} \\texttt{en.md:25:9}: unknown model 'gemn'; did you mean 'gemm'? declared models: gemm [modelpress:unknown-model]");
+    expect(tex.en).toContain(
+      "\\textbf{modelpress error} \\texttt{en.md:25:9}: unknown model 'gemn'; did you mean 'gemm'? declared models: gemm [modelpress:unknown-model]",
+    );
   });
 
   it('writes the measured parts in Chinese: method, notes, complexity families, chart texts', () => {
@@ -158,7 +168,7 @@ describe('the words of a Chinese page (lang: zh)', () => {
     expect(html.en).toContain('median of 1 process (one session each); warm-up ≥ 1 runs and ≥ 0.01 s; timed ≥ 3 runs and ≥ 0.02 s');
   });
 
-  it('leaves none of the English catalogue\'s phrases in the generated parts of the Chinese page', () => {
+  it("leaves none of the English catalogue's phrases in the generated parts of the Chinese page", () => {
     const parts = generatedParts(html.zh!).join('\n');
     expect(parts.length).toBeGreaterThan(1000);
     const phrases = englishPhrases();
@@ -183,22 +193,43 @@ describe('measured words in either language', () => {
     result: {
       status: 'ok',
       pooled: { relativeIqr: 0.142 },
-      stability: { unstable: true, reasons: ['IQR/median 14.2% > 10%', 'process medians spread 11.5% > 10%'], relativeIqr: 0.142, processSpread: 0.115, extraProcesses: 1, discarded: [], stoppedBecause: 'extra-processes-exhausted' },
+      stability: {
+        unstable: true,
+        reasons: ['IQR/median 14.2% > 10%', 'process medians spread 11.5% > 10%'],
+        relativeIqr: 0.142,
+        processSpread: 0.115,
+        extraProcesses: 1,
+        discarded: [],
+        stoppedBecause: 'extra-processes-exhausted',
+      },
     },
     protocol: { processes: 3, warmupMinRuns: 5, warmupMinMs: 500, minRuns: 20, minTimeMs: 2000 },
   } as unknown as StoredBench;
 
   it('says the method line and the unstable reason from the numbers', () => {
-    expect(benchMethod(stored)).toBe('median of 3 processes (one session each); warm-up ≥ 5 runs and ≥ 0.5 s; timed ≥ 20 runs and ≥ 2 s; latency = median ms per batch, throughput = batch ÷ median latency');
-    expect(benchMethod(stored, zh)).toBe('3 个进程的中位数（每个进程一个会话）；预热 ≥ 5 次运行且 ≥ 0.5 s；计时 ≥ 20 次运行且 ≥ 2 s；推理时间 = 每批耗时（ms）的中位数，吞吐量 = 批大小 ÷ 推理时间中位数');
+    expect(benchMethod(stored)).toBe(
+      'median of 3 processes (one session each); warm-up ≥ 5 runs and ≥ 0.5 s; timed ≥ 20 runs and ≥ 2 s; latency = median ms per batch, throughput = batch ÷ median latency',
+    );
+    expect(benchMethod(stored, zh)).toBe(
+      '3 个进程的中位数（每个进程一个会话）；预热 ≥ 5 次运行且 ≥ 0.5 s；计时 ≥ 20 次运行且 ≥ 2 s；推理时间 = 每批耗时（ms）的中位数，吞吐量 = 批大小 ÷ 推理时间中位数',
+    );
     // The English is the stored reasons with the effort, as before.
-    expect(unstableReason(stored)).toBe('IQR/median 14.2% > 10%, process medians spread 11.5% > 10%; after 1 extra process, stopped: extra-processes-exhausted');
+    expect(unstableReason(stored)).toBe(
+      'IQR/median 14.2% > 10%, process medians spread 11.5% > 10%; after 1 extra process, stopped: extra-processes-exhausted',
+    );
     expect(unstableReason(stored, zh)).toBe('IQR/中位数 14.2% > 10%，各进程中位数相差 11.5% > 10%；追加 1 个进程后，停止原因：追加进程已用尽');
   });
 
   it('says why the machine was busy, in English as the runtime stores it and in Chinese', () => {
     const idle: LoadSample = { loadAverage: [0.2, 0.1, 0.1], otherCpuShare: 0.02, topProcesses: [], intervalMs: 300 };
-    const busyEnd: LoadSample = { ...idle, otherCpuShare: 0.85, topProcesses: [{ pid: 9, command: 'node', cpuShare: 0.85 }, { pid: 10, command: 'gcc', cpuShare: 0.3 }] };
+    const busyEnd: LoadSample = {
+      ...idle,
+      otherCpuShare: 0.85,
+      topProcesses: [
+        { pid: 9, command: 'node', cpuShare: 0.85 },
+        { pid: 10, command: 'gcc', cpuShare: 0.3 },
+      ],
+    };
     const noProc: LoadSample = { ...idle, otherCpuShare: null, loadAverage: [3.1, 2, 1] };
     expect(judgeLoad(idle, busyEnd, 4).reason).toBe('other processes used 85% of the CPU after it (node 85%, gcc 30%)');
     expect(busyReasons(idle, busyEnd, 4, zh.t)).toEqual(['其他进程在测量后占用了 85% 的 CPU（node 85%，gcc 30%）']);

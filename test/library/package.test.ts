@@ -35,7 +35,10 @@ let installProblem: string | undefined;
 
 /** Every file under `dir` (recursively) with its modification time. */
 function mtimes(dir: string): number[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
 }
 
 /** dist/ was compiled after the last change to src/ (npm ci's `prepare` did it): pack it as is. */
@@ -56,7 +59,10 @@ beforeAll(async () => {
   fs.cpSync(path.join(repo, 'templates'), path.join(stage, 'templates'), { recursive: true });
   if (distIsFresh()) fs.cpSync(path.join(repo, 'dist'), path.join(stage, 'dist'), { recursive: true });
   else await run(process.execPath, [tsc, '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(stage, 'dist')]);
-  const packed = (await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], { cwd: stage, encoding: 'utf8' })).stdout.trim().split('\n').pop()!;
+  const packed = (await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], { cwd: stage, encoding: 'utf8' })).stdout
+    .trim()
+    .split('\n')
+    .pop()!;
   const tarball = path.join(work, packed);
 
   // 2. The host site: the tarball unpacked as node_modules/modelpress (as npm would), beside exactly
@@ -69,7 +75,9 @@ beforeAll(async () => {
   const host = ['unified', 'remark-parse', 'remark-frontmatter', 'remark-rehype', 'rehype-stringify', 'vfile', '@mdx-js/mdx', 'typescript', '@types/node'];
   const ls = async (args: string[]): Promise<string[]> => {
     // npm ls exits 1 on extraneous packages; its list is still right.
-    const r = await run('npm', ['ls', '--all', '--parseable', ...args], { cwd: repo, encoding: 'utf8' }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+    const r = await run('npm', ['ls', '--all', '--parseable', ...args], { cwd: repo, encoding: 'utf8' }).catch((e: { stdout?: string }) => ({
+      stdout: e.stdout ?? '',
+    }));
     return r.stdout.split('\n').filter((l) => l !== '');
   };
   const top = path.join(repo, 'node_modules') + path.sep;
@@ -120,7 +128,10 @@ async function runInConsumer(name: string, script: string): Promise<string> {
 }
 
 function consumerFiles(): string[] {
-  return fs.readdirSync(consumer).filter((f) => f !== 'node_modules').sort();
+  return fs
+    .readdirSync(consumer)
+    .filter((f) => f !== 'node_modules')
+    .sort();
 }
 
 describe('the packed library in another package', () => {
@@ -178,7 +189,10 @@ console.log(JSON.stringify({ js, messages: file.messages.map(String) }));
     if (installProblem) ctx.skip();
     fs.writeFileSync(
       path.join(consumer, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true }, files: ['check.ts'] }),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true },
+        files: ['check.ts'],
+      }),
     );
     fs.writeFileSync(
       path.join(consumer, 'check.ts'),
@@ -193,7 +207,10 @@ const processor = unified().use(remarkParse).use(remarkModelpress, options).use(
 void [p, b, bench, processor];
 `,
     );
-    const check = await run(process.execPath, [path.join(consumer, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: consumer, encoding: 'utf8' }).then(
+    const check = await run(process.execPath, [path.join(consumer, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+      cwd: consumer,
+      encoding: 'utf8',
+    }).then(
       (r) => ({ code: 0, text: r.stdout + r.stderr }),
       (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, text: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
     );

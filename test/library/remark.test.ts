@@ -80,7 +80,7 @@ describe('in a host pipeline', () => {
     expect(bad.messages.join('\n')).toMatch(/doc\.md:3:1.*front matter 'batch'/);
   });
 
-  it("reads front matter the host took out of the Markdown (Docusaurus: file.data.frontMatter)", async () => {
+  it('reads front matter the host took out of the Markdown (Docusaurus: file.data.frontMatter)', async () => {
     const file = new VFile({
       value: '::model{#g src="gemm.onnx" input="1x4"}\n\nParams :metric{model=g name=params}.\n',
       path: path.join(dir, 'doc.md'),

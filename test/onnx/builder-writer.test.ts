@@ -41,10 +41,22 @@ describe('GraphBuilder', () => {
   it('types attributes from their values, and all attribute kinds round-trip', () => {
     const b = new GraphBuilder({ opset: 17 });
     const x = b.input('x', 'float32', ['batch', 3]);
-    b.node('Custom', [x], {
-      i: 3, f: 0.5, forced_float: { float: 1 }, s: 'linear', ints: [1, -2, 2 ** 63], floats: [0.5, 1.5],
-      forced_ints: { ints: [] }, strs: ['a', 'b'], t: makeTensor('t', 'int64', [2], [7, -7]),
-    }, { domain: 'test.domain', outputs: ['y'] });
+    b.node(
+      'Custom',
+      [x],
+      {
+        i: 3,
+        f: 0.5,
+        forced_float: { float: 1 },
+        s: 'linear',
+        ints: [1, -2, 2 ** 63],
+        floats: [0.5, 1.5],
+        forced_ints: { ints: [] },
+        strs: ['a', 'b'],
+        t: makeTensor('t', 'int64', [2], [7, -7]),
+      },
+      { domain: 'test.domain', outputs: ['y'] },
+    );
     b.output('y');
     const model = readModelBytes(serializeModel(b.build()));
     const attrs = Object.fromEntries(model.graph.nodes[0]!.attributes.map((a) => [a.name, a]));
@@ -133,7 +145,10 @@ describe('writeModel', () => {
     if (w.data.kind !== 'raw') return;
     const source = w.data.source;
     const reads: number[] = [];
-    const spied = { ...w, data: { ...w.data, source: { ...source, read: (offset: number, length: number) => (reads.push(length), source.read(offset, length)) } } };
+    const spied = {
+      ...w,
+      data: { ...w.data, source: { ...source, read: (offset: number, length: number) => (reads.push(length), source.read(offset, length)) } },
+    };
     const spiedModel = { ...model, graph: { ...model.graph, initializers: [spied] } };
     const file = path.join(dir, 'big.onnx');
     writeModel(spiedModel, file, { externalData: { location: 'big.weights' }, durable: false });

@@ -28,13 +28,20 @@ function normalize(model: Model): unknown {
   };
   const attr = (a: Attribute): unknown => {
     switch (a.type) {
-      case 'tensor': return { ...a, value: tensor(a.value) };
-      case 'tensors': return { ...a, value: a.value.map(tensor) };
-      case 'graph': return { ...a, value: graph(a.value) };
-      case 'graphs': return { ...a, value: a.value.map(graph) };
-      case 'string': return { ...a, value: Buffer.from(a.value).toString('hex') };
-      case 'strings': return { ...a, value: a.value.map((v) => Buffer.from(v).toString('hex')) };
-      default: return a;
+      case 'tensor':
+        return { ...a, value: tensor(a.value) };
+      case 'tensors':
+        return { ...a, value: a.value.map(tensor) };
+      case 'graph':
+        return { ...a, value: graph(a.value) };
+      case 'graphs':
+        return { ...a, value: a.value.map(graph) };
+      case 'string':
+        return { ...a, value: Buffer.from(a.value).toString('hex') };
+      case 'strings':
+        return { ...a, value: a.value.map((v) => Buffer.from(v).toString('hex')) };
+      default:
+        return a;
     }
   };
   const graph = (g: Graph): unknown => ({

@@ -41,7 +41,14 @@ describe('FileSource', () => {
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) % 251;
     writeFileSync(file, bytes);
     const source = new FileSource(file, bytes.length);
-    for (const [offset, length] of [[0, 16], [100, 64], [65_000, 4096], [65_530, 100], [199_990, 10], [5_000, 10_000]] as const) {
+    for (const [offset, length] of [
+      [0, 16],
+      [100, 64],
+      [65_000, 4096],
+      [65_530, 100],
+      [199_990, 10],
+      [5_000, 10_000],
+    ] as const) {
       expect(source.read(offset, length).equals(bytes.subarray(offset, offset + length))).toBe(true);
     }
     const piece = source.read(10, 4);

@@ -50,7 +50,10 @@ describe('zoo models hold no weights', () => {
     expect(whole.byteLength).toBe(84_000);
     const source = (t.data as Extract<Tensor['data'], { kind: 'raw' }>).source;
     const pieces = [
-      [0, 3], [3, 4097], [4100, 13], [4113, 79_887],
+      [0, 3],
+      [3, 4097],
+      [4100, 13],
+      [4113, 79_887],
     ].map(([o, l]) => source.read(o!, l!));
     expect(Buffer.concat(pieces).equals(whole)).toBe(true);
     // Kaiming-uniform bound for fan_in 70: 1/√70 ≈ 0.1195.
@@ -139,10 +142,26 @@ describe('start-up', () => {
     const r = spawnSync(process.execPath, ['--import', TSX, '--import', pathToFileURL(hook).href, CLI_MAIN, '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('profile');
-    const loaded = r.stderr.split('\n').filter((l) => l.startsWith('LOAD ')).map((l) => l.slice(5));
+    const loaded = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('LOAD '))
+      .map((l) => l.slice(5));
     expect(loaded.some((u) => u.includes('/src/cli/build'))).toBe(true);
-    for (const heavy of ['puppeteer', 'unified', 'katex', 'chokidar', 'onnxruntime', '/src/analysis/profile', '/src/analysis/ops/', '/src/document/pipeline', 'zod']) {
-      expect(loaded.filter((u) => u.includes(heavy)), heavy).toEqual([]);
+    for (const heavy of [
+      'puppeteer',
+      'unified',
+      'katex',
+      'chokidar',
+      'onnxruntime',
+      '/src/analysis/profile',
+      '/src/analysis/ops/',
+      '/src/document/pipeline',
+      'zod',
+    ]) {
+      expect(
+        loaded.filter((u) => u.includes(heavy)),
+        heavy,
+      ).toEqual([]);
     }
   });
 });

@@ -20,7 +20,10 @@ import { chromiumPath, hasCommand } from '../helpers/system.js';
 const CHROMIUM = chromiumPath();
 const HAVE_TEX = hasCommand('pdflatex') && hasCommand('biber') && hasCommand('pdftotext');
 if (!CHROMIUM) console.warn('no Chromium found: skipping the book PDF check (apt-get install -y chromium)');
-if (!HAVE_TEX) console.warn('pdflatex, biber or pdftotext not found: skipping the book LaTeX compile check (apt-get install -y texlive-latex-base texlive-latex-recommended texlive-bibtex-extra biber poppler-utils)');
+if (!HAVE_TEX)
+  console.warn(
+    'pdflatex, biber or pdftotext not found: skipping the book LaTeX compile check (apt-get install -y texlive-latex-base texlive-latex-recommended texlive-bibtex-extra biber poppler-utils)',
+  );
 
 const CH1 = `# Foundations {#sec-found}
 
@@ -62,7 +65,10 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'chapters', 'ch1.md'), CH1);
   writeFileSync(path.join(dir, 'chapters', 'ch2.md'), CH2);
   copyFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'document', 'citations.bib'), path.join(dir, 'refs.bib'));
-  writeFileSync(path.join(dir, 'modelpress.config.json'), JSON.stringify({ book: { title: 'A Small Book', chapters: ['chapters/ch1.md', 'chapters/ch2.md'] }, bibliography: ['refs.bib'], csl: 'ieee' }));
+  writeFileSync(
+    path.join(dir, 'modelpress.config.json'),
+    JSON.stringify({ book: { title: 'A Small Book', chapters: ['chapters/ch1.md', 'chapters/ch2.md'] }, bibliography: ['refs.bib'], csl: 'ieee' }),
+  );
   result = await build({ cwd: dir, to: CHROMIUM ? ['html', 'pdf', 'tex'] : ['html', 'tex'] });
 }, 120_000);
 afterAll(() => {
@@ -99,11 +105,17 @@ describe('book', () => {
     for (const ch of ['ch1.html', 'ch2.html']) expect(read(ch)).not.toContain('mp-references');
     const refs = read('references.html');
     expect(refs).toContain('<h1 class="mp-title">References</h1>');
-    expect(refs).toMatch(/<div class="csl-entry" id="ref-he2016deep">\s*<div class="csl-left-margin">\[1\]<\/div><div class="csl-right-inline">K\. He, X\. Zhang, S\. Ren, and J\. Sun, “Deep Residual Learning for Image Recognition,” in <i>CVPR<\/i>, 2016, pp\. 770–778\.<\/div>/);
+    expect(refs).toMatch(
+      /<div class="csl-entry" id="ref-he2016deep">\s*<div class="csl-left-margin">\[1\]<\/div><div class="csl-right-inline">K\. He, X\. Zhang, S\. Ren, and J\. Sun, “Deep Residual Learning for Image Recognition,” in <i>CVPR<\/i>, 2016, pp\. 770–778\.<\/div>/,
+    );
     expect(refs).toMatch(/<div class="csl-entry" id="ref-vaswani2017attention">\s*<div class="csl-left-margin">\[2\]<\/div>/);
     expect(refs).toContain('<nav class="mp-book-nav"><a href="index.html">Contents</a> · <a href="ch2.html" rel="prev">← Results</a></nav>');
-    expect(read('ch2.html')).toContain('<nav class="mp-book-nav"><a href="index.html">Contents</a> · <a href="ch1.html" rel="prev">← Foundations</a> · <a href="references.html" rel="next">References →</a></nav>');
-    expect(read('index.html')).toContain('<li><a href="ch1.html">Foundations</a></li>\n<li><a href="ch2.html">Results</a></li>\n<li><a href="references.html">References</a></li>');
+    expect(read('ch2.html')).toContain(
+      '<nav class="mp-book-nav"><a href="index.html">Contents</a> · <a href="ch1.html" rel="prev">← Foundations</a> · <a href="references.html" rel="next">References →</a></nav>',
+    );
+    expect(read('index.html')).toContain(
+      '<li><a href="ch1.html">Foundations</a></li>\n<li><a href="ch2.html">Results</a></li>\n<li><a href="references.html">References</a></li>',
+    );
   });
 
   it('writes a \\chapter per chapter fragment with namespaced labels, \\eqref, and a report-class main file with one bibliography', () => {
@@ -142,20 +154,26 @@ describe('book', () => {
     }
   });
 
-  it.skipIf(!HAVE_TEX)('compiles the main file (pdflatex, biber) with the same numbers as the HTML', () => {
-    const out = path.join(dir, 'output');
-    const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: out, stdio: 'pipe' });
-    run('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'book.tex']);
-    run('biber', ['book']);
-    for (let i = 0; i < 2; i++) run('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'book.tex']);
-    const text = execFileSync('pdftotext', ['book.pdf', '-'], { cwd: out, encoding: 'utf8' }).replace(/\s+/g, ' ');
-    expect(text).toContain('As Chapter 1 showed in Table 1.1 (see Section 1.1), and as Table 2.1 shows here; Equation (1.1) is (1.1) again, and Equation (2.1) is new.');
-    expect(text).toContain('Attention [2] and residuals again [1].');
-    expect(text).toContain('Table 2.1: MACs');
-    expect(text).toContain('2.1 Numbers');
-    expect(text).toContain('Attention Is All You Need');
-    expect(text).not.toContain('??');
-  }, 90_000);
+  it.skipIf(!HAVE_TEX)(
+    'compiles the main file (pdflatex, biber) with the same numbers as the HTML',
+    () => {
+      const out = path.join(dir, 'output');
+      const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: out, stdio: 'pipe' });
+      run('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'book.tex']);
+      run('biber', ['book']);
+      for (let i = 0; i < 2; i++) run('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'book.tex']);
+      const text = execFileSync('pdftotext', ['book.pdf', '-'], { cwd: out, encoding: 'utf8' }).replace(/\s+/g, ' ');
+      expect(text).toContain(
+        'As Chapter 1 showed in Table 1.1 (see Section 1.1), and as Table 2.1 shows here; Equation (1.1) is (1.1) again, and Equation (2.1) is new.',
+      );
+      expect(text).toContain('Attention [2] and residuals again [1].');
+      expect(text).toContain('Table 2.1: MACs');
+      expect(text).toContain('2.1 Numbers');
+      expect(text).toContain('Attention Is All You Need');
+      expect(text).not.toContain('??');
+    },
+    90_000,
+  );
 });
 
 describe('book with a References chapter', () => {
@@ -168,20 +186,25 @@ describe('book with a References chapter', () => {
     writeFileSync(path.join(dir2, 'intro.md'), '# Intro\n\nResidual networks [@he2016deep].\n');
     writeFileSync(path.join(dir2, 'references.md'), '# References {.unnumbered}\n\n::bibliography\n');
     copyFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'document', 'citations.bib'), path.join(dir2, 'refs.bib'));
-    writeFileSync(path.join(dir2, 'modelpress.config.json'), JSON.stringify({ book: { title: 'B', chapters: ['intro.md', 'references.md'] }, bibliography: ['refs.bib'], csl: 'ieee' }));
+    writeFileSync(
+      path.join(dir2, 'modelpress.config.json'),
+      JSON.stringify({ book: { title: 'B', chapters: ['intro.md', 'references.md'] }, bibliography: ['refs.bib'], csl: 'ieee' }),
+    );
     result2 = await build({ cwd: dir2, to: ['html', 'tex'] });
   }, 60_000);
   afterAll(() => {
     if (dir2) rmSync(dir2, { recursive: true, force: true });
   });
 
-  it('shows the book\'s References in that chapter, links there, and prints the bibliography there in LaTeX', () => {
+  it("shows the book's References in that chapter, links there, and prints the bibliography there in LaTeX", () => {
     expect(result2.failures).toEqual([]);
     for (const d of result2.documents) expect(d.file.messages.map((m) => m.reason)).toEqual([]);
     expect(read2('intro.html')).toContain('<a href="references.html#ref-he2016deep" class="mp-cite-link">[1]</a>');
     const refs = read2('references.html');
     expect(refs).toContain('<h1 id="references-1">References</h1>');
-    expect(refs).toMatch(/<section class="mp-references" id="references"><div class="csl-bib-body"><div class="csl-entry" id="ref-he2016deep">\s*<div class="csl-left-margin">\[1\]<\/div>/);
+    expect(refs).toMatch(
+      /<section class="mp-references" id="references"><div class="csl-bib-body"><div class="csl-entry" id="ref-he2016deep">\s*<div class="csl-left-margin">\[1\]<\/div>/,
+    );
     expect(refs).not.toContain('<h2>References</h2>');
     expect(read2('index.html')).not.toContain('book-references');
     expect(read2('references.tex')).toContain('\\chapter*{References}\n\n\\printbibliography[heading=none]');

@@ -64,7 +64,10 @@ describe('docs/cluster.md', () => {
         workingDir: z.string().optional(),
         command: z.array(z.string()).min(1),
         args: z.array(z.string()).optional(),
-        resources: z.object({ requests: z.record(quantity).optional(), limits: z.record(quantity).optional() }).strict().optional(),
+        resources: z
+          .object({ requests: z.record(quantity).optional(), limits: z.record(quantity).optional() })
+          .strict()
+          .optional(),
         volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string().startsWith('/') }).strict()).optional(),
       })
       .strict();

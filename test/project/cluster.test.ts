@@ -85,7 +85,10 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     // 2. The four units, two at a time, each writing into its machine's own folder (as cluster jobs would).
     // The server has a GPU: a stand-in nvidia-smi there reports an H200 (test/runtime/gpu.test.ts parses the real output).
     const smi = path.join(dir, 'nvidia-smi');
-    writeFileSync(smi, '#!/bin/sh\nif [ -n "$1" ]; then echo "NVIDIA H200, 143771, 550.54.15"; else echo "| NVIDIA-SMI 550.54.15   Driver Version: 550.54.15   CUDA Version: 12.4 |"; fi\n');
+    writeFileSync(
+      smi,
+      '#!/bin/sh\nif [ -n "$1" ]; then echo "NVIDIA H200, 143771, 550.54.15"; else echo "| NVIDIA-SMI 550.54.15   Driver Version: 550.54.15   CUDA Version: 12.4 |"; fi\n',
+    );
     chmodSync(smi, 0o755);
     const jobs = ['laptop 0', 'laptop 1', 'server 0', 'server 1'].join('\n');
     const script = `if [ "$0" = server ]; then export MODELPRESS_NVIDIA_SMI='${smi}'; fi; ${cli.map((a) => `'${a}'`).join(' ')} run-unit --plan plan-$0.json --index $1 --results out-$0`;
@@ -95,7 +98,9 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     // A task run again on the same machine (a scheduler's retry) finds its result and measures nothing.
     const retry = run(dir, ['run-unit', '--plan', 'plan-server.json', '--results', 'out-server'], { JOB_COMPLETION_INDEX: '1', MODELPRESS_NVIDIA_SMI: smi });
     expect(retry.status, retry.stderr).toBe(0);
-    expect(retry.stdout).toBe("unit 1 (model 'conv' at input 1x1x6x6, batch 2, machine server): already measured: out-server/bench/server/content-models-conv.onnx/1x1x6x6.batch2.threads2.cpu.json\n");
+    expect(retry.stdout).toBe(
+      "unit 1 (model 'conv' at input 1x1x6x6, batch 2, machine server): already measured: out-server/bench/server/content-models-conv.onnx/1x1x6x6.batch2.threads2.cpu.json\n",
+    );
 
     // 3. Merge both folders into the store; merging again changes nothing.
     const m = run(dir, ['results', 'merge', 'out-laptop', 'out-server']);
@@ -122,9 +127,15 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     ]);
     // The footnotes say which machine measured with what.
     const measuredOn = data.tables[0]!.table.footnotes.filter((f) => / measured on /.test(f));
-    expect(measuredOn.map((f) => /^(\w+): measured on .* \((\d) threads?\)/.exec(f)?.slice(1))).toEqual([['laptop', '1'], ['server', '2']]);
+    expect(measuredOn.map((f) => /^(\w+): measured on .* \((\d) threads?\)/.exec(f)?.slice(1))).toEqual([
+      ['laptop', '1'],
+      ['server', '2'],
+    ]);
     // Each machine's result carries its machine and its thread setting.
-    expect(data.environments.map((e) => [e.machine, e.threads]).sort()).toEqual([['laptop', 1], ['server', 2]]);
+    expect(data.environments.map((e) => [e.machine, e.threads]).sort()).toEqual([
+      ['laptop', 1],
+      ['server', 2],
+    ]);
     expect(data.metrics[0]!.provenance.benchmark).toMatchObject({ machine: 'server', threads: 2 });
     const html = readFileSync(path.join(dir, 'output', 'survey.html'), 'utf8');
     expect(html).toMatch(/<th[^>]*colspan="2"[^>]*>laptop<\/th>/);
@@ -140,7 +151,10 @@ describe('plan → run-unit in parallel → merge → frozen build', () => {
     const header = readFileSync(path.join(dir, 'output', csv), 'utf8').split('\n')[0]!;
     expect(header).toContain('laptop');
     expect(header).toContain('server');
-    const tex = readdirSync(path.join(dir, 'output')).filter((f) => f.endsWith('.tex')).map((f) => readFileSync(path.join(dir, 'output', f), 'utf8')).join('\n');
+    const tex = readdirSync(path.join(dir, 'output'))
+      .filter((f) => f.endsWith('.tex'))
+      .map((f) => readFileSync(path.join(dir, 'output', f), 'utf8'))
+      .join('\n');
     expect(tex).toMatch(/\\multicolumn\{2\}\{c\}\{laptop\}/);
     expect(tex).toMatch(/\\multicolumn\{2\}\{c\}\{server\}/);
   }, 240_000);
@@ -165,12 +179,18 @@ describe('a failing unit', () => {
     });
     // xargs: 123 when an invocation exited 1-125.
     expect(x.status).toBe(123);
-    expect(x.stderr).toMatch(/unit 0 \(model 'gemm' at input 1x4, batch 2, machine laptop\) failed: the model file content\/models\/gemm.onnx on this worker has sha256 [0-9a-f]{12}…, but the plan was made for [0-9a-f]{12}…/);
-    expect(x.stdout).toContain("unit 1 (model 'conv' at input 1x1x6x6, batch 2, machine laptop): measured: modelpress-results/bench/laptop/content-models-conv.onnx/1x1x6x6.batch2.threads1.cpu.json");
+    expect(x.stderr).toMatch(
+      /unit 0 \(model 'gemm' at input 1x4, batch 2, machine laptop\) failed: the model file content\/models\/gemm.onnx on this worker has sha256 [0-9a-f]{12}…, but the plan was made for [0-9a-f]{12}…/,
+    );
+    expect(x.stdout).toContain(
+      "unit 1 (model 'conv' at input 1x1x6x6, batch 2, machine laptop): measured: modelpress-results/bench/laptop/content-models-conv.onnx/1x1x6x6.batch2.threads1.cpu.json",
+    );
     expect(existsSync(path.join(dir, 'modelpress-results', 'bench', 'laptop', 'content-models-gemm.onnx'))).toBe(false);
     // No index at all: a usage error naming both variables.
     const none = run(dir, ['run-unit', '--plan', 'plan.json'], { SLURM_ARRAY_TASK_ID: '', JOB_COMPLETION_INDEX: '' });
     expect(none.status).toBe(2);
-    expect(none.stderr).toContain('give --index N or --shard i/n, or run it as a Slurm array task (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX)');
+    expect(none.stderr).toContain(
+      'give --index N or --shard i/n, or run it as a Slurm array task (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX)',
+    );
   }, 120_000);
 });

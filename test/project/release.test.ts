@@ -20,7 +20,10 @@ beforeAll(() => {
   b.output(b.op('MatMul', [x, b.weight('w', [8, 4])], {}, '/fc/MatMul'));
   writeModel(b.build(), path.join(root, 'content', 'models', 'fc.onnx'));
   for (const name of ['a', 'b']) {
-    writeFileSync(path.join(root, 'content', `${name}.md`), `::model{#f src="models/fc.onnx"}\n\nMACs: :metric{model=f name=macs scale="" unit=false}; :metric{model=g name=macs}.\n`);
+    writeFileSync(
+      path.join(root, 'content', `${name}.md`),
+      `::model{#f src="models/fc.onnx"}\n\nMACs: :metric{model=f name=macs scale="" unit=false}; :metric{model=g name=macs}.\n`,
+    );
   }
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -28,7 +28,11 @@ describe('selectUnits', () => {
 
   it('runs every n-th unit with --shard i/n', () => {
     // 7 units in 3 shards: 0,3,6 / 1,4 / 2,5.
-    expect([0, 1, 2].map((i) => selectUnits(7, { shard: `${i}/3` }, {}))).toEqual([[0, 3, 6], [1, 4], [2, 5]]);
+    expect([0, 1, 2].map((i) => selectUnits(7, { shard: `${i}/3` }, {}))).toEqual([
+      [0, 3, 6],
+      [1, 4],
+      [2, 5],
+    ]);
   });
 
   it('says what is wrong with a bad or missing index', () => {
@@ -41,7 +45,9 @@ describe('selectUnits', () => {
       }
       return 'no error';
     };
-    expect(msg(() => selectUnits(4, {}, { SLURM_ARRAY_TASK_ID: '4' }))).toBe('SLURM_ARRAY_TASK_ID is 4, but the plan has 4 units (indexes 0–3); size the array as 0-3');
+    expect(msg(() => selectUnits(4, {}, { SLURM_ARRAY_TASK_ID: '4' }))).toBe(
+      'SLURM_ARRAY_TASK_ID is 4, but the plan has 4 units (indexes 0–3); size the array as 0-3',
+    );
     expect(msg(() => selectUnits(4, { index: '-1' }, {}))).toBe("--index must be a whole number ≥ 0, got '-1'");
     expect(msg(() => selectUnits(4, { shard: '3/3' }, {}))).toBe("--shard must be i/n with 0 ≤ i < n, e.g. --shard 0/4; got '3/3'");
     expect(msg(() => selectUnits(4, { index: '1', shard: '0/2' }, {}))).toBe('--index and --shard contradict each other: give one');
@@ -120,7 +126,10 @@ describe('a zoo model as a unit', () => {
     const dir = path.join(tmp, 'zoo-project');
     mkdirSync(path.join(dir, 'content'), { recursive: true });
     writeFileSync(path.join(dir, 'modelpress.config.json'), '{}');
-    writeFileSync(path.join(dir, 'content', 'doc.md'), '---\nbatch: 2\nthreads: 1\n---\n::model{#r18 zoo=resnet18}\n\n::table{models="r18" metrics="params latency"}\n');
+    writeFileSync(
+      path.join(dir, 'content', 'doc.md'),
+      '---\nbatch: 2\nthreads: 1\n---\n::model{#r18 zoo=resnet18}\n\n::table{models="r18" metrics="params latency"}\n',
+    );
     const made = await makePlan({ cwd: dir, machine: 'gpu1', provider: 'cuda' });
     expect(made.plan.units).toHaveLength(1);
     const unit = made.plan.units[0]!;
@@ -134,7 +143,9 @@ describe('a zoo model as a unit', () => {
       result: 'bench/gpu1/zoo-resnet18/declared.batch2.threads1.cuda.json',
     });
     // FLOPs per sample for achieved FLOP/s on the worker: the profile the plan counted and stored (batch 1 as declared).
-    const profile = JSON.parse(readFileSync(path.join(dir, 'modelpress-results', 'profile', 'zoo-resnet18', 'declared.exact.json'), 'utf8')) as { value: { totals: { flops: number; macs: number } } };
+    const profile = JSON.parse(readFileSync(path.join(dir, 'modelpress-results', 'profile', 'zoo-resnet18', 'declared.exact.json'), 'utf8')) as {
+      value: { totals: { flops: number; macs: number } };
+    };
     expect(profile.value.totals.macs).toBe(1_814_073_344); // torchvision's 1.81 GMACs (README)
     expect(unit.flopsPerSample).toBe(profile.value.totals.flops);
     const other = { ...unit, sha256: 'f'.repeat(64) };

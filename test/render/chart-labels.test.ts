@@ -34,7 +34,12 @@ const EXAMPLE: ScatterChartSpec = {
   ],
 };
 
-const PLOT: Box = { x: SCATTER.left, y: SCATTER.top, width: SCATTER.width - SCATTER.left - SCATTER.right, height: SCATTER.height - SCATTER.top - SCATTER.bottom };
+const PLOT: Box = {
+  x: SCATTER.left,
+  y: SCATTER.top,
+  width: SCATTER.width - SCATTER.left - SCATTER.right,
+  height: SCATTER.height - SCATTER.top - SCATTER.bottom,
+};
 const ASCENT = LABEL_FONT_SIZE * 0.8;
 const DESCENT = LABEL_FONT_SIZE * 0.25;
 
@@ -71,14 +76,17 @@ describe("the example's scatter chart", () => {
   test('each label reads as its own point: nearest to it, or joined by a leader line that passes no other point', () => {
     const svg = chartToSvg(EXAMPLE);
     const { points, labels } = layout(svg);
-    const leaders = [...svg.matchAll(/<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)" stroke="#888"/g)].map((m) => m.slice(1).map(Number) as [number, number, number, number]);
+    const leaders = [...svg.matchAll(/<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)" stroke="#888"/g)].map(
+      (m) => m.slice(1).map(Number) as [number, number, number, number],
+    );
     EXAMPLE.points.forEach((p, i) => {
       const label = labels.find((l) => l.text === p.label)!;
       const [x, y] = points[i]!;
       const leader = leaders.find(([x1, y1]) => Math.hypot(x1 - x, y1 - y) < 6);
       if (leader) {
         const others = points.filter((_, j) => j !== i);
-        for (const [ox, oy] of others) expect(segmentDistance({ x1: leader[0], y1: leader[1], x2: leader[2], y2: leader[3] }, ox, oy), p.label).toBeGreaterThan(4);
+        for (const [ox, oy] of others)
+          expect(segmentDistance({ x1: leader[0], y1: leader[1], x2: leader[2], y2: leader[3] }, ox, oy), p.label).toBeGreaterThan(4);
       } else {
         const mine = boxDistance(label, x, y);
         points.forEach(([ox, oy], j) => j !== i && expect(boxDistance(label, ox, oy), `${p.label} nearer ${EXAMPLE.points[j]!.label}`).toBeGreaterThan(mine));

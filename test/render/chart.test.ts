@@ -76,7 +76,15 @@ describe('scatter', () => {
 
   test('log axes span whole decades', () => {
     // MACs 1e8, 1e10 → 0.1 G and 10 G: decades 10^-1 … 10^1; 1 G would sit in the middle (x = 345)
-    const svg = chartToSvg({ ...spec, logX: true, points: [{ label: 'a', x: 1e8, y: 10 }, { label: 'b', x: 1e10, y: 20 }, { label: 'c', x: 1e9, y: 20 }] });
+    const svg = chartToSvg({
+      ...spec,
+      logX: true,
+      points: [
+        { label: 'a', x: 1e8, y: 10 },
+        { label: 'b', x: 1e10, y: 20 },
+        { label: 'c', x: 1e9, y: 20 },
+      ],
+    });
     assertWellFormed(svg);
     expect(circles(svg).map((c) => c[0])).toEqual([80, 610, 345]);
     expect(() => scatterChart({ ...spec, logY: true, points: [{ label: 'z', x: 1, y: 0 }] })).toThrow(ChartError);
@@ -91,7 +99,15 @@ describe('scatter', () => {
 describe('share bars', () => {
   test('widths are the shares of the 420-unit bar area, largest first', () => {
     // total 100: Conv 75 % → 0.75·420 = 315; Gemm 20 % → 84; Relu 5 % → 21
-    const svg = chartToSvg({ kind: 'bar', valueLabel: 'FLOPs', bars: [{ label: 'Relu', value: 5 }, { label: 'Conv', value: 75 }, { label: 'Gemm', value: 20 }] });
+    const svg = chartToSvg({
+      kind: 'bar',
+      valueLabel: 'FLOPs',
+      bars: [
+        { label: 'Relu', value: 5 },
+        { label: 'Conv', value: 75 },
+        { label: 'Gemm', value: 20 },
+      ],
+    });
     assertWellFormed(svg);
     const rects = [...svg.matchAll(/<rect x="150" y="([\d.]+)" width="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
     // rows every 18 + 6 = 24 units from y = 30
@@ -106,7 +122,16 @@ describe('share bars', () => {
   });
 
   test('beyond maxBars the rest is summed into "other"', () => {
-    const el = barChart({ kind: 'bar', valueLabel: 'FLOPs', maxBars: 2, bars: [{ label: 'Relu', value: 5 }, { label: 'Conv', value: 75 }, { label: 'Gemm', value: 20 }] });
+    const el = barChart({
+      kind: 'bar',
+      valueLabel: 'FLOPs',
+      maxBars: 2,
+      bars: [
+        { label: 'Relu', value: 5 },
+        { label: 'Conv', value: 75 },
+        { label: 'Gemm', value: 20 },
+      ],
+    });
     const svg = hastToHtml(el);
     expect([...svg.matchAll(/text-anchor="end" font-size="12">([^<]+)</g)].map((m) => m[1])).toEqual(['Conv', 'other (2)']);
     expect(svg).toContain('>25.0%<');

@@ -219,7 +219,16 @@ describe('metric names and values', () => {
   test('values come from the profile totals and the benchmark', () => {
     const profile = {
       inputs: [{ name: 'x', dtype: 'float32', shape: [1, 3, 224, 224] }],
-      totals: { params: 11_689_512, paramsBytes: 46_758_048, paramsBytesByDtype: {}, macs: 1_819_066_368, flops: 3_638_132_736, activationsPeakBytes: 3_211_264, activationsTotalBytes: 9e7, depth: 71 },
+      totals: {
+        params: 11_689_512,
+        paramsBytes: 46_758_048,
+        paramsBytesByDtype: {},
+        macs: 1_819_066_368,
+        flops: 3_638_132_736,
+        activationsPeakBytes: 3_211_264,
+        activationsTotalBytes: 9e7,
+        depth: 71,
+      },
     } as unknown as Profile;
     const bench = {
       status: 'ok',
@@ -247,7 +256,12 @@ describe('metric names and values', () => {
   test('inputs: image resolution, else the shape without batch', () => {
     expect(describeInputs([{ name: 'x', shape: [2, 1, 256, 256] }])).toBe('256×256');
     expect(describeInputs([{ name: 'ids', shape: [1, 128] }])).toBe('128');
-    expect(describeInputs([{ name: 'ids', shape: [1, 128] }, { name: 'mask', shape: [1, 'seq'] }])).toBe('ids=128, mask=seq');
+    expect(
+      describeInputs([
+        { name: 'ids', shape: [1, 128] },
+        { name: 'mask', shape: [1, 'seq'] },
+      ]),
+    ).toBe('ids=128, mask=seq');
   });
 });
 
@@ -263,7 +277,10 @@ describe('breakdown scales (issue 20): every non-zero value keeps significant di
     expect(formatColumn('params', [2512, 11_689_512, 0], DEFAULT_FORMAT).cells.map((c) => c.text)).toEqual(['0.00', '11.69', '0.00']);
     // 18 parameters: no prefix, a plain integer; 2,097,152 FLOPs beside 39,845,888: M (2.10, 39.85).
     expect(significantScale('params', [18, 0], DEFAULT_FORMAT)).toBe('');
-    expect(formatColumn('flops', [2_097_152, 39_845_888], DEFAULT_FORMAT, 'samples', undefined, 'significant').cells.map((c) => c.text)).toEqual(['2.10', '39.85']);
+    expect(formatColumn('flops', [2_097_152, 39_845_888], DEFAULT_FORMAT, 'samples', undefined, 'significant').cells.map((c) => c.text)).toEqual([
+      '2.10',
+      '39.85',
+    ]);
     // A scale the author set is kept.
     expect(significantScale('params', [2512], resolveFormat({ scale: { params: 'M' } }))).toBe('M');
   });

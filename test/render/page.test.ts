@@ -47,7 +47,13 @@ describe('page', () => {
 
 describe('error box', () => {
   test('message, place and rule in a visible box', () => {
-    const box = errorBoxHast({ message: 'unknown metric "flop"; known metrics: params, macs', file: 'survey.md', line: 12, column: 3, ruleId: 'modelpress:unknown-metric' });
+    const box = errorBoxHast({
+      message: 'unknown metric "flop"; known metrics: params, macs',
+      file: 'survey.md',
+      line: 12,
+      column: 3,
+      ruleId: 'modelpress:unknown-metric',
+    });
     expect(hastToHtml(box)).toBe(
       '<div class="mp-error" role="alert" data-rule-id="modelpress:unknown-metric"><strong class="mp-error-title">modelpress error</strong>' +
         '<code class="mp-error-where">survey.md:12:3</code><span class="mp-error-message">unknown metric "flop"; known metrics: params, macs</span>' +

@@ -30,33 +30,37 @@ const DOC = `| Model | Input | Params (M) |
 `;
 
 describe('table style', () => {
-  it.runIf(chromium !== undefined)('plain and captioned Markdown tables have the booktabs rules and padded cells', async () => {
-    const file = path.join(dir, 'doc.md');
-    writeFileSync(file, DOC);
-    const { html } = await renderMarkdown(DOC, file);
-    mkdirSync(path.join(dir, 'assets'), { recursive: true });
-    copyFileSync(path.join(BUILTIN_TEMPLATES_DIR, 'assets', 'modelpress.css'), path.join(dir, 'assets', 'modelpress.css'));
-    writeFileSync(path.join(dir, 'doc.html'), html);
-    const browser = await puppeteer.launch({ executablePath: chromium!, args: ['--no-sandbox', '--disable-gpu'] });
-    try {
-      const page = await browser.newPage();
-      await page.setViewport({ width: 1280, height: 800 });
-      await page.goto(`file://${path.join(dir, 'doc.html')}`, { waitUntil: 'load' });
-      // Evaluated in the page (a string: the test project has no DOM types).
-      const styles = (await page.evaluate(`[...document.querySelectorAll('table')].map((t) => {
+  it.runIf(chromium !== undefined)(
+    'plain and captioned Markdown tables have the booktabs rules and padded cells',
+    async () => {
+      const file = path.join(dir, 'doc.md');
+      writeFileSync(file, DOC);
+      const { html } = await renderMarkdown(DOC, file);
+      mkdirSync(path.join(dir, 'assets'), { recursive: true });
+      copyFileSync(path.join(BUILTIN_TEMPLATES_DIR, 'assets', 'modelpress.css'), path.join(dir, 'assets', 'modelpress.css'));
+      writeFileSync(path.join(dir, 'doc.html'), html);
+      const browser = await puppeteer.launch({ executablePath: chromium!, args: ['--no-sandbox', '--disable-gpu'] });
+      try {
+        const page = await browser.newPage();
+        await page.setViewport({ width: 1280, height: 800 });
+        await page.goto(`file://${path.join(dir, 'doc.html')}`, { waitUntil: 'load' });
+        // Evaluated in the page (a string: the test project has no DOM types).
+        const styles = (await page.evaluate(`[...document.querySelectorAll('table')].map((t) => {
         const table = getComputedStyle(t);
         const thead = getComputedStyle(t.querySelector('thead'));
         const cell = getComputedStyle(t.querySelector('tbody td'));
         const numeric = getComputedStyle(t.querySelector('tbody td:last-child'));
         return [table.borderTopWidth, table.borderBottomWidth, thead.borderBottomWidth, cell.paddingLeft !== '0px' && cell.paddingRight !== '0px', numeric.textAlign];
       })`)) as unknown[];
-      // The uncaptioned table (a bare <table>) and the captioned one (figure.mp-table.mp-md-table).
-      expect(styles).toEqual([
-        ['2px', '2px', '1px', true, 'right'],
-        ['0px', '0px', '1px', true, 'right'],
-      ]);
-    } finally {
-      await browser.close();
-    }
-  }, 60_000);
+        // The uncaptioned table (a bare <table>) and the captioned one (figure.mp-table.mp-md-table).
+        expect(styles).toEqual([
+          ['2px', '2px', '1px', true, 'right'],
+          ['0px', '0px', '1px', true, 'right'],
+        ]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 });

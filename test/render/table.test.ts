@@ -181,7 +181,10 @@ function hasPdflatex(): boolean {
   }
 }
 const HAVE_LATEX_TOOLS = hasPdflatex() && hasCommand('pdftotext');
-if (!HAVE_LATEX_TOOLS) console.warn('pdflatex or pdftotext not found: skipping the table LaTeX compile test (apt-get install -y texlive-latex-base texlive-latex-recommended texlive-science lmodern poppler-utils)');
+if (!HAVE_LATEX_TOOLS)
+  console.warn(
+    'pdflatex or pdftotext not found: skipping the table LaTeX compile test (apt-get install -y texlive-latex-base texlive-latex-recommended texlive-science lmodern poppler-utils)',
+  );
 
 // ResNet-18's ptflops MACs (1,822,939,136) against the seed's typed 1.82 G: Δ = +0.161% → +0.2.
 const withDelta = buildMetricTable({
@@ -209,7 +212,13 @@ describe('published values beside measured ones', () => {
 
   test('each compared metric gets published, measured and Δ columns in that order; the scale is shared', () => {
     expect(table.groups[0]!.columns.map((c) => c.header)).toEqual([
-      'Params (M), published', 'Params (M)', 'Δ Params (%)', 'MACs (G), published', 'MACs (G)', 'Δ MACs (%)', 'Acc@1, published',
+      'Params (M), published',
+      'Params (M)',
+      'Δ Params (%)',
+      'MACs (G), published',
+      'MACs (G)',
+      'Δ MACs (%)',
+      'Acc@1, published',
     ]);
   });
 
@@ -263,7 +272,12 @@ describe('LaTeX helpers', () => {
     expect(macroName('ResNet-18', 'params')).toBe('ResNetEighteenParams');
     expect(macroName('resnet152', 'latency_p90')).toBe('ResnetOneHundredFiftyTwoLatencyPNinety');
     expect(macroDefinitions([{ name: 'ResNetEighteenParams', value: '11.69' }])).toBe('\\newcommand{\\ResNetEighteenParams}{11.69}\n');
-    expect(() => macroDefinitions([{ name: 'A', value: '1' }, { name: 'A', value: '2' }])).toThrow('LaTeX macro \\A is defined twice');
+    expect(() =>
+      macroDefinitions([
+        { name: 'A', value: '1' },
+        { name: 'A', value: '2' },
+      ]),
+    ).toThrow('LaTeX macro \\A is defined twice');
   });
 
   // pdflatex is part of the project's CI image (.ci/run installs the TeX packages); on a machine
@@ -271,8 +285,14 @@ describe('LaTeX helpers', () => {
   test.runIf(HAVE_LATEX_TOOLS)('pdflatex compiles the tables and the PDF text holds their numbers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp-latex-'));
     writeFileSync(join(dir, 'doc.macros.tex'), macroDefinitions([{ name: 'ResNetEighteenParams', value: '11.69' }]));
-    writeFileSync(join(dir, 'doc.tex'), `ResNet-18 has \\ResNetEighteenParams\\,M parameters (Table~\\ref{tbl:cnn}).\n\n${tableToLatex(cnn)}\n${tableToLatex(sweep)}\n${tableToLatex(withDelta)}`);
-    writeFileSync(join(dir, 'doc.standalone.tex'), standaloneLatex({ title: 'Survey & notes', author: 'A. Author', macrosFile: 'doc.macros.tex', fragmentFile: 'doc.tex' }));
+    writeFileSync(
+      join(dir, 'doc.tex'),
+      `ResNet-18 has \\ResNetEighteenParams\\,M parameters (Table~\\ref{tbl:cnn}).\n\n${tableToLatex(cnn)}\n${tableToLatex(sweep)}\n${tableToLatex(withDelta)}`,
+    );
+    writeFileSync(
+      join(dir, 'doc.standalone.tex'),
+      standaloneLatex({ title: 'Survey & notes', author: 'A. Author', macrosFile: 'doc.macros.tex', fragmentFile: 'doc.tex' }),
+    );
     for (let i = 0; i < 2; i++) execFileSync('pdflatex', ['-interaction=nonstopmode', '-halt-on-error', 'doc.standalone.tex'], { cwd: dir, stdio: 'pipe' });
     const text = execFileSync('pdftotext', ['-layout', 'doc.standalone.pdf', '-'], { cwd: dir }).toString();
     expect(text).toContain('ResNet-18 has 11.69 M parameters (Table 1)');
@@ -289,17 +309,25 @@ describe('short captions for the list of tables (issue 20)', () => {
     const { shortCaption } = await import('../../src/render/latex.js');
     expect(shortCaption('CNNs from the zoo: exact counts per image, latency per batch of 2 and throughput')).toBe('CNNs from the zoo');
     expect(shortCaption('Transformer base encoder at 128 tokens (counted per sequence; measured at batch 2)')).toBe('Transformer base encoder at 128 tokens');
-    expect(shortCaption('Deep speckle correlation at 256×256, batch 2: measured beside the published numbers')).toBe('Deep speckle correlation at 256×256, batch 2');
-    expect(shortCaption('Parameters and MACs of CNNs under the ptflops convention, counted from the zoo\'s ONNX graphs, beside the numbers published by ptflops')).toBe(
-      'Parameters and MACs of CNNs under the ptflops convention',
+    expect(shortCaption('Deep speckle correlation at 256×256, batch 2: measured beside the published numbers')).toBe(
+      'Deep speckle correlation at 256×256, batch 2',
     );
+    expect(
+      shortCaption("Parameters and MACs of CNNs under the ptflops convention, counted from the zoo's ONNX graphs, beside the numbers published by ptflops"),
+    ).toBe('Parameters and MACs of CNNs under the ptflops convention');
     // Short already: no short form (a 45-character caption keeps its commas).
     expect(shortCaption('UNet at 200×200, 224×224 and 256×256, batch 2')).toBeUndefined();
     expect(shortCaption('Cost and speed')).toBeUndefined();
   });
 
   test('a table float gets \\caption[short]{long}', () => {
-    const t = buildMetricTable({ caption: 'CNNs from the zoo: exact counts', metrics: ['params'], groups: [undefined], rows: [{ label: 'a', points: [{ values: { params: 1 } }] }], format: DEFAULT_FORMAT });
+    const t = buildMetricTable({
+      caption: 'CNNs from the zoo: exact counts',
+      metrics: ['params'],
+      groups: [undefined],
+      rows: [{ label: 'a', points: [{ values: { params: 1 } }] }],
+      format: DEFAULT_FORMAT,
+    });
     expect(tableToLatex(t)).toContain('\\caption[CNNs from the zoo]{CNNs from the zoo: exact counts}');
     // The same caption without a cut keeps the plain form (the table test above: \caption{CNNs at 224$\times$224 \& batch 1}).
   });

@@ -113,7 +113,7 @@ describe('runBenchmark in child processes', () => {
     expect(trace.byOpType.reduce((s, o) => s + o.share, 0)).toBeCloseTo(1, 9);
   });
 
-  it('fails the batch-2 configuration with onnxruntime\'s reason and still finishes the other', () => {
+  it("fails the batch-2 configuration with onnxruntime's reason and still finishes the other", () => {
     const failed = report.results[1]!;
     expect(failed.config.label).toBe('batch=2 threads=1 cpu');
     if (failed.status !== 'failed') throw new Error('expected the batch-2 configuration to fail');
@@ -143,7 +143,18 @@ describe('the binding floor of identical inputs and outputs', () => {
     return file;
   };
   const bench = async (file: string, said: string[]) => {
-    const r = (await runBenchmark({ modelPath: file, model: readModel(file), batches: [1], threads: [1], processes: 1, protocol: quick, effort: { extraProcesses: 0 }, onProgress: (m) => said.push(m) })).results[0]!;
+    const r = (
+      await runBenchmark({
+        modelPath: file,
+        model: readModel(file),
+        batches: [1],
+        threads: [1],
+        processes: 1,
+        protocol: quick,
+        effort: { extraProcesses: 0 },
+        onProgress: (m) => said.push(m),
+      })
+    ).results[0]!;
     if (r.status !== 'ok' || !r.floor) throw new Error('expected a measured result with a floor');
     return r.floor;
   };
@@ -169,7 +180,21 @@ describe('failures in a child', () => {
     const bad = path.join(dir, 'bad.onnx');
     writeModel(b.build(), bad);
     const reply = await runInChild(
-      { kind: 'measure', protocol: quick, config: { label: 'bad', modelPath: bad, inputs: [{ name: 'x', dtype: 'float32', shape: [1] }], batch: 1, intraOpNumThreads: 1, interOpNumThreads: 1, provider: 'cpu', graphOptimizationLevel: 'all', inputSeed: 1 } },
+      {
+        kind: 'measure',
+        protocol: quick,
+        config: {
+          label: 'bad',
+          modelPath: bad,
+          inputs: [{ name: 'x', dtype: 'float32', shape: [1] }],
+          batch: 1,
+          intraOpNumThreads: 1,
+          interOpNumThreads: 1,
+          provider: 'cpu',
+          graphOptimizationLevel: 'all',
+          inputSeed: 1,
+        },
+      },
       60_000,
     );
     expect(reply.kind).toBe('error');
@@ -178,7 +203,21 @@ describe('failures in a child', () => {
 
   it('a child that does not answer in time is killed and reported as a time-out', async () => {
     const reply = await runInChild(
-      { kind: 'measure', protocol: quick, config: { label: 't', modelPath, inputs: [{ name: 'x', dtype: 'float32', shape: [1, 16] }], batch: 1, intraOpNumThreads: 1, interOpNumThreads: 1, provider: 'cpu', graphOptimizationLevel: 'all', inputSeed: 1 } },
+      {
+        kind: 'measure',
+        protocol: quick,
+        config: {
+          label: 't',
+          modelPath,
+          inputs: [{ name: 'x', dtype: 'float32', shape: [1, 16] }],
+          batch: 1,
+          intraOpNumThreads: 1,
+          interOpNumThreads: 1,
+          provider: 'cpu',
+          graphOptimizationLevel: 'all',
+          inputSeed: 1,
+        },
+      },
       50,
     );
     expect(reply).toEqual({ kind: 'error', message: 'timed out after 50 ms (worker killed)' });
@@ -206,7 +245,22 @@ describe('modelpress bench (CLI)', () => {
     const c = capture();
     let code: number;
     try {
-      code = await main(['bench', modelPath, '--input', '1x16', '--threads', '1', '--processes', '1', '--min-time', '0.05', '--runs', '5', '--no-floor', '--json']);
+      code = await main([
+        'bench',
+        modelPath,
+        '--input',
+        '1x16',
+        '--threads',
+        '1',
+        '--processes',
+        '1',
+        '--min-time',
+        '0.05',
+        '--runs',
+        '5',
+        '--no-floor',
+        '--json',
+      ]);
     } finally {
       c.restore();
     }
@@ -254,7 +308,9 @@ describe('modelpress bench (CLI)', () => {
     }
     // a binding error is a usage error: exit code 2, as for `modelpress profile`
     expect(code).toBe(2);
-    expect(errors.join('')).toContain(`modelpress bench: cannot bind the input shapes: input 'ids' 1×sequence: dim 1 ('sequence') unknown. Give them with --input 1xN`);
+    expect(errors.join('')).toContain(
+      `modelpress bench: cannot bind the input shapes: input 'ids' 1×sequence: dim 1 ('sequence') unknown. Give them with --input 1xN`,
+    );
   });
 });
 

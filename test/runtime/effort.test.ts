@@ -158,9 +158,18 @@ describe('spendEffort: extra processes, discards and the stop reason', () => {
 describe('hierarchicalMedianCi', () => {
   it('processes that agree: the CI is that of the common value; processes that disagree widen it to cover them', () => {
     // every sample 10 → every resampled median is 10
-    expect(hierarchicalMedianCi([[10, 10, 10], [10, 10]])).toEqual([10, 10]);
+    expect(
+      hierarchicalMedianCi([
+        [10, 10, 10],
+        [10, 10],
+      ]),
+    ).toEqual([10, 10]);
     // three constant processes at 10, 20, 30: a resample's median of medians is one of 10, 20, 30.
-    const [lo, hi] = hierarchicalMedianCi([[10, 10], [20, 20], [30, 30]]);
+    const [lo, hi] = hierarchicalMedianCi([
+      [10, 10],
+      [20, 20],
+      [30, 30],
+    ]);
     // P(median = 10) = P(at least two of three draws are 10) = 3·(1/3)²·(2/3) + (1/3)³ = 7/27 ≈ 26% > 2.5% → lo = 10; likewise hi = 30
     expect(lo).toBe(10);
     expect(hi).toBe(30);

@@ -4,15 +4,17 @@ import type { Environment } from '../../src/runtime/types.js';
 
 // Four logical CPUs on two physical cores (two hyper-threads each), in /proc/cpuinfo's format.
 const cpuinfo = [0, 1, 2, 3]
-  .map((p) => [
-    `processor\t: ${p}`,
-    'model name\t: AMD EPYC',
-    'cpu MHz\t\t: 2596.142',
-    'physical id\t: 0',
-    `core id\t\t: ${p % 2}`,
-    'flags\t\t: fpu sse sse2 avx avx2 fma avx512f',
-    '',
-  ].join('\n'))
+  .map((p) =>
+    [
+      `processor\t: ${p}`,
+      'model name\t: AMD EPYC',
+      'cpu MHz\t\t: 2596.142',
+      'physical id\t: 0',
+      `core id\t\t: ${p % 2}`,
+      'flags\t\t: fpu sse sse2 avx avx2 fma avx512f',
+      '',
+    ].join('\n'),
+  )
   .join('\n');
 
 describe('environment', () => {
@@ -37,8 +39,16 @@ describe('environment', () => {
 
   it('the fingerprint ignores the clock and the kernel release but not the core count', () => {
     const base: Omit<Environment, 'fingerprint'> = {
-      cpuModel: 'AMD EPYC', physicalCores: 2, logicalCores: 2, cpuClockMhz: 2596, fp32SimdLanes: 16,
-      memoryBytes: 25276514304, os: 'Linux', arch: 'x64', nodeVersion: 'v20.20.2', onnxruntimeVersion: '1.30.0',
+      cpuModel: 'AMD EPYC',
+      physicalCores: 2,
+      logicalCores: 2,
+      cpuClockMhz: 2596,
+      fp32SimdLanes: 16,
+      memoryBytes: 25276514304,
+      os: 'Linux',
+      arch: 'x64',
+      nodeVersion: 'v20.20.2',
+      onnxruntimeVersion: '1.30.0',
     };
     const fp = hardwareFingerprint(base);
     expect(fp).toMatch(/^[0-9a-f]{16}$/);

@@ -28,10 +28,13 @@ describe('buildFloorModel', () => {
   });
 
   it('an input is mirrored once: two same-shaped outputs use the input and then a constant', () => {
-    const model = buildFloorModel([{ name: 'x', dtype: 'float32', shape: [3] }], [
-      { name: 'a', dtype: 'float32', shape: [3] },
-      { name: 'b', dtype: 'float32', shape: [3] },
-    ]);
+    const model = buildFloorModel(
+      [{ name: 'x', dtype: 'float32', shape: [3] }],
+      [
+        { name: 'a', dtype: 'float32', shape: [3] },
+        { name: 'b', dtype: 'float32', shape: [3] },
+      ],
+    );
     expect(model.graph.nodes.map((n) => n.inputs[0])).toEqual(['x', 'floor_zeros']);
   });
 

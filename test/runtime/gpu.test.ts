@@ -91,8 +91,14 @@ describe('nvidia-smi', () => {
     // Without GPUs the fingerprint is the hash of exactly the fields it hashed before GPUs were recorded.
     const { fingerprint: _f, load: _l, gpus: _g, ...base } = cpu;
     const before = {
-      cpuModel: base.cpuModel, physicalCores: base.physicalCores, logicalCores: base.logicalCores, fp32SimdLanes: base.fp32SimdLanes,
-      memoryGiB: Math.round(base.memoryBytes / 2 ** 30), os: os.type(), arch: base.arch, onnxruntimeVersion: base.onnxruntimeVersion,
+      cpuModel: base.cpuModel,
+      physicalCores: base.physicalCores,
+      logicalCores: base.logicalCores,
+      fp32SimdLanes: base.fp32SimdLanes,
+      memoryGiB: Math.round(base.memoryBytes / 2 ** 30),
+      os: os.type(),
+      arch: base.arch,
+      onnxruntimeVersion: base.onnxruntimeVersion,
       nodeMajor: base.nodeVersion.replace(/^v/, '').split('.')[0],
     };
     expect(cpu.fingerprint).toBe(createHash('sha256').update(JSON.stringify(before)).digest('hex').slice(0, 16));
@@ -126,8 +132,20 @@ describe('the CUDA execution provider', () => {
     const run = async () => {
       now += 1n;
       return {
-        y: { location: 'gpu-buffer', getData: async () => { now += 4n; downloads.push('y'); return new Float32Array(1); } },
-        host: { location: 'cpu', getData: async () => { throw new Error('a host tensor is not downloaded'); } },
+        y: {
+          location: 'gpu-buffer',
+          getData: async () => {
+            now += 4n;
+            downloads.push('y');
+            return new Float32Array(1);
+          },
+        },
+        host: {
+          location: 'cpu',
+          getData: async () => {
+            throw new Error('a host tensor is not downloaded');
+          },
+        },
       };
     };
     const rules = { minRuns: 3, maxRuns: 3, minTimeMs: 0, maxTimeMs: 1e9 };

@@ -40,7 +40,9 @@ describe('judgeLoad', () => {
     expect(judgeLoad(idle, idle, 4)).toMatchObject({ busy: false, reason: null });
   });
   it('load average 3.1 on 4 cores (> 0.5 per core) where /proc is unreadable, or another process at 85%: busy, with the reason', () => {
-    expect(judgeLoad({ ...idle, otherCpuShare: null, loadAverage: [3.1, 2, 1] }, idle, 4).reason).toBe('load average 3.10 on 4 logical cores before the benchmark');
+    expect(judgeLoad({ ...idle, otherCpuShare: null, loadAverage: [3.1, 2, 1] }, idle, 4).reason).toBe(
+      'load average 3.10 on 4 logical cores before the benchmark',
+    );
     // With /proc readable the CPU share decides: a high 1-minute average left by the build's own
     // finished benchmark workers (seen on an idle 2-core CI machine: 2.91) is not "busy".
     expect(judgeLoad({ ...idle, loadAverage: [2.91, 2, 1] }, idle, 2)).toMatchObject({ busy: false, reason: null });

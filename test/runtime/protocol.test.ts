@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_PROTOCOL, PRECISE_PROTOCOL, protocolFromFlags, runPhase, runProtocol, throughputPerSecond,
-} from '../../src/runtime/protocol.js';
+import { DEFAULT_PROTOCOL, PRECISE_PROTOCOL, protocolFromFlags, runPhase, runProtocol, throughputPerSecond } from '../../src/runtime/protocol.js';
 
 /** A clock that only moves when a run "takes" time: each run lasts `durationMs(i)` for the i-th run. */
 function fakeSession(durationMs: (i: number) => number) {

@@ -50,7 +50,9 @@ describe('parseTrace', () => {
     expect(parseTrace(JSON.stringify({ traceEvents: events }), { skipRuns: 1, originalNodeNames }).kernelTimeUs).toBe(80);
     expect(() => parseTrace('{"a":1}', { skipRuns: 0, originalNodeNames, where: 'p.json' })).toThrow('p.json: not an onnxruntime trace');
     expect(() => parseTrace('[', { skipRuns: 0, originalNodeNames, where: 'p.json' })).toThrow('p.json: not valid JSON');
-    expect(() => parseTrace(JSON.stringify(events), { skipRuns: 3, originalNodeNames, where: 'p.json' })).toThrow('p.json: no runs left after skipping 3 warm-up runs');
+    expect(() => parseTrace(JSON.stringify(events), { skipRuns: 3, originalNodeNames, where: 'p.json' })).toThrow(
+      'p.json: no runs left after skipping 3 warm-up runs',
+    );
   });
 });
 

@@ -25,7 +25,8 @@ let result: BuildResult;
 
 const DOCS: Record<string, string> = {
   // Item 6: a worked example that would build a 490-billion-element weight.
-  'formula.md': '# F\n\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\nGemm has :metric{model=gemm name=params} parameters.\n\n::formula{op=Conv cin=100000 cout=100000 k=7 h=1000 w=1000}\n\n::formula{op=Conv cin=3 cout=4 k=3 h=6 w=6}\n',
+  'formula.md':
+    '# F\n\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\nGemm has :metric{model=gemm name=params} parameters.\n\n::formula{op=Conv cin=100000 cout=100000 k=7 h=1000 w=1000}\n\n::formula{op=Conv cin=3 cout=4 k=3 h=6 w=6}\n',
   'alias.md': '---\ntitle: *nowhere\n---\n# Undefined alias\n\nBody text.\n',
   'bomb.md': `---\n${['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n')}\n---\n# Alias bomb\n`,
   'deep.md': `---\nnest: ${'['.repeat(1000)}${']'.repeat(1000)}\n---\n# Deep YAML\n`,
@@ -34,7 +35,8 @@ const DOCS: Record<string, string> = {
   // Item 7: an unknown metric name of 100,000 characters.
   'long-name.md': `# Long\n\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\nA :metric{model=gemm name=${'x'.repeat(100_000)}} here.\n`,
   // Item 8: a quote left open, a brace never closed (block and inline).
-  'broken.md': '# Broken\n\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\n::table{models="gemm metrics="params"}\n\n::formula{op=Conv cin=3 cout=4 k=3 h=6 w=6\n\nGemm has :metric{model=gemm name="params} parameters.\n',
+  'broken.md':
+    '# Broken\n\n::model{#gemm src="models/gemm.onnx" input="1x4"}\n\n::table{models="gemm metrics="params"}\n\n::formula{op=Conv cin=3 cout=4 k=3 h=6 w=6\n\nGemm has :metric{model=gemm name="params} parameters.\n',
 };
 
 beforeAll(async () => {
@@ -65,7 +67,9 @@ describe('item 6: every document builds; each failure is one positioned diagnost
     expect(m).toHaveLength(1);
     expect(m[0]!.line).toBe(7);
     // 100000 × 100000 × 7 × 7 = 490,000,000,000 weights
-    expect(m[0]!.reason).toBe(`op=Conv: the worked example's weight would hold 100000×100000×7×7 = 490,000,000,000 elements; worked examples are limited to ${MAX_WORKED_WEIGHTS.toLocaleString('en-US')} (use smaller numbers, or model= and node= for a real layer)`);
+    expect(m[0]!.reason).toBe(
+      `op=Conv: the worked example's weight would hold 100000×100000×7×7 = 490,000,000,000 elements; worked examples are limited to ${MAX_WORKED_WEIGHTS.toLocaleString('en-US')} (use smaller numbers, or model= and node= for a real layer)`,
+    );
     const page = html('formula.md');
     expect(page).toContain('mp-error');
     // Gemm params 4·3 + 3 = 15 (test/document/models.ts); the small example: (2×3×3²−1)×4×6² = 7632
@@ -102,7 +106,10 @@ describe('item 6: every document builds; each failure is one positioned diagnost
       throw new TypeError('Invalid typed array length: 490000000000');
     })(tree, file);
     expect(calls).toBe(2);
-    expect(file.messages.map((m) => [m.ruleId, m.line, m.column])).toEqual([['directive-failed', 3, 1], ['directive-failed', 5, 1]]);
+    expect(file.messages.map((m) => [m.ruleId, m.line, m.column])).toEqual([
+      ['directive-failed', 3, 1],
+      ['directive-failed', 5, 1],
+    ]);
     expect(file.messages[0]!.reason).toBe('::boom failed: Invalid typed array length: 490000000000; the rest of the document was built');
     expect((tree.children[1]!.data as { hName?: string }).hName).toBeDefined();
   });
@@ -148,8 +155,14 @@ describe('item 7: did-you-mean is bounded', () => {
 describe('item 8: text that looks like a broken directive is warned about', () => {
   it('warns at each broken directive with rule broken-directive (counted by --strict)', () => {
     const m = messages('broken.md').filter((x) => x.rule === 'broken-directive');
-    expect(m.map((x) => [x.line, x.column])).toEqual([[5, 1], [7, 1], [9, 10]]);
-    expect(m[0]!.reason).toBe("this looks like the directive ::table{…} but is shown as plain text: a quote is not closed; fix it, or escape the colon (\\:) if it is prose");
+    expect(m.map((x) => [x.line, x.column])).toEqual([
+      [5, 1],
+      [7, 1],
+      [9, 10],
+    ]);
+    expect(m[0]!.reason).toBe(
+      'this looks like the directive ::table{…} but is shown as plain text: a quote is not closed; fix it, or escape the colon (\\:) if it is prose',
+    );
     expect(m[1]!.reason).toContain("::formula{…} but is shown as plain text: the '{' is not closed on its line");
     expect(m[2]!.reason).toContain(':metric{…} but is shown as plain text: a quote is not closed');
   });

@@ -37,7 +37,10 @@ function inputs(model: ReturnType<typeof readModel>): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const i of model.graph.inputs) {
     if (init.has(i.name) || i.type?.kind !== 'tensor' || !i.type.shape) continue;
-    out.set(i.name, i.type.shape.map((d) => (typeof d === 'number' ? d : 1)));
+    out.set(
+      i.name,
+      i.type.shape.map((d) => (typeof d === 'number' ? d : 1)),
+    );
   }
   return out;
 }

@@ -119,7 +119,8 @@ export function mutateOnnx(seed: Buffer, rand: Rand, other?: Buffer): Buffer {
       case 1: // random byte
         b[at] = int(rand, 256);
         break;
-      case 2: { // replace a varint-looking run with an interesting value
+      case 2: {
+        // replace a varint-looking run with an interesting value
         let end = at;
         while (end < b.length && (b[end]! & 0x80) !== 0 && end - at < 9) end++;
         b.splice(at, end - at + 1, ...varint(pick(rand, INTERESTING)));
@@ -134,12 +135,14 @@ export function mutateOnnx(seed: Buffer, rand: Rand, other?: Buffer): Buffer {
       case 5: // truncate
         b = b.slice(0, at);
         break;
-      case 6: { // duplicate a region
+      case 6: {
+        // duplicate a region
         const len = 1 + int(rand, 64);
         b.splice(int(rand, b.length), 0, ...b.slice(at, at + len));
         break;
       }
-      case 7: { // splice in part of another seed
+      case 7: {
+        // splice in part of another seed
         const src = other ?? seed;
         const from = int(rand, src.length);
         b.splice(at, int(rand, 32), ...src.subarray(from, from + 1 + int(rand, 96)));
@@ -151,12 +154,75 @@ export function mutateOnnx(seed: Buffer, rand: Rand, other?: Buffer): Buffer {
 }
 
 const OPS = [
-  'Reshape', 'Tile', 'Expand', 'ConstantOfShape', 'Slice', 'Pad', 'Resize', 'AveragePool', 'MaxPool', 'LpPool', 'Conv', 'ConvTranspose',
-  'Gather', 'GatherElements', 'GatherND', 'ScatterND', 'Split', 'SplitToSequence', 'Range', 'TopK', 'Concat', 'Einsum', 'NonZero', 'OneHot',
-  'Unsqueeze', 'Squeeze', 'Transpose', 'CumSum', 'Compress', 'ReduceSum', 'ReduceMean', 'MatMul', 'Gemm', 'Softmax', 'LSTM', 'GRU', 'RNN',
-  'Flatten', 'Shape', 'Size', 'Cast', 'Where', 'Add', 'Mul', 'Identity', 'Dropout', 'EyeLike', 'Trilu', 'DepthToSpace', 'SpaceToDepth',
-  'BatchNormalization', 'LayerNormalization', 'InstanceNormalization', 'GroupNormalization', 'Upsample', 'RoiAlign', 'MaxUnpool',
-  'SequenceConstruct', 'SequenceAt', 'ConcatFromSequence', 'Loop', 'If', 'Scan', 'Col2Im', 'DFT', 'STFT', 'Mod', 'ArgMax', 'QLinearConv',
+  'Reshape',
+  'Tile',
+  'Expand',
+  'ConstantOfShape',
+  'Slice',
+  'Pad',
+  'Resize',
+  'AveragePool',
+  'MaxPool',
+  'LpPool',
+  'Conv',
+  'ConvTranspose',
+  'Gather',
+  'GatherElements',
+  'GatherND',
+  'ScatterND',
+  'Split',
+  'SplitToSequence',
+  'Range',
+  'TopK',
+  'Concat',
+  'Einsum',
+  'NonZero',
+  'OneHot',
+  'Unsqueeze',
+  'Squeeze',
+  'Transpose',
+  'CumSum',
+  'Compress',
+  'ReduceSum',
+  'ReduceMean',
+  'MatMul',
+  'Gemm',
+  'Softmax',
+  'LSTM',
+  'GRU',
+  'RNN',
+  'Flatten',
+  'Shape',
+  'Size',
+  'Cast',
+  'Where',
+  'Add',
+  'Mul',
+  'Identity',
+  'Dropout',
+  'EyeLike',
+  'Trilu',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'BatchNormalization',
+  'LayerNormalization',
+  'InstanceNormalization',
+  'GroupNormalization',
+  'Upsample',
+  'RoiAlign',
+  'MaxUnpool',
+  'SequenceConstruct',
+  'SequenceAt',
+  'ConcatFromSequence',
+  'Loop',
+  'If',
+  'Scan',
+  'Col2Im',
+  'DFT',
+  'STFT',
+  'Mod',
+  'ArgMax',
+  'QLinearConv',
 ];
 
 const num = (rand: Rand): number => Number(pick(rand, INTERESTING)) * (rand() < 0.2 ? -1 : 1);
@@ -173,41 +239,65 @@ export function mutateStructure(m: Model, rand: Rand): Model {
   for (let r = 0; r < rounds; r++) {
     const node = g.nodes.length > 0 ? pick(rand, g.nodes) : undefined;
     switch (int(rand, 8)) {
-      case 0: { // an attribute's numbers made extreme
+      case 0: {
+        // an attribute's numbers made extreme
         const a = node?.attributes.find((x) => x.type === 'int' || x.type === 'ints');
         if (a?.type === 'int') a.value = num(rand);
         else if (a?.type === 'ints') a.value = a.value.map((v) => (rand() < 0.5 ? num(rand) : v));
-        else node?.attributes.push({ name: pick(rand, ['axis', 'pads', 'kernel_shape', 'strides', 'group', 'k', 'perm', 'dilations']), type: 'ints', value: [num(rand), num(rand)] });
+        else
+          node?.attributes.push({
+            name: pick(rand, ['axis', 'pads', 'kernel_shape', 'strides', 'group', 'k', 'perm', 'dilations']),
+            type: 'ints',
+            value: [num(rand), num(rand)],
+          });
         break;
       }
-      case 1: if (node) node.opType = pick(rand, OPS); break;
-      case 2: if (node && values.length > 0) node.inputs = node.inputs.map((i) => (rand() < 0.5 ? pick(rand, values) : i)).concat(rand() < 0.3 ? [pick(rand, values)] : []); break;
-      case 3: { // a graph input's dims
+      case 1:
+        if (node) node.opType = pick(rand, OPS);
+        break;
+      case 2:
+        if (node && values.length > 0)
+          node.inputs = node.inputs.map((i) => (rand() < 0.5 ? pick(rand, values) : i)).concat(rand() < 0.3 ? [pick(rand, values)] : []);
+        break;
+      case 3: {
+        // a graph input's dims
         const i = g.inputs.length > 0 ? pick(rand, g.inputs) : undefined;
         if (i?.type?.kind === 'tensor' && i.type.shape) i.type.shape = i.type.shape.map((d) => (rand() < 0.5 ? num(rand) : d));
         else if (i?.type?.kind === 'tensor') i.type.elemType = int(rand, 26);
         break;
       }
-      case 4: { // an initializer's dims or type, its bytes unchanged
+      case 4: {
+        // an initializer's dims or type, its bytes unchanged
         const t = g.initializers.length > 0 ? pick(rand, g.initializers) : undefined;
         if (t && rand() < 0.7) t.dims = rand() < 0.5 ? [num(rand)] : t.dims.map((d) => (rand() < 0.5 ? num(rand) : d));
         else if (t) t.dataType = int(rand, 26);
         break;
       }
-      case 5: { // a new node reading existing values
+      case 5: {
+        // a new node reading existing values
         if (values.length === 0) break;
         const out = `fz${r}_${int(rand, 1e6)}`;
-        g.nodes.push({ name: `/fuzz/${out}`, opType: pick(rand, OPS), domain: '', inputs: Array.from({ length: 1 + int(rand, 3) }, () => pick(rand, values)), outputs: [out], attributes: [] });
+        g.nodes.push({
+          name: `/fuzz/${out}`,
+          opType: pick(rand, OPS),
+          domain: '',
+          inputs: Array.from({ length: 1 + int(rand, 3) }, () => pick(rand, values)),
+          outputs: [out],
+          attributes: [],
+        });
         g.outputs.push({ name: out });
         break;
       }
-      case 6: { // a shape operand of a declared absurd length
+      case 6: {
+        // a shape operand of a declared absurd length
         const name = `fzs_${int(rand, 1e6)}`;
         g.inputs.push({ name, type: { kind: 'tensor', elemType: 7, shape: [num(rand)] } });
         if (node) node.inputs[1 + int(rand, 2)] = name;
         break;
       }
-      case 7: if (node && g.nodes.length > 1) g.nodes.splice(g.nodes.indexOf(node), 1); break;
+      case 7:
+        if (node && g.nodes.length > 1) g.nodes.splice(g.nodes.indexOf(node), 1);
+        break;
     }
   }
   return m;
@@ -288,10 +378,14 @@ function childCommand(): { command: string; args: string[] } {
 function runChild(o: OnnxRunOptions, start: number, end: number, results: OnnxCaseResult[], crashes: OnnxRunSummary['crashes']): Promise<number> {
   const { command, args } = childCommand();
   return new Promise((resolve) => {
-    const child = spawn(command, [`--max-old-space-size=${o.heapMb ?? 768}`, ...args, JSON.stringify({ seed: o.seed, start, end, runtime: o.runtime, dir: o.dir })], {
-      cwd: o.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      command,
+      [`--max-old-space-size=${o.heapMb ?? 768}`, ...args, JSON.stringify({ seed: o.seed, start, end, runtime: o.runtime, dir: o.dir })],
+      {
+        cwd: o.dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let current = start;
     let buffered = '';
     let stderr = '';
@@ -326,7 +420,12 @@ function runChild(o: OnnxRunOptions, start: number, end: number, results: OnnxCa
       clearTimeout(timer);
       if (code === 0 && current >= end) return resolve(end);
       const tail = stderr.trim().split('\n').slice(-3).join(' | ');
-      crashes.push({ index: current, reason: stalled ? 'no progress within the stall limit (hang)' : `child ${signal ? `killed by ${signal}` : `exited with ${code}`}${tail ? `: ${tail}` : ''}` });
+      crashes.push({
+        index: current,
+        reason: stalled
+          ? 'no progress within the stall limit (hang)'
+          : `child ${signal ? `killed by ${signal}` : `exited with ${code}`}${tail ? `: ${tail}` : ''}`,
+      });
       resolve(current + 1);
     });
   });
@@ -376,32 +475,53 @@ function snippet(rand: Rand): string {
   const metric = pick(rand, METRICS);
   const big = String(pick(rand, [1, 3, 7, 64, 1000, 100000, 2 ** 31, 2 ** 53, 1e21]));
   switch (int(rand, 14)) {
-    case 0: return `::model{#${name} src="tiny.onnx" input="1x3"}`;
-    case 1: return `::model{#${name} src="${pick(rand, ['missing.onnx', '../elsewhere.onnx', 'tiny.onnx', 'bad.onnx', 'sub/../tiny.onnx'])}"}`;
-    case 2: return `::table{models="${name} m" metrics="${metric} macs" caption="Table ${big}"}`;
-    case 3: return `The model has :metric{model=${name} name=${metric}} parameters.`;
-    case 4: return `::formula{op=${pick(rand, ['Conv', 'Gemm', 'MatMul', 'Nope'])} cin=${big} cout=${big} k=${pick(rand, ['3', '7', big])} h=${big} w=${big}}`;
-    case 5: return `::formula{op=Gemm m=${big} k=${big} n=${big}}`;
-    case 6: return `::layers{model=${name} depth=${pick(rand, ['1', '2', big, '-1', 'x'])}}`;
-    case 7: return `::ops{model=${name} top=${pick(rand, ['3', big, '0'])}}`;
-    case 8: return `::chart{models="${name}" x=${metric} y=${pick(rand, ['macs', 'params', metric])}}`;
-    case 9: return `See @tbl-${name} and @fig-${'x'.repeat(int(rand, 3) * 50)}.`;
-    case 10: return `:metric{model=m name=${'q'.repeat(pick(rand, [10, 1000, 20000]))}}`;
-    case 11: return `$$\n${pick(rand, ['x^2', '\\input{/etc/hostname}', '^^5cinput{x}', '\\frac{a}{b}', '\\csname input\\endcsname{x}'])}\n$$`;
-    case 12: return `# Heading ${pick(rand, ['%', '\\', '{', '}', '#', '$', '^^M', '\n'])} text`;
-    default: return `Plain text with ${pick(rand, ['*emphasis*', '`code`', '[link](http://x)', '16:9', 'a:b{c}', ':::'])}.`;
+    case 0:
+      return `::model{#${name} src="tiny.onnx" input="1x3"}`;
+    case 1:
+      return `::model{#${name} src="${pick(rand, ['missing.onnx', '../elsewhere.onnx', 'tiny.onnx', 'bad.onnx', 'sub/../tiny.onnx'])}"}`;
+    case 2:
+      return `::table{models="${name} m" metrics="${metric} macs" caption="Table ${big}"}`;
+    case 3:
+      return `The model has :metric{model=${name} name=${metric}} parameters.`;
+    case 4:
+      return `::formula{op=${pick(rand, ['Conv', 'Gemm', 'MatMul', 'Nope'])} cin=${big} cout=${big} k=${pick(rand, ['3', '7', big])} h=${big} w=${big}}`;
+    case 5:
+      return `::formula{op=Gemm m=${big} k=${big} n=${big}}`;
+    case 6:
+      return `::layers{model=${name} depth=${pick(rand, ['1', '2', big, '-1', 'x'])}}`;
+    case 7:
+      return `::ops{model=${name} top=${pick(rand, ['3', big, '0'])}}`;
+    case 8:
+      return `::chart{models="${name}" x=${metric} y=${pick(rand, ['macs', 'params', metric])}}`;
+    case 9:
+      return `See @tbl-${name} and @fig-${'x'.repeat(int(rand, 3) * 50)}.`;
+    case 10:
+      return `:metric{model=m name=${'q'.repeat(pick(rand, [10, 1000, 20000]))}}`;
+    case 11:
+      return `$$\n${pick(rand, ['x^2', '\\input{/etc/hostname}', '^^5cinput{x}', '\\frac{a}{b}', '\\csname input\\endcsname{x}'])}\n$$`;
+    case 12:
+      return `# Heading ${pick(rand, ['%', '\\', '{', '}', '#', '$', '^^M', '\n'])} text`;
+    default:
+      return `Plain text with ${pick(rand, ['*emphasis*', '`code`', '[link](http://x)', '16:9', 'a:b{c}', ':::'])}.`;
   }
 }
 
 function frontMatter(rand: Rand): string {
   switch (int(rand, 7)) {
-    case 0: return '';
-    case 1: return `---\ntitle: ${pick(rand, ['Plain', '"Evil\\n\\\\input{/etc/hostname}"', 'a % b', '{x'])}\n---\n`;
-    case 2: return '---\na: &a [x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d]\n---\n';
-    case 3: return `---\ntitle: *undefined_alias\n---\n`;
-    case 4: return `---\nnest: ${'['.repeat(int(rand, 2) ? 1000 : 20)}${']'.repeat(int(rand, 2) ? 1000 : 20)}\n---\n`;
-    case 5: return `---\n${Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} v\n---\n`;
-    default: return `---\nbatch: ${pick(rand, ['1', '-1', '1e309', 'x'])}\nconvention: ${pick(rand, ['exact', 'thop', 'nope'])}\n---\n`;
+    case 0:
+      return '';
+    case 1:
+      return `---\ntitle: ${pick(rand, ['Plain', '"Evil\\n\\\\input{/etc/hostname}"', 'a % b', '{x'])}\n---\n`;
+    case 2:
+      return '---\na: &a [x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d]\n---\n';
+    case 3:
+      return `---\ntitle: *undefined_alias\n---\n`;
+    case 4:
+      return `---\nnest: ${'['.repeat(int(rand, 2) ? 1000 : 20)}${']'.repeat(int(rand, 2) ? 1000 : 20)}\n---\n`;
+    case 5:
+      return `---\n${Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} v\n---\n`;
+    default:
+      return `---\nbatch: ${pick(rand, ['1', '-1', '1e309', 'x'])}\nconvention: ${pick(rand, ['exact', 'thop', 'nope'])}\n---\n`;
   }
 }
 
@@ -409,10 +529,18 @@ function frontMatter(rand: Rand): string {
 function breakText(text: string, rand: Rand): string {
   const at = int(rand, text.length + 1);
   switch (int(rand, 4)) {
-    case 0: { const i = text.indexOf('"', at); return i < 0 ? text : text.slice(0, i) + text.slice(i + 1); }
-    case 1: { const i = text.indexOf('}', at); return i < 0 ? text : text.slice(0, i) + text.slice(i + 1); }
-    case 2: return text.slice(0, at) + pick(rand, ['{', '"', "'", '}', '::', '\n\n', '\u0000', '\r']) + text.slice(at);
-    default: return text;
+    case 0: {
+      const i = text.indexOf('"', at);
+      return i < 0 ? text : text.slice(0, i) + text.slice(i + 1);
+    }
+    case 1: {
+      const i = text.indexOf('}', at);
+      return i < 0 ? text : text.slice(0, i) + text.slice(i + 1);
+    }
+    case 2:
+      return text.slice(0, at) + pick(rand, ['{', '"', "'", '}', '::', '\n\n', '\u0000', '\r']) + text.slice(at);
+    default:
+      return text;
   }
 }
 

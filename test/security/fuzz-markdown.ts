@@ -40,7 +40,13 @@ function unsafeLatex(tex: string): string | undefined {
   return undefined;
 }
 
-export async function runMarkdownFuzz(o: { seed: number; cases: number; dir: string; maxMs?: number; onProgress?: (n: number) => void }): Promise<MarkdownRunSummary> {
+export async function runMarkdownFuzz(o: {
+  seed: number;
+  cases: number;
+  dir: string;
+  maxMs?: number;
+  onProgress?: (n: number) => void;
+}): Promise<MarkdownRunSummary> {
   const t0 = Date.now();
   const docDir = path.join(o.dir, 'doc');
   fs.mkdirSync(docDir, { recursive: true });

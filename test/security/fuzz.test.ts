@@ -24,7 +24,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('seeded fuzzing (bounded)', () => {
   it('2,000 mutated ONNX files (static) and 300 with --shapes runtime: no uncaught error, abort, hang or read outside the folder', async () => {
-    for (const [cases, runtime] of [[2000, false], [300, true]] as const) {
+    for (const [cases, runtime] of [
+      [2000, false],
+      [300, true],
+    ] as const) {
       const d = fs.mkdtempSync(path.join(dir, runtime ? 'rt-' : 'st-'));
       const s = await runOnnxFuzz({ seed: runtime ? SEED + 1 : SEED, cases, runtime, dir: d, batch: 500 });
       const label = `seed ${runtime ? SEED + 1 : SEED}, ${runtime ? 'runtime' : 'static'}`;

@@ -20,7 +20,11 @@ export function externalTensor(name: string, location: string, dims: number[] = 
 /** A Constant node whose `value` is an external tensor. */
 function externalConstant(out: string, location: string): Node {
   return {
-    name: `/const_${out}`, opType: 'Constant', domain: '', inputs: [], outputs: [out],
+    name: `/const_${out}`,
+    opType: 'Constant',
+    domain: '',
+    inputs: [],
+    outputs: [out],
     attributes: [{ name: 'value', type: 'tensor', value: externalTensor(`${out}_t`, location) }],
   };
 }
@@ -37,9 +41,15 @@ export function externalInFunction(location: string): Model {
   b.output(y!);
   const m = b.build();
   const fn: FunctionDef = {
-    name: 'Leak', domain: 'local', inputs: ['a'], outputs: ['b'], attributeNames: [], attributeDefaults: [],
+    name: 'Leak',
+    domain: 'local',
+    inputs: ['a'],
+    outputs: ['b'],
+    attributeNames: [],
+    attributeDefaults: [],
     nodes: [externalConstant('c', location), { name: '/add', opType: 'Add', domain: '', inputs: ['a', 'c'], outputs: ['b'], attributes: [] }],
-    opsetImports: [{ domain: '', version: 17 }], valueInfo: [],
+    opsetImports: [{ domain: '', version: 17 }],
+    valueInfo: [],
   };
   m.functions.push(fn);
   return m;
@@ -52,11 +62,24 @@ export function externalHidden(where: 'if-branch' | 'sparse-initializer' | 'tens
   const cond = b.initializer('cond', 'bool', [], { values: [1] });
   const m0 = b.build();
   const branch = (inner: Node[], out: string): Graph => ({
-    name: 'branch', nodes: inner, initializers: [], sparseInitializers: [], inputs: [], outputs: [{ name: out, type: tensorType('float32', [4]) }], valueInfo: [],
+    name: 'branch',
+    nodes: inner,
+    initializers: [],
+    sparseInitializers: [],
+    inputs: [],
+    outputs: [{ name: out, type: tensorType('float32', [4]) }],
+    valueInfo: [],
   });
   const ifNode = (thenG: Graph, elseG: Graph, out: string): Node => ({
-    name: '/if', opType: 'If', domain: '', inputs: [cond], outputs: [out],
-    attributes: [{ name: 'then_branch', type: 'graph', value: thenG }, { name: 'else_branch', type: 'graph', value: elseG }],
+    name: '/if',
+    opType: 'If',
+    domain: '',
+    inputs: [cond],
+    outputs: [out],
+    attributes: [
+      { name: 'then_branch', type: 'graph', value: thenG },
+      { name: 'else_branch', type: 'graph', value: elseG },
+    ],
   });
   const g = m0.graph;
   switch (where) {
@@ -66,7 +89,9 @@ export function externalHidden(where: 'if-branch' | 'sparse-initializer' | 'tens
     }
     case 'nested-if': {
       const inner = ifNode(branch([externalConstant('t2', location)], 't2'), branch([externalConstant('e2', location)], 'e2'), 'yy');
-      g.nodes.push(ifNode(branch([inner], 'yy'), branch([{ name: '/id', opType: 'Identity', domain: '', inputs: [x], outputs: ['e'], attributes: [] }], 'e'), 'y'));
+      g.nodes.push(
+        ifNode(branch([inner], 'yy'), branch([{ name: '/id', opType: 'Identity', domain: '', inputs: [x], outputs: ['e'], attributes: [] }], 'e'), 'y'),
+      );
       break;
     }
     case 'sparse-initializer': {
@@ -83,10 +108,15 @@ export function externalHidden(where: 'if-branch' | 'sparse-initializer' | 'tens
       m0.opsetImports.push({ domain: 'local', version: 1 });
       g.nodes.push({ name: '/f', opType: 'F', domain: 'local', inputs: [x], outputs: ['y'], attributes: [] });
       m0.functions.push({
-        name: 'F', domain: 'local', inputs: ['a'], outputs: ['b'], attributeNames: [],
+        name: 'F',
+        domain: 'local',
+        inputs: ['a'],
+        outputs: ['b'],
+        attributeNames: [],
         attributeDefaults: [{ name: 'w', type: 'tensor', value: externalTensor('fd', location) }],
         nodes: [{ name: '/id', opType: 'Identity', domain: '', inputs: ['a'], outputs: ['b'], attributes: [] }],
-        opsetImports: [{ domain: '', version: 17 }], valueInfo: [],
+        opsetImports: [{ domain: '', version: 17 }],
+        valueInfo: [],
       });
       break;
     }
@@ -120,18 +150,35 @@ export function nestedIf(depth: number): Model {
   const x = b.input('x', 'float32', [1]);
   const cond = b.initializer('cond', 'bool', [], { values: [1] });
   let inner: Graph = {
-    name: 'leaf', nodes: [{ name: '/leaf', opType: 'Identity', domain: '', inputs: [x], outputs: ['v0'], attributes: [] }],
-    initializers: [], sparseInitializers: [], inputs: [], outputs: [{ name: 'v0' }], valueInfo: [],
+    name: 'leaf',
+    nodes: [{ name: '/leaf', opType: 'Identity', domain: '', inputs: [x], outputs: ['v0'], attributes: [] }],
+    initializers: [],
+    sparseInitializers: [],
+    inputs: [],
+    outputs: [{ name: 'v0' }],
+    valueInfo: [],
   };
   for (let i = 1; i <= depth; i++) {
     const out = `v${i}`;
     const other: Graph = {
-      name: `else${i}`, nodes: [{ name: `/e${i}`, opType: 'Identity', domain: '', inputs: [x], outputs: [`e${i}`], attributes: [] }],
-      initializers: [], sparseInitializers: [], inputs: [], outputs: [{ name: `e${i}` }], valueInfo: [],
+      name: `else${i}`,
+      nodes: [{ name: `/e${i}`, opType: 'Identity', domain: '', inputs: [x], outputs: [`e${i}`], attributes: [] }],
+      initializers: [],
+      sparseInitializers: [],
+      inputs: [],
+      outputs: [{ name: `e${i}` }],
+      valueInfo: [],
     };
     const node: Node = {
-      name: `/if${i}`, opType: 'If', domain: '', inputs: [cond], outputs: [out],
-      attributes: [{ name: 'then_branch', type: 'graph', value: inner }, { name: 'else_branch', type: 'graph', value: other }],
+      name: `/if${i}`,
+      opType: 'If',
+      domain: '',
+      inputs: [cond],
+      outputs: [out],
+      attributes: [
+        { name: 'then_branch', type: 'graph', value: inner },
+        { name: 'else_branch', type: 'graph', value: other },
+      ],
     };
     inner = { name: `g${i}`, nodes: [node], initializers: [], sparseInitializers: [], inputs: [], outputs: [{ name: out }], valueInfo: [] };
   }
@@ -193,7 +240,17 @@ export function functionBomb(levels: number): Model {
           { name: '/c2', opType: callee, domain: 'local', inputs: ['m'], outputs: ['b'], attributes: [] },
         ]
       : [{ name: '/r', opType: 'Relu', domain: '', inputs: ['a'], outputs: ['b'], attributes: [] }];
-    m.functions.push({ name: `F${i}`, domain: 'local', inputs: ['a'], outputs: ['b'], attributeNames: [], attributeDefaults: [], nodes, opsetImports: [{ domain: '', version: 17 }], valueInfo: [] });
+    m.functions.push({
+      name: `F${i}`,
+      domain: 'local',
+      inputs: ['a'],
+      outputs: ['b'],
+      attributeNames: [],
+      attributeDefaults: [],
+      nodes,
+      opsetImports: [{ domain: '', version: 17 }],
+      valueInfo: [],
+    });
   }
   return m;
 }
@@ -227,17 +284,42 @@ function modelBytes(graph: Buffer, opset = 17): Buffer {
     w.tag(1, 0);
     w.varint(8);
     w.lenField(7, graph);
-    w.lenField(8, bytesOf((o) => { o.tag(2, 0); o.varint(opset); }));
+    w.lenField(
+      8,
+      bytesOf((o) => {
+        o.tag(2, 0);
+        o.varint(opset);
+      }),
+    );
   });
 }
 
 /** Item 4: the bytes of a model with If nodes nested `depth` deep. */
 export function nestedIfBytes(depth: number): Buffer {
-  const cond = bytesOf((w) => { w.tag(2, 0); w.varint(9); w.stringField(8, 'cond'); w.lenField(9, Buffer.from([1])); });
-  let inner = bytesOf((w) => { w.lenField(1, identityNode('x', 'v0')); w.stringField(2, 'leaf'); w.lenField(12, valueInfoBytes('v0')); });
+  const cond = bytesOf((w) => {
+    w.tag(2, 0);
+    w.varint(9);
+    w.stringField(8, 'cond');
+    w.lenField(9, Buffer.from([1]));
+  });
+  let inner = bytesOf((w) => {
+    w.lenField(1, identityNode('x', 'v0'));
+    w.stringField(2, 'leaf');
+    w.lenField(12, valueInfoBytes('v0'));
+  });
   for (let i = 1; i <= depth; i++) {
-    const other = bytesOf((w) => { w.lenField(1, identityNode('x', `e${i}`)); w.stringField(2, `else${i}`); w.lenField(12, valueInfoBytes(`e${i}`)); });
-    const attr = (name: string, g: Buffer): Buffer => bytesOf((w) => { w.stringField(1, name); w.tag(20, 0); w.varint(5); w.lenField(6, g); });
+    const other = bytesOf((w) => {
+      w.lenField(1, identityNode('x', `e${i}`));
+      w.stringField(2, `else${i}`);
+      w.lenField(12, valueInfoBytes(`e${i}`));
+    });
+    const attr = (name: string, g: Buffer): Buffer =>
+      bytesOf((w) => {
+        w.stringField(1, name);
+        w.tag(20, 0);
+        w.varint(5);
+        w.lenField(6, g);
+      });
     const ifNode = bytesOf((w) => {
       w.stringField(1, 'cond');
       w.stringField(2, `v${i}`);
@@ -261,8 +343,26 @@ export function nestedIfBytes(depth: number): Buffer {
 }
 
 function tensorTypeBytes(elemType: number, dims: number[]): Buffer {
-  const shape = bytesOf((s) => { for (const d of dims) s.lenField(1, bytesOf((x) => { x.tag(1, 0); x.int64(d); })); });
-  return bytesOf((w) => w.lenField(1, bytesOf((t) => { t.tag(1, 0); t.varint(elemType); t.lenField(2, shape); })));
+  const shape = bytesOf((s) => {
+    for (const d of dims)
+      s.lenField(
+        1,
+        bytesOf((x) => {
+          x.tag(1, 0);
+          x.int64(d);
+        }),
+      );
+  });
+  return bytesOf((w) =>
+    w.lenField(
+      1,
+      bytesOf((t) => {
+        t.tag(1, 0);
+        t.varint(elemType);
+        t.lenField(2, shape);
+      }),
+    ),
+  );
 }
 
 /** Item 4: the bytes of a model whose input type is sequence(…sequence(tensor)…) nested `depth` deep. */
@@ -270,7 +370,12 @@ export function nestedSequenceBytes(depth: number): Buffer {
   let t = tensorTypeBytes(1, [1]);
   for (let i = 0; i < depth; i++) {
     const inner = t;
-    t = bytesOf((w) => w.lenField(4, bytesOf((s) => s.lenField(1, inner))));
+    t = bytesOf((w) =>
+      w.lenField(
+        4,
+        bytesOf((s) => s.lenField(1, inner)),
+      ),
+    );
   }
   const graph = bytesOf((w) => {
     w.lenField(1, identityNode('seq', 'y'));
@@ -301,14 +406,20 @@ export function leakViaShape(location: string): Model {
   const c: Tensor = { ...externalTensor('c_t', location, [4]), dataType: 7 };
   c.data = { kind: 'external', location, offset: 0, length: 32, entries: [{ key: 'location', value: location }] };
   m.functions.push({
-    name: 'Leak', domain: 'local', inputs: ['a'], outputs: ['b'], attributeNames: [], attributeDefaults: [],
+    name: 'Leak',
+    domain: 'local',
+    inputs: ['a'],
+    outputs: ['b'],
+    attributeNames: [],
+    attributeDefaults: [],
     nodes: [
       { name: '/c', opType: 'Constant', domain: '', inputs: [], outputs: ['c'], attributes: [{ name: 'value', type: 'tensor', value: c }] },
       // The Identity keeps onnxruntime's shape inference from reading the constant at load time.
       { name: '/id', opType: 'Identity', domain: '', inputs: ['c'], outputs: ['d'], attributes: [] },
       { name: '/cos', opType: 'ConstantOfShape', domain: '', inputs: ['d'], outputs: ['b'], attributes: [] },
     ],
-    opsetImports: [{ domain: '', version: 17 }], valueInfo: [],
+    opsetImports: [{ domain: '', version: 17 }],
+    valueInfo: [],
   });
   return m;
 }
@@ -327,15 +438,30 @@ export function nestedLoops(depth: number, trips = 1024): Model {
   for (let d = depth; d >= 1; d--) {
     const nodes: Node[] = [{ name: `/add${d}`, opType: 'Add', domain: '', inputs: [`v${d}`, one], outputs: [`w${d}`], attributes: [] }];
     if (body) {
-      nodes.push({ name: `/loop${d + 1}`, opType: 'Loop', domain: '', inputs: [m, cond, `w${d}`], outputs: [`u${d}`], attributes: [{ name: 'body', type: 'graph', value: body }] });
+      nodes.push({
+        name: `/loop${d + 1}`,
+        opType: 'Loop',
+        domain: '',
+        inputs: [m, cond, `w${d}`],
+        outputs: [`u${d}`],
+        attributes: [{ name: 'body', type: 'graph', value: body }],
+      });
     } else {
       nodes.push({ name: `/id${d}`, opType: 'Identity', domain: '', inputs: [`w${d}`], outputs: [`u${d}`], attributes: [] });
     }
     nodes.push({ name: `/c${d}`, opType: 'Identity', domain: '', inputs: [`c${d}`], outputs: [`co${d}`], attributes: [] });
     body = {
-      name: `body${d}`, nodes, initializers: [], sparseInitializers: [],
-      inputs: [{ name: `i${d}`, type: tensorType('int64', []) }, { name: `c${d}`, type: tensorType('bool', []) }, { name: `v${d}`, type: tensorType('int64', []) }],
-      outputs: [{ name: `co${d}` }, { name: `u${d}` }], valueInfo: [],
+      name: `body${d}`,
+      nodes,
+      initializers: [],
+      sparseInitializers: [],
+      inputs: [
+        { name: `i${d}`, type: tensorType('int64', []) },
+        { name: `c${d}`, type: tensorType('bool', []) },
+        { name: `v${d}`, type: tensorType('int64', []) },
+      ],
+      outputs: [{ name: `co${d}` }, { name: `u${d}` }],
+      valueInfo: [],
     };
   }
   const [y] = b.node('Loop', [m, cond, x], { body: body! }, { name: '/loop1' });

@@ -17,7 +17,8 @@ import { escapeLatexText, latexComment, latexInputName, latexLabel, latexUrl, un
 import { hasCommand } from '../helpers/system.js';
 
 const HAVE_PDFLATEX = hasCommand('pdflatex');
-if (!HAVE_PDFLATEX) console.warn('pdflatex not found: skipping the hostile-LaTeX compile test (apt-get install texlive-latex-base texlive-latex-recommended texlive-science)');
+if (!HAVE_PDFLATEX)
+  console.warn('pdflatex not found: skipping the hostile-LaTeX compile test (apt-get install texlive-latex-base texlive-latex-recommended texlive-science)');
 
 const MARKER = 'MODELPRESSSENTINELNINETEEN';
 let dir: string;
@@ -89,25 +90,37 @@ describe('item 2: every user string reaching LaTeX goes through one escaper', ()
       }
     }
     // The title's newline did not break the first comment line of either file.
-    expect(fs.readFileSync(path.join(out, 'doc.tex'), 'utf8').split('\n')[0]).toMatch(/^% Evil \\input\{.*sentinel\.tex\} +% para: LaTeX fragment written by modelpress/);
+    expect(fs.readFileSync(path.join(out, 'doc.tex'), 'utf8').split('\n')[0]).toMatch(
+      /^% Evil \\input\{.*sentinel\.tex\} +% para: LaTeX fragment written by modelpress/,
+    );
     expect(fs.readFileSync(path.join(out, 'doc.macros.tex'), 'utf8').split('\n')[0]).toMatch(/^% Numbers of Evil \\input\{.*\} +% para for running text/);
   });
 
-  it.skipIf(!HAVE_PDFLATEX)('pdflatex -no-shell-escape compiles it without reading the sentinel', () => {
-    const r = spawnSync('pdflatex', ['-no-shell-escape', '-interaction=nonstopmode', 'doc.standalone.tex'], { cwd: out, encoding: 'utf8', timeout: 120_000 });
-    const log = fs.readFileSync(path.join(out, 'doc.standalone.log'), 'utf8');
-    expect(log).not.toContain(MARKER);
-    expect(log).not.toContain(`(${sentinel}`);
-    expect(fs.statSync(sentinel).atimeMs).toBe(sentinelAtime);
-    expect(r.status, log.split('\n').filter((l) => l.startsWith('!')).join('\n')).toBe(0);
-    if (hasCommand('pdftotext')) {
-      const text = execFileSync('pdftotext', [path.join(out, 'doc.standalone.pdf'), '-'], { encoding: 'utf8' });
-      expect(text).not.toContain(MARKER);
-      // The escaped strings are typeset as text: the title shows its backslash.
-      expect(text).toContain('Evil \\input{');
-      expect(text).toContain('formula left out of the LaTeX export: it uses \\input');
-    }
-  }, 120_000);
+  it.skipIf(!HAVE_PDFLATEX)(
+    'pdflatex -no-shell-escape compiles it without reading the sentinel',
+    () => {
+      const r = spawnSync('pdflatex', ['-no-shell-escape', '-interaction=nonstopmode', 'doc.standalone.tex'], { cwd: out, encoding: 'utf8', timeout: 120_000 });
+      const log = fs.readFileSync(path.join(out, 'doc.standalone.log'), 'utf8');
+      expect(log).not.toContain(MARKER);
+      expect(log).not.toContain(`(${sentinel}`);
+      expect(fs.statSync(sentinel).atimeMs).toBe(sentinelAtime);
+      expect(
+        r.status,
+        log
+          .split('\n')
+          .filter((l) => l.startsWith('!'))
+          .join('\n'),
+      ).toBe(0);
+      if (hasCommand('pdftotext')) {
+        const text = execFileSync('pdftotext', [path.join(out, 'doc.standalone.pdf'), '-'], { encoding: 'utf8' });
+        expect(text).not.toContain(MARKER);
+        // The escaped strings are typeset as text: the title shows its backslash.
+        expect(text).toContain('Evil \\input{');
+        expect(text).toContain('formula left out of the LaTeX export: it uses \\input');
+      }
+    },
+    120_000,
+  );
 });
 
 describe('the escaper', () => {

@@ -114,7 +114,10 @@ describe('item 3: value propagation and shape rules bound what they materialise'
     const profile = profileModel(readModel(file), {});
     expect(performance.now() - t0).toBeLessThan(5000);
     // Tile's repeats set no rank (the output keeps the input's); the others would take it from the operand.
-    if (op !== 'Tile') expect(profile.uncounted[0]?.reason).toContain('declares 2147483648 elements, so the output would have rank 2147483648; modelpress analyses tensors of rank at most 1024');
+    if (op !== 'Tile')
+      expect(profile.uncounted[0]?.reason).toContain(
+        'declares 2147483648 elements, so the output would have rank 2147483648; modelpress analyses tensors of rank at most 1024',
+      );
   });
 
   it('the CLI on those files exits 0 within a 512 MB heap (it aborted with heap exhaustion, exit 134)', () => {
@@ -200,7 +203,9 @@ describe('item 5: --shapes runtime validates input dims before allocating', () =
     const model = readModel(file);
     const err = await captureShapes(model, analyzeModel(model).binding.inputs).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShapeCaptureError);
-    expect((err as Error).message).toBe(`${file}: runtime shape capture failed: onnxruntime crashed running the model (the worker was killed by SIGFPE); the model is malformed or meets an onnxruntime bug`);
+    expect((err as Error).message).toBe(
+      `${file}: runtime shape capture failed: onnxruntime crashed running the model (the worker was killed by SIGFPE); the model is malformed or meets an onnxruntime bug`,
+    );
     // The next capture gets a fresh worker.
     const ok = readModel(write('in-ok.onnx', H.declaredInput([2, 3])));
     expect((await captureShapes(ok, analyzeModel(ok).binding.inputs)).get('/Identity_output_0')).toEqual([2, 3]);

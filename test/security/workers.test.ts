@@ -53,7 +53,17 @@ describe('item 9: workers exit with their parent', () => {
       kind: 'measure',
       // A timed phase of at least 60 s: without the guard the orphan measures on for a minute.
       protocol: { warmupMinRuns: 1, warmupMinMs: 1, minRuns: 1_000_000, minTimeMs: 60_000, maxRuns: 100_000_000, maxTimeMs: 60_000 },
-      config: { label: 'orphan', modelPath, inputs: [{ name: 'x', dtype: 'float32', shape: [1, 16] }], batch: 1, intraOpNumThreads: 1, interOpNumThreads: 1, provider: 'cpu', graphOptimizationLevel: 'all', inputSeed: 1 },
+      config: {
+        label: 'orphan',
+        modelPath,
+        inputs: [{ name: 'x', dtype: 'float32', shape: [1, 16] }],
+        batch: 1,
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        provider: 'cpu',
+        graphOptimizationLevel: 'all',
+        inputSeed: 1,
+      },
     };
     // The parent: starts the worker over IPC as the orchestrator does, prints its pid, then waits.
     const parentScript = `
@@ -108,7 +118,9 @@ describe('item 9: --frozen advice', () => {
     expect(first.documents[0]!.file.messages.some((m) => m.ruleId === 'benchmark-failed')).toBe(true);
     const frozen = await build({ ...opts, frozen: true });
     const reason = frozenMiss(frozen)!;
-    expect(reason).toMatch(/batch 2 .*, and a build without --frozen would not make one: the last build that measured it failed \(.*\); fix the model or its batch=\/input= instead$/);
+    expect(reason).toMatch(
+      /batch 2 .*, and a build without --frozen would not make one: the last build that measured it failed \(.*\); fix the model or its batch=\/input= instead$/,
+    );
     expect(reason).not.toContain('build once without --frozen');
   }, 120_000);
 });

@@ -44,7 +44,9 @@ async function run(...args: string[]): Promise<number> {
 describe('zoo cache', () => {
   it('keys files by architecture, size, seed and tool version', () => {
     const v = toolVersion();
-    expect(path.relative(dir, zooCachePath(dir, { name: 'resnet18', seed: 3 }))).toBe(path.join('.modelpress', 'cache', 'zoo', `resnet18-224x224-seed3-v${v}.onnx`));
+    expect(path.relative(dir, zooCachePath(dir, { name: 'resnet18', seed: 3 }))).toBe(
+      path.join('.modelpress', 'cache', 'zoo', `resnet18-224x224-seed3-v${v}.onnx`),
+    );
     expect(path.basename(zooCachePath(dir, { name: 'unet', seed: 1, height: 200, width: 200 }))).toBe(`unet-200x200-seed1-v${v}.onnx`);
     expect(path.basename(zooCachePath(dir, { name: 'gpt2', seed: 1 }))).toBe(`gpt2-seed1-v${v}.onnx`);
   });
@@ -62,7 +64,9 @@ describe('zoo cache', () => {
 
   it('rejects sizes an architecture cannot take, naming it', () => {
     expect(() => ensureZooModel({ name: 'vit_b_16', seed: 1, height: 256, width: 256 }, dir)).toThrow('vit_b_16 is built at 224×224 only; got 256×256');
-    expect(() => ensureZooModel({ name: 'alexnet', seed: 1, height: 256, width: 256 }, dir)).toThrow(/^cannot build alexnet at 256×256: adaptive average pool from 7×7 to 6×6/);
+    expect(() => ensureZooModel({ name: 'alexnet', seed: 1, height: 256, width: 256 }, dir)).toThrow(
+      /^cannot build alexnet at 256×256: adaptive average pool from 7×7 to 6×6/,
+    );
     expect(() => ensureZooModel({ name: 'resnet18', seed: -1 }, dir)).toThrow('zoo seed must be a non-negative integer, got -1');
   });
 });

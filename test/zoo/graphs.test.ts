@@ -130,7 +130,11 @@ describe('Swin-T pieces', () => {
 describe('UNet at the seed sizes', () => {
   // Maps: 200 → 100 → 50 → 25 → 12 (floor), so up1 makes 24×24 and pads one row and column to 25×25;
   // 224 → … → 14 and 256 → … → 16 need no padding.
-  for (const [size, pads] of [[200, 1], [224, 0], [256, 0]] as const) {
+  for (const [size, pads] of [
+    [200, 1],
+    [224, 0],
+    [256, 0],
+  ] as const) {
     it(`${size}×${size}: output [batch, 1, ${size}, ${size}], ${pads} Pad node(s)`, () => {
       const m = unet({ seed: 1, height: size, width: size });
       const padNodes = m.graph.nodes.filter((n) => n.opType === 'Pad');

@@ -50,7 +50,11 @@ describe('plain and fused forms', () => {
   const int4 = buildLlama(llamaTiny, { form: 'fused', kvCache: true, seed: 3, quant: 4 }).model;
 
   it('prefill (5 new tokens over a past of 3) and decode (1 over 8) cost the same MACs, derived by hand', () => {
-    for (const [S, P] of [[5, 3], [1, 8], [5, 0]] as const) {
+    for (const [S, P] of [
+      [5, 3],
+      [1, 8],
+      [5, 0],
+    ] as const) {
       const inputs = decoderInputs(1, S, P);
       const expected = S * TINY_LINEAR_PER_TOKEN + tinyAttention(S, S + P);
       const [a, b, q] = [plain, fused, int4].map((m) => profileModel(m, { inputs }));
@@ -80,11 +84,19 @@ describe('plain and fused forms', () => {
     const P = 3;
     const d = 32;
     const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(i * 7 + 1)), [1, S]),
+      input_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: S }, (_, i) => BigInt(i * 7 + 1)),
+        [1, S],
+      ),
     };
     for (let l = 0; l < 4; l++) {
       for (const kv of ['key', 'value']) {
-        feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', Float32Array.from({ length: 2 * P * d }, (_, i) => Math.sin(i + l) * 0.1), [1, 2, P, d]);
+        feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: 2 * P * d }, (_, i) => Math.sin(i + l) * 0.1),
+          [1, 2, P, d],
+        );
       }
     }
     const outs = [];
@@ -113,7 +125,13 @@ describe('plain and fused forms', () => {
     // Packed uint8 [N, ⌈K/32⌉, 16] per projection: layer q, o 256·8·16 = 32,768 each, k, v 64·8·16 = 8,192
     // each, gate, up 704·8·16 = 90,112 each, down 256·22·16 = 90,112 → 352,256 × 4 = 1,409,024;
     // head 4096·8·16 = 524,288. Scales float32 [N·⌈K/32⌉]: 88,064 per layer × 4 + head 131,072 = 483,328.
-    expect(p.totals.quantization).toEqual({ scalesBytes: 483_328, zeroPointsBytes: 0, packedTensors: 29, packedParams: TINY_LINEAR_PER_TOKEN, packedBytes: 1_933_312 });
+    expect(p.totals.quantization).toEqual({
+      scalesBytes: 483_328,
+      zeroPointsBytes: 0,
+      packedTensors: 29,
+      packedParams: TINY_LINEAR_PER_TOKEN,
+      packedBytes: 1_933_312,
+    });
     // float32: embedding 4096·256·4 = 4,194,304 + norms 9·256·4 = 9,216 + the scales
     expect(p.totals.paramsBytesByDtype).toEqual({ uint8: 1_933_312, float32: 4_194_304 + 9_216 + 483_328 });
   });

@@ -63,15 +63,69 @@ function seResnetParams(blocks: number[]): number {
 /** Inception-v4: every BasicConv2d is conv (no bias) + BN; [cin, cout, kh, kw]. */
 function inceptionV4Params(): number {
   const basic = (layers: [number, number, number, number][]): number => layers.reduce((t, [ci, co, kh, kw]) => t + ci * co * kh * kw + bn(co), 0);
-  const stem = basic([[3, 32, 3, 3], [32, 32, 3, 3], [32, 64, 3, 3], [64, 96, 3, 3]]) +
-    basic([[160, 64, 1, 1], [64, 96, 3, 3], [160, 64, 1, 1], [64, 64, 1, 7], [64, 64, 7, 1], [64, 96, 3, 3]]) + basic([[192, 192, 3, 3]]);
-  const a = basic([[384, 96, 1, 1], [384, 64, 1, 1], [64, 96, 3, 3], [384, 64, 1, 1], [64, 96, 3, 3], [96, 96, 3, 3], [384, 96, 1, 1]]);
-  const redA = basic([[384, 384, 3, 3], [384, 192, 1, 1], [192, 224, 3, 3], [224, 256, 3, 3]]);
-  const bBlock = basic([[1024, 384, 1, 1], [1024, 192, 1, 1], [192, 224, 1, 7], [224, 256, 7, 1],
-    [1024, 192, 1, 1], [192, 192, 7, 1], [192, 224, 1, 7], [224, 224, 7, 1], [224, 256, 1, 7], [1024, 128, 1, 1]]);
-  const redB = basic([[1024, 192, 1, 1], [192, 192, 3, 3], [1024, 256, 1, 1], [256, 256, 1, 7], [256, 320, 7, 1], [320, 320, 3, 3]]);
-  const c = basic([[1536, 256, 1, 1], [1536, 384, 1, 1], [384, 256, 1, 3], [384, 256, 3, 1],
-    [1536, 384, 1, 1], [384, 448, 3, 1], [448, 512, 1, 3], [512, 256, 1, 3], [512, 256, 3, 1], [1536, 256, 1, 1]]);
+  const stem =
+    basic([
+      [3, 32, 3, 3],
+      [32, 32, 3, 3],
+      [32, 64, 3, 3],
+      [64, 96, 3, 3],
+    ]) +
+    basic([
+      [160, 64, 1, 1],
+      [64, 96, 3, 3],
+      [160, 64, 1, 1],
+      [64, 64, 1, 7],
+      [64, 64, 7, 1],
+      [64, 96, 3, 3],
+    ]) +
+    basic([[192, 192, 3, 3]]);
+  const a = basic([
+    [384, 96, 1, 1],
+    [384, 64, 1, 1],
+    [64, 96, 3, 3],
+    [384, 64, 1, 1],
+    [64, 96, 3, 3],
+    [96, 96, 3, 3],
+    [384, 96, 1, 1],
+  ]);
+  const redA = basic([
+    [384, 384, 3, 3],
+    [384, 192, 1, 1],
+    [192, 224, 3, 3],
+    [224, 256, 3, 3],
+  ]);
+  const bBlock = basic([
+    [1024, 384, 1, 1],
+    [1024, 192, 1, 1],
+    [192, 224, 1, 7],
+    [224, 256, 7, 1],
+    [1024, 192, 1, 1],
+    [192, 192, 7, 1],
+    [192, 224, 1, 7],
+    [224, 224, 7, 1],
+    [224, 256, 1, 7],
+    [1024, 128, 1, 1],
+  ]);
+  const redB = basic([
+    [1024, 192, 1, 1],
+    [192, 192, 3, 3],
+    [1024, 256, 1, 1],
+    [256, 256, 1, 7],
+    [256, 320, 7, 1],
+    [320, 320, 3, 3],
+  ]);
+  const c = basic([
+    [1536, 256, 1, 1],
+    [1536, 384, 1, 1],
+    [384, 256, 1, 3],
+    [384, 256, 3, 1],
+    [1536, 384, 1, 1],
+    [384, 448, 3, 1],
+    [448, 512, 1, 3],
+    [512, 256, 1, 3],
+    [512, 256, 3, 1],
+    [1536, 256, 1, 1],
+  ]);
   return stem + 4 * a + redA + 7 * bBlock + redB + 3 * c + 1536 * 1000 + 1000;
 }
 
@@ -114,18 +168,58 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'dpn68', params: dpnParams(true, false, 10, 128, 32, [3, 4, 12, 3], [16, 32, 32, 64]), seedParams: 12.61, seedMacs: 2.36, run: 32, names: ['features.conv1_1.conv.weight', 'features.conv2_1.c1x1_w_s1.conv.weight', 'features.conv3_1.c1x1_w_s2.bn.running_var', 'features.conv5_bn_ac.bn.weight', 'classifier.bias'] },
-  { name: 'dpn68b', params: dpnParams(true, true, 10, 128, 32, [3, 4, 12, 3], [16, 32, 32, 64]), seedParams: 12.61, seedMacs: 2.36, run: 32, names: ['features.conv2_2.c1x1_c.bn.weight', 'features.conv2_2.c1x1_c1.weight', 'features.conv2_2.c1x1_c2.weight'] },
+  {
+    name: 'dpn68',
+    params: dpnParams(true, false, 10, 128, 32, [3, 4, 12, 3], [16, 32, 32, 64]),
+    seedParams: 12.61,
+    seedMacs: 2.36,
+    run: 32,
+    names: [
+      'features.conv1_1.conv.weight',
+      'features.conv2_1.c1x1_w_s1.conv.weight',
+      'features.conv3_1.c1x1_w_s2.bn.running_var',
+      'features.conv5_bn_ac.bn.weight',
+      'classifier.bias',
+    ],
+  },
+  {
+    name: 'dpn68b',
+    params: dpnParams(true, true, 10, 128, 32, [3, 4, 12, 3], [16, 32, 32, 64]),
+    seedParams: 12.61,
+    seedMacs: 2.36,
+    run: 32,
+    names: ['features.conv2_2.c1x1_c.bn.weight', 'features.conv2_2.c1x1_c1.weight', 'features.conv2_2.c1x1_c2.weight'],
+  },
   { name: 'dpn92', params: dpnParams(false, false, 64, 96, 32, [3, 4, 20, 3], [16, 32, 24, 128]), seedParams: 37.67, seedMacs: 6.56, run: 32 },
   { name: 'dpn98', params: dpnParams(false, false, 96, 160, 40, [3, 6, 20, 3], [16, 32, 32, 128]), seedParams: 61.57, seedMacs: 11.76, run: 32 },
   { name: 'dpn107', params: dpnParams(false, false, 128, 200, 50, [4, 8, 20, 3], [20, 64, 64, 128]), seedParams: 86.92, seedMacs: 18.42, run: 32 },
   { name: 'dpn131', params: dpnParams(false, false, 128, 160, 40, [4, 8, 28, 3], [16, 32, 32, 128]), seedParams: 79.25, seedMacs: 16.13, run: 32 },
-  { name: 'inceptionv4', params: inceptionV4Params(), seedParams: 42.68, seedMacs: 12.31, run: 139, names: ['features.0.conv.weight', 'features.3.conv.conv.weight', 'features.21.branch2_3b.bn.bias', 'last_linear.weight'] },
-  { name: 'se_resnet50', params: seResnetParams([3, 4, 6, 3]), seedParams: 28.09, seedMacs: 3.9, run: 32, names: ['layer0.conv1.weight', 'layer1.0.se_module.fc1.bias', 'layer2.0.downsample.0.weight', 'last_linear.bias'] },
+  {
+    name: 'inceptionv4',
+    params: inceptionV4Params(),
+    seedParams: 42.68,
+    seedMacs: 12.31,
+    run: 139,
+    names: ['features.0.conv.weight', 'features.3.conv.conv.weight', 'features.21.branch2_3b.bn.bias', 'last_linear.weight'],
+  },
+  {
+    name: 'se_resnet50',
+    params: seResnetParams([3, 4, 6, 3]),
+    seedParams: 28.09,
+    seedMacs: 3.9,
+    run: 32,
+    names: ['layer0.conv1.weight', 'layer1.0.se_module.fc1.bias', 'layer2.0.downsample.0.weight', 'last_linear.bias'],
+  },
   { name: 'se_resnet101', params: seResnetParams([3, 4, 23, 3]), seedParams: 49.33, seedMacs: 7.63, run: 32 },
   { name: 'se_resnet152', params: seResnetParams([3, 8, 36, 3]), seedParams: 66.82, seedMacs: 11.37, run: 32 },
   // The seed quotes 21.8505 × 10^6 (four decimals in millions).
-  { name: 'deep_speckle', params: speckleParams(), seedParams: 21.8505, run: 64, names: ['conv1.weight', 'db1.layer0.bn.weight', 'db1.layer3.conv.weight', 'up5.weight', 'db9.layer2.conv.bias', 'conv11.bias'] },
+  {
+    name: 'deep_speckle',
+    params: speckleParams(),
+    seedParams: 21.8505,
+    run: 64,
+    names: ['conv1.weight', 'db1.layer0.bn.weight', 'db1.layer3.conv.weight', 'up5.weight', 'db9.layer2.conv.bias', 'conv11.bias'],
+  },
 ];
 
 function ptflopsGmacs(name: string): number {
@@ -188,12 +282,13 @@ describe('architectures of the seed', () => {
 describe('ResNet v1 (the paper) against v1.5 (torchvision)', () => {
   // He et al. 2016, Table 1: 3.8, 7.6, 11.3 × 10^9 "FLOPs" for ResNet-50/101/152, multiply-adds;
   // v1.5 moves the stride to the 3×3 and costs more (torchvision: resnet50 4.09 GFLOPS).
-  const exact = (name: string): number => profileModel(zooEntry(name).build({ seed: 1 }), { inputs: { input: [1, 3, 224, 224] }, convention: 'exact' }).totals.macs / 1e9;
+  const exact = (name: string): number =>
+    profileModel(zooEntry(name).build({ seed: 1 }), { inputs: { input: [1, 3, 224, 224] }, convention: 'exact' }).totals.macs / 1e9;
   it.each([
     ['resnet50', 3.8],
     ['resnet101', 7.6],
     ['resnet152', 11.3],
-  ] as const)('%s_v1: the paper\'s %s × 10^9 multiply-adds, fewer than v1.5, same parameters', (name, paper) => {
+  ] as const)("%s_v1: the paper's %s × 10^9 multiply-adds, fewer than v1.5, same parameters", (name, paper) => {
     const v1 = exact(`${name}_v1`);
     expect(Math.abs(v1 - paper) / paper).toBeLessThan(0.02);
     expect(zooEntry(`${name}_v1`).params).toBe(zooEntry(name).params);
@@ -201,7 +296,11 @@ describe('ResNet v1 (the paper) against v1.5 (torchvision)', () => {
       // The 3.8 vs 4.09 difference, by hand: in the first block of stages 2–4 (planes p, input side 2n,
       // output side n, input channels 2p) v1 strides conv1, so that 1×1 runs at side n; v1.5 runs it
       // at 2n and strides the 3×3, whose output is n×n either way. Extra MACs: 2p·p·(4n² − n²).
-      const conv1 = [[128, 28], [256, 14], [512, 7]].reduce((t, [p, n]) => t + 2 * p! * p! * 3 * n! * n!, 0);
+      const conv1 = [
+        [128, 28],
+        [256, 14],
+        [512, 7],
+      ].reduce((t, [p, n]) => t + 2 * p! * p! * 3 * n! * n!, 0);
       expect(conv1).toBe(231_211_008);
       expect(exact('resnet50') - v1).toBeCloseTo(conv1 / 1e9, 6);
     }

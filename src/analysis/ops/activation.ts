@@ -12,7 +12,15 @@ import { given, nodeLabel } from './tensor-values.js';
 const MS = 'com.microsoft';
 
 /** The activations ptflops and DeepSpeed hook (ReLU6 is Clip, in the element-wise family): one per element. */
-const HOOKED = { Relu: 'elements', LeakyRelu: 'elements', PRelu: 'elements', Elu: 'elements', Gelu: 'elements', FastGelu: 'elements', BiasGelu: 'elements' } as const;
+const HOOKED = {
+  Relu: 'elements',
+  LeakyRelu: 'elements',
+  PRelu: 'elements',
+  Elu: 'elements',
+  Gelu: 'elements',
+  FastGelu: 'elements',
+  BiasGelu: 'elements',
+} as const;
 
 // What the preset tools count (docs/counting/activation.md); fvcore and torch ignore activations.
 const PRESETS: PresetTable = {

@@ -55,7 +55,15 @@ function attentionTerms(kind: Kind, c: Core, p: Projection | undefined, biasAdds
   const [Sq, Skv, d, dv] = [q('Sq', c.Sq), q('Skv', c.Skv), q('d', c.d), q('d_v', c.dv)];
   const proj = p === undefined ? undefined : projectionTerms(p);
   return {
-    kind, c, heads, Sq, Skv, d, dv, proj, biasAdds,
+    kind,
+    c,
+    heads,
+    Sq,
+    Skv,
+    d,
+    dv,
+    proj,
+    biasAdds,
     scores: times(heads, Sq, Skv),
     /** MACs: the projection, then QKᵀ and AV, Sq·Skv·d and Sq·Skv·d_v per head. */
     macs: plus(...(proj === undefined ? [] : [proj.macs]), times(heads, Sq, Skv, plusTight(d, dv))),
@@ -110,7 +118,14 @@ const TEMPLATES: Record<Kind, string> = { sdpa: 'attention', fused: 'attention-f
 function coreVars(a: Terms): Record<string, number> {
   const { c, proj } = a;
   return {
-    B: c.B, H: c.H, Sq: c.Sq, Skv: c.Skv, d: c.d, dv: c.dv, masked: c.masked ? 1 : 0, softcap: c.softcap ? 1 : 0,
+    B: c.B,
+    H: c.H,
+    Sq: c.Sq,
+    Skv: c.Skv,
+    d: c.d,
+    dv: c.dv,
+    masked: c.masked ? 1 : 0,
+    softcap: c.softcap ? 1 : 0,
     ...(proj === undefined ? {} : { Din: proj.Din.value, projWidth: proj.width.value, projBias: proj.bias ? 1 : 0 }),
     projMacs: proj?.macs.value ?? 0,
     qkMacs: times(a.scores, a.d).value,
@@ -230,8 +245,12 @@ function nums<K extends string>(ctx: NodeContext, dims: Record<K, [Dim, string]>
 function sdpaTerms(ctx: CostContext): { a: Terms } {
   const s = sdpaDims(ctx);
   const core: Core = {
-    B: num(ctx, s.B, 'batch'), H: num(ctx, s.Hq, 'q heads'), Sq: num(ctx, s.Sq, 'query length'), Skv: num(ctx, s.total, 'key length'),
-    d: num(ctx, s.d, 'head size'), dv: num(ctx, s.dv, 'value head size'),
+    B: num(ctx, s.B, 'batch'),
+    H: num(ctx, s.Hq, 'q heads'),
+    Sq: num(ctx, s.Sq, 'query length'),
+    Skv: num(ctx, s.total, 'key length'),
+    d: num(ctx, s.d, 'head size'),
+    dv: num(ctx, s.dv, 'value head size'),
     masked: hasInput(ctx, 3) || ctx.attr.int('is_causal', 0) === 1,
     softcap: ctx.attr.float('softcap', 0) > 0,
   };
@@ -276,11 +295,21 @@ function inferContribAttention(ctx: NodeContext): ValueFacts[] {
 function contribAttentionTerms(ctx: CostContext): { a: Terms } {
   const s = contribSizes(ctx);
   const { B, S, hq, hk, hv, past, Din } = nums(ctx, {
-    B: [s.B, 'batch'], S: [s.S, 'sequence length'], hq: [s.hq, 'q hidden size'], hk: [s.hk, 'k hidden size'], hv: [s.hv, 'v hidden size'],
-    past: [s.past === undefined ? 0 : s.past, 'past sequence length'], Din: [s.Din, 'input hidden size'],
+    B: [s.B, 'batch'],
+    S: [s.S, 'sequence length'],
+    hq: [s.hq, 'q hidden size'],
+    hk: [s.hk, 'k hidden size'],
+    hv: [s.hv, 'v hidden size'],
+    past: [s.past === undefined ? 0 : s.past, 'past sequence length'],
+    Din: [s.Din, 'input hidden size'],
   });
   const core: Core = {
-    B, H: s.heads, Sq: S, Skv: S + past, d: hq / s.heads, dv: hv / s.heads,
+    B,
+    H: s.heads,
+    Sq: S,
+    Skv: S + past,
+    d: hq / s.heads,
+    dv: hv / s.heads,
     masked: hasInput(ctx, 3) || hasInput(ctx, 5) || ctx.attr.int('unidirectional', 0) === 1,
     softcap: false,
   };
@@ -342,13 +371,22 @@ function inferMha(ctx: NodeContext): ValueFacts[] {
 function mhaTerms(ctx: CostContext): { a: Terms } {
   const s = mhaSizes(ctx);
   const { B, S, L, D, Dv, past } = nums(ctx, {
-    B: [s.B, 'batch'], S: [s.S, 'query length'], L: [s.L, 'key length'], D: [s.D, 'hidden size'], Dv: [s.Dv, 'value hidden size'],
+    B: [s.B, 'batch'],
+    S: [s.S, 'query length'],
+    L: [s.L, 'key length'],
+    D: [s.D, 'hidden size'],
+    Dv: [s.Dv, 'value hidden size'],
     past: [s.past === undefined ? 0 : s.past, 'past length'],
   });
   // the bias input (D + D + D_v) is added to the new query, key and value tokens
   const biasAdds = hasInput(ctx, 3) ? B * (S * D + L * D + L * Dv) : 0;
   const core: Core = {
-    B, H: s.heads, Sq: S, Skv: L + past, d: D / s.heads, dv: Dv / s.heads,
+    B,
+    H: s.heads,
+    Sq: S,
+    Skv: L + past,
+    d: D / s.heads,
+    dv: Dv / s.heads,
     masked: hasInput(ctx, 4) || hasInput(ctx, 5) || ctx.attr.int('unidirectional', 0) === 1,
     softcap: false,
   };
@@ -423,13 +461,24 @@ function inferGqa(ctx: NodeContext): ValueFacts[] {
  */
 function gqaTerms(ctx: CostContext): { a: Terms; before?: Before } {
   const s = gqaSizes(ctx);
-  const { B, S, d, T } = nums(ctx, { B: [s.B, 'batch'], S: [s.S, 'sequence length'], d: [s.d, 'head size'], T: [s.total, 'total sequence length (past + new)'] });
+  const { B, S, d, T } = nums(ctx, {
+    B: [s.B, 'batch'],
+    S: [s.S, 'sequence length'],
+    d: [s.d, 'head size'],
+    T: [s.total, 'total sequence length (past + new)'],
+  });
   const core: Core = { B, H: s.Hq, Sq: S, Skv: T, d, dv: d, masked: true, softcap: ctx.attr.float('softcap', 0) > 0 };
   const a = attentionTerms('gqa', core, undefined, 0);
   const rotary =
     s.rotaryDim === 0
       ? n(0)
-      : times(n(3), q('B', B), q('S', S), plus(q('H_q', s.Hq), q('H_kv', s.Hkv)), q('rotary_dim', num(ctx, s.rotaryDim, 'rotary dimension (2 × cos_cache width)')));
+      : times(
+          n(3),
+          q('B', B),
+          q('S', S),
+          plus(q('H_q', s.Hq), q('H_kv', s.Hkv)),
+          q('rotary_dim', num(ctx, s.rotaryDim, 'rotary dimension (2 × cos_cache width)')),
+        );
   // smooth_softmax adds a 1 to each softmax denominator: one add per row
   const smooth = ctx.attr.int('smooth_softmax', 0) === 1 ? times(q('B', B), q('H', s.Hq), q('Sq', S)) : n(0);
   if (rotary.value + smooth.value === 0) return { a };
@@ -440,6 +489,13 @@ export const rules: OpRule[] = [
   { ops: ['GroupQueryAttention'], domain: 'com.microsoft', infer: inferGqa, cost: attentionRule(gqaTerms), nonParamInputs: [5, 6, 7, 8, 9, 10] },
   // attn_mask and the past key/value caches are masks and state, not parameters
   { ops: ['Attention'], infer: inferSdpa, cost: attentionRule(sdpaTerms), nonParamInputs: [3, 4, 5] },
-  { ops: ['Attention'], domain: 'com.microsoft', infer: inferContribAttention, cost: attentionRule(contribAttentionTerms), weightInputs: [1, 2], nonParamInputs: [3, 4, 6] },
+  {
+    ops: ['Attention'],
+    domain: 'com.microsoft',
+    infer: inferContribAttention,
+    cost: attentionRule(contribAttentionTerms),
+    weightInputs: [1, 2],
+    nonParamInputs: [3, 4, 6],
+  },
   { ops: ['MultiHeadAttention'], domain: 'com.microsoft', infer: inferMha, cost: attentionRule(mhaTerms), weightInputs: [3], nonParamInputs: [4, 7, 8] },
 ];

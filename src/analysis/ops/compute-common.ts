@@ -104,7 +104,10 @@ const notCounted: PresetCost = () => null;
  * An op's cost function from its exact rule and its presets' deviations: the one place a rule's
  * convention is told apart, so that the exact rule stays pure and each preset reads as a table.
  */
-export function costRule(exact: (ctx: CostContext) => CostEntry | null, preset: PresetCost = notCounted): (ctx: CostContext, convention: Convention) => CostEntry | null {
+export function costRule(
+  exact: (ctx: CostContext) => CostEntry | null,
+  preset: PresetCost = notCounted,
+): (ctx: CostContext, convention: Convention) => CostEntry | null {
   return (ctx, convention) => (convention === 'exact' ? exact(ctx) : preset(ctx, convention));
 }
 
@@ -175,12 +178,7 @@ export interface Window {
  * Output spatial size of a Conv/pool window, per ONNX: NOTSET uses explicit pads (ceil_mode for pools),
  * SAME_* gives ceil(in/stride) with pads split (extra at the end for UPPER), VALID pads nothing.
  */
-export function slideWindow(
-  ctx: NodeContext,
-  inSpatial: readonly Dim[],
-  kernel: number[],
-  opts: { ceilMode?: boolean; dilations?: boolean } = {},
-): Window {
+export function slideWindow(ctx: NodeContext, inSpatial: readonly Dim[], kernel: number[], opts: { ceilMode?: boolean; dilations?: boolean } = {}): Window {
   const rank = inSpatial.length;
   const strides = perAxis(ctx, 'strides', rank, 1);
   const dilations = opts.dilations === false ? kernel.map(() => 1) : perAxis(ctx, 'dilations', rank, 1);
@@ -220,10 +218,7 @@ export function slideWindow(
     if (typeof x === 'number') {
       const o = windowSize(x, effective, s, pb, pe, opts.ceilMode === true);
       if (o <= 0) {
-        throw new AnalysisError(
-          `axis ${i}: input ${x} with pads ${pb}+${pe} is smaller than the window ${effective} (kernel ${k}, dilation ${d})`,
-          where(ctx),
-        );
+        throw new AnalysisError(`axis ${i}: input ${x} with pads ${pb}+${pe} is smaller than the window ${effective} (kernel ${k}, dilation ${d})`, where(ctx));
       }
       out.push(o);
     } else {

@@ -67,7 +67,8 @@ const ifRule: OpRule = {
     const b = check(ctx.inferSubgraph(otherwise, []), 'else');
     return a.map((x, i) => {
       const y = b[i]!;
-      if (x.dtype !== 0 && y.dtype !== 0 && x.dtype !== y.dtype) fail(ctx, `output ${i} has type ${x.dtype} in the then branch and ${y.dtype} in the else branch`);
+      if (x.dtype !== 0 && y.dtype !== 0 && x.dtype !== y.dtype)
+        fail(ctx, `output ${i} has type ${x.dtype} in the then branch and ${y.dtype} in the else branch`);
       return mergeFacts(x, y);
     });
   },
@@ -224,7 +225,12 @@ function scanPlan(ctx: NodeContext): ScanPlan {
       batch = batch === null ? s.shape[0]! : unifyDim(batch, s.shape[0]!, where);
       seq = seq === null ? s.shape[1]! : unifyDim(seq, s.shape[1]!, where);
     }
-    const settled = settleStates(ctx, body, states, scans.map((s) => dropAxes(s, [0, 1])));
+    const settled = settleStates(
+      ctx,
+      body,
+      states,
+      scans.map((s) => dropAxes(s, [0, 1])),
+    );
     let runs: number | undefined;
     if (given(ctx, 0)) {
       const lens = valueOf(ctx, 0);

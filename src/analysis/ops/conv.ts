@@ -25,7 +25,6 @@ import {
 } from './compute-common.js';
 import { dims, type Expr, flopsEntry, folded, macsOnly, minus, n, paren, perGroup, plus, plusIf, pow, q, q1, times } from './expr.js';
 
-
 /** Where the operands of a Conv-like op sit among its inputs. */
 interface ConvInputs {
   x: number;
@@ -168,7 +167,10 @@ function terms(s: ConvSize) {
   const g = q('g', s.group);
   const N = q1('N', s.N);
   const Cout = q('C_out', s.Cout);
-  const out = dims(names.map((d) => `${d}_out`), s.outSp);
+  const out = dims(
+    names.map((d) => `${d}_out`),
+    s.outSp,
+  );
   return {
     N,
     Cin: q('C_in', s.Cin),
@@ -177,7 +179,10 @@ function terms(s: ConvSize) {
     CinPerGroup: perGroup(q('C_in', s.Cin), g),
     CoutPerGroup: perGroup(Cout, g),
     K: dims(kernelNames(s.kernel.length).sym, s.kernel),
-    inSp: dims(names.map((d) => `${d}_in`), s.inSp),
+    inSp: dims(
+      names.map((d) => `${d}_in`),
+      s.inSp,
+    ),
     /** Output elements: one bias add each. */
     outputs: times(N, Cout, out),
     out,

@@ -15,7 +15,6 @@ import { costRule, type Preset, presetEntry } from './compute-common.js';
 import { each, type Expr, flopsEntry, juxt, minus, n, numel, numelFactor, over, plusTight, q, scaled, sup, times } from './expr.js';
 import { castValues, forEachIndex, given, nodeLabel, stridesOf } from './tensor-values.js';
 
-
 // ---------------------------------------------------------------------------------------------------
 // Counting helpers (shared with activation.ts, reduce.ts, resize.ts)
 // ---------------------------------------------------------------------------------------------------
@@ -29,7 +28,10 @@ export function countDims(v: ValueFacts | undefined, what: string, ctx: NodeCont
     if (typeof d !== 'number') unknown.push(`dim ${i} (${d === null ? '?' : `'${d}'`})`);
   });
   if (unknown.length > 0) {
-    throw new AnalysisError(`cannot count: ${what} has shape ${formatShape(shape)} and ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} unknown`, nodeLabel(ctx));
+    throw new AnalysisError(
+      `cannot count: ${what} has shape ${formatShape(shape)} and ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} unknown`,
+      nodeLabel(ctx),
+    );
   }
   return shape as number[];
 }
@@ -225,14 +227,23 @@ function sameShapes(shapes: (Dim[] | undefined)[], ctx: NodeContext): Dim[] | un
   const first = knownShapes[0]!;
   for (const s of knownShapes) {
     if (s.length !== first.length) {
-      throw new AnalysisError(`inputs must have the same shape here (no broadcasting at opset ${ctx.opset}): ${knownShapes.map(formatShape).join(' vs ')}`, nodeLabel(ctx));
+      throw new AnalysisError(
+        `inputs must have the same shape here (no broadcasting at opset ${ctx.opset}): ${knownShapes.map(formatShape).join(' vs ')}`,
+        nodeLabel(ctx),
+      );
     }
   }
   return first.map((_, i) => knownShapes.reduce<Dim>((acc, s) => unifyDim(acc, s[i]!, nodeLabel(ctx)), first[i]!));
 }
 
 /** Output facts of a broadcasting op, computing `value` from fn when every operand is known. */
-function broadcastFacts(ctx: NodeContext, shapes: (Dim[] | undefined)[], dtype: number, fn: ((args: number[]) => number) | undefined, legacyEqual = false): ValueFacts {
+function broadcastFacts(
+  ctx: NodeContext,
+  shapes: (Dim[] | undefined)[],
+  dtype: number,
+  fn: ((args: number[]) => number) | undefined,
+  legacyEqual = false,
+): ValueFacts {
   const shape = legacyEqual ? sameShapes(shapes, ctx) : broadcastShapes(shapes, nodeLabel(ctx));
   let value: number[] | undefined;
   if (fn && shape?.every((d) => typeof d === 'number')) {
@@ -353,7 +364,18 @@ function variadicRule(op: string, spec: VariadicSpec): OpRule {
       if (k === 0) throw new AnalysisError(`${op} needs at least one input`, nodeLabel(ctx));
       const shapes = ctx.node.inputs.map((_, i) => needInput(ctx, i, `data_${i}`).shape);
       // Multidirectional broadcasting from opset 8; before, all inputs have one shape.
-      return [broadcastFacts(ctx, shapes, firstDtype(ctx, shapes.map((_, i) => i)), spec.value, ctx.opset < 8)];
+      return [
+        broadcastFacts(
+          ctx,
+          shapes,
+          firstDtype(
+            ctx,
+            shapes.map((_, i) => i),
+          ),
+          spec.value,
+          ctx.opset < 8,
+        ),
+      ];
     },
     cost: perElementCost((ctx) => spec.per(ctx.node.inputs.length), PRESETS),
   };
@@ -401,8 +423,7 @@ const UNARY: Record<string, UnarySpec> = {
   IsNaN: { bool: true, value: (x) => (Number.isNaN(x) ? 1 : 0) },
   IsInf: {
     bool: true,
-    value: (x, ctx) =>
-      (x === Infinity && ctx.attr.int('detect_positive', 1) === 1) || (x === -Infinity && ctx.attr.int('detect_negative', 1) === 1) ? 1 : 0,
+    value: (x, ctx) => ((x === Infinity && ctx.attr.int('detect_positive', 1) === 1) || (x === -Infinity && ctx.attr.int('detect_negative', 1) === 1) ? 1 : 0),
   },
   Not: { bool: true, value: (x) => (x === 0 ? 1 : 0) },
   BitwiseNot: { value: (x) => (Number.isInteger(x) ? Number(~BigInt(x)) : NaN) },
@@ -416,7 +437,13 @@ function unaryRule(op: string, spec: UnarySpec): OpRule {
       const dtype = spec.bool ? DataType.BOOL : x.dtype;
       const k = known(x);
       const fn = spec.value;
-      const value = k !== undefined && fn !== undefined ? fitValues(k.value.map((v) => fn(v, ctx)), dtype) : undefined;
+      const value =
+        k !== undefined && fn !== undefined
+          ? fitValues(
+              k.value.map((v) => fn(v, ctx)),
+              dtype,
+            )
+          : undefined;
       return [{ dtype, shape: x.shape ? [...x.shape] : undefined, value }];
     },
     cost: perElementCost(() => ({ c: 1 }), PRESETS),
@@ -456,7 +483,10 @@ const clipRule: OpRule = {
     if (k !== undefined && lower.value !== undefined && upper.value !== undefined) {
       const lo = lower.value;
       const hi = upper.value;
-      value = fitValues(k.value.map((v) => Math.min(Math.max(v, lo), hi)), x.dtype);
+      value = fitValues(
+        k.value.map((v) => Math.min(Math.max(v, lo), hi)),
+        x.dtype,
+      );
     }
     return [{ dtype: x.dtype, shape: x.shape ? [...x.shape] : undefined, value }];
   },

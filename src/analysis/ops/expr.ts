@@ -253,16 +253,30 @@ export function times(...factors: Expr[]): Expr {
 }
 
 export function plus(...terms: Expr[]): Expr {
-  return terms.length === 1 ? terms[0]! : new Sum(terms.map((term) => ({ sign: 1, term })), false);
+  return terms.length === 1
+    ? terms[0]!
+    : new Sum(
+        terms.map((term) => ({ sign: 1, term })),
+        false,
+      );
 }
 
 /** A sum whose substituted form sets + without spaces (`4×12²+12+6`). */
 export function plusTight(...terms: Expr[]): Expr {
-  return new Sum(terms.map((term) => ({ sign: 1, term })), true);
+  return new Sum(
+    terms.map((term) => ({ sign: 1, term })),
+    true,
+  );
 }
 
 export function minus(a: Expr, b: Expr): Expr {
-  return new Sum([{ sign: 1, term: a }, { sign: -1, term: b }], false);
+  return new Sum(
+    [
+      { sign: 1, term: a },
+      { sign: -1, term: b },
+    ],
+    false,
+  );
 }
 
 /** `(a/b)`; `a` alone when b is 1 (a convolution without groups: `C_in`, not `(C_in/1)`). */
@@ -298,12 +312,7 @@ export function plusIf(when: boolean, a: Expr, b: Expr): Expr {
 // Formulas and cost entries
 
 /** The FormulaUse of an expression: its symbolic and substituted text (notes after `; `). */
-export function formulaOf(
-  template: string,
-  vars: Record<string, number>,
-  e: Expr,
-  notes: readonly { label: string; expr: Expr }[] = [],
-): FormulaUse {
+export function formulaOf(template: string, vars: Record<string, number>, e: Expr, notes: readonly { label: string; expr: Expr }[] = []): FormulaUse {
   const noteSym = notes.map((x) => `; ${x.label} = ${x.expr.symbolic}`).join('');
   const noteSub = notes.map((x) => `; ${x.label} = ${x.expr.substituted}`).join('');
   return { template, vars, symbolic: e.symbolic + noteSym, substituted: e.substituted + noteSub };
@@ -336,7 +345,15 @@ function powers(sizes: readonly number[], latex: boolean): string {
     const run = j - i;
     const base = latex ? latexValue(sizes[i]!) : String(sizes[i]);
     if (run === 1) parts.push(base);
-    else parts.push(latex ? `${base}^${run > 9 ? `{${run}}` : run}` : `${base}${String(run).split('').map((c) => SUPERSCRIPT[Number(c)]).join('')}`);
+    else
+      parts.push(
+        latex
+          ? `${base}^${run > 9 ? `{${run}}` : run}`
+          : `${base}${String(run)
+              .split('')
+              .map((c) => SUPERSCRIPT[Number(c)])
+              .join('')}`,
+      );
     i = j;
   }
   return parts.length === 0 ? '1' : parts.join(latex ? ' \\times ' : '×');

@@ -7,9 +7,21 @@ import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { broadcastShapes } from '../shapes.js';
 import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { costRule, type Counted, hasInput, inputShape, knownShape, maybeShape, type Preset, prod, reporting, sameDim, toolEntry, where } from './compute-common.js';
+import {
+  costRule,
+  type Counted,
+  hasInput,
+  inputShape,
+  knownShape,
+  maybeShape,
+  type Preset,
+  prod,
+  reporting,
+  sameDim,
+  toolEntry,
+  where,
+} from './compute-common.js';
 import { exactEntry, type Expr, floorOf, flopsEntry, folded, minus, n, overSpaced, plus, plusIf, q, q1, series, times } from './expr.js';
-
 
 // ---------------------------------------------------------------------------------------------
 // Gemm
@@ -255,7 +267,10 @@ function parseEinsum(ctx: NodeContext, equation: string, ranks: (number | undefi
     // Implicit output: ellipsis dims, then the letters used exactly once, alphabetically.
     const counts = new Map<string, number>();
     for (const t of rawTerms) for (const l of letters(t)) counts.set(l, (counts.get(l) ?? 0) + 1);
-    const once = [...counts].filter(([, n]) => n === 1).map(([l]) => l).sort();
+    const once = [...counts]
+      .filter(([, n]) => n === 1)
+      .map(([l]) => l)
+      .sort();
     output = [...ellLabels(maxEll), ...once];
   }
   const order = new Map<string, string>();
@@ -286,7 +301,11 @@ function labelSizes(ctx: NodeContext, spec: EinsumSpec, shapes: (Dim[] | undefin
 
 function inferEinsum(ctx: NodeContext): ValueFacts[] {
   const shapes = ctx.node.inputs.map((_, i) => ctx.inputs[i]?.shape);
-  const spec = parseEinsum(ctx, ctx.attr.string('equation', ''), shapes.map((s) => s?.length));
+  const spec = parseEinsum(
+    ctx,
+    ctx.attr.string('equation', ''),
+    shapes.map((s) => s?.length),
+  );
   const sizes = labelSizes(ctx, spec, shapes);
   return [{ dtype: ctx.inputs[0]?.dtype ?? 0, shape: spec.output.map((l) => sizes.get(l) ?? null) }];
 }
@@ -360,7 +379,14 @@ function einsumPath(terms: Set<string>[], output: Set<string>, sizes: Map<string
       }
       return steps;
     }
-    return [contract(terms.map((_, i) => i), terms, output, sizes).step];
+    return [
+      contract(
+        terms.map((_, i) => i),
+        terms,
+        output,
+        sizes,
+      ).step,
+    ];
   }
   const limit = Math.max(...terms.map((t) => sizeOf(t, sizes)), sizeOf(output, sizes));
   type Partial = { cost: number; steps: Step[]; remaining: Set<string>[] };
@@ -379,7 +405,12 @@ function einsumPath(terms: Set<string>[], output: Set<string>, sizes: Map<string
     }
     if (next.length === 0) {
       const best = full.reduce((a, b) => (b.cost < a.cost ? b : a));
-      const rest = contract(best.remaining.map((_, i) => i), best.remaining, output, sizes);
+      const rest = contract(
+        best.remaining.map((_, i) => i),
+        best.remaining,
+        output,
+        sizes,
+      );
       return [...best.steps, rest.step];
     }
     full = next;
@@ -392,7 +423,15 @@ function einsumPath(terms: Set<string>[], output: Set<string>, sizes: Map<string
  * (((A·B)·C)·D), each intermediate keeping the labels a later operand or the output still needs.
  */
 function leftToRightPath(terms: Set<string>[], output: Set<string>, sizes: Map<string, number>): Step[] {
-  if (terms.length <= 2) return [contract(terms.map((_, i) => i), terms, output, sizes).step];
+  if (terms.length <= 2)
+    return [
+      contract(
+        terms.map((_, i) => i),
+        terms,
+        output,
+        sizes,
+      ).step,
+    ];
   const steps: Step[] = [];
   let remaining = terms;
   while (remaining.length > 1) {
@@ -438,7 +477,11 @@ interface EinsumSize {
 
 function einsumSize(ctx: CostContext, numpyPath: boolean): EinsumSize {
   const shapes = ctx.node.inputs.map((_, i) => knownShape(ctx, ctx.inputs[i]?.shape, `einsum operand ${i}`));
-  const spec = parseEinsum(ctx, ctx.attr.string('equation', ''), shapes.map((s) => s.length));
+  const spec = parseEinsum(
+    ctx,
+    ctx.attr.string('equation', ''),
+    shapes.map((s) => s.length),
+  );
   const sizes = labelSizes(ctx, spec, shapes) as Map<string, number>;
   const termSets = spec.terms.map((t) => new Set(t));
   const path = numpyPath ? einsumPath : leftToRightPath;
@@ -499,8 +542,7 @@ const PRESETS: Record<Preset, Deviations> = {
   ptflops: {
     // ptflops 0.7.5: the nn.Linear hook adds the bias once per row, (K·N + N)·M; the torch.addmm hook
     // (other Gemms) adds numel(C) once
-    Gemm: (s) =>
-      s.linear && biasCounted(s) ? plus(mkn(s), times(q('M', s.M), q('N', s.N))) : plusIf(biasCounted(s), mkn(s), numelC(s)),
+    Gemm: (s) => (s.linear && biasCounted(s) ? plus(mkn(s), times(q('M', s.M), q('N', s.N))) : plusIf(biasCounted(s), mkn(s), numelC(s))),
     MatMul: torchMatmulMacs,
     // torch.einsum is not among ptflops's hooked tensor ops
   },
@@ -510,9 +552,7 @@ const PRESETS: Record<Preset, Deviations> = {
     // einsum_flop_jit: two bmm-shaped equations counted exactly, others floor(optimized FLOP count / 2),
     // the count read back from numpy's '%.3e' print
     Einsum: (e) =>
-      e.canonical === 'abc,abd->acd' || e.canonical === 'abc,adc->adb'
-        ? e.all
-        : floorOf(overSpaced(q('numpy FLOP count', threeDigitExponent(e.numpy)), n(2))),
+      e.canonical === 'abc,abd->acd' || e.canonical === 'abc,adc->adb' ? e.all : floorOf(overSpaced(q('numpy FLOP count', threeDigitExponent(e.numpy)), n(2))),
   },
   thop: {
     // count_linear: in_features·numel(Y); torch.addmm and torch.matmul are not modules, thop does not see them

@@ -23,10 +23,24 @@ import { rules as shapeOps } from './shape-ops.js';
 import { rules as softmax } from './softmax.js';
 
 export const ALL_RULES: readonly OpRule[] = [
-  ...conv, ...gemm, ...attention, ...norm, ...pool, ...softmax, ...recurrent,
-  ...elementwise, ...activation, ...reduce, ...resize,
-  ...shapeOps, ...indexing, ...controlFlow, ...sequence, ...misc,
-  ...quantization, ...rotary,
+  ...conv,
+  ...gemm,
+  ...attention,
+  ...norm,
+  ...pool,
+  ...softmax,
+  ...recurrent,
+  ...elementwise,
+  ...activation,
+  ...reduce,
+  ...resize,
+  ...shapeOps,
+  ...indexing,
+  ...controlFlow,
+  ...sequence,
+  ...misc,
+  ...quantization,
+  ...rotary,
 ];
 
 const normDomain = (d: string): string => (d === 'ai.onnx' ? '' : d);

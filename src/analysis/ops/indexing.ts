@@ -230,7 +230,7 @@ const unique: OpRule = {
     const outs: ValueFacts[] = [];
     if (!ctx.attr.has('axis')) {
       if (x.value !== undefined) u = new Set(x.value).size;
-      const n = x.shape === undefined ? null : product(x.shape) ?? null;
+      const n = x.shape === undefined ? null : (product(x.shape) ?? null);
       outs.push({ dtype: x.dtype, shape: [u] }, { dtype: INT64, shape: [u] }, { dtype: INT64, shape: [n] }, { dtype: INT64, shape: [u] });
     } else if (x.shape === undefined) {
       outs.push({ dtype: x.dtype }, { dtype: INT64, shape: [u] }, { dtype: INT64, shape: [null] }, { dtype: INT64, shape: [u] });
@@ -264,6 +264,15 @@ const nonMaxSuppression: OpRule = {
 };
 
 export const rules: OpRule[] = [
-  gather, gatherElements, gatherND, scatterRule('ScatterND'), scatterRule('ScatterElements'), scatterRule('Scatter'),
-  nonZero, oneHot, compress, unique, nonMaxSuppression,
+  gather,
+  gatherElements,
+  gatherND,
+  scatterRule('ScatterND'),
+  scatterRule('ScatterElements'),
+  scatterRule('Scatter'),
+  nonZero,
+  oneHot,
+  compress,
+  unique,
+  nonMaxSuppression,
 ];

@@ -60,7 +60,10 @@ const gradient: OpRule = {
     });
   },
   cost: costRule((ctx) => {
-    throw new AnalysisError('not counted: a gradient costs the backward pass of the forward sub-graph from xs to y, which the node does not hold', nodeLabel(ctx));
+    throw new AnalysisError(
+      'not counted: a gradient costs the backward pass of the forward sub-graph from xs to y, which the node does not hold',
+      nodeLabel(ctx),
+    );
   }),
 };
 

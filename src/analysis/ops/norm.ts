@@ -12,9 +12,21 @@ import { DataType } from '../../onnx/dtypes.js';
 import type { Dim } from '../../onnx/model.js';
 import { normalizeAxis } from '../shapes.js';
 import { AnalysisError, type CostContext, type CostEntry, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
-import { costRule, hasInput, inputShape, knownShape, maybeShape, type Preset, type PresetCost, presetEntry, presetTemplate, prod, sameDim, where } from './compute-common.js';
+import {
+  costRule,
+  hasInput,
+  inputShape,
+  knownShape,
+  maybeShape,
+  type Preset,
+  type PresetCost,
+  presetEntry,
+  presetTemplate,
+  prod,
+  sameDim,
+  where,
+} from './compute-common.js';
 import { flopsEntry, minus, n, plus, plusTight, q, times } from './expr.js';
-
 
 function sameAsInput(ctx: NodeContext): ValueFacts {
   const shape = ctx.inputs[0]?.shape;
@@ -252,13 +264,32 @@ function mvnExact(ctx: CostContext): CostEntry {
 const same = (ctx: NodeContext): ValueFacts[] => [sameAsInput(ctx)];
 
 export const rules: OpRule[] = [
-  { ops: ['BatchNormalization'], infer: inferBatchNorm, cost: costRule(batchNormExact, presetNorm('batchnorm')), weightInputs: [1, 2], nonParamInputs: [3, 4], bufferInputs: [3, 4] },
+  {
+    ops: ['BatchNormalization'],
+    infer: inferBatchNorm,
+    cost: costRule(batchNormExact, presetNorm('batchnorm')),
+    weightInputs: [1, 2],
+    nonParamInputs: [3, 4],
+    bufferInputs: [3, 4],
+  },
   { ops: ['LayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: costRule(layerNormExact, presetNorm('layernorm')), weightInputs: [1, 2] },
   { ops: ['RMSNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: costRule(rmsNormExact), weightInputs: [1] },
   // ONNX Runtime registers SimplifiedLayerNormalization in the default domain (and exporters also use com.microsoft).
   { ops: ['SimplifiedLayerNormalization'], infer: (ctx) => inferLayerNorm(ctx), cost: costRule(rmsNormExact), weightInputs: [1] },
-  { ops: ['SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization'], domain: 'com.microsoft', infer: (ctx) => (ctx.node.opType.startsWith('Skip') ? inferSkip(ctx) : inferLayerNorm(ctx)), cost: costRule((ctx) => (ctx.node.opType.startsWith('Skip') ? skipRmsExact(ctx) : rmsNormExact(ctx))), weightInputs: (ctx) => (ctx.node.opType.startsWith('Skip') ? [2, 3] : [1]) },
-  { ops: ['SkipLayerNormalization'], domain: 'com.microsoft', infer: inferSkip, cost: costRule(skipLayerNormExact, presetNorm('layernorm')), weightInputs: [2, 3, 4] },
+  {
+    ops: ['SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization'],
+    domain: 'com.microsoft',
+    infer: (ctx) => (ctx.node.opType.startsWith('Skip') ? inferSkip(ctx) : inferLayerNorm(ctx)),
+    cost: costRule((ctx) => (ctx.node.opType.startsWith('Skip') ? skipRmsExact(ctx) : rmsNormExact(ctx))),
+    weightInputs: (ctx) => (ctx.node.opType.startsWith('Skip') ? [2, 3] : [1]),
+  },
+  {
+    ops: ['SkipLayerNormalization'],
+    domain: 'com.microsoft',
+    infer: inferSkip,
+    cost: costRule(skipLayerNormExact, presetNorm('layernorm')),
+    weightInputs: [2, 3, 4],
+  },
   { ops: ['GroupNormalization'], infer: inferGroupNorm, cost: costRule(groupNormExact, presetNorm('groupnorm')), weightInputs: [1, 2] },
   { ops: ['InstanceNormalization'], infer: inferInstanceNorm, cost: costRule(instanceNormExact, presetNorm('instancenorm')), weightInputs: [1, 2] },
   { ops: ['LpNormalization'], infer: same, cost: costRule(lpNormExact) },

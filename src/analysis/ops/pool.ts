@@ -89,7 +89,10 @@ function inBoundsTaps(ctx: CostContext, s: PoolSize): number {
     const outs = s.outSp[a]!;
     const k = s.kernel[a]!;
     if (Math.min(outs, k) > MAX_TAP_STEPS) {
-      throw new AnalysisError(`AveragePool axis ${a} has ${outs} windows of ${k} taps; counting in-bounds taps is limited to ${MAX_TAP_STEPS} steps`, where(ctx));
+      throw new AnalysisError(
+        `AveragePool axis ${a} has ${outs} windows of ${k} taps; counting in-bounds taps is limited to ${MAX_TAP_STEPS} steps`,
+        where(ctx),
+      );
     }
     // #{x in [0, n) : lo ≤ x·step + base ≤ hi} for step > 0
     const countIn = (n: number, step: number, base: number, lo: number, hi: number): number => {
@@ -122,7 +125,8 @@ function maxPoolExact(ctx: CostContext): CostEntry {
 function avgPoolExact(ctx: CostContext): CostEntry {
   const s = poolSize(ctx);
   const includePad = ctx.attr.int('count_include_pad', 0) === 1;
-  const padded = explicitPads(ctx, s.inSp.length).some((p) => p > 0) || ctx.attr.string('auto_pad', 'NOTSET').startsWith('SAME') || ctx.attr.int('ceil_mode', 0) === 1;
+  const padded =
+    explicitPads(ctx, s.inSp.length).some((p) => p > 0) || ctx.attr.string('auto_pad', 'NOTSET').startsWith('SAME') || ctx.attr.int('ceil_mode', 0) === 1;
   if (!includePad && padded) {
     const taps = q('Σ in-bounds taps (taps − 1 adds + 1 divide per window)', inBoundsTaps(ctx, s));
     return flopsEntry(0, 'avgpool', { ...vars(s), taps: taps.value }, taps);
@@ -261,10 +265,31 @@ function presetPool(size: (ctx: CostContext) => PoolSize, template: (op: string)
 }
 
 export const rules: OpRule[] = [
-  { ops: ['MaxPool'], infer: inferWindowPool, cost: costRule(maxPoolExact, presetPool(poolSize, () => 'maxpool', vars)) },
-  { ops: ['AveragePool'], infer: inferWindowPool, cost: costRule(avgPoolExact, presetPool(poolSize, () => 'avgpool', vars)) },
+  {
+    ops: ['MaxPool'],
+    infer: inferWindowPool,
+    cost: costRule(
+      maxPoolExact,
+      presetPool(poolSize, () => 'maxpool', vars),
+    ),
+  },
+  {
+    ops: ['AveragePool'],
+    infer: inferWindowPool,
+    cost: costRule(
+      avgPoolExact,
+      presetPool(poolSize, () => 'avgpool', vars),
+    ),
+  },
   { ops: ['LpPool'], infer: inferWindowPool, cost: costRule(lpPoolExact) },
-  { ops: ['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'], infer: inferGlobal, cost: costRule(globalExact, presetPool(globalSize, (op) => GLOBAL_TEMPLATES[op]!, globalVars)) },
+  {
+    ops: ['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'],
+    infer: inferGlobal,
+    cost: costRule(
+      globalExact,
+      presetPool(globalSize, (op) => GLOBAL_TEMPLATES[op]!, globalVars),
+    ),
+  },
   { ops: ['MaxUnpool'], infer: inferMaxUnpool, cost: costRule(maxUnpoolExact), nonParamInputs: [1, 2] },
   { ops: ['RoiAlign'], infer: inferRoiAlign, cost: costRule(roiAlignExact), nonParamInputs: [1, 2] },
 ];

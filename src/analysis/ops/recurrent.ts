@@ -142,7 +142,9 @@ function cellTerms(s: CellSize) {
   const G = q('G', s.G);
   return {
     steps: times(q('T', s.T), q('B', s.B), q1('dirs', s.dirs)),
-    G, H, I: q('I', s.I),
+    G,
+    H,
+    I: q('I', s.I),
     /** Weight elements a step reads, G·H·(I + H): its MACs. */
     gateMacs: times(G, H, plusTight(q('I', s.I), H)),
     /** The per-step extra of ptflops and DeepSpeed's rnn_flops: H for RNN, 7·H for GRU, 10·H for LSTM. */

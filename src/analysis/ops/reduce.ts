@@ -14,7 +14,6 @@ import { countDims, fitValues, known, needInput } from './elementwise.js';
 import { each, type Expr, flopsEntry, juxt, minus, n, numel, numelFactor, over, q, times } from './expr.js';
 import { forEachIndex, given, nodeLabel, stridesOf } from './tensor-values.js';
 
-
 // ---------------------------------------------------------------------------------------------------
 // Reduce*
 // ---------------------------------------------------------------------------------------------------
@@ -195,7 +194,11 @@ function argRule(op: 'ArgMax' | 'ArgMin'): OpRule {
     cost: costRule((ctx) => {
       const dims = countDims(ctx.inputs[0], 'the input', ctx);
       const axis = normalizeAxis(ctx.attr.int('axis', 0), dims.length, nodeLabel(ctx));
-      return reduceEntry(dims.filter((_, i) => i !== axis), [dims[axis]!], REDUCE.ReduceMax!);
+      return reduceEntry(
+        dims.filter((_, i) => i !== axis),
+        [dims[axis]!],
+        REDUCE.ReduceMax!,
+      );
     }),
   };
 }
@@ -250,7 +253,10 @@ const cumsumRule: OpRule = {
     const axis = cumsumAxis(ctx, dims.length);
     if (axis === undefined) throw new AnalysisError('cannot count: the CumSum axis is not known', nodeLabel(ctx));
     const exclusive = ctx.attr.int('exclusive', 0) === 1;
-    const lines = numelFactor('M', dims.filter((_, i) => i !== axis));
+    const lines = numelFactor(
+      'M',
+      dims.filter((_, i) => i !== axis),
+    );
     const len = q('n', dims[axis]!);
     return perLine('reduce', { M: lines.value, n: len.value }, lines, minus(len, n(exclusive ? 2 : 1)));
   }),
@@ -299,7 +305,10 @@ const topkRule: OpRule = {
     if (k === undefined) throw new AnalysisError("cannot count: TopK's K is not known", nodeLabel(ctx));
     const K = q('K', k);
     const size = q('n', dims[axis]!);
-    const rows = numelFactor('M', dims.filter((_, i) => i !== axis));
+    const rows = numelFactor(
+      'M',
+      dims.filter((_, i) => i !== axis),
+    );
     const perRow = over(times(K, minus(minus(juxt(n(2), size), K), n(1))), n(2));
     return flopsEntry(0, 'topk', { M: rows.value, n: size.value, K: k }, each(rows, perRow));
   }),

@@ -250,32 +250,38 @@ const gridSampleRule: OpRule = {
     }
     const r = x.shape.length - 2;
     if (r < 1 || grid.shape.length !== r + 2 || (ctx.opset < 20 && r !== 2)) {
-      throw new AnalysisError(`GridSample needs X [N, C, D1…Dr] and grid [N, O1…Or, r] (r = 2 before opset 20), got X ${formatShape(x.shape)} and grid ${formatShape(grid.shape)}`, nodeLabel(ctx));
+      throw new AnalysisError(
+        `GridSample needs X [N, C, D1…Dr] and grid [N, O1…Or, r] (r = 2 before opset 20), got X ${formatShape(x.shape)} and grid ${formatShape(grid.shape)}`,
+        nodeLabel(ctx),
+      );
     }
     unifyDim(grid.shape[r + 1]!, r, nodeLabel(ctx));
     const batch = unifyDim(x.shape[0]!, grid.shape[0]!, nodeLabel(ctx));
     return [{ dtype: x.dtype, shape: [batch, x.shape[1]!, ...grid.shape.slice(1, r + 1)] }];
   },
   // Per output element the interpolation c, per sampling location and axis the coordinate's a + w ops.
-  cost: costRule((ctx) => {
-    const out = countDims(ctx.outputs[0], 'the output', ctx);
-    const spatial = out.slice(2);
-    const r = spatial.length;
-    const mode = parseMode(ctx, ctx.opset >= 20 ? 'linear' : 'bilinear');
-    const interp = q('c', mode === 'nearest' ? 0 : interpolationFlops(Array.from({ length: r }, () => BASE_TAPS[mode])));
-    // Unnormalising a coordinate: ((g + 1)·size − 1)/2 is 4 ops, (g + 1)/2·(size − 1) with aligned corners 3.
-    const a = q('a', ctx.attr.int('align_corners', 0) === 1 ? 3 : 4);
-    const w = q('w', WEIGHT_OPS[mode]);
-    const flops = plus(times(numel(['B', 'C', 'P'], out), interp), times(numelFactor(['B', 'P'], [out[0]!, ...spatial]), q('r', r), plusTight(a, w)));
-    const vars = { B: out[0]!, C: out[1]!, P: product(spatial)!, r, c: interp.value, a: a.value, w: w.value };
-    return flopsEntry(0, 'gridsample', vars, flops);
-  }, presetTable({
-    // fvcore's grid_sampler handle: 4 per output element (it assumes bilinear).
-    fvcore: (ctx, preset) => {
+  cost: costRule(
+    (ctx) => {
       const out = countDims(ctx.outputs[0], 'the output', ctx);
-      return presetEntry(preset, 'gridsample', { B: out[0]!, C: out[1]!, P: product(out.slice(2))! }, times(n(4), numel(['B', 'C', 'P'], out)));
+      const spatial = out.slice(2);
+      const r = spatial.length;
+      const mode = parseMode(ctx, ctx.opset >= 20 ? 'linear' : 'bilinear');
+      const interp = q('c', mode === 'nearest' ? 0 : interpolationFlops(Array.from({ length: r }, () => BASE_TAPS[mode])));
+      // Unnormalising a coordinate: ((g + 1)·size − 1)/2 is 4 ops, (g + 1)/2·(size − 1) with aligned corners 3.
+      const a = q('a', ctx.attr.int('align_corners', 0) === 1 ? 3 : 4);
+      const w = q('w', WEIGHT_OPS[mode]);
+      const flops = plus(times(numel(['B', 'C', 'P'], out), interp), times(numelFactor(['B', 'P'], [out[0]!, ...spatial]), q('r', r), plusTight(a, w)));
+      const vars = { B: out[0]!, C: out[1]!, P: product(spatial)!, r, c: interp.value, a: a.value, w: w.value };
+      return flopsEntry(0, 'gridsample', vars, flops);
     },
-  })),
+    presetTable({
+      // fvcore's grid_sampler handle: 4 per output element (it assumes bilinear).
+      fvcore: (ctx, preset) => {
+        const out = countDims(ctx.outputs[0], 'the output', ctx);
+        return presetEntry(preset, 'gridsample', { B: out[0]!, C: out[1]!, P: product(out.slice(2))! }, times(n(4), numel(['B', 'C', 'P'], out)));
+      },
+    }),
+  ),
   nonParamInputs: [1],
 };
 
@@ -346,7 +352,8 @@ const col2imRule: OpRule = {
     const image = needInput(ctx, 1, 'image_shape').value;
     const block = needInput(ctx, 2, 'block_shape').value;
     const r = image?.length ?? block?.length ?? (typeof ctx.inputs[1]?.shape?.[0] === 'number' ? (ctx.inputs[1]!.shape![0] as number) : undefined);
-    if (x.shape !== undefined && x.shape.length !== 3) throw new AnalysisError(`Col2Im needs input [N, C·∏block, L], got ${formatShape(x.shape)}`, nodeLabel(ctx));
+    if (x.shape !== undefined && x.shape.length !== 3)
+      throw new AnalysisError(`Col2Im needs input [N, C·∏block, L], got ${formatShape(x.shape)}`, nodeLabel(ctx));
     if (image && block && image.length !== block.length) {
       throw new AnalysisError(`Col2Im image_shape has ${image.length} dims but block_shape ${block.length}`, nodeLabel(ctx));
     }
@@ -356,13 +363,25 @@ const col2imRule: OpRule = {
     const cols = x.shape?.[1];
     if (kernel !== undefined && typeof cols === 'number') c = dividedBy(cols, kernel, 'the column channels', ctx);
     if (image && block && r !== undefined) {
-      const strides = ctx.attr.ints('strides', Array.from({ length: r }, () => 1));
-      const dilations = ctx.attr.ints('dilations', Array.from({ length: r }, () => 1));
-      const pads = ctx.attr.ints('pads', Array.from({ length: 2 * r }, () => 0));
+      const strides = ctx.attr.ints(
+        'strides',
+        Array.from({ length: r }, () => 1),
+      );
+      const dilations = ctx.attr.ints(
+        'dilations',
+        Array.from({ length: r }, () => 1),
+      );
+      const pads = ctx.attr.ints(
+        'pads',
+        Array.from({ length: 2 * r }, () => 0),
+      );
       const blocks = image.reduce((acc, size, i) => acc * windowOutput(size, block[i]!, strides[i]!, dilations[i]!, pads[i]!, pads[i + r]!), 1);
       const length = x.shape?.[2];
       if (typeof length === 'number' && length !== blocks) {
-        throw new AnalysisError(`Col2Im input has L = ${length} blocks but image_shape [${image.join(', ')}] and block_shape [${block.join(', ')}] give ${blocks}`, nodeLabel(ctx));
+        throw new AnalysisError(
+          `Col2Im input has L = ${length} blocks but image_shape [${image.join(', ')}] and block_shape [${block.join(', ')}] give ${blocks}`,
+          nodeLabel(ctx),
+        );
       }
     }
     if (r === undefined) return [{ dtype: x.dtype }];

@@ -54,83 +54,104 @@ const sequenceConstruct = zeroRule(['SequenceConstruct'], (ctx) => {
   return [sequenceOf(items, undefined)];
 });
 
-const sequenceAt = zeroRule(['SequenceAt'], (ctx) => {
-  const s = needSequence(ctx, 0);
-  need(ctx, 1, 'position');
-  const pos = scalarOf(ctx, 1);
-  if (s.items !== undefined && pos !== undefined) return [cloneFacts(s.items[position(ctx, pos, s.items.length, false)]!)];
-  return [s.elem ? cloneFacts(s.elem) : { dtype: s.dtype }];
-}, [1]);
+const sequenceAt = zeroRule(
+  ['SequenceAt'],
+  (ctx) => {
+    const s = needSequence(ctx, 0);
+    need(ctx, 1, 'position');
+    const pos = scalarOf(ctx, 1);
+    if (s.items !== undefined && pos !== undefined) return [cloneFacts(s.items[position(ctx, pos, s.items.length, false)]!)];
+    return [s.elem ? cloneFacts(s.elem) : { dtype: s.dtype }];
+  },
+  [1],
+);
 
-const sequenceInsert = zeroRule(['SequenceInsert'], (ctx) => {
-  const s = needSequence(ctx, 0);
-  const t = need(ctx, 1, 'tensor');
-  if (s.elem?.dtype && t.dtype && s.elem.dtype !== t.dtype) fail(ctx, `cannot insert a tensor of type ${t.dtype} into a sequence of type ${s.elem.dtype}`);
-  const pos = given(ctx, 2) ? scalarOf(ctx, 2) : s.items?.length;
-  if (s.items !== undefined && pos !== undefined) {
-    const items = s.items.map(cloneFacts);
-    items.splice(position(ctx, pos, items.length, true), 0, cloneFacts(t));
-    return [sequenceOf(items, s.elem)];
-  }
-  const known = s.items !== undefined && s.items.length === 0;
-  return [sequenceOf(undefined, known || s.elem === undefined ? t : mergeFacts(s.elem, t))];
-}, [2]);
+const sequenceInsert = zeroRule(
+  ['SequenceInsert'],
+  (ctx) => {
+    const s = needSequence(ctx, 0);
+    const t = need(ctx, 1, 'tensor');
+    if (s.elem?.dtype && t.dtype && s.elem.dtype !== t.dtype) fail(ctx, `cannot insert a tensor of type ${t.dtype} into a sequence of type ${s.elem.dtype}`);
+    const pos = given(ctx, 2) ? scalarOf(ctx, 2) : s.items?.length;
+    if (s.items !== undefined && pos !== undefined) {
+      const items = s.items.map(cloneFacts);
+      items.splice(position(ctx, pos, items.length, true), 0, cloneFacts(t));
+      return [sequenceOf(items, s.elem)];
+    }
+    const known = s.items !== undefined && s.items.length === 0;
+    return [sequenceOf(undefined, known || s.elem === undefined ? t : mergeFacts(s.elem, t))];
+  },
+  [2],
+);
 
-const sequenceErase = zeroRule(['SequenceErase'], (ctx) => {
-  const s = needSequence(ctx, 0);
-  const pos = given(ctx, 1) ? scalarOf(ctx, 1) : -1;
-  if (s.items !== undefined && pos !== undefined) {
-    const items = s.items.map(cloneFacts);
-    items.splice(position(ctx, pos, items.length, false), 1);
-    return [sequenceOf(items, s.elem)];
-  }
-  return [sequenceOf(undefined, s.elem)];
-}, [1]);
+const sequenceErase = zeroRule(
+  ['SequenceErase'],
+  (ctx) => {
+    const s = needSequence(ctx, 0);
+    const pos = given(ctx, 1) ? scalarOf(ctx, 1) : -1;
+    if (s.items !== undefined && pos !== undefined) {
+      const items = s.items.map(cloneFacts);
+      items.splice(position(ctx, pos, items.length, false), 1);
+      return [sequenceOf(items, s.elem)];
+    }
+    return [sequenceOf(undefined, s.elem)];
+  },
+  [1],
+);
 
 const sequenceLength = zeroRule(['SequenceLength'], (ctx) => {
   const s = needSequence(ctx, 0);
   return [{ dtype: DataType.INT64, shape: [], value: s.items ? [s.items.length] : undefined }];
 });
 
-const splitToSequence = zeroRule(['SplitToSequence'], (ctx) => {
-  const x = need(ctx, 0, 'input');
-  const keepdims = ctx.attr.int('keepdims', 1) === 1;
-  if (x.shape === undefined) return [sequenceOf(undefined, { dtype: x.dtype })];
-  const axis = normalizeAxis(ctx.attr.int('axis', 0), x.shape.length, nodeLabel(ctx));
-  const dim = x.shape[axis]!;
-  // A dim a file declares may be negative or huge: only a whole number ≥ 0 sizes the pieces.
-  const countable = typeof dim === 'number' && Number.isSafeInteger(dim) && dim >= 0;
-  const piece = (size: Dim, squeeze: boolean): ValueFacts => {
-    const shape = [...x.shape!];
-    if (squeeze) shape.splice(axis, 1);
-    else shape[axis] = size;
-    return { dtype: x.dtype, shape };
-  };
-  let sizes: number[] | undefined;
-  let squeeze = false;
-  if (!given(ctx, 1)) {
-    // No split: pieces of one element along the axis, squeezed away unless keepdims.
-    squeeze = !keepdims;
-    if (countable && dim <= MAX_VALUE_ELEMENTS) sizes = new Array<number>(dim).fill(1);
-  } else {
-    const split = valueOf(ctx, 1);
-    const scalar = ctx.inputs[1]?.shape?.length === 0;
-    if (split !== undefined && scalar) {
-      const chunk = split[0]!;
-      if (chunk < 1) fail(ctx, `split ${chunk} must be positive`);
-      if (countable && Math.ceil(dim / chunk) <= MAX_VALUE_ELEMENTS) {
-        sizes = Array.from({ length: Math.ceil(dim / chunk) }, (_, i) => Math.min(chunk, dim - i * chunk));
+const splitToSequence = zeroRule(
+  ['SplitToSequence'],
+  (ctx) => {
+    const x = need(ctx, 0, 'input');
+    const keepdims = ctx.attr.int('keepdims', 1) === 1;
+    if (x.shape === undefined) return [sequenceOf(undefined, { dtype: x.dtype })];
+    const axis = normalizeAxis(ctx.attr.int('axis', 0), x.shape.length, nodeLabel(ctx));
+    const dim = x.shape[axis]!;
+    // A dim a file declares may be negative or huge: only a whole number ≥ 0 sizes the pieces.
+    const countable = typeof dim === 'number' && Number.isSafeInteger(dim) && dim >= 0;
+    const piece = (size: Dim, squeeze: boolean): ValueFacts => {
+      const shape = [...x.shape!];
+      if (squeeze) shape.splice(axis, 1);
+      else shape[axis] = size;
+      return { dtype: x.dtype, shape };
+    };
+    let sizes: number[] | undefined;
+    let squeeze = false;
+    if (!given(ctx, 1)) {
+      // No split: pieces of one element along the axis, squeezed away unless keepdims.
+      squeeze = !keepdims;
+      if (countable && dim <= MAX_VALUE_ELEMENTS) sizes = new Array<number>(dim).fill(1);
+    } else {
+      const split = valueOf(ctx, 1);
+      const scalar = ctx.inputs[1]?.shape?.length === 0;
+      if (split !== undefined && scalar) {
+        const chunk = split[0]!;
+        if (chunk < 1) fail(ctx, `split ${chunk} must be positive`);
+        if (countable && Math.ceil(dim / chunk) <= MAX_VALUE_ELEMENTS) {
+          sizes = Array.from({ length: Math.ceil(dim / chunk) }, (_, i) => Math.min(chunk, dim - i * chunk));
+        }
+      } else if (split !== undefined) {
+        if (typeof dim === 'number' && split.reduce((a, b) => a + b, 0) !== dim) {
+          fail(ctx, `split [${split.join(', ')}] does not add up to the axis size ${dim}`);
+        }
+        sizes = split;
       }
-    } else if (split !== undefined) {
-      if (typeof dim === 'number' && split.reduce((a, b) => a + b, 0) !== dim) {
-        fail(ctx, `split [${split.join(', ')}] does not add up to the axis size ${dim}`);
-      }
-      sizes = split;
     }
-  }
-  if (sizes === undefined || sizes.length > MAX_VALUE_ELEMENTS) return [sequenceOf(undefined, piece(squeeze ? 1 : null, squeeze))];
-  return [sequenceOf(sizes.map((s) => piece(s, squeeze)), undefined)];
-}, [1]);
+    if (sizes === undefined || sizes.length > MAX_VALUE_ELEMENTS) return [sequenceOf(undefined, piece(squeeze ? 1 : null, squeeze))];
+    return [
+      sequenceOf(
+        sizes.map((s) => piece(s, squeeze)),
+        undefined,
+      ),
+    ];
+  },
+  [1],
+);
 
 const concatFromSequence = zeroRule(['ConcatFromSequence'], (ctx) => {
   const s = needSequence(ctx, 0);
@@ -194,7 +215,12 @@ const sequenceMap: OpRule = {
     const n = mapLength(ctx);
     if (n !== undefined) {
       const outs = Array.from({ length: n }, (_, j) => ctx.inferSubgraph(body, mapInputs(ctx, j)));
-      return ctx.node.outputs.map((_, k) => sequenceOf(outs.map((o) => o[k]!), undefined));
+      return ctx.node.outputs.map((_, k) =>
+        sequenceOf(
+          outs.map((o) => o[k]!),
+          undefined,
+        ),
+      );
     }
     const out = ctx.inferSubgraph(body, mapInputs(ctx, undefined));
     return ctx.node.outputs.map((_, k) => sequenceOf(undefined, out[k]));
@@ -224,7 +250,14 @@ const optional = zeroRule(['Optional'], (ctx) => {
   if (!ctx.attr.has('type')) fail(ctx, 'an Optional without input needs the type attribute');
   const t = ctx.node.attributes.find((a) => a.name === 'type');
   const elemType = t?.type === 'type_proto' && t.value.kind === 'tensor' ? t.value.elemType : 0;
-  return [{ dtype: elemType, kind: 'optional', elem: { dtype: elemType, shape: t?.type === 'type_proto' && t.value.kind === 'tensor' ? t.value.shape : undefined }, items: [] }];
+  return [
+    {
+      dtype: elemType,
+      kind: 'optional',
+      elem: { dtype: elemType, shape: t?.type === 'type_proto' && t.value.kind === 'tensor' ? t.value.shape : undefined },
+      items: [],
+    },
+  ];
 });
 
 const optionalHasElement = zeroRule(['OptionalHasElement'], (ctx) => {
@@ -246,6 +279,16 @@ const optionalGetElement = zeroRule(['OptionalGetElement'], (ctx) => {
 });
 
 export const rules: OpRule[] = [
-  sequenceEmpty, sequenceConstruct, sequenceAt, sequenceInsert, sequenceErase, sequenceLength, splitToSequence,
-  concatFromSequence, sequenceMap, optional, optionalHasElement, optionalGetElement,
+  sequenceEmpty,
+  sequenceConstruct,
+  sequenceAt,
+  sequenceInsert,
+  sequenceErase,
+  sequenceLength,
+  splitToSequence,
+  concatFromSequence,
+  sequenceMap,
+  optional,
+  optionalHasElement,
+  optionalGetElement,
 ];

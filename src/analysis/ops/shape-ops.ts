@@ -13,8 +13,24 @@ import { DataType, dtypeFromName } from '../../onnx/dtypes.js';
 import { broadcastShapes, isConcrete, normalizeAxis, product, unifyDim } from '../shapes.js';
 import { AnalysisError, type NodeContext, type OpRule, type ValueFacts } from '../types.js';
 import {
-  broadcastValues, castValues, cloneFacts, concatValues, dimProduct, forEachIndex, given, holdsValue, keepValue, knownLength,
-  need, nodeLabel, scalarOf, sliceValues, stridesOf, transposeValues, valueOf, zeroCost,
+  broadcastValues,
+  castValues,
+  cloneFacts,
+  concatValues,
+  dimProduct,
+  forEachIndex,
+  given,
+  holdsValue,
+  keepValue,
+  knownLength,
+  need,
+  nodeLabel,
+  scalarOf,
+  sliceValues,
+  stridesOf,
+  transposeValues,
+  valueOf,
+  zeroCost,
 } from './tensor-values.js';
 
 const INT64 = DataType.INT64;
@@ -96,7 +112,11 @@ function reshapeShape(ctx: NodeContext, input: Dim[] | undefined, target: number
   });
   if (input === undefined) return out;
   if (inferAt >= 0) {
-    out[inferAt] = inferredDim(ctx, input, out.filter((_, i) => i !== inferAt));
+    out[inferAt] = inferredDim(
+      ctx,
+      input,
+      out.filter((_, i) => i !== inferAt),
+    );
   } else {
     const a = product(input);
     const b = product(out);
@@ -107,24 +127,28 @@ function reshapeShape(ctx: NodeContext, input: Dim[] | undefined, target: number
   return out;
 }
 
-const reshape = shapeOnly(['Reshape'], (ctx) => {
-  const x = need(ctx, 0, 'data');
-  let target: number[] | undefined;
-  let rank: number | undefined;
-  if (ctx.opset < 5) {
-    target = ctx.attr.intsOpt('shape');
-    if (target === undefined) fail(ctx, 'Reshape (opset < 5) needs the shape attribute');
-  } else {
-    const s = need(ctx, 1, 'shape');
-    target = s.value;
-    rank = knownLength(s);
-  }
-  const allowzero = ctx.opset >= 14 && ctx.attr.int('allowzero', 0) === 1;
-  let shape: Dim[] | undefined;
-  if (target !== undefined) shape = reshapeShape(ctx, x.shape, target, allowzero);
-  else if (rank !== undefined) shape = new Array<Dim>(rank).fill(null);
-  return [{ dtype: x.dtype, shape, value: keepValue(shape, x.value) }];
-}, [1]);
+const reshape = shapeOnly(
+  ['Reshape'],
+  (ctx) => {
+    const x = need(ctx, 0, 'data');
+    let target: number[] | undefined;
+    let rank: number | undefined;
+    if (ctx.opset < 5) {
+      target = ctx.attr.intsOpt('shape');
+      if (target === undefined) fail(ctx, 'Reshape (opset < 5) needs the shape attribute');
+    } else {
+      const s = need(ctx, 1, 'shape');
+      target = s.value;
+      rank = knownLength(s);
+    }
+    const allowzero = ctx.opset >= 14 && ctx.attr.int('allowzero', 0) === 1;
+    let shape: Dim[] | undefined;
+    if (target !== undefined) shape = reshapeShape(ctx, x.shape, target, allowzero);
+    else if (rank !== undefined) shape = new Array<Dim>(rank).fill(null);
+    return [{ dtype: x.dtype, shape, value: keepValue(shape, x.value) }];
+  },
+  [1],
+);
 
 // -------------------------------------------------------------------------- Transpose, Flatten, (Un)Squeeze
 
@@ -132,7 +156,10 @@ const transpose = shapeOnly(['Transpose'], (ctx) => {
   const x = need(ctx, 0, 'data');
   if (x.shape === undefined) return [{ dtype: x.dtype }];
   const rank = x.shape.length;
-  const perm = ctx.attr.ints('perm', Array.from({ length: rank }, (_, i) => rank - 1 - i));
+  const perm = ctx.attr.ints(
+    'perm',
+    Array.from({ length: rank }, (_, i) => rank - 1 - i),
+  );
   if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
     fail(ctx, `perm [${perm.join(', ')}] is not a permutation of the ${rank} input axes`);
   }
@@ -152,45 +179,53 @@ const flatten = shapeOnly(['Flatten'], (ctx) => {
   return [{ dtype: x.dtype, shape, value: keepValue(shape, x.value) }];
 });
 
-const squeeze = shapeOnly(['Squeeze'], (ctx) => {
-  const x = need(ctx, 0, 'data');
-  const { axes, given: axesGiven } = axesFrom(ctx, 13, 1);
-  if (x.shape === undefined || (axesGiven && axes === undefined)) return [{ dtype: x.dtype }];
-  const rank = x.shape.length;
-  let drop: number[];
-  if (axes === undefined) {
-    // Without axes every dim of size 1 goes: a symbolic dim might be 1, so the rank is then unknown.
-    if (!isConcrete(x.shape)) return [{ dtype: x.dtype }];
-    drop = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
-  } else {
-    drop = axes.map((a) => normalizeAxis(a, rank, nodeLabel(ctx)));
-    checkUnique(ctx, drop);
-    for (const a of drop) {
-      const d = x.shape[a];
-      if (typeof d === 'number' && d !== 1) fail(ctx, `cannot squeeze axis ${a} of size ${d} (shape ${x.shape.join('×')})`);
+const squeeze = shapeOnly(
+  ['Squeeze'],
+  (ctx) => {
+    const x = need(ctx, 0, 'data');
+    const { axes, given: axesGiven } = axesFrom(ctx, 13, 1);
+    if (x.shape === undefined || (axesGiven && axes === undefined)) return [{ dtype: x.dtype }];
+    const rank = x.shape.length;
+    let drop: number[];
+    if (axes === undefined) {
+      // Without axes every dim of size 1 goes: a symbolic dim might be 1, so the rank is then unknown.
+      if (!isConcrete(x.shape)) return [{ dtype: x.dtype }];
+      drop = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+    } else {
+      drop = axes.map((a) => normalizeAxis(a, rank, nodeLabel(ctx)));
+      checkUnique(ctx, drop);
+      for (const a of drop) {
+        const d = x.shape[a];
+        if (typeof d === 'number' && d !== 1) fail(ctx, `cannot squeeze axis ${a} of size ${d} (shape ${x.shape.join('×')})`);
+      }
     }
-  }
-  const shape = x.shape.filter((_, i) => !drop.includes(i));
-  return [{ dtype: x.dtype, shape, value: keepValue(shape, x.value) }];
-}, [1]);
+    const shape = x.shape.filter((_, i) => !drop.includes(i));
+    return [{ dtype: x.dtype, shape, value: keepValue(shape, x.value) }];
+  },
+  [1],
+);
 
-const unsqueeze = shapeOnly(['Unsqueeze'], (ctx) => {
-  const x = need(ctx, 0, 'data');
-  const { axes } = axesFrom(ctx, 13, 1);
-  if (axes === undefined) {
-    if (ctx.opset < 13 || !given(ctx, 1)) fail(ctx, 'Unsqueeze needs axes');
-    const n = knownLength(ctx.inputs[1]);
-    return [{ dtype: x.dtype, shape: x.shape && n !== undefined ? new Array<Dim>(x.shape.length + n).fill(null) : undefined }];
-  }
-  if (x.shape === undefined) return [{ dtype: x.dtype }];
-  const outRank = x.shape.length + axes.length;
-  const inserted = axes.map((a) => normalizeAxis(a, outRank, nodeLabel(ctx)));
-  checkUnique(ctx, inserted);
-  const shape: Dim[] = [];
-  let k = 0;
-  for (let i = 0; i < outRank; i++) shape.push(inserted.includes(i) ? 1 : x.shape[k++]!);
-  return [{ dtype: x.dtype, shape, value: keepValue(shape, x.value) }];
-}, [1]);
+const unsqueeze = shapeOnly(
+  ['Unsqueeze'],
+  (ctx) => {
+    const x = need(ctx, 0, 'data');
+    const { axes } = axesFrom(ctx, 13, 1);
+    if (axes === undefined) {
+      if (ctx.opset < 13 || !given(ctx, 1)) fail(ctx, 'Unsqueeze needs axes');
+      const n = knownLength(ctx.inputs[1]);
+      return [{ dtype: x.dtype, shape: x.shape && n !== undefined ? new Array<Dim>(x.shape.length + n).fill(null) : undefined }];
+    }
+    if (x.shape === undefined) return [{ dtype: x.dtype }];
+    const outRank = x.shape.length + axes.length;
+    const inserted = axes.map((a) => normalizeAxis(a, outRank, nodeLabel(ctx)));
+    checkUnique(ctx, inserted);
+    const shape: Dim[] = [];
+    let k = 0;
+    for (let i = 0; i < outRank; i++) shape.push(inserted.includes(i) ? 1 : x.shape[k++]!);
+    return [{ dtype: x.dtype, shape, value: keepValue(shape, x.value) }];
+  },
+  [1],
+);
 
 // ---------------------------------------------------------------------------------------- Concat, Split
 
@@ -226,7 +261,10 @@ const concat = shapeOnly(['Concat'], (ctx) => {
   }
   let value: number[] | undefined;
   if (parts.every((p) => p.value !== undefined && isConcrete(p.shape))) {
-    value = concatValues(parts.map((p) => ({ value: p.value!, shape: p.shape as number[] })), axis);
+    value = concatValues(
+      parts.map((p) => ({ value: p.value!, shape: p.shape as number[] })),
+      axis,
+    );
   }
   return [{ dtype, shape, value: keepValue(shape, value) }];
 });
@@ -254,25 +292,35 @@ function splitSizes(ctx: NodeContext, dim: Dim, outputs: number): number[] | und
   return new Array<number>(outputs).fill(dim / outputs);
 }
 
-const split = shapeOnly(['Split'], (ctx) => {
-  const x = need(ctx, 0, 'input');
-  const n = ctx.node.outputs.length;
-  if (x.shape === undefined) return ctx.node.outputs.map(() => ({ dtype: x.dtype }));
-  const axis = normalizeAxis(ctx.attr.int('axis', 0), x.shape.length, nodeLabel(ctx));
-  const sizes = splitSizes(ctx, x.shape[axis]!, n);
-  let start = 0;
-  return ctx.node.outputs.map((_, i) => {
-    const shape = [...x.shape!];
-    shape[axis] = sizes ? sizes[i]! : null;
-    let value: number[] | undefined;
-    if (sizes && x.value && isConcrete(x.shape) && isConcrete(shape)) {
-      const starts = x.shape.map((_, a) => (a === axis ? start : 0));
-      value = sliceValues(x.value, x.shape, starts, x.shape.map(() => 1), shape);
-    }
-    if (sizes) start += sizes[i]!;
-    return { dtype: x.dtype, shape, value: keepValue(shape, value) };
-  });
-}, [1]);
+const split = shapeOnly(
+  ['Split'],
+  (ctx) => {
+    const x = need(ctx, 0, 'input');
+    const n = ctx.node.outputs.length;
+    if (x.shape === undefined) return ctx.node.outputs.map(() => ({ dtype: x.dtype }));
+    const axis = normalizeAxis(ctx.attr.int('axis', 0), x.shape.length, nodeLabel(ctx));
+    const sizes = splitSizes(ctx, x.shape[axis]!, n);
+    let start = 0;
+    return ctx.node.outputs.map((_, i) => {
+      const shape = [...x.shape!];
+      shape[axis] = sizes ? sizes[i]! : null;
+      let value: number[] | undefined;
+      if (sizes && x.value && isConcrete(x.shape) && isConcrete(shape)) {
+        const starts = x.shape.map((_, a) => (a === axis ? start : 0));
+        value = sliceValues(
+          x.value,
+          x.shape,
+          starts,
+          x.shape.map(() => 1),
+          shape,
+        );
+      }
+      if (sizes) start += sizes[i]!;
+      return { dtype: x.dtype, shape, value: keepValue(shape, value) };
+    });
+  },
+  [1],
+);
 
 // ------------------------------------------------------------------------------------------------ Slice
 
@@ -293,84 +341,96 @@ function sliceAxis(dim: number, start: number, end: number, step: number): { sta
 /** Ends at or beyond this mean "to the end" (PyTorch writes INT64_MAX, older exporters INT32_MAX). */
 const TO_THE_END = 2 ** 31 - 1;
 
-const slice = shapeOnly(['Slice'], (ctx) => {
-  const x = need(ctx, 0, 'data');
-  if (x.shape === undefined) return [{ dtype: x.dtype }];
-  const rank = x.shape.length;
-  let starts: number[] | undefined;
-  let ends: number[] | undefined;
-  let axes: number[] | undefined;
-  let steps: number[] | undefined;
-  let axesKnown = true;
-  if (ctx.opset < 10) {
-    starts = ctx.attr.intsOpt('starts');
-    ends = ctx.attr.intsOpt('ends');
-    if (starts === undefined || ends === undefined) fail(ctx, 'Slice (opset < 10) needs starts and ends attributes');
-    axes = ctx.attr.intsOpt('axes');
-  } else {
-    need(ctx, 1, 'starts');
-    need(ctx, 2, 'ends');
-    starts = valueOf(ctx, 1);
-    ends = valueOf(ctx, 2);
-    if (given(ctx, 3)) {
-      axes = valueOf(ctx, 3);
-      axesKnown = axes !== undefined;
-    }
-    if (given(ctx, 4)) steps = valueOf(ctx, 4) ?? [];
-  }
-  const count = starts?.length ?? ends?.length ?? knownLength(ctx.inputs[1]);
-  if (!axesKnown) return [{ dtype: x.dtype, shape: new Array<Dim>(rank).fill(null) }];
-  const sliced = (axes ?? Array.from({ length: count ?? rank }, (_, i) => i)).map((a) => normalizeAxis(a, rank, nodeLabel(ctx)));
-  checkUnique(ctx, sliced);
-  const shape = [...x.shape];
-  const begin = new Array<number>(rank).fill(0);
-  const stride = new Array<number>(rank).fill(1);
-  if (starts === undefined || ends === undefined || (steps !== undefined && steps.length !== sliced.length)) {
-    for (const a of sliced) shape[a] = null;
-    return [{ dtype: x.dtype, shape }];
-  }
-  if (starts.length !== sliced.length || ends.length !== sliced.length) {
-    fail(ctx, `Slice has ${starts.length} starts, ${ends.length} ends for ${sliced.length} axes`);
-  }
-  sliced.forEach((a, i) => {
-    const step = steps?.[i] ?? 1;
-    if (step === 0) fail(ctx, `Slice step on axis ${a} is 0`);
-    const dim = x.shape![a]!;
-    if (typeof dim === 'number') {
-      const r = sliceAxis(dim, starts![i]!, ends![i]!, step);
-      shape[a] = r.count;
-      begin[a] = r.start;
-      stride[a] = step;
+const slice = shapeOnly(
+  ['Slice'],
+  (ctx) => {
+    const x = need(ctx, 0, 'data');
+    if (x.shape === undefined) return [{ dtype: x.dtype }];
+    const rank = x.shape.length;
+    let starts: number[] | undefined;
+    let ends: number[] | undefined;
+    let axes: number[] | undefined;
+    let steps: number[] | undefined;
+    let axesKnown = true;
+    if (ctx.opset < 10) {
+      starts = ctx.attr.intsOpt('starts');
+      ends = ctx.attr.intsOpt('ends');
+      if (starts === undefined || ends === undefined) fail(ctx, 'Slice (opset < 10) needs starts and ends attributes');
+      axes = ctx.attr.intsOpt('axes');
     } else {
-      // A symbolic dim survives only a full forward slice ([0:end] with step 1).
-      shape[a] = starts![i] === 0 && ends![i]! >= TO_THE_END && step === 1 ? dim : null;
+      need(ctx, 1, 'starts');
+      need(ctx, 2, 'ends');
+      starts = valueOf(ctx, 1);
+      ends = valueOf(ctx, 2);
+      if (given(ctx, 3)) {
+        axes = valueOf(ctx, 3);
+        axesKnown = axes !== undefined;
+      }
+      if (given(ctx, 4)) steps = valueOf(ctx, 4) ?? [];
     }
-  });
-  let value: number[] | undefined;
-  if (x.value && isConcrete(x.shape) && isConcrete(shape)) value = sliceValues(x.value, x.shape, begin, stride, shape);
-  return [{ dtype: x.dtype, shape, value: keepValue(shape, value) }];
-}, [1, 2, 3, 4]);
+    const count = starts?.length ?? ends?.length ?? knownLength(ctx.inputs[1]);
+    if (!axesKnown) return [{ dtype: x.dtype, shape: new Array<Dim>(rank).fill(null) }];
+    const sliced = (axes ?? Array.from({ length: count ?? rank }, (_, i) => i)).map((a) => normalizeAxis(a, rank, nodeLabel(ctx)));
+    checkUnique(ctx, sliced);
+    const shape = [...x.shape];
+    const begin = new Array<number>(rank).fill(0);
+    const stride = new Array<number>(rank).fill(1);
+    if (starts === undefined || ends === undefined || (steps !== undefined && steps.length !== sliced.length)) {
+      for (const a of sliced) shape[a] = null;
+      return [{ dtype: x.dtype, shape }];
+    }
+    if (starts.length !== sliced.length || ends.length !== sliced.length) {
+      fail(ctx, `Slice has ${starts.length} starts, ${ends.length} ends for ${sliced.length} axes`);
+    }
+    sliced.forEach((a, i) => {
+      const step = steps?.[i] ?? 1;
+      if (step === 0) fail(ctx, `Slice step on axis ${a} is 0`);
+      const dim = x.shape![a]!;
+      if (typeof dim === 'number') {
+        const r = sliceAxis(dim, starts![i]!, ends![i]!, step);
+        shape[a] = r.count;
+        begin[a] = r.start;
+        stride[a] = step;
+      } else {
+        // A symbolic dim survives only a full forward slice ([0:end] with step 1).
+        shape[a] = starts![i] === 0 && ends![i]! >= TO_THE_END && step === 1 ? dim : null;
+      }
+    });
+    let value: number[] | undefined;
+    if (x.value && isConcrete(x.shape) && isConcrete(shape)) value = sliceValues(x.value, x.shape, begin, stride, shape);
+    return [{ dtype: x.dtype, shape, value: keepValue(shape, value) }];
+  },
+  [1, 2, 3, 4],
+);
 
 // ------------------------------------------------------------------------ Identity, Shape, Size, Cast
 
 const identity = shapeOnly(['Identity'], (ctx) => [cloneFacts(need(ctx, 0, 'input'))]);
 
-const shapeOp = shapeOnly(['Shape'], (ctx) => {
-  const x = need(ctx, 0, 'data');
-  if (x.shape === undefined) return [{ dtype: INT64, shape: [null] }];
-  const rank = x.shape.length;
-  const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
-  const start = ctx.opset >= 15 ? clamp(ctx.attr.int('start', 0)) : 0;
-  const end = ctx.opset >= 15 && ctx.attr.has('end') ? clamp(ctx.attr.int('end', rank)) : rank;
-  const dims = x.shape.slice(start, Math.max(start, end));
-  return [{ dtype: INT64, shape: [dims.length], value: isConcrete(dims) ? dims : undefined }];
-}, [0]);
+const shapeOp = shapeOnly(
+  ['Shape'],
+  (ctx) => {
+    const x = need(ctx, 0, 'data');
+    if (x.shape === undefined) return [{ dtype: INT64, shape: [null] }];
+    const rank = x.shape.length;
+    const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
+    const start = ctx.opset >= 15 ? clamp(ctx.attr.int('start', 0)) : 0;
+    const end = ctx.opset >= 15 && ctx.attr.has('end') ? clamp(ctx.attr.int('end', rank)) : rank;
+    const dims = x.shape.slice(start, Math.max(start, end));
+    return [{ dtype: INT64, shape: [dims.length], value: isConcrete(dims) ? dims : undefined }];
+  },
+  [0],
+);
 
-const size = shapeOnly(['Size'], (ctx) => {
-  const x = need(ctx, 0, 'data');
-  const n = product(x.shape);
-  return [{ dtype: INT64, shape: [], value: n === undefined ? undefined : [n] }];
-}, [0]);
+const size = shapeOnly(
+  ['Size'],
+  (ctx) => {
+    const x = need(ctx, 0, 'data');
+    const n = product(x.shape);
+    return [{ dtype: INT64, shape: [], value: n === undefined ? undefined : [n] }];
+  },
+  [0],
+);
 
 /** Cast's target type: an int from opset 6, a type name string ("FLOAT") in opsets 1–5. */
 function castTarget(ctx: NodeContext): number {
@@ -392,80 +452,92 @@ const cast = shapeOnly(['Cast'], (ctx) => {
   return [{ dtype: to, shape: x.shape ? [...x.shape] : undefined, value: x.value ? castValues(x.value, to) : undefined }];
 });
 
-const castLike = shapeOnly(['CastLike'], (ctx) => {
-  const x = need(ctx, 0, 'input');
-  const to = need(ctx, 1, 'target_type').dtype;
-  return [{ dtype: to, shape: x.shape ? [...x.shape] : undefined, value: x.value && to !== 0 ? castValues(x.value, to) : undefined }];
-}, [1]);
+const castLike = shapeOnly(
+  ['CastLike'],
+  (ctx) => {
+    const x = need(ctx, 0, 'input');
+    const to = need(ctx, 1, 'target_type').dtype;
+    return [{ dtype: to, shape: x.shape ? [...x.shape] : undefined, value: x.value && to !== 0 ? castValues(x.value, to) : undefined }];
+  },
+  [1],
+);
 
 // ---------------------------------------------------------------------------------- Pad, Expand, Tile
 
 const PAD_MODES = ['constant', 'reflect', 'edge', 'wrap'];
 
-const pad = shapeOnly(['Pad'], (ctx) => {
-  const x = need(ctx, 0, 'data');
-  const mode = ctx.attr.string('mode', 'constant');
-  if (!PAD_MODES.includes(mode)) fail(ctx, `Pad mode '${mode}' is not one of ${PAD_MODES.join(', ')}`);
-  if (x.shape === undefined) return [{ dtype: x.dtype }];
-  const rank = x.shape.length;
-  let pads: number[] | undefined;
-  if (ctx.opset < 2) pads = ctx.attr.intsOpt('paddings');
-  else if (ctx.opset < 11) pads = ctx.attr.intsOpt('pads');
-  else {
-    need(ctx, 1, 'pads');
-    pads = valueOf(ctx, 1);
-  }
-  if (ctx.opset < 11 && pads === undefined) fail(ctx, `Pad (opset ${ctx.opset}) needs the ${ctx.opset < 2 ? 'paddings' : 'pads'} attribute`);
-  let axes = Array.from({ length: rank }, (_, i) => i);
-  if (ctx.opset >= 18 && given(ctx, 3)) {
-    const a = valueOf(ctx, 3);
-    if (a === undefined) return [{ dtype: x.dtype, shape: new Array<Dim>(rank).fill(null) }];
-    axes = a.map((v) => normalizeAxis(v, rank, nodeLabel(ctx)));
-    checkUnique(ctx, axes);
-  }
-  if (pads === undefined) {
-    const shape = [...x.shape];
-    for (const a of axes) shape[a] = null;
-    return [{ dtype: x.dtype, shape }];
-  }
-  if (pads.length !== 2 * axes.length) fail(ctx, `Pad has ${pads.length} pads for ${axes.length} axes (needs ${2 * axes.length})`);
-  const shape = [...x.shape];
-  axes.forEach((a, i) => {
-    const before = pads![i]!;
-    const after = pads![i + axes.length]!;
-    const d = shape[a]!;
-    if (typeof d === 'number') {
-      const out = d + before + after;
-      if (out < 0) fail(ctx, `pads ${before}, ${after} remove more than the ${d} elements of axis ${a}`);
-      shape[a] = out;
-    } else if (before !== 0 || after !== 0) {
-      shape[a] = null;
+const pad = shapeOnly(
+  ['Pad'],
+  (ctx) => {
+    const x = need(ctx, 0, 'data');
+    const mode = ctx.attr.string('mode', 'constant');
+    if (!PAD_MODES.includes(mode)) fail(ctx, `Pad mode '${mode}' is not one of ${PAD_MODES.join(', ')}`);
+    if (x.shape === undefined) return [{ dtype: x.dtype }];
+    const rank = x.shape.length;
+    let pads: number[] | undefined;
+    if (ctx.opset < 2) pads = ctx.attr.intsOpt('paddings');
+    else if (ctx.opset < 11) pads = ctx.attr.intsOpt('pads');
+    else {
+      need(ctx, 1, 'pads');
+      pads = valueOf(ctx, 1);
     }
-  });
-  return [{ dtype: x.dtype, shape }];
-}, [1, 2, 3]);
-
-const expand = shapeOnly(['Expand'], (ctx) => {
-  const x = need(ctx, 0, 'input');
-  const s = need(ctx, 1, 'shape');
-  if (s.value === undefined) {
-    const n = knownLength(s);
-    if (n === undefined || x.shape === undefined) return [{ dtype: x.dtype }];
-    // The target is unknown, but an input dim other than 1 can only be kept (the target must be 1 or equal).
-    const rank = Math.max(n, x.shape.length);
-    const shape: Dim[] = new Array<Dim>(rank).fill(null);
-    x.shape.forEach((d, i) => {
-      if (typeof d === 'number' && d !== 1) shape[rank - x.shape!.length + i] = d;
+    if (ctx.opset < 11 && pads === undefined) fail(ctx, `Pad (opset ${ctx.opset}) needs the ${ctx.opset < 2 ? 'paddings' : 'pads'} attribute`);
+    let axes = Array.from({ length: rank }, (_, i) => i);
+    if (ctx.opset >= 18 && given(ctx, 3)) {
+      const a = valueOf(ctx, 3);
+      if (a === undefined) return [{ dtype: x.dtype, shape: new Array<Dim>(rank).fill(null) }];
+      axes = a.map((v) => normalizeAxis(v, rank, nodeLabel(ctx)));
+      checkUnique(ctx, axes);
+    }
+    if (pads === undefined) {
+      const shape = [...x.shape];
+      for (const a of axes) shape[a] = null;
+      return [{ dtype: x.dtype, shape }];
+    }
+    if (pads.length !== 2 * axes.length) fail(ctx, `Pad has ${pads.length} pads for ${axes.length} axes (needs ${2 * axes.length})`);
+    const shape = [...x.shape];
+    axes.forEach((a, i) => {
+      const before = pads![i]!;
+      const after = pads![i + axes.length]!;
+      const d = shape[a]!;
+      if (typeof d === 'number') {
+        const out = d + before + after;
+        if (out < 0) fail(ctx, `pads ${before}, ${after} remove more than the ${d} elements of axis ${a}`);
+        shape[a] = out;
+      } else if (before !== 0 || after !== 0) {
+        shape[a] = null;
+      }
     });
     return [{ dtype: x.dtype, shape }];
-  }
-  const shape = broadcastShapes([x.shape, s.value], nodeLabel(ctx));
-  let value: number[] | undefined;
-  if (x.value && isConcrete(x.shape) && holdsValue(shape)) {
-    value = broadcastValues(x.value, x.shape, shape);
-  }
-  return [{ dtype: x.dtype, shape, value: keepValue(shape, value) }];
-}, [1]);
+  },
+  [1, 2, 3],
+);
+
+const expand = shapeOnly(
+  ['Expand'],
+  (ctx) => {
+    const x = need(ctx, 0, 'input');
+    const s = need(ctx, 1, 'shape');
+    if (s.value === undefined) {
+      const n = knownLength(s);
+      if (n === undefined || x.shape === undefined) return [{ dtype: x.dtype }];
+      // The target is unknown, but an input dim other than 1 can only be kept (the target must be 1 or equal).
+      const rank = Math.max(n, x.shape.length);
+      const shape: Dim[] = new Array<Dim>(rank).fill(null);
+      x.shape.forEach((d, i) => {
+        if (typeof d === 'number' && d !== 1) shape[rank - x.shape!.length + i] = d;
+      });
+      return [{ dtype: x.dtype, shape }];
+    }
+    const shape = broadcastShapes([x.shape, s.value], nodeLabel(ctx));
+    let value: number[] | undefined;
+    if (x.value && isConcrete(x.shape) && holdsValue(shape)) {
+      value = broadcastValues(x.value, x.shape, shape);
+    }
+    return [{ dtype: x.dtype, shape, value: keepValue(shape, value) }];
+  },
+  [1],
+);
 
 /** Tile values: output index i along axis a reads input index i mod dim. */
 function tileValues(data: number[], shape: number[], outShape: number[]): number[] {
@@ -479,42 +551,50 @@ function tileValues(data: number[], shape: number[], outShape: number[]): number
   return out;
 }
 
-const tile = shapeOnly(['Tile'], (ctx) => {
-  const x = need(ctx, 0, 'input');
-  if (x.shape === undefined) return [{ dtype: x.dtype }];
-  const rank = x.shape.length;
-  let repeats: number[] | undefined;
-  if (ctx.opset < 6) {
-    // Tile-1: a scalar `tiles` count along a scalar `axis`.
-    const tiles = scalarOf(ctx, 1);
-    const axis = scalarOf(ctx, 2);
-    if (tiles !== undefined && axis !== undefined) {
-      repeats = new Array<number>(rank).fill(1);
-      repeats[normalizeAxis(axis, rank, nodeLabel(ctx))] = tiles;
+const tile = shapeOnly(
+  ['Tile'],
+  (ctx) => {
+    const x = need(ctx, 0, 'input');
+    if (x.shape === undefined) return [{ dtype: x.dtype }];
+    const rank = x.shape.length;
+    let repeats: number[] | undefined;
+    if (ctx.opset < 6) {
+      // Tile-1: a scalar `tiles` count along a scalar `axis`.
+      const tiles = scalarOf(ctx, 1);
+      const axis = scalarOf(ctx, 2);
+      if (tiles !== undefined && axis !== undefined) {
+        repeats = new Array<number>(rank).fill(1);
+        repeats[normalizeAxis(axis, rank, nodeLabel(ctx))] = tiles;
+      }
+    } else {
+      need(ctx, 1, 'repeats');
+      repeats = valueOf(ctx, 1);
     }
-  } else {
-    need(ctx, 1, 'repeats');
-    repeats = valueOf(ctx, 1);
-  }
-  if (repeats === undefined) return [{ dtype: x.dtype, shape: x.shape.map(() => null) }];
-  if (repeats.length !== rank) fail(ctx, `Tile has ${repeats.length} repeats for an input of rank ${rank}`);
-  if (repeats.some((r) => r < 0)) fail(ctx, `Tile repeats [${repeats.join(', ')}] must not be negative`);
-  const shape = x.shape.map((d, i) => (typeof d === 'number' ? d * repeats![i]! : repeats![i] === 1 ? d : null));
-  let value: number[] | undefined;
-  if (x.value && isConcrete(x.shape) && holdsValue(shape)) value = tileValues(x.value, x.shape, shape);
-  return [{ dtype: x.dtype, shape, value: keepValue(shape, value) }];
-}, [1, 2]);
+    if (repeats === undefined) return [{ dtype: x.dtype, shape: x.shape.map(() => null) }];
+    if (repeats.length !== rank) fail(ctx, `Tile has ${repeats.length} repeats for an input of rank ${rank}`);
+    if (repeats.some((r) => r < 0)) fail(ctx, `Tile repeats [${repeats.join(', ')}] must not be negative`);
+    const shape = x.shape.map((d, i) => (typeof d === 'number' ? d * repeats![i]! : repeats![i] === 1 ? d : null));
+    let value: number[] | undefined;
+    if (x.value && isConcrete(x.shape) && holdsValue(shape)) value = tileValues(x.value, x.shape, shape);
+    return [{ dtype: x.dtype, shape, value: keepValue(shape, value) }];
+  },
+  [1, 2],
+);
 
 // ------------------------------------------------------------------------------------------- Dropout
 
-const dropout = shapeOnly(['Dropout'], (ctx) => {
-  const x = need(ctx, 0, 'data');
-  // At inference Dropout is the identity; its optional mask is bool from opset 10 (the input type before).
-  // Nothing is dropped at inference, so a small mask is known to be all ones (true).
-  const mask: ValueFacts = { dtype: ctx.opset >= 10 ? DataType.BOOL : x.dtype, shape: x.shape ? [...x.shape] : undefined };
-  if (holdsValue(x.shape)) mask.value = new Array<number>(product(x.shape)!).fill(1);
-  return ctx.node.outputs.map((_, i) => (i === 0 ? cloneFacts(x) : mask));
-}, [1, 2]);
+const dropout = shapeOnly(
+  ['Dropout'],
+  (ctx) => {
+    const x = need(ctx, 0, 'data');
+    // At inference Dropout is the identity; its optional mask is bool from opset 10 (the input type before).
+    // Nothing is dropped at inference, so a small mask is known to be all ones (true).
+    const mask: ValueFacts = { dtype: ctx.opset >= 10 ? DataType.BOOL : x.dtype, shape: x.shape ? [...x.shape] : undefined };
+    if (holdsValue(x.shape)) mask.value = new Array<number>(product(x.shape)!).fill(1);
+    return ctx.node.outputs.map((_, i) => (i === 0 ? cloneFacts(x) : mask));
+  },
+  [1, 2],
+);
 
 // -------------------------------------------------------------------------- Constant, ConstantOfShape
 
@@ -547,79 +627,120 @@ const constant = shapeOnly(['Constant'], (ctx) => {
   }
 });
 
-const constantOfShape = shapeOnly(['ConstantOfShape'], (ctx) => {
-  const s = need(ctx, 0, 'input');
-  const t = ctx.attr.tensor('value');
-  const dtype = t?.dataType ?? DataType.FLOAT;
-  const fill = t ? ctx.tensorValues(t)?.[0] : 0;
-  if (s.value === undefined) {
-    const n = knownLength(s);
-    return [{ dtype, shape: n === undefined ? undefined : new Array<Dim>(n).fill(null) }];
-  }
-  if (s.value.some((d) => d < 0)) fail(ctx, `ConstantOfShape shape [${s.value.join(', ')}] has a negative dim`);
-  const shape = [...s.value];
-  const n = product(shape)!;
-  const value = fill !== undefined && holdsValue(shape) ? new Array<number>(n).fill(fill) : undefined;
-  return [{ dtype, shape, value: keepValue(shape, value) }];
-}, [0]);
+const constantOfShape = shapeOnly(
+  ['ConstantOfShape'],
+  (ctx) => {
+    const s = need(ctx, 0, 'input');
+    const t = ctx.attr.tensor('value');
+    const dtype = t?.dataType ?? DataType.FLOAT;
+    const fill = t ? ctx.tensorValues(t)?.[0] : 0;
+    if (s.value === undefined) {
+      const n = knownLength(s);
+      return [{ dtype, shape: n === undefined ? undefined : new Array<Dim>(n).fill(null) }];
+    }
+    if (s.value.some((d) => d < 0)) fail(ctx, `ConstantOfShape shape [${s.value.join(', ')}] has a negative dim`);
+    const shape = [...s.value];
+    const n = product(shape)!;
+    const value = fill !== undefined && holdsValue(shape) ? new Array<number>(n).fill(fill) : undefined;
+    return [{ dtype, shape, value: keepValue(shape, value) }];
+  },
+  [0],
+);
 
 // ------------------------------------------------------------------------------------------------ Range
 
-const range = shapeOnly(['Range'], (ctx) => {
-  const dtype = need(ctx, 0, 'start').dtype;
-  need(ctx, 1, 'limit');
-  need(ctx, 2, 'delta');
-  const start = scalarOf(ctx, 0);
-  const limit = scalarOf(ctx, 1);
-  const delta = scalarOf(ctx, 2);
-  if (start === undefined || limit === undefined || delta === undefined) return [{ dtype, shape: [null] }];
-  if (delta === 0) fail(ctx, 'Range delta is 0');
-  const n = Math.max(Math.ceil((limit - start) / delta), 0);
-  const value = holdsValue([n]) ? Array.from({ length: n }, (_, i) => start + i * delta) : undefined;
-  return [{ dtype, shape: [n], value: keepValue([n], value) }];
-}, [0, 1, 2]);
+const range = shapeOnly(
+  ['Range'],
+  (ctx) => {
+    const dtype = need(ctx, 0, 'start').dtype;
+    need(ctx, 1, 'limit');
+    need(ctx, 2, 'delta');
+    const start = scalarOf(ctx, 0);
+    const limit = scalarOf(ctx, 1);
+    const delta = scalarOf(ctx, 2);
+    if (start === undefined || limit === undefined || delta === undefined) return [{ dtype, shape: [null] }];
+    if (delta === 0) fail(ctx, 'Range delta is 0');
+    const n = Math.max(Math.ceil((limit - start) / delta), 0);
+    const value = holdsValue([n]) ? Array.from({ length: n }, (_, i) => start + i * delta) : undefined;
+    return [{ dtype, shape: [n], value: keepValue([n], value) }];
+  },
+  [0, 1, 2],
+);
 
 // -------------------------------------------------------------------------- EyeLike, Trilu, ReverseSequence
 
-const eyeLike = shapeOnly(['EyeLike'], (ctx) => {
-  const x = need(ctx, 0, 'input');
-  const dtype = ctx.attr.int('dtype', x.dtype);
-  if (x.shape !== undefined && x.shape.length !== 2) fail(ctx, `EyeLike needs a 2-D input, got rank ${x.shape.length}`);
-  const shape = x.shape ? [...x.shape] : [null, null];
-  const k = ctx.attr.int('k', 0);
-  let value: number[] | undefined;
-  if (holdsValue(shape)) {
-    value = [];
-    forEachIndex(shape, ([i, j]) => value!.push(j! - i! === k ? 1 : 0));
-  }
-  return [{ dtype, shape, value: keepValue(shape, value) }];
-}, [0]);
+const eyeLike = shapeOnly(
+  ['EyeLike'],
+  (ctx) => {
+    const x = need(ctx, 0, 'input');
+    const dtype = ctx.attr.int('dtype', x.dtype);
+    if (x.shape !== undefined && x.shape.length !== 2) fail(ctx, `EyeLike needs a 2-D input, got rank ${x.shape.length}`);
+    const shape = x.shape ? [...x.shape] : [null, null];
+    const k = ctx.attr.int('k', 0);
+    let value: number[] | undefined;
+    if (holdsValue(shape)) {
+      value = [];
+      forEachIndex(shape, ([i, j]) => value!.push(j! - i! === k ? 1 : 0));
+    }
+    return [{ dtype, shape, value: keepValue(shape, value) }];
+  },
+  [0],
+);
 
-const trilu = shapeOnly(['Trilu'], (ctx) => {
-  const x = need(ctx, 0, 'input');
-  if (x.shape !== undefined && x.shape.length < 2) fail(ctx, `Trilu needs an input of rank ≥ 2, got rank ${x.shape.length}`);
-  const upper = ctx.attr.int('upper', 1) === 1;
-  const k = given(ctx, 1) ? scalarOf(ctx, 1) : 0;
-  let value: number[] | undefined;
-  if (x.value && isConcrete(x.shape) && k !== undefined) {
-    const r = x.shape.length;
-    value = [];
-    forEachIndex(x.shape, (idx, flat) => {
-      const diag = idx[r - 1]! - idx[r - 2]!;
-      value!.push((upper ? diag >= k : diag <= k) ? x.value![flat]! : 0);
-    });
-  }
-  return [{ dtype: x.dtype, shape: x.shape ? [...x.shape] : undefined, value: keepValue(x.shape, value) }];
-}, [1]);
+const trilu = shapeOnly(
+  ['Trilu'],
+  (ctx) => {
+    const x = need(ctx, 0, 'input');
+    if (x.shape !== undefined && x.shape.length < 2) fail(ctx, `Trilu needs an input of rank ≥ 2, got rank ${x.shape.length}`);
+    const upper = ctx.attr.int('upper', 1) === 1;
+    const k = given(ctx, 1) ? scalarOf(ctx, 1) : 0;
+    let value: number[] | undefined;
+    if (x.value && isConcrete(x.shape) && k !== undefined) {
+      const r = x.shape.length;
+      value = [];
+      forEachIndex(x.shape, (idx, flat) => {
+        const diag = idx[r - 1]! - idx[r - 2]!;
+        value!.push((upper ? diag >= k : diag <= k) ? x.value![flat]! : 0);
+      });
+    }
+    return [{ dtype: x.dtype, shape: x.shape ? [...x.shape] : undefined, value: keepValue(x.shape, value) }];
+  },
+  [1],
+);
 
-const reverseSequence = shapeOnly(['ReverseSequence'], (ctx) => {
-  const x = need(ctx, 0, 'input');
-  need(ctx, 1, 'sequence_lens');
-  if (x.shape !== undefined && x.shape.length < 2) fail(ctx, `ReverseSequence needs an input of rank ≥ 2, got rank ${x.shape.length}`);
-  return [{ dtype: x.dtype, shape: x.shape ? [...x.shape] : undefined }];
-}, [1]);
+const reverseSequence = shapeOnly(
+  ['ReverseSequence'],
+  (ctx) => {
+    const x = need(ctx, 0, 'input');
+    need(ctx, 1, 'sequence_lens');
+    if (x.shape !== undefined && x.shape.length < 2) fail(ctx, `ReverseSequence needs an input of rank ≥ 2, got rank ${x.shape.length}`);
+    return [{ dtype: x.dtype, shape: x.shape ? [...x.shape] : undefined }];
+  },
+  [1],
+);
 
 export const rules: OpRule[] = [
-  reshape, transpose, flatten, squeeze, unsqueeze, concat, split, slice, identity, shapeOp, size, cast, castLike,
-  pad, expand, tile, dropout, constant, constantOfShape, range, eyeLike, trilu, reverseSequence,
+  reshape,
+  transpose,
+  flatten,
+  squeeze,
+  unsqueeze,
+  concat,
+  split,
+  slice,
+  identity,
+  shapeOp,
+  size,
+  cast,
+  castLike,
+  pad,
+  expand,
+  tile,
+  dropout,
+  constant,
+  constantOfShape,
+  range,
+  eyeLike,
+  trilu,
+  reverseSequence,
 ];

@@ -50,7 +50,9 @@ export function knownLength(v: ValueFacts | undefined): number | undefined {
   if (s.length !== 1 || typeof s[0] !== 'number') return undefined;
   const n = s[0];
   if (!Number.isSafeInteger(n) || n < 0 || n > MAX_RANK) {
-    throw new AnalysisError(`its shape operand declares ${n} elements, so the output would have rank ${n}; modelpress analyses tensors of rank at most ${MAX_RANK}`);
+    throw new AnalysisError(
+      `its shape operand declares ${n} elements, so the output would have rank ${n}; modelpress analyses tensors of rank at most ${MAX_RANK}`,
+    );
   }
   return n;
 }
@@ -171,7 +173,7 @@ export function concatValues(parts: { value: number[]; shape: number[] }[], axis
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (const p of parts) {
-      const chunk = (product(p.shape.slice(axis)) ?? 1);
+      const chunk = product(p.shape.slice(axis)) ?? 1;
       for (let k = 0; k < chunk; k++) out.push(p.value[o * chunk + k]!);
     }
   }
@@ -195,26 +197,52 @@ export function broadcastValues(data: number[], shape: number[], outShape: numbe
 
 /** Convert known values to another ONNX element type (C-style truncation and wrap-around for integers). */
 export function castValues(values: number[], to: number): number[] | undefined {
-  const wrap = (bits: number, signed: boolean) => (x: number): number => {
-    const m = 2 ** bits;
-    let r = ((Math.trunc(x) % m) + m) % m;
-    if (signed && r >= m / 2) r -= m;
-    return r;
-  };
+  const wrap =
+    (bits: number, signed: boolean) =>
+    (x: number): number => {
+      const m = 2 ** bits;
+      let r = ((Math.trunc(x) % m) + m) % m;
+      if (signed && r >= m / 2) r -= m;
+      return r;
+    };
   let f: ((x: number) => number) | undefined;
   switch (to) {
-    case 1: f = Math.fround; break;
-    case 10: case 11: case 16: f = (x) => x; break;
-    case 9: f = (x) => (x !== 0 ? 1 : 0); break;
-    case 2: f = wrap(8, false); break;
-    case 3: f = wrap(8, true); break;
-    case 4: f = wrap(16, false); break;
-    case 5: f = wrap(16, true); break;
-    case 6: f = wrap(32, true); break;
-    case 12: f = wrap(32, false); break;
+    case 1:
+      f = Math.fround;
+      break;
+    case 10:
+    case 11:
+    case 16:
+      f = (x) => x;
+      break;
+    case 9:
+      f = (x) => (x !== 0 ? 1 : 0);
+      break;
+    case 2:
+      f = wrap(8, false);
+      break;
+    case 3:
+      f = wrap(8, true);
+      break;
+    case 4:
+      f = wrap(16, false);
+      break;
+    case 5:
+      f = wrap(16, true);
+      break;
+    case 6:
+      f = wrap(32, true);
+      break;
+    case 12:
+      f = wrap(32, false);
+      break;
     // int64 values beyond 2^53 are sentinels only; truncation is exact below that.
-    case 7: case 13: f = Math.trunc; break;
-    default: f = undefined;
+    case 7:
+    case 13:
+      f = Math.trunc;
+      break;
+    default:
+      f = undefined;
   }
   if (f === undefined || values.some((x) => Number.isNaN(x) && to !== 1 && to !== 10 && to !== 11 && to !== 16)) return undefined;
   return values.map(f);

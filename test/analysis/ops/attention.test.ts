@@ -28,8 +28,17 @@ describe('Attention (opset 23)', () => {
 
   test('3-D inputs with heads, past key/value, GQA', () => {
     // Q [2, 5, 4 heads·6], K/V [2, 5, 2 heads·6], past [2, 2, 3, 6] → total 8
-    const g = check(rules, makeNode('Attention', ['q', 'k', 'v', '', 'pk', 'pv'], { q_num_heads: 4, kv_num_heads: 2 }, { outputs: 3 }), [t([2, 5, 24]), t([2, 5, 12]), t([2, 5, 12]), undefined, t([2, 2, 3, 6]), t([2, 2, 3, 6])], 23);
-    expect(g.outputs.map((o) => o.shape)).toEqual([[2, 5, 24], [2, 2, 8, 6], [2, 2, 8, 6]]);
+    const g = check(
+      rules,
+      makeNode('Attention', ['q', 'k', 'v', '', 'pk', 'pv'], { q_num_heads: 4, kv_num_heads: 2 }, { outputs: 3 }),
+      [t([2, 5, 24]), t([2, 5, 12]), t([2, 5, 12]), undefined, t([2, 2, 3, 6]), t([2, 2, 3, 6])],
+      23,
+    );
+    expect(g.outputs.map((o) => o.shape)).toEqual([
+      [2, 5, 24],
+      [2, 2, 8, 6],
+      [2, 2, 8, 6],
+    ]);
     // MACs = B·H·Sq·Skv·(d + dv) = 2·4·5·8·12 = 3840
     expect(g.cost()!.macs).toBe(3840);
     expect(mf(g.cost('torch'))).toEqual({ macs: 3840, flops: 7680 });
@@ -67,8 +76,17 @@ describe('com.microsoft Attention (fused projections)', () => {
 
 describe('com.microsoft MultiHeadAttention', () => {
   test('3-D query/key/value with bias, 2 heads', () => {
-    const c = check(rules, makeNode('MultiHeadAttention', ['q', 'k', 'v', 'b'], { num_heads: 2 }, { domain: 'com.microsoft', outputs: 3 }), [t([1, 4, 8]), t([1, 6, 8]), t([1, 6, 8]), t([24])]);
-    expect(c.outputs.map((o) => o.shape)).toEqual([[1, 4, 8], [1, 2, 6, 4], [1, 2, 6, 4]]);
+    const c = check(rules, makeNode('MultiHeadAttention', ['q', 'k', 'v', 'b'], { num_heads: 2 }, { domain: 'com.microsoft', outputs: 3 }), [
+      t([1, 4, 8]),
+      t([1, 6, 8]),
+      t([1, 6, 8]),
+      t([24]),
+    ]);
+    expect(c.outputs.map((o) => o.shape)).toEqual([
+      [1, 4, 8],
+      [1, 2, 6, 4],
+      [1, 2, 6, 4],
+    ]);
     // MACs 2·4·6·(4 + 4) = 384; FLOPs bias 32 + 48 + 48 = 128, QKᵀ 48·7 = 336, scale 48,
     // softmax 8·28 = 224, AV 2·4·4·11 = 352 → 1088
     expect(mf(c.cost())).toEqual({ macs: 384, flops: 1088 });

@@ -23,7 +23,12 @@ export function makeNode(
   opts: { outputs?: number; domain?: string } = {},
 ): Node {
   const b = new GraphBuilder();
-  b.node(opType, inputs.map((i) => (i === '' ? null : i)), attrs, { name: `/${opType}`, outputs: opts.outputs ?? 1, domain: opts.domain ?? '' });
+  b.node(
+    opType,
+    inputs.map((i) => (i === '' ? null : i)),
+    attrs,
+    { name: `/${opType}`, outputs: opts.outputs ?? 1, domain: opts.domain ?? '' },
+  );
   return b.graph().nodes[0]!;
 }
 

@@ -20,7 +20,14 @@ function inferBody(g: Graph, inputs: (ValueFacts | undefined)[]): ValueFacts[] {
   g.inputs.forEach((vi, i) => facts.set(vi.name, inputs[i] ?? { dtype: 0 }));
   for (const init of g.initializers) facts.set(init.name, { dtype: init.dataType, shape: [...init.dims], value: tensorNumbers(init) });
   for (const n of g.nodes) {
-    const outs = ruleOf(all, n).infer(makeNodeContext(n, n.inputs.map((i) => facts.get(i)), 17, { inferSubgraph: inferBody }));
+    const outs = ruleOf(all, n).infer(
+      makeNodeContext(
+        n,
+        n.inputs.map((i) => facts.get(i)),
+        17,
+        { inferSubgraph: inferBody },
+      ),
+    );
     n.outputs.forEach((o, i) => facts.set(o, outs[i]!));
   }
   return g.outputs.map((o) => facts.get(o.name)!);
@@ -52,7 +59,14 @@ describe('Loop', () => {
     const r = run(all, n, [scalar(5), t([], BOOL, [1]), t([3])], 17, hooks);
     expect(r.outputs.map((o) => o.shape)).toEqual([[3], [5, 3]]);
     // 5 iterations × 7 = 35 MACs, 5 × 13 = 65 FLOPs, under every convention (the body is costed under each)
-    expect(r.all()).toEqual({ exact: { macs: 35, flops: 65 }, ptflops: { macs: 35, flops: 65 }, fvcore: { macs: 35, flops: 65 }, thop: { macs: 35, flops: 65 }, deepspeed: { macs: 35, flops: 65 }, torch: { macs: 35, flops: 65 } });
+    expect(r.all()).toEqual({
+      exact: { macs: 35, flops: 65 },
+      ptflops: { macs: 35, flops: 65 },
+      fvcore: { macs: 35, flops: 65 },
+      thop: { macs: 35, flops: 65 },
+      deepspeed: { macs: 35, flops: 65 },
+      torch: { macs: 35, flops: 65 },
+    });
     expect(r.cost()!.formula).toEqual({ template: 'loop', vars: { trips: 5, bodyMacs: 7, bodyFlops: 13 }, symbolic: 'M·FLOPs_body', substituted: '5×13' });
     // the body was costed with the carried facts of every iteration: x is [3]
     expect(calls[0]![2]!.shape).toEqual([3]);
@@ -103,7 +117,16 @@ describe('If', () => {
     const r = run(all, n, [t([], BOOL)], 17, hooks);
     expect(r.outputs[0]!.shape).toEqual([2, null]);
     // max by FLOPs: then (30) > else (25) → then's 10 MACs, 30 FLOPs
-    expect(r.cost()).toEqual({ macs: 10, flops: 30, formula: { template: 'if', vars: { thenMacs: 10, thenFlops: 30, elseMacs: 20, elseFlops: 25 }, symbolic: 'max(FLOPs_then, FLOPs_else)', substituted: 'max(30, 25)' } });
+    expect(r.cost()).toEqual({
+      macs: 10,
+      flops: 30,
+      formula: {
+        template: 'if',
+        vars: { thenMacs: 10, thenFlops: 30, elseMacs: 20, elseFlops: 25 },
+        symbolic: 'max(FLOPs_then, FLOPs_else)',
+        substituted: 'max(30, 25)',
+      },
+    });
   });
 });
 
@@ -123,12 +146,21 @@ describe('Scan', () => {
     expect(r.outputs.map((o) => o.shape)).toEqual([[2], [5, 3]]);
     expect(r.cost()).toMatchObject({ macs: 30, flops: 55 }); // 5 × 6, 5 × 11
     // scan_input_axes [1] over a [3, 5] input, output stacked on axis 1
-    const r2 = run(all, node('Scan', ['s', 'x'], { body: scanBody(), num_scan_inputs: 1, scan_input_axes: [1], scan_output_axes: [1] }, { outputs: 2 }), [t([2]), t([3, 5])], 11, hooks);
+    const r2 = run(
+      all,
+      node('Scan', ['s', 'x'], { body: scanBody(), num_scan_inputs: 1, scan_input_axes: [1], scan_output_axes: [1] }, { outputs: 2 }),
+      [t([2]), t([3, 5])],
+      11,
+      hooks,
+    );
     expect(r2.outputs[1]!.shape).toEqual([3, 5]);
   });
   it('opset 8: batch × sequence runs, outputs [batch, seq, …]', () => {
     const r = run(all, node('Scan', ['', 's', 'x'], { body: scanBody(), num_scan_inputs: 1 }, { outputs: 2 }), [undefined, t([4, 2]), t([4, 5, 3])], 8, hooks);
-    expect(r.outputs.map((o) => o.shape)).toEqual([[4, 2], [4, 5, 3]]);
+    expect(r.outputs.map((o) => o.shape)).toEqual([
+      [4, 2],
+      [4, 5, 3],
+    ]);
     expect(r.cost()).toMatchObject({ macs: 120, flops: 220 }); // 4·5 = 20 runs × (6, 11)
   });
 });

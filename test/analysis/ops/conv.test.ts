@@ -39,9 +39,15 @@ describe('Conv', () => {
   });
 
   test('ResNet stem: 7×7/2 pad 3 on 224² → 112², 118,013,952 MACs', () => {
-    const c = check(rules, makeNode('Conv', ['x', 'w'], { kernel_shape: [7, 7], strides: [2, 2], pads: [3, 3, 3, 3] }), [t(['batch', 3, 224, 224]), t([64, 3, 7, 7])]);
+    const c = check(rules, makeNode('Conv', ['x', 'w'], { kernel_shape: [7, 7], strides: [2, 2], pads: [3, 3, 3, 3] }), [
+      t(['batch', 3, 224, 224]),
+      t([64, 3, 7, 7]),
+    ]);
     expect(c.outputs[0]!.shape).toEqual(['batch', 64, 112, 112]); // floor((224+6−7)/2)+1 = 112
-    const bound = check(rules, makeNode('Conv', ['x', 'w'], { kernel_shape: [7, 7], strides: [2, 2], pads: [3, 3, 3, 3] }), [t([1, 3, 224, 224]), t([64, 3, 7, 7])]);
+    const bound = check(rules, makeNode('Conv', ['x', 'w'], { kernel_shape: [7, 7], strides: [2, 2], pads: [3, 3, 3, 3] }), [
+      t([1, 3, 224, 224]),
+      t([64, 3, 7, 7]),
+    ]);
     expect(bound.cost()!.macs).toBe(118013952); // 64·112²·3·49 (torchvision ResNet-18 conv1)
     // a symbolic batch cannot be counted: the error names the dim
     expect(() => c.cost()).toThrow(/dim 0 of input X is the symbol 'batch'/);
@@ -49,7 +55,11 @@ describe('Conv', () => {
 
   test('groups, dilation and stride: depthwise 3×3 dilation 2 stride 2 on 1×8×9×9', () => {
     // effective kernel 5; out = floor((9 + 2 + 2 − 5)/2) + 1 = 5
-    const c = check(rules, makeNode('Conv', ['x', 'w', 'b'], { group: 8, dilations: [2, 2], strides: [2, 2], pads: [2, 2, 2, 2] }), [t([1, 8, 9, 9]), t([8, 1, 3, 3]), t([8])]);
+    const c = check(rules, makeNode('Conv', ['x', 'w', 'b'], { group: 8, dilations: [2, 2], strides: [2, 2], pads: [2, 2, 2, 2] }), [
+      t([1, 8, 9, 9]),
+      t([8, 1, 3, 3]),
+      t([8]),
+    ]);
     expect(c.outputs[0]!.shape).toEqual([1, 8, 5, 5]);
     const e = c.cost()!;
     expect(e.macs).toBe(1800); // 8·25·(8/8)·9
@@ -65,7 +75,9 @@ describe('Conv', () => {
   });
 
   test('channel mismatch is an error naming the node', () => {
-    expect(() => check(rules, makeNode('Conv', ['x', 'w']), [t([1, 4, 6, 6]), t([4, 3, 3, 3])])).toThrow(/\/Conv: input channels of X vs W\[1\]×group \(3×1\): 4 vs 3/);
+    expect(() => check(rules, makeNode('Conv', ['x', 'w']), [t([1, 4, 6, 6]), t([4, 3, 3, 3])])).toThrow(
+      /\/Conv: input channels of X vs W\[1\]×group \(3×1\): 4 vs 3/,
+    );
   });
 });
 
@@ -109,7 +121,17 @@ describe('quantized and deformable convolutions', () => {
   test('QLinearConv: shifts of x and w, bias, requantisation', () => {
     // same sizes with bias: dot 36·12 = 432; shifts 32 + 54; requant 2·12 = 24 → 542
     const ins = ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz', 'b'];
-    const c = check(rules, makeNode('QLinearConv', ins), [t([1, 2, 4, 4], 2), t([]), t([], 2), t([3, 2, 3, 3], 3), t([]), t([], 3), t([]), t([], 2), t([3], 6)]);
+    const c = check(rules, makeNode('QLinearConv', ins), [
+      t([1, 2, 4, 4], 2),
+      t([]),
+      t([], 2),
+      t([3, 2, 3, 3], 3),
+      t([]),
+      t([], 3),
+      t([]),
+      t([], 2),
+      t([3], 6),
+    ]);
     expect(c.outputs[0]).toEqual({ dtype: 2, shape: [1, 3, 2, 2] });
     expect(mf(c.cost())).toEqual({ macs: 216, flops: 542 });
   });

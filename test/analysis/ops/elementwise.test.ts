@@ -170,8 +170,53 @@ describe('binary arithmetic: cost', () => {
 });
 
 describe('every op of the family', () => {
-  const binary = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Mod', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'And', 'Or', 'Xor', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual'];
-  const unary = ['Abs', 'Neg', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Sqrt', 'Exp', 'Log', 'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh', 'Erf', 'Sign', 'IsNaN', 'IsInf', 'Not', 'BitwiseNot'];
+  const binary = [
+    'Add',
+    'Sub',
+    'Mul',
+    'Div',
+    'Pow',
+    'Mod',
+    'BitwiseAnd',
+    'BitwiseOr',
+    'BitwiseXor',
+    'And',
+    'Or',
+    'Xor',
+    'Equal',
+    'Greater',
+    'GreaterOrEqual',
+    'Less',
+    'LessOrEqual',
+  ];
+  const unary = [
+    'Abs',
+    'Neg',
+    'Reciprocal',
+    'Floor',
+    'Ceil',
+    'Round',
+    'Sqrt',
+    'Exp',
+    'Log',
+    'Sin',
+    'Cos',
+    'Tan',
+    'Asin',
+    'Acos',
+    'Atan',
+    'Sinh',
+    'Cosh',
+    'Asinh',
+    'Acosh',
+    'Atanh',
+    'Erf',
+    'Sign',
+    'IsNaN',
+    'IsInf',
+    'Not',
+    'BitwiseNot',
+  ];
   it('is registered and costs 1 per output element under exact, null under torch', () => {
     // [4, 5] op [5] → 20 output elements, one operation each
     for (const op of binary) {
@@ -296,7 +341,14 @@ describe('value propagation agrees with onnxruntime', () => {
     const a = [-7, 7, 9, -9, 5, 6];
     const bv = [2, -3, 4, 4, 2, 6];
     const cases: { op: string; attrs?: Record<string, number> }[] = [
-      { op: 'Div' }, { op: 'Mod' }, { op: 'Mod', attrs: { fmod: 1 } }, { op: 'Mul' }, { op: 'Sub' }, { op: 'Equal' }, { op: 'Greater' }, { op: 'Pow' },
+      { op: 'Div' },
+      { op: 'Mod' },
+      { op: 'Mod', attrs: { fmod: 1 } },
+      { op: 'Mul' },
+      { op: 'Sub' },
+      { op: 'Equal' },
+      { op: 'Greater' },
+      { op: 'Pow' },
     ];
     for (const { op, attrs } of cases) {
       const b = new GraphBuilder({ opset: 17 });

@@ -5,7 +5,26 @@
  * text-to-LaTeX conversion (src/render/math-text.ts) makes of the same text.
  */
 import { describe, expect, it } from 'vitest';
-import { dims, each, juxt, max, minus, n, numel, numelFactor, over, perGroup, plus, plusTight, q, q1, series, shape, sup, times } from '../../../src/analysis/ops/expr.js';
+import {
+  dims,
+  each,
+  juxt,
+  max,
+  minus,
+  n,
+  numel,
+  numelFactor,
+  over,
+  perGroup,
+  plus,
+  plusTight,
+  q,
+  q1,
+  series,
+  shape,
+  sup,
+  times,
+} from '../../../src/analysis/ops/expr.js';
 import { plainMathToLatex } from '../../../src/render/math-text.js';
 
 describe('expression objects', () => {

@@ -84,7 +84,16 @@ describe('MatMul', () => {
     expect(mi.outputs[0]).toEqual({ dtype: 6, shape: [2, 4] });
     expect(mf(mi.cost())).toEqual({ macs: 24, flops: 46 });
     // QLinear: 40 + shifts 6 + 12 + requant 16 = 74
-    const q = check(rules, makeNode('QLinearMatMul', ['a', 'as', 'az', 'b', 'bs', 'bz', 'ys', 'yz']), [t([2, 3], 2), t([]), t([], 2), t([3, 4], 2), t([]), t([], 2), t([]), t([], 2)]);
+    const q = check(rules, makeNode('QLinearMatMul', ['a', 'as', 'az', 'b', 'bs', 'bz', 'ys', 'yz']), [
+      t([2, 3], 2),
+      t([]),
+      t([], 2),
+      t([3, 4], 2),
+      t([]),
+      t([], 2),
+      t([]),
+      t([], 2),
+    ]);
     expect(q.outputs[0]).toEqual({ dtype: 2, shape: [2, 4] });
     expect(mf(q.cost())).toEqual({ macs: 24, flops: 74 });
   });
@@ -113,7 +122,11 @@ describe('Einsum', () => {
 
   test('implicit output, ellipsis and a three-operand path', () => {
     expect(check(rules, makeNode('Einsum', ['a', 'b'], { equation: 'ij,jk' }), [t([2, 3]), t([3, 4])]).outputs[0]!.shape).toEqual([2, 4]);
-    expect(check(rules, makeNode('Einsum', ['a', 'b'], { equation: '...ij,...jk->...ik' }), [t(['n', 2, 3]), t([1, 3, 4])]).outputs[0]!.shape).toEqual(['n', 2, 4]);
+    expect(check(rules, makeNode('Einsum', ['a', 'b'], { equation: '...ij,...jk->...ik' }), [t(['n', 2, 3]), t([1, 3, 4])]).outputs[0]!.shape).toEqual([
+      'n',
+      2,
+      4,
+    ]);
     // ij,jk,kl->il with i=2, j=3, k=4, l=5. numpy's optimal path contracts (ij,jk) first: 2·3·4 = 24 MACs,
     // then (ik,kl): 2·4·5 = 40 → 64 MACs; FLOPs 8·(2·3−1) + 10·(2·4−1) = 40 + 70 = 110
     const c = check(rules, makeNode('Einsum', ['a', 'b', 'c'], { equation: 'ij,jk,kl->il' }), [t([2, 3]), t([3, 4]), t([4, 5])]);
@@ -124,6 +137,8 @@ describe('Einsum', () => {
   });
 
   test('label size conflicts are errors', () => {
-    expect(() => check(rules, makeNode('Einsum', ['a', 'b'], { equation: 'ij,jk->ik' }), [t([2, 3]), t([4, 5])])).toThrow(/einsum label 'j' of operand 1: 3 vs 4/);
+    expect(() => check(rules, makeNode('Einsum', ['a', 'b'], { equation: 'ij,jk->ik' }), [t([2, 3]), t([4, 5])])).toThrow(
+      /einsum label 'j' of operand 1: 3 vs 4/,
+    );
   });
 });

@@ -13,7 +13,11 @@ describe('GroupQueryAttention', () => {
 
   test('shapes: output [B, S, H_q·d], present [B, H_kv, past + S, d]', () => {
     const c = check(rules, makeNode('GroupQueryAttention', names, { num_heads: 4, kv_num_heads: 2 }, MS), inputs);
-    expect(c.outputs.map((o) => o.shape)).toEqual([[1, 3, 32], [1, 2, 8, 8], [1, 2, 8, 8]]);
+    expect(c.outputs.map((o) => o.shape)).toEqual([
+      [1, 3, 32],
+      [1, 2, 8, 8],
+      [1, 2, 8, 8],
+    ]);
   });
 
   test('prefill over a past: MACs B·H_q·S·T·2d, FLOPs with the causal mask', () => {
@@ -26,13 +30,23 @@ describe('GroupQueryAttention', () => {
   });
 
   test('fused rotary adds 3·B·S·(H_q + H_kv)·rotary_dim', () => {
-    const c = check(rules, makeNode('GroupQueryAttention', [...names, 'cos', 'sin'], { num_heads: 4, kv_num_heads: 2, do_rotary: 1 }, MS), [...inputs, t([16, 4]), t([16, 4])]);
+    const c = check(rules, makeNode('GroupQueryAttention', [...names, 'cos', 'sin'], { num_heads: 4, kv_num_heads: 2, do_rotary: 1 }, MS), [
+      ...inputs,
+      t([16, 4]),
+      t([16, 4]),
+    ]);
     expect(c.cost()!.flops).toBe(3528 + 3 * 3 * 6 * 8); // + 432
     expect(c.cost()!.macs).toBe(1536);
   });
 
   test('decode: one token over a past of 8 → 9 keys; without total_sequence_length the past decides', () => {
-    const d = check(rules, makeNode('GroupQueryAttention', ['q', 'k', 'v', 'pk', 'pv'], { num_heads: 4, kv_num_heads: 2 }, MS), [t([1, 1, 32]), t([1, 1, 16]), t([1, 1, 16]), t([1, 2, 8, 8]), t([1, 2, 8, 8])]);
+    const d = check(rules, makeNode('GroupQueryAttention', ['q', 'k', 'v', 'pk', 'pv'], { num_heads: 4, kv_num_heads: 2 }, MS), [
+      t([1, 1, 32]),
+      t([1, 1, 16]),
+      t([1, 1, 16]),
+      t([1, 2, 8, 8]),
+      t([1, 2, 8, 8]),
+    ]);
     expect(d.outputs[1]!.shape).toEqual([1, 2, 9, 8]);
     expect(d.cost()!.macs).toBe(4 * 1 * 9 * 16); // 576
   });
@@ -41,6 +55,8 @@ describe('GroupQueryAttention', () => {
     const p = check(rules, makeNode('GroupQueryAttention', ['qkv'], { num_heads: 4, kv_num_heads: 2 }, MS), [t([1, 3, 64])]);
     expect(p.outputs[0]!.shape).toEqual([1, 3, 32]); // (4 + 2·2)·8 = 64 → d 8
     expect(p.cost()!.macs).toBe(4 * 3 * 3 * 16); // no past: T = S = 3
-    expect(() => check(rules, makeNode('GroupQueryAttention', ['q'], { num_heads: 3, kv_num_heads: 2 }, MS), [t([1, 3, 56])])).toThrow(/multiple of kv_num_heads/);
+    expect(() => check(rules, makeNode('GroupQueryAttention', ['q'], { num_heads: 3, kv_num_heads: 2 }, MS), [t([1, 3, 56])])).toThrow(
+      /multiple of kv_num_heads/,
+    );
   });
 });

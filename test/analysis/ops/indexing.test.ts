@@ -60,7 +60,14 @@ describe('data-dependent sizes', () => {
     // [[1,0],[0,3]] → nonzeros at (0,0) and (1,1): [[0,1],[0,1]]
     expect(one(node('NonZero', ['x']), [t([2, 2], I64, [1, 0, 0, 3])], 13)).toEqual({ dtype: I64, shape: [2, 2], value: [0, 1, 0, 1] });
     // one compare per input element: 2·3 = 6 under exact
-    expect(run(rules, node('NonZero', ['x']), [t([2, 3])], 13).all()).toEqual({ exact: { macs: 0, flops: 6 }, ptflops: null, fvcore: null, thop: null, deepspeed: null, torch: null });
+    expect(run(rules, node('NonZero', ['x']), [t([2, 3])], 13).all()).toEqual({
+      exact: { macs: 0, flops: 6 },
+      ptflops: null,
+      fvcore: null,
+      thop: null,
+      deepspeed: null,
+      torch: null,
+    });
   });
   it('Compress: kept count from a known condition, else a fresh symbol', () => {
     expect(one(node('Compress', ['x', 'c'], { axis: 1 }), [t([3, 4]), t([4], 9, [1, 0, 1, 1])], 11).shape).toEqual([3, 3]);

@@ -27,7 +27,10 @@ describe('Gradient (ai.onnx.preview.training)', () => {
       return vi.type?.kind === 'tensor' ? t(vi.type.shape, vi.type.elemType) : undefined;
     });
     const outs = infer(rules, g, facts, 1);
-    expect(outs).toEqual([{ dtype: F32, shape: [] }, { dtype: F32, shape: [] }]); // dz/da, dz/db of z = a + b
+    expect(outs).toEqual([
+      { dtype: F32, shape: [] },
+      { dtype: F32, shape: [] },
+    ]); // dz/da, dz/db of z = a + b
     const r = run(rules, g, facts, 1);
     expect(() => r.cost('exact')).toThrow(/not counted: a gradient costs the backward pass/);
     expect(r.cost('torch')).toBeNull();

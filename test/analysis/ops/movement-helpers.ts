@@ -29,9 +29,19 @@ export const ints = (...v: number[]): ValueFacts => ({ dtype: I64, shape: [v.len
 /** A scalar int64 with a known value. */
 export const scalar = (v: number, dtype = I64): ValueFacts => ({ dtype, shape: [], value: [v] });
 
-export function node(opType: string, inputs: string[], attrs: Record<string, AttrValue | undefined> = {}, opts: { outputs?: number; domain?: string; name?: string } = {}): Node {
+export function node(
+  opType: string,
+  inputs: string[],
+  attrs: Record<string, AttrValue | undefined> = {},
+  opts: { outputs?: number; domain?: string; name?: string } = {},
+): Node {
   const b = new GraphBuilder();
-  b.node(opType, inputs.map((i) => (i === '' ? null : i)), attrs, { name: opts.name ?? `/${opType}`, outputs: opts.outputs ?? 1, domain: opts.domain ?? '' });
+  b.node(
+    opType,
+    inputs.map((i) => (i === '' ? null : i)),
+    attrs,
+    { name: opts.name ?? `/${opType}`, outputs: opts.outputs ?? 1, domain: opts.domain ?? '' },
+  );
   return b.graph().nodes[0]!;
 }
 
@@ -58,10 +68,13 @@ export function run(rules: OpRule[], n: Node, inputs: (ValueFacts | undefined)[]
     outputs,
     ctx,
     cost,
-    all: () => Object.fromEntries(CONVENTIONS.map((c) => {
-      const e = cost(c);
-      return [c, e === null ? null : { macs: e.macs, flops: e.flops }];
-    })) as Record<Convention, { macs: number; flops: number } | null>,
+    all: () =>
+      Object.fromEntries(
+        CONVENTIONS.map((c) => {
+          const e = cost(c);
+          return [c, e === null ? null : { macs: e.macs, flops: e.flops }];
+        }),
+      ) as Record<Convention, { macs: number; flops: number } | null>,
   };
 }
 
@@ -97,7 +110,13 @@ export function propagate(model: Model, rules: OpRule[]): Map<string, ValueFacts
   }
   for (const n of g.nodes) {
     const opset = opsetVersion(model, n.domain) ?? 1;
-    const outs = ruleOf(rules, n).infer(makeNodeContext(n, n.inputs.map((i) => (i === '' ? undefined : facts.get(i))), opset));
+    const outs = ruleOf(rules, n).infer(
+      makeNodeContext(
+        n,
+        n.inputs.map((i) => (i === '' ? undefined : facts.get(i))),
+        opset,
+      ),
+    );
     n.outputs.forEach((o, i) => facts.set(o, outs[i]!));
   }
   return facts;
@@ -120,7 +139,11 @@ export function backendCases(): BackendCase[] {
     for (const name of fs.readdirSync(dir).sort()) {
       const data = path.join(dir, name, 'test_data_set_0');
       const list = (prefix: string): string[] =>
-        fs.readdirSync(data).filter((f) => f.startsWith(prefix)).sort((a, b) => parseInt(a.slice(prefix.length), 10) - parseInt(b.slice(prefix.length), 10)).map((f) => path.join(data, f));
+        fs
+          .readdirSync(data)
+          .filter((f) => f.startsWith(prefix))
+          .sort((a, b) => parseInt(a.slice(prefix.length), 10) - parseInt(b.slice(prefix.length), 10))
+          .map((f) => path.join(data, f));
       cases.push({ id: `${group}/${name}`, model: path.join(dir, name, 'model.onnx'), inputs: list('input_'), outputs: list('output_') });
     }
   }

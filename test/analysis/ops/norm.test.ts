@@ -19,14 +19,20 @@ describe('BatchNormalization', () => {
     expect(rules.find((r) => r.ops.includes('BatchNormalization'))!.nonParamInputs).toEqual([3, 4]);
   });
   test('channel mismatch is an error', () => {
-    expect(() => check(rules, makeNode('BatchNormalization', ['x', 's', 'b', 'm', 'v']), [t([1, 4, 3, 3]), t([3]), t([4]), t([4]), t([4])])).toThrow(/scale length vs channels: 3 vs 4/);
+    expect(() => check(rules, makeNode('BatchNormalization', ['x', 's', 'b', 'm', 'v']), [t([1, 4, 3, 3]), t([3]), t([4]), t([4]), t([4])])).toThrow(
+      /scale length vs channels: 3 vs 4/,
+    );
   });
 });
 
 describe('LayerNormalization', () => {
   test('GPT-style [1, 128, 768] over the last axis: 128·(7·768 + 2) = 688,384', () => {
     const c = check(rules, makeNode('LayerNormalization', ['x', 's', 'b'], {}, { outputs: 3 }), [t(['b', 128, 768]), t([768]), t([768])]);
-    expect(c.outputs.map((o) => o.shape)).toEqual([['b', 128, 768], ['b', 128, 1], ['b', 128, 1]]);
+    expect(c.outputs.map((o) => o.shape)).toEqual([
+      ['b', 128, 768],
+      ['b', 128, 1],
+      ['b', 128, 1],
+    ]);
     const bound = check(rules, makeNode('LayerNormalization', ['x', 's', 'b']), [t([1, 128, 768]), t([768]), t([768])]);
     expect(bound.cost()!.flops).toBe(688384);
     const all = bound.all();
@@ -46,7 +52,9 @@ describe('group, instance, RMS and other norms', () => {
     const c = check(rules, makeNode('GroupNormalization', ['x', 's', 'b'], { num_groups: 3 }), [t([2, 6, 4, 4]), t([6]), t([6])], 21);
     expect(c.cost()!.flops).toBe(1356);
     expect(c.cost('thop')).toBeNull();
-    expect(() => check(rules, makeNode('GroupNormalization', ['x', 's', 'b'], { num_groups: 4 }), [t([2, 6, 4, 4]), t([4]), t([4])], 18)).toThrow(/not divisible by num_groups 4/);
+    expect(() => check(rules, makeNode('GroupNormalization', ['x', 's', 'b'], { num_groups: 4 }), [t([2, 6, 4, 4]), t([4]), t([4])], 18)).toThrow(
+      /not divisible by num_groups 4/,
+    );
   });
   test('InstanceNormalization: N·C groups of HW', () => {
     // 1×3×5×5: 3·(7·25 + 2) = 531
@@ -56,7 +64,13 @@ describe('group, instance, RMS and other norms', () => {
     // RMS over 8, 4 groups: 4·(4·8 + 2) = 136
     expect(check(rules, makeNode('RMSNormalization', ['x', 's']), [t([4, 8]), t([8])], 23).cost()!.flops).toBe(136);
     // Skip LN with beta and bias: per element 5 + 2 + 2 = 9 → 4·(9·8 + 2) = 296
-    const skip = check(rules, makeNode('SkipLayerNormalization', ['x', 'skip', 'g', 'be', 'bias'], {}, { domain: 'com.microsoft', outputs: 4 }), [t([1, 4, 8]), t([1, 4, 8]), t([8]), t([8]), t([8])]);
+    const skip = check(rules, makeNode('SkipLayerNormalization', ['x', 'skip', 'g', 'be', 'bias'], {}, { domain: 'com.microsoft', outputs: 4 }), [
+      t([1, 4, 8]),
+      t([1, 4, 8]),
+      t([8]),
+      t([8]),
+      t([8]),
+    ]);
     expect(skip.cost()!.flops).toBe(296);
     expect(skip.outputs[3]!.shape).toEqual([1, 4, 8]);
   });

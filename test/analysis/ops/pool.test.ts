@@ -5,7 +5,12 @@ import { check, makeNode, mf, t } from './compute-helpers.js';
 
 describe('MaxPool', () => {
   test('ResNet stem pool 3×3/2 pad 1 on 1×64×112² → 56², with Indices output', () => {
-    const c = check(rules, makeNode('MaxPool', ['x'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, { outputs: 2 }), [t([1, 64, 112, 112])], 12);
+    const c = check(
+      rules,
+      makeNode('MaxPool', ['x'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, { outputs: 2 }),
+      [t([1, 64, 112, 112])],
+      12,
+    );
     expect(c.outputs[0]!.shape).toEqual([1, 64, 56, 56]); // floor((112 + 2 − 3)/2) + 1
     expect(c.outputs[1]).toEqual({ dtype: 7, shape: [1, 64, 56, 56] });
     const all = c.all();
@@ -19,7 +24,9 @@ describe('MaxPool', () => {
 
   test('ceil_mode and dilations', () => {
     // in 5, k 2, s 2: floor → 2, ceil → 3
-    expect(check(rules, makeNode('MaxPool', ['x'], { kernel_shape: [2], strides: [2], ceil_mode: 1 }), [t([1, 1, 5])], 12).outputs[0]!.shape).toEqual([1, 1, 3]);
+    expect(check(rules, makeNode('MaxPool', ['x'], { kernel_shape: [2], strides: [2], ceil_mode: 1 }), [t([1, 1, 5])], 12).outputs[0]!.shape).toEqual([
+      1, 1, 3,
+    ]);
     expect(check(rules, makeNode('MaxPool', ['x'], { kernel_shape: [2], strides: [2] }), [t([1, 1, 5])], 12).outputs[0]!.shape).toEqual([1, 1, 2]);
     // dilation 2, k 3: effective 5 on 9 → 5
     expect(check(rules, makeNode('MaxPool', ['x'], { kernel_shape: [3], dilations: [2] }), [t([1, 1, 9])], 12).outputs[0]!.shape).toEqual([1, 1, 5]);
@@ -66,7 +73,12 @@ describe('LpPool, MaxUnpool, RoiAlign', () => {
     expect(c.cost()!.flops).toBe(0);
   });
   test('RoiAlign with a fixed sampling ratio; adaptive ratio is data-dependent', () => {
-    const c = check(rules, makeNode('RoiAlign', ['x', 'r', 'bi'], { output_height: 2, output_width: 2, sampling_ratio: 2 }), [t([1, 4, 8, 8]), t([3, 4]), t([3], 7)], 16);
+    const c = check(
+      rules,
+      makeNode('RoiAlign', ['x', 'r', 'bi'], { output_height: 2, output_width: 2, sampling_ratio: 2 }),
+      [t([1, 4, 8, 8]), t([3, 4]), t([3], 7)],
+      16,
+    );
     expect(c.outputs[0]!.shape).toEqual([3, 4, 2, 2]);
     expect(c.cost()!.flops).toBe(48 * 40); // per bin 4·9 + 3 + 1 = 40
     const adaptive = check(rules, makeNode('RoiAlign', ['x', 'r', 'bi']), [t([1, 4, 8, 8]), t([3, 4]), t([3], 7)], 16);

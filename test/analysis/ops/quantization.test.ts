@@ -42,7 +42,11 @@ describe('QuantizeLinear / DequantizeLinear', () => {
 
   test('DynamicQuantizeLinear: 4·n + 4 FLOPs, uint8 output with scalar scale and zero point', () => {
     const c = check(rules, makeNode('DynamicQuantizeLinear', ['x'], {}, { outputs: 3 }), [t([3, 4])], 11);
-    expect(c.outputs.map((o) => [o.dtype, o.shape])).toEqual([[U8, [3, 4]], [1, []], [U8, []]]);
+    expect(c.outputs.map((o) => [o.dtype, o.shape])).toEqual([
+      [U8, [3, 4]],
+      [1, []],
+      [U8, []],
+    ]);
     // min and max 2·(12 − 1) = 22, scalar work 6, quantize 2·12 = 24 → 52
     expect(c.cost()!.flops).toBe(52);
   });
@@ -76,7 +80,12 @@ describe('MatMulNBits (com.microsoft)', () => {
 
 describe('GatherBlockQuantized (com.microsoft)', () => {
   test('a uint8 table packs two 4-bit values per byte: the output unpacks them', () => {
-    const c = check(rules, makeNode('GatherBlockQuantized', ['d', 'i', 's', 'z'], { bits: 4, block_size: 16 }, MS), [t([10, 8], U8), t([1, 3], 7), t([10, 1], F16), t([10, 1], U8)]);
+    const c = check(rules, makeNode('GatherBlockQuantized', ['d', 'i', 's', 'z'], { bits: 4, block_size: 16 }, MS), [
+      t([10, 8], U8),
+      t([1, 3], 7),
+      t([10, 1], F16),
+      t([10, 1], U8),
+    ]);
     expect(c.outputs[0]).toMatchObject({ dtype: F16, shape: [1, 3, 16] });
     expect(mf(c.cost())).toEqual({ macs: 0, flops: 96 }); // 2 ops × 48 gathered elements
     expect(mf(c.cost('ptflops'))).toEqual({ macs: 0, flops: 0 });
@@ -85,7 +94,12 @@ describe('GatherBlockQuantized (com.microsoft)', () => {
 
 /** A sparse external initializer: dims and dtype only, bytes never read. */
 function external(b: GraphBuilder, name: string, dataType: number, dims: number[], bytesPerElement: number): string {
-  return b.addInitializer({ name, dataType, dims, data: { kind: 'external', location: 'never-read.bin', offset: 0, length: elementCount(dims) * bytesPerElement, entries: [] } });
+  return b.addInitializer({
+    name,
+    dataType,
+    dims,
+    data: { kind: 'external', location: 'never-read.bin', offset: 0, length: elementCount(dims) * bytesPerElement, entries: [] },
+  });
 }
 
 describe('quantized storage on a graph', () => {
@@ -116,7 +130,13 @@ describe('quantized storage on a graph', () => {
     // float16: scales 4096·128·2 = 1,048,576; float32: the embedding's scale, 4
     expect(p.totals.paramsBytesByDtype).toEqual({ uint8: 8_657_153, float16: 1_048_576, float32: 4 });
     expect(p.totals.paramsBytes).toBe(8_657_153 + 1_048_576 + 4);
-    expect(p.totals.quantization).toEqual({ scalesBytes: 1_048_580, zeroPointsBytes: 262_145, packedTensors: 1, packedParams: 16_777_216, packedBytes: 8_388_608 });
+    expect(p.totals.quantization).toEqual({
+      scalesBytes: 1_048_580,
+      zeroPointsBytes: 262_145,
+      packedTensors: 1,
+      packedParams: 16_777_216,
+      packedBytes: 8_388_608,
+    });
   });
 
   test('MACs of the quantized matmul are counted as MACs: 7·4096·4096', () => {

@@ -172,7 +172,10 @@ describe('CumSum', () => {
 describe('TopK', () => {
   it('takes K from the attribute before opset 10 and from input 1 after', () => {
     const v1 = run('TopK', ['x'], [t(F32, [3, 10])], 1, [int('k', 4)]);
-    expect(v1.outputs.map((o) => [o.dtype, o.shape])).toEqual([[F32, [3, 4]], [I64, [3, 4]]]);
+    expect(v1.outputs.map((o) => [o.dtype, o.shape])).toEqual([
+      [F32, [3, 4]],
+      [I64, [3, 4]],
+    ]);
     const v11 = run('TopK', ['x', 'k'], [t(F32, ['batch', 50]), t(I64, [1], [5])], 11, [int('axis', 1)]);
     expect(v11.out.shape).toEqual(['batch', 5]);
     // unknown K: that axis is unknown

@@ -74,17 +74,25 @@ describe('Resize: output size', () => {
     // stretch: [6, 9]
     expect(run('Resize', ['x', '', '', 'sz'], [x, undefined, undefined, sizes], 18, [ints('axes', [2, 3])]).out.shape).toEqual([1, 3, 6, 9]);
     // not_larger: scale = min(6/4, 9/4) = 1.5 → round(6) = 6 on both axes
-    const small = run('Resize', ['x', '', '', 'sz'], [x, undefined, undefined, sizes], 18, [ints('axes', [2, 3]), str('keep_aspect_ratio_policy', 'not_larger')]);
+    const small = run('Resize', ['x', '', '', 'sz'], [x, undefined, undefined, sizes], 18, [
+      ints('axes', [2, 3]),
+      str('keep_aspect_ratio_policy', 'not_larger'),
+    ]);
     expect(small.out.shape).toEqual([1, 3, 6, 6]);
     // not_smaller: scale = 2.25 → 9 on both axes
-    const big = run('Resize', ['x', '', '', 'sz'], [x, undefined, undefined, sizes], 18, [ints('axes', [-2, -1]), str('keep_aspect_ratio_policy', 'not_smaller')]);
+    const big = run('Resize', ['x', '', '', 'sz'], [x, undefined, undefined, sizes], 18, [
+      ints('axes', [-2, -1]),
+      str('keep_aspect_ratio_policy', 'not_smaller'),
+    ]);
     expect(big.out.shape).toEqual([1, 3, 9, 9]);
   });
 
   it('crops with tf_crop_and_resize: floor(in × (end − start) × scale)', () => {
     // 4 × (0.5 − 0) × 2 = 4 on the last two axes
     const roi = t(F32, [8], [0, 0, 0, 0, 1, 1, 0.5, 0.5]);
-    const r = run('Resize', ['x', 'roi', 's'], [t(F32, [1, 1, 4, 4]), roi, scales([1, 1, 2, 2])], 13, [str('coordinate_transformation_mode', 'tf_crop_and_resize')]);
+    const r = run('Resize', ['x', 'roi', 's'], [t(F32, [1, 1, 4, 4]), roi, scales([1, 1, 2, 2])], 13, [
+      str('coordinate_transformation_mode', 'tf_crop_and_resize'),
+    ]);
     expect(r.out.shape).toEqual([1, 1, 4, 4]);
   });
 
@@ -167,7 +175,9 @@ describe('Resize: cost', () => {
     const r = run('Resize', ['x', '', 's'], [t(F32, [1, 1, 8, 8]), undefined, scales([1, 1, 0.5, 0.5])], 18, [str('mode', 'linear'), int('antialias', 1)]);
     expect(r.cost('exact')).toMatchObject({ flops: 560, formula: { symbolic: 'c·N', vars: { N: 16, d: 2, c: 35 } } });
     // without antialias the usual 9 per element: 144
-    expect(run('Resize', ['x', '', 's'], [t(F32, [1, 1, 8, 8]), undefined, scales([1, 1, 0.5, 0.5])], 18, [str('mode', 'linear')]).cost('exact')!.flops).toBe(144);
+    expect(run('Resize', ['x', '', 's'], [t(F32, [1, 1, 8, 8]), undefined, scales([1, 1, 0.5, 0.5])], 18, [str('mode', 'linear')]).cost('exact')!.flops).toBe(
+      144,
+    );
   });
 });
 

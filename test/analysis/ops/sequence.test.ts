@@ -16,7 +16,11 @@ describe('sequences', () => {
 
   it('SequenceConstruct keeps each element; the shared element facts merge them', () => {
     expect(seq.kind).toBe('sequence');
-    expect(shapes(seq)).toEqual([[2, 3], [4, 3], [1, 3]]);
+    expect(shapes(seq)).toEqual([
+      [2, 3],
+      [4, 3],
+      [1, 3],
+    ]);
     expect(seq.elem!.shape).toEqual([null, 3]);
     expect(one(node('SequenceLength', ['s']), [seq])).toEqual({ dtype: I64, shape: [], value: [3] });
   });
@@ -24,8 +28,16 @@ describe('sequences', () => {
     expect(one(node('SequenceAt', ['s', 'p']), [seq, scalar(-1)]).shape).toEqual([1, 3]);
     expect(one(node('SequenceAt', ['s', 'p']), [seq, t([], I64)]).shape).toEqual([null, 3]);
     const ins = one(node('SequenceInsert', ['s', 'x', 'p']), [seq, t([7, 3]), scalar(1)]);
-    expect(shapes(ins)).toEqual([[2, 3], [7, 3], [4, 3], [1, 3]]);
-    expect(shapes(one(node('SequenceErase', ['s']), [seq]))).toEqual([[2, 3], [4, 3]]); // default: the last
+    expect(shapes(ins)).toEqual([
+      [2, 3],
+      [7, 3],
+      [4, 3],
+      [1, 3],
+    ]);
+    expect(shapes(one(node('SequenceErase', ['s']), [seq]))).toEqual([
+      [2, 3],
+      [4, 3],
+    ]); // default: the last
     expect(() => one(node('SequenceAt', ['s', 'p']), [seq, scalar(3)])).toThrow(/position 3 is out of range for a sequence of 3 elements/);
     const empty = one(node('SequenceEmpty', [], { dtype: F32 }), []);
     expect(shapes(one(node('SequenceInsert', ['s', 'x']), [empty, t([5])]))).toEqual([[5]]);
@@ -33,8 +45,15 @@ describe('sequences', () => {
   it('SplitToSequence: no split (keepdims 0 squeezes), scalar split (last chunk smaller), list split', () => {
     expect(shapes(one(node('SplitToSequence', ['x'], { axis: 1, keepdims: 0 }), [t([2, 3])]))).toEqual([[2], [2], [2]]);
     // 7 in chunks of 3: 3, 3, 1
-    expect(shapes(one(node('SplitToSequence', ['x', 's']), [t([7, 2]), scalar(3)]))).toEqual([[3, 2], [3, 2], [1, 2]]);
-    expect(shapes(one(node('SplitToSequence', ['x', 's']), [t([7, 2]), ints(2, 5)]))).toEqual([[2, 2], [5, 2]]);
+    expect(shapes(one(node('SplitToSequence', ['x', 's']), [t([7, 2]), scalar(3)]))).toEqual([
+      [3, 2],
+      [3, 2],
+      [1, 2],
+    ]);
+    expect(shapes(one(node('SplitToSequence', ['x', 's']), [t([7, 2]), ints(2, 5)]))).toEqual([
+      [2, 2],
+      [5, 2],
+    ]);
   });
   it('ConcatFromSequence concatenates or stacks (new_axis)', () => {
     expect(one(node('ConcatFromSequence', ['s'], { axis: 0 }), [seq]).shape).toEqual([7, 3]); // 2 + 4 + 1
@@ -45,11 +64,17 @@ describe('sequences', () => {
     const b = new GraphBuilder({ name: 'map' });
     b.output(b.op('Identity', [b.input('x', 'float32', [null])]));
     const g: Graph = b.graph();
-    const inferBody = (body: Graph, inputs: (ValueFacts | undefined)[]) =>
-      body.nodes.map((n) => ruleOf(shapeOps, n).infer(makeNodeContext(n, inputs, 17))[0]!);
+    const inferBody = (body: Graph, inputs: (ValueFacts | undefined)[]) => body.nodes.map((n) => ruleOf(shapeOps, n).infer(makeNodeContext(n, inputs, 17))[0]!);
     // fake body cost: one FLOP per element of the body's input
-    const r = run(rules, node('SequenceMap', ['s'], { body: g }), [seq], 17, { inferSubgraph: inferBody, subgraphCost: (_g, inputs) => ({ macs: 0, flops: (inputs[0]!.shape![0] as number) * 3 }) });
-    expect(shapes(r.outputs[0]!)).toEqual([[2, 3], [4, 3], [1, 3]]);
+    const r = run(rules, node('SequenceMap', ['s'], { body: g }), [seq], 17, {
+      inferSubgraph: inferBody,
+      subgraphCost: (_g, inputs) => ({ macs: 0, flops: (inputs[0]!.shape![0] as number) * 3 }),
+    });
+    expect(shapes(r.outputs[0]!)).toEqual([
+      [2, 3],
+      [4, 3],
+      [1, 3],
+    ]);
     expect(r.cost()).toMatchObject({ macs: 0, flops: 21 }); // 6 + 12 + 3
   });
 });

@@ -121,12 +121,21 @@ describe('Concat and Split', () => {
   });
   it('Split: split attribute (< 13), input (≥ 13), num_outputs (≥ 18), equal parts; values', () => {
     const shapes = (n: ReturnType<typeof node>, inputs: Parameters<typeof infer>[2], opset: number) => infer(all, n, inputs, opset).map((o) => o.shape);
-    expect(shapes(node('Split', ['x'], { axis: 0, split: [2, 4] }, { outputs: 2 }), [t([6, 4])], 11)).toEqual([[2, 4], [4, 4]]);
-    expect(shapes(node('Split', ['x', 's'], { axis: 1 }, { outputs: 2 }), [t([6, 4]), ints(1, 3)], 13)).toEqual([[6, 1], [6, 3]]);
+    expect(shapes(node('Split', ['x'], { axis: 0, split: [2, 4] }, { outputs: 2 }), [t([6, 4])], 11)).toEqual([
+      [2, 4],
+      [4, 4],
+    ]);
+    expect(shapes(node('Split', ['x', 's'], { axis: 1 }, { outputs: 2 }), [t([6, 4]), ints(1, 3)], 13)).toEqual([
+      [6, 1],
+      [6, 3],
+    ]);
     // num_outputs 3 over 10: chunks of ⌈10/3⌉ = 4, the last 10 − 8 = 2
     expect(shapes(node('Split', ['x'], { axis: 0, num_outputs: 3 }, { outputs: 3 }), [t([10])], 18)).toEqual([[4], [4], [2]]);
     const halves = infer(all, node('Split', ['x'], {}, { outputs: 2 }), [t([6], I64, [1, 2, 3, 4, 5, 6])], 13);
-    expect(halves.map((h) => h.value)).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(halves.map((h) => h.value)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(() => infer(all, node('Split', ['x'], {}, { outputs: 4 }), [t([6])], 13)).toThrow(/size 6 into 4 equal parts/);
   });
 });
@@ -187,7 +196,11 @@ describe('Shape, Cast, Pad, Expand, Tile, Dropout, Constant…', () => {
     expect(one(node('Constant', [], { value_ints: [1, 2] }), [])).toEqual({ dtype: I64, shape: [2], value: [1, 2] });
     expect(one(node('Constant', [], { value_int: 5 }), [])).toEqual({ dtype: I64, shape: [], value: [5] });
     expect(one(node('Constant', [], { value_float: { float: 0.5 } }), [])).toEqual({ dtype: F32, shape: [], value: [0.5] });
-    expect(one(node('Constant', [], { value: makeTensor('v', 'float32', [2, 2], [1, 2, 3, 4]) }), [])).toEqual({ dtype: F32, shape: [2, 2], value: [1, 2, 3, 4] });
+    expect(one(node('Constant', [], { value: makeTensor('v', 'float32', [2, 2], [1, 2, 3, 4]) }), [])).toEqual({
+      dtype: F32,
+      shape: [2, 2],
+      value: [1, 2, 3, 4],
+    });
   });
   it('ConstantOfShape keeps no values for weight-sized outputs (light models make weights this way)', () => {
     // AlexNet conv1 weight 64×3×11×11 = 23,232 elements > 4,096: shape only
