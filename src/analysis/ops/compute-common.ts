@@ -5,11 +5,8 @@
  * Formulas are printed by the expression objects of expr.ts.
  */
 import type { Dim } from '../../onnx/model.js';
-import { AnalysisError, type Convention, type CostContext, type CostEntry, type FormulaUse, type NodeContext } from '../types.js';
+import { AnalysisError, type Convention, type CostContext, type CostEntry, type NodeContext } from '../types.js';
 import { Expr, flopsEntry, macsOnly } from './expr.js';
-
-/** The minus sign used in formulas (U+2212), as the seed writes it. */
-export const MINUS = '−';
 
 /** How a node is named in messages. */
 export function where(ctx: NodeContext): string {
@@ -66,18 +63,9 @@ export function sameDim(ctx: NodeContext, a: Dim, b: Dim, what: string): Dim {
 // ---------------------------------------------------------------------------------------------
 // Formula text
 
-export function formula(template: string, vars: Record<string, number>, symbolic: string, substituted: string): FormulaUse {
-  return { template, vars, symbolic, substituted };
-}
-
 /** Template id of a preset formula: `<base>:<convention>` (exact uses the bare base id). */
 export function presetTemplate(base: string, convention: string): string {
   return `${base}:${convention}`;
-}
-
-/** A tool that reports MACs only: `flops = 2·macs` (COUNTING.md, "Presets"). */
-export function macsEntry(macs: number, f: FormulaUse): CostEntry {
-  return { macs, flops: 2 * macs, formula: f };
 }
 
 // ---------------------------------------------------------------------------------------------

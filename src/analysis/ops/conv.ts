@@ -11,6 +11,8 @@ import {
   inputShape,
   kernelFromWeight,
   kernelNames,
+  MAC_TOOLS,
+  type Preset,
   knownShape,
   maybeShape,
   perAxis,
@@ -232,12 +234,10 @@ function transposeExact(s: ConvSize): CostEntry {
 // ---- Presets: what each tool counts differently from the exact rule (COUNTING.md "Presets")
 
 type ConvOp = 'Conv' | 'ConvTranspose' | 'DeformConv';
-type Preset = Exclude<Convention, 'exact'>;
 /** A preset's count of one op; a tool that does not count the op has no entry (it counts 0, not uncounted). */
 type PresetRule = (s: ConvSize, t: ReturnType<typeof terms>, ctx: CostContext) => Expr;
 
 /** MACs-reporting tools: the formula gives MACs, FLOPs are 2·MACs. */
-const MAC_TOOLS: ReadonlySet<Preset> = new Set(['ptflops', 'fvcore', 'thop']);
 
 const PRESETS: Record<Preset, Partial<Record<ConvOp, PresetRule>>> = {
   ptflops: {
