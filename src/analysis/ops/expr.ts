@@ -175,8 +175,8 @@ class Power extends Expr {
   readonly value: number;
   readonly precedence = ATOM;
   constructor(
-    private readonly base: Expr,
-    private readonly exponent: Expr,
+    protected readonly base: Expr,
+    protected readonly exponent: Expr,
   ) {
     super();
     this.value = base.value ** exponent.value;
@@ -507,17 +507,8 @@ class Juxtaposed extends Expr {
 }
 
 /** A power whose substituted exponent is set in superscript digits (`2^d` → `2²`, `M²` → `5²`). */
-class Superscript extends Expr {
-  readonly value: number;
-  readonly precedence = ATOM;
-  constructor(
-    private readonly base: Expr,
-    private readonly exponent: Expr,
-  ) {
-    super();
-    this.value = base.value ** exponent.value;
-  }
-  protected show(mode: Mode): string {
+class Superscript extends Power {
+  protected override show(mode: Mode): string {
     const b = this.base.print(mode, ATOM);
     const literal = this.exponent instanceof Literal;
     if (mode.latex) {
