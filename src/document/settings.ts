@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CONVENTIONS } from '../analysis/types.js';
 import { numberFormatSchema } from '../render/format.js';
 import { LANG_PATTERN, type MessageOverrides, messageOverridesSchema } from '../i18n/index.js';
-import type { NumberFormatOptions } from '../render/types.js';
+import type { NumberFormatOptions } from '../render/format.js';
 
 const positiveInt = z.number().int().positive();
 const providerSchema = z.enum(['cpu', 'cuda']);

@@ -14,7 +14,7 @@ import { ENGLISH, LANG_PATTERN, type Messages } from '../i18n/index.js';
 import { METRICS, SCALES_BY_KIND, inlineUnit, metricHeader, scaleFactor } from './metrics.js';
 import type { SampleUnit } from './metrics.js';
 import { FormatOptionsError, METRIC_NAMES } from './types.js';
-import type { FormattedNumber, MetricName, NumberFormat, NumberFormatOptions, ScalePrefix } from './types.js';
+import type { FormattedNumber, MetricName, NumberFormat, ScalePrefix } from './types.js';
 
 export const DEFAULT_FORMAT: Readonly<NumberFormat> = Object.freeze({
   digits: 3,
@@ -32,22 +32,39 @@ export const MISSING = '—';
 const scaleValue = z.enum(['', 'K', 'M', 'G', 'T', 'us', 'ms', 's', 'auto']);
 const metricKey = z.enum(METRIC_NAMES);
 
-/** Schema of `format:` in front matter and `modelpress.config.json` (unknown keys are errors). */
+/**
+ * Schema of `format:` in front matter and `modelpress.config.json` (unknown keys are errors): the
+ * number-format policy, every field optional; later layers (config < front matter < directive)
+ * override earlier ones. `NumberFormatOptions` is its type.
+ */
 export const numberFormatSchema = z
   .object({
+    /** Significant digits of measured quantities (latency, throughput, achieved FLOP/s). Default 3. */
     digits: z.number().int().min(1).max(15).optional(),
+    /** Decimals of counted quantities after scaling (params, MACs, FLOPs, bytes). Default 2. */
     decimals: z.number().int().min(0).max(10).optional(),
+    /** Digit-group separator in HTML/CSV text ('' to disable). Default ','. LaTeX uses `{,}`. */
     thousands: z.string().max(3).optional(),
+    /** Numbers with fewer integer digits than this are not grouped (siunitx's rule). Default 5. */
     groupMinDigits: z.number().int().min(1).max(20).optional(),
+    /**
+     * BCP 47 locale whose digit-group separator and decimal mark the text form uses (`de`: 12.345,6).
+     * Unset (the default), numbers are locale-neutral whatever the document's `lang:`.
+     */
     locale: z
       .string()
       .regex(LANG_PATTERN, 'is not a BCP 47 locale (e.g. de, fr-FR)')
       .refine((l) => supportedLocale(l), 'is not a locale this Node.js can format numbers for')
       .optional(),
+    /** Scale per metric, e.g. `{ params: 'M', macs: 'G', latency: 'ms' }`; 'auto' picks per column. */
     scale: z.record(metricKey, scaleValue).optional(),
+    /** Per-metric override of `decimals` (counted) or `digits` (measured). */
     precision: z.record(metricKey, z.number().int().min(0).max(15)).optional(),
   })
   .strict();
+
+/** The number-format policy as written under `format:` (numberFormatSchema's type: declared once). */
+export type NumberFormatOptions = z.output<typeof numberFormatSchema>;
 
 /**
  * Validate a raw `format:` value (from YAML/JSON). Throws FormatOptionsError naming the field, e.g.
@@ -60,7 +77,7 @@ export function parseFormatOptions(raw: unknown): NumberFormatOptions {
     const field = ['format', ...issue.path.map(String)].join('.');
     throw new FormatOptionsError(`${field}: ${issue.message}`, field);
   }
-  const opts = parsed.data as NumberFormatOptions;
+  const opts = parsed.data;
   for (const [metric, scale] of Object.entries(opts.scale ?? {})) {
     const allowed = SCALES_BY_KIND[METRICS[metric as MetricName].kind];
     if (scale !== 'auto' && !allowed.includes(scale as ScalePrefix)) {

@@ -81,30 +81,6 @@ export class UnknownMetricError extends Error {
 // ---------------------------------------------------------------------------------------------------
 // Number format
 
-/**
- * The number-format policy as written in `modelpress.config.json` or front matter under `format:`.
- * Every field is optional; later layers (config < front matter < directive) override earlier ones.
- */
-export interface NumberFormatOptions {
-  /** Significant digits of measured quantities (latency, throughput, achieved FLOP/s). Default 3. */
-  digits?: number | undefined;
-  /** Decimals of counted quantities after scaling (params, MACs, FLOPs, bytes). Default 2. */
-  decimals?: number | undefined;
-  /** Digit-group separator in HTML/CSV text ('' to disable). Default ','. LaTeX uses `{,}`. */
-  thousands?: string | undefined;
-  /** Numbers with fewer integer digits than this are not grouped (siunitx's rule). Default 5. */
-  groupMinDigits?: number | undefined;
-  /**
-   * BCP 47 locale whose digit-group separator and decimal mark the text form uses (`de`: 12.345,6).
-   * Unset (the default), numbers are locale-neutral whatever the document's `lang:`.
-   */
-  locale?: string | undefined;
-  /** Scale per metric, e.g. `{ params: 'M', macs: 'G', latency: 'ms' }`; 'auto' picks per column. */
-  scale?: Partial<Record<MetricName, ScalePrefix | 'auto'>> | undefined;
-  /** Per-metric override of `decimals` (counted) or `digits` (measured). */
-  precision?: Partial<Record<MetricName, number>> | undefined;
-}
-
 /** A NumberFormatOptions with every field settled. */
 export interface NumberFormat {
   digits: number;
