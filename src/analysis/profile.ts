@@ -17,7 +17,7 @@ import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
 import { attributesJson } from './node-attrs.js';
 import { userRuleTable } from './user-rules.js';
-import { countParams, dedupeParams } from './params.js';
+import { type BufferTensor, countParams, dedupeParams } from './params.js';
 import { allSubgraphs } from './topology.js';
 import {
   AnalysisError,
@@ -212,28 +212,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
     byOpType: byOpType(nodes),
     modules,
     nodes,
-    tensors: [
-      ...params.tensors.map(
-        (t): TensorEntry => ({
-          name: t.info.name,
-          dtype: dtypeName(t.info.dataType),
-          dims: [...t.info.dims],
-          count: t.count,
-          owner: t.owner.name || t.owner.opType,
-          kind: 'parameter',
-        }),
-      ),
-      ...params.buffers.map(
-        (t): TensorEntry => ({
-          name: t.info.name,
-          dtype: dtypeName(t.info.dataType),
-          dims: [...t.info.dims],
-          count: t.count,
-          owner: t.owner.name || t.owner.opType,
-          kind: 'buffer',
-        }),
-      ),
-    ],
+    tensors: [...params.tensors.map((t) => tensorEntry(t, 'parameter')), ...params.buffers.map((t) => tensorEntry(t, 'buffer'))],
     uncounted,
     notes,
   };
@@ -325,4 +304,9 @@ function groupUncounted(costs: GraphCost): UncountedOp[] {
     groups.set(key, g);
   }
   return [...groups.values()];
+}
+
+/** A counted initializer as the profile lists it. */
+function tensorEntry(t: BufferTensor, kind: TensorEntry['kind']): TensorEntry {
+  return { name: t.info.name, dtype: dtypeName(t.info.dataType), dims: [...t.info.dims], count: t.count, owner: t.owner.name || t.owner.opType, kind };
 }

@@ -9,6 +9,7 @@ import { byteSize } from './dtypes.js';
 import type {
   Attribute,
   Dim,
+  ByteSource,
   FunctionDef,
   Graph,
   Model,
@@ -38,6 +39,17 @@ export interface WriteOptions {
 
 /** Tensor payloads are streamed to a file in pieces of at most this many bytes. */
 const PIECE_BYTES = 4 * 1024 * 1024;
+
+/** A span of a byte source as pieces read one at a time, so a 400 MB weight is never in memory whole. */
+function pieces(source: ByteSource, span: { offset: number; length: number }): Chunk[] {
+  const out: Chunk[] = [];
+  for (let at = 0; at < span.length; at += PIECE_BYTES) {
+    const start = span.offset + at;
+    const length = Math.min(PIECE_BYTES, span.length - at);
+    out.push({ length, read: () => source.read(start, length) });
+  }
+  return out;
+}
 
 const FIELD_NUMBERS: Record<string, number> = { float_data: 4, int32_data: 5, int64_data: 7, double_data: 10, uint64_data: 11 };
 
@@ -155,17 +167,8 @@ function tensor(w: Writer, field: number, t: Tensor, st: EncodeState): void {
         ext.offset += pad;
       }
       const length = d.kind === 'raw' ? d.span.length : d.kind === 'bytes' ? d.bytes.byteLength : bytesLength();
-      if (d.kind === 'raw') {
-        // In pieces read one at a time, as inline: a generated 400 MB weight is never in memory whole.
-        const { source, span } = d;
-        for (let at = 0; at < span.length; at += PIECE_BYTES) {
-          const start = span.offset + at;
-          const piece = Math.min(PIECE_BYTES, span.length - at);
-          ext.chunks.push({ length: piece, read: () => source.read(start, piece) });
-        }
-      } else {
-        ext.chunks.push({ length, read: () => tensorBytes(t, st.model) });
-      }
+      if (d.kind === 'raw') ext.chunks.push(...pieces(d.source, d.span));
+      else ext.chunks.push({ length, read: () => tensorBytes(t, st.model) });
       const list: StringEntry[] = [
         { key: 'location', value: ext.location },
         { key: 'offset', value: String(ext.offset) },
@@ -187,14 +190,9 @@ function tensor(w: Writer, field: number, t: Tensor, st: EncodeState): void {
           if (span.length < 4096) {
             m.lenField(9, source.read(span.offset, span.length));
           } else {
-            // Large payloads go out in pieces read one at a time, so a 400 MB weight is never in memory whole.
             m.tag(9, WireType.LEN);
             m.varint(span.length);
-            for (let at = 0; at < span.length; at += PIECE_BYTES) {
-              const start = span.offset + at;
-              const length = Math.min(PIECE_BYTES, span.length - at);
-              m.raw({ length, read: () => source.read(start, length) });
-            }
+            for (const piece of pieces(source, span)) m.raw(piece);
           }
           break;
         }

@@ -7,9 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../../src/export/pdf.js';
-import { chromiumPath } from '../helpers/system.js';
+import { describe, expect, it } from 'vitest';
+import { useBrowser } from '../helpers/browser.js';
 
 const CSS = readFileSync(path.join(__dirname, '../../templates/assets/modelpress.css'), 'utf8');
 const numHeaders = ['MACs：n 的指数', 'MACs：d 的指数', 'FLOPs：n 的指数', 'FLOPs：d 的指数', 'R²（最低）', '深度（测量值）'];
@@ -22,16 +21,11 @@ const page = (lang: string) =>
   `<td id="text">O(1)（n = 128, d = 64 时为 1）</td></tr></tbody></table></figure></main></body></html>`;
 
 describe('text columns of a too-wide table in a Chinese page', () => {
-  const browserPath = chromiumPath();
-  let session: Awaited<ReturnType<typeof launchBrowser>> | undefined;
-  beforeAll(async () => {
-    if (browserPath) session = await launchBrowser(browserPath);
-  }, 60_000);
-  afterAll(async () => session?.cleanup());
+  const browser = useBrowser();
 
   /** Width of the text cell (px) and the lines of the first numeric header's text (its span's height ÷ line height). */
   async function measure(html: string): Promise<{ textWidth: number; fontSize: number; headerLines: number }> {
-    const tab = await session!.browser.newPage();
+    const tab = await browser()!.browser.newPage();
     try {
       await tab.setViewport({ width: 560, height: 800 });
       await tab.setContent(html);
@@ -57,7 +51,7 @@ describe('text columns of a too-wide table in a Chinese page', () => {
   }
 
   it('keeps the text cell at least 5 em wide and lets numeric headers wrap, only in CJK pages', async () => {
-    if (!session) {
+    if (!browser()) {
       console.log('skipped: the table layout check needs Chromium (apt-get install -y chromium)');
       return;
     }

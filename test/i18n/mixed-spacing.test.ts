@@ -8,10 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hasCjk } from '../../src/i18n/index.js';
-import { launchBrowser } from '../../src/export/pdf.js';
-import { chromiumPath } from '../helpers/system.js';
+import { useBrowser } from '../helpers/browser.js';
 
 const CSS = readFileSync(path.join(__dirname, '../../templates/assets/modelpress.css'), 'utf8');
 const page = (lang: string, extra = '') =>
@@ -20,16 +19,11 @@ const page = (lang: string, extra = '') =>
   `<p id="latin">模型<span id="l">ResNet</span>的深度</p></body></html>`;
 
 describe('spacing of mixed Chinese and Latin text in the HTML', () => {
-  const browserPath = chromiumPath();
-  let session: Awaited<ReturnType<typeof launchBrowser>> | undefined;
-  beforeAll(async () => {
-    if (browserPath) session = await launchBrowser(browserPath);
-  }, 60_000);
-  afterAll(async () => session?.cleanup());
+  const browser = useBrowser();
 
   /** The widths (px) of the two paragraphs, each set as an inline block so its width is its text's. */
   async function widths(html: string): Promise<number[]> {
-    const tab = await session!.browser.newPage();
+    const tab = await browser()!.browser.newPage();
     try {
       await tab.setContent(html.replace('</style>', ' p { display: inline-block; }</style>'));
       // Runs in the page, where `document` is the DOM's (this project's TypeScript has no DOM types).
@@ -43,7 +37,7 @@ describe('spacing of mixed Chinese and Latin text in the HTML', () => {
   }
 
   it('widens each CJK–Latin boundary by 1/8 em (17 px type: 2.1 px), only in a Chinese page', async () => {
-    if (!session) {
+    if (!browser()) {
       console.log('skipped: the spacing check needs Chromium (apt-get install -y chromium)');
       return;
     }

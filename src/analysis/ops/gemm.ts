@@ -359,6 +359,16 @@ function contract(positions: number[], remaining: Set<string>[], output: Set<str
   };
 }
 
+/** Every remaining operand contracted in one step. */
+function contractAll(remaining: Set<string>[], output: Set<string>, sizes: Map<string, number>): Step {
+  return contract(
+    remaining.map((_, i) => i),
+    remaining,
+    output,
+    sizes,
+  ).step;
+}
+
 /**
  * The contraction path numpy.einsum_path(optimize='optimal') picks (fvcore and DeepSpeed read their
  * counts from it): an exhaustive search over pairwise contractions, intermediates no larger than the
@@ -379,14 +389,7 @@ function einsumPath(terms: Set<string>[], output: Set<string>, sizes: Map<string
       }
       return steps;
     }
-    return [
-      contract(
-        terms.map((_, i) => i),
-        terms,
-        output,
-        sizes,
-      ).step,
-    ];
+    return [contractAll(terms, output, sizes)];
   }
   const limit = Math.max(...terms.map((t) => sizeOf(t, sizes)), sizeOf(output, sizes));
   type Partial = { cost: number; steps: Step[]; remaining: Set<string>[] };
@@ -405,13 +408,7 @@ function einsumPath(terms: Set<string>[], output: Set<string>, sizes: Map<string
     }
     if (next.length === 0) {
       const best = full.reduce((a, b) => (b.cost < a.cost ? b : a));
-      const rest = contract(
-        best.remaining.map((_, i) => i),
-        best.remaining,
-        output,
-        sizes,
-      );
-      return [...best.steps, rest.step];
+      return [...best.steps, contractAll(best.remaining, output, sizes)];
     }
     full = next;
   }
@@ -423,15 +420,7 @@ function einsumPath(terms: Set<string>[], output: Set<string>, sizes: Map<string
  * (((A·B)·C)·D), each intermediate keeping the labels a later operand or the output still needs.
  */
 function leftToRightPath(terms: Set<string>[], output: Set<string>, sizes: Map<string, number>): Step[] {
-  if (terms.length <= 2)
-    return [
-      contract(
-        terms.map((_, i) => i),
-        terms,
-        output,
-        sizes,
-      ).step,
-    ];
+  if (terms.length <= 2) return [contractAll(terms, output, sizes)];
   const steps: Step[] = [];
   let remaining = terms;
   while (remaining.length > 1) {
