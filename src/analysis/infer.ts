@@ -7,7 +7,7 @@
  * the cost stage lists it as uncounted.
  */
 import { isFloatType, isIntegerType } from '../onnx/dtypes.js';
-import { makeTensor } from '../onnx/builder.js';
+import { makeTensor } from '../onnx/encode.js';
 import type { Dim, Graph, Model, Node, OpsetId, Tensor, TypeInfo } from '../onnx/model.js';
 import { elementCount } from '../onnx/model.js';
 import { tensorNumbers } from '../onnx/tensor-data.js';

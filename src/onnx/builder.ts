@@ -12,10 +12,12 @@
  *   b.output(y);
  *   const model = b.build();
  */
-import { byteSize, DataType, dtypeFromName, type DtypeName, isFloatType } from './dtypes.js';
+import { byteSize, DataType, type DtypeName, isFloatType } from './dtypes.js';
 import type { Attribute, ByteSource, Dim, Graph, Model, Node, OpsetId, Tensor, TensorData, TypeInfo, ValueInfo } from './model.js';
 import { elementCount } from './model.js';
-import { float32ToBfloat16Bits, float32ToFloat16Bits } from './half.js';
+import { dtypeCode, encodeValues, makeTensor } from './encode.js';
+
+export { encodeValues, makeTensor };
 
 /** An attribute value: plain JS values are typed by shape (integers → int, other numbers → float). */
 export type AttrValue = number | string | number[] | string[] | Tensor | Graph | { float: number } | { floats: number[] } | { ints: number[] } | Attribute;
@@ -39,64 +41,6 @@ export interface BuilderOptions {
   seed?: number;
   producerName?: string;
   irVersion?: number;
-}
-
-function dtypeCode(dtype: DtypeName | number): number {
-  if (typeof dtype === 'number') return dtype;
-  const code = dtypeFromName(dtype);
-  if (code === undefined) throw new Error(`unknown dtype '${dtype}'`);
-  return code;
-}
-
-/** Encode numbers as little-endian bytes of the given ONNX type (raw_data layout). */
-export function encodeValues(dataType: number, values: ArrayLike<number> | ArrayLike<bigint>, count: number): Uint8Array {
-  const bytes = new Uint8Array(byteSize(dataType, count));
-  const view = new DataView(bytes.buffer);
-  const num = (i: number): number => Number(values[i]);
-  for (let i = 0; i < count; i++) {
-    switch (dataType) {
-      case 1:
-        view.setFloat32(i * 4, num(i), true);
-        break;
-      case 11:
-        view.setFloat64(i * 8, num(i), true);
-        break;
-      case 2:
-      case 9:
-        view.setUint8(i, num(i));
-        break;
-      case 3:
-        view.setInt8(i, num(i));
-        break;
-      case 4:
-        view.setUint16(i * 2, num(i), true);
-        break;
-      case 5:
-        view.setInt16(i * 2, num(i), true);
-        break;
-      case 6:
-        view.setInt32(i * 4, num(i), true);
-        break;
-      case 12:
-        view.setUint32(i * 4, num(i), true);
-        break;
-      case 7:
-        view.setBigInt64(i * 8, BigInt(values[i] as number | bigint), true);
-        break;
-      case 13:
-        view.setBigUint64(i * 8, BigInt(values[i] as number | bigint), true);
-        break;
-      case 10:
-        view.setUint16(i * 2, float32ToFloat16Bits(num(i)), true);
-        break;
-      case 16:
-        view.setUint16(i * 2, float32ToBfloat16Bits(num(i)), true);
-        break;
-      default:
-        throw new Error(`cannot encode values of ONNX dtype ${dataType}`);
-    }
-  }
-  return bytes;
 }
 
 /** The range a generated initializer's values are drawn from, or undefined for all zeros. */
@@ -178,12 +122,6 @@ function generatedSource(name: string, size: number, elementBytes: number, make:
 /** The seed of the n-th generated initializer of a builder seeded `seed` (independent streams). */
 function tensorSeed(seed: number, n: number): number {
   return (Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(n + 1, 0x85ebca6b)) >>> 0;
-}
-
-/** Make a tensor from values held in memory. */
-export function makeTensor(name: string, dtype: DtypeName | number, dims: number[], values: ArrayLike<number> | ArrayLike<bigint>): Tensor {
-  const dataType = dtypeCode(dtype);
-  return { name, dataType, dims: [...dims], data: { kind: 'bytes', bytes: encodeValues(dataType, values, elementCount(dims)) } };
 }
 
 export function tensorType(dtype: DtypeName | number, shape?: Dim[]): TypeInfo {
