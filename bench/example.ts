@@ -23,11 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { findChromium } from '../src/export/pdf.js';
 import { writeModel } from '../src/onnx/writer.js';
 import { zooEntry } from '../src/zoo/registry.js';
-import { median } from './lib.js';
+import { cliOf, median } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
-const cli = path.join(repo, 'dist', 'cli', 'main.js');
+const cli = cliOf(path.join(repo, 'dist'));
 const args = process.argv.slice(2);
 const warmOnly = args.includes('--warm-only');
 const coldOnly = args.includes('--cold-only');
@@ -130,13 +130,13 @@ async function run(): Promise<Run> {
   // Per worker pid: its peak and the model it loaded.
   const workers = new Map<number, { kib: number; model: string | undefined }>();
   const poll = setInterval(() => {
-    const builder = descendants(child.pid!).find((p) => cmdline(p).includes('main.js'));
+    const builder = descendants(child.pid!).find((p) => cmdline(p).includes(cli));
     if (builder === undefined) return;
     main = Math.max(main, hwmKiB(builder) ?? 0);
     for (const p of descendants(builder)) {
       const line = cmdline(p);
       const kib = hwmKiB(p) ?? 0;
-      if (/runtime\/worker\.(js|ts)/.test(line)) {
+      if (/(runtime|bin)\/worker\.(js|ts)/.test(line)) {
         const w = workers.get(p) ?? { kib: 0, model: undefined };
         w.kib = Math.max(w.kib, kib);
         w.model ??= openModels(p)[0];

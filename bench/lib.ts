@@ -1,5 +1,6 @@
 /** Measuring helpers shared by the bench scripts. */
 import fs from 'node:fs';
+import path from 'node:path';
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,4 +33,13 @@ export function streamOnce(file: string): number {
  */
 export function peakRssKiB(): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
+}
+
+/**
+ * The `modelpress` command as `npm start` and an installed package run it: package.json's bin (the
+ * bundle in dist/bin); an older build's dist/ (a baseline to compare with) has only cli/main.js.
+ */
+export function cliOf(dist: string): string {
+  const bin = path.join(dist, 'bin', 'modelpress.js');
+  return fs.existsSync(bin) ? bin : path.join(dist, 'cli', 'main.js');
 }

@@ -17,11 +17,11 @@ import { GraphBuilder } from '../src/onnx/builder.js';
 import { writeModel } from '../src/onnx/writer.js';
 import { ensureZooModel } from '../src/zoo/cache.js';
 import { zoo } from '../src/zoo/registry.js';
-import { median } from './lib.js';
+import { cliOf, median } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = path.join(here, '.work', 'startup');
-const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
+const cli = cliOf(path.join(here, '..', 'dist'));
 const rounds = Number(process.argv[2] ?? 5);
 const zooRounds = Number(process.argv[3] ?? Math.min(rounds, 3));
 const python = process.env.PYTHON ?? 'python3';

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zoo } from '../src/zoo/registry.js';
-import { median } from './lib.js';
+import { cliOf, median } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '.work', 'zoo-static');
@@ -49,7 +49,7 @@ function coldBuild(dist: string): Run {
   rmSync(path.join(root, '.modelpress'), { recursive: true, force: true });
   rmSync(path.join(root, 'output'), { recursive: true, force: true });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(timeBin, ['-f', 'MAXRSS %M', process.execPath, path.join(dist, 'cli', 'main.js'), 'build', 'content', '--to', 'html'], {
+  const r = spawnSync(timeBin, ['-f', 'MAXRSS %M', process.execPath, cliOf(dist), 'build', 'content', '--to', 'html'], {
     cwd: root,
     encoding: 'utf8',
   });
