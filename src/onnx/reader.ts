@@ -26,7 +26,7 @@ import type {
   TypedField,
   ValueInfo,
 } from './model.js';
-import { BufferCursor, type Cursor, FileCursor, FileSource, MemorySource, WireError, WireType } from './wire.js';
+import { BufferCursor, type Cursor, FileCursor, FileSource, MemorySource, NameTable, WireError, WireType } from './wire.js';
 import { checkRelativeLocation, forEachTensor, resolveExternalPath } from './tensor-data.js';
 
 /** The newest IR version this reader knows (ONNX 1.19/1.20 write IR 12). */
@@ -65,7 +65,21 @@ interface Dec {
    * One string object per value name and op type of the model: a node's input is the very string its
    * producer's output is, so the analysis's maps compare names by pointer and hold each name once.
    */
-  names?: Map<string, string>;
+  names: NameTable;
+  /** Some tensor is stored externally (only then is there a location to check). */
+  external?: boolean;
+  /** Scratch lists of the nodes being read, one per depth (a node's attribute may hold a graph). */
+  scratch?: NodeScratch[];
+  depth?: number;
+  /** Scratch list for a tensor's dims (a tensor holds no tensor). */
+  dims?: number[];
+}
+
+/** Lists filled in place and copied out at their length: no pushed list per node is left as garbage. */
+interface NodeScratch {
+  inputs: string[];
+  outputs: string[];
+  attributes: Attribute[];
 }
 
 /**
@@ -75,12 +89,34 @@ interface Dec {
 const exact = <T>(a: T[]): T[] => (a.length === 0 ? a : a.slice());
 
 /** A value name or op type, as the one shared string of the model. */
-function interned(d: Dec, s: string): string {
-  const names = (d.names ??= new Map());
-  const known = names.get(s);
-  if (known !== undefined) return known;
-  names.set(s, s);
-  return s;
+function interned(d: Dec, wt: number, end: number, field: string): string {
+  expectWire(wt, WireType.LEN, field);
+  return d.c.name(d.c.length(end), d.names);
+}
+
+/**
+ * The first `n` elements of a scratch list, as a list of its own. Short lists (a node's inputs and
+ * outputs, a tensor's dims) are literals: cheaper to make than a slice.
+ */
+function head<T>(a: T[], n: number): T[] {
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [a[0]!];
+    case 2:
+      return [a[0]!, a[1]!];
+    case 3:
+      return [a[0]!, a[1]!, a[2]!];
+    case 4:
+      return [a[0]!, a[1]!, a[2]!, a[3]!];
+    default:
+      return a.slice(0, n);
+  }
+}
+
+function overrun(c: Cursor, end: number): WireError {
+  return new WireError(`message overruns its length (ends at ${c.pos}, expected ${end})`, c.pos);
 }
 
 function enter(d: Dec, what: 'graphs' | 'types'): void {
@@ -108,7 +144,7 @@ function fields(d: Dec, end: number, on: (field: number, wt: number) => boolean)
     const wt = t % 8;
     if (!on(Math.floor(t / 8), wt)) c.skipField(wt, end);
   }
-  if (c.pos !== end) throw new WireError(`message overruns its length (ends at ${c.pos}, expected ${end})`, c.pos);
+  if (c.pos !== end) throw overrun(c, end);
 }
 
 function str(d: Dec, wt: number, end: number, name: string): string {
@@ -267,7 +303,7 @@ function valueInfo(d: Dec, end: number): ValueInfo {
   fields(d, end, (f, wt) => {
     switch (f) {
       case 1:
-        v.name = interned(d, str(d, wt, end, 'value_info.name'));
+        v.name = interned(d, wt, end, 'value_info.name');
         return true;
       case 2: {
         const t = typeProto(d, sub(d, wt, end, 'value_info.type'));
@@ -290,24 +326,43 @@ function valueInfo(d: Dec, end: number): ValueInfo {
 
 const TYPED_FIELDS: Record<number, TypedField> = { 4: 'float_data', 5: 'int32_data', 7: 'int64_data', 10: 'double_data', 11: 'uint64_data' };
 
+/** Placeholders while a node is read (each node gets lists of its own at the end). */
+const NO_NAMES: string[] = [];
+const NO_ATTRIBUTES: Attribute[] = [];
+
+/** A placeholder while a tensor is read (every tensor gets its own data object at the end). */
+const NO_DATA: TensorData = { kind: 'none' };
+
 function tensor(d: Dec, end: number): Tensor {
   const { c } = d;
-  const t: Tensor = { name: '', dataType: 0, dims: [], data: { kind: 'none' } };
+  const t: Tensor = { name: '', dataType: 0, dims: [], data: NO_DATA };
+  const dims = (d.dims ??= []);
+  let nDims = 0;
   let raw: Span | undefined;
   let typedField: TypedField | undefined;
-  const packed: Span[] = [];
-  const loose: number[] = [];
-  const strings: Uint8Array[] = [];
-  const external: StringEntry[] = [];
+  // Made when a field needs them: most tensors are one raw_data span.
+  let packed: Span[] | undefined;
+  let loose: number[] | undefined;
+  let strings: Uint8Array[] | undefined;
+  let external: StringEntry[] | undefined;
   let location = 0;
-  fields(d, end, (f, wt) => {
+  while (c.pos < end) {
+    const tag = c.tagValue();
+    const wt = tag % 8;
+    const f = Math.floor(tag / 8);
     switch (f) {
       case 1:
-        ints(d, wt, end, t.dims, 'dims');
-        return true;
+        if (wt === WireType.LEN) {
+          const stop = c.pos + c.length(end);
+          while (c.pos < stop) dims[nDims++] = c.int64();
+          if (c.pos !== stop) throw new WireError('packed field overruns its length', c.pos);
+        } else {
+          dims[nDims++] = int(d, wt, 'dims');
+        }
+        break;
       case 2:
         t.dataType = int(d, wt, 'data_type');
-        return true;
+        break;
       case 3: {
         const sEnd = sub(d, wt, end, 'segment');
         const seg = { begin: 0, end: 0 };
@@ -318,7 +373,7 @@ function tensor(d: Dec, end: number): Tensor {
           return true;
         });
         t.segment = seg;
-        return true;
+        break;
       }
       case 4:
       case 5:
@@ -330,51 +385,53 @@ function tensor(d: Dec, end: number): Tensor {
         typedField = field;
         if (wt === WireType.LEN) {
           const n = c.length(end);
-          packed.push({ offset: c.pos, length: n });
+          (packed ??= []).push({ offset: c.pos, length: n });
           c.skip(n);
         } else if (f === 4) {
           expectWire(wt, WireType.I32, field);
-          loose.push(c.float32());
+          (loose ??= []).push(c.float32());
         } else if (f === 10) {
           expectWire(wt, WireType.I64, field);
-          loose.push(c.float64());
+          (loose ??= []).push(c.float64());
         } else {
-          loose.push(int(d, wt, field));
+          (loose ??= []).push(int(d, wt, field));
         }
-        return true;
+        break;
       }
       case 6:
-        strings.push(bytes(d, wt, end, 'string_data'));
-        return true;
+        (strings ??= []).push(bytes(d, wt, end, 'string_data'));
+        break;
       case 8:
-        t.name = interned(d, str(d, wt, end, 'tensor.name'));
-        return true;
+        t.name = interned(d, wt, end, 'tensor.name');
+        break;
       case 9: {
         expectWire(wt, WireType.LEN, 'raw_data');
         const n = c.length(end);
         raw = { offset: c.pos, length: n };
         c.skip(n); // the weights: never read here
-        return true;
+        break;
       }
       case 12:
         t.docString = str(d, wt, end, 'doc_string');
-        return true;
+        break;
       case 13:
-        external.push(entry(d, sub(d, wt, end, 'external_data')));
-        return true;
+        (external ??= []).push(entry(d, sub(d, wt, end, 'external_data')));
+        break;
       case 14:
         location = int(d, wt, 'data_location');
-        return true;
+        break;
       case 16:
         (t.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
-        return true;
+        break;
       default:
-        return false;
+        c.skipField(wt, end);
     }
-  });
-  let data: TensorData = { kind: 'none' };
+  }
+  if (c.pos !== end) throw overrun(c, end);
+  let data: TensorData;
   if (location === 1) {
-    const get = (k: string): string | undefined => external.find((e) => e.key === k)?.value;
+    const entries = external ?? [];
+    const get = (k: string): string | undefined => entries.find((e) => e.key === k)?.value;
     const loc = get('location');
     if (loc === undefined) throw new SchemaError(`tensor '${t.name}' is stored externally but has no 'location'`);
     const num = (k: string): number | undefined => {
@@ -384,16 +441,19 @@ function tensor(d: Dec, end: number): Tensor {
       if (!Number.isSafeInteger(n) || n < 0) throw new SchemaError(`tensor '${t.name}': external data ${k} '${s}' is not a non-negative integer`);
       return n;
     };
-    data = { kind: 'external', location: loc, offset: num('offset') ?? 0, length: num('length'), checksum: get('checksum'), entries: external };
+    data = { kind: 'external', location: loc, offset: num('offset') ?? 0, length: num('length'), checksum: get('checksum'), entries };
+    d.external = true;
   } else if (raw !== undefined) {
     data = { kind: 'raw', source: d.source, span: raw };
   } else if (typedField !== undefined) {
-    data = { kind: 'typed', field: typedField, source: d.source, packed, loose };
-  } else if (strings.length > 0 || t.dataType === 8) {
-    data = { kind: 'strings', values: strings };
+    data = { kind: 'typed', field: typedField, source: d.source, packed: packed ?? [], loose: loose ?? [] };
+  } else if (strings !== undefined || t.dataType === 8) {
+    data = { kind: 'strings', values: strings ?? [] };
+  } else {
+    data = { kind: 'none' };
   }
   t.data = data;
-  t.dims = exact(t.dims);
+  t.dims = head(dims, nDims);
   return t;
 }
 
@@ -429,181 +489,248 @@ const ATTR_TYPES: Record<number, Attribute['type']> = {
   14: 'type_protos',
 };
 
+/** The value kinds an attribute may hold, one bit each in attribute()'s `seen`. */
+const KINDS: readonly Exclude<Attribute['type'], 'ref'>[] = [
+  'float',
+  'int',
+  'string',
+  'tensor',
+  'graph',
+  'sparse_tensor',
+  'type_proto',
+  'floats',
+  'ints',
+  'strings',
+  'tensors',
+  'graphs',
+  'sparse_tensors',
+  'type_protos',
+];
+const bit = (k: Exclude<Attribute['type'], 'ref'>): number => 1 << KINDS.indexOf(k);
+const B_FLOAT = bit('float');
+const B_INT = bit('int');
+const B_STRING = bit('string');
+const B_TENSOR = bit('tensor');
+const B_GRAPH = bit('graph');
+const B_SPARSE = bit('sparse_tensor');
+const B_TYPE = bit('type_proto');
+const B_FLOATS = bit('floats');
+const B_INTS = bit('ints');
+const B_STRINGS = bit('strings');
+const B_TENSORS = bit('tensors');
+const B_GRAPHS = bit('graphs');
+const B_SPARSES = bit('sparse_tensors');
+const B_TYPES = bit('type_protos');
+
 function attribute(d: Dec, end: number): Attribute {
+  const { c } = d;
   let name = '';
   let refAttrName: string | undefined;
   let docString: string | undefined;
   let type = 0;
-  const seen = new Set<Attribute['type']>();
+  /** Which value fields were present (KINDS bits). */
+  let seen = 0;
   let f_ = 0;
   let i_ = 0;
-  let s_: Uint8Array = new Uint8Array(0);
+  let s_: Uint8Array | undefined;
   let t_: Tensor | undefined;
   let g_: Graph | undefined;
   let sp_: SparseTensor | undefined;
   let tp_: TypeInfo | undefined;
-  const floatsV: number[] = [];
-  const intsV: number[] = [];
-  const stringsV: Uint8Array[] = [];
-  const tensorsV: Tensor[] = [];
-  const graphsV: Graph[] = [];
-  const sparseV: SparseTensor[] = [];
-  const typesV: TypeInfo[] = [];
-  fields(d, end, (f, wt) => {
-    switch (f) {
+  // Lists are made when their field comes: an attribute holds one kind of value.
+  let floatsV: number[] | undefined;
+  let intsV: number[] | undefined;
+  let stringsV: Uint8Array[] | undefined;
+  let tensorsV: Tensor[] | undefined;
+  let graphsV: Graph[] | undefined;
+  let sparseV: SparseTensor[] | undefined;
+  let typesV: TypeInfo[] | undefined;
+  while (c.pos < end) {
+    const tag = c.tagValue();
+    const wt = tag % 8;
+    switch (Math.floor(tag / 8)) {
       case 1:
         name = str(d, wt, end, 'attribute.name');
-        return true;
+        break;
       case 21:
         refAttrName = str(d, wt, end, 'ref_attr_name');
-        return true;
+        break;
       case 13:
         docString = str(d, wt, end, 'doc_string');
-        return true;
+        break;
       case 20:
         type = int(d, wt, 'attribute.type');
-        return true;
+        break;
       case 2:
         expectWire(wt, WireType.I32, 'f');
-        f_ = d.c.float32();
-        seen.add('float');
-        return true;
+        f_ = c.float32();
+        seen |= B_FLOAT;
+        break;
       case 3:
         i_ = int(d, wt, 'i');
-        seen.add('int');
-        return true;
+        seen |= B_INT;
+        break;
       case 4:
         s_ = bytes(d, wt, end, 's');
-        seen.add('string');
-        return true;
+        seen |= B_STRING;
+        break;
       case 5:
         t_ = tensor(d, sub(d, wt, end, 't'));
-        seen.add('tensor');
-        return true;
+        seen |= B_TENSOR;
+        break;
       case 6:
         g_ = graph(d, sub(d, wt, end, 'g'));
-        seen.add('graph');
-        return true;
+        seen |= B_GRAPH;
+        break;
       case 22:
         sp_ = sparseTensor(d, sub(d, wt, end, 'sparse_tensor'));
-        seen.add('sparse_tensor');
-        return true;
+        seen |= B_SPARSE;
+        break;
       case 14:
         tp_ = typeProto(d, sub(d, wt, end, 'tp')).type;
-        seen.add('type_proto');
-        return true;
+        seen |= B_TYPE;
+        break;
       case 7:
-        floats(d, wt, end, floatsV, 'floats');
-        seen.add('floats');
-        return true;
+        floats(d, wt, end, (floatsV ??= []), 'floats');
+        seen |= B_FLOATS;
+        break;
       case 8:
-        ints(d, wt, end, intsV, 'ints');
-        seen.add('ints');
-        return true;
+        ints(d, wt, end, (intsV ??= []), 'ints');
+        seen |= B_INTS;
+        break;
       case 9:
-        stringsV.push(bytes(d, wt, end, 'strings'));
-        seen.add('strings');
-        return true;
+        (stringsV ??= []).push(bytes(d, wt, end, 'strings'));
+        seen |= B_STRINGS;
+        break;
       case 10:
-        tensorsV.push(tensor(d, sub(d, wt, end, 'tensors')));
-        seen.add('tensors');
-        return true;
+        (tensorsV ??= []).push(tensor(d, sub(d, wt, end, 'tensors')));
+        seen |= B_TENSORS;
+        break;
       case 11:
-        graphsV.push(graph(d, sub(d, wt, end, 'graphs')));
-        seen.add('graphs');
-        return true;
+        (graphsV ??= []).push(graph(d, sub(d, wt, end, 'graphs')));
+        seen |= B_GRAPHS;
+        break;
       case 23:
-        sparseV.push(sparseTensor(d, sub(d, wt, end, 'sparse_tensors')));
-        seen.add('sparse_tensors');
-        return true;
+        (sparseV ??= []).push(sparseTensor(d, sub(d, wt, end, 'sparse_tensors')));
+        seen |= B_SPARSES;
+        break;
       case 15:
-        typesV.push(typeProto(d, sub(d, wt, end, 'type_protos')).type);
-        seen.add('type_protos');
-        return true;
+        (typesV ??= []).push(typeProto(d, sub(d, wt, end, 'type_protos')).type);
+        seen |= B_TYPES;
+        break;
       default:
-        return false;
+        c.skipField(wt, end);
     }
-  });
-  const doc = docString === undefined ? {} : { docString };
-  if (refAttrName !== undefined && refAttrName !== '') return { name, type: 'ref', refAttrName, refType: type, ...doc };
+  }
+  if (c.pos !== end) throw overrun(c, end);
+  if (refAttrName !== undefined && refAttrName !== '') {
+    return docString === undefined ? { name, type: 'ref', refAttrName, refType: type } : { name, type: 'ref', refAttrName, refType: type, docString };
+  }
   // IR version 1 had no type discriminator: infer it from the one field present.
-  const kind: Attribute['type'] | undefined = ATTR_TYPES[type] ?? (seen.size === 1 ? [...seen][0] : undefined);
+  const kind: Attribute['type'] | undefined = ATTR_TYPES[type] ?? (seen !== 0 && (seen & (seen - 1)) === 0 ? KINDS[31 - Math.clz32(seen)] : undefined);
+  let value: Exclude<Attribute, { type: 'ref' }>['value'] | undefined;
   switch (kind) {
     case 'float':
-      return { name, type: kind, value: f_, ...doc };
+      value = f_;
+      break;
     case 'int':
-      return { name, type: kind, value: i_, ...doc };
+      value = i_;
+      break;
     case 'string':
-      return { name, type: kind, value: s_, ...doc };
+      value = s_ ?? new Uint8Array(0);
+      break;
     case 'tensor':
-      if (t_) return { name, type: kind, value: t_, ...doc };
+      value = t_;
       break;
     case 'graph':
-      if (g_) return { name, type: kind, value: g_, ...doc };
+      value = g_;
       break;
     case 'sparse_tensor':
-      if (sp_) return { name, type: kind, value: sp_, ...doc };
+      value = sp_;
       break;
     case 'type_proto':
-      if (tp_) return { name, type: kind, value: tp_, ...doc };
+      value = tp_;
       break;
     case 'floats':
-      return { name, type: kind, value: exact(floatsV), ...doc };
+      value = floatsV === undefined ? [] : exact(floatsV);
+      break;
     case 'ints':
-      return { name, type: kind, value: exact(intsV), ...doc };
+      value = intsV === undefined ? [] : exact(intsV);
+      break;
     case 'strings':
-      return { name, type: kind, value: stringsV, ...doc };
+      value = stringsV ?? [];
+      break;
     case 'tensors':
-      return { name, type: kind, value: tensorsV, ...doc };
+      value = tensorsV ?? [];
+      break;
     case 'graphs':
-      return { name, type: kind, value: graphsV, ...doc };
+      value = graphsV ?? [];
+      break;
     case 'sparse_tensors':
-      return { name, type: kind, value: sparseV, ...doc };
+      value = sparseV ?? [];
+      break;
     case 'type_protos':
-      return { name, type: kind, value: typesV, ...doc };
+      value = typesV ?? [];
+      break;
     default:
       break;
   }
-  throw new SchemaError(`attribute '${name}' has type ${type} and no value of that type`);
+  if (value === undefined || kind === undefined || kind === 'ref') throw new SchemaError(`attribute '${name}' has type ${type} and no value of that type`);
+  return (docString === undefined ? { name, type: kind, value } : { name, type: kind, value, docString }) as Attribute;
 }
 
 function node(d: Dec, end: number): Node {
-  const n: Node = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [] };
-  fields(d, end, (f, wt) => {
-    switch (f) {
+  const { c } = d;
+  const n: Node = { name: '', opType: '', domain: '', inputs: NO_NAMES, outputs: NO_NAMES, attributes: NO_ATTRIBUTES };
+  // This node's scratch lists; a graph in one of its attributes reads its nodes into the next ones.
+  const depth = d.depth ?? 0;
+  const pool = (d.scratch ??= []);
+  const scratch = (pool[depth] ??= { inputs: [], outputs: [], attributes: [] });
+  const { inputs, outputs, attributes } = scratch;
+  let nIn = 0;
+  let nOut = 0;
+  let nAttr = 0;
+  d.depth = depth + 1;
+  while (c.pos < end) {
+    const tag = c.tagValue();
+    const wt = tag % 8;
+    switch (Math.floor(tag / 8)) {
       case 1:
-        n.inputs.push(interned(d, str(d, wt, end, 'node.input')));
-        return true;
+        inputs[nIn++] = interned(d, wt, end, 'node.input');
+        break;
       case 2:
-        n.outputs.push(interned(d, str(d, wt, end, 'node.output')));
-        return true;
+        outputs[nOut++] = interned(d, wt, end, 'node.output');
+        break;
       case 3:
         n.name = str(d, wt, end, 'node.name');
-        return true;
+        break;
       case 4:
-        n.opType = interned(d, str(d, wt, end, 'op_type'));
-        return true;
+        n.opType = interned(d, wt, end, 'op_type');
+        break;
       case 7:
-        n.domain = interned(d, str(d, wt, end, 'node.domain'));
-        return true;
+        n.domain = interned(d, wt, end, 'node.domain');
+        break;
       case 5:
-        n.attributes.push(attribute(d, sub(d, wt, end, 'attribute')));
-        return true;
+        attributes[nAttr++] = attribute(d, sub(d, wt, end, 'attribute'));
+        break;
       case 6:
         n.docString = str(d, wt, end, 'doc_string');
-        return true;
+        break;
       case 8:
         n.overload = str(d, wt, end, 'overload');
-        return true;
+        break;
       case 9:
         (n.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
-        return true;
+        break;
       default:
-        return false;
+        c.skipField(wt, end);
     }
-  });
-  n.inputs = exact(n.inputs);
-  n.outputs = exact(n.outputs);
+  }
+  if (c.pos !== end) throw overrun(c, end);
+  d.depth = depth;
+  n.inputs = head(inputs, nIn);
+  n.outputs = head(outputs, nOut);
+  n.attributes = head(attributes, nAttr);
   return n;
 }
 
@@ -615,33 +742,36 @@ function graph(d: Dec, end: number): Graph {
 }
 
 function graphBody(d: Dec, end: number): Graph {
+  const { c } = d;
   const g: Graph = { name: '', nodes: [], initializers: [], sparseInitializers: [], inputs: [], outputs: [], valueInfo: [] };
-  fields(d, end, (f, wt) => {
-    switch (f) {
+  while (c.pos < end) {
+    const tag = c.tagValue();
+    const wt = tag % 8;
+    switch (Math.floor(tag / 8)) {
       case 1:
         g.nodes.push(node(d, sub(d, wt, end, 'node')));
-        return true;
+        break;
       case 2:
         g.name = str(d, wt, end, 'graph.name');
-        return true;
+        break;
       case 5:
         g.initializers.push(tensor(d, sub(d, wt, end, 'initializer')));
-        return true;
+        break;
       case 15:
         g.sparseInitializers.push(sparseTensor(d, sub(d, wt, end, 'sparse_initializer')));
-        return true;
+        break;
       case 10:
         g.docString = str(d, wt, end, 'doc_string');
-        return true;
+        break;
       case 11:
         g.inputs.push(valueInfo(d, sub(d, wt, end, 'input')));
-        return true;
+        break;
       case 12:
         g.outputs.push(valueInfo(d, sub(d, wt, end, 'output')));
-        return true;
+        break;
       case 13:
         g.valueInfo.push(valueInfo(d, sub(d, wt, end, 'value_info')));
-        return true;
+        break;
       case 14: {
         const aEnd = sub(d, wt, end, 'quantization_annotation');
         const a: TensorAnnotation = { tensorName: '', quantParameterTensorNames: [] };
@@ -652,15 +782,16 @@ function graphBody(d: Dec, end: number): Graph {
           return true;
         });
         (g.quantizationAnnotation ??= []).push(a);
-        return true;
+        break;
       }
       case 16:
         (g.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
-        return true;
+        break;
       default:
-        return false;
+        c.skipField(wt, end);
     }
-  });
+  }
+  if (c.pos !== end) throw overrun(c, end);
   return g;
 }
 
@@ -790,7 +921,8 @@ function modelProto(d: Dec, end: number): { model: Model; sawIrVersion: boolean;
  * Check the external data location of every tensor wherever it is: initializers and sparse
  * initializers of the main graph and every sub-graph, tensors in node attributes of any depth, and
  * model-local function bodies and attribute defaults. Names the tensor on a bad path. A model held
- * in memory has no folder: its locations must at least be relative and stay inside one.
+ * in memory has no folder: its locations must at least be relative and stay inside one. Only run
+ * when the decoder met an externally stored tensor (every tensor of the model passes through it).
  */
 function checkExternal(model: Model, where: string): void {
   forEachTensor(model, (t) => {
@@ -800,10 +932,11 @@ function checkExternal(model: Model, where: string): void {
   });
 }
 
-function decode(c: Cursor, source: ByteSource, where: string): Model {
+function decode(c: Cursor, source: ByteSource, where: string): { model: Model; external: boolean } {
+  const d: Dec = { c, source, names: new NameTable() };
   let result: ReturnType<typeof modelProto>;
   try {
-    result = modelProto({ c, source }, c.size);
+    result = modelProto(d, c.size);
   } catch (err) {
     if (err instanceof WireError) {
       if (err.truncated) {
@@ -841,7 +974,7 @@ function decode(c: Cursor, source: ByteSource, where: string): Model {
       'the model imports no operator set (opset_import is empty): the file may be truncated or was not written by an ONNX exporter',
     );
   }
-  return model;
+  return { model, external: d.external === true };
 }
 
 /** Read an ONNX model from a file. Weight bytes stay on disk; tensors reference their offsets. */
@@ -865,10 +998,10 @@ export function readModel(file: string): Model {
     throw new ModelLoadError(file, `cannot open the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   try {
-    const model = decode(new FileCursor(fd, stat.size), new FileSource(abs, stat.size), file);
+    const { model, external } = decode(new FileCursor(fd, stat.size), new FileSource(abs, stat.size), file);
     model.path = abs;
     model.sourceSize = stat.size;
-    checkExternal(model, file);
+    if (external) checkExternal(model, file);
     return model;
   } finally {
     fs.closeSync(fd);
@@ -878,9 +1011,9 @@ export function readModel(file: string): Model {
 /** Read an ONNX model from bytes in memory (tensors keep referencing these bytes). */
 export function readModelBytes(bytes: Uint8Array, name = '<memory>'): Model {
   if (bytes.byteLength === 0) throw new ModelLoadError(name, 'the data is empty (0 bytes)');
-  const model = decode(new BufferCursor(bytes), new MemorySource(bytes, name), name);
+  const { model, external } = decode(new BufferCursor(bytes), new MemorySource(bytes, name), name);
   model.sourceSize = bytes.byteLength;
-  checkExternal(model, name);
+  if (external) checkExternal(model, name);
   return model;
 }
 
@@ -892,7 +1025,7 @@ export function readTensorFile(file: string): Tensor {
   } catch (err) {
     throw new ModelLoadError(file, `cannot read the tensor file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  const d: Dec = { c: new BufferCursor(bytes), source: new MemorySource(bytes, file) };
+  const d: Dec = { c: new BufferCursor(bytes), source: new MemorySource(bytes, file), names: new NameTable() };
   try {
     return tensor(d, bytes.byteLength);
   } catch (err) {

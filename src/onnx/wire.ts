@@ -48,6 +48,20 @@ export abstract class Cursor {
 
   /** An unsigned varint as a JS number (exact below 2^53; int64 sentinels keep their magnitude). */
   varint(): number {
+    // Tags and lengths are one byte nearly always: read it straight from the window.
+    const i = this.pos - this.bufStart;
+    const buf = this.buf;
+    if (i < buf.length) {
+      const b = buf[i]!;
+      if (b < 0x80) {
+        this.pos++;
+        return b;
+      }
+    }
+    return this.longVarint();
+  }
+
+  private longVarint(): number {
     const start = this.pos;
     let lo = 0;
     let shift = 0;
@@ -72,6 +86,19 @@ export abstract class Cursor {
 
   /** A varint interpreted as a two's-complement int64 (negative numbers are 10-byte varints). */
   int64(): number {
+    const i = this.pos - this.bufStart;
+    const buf = this.buf;
+    if (i < buf.length) {
+      const b = buf[i]!;
+      if (b < 0x80) {
+        this.pos++;
+        return b;
+      }
+    }
+    return this.longInt64();
+  }
+
+  private longInt64(): number {
     const start = this.pos;
     let lo = 0;
     let hi = 0;
@@ -165,6 +192,17 @@ export abstract class Cursor {
     return utf8.decode(buf.subarray(at, stop));
   }
 
+  /**
+   * A string of n bytes as the one string of `names` with these bytes: a name seen before comes back
+   * without a string being made (the bytes are compared in place), which for a node's inputs (its
+   * producers' outputs) and op type is every time.
+   */
+  name(n: number, names: NameTable): string {
+    if (n === 0) return '';
+    const at = this.fixed(n);
+    return names.get(this.buf, at, n);
+  }
+
   /** Move past n bytes without reading them. */
   skip(n: number): void {
     if (this.pos + n > this.size) throw new WireError('unexpected end of data', this.pos, true);
@@ -220,6 +258,107 @@ export abstract class Cursor {
     if (wireType > 5) throw new WireError(`invalid wire type ${wireType} at byte ${at}`, at);
     return t;
   }
+}
+
+const INITIAL_SLOTS = 4096;
+
+/** Probes after which a lookup gives the table up for a Map (a load of at most 1/2 makes 8 rare already). */
+const MAX_PROBES = 64;
+
+/**
+ * One string per distinct name: an open-addressing table hashed over the bytes, so a name read again
+ * is found without making its string. ASCII only; other names (and every name once the table is given
+ * up) go through a Map keyed by the decoded string: a UTF-8 string never equals an ASCII one, so each
+ * name still has one string. The hash is seeded per table, and a probe run longer than MAX_PROBES (a
+ * file made to collide) moves everything to the Map, whose hashing is V8's: no input makes a lookup
+ * cost more than MAX_PROBES comparisons plus a Map lookup.
+ */
+export class NameTable {
+  /** Slot i holds keys[i] with hash hashes[i]; hash 0 marks an empty slot (probes read only hashes until one matches). */
+  private keys: (string | undefined)[] = new Array<string | undefined>(INITIAL_SLOTS);
+  private hashes = new Int32Array(INITIAL_SLOTS);
+  private count = 0;
+  private readonly seed = (Math.random() * 0x100000000) | 0;
+  private map: Map<string, string> | undefined;
+  private gaveUp = false;
+
+  /** The name with bytes buf[at, at + n), n > 0. */
+  get(buf: Buffer, at: number, n: number): string {
+    const stop = at + n;
+    let h = this.seed ^ n;
+    for (let i = at; i < stop; i++) {
+      const b = buf[i]!;
+      if (b >= 0x80) return this.other(utf8.decode(buf.subarray(at, stop)));
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    if (this.gaveUp) return this.other(buf.toString('latin1', at, stop));
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h = (h ^ (h >>> 12)) | 1;
+    const keys = this.keys;
+    const hashes = this.hashes;
+    const mask = hashes.length - 1;
+    let slot = h & mask;
+    for (let probes = 0; ; probes++) {
+      const sh = hashes[slot]!;
+      if (sh === 0) break;
+      if (sh === h) {
+        const k = keys[slot]!;
+        if (k.length === n && sameBytes(k, buf, at, n)) return k;
+      }
+      if (probes === MAX_PROBES) {
+        this.giveUp();
+        return this.other(buf.toString('latin1', at, stop));
+      }
+      slot = (slot + 1) & mask;
+    }
+    // Names are ASCII here, where Latin-1 is the same string and costs no TextDecoder call.
+    const s = buf.toString('latin1', at, stop);
+    keys[slot] = s;
+    hashes[slot] = h;
+    if (++this.count * 2 > hashes.length) this.grow();
+    return s;
+  }
+
+  private other(s: string): string {
+    const map = (this.map ??= new Map());
+    const known = map.get(s);
+    if (known !== undefined) return known;
+    map.set(s, s);
+    return s;
+  }
+
+  private giveUp(): void {
+    this.gaveUp = true;
+    for (const k of this.keys) if (k !== undefined) this.other(k);
+    this.keys = [];
+    this.hashes = new Int32Array(0);
+  }
+
+  private grow(): void {
+    const old = this.keys;
+    const oldHashes = this.hashes;
+    // Four times as large while small: fewer rehashes of a table that grows to the model's name count.
+    const size = oldHashes.length * (oldHashes.length < 1 << 16 ? 4 : 2);
+    const keys = new Array<string | undefined>(size);
+    const hashes = new Int32Array(size);
+    const mask = size - 1;
+    for (let i = 0; i < oldHashes.length; i++) {
+      const h = oldHashes[i]!;
+      if (h === 0) continue;
+      let slot = h & mask;
+      while (hashes[slot] !== 0) slot = (slot + 1) & mask;
+      keys[slot] = old[i];
+      hashes[slot] = h;
+    }
+    this.keys = keys;
+    this.hashes = hashes;
+  }
+}
+
+function sameBytes(s: string, buf: Buffer, at: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== buf[at + i]) return false;
+  return true;
 }
 
 export class BufferCursor extends Cursor {
