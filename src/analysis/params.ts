@@ -22,7 +22,7 @@
  * - Bytes are counted from dims and dtype; external data is never read (the mask check reads only
  *   tensors stored inline in the file).
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { byteSize, dtypeName } from '../onnx/dtypes.js';
 import type { Model, Node } from '../onnx/model.js';
 import { elementCount } from '../onnx/model.js';
@@ -328,7 +328,11 @@ export interface DedupeResult {
 
 const dimsKey = (dataType: number, dims: readonly number[]): string => `${dataType}:${dims.join('x')}`;
 
+// node:crypto is loaded on the first hash (only --dedupe hashes): `profile` starts without it (issue 13).
+const require = createRequire(import.meta.url);
+
 function sha256(bytes: Uint8Array): string {
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(bytes).digest('hex');
 }
 

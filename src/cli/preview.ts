@@ -7,13 +7,11 @@
  * new build); HTML pages get a small script that listens on `/__modelpress/events` (server-sent
  * events) and reloads when a build finishes. The files on disk stay exactly what `build` wrote.
  */
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
+import type http from 'node:http';
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { BuildResult } from '../project/build.js';
-import { watchBuilds, watchTargets } from './watch.js';
 
 export const EVENTS_PATH = '/__modelpress/events';
 
@@ -35,10 +33,11 @@ export interface PreviewServer {
 
 /** Serve `out` on 127.0.0.1:`port` (0: any free port). `documents`: the built pages, for `/`. */
 export async function startPreviewServer(out: string, port: number, documents: () => string[]): Promise<PreviewServer> {
-  const { default: sirv } = await import('sirv');
+  // Loaded here, not at start: every command's start-up would pay for node:http (issue 13).
+  const [{ default: sirv }, { createServer }, { readFile }] = await Promise.all([import('sirv'), import('node:http'), import('node:fs/promises')]);
   const files = sirv(out, { dev: true, dotfiles: false });
   const clients = new Set<http.ServerResponse>();
-  const server = http.createServer((req, res) => {
+  const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === EVENTS_PATH) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -115,6 +114,7 @@ export function register(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      const { watchBuilds, watchTargets } = await import('./watch.js');
       const { out } = await watchTargets(content, flags);
       let built: BuildResult | undefined;
       let server: PreviewServer;

@@ -5,7 +5,6 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ZooEntry } from '../zoo/registry.js';
-import { copyFileAtomic } from '../cache/store.js';
 // The architectures and the writer are imported when a zoo command runs, not for `modelpress --help`.
 
 function parseSeed(value: string): number {
@@ -65,6 +64,7 @@ export function register(program: Command): void {
         return;
       }
       const file = ensureZooModel({ name, seed: opts.seed, height: opts.size?.[0], width: opts.size?.[1] });
+      const { copyFileAtomic } = await import('../cache/store.js');
       copyFileAtomic(file.path, out);
       process.stdout.write(`${out}: ${file.entry.name}, ${formatInt(file.entry.params)} parameters, seed ${opts.seed}${file.cached ? ' (from cache)' : ''}\n`);
     });
