@@ -9,6 +9,7 @@ import { type ContextHooks, engineCostContext } from './context.js';
 import type { GraphAnalysis, Inferrer, NodeRecord } from './infer.js';
 import { problemText } from './infer.js';
 import { valueBytes } from './memory.js';
+import type { GraphIndex } from './topology.js';
 import type { Convention, FormulaUse, ValueFacts } from './types.js';
 
 export interface NodeCostRecord {
@@ -43,6 +44,7 @@ class CostHooks implements ContextHooks {
     private readonly result: NodeCostRecord,
     private readonly convention: Convention,
     private readonly inferrer: Inferrer,
+    private readonly index: GraphIndex,
   ) {}
 
   /** Asked only by the rules that care (most never do): no set is built per node. */
@@ -53,7 +55,8 @@ class CostHooks implements ContextHooks {
   has(i: number): boolean {
     const { rec } = this.result;
     const name = rec.node.inputs[i];
-    return name !== undefined && name !== '' && rec.scope.constant(name) !== undefined;
+    if (name === undefined || name === '') return false;
+    return rec.scope.constantById(this.index.inputIds[this.index.inputStart[rec.index]! + i]!, name) !== undefined;
   }
 
   inferSubgraph(g: Graph, inputs: (ValueFacts | undefined)[]): ValueFacts[] {
@@ -74,13 +77,13 @@ class CostHooks implements ContextHooks {
   }
 }
 
-function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer): NodeCostRecord {
+function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, index: GraphIndex): NodeCostRecord {
   const result: NodeCostRecord = { rec, counted: false, macs: 0, flops: 0, reason: undefined, formula: undefined, subCosts: undefined };
   if (rec.problem !== undefined || rec.rule === undefined) {
     result.reason = rec.problem ?? 'no rule';
     return result;
   }
-  const ctx = engineCostContext(rec.node, rec.inputs, rec.opset, rec.outputs, new CostHooks(result, convention, inferrer));
+  const ctx = engineCostContext(rec.node, rec.inputs, rec.opset, rec.outputs, new CostHooks(result, convention, inferrer, index));
   try {
     const entry = rec.rule.cost(ctx, convention);
     if (entry !== null) {
@@ -100,7 +103,9 @@ function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer): 
 }
 
 export function costGraph(analysis: GraphAnalysis, convention: Convention, inferrer: Inferrer): GraphCost {
-  return { analysis, convention, nodes: analysis.records.map((rec) => costNode(rec, convention, inferrer)) };
+  const nodes: NodeCostRecord[] = new Array(analysis.records.length);
+  for (let i = 0; i < nodes.length; i++) nodes[i] = costNode(analysis.records[i]!, convention, inferrer, analysis.index);
+  return { analysis, convention, nodes };
 }
 
 /** Bytes of a node's outputs whose shapes are known. */

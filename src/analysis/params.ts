@@ -28,7 +28,7 @@ import type { Model, Node } from '../onnx/model.js';
 import { elementCount } from '../onnx/model.js';
 import { tensorBytes, tensorNumbers } from '../onnx/tensor-data.js';
 import { type ConstantInfo, type GraphAnalysis, type Inferrer, isParameterDtype, type NodeRecord, type Scope } from './infer.js';
-import { subgraphsOf } from './topology.js';
+import { hasSubgraphs, subgraphsOf } from './topology.js';
 import type { NodeContext, QuantizationTotals } from './types.js';
 
 export interface ParamTensor {
@@ -165,8 +165,9 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       return false;
     };
 
-    for (const rec of a.records) {
-      const nodeOwner = owner ?? rec.node;
+    const { inputIds } = a.index;
+    /** The parameters, buffers and quantized storage among one node's constant inputs. */
+    const visitInputs = (rec: NodeRecord, nodeOwner: Node, first: number): void => {
       const isIdentity = isDefaultDomain(rec.node) && rec.node.opType === 'Identity';
       const rule = rec.rule;
       const skip = indexSpec(rule?.nonParamInputs, rec, inferrer);
@@ -175,8 +176,9 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       const passThrough = isDefaultDomain(rec.node) && PASS_THROUGH.has(rec.node.opType);
       const quantRoles = quantizedRoles(rec, inferrer);
       rec.node.inputs.forEach((name, i) => {
-        if (name === '') return;
-        const info = rec.scope.constant(name);
+        const id = inputIds[first + i]!;
+        if (id < 0) return;
+        const info = rec.scope.constantById(id, name);
         if (!info) return;
         if (isIdentity && rec.scope.constant(rec.node.outputs[0] ?? '')?.aliasOf === name) return;
         const quantRole = quantRoles.get(i);
@@ -214,6 +216,22 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
         }
         tensors.push({ info, count: represented, bytes: byteSize(info.dataType, count), owner: nodeOwner, role });
       });
+    };
+
+    const { inputStart } = a.index;
+    for (const rec of a.records) {
+      const nodeOwner = owner ?? rec.node;
+      // Only a constant input can be a parameter: most nodes read none, and their rule's index lists
+      // (some are functions of the node) are not asked for.
+      const first = inputStart[rec.index]!;
+      const end = inputStart[rec.index + 1]!;
+      let readsConstant = false;
+      for (let j = first; j < end && !readsConstant; j++) {
+        const id = inputIds[j]!;
+        readsConstant = id >= 0 && rec.scope.constantById(id, rec.node.inputs[j - first]!) !== undefined;
+      }
+      if (readsConstant) visitInputs(rec, nodeOwner, first);
+      if (!hasSubgraphs(rec.node)) continue;
       for (const g of subgraphsOf(rec.node)) {
         let sub = rec.subgraphs?.get(g);
         if (!sub) {

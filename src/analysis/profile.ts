@@ -18,7 +18,7 @@ import { moduleTree, scopeOf } from './modules.js';
 import { attributesJson } from './node-attrs.js';
 import { userRuleTable } from './user-rules.js';
 import { type BufferTensor, countParams, dedupeParams } from './params.js';
-import { allSubgraphs } from './topology.js';
+import { allSubgraphs, type GraphIndex } from './topology.js';
 import {
   AnalysisError,
   type Convention,
@@ -105,6 +105,12 @@ function analyzeModelUnbounded(model: Model, options: AnalyzeOptions): ModelAnal
   return { model, graph, binding, inferrer, main };
 }
 
+const sumOf = (nodes: readonly NodeCost[], key: 'macs' | 'flops'): number => {
+  let s = 0;
+  for (const n of nodes) s += n[key];
+  return s;
+};
+
 const sum = (xs: Iterable<number>): number => {
   let s = 0;
   for (const x of xs) s += x;
@@ -140,10 +146,13 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   const depth = graphDepth(exact, inferrer);
   notes.push(...new Set(depth.notes));
 
-  const nodes: NodeCost[] = costs.nodes.map((n) => {
+  const { index } = main;
+  const nodes: NodeCost[] = new Array(costs.nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const n = costs.nodes[i]!;
     const { node } = n.rec;
     const p = params.byNode.get(node);
-    return {
+    nodes[i] = {
       name: node.name,
       opType: node.opType,
       domain: node.domain,
@@ -151,10 +160,10 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
       // The node's own name lists (the Profile is read, never edited): no copy per node.
       inputs: node.inputs,
       outputs: node.outputs,
-      constantInputs: constantInputs(n.rec),
+      constantInputs: constantInputs(n.rec, index),
       attributes: attributesJson(node.attributes),
-      inputShapes: n.rec.inputs.map((f) => f?.shape ?? null),
-      outputShapes: n.rec.outputs.map((f) => f.shape ?? null),
+      inputShapes: shapesOf(n.rec.inputs),
+      outputShapes: shapesOf(n.rec.outputs),
       params: p?.params ?? 0,
       paramsBytes: p?.bytes ?? 0,
       macs: n.macs,
@@ -163,17 +172,18 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
       counted: n.counted,
       formula: n.formula,
     };
-  });
+  }
 
   const modules = moduleTree(nodes);
   annotateModules(
     modules,
     nodes,
+    index,
     a.graph.outputs.map((o) => o.name),
     {
-      isConstant: (name) => main.scope.constant(name) !== undefined,
-      isStatic: (name) => main.scope.get(name)?.value !== undefined,
-      bytes: (name) => valueBytes(main.scope.get(name)),
+      isConstant: (id, name) => main.scope.constantById(id, name) !== undefined,
+      isStatic: (id, name) => main.scope.getById(id, name)?.value !== undefined,
+      bytes: (id, name) => valueBytes(main.scope.getById(id, name)),
     },
   );
   const uncounted = groupUncounted(costs);
@@ -202,8 +212,8 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
       buffers: params.buffersTotal,
       paramsBytesByDtype: params.bytesByDtype,
       paramsBytes: params.bytes,
-      macs: sum(nodes.map((n) => n.macs)),
-      flops: sum(nodes.map((n) => n.flops)),
+      macs: sumOf(nodes, 'macs'),
+      flops: sumOf(nodes, 'flops'),
       activationsPeakBytes: memory.peakBytes,
       activationsTotalBytes: memory.totalBytes,
       depth: depth.depth,
@@ -236,12 +246,22 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
 const NO_INPUTS = Object.freeze([]) as unknown as number[];
 
 /** Indices of a node's inputs that are constants (a shared empty list for the common node without). */
-function constantInputs(rec: GraphCost['nodes'][number]['rec']): number[] {
+function constantInputs(rec: GraphCost['nodes'][number]['rec'], index: GraphIndex): number[] {
   let out: number[] | undefined;
-  rec.node.inputs.forEach((name, i) => {
-    if (name !== '' && rec.scope.constant(name)) (out ??= []).push(i);
-  });
+  const first = index.inputStart[rec.index]!;
+  const names = rec.node.inputs;
+  for (let i = 0; i < names.length; i++) {
+    const id = index.inputIds[first + i]!;
+    if (id >= 0 && rec.scope.constantById(id, names[i]!)) (out ??= []).push(i);
+  }
   return out ?? NO_INPUTS;
+}
+
+/** The shapes of a node's input or output facts, as the Profile lists them (null: rank unknown or omitted). */
+function shapesOf(facts: readonly (ValueFacts | undefined)[]): (Dim[] | null)[] {
+  const out: (Dim[] | null)[] = new Array(facts.length);
+  for (let i = 0; i < facts.length; i++) out[i] = facts[i]?.shape ?? null;
+  return out;
 }
 
 /** One note for value_info shapes that disagree with inference (the inferred ones are used). */

@@ -311,11 +311,40 @@ export function plusIf(when: boolean, a: Expr, b: Expr): Expr {
 // ---------------------------------------------------------------------------------------------
 // Formulas and cost entries
 
-/** The FormulaUse of an expression: its symbolic and substituted text (notes after `; `). */
-export function formulaOf(template: string, vars: Record<string, number>, e: Expr, notes: readonly { label: string; expr: Expr }[] = []): FormulaUse {
-  const noteSym = notes.map((x) => `; ${x.label} = ${x.expr.symbolic}`).join('');
-  const noteSub = notes.map((x) => `; ${x.label} = ${x.expr.substituted}`).join('');
-  return { template, vars, symbolic: e.symbolic + noteSym, substituted: e.substituted + noteSub };
+type FormulaNote = { label: string; expr: Expr };
+const NO_NOTES: readonly FormulaNote[] = [];
+
+function withNotes(e: Expr, notes: readonly FormulaNote[], substituted: boolean): string {
+  let s = substituted ? e.substituted : e.symbolic;
+  for (const x of notes) s += `; ${x.label} = ${substituted ? x.expr.substituted : x.expr.symbolic}`;
+  return s;
+}
+
+/**
+ * The FormulaUse of an expression: its symbolic and substituted text (notes after `; `). The texts are
+ * printed when first read, not when the rule returns: a profile costs every node, a document shows a
+ * few formulas, and printing all of them was a tenth of a 100k-node profile. They are own enumerable
+ * accessors (printed once, then kept), so JSON, spreads and deep equality see a plain FormulaUse.
+ */
+export function formulaOf(template: string, vars: Record<string, number>, e: Expr, notes: readonly FormulaNote[] = NO_NOTES): FormulaUse {
+  let symbolic: string | undefined;
+  let substituted: string | undefined;
+  return {
+    template,
+    vars,
+    get symbolic(): string {
+      return (symbolic ??= withNotes(e, notes, false));
+    },
+    set symbolic(text: string) {
+      symbolic = text;
+    },
+    get substituted(): string {
+      return (substituted ??= withNotes(e, notes, true));
+    },
+    set substituted(text: string) {
+      substituted = text;
+    },
+  };
 }
 
 /** An exact count: MACs as given, FLOPs and the formula from the expression. */
