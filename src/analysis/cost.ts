@@ -118,7 +118,8 @@ export function outputBytes(rec: NodeRecord): number {
 /** Every uncounted node, including those inside the sub-graphs the rules costed. */
 export function uncountedNodes(gc: GraphCost, inside?: string): UncountedNode[] {
   const out: UncountedNode[] = [];
-  for (const n of gc.nodes) {
+  for (let i = 0; i < gc.nodes.length; i++) {
+    const n = gc.nodes[i]!;
     if (!n.counted) out.push({ node: n.rec.node, outputBytes: outputBytes(n.rec), reason: n.reason ?? 'no rule', inside });
     if (n.subCosts) for (const sub of n.subCosts.values()) out.push(...uncountedNodes(sub, inside ?? (n.rec.node.name || n.rec.node.opType)));
   }

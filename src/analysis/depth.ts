@@ -48,12 +48,13 @@ export function graphDepth(gc: GraphCost, inferrer: Inferrer, notes: string[] = 
   // The longest path so far to each value, by its dense id (values of enclosing graphs start at 0).
   const { ids, readStart, readIds, outputStart, outputIds } = gc.analysis.index;
   const dist = new Float64Array(ids.size);
-  gc.nodes.forEach((n, i) => {
+  for (let i = 0; i < gc.nodes.length; i++) {
+    const n = gc.nodes[i]!;
     let base = 0;
     for (let j = readStart[i]!; j < readStart[i + 1]!; j++) base = Math.max(base, dist[readIds[j]!]!);
     const d = base + nodeWeight(n, inferrer, notes);
     for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) if (outputIds[j]! >= 0) dist[outputIds[j]!] = d;
-  });
+  }
   let depth = 0;
   for (const o of gc.analysis.graph.outputs) {
     const id = ids.get(o.name);

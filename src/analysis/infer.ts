@@ -15,7 +15,7 @@ import { substituteSymbols } from './bind.js';
 import { type ContextHooks, makeNodeContext, MAX_VALUE_ELEMENTS } from './context.js';
 import type { NodeOpsets } from './functions.js';
 import { ruleFor } from './ops/index.js';
-import { type GraphIndex, indexGraph, nodeLabel } from './topology.js';
+import { type GraphIndex, hasSubgraphs, indexGraph, nodeLabel } from './topology.js';
 import { userRuleKey } from './user-rules.js';
 import { AnalysisError, type NodeContext, type OpRule, type ValueFacts } from './types.js';
 
@@ -80,6 +80,10 @@ export class Scope {
 
   addConstant(info: ConstantInfo): void {
     this.constants[this.idOf(info.name)] = info;
+  }
+
+  addConstantById(id: number, info: ConstantInfo): void {
+    this.constants[id] = info;
   }
 
   private idOf(name: string): number {
@@ -237,11 +241,16 @@ export class Inferrer {
 
   /** Declared types of intermediate values and outputs, in this graph and its sub-graphs. */
   private collectHints(g: Graph): void {
-    for (const vi of [...g.valueInfo, ...g.outputs]) {
-      const f = factsFromType(vi.type, this.options.symbols);
-      if (f && !this.hints.has(vi.name)) this.hints.set(vi.name, f);
+    for (const list of [g.valueInfo, g.outputs]) {
+      for (let i = 0; i < list.length; i++) {
+        const vi = list[i]!;
+        const f = factsFromType(vi.type, this.options.symbols);
+        if (f && !this.hints.has(vi.name)) this.hints.set(vi.name, f);
+      }
     }
-    for (const n of g.nodes) {
+    for (let i = 0; i < g.nodes.length; i++) {
+      const n = g.nodes[i]!;
+      if (!hasSubgraphs(n)) continue;
       for (const a of n.attributes) {
         if (a.type === 'graph') this.collectHints(a.value);
         else if (a.type === 'graphs') a.value.forEach((s) => this.collectHints(s));
@@ -281,8 +290,9 @@ export class Inferrer {
     const scope = new Scope(parent, index.ids);
     const model = this.options.model ?? {};
     for (const t of g.initializers) {
-      scope.set(t.name, constantFacts(t, model));
-      scope.addConstant({ name: t.name, kind: 'initializer', dataType: t.dataType, dims: t.dims, tensor: t });
+      const id = index.ids.get(t.name)!;
+      scope.setById(id, constantFacts(t, model));
+      scope.addConstantById(id, { name: t.name, kind: 'initializer', dataType: t.dataType, dims: t.dims, tensor: t });
     }
     for (const s of g.sparseInitializers) {
       scope.set(s.values.name, { dtype: s.values.dataType, shape: [...s.dims] });
@@ -334,8 +344,10 @@ export class Inferrer {
       }
     }
     const outputStart = ids.outputStart[index]!;
-    const facts: ValueFacts[] = new Array(node.outputs.length);
-    for (let j = 0; j < facts.length; j++) {
+    const count = node.outputs.length;
+    // The rule's own list when it is the record's as it stands (the common case): no copy per node.
+    let facts: ValueFacts[] | undefined = outputs.length === count ? outputs : undefined;
+    for (let j = 0; j < count; j++) {
       const name = node.outputs[j]!;
       let f: ValueFacts = outputs[j] ?? { dtype: 0 };
       const hint = this.hints.get(name);
@@ -347,9 +359,14 @@ export class Inferrer {
       if (observed) f = { ...f, shape: [...observed] };
       const id = ids.outputIds[outputStart + j]!;
       if (id >= 0) scope.setById(id, f);
+      if (facts === outputs) {
+        if (f === outputs[j]) continue;
+        facts = outputs.slice(0, count);
+      }
+      facts ??= new Array(count);
       facts[j] = f;
     }
-    rec.outputs = facts;
+    rec.outputs = facts ?? [];
     this.recordConstants(rec, scope);
     return rec;
   }

@@ -30,23 +30,46 @@ export interface ValueKinds {
  * node adds its values to those modules only, in node order (the order a per-module walk would give).
  */
 export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], index: GraphIndex, graphOutputs: readonly string[], kinds: ValueKinds): void {
-  const { ids, producer, inputStart, inputIds, outputStart, outputIds } = index;
-  const values = ids.size;
-  // Shapes of values no node makes (graph inputs, initializers) as their first reader sees them.
-  const outsideShape: (Dim[] | null | undefined)[] = new Array(values);
-  const shapeOf = (id: number): Dim[] | null => {
-    const p = producer[id]!;
-    if (p < 0) return outsideShape[id] ?? null;
-    for (let j = outputStart[p]!; j < outputStart[p + 1]!; j++) if (outputIds[j] === id) return nodes[p]!.outputShapes[j - outputStart[p]!] ?? null;
-    return null;
-  };
-  const isGraphOutput = new Uint8Array(values);
-  for (const o of graphOutputs) {
-    const id = ids.get(o);
-    if (id !== undefined) isGraphOutput[id] = 1;
+  // Each step is a function of its own with one loop: V8 optimizes a small function as a whole
+  // instead of recompiling one long one each time a new loop of it gets hot.
+  const { modules, chains } = moduleChains(root, nodes);
+  const view: View = { nodes, index, kinds, chains, outsideShape: new Array(index.ids.size) };
+  const leaves = leaveLevels(view, graphOutputs);
+  const members = moduleMembers(view, modules.length);
+  const bytes = moduleBytes(view, modules.length);
+  const ins = moduleInputs(view, modules.length);
+  const outs = moduleOutputs(view, modules.length, leaves);
+  const { names } = index;
+  for (let id = 0; id < modules.length; id++) {
+    const m = modules[id]!;
+    m.kind = m.depth === 0 ? undefined : describeModule(members[id]!.map((i) => nodes[i]!));
+    m.inputs = ins[id]!.map((v) => ({ name: names[v]!, shape: shapeOf(view, v) }));
+    m.outputs = outs[id]!.map((v) => ({ name: names[v]!, shape: shapeOf(view, v) }));
+    m.activationBytes = bytes[id]!;
   }
+}
 
-  // Every module once, in the tree's order, with an index for the per-module accumulators.
+/** What the steps share: the nodes, the graph's ids, and each node's chain of module ids. */
+interface View {
+  nodes: readonly NodeCost[];
+  index: GraphIndex;
+  kinds: ValueKinds;
+  /** The chain of module ids of each node (root first). */
+  chains: number[][];
+  /** Shapes of values no node makes (graph inputs, initializers) as their first reader sees them (moduleInputs fills it). */
+  outsideShape: (Dim[] | null | undefined)[];
+}
+
+function shapeOf(view: View, id: number): Dim[] | null {
+  const { producer, outputStart, outputIds } = view.index;
+  const p = producer[id]!;
+  if (p < 0) return view.outsideShape[id] ?? null;
+  for (let j = outputStart[p]!; j < outputStart[p + 1]!; j++) if (outputIds[j] === id) return view.nodes[p]!.outputShapes[j - outputStart[p]!] ?? null;
+  return null;
+}
+
+/** Every module once, in the tree's order (its position is its id), and each node's chain of module ids. */
+function moduleChains(root: ModuleTotals, nodes: readonly NodeCost[]): { modules: ModuleTotals[]; chains: number[][] } {
   const modules: ModuleTotals[] = [];
   const moduleIds = new Map<ModuleTotals, number>();
   const childByName = new Map<ModuleTotals, Map<string, ModuleTotals>>();
@@ -57,7 +80,7 @@ export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], 
     for (const c of m.children) collect(c);
   };
   collect(root);
-  // The chain of module ids of each node (root first); consecutive nodes of one module share it.
+  // Consecutive nodes of one module share one chain.
   const chains: number[][] = new Array(nodes.length);
   let prevScope: readonly string[] | undefined;
   let prevChain: number[] = [0];
@@ -76,76 +99,119 @@ export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], 
     }
     chains[i] = prevChain;
   }
-  const shared = (a: readonly number[], b: readonly number[]): number => {
-    if (a === b) return a.length;
-    const k = Math.min(a.length, b.length);
-    let l = 0;
-    while (l < k && a[l] === b[l]) l++;
-    return l;
-  };
+  return { modules, chains };
+}
 
-  const members: number[][] = modules.map(() => []);
-  // Values entering each module, by id, in first-reading order.
-  const ins: number[][] = modules.map(() => []);
-  const insSeen: (Set<number> | undefined)[] = [];
-  const bytes = new Float64Array(modules.length);
-  // The shallowest level of the producer's chain a value leaves: its producer's chain length when no
-  // reader is outside the producer's own module, 0 for a graph output (the root gives it out).
-  const leaves = new Int32Array(values);
-  for (let i = 0; i < nodes.length; i++) {
-    for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) {
-      const id = outputIds[j]!;
-      if (id >= 0) leaves[id] = isGraphOutput[id] === 1 ? 0 : chains[i]!.length;
+/** How many leading module levels two chains share. */
+function shared(a: readonly number[], b: readonly number[]): number {
+  if (a === b) return a.length;
+  const k = Math.min(a.length, b.length);
+  let l = 0;
+  while (l < k && a[l] === b[l]) l++;
+  return l;
+}
+
+/**
+ * The shallowest level of its producer's chain each value leaves: the producer's chain length when no
+ * reader is outside the producer's own module, 0 for a graph output (the root gives it out).
+ */
+function leaveLevels(view: View, graphOutputs: readonly string[]): Int32Array {
+  const { ids, producer, inputStart, inputIds, outputStart, outputIds } = view.index;
+  const { chains } = view;
+  const leaves = new Int32Array(ids.size);
+  for (let i = 0; i < chains.length; i++) {
+    for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) if (outputIds[j]! >= 0) leaves[outputIds[j]!] = chains[i]!.length;
+  }
+  for (const o of graphOutputs) {
+    const id = ids.get(o);
+    if (id !== undefined && producer[id]! >= 0) leaves[id] = 0;
+  }
+  for (let i = 0; i < chains.length; i++) {
+    for (let j = inputStart[i]!; j < inputStart[i + 1]!; j++) {
+      const id = inputIds[j]!;
+      if (id < 0 || producer[id]! < 0) continue;
+      const level = shared(chains[i]!, chains[producer[id]!]!);
+      if (level < leaves[id]!) leaves[id] = level;
     }
   }
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
+  return leaves;
+}
+
+/** The nodes of each module (the root's left empty: it has no layer kind). */
+function moduleMembers(view: View, count: number): number[][] {
+  const members: number[][] = [];
+  for (let m = 0; m < count; m++) members.push([]);
+  const { chains } = view;
+  for (let i = 0; i < chains.length; i++) {
     const chain = chains[i]!;
     for (let d = 1; d < chain.length; d++) members[chain[d]!]!.push(i);
+  }
+  return members;
+}
+
+/** Activation bytes of each module: its nodes' non-constant outputs. */
+function moduleBytes(view: View, count: number): Float64Array {
+  const { outputStart, outputIds } = view.index;
+  const { nodes, kinds, chains } = view;
+  const bytes = new Float64Array(count);
+  for (let i = 0; i < nodes.length; i++) {
     let own = 0;
     for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) {
       const id = outputIds[j]!;
-      const name = n.outputs[j - outputStart[i]!]!;
+      const name = nodes[i]!.outputs[j - outputStart[i]!]!;
       if (id >= 0 && !kinds.isConstant(id, name)) own += kinds.bytes(id, name) ?? 0;
     }
-    if (own !== 0) for (const m of chain) bytes[m]! += own;
+    if (own !== 0) for (const m of chains[i]!) bytes[m]! += own;
+  }
+  return bytes;
+}
+
+/** Values entering each module, by id, in first-reading order; notes the shapes of values no node makes. */
+function moduleInputs(view: View, count: number): number[][] {
+  const { producer, inputStart, inputIds } = view.index;
+  const { nodes, kinds, chains, outsideShape } = view;
+  const ins: number[][] = [];
+  for (let m = 0; m < count; m++) ins.push([]);
+  const seen: (Set<number> | undefined)[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    const chain = chains[i]!;
     const first = inputStart[i]!;
     for (let j = first; j < inputStart[i + 1]!; j++) {
       const id = inputIds[j]!;
       if (id < 0) continue;
       const p = producer[id]!;
       if (p < 0 && outsideShape[id] === undefined) outsideShape[id] = n.inputShapes[j - first] ?? null;
-      const level = p < 0 ? 0 : shared(chain, chains[p]!);
-      if (p >= 0 && level < leaves[id]!) leaves[id] = level;
-      if (kinds.isConstant(id, n.inputs[j - first]!) || kinds.isStatic(id, n.inputs[j - first]!)) continue;
-      for (let d = level; d < chain.length; d++) {
+      const name = n.inputs[j - first]!;
+      if (kinds.isConstant(id, name) || kinds.isStatic(id, name)) continue;
+      for (let d = p < 0 ? 0 : shared(chain, chains[p]!); d < chain.length; d++) {
         const m = chain[d]!;
-        const seen = (insSeen[m] ??= new Set());
-        if (seen.has(id)) continue;
-        seen.add(id);
+        const s = (seen[m] ??= new Set());
+        if (s.has(id)) continue;
+        s.add(id);
         ins[m]!.push(id);
       }
     }
   }
-  const outs: number[][] = modules.map(() => []);
+  return ins;
+}
+
+/** Values leaving each module, by id, in node order: a value leaves the modules of its producer's chain below its leave level. */
+function moduleOutputs(view: View, count: number, leaves: Int32Array): number[][] {
+  const { outputStart, outputIds } = view.index;
+  const { nodes, kinds, chains } = view;
+  const outs: number[][] = [];
+  for (let m = 0; m < count; m++) outs.push([]);
   for (let i = 0; i < nodes.length; i++) {
     const chain = chains[i]!;
-    const n = nodes[i]!;
     for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) {
       const id = outputIds[j]!;
-      const name = n.outputs[j - outputStart[i]!]!;
+      const name = nodes[i]!.outputs[j - outputStart[i]!]!;
       if (id < 0 || kinds.isConstant(id, name) || kinds.isStatic(id, name)) continue;
       for (let d = leaves[id]!; d < chain.length; d++) outs[chain[d]!]!.push(id);
     }
   }
-  const names: string[] = new Array(values);
-  for (const [name, id] of ids) names[id] = name;
-  modules.forEach((m, id) => {
-    m.kind = m.depth === 0 ? undefined : describeModule(members[id]!.map((i) => nodes[i]!));
-    m.inputs = ins[id]!.map((v) => ({ name: names[v]!, shape: shapeOf(v) }));
-    m.outputs = outs[id]!.map((v) => ({ name: names[v]!, shape: shapeOf(v) }));
-    m.activationBytes = bytes[id]!;
-  });
+  return outs;
 }
 
 function sameScope(a: readonly string[], b: readonly string[]): boolean {

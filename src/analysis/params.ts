@@ -219,7 +219,8 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
     };
 
     const { inputStart } = a.index;
-    for (const rec of a.records) {
+    for (let r = 0; r < a.records.length; r++) {
+      const rec = a.records[r]!;
       const nodeOwner = owner ?? rec.node;
       // Only a constant input can be a parameter: most nodes read none, and their rule's index lists
       // (some are functions of the node) are not asked for.

@@ -17,7 +17,7 @@ import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
 import { attributesJson } from './node-attrs.js';
 import { userRuleTable } from './user-rules.js';
-import { type BufferTensor, countParams, dedupeParams } from './params.js';
+import { type BufferTensor, countParams, dedupeParams, type ParamsResult } from './params.js';
 import { allSubgraphs, type GraphIndex } from './topology.js';
 import {
   AnalysisError,
@@ -107,7 +107,7 @@ function analyzeModelUnbounded(model: Model, options: AnalyzeOptions): ModelAnal
 
 const sumOf = (nodes: readonly NodeCost[], key: 'macs' | 'flops'): number => {
   let s = 0;
-  for (const n of nodes) s += n[key];
+  for (let i = 0; i < nodes.length; i++) s += nodes[i]![key];
   return s;
 };
 
@@ -147,32 +147,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   notes.push(...new Set(depth.notes));
 
   const { index } = main;
-  const nodes: NodeCost[] = new Array(costs.nodes.length);
-  for (let i = 0; i < nodes.length; i++) {
-    const n = costs.nodes[i]!;
-    const { node } = n.rec;
-    const p = params.byNode.get(node);
-    nodes[i] = {
-      name: node.name,
-      opType: node.opType,
-      domain: node.domain,
-      scope: scopeOf(node.name),
-      // The node's own name lists (the Profile is read, never edited): no copy per node.
-      inputs: node.inputs,
-      outputs: node.outputs,
-      constantInputs: constantInputs(n.rec, index),
-      attributes: attributesJson(node.attributes),
-      inputShapes: shapesOf(n.rec.inputs),
-      outputShapes: shapesOf(n.rec.outputs),
-      params: p?.params ?? 0,
-      paramsBytes: p?.bytes ?? 0,
-      macs: n.macs,
-      flops: n.flops,
-      outputBytes: outputBytes(n.rec),
-      counted: n.counted,
-      formula: n.formula,
-    };
-  }
+  const nodes = nodeCosts(costs, params, index);
 
   const modules = moduleTree(nodes);
   annotateModules(
@@ -243,6 +218,37 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   return profile;
 }
 
+/** The Profile's node table: one row per node of the main graph, in topological order. */
+function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex): NodeCost[] {
+  const nodes: NodeCost[] = new Array(costs.nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const n = costs.nodes[i]!;
+    const { node } = n.rec;
+    const p = params.byNode.get(node);
+    nodes[i] = {
+      name: node.name,
+      opType: node.opType,
+      domain: node.domain,
+      scope: scopeOf(node.name),
+      // The node's own name lists (the Profile is read, never edited): no copy per node.
+      inputs: node.inputs,
+      outputs: node.outputs,
+      constantInputs: constantInputs(n.rec, index),
+      attributes: attributesJson(node.attributes),
+      inputShapes: shapesOf(n.rec.inputs),
+      outputShapes: shapesOf(n.rec.outputs),
+      params: p?.params ?? 0,
+      paramsBytes: p?.bytes ?? 0,
+      macs: n.macs,
+      flops: n.flops,
+      outputBytes: outputBytes(n.rec),
+      counted: n.counted,
+      formula: n.formula,
+    };
+  }
+  return nodes;
+}
+
 const NO_INPUTS = Object.freeze([]) as unknown as number[];
 
 /** Indices of a node's inputs that are constants (a shared empty list for the common node without). */
@@ -289,7 +295,8 @@ function byName(a: string, b: string): number {
 
 function byOpType(nodes: readonly NodeCost[]): OpTypeTotals[] {
   const map = new Map<string, OpTypeTotals>();
-  for (const n of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType;
     const t = map.get(key) ?? { opType: key, nodes: 0, params: 0, macs: 0, flops: 0 };
     t.nodes += 1;

@@ -72,6 +72,8 @@ export function hasSubgraphs(node: Node): boolean {
 export interface GraphIndex {
   /** Value name → id: the graph's inputs, initializers and node outputs, then the names read from enclosing graphs. */
   ids: Map<string, number>;
+  /** Id → value name. */
+  names: string[];
   /** The nodes in topological order. */
   order: Node[];
   /** Producer of each value id: its node's position in `order`, −1 for values no node of the graph makes. */
@@ -126,9 +128,13 @@ class FlatLists {
 export function indexGraph(g: Graph): GraphIndex {
   const nodes = g.nodes;
   const ids = new Map<string, number>();
+  const names: string[] = [];
   const idOf = (name: string): number => {
     let id = ids.get(name);
-    if (id === undefined) ids.set(name, (id = ids.size));
+    if (id === undefined) {
+      ids.set(name, (id = names.length));
+      names.push(name);
+    }
     return id;
   };
   for (const i of g.inputs) idOf(i.name);
@@ -136,14 +142,15 @@ export function indexGraph(g: Graph): GraphIndex {
   for (const s of g.sparseInitializers) idOf(s.values.name);
   let inputCount = 0;
   let outputCount = 0;
-  for (const n of nodes) {
-    inputCount += n.inputs.length;
-    outputCount += n.outputs.length;
+  for (let i = 0; i < nodes.length; i++) {
+    inputCount += nodes[i]!.inputs.length;
+    outputCount += nodes[i]!.outputs.length;
   }
   // Producers by stored position while the outputs get their ids (grown as ids are handed out).
   let producerAt = new Int32Array(ids.size + outputCount + 16).fill(-1);
   const outputs = new FlatLists(nodes.length, outputCount);
-  nodes.forEach((n, i) => {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     for (const o of n.outputs) {
       if (o === '') {
         outputs.push(-1);
@@ -158,10 +165,11 @@ export function indexGraph(g: Graph): GraphIndex {
       outputs.push(id);
     }
     outputs.close(i);
-  });
+  }
   const inputs = new FlatLists(nodes.length, inputCount);
   const reads = new FlatLists(nodes.length, inputCount);
-  nodes.forEach((n, i) => {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     for (const name of n.inputs) inputs.push(name === '' ? -1 : idOf(name));
     inputs.close(i);
     // The common node reads exactly its inputs: their ids are already known.
@@ -169,7 +177,7 @@ export function indexGraph(g: Graph): GraphIndex {
     if (own === n.inputs) for (let j = inputs.start[i]!; j < inputs.used; j++) reads.push(inputs.ids[j]!);
     else for (const name of own) reads.push(idOf(name));
     reads.close(i);
-  });
+  }
   if (producerAt.length < ids.size) {
     const grown = new Int32Array(ids.size).fill(-1);
     grown.set(producerAt);
@@ -185,6 +193,7 @@ export function indexGraph(g: Graph): GraphIndex {
   const readOrder = reads.permuted(order);
   return {
     ids,
+    names,
     order: Array.from(order, (i) => nodes[i]!),
     producer,
     inputStart: inOrder.start,
@@ -250,8 +259,9 @@ export function topologicalOrder(g: Graph): Node[] {
 /** Every sub-graph nested anywhere in a graph (If branches, Loop/Scan bodies, recursively). */
 export function allSubgraphs(g: Graph): Graph[] {
   const out: Graph[] = [];
-  for (const n of g.nodes) {
-    for (const s of subgraphsOf(n)) out.push(s, ...allSubgraphs(s));
+  for (let i = 0; i < g.nodes.length; i++) {
+    const n = g.nodes[i]!;
+    if (hasSubgraphs(n)) for (const s of subgraphsOf(n)) out.push(s, ...allSubgraphs(s));
   }
   return out;
 }

@@ -321,30 +321,12 @@ function withNotes(e: Expr, notes: readonly FormulaNote[], substituted: boolean)
 }
 
 /**
- * The FormulaUse of an expression: its symbolic and substituted text (notes after `; `). The texts are
- * printed when first read, not when the rule returns: a profile costs every node, a document shows a
- * few formulas, and printing all of them was a tenth of a 100k-node profile. They are own enumerable
- * accessors (printed once, then kept), so JSON, spreads and deep equality see a plain FormulaUse.
+ * The FormulaUse of an expression: its symbolic and substituted text (notes after `; `). Printed at
+ * once: texts printed on first read would keep every node's expression tree alive with the profile
+ * (about 1 KB a node), more than the two strings.
  */
 export function formulaOf(template: string, vars: Record<string, number>, e: Expr, notes: readonly FormulaNote[] = NO_NOTES): FormulaUse {
-  let symbolic: string | undefined;
-  let substituted: string | undefined;
-  return {
-    template,
-    vars,
-    get symbolic(): string {
-      return (symbolic ??= withNotes(e, notes, false));
-    },
-    set symbolic(text: string) {
-      symbolic = text;
-    },
-    get substituted(): string {
-      return (substituted ??= withNotes(e, notes, true));
-    },
-    set substituted(text: string) {
-      substituted = text;
-    },
-  };
+  return { template, vars, symbolic: withNotes(e, notes, false), substituted: withNotes(e, notes, true) };
 }
 
 /** An exact count: MACs as given, FLOPs and the formula from the expression. */
