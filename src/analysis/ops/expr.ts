@@ -14,6 +14,12 @@ interface Mode {
   latex: boolean;
 }
 
+// The four modes, made once: every node's formula is printed twice.
+const SYMBOLIC: Mode = { substituted: false, latex: false };
+const SUBSTITUTED: Mode = { substituted: true, latex: false };
+const SYMBOLIC_LATEX: Mode = { substituted: false, latex: true };
+const SUBSTITUTED_LATEX: Mode = { substituted: true, latex: true };
+
 /** Binding strength: a sum needs parentheses inside a product, an atom never does. */
 const SUM = 1;
 const PRODUCT = 2;
@@ -35,19 +41,19 @@ export abstract class Expr {
   }
   /** Plain-text symbolic form (`·`, ` − `, names as `C_in`). */
   get symbolic(): string {
-    return this.show({ substituted: false, latex: false });
+    return this.show(SYMBOLIC);
   }
   /** Plain-text form with numbers substituted (`×`, `−`, powers as superscripts). */
   get substituted(): string {
-    return this.show({ substituted: true, latex: false });
+    return this.show(SUBSTITUTED);
   }
   /** LaTeX of the symbolic form. */
   get symbolicLatex(): string {
-    return this.show({ substituted: false, latex: true });
+    return this.show(SYMBOLIC_LATEX);
   }
   /** LaTeX of the substituted form. */
   get substitutedLatex(): string {
-    return this.show({ substituted: true, latex: true });
+    return this.show(SUBSTITUTED_LATEX);
   }
 }
 
@@ -98,7 +104,7 @@ class Dims extends Expr {
     return this.sizes.length === 0;
   }
   protected show(mode: Mode): string {
-    if (!mode.substituted) return this.names.map((n) => (mode.latex ? latexName(n) : n)).join(mode.latex ? ' \\cdot ' : '·');
+    if (!mode.substituted) return joinNames(this.names, mode);
     return powers(this.sizes, mode.latex);
   }
 }
@@ -118,7 +124,9 @@ class Product extends Expr {
   protected show(mode: Mode): string {
     if (this.factors.length === 0) return '1';
     const op = mode.latex ? (mode.substituted ? ' \\times ' : ' \\cdot ') : mode.substituted ? '×' : '·';
-    return this.factors.map((f) => f.print(mode, PRODUCT)).join(op);
+    let s = this.factors[0]!.print(mode, PRODUCT);
+    for (let i = 1; i < this.factors.length; i++) s += op + this.factors[i]!.print(mode, PRODUCT);
+    return s;
   }
 }
 
@@ -135,15 +143,16 @@ class Sum extends Expr {
     this.value = terms.reduce((a, t) => a + t.sign * t.term.value, 0);
   }
   protected show(mode: Mode): string {
-    return this.terms
-      .map(({ sign, term }, i) => {
-        const body = term.print(mode, sign < 0 ? PRODUCT : SUM);
-        if (i === 0) return sign < 0 ? `${minusSign(mode)}${body}` : body;
-        if (mode.latex) return `${sign < 0 ? ' - ' : ' + '}${body}`;
-        if (sign < 0) return `${mode.substituted ? '−' : ' − '}${body}`;
-        return `${mode.substituted && this.tight ? '+' : ' + '}${body}`;
-      })
-      .join('');
+    let s = '';
+    for (let i = 0; i < this.terms.length; i++) {
+      const { sign, term } = this.terms[i]!;
+      const body = term.print(mode, sign < 0 ? PRODUCT : SUM);
+      if (i === 0) s += sign < 0 ? `${minusSign(mode)}${body}` : body;
+      else if (mode.latex) s += `${sign < 0 ? ' - ' : ' + '}${body}`;
+      else if (sign < 0) s += `${mode.substituted ? '−' : ' − '}${body}`;
+      else s += `${mode.substituted && this.tight ? '+' : ' + '}${body}`;
+    }
+    return s;
   }
 }
 
@@ -219,6 +228,14 @@ class Folded extends Expr {
   override print(mode: Mode, outer = SUM): string {
     return mode.substituted ? this.show(mode) : this.inner.print(mode, outer);
   }
+}
+
+/** Dim names as a product: `H_out·W_out` (a single name as it is). */
+function joinNames(names: readonly string[], mode: Mode): string {
+  if (!mode.latex) return names.length === 1 ? names[0]! : names.join('·');
+  let s = '';
+  for (let i = 0; i < names.length; i++) s += (i === 0 ? '' : ' \\cdot ') + latexName(names[i]!);
+  return s;
 }
 
 function minusSign(mode: Mode): string {
@@ -349,25 +366,20 @@ const SUPERSCRIPT = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸',
  * (`[3, 3]` → `3²`, `[2, 3]` → `2×3`), factors joined by ×.
  */
 function powers(sizes: readonly number[], latex: boolean): string {
-  const parts: string[] = [];
+  if (sizes.length === 0) return '1';
+  let out = '';
+  const times = latex ? ' \\times ' : '×';
   for (let i = 0; i < sizes.length; ) {
     let j = i;
     while (j < sizes.length && sizes[j] === sizes[i]) j++;
     const run = j - i;
     const base = latex ? latexValue(sizes[i]!) : String(sizes[i]);
-    if (run === 1) parts.push(base);
-    else
-      parts.push(
-        latex
-          ? `${base}^${run > 9 ? `{${run}}` : run}`
-          : `${base}${String(run)
-              .split('')
-              .map((c) => SUPERSCRIPT[Number(c)])
-              .join('')}`,
-      );
+    if (i > 0) out += times;
+    if (run === 1) out += base;
+    else out += latex ? `${base}^${run > 9 ? `{${run}}` : run}` : `${base}${superscriptDigits(run)}`;
     i = j;
   }
-  return parts.length === 0 ? '1' : parts.join(latex ? ' \\times ' : '×');
+  return out;
 }
 
 function latexValue(v: number): string {
@@ -466,7 +478,7 @@ class Numel extends Expr {
     return runs;
   }
   protected show(mode: Mode): string {
-    if (!mode.substituted) return this.names.map((x) => (mode.latex ? latexName(x) : x)).join(mode.latex ? ' \\cdot ' : '·');
+    if (!mode.substituted) return joinNames(this.names, mode);
     const body = powers(this.kept, mode.latex);
     return this.grouped && this.runs() > 1 ? `(${body})` : body;
   }
@@ -567,6 +579,7 @@ class Series extends Expr {
 }
 
 function superscriptDigits(v: number): string {
+  if (Number.isInteger(v) && v >= 0 && v <= 9) return SUPERSCRIPT[v]!;
   return String(v)
     .split('')
     .map((c) => SUPERSCRIPT[Number(c)] ?? c)
