@@ -40,14 +40,18 @@ export interface ConstantInfo {
  * cost one map lookup, and only a value read from an enclosing graph walks up to the parent.
  */
 export class Scope {
-  private readonly facts: (ValueFacts | undefined)[] = [];
-  private readonly constants: (ConstantInfo | undefined)[] = [];
+  private readonly facts: (ValueFacts | undefined)[];
+  private readonly constants: (ConstantInfo | undefined)[];
 
   constructor(
     readonly parent?: Scope,
     /** Value name → id in this scope's arrays (a name it does not hold gets one when set). */
     readonly ids: Map<string, number> = new Map(),
-  ) {}
+  ) {
+    // Sized up front: filled out of id order, a growing array could turn into a slow sparse one.
+    this.facts = new Array(ids.size);
+    this.constants = new Array(ids.size);
+  }
 
   get(name: string): ValueFacts | undefined {
     const id = this.ids.get(name);
@@ -342,6 +346,12 @@ export class Inferrer {
       } catch (err) {
         rec.problem = problemText(err);
       }
+    }
+    // Kept until the profile is done: a shape a rule built by push or spread holds room for 16 dims
+    // (about 200 bytes), its exact copy 80. Same dims, so the rule's facts are updated in place.
+    for (let j = 0; j < outputs.length; j++) {
+      const f = outputs[j];
+      if (f?.shape !== undefined) f.shape = f.shape.slice();
     }
     const outputStart = ids.outputStart[index]!;
     const count = node.outputs.length;

@@ -253,14 +253,20 @@ const NO_INPUTS = Object.freeze([]) as unknown as number[];
 
 /** Indices of a node's inputs that are constants (a shared empty list for the common node without). */
 function constantInputs(rec: GraphCost['nodes'][number]['rec'], index: GraphIndex): number[] {
-  let out: number[] | undefined;
   const first = index.inputStart[rec.index]!;
   const names = rec.node.inputs;
-  for (let i = 0; i < names.length; i++) {
+  const isConstant = (i: number): boolean => {
     const id = index.inputIds[first + i]!;
-    if (id >= 0 && rec.scope.constantById(id, names[i]!)) (out ??= []).push(i);
-  }
-  return out ?? NO_INPUTS;
+    return id >= 0 && rec.scope.constantById(id, names[i]!) !== undefined;
+  };
+  let count = 0;
+  for (let i = 0; i < names.length; i++) if (isConstant(i)) count++;
+  if (count === 0) return NO_INPUTS;
+  // Kept with the profile: an exact-size list, not one grown by push (which keeps room for 16).
+  const out: number[] = new Array(count);
+  count = 0;
+  for (let i = 0; i < names.length; i++) if (isConstant(i)) out[count++] = i;
+  return out;
 }
 
 /** The shapes of a node's input or output facts, as the Profile lists them (null: rank unknown or omitted). */

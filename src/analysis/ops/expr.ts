@@ -57,6 +57,20 @@ export abstract class Expr {
   }
 }
 
+/** Precedence by quantity name: rules use a few dozen names, each node's formula several of them. */
+const precedenceByName = new Map<string, number>();
+
+function namePrecedence(name: string): number {
+  let p = precedenceByName.get(name);
+  if (p === undefined) {
+    // A name with spaces (`in-bounds taps`) or an operator binds like a product at most.
+    p = /[\s·×+−/]/.test(name) ? PRODUCT : ATOM;
+    if (precedenceByName.size >= 4096) precedenceByName.clear();
+    precedenceByName.set(name, p);
+  }
+  return p;
+}
+
 class Literal extends Expr {
   readonly precedence = ATOM;
   constructor(readonly value: number) {
@@ -76,8 +90,7 @@ class Quantity extends Expr {
     private readonly omitOne: boolean,
   ) {
     super();
-    // A name with spaces (`in-bounds taps`) or an operator binds like a product at most.
-    this.precedence = /[\s·×+−/]/.test(name) ? PRODUCT : ATOM;
+    this.precedence = namePrecedence(name);
   }
   override get omitted(): boolean {
     return this.omitOne && this.value === 1;
