@@ -293,8 +293,9 @@ export class Inferrer {
     const index = indexGraph(g);
     const scope = new Scope(parent, index.ids);
     const model = this.options.model ?? {};
-    for (const t of g.initializers) {
-      const id = index.ids.get(t.name)!;
+    for (let i = 0; i < g.initializers.length; i++) {
+      const t = g.initializers[i]!;
+      const id = index.initializerIds[i]!;
       scope.setById(id, constantFacts(t, model));
       scope.addConstantById(id, { name: t.name, kind: 'initializer', dataType: t.dataType, dims: t.dims, tensor: t });
     }

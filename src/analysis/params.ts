@@ -104,12 +104,16 @@ function isStored(info: ConstantInfo, scope: Scope): boolean {
   return false;
 }
 
-/** True when a stored float tensor holds mask values (−inf, or the ≤ −1e30 "minus infinity" of finfo.min masks). */
-function isMaskValued(info: ConstantInfo, model: Pick<Model, 'path'>): boolean {
+/**
+ * True when a stored float tensor holds mask values (−inf, or the ≤ −1e30 "minus infinity" of finfo.min
+ * masks). `known`: the values inference already decoded from this initializer (its facts), so a small
+ * tensor is not decoded twice.
+ */
+function isMaskValued(info: ConstantInfo, model: Pick<Model, 'path'>, known: readonly number[] | undefined): boolean {
   const t = info.tensor;
   if (!t || t.data.kind === 'external' || elementCount(t.dims) > MAX_MASK_CHECK_ELEMENTS) return false;
   try {
-    const v = tensorNumbers(t, model);
+    const v = known !== undefined && info.kind === 'initializer' && known.length === elementCount(t.dims) ? known : tensorNumbers(t, model);
     return v?.some((x) => x === -Infinity || x <= -1e30) === true;
   } catch {
     return false;
@@ -203,7 +207,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
         let role: ParamTensor['role'] | undefined;
         if (weights.has(i)) role = 'weight';
         else if (passThrough && i === 0 && rec.node.outputs[0] && reachesWeight(rec.node.outputs[0], 0)) role = 'weight';
-        else if (isStored(info, rec.scope) && !isMaskValued(info, model)) role = 'stored';
+        else if (isStored(info, rec.scope) && !isMaskValued(info, model, rec.inputs[i]?.value)) role = 'stored';
         if (role === undefined) return;
         seen.add(info);
         let represented = count;

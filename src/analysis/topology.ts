@@ -74,6 +74,8 @@ export interface GraphIndex {
   ids: Map<string, number>;
   /** Id → value name. */
   names: string[];
+  /** The id of each of the graph's initializers, in their order. */
+  initializerIds: Int32Array;
   /** The nodes in topological order. */
   order: Node[];
   /** Producer of each value id: its node's position in `order`, −1 for values no node of the graph makes. */
@@ -138,7 +140,8 @@ export function indexGraph(g: Graph): GraphIndex {
     return id;
   };
   for (const i of g.inputs) idOf(i.name);
-  for (const t of g.initializers) idOf(t.name);
+  const initializerIds = new Int32Array(g.initializers.length);
+  for (let i = 0; i < g.initializers.length; i++) initializerIds[i] = idOf(g.initializers[i]!.name);
   for (const s of g.sparseInitializers) idOf(s.values.name);
   let inputCount = 0;
   let outputCount = 0;
@@ -194,6 +197,7 @@ export function indexGraph(g: Graph): GraphIndex {
   return {
     ids,
     names,
+    initializerIds,
     order: Array.from(order, (i) => nodes[i]!),
     producer,
     inputStart: inOrder.start,
