@@ -92,7 +92,8 @@ function analyzeModelUnbounded(model: Model, options: AnalyzeOptions): ModelAnal
   const inferrer = new Inferrer(
     {
       opsets: model.opsetImports,
-      nodeOpsets,
+      // Only inlined function bodies have opsets of their own: without functions no node is looked up.
+      nodeOpsets: model.functions.length > 0 ? nodeOpsets : undefined,
       symbols: binding.symbols,
       runtimeShapes: options.runtimeShapes,
       model,
@@ -105,6 +106,7 @@ function analyzeModelUnbounded(model: Model, options: AnalyzeOptions): ModelAnal
   return { model, graph, binding, inferrer, main };
 }
 
+/** A column of the node table added up (an indexed loop: no array of the column, no iterator). */
 const sumOf = (nodes: readonly NodeCost[], key: 'macs' | 'flops'): number => {
   let s = 0;
   for (let i = 0; i < nodes.length; i++) s += nodes[i]![key];
@@ -218,7 +220,11 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   return profile;
 }
 
-/** The Profile's node table: one row per node of the main graph, in topological order. */
+/**
+ * The Profile's node table: one row per node of the main graph, in topological order. A function of
+ * its own (as each stage's loop is): V8 optimizes a small function whole, where a long one is
+ * recompiled each time another of its loops gets hot.
+ */
 function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex): NodeCost[] {
   const nodes: NodeCost[] = new Array(costs.nodes.length);
   for (let i = 0; i < nodes.length; i++) {
