@@ -54,9 +54,11 @@ class CostHooks implements ContextHooks {
 
   has(i: number): boolean {
     const { rec } = this.result;
-    const name = rec.node.inputs[i];
-    if (name === undefined || name === '') return false;
-    return rec.scope.constantById(this.index.inputIds[this.index.inputStart[rec.index]! + i]!, name) !== undefined;
+    const { inputStart, inputIds } = this.index;
+    const first = inputStart[rec.index]!;
+    if (!(i >= 0 && i < inputStart[rec.index + 1]! - first)) return false;
+    const id = inputIds[first + i]!;
+    return id >= 0 && rec.scope.constantById(id) !== undefined;
   }
 
   inferSubgraph(g: Graph, inputs: (ValueFacts | undefined)[]): ValueFacts[] {

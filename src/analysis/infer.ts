@@ -43,14 +43,20 @@ export class Scope {
   private readonly facts: (ValueFacts | undefined)[];
   private readonly constants: (ConstantInfo | undefined)[];
 
+  /** Value name → id in this scope's arrays (a name it does not hold gets one when set). */
+  readonly ids: Map<string, number>;
+  /** Id → name: what a value of an enclosing graph is asked for by. */
+  private readonly names: string[];
+
   constructor(
     readonly parent?: Scope,
-    /** Value name → id in this scope's arrays (a name it does not hold gets one when set). */
-    readonly ids: Map<string, number> = new Map(),
+    values: { ids: Map<string, number>; names: string[] } = { ids: new Map(), names: [] },
   ) {
+    this.ids = values.ids;
+    this.names = values.names;
     // Sized up front: filled out of id order, a growing array could turn into a slow sparse one.
-    this.facts = new Array(ids.size);
-    this.constants = new Array(ids.size);
+    this.facts = new Array(values.names.length);
+    this.constants = new Array(values.names.length);
   }
 
   get(name: string): ValueFacts | undefined {
@@ -58,9 +64,9 @@ export class Scope {
     return (id === undefined ? undefined : this.facts[id]) ?? this.parent?.get(name);
   }
 
-  /** The facts of value `id` (named `name`, for the enclosing scopes). */
-  getById(id: number, name: string): ValueFacts | undefined {
-    return this.facts[id] ?? this.parent?.get(name);
+  /** The facts of value `id` (its name is looked up only in the enclosing scopes, and only when there are some). */
+  getById(id: number): ValueFacts | undefined {
+    return this.facts[id] ?? this.parent?.get(this.names[id]!);
   }
 
   set(name: string, facts: ValueFacts): void {
@@ -77,9 +83,9 @@ export class Scope {
     return (id === undefined ? undefined : this.constants[id]) ?? this.parent?.constant(name);
   }
 
-  /** The constant behind value `id` (named `name`, for the enclosing scopes). */
-  constantById(id: number, name: string): ConstantInfo | undefined {
-    return this.constants[id] ?? this.parent?.constant(name);
+  /** The constant behind value `id`. */
+  constantById(id: number): ConstantInfo | undefined {
+    return this.constants[id] ?? this.parent?.constant(this.names[id]!);
   }
 
   addConstant(info: ConstantInfo): void {
@@ -92,7 +98,10 @@ export class Scope {
 
   private idOf(name: string): number {
     let id = this.ids.get(name);
-    if (id === undefined) this.ids.set(name, (id = this.ids.size));
+    if (id === undefined) {
+      this.ids.set(name, (id = this.names.length));
+      this.names.push(name);
+    }
     return id;
   }
 }
@@ -291,7 +300,7 @@ export class Inferrer {
    */
   inferGraph(g: Graph, inputFacts: Map<string, ValueFacts> | (ValueFacts | undefined)[], parent?: Scope): GraphAnalysis {
     const index = indexGraph(g);
-    const scope = new Scope(parent, index.ids);
+    const scope = new Scope(parent, index);
     const model = this.options.model ?? {};
     for (let i = 0; i < g.initializers.length; i++) {
       const t = g.initializers[i]!;
@@ -329,7 +338,7 @@ export class Inferrer {
         inputs[j] = undefined;
         continue;
       }
-      const f = scope.getById(id, node.inputs[j]!);
+      const f = scope.getById(id);
       if (f === undefined) {
         throw new AnalysisError(`reads '${node.inputs[j]}', which no node, graph input or initializer provides`, nodeLabel(node, index));
       }

@@ -39,13 +39,13 @@ export function activationMemory(a: GraphAnalysis, feedNames: readonly string[])
   }
   const lastUse = new Int32Array(values).fill(-1);
   for (let i = 0; i < records.length; i++) for (let j = readStart[i]!; j < readStart[i + 1]!; j++) lastUse[readIds[j]!] = i;
-  // Bytes of each live value (NaN: not live); the name only serves the enclosing scopes' lookups.
+  // Bytes of each live value (NaN: not live).
   const live = new Float64Array(values).fill(Number.NaN);
   let current = 0;
   let unknownValues = 0;
-  const makeLive = (id: number, name: string): void => {
-    if (!Number.isNaN(live[id]!) || scope.constantById(id, name)) return;
-    const bytes = valueBytes(scope.getById(id, name));
+  const makeLive = (id: number): void => {
+    if (!Number.isNaN(live[id]!) || scope.constantById(id)) return;
+    const bytes = valueBytes(scope.getById(id));
     if (bytes === undefined) {
       unknownValues++;
       return;
@@ -61,19 +61,16 @@ export function activationMemory(a: GraphAnalysis, feedNames: readonly string[])
   };
   for (const name of feedNames) {
     const id = ids.get(name);
-    if (id !== undefined && name !== '') makeLive(id, name);
+    if (id !== undefined && name !== '') makeLive(id);
   }
   let peak = current;
   let total = 0;
   for (let i = 0; i < records.length; i++) {
-    const outputs = records[i]!.node.outputs;
     const first = outputStart[i]!;
     for (let j = first; j < outputStart[i + 1]!; j++) {
       const id = outputIds[j]!;
-      if (id < 0) continue;
-      const name = outputs[j - first]!;
-      if (scope.constantById(id, name)) continue;
-      makeLive(id, name);
+      if (id < 0 || scope.constantById(id)) continue;
+      makeLive(id);
       const bytes = live[id]!;
       if (!Number.isNaN(bytes)) total += bytes;
     }

@@ -8,14 +8,14 @@ import { describeModule } from './layer-kind.js';
 import type { GraphIndex } from './topology.js';
 import type { ModuleTotals, NodeCost } from './types.js';
 
-/** What the module view asks about a value, by its dense id in the graph's index (and its name). */
+/** What the module view asks about a value, by its dense id in the graph's index. */
 export interface ValueKinds {
   /** A constant (weight, Constant node, Identity copy): neither a module input nor an activation. */
-  isConstant(id: number, name: string): boolean;
+  isConstant(id: number): boolean;
   /** A value inference knows the elements of (shape arithmetic): not shown as a module input/output. */
-  isStatic(id: number, name: string): boolean;
+  isStatic(id: number): boolean;
   /** Bytes of a value, as the activation total counts it (undefined when unknown). */
-  bytes(id: number, name: string): number | undefined;
+  bytes(id: number): number | undefined;
 }
 
 /**
@@ -158,8 +158,7 @@ function moduleBytes(view: View, count: number): Float64Array {
     let own = 0;
     for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) {
       const id = outputIds[j]!;
-      const name = nodes[i]!.outputs[j - outputStart[i]!]!;
-      if (id >= 0 && !kinds.isConstant(id, name)) own += kinds.bytes(id, name) ?? 0;
+      if (id >= 0 && !kinds.isConstant(id)) own += kinds.bytes(id) ?? 0;
     }
     if (own !== 0) for (const m of chains[i]!) bytes[m]! += own;
   }
@@ -182,8 +181,7 @@ function moduleInputs(view: View, count: number): number[][] {
       if (id < 0) continue;
       const p = producer[id]!;
       if (p < 0 && outsideShape[id] === undefined) outsideShape[id] = n.inputShapes[j - first] ?? null;
-      const name = n.inputs[j - first]!;
-      if (kinds.isConstant(id, name) || kinds.isStatic(id, name)) continue;
+      if (kinds.isConstant(id) || kinds.isStatic(id)) continue;
       for (let d = p < 0 ? 0 : shared(chain, chains[p]!); d < chain.length; d++) {
         const m = chain[d]!;
         const s = (seen[m] ??= new Set());
@@ -206,8 +204,7 @@ function moduleOutputs(view: View, count: number, leaves: Int32Array): number[][
     const chain = chains[i]!;
     for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) {
       const id = outputIds[j]!;
-      const name = nodes[i]!.outputs[j - outputStart[i]!]!;
-      if (id < 0 || kinds.isConstant(id, name) || kinds.isStatic(id, name)) continue;
+      if (id < 0 || kinds.isConstant(id) || kinds.isStatic(id)) continue;
       for (let d = leaves[id]!; d < chain.length; d++) outs[chain[d]!]!.push(id);
     }
   }

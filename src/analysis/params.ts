@@ -182,7 +182,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       rec.node.inputs.forEach((name, i) => {
         const id = inputIds[first + i]!;
         if (id < 0) return;
-        const info = rec.scope.constantById(id, name);
+        const info = rec.scope.constantById(id);
         if (!info) return;
         if (isIdentity && rec.scope.constant(rec.node.outputs[0] ?? '')?.aliasOf === name) return;
         const quantRole = quantRoles.get(i);
@@ -233,7 +233,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       let readsConstant = false;
       for (let j = first; j < end && !readsConstant; j++) {
         const id = inputIds[j]!;
-        readsConstant = id >= 0 && rec.scope.constantById(id, rec.node.inputs[j - first]!) !== undefined;
+        readsConstant = id >= 0 && rec.scope.constantById(id) !== undefined;
       }
       if (readsConstant) visitInputs(rec, nodeOwner, first);
       if (!hasSubgraphs(rec.node)) continue;

@@ -158,9 +158,9 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
     index,
     a.graph.outputs.map((o) => o.name),
     {
-      isConstant: (id, name) => main.scope.constantById(id, name) !== undefined,
-      isStatic: (id, name) => main.scope.getById(id, name)?.value !== undefined,
-      bytes: (id, name) => valueBytes(main.scope.getById(id, name)),
+      isConstant: (id) => main.scope.constantById(id) !== undefined,
+      isStatic: (id) => main.scope.getById(id)?.value !== undefined,
+      bytes: (id) => valueBytes(main.scope.getById(id)),
     },
   );
   const uncounted = groupUncounted(costs);
@@ -260,18 +260,18 @@ const NO_INPUTS = Object.freeze([]) as unknown as number[];
 /** Indices of a node's inputs that are constants (a shared empty list for the common node without). */
 function constantInputs(rec: GraphCost['nodes'][number]['rec'], index: GraphIndex): number[] {
   const first = index.inputStart[rec.index]!;
-  const names = rec.node.inputs;
+  const length = index.inputStart[rec.index + 1]! - first;
   const isConstant = (i: number): boolean => {
     const id = index.inputIds[first + i]!;
-    return id >= 0 && rec.scope.constantById(id, names[i]!) !== undefined;
+    return id >= 0 && rec.scope.constantById(id) !== undefined;
   };
   let count = 0;
-  for (let i = 0; i < names.length; i++) if (isConstant(i)) count++;
+  for (let i = 0; i < length; i++) if (isConstant(i)) count++;
   if (count === 0) return NO_INPUTS;
   // Kept with the profile: an exact-size list, not one grown by push (which keeps room for 16).
   const out: number[] = new Array(count);
   count = 0;
-  for (let i = 0; i < names.length; i++) if (isConstant(i)) out[count++] = i;
+  for (let i = 0; i < length; i++) if (isConstant(i)) out[count++] = i;
   return out;
 }
 
