@@ -8,7 +8,7 @@
 import type { Graph } from '../onnx/model.js';
 import { costGraph, type GraphCost, type NodeCostRecord } from './cost.js';
 import type { Inferrer } from './infer.js';
-import { hasSubgraphs, subgraphsOf } from './topology.js';
+import { subgraphsOf } from './topology.js';
 
 export interface DepthResult {
   depth: number;
@@ -46,13 +46,13 @@ function tripCount(n: NodeCostRecord): number | undefined {
 
 export function graphDepth(gc: GraphCost, inferrer: Inferrer, notes: string[] = []): DepthResult {
   // The longest path so far to each value, by its dense id (values of enclosing graphs start at 0).
-  const { ids, readStart, readIds, outputStart, outputIds } = gc.analysis.index;
+  const { ids, readStart, readIds, outputStart, outputIds, holdsSubgraphs } = gc.analysis.index;
   const dist = new Float64Array(ids.size);
   for (let i = 0; i < gc.nodes.length; i++) {
     const n = gc.nodes[i]!;
     let base = 0;
     for (let j = readStart[i]!; j < readStart[i + 1]!; j++) base = Math.max(base, dist[readIds[j]!]!);
-    const d = base + nodeWeight(n, inferrer, notes);
+    const d = base + nodeWeight(n, holdsSubgraphs[i] === 1, inferrer, notes);
     for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) if (outputIds[j]! >= 0) dist[outputIds[j]!] = d;
   }
   let depth = 0;
@@ -63,11 +63,11 @@ export function graphDepth(gc: GraphCost, inferrer: Inferrer, notes: string[] = 
   return { depth, notes };
 }
 
-function nodeWeight(n: NodeCostRecord, inferrer: Inferrer, notes: string[]): number {
+function nodeWeight(n: NodeCostRecord, holdsSubgraphs: boolean, inferrer: Inferrer, notes: string[]): number {
   if (!n.counted) return 1;
   if (RECURRENT.has(n.rec.node.opType)) return recurrentSteps(n, notes);
   // Most nodes hold no sub-graph: no list of bodies is made for them.
-  const bodies = hasSubgraphs(n.rec.node) ? subgraphsOf(n.rec.node) : NO_BODIES;
+  const bodies = holdsSubgraphs ? subgraphsOf(n.rec.node) : NO_BODIES;
   if (bodies.length === 0) return n.flops > 0 ? 1 : 0;
   const depths = bodies.map((g) => subDepth(n, g, inferrer, notes));
   const deepest = Math.max(0, ...depths);

@@ -28,7 +28,7 @@ import type { Model, Node } from '../onnx/model.js';
 import { elementCount } from '../onnx/model.js';
 import { tensorBytes, tensorNumbers } from '../onnx/tensor-data.js';
 import { type ConstantInfo, type GraphAnalysis, type Inferrer, isParameterDtype, type NodeRecord, type Scope } from './infer.js';
-import { hasSubgraphs, subgraphsOf } from './topology.js';
+import { subgraphsOf } from './topology.js';
 import type { NodeContext, QuantizationTotals } from './types.js';
 
 export interface ParamTensor {
@@ -236,7 +236,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
         readsConstant = id >= 0 && rec.scope.constantById(id) !== undefined;
       }
       if (readsConstant) visitInputs(rec, nodeOwner, first);
-      if (!hasSubgraphs(rec.node)) continue;
+      if (a.index.holdsSubgraphs[r] === 0) continue;
       for (const g of subgraphsOf(rec.node)) {
         let sub = rec.subgraphs?.get(g);
         if (!sub) {

@@ -76,6 +76,8 @@ export interface GraphIndex {
   names: string[];
   /** The id of each of the graph's initializers, in their order. */
   initializerIds: Int32Array;
+  /** 1 for the nodes (by position in `order`) that hold sub-graphs: the later stages skip the attribute scan. */
+  holdsSubgraphs: Uint8Array;
   /** The nodes in topological order. */
   order: Node[];
   /** Producer of each value id: its node's position in `order`, −1 for values no node of the graph makes. */
@@ -171,14 +173,19 @@ export function indexGraph(g: Graph): GraphIndex {
   }
   const inputs = new FlatLists(nodes.length, inputCount);
   const reads = new FlatLists(nodes.length, inputCount);
+  const holds = new Uint8Array(nodes.length);
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
-    for (const name of n.inputs) inputs.push(name === '' ? -1 : idOf(name));
+    let omitted = false;
+    for (const name of n.inputs) {
+      omitted ||= name === '';
+      inputs.push(name === '' ? -1 : idOf(name));
+    }
     inputs.close(i);
-    // The common node reads exactly its inputs: their ids are already known.
-    const own = nodeReads(n);
-    if (own === n.inputs) for (let j = inputs.start[i]!; j < inputs.used; j++) reads.push(inputs.ids[j]!);
-    else for (const name of own) reads.push(idOf(name));
+    if (hasSubgraphs(n)) holds[i] = 1;
+    // The common node (no omitted input, no sub-graph) reads exactly its inputs: their ids are known.
+    if (!omitted && holds[i] === 0) for (let j = inputs.start[i]!; j < inputs.used; j++) reads.push(inputs.ids[j]!);
+    else for (const name of nodeReads(n)) reads.push(idOf(name));
     reads.close(i);
   }
   if (producerAt.length < ids.size) {
@@ -191,6 +198,8 @@ export function indexGraph(g: Graph): GraphIndex {
   order.forEach((i, k) => {
     for (let j = outputs.start[i]!; j < outputs.start[i + 1]!; j++) if (outputs.ids[j]! >= 0) producer[outputs.ids[j]!] = k;
   });
+  const holdsSubgraphs = new Uint8Array(order.length);
+  for (let k = 0; k < order.length; k++) holdsSubgraphs[k] = holds[order[k]!]!;
   const inOrder = inputs.permuted(order);
   const outOrder = outputs.permuted(order);
   const readOrder = reads.permuted(order);
@@ -198,6 +207,7 @@ export function indexGraph(g: Graph): GraphIndex {
     ids,
     names,
     initializerIds,
+    holdsSubgraphs,
     order: Array.from(order, (i) => nodes[i]!),
     producer,
     inputStart: inOrder.start,
