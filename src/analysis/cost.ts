@@ -79,7 +79,38 @@ class CostHooks implements ContextHooks {
   }
 }
 
-function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, index: GraphIndex): NodeCostRecord {
+/**
+ * One object for equal formulas: the repeated layers of a large model (every block of a transformer)
+ * give the same template, texts and vars node after node, and the profile keeps each node's formula
+ * to its end. Equal means the JSON would be: same template, texts, and vars with the same keys in the
+ * same order. Bounded: a graph of all-different formulas stops adding after MAX_SHARED.
+ */
+class SharedFormulas {
+  private readonly byText = new Map<string, FormulaUse[]>();
+  private static readonly MAX_SHARED = 4096;
+
+  share(f: FormulaUse): FormulaUse {
+    const key = `${f.template}\u0000${f.symbolic}\u0000${f.substituted}`;
+    const same = this.byText.get(key);
+    if (same !== undefined) {
+      for (const g of same) if (sameVars(g.vars, f.vars)) return g;
+      if (same.length < 8) same.push(f);
+    } else if (this.byText.size < SharedFormulas.MAX_SHARED) {
+      this.byText.set(key, [f]);
+    }
+    return f;
+  }
+}
+
+function sameVars(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || !Object.is(a[ka[i]!], b[kb[i]!])) return false;
+  return true;
+}
+
+function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, index: GraphIndex, formulas: SharedFormulas): NodeCostRecord {
   const result: NodeCostRecord = { rec, counted: false, macs: 0, flops: 0, reason: undefined, formula: undefined, subCosts: undefined };
   if (rec.problem !== undefined || rec.rule === undefined) {
     result.reason = rec.problem ?? 'no rule';
@@ -95,7 +126,7 @@ function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, i
       }
       result.macs = entry.macs;
       result.flops = entry.flops;
-      result.formula = entry.formula;
+      result.formula = entry.formula === undefined ? undefined : formulas.share(entry.formula);
     }
     result.counted = true;
   } catch (err) {
@@ -106,7 +137,8 @@ function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, i
 
 export function costGraph(analysis: GraphAnalysis, convention: Convention, inferrer: Inferrer): GraphCost {
   const nodes: NodeCostRecord[] = new Array(analysis.records.length);
-  for (let i = 0; i < nodes.length; i++) nodes[i] = costNode(analysis.records[i]!, convention, inferrer, analysis.index);
+  const formulas = new SharedFormulas();
+  for (let i = 0; i < nodes.length; i++) nodes[i] = costNode(analysis.records[i]!, convention, inferrer, analysis.index, formulas);
   return { analysis, convention, nodes };
 }
 
