@@ -8,6 +8,16 @@ import { AnalysisError, type AttrReader } from './types.js';
 
 const decoder = new TextDecoder();
 
+// The accepted types of each accessor, made once: rules read attributes of every node.
+const INT = ['int'] as const;
+const INTS = ['ints'] as const;
+const FLOAT = ['float', 'int'] as const;
+const FLOATS = ['floats'] as const;
+const STRING = ['string'] as const;
+const STRINGS = ['strings'] as const;
+const TENSOR = ['tensor'] as const;
+const GRAPH = ['graph'] as const;
+
 class NodeAttrs implements AttrReader {
   constructor(private readonly node: Node) {}
 
@@ -32,46 +42,46 @@ class NodeAttrs implements AttrReader {
   }
 
   int(name: string, fallback: number): number {
-    return this.get(name, ['int'])?.value ?? fallback;
+    return this.get(name, INT)?.value ?? fallback;
   }
 
   intOpt(name: string): number | undefined {
-    return this.get(name, ['int'])?.value;
+    return this.get(name, INT)?.value;
   }
 
   ints(name: string, fallback: number[]): number[] {
-    return this.get(name, ['ints'])?.value ?? fallback;
+    return this.get(name, INTS)?.value ?? fallback;
   }
 
   intsOpt(name: string): number[] | undefined {
-    return this.get(name, ['ints'])?.value;
+    return this.get(name, INTS)?.value;
   }
 
   float(name: string, fallback: number): number {
-    const a = this.get(name, ['float', 'int']);
+    const a = this.get(name, FLOAT);
     return a === undefined ? fallback : a.value;
   }
 
   floats(name: string, fallback: number[]): number[] {
-    return this.get(name, ['floats'])?.value ?? fallback;
+    return this.get(name, FLOATS)?.value ?? fallback;
   }
 
   string(name: string, fallback: string): string {
-    const a = this.get(name, ['string']);
+    const a = this.get(name, STRING);
     return a === undefined ? fallback : decoder.decode(a.value);
   }
 
   strings(name: string, fallback: string[]): string[] {
-    const a = this.get(name, ['strings']);
+    const a = this.get(name, STRINGS);
     return a === undefined ? fallback : a.value.map((s) => decoder.decode(s));
   }
 
   tensor(name: string): Tensor | undefined {
-    return this.get(name, ['tensor'])?.value;
+    return this.get(name, TENSOR)?.value;
   }
 
   graph(name: string): Graph | undefined {
-    return this.get(name, ['graph'])?.value;
+    return this.get(name, GRAPH)?.value;
   }
 }
 

@@ -82,7 +82,10 @@ export function parseInputShapes(specs: string | readonly string[]): InputShapes
 
 /** The graph inputs a user must feed: inputs that are not also initializers (IR < 4 lists those too). */
 export function feedInputs(graph: Graph): Graph['inputs'] {
-  const inits = new Set(graph.initializers.map((t) => t.name));
+  // A set of the few input names, not of the (maybe tens of thousands of) initializers.
+  const inputs = new Set(graph.inputs.map((i) => i.name));
+  const inits = new Set<string>();
+  for (const t of graph.initializers) if (inputs.has(t.name)) inits.add(t.name);
   return graph.inputs.filter((i) => !inits.has(i.name));
 }
 

@@ -9,6 +9,7 @@ import { type ContextHooks, engineCostContext } from './context.js';
 import type { GraphAnalysis, Inferrer, NodeRecord } from './infer.js';
 import { problemText } from './infer.js';
 import { valueBytes } from './memory.js';
+import type { GraphIndex } from './topology.js';
 import type { Convention, FormulaUse, ValueFacts } from './types.js';
 
 export interface NodeCostRecord {
@@ -43,6 +44,7 @@ class CostHooks implements ContextHooks {
     private readonly result: NodeCostRecord,
     private readonly convention: Convention,
     private readonly inferrer: Inferrer,
+    private readonly index: GraphIndex,
   ) {}
 
   /** Asked only by the rules that care (most never do): no set is built per node. */
@@ -52,8 +54,11 @@ class CostHooks implements ContextHooks {
 
   has(i: number): boolean {
     const { rec } = this.result;
-    const name = rec.node.inputs[i];
-    return name !== undefined && name !== '' && rec.scope.constant(name) !== undefined;
+    const { inputStart, inputIds } = this.index;
+    const first = inputStart[rec.index]!;
+    if (!(i >= 0 && i < inputStart[rec.index + 1]! - first)) return false;
+    const id = inputIds[first + i]!;
+    return id >= 0 && rec.scope.constantById(id) !== undefined;
   }
 
   inferSubgraph(g: Graph, inputs: (ValueFacts | undefined)[]): ValueFacts[] {
@@ -74,13 +79,44 @@ class CostHooks implements ContextHooks {
   }
 }
 
-function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer): NodeCostRecord {
+/**
+ * One object for equal formulas: the repeated layers of a large model (every block of a transformer)
+ * give the same template, texts and vars node after node, and the profile keeps each node's formula
+ * to its end. Equal means the JSON would be: same template, texts, and vars with the same keys in the
+ * same order. Bounded: a graph of all-different formulas stops adding after MAX_SHARED.
+ */
+class SharedFormulas {
+  private readonly byText = new Map<string, FormulaUse[]>();
+  private static readonly MAX_SHARED = 4096;
+
+  share(f: FormulaUse): FormulaUse {
+    const key = `${f.template}\u0000${f.symbolic}\u0000${f.substituted}`;
+    const same = this.byText.get(key);
+    if (same !== undefined) {
+      for (const g of same) if (sameVars(g.vars, f.vars)) return g;
+      if (same.length < 8) same.push(f);
+    } else if (this.byText.size < SharedFormulas.MAX_SHARED) {
+      this.byText.set(key, [f]);
+    }
+    return f;
+  }
+}
+
+function sameVars(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || !Object.is(a[ka[i]!], b[kb[i]!])) return false;
+  return true;
+}
+
+function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, index: GraphIndex, formulas: SharedFormulas): NodeCostRecord {
   const result: NodeCostRecord = { rec, counted: false, macs: 0, flops: 0, reason: undefined, formula: undefined, subCosts: undefined };
   if (rec.problem !== undefined || rec.rule === undefined) {
     result.reason = rec.problem ?? 'no rule';
     return result;
   }
-  const ctx = engineCostContext(rec.node, rec.inputs, rec.opset, rec.outputs, new CostHooks(result, convention, inferrer));
+  const ctx = engineCostContext(rec.node, rec.inputs, rec.opset, rec.outputs, new CostHooks(result, convention, inferrer, index));
   try {
     const entry = rec.rule.cost(ctx, convention);
     if (entry !== null) {
@@ -90,7 +126,7 @@ function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer): 
       }
       result.macs = entry.macs;
       result.flops = entry.flops;
-      result.formula = entry.formula;
+      result.formula = entry.formula === undefined ? undefined : formulas.share(entry.formula);
     }
     result.counted = true;
   } catch (err) {
@@ -100,7 +136,10 @@ function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer): 
 }
 
 export function costGraph(analysis: GraphAnalysis, convention: Convention, inferrer: Inferrer): GraphCost {
-  return { analysis, convention, nodes: analysis.records.map((rec) => costNode(rec, convention, inferrer)) };
+  const nodes: NodeCostRecord[] = new Array(analysis.records.length);
+  const formulas = new SharedFormulas();
+  for (let i = 0; i < nodes.length; i++) nodes[i] = costNode(analysis.records[i]!, convention, inferrer, analysis.index, formulas);
+  return { analysis, convention, nodes };
 }
 
 /** Bytes of a node's outputs whose shapes are known. */
@@ -113,7 +152,8 @@ export function outputBytes(rec: NodeRecord): number {
 /** Every uncounted node, including those inside the sub-graphs the rules costed. */
 export function uncountedNodes(gc: GraphCost, inside?: string): UncountedNode[] {
   const out: UncountedNode[] = [];
-  for (const n of gc.nodes) {
+  for (let i = 0; i < gc.nodes.length; i++) {
+    const n = gc.nodes[i]!;
     if (!n.counted) out.push({ node: n.rec.node, outputBytes: outputBytes(n.rec), reason: n.reason ?? 'no rule', inside });
     if (n.subCosts) for (const sub of n.subCosts.values()) out.push(...uncountedNodes(sub, inside ?? (n.rec.node.name || n.rec.node.opType)));
   }

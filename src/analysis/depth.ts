@@ -8,7 +8,7 @@
 import type { Graph } from '../onnx/model.js';
 import { costGraph, type GraphCost, type NodeCostRecord } from './cost.js';
 import type { Inferrer } from './infer.js';
-import { nodeReads, subgraphsOf } from './topology.js';
+import { subgraphsOf } from './topology.js';
 
 export interface DepthResult {
   depth: number;
@@ -45,22 +45,29 @@ function tripCount(n: NodeCostRecord): number | undefined {
 }
 
 export function graphDepth(gc: GraphCost, inferrer: Inferrer, notes: string[] = []): DepthResult {
-  const dist = new Map<string, number>();
-  for (const n of gc.nodes) {
+  // The longest path so far to each value, by its dense id (values of enclosing graphs start at 0).
+  const { ids, readStart, readIds, outputStart, outputIds, holdsSubgraphs } = gc.analysis.index;
+  const dist = new Float64Array(ids.size);
+  for (let i = 0; i < gc.nodes.length; i++) {
+    const n = gc.nodes[i]!;
     let base = 0;
-    for (const name of nodeReads(n.rec.node)) base = Math.max(base, dist.get(name) ?? 0);
-    const d = base + nodeWeight(n, inferrer, notes);
-    for (const o of n.rec.node.outputs) if (o !== '') dist.set(o, d);
+    for (let j = readStart[i]!; j < readStart[i + 1]!; j++) base = Math.max(base, dist[readIds[j]!]!);
+    const d = base + nodeWeight(n, holdsSubgraphs[i] === 1, inferrer, notes);
+    for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) if (outputIds[j]! >= 0) dist[outputIds[j]!] = d;
   }
   let depth = 0;
-  for (const o of gc.analysis.graph.outputs) depth = Math.max(depth, dist.get(o.name) ?? 0);
+  for (const o of gc.analysis.graph.outputs) {
+    const id = ids.get(o.name);
+    if (id !== undefined) depth = Math.max(depth, dist[id]!);
+  }
   return { depth, notes };
 }
 
-function nodeWeight(n: NodeCostRecord, inferrer: Inferrer, notes: string[]): number {
+function nodeWeight(n: NodeCostRecord, holdsSubgraphs: boolean, inferrer: Inferrer, notes: string[]): number {
   if (!n.counted) return 1;
-  const bodies = subgraphsOf(n.rec.node);
   if (RECURRENT.has(n.rec.node.opType)) return recurrentSteps(n, notes);
+  // Most nodes hold no sub-graph: no list of bodies is made for them.
+  const bodies = holdsSubgraphs ? subgraphsOf(n.rec.node) : NO_BODIES;
   if (bodies.length === 0) return n.flops > 0 ? 1 : 0;
   const depths = bodies.map((g) => subDepth(n, g, inferrer, notes));
   const deepest = Math.max(0, ...depths);
@@ -74,6 +81,8 @@ function nodeWeight(n: NodeCostRecord, inferrer: Inferrer, notes: string[]): num
   }
   return deepest;
 }
+
+const NO_BODIES: readonly Graph[] = [];
 
 const RECURRENT = new Set(['RNN', 'GRU', 'LSTM']);
 

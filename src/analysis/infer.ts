@@ -15,7 +15,7 @@ import { substituteSymbols } from './bind.js';
 import { type ContextHooks, makeNodeContext, MAX_VALUE_ELEMENTS } from './context.js';
 import type { NodeOpsets } from './functions.js';
 import { ruleFor } from './ops/index.js';
-import { nodeLabel, topologicalOrder } from './topology.js';
+import { type GraphIndex, hasSubgraphs, indexGraph, nodeLabel } from './topology.js';
 import { userRuleKey } from './user-rules.js';
 import { AnalysisError, type NodeContext, type OpRule, type ValueFacts } from './types.js';
 
@@ -34,28 +34,75 @@ export interface ConstantInfo {
   aliasOf?: string | undefined;
 }
 
-/** Values visible at a point of a graph, with the enclosing graphs' values behind. */
+/**
+ * Values visible at a point of a graph, with the enclosing graphs' values behind. A graph's own values
+ * sit in arrays by their dense id (GraphIndex.ids): the stages that hold the ids read a slot, names
+ * cost one map lookup, and only a value read from an enclosing graph walks up to the parent.
+ */
 export class Scope {
-  private readonly facts = new Map<string, ValueFacts>();
-  private readonly constants = new Map<string, ConstantInfo>();
+  private readonly facts: (ValueFacts | undefined)[];
+  private readonly constants: (ConstantInfo | undefined)[];
 
-  constructor(readonly parent?: Scope) {}
+  /** Value name → id in this scope's arrays (a name it does not hold gets one when set). */
+  readonly ids: Map<string, number>;
+  /** Id → name: what a value of an enclosing graph is asked for by. */
+  private readonly names: string[];
+
+  constructor(
+    readonly parent?: Scope,
+    values: { ids: Map<string, number>; names: string[] } = { ids: new Map(), names: [] },
+  ) {
+    this.ids = values.ids;
+    this.names = values.names;
+    // Sized up front: filled out of id order, a growing array could turn into a slow sparse one.
+    this.facts = new Array(values.names.length);
+    this.constants = new Array(values.names.length);
+  }
 
   get(name: string): ValueFacts | undefined {
-    return this.facts.get(name) ?? this.parent?.get(name);
+    const id = this.ids.get(name);
+    return (id === undefined ? undefined : this.facts[id]) ?? this.parent?.get(name);
+  }
+
+  /** The facts of value `id` (its name is looked up only in the enclosing scopes, and only when there are some). */
+  getById(id: number): ValueFacts | undefined {
+    return this.facts[id] ?? this.parent?.get(this.names[id]!);
   }
 
   set(name: string, facts: ValueFacts): void {
-    this.facts.set(name, facts);
+    this.facts[this.idOf(name)] = facts;
+  }
+
+  setById(id: number, facts: ValueFacts): void {
+    this.facts[id] = facts;
   }
 
   /** The constant behind a value (initializer, Constant node, or Identity of one), if it is one. */
   constant(name: string): ConstantInfo | undefined {
-    return this.constants.get(name) ?? this.parent?.constant(name);
+    const id = this.ids.get(name);
+    return (id === undefined ? undefined : this.constants[id]) ?? this.parent?.constant(name);
+  }
+
+  /** The constant behind value `id`. */
+  constantById(id: number): ConstantInfo | undefined {
+    return this.constants[id] ?? this.parent?.constant(this.names[id]!);
   }
 
   addConstant(info: ConstantInfo): void {
-    this.constants.set(info.name, info);
+    this.constants[this.idOf(info.name)] = info;
+  }
+
+  addConstantById(id: number, info: ConstantInfo): void {
+    this.constants[id] = info;
+  }
+
+  private idOf(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      this.ids.set(name, (id = this.names.length));
+      this.names.push(name);
+    }
+    return id;
   }
 }
 
@@ -81,6 +128,8 @@ export interface GraphAnalysis {
   scope: Scope;
   /** Nodes in topological order. */
   records: NodeRecord[];
+  /** Value ids and per-node id lists (index-aligned with `records`), shared by the later stages. */
+  index: GraphIndex;
 }
 
 export interface InferOptions {
@@ -205,11 +254,16 @@ export class Inferrer {
 
   /** Declared types of intermediate values and outputs, in this graph and its sub-graphs. */
   private collectHints(g: Graph): void {
-    for (const vi of [...g.valueInfo, ...g.outputs]) {
-      const f = factsFromType(vi.type, this.options.symbols);
-      if (f && !this.hints.has(vi.name)) this.hints.set(vi.name, f);
+    for (const list of [g.valueInfo, g.outputs]) {
+      for (let i = 0; i < list.length; i++) {
+        const vi = list[i]!;
+        const f = factsFromType(vi.type, this.options.symbols);
+        if (f && !this.hints.has(vi.name)) this.hints.set(vi.name, f);
+      }
     }
-    for (const n of g.nodes) {
+    for (let i = 0; i < g.nodes.length; i++) {
+      const n = g.nodes[i]!;
+      if (!hasSubgraphs(n)) continue;
       for (const a of n.attributes) {
         if (a.type === 'graph') this.collectHints(a.value);
         else if (a.type === 'graphs') a.value.forEach((s) => this.collectHints(s));
@@ -245,11 +299,14 @@ export class Inferrer {
    * binding by name; a sub-graph's by position); `parent` is the enclosing scope.
    */
   inferGraph(g: Graph, inputFacts: Map<string, ValueFacts> | (ValueFacts | undefined)[], parent?: Scope): GraphAnalysis {
-    const scope = new Scope(parent);
+    const index = indexGraph(g);
+    const scope = new Scope(parent, index);
     const model = this.options.model ?? {};
-    for (const t of g.initializers) {
-      scope.set(t.name, constantFacts(t, model));
-      scope.addConstant({ name: t.name, kind: 'initializer', dataType: t.dataType, dims: t.dims, tensor: t });
+    for (let i = 0; i < g.initializers.length; i++) {
+      const t = g.initializers[i]!;
+      const id = index.initializerIds[i]!;
+      scope.setById(id, constantFacts(t, model));
+      scope.addConstantById(id, { name: t.name, kind: 'initializer', dataType: t.dataType, dims: t.dims, tensor: t });
     }
     for (const s of g.sparseInitializers) {
       scope.set(s.values.name, { dtype: s.values.dataType, shape: [...s.dims] });
@@ -261,27 +318,32 @@ export class Inferrer {
       if (given) scope.set(vi.name, mergeFacts(given, declared));
       else if (!scope.get(vi.name) && declared) scope.set(vi.name, declared);
     });
-    const order = topologicalOrder(g);
-    const records: NodeRecord[] = [];
-    order.forEach((node, index) => records.push(this.inferNode(node, index, scope)));
-    return { graph: g, scope, records };
+    const records: NodeRecord[] = new Array(index.order.length);
+    for (let k = 0; k < index.order.length; k++) records[k] = this.inferNode(index.order[k]!, k, scope, index);
+    return { graph: g, scope, records, index };
   }
 
-  private inferNode(node: Node, index: number, scope: Scope): NodeRecord {
+  private inferNode(node: Node, index: number, scope: Scope, ids: GraphIndex): NodeRecord {
     if (++this.work > MAX_NODE_INFERENCES) {
       throw new AnalysisError(
         `the analysis would infer more than ${MAX_NODE_INFERENCES.toLocaleString('en-US')} nodes (nested loops or sequence maps unrolled into each other); modelpress stops here`,
         nodeLabel(node, index),
       );
     }
-    const inputs = node.inputs.map((name) => {
-      if (name === '') return undefined;
-      const f = scope.get(name);
-      if (f === undefined) {
-        throw new AnalysisError(`reads '${name}', which no node, graph input or initializer provides`, nodeLabel(node, index));
+    const inputs: (ValueFacts | undefined)[] = new Array(node.inputs.length);
+    const inputStart = ids.inputStart[index]!;
+    for (let j = 0; j < inputs.length; j++) {
+      const id = ids.inputIds[inputStart + j]!;
+      if (id < 0) {
+        inputs[j] = undefined;
+        continue;
       }
-      return f;
-    });
+      const f = scope.getById(id);
+      if (f === undefined) {
+        throw new AnalysisError(`reads '${node.inputs[j]}', which no node, graph input or initializer provides`, nodeLabel(node, index));
+      }
+      inputs[j] = f;
+    }
     const rule = this.options.userRules?.get(userRuleKey(node.domain, node.opType)) ?? ruleFor(node.domain, node.opType);
     const rec: NodeRecord = { node, index, opset: this.opsetFor(node), rule, inputs, outputs: [], problem: undefined, scope, subgraphs: undefined };
     let outputs: ValueFacts[] = [];
@@ -295,16 +357,36 @@ export class Inferrer {
         rec.problem = problemText(err);
       }
     }
-    rec.outputs = node.outputs.map((name, i) => {
-      let f: ValueFacts = outputs[i] ?? { dtype: 0 };
+    // Kept until the profile is done: a shape a rule built by push or spread holds room for 16 dims
+    // (about 200 bytes), its exact copy 80. Same dims, so the rule's facts are updated in place.
+    for (let j = 0; j < outputs.length; j++) {
+      const f = outputs[j];
+      if (f?.shape !== undefined) f.shape = f.shape.slice();
+    }
+    const outputStart = ids.outputStart[index]!;
+    const count = node.outputs.length;
+    // The rule's own list when it is the record's as it stands (the common case): no copy per node.
+    let facts: ValueFacts[] | undefined = outputs.length === count ? outputs : undefined;
+    for (let j = 0; j < count; j++) {
+      const name = node.outputs[j]!;
+      let f: ValueFacts = outputs[j] ?? { dtype: 0 };
       const hint = this.hints.get(name);
-      this.compareWithHint(name, f, hint);
-      f = mergeFacts(f, hint);
+      if (hint !== undefined) {
+        this.compareWithHint(name, f, hint);
+        f = mergeFacts(f, hint);
+      }
       const observed = this.options.runtimeShapes?.get(name);
       if (observed) f = { ...f, shape: [...observed] };
-      if (name !== '') scope.set(name, f);
-      return f;
-    });
+      const id = ids.outputIds[outputStart + j]!;
+      if (id >= 0) scope.setById(id, f);
+      if (facts === outputs) {
+        if (f === outputs[j]) continue;
+        facts = outputs.slice(0, count);
+      }
+      facts ??= new Array(count);
+      facts[j] = f;
+    }
+    rec.outputs = facts ?? [];
     this.recordConstants(rec, scope);
     return rec;
   }

@@ -127,8 +127,16 @@ const RECURRENT = new Set(['LSTM', 'GRU', 'RNN']);
  * decomposed (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add) as `LayerNorm D`. Undefined for containers.
  */
 export function describeModule(nodes: readonly LayerNode[]): string | undefined {
-  const computing = nodes.filter((n) => describeNode(n) !== undefined);
-  if (computing.length === 1) return describeNode(computing[0]!);
+  // Each node is described once (a large graph has a module per handful of nodes).
+  const computing: LayerNode[] = [];
+  let first: string | undefined;
+  for (const n of nodes) {
+    const text = describeNode(n);
+    if (text === undefined) continue;
+    if (computing.length === 0) first = text;
+    computing.push(n);
+  }
+  if (computing.length === 1) return first;
   const dot = computing.filter((n) => n.macs > 0);
   // a Linear on a 3-D input: MatMul, then the bias Add
   if (dot.length === 1 && computing.every((n) => n === dot[0] || n.opType === 'Add')) return describeNode(dot[0]!);

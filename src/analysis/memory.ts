@@ -8,7 +8,6 @@
 import { byteSize } from '../onnx/dtypes.js';
 import type { GraphAnalysis } from './infer.js';
 import { product } from './shapes.js';
-import { nodeReads } from './topology.js';
 import type { ValueFacts } from './types.js';
 
 /** Bytes of a tensor value, or undefined when its shape or dtype is not known. */
@@ -25,50 +24,66 @@ export interface MemoryResult {
   unknownValues: number;
 }
 
-/** Peak and total activation bytes of an inferred graph, given the names of its fed inputs. */
+/**
+ * Peak and total activation bytes of an inferred graph, given the names of its fed inputs. Values are
+ * tracked by their dense ids (GraphIndex): per-value arrays, no map keyed by name.
+ */
 export function activationMemory(a: GraphAnalysis, feedNames: readonly string[]): MemoryResult {
-  const { scope, records } = a;
-  const outputs = new Set(a.graph.outputs.map((o) => o.name));
-  const lastUse = new Map<string, number>();
-  records.forEach((rec, i) => {
-    for (const name of nodeReads(rec.node)) lastUse.set(name, i);
-  });
-  const live = new Map<string, number>();
+  const { scope, records, index } = a;
+  const { ids, readStart, readIds, outputStart, outputIds } = index;
+  const values = ids.size;
+  const isOutput = new Uint8Array(values);
+  for (const o of a.graph.outputs) {
+    const id = ids.get(o.name);
+    if (id !== undefined) isOutput[id] = 1;
+  }
+  const lastUse = new Int32Array(values).fill(-1);
+  for (let i = 0; i < records.length; i++) for (let j = readStart[i]!; j < readStart[i + 1]!; j++) lastUse[readIds[j]!] = i;
+  // Bytes of each live value (NaN: not live).
+  const live = new Float64Array(values).fill(Number.NaN);
   let current = 0;
   let unknownValues = 0;
-  const makeLive = (name: string): void => {
-    if (name === '' || live.has(name) || scope.constant(name)) return;
-    const bytes = valueBytes(scope.get(name));
+  const makeLive = (id: number): void => {
+    if (!Number.isNaN(live[id]!) || scope.constantById(id)) return;
+    const bytes = valueBytes(scope.getById(id));
     if (bytes === undefined) {
       unknownValues++;
       return;
     }
-    live.set(name, bytes);
+    live[id] = bytes;
     current += bytes;
   };
-  const release = (name: string): void => {
-    const bytes = live.get(name);
-    if (bytes === undefined) return;
-    live.delete(name);
+  const release = (id: number): void => {
+    const bytes = live[id]!;
+    if (Number.isNaN(bytes)) return;
+    live[id] = Number.NaN;
     current -= bytes;
   };
-  for (const name of feedNames) makeLive(name);
+  for (const name of feedNames) {
+    const id = ids.get(name);
+    if (id !== undefined && name !== '') makeLive(id);
+  }
   let peak = current;
   let total = 0;
-  records.forEach((rec, i) => {
-    for (const name of rec.node.outputs) {
-      if (name === '' || scope.constant(name)) continue;
-      makeLive(name);
-      total += live.get(name) ?? 0;
+  for (let i = 0; i < records.length; i++) {
+    const first = outputStart[i]!;
+    for (let j = first; j < outputStart[i + 1]!; j++) {
+      const id = outputIds[j]!;
+      if (id < 0 || scope.constantById(id)) continue;
+      makeLive(id);
+      const bytes = live[id]!;
+      if (!Number.isNaN(bytes)) total += bytes;
     }
     peak = Math.max(peak, current);
-    for (const name of nodeReads(rec.node)) {
-      if (lastUse.get(name) === i && !outputs.has(name)) release(name);
+    for (let j = readStart[i]!; j < readStart[i + 1]!; j++) {
+      const id = readIds[j]!;
+      if (lastUse[id] === i && isOutput[id] === 0) release(id);
     }
     // Outputs nobody reads (unused optional results) die as soon as they are made.
-    for (const name of rec.node.outputs) {
-      if (name !== '' && !lastUse.has(name) && !outputs.has(name)) release(name);
+    for (let j = first; j < outputStart[i + 1]!; j++) {
+      const id = outputIds[j]!;
+      if (id >= 0 && lastUse[id] === -1 && isOutput[id] === 0) release(id);
     }
-  });
+  }
   return { peakBytes: peak, totalBytes: total, unknownValues };
 }

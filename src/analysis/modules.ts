@@ -19,6 +19,8 @@ export const MAX_SCOPE_DEPTH = 64;
  */
 const scopeCache = new Map<string, string[]>();
 const MAX_CACHED_SCOPES = 1 << 16;
+/** The prefix and scope scopeOf handed out last. */
+const last: { prefix: string; scope: string[] } = { prefix: '', scope: [] };
 
 /**
  * Module path of a node name: `/layer1/layer1.0/conv1/Conv` → ['layer1', 'layer1.0', 'conv1']. Nodes
@@ -29,12 +31,18 @@ export function scopeOf(nodeName: string): string[] {
   if (cut < 0) return [];
   // A name ending in '/' keeps its last segment in the scope: not shared with its siblings.
   if (cut === nodeName.length - 1) return scopeFromName(nodeName);
+  // Nodes of one module come one after another: the previous prefix is compared in place, without
+  // cutting a string and hashing it for the cache.
+  if (cut === last.prefix.length - 1 && nodeName.startsWith(last.prefix)) return last.scope;
   const prefix = nodeName.slice(0, cut + 1);
-  const cached = scopeCache.get(prefix);
-  if (cached) return cached;
-  const scope = Object.freeze(scopeFromName(nodeName)) as string[];
-  if (scopeCache.size >= MAX_CACHED_SCOPES) scopeCache.clear();
-  scopeCache.set(prefix, scope);
+  let scope = scopeCache.get(prefix);
+  if (!scope) {
+    scope = Object.freeze(scopeFromName(nodeName)) as string[];
+    if (scopeCache.size >= MAX_CACHED_SCOPES) scopeCache.clear();
+    scopeCache.set(prefix, scope);
+  }
+  last.prefix = prefix;
+  last.scope = scope;
   return scope;
 }
 
@@ -53,7 +61,8 @@ export function moduleTree(nodes: readonly Pick<NodeCost, 'scope' | 'params' | '
   const index = new Map<string, ModuleTotals>([['', root]]);
   let prevScope: readonly string[] | undefined;
   let chain: ModuleTotals[] = [root];
-  for (const n of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     // Consecutive nodes of one module (the common case) share its chain.
     if (prevScope !== n.scope) chain = moduleChain(n.scope);
     prevScope = n.scope;

@@ -72,7 +72,11 @@ function attributeJson(a: Attribute): JsonAttribute {
   }
 }
 
+/** The attributes of a node without any: one shared (frozen) object, as most nodes of a large graph have none. */
+const NO_ATTRIBUTES: Record<string, JsonAttribute> = Object.freeze({});
+
 export function attributesJson(attrs: readonly Attribute[]): Record<string, JsonAttribute> {
+  if (attrs.length === 0) return NO_ATTRIBUTES;
   const out: Record<string, JsonAttribute> = {};
   for (const a of attrs) out[a.name] = attributeJson(a);
   return out;

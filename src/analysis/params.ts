@@ -104,12 +104,16 @@ function isStored(info: ConstantInfo, scope: Scope): boolean {
   return false;
 }
 
-/** True when a stored float tensor holds mask values (−inf, or the ≤ −1e30 "minus infinity" of finfo.min masks). */
-function isMaskValued(info: ConstantInfo, model: Pick<Model, 'path'>): boolean {
+/**
+ * True when a stored float tensor holds mask values (−inf, or the ≤ −1e30 "minus infinity" of finfo.min
+ * masks). `known`: the values inference already decoded from this initializer (its facts), so a small
+ * tensor is not decoded twice.
+ */
+function isMaskValued(info: ConstantInfo, model: Pick<Model, 'path'>, known: readonly number[] | undefined): boolean {
   const t = info.tensor;
   if (!t || t.data.kind === 'external' || elementCount(t.dims) > MAX_MASK_CHECK_ELEMENTS) return false;
   try {
-    const v = tensorNumbers(t, model);
+    const v = known !== undefined && info.kind === 'initializer' && known.length === elementCount(t.dims) ? known : tensorNumbers(t, model);
     return v?.some((x) => x === -Infinity || x <= -1e30) === true;
   } catch {
     return false;
@@ -165,8 +169,9 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       return false;
     };
 
-    for (const rec of a.records) {
-      const nodeOwner = owner ?? rec.node;
+    const { inputIds } = a.index;
+    /** The parameters, buffers and quantized storage among one node's constant inputs. */
+    const visitInputs = (rec: NodeRecord, nodeOwner: Node, first: number): void => {
       const isIdentity = isDefaultDomain(rec.node) && rec.node.opType === 'Identity';
       const rule = rec.rule;
       const skip = indexSpec(rule?.nonParamInputs, rec, inferrer);
@@ -175,8 +180,9 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       const passThrough = isDefaultDomain(rec.node) && PASS_THROUGH.has(rec.node.opType);
       const quantRoles = quantizedRoles(rec, inferrer);
       rec.node.inputs.forEach((name, i) => {
-        if (name === '') return;
-        const info = rec.scope.constant(name);
+        const id = inputIds[first + i]!;
+        if (id < 0) return;
+        const info = rec.scope.constantById(id);
         if (!info) return;
         if (isIdentity && rec.scope.constant(rec.node.outputs[0] ?? '')?.aliasOf === name) return;
         const quantRole = quantRoles.get(i);
@@ -201,7 +207,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
         let role: ParamTensor['role'] | undefined;
         if (weights.has(i)) role = 'weight';
         else if (passThrough && i === 0 && rec.node.outputs[0] && reachesWeight(rec.node.outputs[0], 0)) role = 'weight';
-        else if (isStored(info, rec.scope) && !isMaskValued(info, model)) role = 'stored';
+        else if (isStored(info, rec.scope) && !isMaskValued(info, model, rec.inputs[i]?.value)) role = 'stored';
         if (role === undefined) return;
         seen.add(info);
         let represented = count;
@@ -214,6 +220,23 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
         }
         tensors.push({ info, count: represented, bytes: byteSize(info.dataType, count), owner: nodeOwner, role });
       });
+    };
+
+    const { inputStart } = a.index;
+    for (let r = 0; r < a.records.length; r++) {
+      const rec = a.records[r]!;
+      const nodeOwner = owner ?? rec.node;
+      // Only a constant input can be a parameter: most nodes read none, and their rule's index lists
+      // (some are functions of the node) are not asked for.
+      const first = inputStart[rec.index]!;
+      const end = inputStart[rec.index + 1]!;
+      let readsConstant = false;
+      for (let j = first; j < end && !readsConstant; j++) {
+        const id = inputIds[j]!;
+        readsConstant = id >= 0 && rec.scope.constantById(id) !== undefined;
+      }
+      if (readsConstant) visitInputs(rec, nodeOwner, first);
+      if (a.index.holdsSubgraphs[r] === 0) continue;
       for (const g of subgraphsOf(rec.node)) {
         let sub = rec.subgraphs?.get(g);
         if (!sub) {

@@ -17,8 +17,8 @@ import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
 import { attributesJson } from './node-attrs.js';
 import { userRuleTable } from './user-rules.js';
-import { type BufferTensor, countParams, dedupeParams } from './params.js';
-import { allSubgraphs } from './topology.js';
+import { type BufferTensor, countParams, dedupeParams, type ParamsResult } from './params.js';
+import { allSubgraphs, type GraphIndex } from './topology.js';
 import {
   AnalysisError,
   type Convention,
@@ -92,7 +92,8 @@ function analyzeModelUnbounded(model: Model, options: AnalyzeOptions): ModelAnal
   const inferrer = new Inferrer(
     {
       opsets: model.opsetImports,
-      nodeOpsets,
+      // Only inlined function bodies have opsets of their own: without functions no node is looked up.
+      nodeOpsets: model.functions.length > 0 ? nodeOpsets : undefined,
       symbols: binding.symbols,
       runtimeShapes: options.runtimeShapes,
       model,
@@ -104,6 +105,13 @@ function analyzeModelUnbounded(model: Model, options: AnalyzeOptions): ModelAnal
   const main = inferrer.inferGraph(graph, fed);
   return { model, graph, binding, inferrer, main };
 }
+
+/** A column of the node table added up (an indexed loop: no array of the column, no iterator). */
+const sumOf = (nodes: readonly NodeCost[], key: 'macs' | 'flops'): number => {
+  let s = 0;
+  for (let i = 0; i < nodes.length; i++) s += nodes[i]![key];
+  return s;
+};
 
 const sum = (xs: Iterable<number>): number => {
   let s = 0;
@@ -140,40 +148,19 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   const depth = graphDepth(exact, inferrer);
   notes.push(...new Set(depth.notes));
 
-  const nodes: NodeCost[] = costs.nodes.map((n) => {
-    const { node } = n.rec;
-    const p = params.byNode.get(node);
-    return {
-      name: node.name,
-      opType: node.opType,
-      domain: node.domain,
-      scope: scopeOf(node.name),
-      // The node's own name lists (the Profile is read, never edited): no copy per node.
-      inputs: node.inputs,
-      outputs: node.outputs,
-      constantInputs: constantInputs(n.rec),
-      attributes: attributesJson(node.attributes),
-      inputShapes: n.rec.inputs.map((f) => f?.shape ?? null),
-      outputShapes: n.rec.outputs.map((f) => f.shape ?? null),
-      params: p?.params ?? 0,
-      paramsBytes: p?.bytes ?? 0,
-      macs: n.macs,
-      flops: n.flops,
-      outputBytes: outputBytes(n.rec),
-      counted: n.counted,
-      formula: n.formula,
-    };
-  });
+  const { index } = main;
+  const nodes = nodeCosts(costs, params, index);
 
   const modules = moduleTree(nodes);
   annotateModules(
     modules,
     nodes,
+    index,
     a.graph.outputs.map((o) => o.name),
     {
-      isConstant: (name) => main.scope.constant(name) !== undefined,
-      isStatic: (name) => main.scope.get(name)?.value !== undefined,
-      bytes: (name) => valueBytes(main.scope.get(name)),
+      isConstant: (id) => main.scope.constantById(id) !== undefined,
+      isStatic: (id) => main.scope.getById(id)?.value !== undefined,
+      bytes: (id) => valueBytes(main.scope.getById(id)),
     },
   );
   const uncounted = groupUncounted(costs);
@@ -202,8 +189,8 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
       buffers: params.buffersTotal,
       paramsBytesByDtype: params.bytesByDtype,
       paramsBytes: params.bytes,
-      macs: sum(nodes.map((n) => n.macs)),
-      flops: sum(nodes.map((n) => n.flops)),
+      macs: sumOf(nodes, 'macs'),
+      flops: sumOf(nodes, 'flops'),
       activationsPeakBytes: memory.peakBytes,
       activationsTotalBytes: memory.totalBytes,
       depth: depth.depth,
@@ -233,15 +220,66 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   return profile;
 }
 
+/**
+ * The Profile's node table: one row per node of the main graph, in topological order. A function of
+ * its own (as each stage's loop is): V8 optimizes a small function whole, where a long one is
+ * recompiled each time another of its loops gets hot.
+ */
+function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex): NodeCost[] {
+  const nodes: NodeCost[] = new Array(costs.nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const n = costs.nodes[i]!;
+    const { node } = n.rec;
+    const p = params.byNode.get(node);
+    nodes[i] = {
+      name: node.name,
+      opType: node.opType,
+      domain: node.domain,
+      scope: scopeOf(node.name),
+      // The node's own name lists (the Profile is read, never edited): no copy per node.
+      inputs: node.inputs,
+      outputs: node.outputs,
+      constantInputs: constantInputs(n.rec, index),
+      attributes: attributesJson(node.attributes),
+      inputShapes: shapesOf(n.rec.inputs),
+      outputShapes: shapesOf(n.rec.outputs),
+      params: p?.params ?? 0,
+      paramsBytes: p?.bytes ?? 0,
+      macs: n.macs,
+      flops: n.flops,
+      outputBytes: outputBytes(n.rec),
+      counted: n.counted,
+      formula: n.formula,
+    };
+  }
+  return nodes;
+}
+
 const NO_INPUTS = Object.freeze([]) as unknown as number[];
 
 /** Indices of a node's inputs that are constants (a shared empty list for the common node without). */
-function constantInputs(rec: GraphCost['nodes'][number]['rec']): number[] {
-  let out: number[] | undefined;
-  rec.node.inputs.forEach((name, i) => {
-    if (name !== '' && rec.scope.constant(name)) (out ??= []).push(i);
-  });
-  return out ?? NO_INPUTS;
+function constantInputs(rec: GraphCost['nodes'][number]['rec'], index: GraphIndex): number[] {
+  const first = index.inputStart[rec.index]!;
+  const length = index.inputStart[rec.index + 1]! - first;
+  const isConstant = (i: number): boolean => {
+    const id = index.inputIds[first + i]!;
+    return id >= 0 && rec.scope.constantById(id) !== undefined;
+  };
+  let count = 0;
+  for (let i = 0; i < length; i++) if (isConstant(i)) count++;
+  if (count === 0) return NO_INPUTS;
+  // Kept with the profile: an exact-size list, not one grown by push (which keeps room for 16).
+  const out: number[] = new Array(count);
+  count = 0;
+  for (let i = 0; i < length; i++) if (isConstant(i)) out[count++] = i;
+  return out;
+}
+
+/** The shapes of a node's input or output facts, as the Profile lists them (null: rank unknown or omitted). */
+function shapesOf(facts: readonly (ValueFacts | undefined)[]): (Dim[] | null)[] {
+  const out: (Dim[] | null)[] = new Array(facts.length);
+  for (let i = 0; i < facts.length; i++) out[i] = facts[i]?.shape ?? null;
+  return out;
 }
 
 /** One note for value_info shapes that disagree with inference (the inferred ones are used). */
@@ -269,7 +307,8 @@ function byName(a: string, b: string): number {
 
 function byOpType(nodes: readonly NodeCost[]): OpTypeTotals[] {
   const map = new Map<string, OpTypeTotals>();
-  for (const n of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType;
     const t = map.get(key) ?? { opType: key, nodes: 0, params: 0, macs: 0, flops: 0 };
     t.nodes += 1;

@@ -53,77 +53,229 @@ export function nodeReads(node: Node): readonly string[] {
   return reads;
 }
 
+/** True when a node holds sub-graphs (If branches, Loop/Scan bodies): checked without building a list. */
+export function hasSubgraphs(node: Node): boolean {
+  for (const a of node.attributes) if (a.type === 'graph' || a.type === 'graphs') return true;
+  return false;
+}
+
 /**
- * The graph's nodes in a topological order that keeps the stored order where it is already valid.
- * Throws AnalysisError when a value has two producers or the nodes form a cycle.
+ * A graph's values as dense integer ids and its nodes in topological order, made once per inferred
+ * graph. Every later stage (inference, cost, parameters, memory, depth, the module view) reads values
+ * through these ids: an array slot per value instead of a string-keyed map lookup per stage and use.
+ *
+ * Per-node lists are flat (CSR) and in topological order: the ids of the k-th node's inputs are
+ * inputIds[inputStart[k]] … inputIds[inputStart[k + 1] − 1], index-aligned with node.inputs (−1 for
+ * an omitted ''); outputs likewise; `reads` are the values the node reads (nodeReads: non-empty
+ * inputs and the outer values of its sub-graphs).
  */
-export function topologicalOrder(g: Graph): Node[] {
+export interface GraphIndex {
+  /** Value name → id: the graph's inputs, initializers and node outputs, then the names read from enclosing graphs. */
+  ids: Map<string, number>;
+  /** Id → value name. */
+  names: string[];
+  /** The id of each of the graph's initializers, in their order. */
+  initializerIds: Int32Array;
+  /** 1 for the nodes (by position in `order`) that hold sub-graphs: the later stages skip the attribute scan. */
+  holdsSubgraphs: Uint8Array;
+  /** The nodes in topological order. */
+  order: Node[];
+  /** Producer of each value id: its node's position in `order`, −1 for values no node of the graph makes. */
+  producer: Int32Array;
+  inputStart: Int32Array;
+  inputIds: Int32Array;
+  outputStart: Int32Array;
+  outputIds: Int32Array;
+  readStart: Int32Array;
+  readIds: Int32Array;
+}
+
+/** Flat lists (CSR) being filled: ids of entry i are at ids[start[i]] … ids[start[i + 1] − 1]. */
+class FlatLists {
+  readonly start: Int32Array;
+  ids: Int32Array;
+  used = 0;
+  constructor(entries: number, capacity: number) {
+    this.start = new Int32Array(entries + 1);
+    this.ids = new Int32Array(Math.max(16, capacity));
+  }
+  push(id: number): void {
+    if (this.used === this.ids.length) {
+      const grown = new Int32Array(this.ids.length * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.used++] = id;
+  }
+  /** Close entry i (its ids are the ones pushed since entry i − 1 closed). */
+  close(i: number): void {
+    this.start[i + 1] = this.used;
+  }
+  /** The same lists with entries taken in `order`. */
+  permuted(order: Int32Array): { start: Int32Array; ids: Int32Array } {
+    const start = new Int32Array(order.length + 1);
+    const ids = new Int32Array(this.used);
+    let used = 0;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      for (let j = this.start[i]!; j < this.start[i + 1]!; j++) ids[used++] = this.ids[j]!;
+      start[k + 1] = used;
+    }
+    return { start, ids };
+  }
+}
+
+/**
+ * Index a graph: value ids, and a topological order that keeps the stored order where it is already
+ * valid. Throws AnalysisError when a value has two producers or the nodes form a cycle.
+ */
+export function indexGraph(g: Graph): GraphIndex {
   const nodes = g.nodes;
-  const producer = new Map<string, number>();
-  nodes.forEach((n, i) => {
+  const ids = new Map<string, number>();
+  const names: string[] = [];
+  const idOf = (name: string): number => {
+    let id = ids.get(name);
+    if (id === undefined) {
+      ids.set(name, (id = names.length));
+      names.push(name);
+    }
+    return id;
+  };
+  for (const i of g.inputs) idOf(i.name);
+  const initializerIds = new Int32Array(g.initializers.length);
+  for (let i = 0; i < g.initializers.length; i++) initializerIds[i] = idOf(g.initializers[i]!.name);
+  for (const s of g.sparseInitializers) idOf(s.values.name);
+  let inputCount = 0;
+  let outputCount = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    inputCount += nodes[i]!.inputs.length;
+    outputCount += nodes[i]!.outputs.length;
+  }
+  // Producers by stored position while the outputs get their ids (grown as ids are handed out).
+  let producerAt = new Int32Array(ids.size + outputCount + 16).fill(-1);
+  const outputs = new FlatLists(nodes.length, outputCount);
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     for (const o of n.outputs) {
-      if (o === '') continue;
-      const prev = producer.get(o);
-      if (prev !== undefined) {
+      if (o === '') {
+        outputs.push(-1);
+        continue;
+      }
+      const id = idOf(o);
+      const prev = producerAt[id]!;
+      if (prev !== -1) {
         throw new AnalysisError(`value '${o}' is produced by two nodes: '${nodeLabel(nodes[prev]!, prev)}' and '${nodeLabel(n, i)}'`);
       }
-      producer.set(o, i);
+      producerAt[id] = i;
+      outputs.push(id);
     }
-  });
-  // Dependencies as one flat list (CSR): deps of node i are flat[depStart[i]] … flat[depStart[i + 1] − 1].
-  const depStart = new Int32Array(nodes.length + 1);
-  let flat = new Int32Array(Math.max(16, nodes.length * 2));
-  let used = 0;
-  nodes.forEach((n, i) => {
-    for (const name of nodeReads(n)) {
-      const p = producer.get(name);
-      if (p === undefined) continue;
-      if (used === flat.length) {
-        const grown = new Int32Array(flat.length * 2);
-        grown.set(flat);
-        flat = grown;
-      }
-      flat[used++] = p;
+    outputs.close(i);
+  }
+  const inputs = new FlatLists(nodes.length, inputCount);
+  const reads = new FlatLists(nodes.length, inputCount);
+  const holds = new Uint8Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    let omitted = false;
+    for (const name of n.inputs) {
+      omitted ||= name === '';
+      inputs.push(name === '' ? -1 : idOf(name));
     }
-    depStart[i + 1] = used;
+    inputs.close(i);
+    if (hasSubgraphs(n)) holds[i] = 1;
+    // The common node (no omitted input, no sub-graph) reads exactly its inputs: their ids are known.
+    if (!omitted && holds[i] === 0) for (let j = inputs.start[i]!; j < inputs.used; j++) reads.push(inputs.ids[j]!);
+    else for (const name of nodeReads(n)) reads.push(idOf(name));
+    reads.close(i);
+  }
+  if (producerAt.length < ids.size) {
+    const grown = new Int32Array(ids.size).fill(-1);
+    grown.set(producerAt);
+    producerAt = grown;
+  }
+  const order = topologicalPositions(nodes, reads, producerAt);
+  const producer = new Int32Array(ids.size).fill(-1);
+  order.forEach((i, k) => {
+    for (let j = outputs.start[i]!; j < outputs.start[i + 1]!; j++) if (outputs.ids[j]! >= 0) producer[outputs.ids[j]!] = k;
   });
-  // Iterative depth-first search (graphs can be thousands of nodes deep): 0 new, 1 on the stack, 2 placed.
+  const holdsSubgraphs = new Uint8Array(order.length);
+  for (let k = 0; k < order.length; k++) holdsSubgraphs[k] = holds[order[k]!]!;
+  const inOrder = inputs.permuted(order);
+  const outOrder = outputs.permuted(order);
+  const readOrder = reads.permuted(order);
+  return {
+    ids,
+    names,
+    initializerIds,
+    holdsSubgraphs,
+    order: Array.from(order, (i) => nodes[i]!),
+    producer,
+    inputStart: inOrder.start,
+    inputIds: inOrder.ids,
+    outputStart: outOrder.start,
+    outputIds: outOrder.ids,
+    readStart: readOrder.start,
+    readIds: readOrder.ids,
+  };
+}
+
+/** Stored positions of the nodes in a topological order (iterative depth-first search: graphs can be thousands of nodes deep). */
+function topologicalPositions(nodes: readonly Node[], reads: FlatLists, producerAt: Int32Array): Int32Array {
+  // 0 new, 1 on the stack, 2 placed.
   const state = new Uint8Array(nodes.length);
-  const order: Node[] = [];
+  const order = new Int32Array(nodes.length);
+  let placed = 0;
+  // The stack as two parallel arrays: node positions and how many of their reads were followed.
+  const stackNode = new Int32Array(nodes.length);
+  const stackNext = new Int32Array(nodes.length);
   for (let start = 0; start < nodes.length; start++) {
     if (state[start] !== 0) continue;
-    const stack: { node: number; next: number }[] = [{ node: start, next: 0 }];
+    let top = 0;
+    stackNode[0] = start;
+    stackNext[0] = 0;
     state[start] = 1;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const from = depStart[top.node]!;
-      if (top.next < depStart[top.node + 1]! - from) {
-        const dep = flat[from + top.next++]!;
+    while (top >= 0) {
+      const node = stackNode[top]!;
+      const from = reads.start[node]!;
+      if (stackNext[top]! < reads.start[node + 1]! - from) {
+        const dep = producerAt[reads.ids[from + stackNext[top]!]!]!;
+        stackNext[top] = stackNext[top]! + 1;
+        if (dep === -1) continue;
         if (state[dep] === 1) {
-          const first = stack.findIndex((f) => f.node === dep);
-          const cycle = stack.slice(first).map((f) => nodeLabel(nodes[f.node]!, f.node));
+          let first = 0;
+          while (stackNode[first] !== dep) first++;
+          const cycle: string[] = [];
+          for (let f = first; f <= top; f++) cycle.push(nodeLabel(nodes[stackNode[f]!]!, stackNode[f]!));
           cycle.push(nodeLabel(nodes[dep]!, dep));
           throw new AnalysisError(`the graph has a cycle: ${cycle.join(' → ')}`);
         }
         if (state[dep] === 0) {
           state[dep] = 1;
-          stack.push({ node: dep, next: 0 });
+          top++;
+          stackNode[top] = dep;
+          stackNext[top] = 0;
         }
       } else {
-        state[top.node] = 2;
-        order.push(nodes[top.node]!);
-        stack.pop();
+        state[node] = 2;
+        order[placed++] = node;
+        top--;
       }
     }
   }
   return order;
 }
 
+/** The graph's nodes in a topological order that keeps the stored order where it is already valid (see indexGraph). */
+export function topologicalOrder(g: Graph): Node[] {
+  return indexGraph(g).order;
+}
+
 /** Every sub-graph nested anywhere in a graph (If branches, Loop/Scan bodies, recursively). */
 export function allSubgraphs(g: Graph): Graph[] {
   const out: Graph[] = [];
-  for (const n of g.nodes) {
-    for (const s of subgraphsOf(n)) out.push(s, ...allSubgraphs(s));
+  for (let i = 0; i < g.nodes.length; i++) {
+    const n = g.nodes[i]!;
+    if (hasSubgraphs(n)) for (const s of subgraphsOf(n)) out.push(s, ...allSubgraphs(s));
   }
   return out;
 }

@@ -14,6 +14,12 @@ interface Mode {
   latex: boolean;
 }
 
+// The four modes, made once: every node's formula is printed twice.
+const SYMBOLIC: Mode = { substituted: false, latex: false };
+const SUBSTITUTED: Mode = { substituted: true, latex: false };
+const SYMBOLIC_LATEX: Mode = { substituted: false, latex: true };
+const SUBSTITUTED_LATEX: Mode = { substituted: true, latex: true };
+
 /** Binding strength: a sum needs parentheses inside a product, an atom never does. */
 const SUM = 1;
 const PRODUCT = 2;
@@ -35,20 +41,34 @@ export abstract class Expr {
   }
   /** Plain-text symbolic form (`·`, ` − `, names as `C_in`). */
   get symbolic(): string {
-    return this.show({ substituted: false, latex: false });
+    return this.show(SYMBOLIC);
   }
   /** Plain-text form with numbers substituted (`×`, `−`, powers as superscripts). */
   get substituted(): string {
-    return this.show({ substituted: true, latex: false });
+    return this.show(SUBSTITUTED);
   }
   /** LaTeX of the symbolic form. */
   get symbolicLatex(): string {
-    return this.show({ substituted: false, latex: true });
+    return this.show(SYMBOLIC_LATEX);
   }
   /** LaTeX of the substituted form. */
   get substitutedLatex(): string {
-    return this.show({ substituted: true, latex: true });
+    return this.show(SUBSTITUTED_LATEX);
   }
+}
+
+/** Precedence by quantity name: rules use a few dozen names, each node's formula several of them. */
+const precedenceByName = new Map<string, number>();
+
+function namePrecedence(name: string): number {
+  let p = precedenceByName.get(name);
+  if (p === undefined) {
+    // A name with spaces (`in-bounds taps`) or an operator binds like a product at most.
+    p = /[\s·×+−/]/.test(name) ? PRODUCT : ATOM;
+    if (precedenceByName.size >= 4096) precedenceByName.clear();
+    precedenceByName.set(name, p);
+  }
+  return p;
 }
 
 class Literal extends Expr {
@@ -70,8 +90,7 @@ class Quantity extends Expr {
     private readonly omitOne: boolean,
   ) {
     super();
-    // A name with spaces (`in-bounds taps`) or an operator binds like a product at most.
-    this.precedence = /[\s·×+−/]/.test(name) ? PRODUCT : ATOM;
+    this.precedence = namePrecedence(name);
   }
   override get omitted(): boolean {
     return this.omitOne && this.value === 1;
@@ -98,7 +117,7 @@ class Dims extends Expr {
     return this.sizes.length === 0;
   }
   protected show(mode: Mode): string {
-    if (!mode.substituted) return this.names.map((n) => (mode.latex ? latexName(n) : n)).join(mode.latex ? ' \\cdot ' : '·');
+    if (!mode.substituted) return joinNames(this.names, mode);
     return powers(this.sizes, mode.latex);
   }
 }
@@ -118,7 +137,9 @@ class Product extends Expr {
   protected show(mode: Mode): string {
     if (this.factors.length === 0) return '1';
     const op = mode.latex ? (mode.substituted ? ' \\times ' : ' \\cdot ') : mode.substituted ? '×' : '·';
-    return this.factors.map((f) => f.print(mode, PRODUCT)).join(op);
+    let s = this.factors[0]!.print(mode, PRODUCT);
+    for (let i = 1; i < this.factors.length; i++) s += op + this.factors[i]!.print(mode, PRODUCT);
+    return s;
   }
 }
 
@@ -135,15 +156,16 @@ class Sum extends Expr {
     this.value = terms.reduce((a, t) => a + t.sign * t.term.value, 0);
   }
   protected show(mode: Mode): string {
-    return this.terms
-      .map(({ sign, term }, i) => {
-        const body = term.print(mode, sign < 0 ? PRODUCT : SUM);
-        if (i === 0) return sign < 0 ? `${minusSign(mode)}${body}` : body;
-        if (mode.latex) return `${sign < 0 ? ' - ' : ' + '}${body}`;
-        if (sign < 0) return `${mode.substituted ? '−' : ' − '}${body}`;
-        return `${mode.substituted && this.tight ? '+' : ' + '}${body}`;
-      })
-      .join('');
+    let s = '';
+    for (let i = 0; i < this.terms.length; i++) {
+      const { sign, term } = this.terms[i]!;
+      const body = term.print(mode, sign < 0 ? PRODUCT : SUM);
+      if (i === 0) s += sign < 0 ? `${minusSign(mode)}${body}` : body;
+      else if (mode.latex) s += `${sign < 0 ? ' - ' : ' + '}${body}`;
+      else if (sign < 0) s += `${mode.substituted ? '−' : ' − '}${body}`;
+      else s += `${mode.substituted && this.tight ? '+' : ' + '}${body}`;
+    }
+    return s;
   }
 }
 
@@ -219,6 +241,14 @@ class Folded extends Expr {
   override print(mode: Mode, outer = SUM): string {
     return mode.substituted ? this.show(mode) : this.inner.print(mode, outer);
   }
+}
+
+/** Dim names as a product: `H_out·W_out` (a single name as it is). */
+function joinNames(names: readonly string[], mode: Mode): string {
+  if (!mode.latex) return names.length === 1 ? names[0]! : names.join('·');
+  let s = '';
+  for (let i = 0; i < names.length; i++) s += (i === 0 ? '' : ' \\cdot ') + latexName(names[i]!);
+  return s;
 }
 
 function minusSign(mode: Mode): string {
@@ -311,11 +341,22 @@ export function plusIf(when: boolean, a: Expr, b: Expr): Expr {
 // ---------------------------------------------------------------------------------------------
 // Formulas and cost entries
 
-/** The FormulaUse of an expression: its symbolic and substituted text (notes after `; `). */
-export function formulaOf(template: string, vars: Record<string, number>, e: Expr, notes: readonly { label: string; expr: Expr }[] = []): FormulaUse {
-  const noteSym = notes.map((x) => `; ${x.label} = ${x.expr.symbolic}`).join('');
-  const noteSub = notes.map((x) => `; ${x.label} = ${x.expr.substituted}`).join('');
-  return { template, vars, symbolic: e.symbolic + noteSym, substituted: e.substituted + noteSub };
+type FormulaNote = { label: string; expr: Expr };
+const NO_NOTES: readonly FormulaNote[] = [];
+
+function withNotes(e: Expr, notes: readonly FormulaNote[], substituted: boolean): string {
+  let s = substituted ? e.substituted : e.symbolic;
+  for (const x of notes) s += `; ${x.label} = ${substituted ? x.expr.substituted : x.expr.symbolic}`;
+  return s;
+}
+
+/**
+ * The FormulaUse of an expression: its symbolic and substituted text (notes after `; `). Printed at
+ * once: texts printed on first read would keep every node's expression tree alive with the profile
+ * (about 1 KB a node), more than the two strings.
+ */
+export function formulaOf(template: string, vars: Record<string, number>, e: Expr, notes: readonly FormulaNote[] = NO_NOTES): FormulaUse {
+  return { template, vars, symbolic: withNotes(e, notes, false), substituted: withNotes(e, notes, true) };
 }
 
 /** An exact count: MACs as given, FLOPs and the formula from the expression. */
@@ -338,25 +379,20 @@ const SUPERSCRIPT = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸',
  * (`[3, 3]` → `3²`, `[2, 3]` → `2×3`), factors joined by ×.
  */
 function powers(sizes: readonly number[], latex: boolean): string {
-  const parts: string[] = [];
+  if (sizes.length === 0) return '1';
+  let out = '';
+  const times = latex ? ' \\times ' : '×';
   for (let i = 0; i < sizes.length; ) {
     let j = i;
     while (j < sizes.length && sizes[j] === sizes[i]) j++;
     const run = j - i;
     const base = latex ? latexValue(sizes[i]!) : String(sizes[i]);
-    if (run === 1) parts.push(base);
-    else
-      parts.push(
-        latex
-          ? `${base}^${run > 9 ? `{${run}}` : run}`
-          : `${base}${String(run)
-              .split('')
-              .map((c) => SUPERSCRIPT[Number(c)])
-              .join('')}`,
-      );
+    if (i > 0) out += times;
+    if (run === 1) out += base;
+    else out += latex ? `${base}^${run > 9 ? `{${run}}` : run}` : `${base}${superscriptDigits(run)}`;
     i = j;
   }
-  return parts.length === 0 ? '1' : parts.join(latex ? ' \\times ' : '×');
+  return out;
 }
 
 function latexValue(v: number): string {
@@ -455,7 +491,7 @@ class Numel extends Expr {
     return runs;
   }
   protected show(mode: Mode): string {
-    if (!mode.substituted) return this.names.map((x) => (mode.latex ? latexName(x) : x)).join(mode.latex ? ' \\cdot ' : '·');
+    if (!mode.substituted) return joinNames(this.names, mode);
     const body = powers(this.kept, mode.latex);
     return this.grouped && this.runs() > 1 ? `(${body})` : body;
   }
@@ -556,6 +592,7 @@ class Series extends Expr {
 }
 
 function superscriptDigits(v: number): string {
+  if (Number.isInteger(v) && v >= 0 && v <= 9) return SUPERSCRIPT[v]!;
   return String(v)
     .split('')
     .map((c) => SUPERSCRIPT[Number(c)] ?? c)

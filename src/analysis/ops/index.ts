@@ -45,16 +45,19 @@ export const ALL_RULES: readonly OpRule[] = [
 
 const normDomain = (d: string): string => (d === 'ai.onnx' ? '' : d);
 
-const TABLE = new Map<string, OpRule>();
+/** Rules by domain, then op type: a lookup per node without building a key string. */
+const TABLE = new Map<string, Map<string, OpRule>>();
 for (const rule of ALL_RULES) {
+  const domain = normDomain(rule.domain ?? '');
+  let ops = TABLE.get(domain);
+  if (!ops) TABLE.set(domain, (ops = new Map()));
   for (const op of rule.ops) {
-    const key = `${normDomain(rule.domain ?? '')}::${op}`;
-    if (TABLE.has(key)) throw new Error(`two rules claim op ${key}`);
-    TABLE.set(key, rule);
+    if (ops.has(op)) throw new Error(`two rules claim op ${domain}::${op}`);
+    ops.set(op, rule);
   }
 }
 
 /** The rule for an op, or undefined when no family covers it. */
 export function ruleFor(domain: string, opType: string): OpRule | undefined {
-  return TABLE.get(`${normDomain(domain)}::${opType}`);
+  return TABLE.get(normDomain(domain))?.get(opType);
 }

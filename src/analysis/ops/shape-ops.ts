@@ -152,6 +152,16 @@ const reshape = shapeOnly(
 
 // -------------------------------------------------------------------------- Transpose, Flatten, (Un)Squeeze
 
+/** True when `perm` holds each of 0 … length − 1 once. */
+function isPermutation(perm: readonly number[]): boolean {
+  const seen = new Uint8Array(perm.length);
+  for (const p of perm) {
+    if (!Number.isInteger(p) || p < 0 || p >= perm.length || seen[p] === 1) return false;
+    seen[p] = 1;
+  }
+  return true;
+}
+
 const transpose = shapeOnly(['Transpose'], (ctx) => {
   const x = need(ctx, 0, 'data');
   if (x.shape === undefined) return [{ dtype: x.dtype }];
@@ -160,7 +170,7 @@ const transpose = shapeOnly(['Transpose'], (ctx) => {
     'perm',
     Array.from({ length: rank }, (_, i) => rank - 1 - i),
   );
-  if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
+  if (perm.length !== rank || !isPermutation(perm)) {
     fail(ctx, `perm [${perm.join(', ')}] is not a permutation of the ${rank} input axes`);
   }
   const shape = perm.map((p) => x.shape![p]!);
