@@ -7,42 +7,33 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { register as registerBench } from './bench.js';
-import { register as registerBuild } from './build.js';
-import { register as registerClean } from './clean.js';
-import { register as registerComplexity } from './complexity.js';
-import { register as registerPlan } from './plan.js';
-import { register as registerPreview } from './preview.js';
-import { register as registerProfile } from './profile.js';
-import { register as registerResults } from './results.js';
-import { register as registerRunUnit } from './run-unit.js';
-import { register as registerWatch } from './watch.js';
-import { register as registerZoo } from './zoo.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(readFileSync(path.join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
 
-/** Each subcommand by its name, with the function that declares it (one file each). */
-const SUBCOMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  bench: registerBench,
-  build: registerBuild,
-  clean: registerClean,
-  complexity: registerComplexity,
-  watch: registerWatch,
-  preview: registerPreview,
-  profile: registerProfile,
-  plan: registerPlan,
-  'run-unit': registerRunUnit,
-  results: registerResults,
-  zoo: registerZoo,
+type Register = (program: Command) => void;
+
+/** Each subcommand by its name: the module that declares it (one file each), loaded when it is used. */
+const SUBCOMMANDS: Readonly<Record<string, () => Promise<{ register: Register }>>> = {
+  bench: () => import('./bench.js'),
+  build: () => import('./build.js'),
+  clean: () => import('./clean.js'),
+  complexity: () => import('./complexity.js'),
+  watch: () => import('./watch.js'),
+  preview: () => import('./preview.js'),
+  profile: () => import('./profile.js'),
+  plan: () => import('./plan.js'),
+  'run-unit': () => import('./run-unit.js'),
+  results: () => import('./results.js'),
+  zoo: () => import('./zoo.js'),
 };
 
 /**
  * The program with the subcommand `argv` names, or with all of them (for `--help`, `help`, a mistyped
- * name that commander should match, or none). Declaring all eleven, with their options, took 5–15 ms
- * of every start (issue 13); a command's own `--help` and errors are the same either way.
+ * name that commander should match, or none). Loading and declaring all eleven, with their options,
+ * took 5–15 ms of every start (issue 13); a command's own `--help` and errors are the same either way.
  */
-function createProgram(argv: readonly string[]): Command {
+async function createProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name('modelpress')
@@ -51,12 +42,14 @@ function createProgram(argv: readonly string[]): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const named = argv[0] !== undefined && Object.hasOwn(SUBCOMMANDS, argv[0]) ? SUBCOMMANDS[argv[0]] : undefined;
-  for (const register of named ? [named] : Object.values(SUBCOMMANDS)) register(program);
+  // Loaded together, declared in this order (the order --help lists them in).
+  const modules = await Promise.all((named ? [named] : Object.values(SUBCOMMANDS)).map((load) => load()));
+  for (const m of modules) m.register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = createProgram(argv);
+  const program = await createProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
