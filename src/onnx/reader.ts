@@ -59,20 +59,25 @@ interface Dec {
   c: Cursor;
   source: ByteSource;
   /** Sub-graphs and type protos open around the current position. */
-  graphs?: number;
-  types?: number;
+  graphs: number;
+  types: number;
   /**
    * One string object per value name and op type of the model: a node's input is the very string its
    * producer's output is, so the analysis's maps compare names by pointer and hold each name once.
    */
   names: NameTable;
   /** Some tensor is stored externally (only then is there a location to check). */
-  external?: boolean;
+  external: boolean;
   /** Scratch lists of the nodes being read, one per depth (a node's attribute may hold a graph). */
-  scratch?: NodeScratch[];
-  depth?: number;
+  scratch: NodeScratch[];
+  depth: number;
   /** Scratch list for a tensor's dims (a tensor holds no tensor). */
-  dims?: number[];
+  dims: number[];
+}
+
+/** All fields set at once, in one order: one object shape, so the decoder's code sees one map. */
+function decoder(c: Cursor, source: ByteSource): Dec {
+  return { c, source, graphs: 0, types: 0, names: new NameTable(), external: false, scratch: [], depth: 0, dims: [] };
 }
 
 /** Lists filled in place and copied out at their length: no pushed list per node is left as garbage. */
@@ -98,7 +103,25 @@ function interned(d: Dec, wt: number, end: number, field: string): string {
  * The first `n` elements of a scratch list, as a list of its own. Short lists (a node's inputs and
  * outputs, a tensor's dims) are literals: cheaper to make than a slice.
  */
-function head<T>(a: T[], n: number): T[] {
+function head(a: string[], n: number): string[] {
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [a[0]!];
+    case 2:
+      return [a[0]!, a[1]!];
+    case 3:
+      return [a[0]!, a[1]!, a[2]!];
+    case 4:
+      return [a[0]!, a[1]!, a[2]!, a[3]!];
+    default:
+      return a.slice(0, n);
+  }
+}
+
+/** head() for numbers: its own literals, so that name lists and dims do not share one allocation site. */
+function headNumbers(a: number[], n: number): number[] {
   switch (n) {
     case 0:
       return [];
@@ -120,7 +143,7 @@ function overrun(c: Cursor, end: number): WireError {
 }
 
 function enter(d: Dec, what: 'graphs' | 'types'): void {
-  const n = (d[what] ?? 0) + 1;
+  const n = d[what] + 1;
   const max = what === 'graphs' ? MAX_GRAPH_NESTING : MAX_TYPE_NESTING;
   if (n > max) {
     throw new NestingError(
@@ -133,7 +156,7 @@ function enter(d: Dec, what: 'graphs' | 'types'): void {
 }
 
 function leave(d: Dec, what: 'graphs' | 'types'): void {
-  d[what] = (d[what] ?? 1) - 1;
+  d[what] -= 1;
 }
 
 /** Iterate fields of a message ending at `end`, calling `on(field, wireType)`; unhandled fields are skipped. */
@@ -326,17 +349,13 @@ function valueInfo(d: Dec, end: number): ValueInfo {
 
 const TYPED_FIELDS: Record<number, TypedField> = { 4: 'float_data', 5: 'int32_data', 7: 'int64_data', 10: 'double_data', 11: 'uint64_data' };
 
-/** Placeholders while a node is read (each node gets lists of its own at the end). */
-const NO_NAMES: string[] = [];
-const NO_ATTRIBUTES: Attribute[] = [];
-
-/** A placeholder while a tensor is read (every tensor gets its own data object at the end). */
-const NO_DATA: TensorData = { kind: 'none' };
-
 function tensor(d: Dec, end: number): Tensor {
   const { c } = d;
-  const t: Tensor = { name: '', dataType: 0, dims: [], data: NO_DATA };
-  const dims = (d.dims ??= []);
+  let name = '';
+  let dataType = 0;
+  /** segment, doc_string and metadata_props, in the order met. */
+  let rare: Partial<Tensor> | undefined;
+  const dims = d.dims;
   let nDims = 0;
   let raw: Span | undefined;
   let typedField: TypedField | undefined;
@@ -361,7 +380,7 @@ function tensor(d: Dec, end: number): Tensor {
         }
         break;
       case 2:
-        t.dataType = int(d, wt, 'data_type');
+        dataType = int(d, wt, 'data_type');
         break;
       case 3: {
         const sEnd = sub(d, wt, end, 'segment');
@@ -372,7 +391,7 @@ function tensor(d: Dec, end: number): Tensor {
           else return false;
           return true;
         });
-        t.segment = seg;
+        (rare ??= {}).segment = seg;
         break;
       }
       case 4:
@@ -381,7 +400,7 @@ function tensor(d: Dec, end: number): Tensor {
       case 10:
       case 11: {
         const field = TYPED_FIELDS[f]!;
-        if (typedField !== undefined && typedField !== field) throw new SchemaError(`tensor '${t.name}' stores data in both ${typedField} and ${field}`);
+        if (typedField !== undefined && typedField !== field) throw new SchemaError(`tensor '${name}' stores data in both ${typedField} and ${field}`);
         typedField = field;
         if (wt === WireType.LEN) {
           const n = c.length(end);
@@ -402,7 +421,7 @@ function tensor(d: Dec, end: number): Tensor {
         (strings ??= []).push(bytes(d, wt, end, 'string_data'));
         break;
       case 8:
-        t.name = interned(d, wt, end, 'tensor.name');
+        name = interned(d, wt, end, 'tensor.name');
         break;
       case 9: {
         expectWire(wt, WireType.LEN, 'raw_data');
@@ -412,7 +431,7 @@ function tensor(d: Dec, end: number): Tensor {
         break;
       }
       case 12:
-        t.docString = str(d, wt, end, 'doc_string');
+        (rare ??= {}).docString = str(d, wt, end, 'doc_string');
         break;
       case 13:
         (external ??= []).push(entry(d, sub(d, wt, end, 'external_data')));
@@ -421,7 +440,7 @@ function tensor(d: Dec, end: number): Tensor {
         location = int(d, wt, 'data_location');
         break;
       case 16:
-        (t.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+        ((rare ??= {}).metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
         break;
       default:
         c.skipField(wt, end);
@@ -433,12 +452,12 @@ function tensor(d: Dec, end: number): Tensor {
     const entries = external ?? [];
     const get = (k: string): string | undefined => entries.find((e) => e.key === k)?.value;
     const loc = get('location');
-    if (loc === undefined) throw new SchemaError(`tensor '${t.name}' is stored externally but has no 'location'`);
+    if (loc === undefined) throw new SchemaError(`tensor '${name}' is stored externally but has no 'location'`);
     const num = (k: string): number | undefined => {
       const s = get(k);
       if (s === undefined) return undefined;
       const n = Number(s);
-      if (!Number.isSafeInteger(n) || n < 0) throw new SchemaError(`tensor '${t.name}': external data ${k} '${s}' is not a non-negative integer`);
+      if (!Number.isSafeInteger(n) || n < 0) throw new SchemaError(`tensor '${name}': external data ${k} '${s}' is not a non-negative integer`);
       return n;
     };
     data = { kind: 'external', location: loc, offset: num('offset') ?? 0, length: num('length'), checksum: get('checksum'), entries };
@@ -447,14 +466,14 @@ function tensor(d: Dec, end: number): Tensor {
     data = { kind: 'raw', source: d.source, span: raw };
   } else if (typedField !== undefined) {
     data = { kind: 'typed', field: typedField, source: d.source, packed: packed ?? [], loose: loose ?? [] };
-  } else if (strings !== undefined || t.dataType === 8) {
+  } else if (strings !== undefined || dataType === 8) {
     data = { kind: 'strings', values: strings ?? [] };
   } else {
     data = { kind: 'none' };
   }
-  t.data = data;
-  t.dims = head(dims, nDims);
-  return t;
+  // Made once complete, as a node is.
+  const t: Tensor = { name, dataType, dims: headNumbers(dims, nDims), data };
+  return rare === undefined ? t : Object.assign(t, rare);
 }
 
 function sparseTensor(d: Dec, end: number): SparseTensor {
@@ -679,59 +698,64 @@ function attribute(d: Dec, end: number): Attribute {
   return (docString === undefined ? { name, type: kind, value } : { name, type: kind, value, docString }) as Attribute;
 }
 
+/** What a node's interned name fields are called in messages, by field number. */
+const NODE_NAME_FIELDS = ['', 'node.input', 'node.output', '', 'op_type', '', '', 'node.domain'];
+
 function node(d: Dec, end: number): Node {
   const { c } = d;
-  const n: Node = { name: '', opType: '', domain: '', inputs: NO_NAMES, outputs: NO_NAMES, attributes: NO_ATTRIBUTES };
   // This node's scratch lists; a graph in one of its attributes reads its nodes into the next ones.
-  const depth = d.depth ?? 0;
-  const pool = (d.scratch ??= []);
-  const scratch = (pool[depth] ??= { inputs: [], outputs: [], attributes: [] });
+  const depth = d.depth;
+  const scratch = (d.scratch[depth] ??= { inputs: [], outputs: [], attributes: [] });
   const { inputs, outputs, attributes } = scratch;
   let nIn = 0;
   let nOut = 0;
   let nAttr = 0;
+  let name = '';
+  let opType = '';
+  let domain = '';
+  /** doc_string, overload and metadata_props, in the order met: rare, so kept apart from the common fields. */
+  let rare: Partial<Node> | undefined;
   d.depth = depth + 1;
   while (c.pos < end) {
     const tag = c.tagValue();
     const wt = tag % 8;
-    switch (Math.floor(tag / 8)) {
-      case 1:
-        inputs[nIn++] = interned(d, wt, end, 'node.input');
-        break;
-      case 2:
-        outputs[nOut++] = interned(d, wt, end, 'node.output');
-        break;
-      case 3:
-        n.name = str(d, wt, end, 'node.name');
-        break;
-      case 4:
-        n.opType = interned(d, wt, end, 'op_type');
-        break;
-      case 7:
-        n.domain = interned(d, wt, end, 'node.domain');
-        break;
-      case 5:
-        attributes[nAttr++] = attribute(d, sub(d, wt, end, 'attribute'));
-        break;
-      case 6:
-        n.docString = str(d, wt, end, 'doc_string');
-        break;
-      case 8:
-        n.overload = str(d, wt, end, 'overload');
-        break;
-      case 9:
-        (n.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
-        break;
-      default:
-        c.skipField(wt, end);
+    const f = Math.floor(tag / 8);
+    if (f === 1 || f === 2 || f === 4 || f === 7) {
+      // One call for all interned names: the optimized code of this function stays small, so it is compiled soon and cheaply.
+      const s = interned(d, wt, end, NODE_NAME_FIELDS[f]!);
+      if (f === 1) inputs[nIn++] = s;
+      else if (f === 2) outputs[nOut++] = s;
+      else if (f === 4) opType = s;
+      else domain = s;
+    } else if (f === 3) {
+      name = str(d, wt, end, 'node.name');
+    } else if (f === 5) {
+      attributes[nAttr++] = attribute(d, sub(d, wt, end, 'attribute'));
+    } else if (f === 6 || f === 8 || f === 9) {
+      rare = nodeRare(d, (rare ??= {}), f, wt, end);
+    } else {
+      c.skipField(wt, end);
     }
   }
   if (c.pos !== end) throw overrun(c, end);
   d.depth = depth;
-  n.inputs = head(inputs, nIn);
-  n.outputs = head(outputs, nOut);
-  n.attributes = head(attributes, nAttr);
-  return n;
+  // Made once complete: every node has the same shape and its fields hold their final kinds of value from the start.
+  const n: Node = {
+    name,
+    opType,
+    domain,
+    inputs: head(inputs, nIn),
+    outputs: head(outputs, nOut),
+    attributes: nAttr === 0 ? [] : attributes.slice(0, nAttr),
+  };
+  return rare === undefined ? n : Object.assign(n, rare);
+}
+
+function nodeRare(d: Dec, rare: Partial<Node>, f: number, wt: number, end: number): Partial<Node> {
+  if (f === 6) rare.docString = str(d, wt, end, 'doc_string');
+  else if (f === 8) rare.overload = str(d, wt, end, 'overload');
+  else (rare.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+  return rare;
 }
 
 function graph(d: Dec, end: number): Graph {
@@ -933,7 +957,7 @@ function checkExternal(model: Model, where: string): void {
 }
 
 function decode(c: Cursor, source: ByteSource, where: string): { model: Model; external: boolean } {
-  const d: Dec = { c, source, names: new NameTable() };
+  const d = decoder(c, source);
   let result: ReturnType<typeof modelProto>;
   try {
     result = modelProto(d, c.size);
@@ -974,7 +998,7 @@ function decode(c: Cursor, source: ByteSource, where: string): { model: Model; e
       'the model imports no operator set (opset_import is empty): the file may be truncated or was not written by an ONNX exporter',
     );
   }
-  return { model, external: d.external === true };
+  return { model, external: d.external };
 }
 
 /** Read an ONNX model from a file. Weight bytes stay on disk; tensors reference their offsets. */
@@ -1025,7 +1049,7 @@ export function readTensorFile(file: string): Tensor {
   } catch (err) {
     throw new ModelLoadError(file, `cannot read the tensor file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  const d: Dec = { c: new BufferCursor(bytes), source: new MemorySource(bytes, file), names: new NameTable() };
+  const d = decoder(new BufferCursor(bytes), new MemorySource(bytes, file));
   try {
     return tensor(d, bytes.byteLength);
   } catch (err) {

@@ -28,6 +28,8 @@ export abstract class Cursor {
   /** Absolute position of the next byte. */
   pos = 0;
   protected buf: Buffer = Buffer.alloc(0);
+  /** The same bytes as buf, for reading four at a time. */
+  protected view: DataView = new DataView(new ArrayBuffer(0));
   /** Absolute position of buf[0]. */
   protected bufStart = 0;
 
@@ -200,7 +202,7 @@ export abstract class Cursor {
   name(n: number, names: NameTable): string {
     if (n === 0) return '';
     const at = this.fixed(n);
-    return names.get(this.buf, at, n);
+    return names.get(this.buf, this.view, at, n);
   }
 
   /** Move past n bytes without reading them. */
@@ -262,49 +264,76 @@ export abstract class Cursor {
 
 const INITIAL_SLOTS = 4096;
 
-/** Probes after which a lookup gives the table up for a Map (a load of at most 1/2 makes 8 rare already). */
-const MAX_PROBES = 64;
+/** Probes after which a lookup gives the table up for a Map (at a load of at most 1/2, random hashes stay under 40). */
+const MAX_PROBES = 128;
+
+/** Slots of the cache of recently met names (a node's inputs are mostly the outputs of the nodes just before it). */
+const RECENT = 256;
 
 /**
  * One string per distinct name: an open-addressing table hashed over the bytes, so a name read again
- * is found without making its string. ASCII only; other names (and every name once the table is given
- * up) go through a Map keyed by the decoded string: a UTF-8 string never equals an ASCII one, so each
- * name still has one string. The hash is seeded per table, and a probe run longer than MAX_PROBES (a
- * file made to collide) moves everything to the Map, whose hashing is V8's: no input makes a lookup
- * cost more than MAX_PROBES comparisons plus a Map lookup.
+ * is found without making its string. The table keeps each name's bytes in an arena and compares them
+ * four at a time; a small cache of recent names answers most lookups from memory the CPU has at hand.
+ * ASCII only; other names (and every name once the table is given up) go through a Map keyed by the
+ * decoded string: a UTF-8 string never equals an ASCII one, so each name still has one string. The
+ * hash is seeded per table, and a probe run longer than MAX_PROBES (a file made to collide) moves
+ * everything to the Map, whose hashing is V8's: no input makes a lookup cost more than MAX_PROBES
+ * comparisons plus a Map lookup.
  */
 export class NameTable {
-  /** Slot i holds keys[i] with hash hashes[i]; hash 0 marks an empty slot (probes read only hashes until one matches). */
+  /** Slot i: meta[2i] the hash (0: empty; hashes are odd), meta[2i + 1] where the name's length and bytes are in the arena. */
+  private meta = new Int32Array(2 * INITIAL_SLOTS);
   private keys: (string | undefined)[] = new Array<string | undefined>(INITIAL_SLOTS);
-  private hashes = new Int32Array(INITIAL_SLOTS);
+  private slots = INITIAL_SLOTS;
   private count = 0;
+  /** Each name as its length (4 bytes) then its bytes. */
+  private arenaBytes = new Uint8Array(64 * 1024);
+  private arena: DataView = new DataView(this.arenaBytes.buffer);
+  private arenaUsed = 0;
+  private readonly recentHash = new Int32Array(RECENT);
+  private readonly recentSlot = new Int32Array(RECENT);
   private readonly seed = (Math.random() * 0x100000000) | 0;
   private map: Map<string, string> | undefined;
   private gaveUp = false;
 
-  /** The name with bytes buf[at, at + n), n > 0. */
-  get(buf: Buffer, at: number, n: number): string {
+  /** The name with bytes buf[at, at + n), n > 0; `view` is a DataView of exactly `buf`'s bytes. */
+  get(buf: Buffer, view: DataView, at: number, n: number): string {
     const stop = at + n;
+    // Murmur3-like over 32-bit words; a byte at or above 0x80 sends the name to the UTF-8 decoder.
     let h = this.seed ^ n;
-    for (let i = at; i < stop; i++) {
+    let i = at;
+    for (; i + 4 <= stop; i += 4) {
+      const w = view.getInt32(i, true);
+      if ((w & 0x80808080) !== 0) return this.other(utf8.decode(buf.subarray(at, stop)));
+      h = Math.imul(h ^ Math.imul(w, 0xcc9e2d51), 0x1b873593);
+      h = (h << 13) | (h >>> 19);
+    }
+    for (; i < stop; i++) {
       const b = buf[i]!;
       if (b >= 0x80) return this.other(utf8.decode(buf.subarray(at, stop)));
       h = Math.imul(h ^ b, 0x01000193);
     }
     if (this.gaveUp) return this.other(buf.toString('latin1', at, stop));
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d);
-    h = (h ^ (h >>> 12)) | 1;
-    const keys = this.keys;
-    const hashes = this.hashes;
-    const mask = hashes.length - 1;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h = (h ^ (h >>> 16)) | 1;
+    const r = h & (RECENT - 1);
+    if (this.recentHash[r] === h) {
+      const slot = this.recentSlot[r]!;
+      if (this.same(this.meta[2 * slot + 1]!, view, at, n)) return this.keys[slot]!;
+    }
+    const meta = this.meta;
+    const mask = this.slots - 1;
     let slot = h & mask;
     for (let probes = 0; ; probes++) {
-      const sh = hashes[slot]!;
+      const sh = meta[2 * slot]!;
       if (sh === 0) break;
-      if (sh === h) {
-        const k = keys[slot]!;
-        if (k.length === n && sameBytes(k, buf, at, n)) return k;
+      if (sh === h && this.same(meta[2 * slot + 1]!, view, at, n)) {
+        this.recentHash[r] = h;
+        this.recentSlot[r] = slot;
+        return this.keys[slot]!;
       }
       if (probes === MAX_PROBES) {
         this.giveUp();
@@ -313,11 +342,42 @@ export class NameTable {
       slot = (slot + 1) & mask;
     }
     // Names are ASCII here, where Latin-1 is the same string and costs no TextDecoder call.
-    const s = buf.toString('latin1', at, stop);
-    keys[slot] = s;
-    hashes[slot] = h;
-    if (++this.count * 2 > hashes.length) this.grow();
-    return s;
+    const str = buf.toString('latin1', at, stop);
+    meta[2 * slot] = h;
+    meta[2 * slot + 1] = this.store(buf, at, n);
+    this.keys[slot] = str;
+    this.recentHash[r] = h;
+    this.recentSlot[r] = slot;
+    if (++this.count * 2 > this.slots) this.grow();
+    return str;
+  }
+
+  /** Whether the arena's name at `off` is the n bytes at `at` of `view`. */
+  private same(off: number, view: DataView, at: number, n: number): boolean {
+    const arena = this.arena;
+    if (arena.getInt32(off, true) !== n) return false;
+    const a = off + 4;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) if (arena.getInt32(a + i, true) !== view.getInt32(at + i, true)) return false;
+    for (; i < n; i++) if (arena.getUint8(a + i) !== view.getUint8(at + i)) return false;
+    return true;
+  }
+
+  /** Copy a name's length and bytes into the arena; returns where they are. */
+  private store(buf: Buffer, at: number, n: number): number {
+    const off = this.arenaUsed;
+    const need = off + 4 + n;
+    if (need > this.arenaBytes.length) {
+      const bigger = new Uint8Array(Math.max(need, 2 * this.arenaBytes.length));
+      bigger.set(this.arenaBytes.subarray(0, off));
+      this.arenaBytes = bigger;
+      this.arena = new DataView(bigger.buffer);
+    }
+    this.arena.setInt32(off, n, true);
+    const bytes = this.arenaBytes;
+    for (let i = 0; i < n; i++) bytes[off + 4 + i] = buf[at + i]!;
+    this.arenaUsed = need;
+    return off;
   }
 
   private other(s: string): string {
@@ -332,33 +392,34 @@ export class NameTable {
     this.gaveUp = true;
     for (const k of this.keys) if (k !== undefined) this.other(k);
     this.keys = [];
-    this.hashes = new Int32Array(0);
+    this.meta = new Int32Array(0);
+    this.slots = 0;
+    this.arenaBytes = new Uint8Array(0);
+    this.arena = new DataView(this.arenaBytes.buffer);
   }
 
   private grow(): void {
-    const old = this.keys;
-    const oldHashes = this.hashes;
+    const oldMeta = this.meta;
+    const oldKeys = this.keys;
     // Four times as large while small: fewer rehashes of a table that grows to the model's name count.
-    const size = oldHashes.length * (oldHashes.length < 1 << 16 ? 4 : 2);
+    const size = this.slots * (this.slots < 1 << 16 ? 4 : 2);
+    const meta = new Int32Array(2 * size);
     const keys = new Array<string | undefined>(size);
-    const hashes = new Int32Array(size);
     const mask = size - 1;
-    for (let i = 0; i < oldHashes.length; i++) {
-      const h = oldHashes[i]!;
+    for (let i = 0; i < this.slots; i++) {
+      const h = oldMeta[2 * i]!;
       if (h === 0) continue;
       let slot = h & mask;
-      while (hashes[slot] !== 0) slot = (slot + 1) & mask;
-      keys[slot] = old[i];
-      hashes[slot] = h;
+      while (meta[2 * slot] !== 0) slot = (slot + 1) & mask;
+      meta[2 * slot] = h;
+      meta[2 * slot + 1] = oldMeta[2 * i + 1]!;
+      keys[slot] = oldKeys[i];
     }
+    this.meta = meta;
     this.keys = keys;
-    this.hashes = hashes;
+    this.slots = size;
+    this.recentHash.fill(0);
   }
-}
-
-function sameBytes(s: string, buf: Buffer, at: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== buf[at + i]) return false;
-  return true;
 }
 
 export class BufferCursor extends Cursor {
@@ -367,6 +428,7 @@ export class BufferCursor extends Cursor {
   constructor(bytes: Uint8Array, base = 0) {
     super();
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.bufStart = base;
     this.pos = base;
     this.size = base + bytes.byteLength;
@@ -405,6 +467,7 @@ export class FileCursor extends Cursor {
     }
     this.bytesRead += got;
     this.buf = target.subarray(0, got);
+    this.view = new DataView(target.buffer, target.byteOffset, got);
     this.bufStart = this.pos;
     if (got < Math.min(n, this.size - this.pos)) throw new WireError('unexpected end of file', this.pos + got, true);
   }
