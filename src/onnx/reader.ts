@@ -349,131 +349,153 @@ function valueInfo(d: Dec, end: number): ValueInfo {
 
 const TYPED_FIELDS: Record<number, TypedField> = { 4: 'float_data', 5: 'int32_data', 7: 'int64_data', 10: 'double_data', 11: 'uint64_data' };
 
+/**
+ * The fields of a tensor other than name, data type, dims and raw_data: typed element fields, strings,
+ * external data, segment, doc_string, metadata. Most tensors have none of them, so they are read apart
+ * (tensorRest) and the common path stays small.
+ */
+interface TensorRest {
+  typedField: TypedField | undefined;
+  packed: Span[] | undefined;
+  loose: number[] | undefined;
+  strings: Uint8Array[] | undefined;
+  external: StringEntry[] | undefined;
+  location: number;
+  /** segment, doc_string and metadata_props, in the order met. */
+  props: Partial<Tensor> | undefined;
+}
+
 function tensor(d: Dec, end: number): Tensor {
   const { c } = d;
   let name = '';
   let dataType = 0;
-  /** segment, doc_string and metadata_props, in the order met. */
-  let rare: Partial<Tensor> | undefined;
   const dims = d.dims;
   let nDims = 0;
   let raw: Span | undefined;
-  let typedField: TypedField | undefined;
-  // Made when a field needs them: most tensors are one raw_data span.
-  let packed: Span[] | undefined;
-  let loose: number[] | undefined;
-  let strings: Uint8Array[] | undefined;
-  let external: StringEntry[] | undefined;
-  let location = 0;
+  let rest: TensorRest | undefined;
   while (c.pos < end) {
     const tag = c.tagValue();
     const wt = tag % 8;
     const f = Math.floor(tag / 8);
-    switch (f) {
-      case 1:
-        if (wt === WireType.LEN) {
-          const stop = c.pos + c.length(end);
-          while (c.pos < stop) dims[nDims++] = c.int64();
-          if (c.pos !== stop) throw new WireError('packed field overruns its length', c.pos);
-        } else {
-          dims[nDims++] = int(d, wt, 'dims');
-        }
-        break;
-      case 2:
-        dataType = int(d, wt, 'data_type');
-        break;
-      case 3: {
-        const sEnd = sub(d, wt, end, 'segment');
-        const seg = { begin: 0, end: 0 };
-        fields(d, sEnd, (g, wt2) => {
-          if (g === 1) seg.begin = int(d, wt2, 'segment.begin');
-          else if (g === 2) seg.end = int(d, wt2, 'segment.end');
-          else return false;
-          return true;
-        });
-        (rare ??= {}).segment = seg;
-        break;
+    if (f === 1) {
+      if (wt === WireType.LEN) {
+        const stop = c.pos + c.length(end);
+        while (c.pos < stop) dims[nDims++] = c.int64();
+        if (c.pos !== stop) throw new WireError('packed field overruns its length', c.pos);
+      } else {
+        dims[nDims++] = int(d, wt, 'dims');
       }
-      case 4:
-      case 5:
-      case 7:
-      case 10:
-      case 11: {
-        const field = TYPED_FIELDS[f]!;
-        if (typedField !== undefined && typedField !== field) throw new SchemaError(`tensor '${name}' stores data in both ${typedField} and ${field}`);
-        typedField = field;
-        if (wt === WireType.LEN) {
-          const n = c.length(end);
-          (packed ??= []).push({ offset: c.pos, length: n });
-          c.skip(n);
-        } else if (f === 4) {
-          expectWire(wt, WireType.I32, field);
-          (loose ??= []).push(c.float32());
-        } else if (f === 10) {
-          expectWire(wt, WireType.I64, field);
-          (loose ??= []).push(c.float64());
-        } else {
-          (loose ??= []).push(int(d, wt, field));
-        }
-        break;
-      }
-      case 6:
-        (strings ??= []).push(bytes(d, wt, end, 'string_data'));
-        break;
-      case 8:
-        name = interned(d, wt, end, 'tensor.name');
-        break;
-      case 9: {
-        expectWire(wt, WireType.LEN, 'raw_data');
-        const n = c.length(end);
-        raw = { offset: c.pos, length: n };
-        c.skip(n); // the weights: never read here
-        break;
-      }
-      case 12:
-        (rare ??= {}).docString = str(d, wt, end, 'doc_string');
-        break;
-      case 13:
-        (external ??= []).push(entry(d, sub(d, wt, end, 'external_data')));
-        break;
-      case 14:
-        location = int(d, wt, 'data_location');
-        break;
-      case 16:
-        ((rare ??= {}).metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
-        break;
-      default:
-        c.skipField(wt, end);
+    } else if (f === 2) {
+      dataType = int(d, wt, 'data_type');
+    } else if (f === 8) {
+      name = interned(d, wt, end, 'tensor.name');
+    } else if (f === 9) {
+      expectWire(wt, WireType.LEN, 'raw_data');
+      const n = c.length(end);
+      raw = { offset: c.pos, length: n };
+      c.skip(n); // the weights: never read here
+    } else {
+      rest = tensorRest(d, rest, f, wt, end, name);
     }
   }
   if (c.pos !== end) throw overrun(c, end);
   let data: TensorData;
-  if (location === 1) {
-    const entries = external ?? [];
-    const get = (k: string): string | undefined => entries.find((e) => e.key === k)?.value;
-    const loc = get('location');
-    if (loc === undefined) throw new SchemaError(`tensor '${name}' is stored externally but has no 'location'`);
-    const num = (k: string): number | undefined => {
-      const s = get(k);
-      if (s === undefined) return undefined;
-      const n = Number(s);
-      if (!Number.isSafeInteger(n) || n < 0) throw new SchemaError(`tensor '${name}': external data ${k} '${s}' is not a non-negative integer`);
-      return n;
-    };
-    data = { kind: 'external', location: loc, offset: num('offset') ?? 0, length: num('length'), checksum: get('checksum'), entries };
-    d.external = true;
-  } else if (raw !== undefined) {
-    data = { kind: 'raw', source: d.source, span: raw };
-  } else if (typedField !== undefined) {
-    data = { kind: 'typed', field: typedField, source: d.source, packed: packed ?? [], loose: loose ?? [] };
-  } else if (strings !== undefined || dataType === 8) {
-    data = { kind: 'strings', values: strings ?? [] };
-  } else {
-    data = { kind: 'none' };
-  }
+  if (rest !== undefined && rest.location === 1) data = externalData(d, rest, name);
+  else if (raw !== undefined) data = { kind: 'raw', source: d.source, span: raw };
+  else if (rest?.typedField !== undefined)
+    data = { kind: 'typed', field: rest.typedField, source: d.source, packed: rest.packed ?? [], loose: rest.loose ?? [] };
+  else if (rest?.strings !== undefined || dataType === 8) data = { kind: 'strings', values: rest?.strings ?? [] };
+  else data = { kind: 'none' };
   // Made once complete, as a node is.
   const t: Tensor = { name, dataType, dims: headNumbers(dims, nDims), data };
-  return rare === undefined ? t : Object.assign(t, rare);
+  return rest?.props === undefined ? t : Object.assign(t, rest.props);
+}
+
+/** One of the uncommon fields of a tensor; returns the (possibly new) state holding them. */
+function tensorRest(d: Dec, r: TensorRest | undefined, f: number, wt: number, end: number, name: string): TensorRest | undefined {
+  const { c } = d;
+  switch (f) {
+    case 3: {
+      const sEnd = sub(d, wt, end, 'segment');
+      const seg = { begin: 0, end: 0 };
+      fields(d, sEnd, (g, wt2) => {
+        if (g === 1) seg.begin = int(d, wt2, 'segment.begin');
+        else if (g === 2) seg.end = int(d, wt2, 'segment.end');
+        else return false;
+        return true;
+      });
+      r ??= newRest();
+      (r.props ??= {}).segment = seg;
+      return r;
+    }
+    case 4:
+    case 5:
+    case 7:
+    case 10:
+    case 11: {
+      r ??= newRest();
+      const field = TYPED_FIELDS[f]!;
+      if (r.typedField !== undefined && r.typedField !== field) throw new SchemaError(`tensor '${name}' stores data in both ${r.typedField} and ${field}`);
+      r.typedField = field;
+      if (wt === WireType.LEN) {
+        const n = c.length(end);
+        (r.packed ??= []).push({ offset: c.pos, length: n });
+        c.skip(n);
+      } else if (f === 4) {
+        expectWire(wt, WireType.I32, field);
+        (r.loose ??= []).push(c.float32());
+      } else if (f === 10) {
+        expectWire(wt, WireType.I64, field);
+        (r.loose ??= []).push(c.float64());
+      } else {
+        (r.loose ??= []).push(int(d, wt, field));
+      }
+      return r;
+    }
+    case 6:
+      r ??= newRest();
+      (r.strings ??= []).push(bytes(d, wt, end, 'string_data'));
+      return r;
+    case 12:
+      r ??= newRest();
+      (r.props ??= {}).docString = str(d, wt, end, 'doc_string');
+      return r;
+    case 13:
+      r ??= newRest();
+      (r.external ??= []).push(entry(d, sub(d, wt, end, 'external_data')));
+      return r;
+    case 14:
+      r ??= newRest();
+      r.location = int(d, wt, 'data_location');
+      return r;
+    case 16:
+      r ??= newRest();
+      ((r.props ??= {}).metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+      return r;
+    default:
+      c.skipField(wt, end);
+      return r;
+  }
+}
+
+function newRest(): TensorRest {
+  return { typedField: undefined, packed: undefined, loose: undefined, strings: undefined, external: undefined, location: 0, props: undefined };
+}
+
+function externalData(d: Dec, r: TensorRest, name: string): TensorData {
+  const entries = r.external ?? [];
+  const get = (k: string): string | undefined => entries.find((e) => e.key === k)?.value;
+  const loc = get('location');
+  if (loc === undefined) throw new SchemaError(`tensor '${name}' is stored externally but has no 'location'`);
+  const num = (k: string): number | undefined => {
+    const s = get(k);
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isSafeInteger(n) || n < 0) throw new SchemaError(`tensor '${name}': external data ${k} '${s}' is not a non-negative integer`);
+    return n;
+  };
+  d.external = true;
+  return { kind: 'external', location: loc, offset: num('offset') ?? 0, length: num('length'), checksum: get('checksum'), entries };
 }
 
 function sparseTensor(d: Dec, end: number): SparseTensor {
