@@ -62,8 +62,9 @@ interface Dec {
   graphs: number;
   types: number;
   /**
-   * One string object per value name and op type of the model: a node's input is the very string its
-   * producer's output is, so the analysis's maps compare names by pointer and hold each name once.
+   * Value names and op types read again are the strings made for them before (nearly always: see
+   * NameTable): a node's input is the very string its producer's output is, so the analysis's maps
+   * mostly compare names by pointer and the model holds most names once.
    */
   names: NameTable;
   /** Some tensor is stored externally (only then is there a location to check). */

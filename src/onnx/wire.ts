@@ -28,8 +28,6 @@ export abstract class Cursor {
   /** Absolute position of the next byte. */
   pos = 0;
   protected buf: Buffer = Buffer.alloc(0);
-  /** The same bytes as buf, for reading four at a time. */
-  protected view: DataView = new DataView(new ArrayBuffer(0));
   /** Absolute position of buf[0]. */
   protected bufStart = 0;
 
@@ -195,14 +193,14 @@ export abstract class Cursor {
   }
 
   /**
-   * A string of n bytes as the one string of `names` with these bytes: a name seen before comes back
-   * without a string being made (the bytes are compared in place), which for a node's inputs (its
-   * producers' outputs) and op type is every time.
+   * A string of n bytes through the cache `names`: a name met recently comes back as the string made
+   * for it then, without a string being made (the bytes are compared in place), which for a node's
+   * inputs (mostly its producers' outputs) and op type is nearly every time.
    */
   name(n: number, names: NameTable): string {
     if (n === 0) return '';
     const at = this.fixed(n);
-    return names.get(this.buf, this.view, at, n);
+    return names.get(this.buf, at, n);
   }
 
   /** Move past n bytes without reading them. */
@@ -262,164 +260,62 @@ export abstract class Cursor {
   }
 }
 
-const INITIAL_SLOTS = 4096;
-
-/** Probes after which a lookup gives the table up for a Map (at a load of at most 1/2, random hashes stay under 40). */
-const MAX_PROBES = 128;
-
-/** Slots of the cache of recently met names (a node's inputs are mostly the outputs of the nodes just before it). */
-const RECENT = 256;
+/** Slots of the name cache: 768 KiB, a few per cent of what a model's names take, and it holds the names still referred to. */
+const NAME_SLOTS = 1 << 16;
 
 /**
- * One string per distinct name: an open-addressing table hashed over the bytes, so a name read again
- * is found without making its string. The table keeps each name's bytes in an arena and compares them
- * four at a time; a small cache of recent names answers most lookups from memory the CPU has at hand.
- * ASCII only; other names (and every name once the table is given up) go through a Map keyed by the
- * decoded string: a UTF-8 string never equals an ASCII one, so each name still has one string. The
- * hash is seeded per table, and a probe run longer than MAX_PROBES (a file made to collide) moves
- * everything to the Map, whose hashing is V8's: no input makes a lookup cost more than MAX_PROBES
- * comparisons plus a Map lookup.
+ * A cache that gives a name read again as the string made for it the first time, found by its bytes
+ * without a string being made: a node's inputs are mostly the outputs of the nodes just before it.
+ * Direct-mapped: a name whose slot was taken by another since is made afresh (an equal string, so only
+ * sharing is lost: on the 100k-node benchmark graph the heap holds 2 % more than with every name
+ * shared, while a complete table, growing to the model's name count, made the read 20 % slower). So no
+ * input makes a lookup cost more than hashing and comparing its bytes once. ASCII only: other names
+ * go through a Map keyed by the decoded string (a UTF-8 string never equals an ASCII one).
  */
 export class NameTable {
-  /** Slot i: meta[2i] the hash (0: empty; hashes are odd), meta[2i + 1] where the name's length and bytes are in the arena. */
-  private meta = new Int32Array(2 * INITIAL_SLOTS);
-  private keys: (string | undefined)[] = new Array<string | undefined>(INITIAL_SLOTS);
-  private slots = INITIAL_SLOTS;
-  private count = 0;
-  /** Each name as its length (4 bytes) then its bytes. */
-  private arenaBytes = new Uint8Array(64 * 1024);
-  private arena: DataView = new DataView(this.arenaBytes.buffer);
-  private arenaUsed = 0;
-  private readonly recentHash = new Int32Array(RECENT);
-  private readonly recentSlot = new Int32Array(RECENT);
+  private readonly hashes = new Int32Array(NAME_SLOTS);
+  private readonly keys: string[] = new Array<string>(NAME_SLOTS).fill('');
+  /** Seeded per table, so which names share a slot cannot be chosen by the file. */
   private readonly seed = (Math.random() * 0x100000000) | 0;
-  private map: Map<string, string> | undefined;
-  private gaveUp = false;
+  private utf8Names: Map<string, string> | undefined;
 
-  /** The name with bytes buf[at, at + n), n > 0; `view` is a DataView of exactly `buf`'s bytes. */
-  get(buf: Buffer, view: DataView, at: number, n: number): string {
+  /** The name with bytes buf[at, at + n), n > 0. */
+  get(buf: Buffer, at: number, n: number): string {
     const stop = at + n;
-    // Murmur3-like over 32-bit words; a byte at or above 0x80 sends the name to the UTF-8 decoder.
     let h = this.seed ^ n;
-    let i = at;
-    for (; i + 4 <= stop; i += 4) {
-      const w = view.getInt32(i, true);
-      if ((w & 0x80808080) !== 0) return this.other(utf8.decode(buf.subarray(at, stop)));
-      h = Math.imul(h ^ Math.imul(w, 0xcc9e2d51), 0x1b873593);
-      h = (h << 13) | (h >>> 19);
-    }
-    for (; i < stop; i++) {
+    for (let i = at; i < stop; i++) {
       const b = buf[i]!;
-      if (b >= 0x80) return this.other(utf8.decode(buf.subarray(at, stop)));
+      if (b >= 0x80) return this.utf8(utf8.decode(buf.subarray(at, stop)));
       h = Math.imul(h ^ b, 0x01000193);
     }
-    if (this.gaveUp) return this.other(buf.toString('latin1', at, stop));
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h = (h ^ (h >>> 16)) | 1;
-    const r = h & (RECENT - 1);
-    if (this.recentHash[r] === h) {
-      const slot = this.recentSlot[r]!;
-      if (this.same(this.meta[2 * slot + 1]!, view, at, n)) return this.keys[slot]!;
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    const slot = h & (NAME_SLOTS - 1);
+    // An empty slot holds '' (length 0), which no name of n > 0 bytes matches.
+    if (this.hashes[slot] === h) {
+      const k = this.keys[slot]!;
+      if (k.length === n && sameBytes(k, buf, at, n)) return k;
     }
-    const meta = this.meta;
-    const mask = this.slots - 1;
-    let slot = h & mask;
-    for (let probes = 0; ; probes++) {
-      const sh = meta[2 * slot]!;
-      if (sh === 0) break;
-      if (sh === h && this.same(meta[2 * slot + 1]!, view, at, n)) {
-        this.recentHash[r] = h;
-        this.recentSlot[r] = slot;
-        return this.keys[slot]!;
-      }
-      if (probes === MAX_PROBES) {
-        this.giveUp();
-        return this.other(buf.toString('latin1', at, stop));
-      }
-      slot = (slot + 1) & mask;
-    }
-    // Names are ASCII here, where Latin-1 is the same string and costs no TextDecoder call.
-    const str = buf.toString('latin1', at, stop);
-    meta[2 * slot] = h;
-    meta[2 * slot + 1] = this.store(buf, at, n);
-    this.keys[slot] = str;
-    this.recentHash[r] = h;
-    this.recentSlot[r] = slot;
-    if (++this.count * 2 > this.slots) this.grow();
-    return str;
+    // ASCII, where Latin-1 is the same string and costs no TextDecoder call.
+    const s = buf.toString('latin1', at, stop);
+    this.hashes[slot] = h;
+    this.keys[slot] = s;
+    return s;
   }
 
-  /** Whether the arena's name at `off` is the n bytes at `at` of `view`. */
-  private same(off: number, view: DataView, at: number, n: number): boolean {
-    const arena = this.arena;
-    if (arena.getInt32(off, true) !== n) return false;
-    const a = off + 4;
-    let i = 0;
-    for (; i + 4 <= n; i += 4) if (arena.getInt32(a + i, true) !== view.getInt32(at + i, true)) return false;
-    for (; i < n; i++) if (arena.getUint8(a + i) !== view.getUint8(at + i)) return false;
-    return true;
-  }
-
-  /** Copy a name's length and bytes into the arena; returns where they are. */
-  private store(buf: Buffer, at: number, n: number): number {
-    const off = this.arenaUsed;
-    const need = off + 4 + n;
-    if (need > this.arenaBytes.length) {
-      const bigger = new Uint8Array(Math.max(need, 2 * this.arenaBytes.length));
-      bigger.set(this.arenaBytes.subarray(0, off));
-      this.arenaBytes = bigger;
-      this.arena = new DataView(bigger.buffer);
-    }
-    this.arena.setInt32(off, n, true);
-    const bytes = this.arenaBytes;
-    for (let i = 0; i < n; i++) bytes[off + 4 + i] = buf[at + i]!;
-    this.arenaUsed = need;
-    return off;
-  }
-
-  private other(s: string): string {
-    const map = (this.map ??= new Map());
+  private utf8(s: string): string {
+    const map = (this.utf8Names ??= new Map());
     const known = map.get(s);
     if (known !== undefined) return known;
     map.set(s, s);
     return s;
   }
+}
 
-  private giveUp(): void {
-    this.gaveUp = true;
-    for (const k of this.keys) if (k !== undefined) this.other(k);
-    this.keys = [];
-    this.meta = new Int32Array(0);
-    this.slots = 0;
-    this.arenaBytes = new Uint8Array(0);
-    this.arena = new DataView(this.arenaBytes.buffer);
-  }
-
-  private grow(): void {
-    const oldMeta = this.meta;
-    const oldKeys = this.keys;
-    // Four times as large while small: fewer rehashes of a table that grows to the model's name count.
-    const size = this.slots * (this.slots < 1 << 16 ? 4 : 2);
-    const meta = new Int32Array(2 * size);
-    const keys = new Array<string | undefined>(size);
-    const mask = size - 1;
-    for (let i = 0; i < this.slots; i++) {
-      const h = oldMeta[2 * i]!;
-      if (h === 0) continue;
-      let slot = h & mask;
-      while (meta[2 * slot] !== 0) slot = (slot + 1) & mask;
-      meta[2 * slot] = h;
-      meta[2 * slot + 1] = oldMeta[2 * i + 1]!;
-      keys[slot] = oldKeys[i];
-    }
-    this.meta = meta;
-    this.keys = keys;
-    this.slots = size;
-    this.recentHash.fill(0);
-  }
+function sameBytes(s: string, buf: Buffer, at: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== buf[at + i]) return false;
+  return true;
 }
 
 export class BufferCursor extends Cursor {
@@ -428,7 +324,6 @@ export class BufferCursor extends Cursor {
   constructor(bytes: Uint8Array, base = 0) {
     super();
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.bufStart = base;
     this.pos = base;
     this.size = base + bytes.byteLength;
@@ -467,7 +362,6 @@ export class FileCursor extends Cursor {
     }
     this.bytesRead += got;
     this.buf = target.subarray(0, got);
-    this.view = new DataView(target.buffer, target.byteOffset, got);
     this.bufStart = this.pos;
     if (got < Math.min(n, this.size - this.pos)) throw new WireError('unexpected end of file', this.pos + got, true);
   }
