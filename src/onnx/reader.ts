@@ -78,7 +78,7 @@ interface Dec {
 
 /** All fields set at once, in one order: one object shape, so the decoder's code sees one map. */
 function decoder(c: Cursor, source: ByteSource): Dec {
-  return { c, source, graphs: 0, types: 0, names: new NameTable(), external: false, scratch: [], depth: 0, dims: [] };
+  return { c, source, graphs: 0, types: 0, names: new NameTable(c.size), external: false, scratch: [], depth: 0, dims: [] };
 }
 
 /** Lists filled in place and copied out at their length: no pushed list per node is left as garbage. */
@@ -94,7 +94,7 @@ interface NodeScratch {
  */
 const exact = <T>(a: T[]): T[] => (a.length === 0 ? a : a.slice());
 
-/** A value name or op type, as the one shared string of the model. */
+/** A value name or op type, through the model's name cache (so mostly the string its earlier mentions have). */
 function interned(d: Dec, wt: number, end: number, field: string): string {
   expectWire(wt, WireType.LEN, field);
   return d.c.name(d.c.length(end), d.names);

@@ -260,8 +260,9 @@ export abstract class Cursor {
   }
 }
 
-/** Slots of the name cache: 768 KiB, a few per cent of what a model's names take, and it holds the names still referred to. */
-const NAME_SLOTS = 1 << 16;
+/** Most slots of a name cache (12 bytes each: hash and string); a small input gets fewer (one per 32 bytes of it). */
+const MAX_NAME_SLOTS = 1 << 16;
+const MIN_NAME_SLOTS = 1 << 8;
 
 /**
  * A cache that gives a name read again as the string made for it the first time, found by its bytes
@@ -273,11 +274,21 @@ const NAME_SLOTS = 1 << 16;
  * go through a Map keyed by the decoded string (a UTF-8 string never equals an ASCII one).
  */
 export class NameTable {
-  private readonly hashes = new Int32Array(NAME_SLOTS);
-  private readonly keys: string[] = new Array<string>(NAME_SLOTS).fill('');
+  private readonly mask: number;
+  private readonly hashes: Int32Array;
+  private readonly keys: string[];
   /** Seeded per table, so which names share a slot cannot be chosen by the file. */
   private readonly seed = (Math.random() * 0x100000000) | 0;
   private utf8Names: Map<string, string> | undefined;
+
+  /** For an input of `size` bytes. */
+  constructor(size: number) {
+    let slots = MIN_NAME_SLOTS;
+    while (slots < MAX_NAME_SLOTS && slots * 32 < size) slots *= 2;
+    this.mask = slots - 1;
+    this.hashes = new Int32Array(slots);
+    this.keys = new Array<string>(slots).fill('');
+  }
 
   /** The name with bytes buf[at, at + n), n > 0. */
   get(buf: Buffer, at: number, n: number): string {
@@ -291,7 +302,7 @@ export class NameTable {
     h ^= h >>> 15;
     h = Math.imul(h, 0x2c1b3c6d);
     h ^= h >>> 12;
-    const slot = h & (NAME_SLOTS - 1);
+    const slot = h & this.mask;
     // An empty slot holds '' (length 0), which no name of n > 0 bytes matches.
     if (this.hashes[slot] === h) {
       const k = this.keys[slot]!;
