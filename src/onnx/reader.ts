@@ -564,112 +564,73 @@ const B_GRAPHS = bit('graphs');
 const B_SPARSES = bit('sparse_tensors');
 const B_TYPES = bit('type_protos');
 
+/** The uncommon fields of an attribute (a reference, a doc string, tensors, graphs, types, string lists), read by attributeRest(). */
+interface AttributeRest {
+  refAttrName: string | undefined;
+  docString: string | undefined;
+  t: Tensor | undefined;
+  g: Graph | undefined;
+  sp: SparseTensor | undefined;
+  tp: TypeInfo | undefined;
+  strings: Uint8Array[] | undefined;
+  tensors: Tensor[] | undefined;
+  graphs: Graph[] | undefined;
+  sparse: SparseTensor[] | undefined;
+  types: TypeInfo[] | undefined;
+  /** Which of these value fields were present (KINDS bits). */
+  seen: number;
+}
+
 function attribute(d: Dec, end: number): Attribute {
   const { c } = d;
   let name = '';
-  let refAttrName: string | undefined;
-  let docString: string | undefined;
   let type = 0;
-  /** Which value fields were present (KINDS bits). */
+  /** Which of the common value fields were present (KINDS bits). */
   let seen = 0;
   let f_ = 0;
   let i_ = 0;
   let s_: Uint8Array | undefined;
-  let t_: Tensor | undefined;
-  let g_: Graph | undefined;
-  let sp_: SparseTensor | undefined;
-  let tp_: TypeInfo | undefined;
   // Lists are made when their field comes: an attribute holds one kind of value.
   let floatsV: number[] | undefined;
   let intsV: number[] | undefined;
-  let stringsV: Uint8Array[] | undefined;
-  let tensorsV: Tensor[] | undefined;
-  let graphsV: Graph[] | undefined;
-  let sparseV: SparseTensor[] | undefined;
-  let typesV: TypeInfo[] | undefined;
+  let rest: AttributeRest | undefined;
   while (c.pos < end) {
     const tag = c.tagValue();
     const wt = tag % 8;
-    switch (Math.floor(tag / 8)) {
-      case 1:
-        name = str(d, wt, end, 'attribute.name');
-        break;
-      case 21:
-        refAttrName = str(d, wt, end, 'ref_attr_name');
-        break;
-      case 13:
-        docString = str(d, wt, end, 'doc_string');
-        break;
-      case 20:
-        type = int(d, wt, 'attribute.type');
-        break;
-      case 2:
-        expectWire(wt, WireType.I32, 'f');
-        f_ = c.float32();
-        seen |= B_FLOAT;
-        break;
-      case 3:
-        i_ = int(d, wt, 'i');
-        seen |= B_INT;
-        break;
-      case 4:
-        s_ = bytes(d, wt, end, 's');
-        seen |= B_STRING;
-        break;
-      case 5:
-        t_ = tensor(d, sub(d, wt, end, 't'));
-        seen |= B_TENSOR;
-        break;
-      case 6:
-        g_ = graph(d, sub(d, wt, end, 'g'));
-        seen |= B_GRAPH;
-        break;
-      case 22:
-        sp_ = sparseTensor(d, sub(d, wt, end, 'sparse_tensor'));
-        seen |= B_SPARSE;
-        break;
-      case 14:
-        tp_ = typeProto(d, sub(d, wt, end, 'tp')).type;
-        seen |= B_TYPE;
-        break;
-      case 7:
-        floats(d, wt, end, (floatsV ??= []), 'floats');
-        seen |= B_FLOATS;
-        break;
-      case 8:
-        ints(d, wt, end, (intsV ??= []), 'ints');
-        seen |= B_INTS;
-        break;
-      case 9:
-        (stringsV ??= []).push(bytes(d, wt, end, 'strings'));
-        seen |= B_STRINGS;
-        break;
-      case 10:
-        (tensorsV ??= []).push(tensor(d, sub(d, wt, end, 'tensors')));
-        seen |= B_TENSORS;
-        break;
-      case 11:
-        (graphsV ??= []).push(graph(d, sub(d, wt, end, 'graphs')));
-        seen |= B_GRAPHS;
-        break;
-      case 23:
-        (sparseV ??= []).push(sparseTensor(d, sub(d, wt, end, 'sparse_tensors')));
-        seen |= B_SPARSES;
-        break;
-      case 15:
-        (typesV ??= []).push(typeProto(d, sub(d, wt, end, 'type_protos')).type);
-        seen |= B_TYPES;
-        break;
-      default:
-        c.skipField(wt, end);
+    const f = Math.floor(tag / 8);
+    if (f === 1) {
+      name = str(d, wt, end, 'attribute.name');
+    } else if (f === 20) {
+      type = int(d, wt, 'attribute.type');
+    } else if (f === 3) {
+      i_ = int(d, wt, 'i');
+      seen |= B_INT;
+    } else if (f === 8) {
+      ints(d, wt, end, (intsV ??= []), 'ints');
+      seen |= B_INTS;
+    } else if (f === 2) {
+      expectWire(wt, WireType.I32, 'f');
+      f_ = c.float32();
+      seen |= B_FLOAT;
+    } else if (f === 7) {
+      floats(d, wt, end, (floatsV ??= []), 'floats');
+      seen |= B_FLOATS;
+    } else if (f === 4) {
+      s_ = bytes(d, wt, end, 's');
+      seen |= B_STRING;
+    } else {
+      rest = attributeRest(d, rest, f, wt, end);
     }
   }
   if (c.pos !== end) throw overrun(c, end);
+  const docString = rest?.docString;
+  const refAttrName = rest?.refAttrName;
   if (refAttrName !== undefined && refAttrName !== '') {
     return docString === undefined ? { name, type: 'ref', refAttrName, refType: type } : { name, type: 'ref', refAttrName, refType: type, docString };
   }
+  const all = seen | (rest?.seen ?? 0);
   // IR version 1 had no type discriminator: infer it from the one field present.
-  const kind: Attribute['type'] | undefined = ATTR_TYPES[type] ?? (seen !== 0 && (seen & (seen - 1)) === 0 ? KINDS[31 - Math.clz32(seen)] : undefined);
+  const kind: Attribute['type'] | undefined = ATTR_TYPES[type] ?? (all !== 0 && (all & (all - 1)) === 0 ? KINDS[31 - Math.clz32(all)] : undefined);
   let value: Exclude<Attribute, { type: 'ref' }>['value'] | undefined;
   switch (kind) {
     case 'float':
@@ -681,44 +642,123 @@ function attribute(d: Dec, end: number): Attribute {
     case 'string':
       value = s_ ?? new Uint8Array(0);
       break;
-    case 'tensor':
-      value = t_;
-      break;
-    case 'graph':
-      value = g_;
-      break;
-    case 'sparse_tensor':
-      value = sp_;
-      break;
-    case 'type_proto':
-      value = tp_;
-      break;
     case 'floats':
       value = floatsV === undefined ? [] : exact(floatsV);
       break;
     case 'ints':
       value = intsV === undefined ? [] : exact(intsV);
       break;
+    case 'tensor':
+      value = rest?.t;
+      break;
+    case 'graph':
+      value = rest?.g;
+      break;
+    case 'sparse_tensor':
+      value = rest?.sp;
+      break;
+    case 'type_proto':
+      value = rest?.tp;
+      break;
     case 'strings':
-      value = stringsV ?? [];
+      value = rest?.strings ?? [];
       break;
     case 'tensors':
-      value = tensorsV ?? [];
+      value = rest?.tensors ?? [];
       break;
     case 'graphs':
-      value = graphsV ?? [];
+      value = rest?.graphs ?? [];
       break;
     case 'sparse_tensors':
-      value = sparseV ?? [];
+      value = rest?.sparse ?? [];
       break;
     case 'type_protos':
-      value = typesV ?? [];
+      value = rest?.types ?? [];
       break;
     default:
       break;
   }
   if (value === undefined || kind === undefined || kind === 'ref') throw new SchemaError(`attribute '${name}' has type ${type} and no value of that type`);
   return (docString === undefined ? { name, type: kind, value } : { name, type: kind, value, docString }) as Attribute;
+}
+
+/** One of the uncommon fields of an attribute; returns the (possibly new) state holding them. */
+function attributeRest(d: Dec, r: AttributeRest | undefined, f: number, wt: number, end: number): AttributeRest | undefined {
+  switch (f) {
+    case 21:
+      r ??= newAttributeRest();
+      r.refAttrName = str(d, wt, end, 'ref_attr_name');
+      return r;
+    case 13:
+      r ??= newAttributeRest();
+      r.docString = str(d, wt, end, 'doc_string');
+      return r;
+    case 5:
+      r ??= newAttributeRest();
+      r.t = tensor(d, sub(d, wt, end, 't'));
+      r.seen |= B_TENSOR;
+      return r;
+    case 6:
+      r ??= newAttributeRest();
+      r.g = graph(d, sub(d, wt, end, 'g'));
+      r.seen |= B_GRAPH;
+      return r;
+    case 22:
+      r ??= newAttributeRest();
+      r.sp = sparseTensor(d, sub(d, wt, end, 'sparse_tensor'));
+      r.seen |= B_SPARSE;
+      return r;
+    case 14:
+      r ??= newAttributeRest();
+      r.tp = typeProto(d, sub(d, wt, end, 'tp')).type;
+      r.seen |= B_TYPE;
+      return r;
+    case 9:
+      r ??= newAttributeRest();
+      (r.strings ??= []).push(bytes(d, wt, end, 'strings'));
+      r.seen |= B_STRINGS;
+      return r;
+    case 10:
+      r ??= newAttributeRest();
+      (r.tensors ??= []).push(tensor(d, sub(d, wt, end, 'tensors')));
+      r.seen |= B_TENSORS;
+      return r;
+    case 11:
+      r ??= newAttributeRest();
+      (r.graphs ??= []).push(graph(d, sub(d, wt, end, 'graphs')));
+      r.seen |= B_GRAPHS;
+      return r;
+    case 23:
+      r ??= newAttributeRest();
+      (r.sparse ??= []).push(sparseTensor(d, sub(d, wt, end, 'sparse_tensors')));
+      r.seen |= B_SPARSES;
+      return r;
+    case 15:
+      r ??= newAttributeRest();
+      (r.types ??= []).push(typeProto(d, sub(d, wt, end, 'type_protos')).type);
+      r.seen |= B_TYPES;
+      return r;
+    default:
+      d.c.skipField(wt, end);
+      return r;
+  }
+}
+
+function newAttributeRest(): AttributeRest {
+  return {
+    refAttrName: undefined,
+    docString: undefined,
+    t: undefined,
+    g: undefined,
+    sp: undefined,
+    tp: undefined,
+    strings: undefined,
+    tensors: undefined,
+    graphs: undefined,
+    sparse: undefined,
+    types: undefined,
+    seen: 0,
+  };
 }
 
 /** What a node's interned name fields are called in messages, by field number. */
