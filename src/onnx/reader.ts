@@ -59,20 +59,26 @@ interface Dec {
   c: Cursor;
   source: ByteSource;
   /** Sub-graphs and type protos open around the current position. */
-  graphs?: number;
-  types?: number;
+  graphs: number;
+  types: number;
   /**
-   * One string object per value name and op type of the model: a node's input is the very string its
-   * producer's output is, so the analysis's maps compare names by pointer and hold each name once.
+   * Value names and op types read again are the strings made for them before (nearly always: see
+   * NameTable): a node's input is the very string its producer's output is, so the analysis's maps
+   * mostly compare names by pointer and the model holds most names once.
    */
   names: NameTable;
   /** Some tensor is stored externally (only then is there a location to check). */
-  external?: boolean;
+  external: boolean;
   /** Scratch lists of the nodes being read, one per depth (a node's attribute may hold a graph). */
-  scratch?: NodeScratch[];
-  depth?: number;
+  scratch: NodeScratch[];
+  depth: number;
   /** Scratch list for a tensor's dims (a tensor holds no tensor). */
-  dims?: number[];
+  dims: number[];
+}
+
+/** All fields set at once, in one order: one object shape, so the decoder's code sees one map. */
+function decoder(c: Cursor, source: ByteSource): Dec {
+  return { c, source, graphs: 0, types: 0, names: new NameTable(c.size), external: false, scratch: [], depth: 0, dims: [] };
 }
 
 /** Lists filled in place and copied out at their length: no pushed list per node is left as garbage. */
@@ -88,7 +94,7 @@ interface NodeScratch {
  */
 const exact = <T>(a: T[]): T[] => (a.length === 0 ? a : a.slice());
 
-/** A value name or op type, as the one shared string of the model. */
+/** A value name or op type, through the model's name cache (so mostly the string its earlier mentions have). */
 function interned(d: Dec, wt: number, end: number, field: string): string {
   expectWire(wt, WireType.LEN, field);
   return d.c.name(d.c.length(end), d.names);
@@ -98,7 +104,25 @@ function interned(d: Dec, wt: number, end: number, field: string): string {
  * The first `n` elements of a scratch list, as a list of its own. Short lists (a node's inputs and
  * outputs, a tensor's dims) are literals: cheaper to make than a slice.
  */
-function head<T>(a: T[], n: number): T[] {
+function head(a: string[], n: number): string[] {
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [a[0]!];
+    case 2:
+      return [a[0]!, a[1]!];
+    case 3:
+      return [a[0]!, a[1]!, a[2]!];
+    case 4:
+      return [a[0]!, a[1]!, a[2]!, a[3]!];
+    default:
+      return a.slice(0, n);
+  }
+}
+
+/** head() for numbers: its own literals, so that name lists and dims do not share one allocation site. */
+function headNumbers(a: number[], n: number): number[] {
   switch (n) {
     case 0:
       return [];
@@ -120,7 +144,7 @@ function overrun(c: Cursor, end: number): WireError {
 }
 
 function enter(d: Dec, what: 'graphs' | 'types'): void {
-  const n = (d[what] ?? 0) + 1;
+  const n = d[what] + 1;
   const max = what === 'graphs' ? MAX_GRAPH_NESTING : MAX_TYPE_NESTING;
   if (n > max) {
     throw new NestingError(
@@ -133,7 +157,7 @@ function enter(d: Dec, what: 'graphs' | 'types'): void {
 }
 
 function leave(d: Dec, what: 'graphs' | 'types'): void {
-  d[what] = (d[what] ?? 1) - 1;
+  d[what] -= 1;
 }
 
 /** Iterate fields of a message ending at `end`, calling `on(field, wireType)`; unhandled fields are skipped. */
@@ -326,135 +350,153 @@ function valueInfo(d: Dec, end: number): ValueInfo {
 
 const TYPED_FIELDS: Record<number, TypedField> = { 4: 'float_data', 5: 'int32_data', 7: 'int64_data', 10: 'double_data', 11: 'uint64_data' };
 
-/** Placeholders while a node is read (each node gets lists of its own at the end). */
-const NO_NAMES: string[] = [];
-const NO_ATTRIBUTES: Attribute[] = [];
-
-/** A placeholder while a tensor is read (every tensor gets its own data object at the end). */
-const NO_DATA: TensorData = { kind: 'none' };
+/**
+ * The fields of a tensor other than name, data type, dims and raw_data: typed element fields, strings,
+ * external data, segment, doc_string, metadata. Most tensors have none of them, so they are read apart
+ * (tensorRest) and the common path stays small.
+ */
+interface TensorRest {
+  typedField: TypedField | undefined;
+  packed: Span[] | undefined;
+  loose: number[] | undefined;
+  strings: Uint8Array[] | undefined;
+  external: StringEntry[] | undefined;
+  location: number;
+  /** segment, doc_string and metadata_props, in the order met. */
+  props: Partial<Tensor> | undefined;
+}
 
 function tensor(d: Dec, end: number): Tensor {
   const { c } = d;
-  const t: Tensor = { name: '', dataType: 0, dims: [], data: NO_DATA };
-  const dims = (d.dims ??= []);
+  let name = '';
+  let dataType = 0;
+  const dims = d.dims;
   let nDims = 0;
   let raw: Span | undefined;
-  let typedField: TypedField | undefined;
-  // Made when a field needs them: most tensors are one raw_data span.
-  let packed: Span[] | undefined;
-  let loose: number[] | undefined;
-  let strings: Uint8Array[] | undefined;
-  let external: StringEntry[] | undefined;
-  let location = 0;
+  let rest: TensorRest | undefined;
   while (c.pos < end) {
     const tag = c.tagValue();
     const wt = tag % 8;
     const f = Math.floor(tag / 8);
-    switch (f) {
-      case 1:
-        if (wt === WireType.LEN) {
-          const stop = c.pos + c.length(end);
-          while (c.pos < stop) dims[nDims++] = c.int64();
-          if (c.pos !== stop) throw new WireError('packed field overruns its length', c.pos);
-        } else {
-          dims[nDims++] = int(d, wt, 'dims');
-        }
-        break;
-      case 2:
-        t.dataType = int(d, wt, 'data_type');
-        break;
-      case 3: {
-        const sEnd = sub(d, wt, end, 'segment');
-        const seg = { begin: 0, end: 0 };
-        fields(d, sEnd, (g, wt2) => {
-          if (g === 1) seg.begin = int(d, wt2, 'segment.begin');
-          else if (g === 2) seg.end = int(d, wt2, 'segment.end');
-          else return false;
-          return true;
-        });
-        t.segment = seg;
-        break;
+    if (f === 1) {
+      if (wt === WireType.LEN) {
+        const stop = c.pos + c.length(end);
+        while (c.pos < stop) dims[nDims++] = c.int64();
+        if (c.pos !== stop) throw new WireError('packed field overruns its length', c.pos);
+      } else {
+        dims[nDims++] = int(d, wt, 'dims');
       }
-      case 4:
-      case 5:
-      case 7:
-      case 10:
-      case 11: {
-        const field = TYPED_FIELDS[f]!;
-        if (typedField !== undefined && typedField !== field) throw new SchemaError(`tensor '${t.name}' stores data in both ${typedField} and ${field}`);
-        typedField = field;
-        if (wt === WireType.LEN) {
-          const n = c.length(end);
-          (packed ??= []).push({ offset: c.pos, length: n });
-          c.skip(n);
-        } else if (f === 4) {
-          expectWire(wt, WireType.I32, field);
-          (loose ??= []).push(c.float32());
-        } else if (f === 10) {
-          expectWire(wt, WireType.I64, field);
-          (loose ??= []).push(c.float64());
-        } else {
-          (loose ??= []).push(int(d, wt, field));
-        }
-        break;
-      }
-      case 6:
-        (strings ??= []).push(bytes(d, wt, end, 'string_data'));
-        break;
-      case 8:
-        t.name = interned(d, wt, end, 'tensor.name');
-        break;
-      case 9: {
-        expectWire(wt, WireType.LEN, 'raw_data');
-        const n = c.length(end);
-        raw = { offset: c.pos, length: n };
-        c.skip(n); // the weights: never read here
-        break;
-      }
-      case 12:
-        t.docString = str(d, wt, end, 'doc_string');
-        break;
-      case 13:
-        (external ??= []).push(entry(d, sub(d, wt, end, 'external_data')));
-        break;
-      case 14:
-        location = int(d, wt, 'data_location');
-        break;
-      case 16:
-        (t.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
-        break;
-      default:
-        c.skipField(wt, end);
+    } else if (f === 2) {
+      dataType = int(d, wt, 'data_type');
+    } else if (f === 8) {
+      name = interned(d, wt, end, 'tensor.name');
+    } else if (f === 9) {
+      expectWire(wt, WireType.LEN, 'raw_data');
+      const n = c.length(end);
+      raw = { offset: c.pos, length: n };
+      c.skip(n); // the weights: never read here
+    } else {
+      rest = tensorRest(d, rest, f, wt, end, name);
     }
   }
   if (c.pos !== end) throw overrun(c, end);
   let data: TensorData;
-  if (location === 1) {
-    const entries = external ?? [];
-    const get = (k: string): string | undefined => entries.find((e) => e.key === k)?.value;
-    const loc = get('location');
-    if (loc === undefined) throw new SchemaError(`tensor '${t.name}' is stored externally but has no 'location'`);
-    const num = (k: string): number | undefined => {
-      const s = get(k);
-      if (s === undefined) return undefined;
-      const n = Number(s);
-      if (!Number.isSafeInteger(n) || n < 0) throw new SchemaError(`tensor '${t.name}': external data ${k} '${s}' is not a non-negative integer`);
-      return n;
-    };
-    data = { kind: 'external', location: loc, offset: num('offset') ?? 0, length: num('length'), checksum: get('checksum'), entries };
-    d.external = true;
-  } else if (raw !== undefined) {
-    data = { kind: 'raw', source: d.source, span: raw };
-  } else if (typedField !== undefined) {
-    data = { kind: 'typed', field: typedField, source: d.source, packed: packed ?? [], loose: loose ?? [] };
-  } else if (strings !== undefined || t.dataType === 8) {
-    data = { kind: 'strings', values: strings ?? [] };
-  } else {
-    data = { kind: 'none' };
+  if (rest !== undefined && rest.location === 1) data = externalData(d, rest, name);
+  else if (raw !== undefined) data = { kind: 'raw', source: d.source, span: raw };
+  else if (rest?.typedField !== undefined)
+    data = { kind: 'typed', field: rest.typedField, source: d.source, packed: rest.packed ?? [], loose: rest.loose ?? [] };
+  else if (rest?.strings !== undefined || dataType === 8) data = { kind: 'strings', values: rest?.strings ?? [] };
+  else data = { kind: 'none' };
+  // Made once complete, as a node is.
+  const t: Tensor = { name, dataType, dims: headNumbers(dims, nDims), data };
+  return rest?.props === undefined ? t : Object.assign(t, rest.props);
+}
+
+/** One of the uncommon fields of a tensor; returns the (possibly new) state holding them. */
+function tensorRest(d: Dec, r: TensorRest | undefined, f: number, wt: number, end: number, name: string): TensorRest | undefined {
+  const { c } = d;
+  switch (f) {
+    case 3: {
+      const sEnd = sub(d, wt, end, 'segment');
+      const seg = { begin: 0, end: 0 };
+      fields(d, sEnd, (g, wt2) => {
+        if (g === 1) seg.begin = int(d, wt2, 'segment.begin');
+        else if (g === 2) seg.end = int(d, wt2, 'segment.end');
+        else return false;
+        return true;
+      });
+      r ??= newRest();
+      (r.props ??= {}).segment = seg;
+      return r;
+    }
+    case 4:
+    case 5:
+    case 7:
+    case 10:
+    case 11: {
+      r ??= newRest();
+      const field = TYPED_FIELDS[f]!;
+      if (r.typedField !== undefined && r.typedField !== field) throw new SchemaError(`tensor '${name}' stores data in both ${r.typedField} and ${field}`);
+      r.typedField = field;
+      if (wt === WireType.LEN) {
+        const n = c.length(end);
+        (r.packed ??= []).push({ offset: c.pos, length: n });
+        c.skip(n);
+      } else if (f === 4) {
+        expectWire(wt, WireType.I32, field);
+        (r.loose ??= []).push(c.float32());
+      } else if (f === 10) {
+        expectWire(wt, WireType.I64, field);
+        (r.loose ??= []).push(c.float64());
+      } else {
+        (r.loose ??= []).push(int(d, wt, field));
+      }
+      return r;
+    }
+    case 6:
+      r ??= newRest();
+      (r.strings ??= []).push(bytes(d, wt, end, 'string_data'));
+      return r;
+    case 12:
+      r ??= newRest();
+      (r.props ??= {}).docString = str(d, wt, end, 'doc_string');
+      return r;
+    case 13:
+      r ??= newRest();
+      (r.external ??= []).push(entry(d, sub(d, wt, end, 'external_data')));
+      return r;
+    case 14:
+      r ??= newRest();
+      r.location = int(d, wt, 'data_location');
+      return r;
+    case 16:
+      r ??= newRest();
+      ((r.props ??= {}).metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+      return r;
+    default:
+      c.skipField(wt, end);
+      return r;
   }
-  t.data = data;
-  t.dims = head(dims, nDims);
-  return t;
+}
+
+function newRest(): TensorRest {
+  return { typedField: undefined, packed: undefined, loose: undefined, strings: undefined, external: undefined, location: 0, props: undefined };
+}
+
+function externalData(d: Dec, r: TensorRest, name: string): TensorData {
+  const entries = r.external ?? [];
+  const get = (k: string): string | undefined => entries.find((e) => e.key === k)?.value;
+  const loc = get('location');
+  if (loc === undefined) throw new SchemaError(`tensor '${name}' is stored externally but has no 'location'`);
+  const num = (k: string): number | undefined => {
+    const s = get(k);
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isSafeInteger(n) || n < 0) throw new SchemaError(`tensor '${name}': external data ${k} '${s}' is not a non-negative integer`);
+    return n;
+  };
+  d.external = true;
+  return { kind: 'external', location: loc, offset: num('offset') ?? 0, length: num('length'), checksum: get('checksum'), entries };
 }
 
 function sparseTensor(d: Dec, end: number): SparseTensor {
@@ -522,112 +564,73 @@ const B_GRAPHS = bit('graphs');
 const B_SPARSES = bit('sparse_tensors');
 const B_TYPES = bit('type_protos');
 
+/** The uncommon fields of an attribute (a reference, a doc string, tensors, graphs, types, string lists), read by attributeRest(). */
+interface AttributeRest {
+  refAttrName: string | undefined;
+  docString: string | undefined;
+  t: Tensor | undefined;
+  g: Graph | undefined;
+  sp: SparseTensor | undefined;
+  tp: TypeInfo | undefined;
+  strings: Uint8Array[] | undefined;
+  tensors: Tensor[] | undefined;
+  graphs: Graph[] | undefined;
+  sparse: SparseTensor[] | undefined;
+  types: TypeInfo[] | undefined;
+  /** Which of these value fields were present (KINDS bits). */
+  seen: number;
+}
+
 function attribute(d: Dec, end: number): Attribute {
   const { c } = d;
   let name = '';
-  let refAttrName: string | undefined;
-  let docString: string | undefined;
   let type = 0;
-  /** Which value fields were present (KINDS bits). */
+  /** Which of the common value fields were present (KINDS bits). */
   let seen = 0;
   let f_ = 0;
   let i_ = 0;
   let s_: Uint8Array | undefined;
-  let t_: Tensor | undefined;
-  let g_: Graph | undefined;
-  let sp_: SparseTensor | undefined;
-  let tp_: TypeInfo | undefined;
   // Lists are made when their field comes: an attribute holds one kind of value.
   let floatsV: number[] | undefined;
   let intsV: number[] | undefined;
-  let stringsV: Uint8Array[] | undefined;
-  let tensorsV: Tensor[] | undefined;
-  let graphsV: Graph[] | undefined;
-  let sparseV: SparseTensor[] | undefined;
-  let typesV: TypeInfo[] | undefined;
+  let rest: AttributeRest | undefined;
   while (c.pos < end) {
     const tag = c.tagValue();
     const wt = tag % 8;
-    switch (Math.floor(tag / 8)) {
-      case 1:
-        name = str(d, wt, end, 'attribute.name');
-        break;
-      case 21:
-        refAttrName = str(d, wt, end, 'ref_attr_name');
-        break;
-      case 13:
-        docString = str(d, wt, end, 'doc_string');
-        break;
-      case 20:
-        type = int(d, wt, 'attribute.type');
-        break;
-      case 2:
-        expectWire(wt, WireType.I32, 'f');
-        f_ = c.float32();
-        seen |= B_FLOAT;
-        break;
-      case 3:
-        i_ = int(d, wt, 'i');
-        seen |= B_INT;
-        break;
-      case 4:
-        s_ = bytes(d, wt, end, 's');
-        seen |= B_STRING;
-        break;
-      case 5:
-        t_ = tensor(d, sub(d, wt, end, 't'));
-        seen |= B_TENSOR;
-        break;
-      case 6:
-        g_ = graph(d, sub(d, wt, end, 'g'));
-        seen |= B_GRAPH;
-        break;
-      case 22:
-        sp_ = sparseTensor(d, sub(d, wt, end, 'sparse_tensor'));
-        seen |= B_SPARSE;
-        break;
-      case 14:
-        tp_ = typeProto(d, sub(d, wt, end, 'tp')).type;
-        seen |= B_TYPE;
-        break;
-      case 7:
-        floats(d, wt, end, (floatsV ??= []), 'floats');
-        seen |= B_FLOATS;
-        break;
-      case 8:
-        ints(d, wt, end, (intsV ??= []), 'ints');
-        seen |= B_INTS;
-        break;
-      case 9:
-        (stringsV ??= []).push(bytes(d, wt, end, 'strings'));
-        seen |= B_STRINGS;
-        break;
-      case 10:
-        (tensorsV ??= []).push(tensor(d, sub(d, wt, end, 'tensors')));
-        seen |= B_TENSORS;
-        break;
-      case 11:
-        (graphsV ??= []).push(graph(d, sub(d, wt, end, 'graphs')));
-        seen |= B_GRAPHS;
-        break;
-      case 23:
-        (sparseV ??= []).push(sparseTensor(d, sub(d, wt, end, 'sparse_tensors')));
-        seen |= B_SPARSES;
-        break;
-      case 15:
-        (typesV ??= []).push(typeProto(d, sub(d, wt, end, 'type_protos')).type);
-        seen |= B_TYPES;
-        break;
-      default:
-        c.skipField(wt, end);
+    const f = Math.floor(tag / 8);
+    if (f === 1) {
+      name = str(d, wt, end, 'attribute.name');
+    } else if (f === 20) {
+      type = int(d, wt, 'attribute.type');
+    } else if (f === 3) {
+      i_ = int(d, wt, 'i');
+      seen |= B_INT;
+    } else if (f === 8) {
+      ints(d, wt, end, (intsV ??= []), 'ints');
+      seen |= B_INTS;
+    } else if (f === 2) {
+      expectWire(wt, WireType.I32, 'f');
+      f_ = c.float32();
+      seen |= B_FLOAT;
+    } else if (f === 7) {
+      floats(d, wt, end, (floatsV ??= []), 'floats');
+      seen |= B_FLOATS;
+    } else if (f === 4) {
+      s_ = bytes(d, wt, end, 's');
+      seen |= B_STRING;
+    } else {
+      rest = attributeRest(d, rest, f, wt, end);
     }
   }
   if (c.pos !== end) throw overrun(c, end);
+  const docString = rest?.docString;
+  const refAttrName = rest?.refAttrName;
   if (refAttrName !== undefined && refAttrName !== '') {
     return docString === undefined ? { name, type: 'ref', refAttrName, refType: type } : { name, type: 'ref', refAttrName, refType: type, docString };
   }
+  const all = seen | (rest?.seen ?? 0);
   // IR version 1 had no type discriminator: infer it from the one field present.
-  const kind: Attribute['type'] | undefined = ATTR_TYPES[type] ?? (seen !== 0 && (seen & (seen - 1)) === 0 ? KINDS[31 - Math.clz32(seen)] : undefined);
+  const kind: Attribute['type'] | undefined = ATTR_TYPES[type] ?? (all !== 0 && (all & (all - 1)) === 0 ? KINDS[31 - Math.clz32(all)] : undefined);
   let value: Exclude<Attribute, { type: 'ref' }>['value'] | undefined;
   switch (kind) {
     case 'float':
@@ -639,38 +642,38 @@ function attribute(d: Dec, end: number): Attribute {
     case 'string':
       value = s_ ?? new Uint8Array(0);
       break;
-    case 'tensor':
-      value = t_;
-      break;
-    case 'graph':
-      value = g_;
-      break;
-    case 'sparse_tensor':
-      value = sp_;
-      break;
-    case 'type_proto':
-      value = tp_;
-      break;
     case 'floats':
       value = floatsV === undefined ? [] : exact(floatsV);
       break;
     case 'ints':
       value = intsV === undefined ? [] : exact(intsV);
       break;
+    case 'tensor':
+      value = rest?.t;
+      break;
+    case 'graph':
+      value = rest?.g;
+      break;
+    case 'sparse_tensor':
+      value = rest?.sp;
+      break;
+    case 'type_proto':
+      value = rest?.tp;
+      break;
     case 'strings':
-      value = stringsV ?? [];
+      value = rest?.strings ?? [];
       break;
     case 'tensors':
-      value = tensorsV ?? [];
+      value = rest?.tensors ?? [];
       break;
     case 'graphs':
-      value = graphsV ?? [];
+      value = rest?.graphs ?? [];
       break;
     case 'sparse_tensors':
-      value = sparseV ?? [];
+      value = rest?.sparse ?? [];
       break;
     case 'type_protos':
-      value = typesV ?? [];
+      value = rest?.types ?? [];
       break;
     default:
       break;
@@ -679,59 +682,143 @@ function attribute(d: Dec, end: number): Attribute {
   return (docString === undefined ? { name, type: kind, value } : { name, type: kind, value, docString }) as Attribute;
 }
 
+/** One of the uncommon fields of an attribute; returns the (possibly new) state holding them. */
+function attributeRest(d: Dec, r: AttributeRest | undefined, f: number, wt: number, end: number): AttributeRest | undefined {
+  switch (f) {
+    case 21:
+      r ??= newAttributeRest();
+      r.refAttrName = str(d, wt, end, 'ref_attr_name');
+      return r;
+    case 13:
+      r ??= newAttributeRest();
+      r.docString = str(d, wt, end, 'doc_string');
+      return r;
+    case 5:
+      r ??= newAttributeRest();
+      r.t = tensor(d, sub(d, wt, end, 't'));
+      r.seen |= B_TENSOR;
+      return r;
+    case 6:
+      r ??= newAttributeRest();
+      r.g = graph(d, sub(d, wt, end, 'g'));
+      r.seen |= B_GRAPH;
+      return r;
+    case 22:
+      r ??= newAttributeRest();
+      r.sp = sparseTensor(d, sub(d, wt, end, 'sparse_tensor'));
+      r.seen |= B_SPARSE;
+      return r;
+    case 14:
+      r ??= newAttributeRest();
+      r.tp = typeProto(d, sub(d, wt, end, 'tp')).type;
+      r.seen |= B_TYPE;
+      return r;
+    case 9:
+      r ??= newAttributeRest();
+      (r.strings ??= []).push(bytes(d, wt, end, 'strings'));
+      r.seen |= B_STRINGS;
+      return r;
+    case 10:
+      r ??= newAttributeRest();
+      (r.tensors ??= []).push(tensor(d, sub(d, wt, end, 'tensors')));
+      r.seen |= B_TENSORS;
+      return r;
+    case 11:
+      r ??= newAttributeRest();
+      (r.graphs ??= []).push(graph(d, sub(d, wt, end, 'graphs')));
+      r.seen |= B_GRAPHS;
+      return r;
+    case 23:
+      r ??= newAttributeRest();
+      (r.sparse ??= []).push(sparseTensor(d, sub(d, wt, end, 'sparse_tensors')));
+      r.seen |= B_SPARSES;
+      return r;
+    case 15:
+      r ??= newAttributeRest();
+      (r.types ??= []).push(typeProto(d, sub(d, wt, end, 'type_protos')).type);
+      r.seen |= B_TYPES;
+      return r;
+    default:
+      d.c.skipField(wt, end);
+      return r;
+  }
+}
+
+function newAttributeRest(): AttributeRest {
+  return {
+    refAttrName: undefined,
+    docString: undefined,
+    t: undefined,
+    g: undefined,
+    sp: undefined,
+    tp: undefined,
+    strings: undefined,
+    tensors: undefined,
+    graphs: undefined,
+    sparse: undefined,
+    types: undefined,
+    seen: 0,
+  };
+}
+
+/** What a node's interned name fields are called in messages, by field number. */
+const NODE_NAME_FIELDS = ['', 'node.input', 'node.output', '', 'op_type', '', '', 'node.domain'];
+
 function node(d: Dec, end: number): Node {
   const { c } = d;
-  const n: Node = { name: '', opType: '', domain: '', inputs: NO_NAMES, outputs: NO_NAMES, attributes: NO_ATTRIBUTES };
   // This node's scratch lists; a graph in one of its attributes reads its nodes into the next ones.
-  const depth = d.depth ?? 0;
-  const pool = (d.scratch ??= []);
-  const scratch = (pool[depth] ??= { inputs: [], outputs: [], attributes: [] });
+  const depth = d.depth;
+  const scratch = (d.scratch[depth] ??= { inputs: [], outputs: [], attributes: [] });
   const { inputs, outputs, attributes } = scratch;
   let nIn = 0;
   let nOut = 0;
   let nAttr = 0;
+  let name = '';
+  let opType = '';
+  let domain = '';
+  /** doc_string, overload and metadata_props, in the order met: rare, so kept apart from the common fields. */
+  let rare: Partial<Node> | undefined;
   d.depth = depth + 1;
   while (c.pos < end) {
     const tag = c.tagValue();
     const wt = tag % 8;
-    switch (Math.floor(tag / 8)) {
-      case 1:
-        inputs[nIn++] = interned(d, wt, end, 'node.input');
-        break;
-      case 2:
-        outputs[nOut++] = interned(d, wt, end, 'node.output');
-        break;
-      case 3:
-        n.name = str(d, wt, end, 'node.name');
-        break;
-      case 4:
-        n.opType = interned(d, wt, end, 'op_type');
-        break;
-      case 7:
-        n.domain = interned(d, wt, end, 'node.domain');
-        break;
-      case 5:
-        attributes[nAttr++] = attribute(d, sub(d, wt, end, 'attribute'));
-        break;
-      case 6:
-        n.docString = str(d, wt, end, 'doc_string');
-        break;
-      case 8:
-        n.overload = str(d, wt, end, 'overload');
-        break;
-      case 9:
-        (n.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
-        break;
-      default:
-        c.skipField(wt, end);
+    const f = Math.floor(tag / 8);
+    if (f === 1 || f === 2 || f === 4 || f === 7) {
+      // One call for all interned names: the optimized code of this function stays small, so it is compiled soon and cheaply.
+      const s = interned(d, wt, end, NODE_NAME_FIELDS[f]!);
+      if (f === 1) inputs[nIn++] = s;
+      else if (f === 2) outputs[nOut++] = s;
+      else if (f === 4) opType = s;
+      else domain = s;
+    } else if (f === 3) {
+      name = str(d, wt, end, 'node.name');
+    } else if (f === 5) {
+      attributes[nAttr++] = attribute(d, sub(d, wt, end, 'attribute'));
+    } else if (f === 6 || f === 8 || f === 9) {
+      rare = nodeRare(d, (rare ??= {}), f, wt, end);
+    } else {
+      c.skipField(wt, end);
     }
   }
   if (c.pos !== end) throw overrun(c, end);
   d.depth = depth;
-  n.inputs = head(inputs, nIn);
-  n.outputs = head(outputs, nOut);
-  n.attributes = head(attributes, nAttr);
-  return n;
+  // Made once complete: every node has the same shape and its fields hold their final kinds of value from the start.
+  const n: Node = {
+    name,
+    opType,
+    domain,
+    inputs: head(inputs, nIn),
+    outputs: head(outputs, nOut),
+    attributes: nAttr === 0 ? [] : attributes.slice(0, nAttr),
+  };
+  return rare === undefined ? n : Object.assign(n, rare);
+}
+
+function nodeRare(d: Dec, rare: Partial<Node>, f: number, wt: number, end: number): Partial<Node> {
+  if (f === 6) rare.docString = str(d, wt, end, 'doc_string');
+  else if (f === 8) rare.overload = str(d, wt, end, 'overload');
+  else (rare.metadataProps ??= []).push(entry(d, sub(d, wt, end, 'metadata_props')));
+  return rare;
 }
 
 function graph(d: Dec, end: number): Graph {
@@ -933,7 +1020,7 @@ function checkExternal(model: Model, where: string): void {
 }
 
 function decode(c: Cursor, source: ByteSource, where: string): { model: Model; external: boolean } {
-  const d: Dec = { c, source, names: new NameTable() };
+  const d = decoder(c, source);
   let result: ReturnType<typeof modelProto>;
   try {
     result = modelProto(d, c.size);
@@ -974,7 +1061,7 @@ function decode(c: Cursor, source: ByteSource, where: string): { model: Model; e
       'the model imports no operator set (opset_import is empty): the file may be truncated or was not written by an ONNX exporter',
     );
   }
-  return { model, external: d.external === true };
+  return { model, external: d.external };
 }
 
 /** Read an ONNX model from a file. Weight bytes stay on disk; tensors reference their offsets. */
@@ -1025,7 +1112,7 @@ export function readTensorFile(file: string): Tensor {
   } catch (err) {
     throw new ModelLoadError(file, `cannot read the tensor file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  const d: Dec = { c: new BufferCursor(bytes), source: new MemorySource(bytes, file), names: new NameTable() };
+  const d = decoder(new BufferCursor(bytes), new MemorySource(bytes, file));
   try {
     return tensor(d, bytes.byteLength);
   } catch (err) {

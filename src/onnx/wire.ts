@@ -193,9 +193,9 @@ export abstract class Cursor {
   }
 
   /**
-   * A string of n bytes as the one string of `names` with these bytes: a name seen before comes back
-   * without a string being made (the bytes are compared in place), which for a node's inputs (its
-   * producers' outputs) and op type is every time.
+   * A string of n bytes through the cache `names`: a name met recently comes back as the string made
+   * for it then, without a string being made (the bytes are compared in place), which for a node's
+   * inputs (mostly its producers' outputs) and op type is nearly every time.
    */
   name(n: number, names: NameTable): string {
     if (n === 0) return '';
@@ -260,27 +260,35 @@ export abstract class Cursor {
   }
 }
 
-const INITIAL_SLOTS = 4096;
-
-/** Probes after which a lookup gives the table up for a Map (a load of at most 1/2 makes 8 rare already). */
-const MAX_PROBES = 64;
+/** Most slots of a name cache (12 bytes each: hash and string); a small input gets fewer (one per 32 bytes of it). */
+const MAX_NAME_SLOTS = 1 << 16;
+const MIN_NAME_SLOTS = 1 << 8;
 
 /**
- * One string per distinct name: an open-addressing table hashed over the bytes, so a name read again
- * is found without making its string. ASCII only; other names (and every name once the table is given
- * up) go through a Map keyed by the decoded string: a UTF-8 string never equals an ASCII one, so each
- * name still has one string. The hash is seeded per table, and a probe run longer than MAX_PROBES (a
- * file made to collide) moves everything to the Map, whose hashing is V8's: no input makes a lookup
- * cost more than MAX_PROBES comparisons plus a Map lookup.
+ * A cache that gives a name read again as the string made for it the first time, found by its bytes
+ * without a string being made: a node's inputs are mostly the outputs of the nodes just before it.
+ * Direct-mapped: a name whose slot was taken by another since is made afresh (an equal string, so only
+ * sharing is lost: on the 100k-node benchmark graph the heap holds 2 % more than with every name
+ * shared, while a complete table, growing to the model's name count, made the read 20 % slower). So no
+ * input makes a lookup cost more than hashing and comparing its bytes once. ASCII only: other names
+ * go through a Map keyed by the decoded string (a UTF-8 string never equals an ASCII one).
  */
 export class NameTable {
-  /** Slot i holds keys[i] with hash hashes[i]; hash 0 marks an empty slot (probes read only hashes until one matches). */
-  private keys: (string | undefined)[] = new Array<string | undefined>(INITIAL_SLOTS);
-  private hashes = new Int32Array(INITIAL_SLOTS);
-  private count = 0;
+  private readonly mask: number;
+  private readonly hashes: Int32Array;
+  private readonly keys: string[];
+  /** Seeded per table, so which names share a slot cannot be chosen by the file. */
   private readonly seed = (Math.random() * 0x100000000) | 0;
-  private map: Map<string, string> | undefined;
-  private gaveUp = false;
+  private utf8Names: Map<string, string> | undefined;
+
+  /** For an input of `size` bytes. */
+  constructor(size: number) {
+    let slots = MIN_NAME_SLOTS;
+    while (slots < MAX_NAME_SLOTS && slots * 32 < size) slots *= 2;
+    this.mask = slots - 1;
+    this.hashes = new Int32Array(slots);
+    this.keys = new Array<string>(slots).fill('');
+  }
 
   /** The name with bytes buf[at, at + n), n > 0. */
   get(buf: Buffer, at: number, n: number): string {
@@ -288,71 +296,31 @@ export class NameTable {
     let h = this.seed ^ n;
     for (let i = at; i < stop; i++) {
       const b = buf[i]!;
-      if (b >= 0x80) return this.other(utf8.decode(buf.subarray(at, stop)));
+      if (b >= 0x80) return this.utf8(utf8.decode(buf.subarray(at, stop)));
       h = Math.imul(h ^ b, 0x01000193);
     }
-    if (this.gaveUp) return this.other(buf.toString('latin1', at, stop));
     h ^= h >>> 15;
     h = Math.imul(h, 0x2c1b3c6d);
-    h = (h ^ (h >>> 12)) | 1;
-    const keys = this.keys;
-    const hashes = this.hashes;
-    const mask = hashes.length - 1;
-    let slot = h & mask;
-    for (let probes = 0; ; probes++) {
-      const sh = hashes[slot]!;
-      if (sh === 0) break;
-      if (sh === h) {
-        const k = keys[slot]!;
-        if (k.length === n && sameBytes(k, buf, at, n)) return k;
-      }
-      if (probes === MAX_PROBES) {
-        this.giveUp();
-        return this.other(buf.toString('latin1', at, stop));
-      }
-      slot = (slot + 1) & mask;
+    h ^= h >>> 12;
+    const slot = h & this.mask;
+    // An empty slot holds '' (length 0), which no name of n > 0 bytes matches.
+    if (this.hashes[slot] === h) {
+      const k = this.keys[slot]!;
+      if (k.length === n && sameBytes(k, buf, at, n)) return k;
     }
-    // Names are ASCII here, where Latin-1 is the same string and costs no TextDecoder call.
+    // ASCII, where Latin-1 is the same string and costs no TextDecoder call.
     const s = buf.toString('latin1', at, stop);
-    keys[slot] = s;
-    hashes[slot] = h;
-    if (++this.count * 2 > hashes.length) this.grow();
+    this.hashes[slot] = h;
+    this.keys[slot] = s;
     return s;
   }
 
-  private other(s: string): string {
-    const map = (this.map ??= new Map());
+  private utf8(s: string): string {
+    const map = (this.utf8Names ??= new Map());
     const known = map.get(s);
     if (known !== undefined) return known;
     map.set(s, s);
     return s;
-  }
-
-  private giveUp(): void {
-    this.gaveUp = true;
-    for (const k of this.keys) if (k !== undefined) this.other(k);
-    this.keys = [];
-    this.hashes = new Int32Array(0);
-  }
-
-  private grow(): void {
-    const old = this.keys;
-    const oldHashes = this.hashes;
-    // Four times as large while small: fewer rehashes of a table that grows to the model's name count.
-    const size = oldHashes.length * (oldHashes.length < 1 << 16 ? 4 : 2);
-    const keys = new Array<string | undefined>(size);
-    const hashes = new Int32Array(size);
-    const mask = size - 1;
-    for (let i = 0; i < oldHashes.length; i++) {
-      const h = oldHashes[i]!;
-      if (h === 0) continue;
-      let slot = h & mask;
-      while (hashes[slot] !== 0) slot = (slot + 1) & mask;
-      keys[slot] = old[i];
-      hashes[slot] = h;
-    }
-    this.keys = keys;
-    this.hashes = hashes;
   }
 }
 
