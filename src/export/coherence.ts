@@ -76,6 +76,9 @@ export function readManifest(outDir: string, stem: string): OutputManifest | und
 
 export function writeManifest(outDir: string, stem: string, dataHash: string, files: string[]): void {
   const names = [...new Set(files.map((f) => path.relative(outDir, f)))].sort();
+  // The same outputs from the same data: the manifest stays as it is (a rebuild that changes nothing writes nothing).
+  const previous = readManifest(outDir, stem);
+  if (previous?.dataHash === dataHash && previous.files.length === names.length && previous.files.every((f, i) => f === names[i])) return;
   const manifest: OutputManifest = { tool: 'modelpress build', dataHash, files: names, builtAt: new Date().toISOString() };
   writeFileAtomic(manifestFile(outDir, stem), `${JSON.stringify(manifest, null, 2)}\n`);
 }
@@ -86,6 +89,20 @@ export function existingFormats(outDir: string, stem: string): ('pdf' | 'tex')[]
   if (existsSync(path.join(outDir, `${stem}.pdf`))) found.push('pdf');
   if (existsSync(path.join(outDir, `${stem}.tex`)) || existsSync(path.join(outDir, `${stem}.macros.tex`))) found.push('tex');
   return found;
+}
+
+/**
+ * The names of an output folder's listing that are this document's: they start with `<stem>.`, and not
+ * with the stem of another document whose name extends this one's (survey.zh.md beside survey.md:
+ * survey.zh.html and survey.zh.tbl-cnn.csv are not outputs of survey.md). Another document is known by
+ * its manifest, `<other>.outputs.json`.
+ */
+export function documentFiles(names: readonly string[], stem: string): string[] {
+  const others = names
+    .filter((n) => n.endsWith('.outputs.json'))
+    .map((n) => n.slice(0, -'.outputs.json'.length))
+    .filter((other) => other !== stem && other.startsWith(`${stem}.`));
+  return names.filter((n) => n.startsWith(`${stem}.`) && !others.some((other) => n.startsWith(`${other}.`)));
 }
 
 /**
@@ -106,8 +123,8 @@ export function staleOutputs(outDir: string, stem: string, hash: string, made: r
   } catch {
     // no folder, nothing stale
   }
-  for (const name of names) {
-    if (!name.startsWith(`${stem}.`) || name === `${stem}.outputs.json`) continue;
+  for (const name of documentFiles(names, stem)) {
+    if (name === `${stem}.outputs.json`) continue;
     const file = path.resolve(outDir, name);
     const recorded = /\.(html|tex|json)$/.test(name) ? recordedHash(file) : undefined;
     if (recorded !== undefined && recorded !== hash) stale.add(file);

@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../cache/store.js';
 import type { DocumentData, ItemNumber } from '../docmodel/types.js';
 import { tableCsvFiles } from './csv.js';
 import { bibFile } from './bib.js';
-import { stampTex } from './coherence.js';
+import { documentFiles, stampTex } from './coherence.js';
 import { dataJson } from './data-json.js';
 import { svgsToPdf } from './figures.js';
 import { documentToLatex, titleHeading } from './latex.js';
@@ -72,8 +72,7 @@ function removeStale(outDir: string, stem: string, keep: Set<string>, withFigure
     return;
   }
   const prefix = `${stem}.`;
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
+  for (const name of documentFiles(names, stem)) {
     const rest = name.slice(prefix.length);
     // Chart files belong to the LaTeX export: a build without `tex` leaves them with the .tex that uses them.
     const ours = /\.csv$/.test(rest) || (withFigures && /^fig-[\w-]+\.(svg|pdf)$/.test(rest));
