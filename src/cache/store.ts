@@ -137,3 +137,24 @@ export class CacheStore {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/**
+ * A value with every number JSON can hold: NaN and ±Infinity (a latency not yet measured, a fit that
+ * does not exist) become `{ "$number": "NaN" }`, which `fromJsonSafe` turns back.
+ */
+export function toJsonSafe(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
+  if (Array.isArray(value)) return value.map(toJsonSafe);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonSafe(v)]));
+  return value;
+}
+
+export function fromJsonSafe(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fromJsonSafe);
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 1 && entries[0]![0] === '$number' && typeof entries[0]![1] === 'string') return Number(entries[0]![1]);
+    return Object.fromEntries(entries.map(([k, v]) => [k, fromJsonSafe(v)]));
+  }
+  return value;
+}

@@ -14,15 +14,7 @@
  * the medians; the footnote lists each point's median and 95% CI.
  */
 import type { VFile } from 'vfile';
-import {
-  COMPLEXITY_METRICS,
-  type ComplexityMetric,
-  type FamilySweep,
-  type PointTiming,
-  setLatencies,
-  sweepFamily,
-  SweepError,
-} from '../analysis/complexity.js';
+import { COMPLEXITY_METRICS, type ComplexityMetric, type FamilySweep, type PointTiming, setLatencies, SweepError } from '../analysis/complexity.js';
 import { CONVENTIONS } from '../analysis/types.js';
 import { toolVersion } from '../cache/tool-version.js';
 import { setOutput } from '../docmodel/output.js';
@@ -144,7 +136,7 @@ async function render(node: DirectiveNode, file: VFile, state: DocumentState): P
     let sweep = memo.get(key);
     if (!sweep) {
       try {
-        sweep = sweepFamily(family, { vary, at: ownAt, convention }, metrics);
+        sweep = state.registry.sweep(family, { vary, at: ownAt, convention }, metrics);
       } catch (err) {
         if (!(err instanceof SweepError)) throw err;
         report(file, node, phrase('diag.complexity.sweep', { reason: err.said }), 'bad-attribute', values.values ? 'values' : 'vary');
