@@ -48,7 +48,15 @@ export abstract class Cursor {
 
   /** An unsigned varint as a JS number (exact below 2^53; int64 sentinels keep their magnitude). */
   varint(): number {
-    // Tags and lengths are one byte nearly always: read it straight from the window.
+    const b = this.oneByteVarint();
+    return b >= 0 ? b : this.longVarint();
+  }
+
+  /**
+   * Tags, lengths and small ints are one-byte varints nearly always: such a byte read straight from
+   * the window, or −1 when the varint is longer or the window ends here.
+   */
+  private oneByteVarint(): number {
     const i = this.pos - this.bufStart;
     const buf = this.buf;
     if (i < buf.length) {
@@ -58,7 +66,7 @@ export abstract class Cursor {
         return b;
       }
     }
-    return this.longVarint();
+    return -1;
   }
 
   private longVarint(): number {
@@ -86,16 +94,8 @@ export abstract class Cursor {
 
   /** A varint interpreted as a two's-complement int64 (negative numbers are 10-byte varints). */
   int64(): number {
-    const i = this.pos - this.bufStart;
-    const buf = this.buf;
-    if (i < buf.length) {
-      const b = buf[i]!;
-      if (b < 0x80) {
-        this.pos++;
-        return b;
-      }
-    }
-    return this.longInt64();
+    const b = this.oneByteVarint();
+    return b >= 0 ? b : this.longInt64();
   }
 
   private longInt64(): number {
