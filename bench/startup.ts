@@ -16,7 +16,7 @@
  *
  *   PYTHONPATH=/opt/onnx-tool PYTHON=/usr/bin/python3 npx tsx bench/startup.ts
  *
- *   npm run build && npx tsx bench/startup.ts [rounds=5] [zoo rounds=min(rounds, 3)]
+ *   npm run build && npx tsx bench/startup.ts [rounds=5] [zoo rounds=min(rounds, 3)]     (MODELS=a,b: only these zoo models)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -106,14 +106,16 @@ function pythonShapes(file: string, dims: (d: string | number) => number): strin
   return `{${inputs.join(', ')}}`;
 }
 
-for (const entry of zoo) {
+// MODELS=a,b,… limits the zoo part to those models.
+const only = process.env.MODELS?.split(',');
+for (const entry of zoo.filter((e) => only === undefined || only.includes(e.name))) {
   // The 7B decoders' 13.5 GB of (sparse) external data: onnx.load and onnx-tool read it whole into memory.
   if (entry.write) {
     console.log(`${entry.name.padEnd(26)} skipped: 13.5 GB of external data, which onnx.load reads whole (modelpress reads its dims only)`);
     continue;
   }
   const file = ensureZooModel({ name: entry.name, seed: 1 }, work).path;
-  const decoder = entry.input.name === 'input_ids';
+  const decoder = entry.family === 'Llama';
   const shape = decoder
     ? 'batch=1,sequence_length=1,past_sequence_length=127'
     : entry.input.name === 'input'
