@@ -113,11 +113,6 @@ const sumOf = (nodes: readonly NodeCost[], key: 'macs' | 'flops'): number => {
   return s;
 };
 
-const sum = (xs: Iterable<number>): number => {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s;
-};
 
 /** Profile a model: totals, per-node costs, op-type and module aggregates, uncounted nodes. */
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
@@ -164,7 +159,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
     },
   );
   const uncounted = groupUncounted(costs);
-  const uncountedNodeCount = sum(uncounted.map((u) => u.nodes));
+  const uncountedNodeCount = uncounted.reduce((s, u) => s + u.nodes, 0);
   if (uncountedNodeCount > 0) {
     notes.push(`${uncountedNodeCount} node(s) are not counted (see uncounted); the MACs and FLOPs totals leave them out`);
   }

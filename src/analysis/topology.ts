@@ -46,8 +46,8 @@ function outerReferences(g: Graph): ReadonlySet<string> {
  * Every value a node reads: its explicit inputs and the outer-scope values of its sub-graphs. For the
  * common node (no omitted input, no sub-graph) this is the node's own input list, not a copy.
  */
-export function nodeReads(node: Node): readonly string[] {
-  if (!node.inputs.includes('') && !node.attributes.some((a) => a.type === 'graph' || a.type === 'graphs')) return node.inputs;
+function nodeReads(node: Node): readonly string[] {
+  if (!node.inputs.includes('') && !hasSubgraphs(node)) return node.inputs;
   const reads = node.inputs.filter((i) => i !== '');
   for (const g of subgraphsOf(node)) reads.push(...outerReferences(g));
   return reads;
@@ -263,11 +263,6 @@ function topologicalPositions(nodes: readonly Node[], reads: FlatLists, producer
     }
   }
   return order;
-}
-
-/** The graph's nodes in a topological order that keeps the stored order where it is already valid (see indexGraph). */
-export function topologicalOrder(g: Graph): Node[] {
-  return indexGraph(g).order;
 }
 
 /** Every sub-graph nested anywhere in a graph (If branches, Loop/Scan bodies, recursively). */
