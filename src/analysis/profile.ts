@@ -113,7 +113,6 @@ const sumOf = (nodes: readonly NodeCost[], key: 'macs' | 'flops'): number => {
   return s;
 };
 
-
 /** Profile a model: totals, per-node costs, op-type and module aggregates, uncounted nodes. */
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
   return bounded('profile', () => profileModelUnbounded(model, options));
