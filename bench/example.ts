@@ -228,6 +228,58 @@ function bareSessionMB(file: string, config: StoredConfig): number {
   return Number(r.stdout) / 1024;
 }
 
+/**
+ * What the cold build's benchmarks cost, read back from the results store it wrote: the time each
+ * worker spent running the model (first run, warm-up and timed phases) and creating its session, and
+ * the least time the document's own protocol needs for the same configurations at their measured
+ * median latency m: one process with a first run (m), the warm-up minimums (runs after the first,
+ * and time) and the timed minimums (runs × m, and time).
+ */
+function benchmarkTime(): { configs: number; processes: number; extra: number; runsS: number; extraS: number; createS: number; minimumS: number } {
+  const sum = { configs: 0, processes: 0, extra: 0, runsS: 0, extraS: 0, createS: 0, minimumS: 0 };
+  const walk = (d: string): void => {
+    for (const name of existsSync(d) ? readdirSync(d) : []) {
+      const full = path.join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name.endsWith('.json')) {
+        const v = (JSON.parse(readFileSync(full, 'utf8')) as { value: { result: BenchRecord; protocol: ProtocolRecord } }).value;
+        if (v.result.status !== 'ok') continue;
+        const p = v.protocol;
+        const m = v.result.latencyMedianMs;
+        sum.configs++;
+        v.result.processes.forEach((run, i) => {
+          const ms = run.firstRunMs + run.warmupMs + run.timedWallMs;
+          sum.processes++;
+          sum.runsS += ms / 1000;
+          sum.createS += run.sessionCreateMs / 1000;
+          if (i >= (p.processes ?? 1)) {
+            sum.extra++;
+            sum.extraS += ms / 1000;
+          }
+        });
+        const warmup = Math.max(Math.max(0, p.warmupMinRuns - 1) * m, p.warmupMinMs - m);
+        sum.minimumS += (m + warmup + Math.max(p.minRuns * m, p.minTimeMs)) / 1000;
+      }
+    }
+  };
+  walk(path.join(project, 'modelpress-results', 'bench'));
+  return sum;
+}
+
+interface BenchRecord {
+  status: string;
+  latencyMedianMs: number;
+  processes: { firstRunMs: number; warmupMs: number; timedWallMs: number; sessionCreateMs: number }[];
+}
+
+interface ProtocolRecord {
+  warmupMinRuns: number;
+  warmupMinMs: number;
+  minRuns: number;
+  minTimeMs: number;
+  processes?: number;
+}
+
 if (!warmOnly) {
   // A fresh project: a copy of content/, no cache, no results store, no output.
   rmSync(project, { recursive: true, force: true });
@@ -260,6 +312,15 @@ if (!warmOnly) {
   }
   console.log(`  largest benchmark worker ${cold.worker.mb.toFixed(0)} MB (${model ? path.basename(model) : 'model not seen'})${bare}`);
   console.log(`zoo files: ${zooFiles.length} in .modelpress/cache/zoo`);
+  const spent = benchmarkTime();
+  console.log(
+    `  benchmarks: ${spent.configs} configurations in ${spent.processes} worker processes (${spent.extra} extra, on unstable results); ` +
+      `runs (first, warm-up, timed) ${spent.runsS.toFixed(1)} s, of which extra processes ${spent.extraS.toFixed(1)} s; session creation ${spent.createS.toFixed(1)} s`,
+  );
+  console.log(
+    `  the protocol's own minimum for these configurations at their measured medians (one process each, first run + warm-up + timed minimums, nothing else): ` +
+      `${spent.minimumS.toFixed(1)} s (${(spent.minimumS / 90).toFixed(2)}× the goal of 90 s)`,
+  );
 }
 if (coldOnly) process.exit(0);
 

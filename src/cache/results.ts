@@ -12,7 +12,7 @@
  * a lookup whose parts differ is stale, never served as current. Regenerable artifacts (zoo ONNX
  * files, file-hash memos) stay in `.modelpress/`, which is not committed.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cacheKey, type Entry, writeFileAtomic } from './store.js';
@@ -68,6 +68,74 @@ export function differingParts(a: Record<string, unknown>, b: Record<string, unk
   return keys.filter((k) => cacheKey({ v: a[k] ?? null }) !== cacheKey({ v: b[k] ?? null }));
 }
 
+/**
+ * The big lists of a stored profile, parsed only when something reads them: a table of totals reads
+ * none of a ResNet's nodes, tensors or module tree, which are 95% of its file.
+ */
+const DEFERRED_KEYS = ['nodes', 'tensors', 'modules'];
+
+/** A field of `value` cut out of the text, as written: `[`…`]` or `{`…`}`. */
+interface Deferred {
+  key: string;
+  text: string;
+}
+
+/**
+ * JSON.parse of a result file, with the deferred fields of its value cut out when the file is laid out
+ * as `readableJson` writes it (the value's fields at two spaces, each field's elements on deeper lines,
+ * so the first line that is two spaces and the closing bracket ends the field). The placeholder left
+ * (`[]`, `{}`) keeps the value's shape for the check; a file laid out otherwise is parsed whole.
+ */
+function parseDeferring(text: string): { entry: Partial<ResultFile<unknown>>; deferred: Deferred[] } {
+  const valueAt = text.indexOf('\n "value": {\n');
+  if (valueAt < 0) return { entry: JSON.parse(text) as Partial<ResultFile<unknown>>, deferred: [] };
+  const deferred: Deferred[] = [];
+  const pieces: string[] = [];
+  let from = 0;
+  const field = /\n {2}"(\w+)": ([[{])\n/g;
+  field.lastIndex = valueAt;
+  for (let m = field.exec(text); m; m = field.exec(text)) {
+    if (!DEFERRED_KEYS.includes(m[1]!)) continue;
+    const open = m.index + m[0].length - 2;
+    const close = text.indexOf(`\n  ${m[2] === '[' ? ']' : '}'}`, open);
+    // The field ends its line: a comma before the next field, or the value's end.
+    if (close < 0 || !/[,\n]/.test(text[close + 4] ?? '')) break;
+    deferred.push({ key: m[1]!, text: text.slice(open, close + 4) });
+    pieces.push(text.slice(from, open), m[2] === '[' ? '[]' : '{}');
+    from = close + 4;
+    field.lastIndex = from;
+  }
+  pieces.push(text.slice(from));
+  return { entry: JSON.parse(pieces.join('')) as Partial<ResultFile<unknown>>, deferred };
+}
+
+/** Replace the placeholder with a getter that parses the field once, on first use. */
+function parseOnFirstUse(value: Record<string, unknown>, d: Deferred, file: string): void {
+  const settle = (v: unknown): unknown => {
+    Object.defineProperty(value, d.key, { value: v, writable: true, enumerable: true, configurable: true });
+    return v;
+  };
+  Object.defineProperty(value, d.key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(d.text);
+      } catch (err) {
+        throw new Error(
+          `${file}: the stored ${d.key} are not valid JSON (${(err as Error).message}); delete the file, or build with --refresh, to measure again`,
+        );
+      }
+      return settle(parsed);
+    },
+    set: settle,
+  });
+}
+
+/** Result files parsed by this process, by path, with the file's identity when read (ResultsStore.read). */
+const readMemo = new Map<string, { stamp: string; kind: string; check: (value: unknown) => boolean; lookup: ResultLookup<unknown> }>();
+
 export class ResultsStore {
   constructor(
     readonly root: string,
@@ -94,7 +162,29 @@ export class ResultsStore {
     return [...have.filter((m) => m === this.machine), ...have.filter((m) => m !== this.machine)];
   }
 
+  /**
+   * One result file, checked. A file read before and unchanged since (same inode, size and mtime) is
+   * served from this process's memo: a survey and its translation read the same profiles, and a
+   * document that names one model three ways reads its file once. Writes go through
+   * `writeFileAtomic` (a new inode), so a rewritten file is always read again.
+   */
   read<T>(file: string, kind: ResultFile<T>['kind'], check: (value: unknown) => value is T): ResultLookup<T> {
+    let stamp: string;
+    try {
+      const st = statSync(file);
+      stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'absent', file };
+      return { status: 'corrupt', file, reason: `cannot read it: ${(err as Error).message}` };
+    }
+    const known = readMemo.get(file);
+    if (known && known.stamp === stamp && known.kind === kind && known.check === check) return known.lookup as ResultLookup<T>;
+    const lookup = this.readAgain(file, kind, check);
+    if (lookup.status !== 'absent') readMemo.set(file, { stamp, kind, check, lookup });
+    return lookup;
+  }
+
+  private readAgain<T>(file: string, kind: ResultFile<T>['kind'], check: (value: unknown) => value is T): ResultLookup<T> {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -103,8 +193,9 @@ export class ResultsStore {
       return { status: 'corrupt', file, reason: `cannot read it: ${(err as Error).message}` };
     }
     let entry: Partial<ResultFile<unknown>>;
+    let deferred: Deferred[];
     try {
-      entry = JSON.parse(text) as Partial<ResultFile<unknown>>;
+      ({ entry, deferred } = parseDeferring(text));
     } catch (err) {
       return { status: 'corrupt', file, reason: `not valid JSON (${(err as Error).message})` };
     }
@@ -112,6 +203,7 @@ export class ResultsStore {
       return { status: 'corrupt', file, reason: `not a modelpress ${kind} result of schema ${RESULTS_SCHEMA}` };
     }
     if (!check(entry.value)) return { status: 'corrupt', file, reason: 'the stored value is incomplete' };
+    for (const d of deferred) parseOnFirstUse(entry.value as Record<string, unknown>, d, file);
     return { status: 'hit', entry: entry as ResultFile<T>, file };
   }
 

@@ -112,7 +112,7 @@ export async function runBuild(content: string[], flags: BuildFlags): Promise<{ 
   for (const d of result.documents) {
     const s = d.stats;
     process.stdout.write(
-      `${path.relative(cwd, d.html)}  (${s.profiled} profiled, ${s.benchmarked} benchmarked, ${s.profileHits + s.benchHits} from cache)${d.pdf ? `  ${path.relative(cwd, d.pdf)}` : ''}` +
+      `${path.relative(cwd, d.html)}  (${d.skipped ? 'unchanged: nothing it is made from changed since its last build' : `${s.profiled} profiled, ${s.benchmarked} benchmarked, ${s.profileHits + s.benchHits} from cache`})${d.pdf ? `  ${path.relative(cwd, d.pdf)}` : ''}` +
         `${d.latex.length ? `  LaTeX: ${d.latex.map((f) => path.relative(cwd, f)).join(', ')}` : ''}\n`,
     );
     if (d.alsoRebuilt.length > 0)

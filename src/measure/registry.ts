@@ -82,6 +82,8 @@ export class ModelRegistry {
   private readonly benches = new Map<string, Promise<Outcome<StoredBench>>>();
   private environment: Environment | undefined;
   readonly stats: MeasureStats = { profiled: 0, benchmarked: 0, profileHits: 0, benchHits: 0 };
+  /** Model files and results-store files this registry read or wrote (a document's inputs, cache/document-stamp.ts). */
+  readonly filesUsed = new Set<string>();
 
   constructor(private readonly options: RegistryOptions = {}) {
     this.cache = options.cacheDir ? new CacheStore(options.cacheDir) : undefined;
@@ -150,6 +152,7 @@ export class ModelRegistry {
   identity(model: DeclaredModel, point: InputPoint): Outcome<{ sha256: string; zooSize?: [number, number] }> {
     if (model.source.kind === 'file') {
       const file = model.source.path;
+      this.filesUsed.add(file);
       if (!existsSync(file)) {
         return {
           ok: false,
@@ -347,6 +350,7 @@ export class ModelRegistry {
   }
 
   private writeResult(file: string, kind: 'profile' | 'bench', parts: Record<string, unknown>, value: unknown, machine?: string): void {
+    this.filesUsed.add(file);
     try {
       this.results?.write(file, kind, parts, value, machine);
     } catch {
@@ -384,6 +388,7 @@ export class ModelRegistry {
     let stale: { file: string; differ: string[] } | undefined;
     let corrupt: ResultLookup<T> | undefined;
     for (const f of files) {
+      this.filesUsed.add(f);
       const found = this.results!.read(f, kind, check);
       if (found.status === 'corrupt') corrupt ??= found;
       if (found.status !== 'hit') continue;
@@ -493,6 +498,8 @@ export class ModelRegistry {
     if (this.results && this.options.frozen) {
       // This machine's result first, then any other machine's (its environment is disclosed with it).
       const machines = this.results.benchMachines(this.modelName(model), config);
+      // This machine's file counts as an input even while absent: once it appears, it is served first.
+      this.filesUsed.add(this.results.benchFile(this.modelName(model), config));
       const files =
         machines.length > 0
           ? machines.map((m) => this.results!.benchFile(this.modelName(model), config, m))
@@ -543,6 +550,7 @@ export class ModelRegistry {
     const resultFile = this.results?.benchFile(this.modelName(model), config);
     let previous: StoredBench | undefined;
     if (this.results && resultFile) {
+      this.filesUsed.add(resultFile);
       const found = this.results.read(resultFile, 'bench', isStoredBench);
       if (found.status === 'hit' && found.entry.key === key) {
         if (!this.refreshes(model.id)) {

@@ -12,18 +12,20 @@ import { VFile } from 'vfile';
 import { loadRuleModules, RuleModuleError } from '../analysis/user-rules.js';
 import { sha256Hex, writeFileAtomic } from '../cache/store.js';
 import { copyAssets, copyDocumentAssets } from '../export/assets.js';
+import { DocumentStamps, documentSnapshot, replayMessages, settled, snapshotProject, type DocumentStamp } from '../cache/document-stamp.js';
 import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
 import { documentDataHash } from '../export/data-json.js';
-import { exportDocument } from '../export/index.js';
-import { BrowserNotFoundError, htmlToPdf } from '../export/pdf.js';
+import { BrowserNotFoundError, findChromium, htmlToPdf } from '../export/pdf.js';
 import { cjkFontProblem } from '../export/cjk-fonts.js';
 import { hasCjk, isCjkLang } from '../i18n/index.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from '../measure/registry.js';
-import { renderDocument, scanLabels } from '../document/pipeline.js';
-import { BOOK_REFERENCES_MARK, bookReferences } from '../document/citations.js';
 import type { CounterStart } from '../document/state.js';
 import type { BookCitations, Reference } from '../docmodel/types.js';
-import { type BookChapter, chapterNav, withNav, withReferences, writeBook } from './book.js';
+import type { BookChapter } from './book.js';
+
+/** The stages that render and export (stages.ts), imported on first use. */
+let loadedStages: Promise<typeof import('./stages.js')> | undefined;
+const stages = (): Promise<typeof import('./stages.js')> => (loadedStages ??= import('./stages.js'));
 import { cacheDirOf, projectRoot } from '../cache/project.js';
 import { DEFAULT_RESULTS_DIR, machineName } from '../cache/results.js';
 import { ConfigError, projectSettings, readProjectConfig, type ProjectConfig } from '../document/settings.js';
@@ -76,6 +78,8 @@ export interface BuiltDocument {
   file: VFile;
   data: DocumentData;
   stats: MeasureStats;
+  /** Not rendered: nothing it is made from changed since the build that wrote its outputs (cache/document-stamp.ts). */
+  skipped?: boolean;
 }
 
 export interface BuildResult {
@@ -210,6 +214,60 @@ export function releaseDocumentState(file: VFile): void {
   delete file.data.modelpress;
 }
 
+/** The browser a PDF would be printed with, or '' (part of a document's inputs). */
+function browserPath(): string {
+  try {
+    return findChromium();
+  } catch {
+    return '';
+  }
+}
+
+/** A `csl` setting that names a file (relative to the document), not a bundled style. */
+function cslFile(csl: string | undefined, doc: string): string[] {
+  return csl && /\.csl$/i.test(csl) ? [path.resolve(path.dirname(doc), csl)] : [];
+}
+
+/**
+ * A document not built again: its report from the stamp, its data from the data file it wrote (the
+ * stamp vouches the file is as written), its warnings printed again. Undefined when the data file
+ * cannot be read back, and the document is built.
+ */
+function skippedDocument(source: string, stamp: DocumentStamp, out: string): BuiltDocument | undefined {
+  let data: DocumentData;
+  let page: string;
+  try {
+    const {
+      numbers: _numbers,
+      dataHash: _hash,
+      ...rest
+    } = JSON.parse(readFileSync(stamp.report.dataFile, 'utf8')) as DocumentData & { numbers?: unknown; dataHash?: string };
+    data = rest as DocumentData;
+    page = readFileSync(stamp.report.html, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const file = new VFile({ path: path.relative(process.cwd(), source) || source, cwd: process.cwd() });
+  replayMessages(file, stamp.messages);
+  // A figure copy deleted from the output folder is put back (its source is unchanged).
+  for (const problem of copyDocumentAssets(data, out)) file.message(problem, { ruleId: 'missing-asset', source: 'modelpress' });
+  return {
+    source,
+    html: stamp.report.html,
+    page,
+    dataFile: stamp.report.dataFile,
+    pdf: stamp.report.pdf,
+    latex: stamp.report.latex,
+    alsoRebuilt: [],
+    removedStale: [],
+    dataHash: stamp.report.dataHash,
+    file,
+    data,
+    stats: { profiled: 0, benchmarked: 0, profileHits: 0, benchHits: 0 },
+    skipped: true,
+  };
+}
+
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const { root, settings, rules, out, book, documents, resultsDir, machine } = await prepareProject(options);
   const to = options.to ?? ['html'];
@@ -229,6 +287,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       starts.set(doc, start);
       try {
         const text = await readFile(doc, 'utf8');
+        const { scanLabels } = await stages();
         const scanned = await scanLabels(new VFile({ value: text, path: doc }), { settings, documentName: stem, counterStart: start });
         for (const [id, ref] of scanned.numbers) if (!external.has(id)) external.set(id, ref);
         if (scanned.bibliography) referencesPage ??= stem;
@@ -242,8 +301,42 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   if (ownReferencesPage) referencesPage = documents.some((d) => path.basename(d, '.md') === 'references') ? 'book-references' : 'references';
   const bookCitations: BookCitations | undefined = book ? { clusters: [], items: new Map(), page: referencesPage! } : undefined;
   const bookChapters: BookChapter[] = [];
+  // A document whose inputs are all as its last build recorded is not built again (never in a book,
+  // whose chapters depend on each other, nor with --refresh). The project is snapshotted once, before
+  // any document is read.
+  const stamps = book || options.refresh !== undefined ? undefined : new DocumentStamps(cacheDirOf(root));
+  const project = stamps
+    ? snapshotProject({
+        root,
+        excluded: [out, path.dirname(cacheDirOf(root)), resultsDir],
+        command: JSON.stringify({
+          to,
+          out,
+          resultsDir,
+          frozen: options.frozen,
+          strict: options.strict,
+          lenient: options.lenient,
+          machine,
+          provider: options.provider,
+        }),
+        browser: browserPath(),
+      })
+    : undefined;
   for (const doc of documents) {
     const stem = path.basename(doc, '.md');
+    const snapshot = project
+      ? documentSnapshot(
+          project,
+          documents.filter((d) => d !== doc),
+        )
+      : undefined;
+    const stamp = stamps && snapshot ? stamps.current(out, doc, snapshot) : undefined;
+    const unchanged = stamp ? skippedDocument(doc, stamp, out) : undefined;
+    if (unchanged) {
+      built.push(unchanged);
+      continue;
+    }
+    const failed = failures.length;
     const value = await readDocument(doc, failures);
     if (value === undefined) continue;
     const registryOptions: RegistryOptions = {
@@ -260,6 +353,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const file = new VFile({ value, path: path.relative(process.cwd(), doc) || doc, cwd: process.cwd() });
     // The last boundary: directives and front matter are guarded one by one; a failure outside them
     // costs this document only, named with its file, and every other document still builds.
+    const { renderDocument, exportDocument, BOOK_REFERENCES_MARK } = await stages();
     let rendered: Awaited<ReturnType<typeof renderDocument>>;
     try {
       rendered = await renderDocument(file, {
@@ -350,6 +444,22 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     } catch (err) {
       failures.push(`${path.relative(root, doc)}: ${stem}.outputs.json not written: ${(err as Error).message}`);
     }
+    if (stamps && snapshot) {
+      if (failures.length === failed && settled(file)) {
+        const state = file.data.modelpress!;
+        stamps.record(out, doc, snapshot, {
+          extraFiles: [
+            ...state.registry.filesUsed,
+            ...rendered.data.assets.map((a) => a.source),
+            ...state.settings.bibliography,
+            ...cslFile(state.settings.csl, doc),
+          ],
+          outputs: [...made, ...rendered.data.assets.map((a) => path.join(out, a.target))],
+          file,
+          report: { html: htmlFile, dataFile, pdf: entry.pdf, latex: entry.latex, dataHash },
+        });
+      } else stamps.forget(out, doc);
+    }
     // This document's outputs are written: its measurements (the registry's profiles and benchmarks,
     // tens of MB for a survey) go with its plugin state, so the next document does not build on top of
     // them. What the report and watch read (messages, data, stats) stays on the entry.
@@ -358,6 +468,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   }
   if (book) {
     const bookWords = documentMessages(bookChapters[0]?.data ?? {});
+    const { bookReferences, chapterNav, withNav, withReferences, writeBook } = await stages();
     const references = bookCitations ? bookReferences(bookCitations, bookWords.t('bibliography.title')) : undefined;
     // The navigation runs through the References page when the book writes one.
     const pages = ownReferencesPage && references ? [...bookChapters, { stem: referencesPage!, title: bookWords.t('bibliography.title') }] : bookChapters;

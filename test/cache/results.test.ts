@@ -36,6 +36,42 @@ describe('ResultsStore', () => {
     store.write(file, 'profile', { a: 1 }, 5);
     expect(store.read(file, 'bench', isNumber)).toMatchObject({ status: 'corrupt', reason: 'not a modelpress bench result of schema 1' });
   });
+
+  it("a profile's node, tensor and module lists are parsed on first use; an unchanged file is parsed once", () => {
+    const store = new ResultsStore(dir, 'm');
+    const file = store.profileFile('zoo-lazy', '', 'exact');
+    const profile = {
+      schema: 1,
+      totals: { params: 12 },
+      nodes: [{ name: 'a', flops: 2, formula: 'x\ny' }, { name: 'b', flops: 3 }],
+      tensors: [{ name: 'w', params: 12 }],
+      modules: { root: { params: 12 }, child: { params: 4 } },
+      notes: ['one'],
+    };
+    store.write(file, 'profile', { a: 1 }, profile);
+    const isObject = (v: unknown): v is typeof profile => !!v && typeof v === 'object';
+    const hit = store.read(file, 'profile', isObject);
+    if (hit.status !== 'hit') throw new Error(hit.status);
+    const value = hit.entry.value;
+    for (const key of ['nodes', 'tensors', 'modules']) expect(typeof Object.getOwnPropertyDescriptor(value, key)?.get).toBe('function');
+    expect(Object.getOwnPropertyDescriptor(value, 'totals')?.get).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(value))).toEqual(profile);
+    expect(Object.getOwnPropertyDescriptor(value, 'nodes')?.value).toEqual(profile.nodes);
+    // The same file, unchanged: the same entry; rewritten: read again.
+    expect((store.read(file, 'profile', isObject) as typeof hit).entry).toBe(hit.entry);
+    store.write(file, 'profile', { a: 1 }, { ...profile, notes: ['two'] });
+    expect((store.read(file, 'profile', isObject) as typeof hit).entry.value.notes).toEqual(['two']);
+  });
+
+  it('a damaged node line is an error naming the file when the nodes are used', () => {
+    const store = new ResultsStore(dir, 'm');
+    const file = store.profileFile('zoo-damaged', '', 'exact');
+    store.write(file, 'profile', { a: 1 }, { schema: 1, nodes: [{ name: 'a' }, { name: 'b' }], totals: {} });
+    writeFileSync(file, readFileSync(file, 'utf8').replace('{"name":"b"}', '{"name":"b"'));
+    const hit = store.read(file, 'profile', (v): v is { nodes: unknown[] } => !!v && typeof v === 'object');
+    if (hit.status !== 'hit') throw new Error(hit.status);
+    expect(() => hit.entry.value.nodes).toThrow(`${file}: the stored nodes are not valid JSON`);
+  });
 });
 
 describe('helpers', () => {

@@ -10,7 +10,7 @@
  *   node /features/conv/Conv at 6×6: (2×1×3²−1)×2×6² = 1224.
  * - worked example (the seed's): (2×3×3²−1)×4×6² = 7632.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,7 +111,16 @@ describe('end to end', () => {
   });
 
   it('rebuilds with nothing changed without profiling or benchmarking anything', async () => {
+    // Nothing changed at all: the document is not even rendered (cache/document-stamp.ts).
+    const skipped = await build({ cwd: root });
+    expect(skipped.documents[0]!.skipped).toBe(true);
+    expect(skipped.documents[0]!.stats).toEqual({ profiled: 0, benchmarked: 0, profileHits: 0, benchHits: 0 });
+    // The document touched (same text, new mtime): rendered again, every measurement from the store.
+    const doc = readdirSync(content()).find((f) => f.endsWith('.md'))!;
+    const later = new Date(Date.now() + 5000);
+    utimesSync(path.join(content(), doc), later, later);
     const result = await build({ cwd: root });
+    expect(result.documents[0]!.skipped).toBeUndefined();
     expect(result.documents[0]!.stats).toEqual({ profiled: 0, benchmarked: 0, profileHits: 5, benchHits: 1 });
   });
 
