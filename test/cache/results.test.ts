@@ -43,7 +43,10 @@ describe('ResultsStore', () => {
     const profile = {
       schema: 1,
       totals: { params: 12 },
-      nodes: [{ name: 'a', flops: 2, formula: 'x\ny' }, { name: 'b', flops: 3 }],
+      nodes: [
+        { name: 'a', flops: 2, formula: 'x\ny' },
+        { name: 'b', flops: 3 },
+      ],
       tensors: [{ name: 'w', params: 12 }],
       modules: { root: { params: 12 }, child: { params: 4 } },
       notes: ['one'],
