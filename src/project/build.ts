@@ -318,6 +318,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
           lenient: options.lenient,
           machine,
           provider: options.provider,
+          // Custom rules by their content (they may live outside the project folder).
+          rules: rules?.key,
         }),
         browser: browserPath(),
       })
@@ -448,10 +450,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       if (failures.length === failed && settled(file)) {
         const state = file.data.modelpress!;
         stamps.record(out, doc, snapshot, {
+          // What it read outside the walk: results and model files, images, included files, bibliographies, a style.
           extraFiles: [
             ...state.registry.filesUsed,
             ...rendered.data.assets.map((a) => a.source),
-            ...state.settings.bibliography,
+            ...(file.data.modelpressSources ?? []).map((s) => s.path),
+            ...state.settings.bibliography.map((b) => path.resolve(path.dirname(doc), b)),
             ...cslFile(state.settings.csl, doc),
           ],
           outputs: [...made, ...rendered.data.assets.map((a) => path.join(out, a.target))],

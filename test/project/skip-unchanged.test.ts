@@ -127,6 +127,25 @@ describe('what builds a document again', () => {
     expect(skipped(await run())['paper.md']).toBe(false);
   });
 
+  it('a file it includes from outside the project folder', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'mp-skip-outside-'));
+    try {
+      const part = path.join(outside, 'shared.md');
+      writeFileSync(part, 'Shared text, first version.\n');
+      const doc = path.join(dir, 'content', 'note.md');
+      edit(doc, `${NOTE}\nOne more line.\n\n::include{file=${JSON.stringify(path.relative(path.dirname(doc), part))}}\n`);
+      expect(skipped(await run())['note.md']).toBe(false);
+      expect(skipped(await run())['note.md']).toBe(true);
+      edit(part, 'Shared text, second version.\n');
+      expect(skipped(await run())['note.md']).toBe(false);
+      expect(readFileSync(path.join(outDir(), 'note.html'), 'utf8')).toContain('second version');
+      edit(doc, `${NOTE}\nOne more line.\n`);
+      await run();
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('a results-store file it read', async () => {
     await run();
     const profiles = path.join(dir, 'modelpress-results', 'profile', 'zoo-resnet18');
