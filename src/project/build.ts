@@ -458,7 +458,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
             ...state.settings.bibliography.map((b) => path.resolve(path.dirname(doc), b)),
             ...cslFile(state.settings.csl, doc),
           ],
-          outputs: [...made, ...rendered.data.assets.map((a) => path.join(out, a.target))],
+          outputs: [...made, path.join(out, `${stem}.outputs.json`), ...rendered.data.assets.map((a) => path.join(out, a.target))],
           file,
           report: { html: htmlFile, dataFile, pdf: entry.pdf, latex: entry.latex, dataHash },
         });
