@@ -29,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VFile } from 'vfile';
+import { statIdentity } from './file-hash.js';
 import { hashParts } from './output-stamps.js';
 import { sha256Hex, writeFileAtomic } from './store.js';
 import { toolVersion } from './tool-version.js';
@@ -81,8 +82,7 @@ export interface DocumentStamp {
 /** size:mtime:inode of a file, or '-' when it is not there. */
 function statOf(file: string): string {
   try {
-    const st = statSync(file);
-    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+    return statIdentity(statSync(file));
   } catch {
     return '-';
   }
@@ -111,7 +111,7 @@ function walk(root: string, skip: ReadonlySet<string>): string[] | undefined {
       if (st.isDirectory()) {
         if (!visit(full)) return false;
       } else {
-        out.push(`${path.relative(root, full)}\u0000${st.size}:${st.mtimeMs}:${st.ino}`);
+        out.push(`${path.relative(root, full)}\u0000${statIdentity(st)}`);
         if (out.length > MAX_WALKED_FILES) return false;
       }
     }

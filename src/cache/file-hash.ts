@@ -4,7 +4,7 @@
  * is always the content hash, so a touched-but-identical file still hits the result cache.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import { cacheDirOf, projectRoot } from './project.js';
 import { writeFileAtomic } from './store.js';
@@ -16,6 +16,11 @@ interface Remembered {
 }
 
 /** Hash a file in 4 MiB chunks (no whole-file buffer for large models). */
+/** A file's identity without reading it: size, mtime and inode (a rename-into-place write changes the inode). */
+export function statIdentity(st: Stats): string {
+  return `${st.size}:${st.mtimeMs}:${st.ino}`;
+}
+
 export function hashFile(file: string): string {
   const hash = createHash('sha256');
   const fd = openSync(file, 'r');

@@ -15,6 +15,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { statIdentity } from './file-hash.js';
 import { cacheKey, type Entry, writeFileAtomic } from './store.js';
 
 export const RESULTS_SCHEMA = 1;
@@ -83,8 +84,8 @@ interface Deferred {
 /**
  * JSON.parse of a result file, with the deferred fields of its value cut out when the file is laid out
  * as `readableJson` writes it (the value's fields at two spaces, each field's elements on deeper lines,
- * so the first line that is two spaces and the closing bracket ends the field). The placeholder left
- * (`[]`, `{}`) keeps the value's shape for the check; a file laid out otherwise is parsed whole.
+ * so the first line that is two spaces and the closing bracket ends the field). The empty list or
+ * object left in its stead (`[]`, `{}`) keeps the value's shape for the check; a file laid out otherwise is parsed whole.
  */
 function parseDeferring(text: string): { entry: Partial<ResultFile<unknown>>; deferred: Deferred[] } {
   const valueAt = text.indexOf('\n "value": {\n');
@@ -109,7 +110,7 @@ function parseDeferring(text: string): { entry: Partial<ResultFile<unknown>>; de
   return { entry: JSON.parse(pieces.join('')) as Partial<ResultFile<unknown>>, deferred };
 }
 
-/** Replace the placeholder with a getter that parses the field once, on first use. */
+/** Put a getter in the empty stand-in's place: it parses the field once, on first use. */
 function parseOnFirstUse(value: Record<string, unknown>, d: Deferred, file: string): void {
   const settle = (v: unknown): unknown => {
     Object.defineProperty(value, d.key, { value: v, writable: true, enumerable: true, configurable: true });
@@ -171,8 +172,7 @@ export class ResultsStore {
   read<T>(file: string, kind: ResultFile<T>['kind'], check: (value: unknown) => value is T): ResultLookup<T> {
     let stamp: string;
     try {
-      const st = statSync(file);
-      stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      stamp = statIdentity(statSync(file));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'absent', file };
       return { status: 'corrupt', file, reason: `cannot read it: ${(err as Error).message}` };
