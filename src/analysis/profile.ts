@@ -18,6 +18,7 @@ import { moduleTree, scopeOf } from './modules.js';
 import { attributesJson } from './node-attrs.js';
 import { userRuleTable } from './user-rules.js';
 import { type BufferTensor, countParams, dedupeParams, type ParamsResult } from './params.js';
+import { ShapeLists } from './shape-table.js';
 import { allSubgraphs, type GraphIndex } from './topology.js';
 import {
   AnalysisError,
@@ -143,7 +144,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   notes.push(...new Set(depth.notes));
 
   const { index } = main;
-  const nodes = nodeCosts(costs, params, index);
+  const nodes = nodeCosts(costs, params, index, new ShapeLists());
 
   const modules = moduleTree(nodes);
   annotateModules(
@@ -219,7 +220,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
  * its own (as each stage's loop is): V8 optimizes a small function whole, where a long one is
  * recompiled each time another of its loops gets hot.
  */
-function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex): NodeCost[] {
+function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex, shapes: ShapeLists): NodeCost[] {
   const nodes: NodeCost[] = new Array(costs.nodes.length);
   for (let i = 0; i < nodes.length; i++) {
     const n = costs.nodes[i]!;
@@ -235,8 +236,8 @@ function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex): N
       outputs: node.outputs,
       constantInputs: constantInputs(n.rec, index),
       attributes: attributesJson(node.attributes),
-      inputShapes: shapesOf(n.rec.inputs),
-      outputShapes: shapesOf(n.rec.outputs),
+      inputShapes: shapes.of(n.rec.inputs),
+      outputShapes: shapes.of(n.rec.outputs),
       params: p?.params ?? 0,
       paramsBytes: p?.bytes ?? 0,
       macs: n.macs,
@@ -266,13 +267,6 @@ function constantInputs(rec: GraphCost['nodes'][number]['rec'], index: GraphInde
   const out: number[] = new Array(count);
   count = 0;
   for (let i = 0; i < length; i++) if (isConstant(i)) out[count++] = i;
-  return out;
-}
-
-/** The shapes of a node's input or output facts, as the Profile lists them (null: rank unknown or omitted). */
-function shapesOf(facts: readonly (ValueFacts | undefined)[]): (Dim[] | null)[] {
-  const out: (Dim[] | null)[] = new Array(facts.length);
-  for (let i = 0; i < facts.length; i++) out[i] = facts[i]?.shape ?? null;
   return out;
 }
 
