@@ -244,7 +244,7 @@ export class Inferrer {
   private readonly opsets = new Map<string, number>();
   private work = 0;
   private readonly hints = new Map<string, ValueFacts>();
-  /** Equal shapes as one frozen array (values' facts, and through them the Profile's shape lists). */
+  /** Equal shapes as one array (values' facts, and through them the Profile's shape lists). */
   readonly shapes = new ShapeTable();
 
   constructor(

@@ -2,9 +2,10 @@
  * One array for equal shapes, and one list for equal lists of them. A large model has few distinct
  * shapes (every block of a transformer makes the same ones), yet each value's facts and each node's
  * row in the Profile held shape arrays of their own, kept to the end of the profile: on a 100k-node
- * graph a few hundred thousand small arrays that each garbage collection copied. The arrays handed out
- * are frozen, as the analysis never edits a shape in place (rules copy one to change it): a rule that
- * did would fail loudly instead of changing another value's shape.
+ * graph a few hundred thousand small arrays that each garbage collection copied. Sharing is sound
+ * because the analysis never edits a shape in place (rules copy one to change it, and declared shapes
+ * of the model were shared with the facts before). The arrays are not frozen: V8 iterates a frozen
+ * array (for-of, map) several times slower, and every shape would pay for it.
  */
 import type { Dim } from '../onnx/model.js';
 import type { ValueFacts } from './types.js';
@@ -12,16 +13,16 @@ import type { ValueFacts } from './types.js';
 /** Slots of the shape table: a direct-mapped cache (a colliding shape replaces the one there), so it never grows. */
 const SHAPE_SLOTS = 1024;
 
-/** Shapes by their dims: the same frozen array for equal dims met in the same slot. */
+/** Shapes by their dims: the same array for equal dims met in the same slot. */
 export class ShapeTable {
   private readonly slots: (Dim[] | undefined)[] = new Array<Dim[] | undefined>(SHAPE_SLOTS).fill(undefined);
 
-  /** A frozen array with the dims of `shape`: a shared one when an equal shape is held, else a copy of exactly its length. */
+  /** An array with the dims of `shape`: a shared one when an equal shape is held, else a copy of exactly its length. */
   intern(shape: readonly Dim[]): Dim[] {
     const slot = hashDims(shape) & (SHAPE_SLOTS - 1);
     const held = this.slots[slot];
     if (held !== undefined && sameDims(held, shape)) return held;
-    const copy = Object.freeze(shape.slice()) as Dim[];
+    const copy = shape.slice();
     this.slots[slot] = copy;
     return copy;
   }
@@ -50,8 +51,9 @@ const MAX_SHARED_LISTS = 4096;
 const NO_SHAPES = Object.freeze([]) as unknown as (Dim[] | null)[];
 
 /**
- * A node's input or output shapes as the Profile lists them (null: rank unknown or omitted): one frozen
- * list for the nodes whose one or two values have the very same shape arrays (the ShapeTable's).
+ * A node's input or output shapes as the Profile lists them (null: rank unknown or omitted): one list
+ * for the nodes whose one or two values have the very same shape arrays (the ShapeTable's). The
+ * Profile is read, never edited.
  */
 export class ShapeLists {
   private readonly ones = new Map<Dim[] | null, (Dim[] | null)[]>();
@@ -70,7 +72,7 @@ export class ShapeLists {
   private one(a: Dim[] | null): (Dim[] | null)[] {
     let list = this.ones.get(a);
     if (list === undefined) {
-      list = Object.freeze([a]) as (Dim[] | null)[];
+      list = [a];
       if (this.size < MAX_SHARED_LISTS) {
         this.ones.set(a, list);
         this.size++;
@@ -83,7 +85,7 @@ export class ShapeLists {
     let byB = this.twos.get(a);
     let list = byB?.get(b);
     if (list === undefined) {
-      list = Object.freeze([a, b]) as (Dim[] | null)[];
+      list = [a, b];
       if (this.size < MAX_SHARED_LISTS) {
         if (byB === undefined) this.twos.set(a, (byB = new Map()));
         byB.set(b, list);
