@@ -255,19 +255,20 @@ const NO_INPUTS = Object.freeze([]) as unknown as number[];
 /** Indices of a node's inputs that are constants (a shared empty list for the common node without). */
 function constantInputs(rec: GraphCost['nodes'][number]['rec'], index: GraphIndex): number[] {
   const first = index.inputStart[rec.index]!;
-  const length = index.inputStart[rec.index + 1]! - first;
-  const isConstant = (i: number): boolean => {
-    const id = index.inputIds[first + i]!;
-    return id >= 0 && rec.scope.constantById(id) !== undefined;
-  };
+  const end = index.inputStart[rec.index + 1]!;
   let count = 0;
-  for (let i = 0; i < length; i++) if (isConstant(i)) count++;
+  for (let j = first; j < end; j++) if (isConstantId(rec, index.inputIds[j]!)) count++;
   if (count === 0) return NO_INPUTS;
   // Kept with the profile: an exact-size list, not one grown by push (which keeps room for 16).
   const out: number[] = new Array(count);
   count = 0;
-  for (let i = 0; i < length; i++) if (isConstant(i)) out[count++] = i;
+  for (let j = first; j < end; j++) if (isConstantId(rec, index.inputIds[j]!)) out[count++] = j - first;
   return out;
+}
+
+/** True when value `id` (−1: an omitted input) is a constant where the node reads it (a function, not a closure per node). */
+function isConstantId(rec: GraphCost['nodes'][number]['rec'], id: number): boolean {
+  return id >= 0 && rec.scope.constantById(id) !== undefined;
 }
 
 /** One note for value_info shapes that disagree with inference (the inferred ones are used). */
