@@ -23,6 +23,10 @@ import { castValues, forEachIndex, given, nodeLabel, stridesOf } from './tensor-
 export function countDims(v: ValueFacts | undefined, what: string, ctx: NodeContext): number[] {
   const shape = v?.shape;
   if (shape === undefined) throw new AnalysisError(`cannot count: the rank of ${what} is unknown`, nodeLabel(ctx));
+  // The common case, all dims known, without a list of the unknown ones (a closure and a list per node).
+  let known = true;
+  for (let i = 0; i < shape.length && known; i++) known = typeof shape[i] === 'number';
+  if (known) return shape as number[];
   const unknown: string[] = [];
   shape.forEach((d, i) => {
     if (typeof d !== 'number') unknown.push(`dim ${i} (${d === null ? '?' : `'${d}'`})`);
