@@ -86,28 +86,45 @@ class CostHooks implements ContextHooks {
  * same order. Bounded: a graph of all-different formulas stops adding after MAX_SHARED.
  */
 class SharedFormulas {
-  private readonly byText = new Map<string, FormulaUse[]>();
+  /** By template, symbolic text and substituted text: the formulas kept, each with its vars' keys. */
+  private readonly byTemplate = new Map<string, Map<string, Map<string, SharedFormula[]>>>();
+  private size = 0;
   private static readonly MAX_SHARED = 4096;
 
   share(f: FormulaUse): FormulaUse {
-    const key = `${f.template}\u0000${f.symbolic}\u0000${f.substituted}`;
-    const same = this.byText.get(key);
+    let bySymbolic = this.byTemplate.get(f.template);
+    let bySubstituted = bySymbolic?.get(f.symbolic);
+    const same = bySubstituted?.get(f.substituted);
     if (same !== undefined) {
-      for (const g of same) if (sameVars(g.vars, f.vars)) return g;
-      if (same.length < 8) same.push(f);
-    } else if (this.byText.size < SharedFormulas.MAX_SHARED) {
-      this.byText.set(key, [f]);
+      for (const g of same) if (sameVars(g, f.vars)) return g.formula;
+      if (same.length < 8) same.push({ formula: f, keys: Object.keys(f.vars) });
+    } else if (this.size < SharedFormulas.MAX_SHARED) {
+      if (bySymbolic === undefined) this.byTemplate.set(f.template, (bySymbolic = new Map()));
+      if (bySubstituted === undefined) bySymbolic.set(f.symbolic, (bySubstituted = new Map()));
+      bySubstituted.set(f.substituted, [{ formula: f, keys: Object.keys(f.vars) }]);
+      this.size++;
     }
     return f;
   }
 }
 
-function sameVars(a: Record<string, number>, b: Record<string, number>): boolean {
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || !Object.is(a[ka[i]!], b[kb[i]!])) return false;
-  return true;
+interface SharedFormula {
+  formula: FormulaUse;
+  /** Its vars' keys, in order (listed once, not for every formula compared with it). */
+  keys: string[];
+}
+
+/** Same keys in the same order and the same values (for-in lists own keys in Object.keys' order). */
+function sameVars(g: SharedFormula, vars: Record<string, number>): boolean {
+  const { keys } = g;
+  const held = g.formula.vars;
+  let i = 0;
+  for (const k in vars) {
+    if (!Object.hasOwn(vars, k)) return false;
+    if (i >= keys.length || keys[i] !== k || !Object.is(held[k], vars[k])) return false;
+    i++;
+  }
+  return i === keys.length;
 }
 
 function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, index: GraphIndex, formulas: SharedFormulas): NodeCostRecord {

@@ -15,6 +15,7 @@ import { substituteSymbols } from './bind.js';
 import { type ContextHooks, makeNodeContext, MAX_VALUE_ELEMENTS } from './context.js';
 import type { NodeOpsets } from './functions.js';
 import { ruleFor } from './ops/index.js';
+import { ShapeTable } from './shape-table.js';
 import { type GraphIndex, hasSubgraphs, indexGraph, nodeLabel } from './topology.js';
 import { userRuleKey } from './user-rules.js';
 import { AnalysisError, type NodeContext, type OpRule, type ValueFacts } from './types.js';
@@ -189,9 +190,9 @@ function mergeFacts(f: ValueFacts, hint: ValueFacts | undefined): ValueFacts {
 }
 
 /** Facts of a constant tensor: dims, and element values when small enough to matter for shapes. */
-function constantFacts(t: Tensor, model: Pick<Model, 'path'> = {}): ValueFacts {
+function constantFacts(t: Tensor, model: Pick<Model, 'path'>, shapes: ShapeTable): ValueFacts {
   const count = elementCount(t.dims);
-  const facts: ValueFacts = { dtype: t.dataType, shape: [...t.dims] };
+  const facts: ValueFacts = { dtype: t.dataType, shape: shapes.intern(t.dims) };
   const small = isFloatType(t.dataType) ? count <= MAX_FLOAT_VALUE_ELEMENTS : count <= MAX_VALUE_ELEMENTS;
   if (small && t.data.kind !== 'external' && t.data.kind !== 'strings') {
     try {
@@ -243,6 +244,8 @@ export class Inferrer {
   private readonly opsets = new Map<string, number>();
   private work = 0;
   private readonly hints = new Map<string, ValueFacts>();
+  /** Equal shapes as one array (values' facts, and through them the Profile's shape lists). */
+  readonly shapes = new ShapeTable();
 
   constructor(
     private readonly options: InferOptions,
@@ -305,7 +308,7 @@ export class Inferrer {
     for (let i = 0; i < g.initializers.length; i++) {
       const t = g.initializers[i]!;
       const id = index.initializerIds[i]!;
-      scope.setById(id, constantFacts(t, model));
+      scope.setById(id, constantFacts(t, model, this.shapes));
       scope.addConstantById(id, { name: t.name, kind: 'initializer', dataType: t.dataType, dims: t.dims, tensor: t });
     }
     for (const s of g.sparseInitializers) {
@@ -358,10 +361,11 @@ export class Inferrer {
       }
     }
     // Kept until the profile is done: a shape a rule built by push or spread holds room for 16 dims
-    // (about 200 bytes), its exact copy 80. Same dims, so the rule's facts are updated in place.
+    // (about 200 bytes), an exact copy 80, and the value before most likely had the same dims (the
+    // shape table's array, shared). Same dims, so the rule's facts are updated in place.
     for (let j = 0; j < outputs.length; j++) {
       const f = outputs[j];
-      if (f?.shape !== undefined) f.shape = f.shape.slice();
+      if (f?.shape !== undefined) f.shape = this.shapes.intern(f.shape);
     }
     const outputStart = ids.outputStart[index]!;
     const count = node.outputs.length;

@@ -71,12 +71,11 @@ function shapeOf(view: View, id: number): Dim[] | null {
 /** Every module once, in the tree's order (its position is its id), and each node's chain of module ids. */
 function moduleChains(root: ModuleTotals, nodes: readonly NodeCost[]): { modules: ModuleTotals[]; chains: number[][] } {
   const modules: ModuleTotals[] = [];
-  const moduleIds = new Map<ModuleTotals, number>();
-  const childByName = new Map<ModuleTotals, Map<string, ModuleTotals>>();
+  // Module ids by path (unique: segments hold no '/'): one map for the tree, not one per module.
+  const idByPath = new Map<string, number>();
   const collect = (m: ModuleTotals): void => {
-    moduleIds.set(m, modules.length);
+    idByPath.set(m.path, modules.length);
     modules.push(m);
-    childByName.set(m, new Map(m.children.map((c) => [c.name, c])));
     for (const c of m.children) collect(c);
   };
   collect(root);
@@ -87,19 +86,25 @@ function moduleChains(root: ModuleTotals, nodes: readonly NodeCost[]): { modules
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
     if (prevScope === undefined || !sameScope(prevScope, n.scope)) {
-      const chain = [0];
-      let m: ModuleTotals | undefined = root;
-      for (const segment of n.scope) {
-        m = m && childByName.get(m)!.get(segment);
-        if (m === undefined) break;
-        chain.push(moduleIds.get(m)!);
-      }
-      prevChain = chain;
+      prevChain = scopeChain(n.scope, idByPath);
       prevScope = n.scope;
     }
     chains[i] = prevChain;
   }
   return { modules, chains };
+}
+
+/** The module ids from the root down to a scope's module (the paths moduleTree gave them). */
+function scopeChain(scope: readonly string[], idByPath: ReadonlyMap<string, number>): number[] {
+  const chain = [0];
+  let path = '';
+  for (let d = 0; d < scope.length; d++) {
+    path = d === 0 ? scope[0]! : `${path}/${scope[d]!}`;
+    const id = idByPath.get(path);
+    if (id === undefined) break;
+    chain.push(id);
+  }
+  return chain;
 }
 
 /** How many leading module levels two chains share. */

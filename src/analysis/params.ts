@@ -179,12 +179,15 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       const weights = weightsOf(rec);
       const passThrough = isDefaultDomain(rec.node) && PASS_THROUGH.has(rec.node.opType);
       const quantRoles = quantizedRoles(rec, inferrer);
-      rec.node.inputs.forEach((name, i) => {
+      // An indexed loop, not forEach: no closure per node.
+      const names = rec.node.inputs;
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
         const id = inputIds[first + i]!;
-        if (id < 0) return;
+        if (id < 0) continue;
         const info = rec.scope.constantById(id);
-        if (!info) return;
-        if (isIdentity && rec.scope.constant(rec.node.outputs[0] ?? '')?.aliasOf === name) return;
+        if (!info) continue;
+        if (isIdentity && rec.scope.constant(rec.node.outputs[0] ?? '')?.aliasOf === name) continue;
         const quantRole = quantRoles.get(i);
         if (quantRole !== undefined) {
           // a scale or zero point: stored bytes of the quantized weights, never a parameter
@@ -192,23 +195,23 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
             seen.add(info);
             storage.push({ info, role: quantRole, bytes: byteSize(info.dataType, elementCount(info.dims)), owner: nodeOwner });
           }
-          return;
+          continue;
         }
-        if (!isParameterDtype(info.dataType) || info.dims.length === 0) return;
+        if (!isParameterDtype(info.dataType) || info.dims.length === 0) continue;
         const count = elementCount(info.dims);
         if (bufferInputs.has(i)) {
           if (!seenBuffers.has(info) && isStored(info, rec.scope)) {
             seenBuffers.add(info);
             buffers.push({ info, count, bytes: byteSize(info.dataType, count), owner: nodeOwner });
           }
-          return;
+          continue;
         }
-        if (skip.has(i) || seen.has(info)) return;
+        if (skip.has(i) || seen.has(info)) continue;
         let role: ParamTensor['role'] | undefined;
         if (weights.has(i)) role = 'weight';
         else if (passThrough && i === 0 && rec.node.outputs[0] && reachesWeight(rec.node.outputs[0], 0)) role = 'weight';
         else if (isStored(info, rec.scope) && !isMaskValued(info, model, rec.inputs[i]?.value)) role = 'stored';
-        if (role === undefined) return;
+        if (role === undefined) continue;
         seen.add(info);
         let represented = count;
         if (role === 'weight' && rule?.weightParams) {
@@ -219,7 +222,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
           }
         }
         tensors.push({ info, count: represented, bytes: byteSize(info.dataType, count), owner: nodeOwner, role });
-      });
+      }
     };
 
     const { inputStart } = a.index;

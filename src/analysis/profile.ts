@@ -18,6 +18,7 @@ import { moduleTree, scopeOf } from './modules.js';
 import { attributesJson } from './node-attrs.js';
 import { userRuleTable } from './user-rules.js';
 import { type BufferTensor, countParams, dedupeParams, type ParamsResult } from './params.js';
+import { ShapeLists } from './shape-table.js';
 import { allSubgraphs, type GraphIndex } from './topology.js';
 import {
   AnalysisError,
@@ -143,7 +144,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
   notes.push(...new Set(depth.notes));
 
   const { index } = main;
-  const nodes = nodeCosts(costs, params, index);
+  const nodes = nodeCosts(costs, params, index, new ShapeLists());
 
   const modules = moduleTree(nodes);
   annotateModules(
@@ -219,7 +220,7 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
  * its own (as each stage's loop is): V8 optimizes a small function whole, where a long one is
  * recompiled each time another of its loops gets hot.
  */
-function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex): NodeCost[] {
+function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex, shapes: ShapeLists): NodeCost[] {
   const nodes: NodeCost[] = new Array(costs.nodes.length);
   for (let i = 0; i < nodes.length; i++) {
     const n = costs.nodes[i]!;
@@ -235,8 +236,8 @@ function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex): N
       outputs: node.outputs,
       constantInputs: constantInputs(n.rec, index),
       attributes: attributesJson(node.attributes),
-      inputShapes: shapesOf(n.rec.inputs),
-      outputShapes: shapesOf(n.rec.outputs),
+      inputShapes: shapes.of(n.rec.inputs),
+      outputShapes: shapes.of(n.rec.outputs),
       params: p?.params ?? 0,
       paramsBytes: p?.bytes ?? 0,
       macs: n.macs,
@@ -254,26 +255,20 @@ const NO_INPUTS = Object.freeze([]) as unknown as number[];
 /** Indices of a node's inputs that are constants (a shared empty list for the common node without). */
 function constantInputs(rec: GraphCost['nodes'][number]['rec'], index: GraphIndex): number[] {
   const first = index.inputStart[rec.index]!;
-  const length = index.inputStart[rec.index + 1]! - first;
-  const isConstant = (i: number): boolean => {
-    const id = index.inputIds[first + i]!;
-    return id >= 0 && rec.scope.constantById(id) !== undefined;
-  };
+  const end = index.inputStart[rec.index + 1]!;
   let count = 0;
-  for (let i = 0; i < length; i++) if (isConstant(i)) count++;
+  for (let j = first; j < end; j++) if (isConstantId(rec, index.inputIds[j]!)) count++;
   if (count === 0) return NO_INPUTS;
   // Kept with the profile: an exact-size list, not one grown by push (which keeps room for 16).
   const out: number[] = new Array(count);
   count = 0;
-  for (let i = 0; i < length; i++) if (isConstant(i)) out[count++] = i;
+  for (let j = first; j < end; j++) if (isConstantId(rec, index.inputIds[j]!)) out[count++] = j - first;
   return out;
 }
 
-/** The shapes of a node's input or output facts, as the Profile lists them (null: rank unknown or omitted). */
-function shapesOf(facts: readonly (ValueFacts | undefined)[]): (Dim[] | null)[] {
-  const out: (Dim[] | null)[] = new Array(facts.length);
-  for (let i = 0; i < facts.length; i++) out[i] = facts[i]?.shape ?? null;
-  return out;
+/** True when value `id` (−1: an omitted input) is a constant where the node reads it (a function, not a closure per node). */
+function isConstantId(rec: GraphCost['nodes'][number]['rec'], id: number): boolean {
+  return id >= 0 && rec.scope.constantById(id) !== undefined;
 }
 
 /** One note for value_info shapes that disagree with inference (the inferred ones are used). */

@@ -111,8 +111,9 @@ class FlatLists {
   close(i: number): void {
     this.start[i + 1] = this.used;
   }
-  /** The same lists with entries taken in `order`. */
-  permuted(order: Int32Array): { start: Int32Array; ids: Int32Array } {
+  /** The same lists with entries taken in `order` (these very arrays when `order` is the stored one). */
+  permuted(order: Int32Array, stored: boolean): { start: Int32Array; ids: Int32Array } {
+    if (stored) return { start: this.start, ids: this.used === this.ids.length ? this.ids : this.ids.subarray(0, this.used) };
     const start = new Int32Array(order.length + 1);
     const ids = new Int32Array(this.used);
     let used = 0;
@@ -125,69 +126,55 @@ class FlatLists {
   }
 }
 
+/** Value name → dense id, the next id handed to a name met for the first time. */
+class ValueIds {
+  readonly ids = new Map<string, number>();
+  readonly names: string[] = [];
+
+  idOf(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      this.ids.set(name, (id = this.names.length));
+      this.names.push(name);
+    }
+    return id;
+  }
+}
+
+/**
+ * How many nodes back an input is looked for among the outputs before the map is asked. A node mostly
+ * reads what the last few nodes made, and the reader hands out one string per name, so these are
+ * mostly compared by pointer: on a 100k-node graph they are most of the lookups, and the map, being
+ * large, is the costly place to find them.
+ */
+const RECENT_NODES = 4;
+
 /**
  * Index a graph: value ids, and a topological order that keeps the stored order where it is already
  * valid. Throws AnalysisError when a value has two producers or the nodes form a cycle.
  */
 export function indexGraph(g: Graph): GraphIndex {
   const nodes = g.nodes;
-  const ids = new Map<string, number>();
-  const names: string[] = [];
-  const idOf = (name: string): number => {
-    let id = ids.get(name);
-    if (id === undefined) {
-      ids.set(name, (id = names.length));
-      names.push(name);
-    }
-    return id;
-  };
-  for (const i of g.inputs) idOf(i.name);
+  const values = new ValueIds();
+  for (const i of g.inputs) values.idOf(i.name);
   const initializerIds = new Int32Array(g.initializers.length);
-  for (let i = 0; i < g.initializers.length; i++) initializerIds[i] = idOf(g.initializers[i]!.name);
-  for (const s of g.sparseInitializers) idOf(s.values.name);
+  for (let i = 0; i < g.initializers.length; i++) initializerIds[i] = values.idOf(g.initializers[i]!.name);
+  for (const s of g.sparseInitializers) values.idOf(s.values.name);
   let inputCount = 0;
   let outputCount = 0;
   for (let i = 0; i < nodes.length; i++) {
     inputCount += nodes[i]!.inputs.length;
     outputCount += nodes[i]!.outputs.length;
   }
-  // Producers by stored position while the outputs get their ids (grown as ids are handed out).
-  let producerAt = new Int32Array(ids.size + outputCount + 16).fill(-1);
+  // Producers by stored position while the outputs get their ids (at most one new id per output).
+  let producerAt = new Int32Array(values.names.length + outputCount + 16).fill(-1);
   const outputs = new FlatLists(nodes.length, outputCount);
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
-    for (const o of n.outputs) {
-      if (o === '') {
-        outputs.push(-1);
-        continue;
-      }
-      const id = idOf(o);
-      const prev = producerAt[id]!;
-      if (prev !== -1) {
-        throw new AnalysisError(`value '${o}' is produced by two nodes: '${nodeLabel(nodes[prev]!, prev)}' and '${nodeLabel(n, i)}'`);
-      }
-      producerAt[id] = i;
-      outputs.push(id);
-    }
-    outputs.close(i);
-  }
+  for (let i = 0; i < nodes.length; i++) indexOutputs(nodes, i, values, outputs, producerAt);
   const inputs = new FlatLists(nodes.length, inputCount);
   const reads = new FlatLists(nodes.length, inputCount);
   const holds = new Uint8Array(nodes.length);
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
-    let omitted = false;
-    for (const name of n.inputs) {
-      omitted ||= name === '';
-      inputs.push(name === '' ? -1 : idOf(name));
-    }
-    inputs.close(i);
-    if (hasSubgraphs(n)) holds[i] = 1;
-    // The common node (no omitted input, no sub-graph) reads exactly its inputs: their ids are known.
-    if (!omitted && holds[i] === 0) for (let j = inputs.start[i]!; j < inputs.used; j++) reads.push(inputs.ids[j]!);
-    else for (const name of nodeReads(n)) reads.push(idOf(name));
-    reads.close(i);
-  }
+  for (let i = 0; i < nodes.length; i++) indexInputs(nodes, i, values, outputs, inputs, reads, holds);
+  const ids = values.ids;
   if (producerAt.length < ids.size) {
     const grown = new Int32Array(ids.size).fill(-1);
     grown.set(producerAt);
@@ -195,20 +182,29 @@ export function indexGraph(g: Graph): GraphIndex {
   }
   const order = topologicalPositions(nodes, reads, producerAt);
   const producer = new Int32Array(ids.size).fill(-1);
-  order.forEach((i, k) => {
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
     for (let j = outputs.start[i]!; j < outputs.start[i + 1]!; j++) if (outputs.ids[j]! >= 0) producer[outputs.ids[j]!] = k;
-  });
+  }
   const holdsSubgraphs = new Uint8Array(order.length);
-  for (let k = 0; k < order.length; k++) holdsSubgraphs[k] = holds[order[k]!]!;
-  const inOrder = inputs.permuted(order);
-  const outOrder = outputs.permuted(order);
-  const readOrder = reads.permuted(order);
+  const inOrderNodes: Node[] = new Array(order.length);
+  // Files are mostly sorted already: then the lists are kept as they were filled, not copied.
+  let stored = true;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    stored &&= i === k;
+    holdsSubgraphs[k] = holds[i]!;
+    inOrderNodes[k] = nodes[i]!;
+  }
+  const inOrder = inputs.permuted(order, stored);
+  const outOrder = outputs.permuted(order, stored);
+  const readOrder = reads.permuted(order, stored);
   return {
     ids,
-    names,
+    names: values.names,
     initializerIds,
     holdsSubgraphs,
-    order: Array.from(order, (i) => nodes[i]!),
+    order: inOrderNodes,
     producer,
     inputStart: inOrder.start,
     inputIds: inOrder.ids,
@@ -217,6 +213,52 @@ export function indexGraph(g: Graph): GraphIndex {
     readStart: readOrder.start,
     readIds: readOrder.ids,
   };
+}
+
+/** The ids of node i's outputs, and i as their producer; throws when a value has two. */
+function indexOutputs(nodes: readonly Node[], i: number, values: ValueIds, outputs: FlatLists, producerAt: Int32Array): void {
+  const n = nodes[i]!;
+  for (let j = 0; j < n.outputs.length; j++) {
+    const o = n.outputs[j]!;
+    if (o === '') {
+      outputs.push(-1);
+      continue;
+    }
+    const id = values.idOf(o);
+    const prev = producerAt[id]!;
+    if (prev !== -1) {
+      throw new AnalysisError(`value '${o}' is produced by two nodes: '${nodeLabel(nodes[prev]!, prev)}' and '${nodeLabel(n, i)}'`);
+    }
+    producerAt[id] = i;
+    outputs.push(id);
+  }
+  outputs.close(i);
+}
+
+/** The id of a name node i reads: an output of the last few nodes, or the map's. */
+function inputId(nodes: readonly Node[], i: number, name: string, values: ValueIds, outputs: FlatLists): number {
+  for (let p = i - 1; p >= 0 && p >= i - RECENT_NODES; p--) {
+    const made = nodes[p]!.outputs;
+    for (let j = 0; j < made.length; j++) if (made[j] === name) return outputs.ids[outputs.start[p]! + j]!;
+  }
+  return values.idOf(name);
+}
+
+/** The ids of node i's inputs and of the values it reads, and whether it holds sub-graphs. */
+function indexInputs(nodes: readonly Node[], i: number, values: ValueIds, outputs: FlatLists, inputs: FlatLists, reads: FlatLists, holds: Uint8Array): void {
+  const n = nodes[i]!;
+  let omitted = false;
+  for (let j = 0; j < n.inputs.length; j++) {
+    const name = n.inputs[j]!;
+    omitted ||= name === '';
+    inputs.push(name === '' ? -1 : inputId(nodes, i, name, values, outputs));
+  }
+  inputs.close(i);
+  if (hasSubgraphs(n)) holds[i] = 1;
+  // The common node (no omitted input, no sub-graph) reads exactly its inputs: their ids are known.
+  if (!omitted && holds[i] === 0) for (let j = inputs.start[i]!; j < inputs.used; j++) reads.push(inputs.ids[j]!);
+  else for (const name of nodeReads(n)) reads.push(values.idOf(name));
+  reads.close(i);
 }
 
 /** Stored positions of the nodes in a topological order (iterative depth-first search: graphs can be thousands of nodes deep). */

@@ -23,6 +23,10 @@ import { castValues, forEachIndex, given, nodeLabel, stridesOf } from './tensor-
 export function countDims(v: ValueFacts | undefined, what: string, ctx: NodeContext): number[] {
   const shape = v?.shape;
   if (shape === undefined) throw new AnalysisError(`cannot count: the rank of ${what} is unknown`, nodeLabel(ctx));
+  // The common case, all dims known, without a list of the unknown ones (a closure and a list per node).
+  let known = true;
+  for (let i = 0; i < shape.length && known; i++) known = typeof shape[i] === 'number';
+  if (known) return shape as number[];
   const unknown: string[] = [];
   shape.forEach((d, i) => {
     if (typeof d !== 'number') unknown.push(`dim ${i} (${d === null ? '?' : `'${d}'`})`);
@@ -75,6 +79,25 @@ function elementwiseEntry(dims: readonly number[], per: PerElement): CostEntry {
   return flopsEntry(0, 'elementwise', { N: elementCount(dims), c, ...per.vars }, perElementExpr(dims, per.c));
 }
 
+/**
+ * Exact entries of a constant c per element, by the output's dims array and c. Shapes are shared
+ * arrays never edited in place (src/analysis/shape-table.ts), so the element-wise nodes of a large
+ * model mostly find the entry their shape's first node made: no expression, texts and vars printed
+ * again for each (the cost stage only reads an entry). Weak: an entry lives as long as its shape.
+ */
+const exactByDims = new WeakMap<readonly number[], Map<number, CostEntry>>();
+
+function exactEntryOf(dims: readonly number[], c: number): CostEntry {
+  let byC = exactByDims.get(dims);
+  let entry = byC?.get(c);
+  if (entry === undefined) {
+    entry = elementwiseEntry(dims, { c });
+    if (byC === undefined) exactByDims.set(dims, (byC = new Map()));
+    byC.set(c, entry);
+  }
+  return entry;
+}
+
 /** The formula of `elementwiseEntry`, for rules that count the same way under their own template. */
 export function elementwiseFormula(dims: readonly number[], per: PerElement): FormulaUse {
   return elementwiseEntry(dims, per).formula!;
@@ -90,7 +113,8 @@ export function perElementCost(per: (ctx: CostContext) => PerElement, presets: P
   return costRule(
     (ctx) => {
       const p = per(ctx);
-      return elementwiseEntry(countDims(ctx.outputs[0], 'the output', ctx), p);
+      const dims = countDims(ctx.outputs[0], 'the output', ctx);
+      return p.vars === undefined && typeof p.c === 'number' ? exactEntryOf(dims, p.c) : elementwiseEntry(dims, p);
     },
     (ctx, preset) => {
       per(ctx); // its attributes are checked under every convention alike

@@ -128,8 +128,15 @@ class Product extends Expr {
   private readonly factors: Expr[];
   constructor(factors: readonly Expr[]) {
     super();
-    this.factors = factors.filter((f) => !f.omitted);
-    this.value = factors.reduce((a, f) => a * f.value, 1);
+    // Made for most nodes' formulas, often with nothing left out: then no filtered copy.
+    let value = 1;
+    let omitted = false;
+    for (let i = 0; i < factors.length; i++) {
+      value *= factors[i]!.value;
+      omitted ||= factors[i]!.omitted;
+    }
+    this.factors = omitted ? factors.filter((f) => !f.omitted) : (factors as Expr[]);
+    this.value = value;
   }
   override get omitted(): boolean {
     return this.factors.length === 0;

@@ -182,8 +182,31 @@ function torchMatmulMacs(s: MatMulSize): Expr {
   return times(q('numel(A)', prod(s.aShape)), q('B[-1]', s.bShape[s.bShape.length - 1]!));
 }
 
+/**
+ * Exact MatMul entries by the two input shapes. The exact count is a function of the shapes alone
+ * (the context only names the node in errors, which are thrown, never kept), and shapes are shared
+ * arrays never edited in place (src/analysis/shape-table.ts): the MatMuls of a model's repeated
+ * blocks share one entry instead of each printing its expression, texts and vars again. Weak: an
+ * entry lives as long as its shapes.
+ */
+const exactMatmulByShapes = new WeakMap<readonly Dim[], WeakMap<readonly Dim[], CostEntry>>();
+
+function matmulExactCost(ctx: CostContext): CostEntry {
+  const a = ctx.inputs[0]?.shape;
+  const b = ctx.inputs[1]?.shape;
+  if (a === undefined || b === undefined) return matmulExact('matmul', matmulSize(ctx, 0, 1));
+  let byB = exactMatmulByShapes.get(a);
+  let entry = byB?.get(b);
+  if (entry === undefined) {
+    entry = matmulExact('matmul', matmulSize(ctx, 0, 1));
+    if (byB === undefined) exactMatmulByShapes.set(a, (byB = new WeakMap()));
+    byB.set(b, entry);
+  }
+  return entry;
+}
+
 const matmulCost = costRule(
-  (ctx) => matmulExact('matmul', matmulSize(ctx, 0, 1)),
+  (ctx) => matmulExactCost(ctx),
   (ctx, preset) => matmulPreset(matmulSize(ctx, 0, 1), preset),
 );
 

@@ -144,9 +144,24 @@ function trailingGroups(ctx: CostContext, axisDefault = -1): { groups: number; s
   return { groups: prod(x.slice(0, axis)), size: prod(x.slice(axis)) };
 }
 
+/**
+ * Exact LayerNormalization entries by group count, group size and affine FLOPs per element (the
+ * count is a function of these alone): a model's repeated norms share one entry instead of each
+ * printing its expression, texts and vars again. Bounded, as a long-running process keeps it.
+ */
+const layerNormEntries = new Map<string, CostEntry>();
+const MAX_LAYER_NORM_ENTRIES = 4096;
+
 function layerNormExact(ctx: CostContext): CostEntry {
   const { groups, size } = trailingGroups(ctx);
-  return normExact('layernorm', groups, size, hasInput(ctx, 2) ? 2 : 1);
+  const affine = hasInput(ctx, 2) ? 2 : 1;
+  const key = `${groups}:${size}:${affine}`;
+  let entry = layerNormEntries.get(key);
+  if (entry === undefined) {
+    entry = normExact('layernorm', groups, size, affine);
+    if (layerNormEntries.size < MAX_LAYER_NORM_ENTRIES) layerNormEntries.set(key, entry);
+  }
+  return entry;
 }
 
 /** No preset tool counts RMSNorm (nn.RMSNorm is not hooked). */
