@@ -57,20 +57,64 @@ export function sampleStd(values: readonly number[]): number | null {
   return Math.sqrt(ss / (values.length - 1));
 }
 
+/**
+ * The median of a resample of `values` drawn with replacement, without sorting the draws: a draw is
+ * counted at the rank its value has in the sorted sample, and the two order statistics the type-7
+ * median needs are read off the counts. It gives exactly what sorting the drawn values and taking
+ * quantileSorted(…, 0.5) gives (equal values are equal whichever rank they hold), from the same
+ * rand() calls in the same order, at O(n) a resample instead of O(n log n): a 10,000-run process
+ * bootstrapped 2,000 times sorted 20 million numbers.
+ */
+class MedianResampler {
+  private readonly sorted: Float64Array;
+  private readonly rank: Int32Array;
+  private readonly counts: Int32Array;
+  private readonly lo: number;
+  private readonly hi: number;
+  private readonly frac: number;
+
+  constructor(values: readonly number[]) {
+    const n = values.length;
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
+    this.sorted = new Float64Array(n);
+    this.rank = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      this.sorted[r] = values[order[r]!]!;
+      this.rank[order[r]!] = r;
+    }
+    this.counts = new Int32Array(n);
+    const h = (n - 1) * 0.5;
+    this.lo = Math.floor(h);
+    this.hi = Math.min(this.lo + 1, n - 1);
+    this.frac = h - this.lo;
+  }
+
+  /** The median of n draws, draw i being values[⌊rand()·n⌋]. */
+  median(rand: () => number): number {
+    const { counts, rank, sorted, lo, hi } = this;
+    const n = rank.length;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[rank[Math.floor(rand() * n)]!]!++;
+    // The lo-th and hi-th smallest draws (0-based): the ranks where the running count passes them.
+    let seen = 0;
+    let r = 0;
+    while (seen + counts[r]! <= lo) seen += counts[r++]!;
+    const atLo = sorted[r]!;
+    while (seen + counts[r]! <= hi) seen += counts[r++]!;
+    const atHi = sorted[r]!;
+    return atLo + this.frac * (atHi - atLo);
+  }
+}
+
 /** Seeded percentile-bootstrap confidence interval of the median. */
 export function bootstrapMedianCi(values: readonly number[], options: { resamples?: number; seed?: number; level?: number } = {}): [number, number] {
   const resamples = options.resamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
   const level = options.level ?? 0.95;
   const rand = seededRandom(options.seed ?? DEFAULT_BOOTSTRAP_SEED);
-  const n = values.length;
-  if (n === 0) throw new Error('bootstrap of an empty sample');
-  const draw = new Float64Array(n);
+  if (values.length === 0) throw new Error('bootstrap of an empty sample');
+  const resampler = new MedianResampler(values);
   const medians = new Float64Array(resamples);
-  for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < n; i++) draw[i] = values[Math.floor(rand() * n)]!;
-    draw.sort();
-    medians[b] = quantileSorted(draw, 0.5);
-  }
+  for (let b = 0; b < resamples; b++) medians[b] = resampler.median(rand);
   medians.sort();
   const tail = (1 - level) / 2;
   return [quantileSorted(medians, tail), quantileSorted(medians, 1 - tail)];
@@ -142,19 +186,11 @@ export function hierarchicalMedianCi(
   const level = options.level ?? 0.95;
   const rand = seededRandom(options.seed ?? DEFAULT_BOOTSTRAP_SEED);
   const k = nonEmpty.length;
-  // One scratch array per group size.
-  const scratch = new Map<number, Float64Array>();
-  for (const g of nonEmpty) if (!scratch.has(g.length)) scratch.set(g.length, new Float64Array(g.length));
+  const resamplers = nonEmpty.map((g) => new MedianResampler(g));
   const groupMedians = new Float64Array(k);
   const out = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) {
-    for (let j = 0; j < k; j++) {
-      const g = nonEmpty[k === 1 ? 0 : Math.floor(rand() * k)]!;
-      const draw = scratch.get(g.length)!;
-      for (let i = 0; i < g.length; i++) draw[i] = g[Math.floor(rand() * g.length)]!;
-      draw.sort();
-      groupMedians[j] = quantileSorted(draw, 0.5);
-    }
+    for (let j = 0; j < k; j++) groupMedians[j] = resamplers[k === 1 ? 0 : Math.floor(rand() * k)]!.median(rand);
     const sorted = Float64Array.from(groupMedians).sort();
     out[b] = quantileSorted(sorted, 0.5);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapMedianCi, percentileMinSamples, quantile, sampleStd, summarize } from '../../src/runtime/stats.js';
+import { seededRandom } from '../../src/onnx/random.js';
+import { bootstrapMedianCi, hierarchicalMedianCi, percentileMinSamples, quantile, sampleStd, summarize } from '../../src/runtime/stats.js';
 
 // All expected values below are worked out by hand with the type-7 rule stated in stats.ts:
 // h = (n − 1)·p, q = x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]), x sorted ascending, 0-based.
@@ -126,5 +127,61 @@ describe('bootstrap CI of the median', () => {
     expect(a[0]).toBeLessThanOrEqual(5.5);
     expect(a[1]).toBeGreaterThanOrEqual(5.5);
     expect(a[1]).toBeLessThanOrEqual(10);
+  });
+});
+
+/**
+ * The percentile bootstrap as its definition reads (docs/benchmark.md): draw n values with
+ * replacement (draw i = values[⌊rand()·n⌋]), sort them, take the type-7 median; the CI is the type-7
+ * 2.5% and 97.5% quantiles of the resampled medians. stats.ts counts the draws by rank instead of
+ * sorting them; these references sort, with the same generator and seed, so the two must agree to the bit.
+ */
+function sortedMedian(draw: number[]): number {
+  return quantile(draw, 0.5);
+}
+function referenceCi(medians: number[]): [number, number] {
+  // The tail as stats.ts writes it for level 0.95: (1 − 0.95) / 2 is 0.025000000000000022 in doubles.
+  const tail = (1 - 0.95) / 2;
+  return [quantile(medians, tail), quantile(medians, 1 - tail)];
+}
+function referenceBootstrap(values: number[], seed: number, resamples: number): [number, number] {
+  const rand = seededRandom(seed);
+  const medians: number[] = [];
+  for (let b = 0; b < resamples; b++) medians.push(sortedMedian(values.map(() => values[Math.floor(rand() * values.length)]!)));
+  return referenceCi(medians);
+}
+function referenceHierarchical(groups: number[][], seed: number, resamples: number): [number, number] {
+  const rand = seededRandom(seed);
+  const medians: number[] = [];
+  for (let b = 0; b < resamples; b++) {
+    const groupMedians = groups.map(() => {
+      const g = groups[groups.length === 1 ? 0 : Math.floor(rand() * groups.length)]!;
+      return sortedMedian(g.map(() => g[Math.floor(rand() * g.length)]!));
+    });
+    medians.push(quantile(groupMedians, 0.5));
+  }
+  return referenceCi(medians);
+}
+
+describe('bootstrap by counting ranks equals sorting each resample', () => {
+  // Samples of 1–80 values, every third one of few distinct values (ties), shuffled as given.
+  const make = seededRandom(5);
+  const samples = Array.from({ length: 60 }, (_, t) => {
+    const n = 1 + Math.floor(make() * 80);
+    return Array.from({ length: n }, () => (t % 3 === 0 ? Math.floor(make() * 4) : 1 + make() * 9));
+  });
+
+  it('bootstrapMedianCi: the same interval, bit for bit, as the sorting definition', () => {
+    samples.forEach((values, t) => {
+      expect(bootstrapMedianCi(values, { seed: t, resamples: 200 })).toEqual(referenceBootstrap(values, t, 200));
+    });
+  });
+
+  it("hierarchicalMedianCi: the same interval as drawing processes, then each one's samples, and sorting", () => {
+    samples.forEach((values, t) => {
+      const groups = [values, values.slice(0, Math.max(1, values.length >> 1)), values.map((v) => v * 1.25)];
+      expect(hierarchicalMedianCi(groups, { seed: t, resamples: 100 })).toEqual(referenceHierarchical(groups, t, 100));
+      expect(hierarchicalMedianCi([values], { seed: t, resamples: 100 })).toEqual(referenceHierarchical([values], t, 100));
+    });
   });
 });
