@@ -7,9 +7,22 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { bindInputs, InputBindingError } from '../analysis/bind.js';
 import type { Model } from '../onnx/model.js';
 import { parseInputFlag } from '../runtime/input-shapes.js';
+import { inEnglish } from '../i18n/fill.js';
+import { endWhen } from '../runtime/load.js';
 import { traceNodeLabel } from '../runtime/trace.js';
 // The reader, the analysis and the benchmark orchestrator are imported when the command runs.
-import type { BenchReport, BenchResult, ExecutionProvider, GraphOptimizationLevel, LatencyStats } from '../runtime/types.js';
+import type { BenchReport, BenchResult, ExecutionProvider, GraphOptimizationLevel, LatencyStats, MachineLoad } from '../runtime/types.js';
+
+/** The load line of an idle run, as `::environment` says it in English: the load average, the other processes' share before and over the benchmark. */
+function idleText(load: MachineLoad): string {
+  const share = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(0)}%`);
+  return inEnglish('env.idle', {
+    load: load.start.loadAverage[0].toFixed(2),
+    before: share(load.start.otherCpuShare),
+    after: share(load.end?.otherCpuShare),
+    when: inEnglish(endWhen(load.end)),
+  });
+}
 
 function positiveInt(flag: string) {
   return (value: string): number => {
@@ -135,7 +148,7 @@ function formatReport(report: BenchReport): string {
     ),
     `software     Node ${e.nodeVersion}, onnxruntime-node ${e.onnxruntimeVersion}  (fingerprint ${e.fingerprint})`,
     `protocol     ${p.processes} process${p.processes === 1 ? '' : 'es'} per configuration; warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s, cap ${p.maxRuns} runs / ${p.maxTimeMs / 1000} s; when unstable up to ${p.effort.extraProcesses} extra processes (${p.effort.runsFactor}× the minimums, ≤ ${p.effort.budgetMs / 1000} s in all)`,
-    `load         ${e.load ? (e.load.busy ? `BUSY: ${e.load.reason}` : `idle enough (load average ${e.load.start.loadAverage[0].toFixed(2)}; other processes ${e.load.start.otherCpuShare === null ? '—' : `${(e.load.start.otherCpuShare * 100).toFixed(0)}%`} of the CPU)`) : 'not sampled'}`,
+    `load         ${e.load ? (e.load.busy ? `BUSY: ${e.load.reason}` : idleText(e.load)) : 'not sampled'}`,
     '',
     ...report.results.flatMap((r) => [...resultText(r), '']),
   ].join('\n');

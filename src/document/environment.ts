@@ -9,7 +9,7 @@ import type { Element } from 'hast';
 import { h } from 'hastscript';
 import type { VFile } from 'vfile';
 import type { Environment } from '../runtime/types.js';
-import { busyReasons } from '../runtime/load.js';
+import { busyReasons, endWhen } from '../runtime/load.js';
 import { decimalsForDigits, fixed } from '../render/format.js';
 import { ENGLISH, type Messages, phrase } from '../i18n/index.js';
 import { type DirectiveNode, readAttributes, replaceWith } from './directive.js';
@@ -54,7 +54,12 @@ function loadText(e: Environment, msg: Messages): string {
   const reasons = l.busy ? busyReasons(l.start, l.end, e.logicalCores, msg.t) : [];
   return l.busy
     ? msg.t('env.busy', { reason: reasons.length > 0 ? reasons.join(msg.t('list.semicolon')) : (l.reason ?? '') })
-    : msg.t('env.idle', { load: l.start.loadAverage[0].toFixed(2), before: share(l.start.otherCpuShare), after: share(l.end?.otherCpuShare ?? null) });
+    : msg.t('env.idle', {
+        load: l.start.loadAverage[0].toFixed(2),
+        before: share(l.start.otherCpuShare),
+        after: share(l.end?.otherCpuShare ?? null),
+        when: msg.t(endWhen(l.end)),
+      });
 }
 
 /**

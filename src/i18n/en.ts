@@ -119,7 +119,7 @@ export const en = {
   'env.onnxruntime': 'ONNX Runtime',
   'env.load': 'Machine load',
   'env.busy': 'busy — {reason} (numbers may be slower and noisier than on an idle machine)',
-  'env.idle': 'idle enough (load average {load} before; other processes {before} of the CPU before, {after} after)',
+  'env.idle': 'idle enough (load average {load} before; other processes {before} of the CPU before, {after} {when})',
   'env.unknown': 'unknown',
   'env.provider': 'Execution provider',
   'env.threads': 'Threads',
@@ -285,6 +285,7 @@ export const en = {
   'load.other': 'other processes used {share} of the CPU {when} it{who}',
   'load.before': 'before',
   'load.after': 'after',
+  'load.during': 'during',
   'load.who': ' ({list})',
 
   // Inline metrics

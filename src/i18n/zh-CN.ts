@@ -115,7 +115,7 @@ export const zhCN: Record<MessageKey, string> = {
   'env.onnxruntime': 'ONNX Runtime',
   'env.load': '机器负载',
   'env.busy': '繁忙：{reason}（数字可能比空闲机器上更慢、更不稳定）',
-  'env.idle': '足够空闲（测量前平均负载 {load}；其他进程占用 CPU：测量前 {before}，测量后 {after}）',
+  'env.idle': '足够空闲（测量前平均负载 {load}；其他进程占用 CPU：测量前 {before}，测量{when} {after}）',
   'env.unknown': '未知',
   'env.provider': '执行提供程序',
   'env.threads': '线程数',
@@ -278,6 +278,7 @@ export const zhCN: Record<MessageKey, string> = {
   'load.other': '其他进程在测量{when}占用了 {share} 的 CPU{who}',
   'load.before': '前',
   'load.after': '后',
+  'load.during': '中',
   'load.who': '（{list}）',
 
   // Inline metrics

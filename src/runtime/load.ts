@@ -1,10 +1,12 @@
 /**
  * How busy the machine is (BENCHMARK.md §9, "Machine load"): the load average and, on Linux, the CPU
- * share other processes took during a short sample, read from /proc/<pid>/stat (utime + stime, in
- * clock ticks). A benchmark records one sample before its first configuration and one after its last;
- * it counts as run on a busy machine when other processes used more than 20% of the CPU. The load
- * average decides only where /proc cannot be read: it still counts a build's own benchmark workers
- * that ended seconds ago (a 1-minute average), so on its own it would call every build busy.
+ * share other processes took, read from /proc/<pid>/stat (utime + stime, in clock ticks). A benchmark
+ * records a short sample before its first configuration, and the other processes' share over the whole
+ * benchmark, from two readings at its start and end (nothing sleeps for it, and a load that came and
+ * went in the middle is seen); it counts as run on a busy machine when other processes used more than
+ * 20% of the CPU in either. The load average decides only where /proc cannot be read: it still counts a
+ * build's own benchmark workers that ended seconds ago (a 1-minute average), so on its own it would
+ * call every build busy.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -94,18 +96,32 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** An instant reading: the load average and every process's CPU time, for a sample between two of them. */
+export interface LoadMark {
+  loadAverage: [number, number, number];
+  times: ProcTimes[];
+  at: bigint;
+}
+
+/** Read the load now (synchronous, no waiting). */
+export function markLoad(clock: () => bigint = () => process.hrtime.bigint()): LoadMark {
+  return { loadAverage: os.loadavg() as [number, number, number], times: readProcTimes(), at: clock() };
+}
+
+/** The sample between two readings: the load average at the first, the other processes' share between them. */
+function sampleBetween(from: LoadMark, to: LoadMark): LoadSample {
+  const elapsedMs = Number(to.at - from.at) / 1e6;
+  if (from.times.length === 0 || to.times.length === 0) return { loadAverage: from.loadAverage, otherCpuShare: null, topProcesses: [], intervalMs: elapsedMs };
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const { share, top } = otherCpuShare(from.times, to.times, elapsedMs, cores, new Set([process.pid]));
+  return { loadAverage: from.loadAverage, otherCpuShare: share, topProcesses: top, intervalMs: elapsedMs };
+}
+
 /** Sample the load for `intervalMs` (async: the event loop stays free). */
 export async function sampleLoad(intervalMs = LOAD_SAMPLE_MS): Promise<LoadSample> {
-  const loadAverage = os.loadavg() as [number, number, number];
-  const before = readProcTimes();
-  const t0 = process.hrtime.bigint();
+  const from = markLoad();
   await sleep(intervalMs);
-  const after = readProcTimes();
-  const elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (before.length === 0 || after.length === 0) return { loadAverage, otherCpuShare: null, topProcesses: [], intervalMs: elapsedMs };
-  const cores = os.availableParallelism?.() ?? os.cpus().length;
-  const { share, top } = otherCpuShare(before, after, elapsedMs, cores, new Set([process.pid]));
-  return { loadAverage, otherCpuShare: share, topProcesses: top, intervalMs: elapsedMs };
+  return sampleBetween(from, markLoad());
 }
 
 /** A sample no older than this may stand as the next benchmark's "before" sample. */
@@ -114,19 +130,23 @@ export const REUSE_SAMPLE_MS = 2000;
 let latest: { sample: LoadSample; endedAt: bigint } | null = null;
 
 /**
- * The sample after a benchmark's last configuration: fresh, and remembered so that a benchmark
- * starting within REUSE_SAMPLE_MS takes it as its "before" sample (beforeBenchmark).
+ * The other processes' share over a whole benchmark, from the reading taken as it started to one now.
+ * The benchmark's own workers are not in it: each one starts and ends within the interval, and a
+ * process that ended is no longer in /proc (its time goes to this process's children's times, which are
+ * not counted). Remembered so that a benchmark starting within REUSE_SAMPLE_MS takes it as its
+ * "before" sample (beforeBenchmark).
  */
-export async function afterBenchmark(intervalMs = LOAD_SAMPLE_MS): Promise<LoadSample> {
-  const sample = await sampleLoad(intervalMs);
-  latest = { sample, endedAt: process.hrtime.bigint() };
+export function duringBenchmark(start: LoadMark, clock: () => bigint = () => process.hrtime.bigint()): LoadSample {
+  const end = markLoad(clock);
+  const sample: LoadSample = { ...sampleBetween(start, end), window: 'benchmark' };
+  latest = { sample, endedAt: end.at };
   return sample;
 }
 
 /**
  * The sample before a benchmark's first configuration. Back-to-back benchmarks (a document's) share
- * one sample: the previous benchmark's "after" sample, when it ended at most REUSE_SAMPLE_MS ago, is
- * taken instead of a new one. Only this process (excluded from the share) ran in between, writing the
+ * it: the previous benchmark's whole-benchmark sample, when that one ended at most REUSE_SAMPLE_MS ago,
+ * is taken instead of a new one. Only this process (excluded from the share) ran in between, writing the
  * next model, and the 0.3 s saved per benchmark add up to seconds over a document.
  */
 export async function beforeBenchmark(intervalMs = LOAD_SAMPLE_MS, clock: () => bigint = () => process.hrtime.bigint()): Promise<LoadSample> {
@@ -154,7 +174,7 @@ export function busyReasons(start: LoadSample, end: LoadSample | null, logicalCo
   }
   for (const [when, s] of [
     ['load.before', start],
-    ['load.after', end],
+    [endWhen(end), end],
   ] as const) {
     if (s && s.otherCpuShare !== null && s.otherCpuShare > BUSY_OTHER_CPU_SHARE) {
       const who = s.topProcesses.map((p) => `${p.command} ${(p.cpuShare * 100).toFixed(0)}%`).join(say('list.comma'));
@@ -162,6 +182,11 @@ export function busyReasons(start: LoadSample, end: LoadSample | null, logicalCo
     }
   }
   return reasons;
+}
+
+/** What the second sample is said to cover: the whole benchmark, or a short sample after it (results stored before the whole-benchmark sample). */
+export function endWhen(end: LoadSample | null): 'load.during' | 'load.after' {
+  return end?.window === 'benchmark' ? 'load.during' : 'load.after';
 }
 
 /** The busy verdict from the two samples, with the reason in words. */

@@ -16,7 +16,7 @@ import { achievedFlops, describeEnvironment, identifyModel, peakFlopsEstimate } 
 import { buildFloorModel, FLOOR_METHOD } from './floor.js';
 import { type InputShapes, resolveInputs } from './input-shapes.js';
 import { effortPolicy, type MeasuredProcess, spendEffort } from './effort.js';
-import { afterBenchmark, beforeBenchmark, judgeLoad } from './load.js';
+import { beforeBenchmark, duringBenchmark, judgeLoad, markLoad } from './load.js';
 import { DEFAULT_PROTOCOL, throughputFromLatency } from './protocol.js';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, hierarchicalMedianCi, median, PERCENTILE_METHOD, STD_METHOD } from './stats.js';
 import { findTraceFile, readTrace } from './trace.js';
@@ -175,6 +175,8 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
   const model = identifyModel(plan.modelPath, plan.model, plan.modelSha256);
   const effort = effortPolicy(protocol, plan.effort);
   const loadStart = plan.sampleLoad === false ? null : await beforeBenchmark();
+  // The other processes' CPU over the whole benchmark is read between here and its end.
+  const loadMark = loadStart ? markLoad() : null;
 
   const progress: Progress[] = configs.map(() => ({ measured: [], failure: null }));
   const outcomes: (Awaited<ReturnType<typeof spendEffort>> | null)[] = configs.map(() => null);
@@ -235,8 +237,8 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
     rmSync(scratch, { recursive: true, force: true });
   }
 
-  if (loadStart) {
-    const end = await afterBenchmark();
+  if (loadStart && loadMark) {
+    const end = duringBenchmark(loadMark);
     environment.load = judgeLoad(loadStart, end, environment.logicalCores);
     if (environment.load.busy) say(`warning: the machine was busy: ${environment.load.reason}`);
   }

@@ -272,12 +272,14 @@ export interface LoadSample {
   /** The busiest other processes during the sample, at most 3. */
   topProcesses: { pid: number; command: string; cpuShare: number }[];
   intervalMs: number;
+  /** 'benchmark' when the sample spans the whole benchmark (its start to its end); absent for a short sample. */
+  window?: 'benchmark';
 }
 
 export interface MachineLoad {
-  /** Before the first configuration ran. */
+  /** Before the first configuration ran: a 0.3 s sample, or the previous benchmark's whole-benchmark sample when it ended at most 2 s before. */
   start: LoadSample;
-  /** After the last one. */
+  /** The whole benchmark, from before its first configuration to after its last (window 'benchmark'); in results stored before that, a 0.3 s sample after the last. */
   end: LoadSample | null;
   /** True when another load competed with the benchmark (see `reason`). */
   busy: boolean;

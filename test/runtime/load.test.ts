@@ -1,6 +1,7 @@
 /** Machine load: /proc/<pid>/stat parsing, the other processes' CPU share and the busy verdict, from hand-made readings. */
 import { describe, expect, it } from 'vitest';
-import { afterBenchmark, beforeBenchmark, judgeLoad, otherCpuShare, parseProcStat, REUSE_SAMPLE_MS, sampleLoad } from '../../src/runtime/load.js';
+import { spawn } from 'node:child_process';
+import { beforeBenchmark, duringBenchmark, judgeLoad, markLoad, otherCpuShare, parseProcStat, REUSE_SAMPLE_MS, sampleLoad } from '../../src/runtime/load.js';
 import type { LoadSample } from '../../src/runtime/types.js';
 
 describe('parseProcStat', () => {
@@ -65,21 +66,52 @@ describe('sampleLoad on this machine', () => {
   });
 });
 
-describe('back-to-back benchmarks share a load sample', () => {
-  it("takes the previous benchmark's after-sample as the next one's before-sample within 2 s, once", async () => {
-    const after = await afterBenchmark(20);
-    const now = process.hrtime.bigint();
-    // 1.9 s later (the injected clock): the same sample object, not a new 0.3 s sample.
-    expect(await beforeBenchmark(20, () => now + 1_900_000_000n)).toBe(after);
-    // It is used once: the next benchmark without an after-sample in between samples anew.
-    expect(await beforeBenchmark(20, () => now + 1_900_000_000n)).not.toBe(after);
+describe('the whole-benchmark sample', () => {
+  it.skipIf(process.platform !== 'linux')('sees another process that spins in the middle of the benchmark, over the whole interval', async () => {
+    const start = markLoad();
+    // Another process (not this one, not a worker of a benchmark) spinning while the "benchmark" runs.
+    const spinner = spawn(process.execPath, ['-e', 'const end = Date.now() + 5000; while (Date.now() < end);'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const during = duringBenchmark(start);
+      expect(during.window).toBe('benchmark');
+      expect(during.intervalMs).toBeGreaterThanOrEqual(550);
+      expect(during.otherCpuShare).toBeGreaterThan(0);
+      expect(during.topProcesses.map((p) => p.pid)).toContain(spinner.pid);
+    } finally {
+      spinner.kill('SIGKILL');
+    }
   });
 
-  it('samples anew when the previous after-sample is older than REUSE_SAMPLE_MS', async () => {
-    const after = await afterBenchmark(20);
+  it('is said to cover the benchmark ("during it"), a stored short after-sample "after it"', () => {
+    const busy: LoadSample = {
+      loadAverage: [0.2, 0.1, 0.1],
+      otherCpuShare: 0.5,
+      topProcesses: [{ pid: 9, command: 'make', cpuShare: 0.5 }],
+      intervalMs: 60_000,
+    };
+    const idle: LoadSample = { ...busy, otherCpuShare: 0.01, topProcesses: [] };
+    expect(judgeLoad(idle, { ...busy, window: 'benchmark' }, 2).reason).toBe('other processes used 50% of the CPU during it (make 50%)');
+    expect(judgeLoad(idle, { ...busy, intervalMs: 300 }, 2).reason).toBe('other processes used 50% of the CPU after it (make 50%)');
+  });
+});
+
+describe('back-to-back benchmarks share a load sample', () => {
+  it("takes the previous benchmark's whole-benchmark sample as the next one's before-sample within 2 s, once", async () => {
+    const during = duringBenchmark(markLoad());
+    const now = process.hrtime.bigint();
+    // 1.9 s later (the injected clock): the same sample object, not a new 0.3 s sample.
+    expect(await beforeBenchmark(20, () => now + 1_900_000_000n)).toBe(during);
+    // It is used once: the next benchmark without a benchmark in between samples anew.
+    expect(await beforeBenchmark(20, () => now + 1_900_000_000n)).not.toBe(during);
+  });
+
+  it('samples anew when the previous benchmark ended more than REUSE_SAMPLE_MS ago', async () => {
+    const during = duringBenchmark(markLoad());
     const now = process.hrtime.bigint();
     const fresh = await beforeBenchmark(20, () => now + BigInt(REUSE_SAMPLE_MS + 100) * 1_000_000n);
-    expect(fresh).not.toBe(after);
+    expect(fresh).not.toBe(during);
     expect(fresh.intervalMs).toBeGreaterThanOrEqual(15);
+    expect(fresh.window).toBeUndefined();
   });
 });
