@@ -7,22 +7,9 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { bindInputs, InputBindingError } from '../analysis/bind.js';
 import type { Model } from '../onnx/model.js';
 import { parseInputFlag } from '../runtime/input-shapes.js';
-import { inEnglish } from '../i18n/fill.js';
-import { endWhen } from '../runtime/load.js';
 import { traceNodeLabel } from '../runtime/trace.js';
 // The reader, the analysis and the benchmark orchestrator are imported when the command runs.
 import type { BenchReport, BenchResult, ExecutionProvider, GraphOptimizationLevel, LatencyStats, MachineLoad } from '../runtime/types.js';
-
-/** The load line of an idle run, as `::environment` says it in English: the load average, the other processes' share before and over the benchmark. */
-function idleText(load: MachineLoad): string {
-  const share = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(0)}%`);
-  return inEnglish('env.idle', {
-    load: load.start.loadAverage[0].toFixed(2),
-    before: share(load.start.otherCpuShare),
-    after: share(load.end?.otherCpuShare),
-    when: inEnglish(endWhen(load.end)),
-  });
-}
 
 function positiveInt(flag: string) {
   return (value: string): number => {
@@ -136,7 +123,7 @@ function resultText(r: BenchResult): string[] {
   return lines;
 }
 
-function formatReport(report: BenchReport): string {
+function formatReport(report: BenchReport, idleWords: (load: MachineLoad) => string): string {
   const e = report.environment;
   const p = report.protocol;
   return [
@@ -148,7 +135,7 @@ function formatReport(report: BenchReport): string {
     ),
     `software     Node ${e.nodeVersion}, onnxruntime-node ${e.onnxruntimeVersion}  (fingerprint ${e.fingerprint})`,
     `protocol     ${p.processes} process${p.processes === 1 ? '' : 'es'} per configuration; warm-up ≥ ${p.warmupMinRuns} runs and ≥ ${p.warmupMinMs / 1000} s; timed ≥ ${p.minRuns} runs and ≥ ${p.minTimeMs / 1000} s, cap ${p.maxRuns} runs / ${p.maxTimeMs / 1000} s; when unstable up to ${p.effort.extraProcesses} extra processes (${p.effort.runsFactor}× the minimums, ≤ ${p.effort.budgetMs / 1000} s in all)`,
-    `load         ${e.load ? (e.load.busy ? `BUSY: ${e.load.reason}` : idleText(e.load)) : 'not sampled'}`,
+    `load         ${e.load ? (e.load.busy ? `BUSY: ${e.load.reason}` : idleWords(e.load)) : 'not sampled'}`,
     '',
     ...report.results.flatMap((r) => [...resultText(r), '']),
   ].join('\n');
@@ -215,11 +202,12 @@ function assumedBatchLines(model: Model, flags: BenchFlags): string {
 }
 
 async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
-  const [{ profileModel }, { readModel }, { runBenchmark }, { protocolFromFlags }] = await Promise.all([
+  const [{ profileModel }, { readModel }, { runBenchmark }, { protocolFromFlags }, { idleWords }] = await Promise.all([
     import('../analysis/profile.js'),
     import('../onnx/reader.js'),
     import('../runtime/orchestrator.js'),
     import('../runtime/protocol.js'),
+    import('../runtime/load.js'),
   ]);
   const model = readModel(modelPath);
   const protocol = protocolFromFlags({ precise: flags.precise, runs: flags.runs, minTimeS: flags.minTime });
@@ -244,7 +232,9 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,
   });
-  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n${assumedBatchLines(model, flags)}`);
+  process.stdout.write(
+    flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report, (load) => idleWords(load))}\n${assumedBatchLines(model, flags)}`,
+  );
   if (report.environment.load?.busy)
     process.stderr.write(
       `modelpress bench: warning: the machine was busy (${report.environment.load.reason}); latencies may be slower and noisier than on an idle machine\n`,

@@ -9,7 +9,7 @@ import type { Element } from 'hast';
 import { h } from 'hastscript';
 import type { VFile } from 'vfile';
 import type { Environment } from '../runtime/types.js';
-import { busyReasons, endWhen } from '../runtime/load.js';
+import { busyReasons, idleWords } from '../runtime/load.js';
 import { decimalsForDigits, fixed } from '../render/format.js';
 import { ENGLISH, type Messages, phrase } from '../i18n/index.js';
 import { type DirectiveNode, readAttributes, replaceWith } from './directive.js';
@@ -49,17 +49,9 @@ function hardwareRows(e: Environment, msg: Messages = ENGLISH): Rows {
 /** The load around the benchmark, and whether it was busy. */
 function loadText(e: Environment, msg: Messages): string {
   const l = e.load!;
-  const share = (v: number | null) => (v === null ? msg.t('env.unknown') : `${(v * 100).toFixed(0)}%`);
   // The reasons said again from the samples, in the document's language (the stored words are English).
   const reasons = l.busy ? busyReasons(l.start, l.end, e.logicalCores, msg.t) : [];
-  return l.busy
-    ? msg.t('env.busy', { reason: reasons.length > 0 ? reasons.join(msg.t('list.semicolon')) : (l.reason ?? '') })
-    : msg.t('env.idle', {
-        load: l.start.loadAverage[0].toFixed(2),
-        before: share(l.start.otherCpuShare),
-        after: share(l.end?.otherCpuShare ?? null),
-        when: msg.t(endWhen(l.end)),
-      });
+  return l.busy ? msg.t('env.busy', { reason: reasons.length > 0 ? reasons.join(msg.t('list.semicolon')) : (l.reason ?? '') }) : idleWords(l, msg.t);
 }
 
 /**

@@ -189,6 +189,17 @@ export function endWhen(end: LoadSample | null): 'load.during' | 'load.after' {
   return end?.window === 'benchmark' ? 'load.during' : 'load.after';
 }
 
+/** An idle benchmark's load in words (`env.idle`): the load average, the other processes' share before and over the benchmark. */
+export function idleWords(load: MachineLoad, say: Say = inEnglish): string {
+  const share = (v: number | null | undefined): string => (v === null || v === undefined ? say('env.unknown') : `${(v * 100).toFixed(0)}%`);
+  return say('env.idle', {
+    load: load.start.loadAverage[0].toFixed(2),
+    before: share(load.start.otherCpuShare),
+    after: share(load.end?.otherCpuShare),
+    when: say(endWhen(load.end)),
+  });
+}
+
 /** The busy verdict from the two samples, with the reason in words. */
 export function judgeLoad(start: LoadSample, end: LoadSample | null, logicalCores: number): MachineLoad {
   const reasons = busyReasons(start, end, logicalCores);
