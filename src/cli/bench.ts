@@ -232,9 +232,7 @@ async function runBench(modelPath: string, flags: BenchFlags): Promise<void> {
     childTimeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
     onProgress: showProgress ? (m) => process.stderr.write(`${m}\n`) : undefined,
   });
-  process.stdout.write(
-    flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report, (load) => idleWords(load))}\n${assumedBatchLines(model, flags)}`,
-  );
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report, idleWords)}\n${assumedBatchLines(model, flags)}`);
   if (report.environment.load?.busy)
     process.stderr.write(
       `modelpress bench: warning: the machine was busy (${report.environment.load.reason}); latencies may be slower and noisier than on an idle machine\n`,

@@ -104,8 +104,8 @@ export interface LoadMark {
 }
 
 /** Read the load now (synchronous, no waiting). */
-export function markLoad(clock: () => bigint = () => process.hrtime.bigint()): LoadMark {
-  return { loadAverage: os.loadavg() as [number, number, number], times: readProcTimes(), at: clock() };
+export function markLoad(): LoadMark {
+  return { loadAverage: os.loadavg() as [number, number, number], times: readProcTimes(), at: process.hrtime.bigint() };
 }
 
 /** The sample between two readings: the load average at the first, the other processes' share between them. */
@@ -136,8 +136,8 @@ let latest: { sample: LoadSample; endedAt: bigint } | null = null;
  * not counted). Remembered so that a benchmark starting within REUSE_SAMPLE_MS takes it as its
  * "before" sample (beforeBenchmark).
  */
-export function duringBenchmark(start: LoadMark, clock: () => bigint = () => process.hrtime.bigint()): LoadSample {
-  const end = markLoad(clock);
+export function duringBenchmark(start: LoadMark): LoadSample {
+  const end = markLoad();
   const sample: LoadSample = { ...sampleBetween(start, end), window: 'benchmark' };
   latest = { sample, endedAt: end.at };
   return sample;
@@ -185,7 +185,7 @@ export function busyReasons(start: LoadSample, end: LoadSample | null, logicalCo
 }
 
 /** What the second sample is said to cover: the whole benchmark, or a short sample after it (results stored before the whole-benchmark sample). */
-export function endWhen(end: LoadSample | null): 'load.during' | 'load.after' {
+function endWhen(end: LoadSample | null): 'load.during' | 'load.after' {
   return end?.window === 'benchmark' ? 'load.during' : 'load.after';
 }
 

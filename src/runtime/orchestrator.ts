@@ -174,9 +174,8 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
   const say = plan.onProgress ?? (() => {});
   const model = identifyModel(plan.modelPath, plan.model, plan.modelSha256);
   const effort = effortPolicy(protocol, plan.effort);
-  const loadStart = plan.sampleLoad === false ? null : await beforeBenchmark();
-  // The other processes' CPU over the whole benchmark is read between here and its end.
-  const loadMark = loadStart ? markLoad() : null;
+  // The sample before the first configuration, and the reading the whole-benchmark sample starts from.
+  const load = plan.sampleLoad === false ? null : { before: await beforeBenchmark(), mark: markLoad() };
 
   const progress: Progress[] = configs.map(() => ({ measured: [], failure: null }));
   const outcomes: (Awaited<ReturnType<typeof spendEffort>> | null)[] = configs.map(() => null);
@@ -237,9 +236,8 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
     rmSync(scratch, { recursive: true, force: true });
   }
 
-  if (loadStart && loadMark) {
-    const end = duringBenchmark(loadMark);
-    environment.load = judgeLoad(loadStart, end, environment.logicalCores);
+  if (load) {
+    environment.load = judgeLoad(load.before, duringBenchmark(load.mark), environment.logicalCores);
     if (environment.load.busy) say(`warning: the machine was busy: ${environment.load.reason}`);
   }
   const results = configs.map((config, i): BenchResult => {
