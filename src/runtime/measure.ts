@@ -3,11 +3,13 @@
  * protocol; `profileConfig` runs the separate profiled pass that writes an ORT trace.
  */
 import type * as ort from 'onnxruntime-node';
+import { serializeModel } from '../onnx/writer.js';
+import { buildFloorModel, FLOOR_METHOD } from './floor.js';
 import { makeFeeds } from './inputs.js';
 import { type Clock, hrtimeClock, runPhase, runProtocol, throughputPerSecond } from './protocol.js';
 import { createSession, type SessionSettings } from './session.js';
 import { summarize } from './stats.js';
-import type { BenchConfig, ProcessRun, ProtocolOptions } from './types.js';
+import type { BenchConfig, CallFloor, ProcessRun, ProtocolOptions } from './types.js';
 
 function settingsOf(config: BenchConfig): SessionSettings {
   return {
@@ -25,15 +27,22 @@ function describeOutputs(outputs: ort.InferenceSession.OnnxValueMapType): Proces
   });
 }
 
-async function openSession(config: BenchConfig, settings: SessionSettings): Promise<{ session: ort.InferenceSession; createMs: number }> {
+/** A model to open: its file, or (the binding floor) its bytes with a name for messages. */
+type ModelSource = string | { bytes: Uint8Array; name: string };
+
+async function openSession(
+  config: BenchConfig,
+  settings: SessionSettings,
+  source: ModelSource = config.modelPath,
+): Promise<{ session: ort.InferenceSession; createMs: number }> {
   try {
-    return await createSession(config.modelPath, settings);
+    return await createSession(typeof source === 'string' ? source : source.bytes, settings);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (message.startsWith('--provider')) throw new Error(message);
     // With CUDA, a load failure is most often the provider's own libraries (CUDA 12, cuDNN 9) missing.
     const what = config.provider === 'cuda' ? 'create a CUDA session for' : 'load';
-    throw new Error(`onnxruntime cannot ${what} ${config.modelPath}: ${message}`);
+    throw new Error(`onnxruntime cannot ${what} ${typeof source === 'string' ? source : source.name}: ${message}`);
   }
 }
 
@@ -71,8 +80,9 @@ export async function measureConfig(
   config: BenchConfig,
   protocol: ProtocolOptions,
   clock: Clock = hrtimeClock,
+  source: ModelSource = config.modelPath,
 ): Promise<{ run: ProcessRun; samplesMs: number[] }> {
-  const { session, createMs } = await openSession(config, settingsOf(config));
+  const { session, createMs } = await openSession(config, settingsOf(config), source);
   try {
     const feeds = makeFeeds(config.inputs, config.inputSeed);
     const result = await runProtocol(
@@ -98,6 +108,27 @@ export async function measureConfig(
   } finally {
     await session.release();
   }
+}
+
+/**
+ * The binding floor of a configuration whose first run returned `outputs`: its floor model (floor.ts),
+ * handed to onnxruntime as bytes, measured with the same protocol and session settings. Called in the
+ * configuration's first process once the model's session is released.
+ */
+export async function measureFloor(
+  config: BenchConfig,
+  outputs: ProcessRun['outputs'],
+  protocol: ProtocolOptions,
+  clock: Clock = hrtimeClock,
+): Promise<CallFloor> {
+  let bytes: Uint8Array;
+  try {
+    bytes = serializeModel(buildFloorModel(config.inputs, outputs));
+  } catch (err) {
+    throw new Error(`cannot build the floor model: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const { run } = await measureConfig(config, protocol, clock, { bytes, name: 'the binding floor model' });
+  return { latencyMedianMs: run.latency.medianMs, latency: run.latency, method: FLOOR_METHOD };
 }
 
 /**

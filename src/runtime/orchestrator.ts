@@ -1,8 +1,9 @@
 /**
  * Runs a benchmark plan: every configuration in its own child processes (default 3), interleaved
  * round by round so slow drifts of a shared machine spread over all configurations; one session per
- * process; failures stay with their configuration. Then the binding floor and, when asked, the
- * profiled pass, each in a child of its own.
+ * process; failures stay with their configuration. A configuration's first process measures its
+ * binding floor too, after the model (unless the same floor was measured lately); when asked, the
+ * profiled pass runs last, in a child of its own.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,9 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Model } from '../onnx/model.js';
-import { writeModel } from '../onnx/writer.js';
 import { achievedFlops, describeEnvironment, identifyModel, peakFlopsEstimate } from './environment.js';
-import { buildFloorModel, FLOOR_METHOD } from './floor.js';
 import { type InputShapes, resolveInputs } from './input-shapes.js';
 import { effortPolicy, type MeasuredProcess, spendEffort } from './effort.js';
 import { beforeBenchmark, duringBenchmark, judgeLoad, markLoad } from './load.js';
@@ -30,7 +29,6 @@ import type {
   ExecutionProvider,
   GraphOptimizationLevel,
   InputSpec,
-  ProcessRun,
   ProtocolOptions,
   TraceBreakdown,
 } from './types.js';
@@ -116,20 +114,23 @@ export function workerCommand(entry: 'worker' | 'shape-worker' = 'worker'): { co
 
 const STDERR_TAIL = 2000;
 
-/** One request in one fresh child; the reply, or a failure reason in words. */
-export function runInChild(request: WorkerRequest, timeoutMs: number): Promise<WorkerReply> {
+/**
+ * One request in one fresh child: its replies in order (a measurement, then its binding floor), and
+ * why the child ended without its reply, or after its first, when it did (in words), else null.
+ */
+export function runChild(request: WorkerRequest, timeoutMs: number): Promise<{ replies: WorkerReply[]; failure: string | null }> {
   const { command, args } = workerCommand();
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
-    let reply: WorkerReply | null = null;
+    const replies: WorkerReply[] = [];
     let timedOut = false;
     let settled = false;
-    const settle = (r: WorkerReply): void => {
+    const settle = (failure: string | null): void => {
       if (!settled) {
         settled = true;
         clearTimeout(timer);
-        resolve(r);
+        resolve({ replies, failure });
       }
     };
     const timer = setTimeout(() => {
@@ -140,19 +141,25 @@ export function runInChild(request: WorkerRequest, timeoutMs: number): Promise<W
       stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
     });
     child.on('message', (m: WorkerReply) => {
-      reply = m;
+      replies.push(m);
     });
-    child.on('error', (err) => settle({ kind: 'error', message: `cannot start a worker process (${command}): ${err.message}` }));
+    child.on('error', (err) => settle(`cannot start a worker process (${command}): ${err.message}`));
     child.on('close', (code, signal) => {
-      if (reply) return settle(reply);
-      const tail = stderr.trim().split('\n').slice(-5).join(' | ');
       const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
-      if (timedOut) return settle({ kind: 'error', message: `timed out after ${limit} (worker killed)` });
+      if (timedOut) return settle(`timed out after ${limit} (worker killed)`);
+      if (code === 0 && signal === null) return settle(replies.length > 0 ? null : 'the worker process exited without a result');
+      const tail = stderr.trim().split('\n').slice(-5).join(' | ');
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      settle({ kind: 'error', message: `the worker process crashed: it ${how} without a result${tail ? ` (stderr: ${tail})` : ''}` });
+      settle(`the worker process crashed: it ${how} ${replies.length > 0 ? 'after its first reply' : 'without a result'}${tail ? ` (stderr: ${tail})` : ''}`);
     });
     child.send(request);
   });
+}
+
+/** One request in one fresh child; its (first) reply, or a failure reason in words. */
+export async function runInChild(request: WorkerRequest, timeoutMs: number): Promise<WorkerReply> {
+  const { replies, failure } = await runChild(request, timeoutMs);
+  return replies[0] ?? { kind: 'error', message: failure ?? 'the worker process exited without a result' };
 }
 
 function formatMs(ms: number): string {
@@ -188,7 +195,11 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
         const state = progress[i]!;
         if (state.failure) continue;
         say(`${config.label}: process ${round + 1}/${processes}…`);
-        const reply = await runInChild({ kind: 'measure', config, protocol }, timeoutMs);
+        // The first process of a configuration measures its binding floor too, after the model.
+        const withFloor = round === 0 && plan.floor !== false;
+        const floorAsk = withFloor ? { floor: { known: knownFloors() } } : {};
+        const child = await runChild({ kind: 'measure', config, protocol, ...floorAsk }, withFloor ? timeoutMs + 2 * protocol.maxTimeMs : timeoutMs);
+        const reply = child.replies[0] ?? { kind: 'error', message: child.failure ?? 'the worker process exited without a result' };
         if (reply.kind !== 'measured') {
           state.failure = reply.kind === 'error' ? reply.message : `unexpected worker reply '${reply.kind}'`;
           say(`${config.label}: failed: ${state.failure}`);
@@ -196,15 +207,7 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
         }
         state.measured.push({ run: reply.run, samplesMs: reply.samplesMs });
         say(`${config.label}: process ${round + 1}/${processes}: median ${formatMs(reply.run.latency.medianMs)} ms over ${reply.run.latency.n} runs`);
-        if (round === 0 && plan.floor !== false) {
-          const run = reply.run;
-          floors[i] = await reusedFloor(
-            floorKey(config, run.outputs, protocol),
-            config.label,
-            () => measureFloorInChild(config, run, protocol, scratch, i, timeoutMs, say),
-            say,
-          );
-        }
+        if (withFloor) floors[i] = floorOutcome(child.replies[1], child.failure, config.label, say);
       }
     }
     // Unstable configurations get more effort (extra, longer processes; outlier processes discarded).
@@ -280,61 +283,39 @@ export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
 }
 
 /**
- * Floors measured by this process, by floor model and settings. The floor model of a configuration
- * is made from its inputs and outputs alone (names, dtypes, shapes), so the image classifiers of a
- * document at one size and batch share one: measuring that identical model again under the identical
- * protocol and session settings minutes later repeats a measurement, it adds no rigour. A floor is
- * reused for FLOOR_REUSE_MS (a long `watch` session measures it afresh), and a failed one is not kept.
+ * Floors measured by this process, by floor key (floor.ts `floorKey`). The floor model of a
+ * configuration is made from its inputs and outputs alone (names, dtypes, shapes), so the image
+ * classifiers of a document at one size and batch share one: measuring that identical model again
+ * under the identical protocol and session settings minutes later repeats a measurement, it adds no
+ * rigour. A floor is reused for FLOOR_REUSE_MS (a long `watch` session measures it afresh); a failed
+ * one is not kept.
  */
-const floorMemo = new Map<string, { at: number; floor: Promise<FloorOutcome> }>();
+const floorMemo = new Map<string, { at: number; floor: CallFloor }>();
 export const FLOOR_REUSE_MS = 10 * 60_000;
 
-/** What a floor measurement depends on: the floor model (inputs, outputs), the session settings and the protocol. */
-export function floorKey(config: BenchConfig, outputs: ProcessRun['outputs'], protocol: ProtocolOptions): string {
-  const { label: _label, modelPath: _path, ...settings } = config;
-  return JSON.stringify({ settings, outputs: outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: o.shape })), protocol });
+/** The keys of the floors a worker need not measure again. */
+function knownFloors(now = Date.now()): string[] {
+  return [...floorMemo].filter(([, f]) => now - f.at < FLOOR_REUSE_MS).map(([key]) => key);
 }
 
 type FloorOutcome = { floor: CallFloor | null; error: string | null };
 
-/** The floor stored under `key` when it is recent and good, else `measure()`'s (kept unless it failed). */
-async function reusedFloor(key: string, label: string, measure: () => Promise<FloorOutcome>, say: (m: string) => void): Promise<FloorOutcome> {
-  const now = Date.now();
-  const known = floorMemo.get(key);
-  if (known && now - known.at < FLOOR_REUSE_MS) {
-    const reused = await known.floor;
-    if (reused.floor) {
-      say(`${label}: binding floor of the same inputs and outputs measured ${((now - known.at) / 1000).toFixed(0)} s ago`);
-      return reused;
-    }
+/** A first process's floor reply (or its absence, with why the process ended) as the result's floor. */
+function floorOutcome(reply: WorkerReply | undefined, failure: string | null, label: string, say: (m: string) => void): FloorOutcome {
+  if (reply?.kind !== 'floor') {
+    const why = reply === undefined ? (failure ?? 'the worker process ended before measuring it') : `unexpected worker reply '${reply.kind}'`;
+    return { floor: null, error: `binding floor not measured: ${why}` };
   }
-  const floor = measure();
-  floorMemo.set(key, { at: now, floor });
-  const result = await floor;
-  if (!result.floor) floorMemo.delete(key);
-  return result;
-}
-
-async function measureFloorInChild(
-  config: BenchConfig,
-  first: ProcessRun,
-  protocol: ProtocolOptions,
-  scratch: string,
-  index: number,
-  timeoutMs: number,
-  say: (m: string) => void,
-): Promise<FloorOutcome> {
-  let floorPath: string;
-  try {
-    floorPath = path.join(scratch, `floor-${index}.onnx`);
-    writeModel(buildFloorModel(config.inputs, first.outputs), floorPath);
-  } catch (err) {
-    return { floor: null, error: `cannot build the floor model: ${err instanceof Error ? err.message : String(err)}` };
+  if ('error' in reply) return { floor: null, error: reply.error };
+  if ('known' in reply) {
+    const known = floorMemo.get(reply.key);
+    if (!known) return { floor: null, error: 'binding floor not measured: the worker took it for known, and it is not' };
+    say(`${label}: binding floor of the same inputs and outputs measured ${((Date.now() - known.at) / 1000).toFixed(0)} s ago`);
+    return { floor: known.floor, error: null };
   }
-  say(`${config.label}: binding floor…`);
-  const reply = await runInChild({ kind: 'measure', config: { ...config, label: `${config.label} floor`, modelPath: floorPath }, protocol }, timeoutMs);
-  if (reply.kind !== 'measured') return { floor: null, error: reply.kind === 'error' ? reply.message : `unexpected worker reply '${reply.kind}'` };
-  return { floor: { latencyMedianMs: reply.run.latency.medianMs, latency: reply.run.latency, method: FLOOR_METHOD }, error: null };
+  floorMemo.set(reply.key, { at: Date.now(), floor: reply.floor });
+  say(`${label}: binding floor: median ${formatMs(reply.floor.latencyMedianMs)} ms over ${reply.floor.latency.n} runs`);
+  return { floor: reply.floor, error: null };
 }
 
 async function profile(

@@ -68,13 +68,13 @@ export function providerProblem(
   return null;
 }
 
-/** Make the session, timing only `InferenceSession.create`. */
-export async function createSession(modelPath: string, settings: SessionSettings): Promise<{ session: ort.InferenceSession; createMs: number }> {
+/** Make the session from a model file or the model's bytes, timing only `InferenceSession.create`. */
+export async function createSession(model: string | Uint8Array, settings: SessionSettings): Promise<{ session: ort.InferenceSession; createMs: number }> {
   const problem = providerProblem(settings.provider);
   if (problem) throw new Error(problem);
   const options = sessionOptions(settings);
   const t0 = process.hrtime.bigint();
-  const session = await ort.InferenceSession.create(modelPath, options);
+  const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   const createMs = Number(process.hrtime.bigint() - t0) / 1e6;
   return { session, createMs };
 }

@@ -1,10 +1,13 @@
 /**
- * Child-process entry point: receives one request over IPC, does it with one session, replies, exits.
+ * Child-process entry point: receives one request over IPC, does it with one session, replies, exits
+ * (a first process of a configuration then measures the binding floor, in a second session).
  * Keeping each configuration in its own process isolates crashes and ORT's per-session memory, and
  * gives each process its own allocator and thread-pool state (BENCHMARK.md §1–2).
  */
-import { measureConfig, profileConfig } from './measure.js';
-import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+import { floorKey } from './floor.js';
+import { measureConfig, measureFloor, profileConfig } from './measure.js';
+import type { BenchConfig, ProcessRun, ProtocolOptions } from './types.js';
+import type { FloorReply, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 function reply(message: WorkerReply): Promise<void> {
   return new Promise((resolve) => {
@@ -18,16 +21,38 @@ function reply(message: WorkerReply): Promise<void> {
   });
 }
 
-async function handle(request: WorkerRequest): Promise<WorkerReply> {
-  try {
-    if (request.kind === 'measure') {
-      const { run, samplesMs } = await measureConfig(request.config, request.protocol);
-      return { kind: 'measured', run, samplesMs };
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The request's replies, in order: a measurement is sent before its floor is measured, so a floor
+ * that fails (or a crash while measuring it) never costs the measurement.
+ */
+async function handle(request: WorkerRequest): Promise<void> {
+  if (request.kind === 'profile') {
+    try {
+      const { skipRuns } = await profileConfig(request.config, request);
+      return reply({ kind: 'profiled', skipRuns });
+    } catch (err) {
+      return reply({ kind: 'error', message: messageOf(err) });
     }
-    const { skipRuns } = await profileConfig(request.config, request);
-    return { kind: 'profiled', skipRuns };
+  }
+  let measured;
+  try {
+    measured = await measureConfig(request.config, request.protocol);
   } catch (err) {
-    return { kind: 'error', message: err instanceof Error ? err.message : String(err) };
+    return reply({ kind: 'error', message: messageOf(err) });
+  }
+  await reply({ kind: 'measured', ...measured });
+  if (request.floor) await reply(await floorOf(request.config, measured.run.outputs, request.protocol, request.floor.known));
+}
+
+async function floorOf(config: BenchConfig, outputs: ProcessRun['outputs'], protocol: ProtocolOptions, known: string[]): Promise<FloorReply> {
+  const key = floorKey(config, outputs, protocol);
+  if (known.includes(key)) return { kind: 'floor', key, known: true };
+  try {
+    return { kind: 'floor', key, floor: await measureFloor(config, outputs, protocol) };
+  } catch (err) {
+    return { kind: 'floor', key, error: messageOf(err) };
   }
 }
 
@@ -53,10 +78,8 @@ function exitWithParent(): void {
 exitWithParent();
 
 process.once('message', (request: WorkerRequest) => {
-  void handle(request)
-    .then(reply)
-    .then(() => {
-      replied = true;
-      process.disconnect?.();
-    });
+  void handle(request).then(() => {
+    replied = true;
+    process.disconnect?.();
+  });
 });

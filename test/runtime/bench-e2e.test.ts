@@ -164,13 +164,34 @@ describe('the binding floor of identical inputs and outputs', () => {
     const first = await bench(tinyModel(1, 8), said[0]!);
     const second = await bench(tinyModel(2, 8), said[1]!);
     const other = await bench(tinyModel(3, 4), said[2]!);
-    expect(said[0]!.some((m) => m.endsWith('binding floor…'))).toBe(true);
-    expect(said[1]!.some((m) => m.endsWith('binding floor…'))).toBe(false);
+    const measured = /binding floor: median [\d.]+ ms over \d+ runs$/;
+    expect(said[0]!.some((m) => measured.test(m))).toBe(true);
+    expect(said[1]!.some((m) => measured.test(m))).toBe(false);
     expect(said[1]!.some((m) => /binding floor of the same inputs and outputs measured \d+ s ago/.test(m))).toBe(true);
     expect(second).toEqual(first);
-    expect(said[2]!.some((m) => m.endsWith('binding floor…'))).toBe(true);
+    expect(said[2]!.some((m) => measured.test(m))).toBe(true);
     expect(other.latency.n).toBeGreaterThanOrEqual(quick.minRuns);
   }, 120_000);
+});
+
+describe('a floor that cannot be measured', () => {
+  it('leaves the measurement of its process as it is, with the reason in floorError', async () => {
+    // x → Cast to string (ONNX TensorProto.STRING = 8): a string output has no floor model.
+    const b = new GraphBuilder({ opset: 17 });
+    const x = b.input('x', 'float32', [1, 4]);
+    b.output(b.op('Cast', [x], { to: 8 }, '/cast/Cast'), 'string', [1, 4]);
+    const file = path.join(dir, 'string-output.onnx');
+    writeModel(b.build(), file);
+    const r = (
+      await runBenchmark({ modelPath: file, model: readModel(file), batches: [1], threads: [1], processes: 1, protocol: quick, effort: { extraProcesses: 0 } })
+    ).results[0]!;
+    expect(r.status).toBe('ok');
+    if (r.status !== 'ok') return;
+    expect(r.latencyMedianMs).toBeGreaterThan(0);
+    expect(r.processes[0]!.latency.n).toBeGreaterThanOrEqual(quick.minRuns);
+    expect(r.floor).toBeNull();
+    expect(r.floorError).toBe("cannot build the floor model: output '/cast/Cast_output_0' is a string tensor: no floor model for string outputs");
+  }, 60_000);
 });
 
 describe('failures in a child', () => {
