@@ -10,7 +10,7 @@
  */
 const SVG_CJK_FONTS =
   'svg.mp-chart text{font-family:"DejaVu Sans","Liberation Sans",Arial,"WenQuanYi Micro Hei","Droid Sans Fallback","AR PL UMing CN",sans-serif;font-synthesis:none}';
-import { launchBrowser } from './pdf.js';
+import { type BrowserLease, withBrowser } from './pdf.js';
 
 export interface FigureJob {
   svg: string;
@@ -27,20 +27,24 @@ function svgSize(svg: string): { width: number; height: number } {
   return { width: w ? Number(w[1]) : 640, height: h ? Number(h[1]) : 400 };
 }
 
-/** Print every SVG to its own PDF in one browser session. Throws when no Chromium can start. */
-export async function svgsToPdf(jobs: FigureJob[], executablePath?: string): Promise<void> {
+/**
+ * Print every SVG to its own PDF in one browser session (the document's lease, when given). Throws
+ * when no Chromium can start.
+ */
+export async function svgsToPdf(jobs: FigureJob[], executablePath?: string, lease?: BrowserLease): Promise<void> {
   if (jobs.length === 0) return;
-  const { browser, cleanup } = await launchBrowser(executablePath);
-  try {
+  await withBrowser(lease, executablePath, async (browser) => {
     const page = await browser.newPage();
-    for (const job of jobs) {
-      const { width, height } = svgSize(job.svg);
-      const html = `<!doctype html><html><head><meta charset="utf-8"><style>@page{margin:0}html,body{margin:0;padding:0}svg{display:block;width:${width}px;height:${height}px}${SVG_CJK_FONTS}</style></head><body>${job.svg}</body></html>`;
-      await page.setContent(html, { waitUntil: 'load' });
-      const pdf = await page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1' });
-      job.write(pdf);
+    try {
+      for (const job of jobs) {
+        const { width, height } = svgSize(job.svg);
+        const html = `<!doctype html><html><head><meta charset="utf-8"><style>@page{margin:0}html,body{margin:0;padding:0}svg{display:block;width:${width}px;height:${height}px}${SVG_CJK_FONTS}</style></head><body>${job.svg}</body></html>`;
+        await page.setContent(html, { waitUntil: 'load' });
+        const pdf = await page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1' });
+        job.write(pdf);
+      }
+    } finally {
+      await page.close().catch(() => undefined);
     }
-  } finally {
-    await cleanup();
-  }
+  });
 }

@@ -19,6 +19,7 @@ import { bibFile } from './bib.js';
 import { documentFiles, stampTex } from './coherence.js';
 import { dataJson } from './data-json.js';
 import { svgsToPdf } from './figures.js';
+import type { BrowserLease } from './pdf.js';
 import { documentToLatex, titleHeading } from './latex.js';
 import { macrosFile } from './macros.js';
 import { standaloneDocument } from './standalone.js';
@@ -30,6 +31,8 @@ export interface ExportOptions {
   templateDirs?: readonly string[] | undefined;
   /** Chromium for chart PDFs (default: findChromium's search). */
   executablePath?: string | undefined;
+  /** The document's browser, shared with its PDF (see BrowserLease); else one is launched per conversion. */
+  browser?: BrowserLease | undefined;
   /** Prefix of the fragment's labels (a book's chapter). */
   labelNamespace?: string | undefined;
   /** Prefix of another chapter's labels (cross-chapter references). */
@@ -134,7 +137,7 @@ export async function exportDocument(
     });
     if (jobs.length > 0) {
       try {
-        await svgsToPdf(jobs, options.executablePath);
+        await svgsToPdf(jobs, options.executablePath, options.browser);
       } catch (err) {
         result.problems.push(`charts not converted for LaTeX (the fragment shows a note instead): ${(err as Error).message}`);
       }
@@ -162,7 +165,7 @@ export async function exportDocument(
     }
     if (imageJobs.length > 0) {
       try {
-        await svgsToPdf(imageJobs, options.executablePath);
+        await svgsToPdf(imageJobs, options.executablePath, options.browser);
       } catch (err) {
         result.problems.push(`SVG images not converted for LaTeX (the fragment shows a note instead): ${(err as Error).message}`);
       }

@@ -84,6 +84,45 @@ export async function launchBrowser(executablePath = findChromium()): Promise<{ 
   };
 }
 
+/**
+ * One headless Chromium for the print jobs of one document (its PDF, then its charts and SVG images
+ * for LaTeX): launched on the first job, reused by the others, closed by its owner once the
+ * document's outputs are written, so none idles beside the next document's benchmarks. A browser
+ * that has gone away is launched again; a launch that failed fails every job the same way.
+ */
+export class BrowserLease {
+  private launched: ReturnType<typeof launchBrowser> | undefined;
+  constructor(private readonly executablePath?: string) {}
+
+  async browser(): Promise<Browser> {
+    if (this.launched) {
+      const running = await this.launched;
+      if (running.browser.connected) return running.browser;
+      await running.cleanup();
+    }
+    this.launched = launchBrowser(this.executablePath);
+    return (await this.launched).browser;
+  }
+
+  async close(): Promise<void> {
+    const launched = this.launched;
+    this.launched = undefined;
+    const running = await launched?.catch(() => undefined);
+    await running?.cleanup();
+  }
+}
+
+/** Run `use` with a browser: the lease's when there is one, else one launched for it and closed after. */
+export async function withBrowser<T>(lease: BrowserLease | undefined, executablePath: string | undefined, use: (browser: Browser) => Promise<T>): Promise<T> {
+  if (lease) return use(await lease.browser());
+  const { browser, cleanup } = await launchBrowser(executablePath);
+  try {
+    return await use(browser);
+  } finally {
+    await cleanup();
+  }
+}
+
 export interface PdfOptions {
   /** Running title printed in the page header. */
   title?: string;
@@ -96,6 +135,8 @@ export interface PdfOptions {
    * (no browser is launched).
    */
   stamps?: string;
+  /** The document's browser (see BrowserLease); without one, a browser is launched for this PDF. */
+  browser?: BrowserLease | undefined;
 }
 
 /** The files under `dir` (recursively), sorted, as [relative path, bytes] parts. */
@@ -158,33 +199,34 @@ const A4_MM = [210, 297] as const;
 const MARGIN_MM = { top: 18, side: 15 };
 
 async function printPdf(htmlFile: string, pdfFile: string, options: PdfOptions): Promise<void> {
-  const { browser, cleanup } = await launchBrowser(options.executablePath);
-  try {
+  await withBrowser(options.browser, options.executablePath, async (browser) => {
     const page = await browser.newPage();
-    const timeout = options.timeoutMs ?? 120_000;
-    page.setDefaultTimeout(timeout);
-    // Laid out as printed (print media, the A4 column's width), so wide tables are fitted to it.
-    await page.setViewport({ width: Math.round(mmToPx(A4_MM[0] - 2 * MARGIN_MM.side)), height: Math.round(mmToPx(A4_MM[1])) });
-    await page.emulateMediaType('print');
-    await page.goto(pathToFileURL(path.resolve(htmlFile)).href, { waitUntil: 'load', timeout });
-    // A string, not a function: this code runs in the page, where `document` exists.
-    await page.evaluate('document.fonts.ready.then(() => true)');
-    await page.evaluate(fitTablesScript(mmToPx(A4_MM[1] - 2 * MARGIN_MM.side)));
-    const title = escapeHtml(options.title ?? '');
-    const small = 'font-family: sans-serif; font-size: 8px; color: #666; width: 100%; padding: 0 15mm;';
-    const pdf = await page.pdf({
-      format: 'A4',
-      printBackground: true,
-      displayHeaderFooter: true,
-      headerTemplate: `<div style="${small} text-align: right;">${title}</div>`,
-      footerTemplate: `<div style="${small} text-align: center;"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`,
-      margin: { top: `${MARGIN_MM.top}mm`, bottom: `${MARGIN_MM.top}mm`, left: `${MARGIN_MM.side}mm`, right: `${MARGIN_MM.side}mm` },
-      timeout,
-    });
-    writeFileAtomic(pdfFile, pdf);
-  } finally {
-    await cleanup();
-  }
+    try {
+      const timeout = options.timeoutMs ?? 120_000;
+      page.setDefaultTimeout(timeout);
+      // Laid out as printed (print media, the A4 column's width), so wide tables are fitted to it.
+      await page.setViewport({ width: Math.round(mmToPx(A4_MM[0] - 2 * MARGIN_MM.side)), height: Math.round(mmToPx(A4_MM[1])) });
+      await page.emulateMediaType('print');
+      await page.goto(pathToFileURL(path.resolve(htmlFile)).href, { waitUntil: 'load', timeout });
+      // A string, not a function: this code runs in the page, where `document` exists.
+      await page.evaluate('document.fonts.ready.then(() => true)');
+      await page.evaluate(fitTablesScript(mmToPx(A4_MM[1] - 2 * MARGIN_MM.side)));
+      const title = escapeHtml(options.title ?? '');
+      const small = 'font-family: sans-serif; font-size: 8px; color: #666; width: 100%; padding: 0 15mm;';
+      const pdf = await page.pdf({
+        format: 'A4',
+        printBackground: true,
+        displayHeaderFooter: true,
+        headerTemplate: `<div style="${small} text-align: right;">${title}</div>`,
+        footerTemplate: `<div style="${small} text-align: center;"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`,
+        margin: { top: `${MARGIN_MM.top}mm`, bottom: `${MARGIN_MM.top}mm`, left: `${MARGIN_MM.side}mm`, right: `${MARGIN_MM.side}mm` },
+        timeout,
+      });
+      writeFileAtomic(pdfFile, pdf);
+    } finally {
+      await page.close().catch(() => undefined);
+    }
+  });
 }
 
 /** Open a page and collect console errors, page errors and failed requests (for tests and `--strict`). */

@@ -15,7 +15,7 @@ import { copyAssets, copyDocumentAssets } from '../export/assets.js';
 import { DocumentStamps, documentSnapshot, replayMessages, settled, snapshotProject, type DocumentStamp } from '../cache/document-stamp.js';
 import { existingFormats, removeOutputs, staleOutputs, stampHtml, writeManifest } from '../export/coherence.js';
 import { documentDataHash } from '../export/data-json.js';
-import { BrowserNotFoundError, findChromium, htmlToPdf } from '../export/pdf.js';
+import { BrowserLease, BrowserNotFoundError, findChromium, htmlToPdf } from '../export/pdf.js';
 import { cjkFontProblem } from '../export/cjk-fonts.js';
 import { hasCjk, isCjkLang } from '../i18n/index.js';
 import type { MeasureStats, ProgressEvent, RegistryOptions } from '../measure/registry.js';
@@ -405,39 +405,47 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       const problem = cjkFontProblem();
       if (problem) file.message(`PDF: ${problem}`, { ruleId: 'no-cjk-font', source: 'modelpress' });
     }
-    if (targets.includes('pdf') && !book) {
-      const pdf = path.join(out, `${stem}.pdf`);
-      try {
-        // Not printed again when the HTML and its assets are unchanged (stamped under .modelpress/cache).
-        await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem, stamps: path.join(cacheDirOf(root), 'outputs.json') });
-        entry.pdf = pdf;
-        made.push(pdf);
-      } catch (err) {
-        // A missing browser is a diagnostic (the HTML and LaTeX are still written; --strict fails);
-        // a browser that is there and fails is an error.
-        const why = `PDF not written: ${(err as Error).message}`;
-        const stale = to.includes('pdf') ? '' : '; the PDF of an earlier build is removed rather than left with other numbers';
-        if (err instanceof BrowserNotFoundError) file.message(`${why}${stale}`, { ruleId: 'no-browser', source: 'modelpress' });
-        else if (to.includes('pdf')) failures.push(`${path.relative(root, doc)}: ${why}`);
-        else file.message(`${why}${stale}`, { ruleId: 'export', source: 'modelpress' });
-      }
-    }
-    // data.json (written once, by the exporter), a CSV per table and, with `tex`, the LaTeX files (src/export/).
+    // One Chromium for this document's PDF, charts and SVG images, closed once they are written (none
+    // is launched when nothing needs printing).
+    const browser = new BrowserLease();
     try {
-      const docSettings = file.data.modelpress!.settings;
-      const exported = await exportDocument(rendered.data, rendered.tree, out, targets, {
-        stem,
-        dataHash,
-        templateDirs: [root],
-        toc: docSettings.toc,
-        bibStyle: docSettings.csl === 'apa' ? 'authoryear' : 'numeric-comp',
-        ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d, chaptersBefore: starts.get(doc)?.topSection ?? 0 } : {}),
-      });
-      made.push(...exported.files);
-      entry.latex = exported.files.filter((f) => /\.(tex|bib)$/.test(f));
-      for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
-    } catch (err) {
-      failures.push(`${path.relative(root, doc)}: exports not written: ${(err as Error).message}`);
+      if (targets.includes('pdf') && !book) {
+        const pdf = path.join(out, `${stem}.pdf`);
+        try {
+          // Not printed again when the HTML and its assets are unchanged (stamped under .modelpress/cache).
+          await htmlToPdf(htmlFile, pdf, { title: rendered.data.title ?? stem, stamps: path.join(cacheDirOf(root), 'outputs.json'), browser });
+          entry.pdf = pdf;
+          made.push(pdf);
+        } catch (err) {
+          // A missing browser is a diagnostic (the HTML and LaTeX are still written; --strict fails);
+          // a browser that is there and fails is an error.
+          const why = `PDF not written: ${(err as Error).message}`;
+          const stale = to.includes('pdf') ? '' : '; the PDF of an earlier build is removed rather than left with other numbers';
+          if (err instanceof BrowserNotFoundError) file.message(`${why}${stale}`, { ruleId: 'no-browser', source: 'modelpress' });
+          else if (to.includes('pdf')) failures.push(`${path.relative(root, doc)}: ${why}`);
+          else file.message(`${why}${stale}`, { ruleId: 'export', source: 'modelpress' });
+        }
+      }
+      // data.json (written once, by the exporter), a CSV per table and, with `tex`, the LaTeX files (src/export/).
+      try {
+        const docSettings = file.data.modelpress!.settings;
+        const exported = await exportDocument(rendered.data, rendered.tree, out, targets, {
+          stem,
+          dataHash,
+          templateDirs: [root],
+          toc: docSettings.toc,
+          bibStyle: docSettings.csl === 'apa' ? 'authoryear' : 'numeric-comp',
+          browser,
+          ...(book ? { labelNamespace: stem, namespaceOf: (d: string) => d, chaptersBefore: starts.get(doc)?.topSection ?? 0 } : {}),
+        });
+        made.push(...exported.files);
+        entry.latex = exported.files.filter((f) => /\.(tex|bib)$/.test(f));
+        for (const problem of exported.problems) file.message(problem, { ruleId: 'export', source: 'modelpress' });
+      } catch (err) {
+        failures.push(`${path.relative(root, doc)}: exports not written: ${(err as Error).message}`);
+      }
+    } finally {
+      await browser.close();
     }
     // Anything of this document left from other data (an output that could not be rewritten) goes.
     entry.removedStale = removeOutputs(staleOutputs(out, stem, dataHash, made).filter((f) => !made.includes(f)));
