@@ -16,6 +16,7 @@ import { byteSize, DataType, type DtypeName, isFloatType } from './dtypes.js';
 import type { Attribute, ByteSource, Dim, Graph, Model, Node, OpsetId, Tensor, TensorData, TypeInfo, ValueInfo } from './model.js';
 import { elementCount } from './model.js';
 import { dtypeCode, encodeValues, makeTensor } from './encode.js';
+import { fillUniformFloat32 } from './uniform-fill.js';
 
 export { encodeValues, makeTensor };
 
@@ -82,10 +83,9 @@ function initBytes(
   if (range === undefined) return new Uint8Array(byteSize(dataType, count));
   const [lo, hi] = range;
   if (dataType === DataType.FLOAT) {
-    // Fast path for the common case: write float32 directly.
+    // The common case, four at a time (uniform-fill.ts: the same values as drawAt's).
     const arr = new Float32Array(count);
-    const span = hi - lo;
-    for (let i = 0; i < count; i++) arr[i] = lo + span * drawAt(seed, first + i);
+    fillUniformFloat32(arr, seed, first, lo, hi);
     return new Uint8Array(arr.buffer);
   }
   const values = new Float64Array(count);
