@@ -29,7 +29,7 @@ import type { Model } from '../onnx/model.js';
 import { readModel } from '../onnx/reader.js';
 import { writeModel } from '../onnx/writer.js';
 import { describeEnvironment, NOT_INSTALLED, ONNXRUNTIME_MISSING } from '../runtime/environment.js';
-import { runBenchmark } from '../runtime/orchestrator.js';
+import { prestartWorker, runBenchmark } from '../runtime/orchestrator.js';
 import { effortPolicy } from '../runtime/effort.js';
 import type { Environment } from '../runtime/types.js';
 import { zooFileIn } from '../zoo/cache.js';
@@ -570,6 +570,9 @@ export class ModelRegistry {
     }
 
     say('start');
+    // The first worker loads Node and onnxruntime on the other core while this process builds and
+    // writes the model (nothing is measured until it has).
+    prestartWorker();
     let stored: StoredBench;
     let zooDir: string | undefined;
     try {

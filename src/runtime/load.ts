@@ -108,12 +108,26 @@ export function markLoad(): LoadMark {
   return { loadAverage: os.loadavg() as [number, number, number], times: readProcTimes(), at: process.hrtime.bigint() };
 }
 
+/**
+ * This process's benchmark workers started ahead of their request (orchestrator.ts `prestartWorker`):
+ * loading Node and onnxruntime while this process writes the model, then idle until they measure.
+ * They are the benchmark's own, not load. A measuring worker needs no entry: it ends within the
+ * sample's interval, and an ended process is not in /proc.
+ */
+const prestarted = new Set<number>();
+
+/** Leave `pid` out of the samples (a prestarted worker); returns the function that counts it again. */
+export function notLoad(pid: number): () => void {
+  prestarted.add(pid);
+  return () => void prestarted.delete(pid);
+}
+
 /** The sample between two readings: the load average at the first, the other processes' share between them. */
 function sampleBetween(from: LoadMark, to: LoadMark): LoadSample {
   const elapsedMs = Number(to.at - from.at) / 1e6;
   if (from.times.length === 0 || to.times.length === 0) return { loadAverage: from.loadAverage, otherCpuShare: null, topProcesses: [], intervalMs: elapsedMs };
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  const { share, top } = otherCpuShare(from.times, to.times, elapsedMs, cores, new Set([process.pid]));
+  const { share, top } = otherCpuShare(from.times, to.times, elapsedMs, cores, new Set([process.pid, ...prestarted]));
   return { loadAverage: from.loadAverage, otherCpuShare: share, topProcesses: top, intervalMs: elapsedMs };
 }
 

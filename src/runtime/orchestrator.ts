@@ -5,7 +5,7 @@
  * binding floor too, after the model (unless the same floor was measured lately); when asked, the
  * profiled pass runs last, in a child of its own.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -15,7 +15,7 @@ import type { Model } from '../onnx/model.js';
 import { achievedFlops, describeEnvironment, identifyModel, peakFlopsEstimate } from './environment.js';
 import { type InputShapes, resolveInputs } from './input-shapes.js';
 import { effortPolicy, type MeasuredProcess, spendEffort } from './effort.js';
-import { beforeBenchmark, duringBenchmark, judgeLoad, markLoad } from './load.js';
+import { beforeBenchmark, duringBenchmark, judgeLoad, markLoad, notLoad } from './load.js';
 import { DEFAULT_PROTOCOL, throughputFromLatency } from './protocol.js';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, hierarchicalMedianCi, median, PERCENTILE_METHOD, STD_METHOD } from './stats.js';
 import { findTraceFile, readTrace } from './trace.js';
@@ -114,14 +114,70 @@ export function workerCommand(entry: 'worker' | 'shape-worker' = 'worker'): { co
 
 const STDERR_TAIL = 2000;
 
+const startWorker = (): ChildProcess => {
+  const { command, args } = workerCommand();
+  return spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+};
+
+/** Benchmarks of this process under way (runBenchmark). */
+let running = 0;
+
+/** A worker started ahead of its request, and what counts it as load again once it is gone. */
+let spare: { child: ChildProcess; countAgain: () => void } | undefined;
+
+/**
+ * Start the next benchmark's worker now, while this process does work that is not measured (a
+ * document build writes the zoo model's weights next): Node and onnxruntime load on the other core
+ * meanwhile, and the worker then waits, idle, for its request. The next `runChild` takes it, so it
+ * measures only once this process has finished that work; until then no measurement runs. It is
+ * left out of the load samples (load.ts `notLoad`), and an unused one ends with this process.
+ * Returns its pid (undefined when none was started: a benchmark is running, or it cannot start).
+ */
+export function prestartWorker(): number | undefined {
+  // Never beside a benchmark that is running (its measurement would share the machine with it).
+  if (running > 0) return undefined;
+  if (spare && spare.child.exitCode === null && spare.child.signalCode === null && spare.child.connected) return spare.child.pid;
+  spare?.child.kill('SIGKILL');
+  let child: ChildProcess;
+  try {
+    child = startWorker();
+  } catch {
+    spare = undefined;
+    return undefined;
+  }
+  const countAgain = child.pid !== undefined ? notLoad(child.pid) : () => {};
+  child.on('error', countAgain);
+  child.on('close', countAgain);
+  // A spare never taken must not keep this process alive (it exits when the IPC channel closes).
+  child.unref();
+  child.channel?.unref();
+  (child.stderr as { unref?: () => void } | null)?.unref?.();
+  spare = { child, countAgain };
+  return child.pid;
+}
+
+/** The prestarted worker when it is still there, else a new one. */
+function takeWorker(): ChildProcess {
+  const taken = spare;
+  spare = undefined;
+  if (taken && taken.child.exitCode === null && taken.child.signalCode === null && taken.child.connected) {
+    taken.child.ref();
+    taken.child.channel?.ref();
+    (taken.child.stderr as { ref?: () => void } | null)?.ref?.();
+    return taken.child;
+  }
+  taken?.child.kill('SIGKILL');
+  return startWorker();
+}
+
 /**
  * One request in one fresh child: its replies in order (a measurement, then its binding floor), and
  * why the child ended without its reply, or after its first, when it did (in words), else null.
  */
 export function runChild(request: WorkerRequest, timeoutMs: number): Promise<{ replies: WorkerReply[]; failure: string | null }> {
-  const { command, args } = workerCommand();
+  const { command } = workerCommand();
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = takeWorker();
     let stderr = '';
     const replies: WorkerReply[] = [];
     let timedOut = false;
@@ -172,6 +228,15 @@ interface Progress {
 }
 
 export async function runBenchmark(plan: BenchPlan): Promise<BenchReport> {
+  running++;
+  try {
+    return await benchmark(plan);
+  } finally {
+    running--;
+  }
+}
+
+async function benchmark(plan: BenchPlan): Promise<BenchReport> {
   const environment = describeEnvironment();
   const configs = planConfigs(plan, environment);
   const protocol = plan.protocol ?? DEFAULT_PROTOCOL;
