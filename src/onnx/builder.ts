@@ -16,7 +16,7 @@ import { byteSize, DataType, type DtypeName, isFloatType } from './dtypes.js';
 import type { Attribute, ByteSource, Dim, Graph, Model, Node, OpsetId, Tensor, TensorData, TypeInfo, ValueInfo } from './model.js';
 import { elementCount } from './model.js';
 import { dtypeCode, encodeValues, makeTensor } from './encode.js';
-import { fillUniformFloat32 } from './uniform-fill.js';
+import { fillUniformFloat32, uniformFloat32View } from './uniform-fill.js';
 
 export { encodeValues, makeTensor };
 
@@ -96,6 +96,13 @@ function initBytes(
   return encodeValues(dataType, values, count);
 }
 
+/** Elements [first, first + count) of a generated float32 initializer in reused memory (uniformFloat32View), or null. */
+function initView(dataType: number, dims: number[], init: Exclude<Init, { values: unknown }>, seed: number, first: number, count: number): Uint8Array | null {
+  const range = dataType === DataType.FLOAT ? initRange(dims, init) : undefined;
+  const floats = range ? uniformFloat32View(seed, first, count, range[0], range[1]) : null;
+  return floats ? new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength) : null;
+}
+
 /** Below this many bytes a generated initializer is made at once (a lazy source costs more than it saves). */
 const LAZY_BYTES = 4096;
 
@@ -104,17 +111,29 @@ const LAZY_BYTES = 4096;
  * so counting a zoo model never makes its weights. A read makes just the elements it covers, from
  * the tensor's own seed (the writer streams a large tensor in pieces and drops each one).
  */
-function generatedSource(name: string, size: number, elementBytes: number, make: (first: number, count: number) => Uint8Array): ByteSource {
+function generatedSource(
+  name: string,
+  size: number,
+  elementBytes: number,
+  make: (first: number, count: number) => Uint8Array,
+  makeView: (first: number, count: number) => Uint8Array | null,
+): ByteSource {
+  const span = (offset: number, length: number, made: (first: number, count: number) => Uint8Array | null): Uint8Array | null => {
+    if (offset < 0 || length < 0 || offset + length > size) throw new Error(`${name}: read of ${length} bytes at ${offset} runs past the end (${size} bytes)`);
+    const first = Math.floor(offset / elementBytes);
+    const bytes = made(first, Math.ceil((offset + length) / elementBytes) - first);
+    return bytes && bytes.subarray(offset - first * elementBytes, offset - first * elementBytes + length);
+  };
   return {
     name: `<generated ${name}>`,
     size,
     read(offset: number, length: number): Buffer {
-      if (offset < 0 || length < 0 || offset + length > size)
-        throw new Error(`${name}: read of ${length} bytes at ${offset} runs past the end (${size} bytes)`);
-      const first = Math.floor(offset / elementBytes);
-      const last = Math.ceil((offset + length) / elementBytes);
-      const bytes = make(first, last - first);
-      return Buffer.from(bytes.buffer, bytes.byteOffset + (offset - first * elementBytes), length);
+      const bytes = span(offset, length, make)!;
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+    // Made in the SIMD kernel's memory, neither allocated nor copied (the writer streams zoo weights so).
+    view(offset: number, length: number): Uint8Array {
+      return span(offset, length, makeView) ?? this.read(offset, length);
     },
   };
 }
@@ -211,10 +230,11 @@ export class GraphBuilder {
       const elementBytes = count > 0 ? size / count : 1;
       // Sub-byte types (int4) pack two elements a byte: such tensors are made whole.
       const make = (first: number, n: number): Uint8Array => initBytes(dataType, shape, init, seed, first, n);
+      const makeView = (first: number, n: number): Uint8Array | null => initView(dataType, shape, init, seed, first, n);
       data =
         size < LAZY_BYTES || !Number.isInteger(elementBytes)
           ? { kind: 'bytes', bytes: initBytes(dataType, shape, init, seed) }
-          : { kind: 'raw', source: generatedSource(name, size, elementBytes, make), span: { offset: 0, length: size } };
+          : { kind: 'raw', source: generatedSource(name, size, elementBytes, make, makeView), span: { offset: 0, length: size } };
     }
     this.initializers.push({ name, dataType, dims: shape, data });
     return name;

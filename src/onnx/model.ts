@@ -48,6 +48,11 @@ export interface ByteSource {
   readonly size: number;
   /** Read `length` bytes at `offset` into a new buffer. */
   read(offset: number, length: number): Buffer;
+  /**
+   * The same bytes as `read`, possibly in memory that the next read or view of any source reuses:
+   * for a caller that uses them at once and keeps nothing (the file writer). Optional.
+   */
+  view?(offset: number, length: number): Uint8Array;
 }
 
 /** Packed repeated fields of TensorProto that may hold tensor elements. */

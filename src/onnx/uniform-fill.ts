@@ -225,17 +225,34 @@ function fillScalar(out: Float32Array, seed: number, first: number, lo: number, 
  * [lo, hi): SIMD where it is available (`useSimd` false forces the scalar loop, for tests).
  */
 export function fillUniformFloat32(out: Float32Array, seed: number, first: number, lo: number, hi: number, useSimd = true): void {
-  const span = hi - lo;
   const k = useSimd ? simdKernel() : null;
   let done = 0;
   if (k) {
     const whole = out.length - (out.length % 4);
     while (done < whole) {
       const n = Math.min(CHUNK, whole - done);
-      k.fill(0, n / 4, (seed + Math.imul(first + done + 1, K)) | 0, lo, span);
-      out.set(n === CHUNK ? k.out : k.out.subarray(0, n), done);
+      out.set(fillKernel(k, seed, first + done, n, lo, hi - lo), done);
       done += n;
     }
   }
-  fillScalar(out, seed, first, lo, span, done);
+  fillScalar(out, seed, first, lo, hi - lo, done);
+}
+
+/** The kernel's memory made to hold elements [first, first + n): a view of it, n ≤ CHUNK. */
+function fillKernel(k: Kernel, seed: number, first: number, n: number, lo: number, span: number): Float32Array {
+  const whole = n - (n % 4);
+  k.fill(0, whole / 4, (seed + Math.imul(first + 1, K)) | 0, lo, span);
+  const out = k.out.subarray(0, n);
+  fillScalar(out, seed, first, lo, span, whole);
+  return out;
+}
+
+/**
+ * Elements [first, first + count) as a view of the kernel's memory, made in place: no allocation and
+ * no copy, valid only until the next call of this module (for a caller that writes them out at once).
+ * Null without the SIMD kernel or for more than 2^20 elements (then fillUniformFloat32).
+ */
+export function uniformFloat32View(seed: number, first: number, count: number, lo: number, hi: number): Float32Array | null {
+  const k = simdKernel();
+  return k && count <= CHUNK ? fillKernel(k, seed, first, count, lo, hi - lo) : null;
 }

@@ -476,6 +476,8 @@ export class MemorySource implements ByteSource {
 export interface LazyChunk {
   readonly length: number;
   read(): Uint8Array;
+  /** The bytes in memory the next read may reuse (ByteSource.view), for a writer that writes them at once. */
+  view?(): Uint8Array;
 }
 
 export type Chunk = Uint8Array | LazyChunk;

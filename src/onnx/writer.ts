@@ -46,7 +46,8 @@ function pieces(source: ByteSource, span: { offset: number; length: number }): C
   for (let at = 0; at < span.length; at += PIECE_BYTES) {
     const start = span.offset + at;
     const length = Math.min(PIECE_BYTES, span.length - at);
-    out.push({ length, read: () => source.read(start, length) });
+    const view = source.view?.bind(source);
+    out.push(view ? { length, read: () => source.read(start, length), view: () => view(start, length) } : { length, read: () => source.read(start, length) });
   }
   return out;
 }
@@ -428,7 +429,8 @@ export function writeChunksAtomic(file: string, chunks: Chunk[], options: { leng
     const fd = fs.openSync(tmp, 'w');
     try {
       for (const c of chunks) {
-        const bytes = materialize(c);
+        // Written before the next chunk is read, so a generated piece may be a view of reused memory.
+        const bytes = c instanceof Uint8Array ? c : (c.view?.() ?? c.read());
         let done = 0;
         while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
         if (bytes.byteLength !== chunkLength(c)) throw new Error(`tensor payload changed size while writing ${file}`);

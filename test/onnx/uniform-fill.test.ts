@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { seededRandom } from '../../src/onnx/random.js';
 import { tensorBytes } from '../../src/onnx/tensor-data.js';
-import { fillUniformFloat32, simdKernel } from '../../src/onnx/uniform-fill.js';
+import { fillUniformFloat32, simdKernel, uniformFloat32View } from '../../src/onnx/uniform-fill.js';
 
 /** Elements [first, first + n) by drawing from the start of the stream. */
 function reference(seed: number, first: number, n: number, lo: number, hi: number): Float32Array {
@@ -42,6 +42,15 @@ describe('fillUniformFloat32', () => {
       fillUniformFloat32(out, seed, first, lo, hi, simd);
       expect(differences(out, expected)).toBe(0);
     }
+  });
+
+  it('made in place (uniformFloat32View): the same values, in memory the next call reuses; none past 2^20 elements', () => {
+    const a = uniformFloat32View(11, 5, 1003, -0.1, 0.1)!;
+    expect(differences(a, reference(11, 5, 1003, -0.1, 0.1))).toBe(0);
+    const b = uniformFloat32View(12, 0, 8, 0, 1)!;
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.byteOffset).toBe(a.byteOffset);
+    expect(uniformFloat32View(11, 0, 2 ** 20 + 1, 0, 1)).toBeNull();
   });
 
   it('is what the builder generates for a weight, any range of it read on its own', () => {
