@@ -122,7 +122,8 @@ function generatedSource(
     if (offset < 0 || length < 0 || offset + length > size) throw new Error(`${name}: read of ${length} bytes at ${offset} runs past the end (${size} bytes)`);
     const first = Math.floor(offset / elementBytes);
     const bytes = made(first, Math.ceil((offset + length) / elementBytes) - first);
-    return bytes && bytes.subarray(offset - first * elementBytes, offset - first * elementBytes + length);
+    const start = offset - first * elementBytes;
+    return bytes ? bytes.subarray(start, start + length) : null;
   };
   return {
     name: `<generated ${name}>`,
