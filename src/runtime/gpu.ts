@@ -12,10 +12,25 @@ export type NvidiaSmi = (args: string[]) => string | undefined;
 
 export const QUERY_ARGS = ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader,nounits'];
 
+/** What nvidia-smi answered lately, by command and arguments: GPUs do not change within a build. */
+const answers = new Map<string, { at: number; stdout: string | undefined }>();
+/** How long an answer stands (a long `watch` session asks again). */
+export const GPU_QUERY_REUSE_MS = 10 * 60_000;
+
+/**
+ * The system's nvidia-smi (or MODELPRESS_NVIDIA_SMI's), asked once per GPU_QUERY_REUSE_MS: a document
+ * build describes the machine for every benchmark, and each call is a process (tens of milliseconds
+ * with a driver, a failed spawn without one).
+ */
 export const systemNvidiaSmi: NvidiaSmi = (args) => {
   const command = process.env.MODELPRESS_NVIDIA_SMI || 'nvidia-smi';
+  const key = JSON.stringify([command, ...args]);
+  const known = answers.get(key);
+  if (known && Date.now() - known.at < GPU_QUERY_REUSE_MS) return known.stdout;
   const run = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
-  return run.error || run.status !== 0 ? undefined : run.stdout;
+  const stdout = run.error || run.status !== 0 ? undefined : run.stdout;
+  answers.set(key, { at: Date.now(), stdout });
+  return stdout;
 };
 
 /**

@@ -5,7 +5,7 @@
  * On a GPU machine the CUDA path runs for real: README "Benchmarks on a GPU".
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,28 @@ describe('nvidia-smi', () => {
     const none = fake({});
     expect(describeGpus(none.run)).toEqual([]);
     expect(none.calls).toEqual([QUERY_ARGS]);
+  });
+
+  it('asks the system nvidia-smi once for each question within a build', () => {
+    const log = path.join(tmp, 'smi-calls.log');
+    const smi = path.join(tmp, 'nvidia-smi-logged');
+    writeFileSync(
+      smi,
+      `#!/bin/sh\necho "call:$1" >> '${log}'\nif [ "$1" = "${QUERY_ARGS[0]}" ]; then printf '%s' '${QUERY.trim()}'; else cat <<'EOF'\n${BANNER}EOF\nfi\n`,
+    );
+    chmodSync(smi, 0o755);
+    const saved = process.env.MODELPRESS_NVIDIA_SMI;
+    try {
+      process.env.MODELPRESS_NVIDIA_SMI = smi;
+      const first = describeGpus();
+      expect(describeGpus()).toEqual(first);
+      expect(first).toHaveLength(2);
+      // The query and the banner, each run once for the two descriptions.
+      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual([`call:${QUERY_ARGS[0]}`, 'call:']);
+    } finally {
+      if (saved === undefined) delete process.env.MODELPRESS_NVIDIA_SMI;
+      else process.env.MODELPRESS_NVIDIA_SMI = saved;
+    }
   });
 
   it('runs the nvidia-smi that MODELPRESS_NVIDIA_SMI names', () => {
