@@ -136,7 +136,7 @@ let spare: { child: ChildProcess; countAgain: () => void } | undefined;
 export function prestartWorker(): number | undefined {
   // Never beside a benchmark that is running (its measurement would share the machine with it).
   if (running > 0) return undefined;
-  if (spare && spare.child.exitCode === null && spare.child.signalCode === null && spare.child.connected) return spare.child.pid;
+  if (spare && waiting(spare.child)) return spare.child.pid;
   spare?.child.kill('SIGKILL');
   let child: ChildProcess;
   try {
@@ -156,11 +156,14 @@ export function prestartWorker(): number | undefined {
   return child.pid;
 }
 
+/** Still there, waiting for its request (a spare that ended or lost its channel is not). */
+const waiting = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null && child.connected;
+
 /** The prestarted worker when it is still there, else a new one. */
 function takeWorker(): ChildProcess {
   const taken = spare;
   spare = undefined;
-  if (taken && taken.child.exitCode === null && taken.child.signalCode === null && taken.child.connected) {
+  if (taken && waiting(taken.child)) {
     taken.child.ref();
     taken.child.channel?.ref();
     (taken.child.stderr as { ref?: () => void } | null)?.ref?.();
@@ -212,10 +215,13 @@ export function runChild(request: WorkerRequest, timeoutMs: number): Promise<{ r
   });
 }
 
+/** A child's first reply, or its failure as an error reply. */
+const firstReply = ({ replies, failure }: { replies: WorkerReply[]; failure: string | null }): WorkerReply =>
+  replies[0] ?? { kind: 'error', message: failure ?? 'the worker process exited without a result' };
+
 /** One request in one fresh child; its (first) reply, or a failure reason in words. */
 export async function runInChild(request: WorkerRequest, timeoutMs: number): Promise<WorkerReply> {
-  const { replies, failure } = await runChild(request, timeoutMs);
-  return replies[0] ?? { kind: 'error', message: failure ?? 'the worker process exited without a result' };
+  return firstReply(await runChild(request, timeoutMs));
 }
 
 function formatMs(ms: number): string {
@@ -264,7 +270,7 @@ async function benchmark(plan: BenchPlan): Promise<BenchReport> {
         const withFloor = round === 0 && plan.floor !== false;
         const floorAsk = withFloor ? { floor: { known: knownFloors() } } : {};
         const child = await runChild({ kind: 'measure', config, protocol, ...floorAsk }, withFloor ? timeoutMs + 2 * protocol.maxTimeMs : timeoutMs);
-        const reply = child.replies[0] ?? { kind: 'error', message: child.failure ?? 'the worker process exited without a result' };
+        const reply = firstReply(child);
         if (reply.kind !== 'measured') {
           state.failure = reply.kind === 'error' ? reply.message : `unexpected worker reply '${reply.kind}'`;
           say(`${config.label}: failed: ${state.failure}`);
