@@ -36,6 +36,7 @@ import { zooFileIn } from '../zoo/cache.js';
 import type { ZooEntry } from '../zoo/registry.js';
 
 import { benchInputs, profileInputs, zooSize } from './inputs.js';
+import { leaseWeights, scratchFolder } from './scratch.js';
 import type {
   DeclaredModel,
   Failure,
@@ -575,14 +576,21 @@ export class ModelRegistry {
     prestartWorker();
     let stored: StoredBench;
     let zooDir: string | undefined;
+    let scratch: { graph: string; release: () => void } | undefined;
     try {
       const m = this.load(model, ident.value.zooSize);
-      // A family point is small and written for this one benchmark; a zoo model once per recipe (or per build with a store).
-      if ((model.source.kind === 'zoo' && this.results) || model.source.kind === 'family') zooDir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-zoo-'));
       let modelPath: string;
       if (model.source.kind === 'file') modelPath = model.source.path;
-      else if (model.source.kind === 'zoo') modelPath = this.zooFile(model.source.entry, m, ident.value.zooSize, zooDir);
-      else writeModel(m, (modelPath = path.join(zooDir!, `${this.modelName(model)}.onnx`)));
+      else if (model.source.kind === 'zoo' && this.results) {
+        // With a results store no zoo file is kept: the build's scratch folder (scratch.ts).
+        scratch = this.scratchZooFile(model.source.entry, m, ident.value.zooSize);
+        modelPath = scratch.graph;
+      } else if (model.source.kind === 'zoo') modelPath = this.zooFile(model.source.entry, m, ident.value.zooSize);
+      else {
+        // A family point is small and written for this one benchmark.
+        zooDir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-zoo-'));
+        writeModel(m, (modelPath = path.join(zooDir, `${this.modelName(model)}.onnx`)));
+      }
       const report = await runBenchmark({
         modelPath,
         model: m,
@@ -610,6 +618,7 @@ export class ModelRegistry {
     } finally {
       // Zoo models are rebuilt on demand: gigabytes of seeded weights are not worth keeping.
       if (zooDir) rmSync(zooDir, { recursive: true, force: true });
+      scratch?.release();
     }
     if (stored.result.status !== 'ok') {
       say('failed');
@@ -700,25 +709,45 @@ export class ModelRegistry {
   }
 
   /**
-   * Zoo models are written once per recipe for onnxruntime, which loads models by path: into the zoo
-   * cache folder `modelpress zoo export` uses (one file per recipe, never two copies), or a temporary
-   * folder with a results store, streaming generated tensors in pieces.
+   * Zoo models are written once per recipe for onnxruntime, which loads models by path, into the zoo
+   * cache folder `modelpress zoo export` uses (one file per recipe, never two copies).
    */
-  private zooFile(entry: ZooEntry, model: Model, zooSize: [number, number] | undefined, tempDir?: string): string {
+  private zooFile(entry: ZooEntry, model: Model, zooSize: [number, number] | undefined): string {
     // `<cacheDir>/zoo`, the folder `modelpress zoo export` uses (zooCachePath): one copy of each zoo model on disk
-    const dir = tempDir ?? (this.options.cacheDir ? path.join(this.options.cacheDir, 'zoo') : path.join(os.tmpdir(), 'modelpress-zoo'));
-    const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
-    const file = zooFileIn(dir, { name: entry.name, seed: this.options.zooSeed ?? 1, height, width });
-    if (existsSync(file)) return file;
-    if (tempDir) {
-      // A scratch copy for one benchmark: weights in an external data file beside it, which
-      // onnxruntime memory-maps instead of parsing them out of the protobuf (VGG-16's session is
-      // created ~3× faster, with less memory), and no fsync of bytes deleted after the run.
-      writeModel(model, file, { externalData: { location: `${path.basename(file, '.onnx')}.weights` }, durable: false });
-    } else {
-      writeModel(model, file);
-    }
+    const dir = this.options.cacheDir ? path.join(this.options.cacheDir, 'zoo') : path.join(os.tmpdir(), 'modelpress-zoo');
+    const file = zooFileIn(dir, this.zooRecipe(entry, zooSize));
+    if (!existsSync(file)) writeModel(model, file);
     return file;
+  }
+
+  /**
+   * A zoo model written for one benchmark in the build's scratch folder (scratch.ts): its graph, and
+   * its weights in an external data file, which onnxruntime memory-maps instead of parsing them out
+   * of the protobuf (VGG-16's session is created ~3× faster, with less memory), written over the
+   * previous benchmark's in place and never flushed to disk. `release` deletes the graph and frees the
+   * data file for the next benchmark.
+   */
+  private scratchZooFile(entry: ZooEntry, model: Model, zooSize: [number, number] | undefined): { graph: string; release: () => void } {
+    const graph = zooFileIn(scratchFolder(), this.zooRecipe(entry, zooSize));
+    const weights = leaseWeights();
+    try {
+      writeModel(model, graph, { externalData: { location: weights.location, overwrite: true }, durable: false });
+    } catch (err) {
+      weights.release();
+      throw err;
+    }
+    return {
+      graph,
+      release: () => {
+        rmSync(graph, { force: true });
+        weights.release();
+      },
+    };
+  }
+
+  private zooRecipe(entry: ZooEntry, zooSize: [number, number] | undefined): { name: string; seed: number; height?: number; width?: number } {
+    const [height, width] = zooSize && zooSize[0] > 0 ? zooSize : [undefined, undefined];
+    return { name: entry.name, seed: this.options.zooSeed ?? 1, height, width };
   }
 }
 

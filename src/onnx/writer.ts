@@ -28,8 +28,14 @@ import { type Chunk, chunkLength, WireType, Writer } from './wire.js';
 import { replaceFileAtomic } from '../cache/store.js';
 
 export interface WriteOptions {
-  /** Move tensors of at least `threshold` bytes (default 1024) into `location` beside the model file. */
-  externalData?: { location: string; threshold?: number };
+  /**
+   * Move tensors of at least `threshold` bytes (default 1024) into `location` beside the model file.
+   * `overwrite`: write that data file in place, from its first byte, with no temporary file and no
+   * truncation (bytes past the new end stay, and no tensor points at them). For a scratch file that
+   * every benchmark of a build writes again: its pages are overwritten instead of freed and allocated
+   * afresh (about 10 GB/s against 0.3–5 GB/s for a new file on the machines measured, issue 13).
+   */
+  externalData?: { location: string; threshold?: number; overwrite?: boolean };
   /**
    * Flush the bytes to disk before the rename (default true). A scratch file read once and deleted
    * (a zoo model written for one benchmark) skips the flush: gigabytes of fsync buy it nothing.
@@ -443,6 +449,22 @@ export function writeChunksAtomic(file: string, chunks: Chunk[], options: { leng
   });
 }
 
+/** Write chunks over `file` from its start, in place (created when absent; never truncated). */
+function writeChunksInPlace(file: string, chunks: Chunk[]): void {
+  const fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w');
+  try {
+    let at = 0;
+    for (const c of chunks) {
+      const bytes = c instanceof Uint8Array ? c : (c.view?.() ?? c.read());
+      if (bytes.byteLength !== chunkLength(c)) throw new Error(`tensor payload changed size while writing ${file}`);
+      for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done, at + done);
+      at += bytes.byteLength;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Write the model to `file` (atomic), optionally with large tensors in an external data file. */
 export function writeModel(model: Model, file: string, options: WriteOptions = {}): void {
   const st: EncodeState = { model };
@@ -455,6 +477,10 @@ export function writeModel(model: Model, file: string, options: WriteOptions = {
   }
   const chunks = encode(model, st);
   const durable = options.durable;
-  if (st.external) writeChunksAtomic(path.join(path.dirname(file), st.external.location), st.external.chunks, { durable });
+  if (st.external) {
+    const data = path.join(path.dirname(file), st.external.location);
+    if (options.externalData?.overwrite) writeChunksInPlace(data, st.external.chunks);
+    else writeChunksAtomic(data, st.external.chunks, { durable });
+  }
   writeChunksAtomic(file, chunks, { durable });
 }

@@ -169,6 +169,31 @@ describe('writeModel', () => {
     expect(readModel(file).graph.initializers[0]!.data.kind).toBe('external');
   });
 
+  it('overwrites an external data file in place: same file, longer left as it was, the new tensors read back', () => {
+    const model = (seed: number, cols: number) => {
+      const b = new GraphBuilder({ seed });
+      const x = b.input('input', 'float32', [1, 1024]);
+      b.output(b.op('MatMul', [x, b.weight('w', [1024, cols])], {}, '/MatMul'), 'float32', [1, cols]);
+      return b.build();
+    };
+    const data = path.join(dir, 'scratch.weights');
+    const big = model(1, 3072);
+    writeModel(big, path.join(dir, 'first.onnx'), { externalData: { location: 'scratch.weights', overwrite: true }, durable: false });
+    const inode = fs.statSync(data).ino;
+    expect(fs.statSync(data).size).toBe(12 * 2 ** 20);
+    // A smaller model over it: 4 MiB of new weights at the start, the last 8 MiB of the first model's after them.
+    const small = model(2, 1024);
+    writeModel(small, path.join(dir, 'second.onnx'), { externalData: { location: 'scratch.weights', overwrite: true }, durable: false });
+    expect(fs.statSync(data).ino).toBe(inode);
+    expect(fs.statSync(data).size).toBe(12 * 2 ** 20);
+    const back = readModel(path.join(dir, 'second.onnx'));
+    const t = back.graph.initializers[0]!;
+    expect(t.data.kind).toBe('external');
+    expect(Buffer.compare(Buffer.from(tensorBytes(t, back)), Buffer.from(tensorBytes(small.graph.initializers[0]!)))).toBe(0);
+    const tail = fs.readFileSync(data).subarray(4 * 2 ** 20);
+    expect(Buffer.compare(tail, Buffer.from(tensorBytes(big.graph.initializers[0]!)).subarray(4 * 2 ** 20))).toBe(0);
+  });
+
   it('replaces files atomically and leaves no temp files behind', () => {
     const file = path.join(dir, 'atomic.onnx');
     fs.writeFileSync(file, 'old content');
