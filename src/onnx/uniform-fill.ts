@@ -78,6 +78,12 @@ const V128_STORE = simd(0x0b, 4, 0); // align 2^4, offset 0
 // Parameters: 0 ptr, 1 groups, 2 s0, 3 lo, 4 span; locals: 5 state, 6 t, 7 u, 8 span×2, 9 lo×2.
 const [PTR, GROUPS, S0, LO, SPAN, STATE, T, U, SPAN2, LO2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
+/** t ^ (t >>> shift), lane by lane. */
+const xorShifted = (shift: number): number[] => [...get(T), ...get(T), ...i32const(shift), ...I32X4_SHR_U, ...V128_XOR];
+
+/** imul(t ^ (t >>> shift), t | or), lane by lane: Mulberry32's two mixing steps. */
+const mixed = (shift: number, or: number): number[] => [...xorShifted(shift), ...get(T), ...V128_CONST(i32x4([or, or, or, or])), ...V128_OR, ...I32X4_MUL];
+
 /** Lanes 0–1 (or 2–3, moved down first) of u as doubles: span·(u·2⁻³²) + lo, demoted to float32. */
 const lanesToFloats = (high: boolean): number[] => [
   ...get(SPAN2),
@@ -118,37 +124,17 @@ const body: number[] = [
   ...I32X4_ADD,
   ...set(STATE),
   // t = imul(t ^ (t >>> 15), t | 1)
-  ...get(T),
-  ...get(T),
-  ...i32const(15),
-  ...I32X4_SHR_U,
-  ...V128_XOR,
-  ...get(T),
-  ...V128_CONST(i32x4([1, 1, 1, 1])),
-  ...V128_OR,
-  ...I32X4_MUL,
+  ...mixed(15, 1),
   ...set(T),
   // t ^= t + imul(t ^ (t >>> 7), t | 61)
   ...get(T),
   ...get(T),
-  ...get(T),
-  ...get(T),
-  ...i32const(7),
-  ...I32X4_SHR_U,
-  ...V128_XOR,
-  ...get(T),
-  ...V128_CONST(i32x4([61, 61, 61, 61])),
-  ...V128_OR,
-  ...I32X4_MUL,
+  ...mixed(7, 61),
   ...I32X4_ADD,
   ...V128_XOR,
   ...set(T),
   // u = t ^ (t >>> 14)
-  ...get(T),
-  ...get(T),
-  ...i32const(14),
-  ...I32X4_SHR_U,
-  ...V128_XOR,
+  ...xorShifted(14),
   ...set(U),
   // store the four floats at ptr
   ...get(PTR),

@@ -14,10 +14,10 @@ import { writeModel } from '../../src/onnx/writer.js';
 import { runBenchmark, runInChild } from '../../src/runtime/orchestrator.js';
 import { providerProblem } from '../../src/runtime/session.js';
 import { median } from '../../src/runtime/stats.js';
-import type { BenchReport, ProtocolOptions } from '../../src/runtime/types.js';
+import type { BenchReport } from '../../src/runtime/types.js';
+import { QUICK_PROTOCOL } from '../helpers/protocol.js';
 
-// Short phases: the test checks the machinery, not the machine.
-const quick: ProtocolOptions = { warmupMinRuns: 3, warmupMinMs: 20, minRuns: 10, minTimeMs: 30, maxRuns: 2000, maxTimeMs: 5000 };
+const quick = QUICK_PROTOCOL;
 
 let dir: string;
 let modelPath: string;

@@ -15,9 +15,9 @@ import { readModel } from '../../src/onnx/reader.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { sampleLoad } from '../../src/runtime/load.js';
 import { prestartWorker, runBenchmark } from '../../src/runtime/orchestrator.js';
-import type { ProtocolOptions } from '../../src/runtime/types.js';
+import { QUICK_PROTOCOL } from '../helpers/protocol.js';
 
-const quick: ProtocolOptions = { warmupMinRuns: 3, warmupMinMs: 20, minRuns: 10, minTimeMs: 30, maxRuns: 2000, maxTimeMs: 5000 };
+const quick = QUICK_PROTOCOL;
 let dir: string;
 let modelPath: string;
 
