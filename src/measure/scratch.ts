@@ -15,9 +15,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** `modelpress-scratch-<pid>-XXXXXX`: the pid says whose folder it is. */
+/** `modelpress-scratch-<pid>-` and six random characters (mkdtemp): the pid says whose folder it is. */
 const PREFIX = 'modelpress-scratch-';
-const OWNER = /^modelpress-scratch-(\d+)-/;
+const OWNER = new RegExp(`^${PREFIX}(\\d+)-`);
 
 let folder: string | undefined;
 let cleanupRegistered = false;

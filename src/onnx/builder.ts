@@ -16,7 +16,7 @@ import { byteSize, DataType, type DtypeName, isFloatType } from './dtypes.js';
 import type { Attribute, ByteSource, Dim, Graph, Model, Node, OpsetId, Tensor, TensorData, TypeInfo, ValueInfo } from './model.js';
 import { elementCount } from './model.js';
 import { dtypeCode, encodeValues, makeTensor } from './encode.js';
-import { fillUniformFloat32, uniformFloat32View } from './uniform-fill.js';
+import { drawAt, fillUniformFloat32, uniformFloat32View } from './uniform-fill.js';
 
 export { encodeValues, makeTensor };
 
@@ -54,17 +54,6 @@ function initRange(dims: number[], init: Exclude<Init, { values: unknown }>): [n
     return [-bound, bound];
   }
   return init.uniform;
-}
-
-/**
- * The i-th draw (0-based) of `seededRandom(seed)`, directly: Mulberry32's state after i + 1 steps is
- * seed + (i + 1)·0x6d2b79f5, so any range of a tensor can be made without making what comes before.
- */
-function drawAt(seed: number, i: number): number {
-  let t = (seed + Math.imul(i + 1, 0x6d2b79f5)) >>> 0;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 /**

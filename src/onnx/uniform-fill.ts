@@ -196,14 +196,20 @@ export function simdKernel(): Kernel | null {
   return kernel;
 }
 
+/**
+ * The i-th draw (0-based) of `seededRandom(seed)` (random.ts), directly: Mulberry32's state after
+ * i + 1 steps is seed + (i + 1)·K, so any range of a tensor is made without making what comes before.
+ */
+export function drawAt(seed: number, i: number): number {
+  let t = (seed + Math.imul(i + 1, K)) >>> 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 /** Scalar: out[j] = lo + span · draw (first + j) of `seed`, for j in [from, out.length). */
 function fillScalar(out: Float32Array, seed: number, first: number, lo: number, span: number, from: number): void {
-  for (let j = from; j < out.length; j++) {
-    let t = (seed + Math.imul(first + j + 1, K)) >>> 0;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[j] = lo + span * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
+  for (let j = from; j < out.length; j++) out[j] = lo + span * drawAt(seed, first + j);
 }
 
 /**

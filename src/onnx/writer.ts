@@ -49,10 +49,10 @@ const PIECE_BYTES = 4 * 1024 * 1024;
 /** A span of a byte source as pieces read one at a time, so a 400 MB weight is never in memory whole. */
 function pieces(source: ByteSource, span: { offset: number; length: number }): Chunk[] {
   const out: Chunk[] = [];
+  const view = source.view?.bind(source);
   for (let at = 0; at < span.length; at += PIECE_BYTES) {
     const start = span.offset + at;
     const length = Math.min(PIECE_BYTES, span.length - at);
-    const view = source.view?.bind(source);
     out.push(view ? { length, read: () => source.read(start, length), view: () => view(start, length) } : { length, read: () => source.read(start, length) });
   }
   return out;
@@ -425,6 +425,17 @@ export function serializeModel(model: Model): Buffer {
   return Buffer.concat(chunks.map(materialize));
 }
 
+/** Write the chunks one after another at fd's position (`file` names it in errors). */
+function writeAll(fd: number, chunks: Chunk[], file: string): void {
+  for (const c of chunks) {
+    // Written before the next chunk is read, so a generated piece may be a view of reused memory.
+    const bytes = c instanceof Uint8Array ? c : (c.view?.() ?? c.read());
+    if (bytes.byteLength !== chunkLength(c)) throw new Error(`tensor payload changed size while writing ${file}`);
+    let done = 0;
+    while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+  }
+}
+
 /**
  * Write chunks to a temp file then rename over `file`, so a crash never leaves half a file.
  * `length` extends the file to that many bytes with a hole (sparse: nothing written), e.g. the data
@@ -434,13 +445,7 @@ export function writeChunksAtomic(file: string, chunks: Chunk[], options: { leng
   replaceFileAtomic(file, (tmp) => {
     const fd = fs.openSync(tmp, 'w');
     try {
-      for (const c of chunks) {
-        // Written before the next chunk is read, so a generated piece may be a view of reused memory.
-        const bytes = c instanceof Uint8Array ? c : (c.view?.() ?? c.read());
-        let done = 0;
-        while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
-        if (bytes.byteLength !== chunkLength(c)) throw new Error(`tensor payload changed size while writing ${file}`);
-      }
+      writeAll(fd, chunks, file);
       if (options.length !== undefined) fs.ftruncateSync(fd, options.length);
       if (options.durable !== false) fs.fsyncSync(fd);
     } finally {
@@ -451,15 +456,10 @@ export function writeChunksAtomic(file: string, chunks: Chunk[], options: { leng
 
 /** Write chunks over `file` from its start, in place (created when absent; never truncated). */
 function writeChunksInPlace(file: string, chunks: Chunk[]): void {
+  // 'r+' opens at the first byte and keeps what lies past the chunks' end.
   const fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w');
   try {
-    let at = 0;
-    for (const c of chunks) {
-      const bytes = c instanceof Uint8Array ? c : (c.view?.() ?? c.read());
-      if (bytes.byteLength !== chunkLength(c)) throw new Error(`tensor payload changed size while writing ${file}`);
-      for (let done = 0; done < bytes.byteLength; ) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done, at + done);
-      at += bytes.byteLength;
-    }
+    writeAll(fd, chunks, file);
   } finally {
     fs.closeSync(fd);
   }

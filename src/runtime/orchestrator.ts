@@ -178,7 +178,6 @@ function takeWorker(): ChildProcess {
  * why the child ended without its reply, or after its first, when it did (in words), else null.
  */
 export function runChild(request: WorkerRequest, timeoutMs: number): Promise<{ replies: WorkerReply[]; failure: string | null }> {
-  const { command } = workerCommand();
   return new Promise((resolve) => {
     const child = takeWorker();
     let stderr = '';
@@ -202,7 +201,7 @@ export function runChild(request: WorkerRequest, timeoutMs: number): Promise<{ r
     child.on('message', (m: WorkerReply) => {
       replies.push(m);
     });
-    child.on('error', (err) => settle(`cannot start a worker process (${command}): ${err.message}`));
+    child.on('error', (err) => settle(`cannot start a worker process (${child.spawnfile}): ${err.message}`));
     child.on('close', (code, signal) => {
       const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
       if (timedOut) return settle(`timed out after ${limit} (worker killed)`);
@@ -259,7 +258,8 @@ async function benchmark(plan: BenchPlan): Promise<BenchReport> {
   const outcomes: (Awaited<ReturnType<typeof spendEffort>> | null)[] = configs.map(() => null);
   const floors: { floor: CallFloor | null; error: string | null }[] = configs.map(() => ({ floor: null, error: null }));
   const traces: { trace: TraceBreakdown | null; error: string | null }[] = configs.map(() => ({ trace: null, error: null }));
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'modelpress-bench-'));
+  // Only the profiled pass writes files (its ORT traces).
+  const scratch = plan.trace ? mkdtempSync(path.join(os.tmpdir(), 'modelpress-bench-')) : undefined;
   try {
     for (let round = 0; round < processes; round++) {
       for (const [i, config] of configs.entries()) {
@@ -303,11 +303,11 @@ async function benchmark(plan: BenchPlan): Promise<BenchReport> {
       for (const [i, config] of configs.entries()) {
         if (progress[i]!.failure) continue;
         say(`${config.label}: profiled pass…`);
-        traces[i] = await profile(config, names, plan.traceRuns ?? 20, protocol.warmupMinRuns, scratch, i, timeoutMs);
+        traces[i] = await profile(config, names, plan.traceRuns ?? 20, protocol.warmupMinRuns, scratch!, i, timeoutMs);
       }
     }
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 
   if (load) {
