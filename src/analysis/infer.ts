@@ -14,6 +14,7 @@ import { tensorNumbers } from '../onnx/tensor-data.js';
 import { substituteSymbols } from './bind.js';
 import { type ContextHooks, makeNodeContext, MAX_VALUE_ELEMENTS } from './context.js';
 import type { NodeOpsets } from './functions.js';
+import { NameIds } from './name-ids.js';
 import { ruleFor } from './ops/index.js';
 import { ShapeTable } from './shape-table.js';
 import { type GraphIndex, hasSubgraphs, indexGraph, nodeLabel } from './topology.js';
@@ -44,20 +45,17 @@ export class Scope {
   private readonly facts: (ValueFacts | undefined)[];
   private readonly constants: (ConstantInfo | undefined)[];
 
-  /** Value name → id in this scope's arrays (a name it does not hold gets one when set). */
-  readonly ids: Map<string, number>;
-  /** Id → name: what a value of an enclosing graph is asked for by. */
-  private readonly names: string[];
+  /** Value name → id in this scope's arrays (a name it does not hold gets one when set), and id → name: what a value of an enclosing graph is asked for by. */
+  readonly ids: NameIds;
 
   constructor(
     readonly parent?: Scope,
-    values: { ids: Map<string, number>; names: string[] } = { ids: new Map(), names: [] },
+    ids: NameIds = new NameIds(),
   ) {
-    this.ids = values.ids;
-    this.names = values.names;
+    this.ids = ids;
     // Sized up front: filled out of id order, a growing array could turn into a slow sparse one.
-    this.facts = new Array(values.names.length);
-    this.constants = new Array(values.names.length);
+    this.facts = new Array(ids.size);
+    this.constants = new Array(ids.size);
   }
 
   get(name: string): ValueFacts | undefined {
@@ -67,7 +65,7 @@ export class Scope {
 
   /** The facts of value `id` (its name is looked up only in the enclosing scopes, and only when there are some). */
   getById(id: number): ValueFacts | undefined {
-    return this.facts[id] ?? this.parent?.get(this.names[id]!);
+    return this.facts[id] ?? this.parent?.get(this.ids.names[id]!);
   }
 
   set(name: string, facts: ValueFacts): void {
@@ -86,7 +84,7 @@ export class Scope {
 
   /** The constant behind value `id`. */
   constantById(id: number): ConstantInfo | undefined {
-    return this.constants[id] ?? this.parent?.constant(this.names[id]!);
+    return this.constants[id] ?? this.parent?.constant(this.ids.names[id]!);
   }
 
   addConstant(info: ConstantInfo): void {
@@ -98,12 +96,7 @@ export class Scope {
   }
 
   private idOf(name: string): number {
-    let id = this.ids.get(name);
-    if (id === undefined) {
-      this.ids.set(name, (id = this.names.length));
-      this.names.push(name);
-    }
-    return id;
+    return this.ids.idOf(name);
   }
 }
 
@@ -303,7 +296,7 @@ export class Inferrer {
    */
   inferGraph(g: Graph, inputFacts: Map<string, ValueFacts> | (ValueFacts | undefined)[], parent?: Scope): GraphAnalysis {
     const index = indexGraph(g);
-    const scope = new Scope(parent, index);
+    const scope = new Scope(parent, index.ids);
     const model = this.options.model ?? {};
     for (let i = 0; i < g.initializers.length; i++) {
       const t = g.initializers[i]!;

@@ -39,7 +39,7 @@ export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], 
   const bytes = moduleBytes(view, modules.length);
   const ins = moduleInputs(view, modules.length);
   const outs = moduleOutputs(view, modules.length, leaves);
-  const { names } = index;
+  const { names } = index.ids;
   for (let id = 0; id < modules.length; id++) {
     const m = modules[id]!;
     m.kind = m.depth === 0 ? undefined : describeModule(members[id]!.map((i) => nodes[i]!));

@@ -4,6 +4,7 @@
  * always sorted, so the engine never trusts the stored order; a cycle is an error naming its nodes.
  */
 import type { Graph, Node } from '../onnx/model.js';
+import { NameIds } from './name-ids.js';
 import { AnalysisError } from './types.js';
 
 const outerCache = new WeakMap<Graph, ReadonlySet<string>>();
@@ -70,10 +71,8 @@ export function hasSubgraphs(node: Node): boolean {
  * inputs and the outer values of its sub-graphs).
  */
 export interface GraphIndex {
-  /** Value name → id: the graph's inputs, initializers and node outputs, then the names read from enclosing graphs. */
-  ids: Map<string, number>;
-  /** Id → value name. */
-  names: string[];
+  /** Value name → id (and id → name): the graph's inputs, initializers and node outputs, then the names read from enclosing graphs. */
+  ids: NameIds;
   /** The id of each of the graph's initializers, in their order. */
   initializerIds: Int32Array;
   /** 1 for the nodes (by position in `order`) that hold sub-graphs: the later stages skip the attribute scan. */
@@ -126,21 +125,6 @@ class FlatLists {
   }
 }
 
-/** Value name → dense id, the next id handed to a name met for the first time. */
-class ValueIds {
-  readonly ids = new Map<string, number>();
-  readonly names: string[] = [];
-
-  idOf(name: string): number {
-    let id = this.ids.get(name);
-    if (id === undefined) {
-      this.ids.set(name, (id = this.names.length));
-      this.names.push(name);
-    }
-    return id;
-  }
-}
-
 /**
  * How many nodes back an input is looked for among the outputs before the map is asked. A node mostly
  * reads what the last few nodes made, and the reader hands out one string per name, so these are
@@ -155,17 +139,18 @@ const RECENT_NODES = 4;
  */
 export function indexGraph(g: Graph): GraphIndex {
   const nodes = g.nodes;
-  const values = new ValueIds();
-  for (const i of g.inputs) values.idOf(i.name);
-  const initializerIds = new Int32Array(g.initializers.length);
-  for (let i = 0; i < g.initializers.length; i++) initializerIds[i] = values.idOf(g.initializers[i]!.name);
-  for (const s of g.sparseInitializers) values.idOf(s.values.name);
   let inputCount = 0;
   let outputCount = 0;
   for (let i = 0; i < nodes.length; i++) {
     inputCount += nodes[i]!.inputs.length;
     outputCount += nodes[i]!.outputs.length;
   }
+  // Sized for every name the graph holds (each output, initializer and input at most one).
+  const values = new NameIds(outputCount + g.initializers.length + g.inputs.length);
+  for (const i of g.inputs) values.idOf(i.name);
+  const initializerIds = new Int32Array(g.initializers.length);
+  for (let i = 0; i < g.initializers.length; i++) initializerIds[i] = values.idOf(g.initializers[i]!.name);
+  for (const s of g.sparseInitializers) values.idOf(s.values.name);
   // Producers by stored position while the outputs get their ids (at most one new id per output).
   let producerAt = new Int32Array(values.names.length + outputCount + 16).fill(-1);
   const outputs = new FlatLists(nodes.length, outputCount);
@@ -174,7 +159,7 @@ export function indexGraph(g: Graph): GraphIndex {
   const reads = new FlatLists(nodes.length, inputCount);
   const holds = new Uint8Array(nodes.length);
   for (let i = 0; i < nodes.length; i++) indexInputs(nodes, i, values, outputs, inputs, reads, holds);
-  const ids = values.ids;
+  const ids = values;
   if (producerAt.length < ids.size) {
     const grown = new Int32Array(ids.size).fill(-1);
     grown.set(producerAt);
@@ -201,7 +186,6 @@ export function indexGraph(g: Graph): GraphIndex {
   const readOrder = reads.permuted(order, stored);
   return {
     ids,
-    names: values.names,
     initializerIds,
     holdsSubgraphs,
     order: inOrderNodes,
@@ -216,7 +200,7 @@ export function indexGraph(g: Graph): GraphIndex {
 }
 
 /** The ids of node i's outputs, and i as their producer; throws when a value has two. */
-function indexOutputs(nodes: readonly Node[], i: number, values: ValueIds, outputs: FlatLists, producerAt: Int32Array): void {
+function indexOutputs(nodes: readonly Node[], i: number, values: NameIds, outputs: FlatLists, producerAt: Int32Array): void {
   const n = nodes[i]!;
   for (let j = 0; j < n.outputs.length; j++) {
     const o = n.outputs[j]!;
@@ -236,7 +220,7 @@ function indexOutputs(nodes: readonly Node[], i: number, values: ValueIds, outpu
 }
 
 /** The id of a name node i reads: an output of the last few nodes, or the map's. */
-function inputId(nodes: readonly Node[], i: number, name: string, values: ValueIds, outputs: FlatLists): number {
+function inputId(nodes: readonly Node[], i: number, name: string, values: NameIds, outputs: FlatLists): number {
   for (let p = i - 1; p >= 0 && p >= i - RECENT_NODES; p--) {
     const made = nodes[p]!.outputs;
     for (let j = 0; j < made.length; j++) if (made[j] === name) return outputs.ids[outputs.start[p]! + j]!;
@@ -245,7 +229,7 @@ function inputId(nodes: readonly Node[], i: number, name: string, values: ValueI
 }
 
 /** The ids of node i's inputs and of the values it reads, and whether it holds sub-graphs. */
-function indexInputs(nodes: readonly Node[], i: number, values: ValueIds, outputs: FlatLists, inputs: FlatLists, reads: FlatLists, holds: Uint8Array): void {
+function indexInputs(nodes: readonly Node[], i: number, values: NameIds, outputs: FlatLists, inputs: FlatLists, reads: FlatLists, holds: Uint8Array): void {
   const n = nodes[i]!;
   let omitted = false;
   for (let j = 0; j < n.inputs.length; j++) {

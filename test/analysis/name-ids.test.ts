@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { NameIds } from '../../src/analysis/name-ids.js';
+
+describe('NameIds', () => {
+  it('hands out dense ids in first-met order and finds each name again after growing', () => {
+    // Started for 4 names, filled with 10,000: the table doubles 11 times (16 → 32,768 slots).
+    const t = new NameIds(4);
+    const names = Array.from({ length: 10_000 }, (_, i) => `/blocks.${i % 97}/MatMul_output_${i}`);
+    names.forEach((n, i) => expect(t.idOf(n)).toBe(i));
+    expect(t.size).toBe(10_000);
+    // Equal strings made apart (not the stored object) are the same name.
+    for (let i = 0; i < names.length; i += 37) expect(t.idOf(`/blocks.${i % 97}/MatMul_output_${i}`)).toBe(i);
+    expect(t.get('/blocks.0/MatMul_output_10000')).toBeUndefined();
+    expect(t.names[1234]).toBe(names[1234]);
+    expect(t.size).toBe(10_000);
+  });
+
+  it('tells apart names that differ only beyond ASCII and the empty name', () => {
+    const t = new NameIds();
+    expect(t.idOf('权重')).toBe(0);
+    expect(t.idOf('权重_1')).toBe(1);
+    expect(t.idOf('')).toBe(2);
+    expect(t.get('权重')).toBe(0);
+    expect(t.get('权')).toBeUndefined();
+  });
+});
