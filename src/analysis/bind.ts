@@ -82,11 +82,21 @@ export function parseInputShapes(specs: string | readonly string[]): InputShapes
 
 /** The graph inputs a user must feed: inputs that are not also initializers (IR < 4 lists those too). */
 export function feedInputs(graph: Graph): Graph['inputs'] {
-  // A set of the few input names, not of the (maybe tens of thousands of) initializers.
-  const inputs = new Set(graph.inputs.map((i) => i.name));
-  const inits = new Set<string>();
-  for (const t of graph.initializers) if (inputs.has(t.name)) inits.add(t.name);
-  return graph.inputs.filter((i) => !inits.has(i.name));
+  const { inputs, initializers } = graph;
+  // Nearly always a handful of inputs against (maybe tens of thousands of) initializers: each
+  // initializer's name compared with each input's, which a set would have to hash first.
+  if (inputs.length > 8) {
+    const names = new Set(inputs.map((i) => i.name));
+    const inits = new Set<string>();
+    for (const t of initializers) if (names.has(t.name)) inits.add(t.name);
+    return inputs.filter((i) => !inits.has(i.name));
+  }
+  const fed = inputs.map(() => true);
+  for (let t = 0; t < initializers.length; t++) {
+    const name = initializers[t]!.name;
+    for (let i = 0; i < inputs.length; i++) if (inputs[i]!.name === name) fed[i] = false;
+  }
+  return inputs.filter((_, i) => fed[i]);
 }
 
 /** Bind the given shapes to the graph inputs; throws InputBindingError listing every problem. */

@@ -139,53 +139,37 @@ const RECENT_NODES = 4;
  */
 export function indexGraph(g: Graph): GraphIndex {
   const nodes = g.nodes;
-  let inputCount = 0;
-  let outputCount = 0;
-  for (let i = 0; i < nodes.length; i++) {
-    inputCount += nodes[i]!.inputs.length;
-    outputCount += nodes[i]!.outputs.length;
-  }
+  const inputCount = listLength(nodes, 'inputs');
+  const outputCount = listLength(nodes, 'outputs');
   // Sized for every name the graph holds (each output, initializer and input at most one).
   const values = new NameIds(outputCount + g.initializers.length + g.inputs.length);
   for (const i of g.inputs) values.idOf(i.name);
-  const initializerIds = new Int32Array(g.initializers.length);
-  for (let i = 0; i < g.initializers.length; i++) initializerIds[i] = values.idOf(g.initializers[i]!.name);
+  const initializerIds = initializerIdsOf(g, values);
   for (const s of g.sparseInitializers) values.idOf(s.values.name);
   // Producers by stored position while the outputs get their ids (at most one new id per output).
-  let producerAt = new Int32Array(values.names.length + outputCount + 16).fill(-1);
+  let producerAt = new Int32Array(values.size + outputCount + 16).fill(-1);
   const outputs = new FlatLists(nodes.length, outputCount);
-  for (let i = 0; i < nodes.length; i++) indexOutputs(nodes, i, values, outputs, producerAt);
+  indexAllOutputs(nodes, values, outputs, producerAt);
   const inputs = new FlatLists(nodes.length, inputCount);
   const reads = new FlatLists(nodes.length, inputCount);
   const holds = new Uint8Array(nodes.length);
-  for (let i = 0; i < nodes.length; i++) indexInputs(nodes, i, values, outputs, inputs, reads, holds);
-  const ids = values;
-  if (producerAt.length < ids.size) {
-    const grown = new Int32Array(ids.size).fill(-1);
+  indexAllInputs(nodes, values, outputs, inputs, reads, holds);
+  if (producerAt.length < values.size) {
+    const grown = new Int32Array(values.size).fill(-1);
     grown.set(producerAt);
     producerAt = grown;
   }
   const order = topologicalPositions(nodes, reads, producerAt);
-  const producer = new Int32Array(ids.size).fill(-1);
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    for (let j = outputs.start[i]!; j < outputs.start[i + 1]!; j++) if (outputs.ids[j]! >= 0) producer[outputs.ids[j]!] = k;
-  }
+  const producer = producersInOrder(order, outputs, values.size);
   const holdsSubgraphs = new Uint8Array(order.length);
   const inOrderNodes: Node[] = new Array(order.length);
   // Files are mostly sorted already: then the lists are kept as they were filled, not copied.
-  let stored = true;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    stored &&= i === k;
-    holdsSubgraphs[k] = holds[i]!;
-    inOrderNodes[k] = nodes[i]!;
-  }
+  const stored = takeInOrder(order, nodes, holds, inOrderNodes, holdsSubgraphs);
   const inOrder = inputs.permuted(order, stored);
   const outOrder = outputs.permuted(order, stored);
   const readOrder = reads.permuted(order, stored);
   return {
-    ids,
+    ids: values,
     initializerIds,
     holdsSubgraphs,
     order: inOrderNodes,
@@ -197,6 +181,53 @@ export function indexGraph(g: Graph): GraphIndex {
     readStart: readOrder.start,
     readIds: readOrder.ids,
   };
+}
+
+// indexGraph's loops, each a function of its own: V8 compiles a long loop while it runs (on-stack
+// replacement), and code after it in the same function, not yet run, would throw that compile away
+// ("insufficient type feedback") for another one at the next loop: six compiles of one function.
+
+/** How many names the nodes' input (or output) lists hold in all. */
+function listLength(nodes: readonly Node[], list: 'inputs' | 'outputs'): number {
+  let count = 0;
+  for (let i = 0; i < nodes.length; i++) count += nodes[i]![list].length;
+  return count;
+}
+
+function initializerIdsOf(g: Graph, values: NameIds): Int32Array {
+  const ids = new Int32Array(g.initializers.length);
+  for (let i = 0; i < g.initializers.length; i++) ids[i] = values.idOf(g.initializers[i]!.name);
+  return ids;
+}
+
+function indexAllOutputs(nodes: readonly Node[], values: NameIds, outputs: FlatLists, producerAt: Int32Array): void {
+  for (let i = 0; i < nodes.length; i++) indexOutputs(nodes, i, values, outputs, producerAt);
+}
+
+function indexAllInputs(nodes: readonly Node[], values: NameIds, outputs: FlatLists, inputs: FlatLists, reads: FlatLists, holds: Uint8Array): void {
+  for (let i = 0; i < nodes.length; i++) indexInputs(nodes, i, values, outputs, inputs, reads, holds);
+}
+
+/** Each value's producer as a position in `order`. */
+function producersInOrder(order: Int32Array, outputs: FlatLists, size: number): Int32Array {
+  const producer = new Int32Array(size).fill(-1);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    for (let j = outputs.start[i]!; j < outputs.start[i + 1]!; j++) if (outputs.ids[j]! >= 0) producer[outputs.ids[j]!] = k;
+  }
+  return producer;
+}
+
+/** The nodes and their sub-graph flags in `order`; true when that is the stored order. */
+function takeInOrder(order: Int32Array, nodes: readonly Node[], holds: Uint8Array, inOrderNodes: Node[], holdsSubgraphs: Uint8Array): boolean {
+  let stored = true;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    stored &&= i === k;
+    holdsSubgraphs[k] = holds[i]!;
+    inOrderNodes[k] = nodes[i]!;
+  }
+  return stored;
 }
 
 /** The ids of node i's outputs, and i as their producer; throws when a value has two. */
