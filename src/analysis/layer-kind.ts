@@ -121,31 +121,80 @@ export function describeNode(n: LayerNode): string | undefined {
 
 const RECURRENT = new Set(['LSTM', 'GRU', 'RNN']);
 
+/** Ops describeNode always describes (every other op of the default domain only when it computes). */
+const ALWAYS_LAYERS = new Set([
+  'Conv',
+  'ConvInteger',
+  'ConvTranspose',
+  'Gemm',
+  'MatMul',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'GroupNormalization',
+  'LayerNormalization',
+  'MaxPool',
+  'AveragePool',
+  'LpPool',
+  'GlobalAveragePool',
+  'LSTM',
+  'GRU',
+  'RNN',
+  'Relu',
+  'Einsum',
+]);
+
+/** True when describeNode(n) gives a description: the test, without making the text. */
+export function isLayer(n: LayerNode): boolean {
+  if (n.domain !== '' && n.domain !== 'ai.onnx') return true;
+  if (ALWAYS_LAYERS.has(n.opType)) return true;
+  if (n.opType === 'Gather') {
+    const x = n.inputShapes[0];
+    return n.params > 0 && x !== null && x !== undefined && x.length === 2;
+  }
+  return n.params > 0 || n.macs > 0 || n.flops > 0;
+}
+
 /**
  * A module's kind: the description of its one computing node; else of its one dot-product node (a
  * Linear exported as MatMul + Add); a stacked RNN as `LSTM 16→32, 2 layers`; a LayerNorm the exporter
  * decomposed (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add) as `LayerNorm D`. Undefined for containers.
+ *
+ * `members` are the module's nodes by position in `nodes`. One pass that only classifies them: a
+ * large graph has a module per handful of nodes, and only the one description given is made.
  */
-export function describeModule(nodes: readonly LayerNode[]): string | undefined {
-  // Each node is described once (a large graph has a module per handful of nodes).
-  const computing: LayerNode[] = [];
-  let first: string | undefined;
-  for (const n of nodes) {
-    const text = describeNode(n);
-    if (text === undefined) continue;
-    if (computing.length === 0) first = text;
-    computing.push(n);
+export function describeModule(nodes: readonly LayerNode[], members: readonly number[]): string | undefined {
+  let computing = 0;
+  let first: LayerNode | undefined;
+  let dots = 0;
+  let dot: LayerNode | undefined;
+  // The computing nodes that are no dot product are all Adds; the dot products all one recurrent op.
+  let restAreAdds = true;
+  let sameRecurrent = true;
+  let reduceMean = false;
+  let sqrt = false;
+  let div = false;
+  for (let k = 0; k < members.length; k++) {
+    const n = nodes[members[k]!]!;
+    const op = n.opType;
+    if (op === 'ReduceMean') reduceMean = true;
+    else if (op === 'Sqrt') sqrt = true;
+    else if (op === 'Div') div = true;
+    if (!isLayer(n)) continue;
+    computing++;
+    first ??= n;
+    if (n.macs > 0) {
+      dots++;
+      dot ??= n;
+      if (!RECURRENT.has(op) || op !== dot.opType) sameRecurrent = false;
+    } else if (op !== 'Add') {
+      restAreAdds = false;
+    }
   }
-  if (computing.length === 1) return first;
-  const dot = computing.filter((n) => n.macs > 0);
-  // a Linear on a 3-D input: MatMul, then the bias Add
-  if (dot.length === 1 && computing.every((n) => n === dot[0] || n.opType === 'Add')) return describeNode(dot[0]!);
-  if (dot.length > 1 && dot.every((n) => RECURRENT.has(n.opType) && n.opType === dot[0]!.opType)) {
-    return `${describeNode(dot[0]!)}, ${dot.length} layers`;
-  }
-  const ops = new Set(nodes.map((n) => n.opType));
-  if (dot.length === 0 && ops.has('ReduceMean') && ops.has('Sqrt') && ops.has('Div')) {
-    const y = nodes[nodes.length - 1]?.outputShapes[0];
+  if (computing === 1) return describeNode(first!);
+  if (dots === 1 && restAreAdds) return describeNode(dot!);
+  if (dots > 1 && sameRecurrent) return `${describeNode(dot!)}, ${dots} layers`;
+  if (dots === 0 && reduceMean && sqrt && div && members.length > 0) {
+    const y = nodes[members[members.length - 1]!]!.outputShapes[0];
     return `LayerNorm ${dimText(y?.[y.length - 1])}`;
   }
   return undefined;

@@ -42,7 +42,7 @@ export function annotateModules(root: ModuleTotals, nodes: readonly NodeCost[], 
   const { names } = index.ids;
   for (let id = 0; id < modules.length; id++) {
     const m = modules[id]!;
-    m.kind = m.depth === 0 ? undefined : describeModule(members[id]!.map((i) => nodes[i]!));
+    m.kind = m.depth === 0 ? undefined : describeModule(nodes, members[id]!);
     m.inputs = ins[id]!.map((v) => ({ name: names[v]!, shape: shapeOf(view, v) }));
     m.outputs = outs[id]!.map((v) => ({ name: names[v]!, shape: shapeOf(view, v) }));
     m.activationBytes = bytes[id]!;

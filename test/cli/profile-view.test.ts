@@ -2,7 +2,7 @@
 // checked below is derived by hand from the architecture (torchvision/models/resnet.py).
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeNode } from '../../src/analysis/layer-kind.js';
+import { describeModule, describeNode, isLayer } from '../../src/analysis/layer-kind.js';
 import { profileModel } from '../../src/analysis/profile.js';
 import { formatBytes, moduleRows, renderProfileView } from '../../src/cli/profile-view.js';
 import { readModel } from '../../src/onnx/reader.js';
@@ -151,6 +151,40 @@ describe('layer kinds', () => {
     ).toBe('Embedding 100×32');
     expect(describeNode({ ...conv, opType: 'LSTM', inputShapes: [[10, 1, 16]], attributes: { hidden_size: 32 } })).toBe('LSTM 16→32');
     expect(describeNode({ ...conv, opType: 'Reshape', params: 0, macs: 0, flops: 0, inputShapes: [] })).toBeUndefined();
+  });
+
+  it('isLayer is exactly "describeNode gives a text", for every op and cost it distinguishes', () => {
+    const ops = ['Conv', 'ConvInteger', 'ConvTranspose', 'Gemm', 'MatMul', 'BatchNormalization', 'InstanceNormalization', 'GroupNormalization'];
+    ops.push('LayerNormalization', 'MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'Gather', 'LSTM', 'GRU', 'RNN', 'Relu', 'Einsum');
+    ops.push('Add', 'Reshape', 'Transpose', 'Softmax', 'Sigmoid');
+    let cases = 0;
+    for (const opType of ops) {
+      for (const domain of ['', 'ai.onnx', 'com.microsoft']) {
+        for (const [params, macs, flops] of [
+          [0, 0, 0],
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ] as const) {
+          for (const inputShapes of [[], [[100, 32]], [[1, 16, 32]]]) {
+            const n = { opType, domain, params, macs, flops, inputShapes, outputShapes: [] };
+            expect(isLayer(n), `${domain}.${opType} ${params}/${macs}/${flops} ${JSON.stringify(inputShapes)}`).toBe(describeNode(n) !== undefined);
+            cases++;
+          }
+        }
+      }
+    }
+    expect(cases).toBe(24 * 3 * 4 * 3);
+  });
+
+  it('a module of one MatMul and its bias Add is a Linear; of MatMul, Relu and Add a container', () => {
+    const node = (opType: string, macs: number, params: number) => ({ opType, domain: '', params, macs, flops: 2 * macs, inputShapes: [[1, 16], [16, 8]], outputShapes: [[1, 8]] });
+    const nodes = [node('MatMul', 128, 128), node('Add', 0, 8), node('Relu', 0, 0)];
+    expect(describeModule(nodes, [0, 1])).toBe('Linear 16→8');
+    // Relu is a layer of its own (ReLU): two computing nodes besides the Add, no single kind
+    expect(describeModule(nodes, [0, 1, 2])).toBeUndefined();
+    expect(describeModule(nodes, [2])).toBe('ReLU');
+    expect(describeModule(nodes, [])).toBeUndefined();
   });
 });
 
