@@ -230,7 +230,9 @@ export function tensorNumbers(t: Tensor, model: Pick<Model, 'path'> = {}): numbe
   if (t.data.kind === 'typed' && t.dataType !== 10 && t.dataType !== 16) {
     return typedNumbers(t as Tensor & { data: { kind: 'typed' } });
   }
-  const bytes = tensorBytes(t, model);
+  // Decoded at once, so a raw payload is read as a view where its source can give one (no copy).
+  const d = t.data;
+  const bytes = d.kind === 'raw' && d.source.view !== undefined ? d.source.view(d.span.offset, d.span.length) : tensorBytes(t, model);
   const count = elementCount(t.dims);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = byteSize(t.dataType, count);

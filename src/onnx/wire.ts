@@ -419,6 +419,14 @@ export class FileSource implements ByteSource {
    * rewritten between two analyses is read afresh; the bytes handed out are a copy.
    */
   private small(offset: number, length: number): Buffer {
+    const w = this.windowed(offset, length);
+    const out = Buffer.allocUnsafe(length);
+    w.copy(out, 0, offset - this.windowStart, offset - this.windowStart + length);
+    return out;
+  }
+
+  /** The window holding bytes [offset, offset + length), read afresh when it does not. */
+  private windowed(offset: number, length: number): Buffer {
     const fd = this.descriptor();
     let w = this.window;
     if (w === undefined || offset < this.windowStart || offset + length > this.windowStart + w.length) {
@@ -435,9 +443,18 @@ export class FileSource implements ByteSource {
       this.window = w;
       this.windowStart = offset;
     }
-    const out = Buffer.allocUnsafe(length);
-    w.copy(out, 0, offset - this.windowStart, offset - this.windowStart + length);
-    return out;
+    return w;
+  }
+
+  /**
+   * ByteSource.view: a small read as a view of the window (no copy, no allocation of its own), valid
+   * until the next read of this source; larger ones as `read`.
+   */
+  view(offset: number, length: number): Uint8Array {
+    if (offset + length > this.size) throw new Error(`${this.name}: read of ${length} bytes at ${offset} runs past the end (${this.size} bytes)`);
+    if (length > SMALL_READ) return this.read(offset, length);
+    const w = this.windowed(offset, length);
+    return w.subarray(offset - this.windowStart, offset - this.windowStart + length);
   }
 
   read(offset: number, length: number): Buffer {
@@ -467,6 +484,10 @@ export class MemorySource implements ByteSource {
 
   read(offset: number, length: number): Buffer {
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + offset, length);
+  }
+
+  view(offset: number, length: number): Uint8Array {
+    return this.read(offset, length);
   }
 }
 

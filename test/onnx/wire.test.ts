@@ -1,7 +1,7 @@
 /**
  * The wire cursor's small pieces: tags read without a pair per field (same checks as before), ASCII and
  * UTF-8 strings, and FileSource's windowed small reads (bytes equal to the file's, a copy, a file
- * rewritten between two bursts of work read afresh).
+ * rewritten between two bursts of work read afresh) and views (the same bytes, without a copy).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,5 +60,29 @@ describe('FileSource', () => {
     changed[20] = 99;
     writeFileSync(file, changed);
     expect(source.read(20, 1)[0]).toBe(99);
+  });
+
+  it('gives views with the bytes read gives: small ones inside the window, without a copy', () => {
+    const file = path.join(dir, 'view.bin');
+    const bytes = Buffer.alloc(200_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 13) % 251;
+    writeFileSync(file, bytes);
+    const source = new FileSource(file, bytes.length);
+    const spans = [
+      [0, 16],
+      [65_530, 100],
+      [65_000, 4096],
+      [199_990, 10],
+      [5_000, 10_000],
+    ] as const;
+    for (const [offset, length] of spans) {
+      expect(Buffer.from(source.view(offset, length)).equals(bytes.subarray(offset, offset + length)), `${offset}+${length}`).toBe(true);
+    }
+    // Two views inside one window share its memory: the second is the first's buffer, further on.
+    const a = source.view(70_000, 8);
+    const b = source.view(70_100, 8);
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.byteOffset - a.byteOffset).toBe(100);
+    expect(() => source.view(199_995, 10)).toThrow(/runs past the end/);
   });
 });
