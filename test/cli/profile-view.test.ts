@@ -178,7 +178,18 @@ describe('layer kinds', () => {
   });
 
   it('a module of one MatMul and its bias Add is a Linear; of MatMul, Relu and Add a container', () => {
-    const node = (opType: string, macs: number, params: number) => ({ opType, domain: '', params, macs, flops: 2 * macs, inputShapes: [[1, 16], [16, 8]], outputShapes: [[1, 8]] });
+    const node = (opType: string, macs: number, params: number) => ({
+      opType,
+      domain: '',
+      params,
+      macs,
+      flops: 2 * macs,
+      inputShapes: [
+        [1, 16],
+        [16, 8],
+      ],
+      outputShapes: [[1, 8]],
+    });
     const nodes = [node('MatMul', 128, 128), node('Add', 0, 8), node('Relu', 0, 0)];
     expect(describeModule(nodes, [0, 1])).toBe('Linear 16→8');
     // Relu is a layer of its own (ReLU): two computing nodes besides the Add, no single kind
