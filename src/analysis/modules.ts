@@ -46,9 +46,19 @@ export function scopeOf(nodeName: string): string[] {
   return scope;
 }
 
+/** The non-empty '/'-separated segments of a name but its last one, cut out in one scan (no split, filter and slice of lists). */
 function scopeFromName(nodeName: string): string[] {
-  const segments = nodeName.split('/').filter((s) => s !== '');
-  const scope = segments.slice(0, -1);
+  const scope: string[] = [];
+  let last = '';
+  let start = 0;
+  for (let i = 0; i <= nodeName.length; i++) {
+    if (i < nodeName.length && nodeName.charCodeAt(i) !== 0x2f) continue;
+    if (i > start) {
+      if (last !== '') scope.push(last);
+      last = nodeName.slice(start, i);
+    }
+    start = i + 1;
+  }
   if (scope.length <= MAX_SCOPE_DEPTH) return scope;
   const kept = scope.slice(0, MAX_SCOPE_DEPTH - 1);
   kept.push(`…${scope.length - kept.length} more levels`);

@@ -10,6 +10,28 @@ describe('scopeOf', () => {
     expect(scopeOf('Conv_0')).toEqual([]);
     expect(scopeOf('')).toEqual([]);
   });
+
+  it('skips empty segments and keeps names that are not PyTorch paths as they are', () => {
+    // As '/'-split with the empty segments left out, less the last: doubled and leading slashes add no level.
+    expect(scopeOf('//a//b//Conv')).toEqual(['a', 'b']);
+    expect(scopeOf('a/b/Conv')).toEqual(['a', 'b']);
+    // A trailing '/' leaves the last named segment as the op's: '/a/b/' is 'b' in module 'a'.
+    expect(scopeOf('/a/b/')).toEqual(['a']);
+    expect(scopeOf('/')).toEqual([]);
+    expect(scopeOf('卷积/层/Conv')).toEqual(['卷积', '层']);
+    // Consecutive nodes of one module share one array; another module's is another.
+    expect(scopeOf('/enc/l0/MatMul')).toBe(scopeOf('/enc/l0/Add'));
+    expect(scopeOf('/enc/l1/MatMul')).not.toBe(scopeOf('/enc/l0/MatMul'));
+  });
+
+  it('folds levels past MAX_SCOPE_DEPTH into one that says how many', () => {
+    const deep = `${Array.from({ length: 70 }, (_, i) => `/m${i}`).join('')}/Relu`;
+    const scope = scopeOf(deep);
+    expect(scope).toHaveLength(64);
+    expect(scope[62]).toBe('m62');
+    // 70 levels, 63 kept: the 64th says 7 more.
+    expect(scope[63]).toBe('…7 more levels');
+  });
 });
 
 describe('moduleTree', () => {
