@@ -7,7 +7,7 @@
 import type { Graph, Node } from '../onnx/model.js';
 import { type ContextHooks, engineCostContext } from './context.js';
 import type { GraphAnalysis, Inferrer, NodeRecord } from './infer.js';
-import { problemText } from './infer.js';
+import { inputFacts, problemText } from './infer.js';
 import { valueBytes } from './memory.js';
 import type { GraphIndex } from './topology.js';
 import type { Convention, FormulaUse, ValueFacts } from './types.js';
@@ -133,7 +133,7 @@ function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, i
     result.reason = rec.problem ?? 'no rule';
     return result;
   }
-  const ctx = engineCostContext(rec.node, rec.inputs, rec.opset, rec.outputs, new CostHooks(result, convention, inferrer, index));
+  const ctx = engineCostContext(rec.node, inputFacts(rec), rec.opset, rec.outputs, new CostHooks(result, convention, inferrer, index));
   try {
     const entry = rec.rule.cost(ctx, convention);
     if (entry !== null) {

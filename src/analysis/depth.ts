@@ -7,7 +7,7 @@
  */
 import type { Graph } from '../onnx/model.js';
 import { costGraph, type GraphCost, type NodeCostRecord } from './cost.js';
-import type { Inferrer } from './infer.js';
+import { type Inferrer, inputFacts } from './infer.js';
 import { subgraphsOf } from './topology.js';
 
 export interface DepthResult {
@@ -17,7 +17,8 @@ export interface DepthResult {
 
 /** Iterations of a Loop or Scan node when known from its inputs. */
 function tripCount(n: NodeCostRecord): number | undefined {
-  const { node, inputs, opset } = n.rec;
+  const { node, opset } = n.rec;
+  const inputs = inputFacts(n.rec);
   if (node.opType === 'Loop') {
     const m = inputs[0]?.value?.[0];
     // Exporters write INT64_MAX for "no limit, stop on the condition": the count is then not static.
@@ -88,7 +89,8 @@ const RECURRENT = new Set(['RNN', 'GRU', 'LSTM']);
 
 /** Time steps of an RNN/GRU/LSTM node: X is [seq, batch, input] (layout 0) or [batch, seq, input] (layout 1). */
 function recurrentSteps(n: NodeCostRecord, notes: string[]): number {
-  const { node, inputs, opset } = n.rec;
+  const { node, opset } = n.rec;
+  const inputs = inputFacts(n.rec);
   const layoutAttr = node.attributes.find((a) => a.name === 'layout');
   const layout = opset >= 14 && layoutAttr?.type === 'int' ? layoutAttr.value : 0;
   const seq = inputs[0]?.shape?.[layout === 0 ? 0 : 1];

@@ -51,6 +51,8 @@ export class Scope {
   constructor(
     readonly parent?: Scope,
     ids: NameIds = new NameIds(),
+    /** The index of the graph whose values these are (the records' inputs are read through it). */
+    readonly index?: GraphIndex,
   ) {
     this.ids = ids;
     // Sized up front: filled out of id order, a growing array could turn into a slow sparse one.
@@ -107,7 +109,7 @@ export interface NodeRecord {
   index: number;
   opset: number;
   rule: OpRule | undefined;
-  inputs: (ValueFacts | undefined)[];
+  /** The facts of its outputs. Its inputs' are its scope's (inputFacts): not kept a second time per node. */
   outputs: ValueFacts[];
   /** Why the node cannot be counted: no rule, or its rule's error. */
   problem?: string | undefined;
@@ -296,7 +298,7 @@ export class Inferrer {
    */
   inferGraph(g: Graph, inputFacts: Map<string, ValueFacts> | (ValueFacts | undefined)[], parent?: Scope): GraphAnalysis {
     const index = indexGraph(g);
-    const scope = new Scope(parent, index.ids);
+    const scope = new Scope(parent, index.ids, index);
     const model = this.options.model ?? {};
     for (let i = 0; i < g.initializers.length; i++) {
       const t = g.initializers[i]!;
@@ -341,12 +343,12 @@ export class Inferrer {
       inputs[j] = f;
     }
     const rule = this.options.userRules?.get(userRuleKey(node.domain, node.opType)) ?? ruleFor(node.domain, node.opType);
-    const rec: NodeRecord = { node, index, opset: this.opsetFor(node), rule, inputs, outputs: [], problem: undefined, scope, subgraphs: undefined };
+    const rec: NodeRecord = { node, index, opset: this.opsetFor(node), rule, outputs: [], problem: undefined, scope, subgraphs: undefined };
     let outputs: ValueFacts[] = [];
     if (!rule) {
       rec.problem = 'no rule';
     } else {
-      const ctx = this.nodeContext(rec);
+      const ctx = this.nodeContext(rec, inputs);
       try {
         outputs = rule.infer(ctx);
       } catch (err) {
@@ -412,8 +414,8 @@ export class Inferrer {
   }
 
   /** The NodeContext a rule sees, with sub-graph inference wired to this inferrer. */
-  nodeContext(rec: NodeRecord): NodeContext {
-    return makeNodeContext(rec.node, rec.inputs, rec.opset, new RecordHooks(this, rec));
+  nodeContext(rec: NodeRecord, inputs: (ValueFacts | undefined)[] = inputFacts(rec)): NodeContext {
+    return makeNodeContext(rec.node, inputs, rec.opset, new RecordHooks(this, rec));
   }
 
   /** Infer a sub-graph of a node's attributes in the node's scope, keeping the inference on the record. */
@@ -422,6 +424,21 @@ export class Inferrer {
     (rec.subgraphs ??= new Map()).set(g, a);
     return g.outputs.map((o) => mergeFacts(a.scope.get(o.name) ?? { dtype: 0 }, factsFromType(o.type, this.options.symbols)));
   }
+}
+
+/**
+ * The facts of a record's inputs (undefined for an omitted one), index-aligned with node.inputs: the
+ * values its scope holds by the ids of its graph's index, the very facts its rule was given.
+ */
+export function inputFacts(rec: NodeRecord): (ValueFacts | undefined)[] {
+  const index = rec.scope.index!;
+  const first = index.inputStart[rec.index]!;
+  const out: (ValueFacts | undefined)[] = new Array(index.inputStart[rec.index + 1]! - first);
+  for (let j = 0; j < out.length; j++) {
+    const id = index.inputIds[first + j]!;
+    out[j] = id < 0 ? undefined : rec.scope.getById(id);
+  }
+  return out;
 }
 
 /** Sub-graph inference for one node's context (an object, not a closure per node). */

@@ -210,7 +210,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
         let role: ParamTensor['role'] | undefined;
         if (weights.has(i)) role = 'weight';
         else if (passThrough && i === 0 && rec.node.outputs[0] && reachesWeight(rec.node.outputs[0], 0)) role = 'weight';
-        else if (isStored(info, rec.scope) && !isMaskValued(info, model, rec.inputs[i]?.value)) role = 'stored';
+        else if (isStored(info, rec.scope) && !isMaskValued(info, model, rec.scope.getById(id)?.value)) role = 'stored';
         if (role === undefined) continue;
         seen.add(info);
         let represented = count;
