@@ -7,7 +7,7 @@
 import type { Graph, Node } from '../onnx/model.js';
 import { type ContextHooks, engineCostContext } from './context.js';
 import type { GraphAnalysis, Inferrer, NodeRecord } from './infer.js';
-import { inputFacts, problemText } from './infer.js';
+import { inputFacts, outputFacts, problemText } from './infer.js';
 import { valueBytes } from './memory.js';
 import type { GraphIndex } from './topology.js';
 import type { Convention, FormulaUse, ValueFacts } from './types.js';
@@ -133,7 +133,7 @@ function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, i
     result.reason = rec.problem ?? 'no rule';
     return result;
   }
-  const ctx = engineCostContext(rec.node, inputFacts(rec), rec.opset, rec.outputs, new CostHooks(result, convention, inferrer, index));
+  const ctx = engineCostContext(rec.node, inputFacts(rec), rec.opset, outputFacts(rec), new CostHooks(result, convention, inferrer, index));
   try {
     const entry = rec.rule.cost(ctx, convention);
     if (entry !== null) {
@@ -161,8 +161,15 @@ export function costGraph(analysis: GraphAnalysis, convention: Convention, infer
 
 /** Bytes of a node's outputs whose shapes are known. */
 export function outputBytes(rec: NodeRecord): number {
+  if (rec.ownOutputs !== undefined) {
+    let sum = 0;
+    for (const f of rec.ownOutputs) sum += valueBytes(f) ?? 0;
+    return sum;
+  }
+  // Read through the ids: no list of the facts made to add them up.
+  const index = rec.scope.index!;
   let sum = 0;
-  for (const f of rec.outputs) sum += valueBytes(f) ?? 0;
+  for (let j = index.outputStart[rec.index]!; j < index.outputStart[rec.index + 1]!; j++) sum += valueBytes(rec.scope.getById(index.outputIds[j]!)) ?? 0;
   return sum;
 }
 

@@ -114,8 +114,12 @@ export interface NodeRecord {
   index: number;
   opset: number;
   rule: OpRule | undefined;
-  /** The facts of its outputs. Its inputs' are its scope's (inputFacts): not kept a second time per node. */
-  outputs: ValueFacts[];
+  /**
+   * The facts of its outputs when one of them is omitted (a '' name: no value of the scope holds it).
+   * Otherwise undefined: its inputs' and outputs' facts are its scope's (inputFacts, outputFacts),
+   * not kept a second time per node.
+   */
+  ownOutputs: ValueFacts[] | undefined;
   /** Why the node cannot be counted: no rule, or its rule's error. */
   problem?: string | undefined;
   /** The scope the node was inferred in (for sub-graph inference at cost time). */
@@ -348,7 +352,7 @@ export class Inferrer {
       inputs[j] = f;
     }
     const rule = this.options.userRules?.get(userRuleKey(node.domain, node.opType)) ?? ruleFor(node.domain, node.opType);
-    const rec: NodeRecord = { node, index, opset: this.opsetFor(node), rule, outputs: [], problem: undefined, scope, subgraphs: undefined };
+    const rec: NodeRecord = { node, index, opset: this.opsetFor(node), rule, ownOutputs: undefined, problem: undefined, scope, subgraphs: undefined };
     let outputs: ValueFacts[] = [];
     if (!rule) {
       rec.problem = 'no rule';
@@ -369,6 +373,7 @@ export class Inferrer {
     }
     const outputStart = ids.outputStart[index]!;
     const count = node.outputs.length;
+    let omitted = false;
     // The rule's own list when it is the record's as it stands (the common case): no copy per node.
     let facts: ValueFacts[] | undefined = outputs.length === count ? outputs : undefined;
     for (let j = 0; j < count; j++) {
@@ -383,6 +388,7 @@ export class Inferrer {
       if (observed) f = { ...f, shape: [...observed] };
       const id = ids.outputIds[outputStart + j]!;
       if (id >= 0) scope.setById(id, f);
+      else omitted = true;
       if (facts === outputs) {
         if (f === outputs[j]) continue;
         facts = outputs.slice(0, count);
@@ -390,7 +396,7 @@ export class Inferrer {
       facts ??= new Array(count);
       facts[j] = f;
     }
-    rec.outputs = facts ?? [];
+    if (omitted) rec.ownOutputs = facts ?? [];
     this.recordConstants(rec, scope);
     return rec;
   }
@@ -408,7 +414,7 @@ export class Inferrer {
       // A constant tensor made from a constant shape holds no bytes in the file but is a weight all the
       // same: onnx's replace_initializer_by_constant_of_shape (the backend "light" models) turns every
       // weight into such a node. A shape computed from graph inputs (zeros_like) is not constant.
-      const f = rec.outputs[0];
+      const f = outputFacts(rec)[0];
       if (f?.shape?.every((d) => typeof d === 'number')) {
         scope.addConstant({ name: out, kind: 'constant-of-shape', dataType: f.dtype, dims: f.shape as number[] });
       }
@@ -443,6 +449,16 @@ export function inputFacts(rec: NodeRecord): (ValueFacts | undefined)[] {
     const id = index.inputIds[first + j]!;
     out[j] = id < 0 ? undefined : rec.scope.getById(id);
   }
+  return out;
+}
+
+/** The facts of a record's outputs, index-aligned with node.outputs (see NodeRecord.ownOutputs). */
+export function outputFacts(rec: NodeRecord): ValueFacts[] {
+  if (rec.ownOutputs !== undefined) return rec.ownOutputs;
+  const index = rec.scope.index!;
+  const first = index.outputStart[rec.index]!;
+  const out: ValueFacts[] = new Array(index.outputStart[rec.index + 1]! - first);
+  for (let j = 0; j < out.length; j++) out[j] = rec.scope.getById(index.outputIds[first + j]!)!;
   return out;
 }
 

@@ -11,7 +11,7 @@ import { assumedBatchNote, type Binding, bindInputs, feedInputs, type InputShape
 import { costGraph, type GraphCost, outputBytes, uncountedNodes } from './cost.js';
 import { graphDepth } from './depth.js';
 import { inlineFunctions } from './functions.js';
-import { type GraphAnalysis, Inferrer, inputFacts } from './infer.js';
+import { type GraphAnalysis, Inferrer, inputFacts, outputFacts } from './infer.js';
 import { activationMemory, valueBytes } from './memory.js';
 import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
@@ -237,7 +237,7 @@ function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex, sh
       constantInputs: constantInputs(n.rec, index),
       attributes: attributesJson(node.attributes),
       inputShapes: shapes.of(inputFacts(n.rec)),
-      outputShapes: shapes.of(n.rec.outputs),
+      outputShapes: shapes.of(outputFacts(n.rec)),
       params: p?.params ?? 0,
       paramsBytes: p?.bytes ?? 0,
       macs: n.macs,
