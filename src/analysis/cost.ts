@@ -9,24 +9,24 @@ import { type ContextHooks, engineCostContext } from './context.js';
 import type { GraphAnalysis, Inferrer, NodeRecord } from './infer.js';
 import { inputFacts, outputFacts, problemText } from './infer.js';
 import { valueBytes } from './memory.js';
-import type { GraphIndex } from './topology.js';
 import type { Convention, FormulaUse, ValueFacts } from './types.js';
 
-export interface NodeCostRecord {
-  rec: NodeRecord;
-  counted: boolean;
-  reason?: string | undefined;
-  macs: number;
-  flops: number;
-  formula?: FormulaUse | undefined;
-  /** Costs of the sub-graphs the node's rule asked for, by sub-graph (made when a rule asks for one). */
-  subCosts?: Map<Graph, GraphCost> | undefined;
-}
-
+/**
+ * A graph costed under one convention, as columns index-aligned with `analysis.records` (one typed
+ * array per number, not an object per node: a large graph's costs are what the profile keeps to its end).
+ */
 export interface GraphCost {
   analysis: GraphAnalysis;
   convention: Convention;
-  nodes: NodeCostRecord[];
+  macs: Float64Array;
+  flops: Float64Array;
+  /** 1 for the nodes that are counted. */
+  counted: Uint8Array;
+  /** Why each uncounted node is not, by position. */
+  reasons: Map<number, string>;
+  formulas: (FormulaUse | undefined)[];
+  /** Costs of the sub-graphs a node's rule asked for, by node position and sub-graph (made when a rule asks for one). */
+  subCosts: Map<number, Map<Graph, GraphCost>>;
 }
 
 /** A node that could not be counted, wherever it sits (main graph or a sub-graph). */
@@ -41,10 +41,9 @@ export interface UncountedNode {
 /** The engine's hooks for one node's cost context: one object, its methods on the prototype. */
 class CostHooks implements ContextHooks {
   constructor(
-    private readonly result: NodeCostRecord,
-    private readonly convention: Convention,
+    private readonly gc: GraphCost,
+    private readonly at: number,
     private readonly inferrer: Inferrer,
-    private readonly index: GraphIndex,
   ) {}
 
   /** Asked only by the rules that care (most never do): no set is built per node. */
@@ -53,30 +52,32 @@ class CostHooks implements ContextHooks {
   }
 
   has(i: number): boolean {
-    const { rec } = this.result;
-    const { inputStart, inputIds } = this.index;
-    const first = inputStart[rec.index]!;
-    if (!(i >= 0 && i < inputStart[rec.index + 1]! - first)) return false;
+    const { inputStart, inputIds } = this.gc.analysis.index;
+    const first = inputStart[this.at]!;
+    if (!(i >= 0 && i < inputStart[this.at + 1]! - first)) return false;
     const id = inputIds[first + i]!;
-    return id >= 0 && rec.scope.constantById(id) !== undefined;
+    return id >= 0 && this.gc.analysis.records[this.at]!.scope.constantById(id) !== undefined;
   }
 
   inferSubgraph(g: Graph, inputs: (ValueFacts | undefined)[]): ValueFacts[] {
-    return this.inferrer.inferSubgraphOf(this.result.rec, g, inputs);
+    return this.inferrer.inferSubgraphOf(this.gc.analysis.records[this.at]!, g, inputs);
   }
 
   subgraphCost(g: Graph, inputs: (ValueFacts | undefined)[]): { macs: number; flops: number } {
-    const { rec } = this.result;
-    const sub = costGraph(this.inferrer.inferGraph(g, inputs, rec.scope), this.convention, this.inferrer);
-    (this.result.subCosts ??= new Map()).set(g, sub);
-    let macs = 0;
-    let flops = 0;
-    for (const n of sub.nodes) {
-      macs += n.macs;
-      flops += n.flops;
-    }
-    return { macs, flops };
+    const rec = this.gc.analysis.records[this.at]!;
+    const sub = costGraph(this.inferrer.inferGraph(g, inputs, rec.scope), this.gc.convention, this.inferrer);
+    let costs = this.gc.subCosts.get(this.at);
+    if (costs === undefined) this.gc.subCosts.set(this.at, (costs = new Map()));
+    costs.set(g, sub);
+    return { macs: sum(sub.macs), flops: sum(sub.flops) };
   }
+}
+
+/** A column added up. */
+export function sum(column: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < column.length; i++) s += column[i]!;
+  return s;
 }
 
 /**
@@ -127,36 +128,46 @@ function sameVars(g: SharedFormula, vars: Record<string, number>): boolean {
   return i === keys.length;
 }
 
-function costNode(rec: NodeRecord, convention: Convention, inferrer: Inferrer, index: GraphIndex, formulas: SharedFormulas): NodeCostRecord {
-  const result: NodeCostRecord = { rec, counted: false, macs: 0, flops: 0, reason: undefined, formula: undefined, subCosts: undefined };
+/** Cost node `i` of the graph into the columns. */
+function costNode(gc: GraphCost, i: number, inferrer: Inferrer, formulas: SharedFormulas): void {
+  const rec = gc.analysis.records[i]!;
   if (rec.problem !== undefined || rec.rule === undefined) {
-    result.reason = rec.problem ?? 'no rule';
-    return result;
+    gc.reasons.set(i, rec.problem ?? 'no rule');
+    return;
   }
-  const ctx = engineCostContext(rec.node, inputFacts(rec), rec.opset, outputFacts(rec), new CostHooks(result, convention, inferrer, index));
+  const ctx = engineCostContext(rec.node, inputFacts(rec), rec.opset, outputFacts(rec), new CostHooks(gc, i, inferrer));
   try {
-    const entry = rec.rule.cost(ctx, convention);
+    const entry = rec.rule.cost(ctx, gc.convention);
     if (entry !== null) {
       if (!Number.isFinite(entry.macs) || !Number.isFinite(entry.flops) || entry.macs < 0 || entry.flops < 0) {
-        result.reason = `rule gave an invalid count (MACs ${entry.macs}, FLOPs ${entry.flops})`;
-        return result;
+        gc.reasons.set(i, `rule gave an invalid count (MACs ${entry.macs}, FLOPs ${entry.flops})`);
+        return;
       }
-      result.macs = entry.macs;
-      result.flops = entry.flops;
-      result.formula = entry.formula === undefined ? undefined : formulas.share(entry.formula);
+      gc.macs[i] = entry.macs;
+      gc.flops[i] = entry.flops;
+      if (entry.formula !== undefined) gc.formulas[i] = formulas.share(entry.formula);
     }
-    result.counted = true;
+    gc.counted[i] = 1;
   } catch (err) {
-    result.reason = problemText(err);
+    gc.reasons.set(i, problemText(err));
   }
-  return result;
 }
 
 export function costGraph(analysis: GraphAnalysis, convention: Convention, inferrer: Inferrer): GraphCost {
-  const nodes: NodeCostRecord[] = new Array(analysis.records.length);
+  const n = analysis.records.length;
+  const gc: GraphCost = {
+    analysis,
+    convention,
+    macs: new Float64Array(n),
+    flops: new Float64Array(n),
+    counted: new Uint8Array(n),
+    reasons: new Map(),
+    formulas: new Array(n).fill(undefined),
+    subCosts: new Map(),
+  };
   const formulas = new SharedFormulas();
-  for (let i = 0; i < nodes.length; i++) nodes[i] = costNode(analysis.records[i]!, convention, inferrer, analysis.index, formulas);
-  return { analysis, convention, nodes };
+  for (let i = 0; i < n; i++) costNode(gc, i, inferrer, formulas);
+  return gc;
 }
 
 /** Bytes of a node's outputs whose shapes are known. */
@@ -176,10 +187,12 @@ export function outputBytes(rec: NodeRecord): number {
 /** Every uncounted node, including those inside the sub-graphs the rules costed. */
 export function uncountedNodes(gc: GraphCost, inside?: string): UncountedNode[] {
   const out: UncountedNode[] = [];
-  for (let i = 0; i < gc.nodes.length; i++) {
-    const n = gc.nodes[i]!;
-    if (!n.counted) out.push({ node: n.rec.node, outputBytes: outputBytes(n.rec), reason: n.reason ?? 'no rule', inside });
-    if (n.subCosts) for (const sub of n.subCosts.values()) out.push(...uncountedNodes(sub, inside ?? (n.rec.node.name || n.rec.node.opType)));
+  const { records } = gc.analysis;
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i]!;
+    if (gc.counted[i] === 0) out.push({ node: rec.node, outputBytes: outputBytes(rec), reason: gc.reasons.get(i) ?? 'no rule', inside });
+    const subs = gc.subCosts.get(i);
+    if (subs) for (const sub of subs.values()) out.push(...uncountedNodes(sub, inside ?? (rec.node.name || rec.node.opType)));
   }
   return out;
 }

@@ -6,8 +6,8 @@
  * length: step t needs the hidden state of step t − 1). A node that could not be counted is assumed to compute something and counts 1.
  */
 import type { Graph } from '../onnx/model.js';
-import { costGraph, type GraphCost, type NodeCostRecord } from './cost.js';
-import { type Inferrer, inputFacts } from './infer.js';
+import { costGraph, type GraphCost } from './cost.js';
+import { type Inferrer, inputFacts, type NodeRecord } from './infer.js';
 import { subgraphsOf } from './topology.js';
 
 export interface DepthResult {
@@ -16,9 +16,9 @@ export interface DepthResult {
 }
 
 /** Iterations of a Loop or Scan node when known from its inputs. */
-function tripCount(n: NodeCostRecord): number | undefined {
-  const { node, opset } = n.rec;
-  const inputs = inputFacts(n.rec);
+function tripCount(rec: NodeRecord): number | undefined {
+  const { node, opset } = rec;
+  const inputs = inputFacts(rec);
   if (node.opType === 'Loop') {
     const m = inputs[0]?.value?.[0];
     // Exporters write INT64_MAX for "no limit, stop on the condition": the count is then not static.
@@ -49,11 +49,10 @@ export function graphDepth(gc: GraphCost, inferrer: Inferrer, notes: string[] = 
   // The longest path so far to each value, by its dense id (values of enclosing graphs start at 0).
   const { ids, readStart, readIds, outputStart, outputIds, holdsSubgraphs } = gc.analysis.index;
   const dist = new Float64Array(ids.size);
-  for (let i = 0; i < gc.nodes.length; i++) {
-    const n = gc.nodes[i]!;
+  for (let i = 0; i < gc.counted.length; i++) {
     let base = 0;
     for (let j = readStart[i]!; j < readStart[i + 1]!; j++) base = Math.max(base, dist[readIds[j]!]!);
-    const d = base + nodeWeight(n, holdsSubgraphs[i] === 1, inferrer, notes);
+    const d = base + nodeWeight(gc, i, holdsSubgraphs[i] === 1, inferrer, notes);
     for (let j = outputStart[i]!; j < outputStart[i + 1]!; j++) if (outputIds[j]! >= 0) dist[outputIds[j]!] = d;
   }
   let depth = 0;
@@ -64,18 +63,19 @@ export function graphDepth(gc: GraphCost, inferrer: Inferrer, notes: string[] = 
   return { depth, notes };
 }
 
-function nodeWeight(n: NodeCostRecord, holdsSubgraphs: boolean, inferrer: Inferrer, notes: string[]): number {
-  if (!n.counted) return 1;
-  if (RECURRENT.has(n.rec.node.opType)) return recurrentSteps(n, notes);
+function nodeWeight(gc: GraphCost, i: number, holdsSubgraphs: boolean, inferrer: Inferrer, notes: string[]): number {
+  if (gc.counted[i] === 0) return 1;
+  const rec = gc.analysis.records[i]!;
+  if (RECURRENT.has(rec.node.opType)) return recurrentSteps(rec, notes);
   // Most nodes hold no sub-graph: no list of bodies is made for them.
-  const bodies = holdsSubgraphs ? subgraphsOf(n.rec.node) : NO_BODIES;
-  if (bodies.length === 0) return n.flops > 0 ? 1 : 0;
-  const depths = bodies.map((g) => subDepth(n, g, inferrer, notes));
+  const bodies = holdsSubgraphs ? subgraphsOf(rec.node) : NO_BODIES;
+  if (bodies.length === 0) return gc.flops[i]! > 0 ? 1 : 0;
+  const depths = bodies.map((g) => subDepth(gc, i, g, inferrer, notes));
   const deepest = Math.max(0, ...depths);
-  if (n.rec.node.opType === 'Loop' || n.rec.node.opType === 'Scan') {
-    const trips = tripCount(n);
+  if (rec.node.opType === 'Loop' || rec.node.opType === 'Scan') {
+    const trips = tripCount(rec);
     if (trips === undefined) {
-      notes.push(`depth: the trip count of '${n.rec.node.name || n.rec.node.opType}' is not static; its body is counted once`);
+      notes.push(`depth: the trip count of '${rec.node.name || rec.node.opType}' is not static; its body is counted once`);
       return deepest;
     }
     return deepest * trips;
@@ -88,9 +88,9 @@ const NO_BODIES: readonly Graph[] = [];
 const RECURRENT = new Set(['RNN', 'GRU', 'LSTM']);
 
 /** Time steps of an RNN/GRU/LSTM node: X is [seq, batch, input] (layout 0) or [batch, seq, input] (layout 1). */
-function recurrentSteps(n: NodeCostRecord, notes: string[]): number {
-  const { node, opset } = n.rec;
-  const inputs = inputFacts(n.rec);
+function recurrentSteps(rec: NodeRecord, notes: string[]): number {
+  const { node, opset } = rec;
+  const inputs = inputFacts(rec);
   const layoutAttr = node.attributes.find((a) => a.name === 'layout');
   const layout = opset >= 14 && layoutAttr?.type === 'int' ? layoutAttr.value : 0;
   const seq = inputs[0]?.shape?.[layout === 0 ? 0 : 1];
@@ -99,10 +99,10 @@ function recurrentSteps(n: NodeCostRecord, notes: string[]): number {
   return 1;
 }
 
-function subDepth(n: NodeCostRecord, g: Graph, inferrer: Inferrer, notes: string[]): number {
-  let sub = n.subCosts?.get(g);
+function subDepth(gc: GraphCost, i: number, g: Graph, inferrer: Inferrer, notes: string[]): number {
+  let sub = gc.subCosts.get(i)?.get(g);
   if (!sub) {
-    const analysis = n.rec.subgraphs?.get(g);
+    const analysis = gc.analysis.records[i]!.subgraphs?.get(g);
     if (!analysis) return 1;
     sub = costGraph(analysis, 'exact', inferrer);
   }

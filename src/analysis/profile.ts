@@ -11,7 +11,7 @@ import { assumedBatchNote, type Binding, bindInputs, feedInputs, type InputShape
 import { costGraph, type GraphCost, outputBytes, uncountedNodes } from './cost.js';
 import { graphDepth } from './depth.js';
 import { inlineFunctions } from './functions.js';
-import { type GraphAnalysis, Inferrer, inputFacts, outputFacts } from './infer.js';
+import { type GraphAnalysis, Inferrer, inputFacts, type NodeRecord, outputFacts } from './infer.js';
 import { activationMemory, valueBytes } from './memory.js';
 import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
@@ -221,10 +221,11 @@ function profileModelUnbounded(model: Model, options: ProfileOptions): Profile {
  * recompiled each time another of its loops gets hot.
  */
 function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex, shapes: ShapeLists): NodeCost[] {
-  const nodes: NodeCost[] = new Array(costs.nodes.length);
+  const { records } = costs.analysis;
+  const nodes: NodeCost[] = new Array(records.length);
   for (let i = 0; i < nodes.length; i++) {
-    const n = costs.nodes[i]!;
-    const { node } = n.rec;
+    const rec = records[i]!;
+    const { node } = rec;
     const p = params.byNode.get(node);
     nodes[i] = {
       name: node.name,
@@ -234,17 +235,17 @@ function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex, sh
       // The node's own name lists (the Profile is read, never edited): no copy per node.
       inputs: node.inputs,
       outputs: node.outputs,
-      constantInputs: constantInputs(n.rec, index),
+      constantInputs: constantInputs(rec, index),
       attributes: attributesJson(node.attributes),
-      inputShapes: shapes.of(inputFacts(n.rec)),
-      outputShapes: shapes.of(outputFacts(n.rec)),
+      inputShapes: shapes.of(inputFacts(rec)),
+      outputShapes: shapes.of(outputFacts(rec)),
       params: p?.params ?? 0,
       paramsBytes: p?.bytes ?? 0,
-      macs: n.macs,
-      flops: n.flops,
-      outputBytes: outputBytes(n.rec),
-      counted: n.counted,
-      formula: n.formula,
+      macs: costs.macs[i]!,
+      flops: costs.flops[i]!,
+      outputBytes: outputBytes(rec),
+      counted: costs.counted[i] === 1,
+      formula: costs.formulas[i],
     };
   }
   return nodes;
@@ -253,7 +254,7 @@ function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex, sh
 const NO_INPUTS = Object.freeze([]) as unknown as number[];
 
 /** Indices of a node's inputs that are constants (a shared empty list for the common node without). */
-function constantInputs(rec: GraphCost['nodes'][number]['rec'], index: GraphIndex): number[] {
+function constantInputs(rec: NodeRecord, index: GraphIndex): number[] {
   const first = index.inputStart[rec.index]!;
   const end = index.inputStart[rec.index + 1]!;
   let count = 0;
@@ -267,7 +268,7 @@ function constantInputs(rec: GraphCost['nodes'][number]['rec'], index: GraphInde
 }
 
 /** True when value `id` (−1: an omitted input) is a constant where the node reads it (a function, not a closure per node). */
-function isConstantId(rec: GraphCost['nodes'][number]['rec'], id: number): boolean {
+function isConstantId(rec: NodeRecord, id: number): boolean {
   return id >= 0 && rec.scope.constantById(id) !== undefined;
 }
 
