@@ -22,9 +22,36 @@ export class ShapeTable {
     const slot = hashDims(shape) & (SHAPE_SLOTS - 1);
     const held = this.slots[slot];
     if (held !== undefined && sameDims(held, shape)) return held;
-    const copy = shape.slice();
+    const copy = packedCopy(shape);
     this.slots[slot] = copy;
     return copy;
+  }
+}
+
+/**
+ * A copy of exactly its length, made as a literal: a shape of whole numbers is then always the same
+ * kind of array (packed small integers), whichever rule built it (by push, spread, `new Array(n)` or
+ * `map`), so the code that reads shapes after inference sees one kind instead of being recompiled for
+ * each new one it meets.
+ */
+function packedCopy(shape: readonly Dim[]): Dim[] {
+  switch (shape.length) {
+    case 0:
+      return [];
+    case 1:
+      return [shape[0]!];
+    case 2:
+      return [shape[0]!, shape[1]!];
+    case 3:
+      return [shape[0]!, shape[1]!, shape[2]!];
+    case 4:
+      return [shape[0]!, shape[1]!, shape[2]!, shape[3]!];
+    case 5:
+      return [shape[0]!, shape[1]!, shape[2]!, shape[3]!, shape[4]!];
+    case 6:
+      return [shape[0]!, shape[1]!, shape[2]!, shape[3]!, shape[4]!, shape[5]!];
+    default:
+      return shape.slice();
   }
 }
 
