@@ -148,11 +148,14 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
       }
       return consumerMap.get(value);
     };
+    // Sets a rule computes from the node, once per node; a rule's fixed list is one set for all its nodes (fixedSet).
     const weightSets = new Map<NodeRecord, ReadonlySet<number>>();
     const weightsOf = (rec: NodeRecord): ReadonlySet<number> => {
+      const spec = rec.rule?.weightInputs;
+      if (spec === undefined || Array.isArray(spec)) return indexSpec(spec, rec, inferrer);
       let w = weightSets.get(rec);
       if (!w) {
-        w = indexSpec(rec.rule?.weightInputs, rec, inferrer);
+        w = indexSpec(spec, rec, inferrer);
         weightSets.set(rec, w);
       }
       return w;
