@@ -5,7 +5,11 @@
  * child process. Prints CPU time (user + system) and peak RSS growth (VmHWM after minus RSS before
  * reading) per node against the goals: ≤ 15 µs CPU and ≤ 3 KB per node.
  *
- *   npx tsx bench/analysis-nodes.ts [blocks=10000]        (child: --child <file> <nodes>)
+ * When MODELPRESS_BASELINE names another build's dist/ folder, the same child runs against it too,
+ * rounds interleaved, and the ratio is printed: on a machine whose speed drifts by a quarter within
+ * minutes, the ratio is what tells two trees apart.
+ *
+ *   npx tsx bench/analysis-nodes.ts [blocks=10000] [rounds=3]     (child: --child <file> <nodes> [dist])
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,12 +27,12 @@ if (process.argv[2] === '--child') {
   const nodes = Number(process.argv[4]);
   // The compiled code (dist/, as `modelpress` runs it) when built: tsx's transpiled modules carry helpers
   // (__name on every function) that cost time per call and would count against the analysis.
-  const dist = path.join(here, '..', 'dist');
+  const dist = process.argv[5] ?? path.join(here, '..', 'dist');
   const useDist = fs.existsSync(path.join(dist, 'analysis', 'profile.js'));
   const from = (m: string): string => (useDist ? pathToFileURL(path.join(dist, `${m}.js`)).href : `../src/${m}.js`);
   const { profileModel } = (await import(from('analysis/profile'))) as typeof import('../src/analysis/profile.js');
   const { readModel } = (await import(from('onnx/reader'))) as typeof import('../src/onnx/reader.js');
-  process.stderr.write(`analysis from ${useDist ? 'dist/' : 'src/ (run npm run build to measure the compiled code)'}\n`);
+  if (process.argv[5] === undefined) process.stderr.write(`analysis from ${useDist ? 'dist/' : 'src/ (run npm run build to measure the compiled code)'}\n`);
   const rssBefore = process.memoryUsage().rss / 1024;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -72,26 +76,47 @@ if (!fs.existsSync(file)) {
   writeModel(b.build(), file);
 }
 
-const tsx = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, String(nodes)];
-const runs = [0, 1, 2].map(
-  () =>
-    JSON.parse(execFileSync(process.execPath, tsx, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] })) as {
-      cpuUs: number;
-      wallMs: number;
-      rssKiB: number;
-    },
-);
-runs.sort((a, b) => a.cpuUs - b.cpuUs);
-const best = runs[1]!;
+interface Run {
+  cpuUs: number;
+  wallMs: number;
+  rssKiB: number;
+}
+const rounds = Math.max(1, Number(process.argv[3] ?? 3));
+const baseline = process.env.MODELPRESS_BASELINE;
+const child = (dist?: string): Run =>
+  JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, String(nodes), ...(dist ? [dist] : [])], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  ) as Run;
+const runs: Run[] = [];
+const baseRuns: Run[] = [];
+for (let r = 0; r < rounds; r++) {
+  runs.push(child());
+  if (baseline) baseRuns.push(child(baseline));
+}
+/** The run of median CPU time. */
+const medianRun = (xs: Run[]): Run => [...xs].sort((a, b) => a.cpuUs - b.cpuUs)[Math.floor((xs.length - 1) / 2)]!;
+const best = medianRun(runs);
 const perNodeUs = best.cpuUs / nodes;
 const perNodeKB = (best.rssKiB * 1024) / nodes / 1000;
 console.log(
   `load ${os
     .loadavg()
     .map((v) => v.toFixed(2))
-    .join(' ')}; ${nodes.toLocaleString('en-US')} nodes, read + profile in a fresh process (median of 3)`,
+    .join(' ')}; ${nodes.toLocaleString('en-US')} nodes, read + profile in a fresh process (median of ${rounds})`,
 );
 console.log(
   `CPU ${(best.cpuUs / 1e6).toFixed(2)} s = ${perNodeUs.toFixed(1)} µs per node (${(perNodeUs / 15).toFixed(2)}× the goal of ≤ 15 µs); wall ${(best.wallMs / 1000).toFixed(2)} s`,
 );
 console.log(`RSS growth ${(best.rssKiB / 1024).toFixed(0)} MiB = ${perNodeKB.toFixed(2)} KB per node (${(perNodeKB / 3).toFixed(2)}× the goal of ≤ 3 KB)`);
+console.log(`  CPU per node of each run: ${runs.map((r) => (r.cpuUs / nodes).toFixed(1)).join(', ')} µs`);
+if (baseline) {
+  const base = medianRun(baseRuns);
+  console.log(
+    `baseline ${baseline}: ${(base.cpuUs / nodes).toFixed(1)} µs, ${((base.rssKiB * 1024) / nodes / 1000).toFixed(2)} KB per node (runs ${baseRuns.map((r) => (r.cpuUs / nodes).toFixed(1)).join(', ')} µs)`,
+  );
+  console.log(`  this tree / baseline: CPU ${(best.cpuUs / base.cpuUs).toFixed(3)}×, RSS growth ${(best.rssKiB / base.rssKiB).toFixed(3)}×`);
+}
