@@ -69,12 +69,12 @@ class CostHooks implements ContextHooks {
     let costs = this.gc.subCosts.get(this.at);
     if (costs === undefined) this.gc.subCosts.set(this.at, (costs = new Map()));
     costs.set(g, sub);
-    return { macs: sum(sub.macs), flops: sum(sub.flops) };
+    return { macs: columnSum(sub.macs), flops: columnSum(sub.flops) };
   }
 }
 
 /** A column added up. */
-export function sum(column: Float64Array): number {
+export function columnSum(column: Float64Array): number {
   let s = 0;
   for (let i = 0; i < column.length; i++) s += column[i]!;
   return s;

@@ -6,11 +6,18 @@
  * reader hands out one string per name), so a lookup is one hash of its characters, one slot and
  * one pointer comparison.
  *
- * The hash is seeded per table, so which names share a slot cannot be chosen by the file.
+ * The hash is seeded per table, so which names share a slot cannot be chosen by the file; and should
+ * a file's names crowd one run of slots anyway (MAX_PROBES), the table hands its names to a Map and
+ * goes on with that, so no file can make indexing quadratic.
  */
+/** Slots a lookup steps through before the table gives up on its hash (far above what half-full linear probing takes). */
+const MAX_PROBES = 64;
+
 export class NameIds {
   /** Id → name, in the order the names were first met. */
   readonly names: string[] = [];
+  /** Name → id once the slots were crowded (see MAX_PROBES); the slots are then unused. */
+  private map: Map<string, number> | undefined;
   private mask: number;
   /** id + 1 per slot, 0 for an empty slot. */
   private slots: Int32Array;
@@ -31,24 +38,55 @@ export class NameIds {
     return this.names.length;
   }
 
+  /** True once crowded slots moved the names to a Map (see MAX_PROBES). */
+  get mapped(): boolean {
+    return this.map !== undefined;
+  }
+
   /** The id of `name`, or undefined when the table has not met it. */
   get(name: string): number | undefined {
+    if (this.map !== undefined) return this.map.get(name);
     const h = this.hash(name);
-    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+    let slot = h & this.mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++, slot = (slot + 1) & this.mask) {
       const id = this.slots[slot]! - 1;
       if (id < 0) return undefined;
       if (this.names[id] === name) return id;
     }
+    return this.crowded().get(name);
   }
 
   /** The id of `name`, the next one when it is met for the first time. */
   idOf(name: string): number {
+    if (this.map !== undefined) return this.inMap(name);
     const h = this.hash(name);
-    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+    let slot = h & this.mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++, slot = (slot + 1) & this.mask) {
       const id = this.slots[slot]! - 1;
       if (id < 0) return this.add(name, h, slot);
       if (this.names[id] === name) return id;
     }
+    this.crowded();
+    return this.inMap(name);
+  }
+
+  /** The names so far in a Map, used from now on. */
+  private crowded(): Map<string, number> {
+    const map = new Map<string, number>();
+    for (let id = 0; id < this.names.length; id++) map.set(this.names[id]!, id);
+    this.map = map;
+    this.slots = new Int32Array(0);
+    this.hashes = new Int32Array(0);
+    return map;
+  }
+
+  private inMap(name: string): number {
+    let id = this.map!.get(name);
+    if (id === undefined) {
+      this.map!.set(name, (id = this.names.length));
+      this.names.push(name);
+    }
+    return id;
   }
 
   private add(name: string, h: number, slot: number): number {
@@ -80,7 +118,7 @@ export class NameIds {
   }
 
   /** FNV-1a over the UTF-16 code units, then a finalizing mix so that the low bits (the slot) depend on every unit. */
-  private hash(name: string): number {
+  protected hash(name: string): number {
     let h = this.seed ^ name.length;
     for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
     h ^= h >>> 15;

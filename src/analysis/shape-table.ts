@@ -32,7 +32,8 @@ export class ShapeTable {
  * A copy of exactly its length, made as a literal: a shape of whole numbers is then always the same
  * kind of array (packed small integers), whichever rule built it (by push, spread, `new Array(n)` or
  * `map`), so the code that reads shapes after inference sees one kind instead of being recompiled for
- * each new one it meets.
+ * each new one it meets. The reader's head() lists are made the same way but apart on purpose: one
+ * allocation site per kind of list, so V8's feedback for shapes is not mixed with that for names.
  */
 function packedCopy(shape: readonly Dim[]): Dim[] {
   switch (shape.length) {

@@ -24,3 +24,26 @@ describe('NameIds', () => {
     expect(t.get('权')).toBeUndefined();
   });
 });
+
+describe('NameIds against crowded slots', () => {
+  it('goes on with a Map when the names of a file share one run of slots, ids unchanged', () => {
+    // Every name hashes alike (as a file built against a known hash would): the first 64 take the
+    // probe run, the 65th moves the table to a Map, and lookups stay one step each from then on.
+    class Colliding extends NameIds {
+      protected override hash(): number {
+        return 7;
+      }
+    }
+    const t = new Colliding(4);
+    const names = Array.from({ length: 5_000 }, (_, i) => `/n${i}`);
+    names.slice(0, 64).forEach((n, i) => expect(t.idOf(n)).toBe(i));
+    expect(t.mapped).toBe(false);
+    names.forEach((n, i) => expect(t.idOf(n)).toBe(i));
+    expect(t.mapped).toBe(true);
+    for (let i = 0; i < names.length; i += 7) expect(t.get(names[i]!)).toBe(i);
+    expect(t.idOf('/n42')).toBe(42);
+    expect(t.get('/absent')).toBeUndefined();
+    expect(t.idOf('/new')).toBe(5_000);
+    expect(t.names[5_000]).toBe('/new');
+  });
+});
