@@ -11,7 +11,7 @@ import { assumedBatchNote, type Binding, bindInputs, feedInputs, type InputShape
 import { costGraph, type GraphCost, outputBytes, uncountedNodes } from './cost.js';
 import { graphDepth } from './depth.js';
 import { inlineFunctions } from './functions.js';
-import { type GraphAnalysis, Inferrer, inputFacts, type NodeRecord, outputFacts } from './infer.js';
+import { type GraphAnalysis, Inferrer, type NodeRecord } from './infer.js';
 import { activationMemory, valueBytes } from './memory.js';
 import { annotateModules } from './module-view.js';
 import { moduleTree, scopeOf } from './modules.js';
@@ -237,8 +237,10 @@ function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex, sh
       outputs: node.outputs,
       constantInputs: constantInputs(rec, index),
       attributes: attributesJson(node.attributes),
-      inputShapes: shapes.of(inputFacts(rec)),
-      outputShapes: shapes.of(outputFacts(rec)),
+      // Read through the ids: no list of the facts is made per node for them.
+      inputShapes: shapes.ofIds(rec.scope, index.inputIds, index.inputStart[i]!, index.inputStart[i + 1]!),
+      outputShapes:
+        rec.ownOutputs !== undefined ? shapes.of(rec.ownOutputs) : shapes.ofIds(rec.scope, index.outputIds, index.outputStart[i]!, index.outputStart[i + 1]!),
       params: p?.params ?? 0,
       paramsBytes: p?.bytes ?? 0,
       macs: costs.macs[i]!,

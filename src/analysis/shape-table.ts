@@ -56,6 +56,10 @@ function packedCopy(shape: readonly Dim[]): Dim[] {
   }
 }
 
+function shapeAt(values: { getById(id: number): ValueFacts | undefined }, id: number): Dim[] | null {
+  return id < 0 ? null : (values.getById(id)?.shape ?? null);
+}
+
 function hashDims(shape: readonly Dim[]): number {
   let h = shape.length;
   for (let i = 0; i < shape.length; i++) {
@@ -94,6 +98,21 @@ export class ShapeLists {
     if (facts.length === 2) return this.two(facts[0]?.shape ?? null, facts[1]?.shape ?? null);
     const out: (Dim[] | null)[] = new Array(facts.length);
     for (let i = 0; i < facts.length; i++) out[i] = facts[i]?.shape ?? null;
+    return out;
+  }
+
+  /**
+   * of() for the values ids[start] … ids[end − 1] (−1: omitted) as `values` holds them: read through
+   * the graph's index, without a list of their facts made first.
+   */
+  ofIds(values: { getById(id: number): ValueFacts | undefined }, ids: Int32Array, start: number, end: number): (Dim[] | null)[] {
+    const n = end - start;
+    if (n === 0) return NO_SHAPES;
+    const first = shapeAt(values, ids[start]!);
+    if (n === 1) return this.one(first);
+    if (n === 2) return this.two(first, shapeAt(values, ids[start + 1]!));
+    const out: (Dim[] | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = shapeAt(values, ids[start + i]!);
     return out;
   }
 
