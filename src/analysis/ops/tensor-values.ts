@@ -97,9 +97,13 @@ export function freshDim(prefix: string, ctx: NodeContext): string {
   return `${prefix}_${nodeLabel(ctx)}`;
 }
 
+/** The one zero-cost entry (its formula printed once): node rows share it, as they share equal formulas. */
+let ZERO_COST: CostEntry | undefined;
+
 /** The zero cost of pure data movement: counted (at zero), never listed as uncounted. */
 export function zeroCost(): CostEntry {
-  return flopsEntry(0, 'shape-only', {}, n(0));
+  ZERO_COST ??= Object.freeze(flopsEntry(0, 'shape-only', Object.freeze({}), n(0)));
+  return ZERO_COST;
 }
 
 /** Row-major strides of a concrete shape. */
