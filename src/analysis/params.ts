@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import { byteSize, dtypeName } from '../onnx/dtypes.js';
 import type { Model, Node } from '../onnx/model.js';
 import { elementCount } from '../onnx/model.js';
-import { tensorBytes, tensorNumbers } from '../onnx/tensor-data.js';
+import { tensorBytes, someTensorNumber } from '../onnx/tensor-data.js';
 import { type ConstantInfo, type GraphAnalysis, type Inferrer, isParameterDtype, type NodeRecord, type Scope } from './infer.js';
 import { subgraphsOf } from './topology.js';
 import type { NodeContext, QuantizationTotals } from './types.js';
@@ -113,12 +113,16 @@ function isMaskValued(info: ConstantInfo, model: Pick<Model, 'path'>, known: rea
   const t = info.tensor;
   if (!t || t.data.kind === 'external' || elementCount(t.dims) > MAX_MASK_CHECK_ELEMENTS) return false;
   try {
-    const v = known !== undefined && info.kind === 'initializer' && known.length === elementCount(t.dims) ? known : tensorNumbers(t, model);
-    return v?.some((x) => x === -Infinity || x <= -1e30) === true;
+    if (known !== undefined && info.kind === 'initializer' && known.length === elementCount(t.dims)) return known.some(isMaskValue);
+    // Read in place: a bias of a few hundred floats is checked without a list of its numbers made.
+    return someTensorNumber(t, model, isMaskValue) === true;
   } catch {
     return false;
   }
 }
+
+/** −∞ or a stand-in for it (−1e30 and below), as additive attention masks hold. */
+const isMaskValue = (x: number): boolean => x === -Infinity || x <= -1e30;
 
 /** Count the parameters of an inferred main graph (sub-graph weights included, owned by their control-flow node). */
 export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: Pick<Model, 'path'> = {}): ParamsResult {

@@ -230,58 +230,73 @@ export function tensorNumbers(t: Tensor, model: Pick<Model, 'path'> = {}): numbe
   if (t.data.kind === 'typed' && t.dataType !== 10 && t.dataType !== 16) {
     return typedNumbers(t as Tensor & { data: { kind: 'typed' } });
   }
+  const view = elementView(t, model);
+  const count = elementCount(t.dims);
+  // A type not decoded has no numbers; an empty tensor of one has none to give.
+  if (view === undefined) return count === 0 ? [] : undefined;
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) out[i] = element(view, t.dataType, i);
+  return out;
+}
+
+/**
+ * True when some element of the tensor satisfies `test` (false when none does), read in place with
+ * no list of the numbers made; undefined where tensorNumbers gives undefined.
+ */
+export function someTensorNumber(t: Tensor, model: Pick<Model, 'path'>, test: (x: number) => boolean): boolean | undefined {
+  if (t.data.kind === 'external' || t.data.kind === 'strings') return undefined;
+  if (t.data.kind === 'typed' && t.dataType !== 10 && t.dataType !== 16) {
+    return typedNumbers(t as Tensor & { data: { kind: 'typed' } }).some(test);
+  }
+  const view = elementView(t, model);
+  if (view === undefined) return undefined;
+  const count = elementCount(t.dims);
+  for (let i = 0; i < count; i++) if (test(element(view, t.dataType, i))) return true;
+  return false;
+}
+
+/** Element types tensorNumbers decodes from bytes. */
+const DECODED = new Set([1, 11, 2, 9, 3, 4, 5, 6, 12, 7, 13, 10, 16]);
+
+/** The tensor's bytes as a DataView holding all its elements, or undefined for a type not decoded. */
+function elementView(t: Tensor, model: Pick<Model, 'path'>): DataView | undefined {
   // Decoded at once, so a raw payload is read as a view where its source can give one (no copy).
   const d = t.data;
   const bytes = d.kind === 'raw' && d.source.view !== undefined ? d.source.view(d.span.offset, d.span.length) : tensorBytes(t, model);
-  const count = elementCount(t.dims);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const need = byteSize(t.dataType, count);
+  const need = byteSize(t.dataType, elementCount(t.dims));
   if (bytes.byteLength < need) {
     throw new Error(`tensor '${t.name}' holds ${bytes.byteLength} bytes, ${dtypeName(t.dataType)}[${t.dims.join(',')}] needs ${need}`);
   }
-  const out = new Array<number>(count);
-  for (let i = 0; i < count; i++) {
-    switch (t.dataType) {
-      case 1:
-        out[i] = view.getFloat32(i * 4, true);
-        break;
-      case 11:
-        out[i] = view.getFloat64(i * 8, true);
-        break;
-      case 2:
-      case 9:
-        out[i] = view.getUint8(i);
-        break;
-      case 3:
-        out[i] = view.getInt8(i);
-        break;
-      case 4:
-        out[i] = view.getUint16(i * 2, true);
-        break;
-      case 5:
-        out[i] = view.getInt16(i * 2, true);
-        break;
-      case 6:
-        out[i] = view.getInt32(i * 4, true);
-        break;
-      case 12:
-        out[i] = view.getUint32(i * 4, true);
-        break;
-      case 7:
-        out[i] = Number(view.getBigInt64(i * 8, true));
-        break;
-      case 13:
-        out[i] = Number(view.getBigUint64(i * 8, true));
-        break;
-      case 10:
-        out[i] = float16ToNumber(view.getUint16(i * 2, true));
-        break;
-      case 16:
-        out[i] = bfloat16ToNumber(view.getUint16(i * 2, true));
-        break;
-      default:
-        return undefined;
-    }
+  return DECODED.has(t.dataType) ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
+}
+
+/** Element i of a little-endian tensor of a DECODED type. */
+function element(view: DataView, dataType: number, i: number): number {
+  switch (dataType) {
+    case 1:
+      return view.getFloat32(i * 4, true);
+    case 11:
+      return view.getFloat64(i * 8, true);
+    case 2:
+    case 9:
+      return view.getUint8(i);
+    case 3:
+      return view.getInt8(i);
+    case 4:
+      return view.getUint16(i * 2, true);
+    case 5:
+      return view.getInt16(i * 2, true);
+    case 6:
+      return view.getInt32(i * 4, true);
+    case 12:
+      return view.getUint32(i * 4, true);
+    case 7:
+      return Number(view.getBigInt64(i * 8, true));
+    case 13:
+      return Number(view.getBigUint64(i * 8, true));
+    case 10:
+      return float16ToNumber(view.getUint16(i * 2, true));
+    default:
+      return bfloat16ToNumber(view.getUint16(i * 2, true));
   }
-  return out;
 }

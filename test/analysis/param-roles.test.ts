@@ -45,6 +45,18 @@ describe('parameters by role', () => {
     expect(profileModel(b.build()).totals.params).toBe(4);
   });
 
+  it('a stored 4×4 causal mask (its values read in place, not inferred) is not a parameter; a bias of 16 is', () => {
+    // 16 floats: above the float values inference decodes (8), so the mask check reads the bytes itself.
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [4, 4]);
+    const values = Array.from({ length: 16 }, (_, k) => (k % 4 > Math.floor(k / 4) ? -Infinity : 0));
+    const causal = b.initializer('causal', 'float32', [4, 4], { values });
+    const bias = b.initializer('bias', 'float32', [4, 4], { values: Array.from({ length: 16 }, (_, k) => k / 16) });
+    b.output(b.op('Add', [b.op('Add', [x, causal]), bias]));
+    // only the bias (16); the mask's 6 −inf above the diagonal make it no parameter
+    expect(profileModel(b.build()).totals.params).toBe(16);
+  });
+
   it('RNN initial states are state, W/R/B weights; BN running statistics are buffers', () => {
     const b = new GraphBuilder();
     const x = b.input('x', 'float32', [3, 1, 2]); // seq 3, batch 1, input 2
