@@ -74,7 +74,7 @@ class CostHooks implements ContextHooks {
 }
 
 /** A column added up. */
-export function columnSum(column: Float64Array): number {
+function columnSum(column: Float64Array): number {
   let s = 0;
   for (let i = 0; i < column.length; i++) s += column[i]!;
   return s;
@@ -178,7 +178,7 @@ export function outputBytes(rec: NodeRecord): number {
     return sum;
   }
   // Read through the ids: no list of the facts made to add them up.
-  const index = rec.scope.index!;
+  const index = rec.scope.index;
   let sum = 0;
   for (let j = index.outputStart[rec.index]!; j < index.outputStart[rec.index + 1]!; j++) sum += valueBytes(rec.scope.getById(index.outputIds[j]!)) ?? 0;
   return sum;

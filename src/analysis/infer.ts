@@ -14,7 +14,7 @@ import { tensorNumbers } from '../onnx/tensor-data.js';
 import { substituteSymbols } from './bind.js';
 import { type ContextHooks, makeNodeContext, MAX_VALUE_ELEMENTS } from './context.js';
 import type { NodeOpsets } from './functions.js';
-import { NameIds } from './name-ids.js';
+import type { NameIds } from './name-ids.js';
 import { ruleFor } from './ops/index.js';
 import { ShapeTable } from './shape-table.js';
 import { type GraphIndex, hasSubgraphs, indexGraph, nodeLabel } from './topology.js';
@@ -54,11 +54,11 @@ export class Scope {
   readonly ids: NameIds;
 
   constructor(
-    readonly parent?: Scope,
-    ids: NameIds = new NameIds(),
-    /** The index of the graph whose values these are (the records' inputs are read through it). */
-    readonly index?: GraphIndex,
+    readonly parent: Scope | undefined,
+    /** The index of the graph whose values these are (the records' inputs and outputs are read through it). */
+    readonly index: GraphIndex,
   ) {
+    const ids = index.ids;
     this.ids = ids;
     // Sized up front: filled out of id order, a growing array could turn into a slow sparse one.
     this.facts = new Array(ids.size);
@@ -307,7 +307,7 @@ export class Inferrer {
    */
   inferGraph(g: Graph, inputFacts: Map<string, ValueFacts> | (ValueFacts | undefined)[], parent?: Scope): GraphAnalysis {
     const index = indexGraph(g);
-    const scope = new Scope(parent, index.ids, index);
+    const scope = new Scope(parent, index);
     const model = this.options.model ?? {};
     for (let i = 0; i < g.initializers.length; i++) {
       const t = g.initializers[i]!;
@@ -373,9 +373,9 @@ export class Inferrer {
     }
     const outputStart = ids.outputStart[index]!;
     const count = node.outputs.length;
-    let omitted = false;
-    // The rule's own list when it is the record's as it stands (the common case): no copy per node.
-    let facts: ValueFacts[] | undefined = outputs.length === count ? outputs : undefined;
+    // Only a node with an omitted output keeps its outputs' facts (no value of the scope holds that one).
+    let own: ValueFacts[] | undefined;
+    for (let j = 0; j < count && own === undefined; j++) if (ids.outputIds[outputStart + j]! < 0) own = new Array(count);
     for (let j = 0; j < count; j++) {
       const name = node.outputs[j]!;
       let f: ValueFacts = outputs[j] ?? { dtype: 0 };
@@ -388,15 +388,9 @@ export class Inferrer {
       if (observed) f = { ...f, shape: [...observed] };
       const id = ids.outputIds[outputStart + j]!;
       if (id >= 0) scope.setById(id, f);
-      else omitted = true;
-      if (facts === outputs) {
-        if (f === outputs[j]) continue;
-        facts = outputs.slice(0, count);
-      }
-      facts ??= new Array(count);
-      facts[j] = f;
+      if (own !== undefined) own[j] = f;
     }
-    if (omitted) rec.ownOutputs = facts ?? [];
+    rec.ownOutputs = own;
     this.recordConstants(rec, scope);
     return rec;
   }
@@ -442,7 +436,7 @@ export class Inferrer {
  * values its scope holds by the ids of its graph's index, the very facts its rule was given.
  */
 export function inputFacts(rec: NodeRecord): (ValueFacts | undefined)[] {
-  const index = rec.scope.index!;
+  const index = rec.scope.index;
   const first = index.inputStart[rec.index]!;
   const out: (ValueFacts | undefined)[] = new Array(index.inputStart[rec.index + 1]! - first);
   for (let j = 0; j < out.length; j++) {
@@ -455,7 +449,7 @@ export function inputFacts(rec: NodeRecord): (ValueFacts | undefined)[] {
 /** The facts of a record's outputs, index-aligned with node.outputs (see NodeRecord.ownOutputs). */
 export function outputFacts(rec: NodeRecord): ValueFacts[] {
   if (rec.ownOutputs !== undefined) return rec.ownOutputs;
-  const index = rec.scope.index!;
+  const index = rec.scope.index;
   const first = index.outputStart[rec.index]!;
   const out: ValueFacts[] = new Array(index.outputStart[rec.index + 1]! - first);
   for (let j = 0; j < out.length; j++) out[j] = rec.scope.getById(index.outputIds[first + j]!)!;

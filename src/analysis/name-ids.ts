@@ -12,6 +12,8 @@
  */
 /** Slots a lookup steps through before the table gives up on its hash (far above what half-full linear probing takes). */
 const MAX_PROBES = 64;
+/** What find() says of a run of MAX_PROBES full slots (below every −1 − slot). */
+const CROWDED = -0x80000000;
 
 export class NameIds {
   /** Id → name, in the order the names were first met. */
@@ -46,28 +48,31 @@ export class NameIds {
   /** The id of `name`, or undefined when the table has not met it. */
   get(name: string): number | undefined {
     if (this.map !== undefined) return this.map.get(name);
-    const h = this.hash(name);
-    let slot = h & this.mask;
-    for (let probe = 0; probe < MAX_PROBES; probe++, slot = (slot + 1) & this.mask) {
-      const id = this.slots[slot]! - 1;
-      if (id < 0) return undefined;
-      if (this.names[id] === name) return id;
-    }
-    return this.crowded().get(name);
+    const found = this.find(name, this.hash(name));
+    if (found >= 0) return found;
+    return found === CROWDED ? this.crowded().get(name) : undefined;
   }
 
   /** The id of `name`, the next one when it is met for the first time. */
   idOf(name: string): number {
     if (this.map !== undefined) return this.inMap(name);
     const h = this.hash(name);
+    const found = this.find(name, h);
+    if (found >= 0) return found;
+    if (found !== CROWDED) return this.add(name, h, -1 - found);
+    this.crowded();
+    return this.inMap(name);
+  }
+
+  /** The id of `name` (≥ 0); else −1 − the empty slot it would take, or CROWDED after MAX_PROBES full slots. */
+  private find(name: string, h: number): number {
     let slot = h & this.mask;
     for (let probe = 0; probe < MAX_PROBES; probe++, slot = (slot + 1) & this.mask) {
       const id = this.slots[slot]! - 1;
-      if (id < 0) return this.add(name, h, slot);
+      if (id < 0) return -1 - slot;
       if (this.names[id] === name) return id;
     }
-    this.crowded();
-    return this.inMap(name);
+    return CROWDED;
   }
 
   /** The names so far in a Map, used from now on. */
