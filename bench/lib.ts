@@ -36,6 +36,32 @@ export function peakRssKiB(): number {
 }
 
 /**
+ * CPU time of this process's main thread and of all its other threads (V8's compiler and GC helpers,
+ * libuv's pool), in ms, from /proc/self/task (Linux); undefined elsewhere.
+ */
+export function threadCpuMs(): { main: number; background: number } | undefined {
+  const tasks = '/proc/self/task';
+  if (!fs.existsSync(tasks)) return undefined;
+  const ticks = 1000 / 100; // USER_HZ is 100 on Linux
+  let main = 0;
+  let background = 0;
+  for (const t of fs.readdirSync(tasks)) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(path.join(tasks, t, 'stat'), 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    // Fields after the command name (which may hold spaces) in parentheses: utime and stime are the 12th and 13th.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = (Number(f[11]) + Number(f[12])) * ticks;
+    if (Number(t) === process.pid) main += ms;
+    else background += ms;
+  }
+  return { main, background };
+}
+
+/**
  * The `modelpress` command as `npm start` and an installed package run it: package.json's bin (the
  * bundle in dist/bin); an older build's dist/ (a baseline to compare with) has only cli/main.js.
  */
