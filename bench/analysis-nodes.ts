@@ -6,9 +6,9 @@
  * reading) per node against the goals: ≤ 15 µs CPU and ≤ 3 KB per node.
  *
  * It also prints how that CPU splits between the main thread and V8's background threads (optimizing
- * compiler, parallel GC), and the CPU of a second read + profile in the same process: warm, its code
- * already optimized and its heap already grown, which separates the per-node work from the one-time
- * cost of a fresh process (the goal is on the fresh process).
+ * compiler, parallel GC), and the CPU of the same read + profile done again in the same process (the
+ * lower of two more runs): warm, its code already optimized and its heap already grown. That tells the
+ * per-node work from the one-time cost of a fresh process (the goal is on the fresh process).
  *
  * When MODELPRESS_BASELINE names another build's dist/ folder, the same child runs against it too,
  * rounds interleaved, and the ratio is printed: on a machine whose speed drifts by a quarter within
@@ -38,21 +38,29 @@ if (process.argv[2] === '--child') {
   const { profileModel } = (await import(from('analysis/profile'))) as typeof import('../src/analysis/profile.js');
   const { readModel } = (await import(from('onnx/reader'))) as typeof import('../src/onnx/reader.js');
   if (process.argv[5] === undefined) process.stderr.write(`analysis from ${useDist ? 'dist/' : 'src/ (run npm run build to measure the compiled code)'}\n`);
+  /** Read and profile the file; only the counts are kept, so nothing of one run is alive in the next. */
+  const readAndProfile = (): { nodes: number; flops: number } => {
+    const profile = profileModel(readModel(file), { inputs: { x: [1, 64, 16] } });
+    return { nodes: profile.nodes.length, flops: profile.totals.flops };
+  };
   const rssBefore = process.memoryUsage().rss / 1024;
   const threads0 = threadCpuMs();
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const model = readModel(file);
-  const profile = profileModel(model, { inputs: { x: [1, 64, 16] } });
+  const first = readAndProfile();
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   const threads = threadCpuMs();
-  if (profile.nodes.length !== nodes) throw new Error(`profiled ${profile.nodes.length} nodes, expected ${nodes}`);
+  if (first.nodes !== nodes) throw new Error(`profiled ${first.nodes} nodes, expected ${nodes}`);
   const peak = peakRssKiB();
-  // The same work again in this process, after the measured run: warm.
-  const cpu1 = process.cpuUsage();
-  if (profileModel(readModel(file), { inputs: { x: [1, 64, 16] } }).totals.flops !== profile.totals.flops) throw new Error('the warm run counted differently');
-  const warm = process.cpuUsage(cpu1);
+  // The same work twice more in this process, after the measured run: warm. The lower of the two is kept.
+  let warmUs = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 2; r++) {
+    const cpu1 = process.cpuUsage();
+    if (readAndProfile().flops !== first.flops) throw new Error('a warm run counted differently');
+    const warm = process.cpuUsage(cpu1);
+    warmUs = Math.min(warmUs, warm.user + warm.system);
+  }
   process.stdout.write(
     JSON.stringify({
       cpuUs: cpu.user + cpu.system,
@@ -60,7 +68,7 @@ if (process.argv[2] === '--child') {
       rssKiB: peak - rssBefore,
       mainMs: threads && threads0 ? threads.main - threads0.main : undefined,
       backgroundMs: threads && threads0 ? threads.background - threads0.background : undefined,
-      warmCpuUs: warm.user + warm.system,
+      warmCpuUs: warmUs,
     }),
   );
   process.exit(0);
@@ -103,7 +111,7 @@ interface Run {
   /** CPU of the main thread and of all other threads (Linux: /proc/self/task), ms. */
   mainMs?: number;
   backgroundMs?: number;
-  /** CPU of a second read + profile in the same process. */
+  /** CPU of the same read + profile again in the same process (the lower of two more runs). */
   warmCpuUs: number;
 }
 const rounds = Math.max(1, Number(process.argv[3] ?? 3));
@@ -145,7 +153,7 @@ if (best.mainMs !== undefined && best.backgroundMs !== undefined) {
 }
 const warmUs = median(runs.map((r) => r.warmCpuUs));
 console.log(
-  `  warm (the same work again in each process): ${(warmUs / nodes).toFixed(1)} µs per node, median (runs ${runs.map((r) => (r.warmCpuUs / nodes).toFixed(1)).join(', ')}); the fresh process's extra CPU is ${((best.cpuUs - warmUs) / 1e6).toFixed(2)} s`,
+  `  warm (the same work again in each process, the lower of two more runs): ${(warmUs / nodes).toFixed(1)} µs per node, median (runs ${runs.map((r) => (r.warmCpuUs / nodes).toFixed(1)).join(', ')}); the fresh process's extra CPU is ${((best.cpuUs - warmUs) / 1e6).toFixed(2)} s`,
 );
 if (baseline) {
   const base = medianRun(baseRuns);
