@@ -7,7 +7,7 @@
 import type { Graph, Node } from '../onnx/model.js';
 import { type ContextHooks, engineCostContext } from './context.js';
 import type { GraphAnalysis, Inferrer, NodeRecord } from './infer.js';
-import { inputFacts, outputFacts, problemText } from './infer.js';
+import { inputFacts, outputFact, outputFacts, problemText } from './infer.js';
 import { valueBytes } from './memory.js';
 import type { Convention, FormulaUse, ValueFacts } from './types.js';
 
@@ -172,15 +172,9 @@ export function costGraph(analysis: GraphAnalysis, convention: Convention, infer
 
 /** Bytes of a node's outputs whose shapes are known. */
 export function outputBytes(rec: NodeRecord): number {
-  if (rec.ownOutputs !== undefined) {
-    let sum = 0;
-    for (const f of rec.ownOutputs) sum += valueBytes(f) ?? 0;
-    return sum;
-  }
-  // Read through the ids: no list of the facts made to add them up.
-  const index = rec.scope.index;
+  // One output at a time: no list of the facts made to add them up.
   let sum = 0;
-  for (let j = index.outputStart[rec.index]!; j < index.outputStart[rec.index + 1]!; j++) sum += valueBytes(rec.scope.getById(index.outputIds[j]!)) ?? 0;
+  for (let j = 0; j < rec.node.outputs.length; j++) sum += valueBytes(outputFact(rec, j)) ?? 0;
   return sum;
 }
 

@@ -49,7 +49,7 @@ export function graphDepth(gc: GraphCost, inferrer: Inferrer, notes: string[] = 
   // The longest path so far to each value, by its dense id (values of enclosing graphs start at 0).
   const { ids, readStart, readIds, outputStart, outputIds, holdsSubgraphs } = gc.analysis.index;
   const dist = new Float64Array(ids.size);
-  for (let i = 0; i < gc.counted.length; i++) {
+  for (let i = 0; i < gc.analysis.records.length; i++) {
     let base = 0;
     for (let j = readStart[i]!; j < readStart[i + 1]!; j++) base = Math.max(base, dist[readIds[j]!]!);
     const d = base + nodeWeight(gc, i, holdsSubgraphs[i] === 1, inferrer, notes);

@@ -50,19 +50,19 @@ export class Scope {
   private readonly facts: (ValueFacts | undefined)[];
   private readonly constants: (ConstantInfo | undefined)[];
 
-  /** Value name → id in this scope's arrays (a name it does not hold gets one when set), and id → name: what a value of an enclosing graph is asked for by. */
-  readonly ids: NameIds;
-
   constructor(
     readonly parent: Scope | undefined,
     /** The index of the graph whose values these are (the records' inputs and outputs are read through it). */
     readonly index: GraphIndex,
   ) {
-    const ids = index.ids;
-    this.ids = ids;
     // Sized up front: filled out of id order, a growing array could turn into a slow sparse one.
-    this.facts = new Array(ids.size);
-    this.constants = new Array(ids.size);
+    this.facts = new Array(index.ids.size);
+    this.constants = new Array(index.ids.size);
+  }
+
+  /** Value name → id in this scope's arrays (a name it does not hold gets one when set), and id → name: what a value of an enclosing graph is asked for by. */
+  private get ids(): NameIds {
+    return this.index.ids;
   }
 
   get(name: string): ValueFacts | undefined {
@@ -449,11 +449,16 @@ export function inputFacts(rec: NodeRecord): (ValueFacts | undefined)[] {
 /** The facts of a record's outputs, index-aligned with node.outputs (see NodeRecord.ownOutputs). */
 export function outputFacts(rec: NodeRecord): ValueFacts[] {
   if (rec.ownOutputs !== undefined) return rec.ownOutputs;
-  const index = rec.scope.index;
-  const first = index.outputStart[rec.index]!;
-  const out: ValueFacts[] = new Array(index.outputStart[rec.index + 1]! - first);
-  for (let j = 0; j < out.length; j++) out[j] = rec.scope.getById(index.outputIds[first + j]!)!;
+  const out: ValueFacts[] = new Array(rec.node.outputs.length);
+  for (let j = 0; j < out.length; j++) out[j] = outputFact(rec, j);
   return out;
+}
+
+/** The facts of a record's output j, without a list of them made (see NodeRecord.ownOutputs). */
+export function outputFact(rec: NodeRecord, j: number): ValueFacts {
+  if (rec.ownOutputs !== undefined) return rec.ownOutputs[j]!;
+  const index = rec.scope.index;
+  return rec.scope.getById(index.outputIds[index.outputStart[rec.index]! + j]!)!;
 }
 
 /** Sub-graph inference for one node's context (an object, not a closure per node). */

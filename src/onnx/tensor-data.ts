@@ -260,6 +260,8 @@ const DECODED = new Set([1, 11, 2, 9, 3, 4, 5, 6, 12, 7, 13, 10, 16]);
 
 /** The tensor's bytes as a DataView holding all its elements, or undefined for a type not decoded. */
 function elementView(t: Tensor, model: Pick<Model, 'path'>): DataView | undefined {
+  // A type not decoded gives no numbers: its bytes are not read for nothing.
+  if (!DECODED.has(t.dataType)) return undefined;
   // Decoded at once, so a raw payload is read as a view where its source can give one (no copy).
   const d = t.data;
   const bytes = d.kind === 'raw' && d.source.view !== undefined ? d.source.view(d.span.offset, d.span.length) : tensorBytes(t, model);
@@ -267,7 +269,7 @@ function elementView(t: Tensor, model: Pick<Model, 'path'>): DataView | undefine
   if (bytes.byteLength < need) {
     throw new Error(`tensor '${t.name}' holds ${bytes.byteLength} bytes, ${dtypeName(t.dataType)}[${t.dims.join(',')}] needs ${need}`);
   }
-  return DECODED.has(t.dataType) ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Element i of a little-endian tensor of a DECODED type. */
