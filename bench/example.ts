@@ -11,7 +11,9 @@
  * files written and 0 launches. From the results store the cold build wrote: its configurations' worker
  * processes and their time, the protocol's own minimum for them, and the wall time outside the
  * measuring processes (the build's own work, binding floors, worker start-up, PDFs; the floors' timed runs apart) with the heaviest
- * configurations.
+ * configurations. Before and after the cold build, 5 s of a fixed single-threaded loop tell how steady
+ * the host's own speed was: a shared VM's drift makes results unstable, and the protocol's extra
+ * processes on unstable results are what makes a cold build slow there.
  *
  * The build runs in bench/.work/example/project (a copy of content/), so the repository's own
  * .modelpress/, output/ and modelpress-results/ are never touched.
@@ -26,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { findChromium } from '../src/export/pdf.js';
 import { writeModel } from '../src/onnx/writer.js';
 import { zooEntry } from '../src/zoo/registry.js';
-import { cliOf, median } from './lib.js';
+import { cliOf, hostSteadiness, median } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
@@ -56,8 +58,8 @@ interface Run {
   ms: number;
   /** Peak RSS of the modelpress process itself (its VmHWM). */
   mainMB: number;
-  /** The onnxruntime benchmark worker with the largest peak RSS, and the model file it loaded. */
-  worker: { mb: number; model: string | undefined };
+  /** The onnxruntime benchmark worker with the largest peak RSS, its pid, and the model file it was seen holding open. */
+  worker: { mb: number; pid: number | undefined; model: string | undefined };
   /** Largest peak RSS of a Chromium process. */
   chromiumMB: number;
   /** User + system CPU seconds of the build and everything it started (GNU time). */
@@ -160,11 +162,11 @@ async function run(): Promise<Run> {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (code !== 0) throw new Error(`build failed (${code}):\n${stdout}\n${stderr}`);
   const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(stderr);
-  const top = [...workers.values()].sort((a, b) => b.kib - a.kib)[0];
+  const top = [...workers].sort((a, b) => b[1].kib - a[1].kib)[0];
   return {
     ms,
     mainMB: main / 1024,
-    worker: { mb: (top?.kib ?? 0) / 1024, model: top?.model },
+    worker: { mb: (top?.[1].kib ?? 0) / 1024, pid: top?.[0], model: top?.[1].model },
     chromiumMB: chromium / 1024,
     cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
   };
@@ -215,6 +217,38 @@ function storedConfig(model: string): { name: string; height?: number; width?: n
   const config = fits[0] ?? (records.length === 1 ? records[0] : undefined);
   if (!config) return undefined;
   return { name: name!, seed: Number(seed), config, ...(h !== undefined ? { height: Number(h), width: Number(w) } : {}) };
+}
+
+/**
+ * The zoo model and configuration a worker process measured, from the results-store record that
+ * lists its pid: a worker holds its model's file open only while onnxruntime reads it, which a poll
+ * every 250 ms can miss. Sized models (an input whose H×W differs from the entry's) are built at that size.
+ */
+function configOfWorker(pid: number): { name: string; height?: number; width?: number; seed: number; config: StoredConfig } | undefined {
+  const root = path.join(project, 'modelpress-results', 'bench');
+  const found: { name: string; config: StoredConfig }[] = [];
+  const walk = (d: string): void => {
+    for (const name of existsSync(d) ? readdirSync(d) : []) {
+      const full = path.join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name.endsWith('.json')) {
+        const r = (
+          JSON.parse(readFileSync(full, 'utf8')) as { value?: { result?: { config?: StoredConfig & { modelPath?: string }; processes?: { pid: number }[] } } }
+        ).value?.result;
+        const zoo = /^zoo:(.+)$/.exec(r?.config?.modelPath ?? '');
+        if (zoo && r?.config && r.processes?.some((p) => p.pid === pid)) found.push({ name: zoo[1]!, config: r.config });
+      }
+    }
+  };
+  walk(root);
+  const hit = found[0];
+  if (!hit) return undefined;
+  const entry = zooEntry(hit.name);
+  const [h, w] = hit.config.inputs[0]?.shape.slice(-2) ?? [];
+  const [eh, ew] = entry.input.shape.slice(-2);
+  const sized = entry.resizable && h !== undefined && w !== undefined && (h !== eh || w !== ew);
+  // The zoo's default seed: the example's ::model directives set none.
+  return { name: hit.name, seed: 1, config: hit.config, ...(sized ? { height: h, width: w } : {}) };
 }
 
 /**
@@ -332,8 +366,16 @@ if (!warmOnly) {
   rmSync(project, { recursive: true, force: true });
   mkdirSync(project, { recursive: true });
   cpSync(path.join(repo, 'content'), path.join(project, 'content'), { recursive: true });
+  // How steady the host itself is, just before and just after: on a shared VM whose speed drifts,
+  // results come out unstable and the protocol spends extra processes on them, which the wall time shows.
+  const steadiness = (): string => {
+    const h = hostSteadiness(5);
+    return `a fixed ${h.medianMs.toFixed(0)} ms loop took ${h.minMs.toFixed(0)}–${h.maxMs.toFixed(0)} ms, ${(h.offShare * 100).toFixed(0)}% of ${h.blocks} blocks more than 10% from their median`;
+  };
+  console.log(`host steadiness before: ${steadiness()}`);
   console.log(`cold build: starting (${load()})`);
   const cold = await run();
+  console.log(`host steadiness after: ${steadiness()}`);
   const zooDir = path.join(project, '.modelpress', 'cache', 'zoo');
   const zooFiles = existsSync(zooDir) ? readdirSync(zooDir).filter((f) => f.endsWith('.onnx')) : [];
   console.log(
@@ -343,13 +385,13 @@ if (!warmOnly) {
     `  peak RSS of modelpress ${cold.mainMB.toFixed(0)} MB (${(cold.mainMB / 600).toFixed(2)}× the goal of 600 MB); Chromium ${cold.chromiumMB.toFixed(0)} MB`,
   );
   const model = cold.worker.model;
-  const stored = model ? storedConfig(model) : undefined;
+  const stored = model ? storedConfig(model) : cold.worker.pid !== undefined ? configOfWorker(cold.worker.pid) : undefined;
   let bare = '';
   if (stored) {
     // The same zoo model, written again (the build's temporary copy is gone), for a bare session.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-bare-'));
     try {
-      const file = path.join(dir, path.basename(model!));
+      const file = path.join(dir, model ? path.basename(model) : `${stored.name}.onnx`);
       writeModel(zooEntry(stored.name).build({ seed: stored.seed, height: stored.height, width: stored.width }), file);
       const floor = bareSessionMB(file, stored.config);
       bare = `; a bare onnxruntime session on it (same threads and inputs, created and run in a fresh process) ${floor.toFixed(0)} MB: ${(cold.worker.mb / floor).toFixed(2)}× (goal ≤ 1.1×)`;
@@ -357,7 +399,8 @@ if (!warmOnly) {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  console.log(`  largest benchmark worker ${cold.worker.mb.toFixed(0)} MB (${model ? path.basename(model) : 'model not seen'})${bare}`);
+  const seen = model ? path.basename(model) : stored ? `zoo ${stored.name}, from the results record of its pid` : 'model not found';
+  console.log(`  largest benchmark worker ${cold.worker.mb.toFixed(0)} MB (${seen})${bare}`);
   console.log(`zoo files: ${zooFiles.length} in .modelpress/cache/zoo`);
   const spent = benchmarkTime();
   console.log(

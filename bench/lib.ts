@@ -69,3 +69,48 @@ export function cliOf(dist: string): string {
   const bin = path.join(dist, 'bin', 'modelpress.js');
   return fs.existsSync(bin) ? bin : path.join(dist, 'cli', 'main.js');
 }
+
+/**
+ * How steady this machine's own speed is: the same fixed piece of single-threaded arithmetic, sized
+ * to about `blockMs`, timed back to back for `seconds` on an otherwise idle machine. A host that
+ * shares its cores with other tenants (a cloud VM) drifts by tens of percent over seconds, with no
+ * process of its own to show for it in /proc; a benchmark there cannot be steadier than this.
+ * Returns the block times' median, extremes, and the share of blocks more than 10% from the median
+ * (the protocol's stability threshold).
+ */
+export function hostSteadiness(seconds = 10, blockMs = 100): { medianMs: number; minMs: number; maxMs: number; offShare: number; blocks: number } {
+  const work = (n: number): number => {
+    let x = 0;
+    for (let i = 0; i < n; i++) x = (x + i * i) % 1_000_003;
+    return x;
+  };
+  // Size a block: double the work until one takes a tenth of blockMs, then scale.
+  let n = 1 << 16;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    work(n);
+    const ms = msSince(t0);
+    if (ms >= blockMs / 10) {
+      n = Math.round((n * blockMs) / ms);
+      break;
+    }
+    n *= 2;
+  }
+  const times: number[] = [];
+  const end = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  let sink = 0;
+  while (process.hrtime.bigint() < end) {
+    const t0 = process.hrtime.bigint();
+    sink += work(n);
+    times.push(msSince(t0));
+  }
+  if (sink === -1) console.log(sink); // keeps the work observable
+  const m = median(times);
+  return {
+    medianMs: m,
+    minMs: Math.min(...times),
+    maxMs: Math.max(...times),
+    offShare: times.filter((t) => Math.abs(t - m) > 0.1 * m).length / times.length,
+    blocks: times.length,
+  };
+}
