@@ -195,6 +195,22 @@ interface StoredConfig {
   interOpNumThreads: number;
 }
 
+/** Every record of the results store the cold build wrote: its path under modelpress-results/bench/ and its value. */
+function storeRecords(): { rel: string; value: unknown }[] {
+  const root = path.join(project, 'modelpress-results', 'bench');
+  const out: { rel: string; value: unknown }[] = [];
+  const walk = (d: string): void => {
+    for (const name of existsSync(d) ? readdirSync(d) : []) {
+      const full = path.join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name.endsWith('.json'))
+        out.push({ rel: path.relative(root, full), value: (JSON.parse(readFileSync(full, 'utf8')) as { value: unknown }).value });
+    }
+  };
+  walk(root);
+  return out;
+}
+
 /**
  * The benchmark configuration stored for a zoo model file (`<name>-<H>x<W>-seed<s>-v<v>.onnx`): the
  * results-store record of that model whose input ends in H×W (or its only record).
@@ -203,15 +219,10 @@ function storedConfig(model: string): { name: string; height?: number; width?: n
   const m = /^(.+?)(?:-(\d+)x(\d+))?-seed(\d+)-v[^-]+\.onnx$/.exec(path.basename(model));
   if (!m) return undefined;
   const [, name, h, w, seed] = m;
-  const store = path.join(project, 'modelpress-results', 'bench');
   const records: StoredConfig[] = [];
-  for (const machine of existsSync(store) ? readdirSync(store) : []) {
-    const dir = path.join(store, machine, `zoo-${name}`);
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir)) {
-      const j = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { value?: { result?: { config?: StoredConfig } } };
-      if (j.value?.result?.config) records.push(j.value.result.config);
-    }
+  for (const { rel, value } of storeRecords()) {
+    const config = (value as { result?: { config?: StoredConfig } }).result?.config;
+    if (rel.split(path.sep)[1] === `zoo-${name}` && config) records.push(config);
   }
   const fits = records.filter((c) => h === undefined || c.inputs.some((i) => i.shape.slice(-2).join('x') === `${h}x${w}`));
   const config = fits[0] ?? (records.length === 1 ? records[0] : undefined);
@@ -225,22 +236,12 @@ function storedConfig(model: string): { name: string; height?: number; width?: n
  * every 250 ms can miss. Sized models (an input whose H×W differs from the entry's) are built at that size.
  */
 function configOfWorker(pid: number): { name: string; height?: number; width?: number; seed: number; config: StoredConfig } | undefined {
-  const root = path.join(project, 'modelpress-results', 'bench');
   const found: { name: string; config: StoredConfig }[] = [];
-  const walk = (d: string): void => {
-    for (const name of existsSync(d) ? readdirSync(d) : []) {
-      const full = path.join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith('.json')) {
-        const r = (
-          JSON.parse(readFileSync(full, 'utf8')) as { value?: { result?: { config?: StoredConfig & { modelPath?: string }; processes?: { pid: number }[] } } }
-        ).value?.result;
-        const zoo = /^zoo:(.+)$/.exec(r?.config?.modelPath ?? '');
-        if (zoo && r?.config && r.processes?.some((p) => p.pid === pid)) found.push({ name: zoo[1]!, config: r.config });
-      }
-    }
-  };
-  walk(root);
+  for (const { value } of storeRecords()) {
+    const r = (value as { result?: { config?: StoredConfig & { modelPath?: string }; processes?: { pid: number }[] } }).result;
+    const zoo = /^zoo:(.+)$/.exec(r?.config?.modelPath ?? '');
+    if (zoo && r?.config && r.processes?.some((p) => p.pid === pid)) found.push({ name: zoo[1]!, config: r.config });
+  }
   const hit = found[0];
   if (!hit) return undefined;
   const entry = zooEntry(hit.name);
@@ -307,42 +308,34 @@ function benchmarkTime(): {
     floorsTimedS: 0,
   };
   const seenFloors = new Set<string>();
-  const root = path.join(project, 'modelpress-results', 'bench');
-  const walk = (d: string): void => {
-    for (const name of existsSync(d) ? readdirSync(d) : []) {
-      const full = path.join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith('.json')) {
-        const v = (JSON.parse(readFileSync(full, 'utf8')) as { value: { result: BenchRecord; protocol: ProtocolRecord } }).value;
-        if (v.result.status !== 'ok') continue;
-        const p = v.protocol;
-        const m = v.result.latencyMedianMs;
-        sum.configs++;
-        const config = path.relative(root, full).split(path.sep).slice(1).join('/');
-        v.result.processes.forEach((run, i) => {
-          const ms = run.firstRunMs + run.warmupMs + run.timedWallMs;
-          sum.byConfig.set(config, (sum.byConfig.get(config) ?? 0) + (ms + run.sessionCreateMs) / 1000);
-          sum.processes++;
-          sum.runsS += ms / 1000;
-          sum.createS += run.sessionCreateMs / 1000;
-          if (i >= (p.processes ?? 1)) {
-            sum.extra++;
-            sum.extraS += ms / 1000;
-          }
-        });
-        // A floor reused by configurations with the same inputs and outputs is the same record: count it once.
-        const floor = v.result.floor?.latency;
-        if (floor && !seenFloors.has(JSON.stringify(floor))) {
-          seenFloors.add(JSON.stringify(floor));
-          sum.floors++;
-          sum.floorsTimedS += (floor.n * floor.meanMs) / 1000;
-        }
-        const warmup = Math.max(Math.max(0, p.warmupMinRuns - 1) * m, p.warmupMinMs - m);
-        sum.minimumS += (m + warmup + Math.max(p.minRuns * m, p.minTimeMs)) / 1000;
+  for (const { rel, value } of storeRecords()) {
+    const v = value as { result: BenchRecord; protocol: ProtocolRecord };
+    if (v.result.status !== 'ok') continue;
+    const p = v.protocol;
+    const m = v.result.latencyMedianMs;
+    sum.configs++;
+    const config = rel.split(path.sep).slice(1).join('/');
+    v.result.processes.forEach((run, i) => {
+      const ms = run.firstRunMs + run.warmupMs + run.timedWallMs;
+      sum.byConfig.set(config, (sum.byConfig.get(config) ?? 0) + (ms + run.sessionCreateMs) / 1000);
+      sum.processes++;
+      sum.runsS += ms / 1000;
+      sum.createS += run.sessionCreateMs / 1000;
+      if (i >= (p.processes ?? 1)) {
+        sum.extra++;
+        sum.extraS += ms / 1000;
       }
+    });
+    // A floor reused by configurations with the same inputs and outputs is the same record: count it once.
+    const floor = v.result.floor?.latency;
+    if (floor && !seenFloors.has(JSON.stringify(floor))) {
+      seenFloors.add(JSON.stringify(floor));
+      sum.floors++;
+      sum.floorsTimedS += (floor.n * floor.meanMs) / 1000;
     }
-  };
-  walk(root);
+    const warmup = Math.max(Math.max(0, p.warmupMinRuns - 1) * m, p.warmupMinMs - m);
+    sum.minimumS += (m + warmup + Math.max(p.minRuns * m, p.minTimeMs)) / 1000;
+  }
   return sum;
 }
 
