@@ -10,13 +10,16 @@
  * lower of two more runs): warm, its code already optimized and its heap already grown. That tells the
  * per-node work from the one-time cost of a fresh process (the goal is on the fresh process).
  *
+ * With Python's onnx (PYTHON=/usr/bin/python3 after apt-get install python3-onnx), the same rounds also
+ * time onnx's C++ shape inference on the file (the reference the issue set) and print the ratio.
+ *
  * When MODELPRESS_BASELINE names another build's dist/ folder, the same child runs against it too,
  * rounds interleaved, and the ratio is printed: on a machine whose speed drifts by a quarter within
  * minutes, the ratio is what tells two trees apart.
  *
  *   npx tsx bench/analysis-nodes.ts [blocks=10000] [rounds=3]     (child: --child <file> <nodes> [dist])
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,11 +130,35 @@ const child = (dist?: string): Run =>
 // CPU time is work ÷ the host's speed: on a shared VM that speed drifts by tens of percent within
 // minutes, so the same tree measures differently; say how steady the host was just before.
 const steady = hostSteadiness(5);
+/**
+ * The reference the issue set beside this: onnx's C++ shape inference (`onnx.load` then
+ * `onnx.shape_inference.infer_shapes`) on the same file, its CPU from getrusage around those two calls
+ * in a fresh Python process (interpreter start-up and `import onnx` left out). It infers shapes only;
+ * modelpress also counts, sums parameters and memory and builds the module tree. Measured in the same
+ * rounds, so the ratio holds on a host whose speed drifts. Undefined without Python's onnx (PYTHON=…).
+ */
+const python = process.env.PYTHON ?? 'python3';
+const onnxScript = [
+  'import resource, sys, onnx',
+  'cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])',
+  'c0 = cpu()',
+  'm = onnx.shape_inference.infer_shapes(onnx.load(sys.argv[1]))',
+  'assert len(m.graph.node) == int(sys.argv[2])',
+  'print(round((cpu() - c0) * 1e6))',
+].join('\n');
+const hasOnnx = spawnSync(python, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+const onnxCpuUs = (): number => {
+  const r = spawnSync(python, ['-c', onnxScript, file, String(nodes)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`onnx shape inference failed: ${r.stderr}`);
+  return Number(r.stdout);
+};
 const runs: Run[] = [];
 const baseRuns: Run[] = [];
+const onnxRuns: number[] = [];
 for (let r = 0; r < rounds; r++) {
   runs.push(child());
   if (baseline) baseRuns.push(child(baseline));
+  if (hasOnnx) onnxRuns.push(onnxCpuUs());
 }
 /** The run of median CPU time. */
 const medianRun = (xs: Run[]): Run => [...xs].sort((a, b) => a.cpuUs - b.cpuUs)[Math.floor((xs.length - 1) / 2)]!;
@@ -161,6 +188,15 @@ const warmUs = median(runs.map((r) => r.warmCpuUs));
 console.log(
   `  warm (the same work again in each process, the lower of two more runs): ${(warmUs / nodes).toFixed(1)} µs per node, median (runs ${runs.map((r) => (r.warmCpuUs / nodes).toFixed(1)).join(', ')}); the fresh process's extra CPU is ${((best.cpuUs - warmUs) / 1e6).toFixed(2)} s`,
 );
+if (onnxRuns.length > 0) {
+  const ratios = runs.map((r, i) => r.cpuUs / onnxRuns[i]!);
+  console.log(
+    `onnx's C++ shape inference (${python}: onnx.load + infer_shapes, fresh process) on the same file: ${(median(onnxRuns) / 1e6).toFixed(2)} CPU-s median; ` +
+      `modelpress read + profile / onnx, round by round: ${median(ratios).toFixed(2)}× median (${ratios.map((x) => x.toFixed(2)).join(', ')})`,
+  );
+} else {
+  console.log(`onnx's shape inference not measured: ${python} cannot import onnx (apt-get install python3-onnx, then PYTHON=/usr/bin/python3)`);
+}
 if (baseline) {
   const base = medianRun(baseRuns);
   console.log(
