@@ -74,7 +74,11 @@ export function cliOf(dist: string): string {
  * How steady this machine's own speed is: the same fixed piece of single-threaded arithmetic, sized
  * to about `blockMs`, timed back to back for `seconds` on an otherwise idle machine. A host that
  * shares its cores with other tenants (a cloud VM) drifts by tens of percent over seconds, with no
- * process of its own to show for it in /proc; a benchmark there cannot be steadier than this.
+ * process of its own to show for it in /proc; a benchmark there cannot be steadier than this. The
+ * loop is arithmetic on registers only: a neighbour contending for caches or memory bandwidth slows
+ * memory-bound work (the analysis, onnxruntime) more than it slows this, so a steady loop is
+ * necessary for steady results, not sufficient (seen here: the loop within 98–103 ms while the
+ * 100k-node analysis and onnx's shape inference both ran 10–15% slower than minutes before).
  * Returns the block times' median, extremes, and the share of blocks more than 10% from the median
  * (the protocol's stability threshold).
  */
