@@ -26,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GraphBuilder } from '../src/onnx/builder.js';
 import { writeModel } from '../src/onnx/writer.js';
-import { hostSteadiness, median, peakRssKiB, threadCpuMs } from './lib.js';
+import { hostSteadiness, median, peakRssKiB, steadinessText, threadCpuMs } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -171,9 +171,7 @@ console.log(
     .map((v) => v.toFixed(2))
     .join(' ')}; ${nodes.toLocaleString('en-US')} nodes, read + profile in a fresh process (median of ${rounds})`,
 );
-console.log(
-  `host steadiness before: a fixed ${steady.medianMs.toFixed(0)} ms loop took ${steady.minMs.toFixed(0)}–${steady.maxMs.toFixed(0)} ms, ${(steady.offShare * 100).toFixed(0)}% of ${steady.blocks} blocks more than 10% from their median`,
-);
+console.log(`host steadiness before: ${steadinessText(steady)}`);
 console.log(
   `CPU ${(best.cpuUs / 1e6).toFixed(2)} s = ${perNodeUs.toFixed(1)} µs per node (${(perNodeUs / 15).toFixed(2)}× the goal of ≤ 15 µs); wall ${(best.wallMs / 1000).toFixed(2)} s`,
 );

@@ -21,14 +21,14 @@
  *   npm run build && npx tsx bench/example.ts [--warm-only] [--cold-only] [warm rounds=3]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChromium } from '../src/export/pdf.js';
 import { writeModel } from '../src/onnx/writer.js';
 import { zooEntry } from '../src/zoo/registry.js';
-import { cliOf, hostSteadiness, median } from './lib.js';
+import { cliOf, hostSteadiness, median, steadinessText } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
@@ -58,8 +58,8 @@ interface Run {
   ms: number;
   /** Peak RSS of the modelpress process itself (its VmHWM). */
   mainMB: number;
-  /** The onnxruntime benchmark worker with the largest peak RSS, its pid, and the model file it was seen holding open. */
-  worker: { mb: number; pid: number | undefined; model: string | undefined };
+  /** The onnxruntime benchmark worker with the largest peak RSS, and its pid (its model is read from the results record that lists it). */
+  worker: { mb: number; pid: number | undefined };
   /** Largest peak RSS of a Chromium process. */
   chromiumMB: number;
   /** User + system CPU seconds of the build and everything it started (GNU time). */
@@ -92,23 +92,6 @@ const cmdline = (pid: number): string => {
   }
 };
 
-/** The .onnx files a process has open (a worker holds its model's file while onnxruntime loads it). */
-function openModels(pid: number): string[] {
-  try {
-    return readdirSync(`/proc/${pid}/fd`)
-      .map((fd) => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      })
-      .filter((f) => f.endsWith('.onnx'));
-  } catch {
-    return [];
-  }
-}
-
 /** Processes whose parent chain reaches `root`. */
 function descendants(root: number): number[] {
   const parent = new Map<number, number>();
@@ -140,8 +123,8 @@ async function run(): Promise<Run> {
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let main = 0;
   let chromium = 0;
-  // Per worker pid: its peak and the model it loaded.
-  const workers = new Map<number, { kib: number; model: string | undefined }>();
+  // Per worker pid: its peak.
+  const workers = new Map<number, number>();
   const poll = setInterval(() => {
     const builder = descendants(child.pid!).find((p) => cmdline(p).includes(cli));
     if (builder === undefined) return;
@@ -150,10 +133,7 @@ async function run(): Promise<Run> {
       const line = cmdline(p);
       const kib = hwmKiB(p) ?? 0;
       if (/(runtime|bin)\/worker\.(js|ts)/.test(line)) {
-        const w = workers.get(p) ?? { kib: 0, model: undefined };
-        w.kib = Math.max(w.kib, kib);
-        w.model ??= openModels(p)[0];
-        workers.set(p, w);
+        workers.set(p, Math.max(workers.get(p) ?? 0, kib));
       } else if (/chrom/i.test(line)) chromium = Math.max(chromium, kib);
     }
   }, POLL_MS);
@@ -162,11 +142,11 @@ async function run(): Promise<Run> {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (code !== 0) throw new Error(`build failed (${code}):\n${stdout}\n${stderr}`);
   const cpu = /CPU ([\d.]+) ([\d.]+)/.exec(stderr);
-  const top = [...workers].sort((a, b) => b[1].kib - a[1].kib)[0];
+  const top = [...workers].sort((a, b) => b[1] - a[1])[0];
   return {
     ms,
     mainMB: main / 1024,
-    worker: { mb: (top?.[1].kib ?? 0) / 1024, pid: top?.[0], model: top?.[1].model },
+    worker: { mb: (top?.[1] ?? 0) / 1024, pid: top?.[0] },
     chromiumMB: chromium / 1024,
     cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
   };
@@ -195,10 +175,16 @@ interface StoredConfig {
   interOpNumThreads: number;
 }
 
-/** Every record of the results store the cold build wrote: its path under modelpress-results/bench/ and its value. */
-function storeRecords(): { rel: string; value: unknown }[] {
+/** A record of the results store: its path under modelpress-results/bench/ and its value. */
+interface StoreRecord {
+  rel: string;
+  value: unknown;
+}
+
+/** Every record of the results store the cold build wrote (read once, after it). */
+function storeRecords(): StoreRecord[] {
   const root = path.join(project, 'modelpress-results', 'bench');
-  const out: { rel: string; value: unknown }[] = [];
+  const out: StoreRecord[] = [];
   const walk = (d: string): void => {
     for (const name of existsSync(d) ? readdirSync(d) : []) {
       const full = path.join(d, name);
@@ -212,44 +198,24 @@ function storeRecords(): { rel: string; value: unknown }[] {
 }
 
 /**
- * The benchmark configuration stored for a zoo model file (`<name>-<H>x<W>-seed<s>-v<v>.onnx`): the
- * results-store record of that model whose input ends in H×W (or its only record).
- */
-function storedConfig(model: string): { name: string; height?: number; width?: number; seed: number; config: StoredConfig } | undefined {
-  const m = /^(.+?)(?:-(\d+)x(\d+))?-seed(\d+)-v[^-]+\.onnx$/.exec(path.basename(model));
-  if (!m) return undefined;
-  const [, name, h, w, seed] = m;
-  const records: StoredConfig[] = [];
-  for (const { rel, value } of storeRecords()) {
-    const config = (value as { result?: { config?: StoredConfig } }).result?.config;
-    if (rel.split(path.sep)[1] === `zoo-${name}` && config) records.push(config);
-  }
-  const fits = records.filter((c) => h === undefined || c.inputs.some((i) => i.shape.slice(-2).join('x') === `${h}x${w}`));
-  const config = fits[0] ?? (records.length === 1 ? records[0] : undefined);
-  if (!config) return undefined;
-  return { name: name!, seed: Number(seed), config, ...(h !== undefined ? { height: Number(h), width: Number(w) } : {}) };
-}
-
-/**
  * The zoo model and configuration a worker process measured, from the results-store record that
- * lists its pid: a worker holds its model's file open only while onnxruntime reads it, which a poll
- * every 250 ms can miss. Sized models (an input whose H×W differs from the entry's) are built at that size.
+ * lists its pid (a worker holds its model's file open only while onnxruntime reads it, too briefly
+ * for a poll to see). Sized models (an input whose H×W differs from the entry's) are built at that
+ * size; the seed is the zoo's default, which the example's ::model directives keep (weights' values
+ * do not change what a session holds).
  */
-function configOfWorker(pid: number): { name: string; height?: number; width?: number; seed: number; config: StoredConfig } | undefined {
-  const found: { name: string; config: StoredConfig }[] = [];
-  for (const { value } of storeRecords()) {
+function configOfWorker(records: StoreRecord[], pid: number): { name: string; height?: number; width?: number; config: StoredConfig } | undefined {
+  for (const { value } of records) {
     const r = (value as { result?: { config?: StoredConfig & { modelPath?: string }; processes?: { pid: number }[] } }).result;
     const zoo = /^zoo:(.+)$/.exec(r?.config?.modelPath ?? '');
-    if (zoo && r?.config && r.processes?.some((p) => p.pid === pid)) found.push({ name: zoo[1]!, config: r.config });
+    if (!zoo || !r?.config || !r.processes?.some((p) => p.pid === pid)) continue;
+    const entry = zooEntry(zoo[1]!);
+    const [h, w] = r.config.inputs[0]?.shape.slice(-2) ?? [];
+    const [eh, ew] = entry.input.shape.slice(-2);
+    const sized = entry.resizable && h !== undefined && w !== undefined && (h !== eh || w !== ew);
+    return { name: entry.name, config: r.config, ...(sized ? { height: h, width: w } : {}) };
   }
-  const hit = found[0];
-  if (!hit) return undefined;
-  const entry = zooEntry(hit.name);
-  const [h, w] = hit.config.inputs[0]?.shape.slice(-2) ?? [];
-  const [eh, ew] = entry.input.shape.slice(-2);
-  const sized = entry.resizable && h !== undefined && w !== undefined && (h !== eh || w !== ew);
-  // The zoo's default seed: the example's ::model directives set none.
-  return { name: hit.name, seed: 1, config: hit.config, ...(sized ? { height: h, width: w } : {}) };
+  return undefined;
 }
 
 /**
@@ -281,7 +247,7 @@ function bareSessionMB(file: string, config: StoredConfig): number {
  * median latency m: one process with a first run (m), the warm-up minimums (runs after the first,
  * and time) and the timed minimums (runs × m, and time).
  */
-function benchmarkTime(): {
+function benchmarkTime(records: StoreRecord[]): {
   configs: number;
   processes: number;
   extra: number;
@@ -308,7 +274,7 @@ function benchmarkTime(): {
     floorsTimedS: 0,
   };
   const seenFloors = new Set<string>();
-  for (const { rel, value } of storeRecords()) {
+  for (const { rel, value } of records) {
     const v = value as { result: BenchRecord; protocol: ProtocolRecord };
     if (v.result.status !== 'ok') continue;
     const p = v.protocol;
@@ -361,10 +327,7 @@ if (!warmOnly) {
   cpSync(path.join(repo, 'content'), path.join(project, 'content'), { recursive: true });
   // How steady the host itself is, just before and just after: on a shared VM whose speed drifts,
   // results come out unstable and the protocol spends extra processes on them, which the wall time shows.
-  const steadiness = (): string => {
-    const h = hostSteadiness(5);
-    return `a fixed ${h.medianMs.toFixed(0)} ms loop took ${h.minMs.toFixed(0)}–${h.maxMs.toFixed(0)} ms, ${(h.offShare * 100).toFixed(0)}% of ${h.blocks} blocks more than 10% from their median`;
-  };
+  const steadiness = (): string => steadinessText(hostSteadiness(5));
   console.log(`host steadiness before: ${steadiness()}`);
   console.log(`cold build: starting (${load()})`);
   const cold = await run();
@@ -377,25 +340,24 @@ if (!warmOnly) {
   console.log(
     `  peak RSS of modelpress ${cold.mainMB.toFixed(0)} MB (${(cold.mainMB / 600).toFixed(2)}× the goal of 600 MB); Chromium ${cold.chromiumMB.toFixed(0)} MB`,
   );
-  const model = cold.worker.model;
-  const stored = model ? storedConfig(model) : cold.worker.pid !== undefined ? configOfWorker(cold.worker.pid) : undefined;
+  const records = storeRecords();
+  const stored = cold.worker.pid !== undefined ? configOfWorker(records, cold.worker.pid) : undefined;
   let bare = '';
   if (stored) {
     // The same zoo model, written again (the build's temporary copy is gone), for a bare session.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'modelpress-bare-'));
     try {
-      const file = path.join(dir, model ? path.basename(model) : `${stored.name}.onnx`);
-      writeModel(zooEntry(stored.name).build({ seed: stored.seed, height: stored.height, width: stored.width }), file);
+      const file = path.join(dir, `${stored.name}.onnx`);
+      writeModel(zooEntry(stored.name).build({ seed: 1, height: stored.height, width: stored.width }), file);
       const floor = bareSessionMB(file, stored.config);
       bare = `; a bare onnxruntime session on it (same threads and inputs, created and run in a fresh process) ${floor.toFixed(0)} MB: ${(cold.worker.mb / floor).toFixed(2)}× (goal ≤ 1.1×)`;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const seen = model ? path.basename(model) : stored ? `zoo ${stored.name}, from the results record of its pid` : 'model not found';
-  console.log(`  largest benchmark worker ${cold.worker.mb.toFixed(0)} MB (${seen})${bare}`);
+  console.log(`  largest benchmark worker ${cold.worker.mb.toFixed(0)} MB (${stored ? `zoo ${stored.name}` : 'no results record lists it'})${bare}`);
   console.log(`zoo files: ${zooFiles.length} in .modelpress/cache/zoo`);
-  const spent = benchmarkTime();
+  const spent = benchmarkTime(records);
   console.log(
     `  benchmarks: ${spent.configs} configurations in ${spent.processes} worker processes (${spent.extra} extra, on unstable results); ` +
       `runs (first, warm-up, timed) ${spent.runsS.toFixed(1)} s, of which extra processes ${spent.extraS.toFixed(1)} s; session creation ${spent.createS.toFixed(1)} s`,

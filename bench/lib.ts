@@ -70,6 +70,19 @@ export function cliOf(dist: string): string {
   return fs.existsSync(bin) ? bin : path.join(dist, 'cli', 'main.js');
 }
 
+export interface Steadiness {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  offShare: number;
+  blocks: number;
+}
+
+/** A steadiness reading in words, as the bench scripts print it. */
+export function steadinessText(h: Steadiness): string {
+  return `a fixed ${h.medianMs.toFixed(0)} ms loop took ${h.minMs.toFixed(0)}–${h.maxMs.toFixed(0)} ms, ${(h.offShare * 100).toFixed(0)}% of ${h.blocks} blocks more than 10% from their median`;
+}
+
 /**
  * How steady this machine's own speed is: the same fixed piece of single-threaded arithmetic, sized
  * to about `blockMs`, timed back to back for `seconds` on an otherwise idle machine. A host that
@@ -82,7 +95,7 @@ export function cliOf(dist: string): string {
  * Returns the block times' median, extremes, and the share of blocks more than 10% from the median
  * (the protocol's stability threshold).
  */
-export function hostSteadiness(seconds = 10, blockMs = 100): { medianMs: number; minMs: number; maxMs: number; offShare: number; blocks: number } {
+export function hostSteadiness(seconds = 10, blockMs = 100): Steadiness {
   const work = (n: number): number => {
     let x = 0;
     for (let i = 0; i < n; i++) x = (x + i * i) % 1_000_003;
