@@ -6,7 +6,7 @@
  * reading) per node against the goals: ≤ 15 µs CPU and ≤ 3 KB per node.
  *
  * It also prints how that CPU splits between the main thread and V8's background threads (optimizing
- * compiler, parallel GC), and the CPU of the same read + profile done again in the same process (the
+ * compiler, parallel GC), the main thread's garbage-collection pauses (perf_hooks), and the CPU of the same read + profile done again in the same process (the
  * lower of two more runs): warm, its code already optimized and its heap already grown. That tells the
  * per-node work from the one-time cost of a fresh process (the goal is on the fresh process).
  *
@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { GraphBuilder } from '../src/onnx/builder.js';
 import { writeModel } from '../src/onnx/writer.js';
 import { hostSteadiness, median, peakRssKiB, steadinessText, threadCpuMs } from './lib.js';
@@ -46,6 +47,22 @@ if (process.argv[2] === '--child') {
     const profile = profileModel(readModel(file), { inputs: { x: [1, 64, 16] } });
     return { nodes: profile.nodes.length, flops: profile.totals.flops };
   };
+  // The main thread's garbage-collection pauses during the measured run, by kind (perf_hooks reports
+  // each after it ended; the helper threads' share of a collection is in backgroundMs, not here).
+  const gc = { minorMs: 0, minor: 0, majorMs: 0, major: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+        gc.majorMs += e.duration;
+        gc.major++;
+      } else if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+        gc.minorMs += e.duration;
+        gc.minor++;
+      }
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const rssBefore = process.memoryUsage().rss / 1024;
   const threads0 = threadCpuMs();
   const cpu0 = process.cpuUsage();
@@ -56,6 +73,9 @@ if (process.argv[2] === '--child') {
   const threads = threadCpuMs();
   if (first.nodes !== nodes) throw new Error(`profiled ${first.nodes} nodes, expected ${nodes}`);
   const peak = peakRssKiB();
+  // The entries of the measured run are delivered on a later turn of the event loop.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  gcObserver.disconnect();
   // The same work twice more in this process, after the measured run: warm. The lower of the two is kept.
   let warmUs = Number.POSITIVE_INFINITY;
   for (let r = 0; r < 2; r++) {
@@ -72,6 +92,7 @@ if (process.argv[2] === '--child') {
       mainMs: threads && threads0 ? threads.main - threads0.main : undefined,
       backgroundMs: threads && threads0 ? threads.background - threads0.background : undefined,
       warmCpuUs: warmUs,
+      gc,
     }),
   );
   process.exit(0);
@@ -116,6 +137,8 @@ interface Run {
   backgroundMs?: number;
   /** CPU of the same read + profile again in the same process (the lower of two more runs). */
   warmCpuUs: number;
+  /** The main thread's GC pauses during the measured run: scavenges (minor) and mark-compacts (major), their count and ms. */
+  gc: { minorMs: number; minor: number; majorMs: number; major: number };
 }
 const rounds = Math.max(1, Number(process.argv[3] ?? 3));
 const baseline = process.env.MODELPRESS_BASELINE;
@@ -180,6 +203,12 @@ console.log(`  CPU per node of each run: ${runs.map((r) => (r.cpuUs / nodes).toF
 if (best.mainMs !== undefined && best.backgroundMs !== undefined) {
   console.log(
     `  of the median run: main thread ${(best.mainMs / 1000).toFixed(2)} s, V8's background threads (compiler, GC) ${(best.backgroundMs / 1000).toFixed(2)} s`,
+  );
+}
+{
+  const g = best.gc;
+  console.log(
+    `  the main thread's GC pauses in that run: ${((g.minorMs + g.majorMs) / 1000).toFixed(2)} s (${g.minor} scavenges ${(g.minorMs / 1000).toFixed(2)} s, ${g.major} mark-compacts ${(g.majorMs / 1000).toFixed(2)} s)`,
   );
 }
 const warmUs = median(runs.map((r) => r.warmCpuUs));

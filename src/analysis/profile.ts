@@ -339,5 +339,6 @@ function groupUncounted(costs: GraphCost): UncountedOp[] {
 
 /** A counted initializer as the profile lists it. */
 function tensorEntry(t: BufferTensor, kind: TensorEntry['kind']): TensorEntry {
-  return { name: t.info.name, dtype: dtypeName(t.info.dataType), dims: [...t.info.dims], count: t.count, owner: t.owner.name || t.owner.opType, kind };
+  // The model's own dims list (the Profile is read, never edited): no copy per tensor.
+  return { name: t.info.name, dtype: dtypeName(t.info.dataType), dims: t.info.dims, count: t.count, owner: t.owner.name || t.owner.opType, kind };
 }
