@@ -6,7 +6,8 @@
  *   npx tsx bench/rebuild.ts            (about a minute on 2 cores)
  *
  * The document uses the benchmark protocol's document defaults (warm-up ≥ 1 s, timed ≥ 2 s) with one
- * process per model and the binding floor measured, at batch 1 with one thread.
+ * process per model and the binding floor measured, at batch 1 with one thread. Warnings about the
+ * host (an unstable measurement, a busy machine) are printed; any other diagnostic stops the bench.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,8 @@ import { build } from '../src/project/build.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '.work', 'rebuild');
+/** Warnings of the build about the machine's measurements (docs/benchmark.md, "Unstable results", "Machine load"). */
+const HOST_RULES = new Set(['unstable-measurement', 'busy-machine']);
 const MODELS = ['resnet18', 'resnet50', 'mobilenet_v2', 'alexnet', 'densenet121'];
 
 const doc = `---
@@ -36,8 +39,19 @@ async function timed(label: string): Promise<number> {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const s = result.documents[0]!.stats;
   const messages = result.documents[0]!.file.messages;
-  if (messages.length > 0) throw new Error(`the benchmark document has diagnostics: ${messages.map(String).join('; ')}`);
+  // What the host's speed says of the measurements (an unstable result, a busy machine) does not bear
+  // on the rebuild's time: it is printed, and the bench goes on. Any other diagnostic is a broken bench.
+  const ofTheHost = messages.filter((m) => !m.fatal && HOST_RULES.has(m.ruleId ?? ''));
+  const others = messages.filter((m) => !ofTheHost.includes(m));
+  if (others.length > 0) throw new Error(`the benchmark document has diagnostics: ${others.map(String).join('; ')}`);
   console.log(`${label}: ${(ms / 1000).toFixed(2)} s  (${s.profiled} profiled, ${s.benchmarked} benchmarked, ${s.profileHits + s.benchHits} from cache)`);
+  if (ofTheHost.length > 0) {
+    const what = ofTheHost.map((m) => {
+      const model = /model '([^']+)'/.exec(m.reason)?.[1];
+      return model === undefined ? String(m.ruleId) : `${m.ruleId} (${model})`;
+    });
+    console.log(`  the host's measurements, not the rebuild, were warned of: ${what.join(', ')}`);
+  }
   return ms;
 }
 
