@@ -255,13 +255,27 @@ function nodeCosts(costs: GraphCost, params: ParamsResult, index: GraphIndex, sh
 
 const NO_INPUTS = Object.freeze([]) as unknown as number[];
 
-/** Indices of a node's inputs that are constants (a shared empty list for the common node without). */
+/**
+ * The lists of one constant input (index 0 … 7), and of inputs 1 and 2 (a weight and a bias): most
+ * nodes with constants have one of these, so they share it. The Profile is read, never edited.
+ */
+const ONE_INPUT = Array.from({ length: 8 }, (_, j) => [j]);
+const INPUTS_1_2 = [1, 2];
+
+/** Indices of a node's inputs that are constants (a shared list for the common cases, above). */
 function constantInputs(rec: NodeRecord, index: GraphIndex): number[] {
   const first = index.inputStart[rec.index]!;
   const end = index.inputStart[rec.index + 1]!;
   let count = 0;
-  for (let j = first; j < end; j++) if (isConstantId(rec, index.inputIds[j]!)) count++;
+  let last = -1;
+  for (let j = first; j < end; j++) {
+    if (!isConstantId(rec, index.inputIds[j]!)) continue;
+    count++;
+    last = j - first;
+  }
   if (count === 0) return NO_INPUTS;
+  if (count === 1 && last < ONE_INPUT.length) return ONE_INPUT[last]!;
+  if (count === 2 && last === 2 && isConstantId(rec, index.inputIds[first + 1]!)) return INPUTS_1_2;
   // Kept with the profile: an exact-size list, not one grown by push (which keeps room for 16).
   const out: number[] = new Array(count);
   count = 0;
