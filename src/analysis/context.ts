@@ -31,13 +31,23 @@ function smallTensorValues(t: Tensor): number[] | undefined {
   return tensorNumbers(t);
 }
 
-class Context implements NodeContext {
+/** The outputs of a context made for inference (none yet): a cost context has the node's. */
+const NO_OUTPUTS: ValueFacts[] = [];
+
+/**
+ * One class for inference and costing alike. Op rules share helpers between their two steps (a
+ * MatMul's dims, a norm's groups): one class means those helpers see one kind of context in both
+ * passes, and V8 does not throw away their optimized code when costing starts. An inference context
+ * has no outputs (NO_OUTPUTS), and its type (NodeContext) offers no costing methods.
+ */
+class Context implements CostContext {
   private reader: AttrReader | undefined;
 
   constructor(
     readonly node: Node,
     readonly inputs: (ValueFacts | undefined)[],
     readonly opset: number,
+    readonly outputs: ValueFacts[],
     protected readonly hooks: ContextHooks,
   ) {}
 
@@ -53,18 +63,6 @@ class Context implements NodeContext {
     if (!this.hooks.inferSubgraph) throw new AnalysisError('sub-graph inference is not available in this context', this.node.name || this.node.opType);
     return this.hooks.inferSubgraph(g, inputs);
   }
-}
-
-class CostingContext extends Context implements CostContext {
-  constructor(
-    node: Node,
-    inputs: (ValueFacts | undefined)[],
-    opset: number,
-    readonly outputs: ValueFacts[],
-    hooks: ContextHooks,
-  ) {
-    super(node, inputs, opset, hooks);
-  }
 
   isWeight(i: number): boolean {
     return this.hooks.weightInputs?.has(i) ?? false;
@@ -76,13 +74,19 @@ class CostingContext extends Context implements CostContext {
   }
 }
 
+/** True for a context made to cost a node (one with its outputs), false for one made to infer it. */
+function isCosting(ctx: NodeContext): ctx is CostContext {
+  const outputs = (ctx as Partial<CostContext>).outputs;
+  return outputs !== undefined && outputs !== NO_OUTPUTS;
+}
+
 export function makeNodeContext(node: Node, inputs: (ValueFacts | undefined)[], opset: number, hooks: ContextHooks = {}): NodeContext {
-  return new Context(node, inputs, opset, hooks);
+  return new Context(node, inputs, opset, NO_OUTPUTS, hooks);
 }
 
 export function makeCostContext(ctx: NodeContext, outputs: ValueFacts[], hooks: ContextHooks = {}): CostContext {
   const inferSubgraph = hooks.inferSubgraph ?? ((g: Graph, inputs: (ValueFacts | undefined)[]) => ctx.inferSubgraph(g, inputs));
-  return new CostingContext(ctx.node, ctx.inputs, ctx.opset, outputs, { ...hooks, inferSubgraph });
+  return new Context(ctx.node, ctx.inputs, ctx.opset, outputs, { ...hooks, inferSubgraph });
 }
 
 /**
@@ -90,7 +94,7 @@ export function makeCostContext(ctx: NodeContext, outputs: ValueFacts[], hooks: 
  * intermediate NodeContext (one object per node).
  */
 export function engineCostContext(node: Node, inputs: (ValueFacts | undefined)[], opset: number, outputs: ValueFacts[], hooks: ContextHooks): CostContext {
-  return new CostingContext(node, inputs, opset, outputs, hooks);
+  return new Context(node, inputs, opset, outputs, hooks);
 }
 
 /** A context whose methods work unbound (`const { isWeight } = ctx`), for code the project does not own. */
@@ -98,11 +102,10 @@ export function detachedContext<C extends NodeContext>(ctx: C): C {
   const out: Record<string, unknown> = { node: ctx.node, opset: ctx.opset, inputs: ctx.inputs, attr: ctx.attr };
   out.tensorValues = (t: Tensor) => ctx.tensorValues(t);
   out.inferSubgraph = (g: Graph, inputs: (ValueFacts | undefined)[]) => ctx.inferSubgraph(g, inputs);
-  const c = ctx as unknown as Partial<CostContext>;
-  if (c.outputs !== undefined) {
-    out.outputs = c.outputs;
-    out.isWeight = (i: number) => c.isWeight!(i);
-    out.subgraphCost = (g: Graph, inputs: (ValueFacts | undefined)[]) => c.subgraphCost!(g, inputs);
+  if (isCosting(ctx)) {
+    out.outputs = ctx.outputs;
+    out.isWeight = (i: number) => ctx.isWeight(i);
+    out.subgraphCost = (g: Graph, inputs: (ValueFacts | undefined)[]) => ctx.subgraphCost(g, inputs);
   }
   return out as unknown as C;
 }

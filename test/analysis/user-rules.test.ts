@@ -93,3 +93,31 @@ describe('a rule that misbehaves at run time', () => {
     });
   });
 });
+
+describe("the contexts a user rule's functions get", () => {
+  it('infer sees no outputs and no costing methods; cost sees the outputs, and which inputs are weights', () => {
+    const seen: { infer?: unknown; cost?: unknown } = {};
+    const rule = toOpRule(
+      {
+        domain: 'com.example',
+        ops: ['FusedGelu'],
+        infer: (ctx: NodeContext) => {
+          const c = ctx as unknown as Record<string, unknown>;
+          seen.infer = { outputs: c.outputs, isWeight: typeof c.isWeight, subgraphCost: typeof c.subgraphCost };
+          return [{ dtype: 1, shape: [2, 4] }];
+        },
+        cost: (ctx: { outputs: { shape?: unknown }[]; isWeight(i: number): boolean }) => {
+          // Unbound, as docs/custom-ops.md allows: the detached context's methods work without `this`.
+          const { isWeight } = ctx;
+          seen.cost = { outputs: ctx.outputs.map((o) => o.shape), weights: [isWeight(0), isWeight(1)] };
+          return { macs: 0, flops: 0 };
+        },
+      },
+      'test',
+    );
+    profileModel(model(), { rules: [rule] });
+    expect(seen.infer).toEqual({ outputs: undefined, isWeight: 'undefined', subgraphCost: 'undefined' });
+    // FusedGelu(x, w): its one output is 2×4; input 1 (w) is the initializer.
+    expect(seen.cost).toEqual({ outputs: [[2, 4]], weights: [false, true] });
+  });
+});
