@@ -37,10 +37,21 @@ export function knownDim(ctx: NodeContext, d: Dim | undefined, what: string): nu
   throw new AnalysisError(`cannot count: ${what} is ${shown}; bind it with --input`, where(ctx));
 }
 
-/** Every dim of a shape as a number (cost needs them), or throw naming the first unknown one. */
+/**
+ * Every dim of a shape as a number (cost needs them), or throw naming the first unknown one. A loop,
+ * not `map`: the message is made only for an unknown dim (not one string per dim of every node
+ * counted), and the list is always of one kind, holey (the kind `map` makes too once optimized code
+ * inlines it, so with `map` the code reading these lists met a second kind halfway through a large
+ * graph and was compiled again).
+ */
 export function knownShape(ctx: NodeContext, shape: readonly Dim[] | undefined, what: string): number[] {
   if (shape === undefined) throw new AnalysisError(`cannot count: the shape of ${what} is unknown`, where(ctx));
-  return shape.map((d, i) => knownDim(ctx, d, `dim ${i} of ${what}`));
+  const dims: number[] = new Array(shape.length);
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    dims[i] = typeof d === 'number' ? d : knownDim(ctx, d, `dim ${i} of ${what}`);
+  }
+  return dims;
 }
 
 export function prod(xs: readonly number[]): number {

@@ -173,7 +173,9 @@ const transpose = shapeOnly(['Transpose'], (ctx) => {
   if (perm.length !== rank || !isPermutation(perm)) {
     fail(ctx, `perm [${perm.join(', ')}] is not a permutation of the ${rank} input axes`);
   }
-  const shape = perm.map((p) => x.shape![p]!);
+  // A loop, not `map`: always one kind of list for the shape table (see knownShape in compute-common.ts).
+  const shape: Dim[] = new Array(rank);
+  for (let i = 0; i < rank; i++) shape[i] = x.shape[perm[i]!]!;
   const value = x.value && isConcrete(x.shape) ? transposeValues(x.value, x.shape, perm) : undefined;
   return [{ dtype: x.dtype, shape, value }];
 });
