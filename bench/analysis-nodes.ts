@@ -28,7 +28,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { GraphBuilder } from '../src/onnx/builder.js';
 import { writeModel } from '../src/onnx/writer.js';
-import { hostSteadiness, median, peakRssKiB, steadinessText, threadCpuMs } from './lib.js';
+import { hostSteadiness, median, peakRssKiB, python, pythonImports, steadinessText, threadCpuMs } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -162,7 +162,6 @@ const steady = hostSteadiness(5);
  * modelpress also counts, sums parameters and memory and builds the module tree. Measured in the same
  * rounds, so the ratio holds on a host whose speed drifts. Undefined without Python's onnx (PYTHON=…).
  */
-const python = process.env.PYTHON ?? 'python3';
 const onnxScript = [
   'import resource, sys, onnx',
   'cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])',
@@ -171,7 +170,7 @@ const onnxScript = [
   'assert len(m.graph.node) == int(sys.argv[2])',
   'print(round((cpu() - c0) * 1e6))',
 ].join('\n');
-const hasOnnx = spawnSync(python, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+const hasOnnx = pythonImports('onnx');
 const onnxCpuUs = (): number => {
   const r = spawnSync(python, ['-c', onnxScript, file, String(nodes)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`onnx shape inference failed: ${r.stderr}`);

@@ -25,6 +25,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseResultFile, resultJsonFiles } from '../src/cache/results.js';
 import { findChromium } from '../src/export/pdf.js';
 import { writeModel } from '../src/onnx/writer.js';
 import { zooEntry } from '../src/zoo/registry.js';
@@ -184,17 +185,12 @@ interface StoreRecord {
 /** Every record of the results store the cold build wrote (read once, after it). */
 function storeRecords(): StoreRecord[] {
   const root = path.join(project, 'modelpress-results', 'bench');
-  const out: StoreRecord[] = [];
-  const walk = (d: string): void => {
-    for (const name of existsSync(d) ? readdirSync(d) : []) {
-      const full = path.join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith('.json'))
-        out.push({ rel: path.relative(root, full), value: (JSON.parse(readFileSync(full, 'utf8')) as { value: unknown }).value });
-    }
-  };
-  walk(root);
-  return out;
+  if (!existsSync(root)) return [];
+  return resultJsonFiles(root).map((file) => {
+    const entry = parseResultFile(readFileSync(file, 'utf8'));
+    if (typeof entry === 'string') throw new Error(`${file}: ${entry}`);
+    return { rel: path.relative(root, file), value: entry.value };
+  });
 }
 
 /**

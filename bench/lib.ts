@@ -1,4 +1,5 @@
 /** Measuring helpers shared by the bench scripts. */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -130,4 +131,12 @@ export function hostSteadiness(seconds = 10, blockMs = 100): Steadiness {
     offShare: times.filter((t) => Math.abs(t - m) > 0.1 * m).length / times.length,
     blocks: times.length,
   };
+}
+
+/** The Python the benches compare against: PYTHON, else python3 on the PATH. */
+export const python = process.env.PYTHON ?? 'python3';
+
+/** True when `python` can import `module` (onnx, onnx_tool). */
+export function pythonImports(module: string): boolean {
+  return spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
 }

@@ -28,14 +28,13 @@ import { writeModel } from '../src/onnx/writer.js';
 import { readModel } from '../src/onnx/reader.js';
 import { ensureZooModel } from '../src/zoo/cache.js';
 import { zoo } from '../src/zoo/registry.js';
-import { cliOf, median } from './lib.js';
+import { cliOf, median, python, pythonImports } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = path.join(here, '.work', 'startup');
 const cli = cliOf(path.join(here, '..', 'dist'));
 const rounds = Number(process.argv[2] ?? 5);
 const zooRounds = Number(process.argv[3] ?? Math.min(rounds, 3));
-const python = process.env.PYTHON ?? 'python3';
 mkdirSync(work, { recursive: true });
 
 function timeMs(cmd: string, args: string[]): number {
@@ -78,8 +77,8 @@ for (const k of Object.keys(startup)) {
 }
 
 // Every zoo model: modelpress profile vs onnx-tool (if installed) and vs the Python load floor.
-const hasOnnx = spawnSync(python, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
-const hasOnnxTool = hasOnnx && spawnSync(python, ['-c', 'import onnx_tool'], { encoding: 'utf8' }).status === 0;
+const hasOnnx = pythonImports('onnx');
+const hasOnnxTool = hasOnnx && pythonImports('onnx_tool');
 if (!hasOnnx) {
   console.log(`\n${python} cannot import onnx: no Python comparison (install python3-onnx)`);
   process.exit(0);

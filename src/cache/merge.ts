@@ -6,9 +6,9 @@
  * it is, the incoming one is kept beside it (`<name>.conflict-<hash>.json`) and the merge warns, so
  * no measurement is lost and the user decides which to keep.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { RESULTS_SCHEMA, type ResultFile } from './results.js';
+import { parseResultFile, resultJsonFiles, type ResultFile } from './results.js';
 import { canonicalJson, sha256Hex, writeFileAtomic } from './store.js';
 
 export interface MergeReport {
@@ -24,41 +24,6 @@ export interface MergeReport {
   unreadable: { dir: string; reason: string }[];
 }
 
-function jsonFiles(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const full = path.join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith('.json')) found.push(full);
-    }
-  };
-  walk(dir);
-  return found;
-}
-
-/** A result file's entry, or why it is not one. */
-function parseResult(text: string): ResultFile<unknown> | string {
-  let entry: Partial<ResultFile<unknown>>;
-  try {
-    entry = JSON.parse(text) as Partial<ResultFile<unknown>>;
-  } catch (err) {
-    return `not valid JSON (${(err as Error).message})`;
-  }
-  if (
-    !entry ||
-    typeof entry !== 'object' ||
-    entry.schema !== RESULTS_SCHEMA ||
-    (entry.kind !== 'bench' && entry.kind !== 'profile') ||
-    !entry.parts ||
-    typeof entry.key !== 'string' ||
-    entry.value === undefined
-  ) {
-    return `not a modelpress result of schema ${RESULTS_SCHEMA}`;
-  }
-  return entry as ResultFile<unknown>;
-}
-
 /** The same measurement: the same key and the same value (when it was stored does not matter). */
 function sameResult(a: ResultFile<unknown>, b: ResultFile<unknown>): boolean {
   return a.key === b.key && canonicalJson(a.value) === canonicalJson(b.value);
@@ -70,7 +35,7 @@ export function mergeResults(root: string, dirs: string[]): MergeReport {
   for (const dir of dirs) {
     let files: string[];
     try {
-      files = jsonFiles(dir);
+      files = resultJsonFiles(dir);
     } catch (err) {
       report.unreadable.push({ dir, reason: (err as Error).message });
       continue;
@@ -78,7 +43,7 @@ export function mergeResults(root: string, dirs: string[]): MergeReport {
     for (const file of files) {
       const rel = path.relative(dir, file).split(path.sep).join('/');
       const text = readFileSync(file, 'utf8');
-      const entry = parseResult(text);
+      const entry = parseResultFile(text);
       if (typeof entry === 'string') {
         report.skipped.push({ file, reason: entry });
         continue;
@@ -108,7 +73,7 @@ export function mergeResults(root: string, dirs: string[]): MergeReport {
         report.imported.push(dest);
         continue;
       }
-      const held = parseResult(existing);
+      const held = parseResultFile(existing);
       if (typeof held !== 'string' && sameResult(held, entry)) {
         report.unchanged.push(dest);
         continue;

@@ -21,6 +21,42 @@ import { cacheKey, type Entry, writeFileAtomic } from './store.js';
 export const RESULTS_SCHEMA = 1;
 export const DEFAULT_RESULTS_DIR = 'modelpress-results';
 
+/** Every `.json` file under `dir`, in sorted order (a results store, or a folder of results to merge). */
+export function resultJsonFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const full = path.join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name.endsWith('.json')) found.push(full);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** A result file's entry, or why it is not one. */
+export function parseResultFile(text: string): ResultFile<unknown> | string {
+  let entry: Partial<ResultFile<unknown>>;
+  try {
+    entry = JSON.parse(text) as Partial<ResultFile<unknown>>;
+  } catch (err) {
+    return `not valid JSON (${(err as Error).message})`;
+  }
+  if (
+    !entry ||
+    typeof entry !== 'object' ||
+    entry.schema !== RESULTS_SCHEMA ||
+    (entry.kind !== 'bench' && entry.kind !== 'profile') ||
+    !entry.parts ||
+    typeof entry.key !== 'string' ||
+    entry.value === undefined
+  ) {
+    return `not a modelpress result of schema ${RESULTS_SCHEMA}`;
+  }
+  return entry as ResultFile<unknown>;
+}
+
 /** A path segment made of safe characters: `ResNet-18 (v1)` → `ResNet-18-v1`. */
 export function slug(text: string): string {
   const s = text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
