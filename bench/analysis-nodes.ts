@@ -18,6 +18,10 @@
  * rounds interleaved, and the ratio is printed: on a machine whose speed drifts by a quarter within
  * minutes, the ratio is what tells two trees apart.
  *
+ * Each round also reads and profiles a graph a tenth the size in a fresh process (and times onnx on it):
+ * the two sizes split the CPU into a part that does not grow with the graph (compiling the code that gets
+ * hot, a heap growing from small) and a cost per node, for modelpress and for onnx alike.
+ *
  *   npx tsx bench/analysis-nodes.ts [blocks=10000] [rounds=3]     (child: --child <file> <nodes> [dist])
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -102,8 +106,11 @@ if (process.argv[2] === '--child') {
 
 const blocks = Number(process.argv[2] ?? 10_000);
 const nodes = blocks * 10;
-const file = path.join(here, '.work', `nodes-${nodes}.onnx`);
-if (!fs.existsSync(file)) {
+
+/** The bench graph of `blocks` blocks (ten nodes each), written once under bench/.work. */
+function graphFile(blocks: number): string {
+  const file = path.join(here, '.work', `nodes-${blocks * 10}.onnx`);
+  if (fs.existsSync(file)) return file;
   const b = new GraphBuilder({ opset: 17, seed: 1 });
   let x = b.input('x', 'float32', [1, 64, 16]);
   const shape4 = b.int64s('shape4', [1, 64, 4, 4]);
@@ -128,7 +135,9 @@ if (!fs.existsSync(file)) {
   b.output(x, 'float32', [1, 64, 16]);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeModel(b.build(), file);
+  return file;
 }
+const file = graphFile(blocks);
 
 interface Run {
   cpuUs: number;
@@ -144,9 +153,9 @@ interface Run {
 }
 const rounds = Math.max(1, Number(process.argv[3] ?? 3));
 const baseline = process.env.MODELPRESS_BASELINE;
-const child = (dist?: string): Run =>
+const child = (dist?: string, on = file, count = nodes): Run =>
   JSON.parse(
-    execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, String(nodes), ...(dist ? [dist] : [])], {
+    execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', on, String(count), ...(dist ? [dist] : [])], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -171,18 +180,32 @@ const onnxScript = [
   'print(round((cpu() - c0) * 1e6))',
 ].join('\n');
 const hasOnnx = pythonImports('onnx');
-const onnxCpuUs = (): number => {
-  const r = spawnSync(python, ['-c', onnxScript, file, String(nodes)], { encoding: 'utf8' });
+const onnxCpuUs = (on = file, count = nodes): number => {
+  const r = spawnSync(python, ['-c', onnxScript, on, String(count)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`onnx shape inference failed: ${r.stderr}`);
   return Number(r.stdout);
 };
+/**
+ * A graph a tenth the size, in the same rounds: two sizes split a fresh process's CPU into what it costs
+ * whatever the size (V8 compiling the code that gets hot, the heap growing from small) and what each
+ * node adds. Only when the graph is large enough for the difference to say something.
+ */
+const smallBlocks = Math.floor(blocks / 10);
+const split = smallBlocks >= 100;
+const smallFile = split ? graphFile(smallBlocks) : file;
 const runs: Run[] = [];
 const baseRuns: Run[] = [];
 const onnxRuns: number[] = [];
+const smallRuns: number[] = [];
+const smallOnnxRuns: number[] = [];
 for (let r = 0; r < rounds; r++) {
   runs.push(child());
   if (baseline) baseRuns.push(child(baseline));
   if (hasOnnx) onnxRuns.push(onnxCpuUs());
+  if (split) {
+    smallRuns.push(child(undefined, smallFile, smallBlocks * 10).cpuUs);
+    if (hasOnnx) smallOnnxRuns.push(onnxCpuUs(smallFile, smallBlocks * 10));
+  }
 }
 /** The run of median CPU time. */
 const medianRun = (xs: Run[]): Run => [...xs].sort((a, b) => a.cpuUs - b.cpuUs)[Math.floor((xs.length - 1) / 2)]!;
@@ -224,6 +247,24 @@ if (onnxRuns.length > 0) {
   );
 } else {
   console.log(`onnx's shape inference not measured: ${python} cannot import onnx (apt-get install python3-onnx, then PYTHON=/usr/bin/python3)`);
+}
+if (split) {
+  /** Fixed CPU and CPU per node through the medians at the two sizes (a line through two points), µs. */
+  const line = (large: number, small: number): { fixedUs: number; perNodeUs: number } => {
+    const perNodeUs = (large - small) / (nodes - smallBlocks * 10);
+    return { fixedUs: small - perNodeUs * smallBlocks * 10, perNodeUs };
+  };
+  const ours = line(best.cpuUs, median(smallRuns));
+  const goalFixedS = (15 * nodes - ours.perNodeUs * nodes) / 1e6;
+  console.log(
+    `split by a ${(smallBlocks * 10).toLocaleString('en-US')}-node graph in the same rounds (${(median(smallRuns) / 1e6).toFixed(2)} CPU-s median): ` +
+      `a line through the two sizes is ${(ours.fixedUs / 1e6).toFixed(2)} CPU-s whatever the size + ${ours.perNodeUs.toFixed(1)} µs per node; ` +
+      `at that cost per node the goal leaves ${goalFixedS.toFixed(2)} CPU-s for the fixed part`,
+  );
+  if (smallOnnxRuns.length > 0) {
+    const theirs = line(median(onnxRuns), median(smallOnnxRuns));
+    console.log(`  onnx the same way: ${(theirs.fixedUs / 1e6).toFixed(2)} CPU-s + ${theirs.perNodeUs.toFixed(1)} µs per node`);
+  }
 }
 if (baseline) {
   const base = medianRun(baseRuns);
