@@ -165,7 +165,8 @@ function moduleBytes(view: View, count: number): Float64Array {
       const id = outputIds[j]!;
       if (id >= 0 && !kinds.isConstant(id)) own += kinds.bytes(id) ?? 0;
     }
-    if (own !== 0) for (const m of chains[i]!) bytes[m]! += own;
+    const chain = chains[i]!;
+    if (own !== 0) for (let d = 0; d < chain.length; d++) bytes[chain[d]!]! += own;
   }
   return bytes;
 }

@@ -270,7 +270,9 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
   const bytesByDtype: Record<string, number> = {};
   let total = 0;
   let bytes = 0;
-  for (const t of tensors) {
+  // Indexed loops: a for-of makes an iterator result per tensor until the loop is optimized.
+  for (let k = 0; k < tensors.length; k++) {
+    const t = tensors[k]!;
     const entry = byNode.get(t.owner) ?? { params: 0, bytes: 0 };
     entry.params += t.count;
     entry.bytes += t.bytes;
@@ -281,7 +283,7 @@ export function countParams(analysis: GraphAnalysis, inferrer: Inferrer, model: 
     bytes += t.bytes;
   }
   let buffersTotal = 0;
-  for (const b of buffers) buffersTotal += b.count;
+  for (let k = 0; k < buffers.length; k++) buffersTotal += buffers[k]!.count;
   const quantization = quantizationTotals(tensors, storage, byNode, bytesByDtype);
   if (quantization) bytes += quantization.scalesBytes + quantization.zeroPointsBytes;
   return { tensors, byNode, total, bytes, bytesByDtype, buffers, buffersTotal, notes, quantization };
