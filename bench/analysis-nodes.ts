@@ -259,7 +259,9 @@ if (split) {
   console.log(
     `split by a ${(smallBlocks * 10).toLocaleString('en-US')}-node graph in the same rounds (${(median(smallRuns) / 1e6).toFixed(2)} CPU-s median): ` +
       `a line through the two sizes is ${(ours.fixedUs / 1e6).toFixed(2)} CPU-s whatever the size + ${ours.perNodeUs.toFixed(1)} µs per node; ` +
-      `at that cost per node the goal leaves ${goalFixedS.toFixed(2)} CPU-s for the fixed part`,
+      (goalFixedS > 0
+        ? `at that cost per node the goal leaves ${goalFixedS.toFixed(2)} CPU-s for the fixed part`
+        : 'that cost per node alone is over the goal'),
   );
   if (smallOnnxRuns.length > 0) {
     const theirs = line(median(onnxRuns), median(smallOnnxRuns));

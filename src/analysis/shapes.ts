@@ -11,7 +11,9 @@ export function isConcrete(shape: readonly Dim[] | undefined): shape is number[]
 export function product(shape: readonly Dim[] | undefined): number | undefined {
   if (shape === undefined) return undefined;
   let n = 1;
-  for (const d of shape) {
+  // Indexed: a for-of makes an iterator until the caller is optimized (a call per node of the graph).
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
     if (typeof d !== 'number') return undefined;
     n *= d;
   }

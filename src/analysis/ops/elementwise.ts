@@ -6,7 +6,7 @@
  *
  * The per-element cost helpers at the top are shared with the activation family.
  */
-import type { Dim } from '../../onnx/model.js';
+import { type Dim, elementCount } from '../../onnx/model.js';
 import { DataType, isIntegerType } from '../../onnx/dtypes.js';
 import { MAX_VALUE_ELEMENTS } from '../context.js';
 import { broadcastShapes, formatShape, product, unifyDim } from '../shapes.js';
@@ -46,10 +46,6 @@ export function countDims(v: ValueFacts | undefined, what: string, ctx: NodeCont
  */
 export function dimsText(dims: readonly number[]): string {
   return numel('N', dims).substituted;
-}
-
-function elementCount(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
 }
 
 /**
