@@ -12,7 +12,9 @@
  * of a fresh process (the goal is on the fresh process).
  *
  * With Python's onnx (PYTHON=/usr/bin/python3 after apt-get install python3-onnx), the same rounds also
- * time onnx's C++ shape inference on the file (the reference the issue set) and print the ratio.
+ * time onnx's C++ shape inference on the file (the reference the issue set) and print the ratio, and
+ * what the goal of 15 µs is as a multiple of onnx's CPU in those rounds: the host's speed drifts by half
+ * between spells, and that multiple tells a slow host from a slow tree.
  *
  * When MODELPRESS_BASELINE names another build's dist/ folder, the same child runs against it too,
  * rounds interleaved, and the ratio is printed: on a machine whose speed drifts by a quarter within
@@ -244,6 +246,12 @@ if (onnxRuns.length > 0) {
   console.log(
     `onnx's C++ shape inference (${python}: onnx.load + infer_shapes, fresh process) on the same file: ${(median(onnxRuns) / 1e6).toFixed(2)} CPU-s median; ` +
       `modelpress read + profile / onnx, round by round: ${median(ratios).toFixed(2)}× median (${ratios.map((x) => x.toFixed(2)).join(', ')})`,
+  );
+  // The goal is in µs, the host's speed drifts: in these rounds, how many times onnx's CPU the goal allows.
+  const onnxPerNodeUs = median(onnxRuns) / nodes;
+  console.log(
+    `  onnx took ${onnxPerNodeUs.toFixed(1)} µs per node in these rounds, so here the goal of 15 µs is ${(15 / onnxPerNodeUs).toFixed(2)}× onnx's CPU` +
+      (onnxPerNodeUs > 15 ? ': onnx alone is over the goal on this host now' : ''),
   );
 } else {
   console.log(`onnx's shape inference not measured: ${python} cannot import onnx (apt-get install python3-onnx, then PYTHON=/usr/bin/python3)`);
